@@ -1,0 +1,60 @@
+//! The JSON API, called from the browser (the session cookie rides along).
+
+use gloo_net::http::{Request, Response};
+use protocol::User;
+use protocol::http::{AuthRes, Credentials, GuestReq, HttpError, MeRes};
+
+/// What the user should read when a call fails.
+pub type ApiError = String;
+
+async fn read_auth(response: Result<Response, gloo_net::Error>) -> Result<User, ApiError> {
+    let response =
+        response.map_err(|_| "cannot reach the server; check your connection".to_owned())?;
+    if response.ok() {
+        return response
+            .json::<AuthRes>()
+            .await
+            .map(|body| body.user)
+            .map_err(|e| format!("unexpected answer from the server: {e}"));
+    }
+    match response.json::<HttpError>().await {
+        Ok(body) => Err(body.error.message),
+        Err(_) => Err(format!("the server answered {}", response.status())),
+    }
+}
+
+async fn post<T: serde::Serialize>(path: &str, body: &T) -> Result<User, ApiError> {
+    let request = Request::post(path)
+        .json(body)
+        .map_err(|e| format!("could not build the request: {e}"))?;
+    read_auth(request.send().await).await
+}
+
+/// `POST /api/auth/guest`.
+pub async fn guest(username: String) -> Result<User, ApiError> {
+    post("/api/auth/guest", &GuestReq { username }).await
+}
+
+/// `POST /api/auth/login`.
+pub async fn login(username: String, password: String) -> Result<User, ApiError> {
+    post("/api/auth/login", &Credentials { username, password }).await
+}
+
+/// `POST /api/auth/register`.
+pub async fn register(username: String, password: String) -> Result<User, ApiError> {
+    post("/api/auth/register", &Credentials { username, password }).await
+}
+
+/// `POST /api/auth/logout` (best effort: the cookie is cleared by the answer).
+pub async fn logout() {
+    let _ = Request::post("/api/auth/logout").send().await;
+}
+
+/// `GET /api/me`: the signed-in user, if any.
+pub async fn me() -> Option<User> {
+    let response = Request::get("/api/me").send().await.ok()?;
+    if !response.ok() {
+        return None;
+    }
+    response.json::<MeRes>().await.ok().map(|body| body.user)
+}

@@ -1,0 +1,52 @@
+//! The top bar: brand, connection status, who is signed in, sign out.
+
+use leptos::prelude::*;
+
+use crate::live::Chat;
+use crate::session::use_session;
+
+/// The top bar of the chat.
+#[component]
+pub fn Header() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let session = use_session();
+    let label = move || chat.conn.get().label();
+    let explain = move || match chat.conn.get() {
+        crate::model::ConnState::Connecting => "Connecting to the server…",
+        crate::model::ConnState::Connected => "Connected: messages arrive live",
+        crate::model::ConnState::Reconnecting => "Connection lost: reconnecting automatically",
+        crate::model::ConnState::Offline => "Your device is offline",
+    };
+    let sign_out = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            crate::api::logout().await;
+            session.user.set(None);
+        });
+    };
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/chat">"Tertulia"</a>
+            <span id="status" class="status" data-state=label title=explain aria-live="polite">
+                {label}
+            </span>
+            <span class="spacer"></span>
+            {move || {
+                session
+                    .user
+                    .get()
+                    .map(|user| {
+                        view! {
+                            <span class="me" title="Signed in">
+                                <span class="me-name">{user.username}</span>
+                                <span class="role">{user.role.as_str()}</span>
+                            </span>
+                        }
+                    })
+            }}
+            <button id="sign-out" type="button" class="quiet" on:click=sign_out>
+                "Sign out"
+            </button>
+        </header>
+    }
+}

@@ -1,0 +1,168 @@
+//! The room list: joined rooms with unread counts, the directory, and room creation.
+
+use leptos::prelude::*;
+
+use crate::live::Chat;
+use crate::model::Rooms;
+
+/// The left column.
+#[component]
+pub fn Sidebar() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let joined = move || {
+        chat.rooms.with(|rooms| {
+            rooms
+                .ordered()
+                .into_iter()
+                .map(|view| (view.name.clone(), view.unread, view.private))
+                .collect::<Vec<_>>()
+        })
+    };
+    let others = move || {
+        let joined = chat.rooms.with(|rooms| rooms.order.clone());
+        chat.directory
+            .get()
+            .into_iter()
+            .filter(|room| !joined.contains(&Rooms::key(&room.name)))
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <nav class="sidebar" aria-label="Rooms">
+            <h2>"Your rooms"</h2>
+            <ul id="joined" class="room-list">
+                <For
+                    each=joined
+                    key=|(name, unread, _)| (name.clone(), *unread)
+                    children=move |(name, unread, private)| {
+                        let key = Rooms::key(&name);
+                        let active = Signal::derive(move || {
+                            chat.active.get().as_deref() == Some(key.as_str())
+                        });
+                        let select = {
+                            let name = name.clone();
+                            move |_| chat.select(&name)
+                        };
+                        let leave = {
+                            let name = name.clone();
+                            move |_| chat.leave(name.clone())
+                        };
+                        view! {
+                            <li class="room-item" class:active=active data-room=name.clone()>
+                                <button
+                                    type="button"
+                                    class="room-link"
+                                    aria-current=move || if active.get() { "true" } else { "false" }
+                                    on:click=select
+                                >
+                                    {private.then_some("🔒 ")}
+                                    <span class="room-name">{name.clone()}</span>
+                                    {(unread > 0)
+                                        .then(|| {
+                                            view! {
+                                                <span class="unread" aria-label=format!("{unread} unread")>
+                                                    {unread}
+                                                </span>
+                                            }
+                                        })}
+                                </button>
+                                <button
+                                    type="button"
+                                    class="quiet leave"
+                                    title=format!("Leave {name}")
+                                    aria-label=format!("Leave {name}")
+                                    on:click=leave
+                                >
+                                    "×"
+                                </button>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+            <h2>"More rooms"</h2>
+            <ul id="directory" class="room-list">
+                <For
+                    each=others
+                    key=|room| (room.name.clone(), room.members)
+                    children=move |room| {
+                        let name = room.name.clone();
+                        view! {
+                            <li class="room-item" data-room=room.name.clone()>
+                                <button
+                                    type="button"
+                                    class="room-link"
+                                    title=room.topic.clone().unwrap_or_default()
+                                    on:click=move |_| chat.join(name.clone(), true)
+                                >
+                                    {room.private.then_some("🔒 ")}
+                                    <span class="room-name">{room.name.clone()}</span>
+                                    <span class="count" aria-label=format!("{} online", room.members)>
+                                        {room.members}
+                                    </span>
+                                </button>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+            <CreateRoom/>
+        </nav>
+    }
+}
+
+/// The "new room" form.
+#[component]
+fn CreateRoom() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let name = RwSignal::new(String::new());
+    let topic = RwSignal::new(String::new());
+    let private = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match protocol::validate::room_name(&name.get_untracked()) {
+            Ok(valid) => {
+                error.set(None);
+                chat.create_room(valid, topic.get_untracked(), private.get_untracked());
+                name.set(String::new());
+                topic.set(String::new());
+                private.set(false);
+            }
+            Err(problem) => error.set(Some(problem.message)),
+        }
+    };
+    view! {
+        <details class="create-room">
+            <summary>"New room"</summary>
+            <form class="stack" on:submit=submit>
+                <label for="room-name">"Name"</label>
+                <input
+                    id="room-name"
+                    maxlength="64"
+                    required
+                    placeholder="e.g. book club"
+                    prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))
+                />
+                <label for="room-topic">"Topic (optional)"</label>
+                <input
+                    id="room-topic"
+                    maxlength="200"
+                    prop:value=move || topic.get()
+                    on:input=move |ev| topic.set(event_target_value(&ev))
+                />
+                <label class="check">
+                    <input
+                        id="room-private"
+                        type="checkbox"
+                        prop:checked=move || private.get()
+                        on:change=move |ev| private.set(event_target_checked(&ev))
+                    />
+                    " Private (invite only)"
+                </label>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+                <button id="create-room" type="submit" class="primary">"Create"</button>
+            </form>
+        </details>
+    }
+}

@@ -1,0 +1,69 @@
+//! Tertulia's user interface: Leptos components rendered on the server (`ssr`) and hydrated
+//! in the browser (`hydrate`), where they talk to the server over our Socket.IO client.
+
+#[cfg(feature = "hydrate")]
+mod api;
+mod components;
+pub mod csp;
+pub mod live;
+pub mod model;
+mod pages;
+mod session;
+mod time;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_csp_header();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Sets the page's CSP with this response's nonce.
+#[cfg(feature = "ssr")]
+fn set_csp_header() {
+    use leptos::nonce::use_nonce;
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let nonce = use_nonce().map(|n| n.to_string());
+        if let Ok(value) = http::HeaderValue::from_str(&csp::policy(nonce.as_deref())) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+/// The application: routes and the session shared by every page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    session::provide_session();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/chat.css"/>
+        <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+        <Title text="Tertulia"/>
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::Home/>
+                <Route path=path!("/chat") view=pages::Chat/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,297 @@
+//! The UI's view of the chat: plain data updated from socket events, rendered by components.
+
+use std::collections::BTreeMap;
+
+use protocol::{Message, User};
+
+/// How the connection looks to the person using the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConnState {
+    /// Starting up (also what the server renders).
+    #[default]
+    Connecting,
+    /// Connected to `/chat`.
+    Connected,
+    /// Lost; retrying with backoff.
+    Reconnecting,
+    /// The browser says there is no network.
+    Offline,
+}
+
+impl ConnState {
+    /// The word shown in the status badge (and used by tests).
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Connected => "connected",
+            Self::Reconnecting => "reconnecting",
+            Self::Offline => "offline",
+        }
+    }
+}
+
+/// One line of a room's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// A stored message.
+    Message(Message),
+    /// A message of ours not yet confirmed by the server.
+    Pending {
+        /// Our idempotency key.
+        client_id: String,
+        /// The text.
+        text: String,
+        /// The author (us).
+        user: User,
+    },
+    /// "ana joined" / "ana left".
+    Notice {
+        /// Unique key for rendering.
+        key: String,
+        /// The notice.
+        text: String,
+    },
+}
+
+impl Line {
+    /// A stable key for keyed rendering.
+    #[must_use]
+    pub fn key(&self) -> String {
+        match self {
+            Self::Message(m) => format!("m{}", m.id),
+            Self::Pending { client_id, .. } => format!("p{client_id}"),
+            Self::Notice { key, .. } => format!("n{key}"),
+        }
+    }
+}
+
+/// A joined room as the UI sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomView {
+    /// Room name (as the server spells it).
+    pub name: String,
+    /// Topic line.
+    pub topic: Option<String>,
+    /// Invite-only.
+    pub private: bool,
+    /// Users present now.
+    pub members: Vec<User>,
+    /// Timeline, oldest first.
+    pub lines: Vec<Line>,
+    /// Users typing now (never ourselves).
+    pub typing: Vec<User>,
+    /// Messages received while the room was not on screen.
+    pub unread: u32,
+    /// Whether older history may exist before the first loaded message.
+    pub more_before: bool,
+}
+
+impl RoomView {
+    /// The id of the newest stored message.
+    #[must_use]
+    pub fn last_id(&self) -> Option<i64> {
+        self.lines.iter().rev().find_map(|line| match line {
+            Line::Message(m) => Some(m.id),
+            _ => None,
+        })
+    }
+
+    /// The id of the oldest stored message.
+    #[must_use]
+    pub fn first_id(&self) -> Option<i64> {
+        self.lines.iter().find_map(|line| match line {
+            Line::Message(m) => Some(m.id),
+            _ => None,
+        })
+    }
+
+    /// Adds stored messages, skipping ones already present, keeping id order; a message that
+    /// confirms one of our pending lines replaces it. Returns how many were new.
+    pub fn merge(
+        &mut self,
+        messages: impl IntoIterator<Item = Message>,
+        confirmed: &[(String, i64)],
+    ) -> usize {
+        let mut added = 0;
+        for message in messages {
+            if let Some((client_id, _)) = confirmed.iter().find(|(_, id)| *id == message.id) {
+                self.lines.retain(
+                    |line| !matches!(line, Line::Pending { client_id: c, .. } if c == client_id),
+                );
+            }
+            let exists = self
+                .lines
+                .iter()
+                .any(|line| matches!(line, Line::Message(m) if m.id == message.id));
+            if exists {
+                continue;
+            }
+            added += 1;
+            // Insert after the last stored message with a smaller id (usually: at the end,
+            // before pending lines).
+            let position = self
+                .lines
+                .iter()
+                .rposition(|line| matches!(line, Line::Message(m) if m.id < message.id))
+                .map_or_else(
+                    || {
+                        self.lines
+                            .iter()
+                            .position(|line| matches!(line, Line::Message(_)))
+                            .unwrap_or(self.lines.len())
+                    },
+                    |p| p + 1,
+                );
+            let position = if position == self.lines.len() {
+                // Keep our unconfirmed messages last.
+                self.lines
+                    .iter()
+                    .position(|line| matches!(line, Line::Pending { .. }))
+                    .unwrap_or(self.lines.len())
+            } else {
+                position
+            };
+            self.lines.insert(position, Line::Message(message));
+        }
+        added
+    }
+
+    /// Removes a pending line (confirmed or abandoned).
+    pub fn drop_pending(&mut self, client_id: &str) {
+        self.lines
+            .retain(|line| !matches!(line, Line::Pending { client_id: c, .. } if c == client_id));
+    }
+}
+
+/// Every joined room by lowercase name, plus the order they were joined in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rooms {
+    /// Joined rooms.
+    pub joined: BTreeMap<String, RoomView>,
+    /// Keys in the order of joining (for the sidebar).
+    pub order: Vec<String>,
+}
+
+impl Rooms {
+    /// The key a room name is stored under.
+    #[must_use]
+    pub fn key(name: &str) -> String {
+        name.to_lowercase()
+    }
+
+    /// The view of a joined room.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&RoomView> {
+        self.joined.get(&Self::key(name))
+    }
+
+    /// The mutable view of a joined room.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut RoomView> {
+        self.joined.get_mut(&Self::key(name))
+    }
+
+    /// Adds (or refreshes) a joined room.
+    pub fn insert(&mut self, view: RoomView) {
+        let key = Self::key(&view.name);
+        if !self.order.contains(&key) {
+            self.order.push(key.clone());
+        }
+        self.joined.insert(key, view);
+    }
+
+    /// Forgets a room.
+    pub fn remove(&mut self, name: &str) {
+        let key = Self::key(name);
+        self.joined.remove(&key);
+        self.order.retain(|k| *k != key);
+    }
+
+    /// Joined rooms in sidebar order.
+    #[must_use]
+    pub fn ordered(&self) -> Vec<&RoomView> {
+        self.order
+            .iter()
+            .filter_map(|k| self.joined.get(k))
+            .collect()
+    }
+
+    /// Total unread messages.
+    #[must_use]
+    pub fn unread(&self) -> u32 {
+        self.joined.values().map(|r| r.unread).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use protocol::{Author, Role};
+
+    use super::*;
+
+    fn message(id: i64) -> Message {
+        Message {
+            id,
+            room: "general".into(),
+            user: Author {
+                id: 1,
+                username: "ana".into(),
+            },
+            text: format!("m{id}"),
+            ts: id,
+        }
+    }
+
+    fn ids(view: &RoomView) -> Vec<String> {
+        view.lines.iter().map(Line::key).collect()
+    }
+
+    #[test]
+    fn merge_dedupes_and_orders_by_id() {
+        let mut view = RoomView::default();
+        assert_eq!(view.merge([message(1), message(3)], &[]), 2);
+        assert_eq!(view.merge([message(2), message(3), message(4)], &[]), 2);
+        assert_eq!(ids(&view), ["m1", "m2", "m3", "m4"]);
+        assert_eq!(view.merge([message(0)], &[]), 1);
+        assert_eq!(ids(&view)[0], "m0");
+        assert_eq!(view.first_id(), Some(0));
+        assert_eq!(view.last_id(), Some(4));
+    }
+
+    #[test]
+    fn pending_lines_stay_last_until_confirmed() {
+        let mut view = RoomView::default();
+        view.merge([message(1)], &[]);
+        view.lines.push(Line::Pending {
+            client_id: "c".into(),
+            text: "hi".into(),
+            user: User {
+                id: 1,
+                username: "ana".into(),
+                role: Role::Guest,
+            },
+        });
+        view.merge([message(2)], &[]);
+        assert_eq!(ids(&view), ["m1", "m2", "pc"]);
+        view.merge([message(3)], &[("c".into(), 3)]);
+        assert_eq!(ids(&view), ["m1", "m2", "m3"]);
+    }
+
+    #[test]
+    fn rooms_keep_join_order_and_sum_unread() {
+        let mut rooms = Rooms::default();
+        for (name, unread) in [("b", 2), ("A", 1)] {
+            rooms.insert(RoomView {
+                name: name.into(),
+                unread,
+                ..RoomView::default()
+            });
+        }
+        let names: Vec<_> = rooms.ordered().iter().map(|r| r.name.clone()).collect();
+        assert_eq!(names, ["b", "A"]);
+        assert_eq!(rooms.unread(), 3);
+        assert!(rooms.get("a").is_some());
+        rooms.remove("B");
+        assert_eq!(rooms.order, ["a"]);
+    }
+}

@@ -1,0 +1,80 @@
+//! Readable local timestamps.
+
+/// `HH:MM` in the browser's time zone and locale (empty on the server, which renders no
+/// messages).
+#[must_use]
+pub fn clock(ts: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64));
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
+        let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
+        return date
+            .to_locale_time_string_with_options("default", &options)
+            .as_string()
+            .unwrap_or_default();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ts;
+        String::new()
+    }
+}
+
+/// Full local date and time, for the `title` of a timestamp.
+#[must_use]
+pub fn full(ts: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64));
+        return date
+            .to_locale_string("default", &js_sys::Object::new())
+            .as_string()
+            .unwrap_or_default();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ts;
+        String::new()
+    }
+}
+
+/// ISO 8601 (UTC) for the `datetime` attribute.
+#[must_use]
+pub fn iso(ts: i64) -> String {
+    let secs = ts.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), Howard Hinnant's algorithm.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso_dates() {
+        assert_eq!(super::iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::iso(1_795_000_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(super::iso(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,412 @@
+//! JSON payloads of `PROTOCOL.md`. Ids are `i64`, timestamps `ts` are Unix milliseconds.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A temporary identity with only a name.
+    Guest,
+    /// A registered account.
+    Member,
+    /// May see `/admin`, push notifications and change roles.
+    Admin,
+}
+
+impl Role {
+    /// The role as written on the wire and in the database.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Guest => "guest",
+            Self::Member => "member",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Parses the wire / database spelling.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "guest" => Some(Self::Guest),
+            "member" => Some(Self::Member),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// `{id, username, role}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct User {
+    /// User id.
+    pub id: i64,
+    /// Display name, unique case-insensitively.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// The author of a message: `{id, username}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// User id.
+    pub id: i64,
+    /// Display name.
+    pub username: String,
+}
+
+impl From<&User> for Author {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id,
+            username: user.username.clone(),
+        }
+    }
+}
+
+/// A stored chat message, stamped by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Message id, increasing in send order.
+    pub id: i64,
+    /// Room name.
+    pub room: String,
+    /// Who sent it.
+    pub user: Author,
+    /// The text, trimmed, 1–4000 characters.
+    pub text: String,
+    /// When the server stored it.
+    pub ts: i64,
+}
+
+/// A room as listed by `rooms` and returned by `create_room` / `join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    /// Room name.
+    pub name: String,
+    /// Optional topic line.
+    pub topic: Option<String>,
+    /// Users present in the room now.
+    pub members: u64,
+    /// Whether only invited users may join.
+    pub private: bool,
+}
+
+// ----- /chat requests (client → server) -----
+
+/// `rooms` request; carries nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomsReq {}
+
+/// `create_room` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRoomReq {
+    /// Room name (validated by [`crate::validate::room_name`]).
+    pub name: String,
+    /// Optional topic line.
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// Invite-only room.
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// `join` / `leave` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomReq {
+    /// Room name.
+    pub room: String,
+}
+
+/// `message` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageReq {
+    /// Room name; the socket must have joined it.
+    pub room: String,
+    /// Text, 1–4000 characters after trimming.
+    pub text: String,
+    /// Client-chosen id that makes a resend idempotent (a string or a number on the wire).
+    #[serde(
+        default,
+        deserialize_with = "client_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_id: Option<String>,
+}
+
+/// `typing` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypingReq {
+    /// Room name.
+    pub room: String,
+    /// Whether the user is typing.
+    pub active: bool,
+}
+
+/// `history` request; `before` / `after` are message ids (exclusive).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryReq {
+    /// Room name.
+    pub room: String,
+    /// Only messages with a smaller id (older).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// Only messages with a larger id (newer): how a reconnecting client catches up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+    /// At most this many (1–100, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `invite` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteReq {
+    /// Private room name.
+    pub room: String,
+    /// Who to invite.
+    pub username: String,
+}
+
+// ----- /chat ack bodies -----
+
+/// `rooms` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomsRes {
+    /// Rooms visible to the caller.
+    pub rooms: Vec<Room>,
+}
+
+/// `create_room` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRoomRes {
+    /// The new room.
+    pub room: Room,
+}
+
+/// `join` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRes {
+    /// The joined room.
+    pub room: Room,
+    /// Users present now, the caller included.
+    pub members: Vec<User>,
+    /// The last 50 messages, oldest first.
+    pub history: Vec<Message>,
+}
+
+/// `message` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRes {
+    /// The stored message (the original one on an idempotent resend).
+    pub message: Message,
+}
+
+/// `history` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRes {
+    /// Messages, oldest first.
+    pub messages: Vec<Message>,
+}
+
+// ----- /chat server events -----
+
+/// `welcome`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    /// The authenticated user.
+    pub user: User,
+    /// The server's clock, Unix milliseconds.
+    pub server_time: i64,
+}
+
+/// `user_joined` / `user_left`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    /// Room name.
+    pub room: String,
+    /// The user who arrived or left.
+    pub user: User,
+}
+
+/// `members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Members {
+    /// Room name.
+    pub room: String,
+    /// Users present now.
+    pub users: Vec<User>,
+}
+
+/// `typing` as broadcast by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typing {
+    /// Room name.
+    pub room: String,
+    /// The typist.
+    pub user: User,
+    /// Started (`true`) or stopped (`false`).
+    pub active: bool,
+}
+
+/// One room of the occupancy board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomOccupancy {
+    /// Room name.
+    pub name: String,
+    /// Users present now.
+    pub members: u64,
+}
+
+/// `occupancy`: public rooms and their live member counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Occupancy {
+    /// Public rooms.
+    pub rooms: Vec<RoomOccupancy>,
+    /// When the snapshot was taken.
+    pub ts: i64,
+}
+
+// ----- /notifications -----
+
+/// `subscribe` / `unsubscribe` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelReq {
+    /// Channel name.
+    pub channel: String,
+}
+
+/// `mark_read` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkReadReq {
+    /// Notification ids.
+    pub ids: Vec<i64>,
+}
+
+/// `notification`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Notification id.
+    pub id: i64,
+    /// Kind, e.g. `mention` or `announcement`.
+    pub kind: String,
+    /// Title line.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// Where clicking it leads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When it was created.
+    pub ts: i64,
+    /// Whether the user has read it.
+    pub read: bool,
+}
+
+// ----- /admin -----
+
+/// One room in the admin stats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomStats {
+    /// Room name.
+    pub name: String,
+    /// Users present now.
+    pub members: u64,
+    /// Messages stored in the room.
+    pub messages: u64,
+}
+
+/// `stats`, every second to admins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Distinct users with at least one `/chat` socket.
+    pub connected_users: u64,
+    /// Open `/chat` sockets.
+    pub sockets: u64,
+    /// Per-room numbers.
+    pub rooms: Vec<RoomStats>,
+    /// All stored messages.
+    pub messages_total: u64,
+    /// Messages stored in the last 60 seconds.
+    pub messages_last_minute: u64,
+    /// Seconds since the server started.
+    pub uptime_s: u64,
+}
+
+/// Accepts a client id as a JSON string or integer.
+fn client_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Number(i64),
+    }
+    Ok(
+        Option::<Raw>::deserialize(deserializer)?.map(|raw| match raw {
+            Raw::Text(text) => text,
+            Raw::Number(number) => number.to_string(),
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn message_round_trips_in_contract_shape() {
+        let value = json!({"id": 1, "room": "general", "user": {"id": 2, "username": "ana"}, "text": "hi", "ts": 3});
+        let message: Message = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&message).unwrap(), value);
+    }
+
+    #[test]
+    fn client_id_accepts_strings_and_numbers() {
+        let a: MessageReq =
+            serde_json::from_value(json!({"room": "r", "text": "t", "client_id": "abc"})).unwrap();
+        let b: MessageReq =
+            serde_json::from_value(json!({"room": "r", "text": "t", "client_id": 7})).unwrap();
+        let c: MessageReq = serde_json::from_value(json!({"room": "r", "text": "t"})).unwrap();
+        assert_eq!(a.client_id.as_deref(), Some("abc"));
+        assert_eq!(b.client_id.as_deref(), Some("7"));
+        assert_eq!(c.client_id, None);
+        assert!(
+            serde_json::from_value::<MessageReq>(
+                json!({"room": "r", "text": "t", "client_id": [1]})
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_rejected() {
+        assert!(serde_json::from_value::<RoomReq>(json!({"room": 5})).is_err());
+        assert!(serde_json::from_value::<RoomReq>(json!("general")).is_err());
+        assert!(
+            serde_json::from_value::<TypingReq>(json!({"room": "r", "active": "yes"})).is_err()
+        );
+        assert!(
+            serde_json::from_value::<HistoryReq>(json!({"room": "r", "limit": "ten"})).is_err()
+        );
+    }
+
+    #[test]
+    fn create_room_defaults() {
+        let req: CreateRoomReq = serde_json::from_value(json!({"name": "x"})).unwrap();
+        assert_eq!(req.topic, None);
+        assert!(!req.private);
+    }
+
+    #[test]
+    fn roles_use_wire_names() {
+        for role in [Role::Guest, Role::Member, Role::Admin] {
+            assert_eq!(serde_json::to_value(role).unwrap(), json!(role.as_str()));
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

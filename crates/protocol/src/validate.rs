@@ -1,0 +1,248 @@
+//! Input rules of the contract, shared so the UI can explain them and the server enforces them.
+//!
+//! Each function returns the normalised value (trimmed) or an [`ErrorBody`] with the code the
+//! server answers.
+
+use crate::{ErrorBody, ErrorCode};
+
+/// Longest username, in characters.
+pub const USERNAME_MAX: usize = 32;
+/// Longest room name, in characters.
+pub const ROOM_NAME_MAX: usize = 64;
+/// Longest message text, in characters (after trimming).
+pub const MESSAGE_MAX: usize = 4000;
+/// Longest room topic, in characters.
+pub const TOPIC_MAX: usize = 200;
+/// Shortest password for a registered account.
+pub const PASSWORD_MIN: usize = 8;
+/// Longest password accepted (bounds the hashing work per request).
+pub const PASSWORD_MAX: usize = 256;
+/// Largest `limit` of a `history` request.
+pub const HISTORY_MAX: i64 = 100;
+/// Messages returned by `join` and by `history` without a limit.
+pub const HISTORY_DEFAULT: i64 = 50;
+/// Longest notification channel name.
+pub const CHANNEL_MAX: usize = 64;
+
+fn bad(message: impl Into<String>) -> ErrorBody {
+    ErrorBody::new(ErrorCode::BadRequest, message)
+}
+
+/// 1–32 letters, digits, `_`, `.` or `-`; surrounding whitespace is trimmed.
+///
+/// # Errors
+/// `bad_request` naming the rule that failed.
+pub fn username(raw: &str) -> Result<String, ErrorBody> {
+    let name = raw.trim();
+    let len = name.chars().count();
+    if len == 0 || len > USERNAME_MAX {
+        return Err(bad(format!(
+            "a username has 1 to {USERNAME_MAX} characters"
+        )));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        return Err(bad(
+            "a username may only use letters, digits, '_', '.' and '-'",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// 1–64 letters, digits, spaces, `_` or `-`, trimmed.
+///
+/// # Errors
+/// `bad_request` naming the rule that failed.
+pub fn room_name(raw: &str) -> Result<String, ErrorBody> {
+    let name = raw.trim();
+    let len = name.chars().count();
+    if len == 0 || len > ROOM_NAME_MAX {
+        return Err(bad(format!(
+            "a room name has 1 to {ROOM_NAME_MAX} characters"
+        )));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-'))
+    {
+        return Err(bad(
+            "a room name may only use letters, digits, spaces, '_' and '-'",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// The case-insensitive key under which names are unique.
+#[must_use]
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Message text: trimmed, 1–4000 characters, no NUL.
+///
+/// # Errors
+/// `empty_message`, `too_long`, or `bad_request` for a NUL character.
+pub fn message_text(raw: &str) -> Result<String, ErrorBody> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(ErrorBody::new(
+            ErrorCode::EmptyMessage,
+            "the message is empty",
+        ));
+    }
+    if text.chars().count() > MESSAGE_MAX {
+        return Err(ErrorBody::new(
+            ErrorCode::TooLong,
+            format!("a message has at most {MESSAGE_MAX} characters"),
+        ));
+    }
+    if text.contains('\0') {
+        return Err(bad("a message may not contain NUL characters"));
+    }
+    Ok(text.to_owned())
+}
+
+/// Optional topic: trimmed, empty means none, at most 200 characters, one line.
+///
+/// # Errors
+/// `too_long`, or `bad_request` for control characters.
+pub fn topic(raw: Option<&str>) -> Result<Option<String>, ErrorBody> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > TOPIC_MAX {
+        return Err(ErrorBody::new(
+            ErrorCode::TooLong,
+            format!("a topic has at most {TOPIC_MAX} characters"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(bad("a topic is a single line of text"));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Password of a new account: 8–256 characters.
+///
+/// # Errors
+/// `bad_request` naming the rule.
+pub fn new_password(raw: &str) -> Result<&str, ErrorBody> {
+    let len = raw.chars().count();
+    if len < PASSWORD_MIN {
+        return Err(bad(format!(
+            "a password has at least {PASSWORD_MIN} characters"
+        )));
+    }
+    if len > PASSWORD_MAX {
+        return Err(bad(format!(
+            "a password has at most {PASSWORD_MAX} characters"
+        )));
+    }
+    Ok(raw)
+}
+
+/// `limit` of a `history` request: 1–100, 50 when absent.
+///
+/// # Errors
+/// `bad_request` when out of range.
+pub fn history_limit(raw: Option<i64>) -> Result<i64, ErrorBody> {
+    match raw {
+        None => Ok(HISTORY_DEFAULT),
+        Some(limit) if (1..=HISTORY_MAX).contains(&limit) => Ok(limit),
+        Some(_) => Err(bad(format!("limit is between 1 and {HISTORY_MAX}"))),
+    }
+}
+
+/// Channel names: 1–64 of `a-z`, `0-9`, `_`, `-`, `.`, `:` (case-insensitive, stored lowercase).
+///
+/// # Errors
+/// `bad_request` naming the rule.
+pub fn channel(raw: &str) -> Result<String, ErrorBody> {
+    let name = raw.trim().to_lowercase();
+    let len = name.chars().count();
+    if len == 0 || len > CHANNEL_MAX {
+        return Err(bad(format!(
+            "a channel name has 1 to {CHANNEL_MAX} characters"
+        )));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+    {
+        return Err(bad(
+            "a channel name may only use a-z, 0-9, '_', '-', '.' and ':'",
+        ));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert_eq!(username("  ana.b-c_1 ").unwrap(), "ana.b-c_1");
+        assert_eq!(username("José").unwrap(), "José");
+        assert!(username("").is_err());
+        assert!(username("   ").is_err());
+        assert!(username("a b").is_err());
+        assert!(username("<script>").is_err());
+        assert!(username(&"x".repeat(33)).is_err());
+        assert!(username(&"x".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn room_names() {
+        assert_eq!(room_name("  Book club ").unwrap(), "Book club");
+        assert!(room_name("").is_err());
+        assert!(room_name("a/b").is_err());
+        assert!(room_name("tab\there").is_err());
+        assert!(room_name(&"r".repeat(65)).is_err());
+        assert_eq!(name_key("Book Club"), name_key("book club"));
+    }
+
+    #[test]
+    fn message_texts() {
+        assert_eq!(message_text("  hi  ").unwrap(), "hi");
+        assert_eq!(
+            message_text(" \n\t ").unwrap_err().code,
+            ErrorCode::EmptyMessage
+        );
+        assert_eq!(
+            message_text(&"é".repeat(4000)).unwrap().chars().count(),
+            4000
+        );
+        assert_eq!(
+            message_text(&"é".repeat(4001)).unwrap_err().code,
+            ErrorCode::TooLong
+        );
+        assert_eq!(
+            message_text("a\0b").unwrap_err().code,
+            ErrorCode::BadRequest
+        );
+        assert_eq!(message_text("line 1\nline 2").unwrap(), "line 1\nline 2");
+    }
+
+    #[test]
+    fn topics_and_limits() {
+        assert_eq!(topic(None).unwrap(), None);
+        assert_eq!(topic(Some("  ")).unwrap(), None);
+        assert_eq!(topic(Some(" books ")).unwrap().as_deref(), Some("books"));
+        assert!(topic(Some("a\nb")).is_err());
+        assert_eq!(history_limit(None).unwrap(), 50);
+        assert_eq!(history_limit(Some(100)).unwrap(), 100);
+        assert!(history_limit(Some(0)).is_err());
+        assert!(history_limit(Some(101)).is_err());
+    }
+
+    #[test]
+    fn channels_and_passwords() {
+        assert_eq!(channel(" News ").unwrap(), "news");
+        assert!(channel("a b").is_err());
+        assert!(new_password("short").is_err());
+        assert!(new_password("long enough").is_ok());
+    }
+}

@@ -1,0 +1,394 @@
+//! The client state machine driven by hand: literal server frames in, frames and events out.
+
+use protocol::packet::Packet;
+use serde_json::json;
+use socket_client::{AckError, Backoff, Config, EmitError, Machine, NsState, Output, Status};
+
+const OPEN: &str =
+    r#"0{"sid":"s1","upgrades":[],"pingInterval":1000,"pingTimeout":500,"maxPayload":200}"#;
+
+fn config() -> Config {
+    Config {
+        backoff: Backoff {
+            base_ms: 100,
+            max_ms: 1_000,
+            jitter: 0.0,
+        },
+        connect_timeout_ms: 2_000,
+        ack_timeout_ms: 300,
+        seed: 7,
+    }
+}
+
+fn drain(machine: &mut Machine) -> Vec<Output> {
+    std::iter::from_fn(|| machine.poll_output()).collect()
+}
+
+fn sent(outputs: &[Output]) -> Vec<&str> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(frame) => Some(frame.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A machine whose link is open and `/chat` connected, outputs drained.
+fn connected() -> Machine {
+    let mut m = Machine::new(config());
+    m.connect_namespace("/chat", Some(json!({"token": "t"})));
+    m.start(0);
+    m.handle_open(0);
+    m.handle_frame(0, OPEN);
+    m.handle_frame(0, r#"40/chat,{"sid":"n1"}"#);
+    drain(&mut m);
+    m
+}
+
+#[test]
+fn handshake_then_connects_each_namespace_with_auth() {
+    let mut m = Machine::new(config());
+    m.connect_namespace("/chat", Some(json!({"token": "t"})));
+    m.connect_namespace("/notifications", None);
+    m.start(0);
+    assert_eq!(
+        drain(&mut m),
+        [Output::Status(Status::Connecting), Output::OpenTransport]
+    );
+    m.handle_open(5);
+    m.handle_frame(5, OPEN);
+    let out = drain(&mut m);
+    assert_eq!(out[0], Output::Status(Status::Connected));
+    assert_eq!(
+        sent(&out),
+        [r#"40/chat,{"token":"t"}"#, "40/notifications,"]
+    );
+    m.handle_frame(6, r#"40/chat,{"sid":"a"}"#);
+    m.handle_frame(6, r#"40/notifications,{"sid":"b"}"#);
+    assert_eq!(
+        drain(&mut m),
+        [
+            Output::Connected { ns: "/chat".into() },
+            Output::Connected {
+                ns: "/notifications".into()
+            }
+        ]
+    );
+    assert_eq!(m.namespace("/chat"), Some(&NsState::Connected));
+}
+
+#[test]
+fn answers_every_ping_with_a_pong() {
+    let mut m = connected();
+    m.handle_frame(10, "2");
+    m.handle_frame(20, "2");
+    assert_eq!(sent(&drain(&mut m)), ["3", "3"]);
+}
+
+#[test]
+fn a_link_without_pings_is_declared_dead_and_reconnects() {
+    let mut m = connected();
+    // pingInterval + pingTimeout = 1500 ms after the open at t=0.
+    assert_eq!(m.next_deadline(), Some(1_500));
+    m.handle_tick(1_499);
+    assert!(drain(&mut m).is_empty());
+    m.handle_tick(1_500);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::CloseTransport));
+    assert!(out.contains(&Output::Disconnected {
+        ns: "/chat".into(),
+        by_server: false
+    }));
+    assert_eq!(m.status(), Status::Reconnecting { attempt: 1 });
+    // First retry after the base delay.
+    assert_eq!(m.next_deadline(), Some(1_600));
+    m.handle_tick(1_600);
+    assert_eq!(drain(&mut m), [Output::OpenTransport]);
+}
+
+#[test]
+fn pings_push_the_dead_link_deadline_forward() {
+    let mut m = connected();
+    m.handle_frame(1_000, "2");
+    assert_eq!(m.next_deadline(), Some(2_500));
+    m.handle_tick(1_600);
+    assert!(!drain(&mut m).contains(&Output::CloseTransport));
+}
+
+#[test]
+fn reconnect_backs_off_exponentially_and_resets_after_success() {
+    let mut m = connected();
+    let mut now = 0;
+    let mut delays = Vec::new();
+    m.handle_close(now);
+    for _ in 0..5 {
+        let retry_at = m.next_deadline().unwrap();
+        delays.push(retry_at - now);
+        now = retry_at;
+        m.handle_tick(now);
+        assert!(drain(&mut m).contains(&Output::OpenTransport));
+        m.handle_close(now); // the attempt fails
+    }
+    assert_eq!(delays, [100, 200, 400, 800, 1_000]);
+    // A successful attempt resets the backoff and reconnects the namespace.
+    now = m.next_deadline().unwrap();
+    m.handle_tick(now);
+    m.handle_frame(now, OPEN);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::Status(Status::Connected)));
+    assert_eq!(sent(&out), [r#"40/chat,{"token":"t"}"#]);
+    m.handle_close(now);
+    assert_eq!(m.next_deadline(), Some(now + 100));
+}
+
+#[test]
+fn jitter_spreads_retries() {
+    let mut config = config();
+    config.backoff.jitter = 0.5;
+    let retry = |seed| {
+        let mut m = Machine::new(Config {
+            seed,
+            ..config.clone()
+        });
+        m.start(0);
+        m.handle_frame(0, OPEN);
+        m.handle_close(0);
+        m.next_deadline().unwrap()
+    };
+    let delays: Vec<u64> = (1..20).map(retry).collect();
+    assert!(delays.iter().all(|d| (50..=150).contains(d)), "{delays:?}");
+    assert!(
+        delays.iter().any(|d| *d != delays[0]),
+        "no jitter: {delays:?}"
+    );
+}
+
+#[test]
+fn handshake_timeout_retries() {
+    let mut m = Machine::new(config());
+    m.start(0);
+    drain(&mut m);
+    m.handle_tick(2_000);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::CloseTransport));
+    assert_eq!(m.status(), Status::Reconnecting { attempt: 1 });
+}
+
+#[test]
+fn emit_with_ack_resolves_on_the_matching_ack() {
+    let mut m = connected();
+    let id = m
+        .emit(0, "/chat", "join", vec![json!({"room": "general"})], true)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        sent(&drain(&mut m)),
+        [format!(r#"42/chat,{id}["join",{{"room":"general"}}]"#)]
+    );
+    // An ack for another namespace with the same id is not ours.
+    m.handle_frame(1, &format!(r#"43/other,{id}[{{"ok":true}}]"#));
+    assert!(drain(&mut m).is_empty());
+    m.handle_frame(1, &format!(r#"43/chat,{id}[{{"ok":true}}]"#));
+    assert_eq!(
+        drain(&mut m),
+        [Output::Ack {
+            id,
+            result: Ok(vec![json!({"ok": true})])
+        }]
+    );
+    // A duplicate ack is ignored.
+    m.handle_frame(2, &format!(r#"43/chat,{id}[{{"ok":true}}]"#));
+    assert!(drain(&mut m).is_empty());
+}
+
+#[test]
+fn emit_without_ack_has_no_id() {
+    let mut m = connected();
+    let id = m
+        .emit(
+            0,
+            "/chat",
+            "typing",
+            vec![json!({"room": "r", "active": true})],
+            false,
+        )
+        .unwrap();
+    assert_eq!(id, None);
+    let out = drain(&mut m);
+    let frames = sent(&out);
+    assert_eq!(frames.len(), 1);
+    assert_eq!(
+        Packet::decode(frames[0].strip_prefix('4').unwrap()).unwrap(),
+        Packet::Event {
+            ns: "/chat".into(),
+            id: None,
+            event: "typing".into(),
+            args: vec![json!({"room": "r", "active": true})],
+        }
+    );
+}
+
+#[test]
+fn ack_times_out() {
+    let mut m = connected();
+    let id = m
+        .emit(100, "/chat", "rooms", vec![json!({})], true)
+        .unwrap()
+        .unwrap();
+    drain(&mut m);
+    assert_eq!(m.next_deadline(), Some(400));
+    m.handle_tick(400);
+    assert_eq!(
+        drain(&mut m),
+        [Output::Ack {
+            id,
+            result: Err(AckError::Timeout)
+        }]
+    );
+}
+
+#[test]
+fn pending_acks_fail_when_the_link_drops() {
+    let mut m = connected();
+    let id = m.emit(0, "/chat", "rooms", vec![], true).unwrap().unwrap();
+    drain(&mut m);
+    m.handle_close(10);
+    assert!(drain(&mut m).contains(&Output::Ack {
+        id,
+        result: Err(AckError::Disconnected)
+    }));
+}
+
+#[test]
+fn emit_refused_while_not_connected_or_too_large() {
+    let mut m = Machine::new(config());
+    m.connect_namespace("/chat", None);
+    assert_eq!(
+        m.emit(0, "/chat", "x", vec![], false),
+        Err(EmitError::NotConnected("/chat".into()))
+    );
+    let mut m = connected();
+    assert!(matches!(
+        m.emit(0, "/chat", "message", vec![json!("x".repeat(300))], true),
+        Err(EmitError::TooLarge { max: 200, .. })
+    ));
+    assert_eq!(
+        m.emit(0, "/nowhere", "x", vec![], false),
+        Err(EmitError::NotConnected("/nowhere".into()))
+    );
+}
+
+#[test]
+fn connect_error_is_surfaced_and_not_retried() {
+    let mut m = Machine::new(config());
+    m.connect_namespace("/admin", None);
+    m.start(0);
+    m.handle_frame(0, OPEN);
+    drain(&mut m);
+    m.handle_frame(1, r#"44/admin,{"message":"forbidden"}"#);
+    assert_eq!(
+        drain(&mut m),
+        [Output::ConnectError {
+            ns: "/admin".into(),
+            message: "forbidden".into()
+        }]
+    );
+    assert_eq!(
+        m.namespace("/admin"),
+        Some(&NsState::Refused("forbidden".into()))
+    );
+    // A reconnect of the link does not retry the refused namespace...
+    m.handle_close(2);
+    let retry_at = m.next_deadline().unwrap();
+    m.handle_tick(retry_at);
+    m.handle_frame(retry_at, OPEN);
+    assert!(sent(&drain(&mut m)).is_empty());
+    // ...but asking again (new credentials) does.
+    m.connect_namespace("/admin", Some(json!({"token": "new"})));
+    assert_eq!(sent(&drain(&mut m)), [r#"40/admin,{"token":"new"}"#]);
+}
+
+#[test]
+fn server_disconnect_of_a_namespace_is_not_retried() {
+    let mut m = connected();
+    m.handle_frame(1, "41/chat,");
+    assert_eq!(
+        drain(&mut m),
+        [Output::Disconnected {
+            ns: "/chat".into(),
+            by_server: true
+        }]
+    );
+    assert_eq!(m.namespace("/chat"), Some(&NsState::Kicked));
+}
+
+#[test]
+fn events_are_delivered_for_connected_namespaces_only() {
+    let mut m = connected();
+    m.handle_frame(1, r#"42/chat,["message",{"text":"hi"}]"#);
+    m.handle_frame(1, r#"42/stranger,["message",{"text":"no"}]"#);
+    assert_eq!(
+        drain(&mut m),
+        [Output::Event {
+            ns: "/chat".into(),
+            event: "message".into(),
+            args: vec![json!({"text": "hi"})]
+        }]
+    );
+}
+
+#[test]
+fn malformed_frames_are_reported_and_ignored() {
+    let mut m = connected();
+    for frame in ["", "x", "4", "42/chat,[", "451-/chat,[\"a\"]", "0{"] {
+        m.handle_frame(1, frame);
+    }
+    let out = drain(&mut m);
+    assert!(
+        out.iter().all(|o| matches!(o, Output::ProtocolError(_))),
+        "{out:?}"
+    );
+    assert_eq!(m.status(), Status::Connected);
+    assert_eq!(m.namespace("/chat"), Some(&NsState::Connected));
+}
+
+#[test]
+fn server_close_packet_reconnects() {
+    let mut m = connected();
+    m.handle_frame(5, "1");
+    assert_eq!(m.status(), Status::Reconnecting { attempt: 1 });
+}
+
+#[test]
+fn offline_pauses_retries_and_online_reconnects_at_once() {
+    let mut m = connected();
+    m.set_online(10, false);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::CloseTransport));
+    assert_eq!(m.status(), Status::Offline);
+    assert_eq!(m.next_deadline(), None);
+    m.set_online(20, true);
+    assert!(drain(&mut m).contains(&Output::OpenTransport));
+    assert_eq!(m.status(), Status::Reconnecting { attempt: 1 });
+}
+
+#[test]
+fn close_is_final_until_started_again() {
+    let mut m = connected();
+    m.close();
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::CloseTransport));
+    assert_eq!(m.status(), Status::Closed);
+    m.handle_close(5);
+    assert_eq!(m.next_deadline(), None);
+    m.start(6);
+    assert!(drain(&mut m).contains(&Output::OpenTransport));
+}
+
+#[test]
+fn a_stale_open_packet_is_ignored() {
+    let mut m = connected();
+    m.handle_frame(1, OPEN);
+    assert!(drain(&mut m).is_empty());
+}

@@ -1,0 +1,182 @@
+//! Connecting, configuring and migrating the database.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
+
+use crate::{Result, StoreError};
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database the URL selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (the default).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a URL names.
+    ///
+    /// # Errors
+    /// [`StoreError::UnsupportedUrl`] for any other scheme.
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+}
+
+/// The database handle: a connection pool plus the backend it talks to. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `url` and applies pending migrations.
+    ///
+    /// For SQLite the file's directory is created if missing, WAL journaling is switched on
+    /// and writers wait up to 10 s for a lock.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the URL is unsupported, the directory cannot be created, the
+    /// database cannot be reached or a migration fails.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let backend = Backend::from_url(url)?;
+        if backend == Backend::Sqlite {
+            create_sqlite_dir(url)?;
+        }
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    if conn.backend_name() == "SQLite" {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        migrator.run(&pool).await?;
+        Ok(Self { pool, backend })
+    }
+
+    /// A fresh, migrated, private in-memory SQLite database (for tests).
+    ///
+    /// # Errors
+    /// As [`Store::connect`].
+    pub async fn in_memory() -> Result<Self> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        // A named shared-cache database: every pooled connection sees the same data.
+        let url = format!(
+            "sqlite:file:tertulia_mem_{}_{n}?mode=memory&cache=shared",
+            std::process::id()
+        );
+        Self::connect(&url).await
+    }
+
+    /// The backend in use.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] when it does not.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates the directory of a file-backed SQLite URL (`sqlite://data/x.db?mode=rwc`).
+fn create_sqlite_dir(url: &str) -> Result<()> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or_default();
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(':') || path.starts_with("file:") {
+        return Ok(());
+    }
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::from_url("sqlite::memory:").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(Backend::from_url("mysql://u@h/db").is_err());
+    }
+
+    #[tokio::test]
+    async fn creates_the_data_directory_and_migrates_twice() {
+        let dir = std::env::temp_dir().join(format!("tertulia-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let url = format!("sqlite://{}/nested/chat.db?mode=rwc", dir.display());
+        let store = Store::connect(&url).await.unwrap();
+        store.ping().await.unwrap();
+        store.close().await;
+        // Re-opening applies no migration twice.
+        let store = Store::connect(&url).await.unwrap();
+        assert!(store.room_by_name("general").await.unwrap().is_some());
+        store.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,22 @@
+//! Tertulia's persistence: the only crate that writes SQL.
+//!
+//! One [`Store`] over sqlx's `Any` driver: SQLite by default, PostgreSQL when the URL says
+//! `postgres://`, chosen at run time. Migrations for each backend are embedded and run by
+//! [`Store::connect`]. Queries use `$n` placeholders (both backends accept them), integer
+//! millisecond timestamps and 0/1 integer flags, and return `protocol` types.
+#![warn(missing_docs)]
+
+mod db;
+mod error;
+mod messages;
+mod rooms;
+mod sessions;
+mod users;
+
+pub use db::{Backend, Store};
+pub use error::StoreError;
+pub use rooms::{RoomKind, RoomRecord};
+pub use users::UserRecord;
+
+/// Result of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

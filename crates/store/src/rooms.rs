@@ -1,0 +1,283 @@
+//! Rooms and the membership of private rooms.
+
+use sqlx::FromRow;
+
+use crate::{Result, Store, StoreError};
+
+/// Whether a room is an ordinary room or a direct conversation between two users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomKind {
+    /// A named room, public or private.
+    Room,
+    /// A private room of exactly two users.
+    Dm,
+}
+
+impl RoomKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Room => "room",
+            Self::Dm => "dm",
+        }
+    }
+}
+
+/// A stored room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRecord {
+    /// Room id.
+    pub id: i64,
+    /// Display name (unique case-insensitively).
+    pub name: String,
+    /// Optional topic.
+    pub topic: Option<String>,
+    /// Invite-only.
+    pub private: bool,
+    /// Ordinary room or DM.
+    pub kind: RoomKind,
+    /// Closed by an admin: not listed, not joinable.
+    pub closed: bool,
+}
+
+#[derive(FromRow)]
+struct RoomRow {
+    id: i64,
+    name: String,
+    topic: Option<String>,
+    private: i64,
+    kind: String,
+    closed_at: Option<i64>,
+}
+
+impl From<RoomRow> for RoomRecord {
+    fn from(row: RoomRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            topic: row.topic,
+            private: row.private != 0,
+            kind: if row.kind == "dm" {
+                RoomKind::Dm
+            } else {
+                RoomKind::Room
+            },
+            closed: row.closed_at.is_some(),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, name, topic, private, kind, closed_at";
+
+impl Store {
+    /// Creates a room; a private room starts with its creator as the only member.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the name is taken (case-insensitively).
+    pub async fn create_room(
+        &self,
+        name: &str,
+        topic: Option<&str>,
+        private: bool,
+        kind: RoomKind,
+        created_by: i64,
+        now: i64,
+    ) -> Result<RoomRecord> {
+        let mut tx = self.pool.begin().await?;
+        let row: RoomRow = sqlx::query_as(&format!(
+            "INSERT INTO rooms (name, name_key, topic, private, kind, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+        ))
+        .bind(name)
+        .bind(protocol::validate::name_key(name))
+        .bind(topic)
+        .bind(i64::from(private))
+        .bind(kind.as_str())
+        .bind(created_by)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+        if private {
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3)",
+            )
+            .bind(row.id)
+            .bind(created_by)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Looks a room up by name, case-insensitively.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn room_by_name(&self, name: &str) -> Result<Option<RoomRecord>> {
+        let row: Option<RoomRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM rooms WHERE name_key = $1"))
+                .bind(protocol::validate::name_key(name))
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Looks a room up by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn room_by_id(&self, id: i64) -> Result<Option<RoomRecord>> {
+        let row: Option<RoomRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM rooms WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Open rooms a user may see: every public room and the private rooms they belong to,
+    /// by name.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn visible_rooms(&self, user_id: i64) -> Result<Vec<RoomRecord>> {
+        let rows: Vec<RoomRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM rooms \
+             WHERE closed_at IS NULL AND (private = 0 OR id IN \
+                   (SELECT room_id FROM room_members WHERE user_id = $1)) \
+             ORDER BY name_key"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Every open public room, by name.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn public_rooms(&self) -> Result<Vec<RoomRecord>> {
+        let rows: Vec<RoomRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM rooms WHERE closed_at IS NULL AND private = 0 ORDER BY name_key"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Adds a member to a private room (idempotent).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn add_member(&self, room_id: i64, user_id: i64, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (room_id, user_id) DO NOTHING",
+        )
+        .bind(room_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether a user belongs to a (private) room.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn is_member(&self, room_id: i64, user_id: i64) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2")
+                .bind(room_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// Closes a room: it disappears from listings and cannot be joined.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn close_room(&self, room_id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE rooms SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
+            .bind(now)
+            .bind(room_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn general_exists_from_the_first_run() {
+        let store = Store::in_memory().await.unwrap();
+        let general = store.room_by_name("General").await.unwrap().unwrap();
+        assert_eq!(general.name, "general");
+        assert!(!general.private);
+    }
+
+    #[tokio::test]
+    async fn room_names_are_unique_case_insensitively() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_guest("ana", 0).await.unwrap();
+        store
+            .create_room("Book Club", Some("books"), false, RoomKind::Room, ana.id, 1)
+            .await
+            .unwrap();
+        let again = store
+            .create_room("book club", None, false, RoomKind::Room, ana.id, 2)
+            .await;
+        assert!(matches!(again, Err(StoreError::Conflict)));
+    }
+
+    #[tokio::test]
+    async fn private_rooms_are_visible_to_members_only() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_guest("ana", 0).await.unwrap();
+        let bea = store.create_guest("bea", 0).await.unwrap();
+        let secret = store
+            .create_room("secret", None, true, RoomKind::Room, ana.id, 1)
+            .await
+            .unwrap();
+        let names = |rooms: Vec<RoomRecord>| rooms.into_iter().map(|r| r.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(store.visible_rooms(ana.id).await.unwrap()),
+            ["general", "secret"]
+        );
+        assert_eq!(
+            names(store.visible_rooms(bea.id).await.unwrap()),
+            ["general"]
+        );
+        assert!(store.is_member(secret.id, ana.id).await.unwrap());
+        assert!(!store.is_member(secret.id, bea.id).await.unwrap());
+        store.add_member(secret.id, bea.id, 2).await.unwrap();
+        store.add_member(secret.id, bea.id, 3).await.unwrap();
+        assert_eq!(
+            names(store.visible_rooms(bea.id).await.unwrap()),
+            ["general", "secret"]
+        );
+        assert_eq!(names(store.public_rooms().await.unwrap()), ["general"]);
+    }
+
+    #[tokio::test]
+    async fn closed_rooms_are_not_listed() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_guest("ana", 0).await.unwrap();
+        let room = store
+            .create_room("old", None, false, RoomKind::Room, ana.id, 1)
+            .await
+            .unwrap();
+        store.close_room(room.id, 2).await.unwrap();
+        assert!(store.room_by_name("old").await.unwrap().unwrap().closed);
+        assert_eq!(store.public_rooms().await.unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,9 @@
+//! The browser entry point: hydrate the server-rendered page.
+
+/// Called by the generated JS once the wasm module is loaded.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    let _ = console_log::init_with_level(log::Level::Info);
+    leptos::mount::hydrate_body(app::App);
+}

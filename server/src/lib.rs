@@ -1,0 +1,167 @@
+//! Tertulia's server: axum + leptos_axum + socketioxide on one router and one port.
+//!
+//! [`App::build`] assembles everything from a [`Config`] and a connected [`Store`], so tests can
+//! serve the real router on a loopback port; `main.rs` only parses flags and calls [`run`].
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod limits;
+pub mod net;
+pub mod presence;
+pub mod socket;
+pub mod state;
+pub mod tasks;
+pub mod typing;
+
+use std::future::Future;
+
+use anyhow::Context;
+use app::{App as Ui, shell};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use socketioxide::{ParserConfig, SocketIo};
+use store::Store;
+use tokio::net::TcpListener;
+
+pub use config::{Cli, Command, Config};
+
+use crate::hub::Hub;
+use crate::state::AppState;
+
+/// A fully assembled server: its router and the handles tests may want.
+pub struct App {
+    /// The router (pages, API, Socket.IO).
+    pub router: Router,
+    /// Shared state.
+    pub state: AppState,
+    /// The occupancy task; aborted when the app is dropped.
+    occupancy: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.occupancy.abort();
+    }
+}
+
+impl App {
+    /// Builds the router over a connected store and starts the background tasks.
+    #[must_use]
+    pub fn build(config: Config, store: Store, leptos: LeptosOptions) -> Self {
+        let hub = Hub::new(store, config.clone());
+        let max_payload = config.max_payload;
+        let (sio_layer, io) = SocketIo::builder()
+            .max_payload(max_payload)
+            // socketioxide enforces max_payload on polling only; cap websocket frames too.
+            .ws_max_message_size(max_payload as usize)
+            .ws_max_frame_size(max_payload as usize)
+            // The contract is text-only: bound binary attachments so a hostile packet cannot make
+            // the server buffer many frames before any handler runs.
+            .with_parser(
+                ParserConfig::common()
+                    .max_incoming_binaries(4)
+                    .max_incoming_binary_buf_size(max_payload as usize),
+            )
+            .with_state(hub.clone())
+            .build_layer();
+        socket::register(&io);
+        let occupancy = tasks::spawn_occupancy(hub.clone(), io.clone());
+        let state = AppState {
+            hub,
+            io,
+            leptos: leptos.clone(),
+        };
+        let routes = generate_route_list(Ui);
+        let router = Router::new()
+            .merge(http::router(state.clone()))
+            .leptos_routes(&state, routes, {
+                let leptos = leptos.clone();
+                move || shell(leptos.clone())
+            })
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(sio_layer)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                http::socket_origin_guard,
+            ))
+            .layer(axum::middleware::from_fn(http::security_headers))
+            .with_state(state.clone());
+        Self {
+            router,
+            state,
+            occupancy,
+        }
+    }
+}
+
+/// Leptos' options from the environment cargo-leptos sets (`LEPTOS_*`), with our address.
+///
+/// # Errors
+/// When a `LEPTOS_*` variable is malformed.
+pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
+    let mut options = leptos::config::get_configuration(None)
+        .context("reading the LEPTOS_* settings")?
+        .leptos_options;
+    options.site_addr = config.addr;
+    Ok(options)
+}
+
+/// Connects the store, builds the app and serves it on `config.addr` until `shutdown`.
+///
+/// # Errors
+/// When the database cannot be opened or the address cannot be bound.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database at {}", redact(&config.database_url)))?;
+    let leptos = leptos_options(&config)?;
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("listening on {}", config.addr))?;
+    tracing::info!(
+        addr = %config.addr,
+        database = ?store.backend(),
+        "Tertulia is up: open http://{}",
+        config.addr
+    );
+    let header_timeout = config.header_timeout();
+    let app = App::build(config, store.clone(), leptos);
+    net::serve(listener, app.router.clone(), header_timeout, shutdown).await;
+    drop(app);
+    store.close().await;
+    Ok(())
+}
+
+/// A database URL with any password replaced by `***`, for logs.
+#[must_use]
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            super::redact("sqlite://data/x.db?mode=rwc"),
+            "sqlite://data/x.db?mode=rwc"
+        );
+    }
+}
