@@ -85,6 +85,10 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_JOIN_BURST", default_value_t = 60)]
     pub join_burst: u32,
 
+    /// Sign-in attempts (register, login, guest) allowed per client IP per minute (burst).
+    #[arg(long, env = "TERTULIA_AUTH_BURST", default_value_t = 20)]
+    pub auth_burst: u32,
+
     /// Open sockets allowed per user (all tabs, all namespaces).
     #[arg(long, env = "TERTULIA_MAX_SOCKETS_PER_USER", default_value_t = 32)]
     pub max_sockets_per_user: usize,

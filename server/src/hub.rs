@@ -68,7 +68,7 @@ impl Hub {
             (
                 Action::Auth,
                 Quota {
-                    burst: 20,
+                    burst: config.auth_burst,
                     period: Duration::from_secs(60),
                 },
             ),

@@ -1,0 +1,35 @@
+import { expect, type Browser, type Page } from "@playwright/test";
+
+/** A name unique to this run, so reruns never collide. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** A new browser context (its own cookies) signed in as a guest, on the chat page, connected. */
+export async function guestPage(browser: Browser, name: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on("dialog", (dialog) => {
+    throw new Error(`unexpected dialog: ${dialog.message()}`);
+  });
+  await page.goto("/");
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Join the chat" }).click();
+  await expect(page).toHaveURL(/\/chat/);
+  await expect(page.locator("#status")).toHaveText("connected");
+  await expect(page.locator("#room-title")).toContainText("general");
+  return page;
+}
+
+/** Sends a message with the keyboard (Enter), as a person would. */
+export async function say(page: Page, text: string): Promise<void> {
+  const box = page.locator("#msg");
+  await box.fill(text);
+  await box.press("Enter");
+  await expect(page.locator("#log .msg:not(.pending) .text").filter({ hasText: text }).last()).toBeVisible();
+}
+
+/** The message bodies shown in the room on screen. */
+export function messages(page: Page) {
+  return page.locator("#log .msg .text");
+}
