@@ -173,7 +173,7 @@ mod browser {
                 NsEvent::Connected(ns) if ns == NS => {
                     chat.conn.set(ConnState::Connected);
                     chat.refresh_directory();
-                    chat.rejoin(first_room.get_value().take());
+                    chat.rejoin(first_room.get_value());
                     first_room.set_value(None);
                 }
                 NsEvent::Refused(ns, message) if ns == NS => {
@@ -249,10 +249,10 @@ mod browser {
                     rooms.insert(view);
                 });
                 // A gap between what we had and the latest 50: fetch it page by page.
-                if let (Some(last), Some(oldest)) = (known_last, oldest_new) {
-                    if oldest > last + 1 {
-                        chat.catch_up(&socket, &joined.room.name, last).await;
-                    }
+                if let (Some(last), Some(oldest)) = (known_last, oldest_new)
+                    && oldest > last + 1
+                {
+                    chat.catch_up(&socket, &joined.room.name, last).await;
                 }
                 if show || chat.active.get_untracked().is_none() {
                     chat.select(&joined.room.name);

@@ -2,42 +2,40 @@
 
 /// `HH:MM` in the browser's time zone and locale (empty on the server, which renders no
 /// messages).
+#[cfg(feature = "hydrate")]
 #[must_use]
 pub fn clock(ts: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64));
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
-        let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-        return date
-            .to_locale_time_string_with_options("default", &options)
-            .as_string()
-            .unwrap_or_default();
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = ts;
-        String::new()
-    }
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64));
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
+    let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
+    date.to_locale_time_string_with_options("default", &options)
+        .as_string()
+        .unwrap_or_default()
+}
+
+/// `HH:MM` (the server renders no messages, so it never needs one).
+#[cfg(not(feature = "hydrate"))]
+#[must_use]
+pub fn clock(_ts: i64) -> String {
+    String::new()
 }
 
 /// Full local date and time, for the `title` of a timestamp.
+#[cfg(feature = "hydrate")]
 #[must_use]
 pub fn full(ts: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64));
-        return date
-            .to_locale_string("default", &js_sys::Object::new())
-            .as_string()
-            .unwrap_or_default();
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = ts;
-        String::new()
-    }
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64));
+    date.to_locale_string("default", &js_sys::Object::new())
+        .as_string()
+        .unwrap_or_default()
+}
+
+/// Full local date and time (server side: none).
+#[cfg(not(feature = "hydrate"))]
+#[must_use]
+pub fn full(_ts: i64) -> String {
+    String::new()
 }
 
 /// ISO 8601 (UTC) for the `datetime` attribute.

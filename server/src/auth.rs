@@ -103,10 +103,9 @@ pub fn request_token(headers: &HeaderMap) -> Option<(String, CredentialSource)> 
     if let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
+        && let Some(token) = value.strip_prefix("Bearer ")
     {
-        if let Some(token) = value.strip_prefix("Bearer ") {
-            return Some((token.trim().to_owned(), CredentialSource::Token));
-        }
+        return Some((token.trim().to_owned(), CredentialSource::Token));
     }
     cookie_token(headers).map(|token| (token, CredentialSource::Cookie))
 }

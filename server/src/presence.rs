@@ -219,7 +219,7 @@ mod tests {
         assert!(presence.join("tab1", 7).unwrap().user_changed);
         let second = presence.join("tab2", 7).unwrap();
         assert!(!second.user_changed);
-        assert_eq!(second.members, [ana.clone()]);
+        assert_eq!(second.members, std::slice::from_ref(&ana));
         assert_eq!(presence.count(7), 1);
         assert!(!presence.leave("tab1", 7).unwrap().user_changed);
         let last = presence.leave("tab2", 7).unwrap();
@@ -251,7 +251,7 @@ mod tests {
         let left = presence.disconnect("a");
         assert_eq!(left.len(), 2);
         assert!(left.iter().all(|(_, change)| change.user_changed));
-        assert_eq!(left[0].1.members, [bea.clone()]);
+        assert_eq!(left[0].1.members, std::slice::from_ref(&bea));
         assert_eq!(presence.totals(), (1, 1));
         assert!(presence.disconnect("a").is_empty());
         assert_eq!(presence.counts().get(&2), None);
@@ -265,6 +265,6 @@ mod tests {
         presence.connect("b", &user(2, "bea"));
         assert_eq!(presence.totals(), (2, 3));
         assert_eq!(presence.sockets_of(1), 2);
-        assert!(presence.is_in("a1", 5) == false);
+        assert!(!presence.is_in("a1", 5));
     }
 }

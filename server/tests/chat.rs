@@ -34,7 +34,12 @@ async fn general_exists_and_rooms_lists_it_with_live_counts() {
     ana.join("general").await;
     let ack = ana.request("rooms", json!({})).await;
     assert_eq!(ack["ok"], true);
-    let general = ack["rooms"].as_array().unwrap().iter().find(|r| r["name"] == "general").unwrap();
+    let general = ack["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "general")
+        .unwrap();
     assert_eq!(general["members"], 1);
     assert_eq!(general["private"], false);
     assert!(general["topic"].is_string());
@@ -81,10 +86,17 @@ async fn a_message_reaches_every_member_with_server_stamped_author() {
     let message = &ack["message"];
     assert_eq!(message["text"], "hola");
     assert_eq!(message["room"], "general");
-    assert_eq!(message["user"], json!({"id": ana_user.id, "username": "ana"}));
+    assert_eq!(
+        message["user"],
+        json!({"id": ana_user.id, "username": "ana"})
+    );
     assert!(message["ts"].as_i64().unwrap() > 1_700_000_000_000);
     assert_eq!(bea.next("message").await, *message);
-    assert_eq!(ana.next("message").await, *message, "the sender's sockets get it too");
+    assert_eq!(
+        ana.next("message").await,
+        *message,
+        "the sender's sockets get it too"
+    );
     // Someone who has not joined gets nothing: their next event is from a room they join.
     outsider.join("general").await;
     ana.say("general", "second").await;
@@ -97,12 +109,27 @@ async fn message_validation_errors_use_the_contract_codes() {
     let (ana, _) = server.chat_guest("ana").await;
     ana.join("general").await;
     assert_eq!(code(&ana.say("general", "   \n ").await), "empty_message");
-    assert_eq!(code(&ana.say("general", &"x".repeat(4001)).await), "too_long");
-    assert_eq!(ana.say("general", &"é".repeat(4000)).await["ok"], true, "4000 characters is fine");
+    assert_eq!(
+        code(&ana.say("general", &"x".repeat(4001)).await),
+        "too_long"
+    );
+    assert_eq!(
+        ana.say("general", &"é".repeat(4000)).await["ok"],
+        true,
+        "4000 characters is fine"
+    );
     assert_eq!(code(&ana.say("nowhere", "hi").await), "not_member");
     assert_eq!(code(&ana.say("bad/name", "hi").await), "bad_request");
-    server.store().create_room("quiet", None, false, store::RoomKind::Room, 1, 0).await.unwrap();
-    assert_eq!(code(&ana.say("quiet", "hi").await), "not_member", "exists, but not joined");
+    server
+        .store()
+        .create_room("quiet", None, false, store::RoomKind::Room, 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        code(&ana.say("quiet", "hi").await),
+        "not_member",
+        "exists, but not joined"
+    );
 }
 
 #[tokio::test]
@@ -115,7 +142,10 @@ async fn wrong_payload_types_get_bad_request_on_every_event() {
         ("join", json!("general")),
         ("leave", json!({})),
         ("message", json!({"room": "general", "text": 5})),
-        ("message", json!({"room": "general", "text": "x", "client_id": {"a": 1}})),
+        (
+            "message",
+            json!({"room": "general", "text": "x", "client_id": {"a": 1}}),
+        ),
         ("message", json!(null)),
         ("typing", json!({"room": "general", "active": "yes"})),
         ("history", json!({"room": "general", "limit": "ten"})),
@@ -142,7 +172,8 @@ async fn wrong_payload_types_get_bad_request_on_every_event() {
 async fn a_failed_event_without_ack_answers_with_an_error_event() {
     let server = TestServer::spawn().await;
     let (mut ana, _) = server.chat_guest("ana").await;
-    ana.emit("message", json!({"room": "general", "text": "not joined"})).await;
+    ana.emit("message", json!({"room": "general", "text": "not joined"}))
+        .await;
     let error = ana.next("error").await;
     assert_eq!(error["code"], "not_member");
     assert!(error["message"].as_str().unwrap().contains("general"));
@@ -162,7 +193,12 @@ async fn resend_with_the_same_client_id_is_stored_once() {
     assert_eq!(ana.next("message").await["text"], "once");
     assert_eq!(ana.next("message").await["text"], "after");
     let history = ana.request("history", json!({"room": "general"})).await;
-    let texts: Vec<_> = history["messages"].as_array().unwrap().iter().map(|m| m["text"].clone()).collect();
+    let texts: Vec<_> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].clone())
+        .collect();
     assert_eq!(texts, [json!("once"), json!("after")]);
 }
 
@@ -173,18 +209,39 @@ async fn history_pages_before_and_after() {
     ana.join("general").await;
     let mut ids = Vec::new();
     for n in 0..10 {
-        ids.push(ana.say("general", &format!("m{n}")).await["message"]["id"].as_i64().unwrap());
+        ids.push(
+            ana.say("general", &format!("m{n}")).await["message"]["id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     let texts = |ack: serde_json::Value| -> Vec<String> {
-        ack["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap().to_owned()).collect()
+        ack["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap().to_owned())
+            .collect()
     };
-    let latest = ana.request("history", json!({"room": "general", "limit": 3})).await;
+    let latest = ana
+        .request("history", json!({"room": "general", "limit": 3}))
+        .await;
     assert_eq!(texts(latest), ["m7", "m8", "m9"]);
-    let older = ana.request("history", json!({"room": "general", "before": ids[7], "limit": 2})).await;
+    let older = ana
+        .request(
+            "history",
+            json!({"room": "general", "before": ids[7], "limit": 2}),
+        )
+        .await;
     assert_eq!(texts(older), ["m5", "m6"]);
-    let catch_up = ana.request("history", json!({"room": "general", "after": ids[6]})).await;
+    let catch_up = ana
+        .request("history", json!({"room": "general", "after": ids[6]}))
+        .await;
     assert_eq!(texts(catch_up), ["m7", "m8", "m9"]);
-    assert_eq!(code(&ana.request("history", json!({"room": "nope"})).await), "not_found");
+    assert_eq!(
+        code(&ana.request("history", json!({"room": "nope"})).await),
+        "not_found"
+    );
 }
 
 #[tokio::test]
@@ -194,7 +251,8 @@ async fn typing_reaches_others_but_not_the_typist_and_expires_after_5s() {
     let (mut bea, _) = server.chat_guest("bea").await;
     ana.join("general").await;
     bea.join("general").await;
-    ana.emit("typing", json!({"room": "general", "active": true})).await;
+    ana.emit("typing", json!({"room": "general", "active": true}))
+        .await;
     let typing = bea.next("typing").await;
     assert_eq!(typing["room"], "general");
     assert_eq!(typing["user"]["username"], "ana");
@@ -203,12 +261,18 @@ async fn typing_reaches_others_but_not_the_typist_and_expires_after_5s() {
     let ended = bea.next("typing").await;
     assert_eq!(ended["active"], false);
     let waited = started.elapsed();
-    assert!(waited >= std::time::Duration::from_secs(4), "expired too early: {waited:?}");
+    assert!(
+        waited >= std::time::Duration::from_secs(4),
+        "expired too early: {waited:?}"
+    );
     // Ana never saw her own typing: her first event after joining is the message she sends now.
     ana.say("general", "done").await;
     let (event, _) = loop {
         let (event, value) = ana.next_any().await;
-        if !matches!(event.as_str(), "welcome" | "members" | "user_joined" | "occupancy") {
+        if !matches!(
+            event.as_str(),
+            "welcome" | "members" | "user_joined" | "occupancy"
+        ) {
             break (event, value);
         }
     };
@@ -222,12 +286,19 @@ async fn sending_a_message_ends_typing() {
     let (mut bea, _) = server.chat_guest("bea").await;
     ana.join("general").await;
     bea.join("general").await;
-    ana.emit("typing", json!({"room": "general", "active": true})).await;
+    ana.emit("typing", json!({"room": "general", "active": true}))
+        .await;
     assert_eq!(bea.next("typing").await["active"], true);
     ana.say("general", "sent").await;
     let stopped = bea.next("typing").await;
     assert_eq!(stopped["active"], false);
-    assert_eq!(code(&ana.request("typing", json!({"room": "elsewhere", "active": true})).await), "not_member");
+    assert_eq!(
+        code(
+            &ana.request("typing", json!({"room": "elsewhere", "active": true}))
+                .await
+        ),
+        "not_member"
+    );
 }
 
 #[tokio::test]
@@ -235,7 +306,9 @@ async fn a_user_with_two_tabs_is_one_member_and_leaves_with_the_last_tab() {
     let server = TestServer::spawn().await;
     let (_, token) = server.guest("ana").await;
     let auth = Some(json!({ "token": token }));
-    let tab1 = Socket::connect(&server, "/chat", auth.clone(), &[]).await.unwrap();
+    let tab1 = Socket::connect(&server, "/chat", auth.clone(), &[])
+        .await
+        .unwrap();
     let tab2 = Socket::connect(&server, "/chat", auth, &[]).await.unwrap();
     let (mut bea, _) = server.chat_guest("bea").await;
     bea.join("general").await;
@@ -247,7 +320,10 @@ async fn a_user_with_two_tabs_is_one_member_and_leaves_with_the_last_tab() {
     assert_eq!(names(&ack["members"]), ["ana", "bea"], "still one ana");
 
     // The first tab leaves: ana is still present, so nobody is told she left.
-    assert_eq!(tab1.request("leave", json!({"room": "general"})).await["ok"], true);
+    assert_eq!(
+        tab1.request("leave", json!({"room": "general"})).await["ok"],
+        true
+    );
     assert_eq!(code(&tab1.say("general", "gone?").await), "not_member");
     tab2.say("general", "still here").await;
     assert_eq!(bea.next("message").await["text"], "still here");
@@ -255,7 +331,10 @@ async fn a_user_with_two_tabs_is_one_member_and_leaves_with_the_last_tab() {
     // The last tab goes away: now she left.
     tab2.close();
     let left = bea.next("user_left").await;
-    assert_eq!(left, json!({"room": "general", "user": left["user"].clone()}));
+    assert_eq!(
+        left,
+        json!({"room": "general", "user": left["user"].clone()})
+    );
     assert_eq!(left["user"]["username"], "ana");
     assert_eq!(names(&bea.next("members").await["users"]), ["bea"]);
 }
@@ -264,15 +343,56 @@ async fn a_user_with_two_tabs_is_one_member_and_leaves_with_the_last_tab() {
 async fn create_room_validates_and_refuses_duplicates_case_insensitively() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
-    let ack = ana.request("create_room", json!({"name": "  Book Club ", "topic": "novels"})).await;
+    let ack = ana
+        .request(
+            "create_room",
+            json!({"name": "  Book Club ", "topic": "novels"}),
+        )
+        .await;
     assert_eq!(ack["ok"], true, "{ack}");
-    assert_eq!(ack["room"], json!({"name": "Book Club", "topic": "novels", "members": 0, "private": false}));
-    assert_eq!(code(&ana.request("create_room", json!({"name": "book club"})).await), "conflict");
-    assert_eq!(code(&ana.request("create_room", json!({"name": "GENERAL"})).await), "conflict");
-    assert_eq!(code(&ana.request("create_room", json!({"name": ""})).await), "bad_request");
-    assert_eq!(code(&ana.request("create_room", json!({"name": "<script>"})).await), "bad_request");
-    assert_eq!(code(&ana.request("create_room", json!({"name": "x".repeat(65)})).await), "bad_request");
-    assert_eq!(code(&ana.request("create_room", json!({"name": "ok", "topic": "t".repeat(201)})).await), "too_long");
+    assert_eq!(
+        ack["room"],
+        json!({"name": "Book Club", "topic": "novels", "members": 0, "private": false})
+    );
+    assert_eq!(
+        code(
+            &ana.request("create_room", json!({"name": "book club"}))
+                .await
+        ),
+        "conflict"
+    );
+    assert_eq!(
+        code(&ana.request("create_room", json!({"name": "GENERAL"})).await),
+        "conflict"
+    );
+    assert_eq!(
+        code(&ana.request("create_room", json!({"name": ""})).await),
+        "bad_request"
+    );
+    assert_eq!(
+        code(
+            &ana.request("create_room", json!({"name": "<script>"}))
+                .await
+        ),
+        "bad_request"
+    );
+    assert_eq!(
+        code(
+            &ana.request("create_room", json!({"name": "x".repeat(65)}))
+                .await
+        ),
+        "bad_request"
+    );
+    assert_eq!(
+        code(
+            &ana.request(
+                "create_room",
+                json!({"name": "ok", "topic": "t".repeat(201)})
+            )
+            .await
+        ),
+        "too_long"
+    );
     assert_eq!(ana.join("BOOK CLUB").await["room"]["name"], "Book Club");
 }
 
@@ -282,7 +402,11 @@ async fn private_rooms_are_invisible_and_unjoinable_without_an_invite() {
     let (ana, _) = server.chat_guest("ana").await;
     let (mut bea, _) = server.chat_guest("bea").await;
     let (cy, _) = server.chat_guest("cy").await;
-    assert_eq!(ana.request("create_room", json!({"name": "secret", "private": true})).await["ok"], true);
+    assert_eq!(
+        ana.request("create_room", json!({"name": "secret", "private": true}))
+            .await["ok"],
+        true
+    );
     ana.join("secret").await;
     ana.say("secret", "classified").await;
 
@@ -290,15 +414,40 @@ async fn private_rooms_are_invisible_and_unjoinable_without_an_invite() {
     assert!(listed(ana.request("rooms", json!({})).await).contains(&"secret".to_owned()));
     assert!(!listed(cy.request("rooms", json!({})).await).contains(&"secret".to_owned()));
     // Guessing the name looks exactly like a room that does not exist.
-    assert_eq!(code(&cy.request("join", json!({"room": "secret"})).await), "not_found");
-    assert_eq!(code(&cy.request("join", json!({"room": "no such room"})).await), "not_found");
-    assert_eq!(code(&cy.request("history", json!({"room": "secret"})).await), "not_found");
+    assert_eq!(
+        code(&cy.request("join", json!({"room": "secret"})).await),
+        "not_found"
+    );
+    assert_eq!(
+        code(&cy.request("join", json!({"room": "no such room"})).await),
+        "not_found"
+    );
+    assert_eq!(
+        code(&cy.request("history", json!({"room": "secret"})).await),
+        "not_found"
+    );
     assert_eq!(code(&cy.say("secret", "let me in").await), "not_member");
-    assert_eq!(code(&cy.request("invite", json!({"room": "secret", "username": "cy"})).await), "not_found");
+    assert_eq!(
+        code(
+            &cy.request("invite", json!({"room": "secret", "username": "cy"}))
+                .await
+        ),
+        "not_found"
+    );
 
     // A member invites bea; she can see, join and read it.
-    assert_eq!(ana.request("invite", json!({"room": "secret", "username": "BEA"})).await["ok"], true);
-    assert_eq!(code(&ana.request("invite", json!({"room": "secret", "username": "nobody"})).await), "not_found");
+    assert_eq!(
+        ana.request("invite", json!({"room": "secret", "username": "BEA"}))
+            .await["ok"],
+        true
+    );
+    assert_eq!(
+        code(
+            &ana.request("invite", json!({"room": "secret", "username": "nobody"}))
+                .await
+        ),
+        "not_found"
+    );
     let ack = bea.join("secret").await;
     assert_eq!(ack["history"][0]["text"], "classified");
     ana.say("secret", "welcome").await;
@@ -307,7 +456,12 @@ async fn private_rooms_are_invisible_and_unjoinable_without_an_invite() {
 }
 
 fn names_of_rooms(ack: &serde_json::Value) -> Vec<String> {
-    ack["rooms"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect()
+    ack["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -320,10 +474,17 @@ async fn a_message_flood_is_rate_limited_without_affecting_others() {
     let mut outcomes = Vec::new();
     for n in 0..8 {
         let ack = flooder.say("general", &format!("spam {n}")).await;
-        outcomes.push(if ack["ok"] == true { "ok".to_owned() } else { code(&ack).to_owned() });
+        outcomes.push(if ack["ok"] == true {
+            "ok".to_owned()
+        } else {
+            code(&ack).to_owned()
+        });
     }
     assert_eq!(&outcomes[..5], ["ok"; 5]);
-    assert!(outcomes[5..].iter().all(|c| c == "rate_limited"), "{outcomes:?}");
+    assert!(
+        outcomes[5..].iter().all(|c| c == "rate_limited"),
+        "{outcomes:?}"
+    );
     // Bea is not affected, and the flooder is still connected.
     assert_eq!(bea.say("general", "calm").await["ok"], true);
     assert_eq!(code(&flooder.say("general", "more").await), "rate_limited");
@@ -331,7 +492,12 @@ async fn a_message_flood_is_rate_limited_without_affecting_others() {
     assert_eq!(stored, 6, "5 from the flooder, 1 from bea");
     let mut seen = Vec::new();
     while seen.len() < 6 {
-        seen.push(bea.next("message").await["text"].as_str().unwrap().to_owned());
+        seen.push(
+            bea.next("message").await["text"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     assert_eq!(seen.last().map(String::as_str), Some("calm"));
 }

@@ -16,23 +16,48 @@ async fn a_cookie_handshake_from_a_foreign_origin_is_refused() {
     let cookie = format!("tertulia_session={token}");
     let own_origin = server.base_url();
     // Same origin: fine.
-    let ok = Socket::connect(&server, "/chat", None, &[("cookie", &cookie), ("origin", &own_origin)]).await;
+    let ok = Socket::connect(
+        &server,
+        "/chat",
+        None,
+        &[("cookie", &cookie), ("origin", &own_origin)],
+    )
+    .await;
     assert!(ok.is_ok(), "{:?}", ok.err());
     // Another site riding on the victim's cookie: refused before any session exists.
-    let evil = Socket::connect(&server, "/chat", None, &[("cookie", &cookie), ("origin", "http://evil.example")]).await;
+    let evil = Socket::connect(
+        &server,
+        "/chat",
+        None,
+        &[("cookie", &cookie), ("origin", "http://evil.example")],
+    )
+    .await;
     let error = evil.err().unwrap();
     assert!(error.contains("403"), "{error}");
     // A token client may come from anywhere: a token is not an ambient credential.
-    let token_client = Socket::connect(&server, "/chat", Some(json!({"token": token})), &[("origin", "http://other.example")]).await;
+    let token_client = Socket::connect(
+        &server,
+        "/chat",
+        Some(json!({"token": token})),
+        &[("origin", "http://other.example")],
+    )
+    .await;
     assert!(token_client.is_ok());
 }
 
 #[tokio::test]
 async fn an_allowed_origin_may_use_the_cookie() {
-    let server = TestServer::spawn_with(|c| c.allowed_origins = vec!["https://chat.example".into()]).await;
+    let server =
+        TestServer::spawn_with(|c| c.allowed_origins = vec!["https://chat.example".into()]).await;
     let (_, token) = server.guest("ana").await;
     let cookie = format!("tertulia_session={token}");
-    let ok = Socket::connect(&server, "/chat", None, &[("cookie", &cookie), ("origin", "https://chat.example")]).await;
+    let ok = Socket::connect(
+        &server,
+        "/chat",
+        None,
+        &[("cookie", &cookie), ("origin", "https://chat.example")],
+    )
+    .await;
     assert!(ok.is_ok(), "{:?}", ok.err());
 }
 
@@ -42,21 +67,39 @@ async fn cookie_authenticated_posts_from_a_foreign_origin_are_refused() {
     let (_, token) = server.guest("ana").await;
     let cookie = format!("tertulia_session={token}");
     let forged = server
-        .post("/api/auth/logout", json!({}), &[("cookie", &cookie), ("origin", "http://evil.example"), ("host", "127.0.0.1")])
+        .post(
+            "/api/auth/logout",
+            json!({}),
+            &[
+                ("cookie", &cookie),
+                ("origin", "http://evil.example"),
+                ("host", "127.0.0.1"),
+            ],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(forged.body["error"]["code"], "forbidden");
     // The session survived the forged logout.
-    assert_eq!(server.get("/api/me", &[("cookie", &cookie)]).await.status, StatusCode::OK);
+    assert_eq!(
+        server.get("/api/me", &[("cookie", &cookie)]).await.status,
+        StatusCode::OK
+    );
 }
 
 /// A raw WebSocket already connected to `/chat` with a token.
-async fn raw_chat_socket(server: &TestServer, token: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+async fn raw_chat_socket(
+    server: &TestServer,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", server.addr);
-    let (mut ws, _) = tokio_tungstenite::connect_async(url.into_client_request().unwrap()).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(url.into_client_request().unwrap())
+        .await
+        .unwrap();
     let open = ws.next().await.unwrap().unwrap();
     assert!(open.to_text().unwrap().starts_with('0'));
-    ws.send(WsMessage::text(format!(r#"40/chat,{{"token":"{token}"}}"#))).await.unwrap();
+    ws.send(WsMessage::text(format!(r#"40/chat,{{"token":"{token}"}}"#)))
+        .await
+        .unwrap();
     loop {
         let frame = ws.next().await.unwrap().unwrap();
         let text = frame.to_text().unwrap();
@@ -68,7 +111,11 @@ async fn raw_chat_socket(server: &TestServer, token: &str) -> tokio_tungstenite:
 }
 
 /// Whether the server closes `ws` within the wait (answering pings meanwhile does not count).
-async fn closed_by_server(ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>) -> bool {
+async fn closed_by_server(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> bool {
     tokio::time::timeout(WAIT, async {
         loop {
             match ws.next().await {
@@ -88,9 +135,15 @@ async fn an_oversize_websocket_frame_closes_only_that_connection() {
     let (bea, _) = server.chat_guest("bea").await;
     bea.join("general").await;
     let mut ws = raw_chat_socket(&server, &token).await;
-    let huge = format!(r#"42/chat,["message",{{"room":"general","text":"{}"}}]"#, "x".repeat(64 * 1024));
+    let huge = format!(
+        r#"42/chat,["message",{{"room":"general","text":"{}"}}]"#,
+        "x".repeat(64 * 1024)
+    );
     let _ = ws.send(WsMessage::text(huge)).await;
-    assert!(closed_by_server(&mut ws).await, "the oversize frame must end the connection");
+    assert!(
+        closed_by_server(&mut ws).await,
+        "the oversize frame must end the connection"
+    );
     assert_eq!(bea.say("general", "unaffected").await["ok"], true);
 }
 
@@ -101,8 +154,15 @@ async fn a_packet_announcing_many_binary_attachments_is_refused() {
     let (bea, _) = server.chat_guest("bea").await;
     bea.join("general").await;
     let mut ws = raw_chat_socket(&server, &token).await;
-    ws.send(WsMessage::text(r#"4510000-/chat,["message",{"_placeholder":true,"num":0}]"#)).await.unwrap();
-    assert!(closed_by_server(&mut ws).await, "the announcement must end the connection");
+    ws.send(WsMessage::text(
+        r#"4510000-/chat,["message",{"_placeholder":true,"num":0}]"#,
+    ))
+    .await
+    .unwrap();
+    assert!(
+        closed_by_server(&mut ws).await,
+        "the announcement must end the connection"
+    );
     assert_eq!(bea.say("general", "unaffected").await["ok"], true);
 }
 
@@ -113,7 +173,15 @@ async fn garbage_frames_do_not_hurt_other_users() {
     let (bea, _) = server.chat_guest("bea").await;
     bea.join("general").await;
     let mut ws = raw_chat_socket(&server, &token).await;
-    for frame in ["4", "42/chat,[", "42/chat,[1,2]", "42/chat,{}", "9", "43/chat,999[]", "42/chat,[\"join\",{\"room\":\"general\"}"] {
+    for frame in [
+        "4",
+        "42/chat,[",
+        "42/chat,[1,2]",
+        "42/chat,{}",
+        "9",
+        "43/chat,999[]",
+        "42/chat,[\"join\",{\"room\":\"general\"}",
+    ] {
         let _ = ws.send(WsMessage::text(frame)).await;
     }
     let _ = ws.send(WsMessage::binary(vec![0u8; 10])).await;
@@ -127,8 +195,12 @@ async fn too_many_sockets_for_one_user_are_refused() {
     let server = TestServer::spawn_with(|c| c.max_sockets_per_user = 2).await;
     let (_, token) = server.guest("ana").await;
     let auth = Some(json!({"token": token}));
-    let _one = Socket::connect(&server, "/chat", auth.clone(), &[]).await.unwrap();
-    let _two = Socket::connect(&server, "/chat", auth.clone(), &[]).await.unwrap();
+    let _one = Socket::connect(&server, "/chat", auth.clone(), &[])
+        .await
+        .unwrap();
+    let _two = Socket::connect(&server, "/chat", auth.clone(), &[])
+        .await
+        .unwrap();
     let third = Socket::connect(&server, "/chat", auth, &[]).await;
     assert_eq!(third.err().as_deref(), Some("rate_limited"));
 }
@@ -158,15 +230,30 @@ async fn passwords_are_never_stored_or_logged_in_clear() {
     let server = TestServer::spawn().await;
     let secret = "tr0ub4dor&3-unique";
     server.register("ana", secret).await;
-    let login = server.post("/api/auth/login", json!({"username": "ana", "password": secret}), &[]).await;
+    let login = server
+        .post(
+            "/api/auth/login",
+            json!({"username": "ana", "password": secret}),
+            &[],
+        )
+        .await;
     assert_eq!(login.status, StatusCode::OK);
-    server.post("/api/auth/login", json!({"username": "ana", "password": format!("{secret}x")}), &[]).await;
+    server
+        .post(
+            "/api/auth/login",
+            json!({"username": "ana", "password": format!("{secret}x")}),
+            &[],
+        )
+        .await;
 
     let record = server.store().user_by_name("ana").await.unwrap().unwrap();
     let hash = record.password_hash.unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains(secret));
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("account registered"), "the capture works: {logs}");
+    assert!(
+        logs.contains("account registered"),
+        "the capture works: {logs}"
+    );
     assert!(!logs.contains(secret), "the password leaked into the logs");
 }

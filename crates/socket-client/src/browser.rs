@@ -21,6 +21,8 @@ use crate::{
 };
 
 type Listener = Rc<dyn Fn(Vec<Value>)>;
+type NsListener = Rc<dyn Fn(&NsEvent)>;
+type StatusListener = Rc<dyn Fn(Status)>;
 
 /// A namespace-level change, for [`Socket::on_namespace`].
 #[derive(Debug, Clone, PartialEq)]
@@ -85,8 +87,8 @@ struct Inner {
     transport: Option<Transport>,
     timer: Option<Timer>,
     listeners: HashMap<(String, String), Vec<Listener>>,
-    ns_listeners: Vec<Rc<dyn Fn(&NsEvent)>>,
-    status_listeners: Vec<Rc<dyn Fn(Status)>>,
+    ns_listeners: Vec<NsListener>,
+    status_listeners: Vec<StatusListener>,
     acks: HashMap<u64, oneshot::Sender<Result<Vec<Value>, AckError>>>,
     _window_listeners: Vec<WindowListener>,
 }

@@ -61,15 +61,16 @@ pub enum ClientError {
     Stopped,
 }
 
+/// Where the outcome of an ack-requesting emit will arrive.
+type AckReceiver = oneshot::Receiver<Result<Vec<Value>, AckError>>;
+
 enum Command {
     Namespace(String, Option<Value>),
     Emit {
         ns: String,
         event: String,
         args: Vec<Value>,
-        reply: oneshot::Sender<
-            Result<Option<oneshot::Receiver<Result<Vec<Value>, AckError>>>, EmitError>,
-        >,
+        reply: oneshot::Sender<Result<Option<AckReceiver>, EmitError>>,
         want_ack: bool,
     },
     Close,
@@ -144,7 +145,7 @@ impl Client {
         event: &str,
         args: Vec<Value>,
         want_ack: bool,
-    ) -> Result<Option<oneshot::Receiver<Result<Vec<Value>, AckError>>>, ClientError> {
+    ) -> Result<Option<AckReceiver>, ClientError> {
         let (reply, response) = oneshot::channel();
         self.commands
             .send(Command::Emit {
@@ -212,11 +213,11 @@ async fn run(
                     }
                 },
                 Output::Send(frame) => {
-                    if let Some(socket) = ws.as_mut() {
-                        if socket.send(WsMessage::text(frame)).await.is_err() {
-                            ws = None;
-                            machine.handle_close(now());
-                        }
+                    if let Some(socket) = ws.as_mut()
+                        && socket.send(WsMessage::text(frame)).await.is_err()
+                    {
+                        ws = None;
+                        machine.handle_close(now());
                     }
                 }
                 Output::CloseTransport => {

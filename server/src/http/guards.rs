@@ -62,10 +62,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        if let Ok(csp) = HeaderValue::from_str(&app::csp::policy(None)) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-        }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(csp) = HeaderValue::from_str(&app::csp::policy(None))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     response
 }

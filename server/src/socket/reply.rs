@@ -46,10 +46,10 @@ impl<A: Adapter> Reply<A> {
             if let Err(error) = self.ack.send(&Ack::from(outcome)) {
                 tracing::debug!(%error, "could not send an ack");
             }
-        } else if let Err(body) = outcome {
-            if let Err(error) = self.socket.emit(ERROR, &body) {
-                tracing::debug!(%error, "could not send an error event");
-            }
+        } else if let Err(body) = outcome
+            && let Err(error) = self.socket.emit(ERROR, &body)
+        {
+            tracing::debug!(%error, "could not send an error event");
         }
     }
 }

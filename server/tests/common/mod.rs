@@ -11,8 +11,8 @@ use http_body_util::BodyExt;
 use protocol::User;
 use serde_json::{Value, json};
 use server::{App, Config};
-use socket_client::native::{Client, ClientEvent, ConnectOptions};
 use socket_client::Config as ClientConfig;
+use socket_client::native::{Client, ClientEvent, ConnectOptions};
 use store::Store;
 use tokio::sync::oneshot;
 use tower::ServiceExt;
@@ -58,9 +58,14 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let router = app.router.clone();
-        tokio::spawn(server::net::serve(listener, router, config.header_timeout(), async {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(server::net::serve(
+            listener,
+            router,
+            config.header_timeout(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
         Self {
             addr,
             app,
@@ -85,9 +90,14 @@ impl TestServer {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// `POST path` with a JSON body and extra headers.
@@ -96,7 +106,8 @@ impl TestServer {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        self.call(request.body(Body::from(body.to_string())).unwrap()).await
+        self.call(request.body(Body::from(body.to_string())).unwrap())
+            .await
     }
 
     /// `GET path` with extra headers.
@@ -110,17 +121,33 @@ impl TestServer {
 
     /// Signs a guest in; returns the user and token.
     pub async fn guest(&self, name: &str) -> (User, String) {
-        let answer = self.post("/api/auth/guest", json!({ "username": name }), &[]).await;
-        assert_eq!(answer.status, StatusCode::CREATED, "guest {name}: {}", answer.body);
+        let answer = self
+            .post("/api/auth/guest", json!({ "username": name }), &[])
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "guest {name}: {}",
+            answer.body
+        );
         auth_parts(&answer.body)
     }
 
     /// Registers an account; returns the user and token.
     pub async fn register(&self, name: &str, password: &str) -> (User, String) {
         let answer = self
-            .post("/api/auth/register", json!({ "username": name, "password": password }), &[])
+            .post(
+                "/api/auth/register",
+                json!({ "username": name, "password": password }),
+                &[],
+            )
             .await;
-        assert_eq!(answer.status, StatusCode::CREATED, "register {name}: {}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "register {name}: {}",
+            answer.body
+        );
         auth_parts(&answer.body)
     }
 
@@ -156,7 +183,10 @@ impl Socket {
     ) -> Result<Self, String> {
         let client = Client::connect(ConnectOptions {
             base_url: server.base_url(),
-            headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
             config: ClientConfig::default(),
         });
         client.connect_namespace(ns, auth);
@@ -169,7 +199,9 @@ impl Socket {
                 match socket.client.next_event().await {
                     Some(ClientEvent::Connected(n)) if n == ns => return Ok(()),
                     Some(ClientEvent::ConnectError(n, message)) if n == ns => return Err(message),
-                    Some(ClientEvent::TransportError(error)) => return Err(format!("transport: {error}")),
+                    Some(ClientEvent::TransportError(error)) => {
+                        return Err(format!("transport: {error}"));
+                    }
                     Some(_) => {}
                     None => return Err("client stopped".to_owned()),
                 }
@@ -182,10 +214,13 @@ impl Socket {
 
     /// Emits with an ack and returns the ack's first argument.
     pub async fn request(&self, event: &str, payload: Value) -> Value {
-        let args = tokio::time::timeout(WAIT, self.client.emit_with_ack(&self.ns, event, vec![payload]))
-            .await
-            .expect("ack timed out")
-            .expect("ack failed");
+        let args = tokio::time::timeout(
+            WAIT,
+            self.client.emit_with_ack(&self.ns, event, vec![payload]),
+        )
+        .await
+        .expect("ack timed out")
+        .expect("ack failed");
         args.into_iter().next().unwrap_or(Value::Null)
     }
 
@@ -199,12 +234,17 @@ impl Socket {
 
     /// Emits without an ack.
     pub async fn emit(&self, event: &str, payload: Value) {
-        self.client.emit(&self.ns, event, vec![payload]).await.expect("emit");
+        self.client
+            .emit(&self.ns, event, vec![payload])
+            .await
+            .expect("emit");
     }
 
     /// Waits for the next event called `name` (others are skipped) and returns its first argument.
     pub async fn next(&mut self, name: &str) -> Value {
-        self.try_next(name).await.unwrap_or_else(|| panic!("no `{name}` event within {WAIT:?}"))
+        self.try_next(name)
+            .await
+            .unwrap_or_else(|| panic!("no `{name}` event within {WAIT:?}"))
     }
 
     /// Like [`Self::next`], `None` if it does not come within [`WAIT`] or the link drops.
@@ -213,7 +253,11 @@ impl Socket {
             loop {
                 match self.client.next_event().await? {
                     ClientEvent::Event(ns, event, mut args) if ns == self.ns && event == name => {
-                        return Some(if args.is_empty() { Value::Null } else { args.remove(0) });
+                        return Some(if args.is_empty() {
+                            Value::Null
+                        } else {
+                            args.remove(0)
+                        });
                     }
                     ClientEvent::Disconnected(ns, _) if ns == self.ns => return None,
                     _ => {}
@@ -229,10 +273,16 @@ impl Socket {
     pub async fn next_any(&mut self) -> (String, Value) {
         tokio::time::timeout(WAIT, async {
             loop {
-                if let ClientEvent::Event(ns, event, mut args) = self.client.next_event().await.expect("client stopped") {
-                    if ns == self.ns {
-                        return (event, if args.is_empty() { Value::Null } else { args.remove(0) });
-                    }
+                if let ClientEvent::Event(ns, event, mut args) =
+                    self.client.next_event().await.expect("client stopped")
+                    && ns == self.ns
+                {
+                    let first = if args.is_empty() {
+                        Value::Null
+                    } else {
+                        args.remove(0)
+                    };
+                    return (event, first);
                 }
             }
         })
@@ -269,7 +319,8 @@ impl Socket {
 
     /// Sends a message and returns the ack.
     pub async fn say(&self, room: &str, text: &str) -> Value {
-        self.request("message", json!({ "room": room, "text": text })).await
+        self.request("message", json!({ "room": room, "text": text }))
+            .await
     }
 }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every check and test, as CI runs them: format, lints (native and wasm), one debug build shared
+# by all stages (native commands use the workspace default-members, which leave out the
+# wasm-only `frontend`), the Rust tests (unit + in-process Socket.IO), then the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
+# Build exactly as `cargo leptos build` does (debug builds use erased components), so that
+# clippy and `cargo test` reuse its artifacts instead of compiling everything again.
+export RUSTFLAGS="--cfg erase_components"
+export LEPTOS_OUTPUT_NAME="chat"
+
+stage() { printf '\n\033[1;34m==== %s\033[0m\n' "$*"; }
+start=$SECONDS
+
+stage "format"
+cargo fmt --all -- --check
+
+stage "clippy (server side and native crates)"
+cargo clippy --all-targets -- -D warnings
+stage "clippy (browser side, wasm32)"
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+stage "build (cargo leptos build, debug)"
+cargo leptos build
+
+stage "Rust tests"
+cargo test
+
+stage "browser tests (Playwright, Chromium)"
+(cd end2end && npx playwright test)
+
+stage "all passed in $((SECONDS - start)) s"
