@@ -22,7 +22,10 @@ pub fn provide_session() {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         let me = crate::api::me().await;
-        session.user.set(me);
+        // A sign-in that completed while we were asking wins over this (older) answer.
+        if session.user.get_untracked().is_none() {
+            session.user.set(me);
+        }
         session.checked.set(true);
     });
 }

@@ -11,22 +11,25 @@ test("two people chat in a room: messages, typing, presence, history, no HTML in
   await expect(pageA.locator("#members")).toContainText(bea);
   await expect(pageB.locator("#members")).toContainText(ana);
 
-  // A message typed by A appears in B's window with A's name.
-  await say(pageA, "hello from A");
-  const fromA = pageB.locator("#log .msg").filter({ hasText: "hello from A" });
+  // A message typed by A appears in B's window with A's name. (Texts are unique to this run:
+  // the room is shared with the other tests.)
+  const hello = uniqueName("hello from A ");
+  await say(pageA, hello);
+  const fromA = pageB.locator("#log .msg").filter({ hasText: hello });
   await expect(fromA).toBeVisible();
   await expect(fromA.locator(".author")).toHaveText(ana);
   await expect(fromA.locator("time")).toHaveText(/\d/);
 
   // B sees A typing, and the indicator clears when A sends.
-  await pageA.locator("#msg").pressSequentially("still typ", { delay: 30 });
+  const typed = uniqueName("still typing ");
+  await pageA.locator("#msg").pressSequentially(typed, { delay: 20 });
   await expect(pageB.locator("#typing")).toHaveText(`${ana} is typing…`);
   await pageA.locator("#msg").press("Enter");
   await expect(pageB.locator("#typing")).toHaveText("");
-  await expect(messages(pageB).last()).toHaveText("still typ");
+  await expect(messages(pageB).last()).toHaveText(typed);
 
   // Markup is shown as text, never interpreted.
-  const hostile = "<img src=x onerror=alert(1)>";
+  const hostile = `<img src=x onerror=alert(1)> ${uniqueName("")}`;
   await say(pageB, hostile);
   await expect(messages(pageA).last()).toHaveText(hostile);
   await expect(pageA.locator("#log img")).toHaveCount(0);
@@ -41,7 +44,7 @@ test("two people chat in a room: messages, typing, presence, history, no HTML in
   // A third person arriving later sees the history.
   const cy = uniqueName("cy");
   const pageC = await guestPage(browser, cy);
-  await expect(messages(pageC)).toContainText(["hello from A", "still typ", hostile]);
+  await expect(messages(pageC)).toContainText([hello, typed, hostile]);
   await expect(pageA.locator("#members")).toContainText(cy);
 });
 

@@ -501,3 +501,44 @@ async fn a_message_flood_is_rate_limited_without_affecting_others() {
     }
     assert_eq!(seen.last().map(String::as_str), Some("calm"));
 }
+
+/// socketioxide sends the CONNECT ack before it spawns the connect handler; an event sent the
+/// moment the ack arrives must still find its handler (they are registered in a middleware).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_sent_right_after_the_connect_ack_is_answered() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    let server = TestServer::spawn_with(|config| config.join_burst = 1000).await;
+    let (_, token) = server.guest("eager").await;
+    let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", server.addr);
+    for attempt in 0..300 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .unwrap();
+        ws.send(WsMessage::text(format!(r#"40/chat,{{"token":"{token}"}}"#)))
+            .await
+            .unwrap();
+        let answered = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+            loop {
+                let frame = ws.next().await.unwrap().unwrap();
+                let text = frame.to_text().unwrap().to_owned();
+                if text.starts_with("40/chat,") {
+                    // Pipelined, as a browser does on `connect`: no await between the two.
+                    ws.feed(WsMessage::text(r#"42/chat,6["rooms",{}]"#))
+                        .await
+                        .unwrap();
+                    ws.feed(WsMessage::text(r#"42/chat,7["join",{"room":"general"}]"#))
+                        .await
+                        .unwrap();
+                    ws.flush().await.unwrap();
+                } else if text.starts_with("43/chat,7[") {
+                    return text;
+                }
+            }
+        })
+        .await;
+        let ack =
+            answered.unwrap_or_else(|_| panic!("attempt {attempt}: the join was never answered"));
+        assert!(ack.contains(r#""ok":true"#), "{ack}");
+    }
+}

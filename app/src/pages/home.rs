@@ -28,6 +28,9 @@ pub fn Home() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // The button stays disabled until the browser knows the session: before hydration a click
+    // would post a plain HTML form, and an already signed-in user is sent on to the chat.
+    let ready = session.checked;
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -115,7 +118,7 @@ pub fn Home() -> impl IntoView {
                         />
                     </Show>
                     <p class="form-error" role="alert">{move || error.get()}</p>
-                    <button id="enter" type="submit" class="primary" disabled=move || busy.get()>
+                    <button id="enter" type="submit" class="primary" disabled=move || busy.get() || !ready.get()>
                         {move || match mode.get() {
                             Mode::Guest => "Join the chat",
                             Mode::SignIn => "Sign in",

@@ -20,6 +20,7 @@ use socketioxide::SocketIo;
 use socketioxide::extract::{Event, MaybeExtension, SocketRef, State, TryData};
 use store::{RoomKind, RoomRecord};
 
+use super::auth::ConnectRefusal;
 use super::reply::Reply;
 use super::{room_channel, user_channel};
 use crate::auth::now_ms;
@@ -29,16 +30,24 @@ use crate::limits::Action;
 use crate::presence::Change;
 use crate::typing::TYPING_TTL;
 
-/// A connected, authenticated `/chat` socket: greet it and wire its events.
-pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
-    let Some(user) = s.extensions.get::<User>() else {
-        // `authenticate` always runs first; without a user there is nothing to serve.
-        s.disconnect().ok();
-        return;
-    };
+/// Last CONNECT middleware (after authentication): wires the socket's events and registers
+/// its presence.
+///
+/// socketioxide sends the CONNECT ack *before* it spawns the connect handler, so handlers
+/// registered there can miss an event the client sends the moment it is connected (the event
+/// is dropped and its ack never comes). Middlewares are awaited before the ack, so everything
+/// the events need is in place first.
+///
+/// # Errors
+/// [`ConnectRefusal::Unauthorized`] if no user was authenticated (cannot happen after
+/// [`super::auth::authenticate`]).
+pub async fn prepare(s: SocketRef, State(hub): State<Hub>) -> Result<(), ConnectRefusal> {
+    let user = s
+        .extensions
+        .get::<User>()
+        .ok_or(ConnectRefusal::Unauthorized)?;
     hub.presence.connect(&s.id.to_string(), &user);
     s.join(user_channel(user.id));
-    tracing::debug!(user = %user.username, socket = %s.id, "chat socket connected");
 
     s.on(ROOMS, on_rooms);
     s.on(CREATE_ROOM, on_create_room);
@@ -54,7 +63,15 @@ pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
         ))));
     });
     s.on_disconnect(on_disconnect);
+    Ok(())
+}
 
+/// A connected `/chat` socket: greet it.
+pub async fn on_connect(s: SocketRef) {
+    let Some(user) = s.extensions.get::<User>() else {
+        return;
+    };
+    tracing::debug!(user = %user.username, socket = %s.id, "chat socket connected");
     let welcome = Welcome {
         user,
         server_time: now_ms(),

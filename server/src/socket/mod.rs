@@ -19,10 +19,13 @@ pub fn user_channel(user_id: i64) -> String {
     format!("user:{user_id}")
 }
 
-/// Registers every namespace on `io`.
+/// Registers every namespace on `io`. Middlewares run last-added first: authenticate, then
+/// prepare the socket, then (after the CONNECT ack) the connect handler.
 pub fn register(io: &SocketIo) {
     io.ns(
         protocol::events::chat::NS,
-        chat::on_connect.with(auth::authenticate),
+        chat::on_connect
+            .with(chat::prepare)
+            .with(auth::authenticate),
     );
 }
