@@ -2,6 +2,7 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use store::Store;
@@ -30,6 +31,8 @@ pub struct HubInner {
     pub limits: RateLimiter,
     /// When the server started.
     pub started: Instant,
+    /// Occupancy broadcasters running for this hub (one, by design).
+    pub occupancy_tasks: AtomicUsize,
 }
 
 impl Deref for Hub {
@@ -80,6 +83,7 @@ impl Hub {
             typing: TypingTracker::default(),
             limits,
             started: Instant::now(),
+            occupancy_tasks: AtomicUsize::new(0),
         }))
     }
 }

@@ -10,6 +10,7 @@ pub mod http;
 pub mod hub;
 pub mod limits;
 pub mod net;
+pub mod notify;
 pub mod presence;
 pub mod socket;
 pub mod state;
@@ -38,13 +39,15 @@ pub struct App {
     pub router: Router,
     /// Shared state.
     pub state: AppState,
-    /// The occupancy task; aborted when the app is dropped.
-    occupancy: tokio::task::JoinHandle<()>,
+    /// The background tasks (occupancy, stats); aborted when the app is dropped.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        self.occupancy.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
@@ -69,7 +72,10 @@ impl App {
             .with_state(hub.clone())
             .build_layer();
         socket::register(&io);
-        let occupancy = tasks::spawn_occupancy(hub.clone(), io.clone());
+        let tasks = vec![
+            tasks::spawn_occupancy(hub.clone(), io.clone()),
+            tasks::spawn_stats(hub.clone(), io.clone()),
+        ];
         let state = AppState {
             hub,
             io,
@@ -93,7 +99,7 @@ impl App {
         Self {
             router,
             state,
-            occupancy,
+            tasks,
         }
     }
 }

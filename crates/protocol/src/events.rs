@@ -32,6 +32,10 @@ pub mod chat {
     pub const OCCUPANCY: &str = "occupancy";
     /// S→C `{code, message}` for failed events sent without an ack.
     pub const ERROR: &str = "error";
+    /// C→S `{username}` → `{ok, room}`: the private room of two (addition to PROTOCOL.md v1).
+    pub const DM: &str = "dm";
+    /// S→C `{room}`: an admin closed the room; its sockets were removed (addition).
+    pub const ROOM_CLOSED: &str = "room_closed";
 }
 
 /// Namespace `/notifications`.
@@ -54,4 +58,8 @@ pub mod admin {
     pub const NS: &str = "/admin";
     /// S→C `Stats` every second.
     pub const STATS: &str = "stats";
+    /// C→S `{username, role}` → `{ok, user}` (addition to PROTOCOL.md v1).
+    pub const SET_ROLE: &str = "set_role";
+    /// C→S `{room}` → `{ok}` (addition to PROTOCOL.md v1).
+    pub const CLOSE_ROOM: &str = "close_room";
 }

@@ -92,6 +92,9 @@ pub struct Room {
     pub members: u64,
     /// Whether only invited users may join.
     pub private: bool,
+    /// For a direct-message room: the other person's name (addition to PROTOCOL.md v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dm_with: Option<String>,
 }
 
 // ----- /chat requests (client → server) -----
@@ -168,6 +171,20 @@ pub struct InviteReq {
     pub room: String,
     /// Who to invite.
     pub username: String,
+}
+
+/// `dm` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DmReq {
+    /// Who to talk to.
+    pub username: String,
+}
+
+/// `room_closed` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomClosed {
+    /// Room name.
+    pub room: String,
 }
 
 // ----- /chat ack bodies -----
@@ -305,7 +322,59 @@ pub struct Notification {
     pub read: bool,
 }
 
+/// Who `POST /api/notifications` addresses: `{"user": id}` or `{"channel": "name"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushTarget {
+    /// One user (all their tabs).
+    User(i64),
+    /// Every subscriber of a channel.
+    Channel(String),
+}
+
+/// `POST /api/notifications` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushReq {
+    /// Recipient(s).
+    pub to: PushTarget,
+    /// Kind, e.g. `announcement`.
+    pub kind: String,
+    /// Title line.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// Where clicking it leads.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// `POST /api/notifications` answer (202).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRes {
+    /// Id of the stored notification (for a channel: of the first subscriber's copy; 0 when
+    /// the channel has no subscribers).
+    pub id: i64,
+    /// Sockets reached now.
+    pub delivered: u64,
+}
+
 // ----- /admin -----
+
+/// `set_role` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetRoleReq {
+    /// Whose role changes.
+    pub username: String,
+    /// The new role.
+    pub role: Role,
+}
+
+/// `set_role` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetRoleRes {
+    /// The user with the new role.
+    pub user: User,
+}
 
 /// One room in the admin stats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -246,3 +246,129 @@ mod tests {
         assert!(new_password("long enough").is_ok());
     }
 }
+
+/// Longest notification kind.
+pub const KIND_MAX: usize = 32;
+/// Longest notification title.
+pub const TITLE_MAX: usize = 200;
+/// Longest notification body.
+pub const BODY_MAX: usize = 2000;
+
+/// A notification's kind, title, body and optional URL: non-empty where required, bounded,
+/// and a URL that is a same-site path (`/...`) or http(s).
+///
+/// # Errors
+/// `bad_request` or `too_long` naming the field.
+pub fn notification(
+    kind: &str,
+    title: &str,
+    body: &str,
+    url: Option<&str>,
+) -> Result<(), ErrorBody> {
+    let kind_ok = !kind.is_empty()
+        && kind.len() <= KIND_MAX
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !kind_ok {
+        return Err(bad(format!(
+            "kind is 1 to {KIND_MAX} of a-z, 0-9, '_', '-', '.'"
+        )));
+    }
+    if title.trim().is_empty() {
+        return Err(bad("title is required"));
+    }
+    for (field, value, max) in [("title", title, TITLE_MAX), ("body", body, BODY_MAX)] {
+        if value.chars().count() > max {
+            return Err(ErrorBody::new(
+                ErrorCode::TooLong,
+                format!("{field} has at most {max} characters"),
+            ));
+        }
+    }
+    if let Some(url) = url {
+        let safe = (url.starts_with('/') && !url.starts_with("//"))
+            || url.starts_with("https://")
+            || url.starts_with("http://");
+        if !safe || url.len() > 2000 || url.chars().any(char::is_whitespace) {
+            return Err(bad("url must be a path like /chat or an http(s) address"));
+        }
+    }
+    Ok(())
+}
+
+/// Most `@mentions` honoured per message.
+pub const MENTIONS_MAX: usize = 10;
+
+/// The distinct `@username`s a message mentions, in order of first appearance (at most
+/// [`MENTIONS_MAX`]). A mention starts at the beginning or after a character that cannot be
+/// part of a name (so `ana@example.org` is not one); trailing dots are dropped (`@bea.`).
+#[must_use]
+pub fn mentions(text: &str) -> Vec<String> {
+    let is_name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '-');
+    let mut found: Vec<String> = Vec::new();
+    let mut previous: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((index, c)) = chars.next() {
+        let starts = c == '@' && !previous.is_some_and(is_name_char);
+        previous = Some(c);
+        if !starts {
+            continue;
+        }
+        let rest = &text[index + 1..];
+        let end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
+        let name = rest[..end].trim_end_matches('.');
+        if let Ok(name) = username(name) {
+            if !found.iter().any(|f| name_key(f) == name_key(&name)) {
+                found.push(name);
+            }
+            if found.len() == MENTIONS_MAX {
+                break;
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod notification_tests {
+    use super::notification;
+
+    #[test]
+    fn fields_are_checked() {
+        assert!(notification("mention", "t", "b", Some("/chat?room=general")).is_ok());
+        assert!(notification("announcement", "t", "", None).is_ok());
+        assert!(notification("", "t", "b", None).is_err());
+        assert!(notification("a b", "t", "b", None).is_err());
+        assert!(notification("k", " ", "b", None).is_err());
+        assert!(notification("k", "t", &"b".repeat(2001), None).is_err());
+        assert!(notification("k", "t", "b", Some("javascript:alert(1)")).is_err());
+        assert!(notification("k", "t", "b", Some("//evil.example")).is_err());
+    }
+}
+
+#[cfg(test)]
+mod mention_tests {
+    use super::mentions;
+
+    #[test]
+    fn finds_distinct_mentions_in_order() {
+        assert_eq!(mentions("hi @bea and @Cy, also @bea."), ["bea", "Cy"]);
+        assert_eq!(mentions("@ana: look"), ["ana"]);
+        assert_eq!(mentions("(@j.d-x_1)"), ["j.d-x_1"]);
+    }
+
+    #[test]
+    fn ignores_emails_lone_ats_and_bad_names() {
+        assert!(mentions("mail ana@example.org").is_empty());
+        assert!(mentions("@ alone @").is_empty());
+        assert!(mentions(&format!("@{}", "x".repeat(40))).is_empty());
+        assert!(mentions("").is_empty());
+    }
+
+    #[test]
+    fn caps_the_number_of_mentions() {
+        let text: String = (0..20).map(|n| format!("@user{n} ")).collect();
+        assert_eq!(mentions(&text).len(), super::MENTIONS_MAX);
+    }
+}

@@ -9,13 +9,15 @@
 mod db;
 mod error;
 mod messages;
+mod notifications;
 mod rooms;
 mod sessions;
 mod users;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;
-pub use rooms::{RoomKind, RoomRecord};
+pub use notifications::NewNotification;
+pub use rooms::{RoomKind, RoomRecord, dm_name};
 pub use users::UserRecord;
 
 /// Result of store operations.

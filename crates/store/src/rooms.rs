@@ -66,6 +66,12 @@ impl From<RoomRow> for RoomRecord {
     }
 }
 
+/// Name of the DM room of two users; room names users choose may not start with `dm-`.
+#[must_use]
+pub fn dm_name(a: i64, b: i64) -> String {
+    format!("dm-{}-{}", a.min(b), a.max(b))
+}
+
 const COLUMNS: &str = "id, name, topic, private, kind, closed_at";
 
 impl Store {
@@ -168,6 +174,59 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// Every open room (public and private, DMs included), by name.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn open_rooms(&self) -> Result<Vec<RoomRecord>> {
+        let rows: Vec<RoomRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM rooms WHERE closed_at IS NULL ORDER BY name_key"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// The direct-message room of two users, created on first use (`dm-<low id>-<high id>`,
+    /// private, both members).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn dm_room(&self, a: i64, b: i64, now: i64) -> Result<RoomRecord> {
+        let name = dm_name(a, b);
+        let room = match self.room_by_name(&name).await? {
+            Some(room) => room,
+            None => match self
+                .create_room(&name, None, true, RoomKind::Dm, a, now)
+                .await
+            {
+                Ok(room) => room,
+                // Both started it at once: the other one won.
+                Err(StoreError::Conflict) => self
+                    .room_by_name(&name)
+                    .await?
+                    .ok_or(StoreError::Conflict)?,
+                Err(error) => return Err(error),
+            },
+        };
+        self.add_member(room.id, a, now).await?;
+        self.add_member(room.id, b, now).await?;
+        Ok(room)
+    }
+
+    /// Ids of the members of a private room.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn member_ids(&self, room_id: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id",
+        )
+        .bind(room_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Adds a member to a private room (idempotent).
     ///
     /// # Errors
@@ -266,6 +325,20 @@ mod tests {
             ["general", "secret"]
         );
         assert_eq!(names(store.public_rooms().await.unwrap()), ["general"]);
+    }
+
+    #[tokio::test]
+    async fn a_dm_room_is_shared_private_and_created_once() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_guest("ana", 0).await.unwrap();
+        let bea = store.create_guest("bea", 0).await.unwrap();
+        let first = store.dm_room(bea.id, ana.id, 1).await.unwrap();
+        let again = store.dm_room(ana.id, bea.id, 2).await.unwrap();
+        assert_eq!(first, again);
+        assert_eq!(first.name, dm_name(ana.id, bea.id));
+        assert!(first.private);
+        assert_eq!(first.kind, RoomKind::Dm);
+        assert_eq!(store.member_ids(first.id).await.unwrap(), [ana.id, bea.id]);
     }
 
     #[tokio::test]

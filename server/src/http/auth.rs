@@ -137,16 +137,33 @@ pub async fn guest(
     signed_in(&state, user, StatusCode::CREATED).await
 }
 
-/// `POST /api/auth/logout` → 204, the session revoked and the cookie cleared.
+/// `POST /api/auth/logout` → 204, the session revoked, its sockets disconnected and the
+/// cookie cleared.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
     if let Some((token, _)) = request_token(&headers) {
-        state
-            .store
-            .revoke_session(&token_hash(&token), now_ms())
-            .await?;
+        let hash = token_hash(&token);
+        state.store.revoke_session(&hash, now_ms()).await?;
+        disconnect_session(&state, &hash);
     }
     let cookie = cleared_cookie(state.config.secure_cookies);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// Disconnects every socket (any namespace) that authenticated with this session.
+fn disconnect_session(state: &AppState, hash: &str) {
+    use crate::socket::auth::SessionKey;
+    use protocol::events::{admin, chat, notifications};
+    let key = SessionKey(hash.to_owned());
+    for ns in [chat::NS, notifications::NS, admin::NS] {
+        let Some(operators) = state.io.of(ns) else {
+            continue;
+        };
+        for socket in operators.sockets() {
+            if socket.extensions.get::<SessionKey>().as_ref() == Some(&key) {
+                let _ = socket.disconnect();
+            }
+        }
+    }
 }
 
 /// `GET /api/me` → 200 `{user}` or 401.

@@ -3,6 +3,7 @@
 mod auth;
 mod guards;
 mod json;
+mod notifications;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -20,6 +21,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/auth/guest", post(auth::guest))
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/me", get(auth::me))
+        .route("/api/notifications", post(notifications::push))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             guards::csrf_guard,

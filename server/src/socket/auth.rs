@@ -37,6 +37,10 @@ impl fmt::Display for ConnectRefusal {
     }
 }
 
+/// The hash of the session token a socket authenticated with (so logout can disconnect it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionKey(pub String);
+
 /// The CONNECT payload non-browser clients send.
 #[derive(Debug, Default, Deserialize)]
 pub struct AuthPayload {
@@ -78,6 +82,8 @@ pub async fn authenticate(
         return Err(ConnectRefusal::RateLimited);
     }
     s.extensions.insert(user);
+    s.extensions
+        .insert(SessionKey(crate::auth::token_hash(&token)));
     Ok(())
 }
 

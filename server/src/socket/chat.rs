@@ -4,29 +4,28 @@
 //! `bad_request`, never skipped), computes an [`AppResult`] and answers through [`Reply`].
 
 use protocol::events::chat::{
-    CREATE_ROOM, HISTORY, INVITE, JOIN, LEAVE, MEMBERS, MESSAGE, ROOMS, TYPING, USER_JOINED,
+    CREATE_ROOM, DM, HISTORY, INVITE, JOIN, LEAVE, MEMBERS, MESSAGE, ROOMS, TYPING, USER_JOINED,
     USER_LEFT, WELCOME,
 };
 use protocol::validate;
 use protocol::{
-    CreateRoomReq, CreateRoomRes, Empty, ErrorCode, HistoryReq, HistoryRes, InviteReq, JoinRes,
-    Members, MessageReq, MessageRes, Presence as PresenceEvent, Room, RoomReq, RoomsRes, Typing,
-    TypingReq, User, Welcome,
+    CreateRoomReq, CreateRoomRes, DmReq, Empty, ErrorCode, HistoryReq, HistoryRes, InviteReq,
+    JoinRes, Members, Message, MessageReq, MessageRes, Presence as PresenceEvent, Room, RoomReq,
+    RoomsRes, Typing, TypingReq, User, Welcome,
 };
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use socketioxide::ParserError;
 use socketioxide::SocketIo;
 use socketioxide::extract::{Event, MaybeExtension, SocketRef, State, TryData};
-use store::{RoomKind, RoomRecord};
+use store::{NewNotification, RoomKind, RoomRecord};
 
 use super::auth::ConnectRefusal;
 use super::reply::Reply;
-use super::{room_channel, user_channel};
+use super::{payload, room_channel, user_channel, user_of};
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 use crate::limits::Action;
+use crate::notify;
 use crate::presence::Change;
 use crate::typing::TYPING_TTL;
 
@@ -57,6 +56,7 @@ pub async fn prepare(s: SocketRef, State(hub): State<Hub>) -> Result<(), Connect
     s.on(TYPING, on_typing);
     s.on(HISTORY, on_history);
     s.on(INVITE, on_invite);
+    s.on(DM, on_dm);
     s.on_fallback(async |Event(event): Event, reply: Reply| {
         reply.send::<Empty>(Err(AppError::bad_request(format!(
             "unknown event `{event}`"
@@ -79,18 +79,6 @@ pub async fn on_connect(s: SocketRef) {
     if let Err(error) = s.emit(WELCOME, &welcome) {
         tracing::debug!(%error, "could not greet a socket");
     }
-}
-
-/// The payload, or `bad_request` saying what is wrong with it.
-fn payload<T: DeserializeOwned>(data: Result<T, ParserError>) -> AppResult<T> {
-    data.map_err(|error| AppError::bad_request(format!("invalid payload: {error}")))
-}
-
-/// The user the CONNECT middleware stored.
-fn user_of(s: &SocketRef) -> AppResult<User> {
-    s.extensions
-        .get::<User>()
-        .ok_or_else(AppError::unauthorized)
 }
 
 fn check_limit(hub: &Hub, action: Action, user: &User) -> AppResult<()> {
@@ -134,13 +122,29 @@ async fn joined_room(hub: &Hub, s: &SocketRef, name: &str) -> AppResult<RoomReco
     }
 }
 
-fn summary(hub: &Hub, room: &RoomRecord) -> Room {
-    Room {
+/// A room as `viewer` sees it (a DM names the other person).
+async fn summary(hub: &Hub, room: &RoomRecord, viewer: &User) -> AppResult<Room> {
+    let dm_with = if room.kind == RoomKind::Dm {
+        let peer = hub
+            .store
+            .member_ids(room.id)
+            .await?
+            .into_iter()
+            .find(|id| *id != viewer.id);
+        match peer {
+            Some(id) => hub.store.user_by_id(id).await?.map(|u| u.username),
+            None => None,
+        }
+    } else {
+        None
+    };
+    Ok(Room {
         name: room.name.clone(),
         topic: room.topic.clone(),
         members: hub.presence.count(room.id),
         private: room.private,
-    }
+        dm_with,
+    })
 }
 
 async fn broadcast<T: Serialize>(
@@ -199,10 +203,11 @@ async fn emit_typing(io: &SocketIo, room: &RoomRecord, user: &User, active: bool
 async fn on_rooms(s: SocketRef, State(hub): State<Hub>, reply: Reply) {
     let result = async {
         let user = user_of(&s)?;
-        let rooms = hub.store.visible_rooms(user.id).await?;
-        Ok(RoomsRes {
-            rooms: rooms.iter().map(|room| summary(&hub, room)).collect(),
-        })
+        let mut rooms = Vec::new();
+        for room in hub.store.visible_rooms(user.id).await? {
+            rooms.push(summary(&hub, &room, &user).await?);
+        }
+        Ok(RoomsRes { rooms })
     }
     .await;
     reply.send(result);
@@ -218,6 +223,9 @@ async fn on_create_room(
         let user = user_of(&s)?;
         let req = payload(data)?;
         let name = validate::room_name(&req.name)?;
+        if validate::name_key(&name).starts_with("dm-") {
+            return Err(AppError::bad_request("names starting with `dm-` are kept for direct messages"));
+        }
         let topic = validate::topic(req.topic.as_deref())?;
         check_limit(&hub, Action::Join, &user)?;
         let room = hub
@@ -232,7 +240,7 @@ async fn on_create_room(
             })?;
         tracing::info!(room = %room.name, private = room.private, by = %user.username, "room created");
         Ok(CreateRoomRes {
-            room: summary(&hub, &room),
+            room: summary(&hub, &room, &user).await?,
         })
     }
     .await;
@@ -262,7 +270,7 @@ async fn on_join(
             announce(&s, &room, &user, &change, true).await;
         }
         Ok(JoinRes {
-            room: summary(&hub, &room),
+            room: summary(&hub, &room, &user).await?,
             members: hub.presence.members(room.id),
             history,
         })
@@ -322,6 +330,14 @@ async fn on_message(
         if is_new {
             stop_typing(&io, &hub, &room, &user).await;
             broadcast(s.within(room_channel(room.id)), MESSAGE, &message).await;
+            // Mentions and DM pings must not delay the sender's ack.
+            tokio::spawn(notify_recipients(
+                io.clone(),
+                hub.clone(),
+                room.clone(),
+                user.clone(),
+                message.clone(),
+            ));
         }
         Ok(MessageRes { message })
     }
@@ -388,6 +404,7 @@ async fn on_history(
 
 async fn on_invite(
     s: SocketRef,
+    io: SocketIo,
     TryData(data): TryData<InviteReq>,
     State(hub): State<Hub>,
     reply: Reply,
@@ -402,6 +419,7 @@ async fn on_invite(
         if room.kind == RoomKind::Dm {
             return Err(AppError::forbidden("a direct conversation stays between its two people"));
         }
+        check_limit(&hub, Action::Join, &user)?;
         let username = validate::username(&req.username)?;
         let invitee = hub
             .store
@@ -409,6 +427,15 @@ async fn on_invite(
             .await?
             .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))?;
         hub.store.add_member(room.id, invitee.user.id, now_ms()).await?;
+        if invitee.user.id != user.id {
+            let new = NewNotification {
+                kind: "invite".into(),
+                title: format!("{} invited you to {}", user.username, room.name),
+                body: room.topic.clone().unwrap_or_default(),
+                url: Some(format!("/chat?room={}", notify::encode_query(&room.name))),
+            };
+            notify::to_user(&io, &hub.store, invitee.user.id, &new).await?;
+        }
         tracing::info!(room = %room.name, invitee = %invitee.user.username, by = %user.username, "invited");
         Ok(Empty {})
     }
@@ -436,4 +463,98 @@ async fn on_disconnect(
         announce(&s, &room, &user, &change, false).await;
     }
     tracing::debug!(user = %user.username, socket = %s.id, "chat socket disconnected");
+}
+
+async fn on_dm(s: SocketRef, TryData(data): TryData<DmReq>, State(hub): State<Hub>, reply: Reply) {
+    let result = async {
+        let user = user_of(&s)?;
+        let username = validate::username(&payload(data)?.username)?;
+        let peer = hub
+            .store
+            .user_by_name(&username)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))?
+            .user;
+        if peer.id == user.id {
+            return Err(AppError::bad_request(
+                "a direct conversation needs someone else",
+            ));
+        }
+        check_limit(&hub, Action::Join, &user)?;
+        let room = hub.store.dm_room(user.id, peer.id, now_ms()).await?;
+        Ok(CreateRoomRes {
+            room: summary(&hub, &room, &user).await?,
+        })
+    }
+    .await;
+    reply.send(result);
+}
+
+/// After a new message: notifies the users it `@mentions` (who can see the room), and the
+/// other person of a DM who is not looking at it.
+async fn notify_recipients(
+    io: SocketIo,
+    hub: Hub,
+    room: RoomRecord,
+    sender: User,
+    message: Message,
+) {
+    let place = if room.kind == RoomKind::Dm {
+        "a direct message".to_owned()
+    } else {
+        room.name.clone()
+    };
+    let url = format!(
+        "/chat?room={}#m{}",
+        notify::encode_query(&room.name),
+        message.id
+    );
+    let excerpt: String = message.text.chars().take(300).collect();
+    let mut notified = vec![sender.id];
+    for name in validate::mentions(&message.text) {
+        let Ok(Some(record)) = hub.store.user_by_name(&name).await else {
+            continue;
+        };
+        let target = record.user;
+        if notified.contains(&target.id) {
+            continue;
+        }
+        let can_see = !room.private
+            || hub
+                .store
+                .is_member(room.id, target.id)
+                .await
+                .unwrap_or(false);
+        if !can_see {
+            continue;
+        }
+        notified.push(target.id);
+        let new = NewNotification {
+            kind: "mention".into(),
+            title: format!("{} mentioned you in {place}", sender.username),
+            body: excerpt.clone(),
+            url: Some(url.clone()),
+        };
+        if let Err(error) = notify::to_user(&io, &hub.store, target.id, &new).await {
+            tracing::warn!(%error, "storing a mention");
+        }
+    }
+    if room.kind == RoomKind::Dm {
+        let peers = hub.store.member_ids(room.id).await.unwrap_or_default();
+        let present = hub.presence.members(room.id);
+        for peer in peers {
+            if notified.contains(&peer) || present.iter().any(|u| u.id == peer) {
+                continue;
+            }
+            let new = NewNotification {
+                kind: "dm".into(),
+                title: format!("{} sent you a message", sender.username),
+                body: excerpt.clone(),
+                url: Some(url.clone()),
+            };
+            if let Err(error) = notify::to_user(&io, &hub.store, peer, &new).await {
+                tracing::warn!(%error, "storing a DM notification");
+            }
+        }
+    }
 }

@@ -1,11 +1,30 @@
 //! Socket.IO namespaces: registration and the handlers behind them.
 
+pub mod admin;
 pub mod auth;
 pub mod chat;
+pub mod notifications;
 pub mod reply;
 
-use socketioxide::SocketIo;
+use protocol::User;
+use serde::de::DeserializeOwned;
+use socketioxide::extract::SocketRef;
 use socketioxide::handler::ConnectHandler;
+use socketioxide::{ParserError, SocketIo};
+
+use crate::error::{AppError, AppResult};
+
+/// The payload, or `bad_request` saying what is wrong with it.
+fn payload<T: DeserializeOwned>(data: Result<T, ParserError>) -> AppResult<T> {
+    data.map_err(|error| AppError::bad_request(format!("invalid payload: {error}")))
+}
+
+/// The user the CONNECT middleware stored.
+fn user_of(s: &SocketRef) -> AppResult<User> {
+    s.extensions
+        .get::<User>()
+        .ok_or_else(AppError::unauthorized)
+}
 
 /// Socket.IO room of a chat room (by id, so renames and case never split it).
 #[must_use]
@@ -26,6 +45,19 @@ pub fn register(io: &SocketIo) {
         protocol::events::chat::NS,
         chat::on_connect
             .with(chat::prepare)
+            .with(auth::authenticate),
+    );
+    io.ns(
+        protocol::events::notifications::NS,
+        notifications::on_connect
+            .with(notifications::prepare)
+            .with(auth::authenticate),
+    );
+    io.ns(
+        protocol::events::admin::NS,
+        admin::on_connect
+            .with(admin::prepare)
+            .with(auth::require_admin)
             .with(auth::authenticate),
     );
 }

@@ -153,11 +153,17 @@ impl TestServer {
 
     /// A guest connected to `/chat` with a token; returns the socket and the user.
     pub async fn chat_guest(&self, name: &str) -> (Socket, User) {
+        let (socket, user, _) = self.chat_guest_with_token(name).await;
+        (socket, user)
+    }
+
+    /// Like [`Self::chat_guest`], also returning the session token.
+    pub async fn chat_guest_with_token(&self, name: &str) -> (Socket, User, String) {
         let (user, token) = self.guest(name).await;
         let socket = Socket::connect(self, "/chat", Some(json!({ "token": token })), &[])
             .await
             .expect("connect");
-        (socket, user)
+        (socket, user, token)
     }
 }
 

@@ -1,0 +1,218 @@
+//! Notifications (one row per recipient) and channel subscriptions.
+
+use protocol::Notification;
+use sqlx::FromRow;
+
+use crate::{Result, Store};
+
+#[derive(FromRow)]
+struct NotificationRow {
+    id: i64,
+    kind: String,
+    title: String,
+    body: String,
+    url: Option<String>,
+    ts: i64,
+    read_at: Option<i64>,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(row: NotificationRow) -> Self {
+        Self {
+            id: row.id,
+            kind: row.kind,
+            title: row.title,
+            body: row.body,
+            url: row.url,
+            ts: row.ts,
+            read: row.read_at.is_some(),
+        }
+    }
+}
+
+/// What a new notification says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    /// Kind, e.g. `mention`.
+    pub kind: String,
+    /// Title line.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// Where clicking it leads.
+    pub url: Option<String>,
+}
+
+impl Store {
+    /// Stores a notification for a user.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn insert_notification(
+        &self,
+        user_id: i64,
+        new: &NewNotification,
+        ts: i64,
+    ) -> Result<Notification> {
+        let row: NotificationRow = sqlx::query_as(
+            "INSERT INTO notifications (user_id, kind, title, body, url, ts) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             RETURNING id, kind, title, body, url, ts, read_at",
+        )
+        .bind(user_id)
+        .bind(&new.kind)
+        .bind(&new.title)
+        .bind(&new.body)
+        .bind(new.url.as_deref())
+        .bind(ts)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.into())
+    }
+
+    /// A user's unread notifications, oldest first (at most 100).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn unread_notifications(&self, user_id: i64) -> Result<Vec<Notification>> {
+        let rows: Vec<NotificationRow> = sqlx::query_as(
+            "SELECT id, kind, title, body, url, ts, read_at FROM notifications \
+             WHERE user_id = $1 AND read_at IS NULL ORDER BY id ASC LIMIT 100",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Marks some of a user's notifications read; ids of other users are ignored.
+    /// Returns how many changed.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn mark_read(&self, user_id: i64, ids: &[i64], now: i64) -> Result<u64> {
+        let mut changed = 0;
+        let mut tx = self.pool.begin().await?;
+        for id in ids {
+            changed += sqlx::query(
+                "UPDATE notifications SET read_at = $1 \
+                 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Subscribes a user to a channel (idempotent).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn subscribe(&self, user_id: i64, channel: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO channel_subscriptions (user_id, channel, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, channel) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(channel)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Unsubscribes a user from a channel.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn unsubscribe(&self, user_id: i64, channel: &str) -> Result<()> {
+        sqlx::query("DELETE FROM channel_subscriptions WHERE user_id = $1 AND channel = $2")
+            .bind(user_id)
+            .bind(channel)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Users subscribed to a channel.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn channel_subscribers(&self, channel: &str) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM channel_subscriptions WHERE channel = $1 ORDER BY user_id",
+        )
+        .bind(channel)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Channels a user is subscribed to.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn subscriptions(&self, user_id: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT channel FROM channel_subscriptions WHERE user_id = $1 ORDER BY channel",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(title: &str) -> NewNotification {
+        NewNotification {
+            kind: "announcement".into(),
+            title: title.into(),
+            body: "b".into(),
+            url: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn unread_until_marked_read_by_their_owner() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_guest("ana", 0).await.unwrap();
+        let bea = store.create_guest("bea", 0).await.unwrap();
+        let first = store
+            .insert_notification(ana.id, &note("one"), 1)
+            .await
+            .unwrap();
+        let second = store
+            .insert_notification(ana.id, &note("two"), 2)
+            .await
+            .unwrap();
+        assert!(!first.read);
+        assert_eq!(store.unread_notifications(ana.id).await.unwrap().len(), 2);
+        // Bea cannot mark Ana's notifications.
+        assert_eq!(store.mark_read(bea.id, &[first.id], 3).await.unwrap(), 0);
+        assert_eq!(
+            store.mark_read(ana.id, &[first.id, 999], 3).await.unwrap(),
+            1
+        );
+        let unread = store.unread_notifications(ana.id).await.unwrap();
+        assert_eq!(unread, [second]);
+    }
+
+    #[tokio::test]
+    async fn subscriptions_are_idempotent() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_guest("ana", 0).await.unwrap();
+        store.subscribe(ana.id, "news", 1).await.unwrap();
+        store.subscribe(ana.id, "news", 2).await.unwrap();
+        assert_eq!(store.channel_subscribers("news").await.unwrap(), [ana.id]);
+        assert_eq!(store.subscriptions(ana.id).await.unwrap(), ["news"]);
+        store.unsubscribe(ana.id, "news").await.unwrap();
+        assert!(store.channel_subscribers("news").await.unwrap().is_empty());
+    }
+}
