@@ -308,8 +308,7 @@ pub fn mentions(text: &str) -> Vec<String> {
     let is_name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '-');
     let mut found: Vec<String> = Vec::new();
     let mut previous: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((index, c)) = chars.next() {
+    for (index, c) in text.char_indices() {
         let starts = c == '@' && !previous.is_some_and(is_name_char);
         previous = Some(c);
         if !starts {
