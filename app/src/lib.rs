@@ -63,6 +63,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Home/>
                 <Route path=path!("/chat") view=pages::Chat/>
+                <Route path=path!("/board") view=pages::Board/>
+                <Route path=path!("/admin") view=pages::Admin/>
             </Routes>
         </Router>
     }

@@ -6,7 +6,7 @@
 //! reconnect, so the server stores them once.
 
 use leptos::prelude::*;
-use protocol::{Room, User};
+use protocol::{Notification, Room, User};
 
 use crate::model::{ConnState, Rooms};
 
@@ -25,6 +25,10 @@ pub struct Chat {
     pub notice: RwSignal<Option<String>>,
     /// Who we are.
     pub me: RwSignal<Option<User>>,
+    /// Notifications received (newest first).
+    pub notifications: RwSignal<Vec<Notification>>,
+    /// The notification to show as a toast.
+    pub toast: RwSignal<Option<Notification>>,
     #[cfg(feature = "hydrate")]
     socket: StoredValue<Option<socket_client::browser::Socket>, LocalStorage>,
 }
@@ -40,6 +44,8 @@ impl Chat {
             active: RwSignal::new(None),
             notice: RwSignal::new(None),
             me: RwSignal::new(None),
+            notifications: RwSignal::new(Vec::new()),
+            toast: RwSignal::new(None),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
         }
@@ -48,6 +54,13 @@ impl Chat {
     /// Shows a problem to the user.
     pub fn tell(&self, text: impl Into<String>) {
         self.notice.set(Some(text.into()));
+    }
+
+    /// Unread notifications.
+    #[must_use]
+    pub fn unread_notifications(&self) -> usize {
+        self.notifications
+            .with(|list| list.iter().filter(|n| !n.read).count())
     }
 
     /// Puts a joined room on screen and clears its unread count.
@@ -94,6 +107,12 @@ impl Chat {
     pub fn refresh_directory(&self) {}
     /// Closes the connection (browser only).
     pub fn close(&self) {}
+    /// Opens a DM (browser only).
+    pub fn dm(&self, _username: String) {}
+    /// Invites someone (browser only).
+    pub fn invite(&self, _room: String, _username: String) {}
+    /// Marks notifications read (browser only).
+    pub fn mark_read(&self, _ids: Vec<i64>) {}
 }
 
 #[cfg(feature = "hydrate")]
@@ -101,13 +120,14 @@ mod browser {
     use leptos::prelude::*;
     use leptos::task::spawn_local;
     use protocol::events::chat::{
-        CREATE_ROOM, ERROR, HISTORY, JOIN, LEAVE, MEMBERS, MESSAGE, NS, OCCUPANCY, ROOMS, TYPING,
-        USER_JOINED, USER_LEFT,
+        CREATE_ROOM, DM, ERROR, HISTORY, INVITE, JOIN, LEAVE, MEMBERS, MESSAGE, NS, OCCUPANCY,
+        ROOM_CLOSED, ROOMS, TYPING, USER_JOINED, USER_LEFT,
     };
+    use protocol::events::notifications as notes;
     use protocol::{
-        CreateRoomReq, CreateRoomRes, Empty, ErrorBody, HistoryReq, HistoryRes, JoinRes, Members,
-        Message, MessageReq, MessageRes, Occupancy, Presence, RoomReq, RoomsReq, RoomsRes, Typing,
-        TypingReq, User,
+        CreateRoomReq, CreateRoomRes, DmReq, Empty, ErrorBody, HistoryReq, HistoryRes, InviteReq,
+        JoinRes, MarkReadReq, Members, Message, MessageReq, MessageRes, Notification, Occupancy,
+        Presence, RoomClosed, RoomReq, RoomsReq, RoomsRes, Typing, TypingReq, User,
     };
     use socket_client::browser::{NsEvent, Socket, same_origin_url};
     use socket_client::{Config, RequestError, Status};
@@ -193,7 +213,10 @@ mod browser {
                 _ => {}
             });
             wire_events(&socket, chat, me);
+            wire_notifications(&socket, chat);
+            // Two namespaces over one connection.
             socket.connect_namespace(NS, None);
+            socket.connect_namespace(notes::NS, None);
             self.socket.set_value(Some(socket));
         }
 
@@ -239,6 +262,7 @@ mod browser {
                     let mut view = rooms.get(&key).cloned().unwrap_or_default();
                     view.name = joined.room.name.clone();
                     view.topic = joined.room.topic.clone();
+                    view.dm_with = joined.room.dm_with.clone();
                     view.private = joined.room.private;
                     view.members = joined.members.clone();
                     if view.lines.is_empty() {
@@ -439,6 +463,57 @@ mod browser {
             });
         }
 
+        /// Opens (creating if needed) the direct conversation with `username`.
+        pub fn dm(&self, username: String) {
+            let Some(socket) = self.socket() else { return };
+            let chat = *self;
+            spawn_local(async move {
+                match socket
+                    .request::<_, CreateRoomRes>(NS, DM, &DmReq { username })
+                    .await
+                {
+                    Ok(created) => chat.join(created.room.name, true),
+                    Err(error) => chat.tell(format!(
+                        "could not open the conversation: {}",
+                        describe(&error)
+                    )),
+                }
+            });
+        }
+
+        /// Invites `username` to a private room.
+        pub fn invite(&self, room: String, username: String) {
+            let Some(socket) = self.socket() else { return };
+            let chat = *self;
+            spawn_local(async move {
+                let request = InviteReq {
+                    room,
+                    username: username.clone(),
+                };
+                match socket.request::<_, Empty>(NS, INVITE, &request).await {
+                    Ok(_) => chat.tell(format!("{username} is invited")),
+                    Err(error) => {
+                        chat.tell(format!("could not invite {username}: {}", describe(&error)))
+                    }
+                }
+            });
+        }
+
+        /// Marks notifications read, here and on the server.
+        pub fn mark_read(&self, ids: Vec<i64>) {
+            self.notifications.update(|list| {
+                for note in list.iter_mut().filter(|n| ids.contains(&n.id)) {
+                    note.read = true;
+                }
+            });
+            let Some(socket) = self.socket() else { return };
+            spawn_local(async move {
+                let _ = socket
+                    .request::<_, Empty>(notes::NS, notes::MARK_READ, &MarkReadReq { ids })
+                    .await;
+            });
+        }
+
         /// Loads the page of messages before the oldest one on screen.
         pub fn load_older(&self) {
             let (Some(socket), Some(key)) = (self.socket(), self.active.get_untracked()) else {
@@ -540,6 +615,34 @@ mod browser {
             });
         });
         socket.on::<ErrorBody>(NS, ERROR, move |error| chat.tell(error.message));
+        socket.on::<RoomClosed>(NS, ROOM_CLOSED, move |event| {
+            chat.rooms.update(|rooms| rooms.remove(&event.room));
+            if chat.active.get_untracked().as_deref() == Some(Rooms::key(&event.room).as_str()) {
+                let next = chat
+                    .rooms
+                    .with_untracked(|rooms| rooms.order.first().cloned());
+                chat.active.set(next);
+            }
+            chat.refresh_directory();
+            chat.tell(format!("{} was closed by an admin", event.room));
+        });
+    }
+
+    fn wire_notifications(socket: &Socket, chat: Chat) {
+        socket.on::<Notification>(notes::NS, notes::NOTIFICATION, move |note| {
+            let known = chat
+                .notifications
+                .with_untracked(|list| list.iter().any(|n| n.id == note.id));
+            if known {
+                return;
+            }
+            if matches!(note.kind.as_str(), "invite" | "dm") {
+                chat.refresh_directory();
+            }
+            chat.notifications
+                .update(|list| list.insert(0, note.clone()));
+            chat.toast.set(Some(note));
+        });
     }
 
     fn notice(chat: Chat, room: &str, text: String) {

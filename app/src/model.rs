@@ -75,6 +75,8 @@ pub struct RoomView {
     pub topic: Option<String>,
     /// Invite-only.
     pub private: bool,
+    /// For a direct conversation: the other person.
+    pub dm_with: Option<String>,
     /// Users present now.
     pub members: Vec<User>,
     /// Timeline, oldest first.
@@ -88,6 +90,15 @@ pub struct RoomView {
 }
 
 impl RoomView {
+    /// The name shown to the user: `@bea` for a DM, else the room name.
+    #[must_use]
+    pub fn label(&self) -> String {
+        match &self.dm_with {
+            Some(peer) => format!("@{peer}"),
+            None => self.name.clone(),
+        }
+    }
+
     /// The id of the newest stored message.
     #[must_use]
     pub fn last_id(&self) -> Option<i64> {

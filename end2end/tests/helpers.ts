@@ -33,3 +33,29 @@ export async function say(page: Page, text: string): Promise<void> {
 export function messages(page: Page) {
   return page.locator("#log .msg .text");
 }
+
+/** A new browser context with an account registered through the start page, on the chat. */
+export async function memberPage(browser: Browser, name: string, password = "correct horse battery"): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/");
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/chat/);
+  await expect(page.locator("#status")).toHaveText("connected");
+  await expect(page.locator("#room-title")).toContainText("general");
+  return page;
+}
+
+/** Creates a room from the sidebar form; the creator ends up in it. */
+export async function createRoom(page: Page, name: string, isPrivate = false): Promise<void> {
+  await page.locator(".create-room summary").click();
+  await page.locator("#room-name").fill(name);
+  if (isPrivate) {
+    await page.locator("#room-private").check();
+  }
+  await page.locator("#create-room").click();
+  await expect(page.locator("#room-title")).toContainText(name);
+}

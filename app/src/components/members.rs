@@ -24,10 +24,26 @@ pub fn MembersPane() -> impl IntoView {
                     children=move |user| {
                         let is_me = me() == Some(user.id);
                         view! {
-                            <li class="member" class:me=is_me>
+                            <li class="member" class:self=is_me data-user=user.username.clone()>
                                 <span class="dot" aria-hidden="true"></span>
                                 <span class="name">{user.username.clone()}</span>
-                                {is_me.then(|| view! { <span class="you">" (you)"</span> })}
+                                {if is_me {
+                                    view! { <span class="you">" (you)"</span> }.into_any()
+                                } else {
+                                    let name = user.username.clone();
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="quiet dm"
+                                            title=format!("Message {name} privately")
+                                            aria-label=format!("Message {name} privately")
+                                            on:click=move |_| chat.dm(name.clone())
+                                        >
+                                            "✉"
+                                        </button>
+                                    }
+                                        .into_any()
+                                }}
                             </li>
                         }
                     }

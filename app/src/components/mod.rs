@@ -1,13 +1,17 @@
 //! The chat's building blocks, one concern per module.
 
+mod bell;
 mod header;
 mod members;
+mod pagebar;
 mod room;
 mod sidebar;
 mod toast;
 
+pub use bell::{Bell, NoteToast};
 pub use header::Header;
 pub use members::MembersPane;
+pub use pagebar::{PageBar, require_sign_in};
 pub use room::RoomPane;
 pub use sidebar::Sidebar;
 pub use toast::Toast;

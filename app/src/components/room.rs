@@ -15,7 +15,8 @@ pub fn RoomPane() -> impl IntoView {
         chat.rooms.with(|rooms| rooms.get(&key).cloned())
     };
     let has_room = move || chat.active.get().is_some();
-    let title = move || view_of().map(|v| v.name).unwrap_or_default();
+    let title = move || view_of().map(|v| v.label()).unwrap_or_default();
+    let can_invite = move || view_of().is_some_and(|v| v.private && v.dm_with.is_none());
     let topic = move || view_of().and_then(|v| v.topic);
     let private = move || view_of().is_some_and(|v| v.private);
     view! {
@@ -33,6 +34,9 @@ pub fn RoomPane() -> impl IntoView {
                 <header class="room-head">
                     <h1 id="room-title">{move || private().then_some("🔒 ")} {title}</h1>
                     <p class="topic">{topic}</p>
+                    <Show when=can_invite>
+                        <InviteForm/>
+                    </Show>
                 </header>
                 <Timeline/>
                 <TypingLine/>
@@ -92,7 +96,7 @@ fn render_line(line: Line, chat: Chat) -> AnyView {
         Line::Message(message) => {
             let mine = me == Some(message.user.id);
             view! {
-                <li class="msg" class:mine=mine data-id=message.id>
+                <li class="msg" class:mine=mine data-id=message.id id=format!("m{}", message.id)>
                     <div class="meta">
                         <span class="author">{message.user.username.clone()}</span>
                         <time datetime=time::iso(message.ts) title=time::full(message.ts)>
@@ -258,5 +262,37 @@ impl TypingSignal {
                 self.chat.typing(false);
             }
         }
+    }
+}
+
+/// Invite someone to the private room on screen.
+#[component]
+fn InviteForm() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let name = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let who = name.get_untracked();
+        let room = chat.active.get_untracked().and_then(|key| {
+            chat.rooms
+                .with_untracked(|rooms| rooms.get(&key).map(|v| v.name.clone()))
+        });
+        if let (Some(room), false) = (room, who.trim().is_empty()) {
+            chat.invite(room, who.trim().to_owned());
+            name.set(String::new());
+        }
+    };
+    view! {
+        <form class="invite" on:submit=submit>
+            <label for="invite-name" class="visually-hidden">"Invite by username"</label>
+            <input
+                id="invite-name"
+                placeholder="Invite by username"
+                maxlength="32"
+                prop:value=move || name.get()
+                on:input=move |ev| name.set(event_target_value(&ev))
+            />
+            <button id="invite" type="submit">"Invite"</button>
+        </form>
     }
 }

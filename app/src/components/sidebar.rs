@@ -14,7 +14,7 @@ pub fn Sidebar() -> impl IntoView {
             rooms
                 .ordered()
                 .into_iter()
-                .map(|view| (view.name.clone(), view.unread, view.private))
+                .map(|view| (view.name.clone(), view.unread, view.private, view.label()))
                 .collect::<Vec<_>>()
         })
     };
@@ -32,8 +32,8 @@ pub fn Sidebar() -> impl IntoView {
             <ul id="joined" class="room-list">
                 <For
                     each=joined
-                    key=|(name, unread, _)| (name.clone(), *unread)
-                    children=move |(name, unread, private)| {
+                    key=|(name, unread, _, label)| (name.clone(), *unread, label.clone())
+                    children=move |(name, unread, private, label)| {
                         let key = Rooms::key(&name);
                         let active = Signal::derive(move || {
                             chat.active.get().as_deref() == Some(key.as_str())
@@ -54,8 +54,8 @@ pub fn Sidebar() -> impl IntoView {
                                     aria-current=move || if active.get() { "true" } else { "false" }
                                     on:click=select
                                 >
-                                    {private.then_some("🔒 ")}
-                                    <span class="room-name">{name.clone()}</span>
+                                    {(private && !label.starts_with('@')).then_some("🔒 ")}
+                                    <span class="room-name">{label.clone()}</span>
                                     {(unread > 0)
                                         .then(|| {
                                             view! {
@@ -68,8 +68,8 @@ pub fn Sidebar() -> impl IntoView {
                                 <button
                                     type="button"
                                     class="quiet leave"
-                                    title=format!("Leave {name}")
-                                    aria-label=format!("Leave {name}")
+                                    title=format!("Leave {label}")
+                                    aria-label=format!("Leave {label}")
                                     on:click=leave
                                 >
                                     "×"
@@ -94,8 +94,10 @@ pub fn Sidebar() -> impl IntoView {
                                     title=room.topic.clone().unwrap_or_default()
                                     on:click=move |_| chat.join(name.clone(), true)
                                 >
-                                    {room.private.then_some("🔒 ")}
-                                    <span class="room-name">{room.name.clone()}</span>
+                                    {(room.private && room.dm_with.is_none()).then_some("🔒 ")}
+                                    <span class="room-name">
+                                        {room.dm_with.clone().map_or_else(|| room.name.clone(), |peer| format!("@{peer}"))}
+                                    </span>
                                     <span class="count" aria-label=format!("{} online", room.members)>
                                         {room.members}
                                     </span>

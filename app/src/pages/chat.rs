@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
-use crate::components::{Header, MembersPane, RoomPane, Sidebar, Toast};
+use crate::components::{Header, MembersPane, NoteToast, RoomPane, Sidebar, Toast};
 use crate::live::Chat as LiveChat;
 use crate::session::use_session;
 
@@ -37,7 +37,43 @@ pub fn Chat() -> impl IntoView {
     });
     on_cleanup(move || chat.close());
 
-    let title = move || match chat.rooms.with(|rooms| rooms.unread()) {
+    // Following a link to `?room=NAME` (e.g. from a notification) opens that room.
+    let location = use_location();
+    Effect::new(move |previous: Option<Option<String>>| {
+        let room = query.with(|q| q.get("room"));
+        let connected = chat.conn.get() == crate::model::ConnState::Connected;
+        if connected
+            && previous.is_some()
+            && previous.as_ref() != Some(&room)
+            && let Some(room) = room.clone()
+        {
+            chat.join(room, true);
+        }
+        if connected { room } else { previous.flatten() }
+    });
+    // ...and `#m<id>` scrolls to that message once it is on screen.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let hash = location.hash.get();
+        let _ = chat.rooms.with(|rooms| rooms.joined.len());
+        let _ = chat.active.get();
+        let Some(id) = hash.strip_prefix('#').filter(|h| h.starts_with('m')) else {
+            return;
+        };
+        if let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+        {
+            element.scroll_into_view();
+            let _ = element.class_list().add_1("highlight");
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = location;
+
+    let title = move || match chat.rooms.with(|rooms| rooms.unread())
+        + chat.unread_notifications() as u32
+    {
         0 => "Tertulia".to_owned(),
         n => format!("({n}) Tertulia"),
     };
@@ -52,6 +88,7 @@ pub fn Chat() -> impl IntoView {
                 <MembersPane/>
             </div>
             <Toast/>
+            <NoteToast/>
         </div>
     }
 }

@@ -1,10 +1,14 @@
 //! One module per route.
 
+mod admin;
+mod board;
 mod chat;
 mod home;
 
 use leptos::prelude::*;
 
+pub use admin::Admin;
+pub use board::Board;
 pub use chat::Chat;
 pub use home::Home;
 

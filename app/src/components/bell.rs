@@ -1,0 +1,146 @@
+//! The notification bell: unread count, the list, and a short-lived toast for new ones.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use protocol::Notification;
+
+use crate::live::Chat;
+use crate::time;
+
+/// Opens a notification: marks it read and follows its link (same-site paths only).
+fn open(chat: Chat, note: &Notification, go: Callback<String>) {
+    chat.mark_read(vec![note.id]);
+    if let Some(url) = note
+        .url
+        .clone()
+        .filter(|u| u.starts_with('/') && !u.starts_with("//"))
+    {
+        go.run(url);
+    }
+}
+
+/// A `Copy` handle on the router's navigation.
+fn use_go() -> Callback<String> {
+    let navigate = use_navigate();
+    Callback::new(move |url: String| navigate(&url, Default::default()))
+}
+
+/// The bell in the top bar, with its dropdown list.
+#[component]
+pub fn Bell() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let open_list = RwSignal::new(false);
+    let unread = move || chat.unread_notifications();
+    let go = use_go();
+    let mark_all = move |_| {
+        let ids: Vec<i64> = chat
+            .notifications
+            .with_untracked(|list| list.iter().filter(|n| !n.read).map(|n| n.id).collect());
+        if !ids.is_empty() {
+            chat.mark_read(ids);
+        }
+    };
+    view! {
+        <div class="bell-wrap">
+            <button
+                id="bell"
+                type="button"
+                class="quiet bell"
+                aria-haspopup="true"
+                aria-expanded=move || open_list.get().to_string()
+                aria-label=move || format!("Notifications: {} unread", unread())
+                on:click=move |_| open_list.update(|o| *o = !*o)
+            >
+                "🔔"
+                <Show when=move || { unread() > 0 }>
+                    <span id="bell-count" class="badge">{unread}</span>
+                </Show>
+            </button>
+            <Show when=move || open_list.get()>
+                <div class="note-list" role="menu">
+                    <div class="note-head">
+                        <strong>"Notifications"</strong>
+                        <button type="button" class="quiet" on:click=mark_all>"Mark all read"</button>
+                    </div>
+                    <Show
+                        when=move || chat.notifications.with(|l| !l.is_empty())
+                        fallback=|| view! { <p class="empty-note">"Nothing yet."</p> }
+                    >
+                        <ul>
+                            <For
+                                each=move || chat.notifications.get()
+                                key=|note| (note.id, note.read)
+                                children={
+                                    move |note: Notification| {
+                                        let clicked = note.clone();
+                                        view! {
+                                            <li class="note" class:unread=!note.read>
+                                                <button
+                                                    type="button"
+                                                    class="note-link"
+                                                    on:click=move |_| {
+                                                        open(chat, &clicked, go);
+                                                        open_list.set(false);
+                                                    }
+                                                >
+                                                    <span class="note-title">{note.title.clone()}</span>
+                                                    <span class="note-body">{note.body.clone()}</span>
+                                                    <time datetime=time::iso(note.ts)>{time::clock(note.ts)}</time>
+                                                </button>
+                                            </li>
+                                        }
+                                    }
+                                }
+                            />
+                        </ul>
+                    </Show>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+/// A toast for the newest notification; click to open it.
+#[component]
+pub fn NoteToast() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let go = use_go();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(shown) = chat.toast.get() {
+            gloo_timers::callback::Timeout::new(6_000, move || {
+                if chat.toast.try_get_untracked().flatten().map(|n| n.id) == Some(shown.id) {
+                    let _ = chat.toast.try_set(None);
+                }
+            })
+            .forget();
+        }
+    });
+    view! {
+        {move || {
+            chat.toast
+                .get()
+                .map(|note| {
+                    let clicked = note.clone();
+                    view! {
+                        <div id="note-toast" class="note-toast" role="status">
+                            <button
+                                type="button"
+                                class="note-link"
+                                on:click=move |_| {
+                                    open(chat, &clicked, go);
+                                    chat.toast.set(None);
+                                }
+                            >
+                                <span class="note-title">{note.title.clone()}</span>
+                                <span class="note-body">{note.body.clone()}</span>
+                            </button>
+                            <button type="button" class="quiet" aria-label="Dismiss" on:click=move |_| chat.toast.set(None)>
+                                "×"
+                            </button>
+                        </div>
+                    }
+                })
+        }}
+    }
+}

@@ -1,0 +1,47 @@
+//! The top bar of the pages around the chat (board, admin).
+
+use leptos::prelude::*;
+
+use crate::session::use_session;
+
+/// Brand, navigation, and the page's connection state.
+#[component]
+pub fn PageBar(
+    /// The connection state word shown in the badge (`connected`, ...).
+    #[prop(into)]
+    state: Signal<String>,
+) -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/chat">"Tertulia"</a>
+            <span id="status" class="status" data-state=move || state.get() aria-live="polite">
+                {move || state.get()}
+            </span>
+            <nav class="top-nav" aria-label="Pages">
+                <a href="/chat">"Chat"</a>
+                <a href="/board">"Board"</a>
+                {move || {
+                    session
+                        .user
+                        .get()
+                        .filter(|u| u.role == protocol::Role::Admin)
+                        .map(|_| view! { <a href="/admin">"Admin"</a> })
+                }}
+            </nav>
+            <span class="spacer"></span>
+            {move || session.user.get().map(|u| view! { <span class="me-name">{u.username}</span> })}
+        </header>
+    }
+}
+
+/// Sends signed-out visitors to the start page.
+pub fn require_sign_in() {
+    let session = use_session();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if session.checked.get() && session.user.get().is_none() {
+            navigate("/", Default::default());
+        }
+    });
+}

@@ -1,0 +1,292 @@
+//! `/admin`: live numbers (every second), a chart of the message rate over the last minutes,
+//! and the admin actions (change a role, close a room). Admins only.
+
+use std::collections::VecDeque;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use protocol::Stats;
+
+use crate::components::{PageBar, require_sign_in};
+use crate::session::use_session;
+
+/// Seconds per chart bar.
+const BUCKET: usize = 10;
+
+/// `messages_total` sampled once per second, oldest first.
+type Samples = VecDeque<u64>;
+
+/// Messages per bucket of [`BUCKET`] seconds, from the samples.
+fn rates(samples: &Samples) -> Vec<u64> {
+    let values: Vec<u64> = samples.iter().copied().collect();
+    values
+        .chunks(BUCKET)
+        .filter(|chunk| chunk.len() > 1)
+        .map(|chunk| chunk[chunk.len() - 1].saturating_sub(chunk[0]))
+        .collect()
+}
+
+/// The admin page.
+#[component]
+pub fn Admin() -> impl IntoView {
+    require_sign_in();
+    let session = use_session();
+    let stats = RwSignal::new(None::<Stats>);
+    let samples = RwSignal::new(Samples::new());
+    let state = RwSignal::new("connecting".to_owned());
+    let notice = RwSignal::new(None::<String>);
+
+    #[cfg(feature = "hydrate")]
+    let socket = {
+        let socket = StoredValue::new_local(None::<socket_client::browser::Socket>);
+        Effect::new(move |_| {
+            if session.user.get().is_some() && socket.get_value().is_none() {
+                live::connect(socket, stats, samples, state);
+            }
+        });
+        on_cleanup(move || {
+            let _ = socket.try_set_value(None);
+        });
+        socket
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let _ = session;
+
+    let role_user = RwSignal::new(String::new());
+    let role = RwSignal::new("member".to_owned());
+    let set_role = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        live::set_role(
+            socket,
+            role_user.get_untracked(),
+            role.get_untracked(),
+            notice,
+        );
+    };
+    let close_room = move |name: String| {
+        #[cfg(feature = "hydrate")]
+        live::close_room(socket, name, notice);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = name;
+    };
+
+    let number = move |f: fn(&Stats) -> u64| move || stats.with(|s| s.as_ref().map(f).unwrap_or(0));
+    let chart = move || {
+        let bars = samples.with(rates);
+        let top = bars.iter().copied().max().unwrap_or(0).max(1);
+        bars.into_iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let height = n * 50 / top;
+                view! {
+                    <rect x=(i * 10).to_string() y=(60 - height).to_string() width="8" height=height.to_string()>
+                        <title>{format!("{n} messages")}</title>
+                    </rect>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <Title text="Admin — Tertulia"/>
+        <div class="app">
+            <PageBar state=Signal::derive(move || state.get())/>
+            <main class="page admin">
+                <h1>"Live stats"</h1>
+                <Show when=move || state.get() == "connection error: forbidden">
+                    <p class="form-error">"This page is for admins."</p>
+                </Show>
+                <dl id="stats" class="tiles">
+                    <div><dt>"People online"</dt><dd id="stat-users">{number(|s| s.connected_users)}</dd></div>
+                    <div><dt>"Open sockets"</dt><dd id="stat-sockets">{number(|s| s.sockets)}</dd></div>
+                    <div><dt>"Messages"</dt><dd id="stat-messages">{number(|s| s.messages_total)}</dd></div>
+                    <div><dt>"Last minute"</dt><dd id="stat-minute">{number(|s| s.messages_last_minute)}</dd></div>
+                    <div><dt>"Up for"</dt><dd>{move || uptime(stats.with(|s| s.as_ref().map_or(0, |s| s.uptime_s)))}</dd></div>
+                </dl>
+                <figure class="chart">
+                    <svg viewBox="0 0 300 60" role="img" aria-label="Messages per 10 seconds, last 5 minutes">
+                        {chart}
+                    </svg>
+                    <figcaption>"Messages per 10 s over the last 5 minutes"</figcaption>
+                </figure>
+                <h2>"Rooms"</h2>
+                <table id="admin-rooms" class="board">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Room"</th>
+                            <th scope="col">"People"</th>
+                            <th scope="col">"Messages"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || stats.with(|s| s.as_ref().map(|s| s.rooms.clone()).unwrap_or_default())
+                            key=|room| (room.name.clone(), room.members, room.messages)
+                            children=move |room| {
+                                let name = room.name.clone();
+                                view! {
+                                    <tr data-room=room.name.clone()>
+                                        <td>{room.name.clone()}</td>
+                                        <td class="members-count">{room.members}</td>
+                                        <td class="messages-count">{room.messages}</td>
+                                        <td>
+                                            {(room.name != "general")
+                                                .then(|| {
+                                                    view! {
+                                                        <button
+                                                            type="button"
+                                                            class="quiet"
+                                                            on:click=move |_| close_room(name.clone())
+                                                        >
+                                                            "Close"
+                                                        </button>
+                                                    }
+                                                })}
+                                        </td>
+                                    </tr>
+                                }
+                            }
+                        />
+                    </tbody>
+                </table>
+                <h2>"Roles"</h2>
+                <form class="inline-form" on:submit=set_role>
+                    <label for="role-user">"User"</label>
+                    <input
+                        id="role-user"
+                        maxlength="32"
+                        required
+                        prop:value=move || role_user.get()
+                        on:input=move |ev| role_user.set(event_target_value(&ev))
+                    />
+                    <label for="role-value">"Role"</label>
+                    <select id="role-value" on:change=move |ev| role.set(event_target_value(&ev))>
+                        <option value="member" selected>"member"</option>
+                        <option value="admin">"admin"</option>
+                    </select>
+                    <button type="submit" class="primary">"Apply"</button>
+                </form>
+                <p class="hint" role="status">{move || notice.get()}</p>
+            </main>
+        </div>
+    }
+}
+
+fn uptime(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    use leptos::prelude::*;
+    use leptos::task::spawn_local;
+    use protocol::events::admin::{CLOSE_ROOM, NS, SET_ROLE, STATS};
+    use protocol::{Empty, Role, RoomReq, SetRoleReq, SetRoleRes, Stats};
+    use socket_client::browser::{NsEvent, Socket, same_origin_url};
+    use socket_client::{Config, RequestError};
+
+    use super::Samples;
+
+    /// Samples kept for the chart: one per second, five minutes.
+    const SAMPLES: usize = 300;
+
+    type Handle = StoredValue<Option<Socket>, LocalStorage>;
+
+    /// Connects to `/admin` and keeps the signals up to date.
+    pub fn connect(
+        handle: Handle,
+        stats: RwSignal<Option<Stats>>,
+        samples: RwSignal<Samples>,
+        state: RwSignal<String>,
+    ) {
+        let socket = Socket::connect(same_origin_url(), Config::default());
+        socket.on_namespace(move |event| match event {
+            NsEvent::Connected(_) => state.set("connected".into()),
+            NsEvent::Refused(_, message) => state.set(format!("connection error: {message}")),
+            NsEvent::Disconnected(..) => state.set("disconnected".into()),
+        });
+        socket.on::<Stats>(NS, STATS, move |snapshot| {
+            samples.update(|s| {
+                s.push_back(snapshot.messages_total);
+                while s.len() > SAMPLES {
+                    s.pop_front();
+                }
+            });
+            stats.set(Some(snapshot));
+        });
+        socket.connect_namespace(NS, None);
+        handle.set_value(Some(socket));
+    }
+
+    fn describe(error: RequestError) -> String {
+        match error {
+            RequestError::Server(body) => body.message,
+            other => other.to_string(),
+        }
+    }
+
+    /// Changes a user's role.
+    pub fn set_role(
+        handle: Handle,
+        username: String,
+        role: String,
+        notice: RwSignal<Option<String>>,
+    ) {
+        let Some(socket) = handle.get_value() else {
+            return;
+        };
+        let Some(role) = Role::parse(&role) else {
+            return;
+        };
+        spawn_local(async move {
+            let request = SetRoleReq { username, role };
+            let text = match socket
+                .request::<_, SetRoleRes>(NS, SET_ROLE, &request)
+                .await
+            {
+                Ok(done) => format!("{} is now {}", done.user.username, done.user.role.as_str()),
+                Err(error) => describe(error),
+            };
+            notice.set(Some(text));
+        });
+    }
+
+    /// Closes a room after asking.
+    pub fn close_room(handle: Handle, room: String, notice: RwSignal<Option<String>>) {
+        let confirmed = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(&format!("Close {room}? Everyone in it is removed."))
+                    .ok()
+            })
+            .unwrap_or(false);
+        let Some(socket) = handle.get_value().filter(|_| confirmed) else {
+            return;
+        };
+        spawn_local(async move {
+            let text = match socket
+                .request::<_, Empty>(NS, CLOSE_ROOM, &RoomReq { room: room.clone() })
+                .await
+            {
+                Ok(_) => format!("{room} is closed"),
+                Err(error) => describe(error),
+            };
+            notice.set(Some(text));
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rates_are_differences_per_bucket() {
+        let samples = (0..25u64).map(|s| s * 2).collect();
+        assert_eq!(super::rates(&samples), [18, 18, 8]);
+        assert!(super::rates(&super::Samples::new()).is_empty());
+    }
+}
