@@ -22,3 +22,7 @@ dev: setup
 ## Browser tests only, against a fresh debug build.
 e2e: setup
 	cargo leptos build && cd end2end && npx playwright test
+
+## Load benchmark (release build): N clients in one room, ack and fan-out latency.
+bench: setup
+	scripts/bench.sh

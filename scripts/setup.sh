@@ -2,7 +2,8 @@
 # Installs what building, running and testing Tertulia needs, skipping what is already there
 # at the right version. Safe to run again. Times are for a 2-core machine.
 #
-#   scripts/setup.sh          everything (build tools, wasm-opt, end2end npm packages, Chromium)
+#   scripts/setup.sh          everything (build tools, wasm-opt, end2end npm packages, Chromium,
+#                             PostgreSQL for the store tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,6 +67,14 @@ else
   say "Chromium: installing Debian's package (about a minute)"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+if command -v pg_ctlcluster >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  say "PostgreSQL server (for the store tests): present"
+else
+  say "PostgreSQL server (for the store tests): installing Debian's package"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
 
 say "setup complete"

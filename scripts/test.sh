@@ -24,7 +24,10 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 stage "build (cargo leptos build, debug)"
 cargo leptos build
 
-stage "Rust tests"
+stage "Rust tests (store scenario also on a real PostgreSQL)"
+TERTULIA_TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
+export TERTULIA_TEST_POSTGRES_URL
+trap 'scripts/postgres.sh stop' EXIT
 cargo test
 
 stage "browser tests (Playwright, Chromium)"

@@ -1,0 +1,240 @@
+//! `bench`: connects N guests to `/chat`, puts them in one fresh room, has one of them send M
+//! messages (each waiting for its ack), and measures:
+//!
+//! * ack latency: send → the sender's ack;
+//! * fan-out latency: send → each other client receiving the broadcast;
+//! * throughput: messages acked per second and broadcasts delivered per second.
+//!
+//! Run it against a server whose rate limits allow the load (see `scripts/bench.sh`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use serde_json::{Value, json};
+use socket_client::native::{Client, ClientEvent, ConnectOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Mutex;
+
+#[derive(Debug, Parser)]
+#[command(about = "Socket.IO load test for Tertulia")]
+struct Args {
+    /// Server address (host:port).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// Connected clients in the room (one of them sends).
+    #[arg(long, default_value_t = 50)]
+    clients: usize,
+    /// Messages the sender sends, one after the other (each after the previous ack).
+    #[arg(long, default_value_t = 500)]
+    messages: usize,
+}
+
+/// `POST /api/auth/guest` over a plain TCP connection; returns the token.
+async fn guest_token(addr: &str, name: &str) -> Result<String> {
+    let body = json!({ "username": name }).to_string();
+    let mut tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .context("connecting")?;
+    let request = format!(
+        "POST /api/auth/guest HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(request.as_bytes()).await?;
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).await?;
+    let (head, json) = response.split_once("\r\n\r\n").context("no HTTP body")?;
+    if !head.starts_with("HTTP/1.1 201") {
+        bail!(
+            "guest sign-in failed: {}",
+            head.lines().next().unwrap_or(head)
+        );
+    }
+    let value: Value = serde_json::from_str(json.trim()).context("auth body")?;
+    value["token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no token")
+}
+
+/// A connected `/chat` client that has joined `room`.
+async fn member(addr: &str, name: &str, room: &str) -> Result<Client> {
+    let token = guest_token(addr, name).await?;
+    let mut client = Client::connect(ConnectOptions {
+        base_url: format!("http://{addr}"),
+        headers: Vec::new(),
+        config: socket_client::Config::default(),
+    });
+    client.connect_namespace(protocol::events::chat::NS, Some(json!({ "token": token })));
+    loop {
+        match client.next_event().await.context("client stopped")? {
+            ClientEvent::Connected(_) => break,
+            ClientEvent::ConnectError(_, message) => bail!("refused: {message}"),
+            _ => {}
+        }
+    }
+    let ack = client
+        .emit_with_ack(
+            protocol::events::chat::NS,
+            "join",
+            vec![json!({ "room": room })],
+        )
+        .await?;
+    if ack.first().and_then(|a| a.get("ok")) != Some(&Value::Bool(true)) {
+        bail!("join failed: {ack:?}");
+    }
+    Ok(client)
+}
+
+fn percentiles(label: &str, mut samples: Vec<Duration>) {
+    if samples.is_empty() {
+        println!("{label}: no samples");
+        return;
+    }
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{label}: n={} p50={:.2} ms p95={:.2} ms p99={:.2} ms max={:.2} ms",
+        samples.len(),
+        ms(at(0.50)),
+        ms(at(0.95)),
+        ms(at(0.99)),
+        ms(at(1.0))
+    );
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.clients < 2 {
+        bail!("--clients must be at least 2 (one sender, one receiver)");
+    }
+    let run = std::process::id();
+    let room = format!("bench {run}");
+    // The sender creates the room; everyone joins it.
+    let sender_token = guest_token(&args.addr, &format!("bench{run}s")).await?;
+    let mut sender = Client::connect(ConnectOptions {
+        base_url: format!("http://{}", args.addr),
+        headers: Vec::new(),
+        config: socket_client::Config::default(),
+    });
+    sender.connect_namespace(
+        protocol::events::chat::NS,
+        Some(json!({ "token": sender_token })),
+    );
+    loop {
+        match sender.next_event().await.context("sender stopped")? {
+            ClientEvent::Connected(_) => break,
+            ClientEvent::ConnectError(_, message) => bail!("sender refused: {message}"),
+            _ => {}
+        }
+    }
+    sender
+        .emit_with_ack(
+            protocol::events::chat::NS,
+            "create_room",
+            vec![json!({ "name": room })],
+        )
+        .await?;
+    sender
+        .emit_with_ack(
+            protocol::events::chat::NS,
+            "join",
+            vec![json!({ "room": room })],
+        )
+        .await?;
+
+    let connect_started = Instant::now();
+    let mut receivers = Vec::new();
+    for n in 0..args.clients - 1 {
+        receivers.push(member(&args.addr, &format!("bench{run}r{n}"), &room).await?);
+    }
+    println!(
+        "connected and joined {} clients in {:.2} s",
+        args.clients,
+        connect_started.elapsed().as_secs_f64()
+    );
+
+    // Receivers record when each message (by text) arrives.
+    let epoch = Instant::now();
+    let arrivals: Arc<Mutex<Vec<(String, Duration)>>> = Arc::new(Mutex::new(Vec::new()));
+    let expected = args.messages;
+    let mut tasks = Vec::new();
+    for mut client in receivers {
+        let arrivals = arrivals.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut seen = 0;
+            while seen < expected {
+                match tokio::time::timeout(Duration::from_secs(30), client.next_event()).await {
+                    Ok(Some(ClientEvent::Event(_, event, args))) if event == "message" => {
+                        let text = args
+                            .first()
+                            .and_then(|m| m["text"].as_str())
+                            .unwrap_or("")
+                            .to_owned();
+                        arrivals.lock().await.push((text, epoch.elapsed()));
+                        seen += 1;
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            client
+        }));
+    }
+
+    let mut sent_at: HashMap<String, Duration> = HashMap::new();
+    let mut ack_latency = Vec::with_capacity(args.messages);
+    let send_started = Instant::now();
+    for n in 0..args.messages {
+        let text = format!("bench message {n}");
+        let at = epoch.elapsed();
+        sent_at.insert(text.clone(), at);
+        let ack = sender
+            .emit_with_ack(
+                protocol::events::chat::NS,
+                "message",
+                vec![json!({ "room": room, "text": text })],
+            )
+            .await?;
+        ack_latency.push(epoch.elapsed() - at);
+        if ack.first().and_then(|a| a.get("ok")) != Some(&Value::Bool(true)) {
+            bail!("message {n} refused: {ack:?} (are the server's rate limits raised?)");
+        }
+    }
+    let send_elapsed = send_started.elapsed();
+    for task in tasks {
+        let _ = task.await;
+    }
+    let all_delivered = send_started.elapsed();
+
+    let arrivals = arrivals.lock().await;
+    let fan_out: Vec<Duration> = arrivals
+        .iter()
+        .filter_map(|(text, at)| sent_at.get(text).map(|sent| at.saturating_sub(*sent)))
+        .collect();
+    let wanted = args.messages * (args.clients - 1);
+    println!(
+        "sent {} messages in {:.2} s: {:.0} acked messages/s",
+        args.messages,
+        send_elapsed.as_secs_f64(),
+        args.messages as f64 / send_elapsed.as_secs_f64()
+    );
+    println!(
+        "delivered {}/{} broadcasts in {:.2} s: {:.0} deliveries/s",
+        fan_out.len(),
+        wanted,
+        all_delivered.as_secs_f64(),
+        fan_out.len() as f64 / all_delivered.as_secs_f64()
+    );
+    percentiles("ack latency    ", ack_latency);
+    percentiles("fan-out latency", fan_out);
+    if arrivals.len() < wanted {
+        bail!("{} broadcasts were lost", wanted - arrivals.len());
+    }
+    Ok(())
+}

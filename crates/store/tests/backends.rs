@@ -1,0 +1,157 @@
+//! The same store scenario on every backend: SQLite always, PostgreSQL when
+//! `TERTULIA_TEST_POSTGRES_URL` names a scratch database (`scripts/test.sh` starts a real
+//! PostgreSQL server and sets it; the database is wiped first).
+
+use protocol::Role;
+use store::{NewNotification, RoomKind, Store, StoreError};
+
+/// Every kind of query the server relies on, with the answers it expects.
+async fn scenario(store: &Store) {
+    // Accounts: first registered is admin, names unique case-insensitively.
+    let guest = store.create_guest("visitor", 1).await.unwrap();
+    assert_eq!(guest.role, Role::Guest);
+    let ana = store.create_account("Ana", "hash-a", 2).await.unwrap();
+    let bea = store.create_account("bea", "hash-b", 3).await.unwrap();
+    assert_eq!((ana.role, bea.role), (Role::Admin, Role::Member));
+    assert!(matches!(
+        store.create_guest("ANA", 4).await,
+        Err(StoreError::Conflict)
+    ));
+    let found = store.user_by_name("ana").await.unwrap().unwrap();
+    assert_eq!(found.password_hash.as_deref(), Some("hash-a"));
+    assert_eq!(
+        store
+            .set_role(bea.id, Role::Admin)
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        Role::Admin
+    );
+
+    // Sessions.
+    store.create_session(ana.id, "h", 10, 100).await.unwrap();
+    assert_eq!(
+        store.session_user("h", 50).await.unwrap().unwrap().id,
+        ana.id
+    );
+    assert!(store.revoke_session("h", 60).await.unwrap());
+    assert!(store.session_user("h", 70).await.unwrap().is_none());
+
+    // Rooms, privacy, DMs, closing.
+    let general = store.room_by_name("GENERAL").await.unwrap().unwrap();
+    let secret = store
+        .create_room("Secret", Some("shh"), true, RoomKind::Room, ana.id, 5)
+        .await
+        .unwrap();
+    assert!(secret.private && !secret.closed);
+    assert!(matches!(
+        store
+            .create_room("secret", None, false, RoomKind::Room, bea.id, 6)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let visible =
+        |rooms: Vec<store::RoomRecord>| rooms.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    assert_eq!(
+        visible(store.visible_rooms(bea.id).await.unwrap()),
+        ["general"]
+    );
+    store.add_member(secret.id, bea.id, 7).await.unwrap();
+    store.add_member(secret.id, bea.id, 8).await.unwrap();
+    assert_eq!(
+        visible(store.visible_rooms(bea.id).await.unwrap()),
+        ["general", "Secret"]
+    );
+    let dm = store.dm_room(bea.id, ana.id, 9).await.unwrap();
+    assert_eq!(dm, store.dm_room(ana.id, bea.id, 10).await.unwrap());
+    assert_eq!(store.member_ids(dm.id).await.unwrap().len(), 2);
+    assert_eq!(
+        store.room_by_id(dm.id).await.unwrap().unwrap().kind,
+        RoomKind::Dm
+    );
+
+    // Messages: idempotent resend, paging, counts.
+    let (first, new) = store
+        .insert_message(&general, &ana, "hola", 1_000, Some("c1"))
+        .await
+        .unwrap();
+    assert!(new);
+    let (again, new) = store
+        .insert_message(&general, &ana, "hola?", 1_001, Some("c1"))
+        .await
+        .unwrap();
+    assert!(!new);
+    assert_eq!(again, first);
+    for n in 0..5 {
+        store
+            .insert_message(&general, &bea, &format!("m{n}"), 2_000 + n, None)
+            .await
+            .unwrap();
+    }
+    let page = store.history(&general, None, None, 3).await.unwrap();
+    assert_eq!(
+        page.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        ["m2", "m3", "m4"]
+    );
+    let after = store
+        .history(&general, None, Some(first.id), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        after.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        ["m0", "m1"]
+    );
+    assert_eq!(store.message_counts().await.unwrap(), [(general.id, 6)]);
+    assert_eq!(store.messages_since(2_000).await.unwrap(), 5);
+
+    // Notifications and channels.
+    let note = NewNotification {
+        kind: "mention".into(),
+        title: "t".into(),
+        body: "b".into(),
+        url: Some("/chat".into()),
+    };
+    let stored = store.insert_notification(bea.id, &note, 5).await.unwrap();
+    assert!(!stored.read);
+    assert_eq!(
+        store.unread_notifications(bea.id).await.unwrap(),
+        [stored.clone()]
+    );
+    assert_eq!(store.mark_read(bea.id, &[stored.id], 6).await.unwrap(), 1);
+    assert!(store.unread_notifications(bea.id).await.unwrap().is_empty());
+    store.subscribe(bea.id, "news", 1).await.unwrap();
+    store.subscribe(bea.id, "news", 2).await.unwrap();
+    assert_eq!(store.channel_subscribers("news").await.unwrap(), [bea.id]);
+    store.unsubscribe(bea.id, "news").await.unwrap();
+    assert!(store.subscriptions(bea.id).await.unwrap().is_empty());
+
+    store.close_room(secret.id, 11).await.unwrap();
+    assert!(store.room_by_name("secret").await.unwrap().unwrap().closed);
+    assert_eq!(
+        visible(store.open_rooms().await.unwrap()).len(),
+        2,
+        "general and the DM"
+    );
+}
+
+#[tokio::test]
+async fn sqlite() {
+    scenario(&Store::in_memory().await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn postgres_when_configured() {
+    let Ok(url) = std::env::var("TERTULIA_TEST_POSTGRES_URL") else {
+        eprintln!("TERTULIA_TEST_POSTGRES_URL is not set: PostgreSQL not exercised here");
+        return;
+    };
+    let store = Store::connect(&url)
+        .await
+        .expect("connect and migrate PostgreSQL");
+    assert_eq!(store.backend(), store::Backend::Postgres);
+    scenario(&store).await;
+    // Migrating again is a no-op.
+    store.close().await;
+    Store::connect(&url).await.expect("second migration run");
+}
