@@ -1,5 +1,8 @@
 //! Tertulia's user interface: Leptos components rendered on the server (`ssr`) and hydrated
 //! in the browser (`hydrate`), where they talk to the server over our Socket.IO client.
+// Leptos view types nest deeply; release builds (without erased components) need more
+// than rustc's default query depth.
+#![recursion_limit = "512"]
 
 #[cfg(feature = "hydrate")]
 mod api;

@@ -1,4 +1,7 @@
 //! The browser entry point: hydrate the server-rendered page.
+// Leptos view types nest deeply; release builds (without erased components) need more
+// than rustc's default query depth.
+#![recursion_limit = "512"]
 
 /// Called by the generated JS once the wasm module is loaded.
 #[wasm_bindgen::prelude::wasm_bindgen]

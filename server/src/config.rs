@@ -93,6 +93,15 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_MAX_SOCKETS_PER_USER", default_value_t = 32)]
     pub max_sockets_per_user: usize,
 
+    /// Open sockets allowed per client IP (all users, all namespaces).
+    #[arg(long, env = "TERTULIA_MAX_SOCKETS_PER_IP", default_value_t = 256)]
+    pub max_sockets_per_ip: usize,
+
+    /// How many times a user's message/join quota one IP address may use in total (several
+    /// people behind one NAT share an address).
+    #[arg(long, env = "TERTULIA_IP_QUOTA_FACTOR", default_value_t = 10)]
+    pub ip_quota_factor: u32,
+
     /// Seconds a client has to send its request headers (slowloris guard).
     #[arg(long, env = "TERTULIA_HEADER_TIMEOUT", default_value_t = 10)]
     pub header_timeout_secs: u64,

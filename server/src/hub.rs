@@ -62,6 +62,20 @@ impl Hub {
                 },
             ),
             (
+                Action::MessageFromIp,
+                Quota {
+                    burst: config.message_burst.saturating_mul(config.ip_quota_factor),
+                    period: Duration::from_secs(10),
+                },
+            ),
+            (
+                Action::JoinFromIp,
+                Quota {
+                    burst: config.join_burst.saturating_mul(config.ip_quota_factor),
+                    period: Duration::from_secs(60),
+                },
+            ),
+            (
                 Action::Typing,
                 Quota {
                     burst: 20,

@@ -2,6 +2,9 @@
 //!
 //! [`App::build`] assembles everything from a [`Config`] and a connected [`Store`], so tests can
 //! serve the real router on a loopback port; `main.rs` only parses flags and calls [`run`].
+// Leptos view types nest deeply; release builds (without erased components) need more
+// than rustc's default query depth.
+#![recursion_limit = "512"]
 
 pub mod auth;
 pub mod config;

@@ -15,6 +15,10 @@ pub enum Action {
     Typing,
     /// Sign-in attempts (register, login, guest), per client IP.
     Auth,
+    /// Chat messages, per client IP (all users behind it).
+    MessageFromIp,
+    /// Joins and room creations, per client IP.
+    JoinFromIp,
 }
 
 /// A bucket's shape: `burst` tokens, refilled completely over `period`.

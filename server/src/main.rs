@@ -1,4 +1,7 @@
 //! `server`: run Tertulia (`server serve`, the default) or manage admins (`server create-admin`).
+// Leptos view types nest deeply; release builds (without erased components) need more
+// than rustc's default query depth.
+#![recursion_limit = "512"]
 
 use anyhow::Context;
 use clap::Parser;

@@ -257,3 +257,61 @@ async fn passwords_are_never_stored_or_logged_in_clear() {
     );
     assert!(!logs.contains(secret), "the password leaked into the logs");
 }
+
+#[tokio::test]
+async fn too_many_sockets_from_one_ip_are_refused_whoever_they_are() {
+    let server = TestServer::spawn_with(|c| c.max_sockets_per_ip = 2).await;
+    let _ana = server.chat_guest("ana").await;
+    let (_, bea_token) = server.guest("bea").await;
+    let notes = Socket::connect(
+        &server,
+        "/notifications",
+        Some(json!({"token": bea_token})),
+        &[],
+    )
+    .await;
+    assert!(
+        notes.is_ok(),
+        "the cap counts every namespace: two sockets so far"
+    );
+    let third = Socket::connect(&server, "/chat", Some(json!({"token": bea_token})), &[]).await;
+    assert_eq!(third.err().as_deref(), Some("rate_limited"));
+}
+
+#[tokio::test]
+async fn one_ip_shares_a_message_quota_across_its_users() {
+    let server = TestServer::spawn_with(|c| {
+        c.message_burst = 3;
+        c.ip_quota_factor = 1;
+    })
+    .await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    ana.join("general").await;
+    bea.join("general").await;
+    for n in 0..3 {
+        assert_eq!(ana.say("general", &format!("a{n}")).await["ok"], true);
+    }
+    // Bea's own quota is untouched, but her address has used it all.
+    assert_eq!(common::code(&bea.say("general", "b").await), "rate_limited");
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::spawn_with(|c| c.header_timeout_secs = 1).await;
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buffer = Vec::new();
+    let read = tokio::time::timeout(WAIT, tcp.read_to_end(&mut buffer)).await;
+    assert!(read.is_ok(), "the server kept a half-sent request open");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "closed too early"
+    );
+    // hyper answers 408 or just closes; either way no page was served.
+    assert!(!String::from_utf8_lossy(&buffer).contains("200 OK"));
+}

@@ -51,7 +51,9 @@ pub fn Bell() -> impl IntoView {
                 aria-label=move || format!("Notifications: {} unread", unread())
                 on:click=move |_| open_list.update(|o| *o = !*o)
             >
-                "🔔"
+                <svg class="bell-icon" viewBox="0 0 24 24" aria-hidden="true">
+                    <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1z"></path>
+                </svg>
                 <Show when=move || { unread() > 0 }>
                     <span id="bell-count" class="badge">{unread}</span>
                 </Show>

@@ -8,6 +8,7 @@ use std::fmt;
 
 use protocol::{Role, User};
 use serde::Deserialize;
+use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, State, TryData};
 
 use crate::auth::{cookie_token, origin_allowed, user_for_token};
@@ -56,6 +57,7 @@ pub struct AuthPayload {
 /// already has too many sockets.
 pub async fn authenticate(
     s: SocketRef,
+    io: SocketIo,
     TryData(auth): TryData<AuthPayload>,
     State(hub): State<Hub>,
 ) -> Result<(), ConnectRefusal> {
@@ -78,7 +80,16 @@ pub async fn authenticate(
             ConnectRefusal::Internal
         })?
         .ok_or(ConnectRefusal::Unauthorized)?;
-    if hub.presence.sockets_of(user.id) >= hub.config.max_sockets_per_user {
+    let ip = super::client_ip(&s);
+    let from_ip = super::count_sockets(&io, |other| super::client_ip(other) == ip);
+    let of_user = super::count_sockets(&io, |other| {
+        other
+            .extensions
+            .get::<User>()
+            .is_some_and(|u| u.id == user.id)
+    });
+    if of_user >= hub.config.max_sockets_per_user || from_ip >= hub.config.max_sockets_per_ip {
+        tracing::warn!(user = %user.username, %ip, of_user, from_ip, "socket cap reached");
         return Err(ConnectRefusal::RateLimited);
     }
     s.extensions.insert(user);

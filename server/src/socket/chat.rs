@@ -81,8 +81,17 @@ pub async fn on_connect(s: SocketRef) {
     }
 }
 
-fn check_limit(hub: &Hub, action: Action, user: &User) -> AppResult<()> {
-    if hub.limits.check(action, &user.id.to_string()) {
+/// Takes a token from the user's bucket for `action`, and for messages and joins also from
+/// the bucket of the socket's IP address.
+fn check_limit(hub: &Hub, s: &SocketRef, action: Action, user: &User) -> AppResult<()> {
+    let by_ip = match action {
+        Action::Message => Some(Action::MessageFromIp),
+        Action::Join => Some(Action::JoinFromIp),
+        _ => None,
+    };
+    let user_ok = hub.limits.check(action, &user.id.to_string());
+    let ip_ok = by_ip.is_none_or(|ip_action| hub.limits.check(ip_action, &super::client_ip(s)));
+    if user_ok && ip_ok {
         Ok(())
     } else {
         Err(AppError::rate_limited())
@@ -227,7 +236,7 @@ async fn on_create_room(
             return Err(AppError::bad_request("names starting with `dm-` are kept for direct messages"));
         }
         let topic = validate::topic(req.topic.as_deref())?;
-        check_limit(&hub, Action::Join, &user)?;
+        check_limit(&hub, &s, Action::Join, &user)?;
         let room = hub
             .store
             .create_room(&name, topic.as_deref(), req.private, RoomKind::Room, user.id, now_ms())
@@ -259,7 +268,7 @@ async fn on_join(
         let room = visible_room(&hub, &user, &req.room).await?;
         let sid = s.id.to_string();
         if !hub.presence.is_in(&sid, room.id) {
-            check_limit(&hub, Action::Join, &user)?;
+            check_limit(&hub, &s, Action::Join, &user)?;
         }
         let history = hub
             .store
@@ -322,7 +331,7 @@ async fn on_message(
             return Err(AppError::bad_request("client_id has 1 to 64 characters"));
         }
         let room = joined_room(&hub, &s, &req.room).await?;
-        check_limit(&hub, Action::Message, &user)?;
+        check_limit(&hub, &s, Action::Message, &user)?;
         let (message, is_new) = hub
             .store
             .insert_message(&room, &user, &text, now_ms(), req.client_id.as_deref())
@@ -419,7 +428,7 @@ async fn on_invite(
         if room.kind == RoomKind::Dm {
             return Err(AppError::forbidden("a direct conversation stays between its two people"));
         }
-        check_limit(&hub, Action::Join, &user)?;
+        check_limit(&hub, &s, Action::Join, &user)?;
         let username = validate::username(&req.username)?;
         let invitee = hub
             .store
@@ -480,7 +489,7 @@ async fn on_dm(s: SocketRef, TryData(data): TryData<DmReq>, State(hub): State<Hu
                 "a direct conversation needs someone else",
             ));
         }
-        check_limit(&hub, Action::Join, &user)?;
+        check_limit(&hub, &s, Action::Join, &user)?;
         let room = hub.store.dm_room(user.id, peer.id, now_ms()).await?;
         Ok(CreateRoomRes {
             room: summary(&hub, &room, &user).await?,

@@ -19,6 +19,25 @@ fn payload<T: DeserializeOwned>(data: Result<T, ParserError>) -> AppResult<T> {
     data.map_err(|error| AppError::bad_request(format!("invalid payload: {error}")))
 }
 
+/// The client IP of a socket's handshake (`unknown` if the server did not record it).
+#[must_use]
+pub fn client_ip(s: &SocketRef) -> String {
+    s.req_parts()
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())
+}
+
+/// Open sockets in every namespace that satisfy `which`.
+fn count_sockets(io: &SocketIo, which: impl Fn(&SocketRef) -> bool) -> usize {
+    use protocol::events::{admin, chat, notifications};
+    [chat::NS, notifications::NS, admin::NS]
+        .into_iter()
+        .filter_map(|ns| io.of(ns))
+        .map(|ops| ops.sockets().iter().filter(|s| which(s)).count())
+        .sum()
+}
+
 /// The user the CONNECT middleware stored.
 fn user_of(s: &SocketRef) -> AppResult<User> {
     s.extensions
