@@ -116,7 +116,7 @@ async fn scenario(store: &Store) {
     assert!(!stored.read);
     assert_eq!(
         store.unread_notifications(bea.id).await.unwrap(),
-        [stored.clone()]
+        std::slice::from_ref(&stored)
     );
     assert_eq!(store.mark_read(bea.id, &[stored.id], 6).await.unwrap(), 1);
     assert!(store.unread_notifications(bea.id).await.unwrap().is_empty());
