@@ -22,7 +22,9 @@ stage "clippy (browser side, wasm32)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 stage "build (cargo leptos build, debug)"
-cargo leptos build
+# cargo-leptos appends its own `--cfg erase_components` to RUSTFLAGS: give it none, so the
+# flags end up exactly equal to the ones above and cargo test reuses this build.
+env -u RUSTFLAGS cargo leptos build
 
 stage "Rust tests (store scenario also on a real PostgreSQL)"
 TERTULIA_TEST_POSTGRES_URL="$(scripts/postgres.sh start)"

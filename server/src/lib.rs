@@ -92,6 +92,9 @@ impl App {
                 move || shell(leptos.clone())
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            // Pages, API and static files (the wasm shrinks to ~40%); added before the Socket.IO
+            // layer so Engine.IO traffic bypasses it.
+            .layer(tower_http::compression::CompressionLayer::new())
             .layer(sio_layer)
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),

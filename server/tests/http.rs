@@ -248,3 +248,22 @@ async fn pages_carry_security_headers_and_a_nonce_csp() {
     let missing = server.get("/no/such/page", &[]).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn pages_are_compressed_when_the_client_accepts_it() {
+    let server = TestServer::spawn().await;
+    let page = server.get("/", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers["content-encoding"], "gzip");
+    let plain = server.get("/", &[]).await;
+    assert!(plain.headers.get("content-encoding").is_none());
+    // Engine.IO polling is left to the socket layer, uncompressed.
+    let handshake = server
+        .get(
+            "/socket.io/?EIO=4&transport=polling",
+            &[("accept-encoding", "gzip")],
+        )
+        .await;
+    assert_eq!(handshake.status, StatusCode::OK);
+    assert!(handshake.headers.get("content-encoding").is_none());
+}
