@@ -28,8 +28,9 @@ pub fn Home() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    // The button stays disabled until the browser knows the session: before hydration a click
-    // would post a plain HTML form, and an already signed-in user is sent on to the chat.
+    // The form stays disabled until the browser knows the session: before hydration a click
+    // would post a plain HTML form, text typed into an input would be reset by hydration, and
+    // an already signed-in user is sent on to the chat anyway.
     let ready = session.checked;
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -99,6 +100,7 @@ pub fn Home() -> impl IntoView {
                         maxlength="32"
                         required
                         placeholder="e.g. ana"
+                        disabled=move || !ready.get()
                         prop:value=move || username.get()
                         on:input=move |ev| username.set(event_target_value(&ev))
                     />
@@ -109,6 +111,7 @@ pub fn Home() -> impl IntoView {
                             name="password"
                             type="password"
                             required
+                            disabled=move || !ready.get()
                             minlength=move || if mode.get() == Mode::SignUp { "8" } else { "1" }
                             autocomplete=move || {
                                 if mode.get() == Mode::SignUp { "new-password" } else { "current-password" }
