@@ -70,6 +70,7 @@ pub fn Home() -> impl IntoView {
                 type="button"
                 role="tab"
                 class="tab"
+                disabled=move || !ready.get()
                 aria-selected=move || (mode.get() == which).to_string()
                 on:click=move |_| {
                     mode.set(which);
