@@ -63,6 +63,17 @@ impl Chat {
             .with(|list| list.iter().filter(|n| !n.read).count())
     }
 
+    /// Drops a joined room from the UI; if it was on screen, shows the first remaining one.
+    pub fn forget_room(&self, name: &str) {
+        self.rooms.update(|rooms| rooms.remove(name));
+        if self.active.get_untracked().as_deref() == Some(Rooms::key(name).as_str()) {
+            let next = self
+                .rooms
+                .with_untracked(|rooms| rooms.order.first().cloned());
+            self.active.set(next);
+        }
+    }
+
     /// Puts a joined room on screen and clears its unread count.
     pub fn select(&self, name: &str) {
         let key = Rooms::key(name);
@@ -378,13 +389,7 @@ mod browser {
                 if let Err(error) = result {
                     chat.tell(format!("could not leave {name}: {}", describe(&error)));
                 }
-                chat.rooms.update(|rooms| rooms.remove(&name));
-                if chat.active.get_untracked().as_deref() == Some(Rooms::key(&name).as_str()) {
-                    let next = chat
-                        .rooms
-                        .with_untracked(|rooms| rooms.order.first().cloned());
-                    chat.active.set(next);
-                }
+                chat.forget_room(&name);
             });
         }
 
@@ -616,13 +621,7 @@ mod browser {
         });
         socket.on::<ErrorBody>(NS, ERROR, move |error| chat.tell(error.message));
         socket.on::<RoomClosed>(NS, ROOM_CLOSED, move |event| {
-            chat.rooms.update(|rooms| rooms.remove(&event.room));
-            if chat.active.get_untracked().as_deref() == Some(Rooms::key(&event.room).as_str()) {
-                let next = chat
-                    .rooms
-                    .with_untracked(|rooms| rooms.order.first().cloned());
-                chat.active.set(next);
-            }
+            chat.forget_room(&event.room);
             chat.refresh_directory();
             chat.tell(format!("{} was closed by an admin", event.room));
         });

@@ -30,17 +30,7 @@ pub fn Header() -> impl IntoView {
             <span id="status" class="status" data-state=label title=explain aria-live="polite">
                 {label}
             </span>
-            <nav class="top-nav" aria-label="Pages">
-                <a href="/chat">"Chat"</a>
-                <a href="/board">"Board"</a>
-                {move || {
-                    session
-                        .user
-                        .get()
-                        .filter(|u| u.role == protocol::Role::Admin)
-                        .map(|_| view! { <a href="/admin">"Admin"</a> })
-                }}
-            </nav>
+            <super::TopNav/>
             <span class="spacer"></span>
             <super::Bell/>
             {move || {

@@ -11,7 +11,7 @@ mod toast;
 pub use bell::{Bell, NoteToast};
 pub use header::Header;
 pub use members::MembersPane;
-pub use pagebar::{PageBar, require_sign_in};
+pub use pagebar::{PageBar, TopNav, require_sign_in};
 pub use room::RoomPane;
 pub use sidebar::Sidebar;
 pub use toast::Toast;

@@ -18,20 +18,29 @@ pub fn PageBar(
             <span id="status" class="status" data-state=move || state.get() aria-live="polite">
                 {move || state.get()}
             </span>
-            <nav class="top-nav" aria-label="Pages">
-                <a href="/chat">"Chat"</a>
-                <a href="/board">"Board"</a>
-                {move || {
-                    session
-                        .user
-                        .get()
-                        .filter(|u| u.role == protocol::Role::Admin)
-                        .map(|_| view! { <a href="/admin">"Admin"</a> })
-                }}
-            </nav>
+            <TopNav/>
             <span class="spacer"></span>
             {move || session.user.get().map(|u| view! { <span class="me-name">{u.username}</span> })}
         </header>
+    }
+}
+
+/// Links between the pages (Admin only for admins).
+#[component]
+pub fn TopNav() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <nav class="top-nav" aria-label="Pages">
+            <a href="/chat">"Chat"</a>
+            <a href="/board">"Board"</a>
+            {move || {
+                session
+                    .user
+                    .get()
+                    .filter(|u| u.role == protocol::Role::Admin)
+                    .map(|_| view! { <a href="/admin">"Admin"</a> })
+            }}
+        </nav>
     }
 }
 

@@ -4,7 +4,7 @@ use protocol::events::admin::{CLOSE_ROOM, SET_ROLE, STATS};
 use protocol::events::chat::{NS as CHAT, ROOM_CLOSED};
 use protocol::{Empty, Role, RoomClosed, RoomReq, SetRoleReq, SetRoleRes, User, validate};
 use socketioxide::SocketIo;
-use socketioxide::extract::{Event, SocketRef, State, TryData};
+use socketioxide::extract::{SocketRef, State, TryData};
 
 use super::auth::ConnectRefusal;
 use super::reply::Reply;
@@ -25,11 +25,7 @@ pub async fn prepare(s: SocketRef) -> Result<(), ConnectRefusal> {
     s.join(user_channel(user.id));
     s.on(SET_ROLE, on_set_role);
     s.on(CLOSE_ROOM, on_close_room);
-    s.on_fallback(async |Event(event): Event, reply: Reply| {
-        reply.send::<Empty>(Err(AppError::bad_request(format!(
-            "unknown event `{event}`"
-        ))));
-    });
+    s.on_fallback(super::on_unknown_event);
     Ok(())
 }
 

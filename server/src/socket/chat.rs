@@ -15,7 +15,7 @@ use protocol::{
 };
 use serde::Serialize;
 use socketioxide::SocketIo;
-use socketioxide::extract::{Event, MaybeExtension, SocketRef, State, TryData};
+use socketioxide::extract::{MaybeExtension, SocketRef, State, TryData};
 use store::{NewNotification, RoomKind, RoomRecord};
 
 use super::auth::ConnectRefusal;
@@ -57,11 +57,7 @@ pub async fn prepare(s: SocketRef, State(hub): State<Hub>) -> Result<(), Connect
     s.on(HISTORY, on_history);
     s.on(INVITE, on_invite);
     s.on(DM, on_dm);
-    s.on_fallback(async |Event(event): Event, reply: Reply| {
-        reply.send::<Empty>(Err(AppError::bad_request(format!(
-            "unknown event `{event}`"
-        ))));
-    });
+    s.on_fallback(super::on_unknown_event);
     s.on_disconnect(on_disconnect);
     Ok(())
 }

@@ -38,6 +38,16 @@ fn count_sockets(io: &SocketIo, which: impl Fn(&SocketRef) -> bool) -> usize {
         .sum()
 }
 
+/// Answers an event no handler knows with `bad_request` (registered on every namespace).
+async fn on_unknown_event(
+    socketioxide::extract::Event(event): socketioxide::extract::Event,
+    reply: reply::Reply,
+) {
+    reply.send::<protocol::Empty>(Err(AppError::bad_request(format!(
+        "unknown event `{event}`"
+    ))));
+}
+
 /// The user the CONNECT middleware stored.
 fn user_of(s: &SocketRef) -> AppResult<User> {
     s.extensions

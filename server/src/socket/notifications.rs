@@ -3,7 +3,7 @@
 
 use protocol::events::notifications::{MARK_READ, NOTIFICATION, SUBSCRIBE, UNSUBSCRIBE};
 use protocol::{ChannelReq, Empty, MarkReadReq, User, validate};
-use socketioxide::extract::{Event, SocketRef, State, TryData};
+use socketioxide::extract::{SocketRef, State, TryData};
 
 use super::auth::ConnectRefusal;
 use super::reply::Reply;
@@ -28,11 +28,7 @@ pub async fn prepare(s: SocketRef) -> Result<(), ConnectRefusal> {
     s.on(SUBSCRIBE, on_subscribe);
     s.on(UNSUBSCRIBE, on_unsubscribe);
     s.on(MARK_READ, on_mark_read);
-    s.on_fallback(async |Event(event): Event, reply: Reply| {
-        reply.send::<Empty>(Err(AppError::bad_request(format!(
-            "unknown event `{event}`"
-        ))));
-    });
+    s.on_fallback(super::on_unknown_event);
     Ok(())
 }
 
