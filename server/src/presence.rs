@@ -159,16 +159,6 @@ impl Presence {
         let users: HashSet<i64> = state.sockets.values().map(|s| s.user.id).collect();
         (users.len() as u64, state.sockets.len() as u64)
     }
-
-    /// Sockets of one user.
-    #[must_use]
-    pub fn sockets_of(&self, user_id: i64) -> usize {
-        self.lock()
-            .sockets
-            .values()
-            .filter(|s| s.user.id == user_id)
-            .count()
-    }
 }
 
 fn remove_from_room(state: &mut State, room_id: i64, user_id: i64) -> Change {
@@ -264,7 +254,6 @@ mod tests {
         presence.connect("a2", &user(1, "ana"));
         presence.connect("b", &user(2, "bea"));
         assert_eq!(presence.totals(), (2, 3));
-        assert_eq!(presence.sockets_of(1), 2);
         assert!(!presence.is_in("a1", 5));
     }
 }

@@ -2,13 +2,13 @@
 
 use protocol::events::admin::{CLOSE_ROOM, SET_ROLE, STATS};
 use protocol::events::chat::{NS as CHAT, ROOM_CLOSED};
-use protocol::{Empty, Role, RoomClosed, RoomReq, SetRoleReq, SetRoleRes, User, validate};
+use protocol::{Empty, Role, RoomClosed, RoomReq, SetRoleReq, SetRoleRes, validate};
 use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, State, TryData};
 
 use super::auth::ConnectRefusal;
 use super::reply::Reply;
-use super::{payload, room_channel, user_channel, user_of};
+use super::{existing_user, payload, room_channel, user_channel, user_of};
 use crate::auth::now_ms;
 use crate::error::AppError;
 use crate::hub::Hub;
@@ -18,11 +18,7 @@ use crate::hub::Hub;
 /// # Errors
 /// [`ConnectRefusal::Unauthorized`] without an authenticated user.
 pub async fn prepare(s: SocketRef) -> Result<(), ConnectRefusal> {
-    let user = s
-        .extensions
-        .get::<User>()
-        .ok_or(ConnectRefusal::Unauthorized)?;
-    s.join(user_channel(user.id));
+    super::enter_user_room(&s)?;
     s.on(SET_ROLE, on_set_role);
     s.on(CLOSE_ROOM, on_close_room);
     s.on_fallback(super::on_unknown_event);
@@ -49,13 +45,7 @@ async fn on_set_role(
     let result = async {
         let admin = user_of(&s)?;
         let req = payload(data)?;
-        let username = validate::username(&req.username)?;
-        let target = hub
-            .store
-            .user_by_name(&username)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))?
-            .user;
+        let target = existing_user(&hub, &req.username).await?;
         if target.id == admin.id && req.role != Role::Admin {
             return Err(AppError::forbidden("you cannot demote yourself; ask another admin"));
         }

@@ -20,7 +20,7 @@ use store::{NewNotification, RoomKind, RoomRecord};
 
 use super::auth::ConnectRefusal;
 use super::reply::Reply;
-use super::{payload, room_channel, user_channel, user_of};
+use super::{existing_user, payload, room_channel, user_channel, user_of};
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
@@ -41,12 +41,8 @@ use crate::typing::TYPING_TTL;
 /// [`ConnectRefusal::Unauthorized`] if no user was authenticated (cannot happen after
 /// [`super::auth::authenticate`]).
 pub async fn prepare(s: SocketRef, State(hub): State<Hub>) -> Result<(), ConnectRefusal> {
-    let user = s
-        .extensions
-        .get::<User>()
-        .ok_or(ConnectRefusal::Unauthorized)?;
+    let user = super::enter_user_room(&s)?;
     hub.presence.connect(&s.id.to_string(), &user);
-    s.join(user_channel(user.id));
 
     s.on(ROOMS, on_rooms);
     s.on(CREATE_ROOM, on_create_room);
@@ -425,23 +421,18 @@ async fn on_invite(
             return Err(AppError::forbidden("a direct conversation stays between its two people"));
         }
         check_limit(&hub, &s, Action::Join, &user)?;
-        let username = validate::username(&req.username)?;
-        let invitee = hub
-            .store
-            .user_by_name(&username)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))?;
-        hub.store.add_member(room.id, invitee.user.id, now_ms()).await?;
-        if invitee.user.id != user.id {
+        let invitee = existing_user(&hub, &req.username).await?;
+        hub.store.add_member(room.id, invitee.id, now_ms()).await?;
+        if invitee.id != user.id {
             let new = NewNotification {
                 kind: "invite".into(),
                 title: format!("{} invited you to {}", user.username, room.name),
                 body: room.topic.clone().unwrap_or_default(),
                 url: Some(format!("/chat?room={}", notify::encode_query(&room.name))),
             };
-            notify::to_user(&io, &hub.store, invitee.user.id, &new).await?;
+            notify::to_user(&io, &hub.store, invitee.id, &new).await?;
         }
-        tracing::info!(room = %room.name, invitee = %invitee.user.username, by = %user.username, "invited");
+        tracing::info!(room = %room.name, invitee = %invitee.username, by = %user.username, "invited");
         Ok(Empty {})
     }
     .await;
@@ -473,13 +464,7 @@ async fn on_disconnect(
 async fn on_dm(s: SocketRef, TryData(data): TryData<DmReq>, State(hub): State<Hub>, reply: Reply) {
     let result = async {
         let user = user_of(&s)?;
-        let username = validate::username(&payload(data)?.username)?;
-        let peer = hub
-            .store
-            .user_by_name(&username)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))?
-            .user;
+        let peer = existing_user(&hub, &payload(data)?.username).await?;
         if peer.id == user.id {
             return Err(AppError::bad_request(
                 "a direct conversation needs someone else",

@@ -48,6 +48,27 @@ async fn on_unknown_event(
     ))));
 }
 
+/// Start of every namespace's `prepare` middleware: the authenticated user, with the socket put
+/// in that user's room (so a push reaches all of their tabs).
+fn enter_user_room(s: &SocketRef) -> Result<User, auth::ConnectRefusal> {
+    let user = s
+        .extensions
+        .get::<User>()
+        .ok_or(auth::ConnectRefusal::Unauthorized)?;
+    s.join(user_channel(user.id));
+    Ok(user)
+}
+
+/// A user looked up by a (validated) name; `not_found` if there is none.
+async fn existing_user(hub: &crate::hub::Hub, raw_name: &str) -> AppResult<User> {
+    let username = protocol::validate::username(raw_name)?;
+    hub.store
+        .user_by_name(&username)
+        .await?
+        .map(|record| record.user)
+        .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))
+}
+
 /// The user the CONNECT middleware stored.
 fn user_of(s: &SocketRef) -> AppResult<User> {
     s.extensions

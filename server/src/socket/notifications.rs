@@ -7,7 +7,7 @@ use socketioxide::extract::{SocketRef, State, TryData};
 
 use super::auth::ConnectRefusal;
 use super::reply::Reply;
-use super::{payload, user_channel, user_of};
+use super::{payload, user_of};
 use crate::auth::now_ms;
 use crate::error::AppError;
 use crate::hub::Hub;
@@ -20,11 +20,7 @@ const MARK_READ_MAX: usize = 500;
 /// # Errors
 /// [`ConnectRefusal::Unauthorized`] without an authenticated user.
 pub async fn prepare(s: SocketRef) -> Result<(), ConnectRefusal> {
-    let user = s
-        .extensions
-        .get::<User>()
-        .ok_or(ConnectRefusal::Unauthorized)?;
-    s.join(user_channel(user.id));
+    super::enter_user_room(&s)?;
     s.on(SUBSCRIBE, on_subscribe);
     s.on(UNSUBSCRIBE, on_unsubscribe);
     s.on(MARK_READ, on_mark_read);
