@@ -16,6 +16,9 @@ start=$SECONDS
 stage "format"
 cargo fmt --all -- --check
 
+stage "contract names only in crates/protocol"
+scripts/check-names.sh
+
 stage "clippy (server side and native crates)"
 cargo clippy --all-targets -- -D warnings
 stage "clippy (browser side, wasm32)"

@@ -2,7 +2,9 @@
 
 use gloo_net::http::{Request, Response};
 use protocol::User;
-use protocol::http::{AuthRes, Credentials, GuestReq, HttpError, MeRes};
+use protocol::http::{
+    AuthRes, Credentials, Endpoint, Guest, GuestReq, HttpError, Login, Logout, Me, MeRes, Register,
+};
 
 /// What the user should read when a call fails.
 pub type ApiError = String;
@@ -32,27 +34,27 @@ async fn post<T: serde::Serialize>(path: &str, body: &T) -> Result<User, ApiErro
 
 /// `POST /api/auth/guest`.
 pub async fn guest(username: String) -> Result<User, ApiError> {
-    post("/api/auth/guest", &GuestReq { username }).await
+    post(Guest::PATH, &GuestReq { username }).await
 }
 
 /// `POST /api/auth/login`.
 pub async fn login(username: String, password: String) -> Result<User, ApiError> {
-    post("/api/auth/login", &Credentials { username, password }).await
+    post(Login::PATH, &Credentials { username, password }).await
 }
 
 /// `POST /api/auth/register`.
 pub async fn register(username: String, password: String) -> Result<User, ApiError> {
-    post("/api/auth/register", &Credentials { username, password }).await
+    post(Register::PATH, &Credentials { username, password }).await
 }
 
 /// `POST /api/auth/logout` (best effort: the cookie is cleared by the answer).
 pub async fn logout() {
-    let _ = Request::post("/api/auth/logout").send().await;
+    let _ = Request::post(Logout::PATH).send().await;
 }
 
 /// `GET /api/me`: the signed-in user, if any.
 pub async fn me() -> Option<User> {
-    let response = Request::get("/api/me").send().await.ok()?;
+    let response = Request::get(Me::PATH).send().await.ok()?;
     if !response.ok() {
         return None;
     }

@@ -10,7 +10,7 @@ pub fn policy(nonce: Option<&str>) -> String {
     };
     format!(
         "default-src 'self'; {script}; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -23,6 +23,9 @@ mod tests {
         assert!(with.contains("'nonce-abc'"));
         assert!(!with.contains("unsafe-inline"));
         assert!(with.contains("frame-ancestors 'none'"));
+        // `'self'` covers the page's own ws:/wss: origin; any other socket target is refused.
+        assert!(with.contains("connect-src 'self';"));
+        assert!(!with.contains("ws:"));
         assert!(!super::policy(None).contains("nonce"));
     }
 }

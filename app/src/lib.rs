@@ -17,7 +17,8 @@ mod time;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{StaticSegment, path};
+use protocol::links::segments;
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -65,9 +66,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Home/>
-                <Route path=path!("/chat") view=pages::Chat/>
-                <Route path=path!("/board") view=pages::Board/>
-                <Route path=path!("/admin") view=pages::Admin/>
+                <Route path=(StaticSegment(segments::CHAT),) view=pages::Chat/>
+                <Route path=(StaticSegment(segments::BOARD),) view=pages::Board/>
+                <Route path=(StaticSegment(segments::ADMIN),) view=pages::Admin/>
             </Routes>
         </Router>
     }

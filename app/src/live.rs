@@ -130,15 +130,12 @@ impl Chat {
 mod browser {
     use leptos::prelude::*;
     use leptos::task::spawn_local;
-    use protocol::events::chat::{
-        CREATE_ROOM, DM, ERROR, HISTORY, INVITE, JOIN, LEAVE, MEMBERS, MESSAGE, NS, OCCUPANCY,
-        ROOM_CLOSED, ROOMS, TYPING, USER_JOINED, USER_LEFT,
-    };
-    use protocol::events::notifications as notes;
+    use protocol::events::chat::NS;
+    use protocol::events::{GENERAL_ROOM, kinds, notifications as notes};
     use protocol::{
-        CreateRoomReq, CreateRoomRes, DmReq, Empty, ErrorBody, HistoryReq, HistoryRes, InviteReq,
-        JoinRes, MarkReadReq, Members, Message, MessageReq, MessageRes, Notification, Occupancy,
-        Presence, RoomClosed, RoomReq, RoomsReq, RoomsRes, Typing, TypingReq, User,
+        ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HistoryReq, InviteReq, JoinReq, LeaveReq,
+        MarkReadReq, Members, Message, MessageReq, Notification, Occupancy, RoomClosed, RoomsReq,
+        Typing, TypingReq, User, UserJoined, UserLeft,
     };
     use socket_client::browser::{NsEvent, Socket, same_origin_url};
     use socket_client::{Config, RequestError, Status};
@@ -208,7 +205,7 @@ mod browser {
                     first_room.set_value(None);
                 }
                 NsEvent::Refused(ns, message) if ns == NS => {
-                    if message == "unauthorized" {
+                    if ConnectRefusal::parse(message) == Some(ConnectRefusal::Unauthorized) {
                         on_unauthorized();
                     } else {
                         chat.tell(format!("the chat refused the connection: {message}"));
@@ -237,7 +234,7 @@ mod browser {
                 .rooms
                 .with_untracked(|rooms| rooms.ordered().iter().map(|r| r.name.clone()).collect());
             if joined.is_empty() {
-                self.join("general".into(), first_room.is_none());
+                self.join(GENERAL_ROOM.into(), first_room.is_none());
                 if let Some(room) = first_room {
                     self.join(room, true);
                 }
@@ -254,9 +251,7 @@ mod browser {
             let Some(socket) = self.socket() else { return };
             let chat = *self;
             spawn_local(async move {
-                let result: Result<JoinRes, _> = socket
-                    .request(NS, JOIN, &RoomReq { room: name.clone() })
-                    .await;
+                let result = socket.request(&JoinReq { room: name.clone() }).await;
                 let joined = match result {
                     Ok(joined) => joined,
                     Err(error) => {
@@ -277,8 +272,8 @@ mod browser {
                     view.private = joined.room.private;
                     view.members = joined.members.clone();
                     if view.lines.is_empty() {
-                        view.more_before =
-                            joined.history.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
+                        view.more_before = joined.more
+                            || joined.history.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
                     }
                     view.merge(joined.history.clone(), &[]);
                     rooms.insert(view);
@@ -304,10 +299,11 @@ mod browser {
                     limit: Some(protocol::validate::HISTORY_MAX),
                     ..HistoryReq::default()
                 };
-                let Ok(page) = socket.request::<_, HistoryRes>(NS, HISTORY, &request).await else {
+                let Ok(page) = socket.request(&request).await else {
                     return;
                 };
                 let count = page.messages.len() as i64;
+                let more = page.more;
                 let Some(last) = page.messages.last().map(|m| m.id) else {
                     return;
                 };
@@ -316,7 +312,7 @@ mod browser {
                         view.merge(page.messages, &[]);
                     }
                 });
-                if count < protocol::validate::HISTORY_MAX {
+                if count < protocol::validate::HISTORY_MAX && !more {
                     return;
                 }
                 after = last;
@@ -355,7 +351,7 @@ mod browser {
                 text,
                 client_id: Some(client_id.clone()),
             };
-            match socket.request::<_, MessageRes>(NS, MESSAGE, &request).await {
+            match socket.request(&request).await {
                 Ok(res) => self.rooms.update(|rooms| {
                     if let Some(view) = rooms.get_mut(&room) {
                         view.merge(
@@ -383,9 +379,7 @@ mod browser {
             let Some(socket) = self.socket() else { return };
             let chat = *self;
             spawn_local(async move {
-                let result: Result<Empty, _> = socket
-                    .request(NS, LEAVE, &RoomReq { room: name.clone() })
-                    .await;
+                let result = socket.request(&LeaveReq { room: name.clone() }).await;
                 if let Err(error) = result {
                     chat.tell(format!("could not leave {name}: {}", describe(&error)));
                 }
@@ -440,7 +434,7 @@ mod browser {
             else {
                 return;
             };
-            let _ = socket.emit(NS, TYPING, &TypingReq { room, active });
+            let _ = socket.send(&TypingReq { room, active });
         }
 
         /// Creates a room and joins it.
@@ -453,10 +447,7 @@ mod browser {
                     topic: Some(topic).filter(|t| !t.trim().is_empty()),
                     private,
                 };
-                match socket
-                    .request::<_, CreateRoomRes>(NS, CREATE_ROOM, &request)
-                    .await
-                {
+                match socket.request(&request).await {
                     Ok(created) => {
                         chat.refresh_directory();
                         chat.join(created.room.name, true);
@@ -473,10 +464,7 @@ mod browser {
             let Some(socket) = self.socket() else { return };
             let chat = *self;
             spawn_local(async move {
-                match socket
-                    .request::<_, CreateRoomRes>(NS, DM, &DmReq { username })
-                    .await
-                {
+                match socket.request(&DmReq { username }).await {
                     Ok(created) => chat.join(created.room.name, true),
                     Err(error) => chat.tell(format!(
                         "could not open the conversation: {}",
@@ -495,7 +483,7 @@ mod browser {
                     room,
                     username: username.clone(),
                 };
-                match socket.request::<_, Empty>(NS, INVITE, &request).await {
+                match socket.request(&request).await {
                     Ok(_) => chat.tell(format!("{username} is invited")),
                     Err(error) => {
                         chat.tell(format!("could not invite {username}: {}", describe(&error)))
@@ -513,9 +501,7 @@ mod browser {
             });
             let Some(socket) = self.socket() else { return };
             spawn_local(async move {
-                let _ = socket
-                    .request::<_, Empty>(notes::NS, notes::MARK_READ, &MarkReadReq { ids })
-                    .await;
+                let _ = socket.request(&MarkReadReq { ids }).await;
             });
         }
 
@@ -538,11 +524,12 @@ mod browser {
                     limit: Some(protocol::validate::HISTORY_DEFAULT),
                     ..HistoryReq::default()
                 };
-                match socket.request::<_, HistoryRes>(NS, HISTORY, &request).await {
+                match socket.request(&request).await {
                     Ok(page) => chat.rooms.update(|rooms| {
                         if let Some(view) = rooms.get_mut(&room) {
-                            view.more_before =
-                                page.messages.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
+                            view.more_before = page.more
+                                || page.messages.len() as i64
+                                    >= protocol::validate::HISTORY_DEFAULT;
                             view.merge(page.messages, &[]);
                         }
                     }),
@@ -559,7 +546,7 @@ mod browser {
             let Some(socket) = self.socket() else { return };
             let chat = *self;
             spawn_local(async move {
-                if let Ok(list) = socket.request::<_, RoomsRes>(NS, ROOMS, &RoomsReq {}).await {
+                if let Ok(list) = socket.request(&RoomsReq {}).await {
                     chat.directory.set(list.rooms);
                 }
             });
@@ -567,7 +554,7 @@ mod browser {
     }
 
     fn wire_events(socket: &Socket, chat: Chat, me: User) {
-        socket.on::<Message>(NS, MESSAGE, move |message| {
+        socket.on(move |message: Message| {
             let key = Rooms::key(&message.room);
             let on_screen = chat.active.get_untracked().as_deref() == Some(key.as_str());
             let visible = on_screen && is_page_visible();
@@ -582,25 +569,32 @@ mod browser {
                 }
             });
         });
-        socket.on::<Presence>(NS, USER_JOINED, move |event| {
+        socket.on(move |UserJoined(event)| {
             notice(chat, &event.room, format!("{} joined", event.user.username));
+            // Large rooms send only these deltas, not the full `members` list.
+            chat.rooms.update(|rooms| {
+                if let Some(view) = rooms.get_mut(&event.room) {
+                    view.add_member(event.user);
+                }
+            });
         });
-        socket.on::<Presence>(NS, USER_LEFT, move |event| {
+        socket.on(move |UserLeft(event)| {
             notice(chat, &event.room, format!("{} left", event.user.username));
             chat.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(&event.room) {
                     view.typing.retain(|u| u.id != event.user.id);
+                    view.members.retain(|u| u.id != event.user.id);
                 }
             });
         });
-        socket.on::<Members>(NS, MEMBERS, move |event| {
+        socket.on(move |event: Members| {
             chat.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(&event.room) {
                     view.members = event.users;
                 }
             });
         });
-        socket.on::<Typing>(NS, TYPING, move |event| {
+        socket.on(move |event: Typing| {
             chat.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(&event.room) {
                     view.typing.retain(|u| u.id != event.user.id);
@@ -610,7 +604,7 @@ mod browser {
                 }
             });
         });
-        socket.on::<Occupancy>(NS, OCCUPANCY, move |event| {
+        socket.on(move |event: Occupancy| {
             chat.directory.update(|directory| {
                 for room in directory.iter_mut() {
                     if let Some(live) = event.rooms.iter().find(|r| r.name == room.name) {
@@ -619,8 +613,8 @@ mod browser {
                 }
             });
         });
-        socket.on::<ErrorBody>(NS, ERROR, move |error| chat.tell(error.message));
-        socket.on::<RoomClosed>(NS, ROOM_CLOSED, move |event| {
+        socket.on_error(NS, move |error: ErrorBody| chat.tell(error.message));
+        socket.on(move |event: RoomClosed| {
             chat.forget_room(&event.room);
             chat.refresh_directory();
             chat.tell(format!("{} was closed by an admin", event.room));
@@ -628,14 +622,14 @@ mod browser {
     }
 
     fn wire_notifications(socket: &Socket, chat: Chat) {
-        socket.on::<Notification>(notes::NS, notes::NOTIFICATION, move |note| {
+        socket.on(move |note: Notification| {
             let known = chat
                 .notifications
                 .with_untracked(|list| list.iter().any(|n| n.id == note.id));
             if known {
                 return;
             }
-            if matches!(note.kind.as_str(), "invite" | "dm") {
+            if note.kind == kinds::INVITE || note.kind == kinds::DM {
                 chat.refresh_directory();
             }
             chat.notifications

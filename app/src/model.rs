@@ -168,6 +168,18 @@ impl RoomView {
         added
     }
 
+    /// Adds someone to the people present (kept in name order), unless already listed.
+    pub fn add_member(&mut self, user: User) {
+        if self.members.iter().any(|u| u.id == user.id) {
+            return;
+        }
+        let key = (user.username.to_lowercase(), user.id);
+        let at = self
+            .members
+            .partition_point(|u| (u.username.to_lowercase(), u.id) < key);
+        self.members.insert(at, user);
+    }
+
     /// Removes a pending line (confirmed or abandoned).
     pub fn drop_pending(&mut self, client_id: &str) {
         self.lines
@@ -243,7 +255,7 @@ mod tests {
     fn message(id: i64) -> Message {
         Message {
             id,
-            room: "general".into(),
+            room: protocol::events::GENERAL_ROOM.into(),
             user: Author {
                 id: 1,
                 username: "ana".into(),
@@ -286,6 +298,22 @@ mod tests {
         assert_eq!(ids(&view), ["m1", "m2", "pc"]);
         view.merge([message(3)], &[("c".into(), 3)]);
         assert_eq!(ids(&view), ["m1", "m2", "m3"]);
+    }
+
+    #[test]
+    fn members_are_added_once_in_name_order() {
+        let user = |id, name: &str| User {
+            id,
+            username: name.into(),
+            role: Role::Guest,
+        };
+        let mut view = RoomView::default();
+        view.add_member(user(2, "bea"));
+        view.add_member(user(1, "Ana"));
+        view.add_member(user(3, "cy"));
+        view.add_member(user(2, "bea"));
+        let names: Vec<_> = view.members.iter().map(|u| u.username.as_str()).collect();
+        assert_eq!(names, ["Ana", "bea", "cy"]);
     }
 
     #[test]

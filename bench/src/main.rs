@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use serde_json::{Value, json};
+use protocol::events::chat;
+use protocol::http::{AuthRes, Endpoint, Guest, GuestReq};
+use protocol::{CreateRoomReq, JoinReq, Message, MessageReq};
+use serde_json::json;
 use socket_client::native::{Client, ClientEvent, ConnectOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Mutex;
@@ -34,13 +37,16 @@ struct Args {
 
 /// `POST /api/auth/guest` over a plain TCP connection; returns the token.
 async fn guest_token(addr: &str, name: &str) -> Result<String> {
-    let body = json!({ "username": name }).to_string();
+    let body = serde_json::to_string(&GuestReq {
+        username: name.to_owned(),
+    })?;
     let mut tcp = tokio::net::TcpStream::connect(addr)
         .await
         .context("connecting")?;
     let request = format!(
-        "POST /api/auth/guest HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+        "POST {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        Guest::PATH,
         body.len()
     );
     tcp.write_all(request.as_bytes()).await?;
@@ -53,11 +59,8 @@ async fn guest_token(addr: &str, name: &str) -> Result<String> {
             head.lines().next().unwrap_or(head)
         );
     }
-    let value: Value = serde_json::from_str(json.trim()).context("auth body")?;
-    value["token"]
-        .as_str()
-        .map(str::to_owned)
-        .context("no token")
+    let answer: AuthRes = serde_json::from_str(json.trim()).context("auth body")?;
+    answer.token.context("no token")
 }
 
 /// A connected `/chat` client that has joined `room`.
@@ -68,7 +71,7 @@ async fn member(addr: &str, name: &str, room: &str) -> Result<Client> {
         headers: Vec::new(),
         config: socket_client::Config::default(),
     });
-    client.connect_namespace(protocol::events::chat::NS, Some(json!({ "token": token })));
+    client.connect_namespace(chat::NS, Some(json!({ "token": token })));
     loop {
         match client.next_event().await.context("client stopped")? {
             ClientEvent::Connected(_) => break,
@@ -76,15 +79,13 @@ async fn member(addr: &str, name: &str, room: &str) -> Result<Client> {
             _ => {}
         }
     }
-    let ack = client
-        .emit_with_ack(
-            protocol::events::chat::NS,
-            "join",
-            vec![json!({ "room": room })],
-        )
-        .await?;
-    if ack.first().and_then(|a| a.get("ok")) != Some(&Value::Bool(true)) {
-        bail!("join failed: {ack:?}");
+    if let Err(error) = client
+        .request(&JoinReq {
+            room: room.to_owned(),
+        })
+        .await?
+    {
+        bail!("join failed: {error}");
     }
     Ok(client)
 }
@@ -122,10 +123,7 @@ async fn main() -> Result<()> {
         headers: Vec::new(),
         config: socket_client::Config::default(),
     });
-    sender.connect_namespace(
-        protocol::events::chat::NS,
-        Some(json!({ "token": sender_token })),
-    );
+    sender.connect_namespace(chat::NS, Some(json!({ "token": sender_token })));
     loop {
         match sender.next_event().await.context("sender stopped")? {
             ClientEvent::Connected(_) => break,
@@ -134,19 +132,13 @@ async fn main() -> Result<()> {
         }
     }
     sender
-        .emit_with_ack(
-            protocol::events::chat::NS,
-            "create_room",
-            vec![json!({ "name": room })],
-        )
-        .await?;
-    sender
-        .emit_with_ack(
-            protocol::events::chat::NS,
-            "join",
-            vec![json!({ "room": room })],
-        )
-        .await?;
+        .request(&CreateRoomReq {
+            name: room.clone(),
+            topic: None,
+            private: false,
+        })
+        .await??;
+    sender.request(&JoinReq { room: room.clone() }).await??;
 
     let connect_started = Instant::now();
     let mut receivers = Vec::new();
@@ -170,12 +162,11 @@ async fn main() -> Result<()> {
             let mut seen = 0;
             while seen < expected {
                 match tokio::time::timeout(Duration::from_secs(30), client.next_event()).await {
-                    Ok(Some(ClientEvent::Event(_, event, args))) if event == "message" => {
-                        let text = args
-                            .first()
-                            .and_then(|m| m["text"].as_str())
-                            .unwrap_or("")
-                            .to_owned();
+                    Ok(Some(event)) if event.decode::<Message>().is_some() => {
+                        let text = event
+                            .decode::<Message>()
+                            .map(|m| m.text)
+                            .unwrap_or_default();
                         arrivals.lock().await.push((text, epoch.elapsed()));
                         seen += 1;
                     }
@@ -194,16 +185,16 @@ async fn main() -> Result<()> {
         let text = format!("bench message {n}");
         let at = epoch.elapsed();
         sent_at.insert(text.clone(), at);
-        let ack = sender
-            .emit_with_ack(
-                protocol::events::chat::NS,
-                "message",
-                vec![json!({ "room": room, "text": text })],
-            )
+        let answer = sender
+            .request(&MessageReq {
+                room: room.clone(),
+                text,
+                client_id: None,
+            })
             .await?;
         ack_latency.push(epoch.elapsed() - at);
-        if ack.first().and_then(|a| a.get("ok")) != Some(&Value::Bool(true)) {
-            bail!("message {n} refused: {ack:?} (are the server's rate limits raised?)");
+        if let Err(error) = answer {
+            bail!("message {n} refused: {error} (are the server's rate limits raised?)");
         }
     }
     let send_elapsed = send_started.elapsed();

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createRoom, guestPage, memberPage, messages, say, uniqueName } from "./helpers";
+import { createRoom, guestPage, memberPage, messages, say, uniqueName, GENERAL } from "./helpers";
 
 test("two accounts share a private room and a DM that a third person cannot see", async ({ browser }) => {
   const ana = uniqueName("ana");
@@ -12,7 +12,7 @@ test("two accounts share a private room and a DM that a third person cannot see"
   const secret = uniqueName("secret ");
   await createRoom(pageA, secret, true);
   await pageA.locator("#invite-name").fill(bea);
-  await pageA.locator("#invite").click();
+  await pageA.locator("#invite-button").click();
   await expect(pageB.locator("#note-toast")).toContainText(`${ana} invited you to ${secret}`);
   await pageB.locator("#note-toast .note-link").click();
   await expect(pageB.locator("#room-title")).toContainText(secret);
@@ -31,9 +31,9 @@ test("two accounts share a private room and a DM that a third person cannot see"
   await expect(pageC.locator("#room-title")).not.toContainText(secret);
 
   // A direct message, started from the member list; B (elsewhere) is pinged and opens it.
-  await pageA.locator('#joined li[data-room="general"] .room-link').click();
-  await expect(pageA.locator(`#members li[data-user="${bea}"]`)).toBeVisible();
-  await pageA.locator(`#members li[data-user="${bea}"] .dm`).click();
+  await pageA.locator(`#joined li[data-room="${GENERAL}"] .room-link`).click();
+  await expect(pageA.locator(`#people li[data-user="${bea}"]`)).toBeVisible();
+  await pageA.locator(`#people li[data-user="${bea}"] .dm`).click();
   await expect(pageA.locator("#room-title")).toHaveText(`🔒 @${bea}`);
   await say(pageA, "psst, just you");
   await expect(pageB.locator("#note-toast")).toContainText(`${ana} sent you a message`);

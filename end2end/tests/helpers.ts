@@ -1,4 +1,17 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, type Browser, type Page } from "@playwright/test";
+
+/**
+ * The wire contract's names (namespaces, events, error codes, API paths, the `general` room),
+ * generated from `crates/protocol`: tests never spell them.
+ */
+export const contract = JSON.parse(
+  readFileSync(join(__dirname, "..", "..", "crates", "protocol", "contract.json"), "utf8"),
+);
+
+/** The room everyone is in. */
+export const GENERAL: string = contract.general;
 
 /** A name unique to this run, so reruns never collide. */
 export function uniqueName(prefix: string): string {
@@ -17,7 +30,7 @@ export async function guestPage(browser: Browser, name: string): Promise<Page> {
   await page.getByRole("button", { name: "Join the chat" }).click();
   await expect(page).toHaveURL(/\/chat/);
   await expect(page.locator("#status")).toHaveText("connected");
-  await expect(page.locator("#room-title")).toContainText("general");
+  await expect(page.locator("#room-title")).toContainText(GENERAL);
   return page;
 }
 
@@ -45,7 +58,7 @@ export async function memberPage(browser: Browser, name: string, password = "cor
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/chat/);
   await expect(page.locator("#status")).toHaveText("connected");
-  await expect(page.locator("#room-title")).toContainText("general");
+  await expect(page.locator("#room-title")).toContainText(GENERAL);
   return page;
 }
 

@@ -1,13 +1,18 @@
 // The standard JavaScript client (socket.io-client 4) against our server, over websocket and
-// over HTTP long-polling, without a browser.
+// over HTTP long-polling, without a browser. Every name comes from the contract.
 import { expect, test } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
 import { baseURL } from "../playwright.config";
-import { uniqueName } from "./helpers";
+import { contract, GENERAL, uniqueName } from "./helpers";
+
+const CHAT = contract.namespaces.CHAT;
+const REQ = contract.requests[CHAT];
+const EVT = contract.events[CHAT];
+const ERR = contract.errors;
 
 async function guestToken(name: string): Promise<string> {
-  const response = await fetch(`${baseURL}/api/auth/guest`, {
-    method: "POST",
+  const response = await fetch(`${baseURL}${contract.api.AUTH_GUEST.path}`, {
+    method: contract.api.AUTH_GUEST.method,
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ username: name }),
   });
@@ -17,7 +22,7 @@ async function guestToken(name: string): Promise<string> {
 
 function connect(token: string | undefined, transports: string[]): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = io(`${baseURL}/chat`, { auth: token ? { token } : {}, transports, reconnection: false });
+    const socket = io(`${baseURL}${CHAT}`, { auth: token ? { token } : {}, transports, reconnection: false });
     socket.on("connect", () => resolve(socket));
     socket.on("connect_error", (error) => {
       socket.close();
@@ -35,29 +40,36 @@ for (const transports of [["websocket"], ["polling"]]) {
     const ana = await connect(await guestToken(uniqueName("jsana")), transports);
     const bea = await connect(await guestToken(uniqueName("jsbea")), transports);
     try {
-      const joined = await ana.timeout(5000).emitWithAck("join", { room: "general" });
+      const joined = await ana.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
       expect(joined.ok).toBe(true);
-      expect(joined.room.name).toBe("general");
+      expect(joined.room.name).toBe(GENERAL);
       expect(Array.isArray(joined.history)).toBe(true);
-      await bea.timeout(5000).emitWithAck("join", { room: "general" });
+      await bea.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
 
-      const arrives = next(bea, "message");
-      const sent = await ana.timeout(5000).emitWithAck("message", { room: "general", text: "from js" });
+      const arrives = next(bea, EVT.MESSAGE);
+      const sent = await ana.timeout(5000).emitWithAck(REQ.MESSAGE, { room: GENERAL, text: "from js" });
       expect(sent.ok).toBe(true);
       expect(await arrives).toEqual(sent.message);
 
-      const typing = next(bea, "typing");
-      ana.emit("typing", { room: "general", active: true });
-      expect(await typing).toMatchObject({ room: "general", active: true });
+      const typing = next(bea, EVT.TYPING);
+      ana.emit(REQ.TYPING, { room: GENERAL, active: true });
+      expect(await typing).toMatchObject({ room: GENERAL, active: true });
 
-      const history = await bea.timeout(5000).emitWithAck("history", { room: "general", limit: 1 });
+      const history = await bea.timeout(5000).emitWithAck(REQ.HISTORY, { room: GENERAL, limit: 1 });
       expect(history.messages.map((m: any) => m.text)).toEqual(["from js"]);
 
-      const empty = await ana.timeout(5000).emitWithAck("message", { room: "general", text: "  " });
-      expect(empty).toEqual({ ok: false, error: { code: "empty_message", message: expect.any(String) } });
-      const errorEvent = next(ana, "error");
-      ana.emit("leave", { room: 42 });
-      expect((await errorEvent).code).toBe("bad_request");
+      const empty = await ana.timeout(5000).emitWithAck(REQ.MESSAGE, { room: GENERAL, text: "  " });
+      expect(empty).toEqual({ ok: false, error: { code: ERR.EMPTY_MESSAGE, message: expect.any(String) } });
+      const control = await ana.timeout(5000).emitWithAck(REQ.MESSAGE, { room: GENERAL, text: "bell\u0007" });
+      expect(control.error.code).toBe(ERR.BAD_REQUEST);
+      const errorEvent = next(ana, contract.error_event);
+      ana.emit(REQ.LEAVE, { room: 42 });
+      expect((await errorEvent).code).toBe(ERR.BAD_REQUEST);
+
+      // The full presence list is a request away (rooms too big for `members` broadcasts).
+      const present = await bea.timeout(5000).emitWithAck(REQ.MEMBERS, { room: GENERAL });
+      expect(present.ok).toBe(true);
+      expect(present.total).toBeGreaterThanOrEqual(2);
     } finally {
       ana.close();
       bea.close();
@@ -66,6 +78,6 @@ for (const transports of [["websocket"], ["polling"]]) {
 }
 
 test("socket.io-client without a token gets CONNECT_ERROR unauthorized", async () => {
-  await expect(connect(undefined, ["websocket"])).rejects.toThrow("unauthorized");
-  await expect(connect("not-a-token", ["polling"])).rejects.toThrow("unauthorized");
+  await expect(connect(undefined, ["websocket"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
+  await expect(connect("not-a-token", ["polling"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
 });

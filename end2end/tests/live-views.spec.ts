@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { expect, test } from "@playwright/test";
-import { createRoom, guestPage, say, uniqueName } from "./helpers";
+import { createRoom, guestPage, say, uniqueName, GENERAL } from "./helpers";
 
 test("a mention in a room B is not viewing raises B's bell and shows a toast", async ({ browser }) => {
   const ana = uniqueName("ana");
@@ -16,7 +16,7 @@ test("a mention in a room B is not viewing raises B's bell and shows a toast", a
   await expect(pageB).toHaveTitle(/^\(\d+\) Tertulia$/);
   // Clicking opens general at that message.
   await pageB.locator("#note-toast .note-link").click();
-  await expect(pageB.locator("#room-title")).toContainText("general");
+  await expect(pageB.locator("#room-title")).toContainText(GENERAL);
   await expect(pageB.locator("#log .msg.highlight .text")).toHaveText(`@${bea} have a look`);
   await expect(pageB.locator("#bell-count")).toHaveCount(0);
 });
@@ -45,7 +45,7 @@ test("an admin sees the stats change when a message is sent in another browser",
   const other = await guestPage(browser, uniqueName("talker"));
   await say(other, "counted by the admin view");
   await expect(page.locator("#stat-messages")).toHaveText(String(before + 1));
-  await expect(page.locator('#admin-rooms tr[data-room="general"] .messages-count')).toHaveText(/^\d+$/);
+  await expect(page.locator(`#admin-rooms tr[data-room="${GENERAL}"] .messages-count`)).toHaveText(/^\d+$/);
   await page.screenshot({ path: "artifacts/admin-view.png", fullPage: true });
 });
 
@@ -60,7 +60,7 @@ test("the occupancy board updates when a user joins a room", async ({ browser })
   const watcher = await guestPage(browser, uniqueName("watch"));
   await watcher.goto("/board");
   await expect(watcher.locator("#status")).toHaveText("connected");
-  const general = watcher.locator('#board tr[data-room="general"] .members-count');
+  const general = watcher.locator(`#board tr[data-room="${GENERAL}"] .members-count`);
   await expect(general).toHaveText(/^\d+$/);
   const before = Number(await general.textContent());
   await guestPage(browser, uniqueName("newcomer"));

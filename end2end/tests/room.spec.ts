@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { guestPage, messages, say, uniqueName } from "./helpers";
+import { guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
 
 test("two people chat in a room: messages, typing, presence, history, no HTML injection", async ({ browser }) => {
   const ana = uniqueName("ana");
@@ -8,8 +8,8 @@ test("two people chat in a room: messages, typing, presence, history, no HTML in
   const pageB = await guestPage(browser, bea);
 
   // Both are present in general.
-  await expect(pageA.locator("#members")).toContainText(bea);
-  await expect(pageB.locator("#members")).toContainText(ana);
+  await expect(pageA.locator("#people")).toContainText(bea);
+  await expect(pageB.locator("#people")).toContainText(ana);
 
   // A message typed by A appears in B's window with A's name. (Texts are unique to this run:
   // the room is shared with the other tests.)
@@ -23,9 +23,9 @@ test("two people chat in a room: messages, typing, presence, history, no HTML in
   // B sees A typing, and the indicator clears when A sends.
   const typed = uniqueName("still typing ");
   await pageA.locator("#msg").pressSequentially(typed, { delay: 20 });
-  await expect(pageB.locator("#typing")).toHaveText(`${ana} is typing…`);
+  await expect(pageB.locator("#typing-line")).toHaveText(`${ana} is typing…`);
   await pageA.locator("#msg").press("Enter");
-  await expect(pageB.locator("#typing")).toHaveText("");
+  await expect(pageB.locator("#typing-line")).toHaveText("");
   await expect(messages(pageB).last()).toHaveText(typed);
 
   // Markup is shown as text, never interpreted.
@@ -37,15 +37,15 @@ test("two people chat in a room: messages, typing, presence, history, no HTML in
   await pageA.screenshot({ path: "artifacts/room-view.png", fullPage: true });
 
   // B leaves the room: A's member list updates and A sees the notice.
-  await pageB.locator('#joined li[data-room="general"] button.leave').click();
-  await expect(pageA.locator("#members")).not.toContainText(bea);
+  await pageB.locator(`#joined li[data-room="${GENERAL}"] button.leave`).click();
+  await expect(pageA.locator("#people")).not.toContainText(bea);
   await expect(pageA.locator("#log .notice").last()).toHaveText(`${bea} left`);
 
   // A third person arriving later sees the history.
   const cy = uniqueName("cy");
   const pageC = await guestPage(browser, cy);
   await expect(messages(pageC)).toContainText([hello, typed, hostile]);
-  await expect(pageA.locator("#members")).toContainText(cy);
+  await expect(pageA.locator("#people")).toContainText(cy);
 });
 
 test("the typing indicator clears by itself when the typist stops", async ({ browser }) => {
@@ -53,7 +53,7 @@ test("the typing indicator clears by itself when the typist stops", async ({ bro
   const pageB = await guestPage(browser, uniqueName("eli"));
   const typist = await pageA.locator(".me-name").textContent();
   await pageA.locator("#msg").pressSequentially("hm", { delay: 30 });
-  await expect(pageB.locator("#typing")).toHaveText(`${typist} is typing…`);
+  await expect(pageB.locator("#typing-line")).toHaveText(`${typist} is typing…`);
   // No more keys: the client says it stopped after 3 s (the server would end it after 5 s).
-  await expect(pageB.locator("#typing")).toHaveText("", { timeout: 10_000 });
+  await expect(pageB.locator("#typing-line")).toHaveText("", { timeout: 10_000 });
 });

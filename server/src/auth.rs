@@ -17,8 +17,23 @@ use store::Store;
 
 use crate::error::{AppError, AppResult};
 
-/// Name of the session cookie.
+/// Name of the session cookie over plain HTTP.
 pub const SESSION_COOKIE: &str = "tertulia_session";
+
+/// Name of the session cookie when cookies are `Secure`: the `__Host-` prefix makes browsers
+/// refuse it unless it is `Secure`, host-only and for `/`, so a sibling subdomain cannot plant
+/// or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-tertulia_session";
+
+/// The session cookie's name for this deployment.
+#[must_use]
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// Current time in Unix milliseconds.
 #[must_use]
@@ -29,39 +44,114 @@ pub fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-/// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes).
+/// Runs password hashing (19 MiB and tens of milliseconds of CPU each) a few at a time, with
+/// a short queue; when the queue is full a sign-in is refused at once with `rate_limited`
+/// instead of piling up memory and latency for everyone.
+#[derive(Debug)]
+pub struct HashGate {
+    running: tokio::sync::Semaphore,
+    /// Callers waiting or running; at most `capacity`.
+    admitted: std::sync::atomic::AtomicUsize,
+    capacity: usize,
+}
+
+/// Waiters allowed per hashing slot.
+const QUEUE_PER_SLOT: usize = 4;
+
+impl HashGate {
+    /// A gate running `concurrency` hashes at once.
+    #[must_use]
+    pub fn new(concurrency: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        Self {
+            running: tokio::sync::Semaphore::new(concurrency),
+            admitted: std::sync::atomic::AtomicUsize::new(0),
+            capacity: concurrency * (1 + QUEUE_PER_SLOT),
+        }
+    }
+
+    /// Runs `work` on the blocking pool when a slot is free.
+    ///
+    /// # Errors
+    /// `rate_limited` when the queue is full.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> AppResult<T> {
+        use std::sync::atomic::Ordering;
+        let admitted = self.admitted.fetch_add(1, Ordering::AcqRel);
+        let _admission = scopeguard(|| {
+            self.admitted.fetch_sub(1, Ordering::AcqRel);
+        });
+        if admitted >= self.capacity {
+            tracing::warn!("password hashing is saturated; refusing a sign-in");
+            return Err(AppError::new(
+                protocol::ErrorCode::RateLimited,
+                "the server is busy signing people in; try again in a moment",
+            ));
+        }
+        let _slot = self
+            .running
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
+
+/// Runs `f` when dropped.
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
+}
+
+/// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes), through `gate`.
 ///
 /// # Errors
-/// [`AppError::Internal`] if hashing fails.
-pub async fn hash_password(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
+/// `rate_limited` when hashing is saturated; [`AppError::Internal`] if hashing fails.
+pub async fn hash_password(gate: &HashGate, password: String) -> AppResult<String> {
+    gate.run(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| hash.to_string())
             .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .await?
 }
 
-/// Checks a password against a stored hash. With no hash (unknown user or guest) a dummy hash
-/// is checked instead, so the answer takes as long whether or not the account exists.
-pub async fn verify_password(hash: Option<String>, password: String) -> bool {
+/// Checks a password against a stored hash, through `gate`. With no hash (unknown user or
+/// guest) a dummy hash is checked instead, so the answer takes as long whether or not the
+/// account exists.
+///
+/// # Errors
+/// `rate_limited` when hashing is saturated.
+pub async fn verify_password(
+    gate: &HashGate,
+    hash: Option<String>,
+    password: String,
+) -> AppResult<bool> {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let dummy = DUMMY
-        .get_or_init(|| {
+    let known = hash.is_some();
+    gate.run(move || {
+        let dummy = DUMMY.get_or_init(|| {
             let salt = SaltString::generate(&mut OsRng);
             Argon2::default()
                 .hash_password(b"not a real password", &salt)
                 .map(|h| h.to_string())
                 .unwrap_or_default()
-        })
-        .clone();
-    let known = hash.is_some();
-    let hash = hash.unwrap_or(dummy);
-    tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else {
+        });
+        let hash = hash.as_deref().unwrap_or(dummy);
+        let Ok(parsed) = PasswordHash::new(hash) else {
             return false;
         };
         Argon2::default()
@@ -70,7 +160,6 @@ pub async fn verify_password(hash: Option<String>, password: String) -> bool {
             && known
     })
     .await
-    .unwrap_or(false)
 }
 
 /// A new random session token (URL-safe base64 of 32 bytes).
@@ -97,9 +186,10 @@ pub enum CredentialSource {
     Token,
 }
 
-/// The token a request carries: `Authorization: Bearer` first, then the session cookie.
+/// The token a request carries: `Authorization: Bearer` first, then the session cookie
+/// (named as [`cookie_name`] says for this deployment).
 #[must_use]
-pub fn request_token(headers: &HeaderMap) -> Option<(String, CredentialSource)> {
+pub fn request_token(headers: &HeaderMap, secure: bool) -> Option<(String, CredentialSource)> {
     if let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -107,21 +197,30 @@ pub fn request_token(headers: &HeaderMap) -> Option<(String, CredentialSource)> 
     {
         return Some((token.trim().to_owned(), CredentialSource::Token));
     }
-    cookie_token(headers).map(|token| (token, CredentialSource::Cookie))
+    cookie_token(headers, secure).map(|token| (token, CredentialSource::Cookie))
 }
 
 /// The session cookie's value, if present.
 #[must_use]
-pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+pub fn cookie_token(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let wanted = cookie_name(secure);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.trim().to_owned())
         .filter(|value| !value.is_empty())
+}
+
+/// Whether a request comes from a program rather than a web page: browsers send `Origin` on
+/// every POST and `Sec-Fetch-Site` on every request. Only such clients get the session token
+/// in a JSON answer; a page's scripts never see it (browsers use the HttpOnly cookie).
+#[must_use]
+pub fn is_program(headers: &HeaderMap) -> bool {
+    !headers.contains_key(header::ORIGIN) && !headers.contains_key("sec-fetch-site")
 }
 
 /// Resolves a token to its live session's user.
@@ -149,13 +248,15 @@ pub async fn start_session(store: &Store, user: &User, days: u32) -> AppResult<S
     Ok(token)
 }
 
-/// `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, `Secure` when asked.
+/// `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, and `Secure` with the
+/// `__Host-` name when asked.
 #[must_use]
 pub fn session_cookie(token: &str, days: u32, secure: bool) -> HeaderValue {
     let max_age = u64::from(days) * 24 * 3600;
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -163,29 +264,12 @@ pub fn session_cookie(token: &str, days: u32, secure: bool) -> HeaderValue {
 /// `Set-Cookie` value that deletes the session cookie.
 #[must_use]
 pub fn cleared_cookie(secure: bool) -> HeaderValue {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+        "{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// Whether a request's `Origin` is allowed: the server's own origin (same host as the request's
-/// `Host` header) or one listed in `allowed`. A request without `Origin` is not a cross-site
-/// browser request and passes.
-#[must_use]
-pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"));
-    matches!((host, origin_host), (Some(host), Some(origin_host)) if host.eq_ignore_ascii_case(origin_host))
 }
 
 #[cfg(test)]
@@ -202,12 +286,25 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_hash_and_verify() {
-        let hash = hash_password("correct horse".into()).await.unwrap();
+        let gate = HashGate::new(2);
+        let hash = hash_password(&gate, "correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
         assert!(!hash.contains("correct horse"));
-        assert!(verify_password(Some(hash.clone()), "correct horse".into()).await);
-        assert!(!verify_password(Some(hash), "wrong".into()).await);
-        assert!(!verify_password(None, "anything".into()).await);
+        assert!(
+            verify_password(&gate, Some(hash.clone()), "correct horse".into())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password(&gate, Some(hash), "wrong".into())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password(&gate, None, "anything".into())
+                .await
+                .unwrap()
+        );
     }
 
     #[test]
@@ -226,32 +323,40 @@ mod tests {
             ("authorization", "Bearer fromheader"),
         ]);
         assert_eq!(
-            request_token(&map),
+            request_token(&map, false),
             Some(("fromheader".into(), CredentialSource::Token))
         );
         let map = headers(&[("cookie", "a=1; tertulia_session=abc; b=2")]);
         assert_eq!(
-            request_token(&map),
+            request_token(&map, false),
             Some(("abc".into(), CredentialSource::Cookie))
         );
         assert_eq!(
-            request_token(&headers(&[("cookie", "tertulia_session=")])),
+            request_token(&headers(&[("cookie", "tertulia_session=")]), false),
             None
         );
     }
 
     #[test]
+    fn secure_deployments_read_only_the_host_prefixed_cookie() {
+        let planted = headers(&[("cookie", "tertulia_session=planted")]);
+        assert_eq!(cookie_token(&planted, true), None);
+        let real = headers(&[("cookie", "__Host-tertulia_session=real")]);
+        assert_eq!(cookie_token(&real, true).as_deref(), Some("real"));
+        assert_eq!(cookie_token(&real, false), None);
+    }
+
+    #[test]
     fn cookies_are_http_only_and_same_site() {
         let cookie = session_cookie("t", 30, false).to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("tertulia_session=t;"));
         assert!(cookie.contains("HttpOnly"));
         assert!(cookie.contains("SameSite=Lax"));
         assert!(!cookie.contains("Secure"));
-        assert!(
-            session_cookie("t", 30, true)
-                .to_str()
-                .unwrap()
-                .contains("; Secure")
-        );
+        let secure = session_cookie("t", 30, true).to_str().unwrap().to_owned();
+        assert!(secure.starts_with("__Host-tertulia_session=t;"));
+        assert!(secure.contains("; Secure") && secure.contains("Path=/"));
+        assert!(!secure.contains("Domain"));
         assert!(
             cleared_cookie(false)
                 .to_str()
@@ -261,27 +366,43 @@ mod tests {
     }
 
     #[test]
-    fn origins() {
-        let own = headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:3000"),
-        ]);
-        assert!(origin_allowed(&own, &[]));
-        let evil = headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://evil.example"),
-        ]);
-        assert!(!origin_allowed(&evil, &[]));
-        assert!(origin_allowed(&evil, &["http://evil.example/".into()]));
-        let lookalike = headers(&[
-            ("host", "chat.example"),
-            ("origin", "http://chat.example.evil.example"),
-        ]);
-        assert!(!origin_allowed(&lookalike, &[]));
-        assert!(
-            origin_allowed(&headers(&[("host", "x")]), &[]),
-            "no Origin: not a browser"
-        );
-        assert!(!origin_allowed(&headers(&[("origin", "null")]), &[]));
+    fn programs_and_browsers() {
+        assert!(is_program(&headers(&[(
+            "content-type",
+            "application/json"
+        )])));
+        assert!(!is_program(&headers(&[("origin", "http://x")])));
+        assert!(!is_program(&headers(&[("sec-fetch-site", "same-origin")])));
+    }
+
+    #[tokio::test]
+    async fn a_saturated_hash_gate_refuses_at_once() {
+        let gate = std::sync::Arc::new(HashGate::new(1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let hold = std::sync::Arc::new(std::sync::Mutex::new(hold));
+        let mut running = Vec::new();
+        for _ in 0..(1 + QUEUE_PER_SLOT) {
+            let gate = gate.clone();
+            let hold = hold.clone();
+            running.push(tokio::spawn(async move {
+                gate.run(move || {
+                    let _ = hold.lock().unwrap().recv();
+                })
+                .await
+            }));
+        }
+        tokio::task::yield_now().await;
+        while gate.admitted.load(std::sync::atomic::Ordering::Acquire) < 1 + QUEUE_PER_SLOT {
+            tokio::task::yield_now().await;
+        }
+        let refused = gate.run(|| ()).await.unwrap_err();
+        assert_eq!(refused.code(), protocol::ErrorCode::RateLimited);
+        for _ in 0..(1 + QUEUE_PER_SLOT) {
+            release.send(()).unwrap();
+        }
+        for task in running {
+            task.await.unwrap().unwrap();
+        }
+        assert!(gate.run(|| ()).await.is_ok());
     }
 }

@@ -27,12 +27,22 @@ pub enum Command {
     /// Serve the web app and the Socket.IO endpoint (the default).
     Serve,
     /// Create an admin account, or promote an existing account to admin.
+    ///
+    /// A new account needs a password. An existing account is changed only with `--promote`
+    /// (and then no password may be given: it would be ignored). A name held by a guest is
+    /// never promoted; `--evict-guest` ends that guest's sessions and frees the name first.
     CreateAdmin {
         /// Username of the admin.
         username: String,
         /// Password for a new account (read from the environment so it stays out of shell history).
         #[arg(long, env = "TERTULIA_ADMIN_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// Make an existing registered account admin.
+        #[arg(long)]
+        promote: bool,
+        /// If a guest holds the name, end its sessions and free the name, then create the account.
+        #[arg(long)]
+        evict_guest: bool,
     },
 }
 
@@ -53,9 +63,21 @@ pub struct Config {
 
     /// Extra origins (comma-separated, e.g. `https://chat.example.org`) allowed to open
     /// cookie-authenticated sockets and send cookie-authenticated requests. The server's own
-    /// origin (the request's `Host`) is always allowed.
+    /// origin (the request's `Host`, with the public URL's scheme) is always allowed.
     #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// The address users reach Tertulia at, e.g. `https://chat.example.org` (needed when it is
+    /// reached through a host name: requests naming another host are refused, against DNS
+    /// rebinding). Without it: IP addresses and `localhost` on any port.
+    #[arg(long, env = "TERTULIA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Reverse proxies (comma-separated CIDRs, e.g. `127.0.0.1/32,10.0.0.0/8`) whose
+    /// `X-Forwarded-For` / `Forwarded` headers are believed: the client is the right-most
+    /// address not in this list. Without it those headers are ignored.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// Log filter in `tracing` syntax.
     #[arg(long = "log", env = "RUST_LOG", default_value = "info,server=debug")]
@@ -73,9 +95,27 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
     pub session_days: u32,
 
-    /// Largest Socket.IO packet accepted, in bytes (polling bodies and websocket frames).
-    #[arg(long, env = "TERTULIA_MAX_PAYLOAD", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1024..=16 * 1024 * 1024))]
+    /// Largest Socket.IO packet accepted and sent, in bytes (polling bodies, websocket frames,
+    /// acks). At least 32 KiB, so that any one message fits.
+    #[arg(long, env = "TERTULIA_MAX_PAYLOAD", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(32 * 1024..=16 * 1024 * 1024))]
     pub max_payload: u64,
+
+    /// Packets queued for one connection before it counts as not reading; past it the
+    /// connection is closed (the client reconnects and catches up). Memory held for one
+    /// connection is at most this times the max payload.
+    #[arg(long, env = "TERTULIA_OUTBOUND_QUEUE", default_value_t = 128, value_parser = clap::value_parser!(u64).range(8..=4096))]
+    pub outbound_queue: u64,
+
+    /// Work units a user may spend per minute on socket events and API calls (burst);
+    /// every event costs at least 1, heavier ones more. An address may spend this times
+    /// `TERTULIA_IP_QUOTA_FACTOR`.
+    #[arg(long, env = "TERTULIA_EVENT_BUDGET", default_value_t = 240, value_parser = clap::value_parser!(u32).range(10..))]
+    pub event_budget: u32,
+
+    /// Events one socket may have in progress at once; more are refused with `rate_limited`
+    /// (and a socket that keeps on is disconnected).
+    #[arg(long, env = "TERTULIA_MAX_IN_FLIGHT", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_in_flight: u32,
 
     /// Messages a user may send per 10 seconds (burst), refilled evenly.
     #[arg(long, env = "TERTULIA_MESSAGE_BURST", default_value_t = 20)]
@@ -102,13 +142,59 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_IP_QUOTA_FACTOR", default_value_t = 10)]
     pub ip_quota_factor: u32,
 
-    /// Seconds a client has to send its request headers (slowloris guard).
-    #[arg(long, env = "TERTULIA_HEADER_TIMEOUT", default_value_t = 10)]
+    /// Seconds a client has to send its request headers (slowloris guard). A connection that
+    /// sends nothing, or an incomplete HTTP/2 preface, is closed after this too.
+    #[arg(long, env = "TERTULIA_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub header_timeout_secs: u64,
+
+    /// Seconds an HTTP connection (HTTP/2 included) may stay without any traffic before it is
+    /// closed. WebSocket connections are watched by the Socket.IO heartbeat instead.
+    #[arg(long, env = "TERTULIA_IDLE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout_secs: u64,
+
+    /// Open TCP connections in all (excess ones are answered `503` and closed). Lowered at
+    /// start-up to fit the process's file-descriptor limit.
+    #[arg(long, env = "TERTULIA_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(16..))]
+    pub max_connections: u64,
+
+    /// Open TCP connections per client address (IPv6: per /64); not applied to trusted proxies.
+    #[arg(long, env = "TERTULIA_MAX_CONNECTIONS_PER_IP", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_ip: u64,
+
+    /// Seconds an Engine.IO session may exist without connecting a namespace.
+    #[arg(long, env = "TERTULIA_CONNECT_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub connect_timeout_secs: u64,
+
+    /// New Engine.IO sessions (socket handshakes) per client address per minute (burst).
+    #[arg(long, env = "TERTULIA_HANDSHAKE_BURST", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    pub handshake_burst: u32,
+
+    /// Password hashes computed at once (argon2, 19 MiB each); further sign-ins wait in a
+    /// short queue and are refused with `rate_limited` when it is full.
+    #[arg(long, env = "TERTULIA_HASH_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub hash_concurrency: u32,
+
+    /// Rooms a registered user may create (DMs not counted).
+    #[arg(long, env = "TERTULIA_MAX_ROOMS_PER_USER", default_value_t = 50)]
+    pub max_rooms_per_user: u64,
+
+    /// Rooms a guest may create.
+    #[arg(long, env = "TERTULIA_MAX_ROOMS_PER_GUEST", default_value_t = 3)]
+    pub max_rooms_per_guest: u64,
+
+    /// Open rooms in all (DMs not counted).
+    #[arg(long, env = "TERTULIA_MAX_ROOMS", default_value_t = 10_000)]
+    pub max_rooms: u64,
+
+    /// Notifications kept per user (the oldest go first).
+    #[arg(long, env = "TERTULIA_NOTIFICATION_RETENTION", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
+    pub notification_retention: u64,
 }
 
 impl Config {
-    /// Settings for tests: in-memory-friendly defaults with an explicit database URL.
+    /// Settings for tests: the defaults, with an explicit database URL, except that limits per
+    /// client address are lifted (every test client comes from 127.0.0.1; tests of those
+    /// limits set them back).
     #[must_use]
     pub fn for_tests(database_url: &str) -> Self {
         let cli = Cli::parse_from([
@@ -118,13 +204,46 @@ impl Config {
             "--addr",
             "127.0.0.1:0",
         ]);
-        cli.config
+        let mut config = cli.config;
+        config.ip_quota_factor = 10_000;
+        config.handshake_burst = 1_000_000;
+        config.max_sockets_per_ip = 100_000;
+        config.max_connections_per_ip = 100_000;
+        config
     }
 
     /// The header-read timeout as a duration.
     #[must_use]
     pub fn header_timeout(&self) -> Duration {
         Duration::from_secs(self.header_timeout_secs.max(1))
+    }
+
+    /// The connection limits the accept loop enforces.
+    #[must_use]
+    pub fn connection_limits(&self) -> crate::net::Limits {
+        crate::net::Limits {
+            header_timeout: self.header_timeout(),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            max_per_address: usize::try_from(self.max_connections_per_ip).unwrap_or(usize::MAX),
+            trusted_proxies: self.trusted_proxies.clone(),
+        }
+    }
+
+    /// Checks settings that depend on each other.
+    ///
+    /// # Errors
+    /// A message naming the setting to fix.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(url) = &self.public_url {
+            crate::origin::PublicUrl::parse(url)
+                .map_err(|e| format!("TERTULIA_PUBLIC_URL `{url}`: {e}"))?;
+        }
+        for origin in &self.allowed_origins {
+            crate::origin::PublicUrl::parse(origin)
+                .map_err(|e| format!("ALLOWED_ORIGINS entry `{origin}`: {e}"))?;
+        }
+        Ok(())
     }
 }
 
@@ -148,6 +267,16 @@ mod tests {
         assert!(error.to_string().contains("--addr"));
         assert!(Cli::try_parse_from(["server", "--session-days", "0"]).is_err());
         assert!(Cli::try_parse_from(["server", "--max-payload", "1"]).is_err());
+        assert!(Cli::try_parse_from(["server", "--trusted-proxies", "10.0.0.0/33"]).is_err());
+        let bad_url = Cli::try_parse_from(["server", "--public-url", "chat.example"]).unwrap();
+        assert!(bad_url.config.validate().is_err());
+    }
+
+    #[test]
+    fn proxies_are_cidrs() {
+        let cli =
+            Cli::try_parse_from(["server", "--trusted-proxies", "127.0.0.1/32,fd00::/8"]).unwrap();
+        assert_eq!(cli.config.trusted_proxies.len(), 2);
     }
 
     #[test]

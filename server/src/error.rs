@@ -101,6 +101,7 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict => Self::new(ErrorCode::Conflict, "that name is already taken"),
+            StoreError::LastAdmin => Self::forbidden("the last admin cannot be demoted"),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -114,6 +115,12 @@ impl IntoResponse for AppError {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from_static("5"),
+            );
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
             );
         }
         response

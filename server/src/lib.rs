@@ -6,7 +6,9 @@
 // than rustc's default query depth.
 #![recursion_limit = "512"]
 
+pub mod admin_cli;
 pub mod auth;
+pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -14,6 +16,7 @@ pub mod hub;
 pub mod limits;
 pub mod net;
 pub mod notify;
+pub mod origin;
 pub mod presence;
 pub mod socket;
 pub mod state;
@@ -65,12 +68,18 @@ impl App {
             // socketioxide enforces max_payload on polling only; cap websocket frames too.
             .ws_max_message_size(max_payload as usize)
             .ws_max_frame_size(max_payload as usize)
+            // A client that stops reading is disconnected once this many packets wait for it
+            // (see vendor/README.md): at most outbound_queue × max_payload bytes per client.
+            .max_buffer_size(config.outbound_queue as usize)
+            // An Engine.IO session must CONNECT a namespace quickly or it is closed.
+            .connect_timeout(std::time::Duration::from_secs(config.connect_timeout_secs))
             // The contract is text-only: bound binary attachments so a hostile packet cannot make
             // the server buffer many frames before any handler runs.
             .with_parser(
                 ParserConfig::common()
                     .max_incoming_binaries(4)
-                    .max_incoming_binary_buf_size(max_payload as usize),
+                    .max_incoming_binary_buf_size(max_payload as usize)
+                    .packet_completion_timeout(std::time::Duration::from_secs(5)),
             )
             .with_state(hub.clone())
             .build_layer();
@@ -78,10 +87,12 @@ impl App {
         let tasks = vec![
             tasks::spawn_occupancy(hub.clone(), io.clone()),
             tasks::spawn_stats(hub.clone(), io.clone()),
+            tasks::spawn_housekeeping(hub.clone()),
         ];
         let state = AppState {
             hub,
             io,
+            api_in_flight: http::pipeline::ApiInFlight::default(),
             leptos: leptos.clone(),
         };
         let routes = generate_route_list(Ui);
@@ -96,11 +107,24 @@ impl App {
             // layer so Engine.IO traffic bypasses it.
             .layer(tower_http::compression::CompressionLayer::new())
             .layer(sio_layer)
+            // Outermost last: headers on everything, then the host check, then who the
+            // client is, then the socket handshake checks.
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                http::socket_origin_guard,
+                http::socket_guard,
             ))
-            .layer(axum::middleware::from_fn(http::security_headers))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                client_addr::resolve_client,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                http::host_guard,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                http::security_headers,
+            ))
             .with_state(state.clone());
         Self {
             router,
@@ -127,6 +151,9 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 /// # Errors
 /// When the database cannot be opened or the address cannot be bound.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    config
+        .validate()
+        .map_err(|message| anyhow::anyhow!(message))?;
     let store = Store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database at {}", redact(&config.database_url)))?;
@@ -134,33 +161,68 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
+    let mut limits = config.connection_limits();
+    limits.max_connections = net::connection_capacity(limits.max_connections);
     tracing::info!(
         addr = %config.addr,
         database = ?store.backend(),
+        max_connections = limits.max_connections,
         "Tertulia is up: open http://{}",
         config.addr
     );
-    let header_timeout = config.header_timeout();
+    if config.public_url.is_none() && !config.addr.ip().is_loopback() {
+        tracing::warn!(
+            "TERTULIA_PUBLIC_URL is not set: only IP addresses and localhost are answered; \
+             set it to the address users type (e.g. https://chat.example.org)"
+        );
+    }
     let app = App::build(config, store.clone(), leptos);
-    net::serve(listener, app.router.clone(), header_timeout, shutdown).await;
+    net::serve(listener, app.router.clone(), limits, shutdown).await;
     drop(app);
     store.close().await;
     Ok(())
 }
 
-/// A database URL with any password replaced by `***`, for logs.
+/// Whether a log event may be written whatever the log filter says: the socket libraries'
+/// events below `WARN` are dropped, because at debug level they print whole packets, CONNECT
+/// payloads (session tokens) included. (Their `tracing` feature is off as well; this keeps
+/// it so if a dependency ever switches it back on.)
+#[must_use]
+pub fn log_allowed(meta: &tracing::Metadata<'_>) -> bool {
+    let target = meta.target();
+    let noisy = target.starts_with("socketioxide") || target.starts_with("engineioxide");
+    !noisy || *meta.level() <= tracing::Level::WARN
+}
+
+/// A database URL with any password replaced by `***`, for logs: the one in `user:pass@`
+/// and any `password=` query parameter.
 #[must_use]
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
+            let credentials = &base[scheme + 3..at];
             match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
+                None => base.to_owned(),
             }
         }
-        _ => url.to_owned(),
-    }
+        _ => base.to_owned(),
+    };
+    let Some(query) = query else {
+        return base;
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
 }
 
 #[cfg(test)]
@@ -174,6 +236,14 @@ mod tests {
         assert_eq!(
             super::redact("sqlite://data/x.db?mode=rwc"),
             "sqlite://data/x.db?mode=rwc"
+        );
+        assert_eq!(
+            super::redact("postgres://h/db?user=u&password=secret&sslmode=require"),
+            "postgres://h/db?user=u&password=***&sslmode=require"
+        );
+        assert_eq!(
+            super::redact("postgres://u:p@h/db?Password=x"),
+            "postgres://u:***@h/db?Password=***"
         );
     }
 }

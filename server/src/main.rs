@@ -5,53 +5,43 @@
 
 use anyhow::Context;
 use clap::Parser;
-use server::{Cli, Command, auth};
+use server::{Cli, Command, admin_cli};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::FilterFn;
+use tracing_subscriber::prelude::*;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.config.log_filter)
         .with_context(|| format!("invalid log filter `{}`", cli.config.log_filter))?;
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_filter(filter)
+                .with_filter(FilterFn::new(server::log_allowed)),
+        )
+        .init();
 
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::run(cli.config, shutdown_signal()).await,
-        Command::CreateAdmin { username, password } => {
-            create_admin(&cli.config, &username, password).await
+        Command::CreateAdmin {
+            username,
+            password,
+            promote,
+            evict_guest,
+        } => {
+            let request = admin_cli::CreateAdmin {
+                username,
+                password,
+                promote,
+                evict_guest,
+            };
+            let outcome = admin_cli::create_admin(&cli.config, request).await?;
+            println!("{outcome}");
+            Ok(())
         }
     }
-}
-
-/// Creates `username` as an admin, or promotes the existing account.
-async fn create_admin(
-    config: &server::Config,
-    username: &str,
-    password: Option<String>,
-) -> anyhow::Result<()> {
-    let username =
-        protocol::validate::username(username).map_err(|e| anyhow::anyhow!(e.message))?;
-    let store = store::Store::connect(&config.database_url).await?;
-    if let Some(record) = store.user_by_name(&username).await? {
-        store
-            .set_role(record.user.id, protocol::Role::Admin)
-            .await?;
-        println!("{} is now an admin", record.user.username);
-        return Ok(());
-    }
-    let password = password.context(
-        "no such account: give a password with --password or TERTULIA_ADMIN_PASSWORD to create it",
-    )?;
-    protocol::validate::new_password(&password).map_err(|e| anyhow::anyhow!(e.message))?;
-    let hash = auth::hash_password(password)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-    let user = store
-        .create_account(&username, &hash, auth::now_ms())
-        .await?;
-    store.set_role(user.id, protocol::Role::Admin).await?;
-    println!("created admin {}", user.username);
-    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -12,12 +12,12 @@ use protocol::User;
 pub type SocketId = String;
 
 /// What a join or leave changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change {
     /// Whether the set of users present changed (first socket in / last socket out).
     pub user_changed: bool,
-    /// Users present after the change, by name.
-    pub members: Vec<User>,
+    /// Users present after the change.
+    pub count: usize,
 }
 
 #[derive(Debug, Default)]
@@ -83,9 +83,10 @@ impl Presence {
         let room = state.rooms.entry(room).or_default();
         let slot = room.users.entry(user.id).or_insert((user, 0));
         slot.1 += 1;
+        let user_changed = slot.1 == 1;
         Some(Change {
-            user_changed: slot.1 == 1,
-            members: room.members(),
+            user_changed,
+            count: room.users.len(),
         })
     }
 
@@ -133,6 +134,24 @@ impl Presence {
             .unwrap_or_default()
     }
 
+    /// A page of the users present in a room, by name, and how many there are in all.
+    #[must_use]
+    pub fn members_page(&self, room: i64, offset: usize, limit: usize) -> (Vec<User>, usize) {
+        let members = self.members(room);
+        let total = members.len();
+        let page = members.into_iter().skip(offset).take(limit).collect();
+        (page, total)
+    }
+
+    /// Whether a user has a socket in the room.
+    #[must_use]
+    pub fn is_present(&self, room: i64, user: i64) -> bool {
+        self.lock()
+            .rooms
+            .get(&room)
+            .is_some_and(|r| r.users.contains_key(&user))
+    }
+
     /// Number of users present in a room.
     #[must_use]
     pub fn count(&self, room: i64) -> u64 {
@@ -165,7 +184,7 @@ fn remove_from_room(state: &mut State, room_id: i64, user_id: i64) -> Change {
     let Some(room) = state.rooms.get_mut(&room_id) else {
         return Change {
             user_changed: false,
-            members: Vec::new(),
+            count: 0,
         };
     };
     let mut user_changed = false;
@@ -176,13 +195,13 @@ fn remove_from_room(state: &mut State, room_id: i64, user_id: i64) -> Change {
             user_changed = true;
         }
     }
-    let members = room.members();
+    let count = room.users.len();
     if room.users.is_empty() {
         state.rooms.remove(&room_id);
     }
     Change {
         user_changed,
-        members,
+        count,
     }
 }
 
@@ -209,12 +228,14 @@ mod tests {
         assert!(presence.join("tab1", 7).unwrap().user_changed);
         let second = presence.join("tab2", 7).unwrap();
         assert!(!second.user_changed);
-        assert_eq!(second.members, std::slice::from_ref(&ana));
+        assert_eq!(second.count, 1);
+        assert_eq!(presence.members(7), std::slice::from_ref(&ana));
         assert_eq!(presence.count(7), 1);
         assert!(!presence.leave("tab1", 7).unwrap().user_changed);
         let last = presence.leave("tab2", 7).unwrap();
         assert!(last.user_changed);
-        assert!(last.members.is_empty());
+        assert_eq!(last.count, 0);
+        assert!(presence.members(7).is_empty());
         assert_eq!(presence.count(7), 0);
     }
 
@@ -241,7 +262,10 @@ mod tests {
         let left = presence.disconnect("a");
         assert_eq!(left.len(), 2);
         assert!(left.iter().all(|(_, change)| change.user_changed));
-        assert_eq!(left[0].1.members, std::slice::from_ref(&bea));
+        assert_eq!(left[0].1.count, 1);
+        assert_eq!(presence.members(1), std::slice::from_ref(&bea));
+        assert_eq!(presence.members_page(1, 0, 10), (vec![bea.clone()], 1));
+        assert!(presence.is_present(1, bea.id));
         assert_eq!(presence.totals(), (1, 1));
         assert!(presence.disconnect("a").is_empty());
         assert_eq!(presence.counts().get(&2), None);

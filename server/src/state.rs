@@ -1,12 +1,11 @@
-//! The HTTP side's state: the realtime hub, the Socket.IO handle (so HTTP handlers can emit)
-//! and Leptos' options.
-
-use std::ops::Deref;
+//! The HTTP side's state: the realtime hub, the Socket.IO handle (so HTTP handlers can emit),
+//! API bookkeeping and Leptos' options. Handlers extract the part they need (`FromRef`).
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use socketioxide::SocketIo;
 
+use crate::http::pipeline::ApiInFlight;
 use crate::hub::Hub;
 
 /// State of every HTTP handler. Cheap to clone.
@@ -16,19 +15,26 @@ pub struct AppState {
     pub hub: Hub,
     /// Socket.IO handle.
     pub io: SocketIo,
+    /// API calls in progress per client address.
+    pub api_in_flight: ApiInFlight,
     /// Leptos' options (site root, output name).
     pub leptos: LeptosOptions,
-}
-
-impl Deref for AppState {
-    type Target = Hub;
-    fn deref(&self) -> &Hub {
-        &self.hub
-    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()
+    }
+}
+
+impl FromRef<AppState> for Hub {
+    fn from_ref(state: &AppState) -> Self {
+        state.hub.clone()
+    }
+}
+
+impl FromRef<AppState> for SocketIo {
+    fn from_ref(state: &AppState) -> Self {
+        state.io.clone()
     }
 }

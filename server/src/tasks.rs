@@ -1,16 +1,19 @@
-//! Background tasks started once with the server (never per connection).
+//! Background tasks started once with the server (never per connection): the occupancy
+//! board, admin stats, and housekeeping (rate-limit buckets, old sessions, guests).
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use protocol::events::admin::{NS as ADMIN, STATS};
-use protocol::events::chat::{NS, OCCUPANCY};
+use protocol::events::admin::NS as ADMIN;
+use protocol::events::chat::NS;
 use protocol::{Occupancy, RoomOccupancy, RoomStats, Stats};
 use socketioxide::SocketIo;
-use store::RoomKind;
+use store::{RoomKind, RoomRecord};
 
 use crate::auth::now_ms;
 use crate::hub::Hub;
+use crate::socket::broadcast;
 
 /// How often `occupancy` is broadcast.
 pub const OCCUPANCY_PERIOD: Duration = Duration::from_secs(5);
@@ -18,26 +21,62 @@ pub const OCCUPANCY_PERIOD: Duration = Duration::from_secs(5);
 /// How often admins get `stats`.
 pub const STATS_PERIOD: Duration = Duration::from_secs(1);
 
-/// The public rooms with their live member counts.
-///
-/// # Errors
-/// A database failure.
-pub async fn occupancy(hub: &Hub) -> Result<Occupancy, store::StoreError> {
-    let counts = hub.presence.counts();
-    let rooms = hub
-        .store
-        .public_rooms()
-        .await?
-        .into_iter()
-        .map(|room| RoomOccupancy {
-            members: counts.get(&room.id).copied().unwrap_or(0),
-            name: room.name,
-        })
-        .collect();
-    Ok(Occupancy {
-        rooms,
+/// How often housekeeping runs.
+pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(60);
+
+/// The busiest public rooms always listed in `occupancy` (all of them when there are no more).
+pub const OCCUPANCY_TOP: usize = 50;
+
+/// Most rooms in one `occupancy` (the busiest plus those whose count changed).
+pub const OCCUPANCY_MAX: usize = 200;
+
+/// Rooms listed in admin `stats` (the busiest).
+pub const STATS_ROOMS_MAX: usize = 100;
+
+/// Builds the next `occupancy` from the public rooms and live counts. `previous` holds the
+/// counts last sent and is updated: the busiest rooms are always listed, plus every room whose
+/// count changed since (a room that emptied is listed once with 0).
+#[must_use]
+pub fn next_occupancy(
+    public: &[RoomRecord],
+    counts: &HashMap<i64, u64>,
+    previous: &mut HashMap<i64, u64>,
+) -> Occupancy {
+    let count = |room: &RoomRecord| counts.get(&room.id).copied().unwrap_or(0);
+    let complete = public.len() <= OCCUPANCY_TOP;
+    let mut chosen: Vec<&RoomRecord> = if complete {
+        public.iter().collect()
+    } else {
+        let mut busiest: Vec<&RoomRecord> = public.iter().collect();
+        busiest.sort_by_key(|room| (std::cmp::Reverse(count(room)), room.id));
+        let mut chosen: Vec<&RoomRecord> = busiest[..OCCUPANCY_TOP].to_vec();
+        chosen.extend(
+            busiest[OCCUPANCY_TOP..]
+                .iter()
+                .filter(|room| previous.get(&room.id).copied().unwrap_or(0) != count(room)),
+        );
+        chosen.truncate(OCCUPANCY_MAX);
+        chosen
+    };
+    chosen.sort_by_cached_key(|room| (room.name.to_lowercase(), room.id));
+    previous.clear();
+    previous.extend(
+        public
+            .iter()
+            .map(|room| (room.id, count(room)))
+            .filter(|(_, n)| *n > 0),
+    );
+    Occupancy {
+        rooms: chosen
+            .into_iter()
+            .map(|room| RoomOccupancy {
+                name: room.name.clone(),
+                members: count(room),
+            })
+            .collect(),
         ts: now_ms(),
-    })
+        complete,
+    }
 }
 
 /// Emits `occupancy` to every `/chat` socket every [`OCCUPANCY_PERIOD`], forever.
@@ -48,16 +87,16 @@ pub fn spawn_occupancy(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
         let _running = scopeguard(move || {
             counter.occupancy_tasks.fetch_sub(1, Ordering::SeqCst);
         });
+        let mut previous = HashMap::new();
         let mut ticker = tokio::time::interval(OCCUPANCY_PERIOD);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
             let Some(chat) = io.of(NS) else { continue };
-            match occupancy(&hub).await {
-                Ok(snapshot) => {
-                    if let Err(error) = chat.emit(OCCUPANCY, &snapshot).await {
-                        tracing::debug!(%error, "occupancy did not reach every socket");
-                    }
+            match hub.store.public_rooms().await {
+                Ok(public) => {
+                    let snapshot = next_occupancy(&public, &hub.presence.counts(), &mut previous);
+                    broadcast(chat, &snapshot).await;
                 }
                 Err(error) => tracing::error!(%error, "computing occupancy"),
             }
@@ -65,16 +104,15 @@ pub fn spawn_occupancy(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// The live numbers of the admin view.
+/// The live numbers of the admin view (the busiest rooms only).
 ///
 /// # Errors
 /// A database failure.
 pub async fn stats(hub: &Hub) -> Result<Stats, store::StoreError> {
     let (connected_users, sockets) = hub.presence.totals();
-    let counts: std::collections::HashMap<i64, u64> =
-        hub.store.message_counts().await?.into_iter().collect();
+    let counts: HashMap<i64, u64> = hub.store.message_counts().await?.into_iter().collect();
     // DMs are counted in the totals but not listed by name.
-    let rooms = hub
+    let mut rooms: Vec<RoomStats> = hub
         .store
         .open_rooms()
         .await?
@@ -86,6 +124,11 @@ pub async fn stats(hub: &Hub) -> Result<Stats, store::StoreError> {
             name: room.name,
         })
         .collect();
+    if rooms.len() > STATS_ROOMS_MAX {
+        rooms.sort_by_key(|room| std::cmp::Reverse((room.members, room.messages)));
+        rooms.truncate(STATS_ROOMS_MAX);
+        rooms.sort_by_key(|room| room.name.to_lowercase());
+    }
     Ok(Stats {
         connected_users,
         sockets,
@@ -108,12 +151,42 @@ pub fn spawn_stats(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
                 continue;
             }
             match stats(&hub).await {
-                Ok(snapshot) => {
-                    if let Err(error) = admin.emit(STATS, &snapshot).await {
-                        tracing::debug!(%error, "stats did not reach every admin");
-                    }
-                }
+                Ok(snapshot) => broadcast(admin, &snapshot).await,
                 Err(error) => tracing::error!(%error, "computing stats"),
+            }
+        }
+    })
+}
+
+/// Sessions and released guests are kept this long after they end (for the audit trail of
+/// recent sign-outs), then deleted.
+const GRACE_MS: i64 = 24 * 3600 * 1000;
+
+/// One round of housekeeping: forgets refilled rate-limit buckets, deletes sessions that ended
+/// a day ago, frees the names of guests without a live session and deletes released guests
+/// that left nothing behind.
+///
+/// # Errors
+/// A database failure.
+pub async fn housekeeping(hub: &Hub) -> Result<(), store::StoreError> {
+    let buckets = hub.limits.sweep();
+    let now = now_ms();
+    let sessions = hub.store.prune_sessions(now - GRACE_MS).await?;
+    let released = hub.store.release_idle_guests(now).await?;
+    let deleted = hub.store.delete_forgotten_guests(now - GRACE_MS).await?;
+    tracing::debug!(buckets, sessions, released, deleted, "housekeeping");
+    Ok(())
+}
+
+/// Runs [`housekeeping`] every [`HOUSEKEEPING_PERIOD`].
+pub fn spawn_housekeeping(hub: Hub) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(HOUSEKEEPING_PERIOD);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(error) = housekeeping(&hub).await {
+                tracing::error!(%error, "housekeeping");
             }
         }
     })
@@ -130,4 +203,53 @@ fn scopeguard(f: impl FnOnce()) -> impl Drop {
         }
     }
     Guard(Some(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(id: i64) -> RoomRecord {
+        RoomRecord {
+            id,
+            name: format!("room{id:04}"),
+            topic: None,
+            private: false,
+            kind: RoomKind::Room,
+            closed: false,
+        }
+    }
+
+    #[test]
+    fn few_rooms_are_all_listed() {
+        let public: Vec<RoomRecord> = (1..=3).map(room).collect();
+        let counts = HashMap::from([(2, 5)]);
+        let snapshot = next_occupancy(&public, &counts, &mut HashMap::new());
+        assert!(snapshot.complete);
+        assert_eq!(snapshot.rooms.len(), 3);
+        assert_eq!(snapshot.rooms[1].members, 5);
+    }
+
+    #[test]
+    fn many_rooms_send_the_busiest_plus_what_changed() {
+        let public: Vec<RoomRecord> = (1..=1_000).map(room).collect();
+        let mut previous = HashMap::new();
+        let mut counts: HashMap<i64, u64> = (1..=60).map(|id| (id, 100 - id as u64)).collect();
+        let first = next_occupancy(&public, &counts, &mut previous);
+        assert!(!first.complete);
+        // The 50 busiest plus the 10 others whose count moved from nothing.
+        assert_eq!(first.rooms.len(), 60);
+        // Nothing moves: only the busiest.
+        let steady = next_occupancy(&public, &counts, &mut previous);
+        assert_eq!(steady.rooms.len(), OCCUPANCY_TOP);
+        // A quiet room gains someone, a listed one empties: both are sent.
+        counts.insert(900, 1);
+        counts.remove(&60);
+        let moved = next_occupancy(&public, &counts, &mut previous);
+        let names: Vec<&str> = moved.rooms.iter().map(|r| r.name.as_str()).collect();
+        assert!(names.contains(&"room0900"));
+        let emptied = moved.rooms.iter().find(|r| r.name == "room0060").unwrap();
+        assert_eq!(emptied.members, 0);
+        assert!(moved.rooms.len() <= OCCUPANCY_MAX);
+    }
 }

@@ -5,49 +5,95 @@ mod common;
 
 use std::sync::atomic::Ordering;
 
-use common::{Socket, TestServer, code};
-use serde_json::{Value, json};
+use common::{Socket, TestServer, auth, code};
+use protocol::events::{GENERAL_ROOM, admin, chat};
+use protocol::http::Logout;
+use protocol::{
+    CloseRoomReq, ConnectRefusal, CreateRoomReq, Empty, ErrorCode, JoinReq, LeaveReq, Occupancy,
+    Request, Role, RoomClosed, RoomStats, ServerEvent, SetRoleReq, Stats,
+};
+use serde::Serialize;
+use serde_json::json;
+
+/// The first account, hence an admin. (`root`, the name these tests used to give it, is now
+/// reserved.)
+const ADMIN_NAME: &str = "boss";
 
 async fn admin_socket(server: &TestServer) -> (Socket, String) {
-    let (_, token) = server.register("root", "correct horse").await;
-    let socket = Socket::connect(server, "/admin", Some(json!({ "token": token })), &[])
+    let (_, token) = server.register(ADMIN_NAME, "correct horse").await;
+    let socket = Socket::connect(server, admin::NS, auth(&token), &[])
         .await
         .expect("admin connects");
     (socket, token)
 }
 
 /// Waits for a `stats` event that satisfies `done`.
-async fn stats_until(admin: &mut Socket, done: impl Fn(&Value) -> bool) -> Value {
+async fn stats_until(admin: &mut Socket, done: impl Fn(&Stats) -> bool) -> Stats {
     loop {
-        let stats = admin.next("stats").await;
+        let stats = admin.next::<Stats>().await;
         if done(&stats) {
             return stats;
         }
     }
 }
 
-fn room<'a>(stats: &'a Value, name: &str) -> &'a Value {
-    stats["rooms"]
-        .as_array()
-        .unwrap()
+fn room<'a>(stats: &'a Stats, name: &str) -> &'a RoomStats {
+    stats
+        .rooms
         .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {stats}"))
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("no {name} in {stats:?}"))
+}
+
+/// Waits for the next `E` event and checks that its JSON is exactly `expected`'s (no field
+/// more, none less).
+async fn next_exactly<E: ServerEvent + Serialize>(socket: &mut Socket, expected: &E) {
+    let value = loop {
+        let (event, value) = socket.next_any().await;
+        if event == E::EVENT {
+            break value;
+        }
+    };
+    assert_eq!(value, serde_json::to_value(expected).unwrap());
+}
+
+fn set_role(username: &str, role: Role) -> SetRoleReq {
+    SetRoleReq {
+        username: username.into(),
+        role,
+    }
+}
+
+fn create(name: &str) -> CreateRoomReq {
+    CreateRoomReq {
+        name: name.into(),
+        topic: None,
+        private: false,
+    }
+}
+
+fn close(room: &str) -> CloseRoomReq {
+    CloseRoomReq { room: room.into() }
 }
 
 #[tokio::test]
 async fn guests_and_members_are_forbidden_and_strangers_unauthorized() {
     let server = TestServer::spawn().await;
-    server.register("root", "correct horse").await;
+    server.register(ADMIN_NAME, "correct horse").await;
     let (_, member) = server.register("mem", "correct horse").await;
     let (_, guest) = server.guest("visitor").await;
     for token in [member, guest] {
-        let refused =
-            Socket::connect(&server, "/admin", Some(json!({ "token": token })), &[]).await;
-        assert_eq!(refused.err().as_deref(), Some("forbidden"));
+        let refused = Socket::connect(&server, admin::NS, auth(&token), &[]).await;
+        assert_eq!(
+            refused.err().as_deref(),
+            Some(ConnectRefusal::Forbidden.as_str())
+        );
     }
-    let refused = Socket::connect(&server, "/admin", None, &[]).await;
-    assert_eq!(refused.err().as_deref(), Some("unauthorized"));
+    let refused = Socket::connect(&server, admin::NS, None, &[]).await;
+    assert_eq!(
+        refused.err().as_deref(),
+        Some(ConnectRefusal::Unauthorized.as_str())
+    );
 }
 
 #[tokio::test]
@@ -56,40 +102,37 @@ async fn stats_equal_the_scripted_reality() {
     let (mut admin, _) = admin_socket(&server).await;
     // Two users, three /chat sockets; ana in general and books, bea in general.
     let (ana1, _, ana_token) = server.chat_guest_with_token("ana").await;
-    let ana2 = Socket::connect(&server, "/chat", Some(json!({ "token": ana_token })), &[])
+    let ana2 = Socket::connect(&server, chat::NS, auth(&ana_token), &[])
         .await
         .unwrap();
     let (bea, _) = server.chat_guest("bea").await;
-    ana1.request("create_room", json!({"name": "books"})).await;
-    ana1.join("general").await;
+    ana1.ok(&create("books")).await;
+    ana1.join(GENERAL_ROOM).await;
     ana2.join("books").await;
-    bea.join("general").await;
+    bea.join(GENERAL_ROOM).await;
     for text in ["one", "two", "three"] {
-        ana1.say("general", text).await;
+        ana1.say(GENERAL_ROOM, text).await.unwrap();
     }
-    bea.say("general", "four").await;
-    ana2.say("books", "five").await;
+    bea.say(GENERAL_ROOM, "four").await.unwrap();
+    ana2.say("books", "five").await.unwrap();
 
-    let stats = stats_until(&mut admin, |s| {
-        s["messages_total"] == 5 && s["sockets"] == 3
-    })
-    .await;
-    assert_eq!(stats["connected_users"], 2);
-    assert_eq!(stats["sockets"], 3);
-    assert_eq!(stats["messages_last_minute"], 5);
-    assert_eq!(room(&stats, "general")["members"], 2);
-    assert_eq!(room(&stats, "general")["messages"], 4);
-    assert_eq!(room(&stats, "books")["members"], 1);
-    assert_eq!(room(&stats, "books")["messages"], 1);
-    assert!(stats["uptime_s"].as_u64().is_some());
+    let stats = stats_until(&mut admin, |s| s.messages_total == 5 && s.sockets == 3).await;
+    assert_eq!(stats.connected_users, 2);
+    assert_eq!(stats.sockets, 3);
+    assert_eq!(stats.messages_last_minute, 5);
+    assert_eq!(room(&stats, GENERAL_ROOM).members, 2);
+    assert_eq!(room(&stats, GENERAL_ROOM).messages, 4);
+    assert_eq!(room(&stats, "books").members, 1);
+    assert_eq!(room(&stats, "books").messages, 1);
+    // `uptime_s` is a whole number of seconds: `Stats` would not decode otherwise.
 
     // People leave: the numbers follow.
     bea.close();
     ana2.close();
-    let stats = stats_until(&mut admin, |s| s["sockets"] == 1).await;
-    assert_eq!(stats["connected_users"], 1);
-    assert_eq!(room(&stats, "general")["members"], 1);
-    assert_eq!(room(&stats, "books")["members"], 0);
+    let stats = stats_until(&mut admin, |s| s.sockets == 1).await;
+    assert_eq!(stats.connected_users, 1);
+    assert_eq!(room(&stats, GENERAL_ROOM).members, 1);
+    assert_eq!(room(&stats, "books").members, 0);
 }
 
 #[tokio::test]
@@ -98,43 +141,28 @@ async fn admins_change_roles_but_not_their_own() {
     let (admin, _) = admin_socket(&server).await;
     server.register("mem", "correct horse").await;
     server.guest("visitor").await;
+    let answer = admin.ok(&set_role("MEM", Role::Admin)).await;
+    assert_eq!(answer.user.role, Role::Admin);
+    assert_eq!(
+        admin.refused(&set_role(ADMIN_NAME, Role::Member)).await,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        admin.refused(&set_role("visitor", Role::Member)).await,
+        ErrorCode::BadRequest
+    );
+    assert_eq!(
+        admin.refused(&set_role("nobody", Role::Member)).await,
+        ErrorCode::NotFound
+    );
+    // A role that does not exist.
     let ack = admin
-        .request("set_role", json!({"username": "MEM", "role": "admin"}))
+        .raw(
+            SetRoleReq::EVENT,
+            json!({"username": "mem", "role": "root"}),
+        )
         .await;
-    assert_eq!(ack["ok"], true, "{ack}");
-    assert_eq!(ack["user"]["role"], "admin");
-    assert_eq!(
-        code(
-            &admin
-                .request("set_role", json!({"username": "root", "role": "member"}))
-                .await
-        ),
-        "forbidden"
-    );
-    assert_eq!(
-        code(
-            &admin
-                .request("set_role", json!({"username": "visitor", "role": "member"}))
-                .await
-        ),
-        "bad_request"
-    );
-    assert_eq!(
-        code(
-            &admin
-                .request("set_role", json!({"username": "nobody", "role": "member"}))
-                .await
-        ),
-        "not_found"
-    );
-    assert_eq!(
-        code(
-            &admin
-                .request("set_role", json!({"username": "mem", "role": "root"}))
-                .await
-        ),
-        "bad_request"
-    );
+    assert_eq!(code(&ack), ErrorCode::BadRequest);
 }
 
 #[tokio::test]
@@ -142,23 +170,11 @@ async fn a_demoted_admin_loses_the_live_view() {
     let server = TestServer::spawn().await;
     let (admin, _) = admin_socket(&server).await;
     let (_, other_token) = server.register("second", "correct horse").await;
-    admin
-        .request("set_role", json!({"username": "second", "role": "admin"}))
-        .await;
-    let mut second = Socket::connect(
-        &server,
-        "/admin",
-        Some(json!({ "token": other_token })),
-        &[],
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        admin
-            .request("set_role", json!({"username": "second", "role": "member"}))
-            .await["ok"],
-        true
-    );
+    admin.ok(&set_role("second", Role::Admin)).await;
+    let mut second = Socket::connect(&server, admin::NS, auth(&other_token), &[])
+        .await
+        .unwrap();
+    admin.ok(&set_role("second", Role::Member)).await;
     assert!(second.disconnected().await);
 }
 
@@ -167,30 +183,32 @@ async fn closing_a_room_removes_everyone_from_it() {
     let server = TestServer::spawn().await;
     let (admin, _) = admin_socket(&server).await;
     let (mut ana, _) = server.chat_guest("ana").await;
-    ana.request("create_room", json!({"name": "doomed"})).await;
+    ana.ok(&create("doomed")).await;
     ana.join("doomed").await;
+    admin.ok(&close("DOOMED")).await;
+    next_exactly(
+        &mut ana,
+        &RoomClosed {
+            room: "doomed".into(),
+        },
+    )
+    .await;
     assert_eq!(
-        admin.request("close_room", json!({"room": "DOOMED"})).await["ok"],
-        true
-    );
-    assert_eq!(ana.next("room_closed").await, json!({"room": "doomed"}));
-    assert_eq!(code(&ana.say("doomed", "hello?").await), "not_member");
-    assert_eq!(
-        code(&ana.request("join", json!({"room": "doomed"})).await),
-        "not_found"
-    );
-    assert_eq!(
-        code(
-            &admin
-                .request("close_room", json!({"room": "general"}))
-                .await
-        ),
-        "forbidden"
+        ana.say("doomed", "hello?").await.unwrap_err().code,
+        ErrorCode::NotMember
     );
     assert_eq!(
-        code(&admin.request("close_room", json!({"room": "doomed"})).await),
-        "not_found"
+        ana.refused(&JoinReq {
+            room: "doomed".into()
+        })
+        .await,
+        ErrorCode::NotFound
     );
+    assert_eq!(
+        admin.refused(&close(GENERAL_ROOM)).await,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(admin.refused(&close("doomed")).await, ErrorCode::NotFound);
 }
 
 #[tokio::test]
@@ -199,28 +217,29 @@ async fn occupancy_counts_follow_joins_leaves_and_disconnects() {
     let (mut watcher, _) = server.chat_guest("watcher").await;
     let (ana, _) = server.chat_guest("ana").await;
     let (bea, _) = server.chat_guest("bea").await;
-    let general = |o: &Value| {
-        o["rooms"]
-            .as_array()
-            .unwrap()
+    let general = |o: &Occupancy| {
+        o.rooms
             .iter()
-            .find(|r| r["name"] == "general")
-            .unwrap()["members"]
-            .clone()
+            .find(|r| r.name == GENERAL_ROOM)
+            .unwrap()
+            .members
     };
-    ana.join("general").await;
-    bea.join("general").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
     loop {
-        let occupancy = watcher.next("occupancy").await;
-        assert!(occupancy["ts"].as_i64().unwrap() > 0);
+        let occupancy = watcher.next::<Occupancy>().await;
+        assert!(occupancy.ts > 0);
         if general(&occupancy) == 2 {
             break;
         }
     }
-    ana.request("leave", json!({"room": "general"})).await;
+    ana.ok(&LeaveReq {
+        room: GENERAL_ROOM.into(),
+    })
+    .await;
     bea.close();
     loop {
-        if general(&watcher.next("occupancy").await) == 0 {
+        if general(&watcher.next::<Occupancy>().await) == 0 {
             break;
         }
     }
@@ -233,11 +252,14 @@ async fn exactly_one_occupancy_task_runs_however_many_clients_connect() {
     for n in 0..20 {
         sockets.push(server.chat_guest(&format!("user{n}")).await.0);
     }
-    assert_eq!(server.app.state.occupancy_tasks.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        server.app.state.hub.occupancy_tasks.load(Ordering::SeqCst),
+        1
+    );
     // And every socket gets one `occupancy` per period, not one per connection.
     let mut watcher = sockets.pop().unwrap();
-    let first = watcher.next("occupancy").await["ts"].as_i64().unwrap();
-    let second = watcher.next("occupancy").await["ts"].as_i64().unwrap();
+    let first = watcher.next::<Occupancy>().await.ts;
+    let second = watcher.next::<Occupancy>().await.ts;
     assert!(
         second - first >= 4_000,
         "one broadcast every 5 s, got {first} then {second}"
@@ -251,9 +273,9 @@ async fn logout_disconnects_that_sessions_sockets() {
     let (bea, _) = server.chat_guest("bea").await;
     let bearer = format!("Bearer {token}");
     let out = server
-        .post("/api/auth/logout", json!({}), &[("authorization", &bearer)])
+        .api::<Logout>(&Empty {}, &[("authorization", &bearer)])
         .await;
     assert_eq!(out.status, axum::http::StatusCode::NO_CONTENT);
     assert!(ana.disconnected().await);
-    bea.join("general").await;
+    bea.join(GENERAL_ROOM).await;
 }

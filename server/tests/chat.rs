@@ -2,47 +2,112 @@
 
 mod common;
 
-use common::{Socket, TestServer, code, names};
-use serde_json::json;
+use common::{Socket, TestServer, auth, code, names};
+use protocol::events::{GENERAL_ROOM, chat};
+use protocol::{
+    Ack, Author, ConnectRefusal, CreateRoomReq, ErrorCode, HistoryReq, HistoryRes, InviteReq,
+    JoinReq, LeaveReq, Members, Message, MessageReq, MessageRes, Occupancy, Presence, Request,
+    Role, Room, RoomsReq, RoomsRes, ServerEvent, Typing, TypingReq, UserJoined, UserLeft, Welcome,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// The body of a raw ack that must be a success.
+fn accepted<T: DeserializeOwned>(ack: &Value) -> T {
+    match serde_json::from_value::<Ack<T>>(ack.clone()) {
+        Ok(Ack::Ok(body)) => body,
+        Ok(Ack::Err(error)) => panic!("refused: {error}"),
+        Err(error) => panic!("not an ack ({error}): {ack}"),
+    }
+}
+
+/// Waits for the next `E` event and checks that its JSON is exactly `expected`'s (no field
+/// more, none less).
+async fn next_exactly<E: ServerEvent + Serialize>(socket: &mut Socket, expected: &E) {
+    let value = loop {
+        let (event, value) = socket.next_any().await;
+        if event == E::EVENT {
+            break value;
+        }
+    };
+    assert_eq!(value, serde_json::to_value(expected).unwrap());
+}
+
+fn room_names(rooms: &RoomsRes) -> Vec<String> {
+    rooms.rooms.iter().map(|r| r.name.clone()).collect()
+}
+
+fn texts(messages: &[Message]) -> Vec<String> {
+    messages.iter().map(|m| m.text.clone()).collect()
+}
+
+fn history(room: &str) -> HistoryReq {
+    HistoryReq {
+        room: room.into(),
+        ..HistoryReq::default()
+    }
+}
+
+fn typing(room: &str, active: bool) -> TypingReq {
+    TypingReq {
+        room: room.into(),
+        active,
+    }
+}
+
+fn create(name: &str) -> CreateRoomReq {
+    CreateRoomReq {
+        name: name.into(),
+        topic: None,
+        private: false,
+    }
+}
+
+fn invite(room: &str, username: &str) -> InviteReq {
+    InviteReq {
+        room: room.into(),
+        username: username.into(),
+    }
+}
+
+fn join(room: &str) -> JoinReq {
+    JoinReq { room: room.into() }
+}
 
 #[tokio::test]
 async fn connect_without_credentials_is_unauthorized() {
     let server = TestServer::spawn().await;
-    let refused = Socket::connect(&server, "/chat", None, &[]).await;
-    assert_eq!(refused.err().as_deref(), Some("unauthorized"));
-    let refused = Socket::connect(&server, "/chat", Some(json!({"token": "forged"})), &[]).await;
-    assert_eq!(refused.err().as_deref(), Some("unauthorized"));
-    let refused = Socket::connect(&server, "/chat", Some(json!({"token": 42})), &[]).await;
-    assert_eq!(refused.err().as_deref(), Some("unauthorized"));
+    let unauthorized = Some(ConnectRefusal::Unauthorized.as_str());
+    let refused = Socket::connect(&server, chat::NS, None, &[]).await;
+    assert_eq!(refused.err().as_deref(), unauthorized);
+    let refused = Socket::connect(&server, chat::NS, auth("forged"), &[]).await;
+    assert_eq!(refused.err().as_deref(), unauthorized);
+    let refused = Socket::connect(&server, chat::NS, Some(json!({"token": 42})), &[]).await;
+    assert_eq!(refused.err().as_deref(), unauthorized);
 }
 
 #[tokio::test]
 async fn welcome_names_the_user_and_the_server_time() {
     let server = TestServer::spawn().await;
     let (mut ana, user) = server.chat_guest("ana").await;
-    let welcome = ana.next("welcome").await;
-    assert_eq!(welcome["user"]["username"], "ana");
-    assert_eq!(welcome["user"]["id"], user.id);
-    assert_eq!(welcome["user"]["role"], "guest");
-    assert!(welcome["server_time"].as_i64().unwrap() > 1_700_000_000_000);
+    let welcome = ana.next::<Welcome>().await;
+    assert_eq!(welcome.user.username, "ana");
+    assert_eq!(welcome.user.id, user.id);
+    assert_eq!(welcome.user.role, Role::Guest);
+    assert!(welcome.server_time > 1_700_000_000_000);
 }
 
 #[tokio::test]
 async fn general_exists_and_rooms_lists_it_with_live_counts() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
-    ana.join("general").await;
-    let ack = ana.request("rooms", json!({})).await;
-    assert_eq!(ack["ok"], true);
-    let general = ack["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "general")
-        .unwrap();
-    assert_eq!(general["members"], 1);
-    assert_eq!(general["private"], false);
-    assert!(general["topic"].is_string());
+    ana.join(GENERAL_ROOM).await;
+    let rooms = ana.ok(&RoomsReq {}).await;
+    let general = rooms.rooms.iter().find(|r| r.name == GENERAL_ROOM).unwrap();
+    assert_eq!(general.members, 1);
+    assert!(!general.private);
+    assert!(general.topic.is_some());
 }
 
 #[tokio::test]
@@ -50,20 +115,21 @@ async fn join_returns_room_members_and_the_last_50_messages_oldest_first() {
     // 55 messages in a row would (rightly) trip the default flood limit.
     let server = TestServer::spawn_with(|config| config.message_burst = 100).await;
     let (ana, _) = server.chat_guest("ana").await;
-    ana.join("general").await;
+    ana.join(GENERAL_ROOM).await;
     for n in 0..55 {
-        assert_eq!(ana.say("general", &format!("m{n}")).await["ok"], true);
+        ana.say(GENERAL_ROOM, &format!("m{n}")).await.unwrap();
     }
     let (bea, _) = server.chat_guest("bea").await;
-    let ack = bea.join("General").await;
-    assert_eq!(ack["room"]["name"], "general");
-    assert_eq!(ack["room"]["members"], 2);
-    assert_eq!(names(&ack["members"]), ["ana", "bea"]);
-    let history = ack["history"].as_array().unwrap();
+    // Room names are case-insensitive.
+    let ack = bea.join(&GENERAL_ROOM.to_uppercase()).await;
+    assert_eq!(ack.room.name, GENERAL_ROOM);
+    assert_eq!(ack.room.members, 2);
+    assert_eq!(names(&ack.members), ["ana", "bea"]);
+    let history = &ack.history;
     assert_eq!(history.len(), 50);
-    assert_eq!(history[0]["text"], "m5");
-    assert_eq!(history[49]["text"], "m54");
-    let ids: Vec<i64> = history.iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(history[0].text, "m5");
+    assert_eq!(history[49].text, "m54");
+    let ids: Vec<i64> = history.iter().map(|m| m.id).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first: {ids:?}");
 }
 
@@ -73,61 +139,74 @@ async fn a_message_reaches_every_member_with_server_stamped_author() {
     let (mut ana, ana_user) = server.chat_guest("ana").await;
     let (mut bea, _) = server.chat_guest("bea").await;
     let (mut outsider, _) = server.chat_guest("cy").await;
-    ana.join("general").await;
-    bea.join("general").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
     // The client's claims about author, id and time are ignored.
     let ack = ana
-        .request(
-            "message",
-            json!({"room": "general", "text": "  hola  ", "user": {"id": 999, "username": "mallory"}, "id": 1, "ts": 0}),
+        .raw(
+            MessageReq::EVENT,
+            json!({"room": GENERAL_ROOM, "text": "  hola  ", "user": {"id": 999, "username": "mallory"}, "id": 1, "ts": 0}),
         )
         .await;
-    assert_eq!(ack["ok"], true, "{ack}");
-    let message = &ack["message"];
-    assert_eq!(message["text"], "hola");
-    assert_eq!(message["room"], "general");
+    let MessageRes { message } = accepted(&ack);
+    assert_eq!(message.text, "hola");
+    assert_eq!(message.room, GENERAL_ROOM);
     assert_eq!(
-        message["user"],
-        json!({"id": ana_user.id, "username": "ana"})
+        message.user,
+        Author {
+            id: ana_user.id,
+            username: "ana".into()
+        }
     );
-    assert!(message["ts"].as_i64().unwrap() > 1_700_000_000_000);
-    assert_eq!(bea.next("message").await, *message);
+    assert!(message.ts > 1_700_000_000_000);
+    assert_eq!(bea.next::<Message>().await, message);
     assert_eq!(
-        ana.next("message").await,
-        *message,
+        ana.next::<Message>().await,
+        message,
         "the sender's sockets get it too"
     );
     // Someone who has not joined gets nothing: their next event is from a room they join.
-    outsider.join("general").await;
-    ana.say("general", "second").await;
-    assert_eq!(outsider.next("message").await["text"], "second");
+    outsider.join(GENERAL_ROOM).await;
+    ana.say(GENERAL_ROOM, "second").await.unwrap();
+    assert_eq!(outsider.next::<Message>().await.text, "second");
 }
 
 #[tokio::test]
 async fn message_validation_errors_use_the_contract_codes() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
-    ana.join("general").await;
-    assert_eq!(code(&ana.say("general", "   \n ").await), "empty_message");
+    ana.join(GENERAL_ROOM).await;
     assert_eq!(
-        code(&ana.say("general", &"x".repeat(4001)).await),
-        "too_long"
+        ana.say(GENERAL_ROOM, "   \n ").await.unwrap_err().code,
+        ErrorCode::EmptyMessage
     );
     assert_eq!(
-        ana.say("general", &"é".repeat(4000)).await["ok"],
-        true,
+        ana.say(GENERAL_ROOM, &"x".repeat(4001))
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::TooLong
+    );
+    assert!(
+        ana.say(GENERAL_ROOM, &"é".repeat(4000)).await.is_ok(),
         "4000 characters is fine"
     );
-    assert_eq!(code(&ana.say("nowhere", "hi").await), "not_member");
-    assert_eq!(code(&ana.say("bad/name", "hi").await), "bad_request");
+    assert_eq!(
+        ana.say("nowhere", "hi").await.unwrap_err().code,
+        ErrorCode::NotMember
+    );
+    assert_eq!(
+        ana.say("bad/name", "hi").await.unwrap_err().code,
+        ErrorCode::BadRequest
+    );
     server
         .store()
         .create_room("quiet", None, false, store::RoomKind::Room, 1, 0)
         .await
         .unwrap();
     assert_eq!(
-        code(&ana.say("quiet", "hi").await),
-        "not_member",
+        ana.say("quiet", "hi").await.unwrap_err().code,
+        ErrorCode::NotMember,
         "exists, but not joined"
     );
 }
@@ -136,112 +215,131 @@ async fn message_validation_errors_use_the_contract_codes() {
 async fn wrong_payload_types_get_bad_request_on_every_event() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
-    ana.join("general").await;
+    ana.join(GENERAL_ROOM).await;
     let cases = [
-        ("join", json!({"room": 1})),
-        ("join", json!("general")),
-        ("leave", json!({})),
-        ("message", json!({"room": "general", "text": 5})),
+        (JoinReq::EVENT, json!({"room": 1})),
+        (JoinReq::EVENT, json!(GENERAL_ROOM)),
+        (LeaveReq::EVENT, json!({})),
+        (MessageReq::EVENT, json!({"room": GENERAL_ROOM, "text": 5})),
         (
-            "message",
-            json!({"room": "general", "text": "x", "client_id": {"a": 1}}),
+            MessageReq::EVENT,
+            json!({"room": GENERAL_ROOM, "text": "x", "client_id": {"a": 1}}),
         ),
-        ("message", json!(null)),
-        ("typing", json!({"room": "general", "active": "yes"})),
-        ("history", json!({"room": "general", "limit": "ten"})),
-        ("history", json!({"room": "general", "limit": 0})),
-        ("history", json!({"room": "general", "limit": 101})),
-        ("history", json!({"room": "general", "before": "x"})),
-        ("create_room", json!({"name": ["x"]})),
-        ("create_room", json!({"name": "ok", "private": "no"})),
-        ("invite", json!({"room": "general"})),
+        (MessageReq::EVENT, json!(null)),
+        (
+            TypingReq::EVENT,
+            json!({"room": GENERAL_ROOM, "active": "yes"}),
+        ),
+        (
+            HistoryReq::EVENT,
+            json!({"room": GENERAL_ROOM, "limit": "ten"}),
+        ),
+        (HistoryReq::EVENT, json!({"room": GENERAL_ROOM, "limit": 0})),
+        (
+            HistoryReq::EVENT,
+            json!({"room": GENERAL_ROOM, "limit": 101}),
+        ),
+        (
+            HistoryReq::EVENT,
+            json!({"room": GENERAL_ROOM, "before": "x"}),
+        ),
+        (CreateRoomReq::EVENT, json!({"name": ["x"]})),
+        (CreateRoomReq::EVENT, json!({"name": "ok", "private": "no"})),
+        (InviteReq::EVENT, json!({"room": GENERAL_ROOM})),
     ];
     for (event, payload) in cases {
-        let ack = ana.request(event, payload.clone()).await;
-        assert_eq!(code(&ack), "bad_request", "{event} {payload}: {ack}");
+        let ack = ana.raw(event, payload.clone()).await;
+        assert_eq!(
+            code(&ack),
+            ErrorCode::BadRequest,
+            "{event} {payload}: {ack}"
+        );
     }
     // No argument at all, and an unknown event.
-    let ack = ana.try_request("join", vec![]).await.unwrap();
-    assert_eq!(code(&ack[0]), "bad_request");
-    assert_eq!(code(&ana.request("shout", json!({})).await), "bad_request");
+    let ack = ana.try_raw(JoinReq::EVENT, vec![]).await.unwrap();
+    assert_eq!(code(&ack[0]), ErrorCode::BadRequest);
+    assert_eq!(
+        code(&ana.raw("shout", json!({})).await),
+        ErrorCode::BadRequest
+    );
     // The connection survived all of it.
-    assert_eq!(ana.say("general", "still here").await["ok"], true);
+    assert!(ana.say(GENERAL_ROOM, "still here").await.is_ok());
 }
 
 #[tokio::test]
 async fn a_failed_event_without_ack_answers_with_an_error_event() {
     let server = TestServer::spawn().await;
     let (mut ana, _) = server.chat_guest("ana").await;
-    ana.emit("message", json!({"room": "general", "text": "not joined"}))
-        .await;
-    let error = ana.next("error").await;
-    assert_eq!(error["code"], "not_member");
-    assert!(error["message"].as_str().unwrap().contains("general"));
+    ana.send(&MessageReq {
+        room: GENERAL_ROOM.into(),
+        text: "not joined".into(),
+        client_id: None,
+    })
+    .await;
+    let error = ana.next_error().await;
+    assert_eq!(error.code, ErrorCode::NotMember);
+    assert!(error.message.contains(GENERAL_ROOM), "{error}");
 }
 
 #[tokio::test]
 async fn resend_with_the_same_client_id_is_stored_once() {
     let server = TestServer::spawn().await;
     let (mut ana, _) = server.chat_guest("ana").await;
-    ana.join("general").await;
-    let payload = json!({"room": "general", "text": "once", "client_id": "c-1"});
-    let first = ana.request("message", payload.clone()).await;
-    let again = ana.request("message", payload).await;
-    assert_eq!(first["message"], again["message"]);
-    ana.say("general", "after").await;
+    ana.join(GENERAL_ROOM).await;
+    let request = MessageReq {
+        room: GENERAL_ROOM.into(),
+        text: "once".into(),
+        client_id: Some("c-1".into()),
+    };
+    let first = ana.ok(&request).await;
+    let again = ana.ok(&request).await;
+    assert_eq!(first.message, again.message);
+    ana.say(GENERAL_ROOM, "after").await.unwrap();
     // One broadcast for the first send, none for the resend.
-    assert_eq!(ana.next("message").await["text"], "once");
-    assert_eq!(ana.next("message").await["text"], "after");
-    let history = ana.request("history", json!({"room": "general"})).await;
-    let texts: Vec<_> = history["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["text"].clone())
-        .collect();
-    assert_eq!(texts, [json!("once"), json!("after")]);
+    assert_eq!(ana.next::<Message>().await.text, "once");
+    assert_eq!(ana.next::<Message>().await.text, "after");
+    let HistoryRes { messages, .. } = ana.ok(&history(GENERAL_ROOM)).await;
+    assert_eq!(texts(&messages), ["once", "after"]);
 }
 
 #[tokio::test]
 async fn history_pages_before_and_after() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
-    ana.join("general").await;
+    ana.join(GENERAL_ROOM).await;
     let mut ids = Vec::new();
     for n in 0..10 {
         ids.push(
-            ana.say("general", &format!("m{n}")).await["message"]["id"]
-                .as_i64()
-                .unwrap(),
+            ana.say(GENERAL_ROOM, &format!("m{n}"))
+                .await
+                .unwrap()
+                .message
+                .id,
         );
     }
-    let texts = |ack: serde_json::Value| -> Vec<String> {
-        ack["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["text"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let latest = ana
-        .request("history", json!({"room": "general", "limit": 3}))
+        .ok(&HistoryReq {
+            limit: Some(3),
+            ..history(GENERAL_ROOM)
+        })
         .await;
-    assert_eq!(texts(latest), ["m7", "m8", "m9"]);
+    assert_eq!(texts(&latest.messages), ["m7", "m8", "m9"]);
     let older = ana
-        .request(
-            "history",
-            json!({"room": "general", "before": ids[7], "limit": 2}),
-        )
+        .ok(&HistoryReq {
+            before: Some(ids[7]),
+            limit: Some(2),
+            ..history(GENERAL_ROOM)
+        })
         .await;
-    assert_eq!(texts(older), ["m5", "m6"]);
+    assert_eq!(texts(&older.messages), ["m5", "m6"]);
     let catch_up = ana
-        .request("history", json!({"room": "general", "after": ids[6]}))
+        .ok(&HistoryReq {
+            after: Some(ids[6]),
+            ..history(GENERAL_ROOM)
+        })
         .await;
-    assert_eq!(texts(catch_up), ["m7", "m8", "m9"]);
-    assert_eq!(
-        code(&ana.request("history", json!({"room": "nope"})).await),
-        "not_found"
-    );
+    assert_eq!(texts(&catch_up.messages), ["m7", "m8", "m9"]);
+    assert_eq!(ana.refused(&history("nope")).await, ErrorCode::NotFound);
 }
 
 #[tokio::test]
@@ -249,34 +347,36 @@ async fn typing_reaches_others_but_not_the_typist_and_expires_after_5s() {
     let server = TestServer::spawn().await;
     let (mut ana, _) = server.chat_guest("ana").await;
     let (mut bea, _) = server.chat_guest("bea").await;
-    ana.join("general").await;
-    bea.join("general").await;
-    ana.emit("typing", json!({"room": "general", "active": true}))
-        .await;
-    let typing = bea.next("typing").await;
-    assert_eq!(typing["room"], "general");
-    assert_eq!(typing["user"]["username"], "ana");
-    assert_eq!(typing["active"], true);
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+    ana.send(&typing(GENERAL_ROOM, true)).await;
+    let started_typing = bea.next::<Typing>().await;
+    assert_eq!(started_typing.room, GENERAL_ROOM);
+    assert_eq!(started_typing.user.username, "ana");
+    assert!(started_typing.active);
     let started = std::time::Instant::now();
-    let ended = bea.next("typing").await;
-    assert_eq!(ended["active"], false);
+    let ended = bea.next::<Typing>().await;
+    assert!(!ended.active);
     let waited = started.elapsed();
     assert!(
         waited >= std::time::Duration::from_secs(4),
         "expired too early: {waited:?}"
     );
     // Ana never saw her own typing: her first event after joining is the message she sends now.
-    ana.say("general", "done").await;
-    let (event, _) = loop {
-        let (event, value) = ana.next_any().await;
-        if !matches!(
-            event.as_str(),
-            "welcome" | "members" | "user_joined" | "occupancy"
-        ) {
-            break (event, value);
+    ana.say(GENERAL_ROOM, "done").await.unwrap();
+    let expected = [
+        Welcome::EVENT,
+        Members::EVENT,
+        UserJoined::EVENT,
+        Occupancy::EVENT,
+    ];
+    let event = loop {
+        let (event, _) = ana.next_any().await;
+        if !expected.contains(&event.as_str()) {
+            break event;
         }
     };
-    assert_eq!(event, "message");
+    assert_eq!(event, Message::EVENT);
 }
 
 #[tokio::test]
@@ -284,116 +384,106 @@ async fn sending_a_message_ends_typing() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
     let (mut bea, _) = server.chat_guest("bea").await;
-    ana.join("general").await;
-    bea.join("general").await;
-    ana.emit("typing", json!({"room": "general", "active": true}))
-        .await;
-    assert_eq!(bea.next("typing").await["active"], true);
-    ana.say("general", "sent").await;
-    let stopped = bea.next("typing").await;
-    assert_eq!(stopped["active"], false);
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+    ana.send(&typing(GENERAL_ROOM, true)).await;
+    assert!(bea.next::<Typing>().await.active);
+    ana.say(GENERAL_ROOM, "sent").await.unwrap();
+    let stopped = bea.next::<Typing>().await;
+    assert!(!stopped.active);
     assert_eq!(
-        code(
-            &ana.request("typing", json!({"room": "elsewhere", "active": true}))
-                .await
-        ),
-        "not_member"
+        ana.refused(&typing("elsewhere", true)).await,
+        ErrorCode::NotMember
     );
 }
 
 #[tokio::test]
 async fn a_user_with_two_tabs_is_one_member_and_leaves_with_the_last_tab() {
     let server = TestServer::spawn().await;
-    let (_, token) = server.guest("ana").await;
-    let auth = Some(json!({ "token": token }));
-    let tab1 = Socket::connect(&server, "/chat", auth.clone(), &[])
+    let (ana, token) = server.guest("ana").await;
+    let tab1 = Socket::connect(&server, chat::NS, auth(&token), &[])
         .await
         .unwrap();
-    let tab2 = Socket::connect(&server, "/chat", auth, &[]).await.unwrap();
+    let tab2 = Socket::connect(&server, chat::NS, auth(&token), &[])
+        .await
+        .unwrap();
     let (mut bea, _) = server.chat_guest("bea").await;
-    bea.join("general").await;
+    bea.join(GENERAL_ROOM).await;
 
-    tab1.join("general").await;
-    assert_eq!(bea.next("user_joined").await["user"]["username"], "ana");
-    assert_eq!(names(&bea.next("members").await["users"]), ["ana", "bea"]);
-    let ack = tab2.join("general").await;
-    assert_eq!(names(&ack["members"]), ["ana", "bea"], "still one ana");
+    tab1.join(GENERAL_ROOM).await;
+    assert_eq!(bea.next::<UserJoined>().await.0.user.username, "ana");
+    assert_eq!(names(&bea.next::<Members>().await.users), ["ana", "bea"]);
+    let ack = tab2.join(GENERAL_ROOM).await;
+    assert_eq!(names(&ack.members), ["ana", "bea"], "still one ana");
 
     // The first tab leaves: ana is still present, so nobody is told she left.
+    tab1.ok(&LeaveReq {
+        room: GENERAL_ROOM.into(),
+    })
+    .await;
     assert_eq!(
-        tab1.request("leave", json!({"room": "general"})).await["ok"],
-        true
+        tab1.say(GENERAL_ROOM, "gone?").await.unwrap_err().code,
+        ErrorCode::NotMember
     );
-    assert_eq!(code(&tab1.say("general", "gone?").await), "not_member");
-    tab2.say("general", "still here").await;
-    assert_eq!(bea.next("message").await["text"], "still here");
+    tab2.say(GENERAL_ROOM, "still here").await.unwrap();
+    assert_eq!(bea.next::<Message>().await.text, "still here");
 
     // The last tab goes away: now she left.
     tab2.close();
-    let left = bea.next("user_left").await;
-    assert_eq!(
-        left,
-        json!({"room": "general", "user": left["user"].clone()})
-    );
-    assert_eq!(left["user"]["username"], "ana");
-    assert_eq!(names(&bea.next("members").await["users"]), ["bea"]);
+    next_exactly(
+        &mut bea,
+        &UserLeft(Presence {
+            room: GENERAL_ROOM.into(),
+            user: ana,
+        }),
+    )
+    .await;
+    assert_eq!(names(&bea.next::<Members>().await.users), ["bea"]);
 }
 
 #[tokio::test]
 async fn create_room_validates_and_refuses_duplicates_case_insensitively() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
-    let ack = ana
-        .request(
-            "create_room",
-            json!({"name": "  Book Club ", "topic": "novels"}),
-        )
+    let created = ana
+        .ok(&CreateRoomReq {
+            topic: Some("novels".into()),
+            ..create("  Book Club ")
+        })
         .await;
-    assert_eq!(ack["ok"], true, "{ack}");
     assert_eq!(
-        ack["room"],
-        json!({"name": "Book Club", "topic": "novels", "members": 0, "private": false})
+        created.room,
+        Room {
+            name: "Book Club".into(),
+            topic: Some("novels".into()),
+            members: 0,
+            private: false,
+            dm_with: None,
+        }
+    );
+    assert_eq!(ana.refused(&create("book club")).await, ErrorCode::Conflict);
+    assert_eq!(
+        ana.refused(&create(&GENERAL_ROOM.to_uppercase())).await,
+        ErrorCode::Conflict
+    );
+    assert_eq!(ana.refused(&create("")).await, ErrorCode::BadRequest);
+    assert_eq!(
+        ana.refused(&create("<script>")).await,
+        ErrorCode::BadRequest
     );
     assert_eq!(
-        code(
-            &ana.request("create_room", json!({"name": "book club"}))
-                .await
-        ),
-        "conflict"
+        ana.refused(&create(&"x".repeat(65))).await,
+        ErrorCode::BadRequest
     );
     assert_eq!(
-        code(&ana.request("create_room", json!({"name": "GENERAL"})).await),
-        "conflict"
+        ana.refused(&CreateRoomReq {
+            topic: Some("t".repeat(201)),
+            ..create("ok")
+        })
+        .await,
+        ErrorCode::TooLong
     );
-    assert_eq!(
-        code(&ana.request("create_room", json!({"name": ""})).await),
-        "bad_request"
-    );
-    assert_eq!(
-        code(
-            &ana.request("create_room", json!({"name": "<script>"}))
-                .await
-        ),
-        "bad_request"
-    );
-    assert_eq!(
-        code(
-            &ana.request("create_room", json!({"name": "x".repeat(65)}))
-                .await
-        ),
-        "bad_request"
-    );
-    assert_eq!(
-        code(
-            &ana.request(
-                "create_room",
-                json!({"name": "ok", "topic": "t".repeat(201)})
-            )
-            .await
-        ),
-        "too_long"
-    );
-    assert_eq!(ana.join("BOOK CLUB").await["room"]["name"], "Book Club");
+    assert_eq!(ana.join("BOOK CLUB").await.room.name, "Book Club");
 }
 
 #[tokio::test]
@@ -402,66 +492,41 @@ async fn private_rooms_are_invisible_and_unjoinable_without_an_invite() {
     let (ana, _) = server.chat_guest("ana").await;
     let (mut bea, _) = server.chat_guest("bea").await;
     let (cy, _) = server.chat_guest("cy").await;
-    assert_eq!(
-        ana.request("create_room", json!({"name": "secret", "private": true}))
-            .await["ok"],
-        true
-    );
+    ana.ok(&CreateRoomReq {
+        private: true,
+        ..create("secret")
+    })
+    .await;
     ana.join("secret").await;
-    ana.say("secret", "classified").await;
+    ana.say("secret", "classified").await.unwrap();
 
-    let listed = |ack: serde_json::Value| names_of_rooms(&ack);
-    assert!(listed(ana.request("rooms", json!({})).await).contains(&"secret".to_owned()));
-    assert!(!listed(cy.request("rooms", json!({})).await).contains(&"secret".to_owned()));
+    let secret = "secret".to_owned();
+    assert!(room_names(&ana.ok(&RoomsReq {}).await).contains(&secret));
+    assert!(!room_names(&cy.ok(&RoomsReq {}).await).contains(&secret));
     // Guessing the name looks exactly like a room that does not exist.
+    assert_eq!(cy.refused(&join("secret")).await, ErrorCode::NotFound);
+    assert_eq!(cy.refused(&join("no such room")).await, ErrorCode::NotFound);
+    assert_eq!(cy.refused(&history("secret")).await, ErrorCode::NotFound);
     assert_eq!(
-        code(&cy.request("join", json!({"room": "secret"})).await),
-        "not_found"
+        cy.say("secret", "let me in").await.unwrap_err().code,
+        ErrorCode::NotMember
     );
     assert_eq!(
-        code(&cy.request("join", json!({"room": "no such room"})).await),
-        "not_found"
-    );
-    assert_eq!(
-        code(&cy.request("history", json!({"room": "secret"})).await),
-        "not_found"
-    );
-    assert_eq!(code(&cy.say("secret", "let me in").await), "not_member");
-    assert_eq!(
-        code(
-            &cy.request("invite", json!({"room": "secret", "username": "cy"}))
-                .await
-        ),
-        "not_found"
+        cy.refused(&invite("secret", "cy")).await,
+        ErrorCode::NotFound
     );
 
     // A member invites bea; she can see, join and read it.
+    ana.ok(&invite("secret", "BEA")).await;
     assert_eq!(
-        ana.request("invite", json!({"room": "secret", "username": "BEA"}))
-            .await["ok"],
-        true
-    );
-    assert_eq!(
-        code(
-            &ana.request("invite", json!({"room": "secret", "username": "nobody"}))
-                .await
-        ),
-        "not_found"
+        ana.refused(&invite("secret", "nobody")).await,
+        ErrorCode::NotFound
     );
     let ack = bea.join("secret").await;
-    assert_eq!(ack["history"][0]["text"], "classified");
-    ana.say("secret", "welcome").await;
-    assert_eq!(bea.next("message").await["text"], "welcome");
-    assert!(!listed(cy.request("rooms", json!({})).await).contains(&"secret".to_owned()));
-}
-
-fn names_of_rooms(ack: &serde_json::Value) -> Vec<String> {
-    ack["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap().to_owned())
-        .collect()
+    assert_eq!(ack.history[0].text, "classified");
+    ana.say("secret", "come in").await.unwrap();
+    assert_eq!(bea.next::<Message>().await.text, "come in");
+    assert!(!room_names(&cy.ok(&RoomsReq {}).await).contains(&secret));
 }
 
 #[tokio::test]
@@ -469,35 +534,32 @@ async fn a_message_flood_is_rate_limited_without_affecting_others() {
     let server = TestServer::spawn_with(|config| config.message_burst = 5).await;
     let (flooder, _) = server.chat_guest("flood").await;
     let (mut bea, _) = server.chat_guest("bea").await;
-    flooder.join("general").await;
-    bea.join("general").await;
+    flooder.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
     let mut outcomes = Vec::new();
     for n in 0..8 {
-        let ack = flooder.say("general", &format!("spam {n}")).await;
-        outcomes.push(if ack["ok"] == true {
-            "ok".to_owned()
-        } else {
-            code(&ack).to_owned()
-        });
+        let answer = flooder.say(GENERAL_ROOM, &format!("spam {n}")).await;
+        // `None`: accepted; otherwise the refusal's code.
+        outcomes.push(answer.err().map(|error| error.code));
     }
-    assert_eq!(&outcomes[..5], ["ok"; 5]);
+    assert_eq!(outcomes[..5], [None; 5]);
     assert!(
-        outcomes[5..].iter().all(|c| c == "rate_limited"),
+        outcomes[5..]
+            .iter()
+            .all(|c| *c == Some(ErrorCode::RateLimited)),
         "{outcomes:?}"
     );
     // Bea is not affected, and the flooder is still connected.
-    assert_eq!(bea.say("general", "calm").await["ok"], true);
-    assert_eq!(code(&flooder.say("general", "more").await), "rate_limited");
+    assert!(bea.say(GENERAL_ROOM, "calm").await.is_ok());
+    assert_eq!(
+        flooder.say(GENERAL_ROOM, "more").await.unwrap_err().code,
+        ErrorCode::RateLimited
+    );
     let stored = server.store().messages_since(0).await.unwrap();
     assert_eq!(stored, 6, "5 from the flooder, 1 from bea");
     let mut seen = Vec::new();
     while seen.len() < 6 {
-        seen.push(
-            bea.next("message").await["text"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        seen.push(bea.next::<Message>().await.text);
     }
     assert_eq!(seen.last().map(String::as_str), Some("calm"));
 }
@@ -508,30 +570,40 @@ async fn a_message_flood_is_rate_limited_without_affecting_others() {
 async fn an_event_sent_right_after_the_connect_ack_is_answered() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message as WsMessage;
-    let server = TestServer::spawn_with(|config| config.join_burst = 1000).await;
+    // 300 rounds of `rooms` + `join` by one user: far more than the default work budget.
+    let server = TestServer::spawn_with(|config| {
+        config.join_burst = 1000;
+        config.event_budget = 10_000;
+    })
+    .await;
     let (_, token) = server.guest("eager").await;
     let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", server.addr);
+    let ns = chat::NS;
+    let connect = format!(r#"40{ns},{{"token":"{token}"}}"#);
+    let connected = format!("40{ns},");
+    let rooms_frame = format!(r#"42{ns},6["{}",{{}}]"#, RoomsReq::EVENT);
+    let join_frame = format!(
+        r#"42{ns},7["{}",{{"room":"{GENERAL_ROOM}"}}]"#,
+        JoinReq::EVENT
+    );
+    let join_ack = format!("43{ns},7[");
     for attempt in 0..300 {
         let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
             .await
             .unwrap();
-        ws.send(WsMessage::text(format!(r#"40/chat,{{"token":"{token}"}}"#)))
-            .await
-            .unwrap();
+        ws.send(WsMessage::text(connect.as_str())).await.unwrap();
         let answered = tokio::time::timeout(std::time::Duration::from_secs(3), async {
             loop {
                 let frame = ws.next().await.unwrap().unwrap();
                 let text = frame.to_text().unwrap().to_owned();
-                if text.starts_with("40/chat,") {
+                if text.starts_with(&connected) {
                     // Pipelined, as a browser does on `connect`: no await between the two.
-                    ws.feed(WsMessage::text(r#"42/chat,6["rooms",{}]"#))
+                    ws.feed(WsMessage::text(rooms_frame.as_str()))
                         .await
                         .unwrap();
-                    ws.feed(WsMessage::text(r#"42/chat,7["join",{"room":"general"}]"#))
-                        .await
-                        .unwrap();
+                    ws.feed(WsMessage::text(join_frame.as_str())).await.unwrap();
                     ws.flush().await.unwrap();
-                } else if text.starts_with("43/chat,7[") {
+                } else if text.starts_with(&join_ack) {
                     return text;
                 }
             }
@@ -539,6 +611,8 @@ async fn an_event_sent_right_after_the_connect_ack_is_answered() {
         .await;
         let ack =
             answered.unwrap_or_else(|_| panic!("attempt {attempt}: the join was never answered"));
-        assert!(ack.contains(r#""ok":true"#), "{ack}");
+        let ack: Vec<Value> = serde_json::from_str(&ack[join_ack.len() - 1..]).unwrap();
+        let joined: protocol::JoinRes = accepted(&ack[0]);
+        assert_eq!(joined.room.name, GENERAL_ROOM);
     }
 }

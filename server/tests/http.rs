@@ -3,23 +3,44 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Socket, TestServer};
+use common::{Answer, Socket, TestServer, auth};
+use protocol::http::{
+    AuthRes, Credentials, Endpoint, Guest, GuestReq, Login, Logout, Me, MeRes, Register,
+};
+use protocol::{ConnectRefusal, Empty, ErrorCode, Role, links};
 use serde_json::json;
 
-fn cookie_of(answer: &common::Answer) -> String {
+fn cookie_of(answer: &Answer) -> String {
     answer.headers["set-cookie"].to_str().unwrap().to_owned()
+}
+
+fn guest_named(name: &str) -> GuestReq {
+    GuestReq {
+        username: name.into(),
+    }
+}
+
+fn credentials(name: &str, password: &str) -> Credentials {
+    Credentials {
+        username: name.into(),
+        password: password.into(),
+    }
+}
+
+fn auth_res(answer: &Answer) -> AuthRes {
+    serde_json::from_value(answer.body.clone())
+        .unwrap_or_else(|e| panic!("not an auth answer ({e}): {}", answer.body))
 }
 
 #[tokio::test]
 async fn guest_sign_in_sets_a_safe_cookie_and_returns_a_token() {
     let server = TestServer::spawn().await;
-    let answer = server
-        .post("/api/auth/guest", json!({"username": "ana"}), &[])
-        .await;
+    let answer = server.api::<Guest>(&guest_named("ana"), &[]).await;
     assert_eq!(answer.status, StatusCode::CREATED);
-    assert_eq!(answer.body["user"]["username"], "ana");
-    assert_eq!(answer.body["user"]["role"], "guest");
-    let token = answer.body["token"].as_str().unwrap();
+    let body = auth_res(&answer);
+    assert_eq!(body.user.username, "ana");
+    assert_eq!(body.user.role, Role::Guest);
+    let token = body.token.expect("a program (no Origin) gets the token");
     let cookie = cookie_of(&answer);
     assert!(cookie.starts_with(&format!("tertulia_session={token};")));
     assert!(
@@ -31,21 +52,20 @@ async fn guest_sign_in_sets_a_safe_cookie_and_returns_a_token() {
 #[tokio::test]
 async fn secure_cookies_when_configured() {
     let server = TestServer::spawn_with(|c| c.secure_cookies = true).await;
-    let answer = server
-        .post("/api/auth/guest", json!({"username": "ana"}), &[])
-        .await;
-    assert!(cookie_of(&answer).contains("; Secure"));
+    let answer = server.api::<Guest>(&guest_named("ana"), &[]).await;
+    let cookie = cookie_of(&answer);
+    assert!(cookie.contains("; Secure"));
+    // A `Secure` cookie carries the `__Host-` prefix (host-only, `/`, Secure).
+    assert!(cookie.starts_with("__Host-tertulia_session="), "{cookie}");
 }
 
 #[tokio::test]
 async fn guest_names_must_be_valid_and_free_case_insensitively() {
     let server = TestServer::spawn().await;
     server.guest("Ana").await;
-    let taken = server
-        .post("/api/auth/guest", json!({"username": "aNA"}), &[])
-        .await;
+    let taken = server.api::<Guest>(&guest_named("aNA"), &[]).await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
-    assert_eq!(taken.body["error"]["code"], "conflict");
+    assert_eq!(taken.code(), ErrorCode::Conflict);
     for bad in [
         json!({"username": ""}),
         json!({"username": "a b"}),
@@ -53,41 +73,36 @@ async fn guest_names_must_be_valid_and_free_case_insensitively() {
         json!({"name": "x"}),
         json!({"username": 7}),
     ] {
-        let answer = server.post("/api/auth/guest", bad.clone(), &[]).await;
+        let answer = server.post(Guest::PATH, bad.clone(), &[]).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
-        assert_eq!(answer.body["error"]["code"], "bad_request");
-        assert!(answer.body["error"]["message"].is_string());
+        // `code()` decodes the whole error body: a code and a message string.
+        assert_eq!(answer.code(), ErrorCode::BadRequest);
     }
 }
 
 #[tokio::test]
 async fn malformed_bodies_get_the_error_shape() {
     let server = TestServer::spawn().await;
-    let request = axum::http::Request::post("/api/auth/guest")
+    let request = axum::http::Request::post(Guest::PATH)
         .header("content-type", "application/json")
         .body(axum::body::Body::from("{not json"))
         .unwrap();
     let answer = server.call(request).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer.body["error"]["code"], "bad_request");
-    let request = axum::http::Request::post("/api/auth/guest")
+    assert_eq!(answer.code(), ErrorCode::BadRequest);
+    let request = axum::http::Request::post(Guest::PATH)
         .header("content-type", "text/plain")
         .body(axum::body::Body::from(r#"{"username":"ana"}"#))
         .unwrap();
-    assert_eq!(
-        server.call(request).await.body["error"]["code"],
-        "bad_request"
-    );
+    assert_eq!(server.call(request).await.code(), ErrorCode::BadRequest);
 }
 
 #[tokio::test]
 async fn guests_can_be_switched_off() {
     let server = TestServer::spawn_with(|c| c.guests = false).await;
-    let answer = server
-        .post("/api/auth/guest", json!({"username": "ana"}), &[])
-        .await;
+    let answer = server.api::<Guest>(&guest_named("ana"), &[]).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert_eq!(answer.body["error"]["code"], "forbidden");
+    assert_eq!(answer.code(), ErrorCode::Forbidden);
 }
 
 #[tokio::test]
@@ -96,22 +111,14 @@ async fn first_account_is_admin_later_ones_members() {
     server.guest("visitor").await;
     let (first, _) = server.register("ana", "correct horse").await;
     let (second, _) = server.register("bea", "battery staple").await;
-    assert_eq!(first.role, protocol::Role::Admin);
-    assert_eq!(second.role, protocol::Role::Member);
+    assert_eq!(first.role, Role::Admin);
+    assert_eq!(second.role, Role::Member);
     let taken = server
-        .post(
-            "/api/auth/register",
-            json!({"username": "ANA", "password": "whatever1"}),
-            &[],
-        )
+        .api::<Register>(&credentials("ANA", "whatever1"), &[])
         .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
     let weak = server
-        .post(
-            "/api/auth/register",
-            json!({"username": "cy", "password": "short"}),
-            &[],
-        )
+        .api::<Register>(&credentials("cy", "short"), &[])
         .await;
     assert_eq!(weak.status, StatusCode::BAD_REQUEST);
 }
@@ -122,14 +129,10 @@ async fn login_does_not_reveal_whether_an_account_exists() {
     server.register("ana", "correct horse").await;
     server.guest("visitor").await;
     let ok = server
-        .post(
-            "/api/auth/login",
-            json!({"username": "ANA", "password": "correct horse"}),
-            &[],
-        )
+        .api::<Login>(&credentials("ANA", "correct horse"), &[])
         .await;
     assert_eq!(ok.status, StatusCode::OK);
-    assert_eq!(ok.body["user"]["username"], "ana");
+    assert_eq!(auth_res(&ok).user.username, "ana");
     let mut bodies = Vec::new();
     for (name, password) in [
         ("ana", "wrong password"),
@@ -137,13 +140,7 @@ async fn login_does_not_reveal_whether_an_account_exists() {
         ("visitor", "anything"),
         ("bad name!", "x"),
     ] {
-        let answer = server
-            .post(
-                "/api/auth/login",
-                json!({"username": name, "password": password}),
-                &[],
-            )
-            .await;
+        let answer = server.api::<Login>(&credentials(name, password), &[]).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{name}");
         bodies.push(answer.body);
     }
@@ -163,42 +160,39 @@ async fn me_accepts_cookie_or_bearer_and_logout_revokes_both() {
         [("cookie", cookie.as_str())],
         [("authorization", bearer.as_str())],
     ] {
-        let me = server.get("/api/me", &headers).await;
+        let me = server.api::<Me>(&Empty {}, &headers).await;
         assert_eq!(me.status, StatusCode::OK);
-        assert_eq!(me.body["user"]["id"], user.id);
+        let me: MeRes = serde_json::from_value(me.body).unwrap();
+        assert_eq!(me.user.id, user.id);
     }
     assert_eq!(
-        server.get("/api/me", &[]).await.status,
+        server.api::<Me>(&Empty {}, &[]).await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
         server
-            .get("/api/me", &[("authorization", "Bearer forged")])
+            .api::<Me>(&Empty {}, &[("authorization", "Bearer forged")])
             .await
             .status,
         StatusCode::UNAUTHORIZED
     );
 
     let out = server
-        .post(
-            "/api/auth/logout",
-            json!({}),
-            &[("cookie", cookie.as_str())],
-        )
+        .api::<Logout>(&Empty {}, &[("cookie", cookie.as_str())])
         .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     assert!(cookie_of(&out).contains("Max-Age=0"));
     assert_eq!(
         server
-            .get("/api/me", &[("authorization", bearer.as_str())])
+            .api::<Me>(&Empty {}, &[("authorization", bearer.as_str())])
             .await
             .status,
         StatusCode::UNAUTHORIZED
     );
-    let refused = Socket::connect(&server, "/chat", Some(json!({"token": token})), &[]).await;
+    let refused = Socket::connect(&server, protocol::events::chat::NS, auth(&token), &[]).await;
     assert_eq!(
         refused.err().as_deref(),
-        Some("unauthorized"),
+        Some(ConnectRefusal::Unauthorized.as_str()),
         "a revoked token cannot connect"
     );
 }
@@ -209,13 +203,7 @@ async fn sign_in_attempts_are_throttled_per_ip() {
     server.register("ana", "correct horse").await;
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        let answer = server
-            .post(
-                "/api/auth/login",
-                json!({"username": "ana", "password": "guess"}),
-                &[],
-            )
-            .await;
+        let answer = server.api::<Login>(&credentials("ana", "guess"), &[]).await;
         statuses.push(answer.status);
     }
     assert_eq!(statuses[..2], [StatusCode::UNAUTHORIZED; 2]);
@@ -225,7 +213,7 @@ async fn sign_in_attempts_are_throttled_per_ip() {
 #[tokio::test]
 async fn pages_carry_security_headers_and_a_nonce_csp() {
     let server = TestServer::spawn().await;
-    let page = server.get("/", &[]).await;
+    let page = server.get(links::HOME, &[]).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
     assert_eq!(page.headers["x-frame-options"], "DENY");
@@ -252,10 +240,12 @@ async fn pages_carry_security_headers_and_a_nonce_csp() {
 #[tokio::test]
 async fn pages_are_compressed_when_the_client_accepts_it() {
     let server = TestServer::spawn().await;
-    let page = server.get("/", &[("accept-encoding", "gzip")]).await;
+    let page = server
+        .get(links::HOME, &[("accept-encoding", "gzip")])
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.headers["content-encoding"], "gzip");
-    let plain = server.get("/", &[]).await;
+    let plain = server.get(links::HOME, &[]).await;
     assert!(plain.headers.get("content-encoding").is_none());
     // Engine.IO polling is left to the socket layer, uncompressed.
     let handshake = server

@@ -4,192 +4,241 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Socket, TestServer, code};
+use common::{Answer, Socket, TestServer, auth, code};
+use protocol::events::{GENERAL_ROOM, kinds, notifications};
+use protocol::http::{Endpoint, PushNotification};
+use protocol::{
+    CreateRoomReq, DmReq, ErrorCode, InviteReq, JoinReq, MarkReadReq, Notification, PushReq,
+    PushRes, PushTarget, Request, SubscribeReq, UnsubscribeReq, links,
+};
 use serde_json::{Value, json};
 
+/// The first account, hence an admin. (`root`, the name these tests used to give it, is now
+/// reserved.)
+const ADMIN_NAME: &str = "boss";
+
 async fn notifications_socket(server: &TestServer, token: &str) -> Socket {
-    Socket::connect(
-        server,
-        "/notifications",
-        Some(json!({ "token": token })),
-        &[],
-    )
-    .await
-    .expect("connect /notifications")
+    Socket::connect(server, notifications::NS, auth(token), &[])
+        .await
+        .expect("connect /notifications")
 }
 
-async fn push(server: &TestServer, admin_token: &str, body: Value) -> common::Answer {
+async fn push(server: &TestServer, admin_token: &str, body: &PushReq) -> Answer {
     let bearer = format!("Bearer {admin_token}");
     server
-        .post("/api/notifications", body, &[("authorization", &bearer)])
+        .api::<PushNotification>(body, &[("authorization", &bearer)])
         .await
+}
+
+/// A push with a body that is not a `PushReq`.
+async fn push_raw(server: &TestServer, admin_token: &str, body: Value) -> Answer {
+    let bearer = format!("Bearer {admin_token}");
+    server
+        .post(PushNotification::PATH, body, &[("authorization", &bearer)])
+        .await
+}
+
+/// A push of `kind` with `title` and an empty body to `to`.
+fn note(to: PushTarget, kind: &str, title: &str) -> PushReq {
+    PushReq {
+        to,
+        kind: kind.into(),
+        title: title.into(),
+        body: String::new(),
+        url: None,
+    }
+}
+
+fn pushed(answer: &Answer) -> PushRes {
+    serde_json::from_value(answer.body.clone())
+        .unwrap_or_else(|e| panic!("not a push answer ({e}): {}", answer.body))
+}
+
+fn create_private(name: &str) -> CreateRoomReq {
+    CreateRoomReq {
+        name: name.into(),
+        topic: None,
+        private: true,
+    }
 }
 
 #[tokio::test]
 async fn a_push_to_a_user_reaches_both_of_their_tabs() {
     let server = TestServer::spawn().await;
-    let (_, admin) = server.register("root", "correct horse").await;
+    let (_, admin) = server.register(ADMIN_NAME, "correct horse").await;
     let (bea, bea_token) = server.guest("bea").await;
     let mut tab1 = notifications_socket(&server, &bea_token).await;
     let mut tab2 = notifications_socket(&server, &bea_token).await;
     let answer = push(
         &server,
         &admin,
-        json!({"to": {"user": bea.id}, "kind": "announcement", "title": "Hello", "body": "Welcome!", "url": "/chat"}),
+        &PushReq {
+            to: PushTarget::User(bea.id),
+            kind: "announcement".into(),
+            title: "Hello".into(),
+            body: "Welcome!".into(),
+            url: Some(links::CHAT.into()),
+        },
     )
     .await;
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
-    assert_eq!(answer.body["delivered"], 2);
-    let id = answer.body["id"].as_i64().unwrap();
+    let sent = pushed(&answer);
+    assert_eq!(sent.delivered, 2);
     for tab in [&mut tab1, &mut tab2] {
-        let note = tab.next("notification").await;
-        assert_eq!(note["id"], id);
-        assert_eq!(note["kind"], "announcement");
-        assert_eq!(note["title"], "Hello");
-        assert_eq!(note["body"], "Welcome!");
-        assert_eq!(note["url"], "/chat");
-        assert_eq!(note["read"], false);
-        assert!(note["ts"].as_i64().unwrap() > 0);
+        let note = tab.next::<Notification>().await;
+        assert_eq!(note.id, sent.id);
+        assert_eq!(note.kind, "announcement");
+        assert_eq!(note.title, "Hello");
+        assert_eq!(note.body, "Welcome!");
+        assert_eq!(note.url.as_deref(), Some(links::CHAT));
+        assert!(!note.read);
+        assert!(note.ts > 0);
     }
 }
 
 #[tokio::test]
 async fn an_offline_user_gets_it_once_on_connect_until_marked_read() {
     let server = TestServer::spawn().await;
-    let (_, admin) = server.register("root", "correct horse").await;
+    let (_, admin) = server.register(ADMIN_NAME, "correct horse").await;
     let (bea, bea_token) = server.guest("bea").await;
     let answer = push(
         &server,
         &admin,
-        json!({"to": {"user": bea.id}, "kind": "k", "title": "While away", "body": ""}),
+        &note(PushTarget::User(bea.id), "k", "While away"),
     )
     .await;
-    assert_eq!(answer.body["delivered"], 0);
-    let id = answer.body["id"].as_i64().unwrap();
+    let sent = pushed(&answer);
+    assert_eq!(sent.delivered, 0);
+    let id = sent.id;
 
     let mut socket = notifications_socket(&server, &bea_token).await;
-    let note = socket.next("notification").await;
-    assert_eq!(note["id"], id);
+    assert_eq!(socket.next::<Notification>().await.id, id);
     // Exactly once: the next thing this socket receives is a fresh push, not a repeat.
     push(
         &server,
         &admin,
-        json!({"to": {"user": bea.id}, "kind": "k", "title": "Second", "body": ""}),
+        &note(PushTarget::User(bea.id), "k", "Second"),
     )
     .await;
-    assert_eq!(socket.next("notification").await["title"], "Second");
+    assert_eq!(socket.next::<Notification>().await.title, "Second");
 
     // mark_read persists: a new connection gets only the unread one.
-    assert_eq!(
-        socket.request("mark_read", json!({"ids": [id]})).await["ok"],
-        true
-    );
+    socket.ok(&MarkReadReq { ids: vec![id] }).await;
     let mut again = notifications_socket(&server, &bea_token).await;
-    assert_eq!(again.next("notification").await["title"], "Second");
+    assert_eq!(again.next::<Notification>().await.title, "Second");
     let unread = server.store().unread_notifications(bea.id).await.unwrap();
     assert_eq!(unread.len(), 1);
-    assert_eq!(
-        code(&socket.request("mark_read", json!({"ids": "all"})).await),
-        "bad_request"
-    );
+    let ack = socket.raw(MarkReadReq::EVENT, json!({"ids": "all"})).await;
+    assert_eq!(code(&ack), ErrorCode::BadRequest);
 }
 
 #[tokio::test]
 async fn only_admins_may_push() {
     let server = TestServer::spawn().await;
-    server.register("root", "correct horse").await;
+    server.register(ADMIN_NAME, "correct horse").await;
     let (_, member) = server.register("mem", "correct horse").await;
     let (bea, guest) = server.guest("bea").await;
-    let body = json!({"to": {"user": bea.id}, "kind": "k", "title": "t", "body": "b"});
+    let body = PushReq {
+        body: "b".into(),
+        ..note(PushTarget::User(bea.id), "k", "t")
+    };
     for token in [&member, &guest] {
-        let answer = push(&server, token, body.clone()).await;
+        let answer = push(&server, token, &body).await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN);
-        assert_eq!(answer.body["error"]["code"], "forbidden");
+        assert_eq!(answer.code(), ErrorCode::Forbidden);
     }
-    let anonymous = server.post("/api/notifications", body, &[]).await;
+    let anonymous = server.api::<PushNotification>(&body, &[]).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn push_payloads_are_validated() {
     let server = TestServer::spawn().await;
-    let (_, admin) = server.register("root", "correct horse").await;
+    let (_, admin) = server.register(ADMIN_NAME, "correct horse").await;
     let (bea, _) = server.guest("bea").await;
     let cases = [
         (
-            json!({"to": {"user": 9999}, "kind": "k", "title": "t", "body": ""}),
+            note(PushTarget::User(9999), "k", "t"),
             StatusCode::NOT_FOUND,
         ),
         (
-            json!({"to": {"nobody": 1}, "kind": "k", "title": "t", "body": ""}),
+            note(PushTarget::User(bea.id), "k", ""),
             StatusCode::BAD_REQUEST,
         ),
         (
-            json!({"to": {"user": bea.id}, "kind": "k", "title": "", "body": ""}),
+            PushReq {
+                url: Some("javascript:alert(1)".into()),
+                ..note(PushTarget::User(bea.id), "k", "t")
+            },
             StatusCode::BAD_REQUEST,
         ),
         (
-            json!({"to": {"user": bea.id}, "kind": "k", "title": "t", "body": "", "url": "javascript:alert(1)"}),
+            note(PushTarget::Channel("bad name!".into()), "k", "t"),
             StatusCode::BAD_REQUEST,
         ),
         (
-            json!({"to": {"channel": "bad name!"}, "kind": "k", "title": "t", "body": ""}),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            json!({"to": {"user": bea.id}, "kind": "k", "title": "t".repeat(201), "body": ""}),
+            note(PushTarget::User(bea.id), "k", &"t".repeat(201)),
             StatusCode::PAYLOAD_TOO_LARGE,
         ),
     ];
     for (body, status) in cases {
-        let answer = push(&server, &admin, body.clone()).await;
-        assert_eq!(answer.status, status, "{body}: {}", answer.body);
+        let answer = push(&server, &admin, &body).await;
+        assert_eq!(answer.status, status, "{body:?}: {}", answer.body);
     }
+    // A recipient that is neither a user nor a channel.
+    let body = json!({"to": {"nobody": 1}, "kind": "k", "title": "t", "body": ""});
+    let answer = push_raw(&server, &admin, body.clone()).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::BAD_REQUEST,
+        "{body}: {}",
+        answer.body
+    );
 }
 
 #[tokio::test]
 async fn channel_pushes_reach_subscribers_only() {
     let server = TestServer::spawn().await;
-    let (_, admin) = server.register("root", "correct horse").await;
+    let (_, admin) = server.register(ADMIN_NAME, "correct horse").await;
     let (_, ana_token) = server.guest("ana").await;
     let (_, bea_token) = server.guest("bea").await;
     let mut ana = notifications_socket(&server, &ana_token).await;
     let bea = notifications_socket(&server, &bea_token).await;
+    ana.ok(&SubscribeReq {
+        channel: "News".into(),
+    })
+    .await;
     assert_eq!(
-        ana.request("subscribe", json!({"channel": "News"})).await["ok"],
-        true
-    );
-    assert_eq!(
-        code(
-            &ana.request("subscribe", json!({"channel": "no spaces"}))
-                .await
-        ),
-        "bad_request"
+        ana.refused(&SubscribeReq {
+            channel: "no spaces".into(),
+        })
+        .await,
+        ErrorCode::BadRequest
     );
     let answer = push(
         &server,
         &admin,
-        json!({"to": {"channel": "news"}, "kind": "news", "title": "Extra", "body": ""}),
+        &note(PushTarget::Channel("news".into()), "news", "Extra"),
     )
     .await;
     assert_eq!(answer.status, StatusCode::ACCEPTED);
-    assert_eq!(answer.body["delivered"], 1);
-    assert_eq!(ana.next("notification").await["title"], "Extra");
-    assert_eq!(
-        bea.request("unsubscribe", json!({"channel": "news"})).await["ok"],
-        true
-    );
-    assert_eq!(
-        ana.request("unsubscribe", json!({"channel": "news"})).await["ok"],
-        true
-    );
+    assert_eq!(pushed(&answer).delivered, 1);
+    assert_eq!(ana.next::<Notification>().await.title, "Extra");
+    bea.ok(&UnsubscribeReq {
+        channel: "news".into(),
+    })
+    .await;
+    ana.ok(&UnsubscribeReq {
+        channel: "news".into(),
+    })
+    .await;
     let answer = push(
         &server,
         &admin,
-        json!({"to": {"channel": "news"}, "kind": "news", "title": "Nobody", "body": ""}),
+        &note(PushTarget::Channel("news".into()), "news", "Nobody"),
     )
     .await;
-    assert_eq!(answer.body["delivered"], 0);
+    assert_eq!(pushed(&answer).delivered, 0);
 }
 
 #[tokio::test]
@@ -198,16 +247,15 @@ async fn a_mention_notifies_the_mentioned_user_with_a_link() {
     let (ana, _) = server.chat_guest("ana").await;
     let (_, bea_token) = server.guest("bea").await;
     let mut bea = notifications_socket(&server, &bea_token).await;
-    ana.join("general").await;
-    let sent = ana
-        .say("general", "hey @BEA, look (and @ana, @nobody)")
-        .await;
-    let id = sent["message"]["id"].as_i64().unwrap();
-    let note = bea.next("notification").await;
-    assert_eq!(note["kind"], "mention");
-    assert_eq!(note["title"], "ana mentioned you in general");
-    assert_eq!(note["body"], "hey @BEA, look (and @ana, @nobody)");
-    assert_eq!(note["url"], format!("/chat?room=general#m{id}"));
+    ana.join(GENERAL_ROOM).await;
+    let text = "hey @BEA, look (and @ana, @nobody)";
+    let sent = ana.say(GENERAL_ROOM, text).await.unwrap();
+    let id = sent.message.id;
+    let note = bea.next::<Notification>().await;
+    assert_eq!(note.kind, kinds::MENTION);
+    assert_eq!(note.title, format!("ana mentioned you in {GENERAL_ROOM}"));
+    assert_eq!(note.body, text);
+    assert_eq!(note.url, Some(links::message(GENERAL_ROOM, id)));
 }
 
 #[tokio::test]
@@ -216,14 +264,13 @@ async fn mentions_from_a_private_room_reach_only_members() {
     let (ana, _) = server.chat_guest("ana").await;
     let (cy_user, cy_token) = server.guest("cy").await;
     let mut cy = notifications_socket(&server, &cy_token).await;
-    ana.request("create_room", json!({"name": "secret", "private": true}))
-        .await;
+    ana.ok(&create_private("secret")).await;
     ana.join("secret").await;
-    ana.say("secret", "@cy cannot see this").await;
+    ana.say("secret", "@cy cannot see this").await.unwrap();
     // A mention in a public room does arrive, and it is the first thing she receives.
-    ana.join("general").await;
-    ana.say("general", "@cy hello").await;
-    assert_eq!(cy.next("notification").await["body"], "@cy hello");
+    ana.join(GENERAL_ROOM).await;
+    ana.say(GENERAL_ROOM, "@cy hello").await.unwrap();
+    assert_eq!(cy.next::<Notification>().await.body, "@cy hello");
     let stored = server
         .store()
         .unread_notifications(cy_user.id)
@@ -239,46 +286,48 @@ async fn a_dm_is_a_private_room_of_two_that_pings_the_absent_peer() {
     let (bea, _, bea_token) = server.chat_guest_with_token("bea").await;
     let (cy, _) = server.chat_guest("cy").await;
     let mut bea_notes = notifications_socket(&server, &bea_token).await;
-    let ack = ana.request("dm", json!({"username": "bea"})).await;
-    assert_eq!(ack["ok"], true, "{ack}");
-    let room = ack["room"]["name"].as_str().unwrap().to_owned();
-    assert_eq!(ack["room"]["private"], true);
-    assert_eq!(ack["room"]["dm_with"], "bea");
+    let dm = |username: &str| DmReq {
+        username: username.into(),
+    };
+    let ours = ana.ok(&dm("bea")).await.room;
+    let room = ours.name.clone();
+    assert!(ours.private);
+    assert_eq!(ours.dm_with.as_deref(), Some("bea"));
     // The same room from the other side, named after the other person.
-    let theirs = bea.request("dm", json!({"username": "ana"})).await;
-    assert_eq!(theirs["room"]["name"], room.as_str());
-    assert_eq!(theirs["room"]["dm_with"], "ana");
+    let theirs = bea.ok(&dm("ana")).await.room;
+    assert_eq!(theirs.name, room);
+    assert_eq!(theirs.dm_with.as_deref(), Some("ana"));
     // Nobody else can see or join it, nor invite into it.
     assert_eq!(
-        code(&cy.request("join", json!({"room": room})).await),
-        "not_found"
+        cy.refused(&JoinReq { room: room.clone() }).await,
+        ErrorCode::NotFound
     );
     ana.join(&room).await;
     assert_eq!(
-        code(
-            &ana.request("invite", json!({"room": room, "username": "cy"}))
-                .await
-        ),
-        "forbidden"
+        ana.refused(&InviteReq {
+            room: room.clone(),
+            username: "cy".into(),
+        })
+        .await,
+        ErrorCode::Forbidden
     );
+    assert_eq!(ana.refused(&dm("ana")).await, ErrorCode::BadRequest);
+    assert_eq!(ana.refused(&dm("nobody")).await, ErrorCode::NotFound);
     assert_eq!(
-        code(&ana.request("dm", json!({"username": "ana"})).await),
-        "bad_request"
-    );
-    assert_eq!(
-        code(&ana.request("dm", json!({"username": "nobody"})).await),
-        "not_found"
-    );
-    assert_eq!(
-        code(&ana.request("create_room", json!({"name": "dm-1-2"})).await),
-        "bad_request"
+        ana.refused(&CreateRoomReq {
+            name: "dm-1-2".into(),
+            topic: None,
+            private: false,
+        })
+        .await,
+        ErrorCode::BadRequest
     );
     // Bea has not opened the conversation: she gets a `dm` notification.
-    ana.say(&room, "psst").await;
-    let note = bea_notes.next("notification").await;
-    assert_eq!(note["kind"], "dm");
-    assert_eq!(note["title"], "ana sent you a message");
-    assert_eq!(note["body"], "psst");
+    ana.say(&room, "psst").await.unwrap();
+    let note = bea_notes.next::<Notification>().await;
+    assert_eq!(note.kind, kinds::DM);
+    assert_eq!(note.title, "ana sent you a message");
+    assert_eq!(note.body, "psst");
 }
 
 #[tokio::test]
@@ -287,15 +336,14 @@ async fn an_invite_notifies_the_invitee() {
     let (ana, _) = server.chat_guest("ana").await;
     let (_, bea_token) = server.guest("bea").await;
     let mut bea = notifications_socket(&server, &bea_token).await;
-    ana.request("create_room", json!({"name": "Book Club", "private": true}))
-        .await;
-    assert_eq!(
-        ana.request("invite", json!({"room": "book club", "username": "bea"}))
-            .await["ok"],
-        true
-    );
-    let note = bea.next("notification").await;
-    assert_eq!(note["kind"], "invite");
-    assert_eq!(note["title"], "ana invited you to Book Club");
-    assert_eq!(note["url"], "/chat?room=Book%20Club");
+    ana.ok(&create_private("Book Club")).await;
+    ana.ok(&InviteReq {
+        room: "book club".into(),
+        username: "bea".into(),
+    })
+    .await;
+    let note = bea.next::<Notification>().await;
+    assert_eq!(note.kind, kinds::INVITE);
+    assert_eq!(note.title, "ana invited you to Book Club");
+    assert_eq!(note.url, Some(links::room("Book Club")));
 }

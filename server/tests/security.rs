@@ -1,13 +1,22 @@
 //! Attacks on the socket layer, each refused without hurting anyone else.
 
 mod common;
+mod raw;
 
 use axum::http::StatusCode;
-use common::{Socket, TestServer, WAIT};
-use futures_util::{SinkExt, StreamExt};
-use serde_json::json;
+use common::{Socket, TestServer, WAIT, auth};
+use futures_util::SinkExt;
+use protocol::events::{GENERAL_ROOM, chat, notifications};
+use protocol::http::{Credentials, Login, Logout, Me};
+use protocol::{ConnectRefusal, Empty, ErrorCode, JoinReq, MessageReq, Request};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+fn login(password: &str) -> Credentials {
+    Credentials {
+        username: "ana".into(),
+        password: password.into(),
+    }
+}
 
 #[tokio::test]
 async fn a_cookie_handshake_from_a_foreign_origin_is_refused() {
@@ -18,7 +27,7 @@ async fn a_cookie_handshake_from_a_foreign_origin_is_refused() {
     // Same origin: fine.
     let ok = Socket::connect(
         &server,
-        "/chat",
+        chat::NS,
         None,
         &[("cookie", &cookie), ("origin", &own_origin)],
     )
@@ -27,7 +36,7 @@ async fn a_cookie_handshake_from_a_foreign_origin_is_refused() {
     // Another site riding on the victim's cookie: refused before any session exists.
     let evil = Socket::connect(
         &server,
-        "/chat",
+        chat::NS,
         None,
         &[("cookie", &cookie), ("origin", "http://evil.example")],
     )
@@ -37,8 +46,8 @@ async fn a_cookie_handshake_from_a_foreign_origin_is_refused() {
     // A token client may come from anywhere: a token is not an ambient credential.
     let token_client = Socket::connect(
         &server,
-        "/chat",
-        Some(json!({"token": token})),
+        chat::NS,
+        auth(&token),
         &[("origin", "http://other.example")],
     )
     .await;
@@ -53,7 +62,7 @@ async fn an_allowed_origin_may_use_the_cookie() {
     let cookie = format!("tertulia_session={token}");
     let ok = Socket::connect(
         &server,
-        "/chat",
+        chat::NS,
         None,
         &[("cookie", &cookie), ("origin", "https://chat.example")],
     )
@@ -67,9 +76,8 @@ async fn cookie_authenticated_posts_from_a_foreign_origin_are_refused() {
     let (_, token) = server.guest("ana").await;
     let cookie = format!("tertulia_session={token}");
     let forged = server
-        .post(
-            "/api/auth/logout",
-            json!({}),
+        .api::<Logout>(
+            &Empty {},
             &[
                 ("cookie", &cookie),
                 ("origin", "http://evil.example"),
@@ -78,131 +86,104 @@ async fn cookie_authenticated_posts_from_a_foreign_origin_are_refused() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_eq!(forged.body["error"]["code"], "forbidden");
+    assert_eq!(forged.code(), ErrorCode::Forbidden);
     // The session survived the forged logout.
     assert_eq!(
-        server.get("/api/me", &[("cookie", &cookie)]).await.status,
+        server
+            .api::<Me>(&Empty {}, &[("cookie", &cookie)])
+            .await
+            .status,
         StatusCode::OK
     );
 }
 
-/// A raw WebSocket already connected to `/chat` with a token.
-async fn raw_chat_socket(
-    server: &TestServer,
-    token: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", server.addr);
-    let (mut ws, _) = tokio_tungstenite::connect_async(url.into_client_request().unwrap())
-        .await
-        .unwrap();
-    let open = ws.next().await.unwrap().unwrap();
-    assert!(open.to_text().unwrap().starts_with('0'));
-    ws.send(WsMessage::text(format!(r#"40/chat,{{"token":"{token}"}}"#)))
-        .await
-        .unwrap();
-    loop {
-        let frame = ws.next().await.unwrap().unwrap();
-        let text = frame.to_text().unwrap();
-        if text.starts_with("40/chat,") {
-            break;
-        }
-    }
-    ws
-}
-
-/// Whether the server closes `ws` within the wait (answering pings meanwhile does not count).
-async fn closed_by_server(
-    ws: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-) -> bool {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            match ws.next().await {
-                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return true,
-                Some(Ok(_)) => {}
-            }
-        }
-    })
-    .await
-    .unwrap_or(false)
-}
-
 #[tokio::test]
 async fn an_oversize_websocket_frame_closes_only_that_connection() {
-    let server = TestServer::spawn_with(|c| c.max_payload = 16 * 1024).await;
+    // The smallest packet limit allowed (any one message must fit).
+    let server = TestServer::spawn_with(|c| c.max_payload = 32 * 1024).await;
     let (_, token) = server.guest("mallory").await;
-    let (bea, _) = server.chat_guest("bea").await;
-    bea.join("general").await;
-    let mut ws = raw_chat_socket(&server, &token).await;
-    let huge = format!(
-        r#"42/chat,["message",{{"room":"general","text":"{}"}}]"#,
-        "x".repeat(64 * 1024)
+    let bea = server.bystander("bea").await;
+    let mut ws = raw::connected(server.addr, chat::NS, &token).await;
+    let huge = raw::event_frame(
+        chat::NS,
+        MessageReq::EVENT,
+        None,
+        &MessageReq {
+            room: GENERAL_ROOM.into(),
+            text: "x".repeat(64 * 1024),
+            client_id: None,
+        },
     );
     let _ = ws.send(WsMessage::text(huge)).await;
     assert!(
-        closed_by_server(&mut ws).await,
+        raw::closed_within(&mut ws, WAIT).await,
         "the oversize frame must end the connection"
     );
-    assert_eq!(bea.say("general", "unaffected").await["ok"], true);
+    assert!(bea.say(GENERAL_ROOM, "unaffected").await.is_ok());
 }
 
 #[tokio::test]
 async fn a_packet_announcing_many_binary_attachments_is_refused() {
     let server = TestServer::spawn().await;
     let (_, token) = server.guest("mallory").await;
-    let (bea, _) = server.chat_guest("bea").await;
-    bea.join("general").await;
-    let mut ws = raw_chat_socket(&server, &token).await;
-    ws.send(WsMessage::text(
-        r#"4510000-/chat,["message",{"_placeholder":true,"num":0}]"#,
-    ))
-    .await
-    .unwrap();
+    let bea = server.bystander("bea").await;
+    let mut ws = raw::connected(server.addr, chat::NS, &token).await;
+    let announcement = format!(
+        r#"4510000-{},["{}",{{"_placeholder":true,"num":0}}]"#,
+        chat::NS,
+        MessageReq::EVENT
+    );
+    ws.send(WsMessage::text(announcement)).await.unwrap();
     assert!(
-        closed_by_server(&mut ws).await,
+        raw::closed_within(&mut ws, WAIT).await,
         "the announcement must end the connection"
     );
-    assert_eq!(bea.say("general", "unaffected").await["ok"], true);
+    assert!(bea.say(GENERAL_ROOM, "unaffected").await.is_ok());
 }
 
 #[tokio::test]
 async fn garbage_frames_do_not_hurt_other_users() {
     let server = TestServer::spawn().await;
     let (_, token) = server.guest("mallory").await;
-    let (bea, _) = server.chat_guest("bea").await;
-    bea.join("general").await;
-    let mut ws = raw_chat_socket(&server, &token).await;
+    let bea = server.bystander("bea").await;
+    let mut ws = raw::connected(server.addr, chat::NS, &token).await;
+    let ns = chat::NS;
     for frame in [
-        "4",
-        "42/chat,[",
-        "42/chat,[1,2]",
-        "42/chat,{}",
-        "9",
-        "43/chat,999[]",
-        "42/chat,[\"join\",{\"room\":\"general\"}",
+        "4".to_owned(),
+        format!("42{ns},["),
+        format!("42{ns},[1,2]"),
+        format!("42{ns},{{}}"),
+        "9".to_owned(),
+        format!("43{ns},999[]"),
+        // An unterminated array.
+        format!(
+            r#"42{ns},["{}",{{"room":"{GENERAL_ROOM}"}}"#,
+            JoinReq::EVENT
+        ),
     ] {
         let _ = ws.send(WsMessage::text(frame)).await;
     }
     let _ = ws.send(WsMessage::binary(vec![0u8; 10])).await;
     // Undecodable packets end the sender's own connection, and only that one.
-    assert!(closed_by_server(&mut ws).await);
-    assert_eq!(bea.say("general", "unaffected").await["ok"], true);
+    assert!(raw::closed_within(&mut ws, WAIT).await);
+    assert!(bea.say(GENERAL_ROOM, "unaffected").await.is_ok());
 }
 
 #[tokio::test]
 async fn too_many_sockets_for_one_user_are_refused() {
     let server = TestServer::spawn_with(|c| c.max_sockets_per_user = 2).await;
     let (_, token) = server.guest("ana").await;
-    let auth = Some(json!({"token": token}));
-    let _one = Socket::connect(&server, "/chat", auth.clone(), &[])
+    let _one = Socket::connect(&server, chat::NS, auth(&token), &[])
         .await
         .unwrap();
-    let _two = Socket::connect(&server, "/chat", auth.clone(), &[])
+    let _two = Socket::connect(&server, chat::NS, auth(&token), &[])
         .await
         .unwrap();
-    let third = Socket::connect(&server, "/chat", auth, &[]).await;
-    assert_eq!(third.err().as_deref(), Some("rate_limited"));
+    let third = Socket::connect(&server, chat::NS, auth(&token), &[]).await;
+    assert_eq!(
+        third.err().as_deref(),
+        Some(ConnectRefusal::RateLimited.as_str())
+    );
 }
 
 #[tokio::test]
@@ -230,20 +211,10 @@ async fn passwords_are_never_stored_or_logged_in_clear() {
     let server = TestServer::spawn().await;
     let secret = "tr0ub4dor&3-unique";
     server.register("ana", secret).await;
-    let login = server
-        .post(
-            "/api/auth/login",
-            json!({"username": "ana", "password": secret}),
-            &[],
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::OK);
+    let signed_in = server.api::<Login>(&login(secret), &[]).await;
+    assert_eq!(signed_in.status, StatusCode::OK);
     server
-        .post(
-            "/api/auth/login",
-            json!({"username": "ana", "password": format!("{secret}x")}),
-            &[],
-        )
+        .api::<Login>(&login(&format!("{secret}x")), &[])
         .await;
 
     let record = server.store().user_by_name("ana").await.unwrap().unwrap();
@@ -263,19 +234,16 @@ async fn too_many_sockets_from_one_ip_are_refused_whoever_they_are() {
     let server = TestServer::spawn_with(|c| c.max_sockets_per_ip = 2).await;
     let _ana = server.chat_guest("ana").await;
     let (_, bea_token) = server.guest("bea").await;
-    let notes = Socket::connect(
-        &server,
-        "/notifications",
-        Some(json!({"token": bea_token})),
-        &[],
-    )
-    .await;
+    let notes = Socket::connect(&server, notifications::NS, auth(&bea_token), &[]).await;
     assert!(
         notes.is_ok(),
         "the cap counts every namespace: two sockets so far"
     );
-    let third = Socket::connect(&server, "/chat", Some(json!({"token": bea_token})), &[]).await;
-    assert_eq!(third.err().as_deref(), Some("rate_limited"));
+    let third = Socket::connect(&server, chat::NS, auth(&bea_token), &[]).await;
+    assert_eq!(
+        third.err().as_deref(),
+        Some(ConnectRefusal::RateLimited.as_str())
+    );
 }
 
 #[tokio::test]
@@ -287,13 +255,16 @@ async fn one_ip_shares_a_message_quota_across_its_users() {
     .await;
     let (ana, _) = server.chat_guest("ana").await;
     let (bea, _) = server.chat_guest("bea").await;
-    ana.join("general").await;
-    bea.join("general").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
     for n in 0..3 {
-        assert_eq!(ana.say("general", &format!("a{n}")).await["ok"], true);
+        assert!(ana.say(GENERAL_ROOM, &format!("a{n}")).await.is_ok());
     }
     // Bea's own quota is untouched, but her address has used it all.
-    assert_eq!(common::code(&bea.say("general", "b").await), "rate_limited");
+    assert_eq!(
+        bea.say(GENERAL_ROOM, "b").await.unwrap_err().code,
+        ErrorCode::RateLimited
+    );
 }
 
 #[tokio::test]

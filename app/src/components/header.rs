@@ -1,6 +1,7 @@
 //! The top bar: brand, connection status, who is signed in, sign out.
 
 use leptos::prelude::*;
+use protocol::links;
 
 use crate::live::Chat;
 use crate::session::use_session;
@@ -26,7 +27,7 @@ pub fn Header() -> impl IntoView {
     };
     view! {
         <header class="topbar">
-            <a class="brand" href="/chat">"Tertulia"</a>
+            <a class="brand" href=links::CHAT>"Tertulia"</a>
             <span id="status" class="status" data-state=label title=explain aria-live="polite">
                 {label}
             </span>

@@ -4,6 +4,19 @@ use leptos::prelude::*;
 
 use crate::live::Chat;
 
+/// A small badge for admins and guests (members, the usual case, get none).
+fn role_badge(role: protocol::Role) -> Option<impl IntoView> {
+    let title = match role {
+        protocol::Role::Admin => "Administrator of this server",
+        protocol::Role::Guest => "Signed in as a guest",
+        protocol::Role::Member => return None,
+    };
+    let label = role.as_str();
+    Some(view! {
+        <span class=format!("role-badge role-{label}") title=title>{label}</span>
+    })
+}
+
 /// The member list of the active room.
 #[component]
 pub fn MembersPane() -> impl IntoView {
@@ -15,9 +28,9 @@ pub fn MembersPane() -> impl IntoView {
     };
     let me = move || chat.me.get().map(|u| u.id);
     view! {
-        <aside class="members" aria-label="People in this room">
+        <aside class="people" aria-label="People in this room">
             <h2>"In this room " <span class="count">{move || members().map(|m| m.len()).unwrap_or(0)}</span></h2>
-            <ul id="members">
+            <ul id="people">
                 <For
                     each=move || members().unwrap_or_default()
                     key=|user| user.id
@@ -27,6 +40,7 @@ pub fn MembersPane() -> impl IntoView {
                             <li class="member" class:self=is_me data-user=user.username.clone()>
                                 <span class="dot" aria-hidden="true"></span>
                                 <span class="name">{user.username.clone()}</span>
+                                {role_badge(user.role)}
                                 {if is_me {
                                     view! { <span class="you">" (you)"</span> }.into_any()
                                 } else {

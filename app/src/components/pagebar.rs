@@ -1,6 +1,7 @@
 //! The top bar of the pages around the chat (board, admin).
 
 use leptos::prelude::*;
+use protocol::links;
 
 use crate::session::use_session;
 
@@ -14,7 +15,7 @@ pub fn PageBar(
     let session = use_session();
     view! {
         <header class="topbar">
-            <a class="brand" href="/chat">"Tertulia"</a>
+            <a class="brand" href=links::CHAT>"Tertulia"</a>
             <span id="status" class="status" data-state=move || state.get() aria-live="polite">
                 {move || state.get()}
             </span>
@@ -31,14 +32,14 @@ pub fn TopNav() -> impl IntoView {
     let session = use_session();
     view! {
         <nav class="top-nav" aria-label="Pages">
-            <a href="/chat">"Chat"</a>
-            <a href="/board">"Board"</a>
+            <a href=links::CHAT>"Chat"</a>
+            <a href=links::BOARD>"Board"</a>
             {move || {
                 session
                     .user
                     .get()
                     .filter(|u| u.role == protocol::Role::Admin)
-                    .map(|_| view! { <a href="/admin">"Admin"</a> })
+                    .map(|_| view! { <a href=links::ADMIN>"Admin"</a> })
             }}
         </nav>
     }
@@ -50,7 +51,7 @@ pub fn require_sign_in() {
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
         if session.checked.get() && session.user.get().is_none() {
-            navigate("/", Default::default());
+            navigate(links::HOME, Default::default());
         }
     });
 }

@@ -141,7 +141,7 @@ fn TypingLine() -> impl IntoView {
             _ => Some("several people are typing…".to_owned()),
         }
     };
-    view! { <p id="typing" class="typing" aria-live="polite">{text}</p> }
+    view! { <p id="typing-line" class="typing-line" aria-live="polite">{text}</p> }
 }
 
 /// The message box: Enter sends, Shift+Enter starts a new line.
@@ -283,7 +283,7 @@ fn InviteForm() -> impl IntoView {
         }
     };
     view! {
-        <form class="invite" on:submit=submit>
+        <form class="invite-form" on:submit=submit>
             <label for="invite-name" class="visually-hidden">"Invite by username"</label>
             <input
                 id="invite-name"
@@ -292,7 +292,7 @@ fn InviteForm() -> impl IntoView {
                 prop:value=move || name.get()
                 on:input=move |ev| name.set(event_target_value(&ev))
             />
-            <button id="invite" type="submit">"Invite"</button>
+            <button id="invite-button" type="submit">"Invite"</button>
         </form>
     }
 }

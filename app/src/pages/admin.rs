@@ -97,7 +97,7 @@ pub fn Admin() -> impl IntoView {
                 <Show when=move || state.get() == "connection error: forbidden">
                     <p class="form-error">"This page is for admins."</p>
                 </Show>
-                <dl id="stats" class="tiles">
+                <dl id="stat-tiles" class="tiles">
                     <div><dt>"People online"</dt><dd id="stat-users">{number(|s| s.connected_users)}</dd></div>
                     <div><dt>"Open sockets"</dt><dd id="stat-sockets">{number(|s| s.sockets)}</dd></div>
                     <div><dt>"Messages"</dt><dd id="stat-messages">{number(|s| s.messages_total)}</dd></div>
@@ -132,7 +132,7 @@ pub fn Admin() -> impl IntoView {
                                         <td class="members-count">{room.members}</td>
                                         <td class="messages-count">{room.messages}</td>
                                         <td>
-                                            {(room.name != "general")
+                                            {(room.name != protocol::events::GENERAL_ROOM)
                                                 .then(|| {
                                                     view! {
                                                         <button
@@ -186,8 +186,8 @@ fn uptime(seconds: u64) -> String {
 mod live {
     use leptos::prelude::*;
     use leptos::task::spawn_local;
-    use protocol::events::admin::{CLOSE_ROOM, NS, SET_ROLE, STATS};
-    use protocol::{Empty, Role, RoomReq, SetRoleReq, SetRoleRes, Stats};
+    use protocol::events::admin::NS;
+    use protocol::{CloseRoomReq, Role, SetRoleReq, Stats};
     use socket_client::browser::{NsEvent, Socket, same_origin_url};
     use socket_client::{Config, RequestError};
 
@@ -211,7 +211,7 @@ mod live {
             NsEvent::Refused(_, message) => state.set(format!("connection error: {message}")),
             NsEvent::Disconnected(..) => state.set("disconnected".into()),
         });
-        socket.on::<Stats>(NS, STATS, move |snapshot| {
+        socket.on(move |snapshot: Stats| {
             samples.update(|s| {
                 s.push_back(snapshot.messages_total);
                 while s.len() > SAMPLES {
@@ -246,10 +246,7 @@ mod live {
         };
         spawn_local(async move {
             let request = SetRoleReq { username, role };
-            let text = match socket
-                .request::<_, SetRoleRes>(NS, SET_ROLE, &request)
-                .await
-            {
+            let text = match socket.request(&request).await {
                 Ok(done) => format!("{} is now {}", done.user.username, done.user.role.as_str()),
                 Err(error) => describe(error),
             };
@@ -269,10 +266,7 @@ mod live {
             return;
         };
         spawn_local(async move {
-            let text = match socket
-                .request::<_, Empty>(NS, CLOSE_ROOM, &RoomReq { room: room.clone() })
-                .await
-            {
+            let text = match socket.request(&CloseRoomReq { room: room.clone() }).await {
                 Ok(_) => format!("{room} is closed"),
                 Err(error) => describe(error),
             };

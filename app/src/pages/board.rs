@@ -62,7 +62,7 @@ pub fn Board() -> impl IntoView {
                                 view! {
                                     <tr data-room=room.name.clone()>
                                         <td>
-                                            <a href=format!("/chat?room={}", room.name)>{room.name.clone()}</a>
+                                            <a href=protocol::links::room(&room.name)>{room.name.clone()}</a>
                                         </td>
                                         <td class="members-count">{room.members}</td>
                                         <td class="bar-col">
@@ -84,12 +84,33 @@ pub fn Board() -> impl IntoView {
     }
 }
 
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // only the browser receives updates
+/// Applies an `occupancy` to the board: a complete one replaces it; a partial one (the busiest
+/// rooms plus those that changed) updates the rooms it names and adds new ones.
+pub fn merge_occupancy(
+    board: &mut Vec<protocol::RoomOccupancy>,
+    update: Vec<protocol::RoomOccupancy>,
+    complete: bool,
+) {
+    if complete {
+        *board = update;
+        return;
+    }
+    for room in update {
+        match board.iter_mut().find(|r| r.name == room.name) {
+            Some(known) => known.members = room.members,
+            None => board.push(room),
+        }
+    }
+    board.sort_by_key(|r| r.name.to_lowercase());
+}
+
 #[cfg(feature = "hydrate")]
 mod live {
     use leptos::prelude::*;
     use leptos::task::spawn_local;
-    use protocol::events::chat::{NS, OCCUPANCY, ROOMS};
-    use protocol::{Occupancy, RoomOccupancy, RoomsReq, RoomsRes};
+    use protocol::events::chat::NS;
+    use protocol::{Occupancy, RoomOccupancy, RoomsReq};
     use socket_client::browser::{NsEvent, Socket, same_origin_url};
     use socket_client::{Config, Status};
 
@@ -115,7 +136,7 @@ mod live {
                     return;
                 };
                 spawn_local(async move {
-                    if let Ok(list) = socket.request::<_, RoomsRes>(NS, ROOMS, &RoomsReq {}).await {
+                    if let Ok(list) = socket.request(&RoomsReq {}).await {
                         rooms.set(
                             list.rooms
                                 .into_iter()
@@ -132,11 +153,33 @@ mod live {
             NsEvent::Refused(_, message) => state.set(format!("connection error: {message}")),
             NsEvent::Disconnected(..) => state.set("disconnected".into()),
         });
-        socket.on::<Occupancy>(NS, OCCUPANCY, move |occupancy| {
-            rooms.set(occupancy.rooms);
+        socket.on(move |occupancy: Occupancy| {
+            rooms
+                .update(|rooms| super::merge_occupancy(rooms, occupancy.rooms, occupancy.complete));
             updated.set(Some(occupancy.ts));
         });
         socket.connect_namespace(NS, None);
         handle.set_value(Some(socket));
+    }
+}
+
+#[cfg(test)]
+mod board_tests {
+    use protocol::RoomOccupancy;
+
+    fn room(name: &str, members: u64) -> RoomOccupancy {
+        RoomOccupancy {
+            name: name.into(),
+            members,
+        }
+    }
+
+    #[test]
+    fn partial_updates_merge_and_complete_ones_replace() {
+        let mut board = vec![room("a", 1), room("b", 2)];
+        super::merge_occupancy(&mut board, vec![room("b", 0), room("C", 3)], false);
+        assert_eq!(board, [room("a", 1), room("b", 0), room("C", 3)]);
+        super::merge_occupancy(&mut board, vec![room("a", 5)], true);
+        assert_eq!(board, [room("a", 5)]);
     }
 }

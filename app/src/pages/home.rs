@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use protocol::links;
 
 use crate::session::use_session;
 
@@ -20,7 +21,7 @@ pub fn Home() -> impl IntoView {
     // Already signed in: straight to the chat.
     Effect::new(move |_| {
         if session.user.get().is_some() {
-            navigate("/chat", Default::default());
+            navigate(links::CHAT, Default::default());
         }
     });
     let mode = RwSignal::new(Mode::Guest);

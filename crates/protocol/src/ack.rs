@@ -32,6 +32,20 @@ pub enum ErrorCode {
     Internal,
 }
 
+/// Every error code, in contract order.
+pub const ALL_CODES: [ErrorCode; 10] = [
+    ErrorCode::BadRequest,
+    ErrorCode::Unauthorized,
+    ErrorCode::Forbidden,
+    ErrorCode::NotFound,
+    ErrorCode::NotMember,
+    ErrorCode::EmptyMessage,
+    ErrorCode::TooLong,
+    ErrorCode::RateLimited,
+    ErrorCode::Conflict,
+    ErrorCode::Internal,
+];
+
 impl ErrorCode {
     /// The code as written on the wire.
     #[must_use]

@@ -1,4 +1,73 @@
-//! Namespace paths and event names. No other crate spells these strings.
+//! Namespace paths, event names and the other fixed strings of the contract (connect refusal
+//! reasons, notification kinds, the `general` room). No other crate spells these strings.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The `error` event a namespace sends for a failed event that asked for no ack (every
+/// namespace uses this name).
+pub const ERROR: &str = "error";
+
+/// The public room that always exists.
+pub const GENERAL_ROOM: &str = "general";
+
+/// Why a namespace CONNECT was refused: the `message` of the CONNECT_ERROR packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectRefusal {
+    /// No valid credential.
+    Unauthorized,
+    /// Valid credential, insufficient role.
+    Forbidden,
+    /// Too many sockets for this user or address (addition to PROTOCOL.md v1).
+    RateLimited,
+    /// The server failed to check.
+    Internal,
+}
+
+impl ConnectRefusal {
+    /// Every refusal, for tests and documentation.
+    pub const ALL: [Self; 4] = [
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::RateLimited,
+        Self::Internal,
+    ];
+
+    /// The wire spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// Parses the wire spelling.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+impl fmt::Display for ConnectRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Notification kinds the server itself sends (admins may push others).
+pub mod kinds {
+    /// Someone `@mentioned` the user.
+    pub const MENTION: &str = "mention";
+    /// Someone invited the user to a private room.
+    pub const INVITE: &str = "invite";
+    /// A direct message arrived while the user was not in the conversation.
+    pub const DM: &str = "dm";
+}
 
 /// Namespace `/chat`: rooms, messages, presence, typing.
 pub mod chat {
@@ -26,12 +95,15 @@ pub mod chat {
     pub const USER_JOINED: &str = "user_joined";
     /// S→C `{room, user}`.
     pub const USER_LEFT: &str = "user_left";
-    /// S→C `{room, users}`.
+    /// S→C `{room, users}` (full presence list); C→S `{room}` → `{ok, users, total}` (addition).
     pub const MEMBERS: &str = "members";
+    /// C→S `{room}` → `{ok}`: give up membership of a private room, or decline an invite
+    /// (addition to PROTOCOL.md v1).
+    pub const LEAVE_ROOM: &str = "leave_room";
     /// S→C `{rooms, ts}` every 5 s.
     pub const OCCUPANCY: &str = "occupancy";
     /// S→C `{code, message}` for failed events sent without an ack.
-    pub const ERROR: &str = "error";
+    pub const ERROR: &str = super::ERROR;
     /// C→S `{username}` → `{ok, room}`: the private room of two (addition to PROTOCOL.md v1).
     pub const DM: &str = "dm";
     /// S→C `{room}`: an admin closed the room; its sockets were removed (addition).
@@ -48,6 +120,8 @@ pub mod notifications {
     pub const UNSUBSCRIBE: &str = "unsubscribe";
     /// C→S `{ids}` → `{ok}`.
     pub const MARK_READ: &str = "mark_read";
+    /// C→S `{}` → `{ok}`: every notification of the user is read (addition to PROTOCOL.md v1).
+    pub const MARK_ALL_READ: &str = "mark_all_read";
     /// S→C `Notification`.
     pub const NOTIFICATION: &str = "notification";
 }

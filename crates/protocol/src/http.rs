@@ -1,8 +1,75 @@
-//! HTTP bodies of the identity API (`/api/auth/*`, `/api/me`).
+//! The HTTP API: every endpoint's method, path, body and answer ([`Endpoint`]), and the
+//! bodies of the identity API (`/api/auth/*`, `/api/me`).
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{ErrorBody, User};
+use crate::{Empty, ErrorBody, PushReq, PushRes, User};
+
+/// One endpoint of the JSON API.
+pub trait Endpoint {
+    /// HTTP method.
+    const METHOD: Method;
+    /// Path, e.g. `/api/me`.
+    const PATH: &'static str;
+    /// The JSON body it takes ([`Empty`] for none).
+    type Body: Serialize + DeserializeOwned + Send + 'static;
+    /// The JSON answer on success ([`Empty`] for a body-less answer).
+    type Response: Serialize + DeserializeOwned + Send + 'static;
+}
+
+/// The HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+}
+
+impl Method {
+    /// The method's name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+        }
+    }
+}
+
+macro_rules! endpoints {
+    ($($(#[$doc:meta])* $name:ident: $method:ident $path:literal, $body:ty => $res:ty;)*) => {
+        $($(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name;
+
+        impl Endpoint for $name {
+            const METHOD: Method = Method::$method;
+            const PATH: &'static str = $path;
+            type Body = $body;
+            type Response = $res;
+        })*
+
+        /// Every endpoint as `(method, path)`.
+        pub const ENDPOINTS: &[(Method, &str)] = &[$((Method::$method, $path)),*];
+    };
+}
+
+endpoints! {
+    /// Create an account: 201 `{user, token?}` + session cookie.
+    Register: Post "/api/auth/register", Credentials => AuthRes;
+    /// Sign in: 200 `{user, token?}` + session cookie.
+    Login: Post "/api/auth/login", Credentials => AuthRes;
+    /// Sign in as a guest with a free name: 201 `{user, token?}` + session cookie.
+    Guest: Post "/api/auth/guest", GuestReq => AuthRes;
+    /// Sign out: 204, the session revoked and the cookie cleared.
+    Logout: Post "/api/auth/logout", Empty => Empty;
+    /// Who am I: 200 `{user}` or 401.
+    Me: Get "/api/me", Empty => MeRes;
+    /// Admins push a notification: 202 `{id, delivered}`.
+    PushNotification: Post "/api/notifications", PushReq => PushRes;
+}
 
 /// `POST /api/auth/register` and `POST /api/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,13 +87,15 @@ pub struct GuestReq {
     pub username: String,
 }
 
-/// Successful authentication: the user and a bearer token for non-browser clients.
+/// Successful authentication: the user and, for non-browser clients, a bearer token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthRes {
     /// The signed-in user.
     pub user: User,
-    /// Session token (also set as an HttpOnly cookie for browsers).
-    pub token: String,
+    /// Session token, only for clients that are not browsers (requests without `Origin` and
+    /// `Sec-Fetch-Site`): a page's scripts never see it; browsers use the HttpOnly cookie.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// `GET /api/me`.

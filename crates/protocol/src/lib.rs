@@ -3,15 +3,26 @@
 //! * [`engine`] and [`packet`] are the Engine.IO v4 and Socket.IO v5 *text* codecs
 //!   (no runtime, no I/O), used by the wasm client and by the server's tests.
 //! * [`types`], [`ack`] and [`http`] are the JSON payloads of `PROTOCOL.md`.
-//! * [`events`] names every namespace and event; no other crate spells them.
-//! * [`validate`] holds the input rules (names, message text) both sides apply.
+//! * [`events`] names every namespace and event, and the other fixed strings (refusal reasons,
+//!   notification kinds, the `general` room); no other crate spells them.
+//! * [`request`] ties each request type to its namespace, event and answer type, and each
+//!   server event type to its name; [`http::Endpoint`] does the same for the HTTP API and
+//!   [`links`] for the app's pages and deep links.
+//! * [`validate`] holds the input rules (names, message text) both sides apply; [`names`]
+//!   (feature `names`, server side) adds Unicode normalisation and look-alike folding.
+//! * [`contract`] writes all names as JSON for clients in other languages.
 #![warn(missing_docs)]
 
 pub mod ack;
+pub mod contract;
 pub mod engine;
 pub mod events;
 pub mod http;
+pub mod links;
+#[cfg(feature = "names")]
+pub mod names;
 pub mod packet;
+pub mod request;
 pub mod types;
 pub mod validate;
 
@@ -19,4 +30,6 @@ mod error;
 
 pub use ack::{Ack, Empty, ErrorBody, ErrorCode};
 pub use error::CodecError;
+pub use events::ConnectRefusal;
+pub use request::{ErrorEvent, Request, ServerEvent};
 pub use types::*;

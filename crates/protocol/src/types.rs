@@ -116,11 +116,46 @@ pub struct CreateRoomReq {
     pub private: bool,
 }
 
-/// `join` / `leave` request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoomReq {
-    /// Room name.
+/// Declares request types that carry just a room name.
+macro_rules! room_requests {
+    ($($(#[$doc:meta])* $name:ident;)*) => {
+        $($(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name {
+            /// Room name.
+            pub room: String,
+        })*
+    };
+}
+
+room_requests! {
+    /// `join` request.
+    JoinReq;
+    /// `leave` request: this socket stops following the room.
+    LeaveReq;
+    /// `leave_room` request: give up membership of a private room (or decline its invite).
+    LeaveRoomReq;
+    /// `/admin` `close_room` request.
+    CloseRoomReq;
+}
+
+/// `members` request: the full presence list of a joined room, a page at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersReq {
+    /// Room name; the socket must have joined it.
     pub room: String,
+    /// Skip this many users (by name order); 0 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+}
+
+/// `members` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersRes {
+    /// Users present now, by name, from `offset` on (at most [`crate::validate::MEMBERS_PAGE`]).
+    pub users: Vec<User>,
+    /// How many users are present in all.
+    pub total: u64,
 }
 
 /// `message` request.
@@ -192,8 +227,12 @@ pub struct RoomClosed {
 /// `rooms` ack body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomsRes {
-    /// Rooms visible to the caller.
+    /// Rooms visible to the caller: their private rooms and DMs, then public rooms, busiest
+    /// first, as many as fit in one packet.
     pub rooms: Vec<Room>,
+    /// Set when more public rooms exist than were listed (addition to PROTOCOL.md v1).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub more: bool,
 }
 
 /// `create_room` ack body.
@@ -208,10 +247,18 @@ pub struct CreateRoomRes {
 pub struct JoinRes {
     /// The joined room.
     pub room: Room,
-    /// Users present now, the caller included.
+    /// Users present now, the caller included (the first [`crate::validate::MEMBERS_PAGE`] by
+    /// name in a very large room; `members_total` then says how many there are).
     pub members: Vec<User>,
     /// The last 50 messages, oldest first.
     pub history: Vec<Message>,
+    /// Set when `members` was cut: how many users are present (addition to PROTOCOL.md v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_total: Option<u64>,
+    /// Set when `history` was cut short to fit in one packet: older messages exist beyond
+    /// the first one sent (addition to PROTOCOL.md v1).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub more: bool,
 }
 
 /// `message` ack body.
@@ -226,6 +273,15 @@ pub struct MessageRes {
 pub struct HistoryRes {
     /// Messages, oldest first.
     pub messages: Vec<Message>,
+    /// Set when the page was cut short of `limit` to fit in one packet, although more
+    /// messages match: ask again from the last one received (addition to PROTOCOL.md v1).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub more: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 // ----- /chat server events -----
@@ -239,7 +295,7 @@ pub struct Welcome {
     pub server_time: i64,
 }
 
-/// `user_joined` / `user_left`.
+/// The payload of `user_joined` / `user_left`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Presence {
     /// Room name.
@@ -247,6 +303,16 @@ pub struct Presence {
     /// The user who arrived or left.
     pub user: User,
 }
+
+/// `user_joined`: the first socket of a user entered the room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserJoined(pub Presence);
+
+/// `user_left`: the last socket of a user left the room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserLeft(pub Presence);
 
 /// `members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,20 +346,35 @@ pub struct RoomOccupancy {
 /// `occupancy`: public rooms and their live member counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Occupancy {
-    /// Public rooms.
+    /// Public rooms: the busiest ones plus every room whose count changed since the previous
+    /// `occupancy` (all public rooms when there are few), by name.
     pub rooms: Vec<RoomOccupancy>,
     /// When the snapshot was taken.
     pub ts: i64,
+    /// Whether `rooms` lists every public room (addition to PROTOCOL.md v1).
+    #[serde(default)]
+    pub complete: bool,
 }
 
 // ----- /notifications -----
 
-/// `subscribe` / `unsubscribe` request.
+/// `subscribe` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChannelReq {
+pub struct SubscribeReq {
     /// Channel name.
     pub channel: String,
 }
+
+/// `unsubscribe` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsubscribeReq {
+    /// Channel name.
+    pub channel: String,
+}
+
+/// `mark_all_read` request; carries nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkAllReadReq {}
 
 /// `mark_read` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -453,8 +534,8 @@ mod tests {
 
     #[test]
     fn wrong_types_are_rejected() {
-        assert!(serde_json::from_value::<RoomReq>(json!({"room": 5})).is_err());
-        assert!(serde_json::from_value::<RoomReq>(json!("general")).is_err());
+        assert!(serde_json::from_value::<JoinReq>(json!({"room": 5})).is_err());
+        assert!(serde_json::from_value::<JoinReq>(json!("general")).is_err());
         assert!(
             serde_json::from_value::<TypingReq>(json!({"room": "r", "active": "yes"})).is_err()
         );

@@ -24,8 +24,47 @@ pub const HISTORY_DEFAULT: i64 = 50;
 /// Longest notification channel name.
 pub const CHANNEL_MAX: usize = 64;
 
+/// Most users listed by one `members` page (and by a `join` ack).
+pub const MEMBERS_PAGE: usize = 500;
+
 fn bad(message: impl Into<String>) -> ErrorBody {
     ErrorBody::new(ErrorCode::BadRequest, message)
+}
+
+/// Characters that are invisible or change how text around them is shown: bidirectional
+/// controls, zero-width and other default-ignorable code points, and the Hangul and Braille
+/// fillers that render as blank. None of them belongs in a name.
+#[must_use]
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{2800}' | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFF8}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Control characters refused in text: C0 except newline and tab, DEL and C1.
+#[must_use]
+pub fn is_refused_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// Checks that a name has no control or invisible characters.
+fn visible_name(name: &str, what: &str) -> Result<(), ErrorBody> {
+    if name.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err(bad(format!(
+            "a {what} may not contain invisible, formatting or control characters"
+        )));
+    }
+    Ok(())
 }
 
 /// 1–32 letters, digits, `_`, `.` or `-`; surrounding whitespace is trimmed.
@@ -34,6 +73,7 @@ fn bad(message: impl Into<String>) -> ErrorBody {
 /// `bad_request` naming the rule that failed.
 pub fn username(raw: &str) -> Result<String, ErrorBody> {
     let name = raw.trim();
+    visible_name(name, "username")?;
     let len = name.chars().count();
     if len == 0 || len > USERNAME_MAX {
         return Err(bad(format!(
@@ -51,12 +91,18 @@ pub fn username(raw: &str) -> Result<String, ErrorBody> {
     Ok(name.to_owned())
 }
 
-/// 1–64 letters, digits, spaces, `_` or `-`, trimmed.
+/// 1–64 letters, digits, spaces, `_` or `-`, trimmed, runs of spaces collapsed to one.
 ///
 /// # Errors
 /// `bad_request` naming the rule that failed.
 pub fn room_name(raw: &str) -> Result<String, ErrorBody> {
-    let name = raw.trim();
+    visible_name(raw.trim(), "room name")?;
+    let name = raw
+        .split(' ')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = name.as_str();
     let len = name.chars().count();
     if len == 0 || len > ROOM_NAME_MAX {
         return Err(bad(format!(
@@ -74,17 +120,26 @@ pub fn room_name(raw: &str) -> Result<String, ErrorBody> {
     Ok(name.to_owned())
 }
 
-/// The case-insensitive key under which names are unique.
+/// The case-insensitive form of a name, for matching in the UI. (The server's uniqueness key
+/// also folds look-alike characters: see `names::unique_key`, feature `names`.)
 #[must_use]
 pub fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
-/// Message text: trimmed, 1–4000 characters, no NUL.
+/// Message text: line breaks normalised to `\n`, trimmed, 1–4000 characters, no control
+/// characters other than newline and tab.
 ///
 /// # Errors
-/// `empty_message`, `too_long`, or `bad_request` for a NUL character.
+/// `empty_message`, `too_long`, or `bad_request` for a control character.
 pub fn message_text(raw: &str) -> Result<String, ErrorBody> {
+    let normalised;
+    let raw = if raw.contains('\r') {
+        normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+        normalised.as_str()
+    } else {
+        raw
+    };
     let text = raw.trim();
     if text.is_empty() {
         return Err(ErrorBody::new(
@@ -98,8 +153,10 @@ pub fn message_text(raw: &str) -> Result<String, ErrorBody> {
             format!("a message has at most {MESSAGE_MAX} characters"),
         ));
     }
-    if text.contains('\0') {
-        return Err(bad("a message may not contain NUL characters"));
+    if text.chars().any(is_refused_control) {
+        return Err(bad(
+            "a message may not contain control characters other than newline and tab",
+        ));
     }
     Ok(text.to_owned())
 }
@@ -190,6 +247,16 @@ mod tests {
         assert!(username("   ").is_err());
         assert!(username("a b").is_err());
         assert!(username("<script>").is_err());
+        for invisible in [
+            "a\u{200B}b",
+            "\u{3164}",
+            "\u{3164}\u{3164}",
+            "ana\u{202E}",
+            "\u{2800}",
+            "x\u{FEFF}",
+        ] {
+            assert!(username(invisible).is_err(), "{invisible:?}");
+        }
         assert!(username(&"x".repeat(33)).is_err());
         assert!(username(&"x".repeat(32)).is_ok());
     }
@@ -200,6 +267,9 @@ mod tests {
         assert!(room_name("").is_err());
         assert!(room_name("a/b").is_err());
         assert!(room_name("tab\there").is_err());
+        assert_eq!(room_name(" Book   club ").unwrap(), "Book club");
+        assert!(room_name("\u{3164}").is_err());
+        assert!(room_name("a\u{200D}b").is_err());
         assert!(room_name(&"r".repeat(65)).is_err());
         assert_eq!(name_key("Book Club"), name_key("book club"));
     }
@@ -219,11 +289,25 @@ mod tests {
             message_text(&"é".repeat(4001)).unwrap_err().code,
             ErrorCode::TooLong
         );
-        assert_eq!(
-            message_text("a\0b").unwrap_err().code,
-            ErrorCode::BadRequest
-        );
+        for refused in [
+            "a\0b",
+            "bell\u{7}",
+            "esc\u{1b}[31m",
+            "del\u{7f}",
+            "c1\u{85}x",
+        ] {
+            assert_eq!(
+                message_text(refused).unwrap_err().code,
+                ErrorCode::BadRequest,
+                "{refused:?}"
+            );
+        }
         assert_eq!(message_text("line 1\nline 2").unwrap(), "line 1\nline 2");
+        assert_eq!(message_text("a\tb").unwrap(), "a\tb");
+        assert_eq!(
+            message_text("crlf\r\nline\rmac").unwrap(),
+            "crlf\nline\nmac"
+        );
     }
 
     #[test]
@@ -278,6 +362,9 @@ pub fn notification(
     if title.trim().is_empty() {
         return Err(bad("title is required"));
     }
+    if title.chars().any(char::is_control) || body.chars().any(is_refused_control) {
+        return Err(bad("title and body may not contain control characters"));
+    }
     for (field, value, max) in [("title", title, TITLE_MAX), ("body", body, BODY_MAX)] {
         if value.chars().count() > max {
             return Err(ErrorBody::new(
@@ -290,7 +377,11 @@ pub fn notification(
         let safe = (url.starts_with('/') && !url.starts_with("//"))
             || url.starts_with("https://")
             || url.starts_with("http://");
-        if !safe || url.len() > 2000 || url.chars().any(char::is_whitespace) {
+        // Browsers read `\` as `/`: `/\evil.example` would leave the site.
+        let odd = url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\');
+        if !safe || odd || url.len() > 2000 {
             return Err(bad("url must be a path like /chat or an http(s) address"));
         }
     }
@@ -343,6 +434,10 @@ mod notification_tests {
         assert!(notification("k", "t", &"b".repeat(2001), None).is_err());
         assert!(notification("k", "t", "b", Some("javascript:alert(1)")).is_err());
         assert!(notification("k", "t", "b", Some("//evil.example")).is_err());
+        assert!(notification("k", "t", "b", Some("/\\evil.example")).is_err());
+        assert!(notification("k", "t", "b", Some("/ok\\x")).is_err());
+        assert!(notification("k", "t\u{1b}", "b", None).is_err());
+        assert!(notification("k", "t", "line\nline", None).is_ok());
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
-use serde::Serialize;
+use protocol::{ErrorEvent, Request, ServerEvent};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasm_bindgen::JsCast;
@@ -172,9 +172,19 @@ impl Socket {
         drive(&self.inner);
     }
 
-    /// Calls `handler` with the first argument of every `event` on `ns`, decoded as `T`.
+    /// Calls `handler` with every server event of type `E` (decoded from its first argument).
     /// Arguments of another shape are logged and skipped.
-    pub fn on<T: DeserializeOwned + 'static>(
+    pub fn on<E: ServerEvent>(&self, handler: impl Fn(E) + 'static) {
+        self.listen(E::NS, E::EVENT, handler);
+    }
+
+    /// Calls `handler` with every `error` event of namespace `ns` (a failed event that asked
+    /// for no ack).
+    pub fn on_error(&self, ns: &str, handler: impl Fn(ErrorEvent) + 'static) {
+        self.listen(ns, protocol::events::ERROR, handler);
+    }
+
+    fn listen<T: DeserializeOwned + 'static>(
         &self,
         ns: &str,
         event: &str,
@@ -215,37 +225,32 @@ impl Socket {
         self.inner.borrow_mut().ns_listeners.push(Rc::new(handler));
     }
 
-    /// Sends an event without an ack.
+    /// Sends a request without asking for an ack (for advisory events such as `typing`).
     ///
     /// # Errors
     /// [`EmitError`] when the namespace is not connected or the payload is too large.
-    pub fn emit<T: Serialize>(&self, ns: &str, event: &str, payload: &T) -> Result<(), EmitError> {
-        let arg = serde_json::to_value(payload).unwrap_or(Value::Null);
+    pub fn send<R: Request>(&self, request: &R) -> Result<(), EmitError> {
+        let arg = serde_json::to_value(request).unwrap_or(Value::Null);
         let result = self
             .inner
             .borrow_mut()
             .machine
-            .emit(now(), ns, event, vec![arg], false);
+            .emit(now(), R::NS, R::EVENT, vec![arg], false);
         drive(&self.inner);
         result.map(|_| ())
     }
 
-    /// Sends an event and waits for its `{"ok":..}` ack, decoded as `R`.
+    /// Sends a request and waits for its `{"ok":..}` ack, decoded as the request's answer.
     ///
     /// # Errors
     /// [`RequestError`] when not sent, not answered in time, answered with an error, or malformed.
-    pub async fn request<T: Serialize, R: DeserializeOwned>(
-        &self,
-        ns: &str,
-        event: &str,
-        payload: &T,
-    ) -> Result<R, RequestError> {
-        let arg = serde_json::to_value(payload).unwrap_or(Value::Null);
+    pub async fn request<R: Request>(&self, request: &R) -> Result<R::Response, RequestError> {
+        let arg = serde_json::to_value(request).unwrap_or(Value::Null);
         let receiver = {
             let mut state = self.inner.borrow_mut();
             let id = state
                 .machine
-                .emit(now(), ns, event, vec![arg], true)?
+                .emit(now(), R::NS, R::EVENT, vec![arg], true)?
                 .ok_or(RequestError::Ack(AckError::Disconnected))?;
             let (sender, receiver) = oneshot::channel();
             state.acks.insert(id, sender);

@@ -109,7 +109,7 @@ impl Client {
     /// # Errors
     /// [`ClientError::Emit`] when not connected or too large.
     pub async fn emit(&self, ns: &str, event: &str, args: Vec<Value>) -> Result<(), ClientError> {
-        self.send(ns, event, args, false).await.map(|_| ())
+        self.transmit(ns, event, args, false).await.map(|_| ())
     }
 
     /// Sends an event and waits for its ack's arguments.
@@ -123,10 +123,33 @@ impl Client {
         args: Vec<Value>,
     ) -> Result<Vec<Value>, ClientError> {
         let ack = self
-            .send(ns, event, args, true)
+            .transmit(ns, event, args, true)
             .await?
             .ok_or(ClientError::Stopped)?;
         Ok(ack.await.map_err(|_| ClientError::Stopped)??)
+    }
+
+    /// Sends a typed request and waits for its answer.
+    ///
+    /// # Errors
+    /// [`ClientError`] when not sent, timed out or disconnected; the server's refusal is the
+    /// inner `Err` ([`crate::RequestError::Server`]), like a malformed answer.
+    pub async fn request<R: protocol::Request>(
+        &self,
+        request: &R,
+    ) -> Result<Result<R::Response, crate::RequestError>, ClientError> {
+        let arg = serde_json::to_value(request).unwrap_or(Value::Null);
+        let args = self.emit_with_ack(R::NS, R::EVENT, vec![arg]).await?;
+        Ok(crate::decode_ack(args))
+    }
+
+    /// Sends a typed request without asking for an ack.
+    ///
+    /// # Errors
+    /// [`ClientError::Emit`] when not connected or too large.
+    pub async fn send<R: protocol::Request>(&self, request: &R) -> Result<(), ClientError> {
+        let arg = serde_json::to_value(request).unwrap_or(Value::Null);
+        self.emit(R::NS, R::EVENT, vec![arg]).await
     }
 
     /// The next event from the connection task; `None` once it has stopped.
@@ -139,7 +162,7 @@ impl Client {
         let _ = self.commands.send(Command::Close);
     }
 
-    async fn send(
+    async fn transmit(
         &self,
         ns: &str,
         event: &str,
@@ -163,6 +186,20 @@ impl Client {
 impl Drop for Client {
     fn drop(&mut self) {
         let _ = self.commands.send(Command::Close);
+    }
+}
+
+impl ClientEvent {
+    /// The event as a typed server event `E`, if it is one (right namespace and name, and a
+    /// first argument of the right shape).
+    #[must_use]
+    pub fn decode<E: protocol::ServerEvent>(&self) -> Option<E> {
+        match self {
+            Self::Event(ns, event, args) if ns == E::NS && event == E::EVENT => {
+                serde_json::from_value(args.first().cloned().unwrap_or(Value::Null)).ok()
+            }
+            _ => None,
+        }
     }
 }
 

@@ -49,7 +49,11 @@ mod tests {
         assert_eq!(decode_ack::<Empty>(vec![json!({"ok": true})]), Ok(Empty {}));
         assert_eq!(
             decode_ack::<Empty>(vec![
-                json!({"ok": false, "error": {"code": "not_member", "message": "m"}})
+                serde_json::to_value(protocol::Ack::<Empty>::Err(ErrorBody::new(
+                    ErrorCode::NotMember,
+                    "m"
+                )))
+                .unwrap()
             ]),
             Err(RequestError::Server(ErrorBody::new(
                 ErrorCode::NotMember,

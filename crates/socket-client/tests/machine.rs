@@ -1,4 +1,5 @@
 //! The client state machine driven by hand: literal server frames in, frames and events out.
+//! The machine knows Socket.IO, not Tertulia's contract: the event names here are arbitrary.
 
 use protocol::packet::Packet;
 use serde_json::json;
@@ -179,12 +180,12 @@ fn handshake_timeout_retries() {
 fn emit_with_ack_resolves_on_the_matching_ack() {
     let mut m = connected();
     let id = m
-        .emit(0, "/chat", "join", vec![json!({"room": "general"})], true)
+        .emit(0, "/chat", "enter", vec![json!({"room": "lobby"})], true)
         .unwrap()
         .unwrap();
     assert_eq!(
         sent(&drain(&mut m)),
-        [format!(r#"42/chat,{id}["join",{{"room":"general"}}]"#)]
+        [format!(r#"42/chat,{id}["enter",{{"room":"lobby"}}]"#)]
     );
     // An ack for another namespace with the same id is not ours.
     m.handle_frame(1, &format!(r#"43/other,{id}[{{"ok":true}}]"#));
@@ -209,7 +210,7 @@ fn emit_without_ack_has_no_id() {
         .emit(
             0,
             "/chat",
-            "typing",
+            "note",
             vec![json!({"room": "r", "active": true})],
             false,
         )
@@ -223,7 +224,7 @@ fn emit_without_ack_has_no_id() {
         Packet::Event {
             ns: "/chat".into(),
             id: None,
-            event: "typing".into(),
+            event: "note".into(),
             args: vec![json!({"room": "r", "active": true})],
         }
     );
@@ -233,7 +234,7 @@ fn emit_without_ack_has_no_id() {
 fn ack_times_out() {
     let mut m = connected();
     let id = m
-        .emit(100, "/chat", "rooms", vec![json!({})], true)
+        .emit(100, "/chat", "list", vec![json!({})], true)
         .unwrap()
         .unwrap();
     drain(&mut m);
@@ -251,7 +252,7 @@ fn ack_times_out() {
 #[test]
 fn pending_acks_fail_when_the_link_drops() {
     let mut m = connected();
-    let id = m.emit(0, "/chat", "rooms", vec![], true).unwrap().unwrap();
+    let id = m.emit(0, "/chat", "list", vec![], true).unwrap().unwrap();
     drain(&mut m);
     m.handle_close(10);
     assert!(drain(&mut m).contains(&Output::Ack {
@@ -270,7 +271,7 @@ fn emit_refused_while_not_connected_or_too_large() {
     );
     let mut m = connected();
     assert!(matches!(
-        m.emit(0, "/chat", "message", vec![json!("x".repeat(300))], true),
+        m.emit(0, "/chat", "text", vec![json!("x".repeat(300))], true),
         Err(EmitError::TooLarge { max: 200, .. })
     ));
     assert_eq!(
@@ -286,17 +287,21 @@ fn connect_error_is_surfaced_and_not_retried() {
     m.start(0);
     m.handle_frame(0, OPEN);
     drain(&mut m);
-    m.handle_frame(1, r#"44/admin,{"message":"forbidden"}"#);
+    let refusal = Packet::ConnectError {
+        ns: "/admin".into(),
+        message: "denied".into(),
+    };
+    m.handle_frame(1, &format!("4{}", refusal.encode()));
     assert_eq!(
         drain(&mut m),
         [Output::ConnectError {
             ns: "/admin".into(),
-            message: "forbidden".into()
+            message: "denied".into()
         }]
     );
     assert_eq!(
         m.namespace("/admin"),
-        Some(&NsState::Refused("forbidden".into()))
+        Some(&NsState::Refused("denied".into()))
     );
     // A reconnect of the link does not retry the refused namespace...
     m.handle_close(2);
@@ -326,13 +331,13 @@ fn server_disconnect_of_a_namespace_is_not_retried() {
 #[test]
 fn events_are_delivered_for_connected_namespaces_only() {
     let mut m = connected();
-    m.handle_frame(1, r#"42/chat,["message",{"text":"hi"}]"#);
-    m.handle_frame(1, r#"42/stranger,["message",{"text":"no"}]"#);
+    m.handle_frame(1, r#"42/chat,["text",{"text":"hi"}]"#);
+    m.handle_frame(1, r#"42/stranger,["text",{"text":"no"}]"#);
     assert_eq!(
         drain(&mut m),
         [Output::Event {
             ns: "/chat".into(),
-            event: "message".into(),
+            event: "text".into(),
             args: vec![json!({"text": "hi"})]
         }]
     );

@@ -81,7 +81,23 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
         migrator.run(&pool).await?;
-        Ok(Self { pool, backend })
+        let store = Self { pool, backend };
+        store.rekey_names().await?;
+        Ok(store)
+    }
+
+    /// Serialises writers that read-then-write across tables (first admin, last admin, name
+    /// re-keying) for the rest of the transaction: PostgreSQL takes a transaction-scoped
+    /// advisory lock, SQLite its database write lock.
+    pub(crate) async fn lock_writers(&self, conn: &mut sqlx::AnyConnection) -> Result<()> {
+        let lock = match self.backend {
+            Backend::Postgres => "SELECT pg_advisory_xact_lock(7105113)",
+            // A write as the transaction's first statement takes SQLite's write lock now
+            // (waiting up to busy_timeout), before anything is read: no stale snapshot.
+            Backend::Sqlite => "UPDATE meta SET value = value WHERE key = '~writers'",
+        };
+        sqlx::query(lock).execute(&mut *conn).await?;
+        Ok(())
     }
 
     /// A fresh, migrated, private in-memory SQLite database (for tests).
@@ -112,6 +128,16 @@ impl Store {
     /// [`StoreError::Database`] when it does not.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Runs raw SQL statements (for tests and maintenance; never with user input).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<()> {
+        sqlx::raw_sql(sql).execute(&self.pool).await?;
         Ok(())
     }
 

@@ -6,6 +6,9 @@ pub enum StoreError {
     /// A unique value (username, room name) is taken.
     #[error("already exists")]
     Conflict,
+    /// The change would leave the server without an admin.
+    #[error("the last admin cannot be demoted")]
+    LastAdmin,
     /// The database URL is not `sqlite:` or `postgres:`.
     #[error("unsupported database URL (expected sqlite: or postgres:)")]
     UnsupportedUrl,

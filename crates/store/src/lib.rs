@@ -9,6 +9,7 @@
 mod db;
 mod error;
 mod messages;
+mod names;
 mod notifications;
 mod rooms;
 mod sessions;
@@ -16,6 +17,7 @@ mod users;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;
+pub use names::{NAME_KEYS_VERSION, key as name_key};
 pub use notifications::NewNotification;
 pub use rooms::{RoomKind, RoomRecord, dm_name};
 pub use users::UserRecord;

@@ -44,7 +44,7 @@ pub struct NewNotification {
 }
 
 impl Store {
-    /// Stores a notification for a user.
+    /// Stores a notification for a user and drops their oldest ones beyond `keep`.
     ///
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
@@ -53,6 +53,7 @@ impl Store {
         user_id: i64,
         new: &NewNotification,
         ts: i64,
+        keep: u64,
     ) -> Result<Notification> {
         let row: NotificationRow = sqlx::query_as(
             "INSERT INTO notifications (user_id, kind, title, body, url, ts) \
@@ -67,7 +68,30 @@ impl Store {
         .bind(ts)
         .fetch_one(&self.pool)
         .await?;
+        sqlx::query(
+            "DELETE FROM notifications WHERE user_id = $1 AND id <= \
+             (SELECT id FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+        )
+        .bind(user_id)
+        .bind(i64::try_from(keep).unwrap_or(i64::MAX))
+        .execute(&self.pool)
+        .await?;
         Ok(row.into())
+    }
+
+    /// Marks every notification of a user read; returns how many changed.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn mark_all_read(&self, user_id: i64, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// A user's unread notifications, oldest first (at most 100).
@@ -185,11 +209,11 @@ mod tests {
         let ana = store.create_guest("ana", 0).await.unwrap();
         let bea = store.create_guest("bea", 0).await.unwrap();
         let first = store
-            .insert_notification(ana.id, &note("one"), 1)
+            .insert_notification(ana.id, &note("one"), 1, 10)
             .await
             .unwrap();
         let second = store
-            .insert_notification(ana.id, &note("two"), 2)
+            .insert_notification(ana.id, &note("two"), 2, 10)
             .await
             .unwrap();
         assert!(!first.read);
@@ -202,6 +226,34 @@ mod tests {
         );
         let unread = store.unread_notifications(ana.id).await.unwrap();
         assert_eq!(unread, [second]);
+    }
+
+    #[tokio::test]
+    async fn only_the_newest_are_kept_and_all_can_be_marked_read() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_guest("ana", 0).await.unwrap();
+        let bea = store.create_guest("bea", 0).await.unwrap();
+        store
+            .insert_notification(bea.id, &note("bea's"), 0, 3)
+            .await
+            .unwrap();
+        for n in 0..5 {
+            store
+                .insert_notification(ana.id, &note(&format!("n{n}")), n, 3)
+                .await
+                .unwrap();
+        }
+        let titles: Vec<String> = store
+            .unread_notifications(ana.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.title)
+            .collect();
+        assert_eq!(titles, ["n2", "n3", "n4"]);
+        assert_eq!(store.mark_all_read(ana.id, 9).await.unwrap(), 3);
+        assert!(store.unread_notifications(ana.id).await.unwrap().is_empty());
+        assert_eq!(store.unread_notifications(bea.id).await.unwrap().len(), 1);
     }
 
     #[tokio::test]

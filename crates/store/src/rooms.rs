@@ -74,6 +74,13 @@ pub fn dm_name(a: i64, b: i64) -> String {
 
 const COLUMNS: &str = "id, name, topic, private, kind, closed_at";
 
+/// Rooms sorted by name, case-insensitively (keys fold look-alikes, so they do not sort).
+fn by_name(rows: Vec<RoomRow>) -> Vec<RoomRecord> {
+    let mut rooms: Vec<RoomRecord> = rows.into_iter().map(Into::into).collect();
+    rooms.sort_by_cached_key(|room| (room.name.to_lowercase(), room.id));
+    rooms
+}
+
 impl Store {
     /// Creates a room; a private room starts with its creator as the only member.
     ///
@@ -94,7 +101,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
         ))
         .bind(name)
-        .bind(protocol::validate::name_key(name))
+        .bind(crate::name_key(name))
         .bind(topic)
         .bind(i64::from(private))
         .bind(kind.as_str())
@@ -124,7 +131,7 @@ impl Store {
     pub async fn room_by_name(&self, name: &str) -> Result<Option<RoomRecord>> {
         let row: Option<RoomRow> =
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM rooms WHERE name_key = $1"))
-                .bind(protocol::validate::name_key(name))
+                .bind(crate::name_key(name))
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(Into::into))
@@ -153,12 +160,12 @@ impl Store {
             "SELECT {COLUMNS} FROM rooms \
              WHERE closed_at IS NULL AND (private = 0 OR id IN \
                    (SELECT room_id FROM room_members WHERE user_id = $1)) \
-             ORDER BY name_key"
+             ORDER BY id"
         ))
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(by_name(rows))
     }
 
     /// Every open public room, by name.
@@ -167,11 +174,11 @@ impl Store {
     /// [`StoreError::Database`] on failure.
     pub async fn public_rooms(&self) -> Result<Vec<RoomRecord>> {
         let rows: Vec<RoomRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM rooms WHERE closed_at IS NULL AND private = 0 ORDER BY name_key"
+            "SELECT {COLUMNS} FROM rooms WHERE closed_at IS NULL AND private = 0 ORDER BY id"
         ))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(by_name(rows))
     }
 
     /// Every open room (public and private, DMs included), by name.
@@ -180,11 +187,38 @@ impl Store {
     /// [`StoreError::Database`] on failure.
     pub async fn open_rooms(&self) -> Result<Vec<RoomRecord>> {
         let rows: Vec<RoomRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM rooms WHERE closed_at IS NULL ORDER BY name_key"
+            "SELECT {COLUMNS} FROM rooms WHERE closed_at IS NULL ORDER BY id"
         ))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(by_name(rows))
+    }
+
+    /// Open rooms (not DMs) created by a user.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn rooms_created_by(&self, user_id: i64) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rooms WHERE created_by = $1 AND kind = 'room' AND closed_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0).unsigned_abs())
+    }
+
+    /// Open rooms (not DMs) in all.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn open_room_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rooms WHERE kind = 'room' AND closed_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0).unsigned_abs())
     }
 
     /// The direct-message room of two users, created on first use (`dm-<low id>-<high id>`,
@@ -242,6 +276,19 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Removes a member from a private room; returns whether they were one.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn remove_member(&self, room_id: i64, user_id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
+            .bind(room_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Whether a user belongs to a (private) room.
@@ -339,6 +386,9 @@ mod tests {
         assert!(first.private);
         assert_eq!(first.kind, RoomKind::Dm);
         assert_eq!(store.member_ids(first.id).await.unwrap(), [ana.id, bea.id]);
+        assert!(store.remove_member(first.id, bea.id).await.unwrap());
+        assert!(!store.remove_member(first.id, bea.id).await.unwrap());
+        assert!(!store.is_member(first.id, bea.id).await.unwrap());
     }
 
     #[tokio::test]

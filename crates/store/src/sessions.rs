@@ -47,19 +47,63 @@ impl Store {
         Ok(row.map(|r| UserRecord::from(r).user))
     }
 
-    /// Revokes a session; returns whether a live one was revoked.
+    /// Revokes a session; returns the user whose live session it was, if it was live.
     ///
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
-    pub async fn revoke_session(&self, token_hash: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+    pub async fn revoke_session(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
+        let user: Option<i64> = sqlx::query_scalar(
+            "UPDATE sessions SET revoked_at = $1 \
+             WHERE token_hash = $2 AND revoked_at IS NULL RETURNING user_id",
         )
         .bind(now)
         .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(user)
+    }
+
+    /// Revokes every live session of a user; returns how many.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn revoke_user_sessions(&self, user_id: i64, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(done.rows_affected())
+    }
+
+    /// Live sessions of a user.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn live_sessions(&self, user_id: i64, now: i64) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions \
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0).unsigned_abs())
+    }
+
+    /// Deletes sessions that expired, or were revoked, before `before`; returns how many.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn prune_sessions(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
 
@@ -82,8 +126,18 @@ mod tests {
             "expired"
         );
         assert_eq!(store.session_user("other", 50).await.unwrap(), None);
-        assert!(store.revoke_session("h1", 60).await.unwrap());
-        assert!(!store.revoke_session("h1", 61).await.unwrap());
+        assert_eq!(store.live_sessions(user.id, 60).await.unwrap(), 1);
+        assert_eq!(store.revoke_session("h1", 60).await.unwrap(), Some(user.id));
+        assert_eq!(store.revoke_session("h1", 61).await.unwrap(), None);
         assert_eq!(store.session_user("h1", 70).await.unwrap(), None, "revoked");
+        assert_eq!(store.live_sessions(user.id, 60).await.unwrap(), 0);
+        store.create_session(user.id, "h2", 0, 1_000).await.unwrap();
+        assert_eq!(store.revoke_user_sessions(user.id, 80).await.unwrap(), 1);
+        assert_eq!(
+            store.prune_sessions(70).await.unwrap(),
+            1,
+            "h1 revoked at 60"
+        );
+        assert_eq!(store.prune_sessions(1_000).await.unwrap(), 1);
     }
 }

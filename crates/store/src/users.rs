@@ -36,11 +36,16 @@ impl From<UserRow> for UserRecord {
     }
 }
 
+/// The key a released guest keeps: it starts with `~`, which no name can, so the name is free.
+fn released_key(id: i64) -> String {
+    format!("~g{id}")
+}
+
 impl Store {
     /// Creates a guest with a free name.
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] when the name is taken (case-insensitively).
+    /// [`StoreError::Conflict`] when the name is taken (case-insensitively, look-alikes too).
     pub async fn create_guest(&self, username: &str, now: i64) -> Result<User> {
         let row: UserRow = sqlx::query_as(
             "INSERT INTO users (username, username_key, password_hash, role, created_at) \
@@ -48,7 +53,7 @@ impl Store {
              RETURNING id, username, role, password_hash",
         )
         .bind(username)
-        .bind(protocol::validate::name_key(username))
+        .bind(crate::name_key(username))
         .bind(now)
         .fetch_one(&self.pool)
         .await
@@ -57,15 +62,19 @@ impl Store {
     }
 
     /// Registers an account; the first registered account of the database becomes `admin`.
+    /// Concurrent first registrations cannot both win: the check and the insert run under
+    /// the writers' lock.
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] when the name is taken (case-insensitively).
+    /// [`StoreError::Conflict`] when the name is taken (case-insensitively, look-alikes too).
     pub async fn create_account(
         &self,
         username: &str,
         password_hash: &str,
         now: i64,
     ) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        self.lock_writers(&mut tx).await?;
         let row: UserRow = sqlx::query_as(
             "INSERT INTO users (username, username_key, password_hash, role, created_at) \
              SELECT $1, $2, $3, \
@@ -75,16 +84,18 @@ impl Store {
              RETURNING id, username, role, password_hash",
         )
         .bind(username)
-        .bind(protocol::validate::name_key(username))
+        .bind(crate::name_key(username))
         .bind(password_hash)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::from_insert)?;
+        tx.commit().await?;
         Ok(UserRecord::from(row).user)
     }
 
-    /// Looks a user up by name, case-insensitively.
+    /// Looks a user up by name (case-insensitively, look-alikes folded); released guests are
+    /// not found.
     ///
     /// # Errors
     /// [`StoreError::Database`] on failure.
@@ -92,7 +103,7 @@ impl Store {
         let row: Option<UserRow> = sqlx::query_as(
             "SELECT id, username, role, password_hash FROM users WHERE username_key = $1",
         )
-        .bind(protocol::validate::name_key(username))
+        .bind(crate::name_key(username))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(UserRecord::from))
@@ -114,16 +125,89 @@ impl Store {
     /// Changes a user's role; `None` when there is no such user.
     ///
     /// # Errors
+    /// [`StoreError::LastAdmin`] when this would demote the only admin;
     /// [`StoreError::Database`] on failure.
     pub async fn set_role(&self, id: i64, role: Role) -> Result<Option<User>> {
+        let mut tx = self.pool.begin().await?;
+        self.lock_writers(&mut tx).await?;
+        if role != Role::Admin {
+            let (is_admin, admins): (i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM users WHERE id = $1 AND role = 'admin'), \
+                        (SELECT COUNT(*) FROM users WHERE role = 'admin')",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if is_admin > 0 && admins <= 1 {
+                return Err(StoreError::LastAdmin);
+            }
+        }
         let row: Option<UserRow> = sqlx::query_as(
             "UPDATE users SET role = $1 WHERE id = $2 RETURNING id, username, role, password_hash",
         )
         .bind(role.as_str())
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(row.map(|r| UserRecord::from(r).user))
+    }
+
+    /// Frees a guest's name (its messages keep showing it); returns whether a name was freed.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn release_guest(&self, id: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET username_key = $1, released_at = $2 \
+             WHERE id = $3 AND role = 'guest' AND released_at IS NULL",
+        )
+        .bind(released_key(id))
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Frees the names of guests without a live session; returns how many were freed.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn release_idle_guests(&self, now: i64) -> Result<u64> {
+        let idle: Vec<i64> = sqlx::query_scalar(
+            "SELECT u.id FROM users u WHERE u.role = 'guest' AND u.released_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id \
+                             AND s.revoked_at IS NULL AND s.expires_at > $1)",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut freed = 0;
+        for id in idle {
+            if self.release_guest(id, now).await? {
+                freed += 1;
+            }
+        }
+        Ok(freed)
+    }
+
+    /// Deletes guests released before `before` that left nothing behind (no message, no
+    /// room); returns how many were deleted.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn delete_forgotten_guests(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM users WHERE role = 'guest' AND released_at IS NOT NULL \
+             AND released_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = users.id) \
+             AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.created_by = users.id)",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 }
 
@@ -160,9 +244,75 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn lookalike_names_collide() {
+        let store = Store::in_memory().await.unwrap();
+        store.create_guest("admin", 1).await.unwrap();
+        assert!(matches!(
+            store.create_guest("\u{0430}dmin", 2).await,
+            Err(StoreError::Conflict)
+        ));
+        assert!(matches!(
+            store.create_account("ADMIN", "h", 2).await,
+            Err(StoreError::Conflict)
+        ));
+    }
+
+    #[tokio::test]
+    async fn released_guests_free_their_name_and_keep_their_messages() {
+        let store = Store::in_memory().await.unwrap();
+        let guest = store.create_guest("ana", 1).await.unwrap();
+        store.create_session(guest.id, "h", 1, 100).await.unwrap();
+        assert_eq!(
+            store.release_idle_guests(50).await.unwrap(),
+            0,
+            "still signed in"
+        );
+        assert_eq!(
+            store.release_idle_guests(100).await.unwrap(),
+            1,
+            "session expired"
+        );
+        assert!(store.user_by_name("ana").await.unwrap().is_none());
+        let again = store.create_guest("ana", 101).await.unwrap();
+        assert_ne!(again.id, guest.id);
+        assert_eq!(
+            store.user_by_id(guest.id).await.unwrap().unwrap().username,
+            "ana",
+            "old messages keep their author's name"
+        );
+        assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap(), 1);
+        assert!(store.user_by_id(guest.id).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_last_admin_cannot_be_demoted() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_account("ana", "h", 1).await.unwrap();
+        let bea = store.create_account("bea", "h", 2).await.unwrap();
+        assert!(matches!(
+            store.set_role(ana.id, Role::Member).await,
+            Err(StoreError::LastAdmin)
+        ));
+        store.set_role(bea.id, Role::Admin).await.unwrap();
+        assert!(
+            store
+                .set_role(ana.id, Role::Member)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(matches!(
+            store.set_role(bea.id, Role::Member).await,
+            Err(StoreError::LastAdmin)
+        ));
+    }
+
+    #[tokio::test]
     async fn roles_can_change() {
         let store = Store::in_memory().await.unwrap();
         let user = store.create_account("ana", "h", 1).await.unwrap();
+        let bea = store.create_account("bea", "h", 1).await.unwrap();
+        store.set_role(bea.id, Role::Admin).await.unwrap();
         let changed = store
             .set_role(user.id, Role::Member)
             .await

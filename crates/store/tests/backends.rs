@@ -35,7 +35,7 @@ async fn scenario(store: &Store) {
         store.session_user("h", 50).await.unwrap().unwrap().id,
         ana.id
     );
-    assert!(store.revoke_session("h", 60).await.unwrap());
+    assert!(store.revoke_session("h", 60).await.unwrap().is_some());
     assert!(store.session_user("h", 70).await.unwrap().is_none());
 
     // Rooms, privacy, DMs, closing.
@@ -107,12 +107,15 @@ async fn scenario(store: &Store) {
 
     // Notifications and channels.
     let note = NewNotification {
-        kind: "mention".into(),
+        kind: protocol::events::kinds::MENTION.into(),
         title: "t".into(),
         body: "b".into(),
         url: Some("/chat".into()),
     };
-    let stored = store.insert_notification(bea.id, &note, 5).await.unwrap();
+    let stored = store
+        .insert_notification(bea.id, &note, 5, 100)
+        .await
+        .unwrap();
     assert!(!stored.read);
     assert_eq!(
         store.unread_notifications(bea.id).await.unwrap(),
@@ -125,6 +128,44 @@ async fn scenario(store: &Store) {
     assert_eq!(store.channel_subscribers("news").await.unwrap(), [bea.id]);
     store.unsubscribe(bea.id, "news").await.unwrap();
     assert!(store.subscriptions(bea.id).await.unwrap().is_empty());
+
+    // Retention keeps the newest; everything can be marked read at once.
+    for n in 0..5 {
+        store
+            .insert_notification(bea.id, &note, 10 + n, 3)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.unread_notifications(bea.id).await.unwrap().len(), 3);
+    assert_eq!(store.mark_all_read(bea.id, 20).await.unwrap(), 3);
+
+    // Names: look-alikes collide; a released guest's name is free again.
+    assert!(matches!(
+        store.create_guest("\u{0430}na", 12).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(store.release_guest(guest.id, 12).await.unwrap());
+    let again = store.create_guest("Visitor", 13).await.unwrap();
+    assert_ne!(again.id, guest.id);
+
+    // Roles: the last admin stays.
+    assert!(
+        store
+            .set_role(ana.id, Role::Member)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(matches!(
+        store.set_role(bea.id, Role::Member).await,
+        Err(StoreError::LastAdmin)
+    ));
+
+    // Membership can be given up.
+    assert!(store.remove_member(secret.id, bea.id).await.unwrap());
+    assert!(!visible(store.visible_rooms(bea.id).await.unwrap()).contains(&"Secret".to_owned()));
+    assert_eq!(store.rooms_created_by(ana.id).await.unwrap(), 1);
+    assert_eq!(store.open_room_count().await.unwrap(), 2);
 
     store.close_room(secret.id, 11).await.unwrap();
     assert!(store.room_by_name("secret").await.unwrap().unwrap().closed);
@@ -153,5 +194,41 @@ async fn postgres_when_configured() {
     scenario(&store).await;
     // Migrating again is a no-op.
     store.close().await;
-    Store::connect(&url).await.expect("second migration run");
+    let store = Store::connect(&url).await.expect("second migration run");
+    wipe(&store).await;
+    store.close().await;
+    concurrent_first_registrations(&url).await;
+}
+
+/// Drops every table, so the next connect starts from an empty database.
+async fn wipe(store: &Store) {
+    store
+        .execute_raw("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        .await
+        .expect("wipe the scratch database");
+}
+
+/// Sixteen accounts registered at once on an empty PostgreSQL database: exactly one becomes
+/// admin (the check and the insert must not interleave).
+async fn concurrent_first_registrations(url: &str) {
+    let store = Store::connect(url).await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..16 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .create_account(&format!("racer{n}"), "hash", n)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut admins = 0;
+    for task in tasks {
+        if task.await.unwrap().role == Role::Admin {
+            admins += 1;
+        }
+    }
+    assert_eq!(admins, 1, "exactly one first account");
+    wipe(&store).await;
+    store.close().await;
 }

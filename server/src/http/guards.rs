@@ -1,14 +1,40 @@
-//! Middlewares: CSRF / Origin checks for cookie-authenticated requests and socket handshakes,
-//! and security headers on every response.
+//! Middlewares every request passes: the `Host` check (DNS rebinding), CSRF / Origin checks
+//! for cookie-authenticated requests and socket handshakes, the handshake rate, and security
+//! headers on every response.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{CredentialSource, origin_allowed, request_token};
+use crate::auth::{CredentialSource, cookie_token, request_token};
+use crate::client_addr::client_of;
 use crate::error::AppError;
+use crate::limits::{Action, Subject};
 use crate::state::AppState;
+
+/// Refuses requests for a host that is not this site (a page on another domain that resolves
+/// to this server, as in DNS rebinding, names its own host). Requests without a host name
+/// (HTTP/1.0, in-process calls) have nothing to check.
+pub async fn host_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| request.uri().authority().map(ToString::to_string));
+    if let Some(host) = host
+        && !state.hub.site.host_allowed(&host)
+    {
+        tracing::warn!(%host, "request for a host that is not this site refused");
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            "This server does not answer for that host name.\n",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
 
 /// Refuses state-changing API calls that ride on the session cookie from a foreign origin.
 /// Bearer-token calls are not ambient credentials and pass.
@@ -18,39 +44,56 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let by_cookie = matches!(
-        request_token(request.headers()),
+        request_token(request.headers(), state.hub.config.secure_cookies),
         Some((_, CredentialSource::Cookie))
     );
-    if unsafe_method
-        && by_cookie
-        && !origin_allowed(request.headers(), &state.config.allowed_origins)
-    {
+    if unsafe_method && by_cookie && !state.hub.site.origin_allowed(request.headers()) {
         return AppError::forbidden("cross-site request refused").into_response();
     }
     next.run(request).await
 }
 
-/// Refuses Socket.IO handshakes that carry the session cookie from a foreign origin before any
-/// Engine.IO session exists (the socket library itself never looks at `Origin`).
-pub async fn socket_origin_guard(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let is_socket = request.uri().path().starts_with("/socket.io");
-    if is_socket
-        && crate::auth::cookie_token(request.headers()).is_some()
-        && !origin_allowed(request.headers(), &state.config.allowed_origins)
+/// Guards Socket.IO requests before any Engine.IO session exists: handshakes that carry the
+/// session cookie from a foreign origin are refused (the socket library never looks at
+/// `Origin`), and new sessions per client address are rate-limited.
+pub async fn socket_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/socket.io") {
+        return next.run(request).await;
+    }
+    let hub = &state.hub;
+    if cookie_token(request.headers(), hub.config.secure_cookies).is_some()
+        && !hub.site.origin_allowed(request.headers())
     {
         tracing::warn!(origin = ?request.headers().get(header::ORIGIN), "socket handshake from a foreign origin refused");
         return (StatusCode::FORBIDDEN, "cross-site socket refused").into_response();
     }
+    let is_new_session = !request
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .any(|pair| pair.starts_with("sid="));
+    if is_new_session {
+        let client = client_of(request.extensions());
+        if !hub
+            .limits
+            .check(Action::Handshake, Subject::Addr(client.key), 1)
+        {
+            tracing::warn!(client = %client.key, "too many new socket sessions");
+            return AppError::rate_limited().into_response();
+        }
+    }
     next.run(request).await
 }
 
-/// Adds nosniff, framing and referrer headers to every response, and a CSP without inline
-/// scripts where the page shell did not already set one with its nonce.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Adds nosniff, framing and referrer headers to every response, HSTS when the site is served
+/// over https, and a CSP without inline scripts where the page shell did not already set one
+/// with its nonce.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -62,6 +105,12 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    if state.hub.config.secure_cookies {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
         && let Ok(csp) = HeaderValue::from_str(&app::csp::policy(None))
     {

@@ -1,29 +1,30 @@
-//! The JSON API under `/api` and the guards every response passes through.
+//! The JSON API under `/api` (every endpoint through [`pipeline::route`]) and the guards every
+//! response passes through.
 
 mod auth;
 mod guards;
-mod json;
 mod notifications;
+pub mod pipeline;
 
 use axum::Router;
-use axum::routing::{get, post};
+use protocol::http::{Guest, Login, Logout, Me, PushNotification, Register};
 
-pub use guards::{security_headers, socket_origin_guard};
-pub use json::AppJson;
+pub use guards::{host_guard, security_headers, socket_guard};
 
 use crate::state::AppState;
 
 /// Routes of the JSON API.
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/register", post(auth::register))
-        .route("/api/auth/login", post(auth::login))
-        .route("/api/auth/guest", post(auth::guest))
-        .route("/api/auth/logout", post(auth::logout))
-        .route("/api/me", get(auth::me))
-        .route("/api/notifications", post(notifications::push))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state,
-            guards::csrf_guard,
-        ))
+    let mut api = Router::new();
+    api = pipeline::route::<Register, _, _>(api, auth::register);
+    api = pipeline::route::<Login, _, _>(api, auth::login);
+    api = pipeline::route::<Guest, _, _>(api, auth::guest);
+    api = pipeline::route::<Logout, _, _>(api, auth::logout);
+    api = pipeline::route::<Me, _, _>(api, auth::me);
+    api = pipeline::route::<PushNotification, _, _>(api, notifications::push);
+    api.route_layer(axum::middleware::from_fn_with_state(
+        state,
+        guards::csrf_guard,
+    ))
+    .layer(axum::extract::DefaultBodyLimit::max(pipeline::API_BODY_MAX))
 }

@@ -1,111 +1,119 @@
 //! Namespace `/admin` (admins only): live stats every second, role changes, closing rooms.
+//! The admin role is checked again from the database on every event, so a demotion takes
+//! effect at once even on sockets opened before it.
 
-use protocol::events::admin::{CLOSE_ROOM, SET_ROLE, STATS};
-use protocol::events::chat::{NS as CHAT, ROOM_CLOSED};
-use protocol::{Empty, Role, RoomClosed, RoomReq, SetRoleReq, SetRoleRes, validate};
-use socketioxide::SocketIo;
-use socketioxide::extract::{SocketRef, State, TryData};
+use protocol::events::chat::NS as CHAT;
+use protocol::events::{GENERAL_ROOM, admin::NS as ADMIN};
+use protocol::{CloseRoomReq, Empty, Role, RoomClosed, SetRoleReq, SetRoleRes, Stats};
+use socketioxide::extract::{SocketRef, State};
 
-use super::auth::ConnectRefusal;
-use super::reply::Reply;
-use super::{existing_user, payload, room_channel, user_channel, user_of};
+use super::pipeline::{Ctx, on, on_unknown};
+use super::{emit, existing_user, room_channel, user_channel};
 use crate::auth::now_ms;
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 
 /// CONNECT middleware (after [`super::auth::require_admin`]): wires the admin actions.
 ///
 /// # Errors
-/// [`ConnectRefusal::Unauthorized`] without an authenticated user.
-pub async fn prepare(s: SocketRef) -> Result<(), ConnectRefusal> {
+/// [`protocol::ConnectRefusal::Unauthorized`] without an authenticated user.
+pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
     super::enter_user_room(&s)?;
-    s.on(SET_ROLE, on_set_role);
-    s.on(CLOSE_ROOM, on_close_room);
-    s.on_fallback(super::on_unknown_event);
+    on(&s, set_role);
+    on(&s, close_room);
+    on_unknown(&s);
     Ok(())
 }
 
 /// After the CONNECT ack: a first snapshot right away, so the page is never empty.
 pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
     match crate::tasks::stats(&hub).await {
-        Ok(stats) => {
-            let _ = s.emit(STATS, &stats);
-        }
+        Ok(stats) => emit::<Stats>(&s, &stats),
         Err(error) => tracing::error!(%error, "computing stats"),
     }
 }
 
-async fn on_set_role(
-    s: SocketRef,
-    io: SocketIo,
-    TryData(data): TryData<SetRoleReq>,
-    State(hub): State<Hub>,
-    reply: Reply,
-) {
-    let result = async {
-        let admin = user_of(&s)?;
-        let req = payload(data)?;
-        let target = existing_user(&hub, &req.username).await?;
-        if target.id == admin.id && req.role != Role::Admin {
-            return Err(AppError::forbidden("you cannot demote yourself; ask another admin"));
-        }
-        if target.role == Role::Guest || req.role == Role::Guest {
-            return Err(AppError::bad_request("guests have no account to promote or demote"));
-        }
-        let user = hub
-            .store
-            .set_role(target.id, req.role)
-            .await?
-            .ok_or_else(|| AppError::not_found("that user no longer exists"))?;
-        if user.role != Role::Admin
-            && let Some(admin_ns) = io.of(protocol::events::admin::NS)
-        {
-            // A demoted admin loses the live view at once.
-            let _ = admin_ns.to(user_channel(user.id)).disconnect().await;
-        }
-        tracing::info!(user = %user.username, role = user.role.as_str(), by = %admin.username, "role changed");
-        Ok(SetRoleRes { user })
+/// The caller's role as stored now; a caller who is no longer an admin is refused and their
+/// `/admin` sockets are closed.
+async fn still_admin(ctx: &Ctx) -> AppResult<()> {
+    let current = ctx.hub.store.user_by_id(ctx.user.id).await?;
+    if current.is_some_and(|user| user.role == Role::Admin) {
+        return Ok(());
     }
-    .await;
-    reply.send(result);
-}
-
-async fn on_close_room(
-    s: SocketRef,
-    io: SocketIo,
-    TryData(data): TryData<RoomReq>,
-    State(hub): State<Hub>,
-    reply: Reply,
-) {
-    let result = async {
-        let admin = user_of(&s)?;
-        let name = validate::room_name(&payload(data)?.room)?;
-        let room = hub
-            .store
-            .room_by_name(&name)
-            .await?
-            .filter(|room| !room.closed)
-            .ok_or_else(|| AppError::not_found(format!("there is no open room called `{name}`")))?;
-        if room.name == "general" {
-            return Err(AppError::forbidden(
-                "general is the room everyone can always join",
-            ));
-        }
-        hub.store.close_room(room.id, now_ms()).await?;
-        if let Some(chat) = io.of(CHAT) {
-            let channel = room_channel(room.id);
-            let notice = RoomClosed {
-                room: room.name.clone(),
-            };
-            for socket in chat.to(channel.clone()).sockets() {
-                hub.presence.leave(&socket.id.to_string(), room.id);
-                socket.leave(channel.clone());
-                let _ = socket.emit(ROOM_CLOSED, &notice);
+    if let Some(admin) = ctx.io.of(ADMIN) {
+        for socket in admin.to(user_channel(ctx.user.id)).sockets() {
+            if socket.id != ctx.socket.id {
+                let _ = socket.disconnect();
             }
         }
-        tracing::info!(room = %room.name, by = %admin.username, "room closed");
-        Ok(Empty {})
     }
-    .await;
-    reply.send(result);
+    ctx.disconnect_after_reply();
+    Err(AppError::forbidden("you are no longer an admin"))
+}
+
+async fn set_role(ctx: Ctx, req: SetRoleReq) -> AppResult<SetRoleRes> {
+    still_admin(&ctx).await?;
+    let target = existing_user(&ctx.hub, &req.username).await?;
+    if target.id == ctx.user.id && req.role != Role::Admin {
+        return Err(AppError::forbidden(
+            "you cannot demote yourself; ask another admin",
+        ));
+    }
+    if target.role == Role::Guest || req.role == Role::Guest {
+        return Err(AppError::bad_request(
+            "guests have no account to promote or demote",
+        ));
+    }
+    let user = ctx
+        .hub
+        .store
+        .set_role(target.id, req.role)
+        .await
+        .map_err(|error| match error {
+            store::StoreError::LastAdmin => AppError::forbidden(format!(
+                "{} is the last admin; promote someone else first",
+                target.username
+            )),
+            other => other.into(),
+        })?
+        .ok_or_else(|| AppError::not_found("that user no longer exists"))?;
+    if user.role != Role::Admin
+        && let Some(admin) = ctx.io.of(ADMIN)
+    {
+        // A demoted admin loses the live view at once.
+        let _ = admin.to(user_channel(user.id)).disconnect().await;
+    }
+    tracing::info!(user = %user.username, role = user.role.as_str(), by = %ctx.user.username, "role changed");
+    Ok(SetRoleRes { user })
+}
+
+async fn close_room(ctx: Ctx, req: CloseRoomReq) -> AppResult<Empty> {
+    still_admin(&ctx).await?;
+    let name = protocol::names::room_name(&req.room)?;
+    let room = ctx
+        .hub
+        .store
+        .room_by_name(&name)
+        .await?
+        .filter(|room| !room.closed)
+        .ok_or_else(|| AppError::not_found(format!("there is no open room called `{name}`")))?;
+    if room.name == GENERAL_ROOM {
+        return Err(AppError::forbidden(
+            "general is the room everyone can always join",
+        ));
+    }
+    ctx.hub.store.close_room(room.id, now_ms()).await?;
+    if let Some(chat) = ctx.io.of(CHAT) {
+        let channel = room_channel(room.id);
+        let notice = RoomClosed {
+            room: room.name.clone(),
+        };
+        for socket in chat.to(channel.clone()).sockets() {
+            ctx.hub.presence.leave(&socket.id.to_string(), room.id);
+            socket.leave(channel.clone());
+            emit(&socket, &notice);
+        }
+    }
+    tracing::info!(room = %room.name, by = %ctx.user.username, "room closed");
+    Ok(Empty {})
 }

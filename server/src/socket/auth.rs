@@ -1,46 +1,30 @@
 //! CONNECT middlewares: who is this socket, and may it use this namespace?
 //!
 //! Browsers authenticate with the session cookie, which is only accepted when the handshake's
-//! `Origin` is allowed (cross-site WebSocket hijacking); other clients send
-//! `auth: {"token": "..."}`. The user is stored in the socket's extensions for the handlers.
+//! `Origin` is this site or an allowed origin (cross-site WebSocket hijacking); other clients
+//! send `auth: {"token": "..."}`. An accepted socket gets, in its extensions: the [`User`], the
+//! [`SessionKey`] (so logout can find it), its seat in the socket census and its
+//! [`SocketGuard`]. An Engine.IO session that keeps failing its CONNECTs is closed.
 
-use std::fmt;
+use std::sync::Arc;
 
-use protocol::{Role, User};
+use protocol::{ConnectRefusal, Role, User};
 use serde::Deserialize;
-use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, State, TryData};
 
-use crate::auth::{cookie_token, origin_allowed, user_for_token};
+use super::pipeline::SocketGuard;
+use crate::auth::{CredentialSource, cookie_token, token_hash, user_for_token};
+use crate::client_addr::client_of;
 use crate::hub::Hub;
-
-/// Why a CONNECT was refused; its `Display` is the CONNECT_ERROR `message`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnectRefusal {
-    /// No valid credential.
-    Unauthorized,
-    /// Valid credential, insufficient role.
-    Forbidden,
-    /// Too many sockets for this user.
-    RateLimited,
-    /// The server failed to check.
-    Internal,
-}
-
-impl fmt::Display for ConnectRefusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
-            Self::RateLimited => "rate_limited",
-            Self::Internal => "internal",
-        })
-    }
-}
+use crate::limits::{Action, Subject};
 
 /// The hash of the session token a socket authenticated with (so logout can disconnect it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionKey(pub String);
+
+/// How the socket authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Credential(pub CredentialSource);
 
 /// The CONNECT payload non-browser clients send.
 #[derive(Debug, Default, Deserialize)]
@@ -50,27 +34,63 @@ pub struct AuthPayload {
     pub token: Option<String>,
 }
 
-/// Identifies the user from `auth.token` or the session cookie (with an allowed Origin).
+/// Identifies the user from `auth.token` or the session cookie (with an allowed Origin) and
+/// seats the socket in the census.
 ///
 /// # Errors
-/// [`ConnectRefusal::Unauthorized`] without a valid credential; `RateLimited` when the user
-/// already has too many sockets.
+/// [`ConnectRefusal::Unauthorized`] without a valid credential; `RateLimited` when the user or
+/// address already has too many sockets; `Internal` when the database fails.
 pub async fn authenticate(
     s: SocketRef,
-    io: SocketIo,
     TryData(auth): TryData<AuthPayload>,
     State(hub): State<Hub>,
 ) -> Result<(), ConnectRefusal> {
+    let identified = identify(&s, auth.ok().and_then(|a| a.token), &hub).await;
+    let (user, token, source) = match identified {
+        Ok(found) => found,
+        Err(refusal) => {
+            count_failure(&s, &hub);
+            return Err(refusal);
+        }
+    };
+    let addr = client_of(&s.req_parts().extensions).key;
+    let seat = hub
+        .sockets
+        .seat(
+            user.id,
+            addr,
+            hub.config.max_sockets_per_user,
+            hub.config.max_sockets_per_ip,
+        )
+        .map_err(|full| {
+            tracing::warn!(user = %user.username, %addr, ?full, "socket cap reached");
+            ConnectRefusal::RateLimited
+        })?;
+    s.extensions.insert(user);
+    s.extensions.insert(SessionKey(token_hash(&token)));
+    s.extensions.insert(Credential(source));
+    s.extensions.insert(Arc::new(seat));
+    s.extensions
+        .insert(SocketGuard::new(hub.config.max_in_flight));
+    Ok(())
+}
+
+async fn identify(
+    s: &SocketRef,
+    token: Option<String>,
+    hub: &Hub,
+) -> Result<(User, String, CredentialSource), ConnectRefusal> {
     let headers = &s.req_parts().headers;
-    let token = match auth.ok().and_then(|a| a.token) {
-        Some(token) => token,
+    let (token, source) = match token {
+        Some(token) => (token, CredentialSource::Token),
         None => {
-            let token = cookie_token(headers).ok_or(ConnectRefusal::Unauthorized)?;
-            if !origin_allowed(headers, &hub.config.allowed_origins) {
+            let token = cookie_token(headers, hub.config.secure_cookies)
+                .ok_or(ConnectRefusal::Unauthorized)?;
+            if !hub.site.origin_allowed(headers) {
                 tracing::warn!(origin = ?headers.get("origin"), "cookie handshake from a foreign origin refused");
                 return Err(ConnectRefusal::Unauthorized);
             }
-            token
+            (token, CredentialSource::Cookie)
         }
     };
     let user = user_for_token(&hub.store, &token)
@@ -80,32 +100,35 @@ pub async fn authenticate(
             ConnectRefusal::Internal
         })?
         .ok_or(ConnectRefusal::Unauthorized)?;
-    let ip = super::client_ip(&s);
-    let from_ip = super::count_sockets(&io, |other| super::client_ip(other) == ip);
-    let of_user = super::count_sockets(&io, |other| {
-        other
-            .extensions
-            .get::<User>()
-            .is_some_and(|u| u.id == user.id)
-    });
-    if of_user >= hub.config.max_sockets_per_user || from_ip >= hub.config.max_sockets_per_ip {
-        tracing::warn!(user = %user.username, %ip, of_user, from_ip, "socket cap reached");
-        return Err(ConnectRefusal::RateLimited);
+    Ok((user, token, source))
+}
+
+/// Failed CONNECTs one Engine.IO session may make per minute; the next one closes it.
+pub const FAILED_CONNECTS: u32 = 3;
+
+/// Counts a failed CONNECT against the socket's Engine.IO session and closes the session when
+/// it has failed too often (a client guessing tokens, or a broken one looping).
+fn count_failure(s: &SocketRef, hub: &Hub) {
+    if !hub
+        .limits
+        .check(Action::FailedConnect, Subject::Session(s.id), 1)
+    {
+        tracing::warn!(sid = %s.id, "repeated failed CONNECTs: closing the session");
+        s.close_transport();
     }
-    s.extensions.insert(user);
-    s.extensions
-        .insert(SessionKey(crate::auth::token_hash(&token)));
-    Ok(())
 }
 
 /// Lets only admins through; runs after [`authenticate`].
 ///
 /// # Errors
 /// [`ConnectRefusal::Forbidden`] for guests and members.
-pub async fn require_admin(s: SocketRef) -> Result<(), ConnectRefusal> {
+pub async fn require_admin(s: SocketRef, State(hub): State<Hub>) -> Result<(), ConnectRefusal> {
     match s.extensions.get::<User>() {
         Some(user) if user.role == Role::Admin => Ok(()),
-        Some(_) => Err(ConnectRefusal::Forbidden),
+        Some(_) => {
+            count_failure(&s, &hub);
+            Err(ConnectRefusal::Forbidden)
+        }
         None => Err(ConnectRefusal::Unauthorized),
     }
 }

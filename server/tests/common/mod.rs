@@ -1,5 +1,8 @@
 //! Test fixture: the real router served on a loopback port over a fresh in-memory database,
 //! driven over HTTP in-process (`oneshot`) and over Socket.IO by our native client.
+//!
+//! Requests and events are typed (`protocol::Request` / `ServerEvent`), so no test spells an
+//! event name; hostile payloads go through [`Socket::raw`] with the request type's `EVENT`.
 #![allow(dead_code)] // each test binary uses a subset
 
 use std::net::SocketAddr;
@@ -8,10 +11,15 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use protocol::User;
+use protocol::http::{AuthRes, Credentials, Endpoint, Guest, GuestReq, Register};
+use protocol::{
+    ErrorBody, ErrorCode, JoinReq, JoinRes, MessageReq, MessageRes, Request as SioRequest,
+    ServerEvent, User,
+};
 use serde_json::{Value, json};
 use server::{App, Config};
 use socket_client::Config as ClientConfig;
+use socket_client::RequestError;
 use socket_client::native::{Client, ClientEvent, ConnectOptions};
 use store::Store;
 use tokio::sync::oneshot;
@@ -19,6 +27,9 @@ use tower::ServiceExt;
 
 /// How long any awaited event may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// How quickly a bystander's message must still be acked while an attack runs.
+pub const RESPONSIVE: Duration = Duration::from_secs(1);
 
 /// A running server.
 pub struct TestServer {
@@ -42,6 +53,15 @@ pub struct Answer {
     pub body: Value,
 }
 
+impl Answer {
+    /// The contract error code of a failed answer.
+    pub fn code(&self) -> ErrorCode {
+        let error: protocol::http::HttpError = serde_json::from_value(self.body.clone())
+            .unwrap_or_else(|e| panic!("not an error body ({e}): {}", self.body));
+        error.error.code
+    }
+}
+
 impl TestServer {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
@@ -52,6 +72,11 @@ impl TestServer {
         let mut config = Config::for_tests("sqlite::memory:");
         tweak(&mut config);
         let store = Store::in_memory().await.expect("in-memory store");
+        Self::spawn_on(config, store).await
+    }
+
+    /// A server over `store` with `config`.
+    pub async fn spawn_on(config: Config, store: Store) -> Self {
         let leptos = server::leptos_options(&config).expect("leptos options");
         let app = App::build(config.clone(), store, leptos);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -61,7 +86,7 @@ impl TestServer {
         tokio::spawn(server::net::serve(
             listener,
             router,
-            config.header_timeout(),
+            config.connection_limits(),
             async {
                 let _ = stopped.await;
             },
@@ -78,7 +103,7 @@ impl TestServer {
     }
 
     pub fn store(&self) -> &Store {
-        &self.app.state.store
+        &self.app.state.hub.store
     }
 
     /// Calls the router in-process.
@@ -119,10 +144,24 @@ impl TestServer {
         self.call(request.body(Body::empty()).unwrap()).await
     }
 
+    /// Calls endpoint `E` with a typed body.
+    pub async fn api<E: Endpoint>(&self, body: &E::Body, headers: &[(&str, &str)]) -> Answer {
+        let body = serde_json::to_value(body).unwrap();
+        match E::METHOD {
+            protocol::http::Method::Post => self.post(E::PATH, body, headers).await,
+            protocol::http::Method::Get => self.get(E::PATH, headers).await,
+        }
+    }
+
     /// Signs a guest in; returns the user and token.
     pub async fn guest(&self, name: &str) -> (User, String) {
         let answer = self
-            .post("/api/auth/guest", json!({ "username": name }), &[])
+            .api::<Guest>(
+                &GuestReq {
+                    username: name.into(),
+                },
+                &[],
+            )
             .await;
         assert_eq!(
             answer.status,
@@ -136,9 +175,11 @@ impl TestServer {
     /// Registers an account; returns the user and token.
     pub async fn register(&self, name: &str, password: &str) -> (User, String) {
         let answer = self
-            .post(
-                "/api/auth/register",
-                json!({ "username": name, "password": password }),
+            .api::<Register>(
+                &Credentials {
+                    username: name.into(),
+                    password: password.into(),
+                },
                 &[],
             )
             .await;
@@ -160,17 +201,28 @@ impl TestServer {
     /// Like [`Self::chat_guest`], also returning the session token.
     pub async fn chat_guest_with_token(&self, name: &str) -> (Socket, User, String) {
         let (user, token) = self.guest(name).await;
-        let socket = Socket::connect(self, "/chat", Some(json!({ "token": token })), &[])
+        let socket = Socket::connect(self, protocol::events::chat::NS, auth(&token), &[])
             .await
             .expect("connect");
         (socket, user, token)
     }
+
+    /// A guest in `general`, to check the server still answers others during an attack.
+    pub async fn bystander(&self, name: &str) -> Socket {
+        let (socket, _) = self.chat_guest(name).await;
+        socket.join(protocol::events::GENERAL_ROOM).await;
+        socket
+    }
+}
+
+/// The CONNECT `auth` payload of a token.
+pub fn auth(token: &str) -> Option<Value> {
+    Some(json!({ "token": token }))
 }
 
 fn auth_parts(body: &Value) -> (User, String) {
-    let user: User = serde_json::from_value(body["user"].clone()).unwrap();
-    let token = body["token"].as_str().unwrap().to_owned();
-    (user, token)
+    let answer: AuthRes = serde_json::from_value(body.clone()).unwrap();
+    (answer.user, answer.token.expect("programs get the token"))
 }
 
 /// One Socket.IO connection to one namespace, with helpers that wait (bounded) for events.
@@ -187,8 +239,18 @@ impl Socket {
         auth: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Result<Self, String> {
+        Self::connect_to(&server.base_url(), ns, auth, headers).await
+    }
+
+    /// Like [`Self::connect`], to any base URL (a proxy, say).
+    pub async fn connect_to(
+        base_url: &str,
+        ns: &str,
+        auth: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let client = Client::connect(ConnectOptions {
-            base_url: server.base_url(),
+            base_url: base_url.to_owned(),
             headers: headers
                 .iter()
                 .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
@@ -218,8 +280,47 @@ impl Socket {
         outcome.map(|()| socket)
     }
 
-    /// Emits with an ack and returns the ack's first argument.
-    pub async fn request(&self, event: &str, payload: Value) -> Value {
+    /// Sends a typed request and returns the server's answer (`Err` = its refusal).
+    pub async fn call<R: SioRequest>(&self, request: &R) -> Result<R::Response, ErrorBody> {
+        assert_eq!(R::NS, self.ns, "{} belongs to {}", R::EVENT, R::NS);
+        let answer = tokio::time::timeout(WAIT, self.client.request(request))
+            .await
+            .unwrap_or_else(|_| panic!("no answer to `{}` within {WAIT:?}", R::EVENT))
+            .unwrap_or_else(|e| panic!("`{}` was not answered: {e}", R::EVENT));
+        match answer {
+            Ok(response) => Ok(response),
+            Err(RequestError::Server(body)) => Err(body),
+            Err(other) => panic!("`{}`: unexpected answer: {other}", R::EVENT),
+        }
+    }
+
+    /// Sends a typed request that must succeed.
+    pub async fn ok<R: SioRequest>(&self, request: &R) -> R::Response {
+        match self.call(request).await {
+            Ok(response) => response,
+            Err(body) => panic!("`{}` refused: {body}", R::EVENT),
+        }
+    }
+
+    /// Sends a typed request that must be refused; returns the code.
+    pub async fn refused<R: SioRequest>(&self, request: &R) -> ErrorCode
+    where
+        R::Response: std::fmt::Debug,
+    {
+        match self.call(request).await {
+            Ok(response) => panic!("`{}` unexpectedly succeeded: {response:?}", R::EVENT),
+            Err(body) => body.code,
+        }
+    }
+
+    /// Sends a typed request without asking for an ack.
+    pub async fn send<R: SioRequest>(&self, request: &R) {
+        self.client.send(request).await.expect("send");
+    }
+
+    /// Emits any payload under an event name with an ack and returns the ack's first argument
+    /// (for malformed payloads; the name comes from a request type's `EVENT`).
+    pub async fn raw(&self, event: &str, payload: Value) -> Value {
         let args = tokio::time::timeout(
             WAIT,
             self.client.emit_with_ack(&self.ns, event, vec![payload]),
@@ -231,48 +332,69 @@ impl Socket {
     }
 
     /// Emits with an ack and returns the raw result (for tests that expect no answer).
-    pub async fn try_request(&self, event: &str, args: Vec<Value>) -> Result<Vec<Value>, String> {
+    pub async fn try_raw(&self, event: &str, args: Vec<Value>) -> Result<Vec<Value>, String> {
         self.client
             .emit_with_ack(&self.ns, event, args)
             .await
             .map_err(|e| e.to_string())
     }
 
-    /// Emits without an ack.
-    pub async fn emit(&self, event: &str, payload: Value) {
+    /// Emits any payload without an ack.
+    pub async fn raw_emit(&self, event: &str, payload: Value) {
         self.client
             .emit(&self.ns, event, vec![payload])
             .await
             .expect("emit");
     }
 
-    /// Waits for the next event called `name` (others are skipped) and returns its first argument.
-    pub async fn next(&mut self, name: &str) -> Value {
-        self.try_next(name)
+    /// Waits for the next event of type `E` (others are skipped).
+    pub async fn next<E: ServerEvent>(&mut self) -> E {
+        self.try_next::<E>()
             .await
-            .unwrap_or_else(|| panic!("no `{name}` event within {WAIT:?}"))
+            .unwrap_or_else(|| panic!("no `{}` event within {WAIT:?}", E::EVENT))
     }
 
     /// Like [`Self::next`], `None` if it does not come within [`WAIT`] or the link drops.
-    pub async fn try_next(&mut self, name: &str) -> Option<Value> {
-        tokio::time::timeout(WAIT, async {
+    pub async fn try_next<E: ServerEvent>(&mut self) -> Option<E> {
+        self.try_next_within::<E>(WAIT).await
+    }
+
+    /// Like [`Self::try_next`] with another bound.
+    pub async fn try_next_within<E: ServerEvent>(&mut self, wait: Duration) -> Option<E> {
+        tokio::time::timeout(wait, async {
             loop {
-                match self.client.next_event().await? {
-                    ClientEvent::Event(ns, event, mut args) if ns == self.ns && event == name => {
-                        return Some(if args.is_empty() {
-                            Value::Null
-                        } else {
-                            args.remove(0)
-                        });
-                    }
-                    ClientEvent::Disconnected(ns, _) if ns == self.ns => return None,
-                    _ => {}
+                let event = self.client.next_event().await?;
+                if let ClientEvent::Disconnected(ns, _) = &event
+                    && *ns == self.ns
+                {
+                    return None;
+                }
+                if let Some(decoded) = event.decode::<E>() {
+                    return Some(decoded);
                 }
             }
         })
         .await
         .ok()
         .flatten()
+    }
+
+    /// Waits for the next `error` event of this namespace.
+    pub async fn next_error(&mut self) -> ErrorBody {
+        tokio::time::timeout(WAIT, async {
+            loop {
+                match self.client.next_event().await.expect("client stopped") {
+                    ClientEvent::Event(ns, event, args)
+                        if ns == self.ns && event == protocol::events::ERROR =>
+                    {
+                        return serde_json::from_value(args[0].clone()).unwrap();
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .expect("no error event in time")
     }
 
     /// The next event of any name: (name, first argument).
@@ -316,32 +438,52 @@ impl Socket {
         self.client.close();
     }
 
-    /// Joins a room and returns the ack.
-    pub async fn join(&self, room: &str) -> Value {
-        let ack = self.request("join", json!({ "room": room })).await;
-        assert_eq!(ack["ok"], true, "join {room}: {ack}");
-        ack
+    /// Joins a room.
+    pub async fn join(&self, room: &str) -> JoinRes {
+        self.ok(&JoinReq { room: room.into() }).await
     }
 
-    /// Sends a message and returns the ack.
-    pub async fn say(&self, room: &str, text: &str) -> Value {
-        self.request("message", json!({ "room": room, "text": text }))
-            .await
+    /// Sends a message.
+    pub async fn say(&self, room: &str, text: &str) -> Result<MessageRes, ErrorBody> {
+        self.call(&MessageReq {
+            room: room.into(),
+            text: text.into(),
+            client_id: None,
+        })
+        .await
+    }
+
+    /// Sends a message that must be accepted within [`RESPONSIVE`]: the server still serves
+    /// others promptly (used during attacks).
+    pub async fn still_served(&self, text: &str) {
+        let started = std::time::Instant::now();
+        let answer = tokio::time::timeout(
+            RESPONSIVE,
+            self.client.request(&MessageReq {
+                room: protocol::events::GENERAL_ROOM.into(),
+                text: text.into(),
+                client_id: None,
+            }),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("a bystander's message was not acked within {RESPONSIVE:?}"))
+        .expect("the bystander's socket works");
+        assert!(answer.is_ok(), "the bystander was refused: {answer:?}");
+        assert!(started.elapsed() <= RESPONSIVE);
     }
 }
 
-/// The error code of a failed ack.
-pub fn code(ack: &Value) -> &str {
-    assert_eq!(ack["ok"], false, "expected a failure: {ack}");
-    ack["error"]["code"].as_str().unwrap_or("")
+/// The error code of a raw failed ack.
+pub fn code(ack: &Value) -> ErrorCode {
+    let ack: protocol::Ack<serde_json::Map<String, Value>> =
+        serde_json::from_value(ack.clone()).unwrap_or_else(|e| panic!("not an ack ({e}): {ack}"));
+    match ack {
+        protocol::Ack::Err(body) => body.code,
+        protocol::Ack::Ok(body) => panic!("expected a failure: {body:?}"),
+    }
 }
 
-/// The usernames of a JSON list of users.
-pub fn names(users: &Value) -> Vec<String> {
-    users
-        .as_array()
-        .unwrap_or(&Vec::new())
-        .iter()
-        .map(|u| u["username"].as_str().unwrap_or("").to_owned())
-        .collect()
+/// The usernames of a list of users.
+pub fn names(users: &[User]) -> Vec<String> {
+    users.iter().map(|u| u.username.clone()).collect()
 }

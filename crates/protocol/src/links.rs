@@ -1,0 +1,87 @@
+//! The app's pages and deep links, as notifications and the UI write them.
+
+/// The chat page.
+pub const CHAT: &str = "/chat";
+/// The live occupancy board.
+pub const BOARD: &str = "/board";
+/// The admin page.
+pub const ADMIN: &str = "/admin";
+/// The start (sign-in) page.
+pub const HOME: &str = "/";
+
+/// The path segments of the pages, for routers that match segment by segment.
+pub mod segments {
+    /// [`super::CHAT`] without its slash.
+    pub const CHAT: &str = "chat";
+    /// [`super::BOARD`] without its slash.
+    pub const BOARD: &str = "board";
+    /// [`super::ADMIN`] without its slash.
+    pub const ADMIN: &str = "admin";
+}
+
+/// The query parameter of [`CHAT`] that names the room to open.
+pub const ROOM_PARAM: &str = "room";
+
+/// `/chat?room=<name>`: opens a room.
+#[must_use]
+pub fn room(name: &str) -> String {
+    format!("{CHAT}?{ROOM_PARAM}={}", encode_query(name))
+}
+
+/// `/chat?room=<name>#m<id>`: opens a room at one message.
+#[must_use]
+pub fn message(room_name: &str, id: i64) -> String {
+    format!("{}#{}", room(room_name), message_anchor(id))
+}
+
+/// The element id (and URL fragment) of a message in the page: `m<id>`.
+#[must_use]
+pub fn message_anchor(id: i64) -> String {
+    format!("m{id}")
+}
+
+/// The message id a fragment such as `#m42` (or `m42`) points at.
+#[must_use]
+pub fn parse_message_anchor(fragment: &str) -> Option<i64> {
+    fragment
+        .trim_start_matches('#')
+        .strip_prefix('m')?
+        .parse()
+        .ok()
+}
+
+/// Percent-encodes a value for a query string (everything but `A-Z a-z 0-9 - _ .`).
+#[must_use]
+pub fn encode_query(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_match_paths() {
+        assert_eq!(format!("/{}", segments::CHAT), CHAT);
+        assert_eq!(format!("/{}", segments::BOARD), BOARD);
+        assert_eq!(format!("/{}", segments::ADMIN), ADMIN);
+    }
+
+    #[test]
+    fn links_encode_room_names() {
+        assert_eq!(room("Book club"), "/chat?room=Book%20club");
+        assert_eq!(message("café", 7), "/chat?room=caf%C3%A9#m7");
+        assert_eq!(encode_query("a&b=c"), "a%26b%3Dc");
+        assert_eq!(parse_message_anchor("#m42"), Some(42));
+        assert_eq!(parse_message_anchor("m7"), Some(7));
+        assert_eq!(parse_message_anchor("#x1"), None);
+    }
+}

@@ -1,0 +1,218 @@
+//! Property tests on stable Rust: the codecs and payload decoding never panic on any input,
+//! and what the encoders write decodes back to the same value. Cases are bounded so the normal
+//! test run stays quick (`PROPTEST_CASES=100000 cargo test -p protocol --test fuzz` for a long
+//! run).
+
+use proptest::prelude::*;
+use protocol::engine::EnginePacket;
+use protocol::packet::Packet;
+use protocol::request::Request;
+use protocol::{
+    Ack, CreateRoomReq, DmReq, Empty, HistoryReq, InviteReq, JoinReq, MarkReadReq, MembersReq,
+    MessageReq, MessageRes, SetRoleReq, TypingReq, validate,
+};
+use serde_json::{Map, Value};
+
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 512;
+    }
+    config
+}
+
+/// Any JSON value, a few levels deep.
+fn json() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        json_exact(),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+    ]
+}
+
+/// JSON without floating-point numbers (serde_json prints floats shortest-first, which does
+/// not always read back to the same bits: not the codec's concern).
+fn json_exact() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        ".{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{0,8}", inner, 0..6)
+                .prop_map(|map| Value::Object(map.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// A namespace as the contract allows it: `/` or `/name` without a comma.
+fn namespace() -> impl Strategy<Value = String> {
+    prop_oneof![Just("/".to_owned()), "/[^,]{1,12}"]
+}
+
+fn packet() -> impl Strategy<Value = Packet> {
+    prop_oneof![
+        (
+            namespace(),
+            prop::option::of(prop::collection::btree_map(
+                "[a-z]{1,6}",
+                json_exact(),
+                0..4
+            ))
+        )
+            .prop_map(|(ns, data)| Packet::Connect {
+                ns,
+                data: data.map(|m| Value::Object(m.into_iter().collect())),
+            }),
+        namespace().prop_map(|ns| Packet::Disconnect { ns }),
+        (
+            namespace(),
+            prop::option::of(any::<u64>()),
+            ".{0,16}",
+            prop::collection::vec(json_exact(), 0..4)
+        )
+            .prop_map(|(ns, id, event, args)| Packet::Event {
+                ns,
+                id,
+                event,
+                args
+            }),
+        (
+            namespace(),
+            any::<u64>(),
+            prop::collection::vec(json_exact(), 0..4)
+        )
+            .prop_map(|(ns, id, args)| Packet::Ack { ns, id, args }),
+        (namespace(), ".{0,24}").prop_map(|(ns, message)| Packet::ConnectError { ns, message }),
+    ]
+}
+
+/// Text that often looks like a frame: a packet type, maybe a namespace, maybe an id, then
+/// anything.
+fn frame_like() -> impl Strategy<Value = String> {
+    (
+        "[0-9b]?",
+        prop::option::of("/[a-z,]{0,6}"),
+        prop::option::of("[0-9]{1,22}"),
+        prop_oneof![".{0,40}", json().prop_map(|v| v.to_string())],
+    )
+        .prop_map(|(kind, ns, id, rest)| {
+            format!(
+                "{kind}{}{}{rest}",
+                ns.unwrap_or_default(),
+                id.unwrap_or_default()
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn socket_io_packets_round_trip(packet in packet()) {
+        let frame = packet.encode();
+        prop_assert_eq!(Packet::decode(&frame), Ok(packet));
+    }
+
+    #[test]
+    fn decoding_any_text_never_panics(text in prop_oneof![".{0,64}", frame_like()]) {
+        let _ = Packet::decode(&text);
+        let _ = EnginePacket::decode(&text);
+        if let Ok(EnginePacket::Message(inner)) = EnginePacket::decode(&text) {
+            let _ = Packet::decode(&inner);
+        }
+    }
+
+    #[test]
+    fn engine_packets_round_trip(data in "[^\u{0}]{0,32}", kind in 1u8..7) {
+        let packet = match kind {
+            1 => EnginePacket::Close,
+            2 => EnginePacket::Ping(data),
+            3 => EnginePacket::Pong(data),
+            4 => EnginePacket::Message(data),
+            5 => EnginePacket::Upgrade,
+            _ => EnginePacket::Noop,
+        };
+        prop_assert_eq!(EnginePacket::decode(&packet.encode()), Ok(packet));
+    }
+
+    #[test]
+    fn any_json_payload_decodes_or_is_refused_without_panicking(value in json()) {
+        fn attempt<R: Request>(value: &Value) {
+            let _ = serde_json::from_value::<R>(value.clone());
+            let _ = serde_json::from_value::<Ack<R::Response>>(value.clone());
+        }
+        attempt::<JoinReq>(&value);
+        attempt::<MessageReq>(&value);
+        attempt::<HistoryReq>(&value);
+        attempt::<CreateRoomReq>(&value);
+        attempt::<TypingReq>(&value);
+        attempt::<InviteReq>(&value);
+        attempt::<DmReq>(&value);
+        attempt::<MembersReq>(&value);
+        attempt::<MarkReadReq>(&value);
+        attempt::<SetRoleReq>(&value);
+    }
+
+    #[test]
+    fn requests_round_trip(room in ".{0,70}", text in ".{0,80}", client_id in prop::option::of("[a-z0-9-]{1,20}"),
+                           before in prop::option::of(any::<i64>()), limit in prop::option::of(any::<i64>())) {
+        let message = MessageReq { room: room.clone(), text, client_id };
+        prop_assert_eq!(serde_json::from_value::<MessageReq>(serde_json::to_value(&message).unwrap()).unwrap(), message);
+        let history = HistoryReq { room, before, after: None, limit };
+        prop_assert_eq!(serde_json::from_value::<HistoryReq>(serde_json::to_value(&history).unwrap()).unwrap(), history);
+    }
+
+    #[test]
+    fn validation_never_panics_and_keeps_its_promises(text in ".{0,80}") {
+        if let Ok(name) = validate::username(&text) {
+            prop_assert!(!name.is_empty() && name.chars().count() <= validate::USERNAME_MAX);
+            prop_assert!(!name.chars().any(|c| c.is_control() || validate::is_invisible(c)));
+        }
+        if let Ok(name) = validate::room_name(&text) {
+            prop_assert!(!name.is_empty() && name.chars().count() <= validate::ROOM_NAME_MAX);
+            prop_assert!(!name.contains("  ") && name.trim() == name);
+        }
+        if let Ok(clean) = validate::message_text(&text) {
+            prop_assert!(!clean.is_empty() && clean.trim() == clean);
+            prop_assert!(!clean.chars().any(validate::is_refused_control));
+        }
+        let _ = validate::topic(Some(&text));
+        let _ = validate::channel(&text);
+        let _ = validate::notification(&text, &text, &text, Some(&text));
+        let _ = validate::mentions(&text);
+    }
+
+    #[test]
+    fn acks_round_trip(id in any::<i64>(), text in ".{0,40}") {
+        let ack: Ack<Empty> = Ack::Ok(Empty {});
+        prop_assert_eq!(serde_json::from_value::<Ack<Empty>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);
+        let body = MessageRes { message: protocol::Message {
+            id, room: "r".into(), user: protocol::Author { id, username: "u".into() }, text, ts: id } };
+        let ack = Ack::Ok(body);
+        prop_assert_eq!(serde_json::from_value::<Ack<MessageRes>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);
+    }
+}
+
+#[cfg(feature = "names")]
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn name_rules_never_panic(text in ".{0,40}") {
+        if let Ok(name) = protocol::names::username(&text) {
+            prop_assert!(protocol::validate::username(&name).is_ok());
+            prop_assert!(!protocol::names::unique_key(&name).is_empty());
+        }
+        let _ = protocol::names::room_name(&text);
+        let _ = protocol::names::is_reserved_username(&text);
+    }
+}

@@ -1,0 +1,337 @@
+//! The one way an API call is handled. [`route`] registers a handler for an
+//! [`Endpoint`](protocol::http::Endpoint); every call then goes through the same steps:
+//!
+//! 1. a place among the client address's calls in progress ([`API_IN_FLIGHT_PER_ADDR`]);
+//! 2. the caller, from `Authorization: Bearer` or the session cookie, when there is one;
+//! 3. the call's cost: sign-in attempts from the address's sign-in bucket, everything else
+//!    from the caller's work budget (or the address's, for anonymous calls);
+//! 4. the body, decoded from JSON into the endpoint's type (`bad_request` saying what is
+//!    wrong; a body must be `application/json`);
+//! 5. the handler, inside a tracing span;
+//! 6. the answer: JSON with the endpoint's status, or `{"error":{code,message}}`.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, on};
+use protocol::User;
+use protocol::http::{Endpoint, Method};
+use serde::Serialize;
+use tracing::Instrument;
+
+use crate::auth::{CredentialSource, request_token, user_for_token};
+use crate::client_addr::{AddrKey, ClientAddr};
+use crate::error::{AppError, AppResult};
+use crate::limits::{Action, Subject};
+use crate::state::AppState;
+
+/// API calls one client address may have in progress at once.
+pub const API_IN_FLIGHT_PER_ADDR: usize = 16;
+
+/// Largest API request body, in bytes.
+pub const API_BODY_MAX: usize = 16 * 1024;
+
+/// How an endpoint is charged.
+pub trait ApiPolicy {
+    /// Work units from the caller's budget.
+    const COST: u32;
+    /// Whether a call is a sign-in attempt (charged to the address's sign-in bucket instead).
+    const SIGN_IN: bool = false;
+}
+
+impl ApiPolicy for protocol::http::Register {
+    const COST: u32 = 0;
+    const SIGN_IN: bool = true;
+}
+impl ApiPolicy for protocol::http::Login {
+    const COST: u32 = 0;
+    const SIGN_IN: bool = true;
+}
+impl ApiPolicy for protocol::http::Guest {
+    const COST: u32 = 0;
+    const SIGN_IN: bool = true;
+}
+impl ApiPolicy for protocol::http::Logout {
+    const COST: u32 = 1;
+}
+impl ApiPolicy for protocol::http::Me {
+    const COST: u32 = 1;
+}
+impl ApiPolicy for protocol::http::PushNotification {
+    const COST: u32 = 5;
+}
+
+/// Who is calling, when the call carries a live session.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user.
+    pub user: User,
+    /// Their session token.
+    pub token: String,
+    /// Where the token came from.
+    pub source: CredentialSource,
+}
+
+/// What a handler gets besides the body.
+pub struct ApiCtx {
+    /// Shared state.
+    pub state: AppState,
+    /// The caller, if signed in.
+    pub caller: Option<Caller>,
+    /// The client.
+    pub client: ClientAddr,
+    /// The request's headers.
+    pub headers: HeaderMap,
+}
+
+impl ApiCtx {
+    /// The signed-in caller.
+    ///
+    /// # Errors
+    /// `unauthorized` for an anonymous call.
+    pub fn user(&self) -> AppResult<&Caller> {
+        self.caller.as_ref().ok_or_else(AppError::unauthorized)
+    }
+}
+
+/// A successful answer: status, optional `Set-Cookie`, optional JSON body.
+pub struct Answer<T> {
+    status: StatusCode,
+    cookie: Option<HeaderValue>,
+    body: Option<T>,
+}
+
+impl<T: Serialize> Answer<T> {
+    /// `status` with `body`.
+    pub fn json(status: StatusCode, body: T) -> Self {
+        Self {
+            status,
+            cookie: None,
+            body: Some(body),
+        }
+    }
+
+    /// `status` without a body.
+    pub fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            cookie: None,
+            body: None,
+        }
+    }
+
+    /// Adds a `Set-Cookie`.
+    #[must_use]
+    pub fn with_cookie(mut self, cookie: HeaderValue) -> Self {
+        self.cookie = Some(cookie);
+        self
+    }
+}
+
+impl<T: Serialize> IntoResponse for Answer<T> {
+    fn into_response(self) -> Response {
+        let mut response = match self.body {
+            Some(body) => (self.status, axum::Json(body)).into_response(),
+            None => self.status.into_response(),
+        };
+        if let Some(cookie) = self.cookie {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+        response
+    }
+}
+
+/// API calls in progress per client address.
+#[derive(Debug, Default, Clone)]
+pub struct ApiInFlight {
+    counts: Arc<Mutex<HashMap<AddrKey, usize>>>,
+}
+
+/// One call in progress; dropping it frees the place.
+pub struct ApiPlace {
+    counts: Arc<Mutex<HashMap<AddrKey, usize>>>,
+    addr: AddrKey,
+}
+
+impl Drop for ApiPlace {
+    fn drop(&mut self) {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.addr) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.addr);
+            }
+        }
+    }
+}
+
+impl ApiInFlight {
+    fn enter(&self, addr: AddrKey) -> Option<ApiPlace> {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(addr).or_insert(0);
+        if *count >= API_IN_FLIGHT_PER_ADDR {
+            return None;
+        }
+        *count += 1;
+        Some(ApiPlace {
+            counts: self.counts.clone(),
+            addr,
+        })
+    }
+}
+
+/// Adds endpoint `E`, handled by `handler`, to `router`.
+pub fn route<E, F, Fut>(router: Router<AppState>, handler: F) -> Router<AppState>
+where
+    E: Endpoint + ApiPolicy + 'static,
+    F: Fn(ApiCtx, E::Body) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = AppResult<Answer<E::Response>>> + Send + 'static,
+{
+    let filter = match E::METHOD {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+    };
+    router.route(
+        E::PATH,
+        on(
+            filter,
+            move |State(state): State<AppState>,
+                  client: ClientAddr,
+                  headers: HeaderMap,
+                  body: Bytes| {
+                let handler = handler.clone();
+                let span = tracing::debug_span!("api", path = E::PATH, client = %client.key);
+                async move {
+                    match run::<E, _, _>(state, client, headers, body, handler).await {
+                        Ok(answer) => answer.into_response(),
+                        Err(error) => error.into_response(),
+                    }
+                }
+                .instrument(span)
+            },
+        ),
+    )
+}
+
+async fn run<E, F, Fut>(
+    state: AppState,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+    handler: F,
+) -> AppResult<Answer<E::Response>>
+where
+    E: Endpoint + ApiPolicy,
+    F: Fn(ApiCtx, E::Body) -> Fut,
+    Fut: Future<Output = AppResult<Answer<E::Response>>>,
+{
+    let _place = state
+        .api_in_flight
+        .enter(client.key)
+        .ok_or_else(AppError::rate_limited)?;
+    let caller = caller(&state, &headers).await?;
+    let limits = &state.hub.limits;
+    let allowed = if E::SIGN_IN {
+        limits.check(Action::Auth, Subject::Addr(client.key), 1)
+    } else {
+        match &caller {
+            Some(caller) => limits.charge(Action::Events, caller.user.id, client.key, E::COST),
+            None => limits.check(Action::EventsFromAddr, Subject::Addr(client.key), E::COST),
+        }
+    };
+    if !allowed {
+        return Err(AppError::rate_limited());
+    }
+    let body = decode::<E::Body>(&headers, &body)?;
+    handler(
+        ApiCtx {
+            state,
+            caller,
+            client,
+            headers,
+        },
+        body,
+    )
+    .await
+}
+
+/// The caller of a request that carries a token of a live session.
+async fn caller(state: &AppState, headers: &HeaderMap) -> AppResult<Option<Caller>> {
+    let Some((token, source)) = request_token(headers, state.hub.config.secure_cookies) else {
+        return Ok(None);
+    };
+    Ok(user_for_token(&state.hub.store, &token)
+        .await?
+        .map(|user| Caller {
+            user,
+            token,
+            source,
+        }))
+}
+
+/// Decodes a JSON body (an empty body reads as `{}`).
+fn decode<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> AppResult<T> {
+    if body.is_empty() {
+        return serde_json::from_slice(b"{}")
+            .map_err(|error| AppError::bad_request(format!("a JSON body is required: {error}")));
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(AppError::bad_request(
+            "send the body as JSON with `Content-Type: application/json`",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|error| AppError::bad_request(format!("invalid JSON body: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_per_address_are_bounded() {
+        let places = ApiInFlight::default();
+        let addr = AddrKey::of("1.2.3.4".parse().unwrap());
+        let held: Vec<ApiPlace> = (0..API_IN_FLIGHT_PER_ADDR)
+            .map(|_| places.enter(addr).unwrap())
+            .collect();
+        assert!(places.enter(addr).is_none());
+        assert!(
+            places
+                .enter(AddrKey::of("5.6.7.8".parse().unwrap()))
+                .is_some()
+        );
+        drop(held);
+        assert!(places.enter(addr).is_some());
+    }
+
+    #[test]
+    fn bodies_must_be_json() {
+        let mut headers = HeaderMap::new();
+        assert!(decode::<protocol::Empty>(&headers, b"").is_ok());
+        assert!(decode::<protocol::http::GuestReq>(&headers, br#"{"username":"a"}"#).is_err());
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        assert!(decode::<protocol::http::GuestReq>(&headers, br#"{"username":"a"}"#).is_ok());
+        assert!(decode::<protocol::http::GuestReq>(&headers, br#"{"name":"a"}"#).is_err());
+    }
+}

@@ -1,0 +1,486 @@
+//! The one way a socket event is handled. [`on`] registers a handler for a request type; every
+//! event then goes through the same steps, in this order:
+//!
+//! 1. a place among the socket's events in progress, taken before the handler is even
+//!    spawned (past [`Config::max_in_flight`](crate::Config) the answer is `rate_limited`);
+//! 2. the caller (the user the CONNECT authenticated) and their client address;
+//! 3. the event's cost, charged to the user's and the address's work budget before any
+//!    database work (`rate_limited` when spent);
+//! 4. the payload, decoded into the request type (`bad_request` saying what is wrong);
+//! 5. the handler, inside a tracing span naming namespace, event, socket and user;
+//! 6. the answer: an ack `{"ok":true,..}` / `{"ok":false,"error":..}` no larger than the
+//!    packet limit, or for an event sent without an ack an `error` event on failure.
+//!
+//! A socket whose events keep being refused (in-flight bound or budget) is cut off: its
+//! Engine.IO connection is closed.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use protocol::{Ack, Empty, ErrorCode, Request, User};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::handler::{FromMessageParts, Value};
+use socketioxide::socket::Socket;
+use socketioxide::{ParserError, SocketIo};
+use tracing::Instrument;
+
+use crate::client_addr::{AddrKey, client_of};
+use crate::error::{AppError, AppResult};
+use crate::hub::Hub;
+use crate::limits::{Action, Bucket, Quota};
+
+/// What each socket event costs from the user's work budget, and whether its refusals are
+/// silent (advisory events such as `typing`, sent without an ack, are simply dropped).
+pub trait Priced {
+    /// Work units.
+    const COST: u32;
+    /// Drop the event quietly instead of answering `rate_limited` when the budget is spent.
+    const QUIET_WHEN_LIMITED: bool = false;
+}
+
+macro_rules! prices {
+    ($($ty:ty => $cost:expr;)*) => {
+        $(impl Priced for $ty { const COST: u32 = $cost; })*
+    };
+}
+
+prices! {
+    protocol::RoomsReq => 2;
+    protocol::CreateRoomReq => 10;
+    protocol::JoinReq => 2;
+    protocol::LeaveReq => 1;
+    protocol::MessageReq => 2;
+    protocol::HistoryReq => 3;
+    protocol::InviteReq => 5;
+    protocol::DmReq => 5;
+    protocol::MembersReq => 3;
+    protocol::LeaveRoomReq => 2;
+    protocol::SubscribeReq => 2;
+    protocol::UnsubscribeReq => 1;
+    protocol::MarkReadReq => 1;
+    protocol::MarkAllReadReq => 2;
+    protocol::SetRoleReq => 2;
+    protocol::CloseRoomReq => 2;
+}
+
+impl Priced for protocol::TypingReq {
+    const COST: u32 = 1;
+    const QUIET_WHEN_LIMITED: bool = true;
+}
+
+/// Refusals a socket may collect before it is cut off: a burst of 50, refilled at 5 a second.
+const STRIKES: Quota = Quota {
+    burst: 50,
+    period: Duration::from_secs(10),
+};
+
+/// Per-socket state of the pipeline, kept in the socket's extensions.
+#[derive(Debug)]
+pub struct SocketGuard {
+    in_flight: AtomicU32,
+    max_in_flight: u32,
+    strikes: Mutex<Bucket>,
+}
+
+impl SocketGuard {
+    /// A guard allowing `max_in_flight` events in progress.
+    #[must_use]
+    pub fn new(max_in_flight: u32) -> Arc<Self> {
+        Arc::new(Self {
+            in_flight: AtomicU32::new(0),
+            max_in_flight: max_in_flight.max(1),
+            strikes: Mutex::new(Bucket::full(STRIKES, Instant::now())),
+        })
+    }
+
+    fn enter(self: &Arc<Self>) -> Option<InFlight> {
+        let previous = self.in_flight.fetch_add(1, Ordering::AcqRel);
+        if previous >= self.max_in_flight {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(InFlight(self.clone()))
+    }
+
+    /// Records a refusal; `false` once the socket has used up its strikes.
+    fn strike(&self) -> bool {
+        self.strikes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take(STRIKES, 1, Instant::now())
+    }
+}
+
+/// One event in progress; dropping it frees the place.
+#[derive(Debug)]
+pub struct InFlight(Arc<SocketGuard>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Extractor for the pipeline: the socket, how to answer, and the event's place in flight
+/// (taken synchronously, before socketioxide spawns the handler).
+pub struct Call<A: Adapter = socketioxide::adapter::LocalAdapter> {
+    socket: SocketRef<A>,
+    ack: AckSender<A>,
+    wants_ack: bool,
+    guard: Option<Arc<SocketGuard>>,
+    in_flight: Option<InFlight>,
+}
+
+impl<A: Adapter> FromMessageParts<A> for Call<A> {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        s: &Arc<Socket<A>>,
+        v: &mut Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let guard = s.extensions.get::<Arc<SocketGuard>>();
+        let in_flight = guard.as_ref().and_then(SocketGuard::enter);
+        Ok(Self {
+            socket: SocketRef::from_message_parts(s, v, ack_id)?,
+            ack: AckSender::from_message_parts(s, v, ack_id)?,
+            wants_ack: ack_id.is_some(),
+            guard,
+            in_flight,
+        })
+    }
+}
+
+/// What a handler gets besides its request.
+#[derive(Clone)]
+pub struct Ctx {
+    /// The socket that sent the event.
+    pub socket: SocketRef,
+    /// The Socket.IO server (to reach other sockets).
+    pub io: SocketIo,
+    /// Shared state.
+    pub hub: Hub,
+    /// The caller.
+    pub user: User,
+    /// The caller's client address (limits key).
+    pub addr: AddrKey,
+    /// Set by a handler to end this socket's namespace connection once the answer is sent.
+    disconnect_after_reply: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Ctx {
+    /// The socket id as text.
+    #[must_use]
+    pub fn sid(&self) -> String {
+        self.socket.id.to_string()
+    }
+
+    /// Disconnects this socket from its namespace right after the answer to this event is
+    /// sent (disconnecting first would lose the answer).
+    pub fn disconnect_after_reply(&self) {
+        self.disconnect_after_reply.store(true, Ordering::Release);
+    }
+
+    /// Takes one unit of a specific quota (messages, joins) from the caller and their address.
+    ///
+    /// # Errors
+    /// `rate_limited` when either is spent.
+    pub fn charge(&self, action: Action) -> AppResult<()> {
+        if self.hub.limits.charge(action, self.user.id, self.addr, 1) {
+            Ok(())
+        } else {
+            Err(AppError::rate_limited())
+        }
+    }
+}
+
+/// Registers `handler` for request type `R` on a socket.
+pub fn on<R, F, Fut>(socket: &SocketRef, handler: F)
+where
+    R: Request + Priced,
+    F: Fn(Ctx, R) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = AppResult<R::Response>> + Send + 'static,
+{
+    socket.on(
+        R::EVENT,
+        move |call: Call, io: SocketIo, State(hub): State<Hub>, TryData(data): TryData<R>| {
+            let handler = handler.clone();
+            async move {
+                let span = tracing::debug_span!(
+                    "event",
+                    ns = R::NS,
+                    event = R::EVENT,
+                    sid = %call.socket.id,
+                    user = tracing::field::Empty,
+                );
+                call.run(io, hub, data, handler).instrument(span).await;
+            }
+        },
+    );
+}
+
+/// Answers events no handler knows with `bad_request`; they cost like the cheapest event and
+/// count as refusals, so a flood of them is cut off like any other.
+pub fn on_unknown(socket: &SocketRef) {
+    socket.on_fallback(
+        |socketioxide::extract::Event(event): socketioxide::extract::Event,
+         mut call: Call,
+         State(hub): State<Hub>| async move {
+            let in_flight = call.in_flight.take();
+            let error = match (&in_flight, call.socket.extensions.get::<User>()) {
+                (Some(_), Some(user))
+                    if hub.limits.charge(
+                        Action::Events,
+                        user.id,
+                        client_of(&call.socket.req_parts().extensions).key,
+                        1,
+                    ) =>
+                {
+                    AppError::bad_request(format!("unknown event `{event}`"))
+                }
+                _ => AppError::rate_limited(),
+            };
+            call.strike();
+            drop(in_flight);
+            call.reply(&hub, Err::<Empty, _>(error), false);
+        },
+    );
+}
+
+impl Call {
+    async fn run<R, F, Fut>(
+        mut self,
+        io: SocketIo,
+        hub: Hub,
+        data: Result<R, ParserError>,
+        handler: F,
+    ) where
+        R: Request + Priced,
+        F: Fn(Ctx, R) -> Fut,
+        Fut: Future<Output = AppResult<R::Response>>,
+    {
+        let started = Instant::now();
+        let in_flight = self.in_flight.take();
+        let disconnect = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let result = match in_flight {
+            None => Err(AppError::new(
+                ErrorCode::RateLimited,
+                "too many requests in progress; wait for their answers",
+            )),
+            Some(_in_flight) => {
+                self.process(io, hub.clone(), data, handler, disconnect.clone())
+                    .await
+            }
+        };
+        let refused = matches!(&result, Err(e) if e.code() == ErrorCode::RateLimited);
+        if refused {
+            self.strike();
+        }
+        match &result {
+            Ok(_) => tracing::debug!(elapsed = ?started.elapsed(), "ok"),
+            Err(error) => {
+                tracing::debug!(code = %error.code(), elapsed = ?started.elapsed(), "refused");
+            }
+        }
+        let quiet = refused && R::QUIET_WHEN_LIMITED;
+        let socket = self.socket.clone();
+        self.reply(&hub, result, quiet);
+        if disconnect.load(Ordering::Acquire) {
+            let _ = socket.disconnect();
+        }
+    }
+
+    async fn process<R, F, Fut>(
+        &self,
+        io: SocketIo,
+        hub: Hub,
+        data: Result<R, ParserError>,
+        handler: F,
+        disconnect_after_reply: Arc<std::sync::atomic::AtomicBool>,
+    ) -> AppResult<R::Response>
+    where
+        R: Request + Priced,
+        F: Fn(Ctx, R) -> Fut,
+        Fut: Future<Output = AppResult<R::Response>>,
+    {
+        let user = self
+            .socket
+            .extensions
+            .get::<User>()
+            .ok_or_else(AppError::unauthorized)?;
+        tracing::Span::current().record("user", user.id);
+        let addr = client_of(&self.socket.req_parts().extensions).key;
+        if !hub.limits.charge(Action::Events, user.id, addr, R::COST) {
+            return Err(AppError::rate_limited());
+        }
+        let request =
+            data.map_err(|error| AppError::bad_request(format!("invalid payload: {error}")))?;
+        let ctx = Ctx {
+            socket: self.socket.clone(),
+            io,
+            hub,
+            user,
+            addr,
+            disconnect_after_reply,
+        };
+        handler(ctx, request).await
+    }
+
+    /// Counts a refusal; a socket out of strikes loses its connection.
+    fn strike(&self) {
+        if let Some(guard) = &self.guard
+            && !guard.strike()
+        {
+            tracing::warn!(sid = %self.socket.id, "socket keeps exceeding its limits: disconnecting it");
+            self.socket.close_transport();
+        }
+    }
+
+    /// Sends the outcome as an ack when one was asked for, otherwise an `error` event on
+    /// failure (unless `quiet`).
+    fn reply<T: Serialize>(self, hub: &Hub, result: AppResult<T>, quiet: bool) {
+        let outcome = result.map_err(|error| error.body());
+        if self.wants_ack {
+            let limit = usize::try_from(hub.config.max_payload).unwrap_or(usize::MAX);
+            let ack = bounded_ack(&Ack::from(outcome), limit);
+            if let Err(error) = self.ack.send(&ack) {
+                tracing::debug!(%error, "could not send an ack");
+            }
+        } else if let Err(body) = outcome
+            && !quiet
+            && let Err(error) = self.socket.emit(protocol::events::ERROR, &body)
+        {
+            tracing::debug!(%error, "could not send an error event");
+        }
+    }
+}
+
+/// Room left in a packet for the ack's framing (`43/namespace,<id>[...]`).
+const FRAMING: usize = 128;
+
+/// The ack as JSON, or an `internal` error when it would not fit in one packet (handlers cut
+/// what can grow, so this is a safety net that is logged).
+fn bounded_ack<T: Serialize>(ack: &Ack<T>, limit: usize) -> Box<RawValue> {
+    let fallback = || {
+        serde_json::value::to_raw_value(&Ack::<Empty>::Err(protocol::ErrorBody::new(
+            ErrorCode::Internal,
+            "the answer was too large to send",
+        )))
+        .unwrap_or_else(|_| RawValue::from_string("{}".into()).unwrap_or_default())
+    };
+    match serde_json::value::to_raw_value(ack) {
+        Ok(raw) if raw.get().len() + FRAMING <= limit => raw,
+        Ok(raw) => {
+            tracing::error!(
+                bytes = raw.get().len(),
+                limit,
+                "an ack was too large to send"
+            );
+            fallback()
+        }
+        Err(error) => {
+            tracing::error!(%error, "an ack could not be serialised");
+            fallback()
+        }
+    }
+}
+
+/// Keeps as many of `items` as fit in `budget` bytes of JSON, from the end (`newest`) or from
+/// the start; always at least one (any one item fits in a packet by construction). Returns
+/// whether items were left out.
+pub fn fit<T: Serialize>(items: &mut Vec<T>, budget: usize, newest: bool) -> bool {
+    let sizes: Vec<usize> = items
+        .iter()
+        .map(|item| serde_json::to_vec(item).map_or(usize::MAX / 2, |json| json.len() + 1))
+        .collect();
+    let mut used = 0;
+    let mut kept = 0;
+    let order: Box<dyn Iterator<Item = &usize>> = if newest {
+        Box::new(sizes.iter().rev())
+    } else {
+        Box::new(sizes.iter())
+    };
+    for size in order {
+        if kept > 0 && used + size > budget {
+            break;
+        }
+        used += size;
+        kept += 1;
+    }
+    let cut = kept < items.len();
+    if newest {
+        items.drain(..items.len() - kept);
+    } else {
+        items.truncate(kept);
+    }
+    cut
+}
+
+/// Budget in bytes for a list inside an ack, after `reserved` bytes for the rest of it.
+#[must_use]
+pub fn list_budget(hub: &Hub, reserved: usize) -> usize {
+    usize::try_from(hub.config.max_payload)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(FRAMING + 64 + reserved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_keeps_what_fits_from_either_end() {
+        let mut items: Vec<String> = (0..10).map(|n| format!("item{n}")).collect();
+        // Each is `"itemN"` (7 bytes) + 1.
+        assert!(fit(&mut items, 24, true));
+        assert_eq!(items, ["item7", "item8", "item9"]);
+        let mut items: Vec<String> = (0..10).map(|n| format!("item{n}")).collect();
+        assert!(fit(&mut items, 24, false));
+        assert_eq!(items, ["item0", "item1", "item2"]);
+        let mut items = vec!["x".repeat(100)];
+        assert!(!fit(&mut items, 10, true), "one item always stays");
+        assert_eq!(items.len(), 1);
+        let mut empty: Vec<String> = Vec::new();
+        assert!(!fit(&mut empty, 10, true));
+    }
+
+    #[test]
+    fn oversized_acks_become_internal_errors() {
+        let small = bounded_ack(&Ack::Ok(Empty {}), 1_000);
+        assert_eq!(small.get(), r#"{"ok":true}"#);
+        #[derive(Serialize)]
+        struct Big {
+            text: String,
+        }
+        let fits = bounded_ack(
+            &Ack::Ok(Big {
+                text: "x".repeat(500),
+            }),
+            1_000,
+        );
+        assert!(fits.get().starts_with(r#"{"ok":true"#));
+        let big = bounded_ack(
+            &Ack::Ok(Big {
+                text: "x".repeat(2_000),
+            }),
+            1_000,
+        );
+        assert!(big.get().contains(ErrorCode::Internal.as_str()));
+    }
+
+    #[test]
+    fn in_flight_places_are_bounded_and_given_back() {
+        let guard = SocketGuard::new(2);
+        let a = guard.enter().unwrap();
+        let _b = guard.enter().unwrap();
+        assert!(guard.enter().is_none());
+        drop(a);
+        assert!(guard.enter().is_some());
+    }
+}
