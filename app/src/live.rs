@@ -124,6 +124,10 @@ impl Chat {
     pub fn invite(&self, _room: String, _username: String) {}
     /// Marks notifications read (browser only).
     pub fn mark_read(&self, _ids: Vec<i64>) {}
+    /// Marks every notification read (browser only).
+    pub fn mark_all_read(&self) {}
+    /// Gives up membership of a private room (browser only).
+    pub fn leave_room(&self, _name: String) {}
 }
 
 #[cfg(feature = "hydrate")]
@@ -134,8 +138,8 @@ mod browser {
     use protocol::events::{GENERAL_ROOM, kinds, notifications as notes};
     use protocol::{
         ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HistoryReq, InviteReq, JoinReq, LeaveReq,
-        MarkReadReq, Members, Message, MessageReq, Notification, Occupancy, RoomClosed, RoomsReq,
-        Typing, TypingReq, User, UserJoined, UserLeft,
+        LeaveRoomReq, MarkAllReadReq, MarkReadReq, Members, Message, MessageReq, Notification,
+        Occupancy, RoomClosed, RoomsReq, Typing, TypingReq, User, UserJoined, UserLeft,
     };
     use socket_client::browser::{NsEvent, Socket, same_origin_url};
     use socket_client::{Config, RequestError, Status};
@@ -502,6 +506,47 @@ mod browser {
             let Some(socket) = self.socket() else { return };
             spawn_local(async move {
                 let _ = socket.request(&MarkReadReq { ids }).await;
+            });
+        }
+
+        /// Marks every notification read, here and on the server.
+        pub fn mark_all_read(&self) {
+            self.notifications.update(|list| {
+                for note in list.iter_mut() {
+                    note.read = true;
+                }
+            });
+            let Some(socket) = self.socket() else { return };
+            spawn_local(async move {
+                let _ = socket.request(&MarkAllReadReq {}).await;
+            });
+        }
+
+        /// Gives up membership of a private room (after asking): every tab leaves it, and
+        /// coming back takes a new invite.
+        pub fn leave_room(&self, name: String) {
+            let confirmed = web_sys::window()
+                .and_then(|w| {
+                    w.confirm_with_message(&format!(
+                        "Leave {name} for good? You will need a new invite to come back."
+                    ))
+                    .ok()
+                })
+                .unwrap_or(false);
+            let Some(socket) = self.socket().filter(|_| confirmed) else {
+                return;
+            };
+            let chat = *self;
+            spawn_local(async move {
+                match socket.request(&LeaveRoomReq { room: name.clone() }).await {
+                    Ok(_) => {
+                        chat.forget_room(&name);
+                        chat.refresh_directory();
+                    }
+                    Err(error) => {
+                        chat.tell(format!("could not leave {name}: {}", describe(&error)))
+                    }
+                }
             });
         }
 

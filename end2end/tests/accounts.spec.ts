@@ -42,6 +42,17 @@ test("two accounts share a private room and a DM that a third person cannot see"
   await expect(pageB.locator("#room-title")).toHaveText(`🔒 @${ana}`);
   await expect(messages(pageB).last()).toHaveText("psst, just you");
   await expect(pageC.locator("#directory")).not.toContainText(`@${ana}`);
+
+  // B leaves the private room for good (after confirming): it is gone from her lists, and
+  // following its link again finds nothing.
+  await pageB.locator(`#joined li[data-room="${secret}"] .room-link`).click();
+  await expect(pageB.locator("#room-title")).toContainText(secret);
+  pageB.once("dialog", (dialog) => dialog.accept());
+  await pageB.locator("#leave-room").click();
+  await expect(pageB.locator(`#joined li[data-room="${secret}"]`)).toHaveCount(0);
+  await expect(pageB.locator("#directory")).not.toContainText(secret);
+  await pageB.goto(`/chat?room=${encodeURIComponent(secret)}`);
+  await expect(pageB.locator(".toast")).toContainText(`there is no room called`);
 });
 
 test("sign-in errors are clear and sign-out works", async ({ browser }) => {

@@ -30,14 +30,24 @@ fn limiter() -> RateLimiter {
 fn twenty_thousand_subjects_then_a_thousand_checks_walk_nothing() {
     let limiter = limiter();
     for id in 0..20_000 {
-        let addr = AddrKey::of(std::net::IpAddr::from([10, 0, (id / 256) as u8, (id % 256) as u8]));
+        let addr = AddrKey::of(std::net::IpAddr::from([
+            10,
+            0,
+            (id / 256) as u8,
+            (id % 256) as u8,
+        ]));
         assert!(limiter.charge(Action::Events, id, addr, 1));
     }
     assert_eq!(limiter.len(), 40_000, "a bucket per user and per address");
     let started = Instant::now();
     for n in 0..1_000 {
         let id = (n * 17) % 20_000;
-        let addr = AddrKey::of(std::net::IpAddr::from([10, 0, (id / 256) as u8, (id % 256) as u8]));
+        let addr = AddrKey::of(std::net::IpAddr::from([
+            10,
+            0,
+            (id / 256) as u8,
+            (id % 256) as u8,
+        ]));
         limiter.charge(Action::Events, id, addr, 1);
     }
     let elapsed = started.elapsed();

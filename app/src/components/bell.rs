@@ -32,14 +32,7 @@ pub fn Bell() -> impl IntoView {
     let open_list = RwSignal::new(false);
     let unread = move || chat.unread_notifications();
     let go = use_go();
-    let mark_all = move |_| {
-        let ids: Vec<i64> = chat
-            .notifications
-            .with_untracked(|list| list.iter().filter(|n| !n.read).map(|n| n.id).collect());
-        if !ids.is_empty() {
-            chat.mark_read(ids);
-        }
-    };
+    let mark_all = move |_| chat.mark_all_read();
     view! {
         <div class="bell-wrap">
             <button

@@ -37,6 +37,20 @@ pub fn RoomPane() -> impl IntoView {
                     <Show when=can_invite>
                         <InviteForm/>
                     </Show>
+                    <Show when=private>
+                        <button
+                            id="leave-room"
+                            type="button"
+                            class="quiet leave-room"
+                            on:click=move |_| {
+                                if let Some(view) = view_of() {
+                                    chat.leave_room(view.name);
+                                }
+                            }
+                        >
+                            "Leave for good"
+                        </button>
+                    </Show>
                 </header>
                 <Timeline/>
                 <TypingLine/>
@@ -96,7 +110,7 @@ fn render_line(line: Line, chat: Chat) -> AnyView {
         Line::Message(message) => {
             let mine = me == Some(message.user.id);
             view! {
-                <li class="msg" class:mine=mine data-id=message.id id=format!("m{}", message.id)>
+                <li class="msg" class:mine=mine data-id=message.id id=protocol::links::message_anchor(message.id)>
                     <div class="meta">
                         <span class="author">{message.user.username.clone()}</span>
                         <time datetime=time::iso(message.ts) title=time::full(message.ts)>

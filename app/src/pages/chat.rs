@@ -31,7 +31,7 @@ pub fn Chat() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(user) = session.user.get() {
-            let first_room = query.with_untracked(|q| q.get("room"));
+            let first_room = query.with_untracked(|q| q.get(protocol::links::ROOM_PARAM));
             chat.start(user, first_room, move || session.user.set(None));
         }
     });
@@ -40,7 +40,7 @@ pub fn Chat() -> impl IntoView {
     // Following a link to `?room=NAME` (e.g. from a notification) opens that room.
     let location = use_location();
     Effect::new(move |previous: Option<Option<String>>| {
-        let room = query.with(|q| q.get("room"));
+        let room = query.with(|q| q.get(protocol::links::ROOM_PARAM));
         let connected = chat.conn.get() == crate::model::ConnState::Connected;
         if connected
             && previous.is_some()
@@ -57,12 +57,12 @@ pub fn Chat() -> impl IntoView {
         let hash = location.hash.get();
         let _ = chat.rooms.with(|rooms| rooms.joined.len());
         let _ = chat.active.get();
-        let Some(id) = hash.strip_prefix('#').filter(|h| h.starts_with('m')) else {
+        let Some(id) = protocol::links::parse_message_anchor(&hash) else {
             return;
         };
         if let Some(element) = web_sys::window()
             .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|d| d.get_element_by_id(&protocol::links::message_anchor(id)))
         {
             element.scroll_into_view();
             let _ = element.class_list().add_1("highlight");
