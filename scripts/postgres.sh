@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# A PostgreSQL database for the tests, on Debian's server package.
-#   scripts/postgres.sh start   → prints the URL of a fresh, empty `tertulia_test` database
-#   scripts/postgres.sh stop    → stops the cluster if `start` had to start it
+# A PostgreSQL database on Debian's server package, for the tests and the local cluster.
+#   scripts/postgres.sh start [DB] [--fresh]  → prints the URL of database DB (default
+#                                              `tertulia_test`), created if missing; --fresh
+#                                              drops it first
+#   scripts/postgres.sh stop                  → stops the server if `start` had to start it
 set -euo pipefail
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 marker="${TMPDIR:-/tmp}/tertulia-postgres-started"
@@ -10,6 +12,9 @@ cluster() { pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main"'; }
 
 case "${1:-}" in
   start)
+    db="${2:-tertulia_test}"
+    fresh="${3:-}"
+    [[ "$db" =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "bad database name: $db" >&2; exit 2; }
     [ -n "$(cluster)" ] || as_root pg_createcluster "$version" main >/dev/null
     if [ "$(cluster | awk '{print $4}')" != "online" ]; then
       as_root pg_ctlcluster "$version" main start
@@ -18,8 +23,13 @@ case "${1:-}" in
     port=$(cluster | awk '{print $3}')
     psql_admin() { as_root runuser -u postgres -- env PGOPTIONS=--client-min-messages=warning psql -p "$port" -v ON_ERROR_STOP=1 -q "$@"; }
     psql_admin -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tertulia') THEN CREATE ROLE tertulia LOGIN PASSWORD 'tertulia'; END IF; END \$\$;"
-    psql_admin -c "DROP DATABASE IF EXISTS tertulia_test" -c "CREATE DATABASE tertulia_test OWNER tertulia"
-    echo "postgres://tertulia:tertulia@127.0.0.1:$port/tertulia_test"
+    if [ "$fresh" = "--fresh" ] || [ "$db" = "tertulia_test" ]; then
+      psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+    fi
+    if [ -z "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+      psql_admin -c "CREATE DATABASE $db OWNER tertulia"
+    fi
+    echo "postgres://tertulia:tertulia@127.0.0.1:$port/$db"
     ;;
   stop)
     if [ -e "$marker" ]; then
@@ -27,5 +37,5 @@ case "${1:-}" in
       rm -f "$marker"
     fi
     ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start [db] [--fresh] | stop" >&2; exit 2 ;;
 esac

@@ -139,7 +139,7 @@ mod browser {
     use protocol::{
         ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HistoryReq, InviteReq, JoinReq, LeaveReq,
         LeaveRoomReq, MarkAllReadReq, MarkReadReq, Members, Message, MessageReq, Notification,
-        Occupancy, RoomClosed, RoomsReq, Typing, TypingReq, User, UserJoined, UserLeft,
+        Occupancy, Restarting, RoomClosed, RoomsReq, Typing, TypingReq, User, UserJoined, UserLeft,
     };
     use socket_client::browser::{NsEvent, Socket, same_origin_url};
     use socket_client::{Config, RequestError, Status};
@@ -659,6 +659,13 @@ mod browser {
             });
         });
         socket.on_error(NS, move |error: ErrorBody| chat.tell(error.message));
+        // The node is going away: reconnect at once (another node answers) instead of after
+        // a backoff delay.
+        socket.on(move |_: Restarting| {
+            if let Some(socket) = chat.socket() {
+                socket.expect_restart();
+            }
+        });
         socket.on(move |event: RoomClosed| {
             chat.forget_room(&event.room);
             chat.refresh_directory();

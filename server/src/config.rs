@@ -73,6 +73,21 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Redis (7 or newer) shared by the nodes of a cluster, e.g. `redis://127.0.0.1:6379`.
+    /// Without it this node runs alone with its live state in memory. A cluster needs
+    /// PostgreSQL (`DATABASE_URL=postgres://...`).
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key and channel (several deployments can share one Redis).
+    #[arg(long, env = "TERTULIA_REDIS_PREFIX", default_value = "tertulia")]
+    pub redis_prefix: String,
+
+    /// This node's name in a cluster (random when not set). Also sent to clients in the
+    /// `tertulia_node` cookie, which a proxy may use for sticky routing.
+    #[arg(long, env = "TERTULIA_NODE_ID")]
+    pub node_id: Option<String>,
+
     /// Reverse proxies (comma-separated CIDRs, e.g. `127.0.0.1/32,10.0.0.0/8`) whose
     /// `X-Forwarded-For` / `Forwarded` headers are believed: the client is the right-most
     /// address not in this list. Without it those headers are ignored.
@@ -239,6 +254,25 @@ impl Config {
             crate::origin::PublicUrl::parse(url)
                 .map_err(|e| format!("TERTULIA_PUBLIC_URL `{url}`: {e}"))?;
         }
+        if self.redis_url.is_some() && self.database_url.starts_with("sqlite:") {
+            return Err(format!(
+                "REDIS_URL is set but DATABASE_URL is SQLite ({}): the nodes of a cluster share \
+                 one PostgreSQL database (DATABASE_URL=postgres://...); without REDIS_URL \
+                 Tertulia runs as a single node on SQLite",
+                self.database_url
+            ));
+        }
+        if let Some(node) = &self.node_id
+            && (node.is_empty()
+                || node.len() > 64
+                || !node
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
+        {
+            return Err(format!(
+                "TERTULIA_NODE_ID `{node}`: use 1 to 64 letters, digits, '-' or '_'"
+            ));
+        }
         for origin in &self.allowed_origins {
             crate::origin::PublicUrl::parse(origin)
                 .map_err(|e| format!("ALLOWED_ORIGINS entry `{origin}`: {e}"))?;
@@ -270,6 +304,21 @@ mod tests {
         assert!(Cli::try_parse_from(["server", "--trusted-proxies", "10.0.0.0/33"]).is_err());
         let bad_url = Cli::try_parse_from(["server", "--public-url", "chat.example"]).unwrap();
         assert!(bad_url.config.validate().is_err());
+        let cluster_on_sqlite =
+            Cli::try_parse_from(["server", "--redis-url", "redis://127.0.0.1"]).unwrap();
+        let refusal = cluster_on_sqlite.config.validate().unwrap_err();
+        assert!(refusal.contains("PostgreSQL"), "{refusal}");
+        let cluster = Cli::try_parse_from([
+            "server",
+            "--redis-url",
+            "redis://127.0.0.1",
+            "--database-url",
+            "postgres://u@h/db",
+        ])
+        .unwrap();
+        assert!(cluster.config.validate().is_ok());
+        let bad_node = Cli::try_parse_from(["server", "--node-id", "a b"]).unwrap();
+        assert!(bad_node.config.validate().is_err());
     }
 
     #[test]

@@ -107,6 +107,12 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<crate::live::LiveError> for AppError {
+    fn from(error: crate::live::LiveError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -9,11 +9,10 @@ use store::Store;
 
 use crate::auth::HashGate;
 use crate::config::Config;
-use crate::limits::{Action, Quota, RateLimiter};
+use crate::live::Live;
+use crate::live::limits::{Action, Quota};
 use crate::origin::Site;
-use crate::presence::Presence;
-use crate::socket::census::SocketCensus;
-use crate::typing::TypingTracker;
+use crate::socket::{Ops, SocketIo};
 
 /// Everything socket handlers share. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -28,20 +27,16 @@ pub struct HubInner {
     pub config: Config,
     /// This site's hosts and origins.
     pub site: Site,
-    /// Who is in which room.
-    pub presence: Presence,
-    /// Who is typing.
-    pub typing: TypingTracker,
-    /// Rate limits and the per-user work budget.
-    pub limits: RateLimiter,
-    /// Open sockets per user and per address.
-    pub sockets: SocketCensus,
+    /// Presence, typing, socket counts, rate limits, leases: in memory or in Redis.
+    pub live: Live,
     /// Password hashing, a few at a time.
     pub hashing: HashGate,
     /// When the server started.
     pub started: Instant,
     /// Occupancy broadcasters running for this hub (one, by design).
     pub occupancy_tasks: AtomicUsize,
+    /// Socket events being handled right now (a draining node waits for them).
+    pub in_flight: AtomicUsize,
 }
 
 impl Deref for Hub {
@@ -51,42 +46,47 @@ impl Deref for Hub {
     }
 }
 
+/// The rate-limit quotas the settings ask for.
+#[must_use]
+pub fn quotas(config: &Config) -> Vec<(Action, Quota)> {
+    let per_minute = |burst: u32| Quota {
+        burst,
+        period: Duration::from_secs(60),
+    };
+    let per_10s = |burst: u32| Quota {
+        burst,
+        period: Duration::from_secs(10),
+    };
+    let by_address = |burst: u32| burst.saturating_mul(config.ip_quota_factor.max(1));
+    vec![
+        (Action::Events, per_minute(config.event_budget)),
+        (
+            Action::EventsFromAddr,
+            per_minute(by_address(config.event_budget)),
+        ),
+        (Action::Message, per_10s(config.message_burst)),
+        (
+            Action::MessageFromAddr,
+            per_10s(by_address(config.message_burst)),
+        ),
+        (Action::Join, per_minute(config.join_burst)),
+        (
+            Action::JoinFromAddr,
+            per_minute(by_address(config.join_burst)),
+        ),
+        (Action::Auth, per_minute(config.auth_burst)),
+        (Action::Handshake, per_minute(config.handshake_burst)),
+        (
+            Action::FailedConnect,
+            per_minute(crate::socket::auth::FAILED_CONNECTS),
+        ),
+    ]
+}
+
 impl Hub {
-    /// A hub over this store with these settings.
+    /// A hub over this store and live state with these settings.
     #[must_use]
-    pub fn new(store: Store, config: Config) -> Self {
-        let per_minute = |burst: u32| Quota {
-            burst,
-            period: Duration::from_secs(60),
-        };
-        let per_10s = |burst: u32| Quota {
-            burst,
-            period: Duration::from_secs(10),
-        };
-        let by_address = |burst: u32| burst.saturating_mul(config.ip_quota_factor.max(1));
-        let limits = RateLimiter::new([
-            (Action::Events, per_minute(config.event_budget)),
-            (
-                Action::EventsFromAddr,
-                per_minute(by_address(config.event_budget)),
-            ),
-            (Action::Message, per_10s(config.message_burst)),
-            (
-                Action::MessageFromAddr,
-                per_10s(by_address(config.message_burst)),
-            ),
-            (Action::Join, per_minute(config.join_burst)),
-            (
-                Action::JoinFromAddr,
-                per_minute(by_address(config.join_burst)),
-            ),
-            (Action::Auth, per_minute(config.auth_burst)),
-            (Action::Handshake, per_minute(config.handshake_burst)),
-            (
-                Action::FailedConnect,
-                per_minute(crate::socket::auth::FAILED_CONNECTS),
-            ),
-        ]);
+    pub fn new(store: Store, config: Config, live: Live) -> Self {
         let site = Site::new(
             config.public_url.as_deref(),
             &config.allowed_origins,
@@ -95,14 +95,25 @@ impl Hub {
         Self(Arc::new(HubInner {
             store,
             site,
-            presence: Presence::default(),
-            typing: TypingTracker::default(),
-            limits,
-            sockets: SocketCensus::default(),
+            live,
             hashing: HashGate::new(usize::try_from(config.hash_concurrency).unwrap_or(2)),
             config,
             started: Instant::now(),
             occupancy_tasks: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
         }))
+    }
+
+    /// The operators of namespace `ns` for broadcasting: cluster-wide when the live state is
+    /// shared, else marked local (a single node has no one to tell, so nothing is serialised
+    /// for other nodes).
+    #[must_use]
+    pub fn ns(&self, io: &SocketIo, ns: &str) -> Option<Ops> {
+        let ops = io.of(ns)?;
+        Some(if self.live.is_shared() {
+            ops
+        } else {
+            ops.local()
+        })
     }
 }

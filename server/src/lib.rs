@@ -9,19 +9,18 @@
 pub mod admin_cli;
 pub mod auth;
 pub mod client_addr;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod hub;
-pub mod limits;
+pub mod live;
 pub mod net;
 pub mod notify;
 pub mod origin;
-pub mod presence;
 pub mod socket;
 pub mod state;
 pub mod tasks;
-pub mod typing;
 
 use std::future::Future;
 
@@ -30,7 +29,8 @@ use app::{App as Ui, shell};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use socketioxide::{ParserConfig, SocketIo};
+use socketioxide::ParserConfig;
+use socketioxide_redis::{RedisAdapterConfig, RedisAdapterCtr};
 use store::Store;
 use tokio::net::TcpListener;
 
@@ -58,12 +58,24 @@ impl Drop for App {
 }
 
 impl App {
-    /// Builds the router over a connected store and starts the background tasks.
-    #[must_use]
-    pub fn build(config: Config, store: Store, leptos: LeptosOptions) -> Self {
-        let hub = Hub::new(store, config.clone());
+    /// Builds the router over a connected store (and, with `REDIS_URL`, joins the cluster) and
+    /// starts the background tasks.
+    ///
+    /// # Errors
+    /// When Redis is configured but unreachable.
+    pub async fn build(
+        config: Config,
+        store: Store,
+        leptos: LeptosOptions,
+    ) -> anyhow::Result<Self> {
+        let cluster = cluster::setup(&config).await?;
+        let hub = Hub::new(store, config.clone(), cluster.live);
         let max_payload = config.max_payload;
-        let (sio_layer, io) = SocketIo::builder()
+        let adapter = RedisAdapterCtr::new_with_driver(
+            cluster.driver,
+            RedisAdapterConfig::default().with_prefix(format!("{}-sio", config.redis_prefix)),
+        );
+        let (sio_layer, io) = socketioxide::SocketIo::builder()
             .max_payload(max_payload)
             // socketioxide enforces max_payload on polling only; cap websocket frames too.
             .ws_max_message_size(max_payload as usize)
@@ -82,18 +94,23 @@ impl App {
                     .packet_completion_timeout(std::time::Duration::from_secs(5)),
             )
             .with_state(hub.clone())
+            .with_adapter::<socket::Adapter>(adapter)
             .build_layer();
-        socket::register(&io);
-        let tasks = vec![
+        socket::register(&io).await?;
+        let mut tasks = vec![
             tasks::spawn_occupancy(hub.clone(), io.clone()),
             tasks::spawn_stats(hub.clone(), io.clone()),
             tasks::spawn_housekeeping(hub.clone()),
         ];
+        if let Some(health) = cluster.health {
+            tasks.push(cluster::spawn_watch(hub.clone(), io.clone(), health));
+        }
         let state = AppState {
             hub,
             io,
             api_in_flight: http::pipeline::ApiInFlight::default(),
             leptos: leptos.clone(),
+            node: cluster.node,
         };
         let routes = generate_route_list(Ui);
         let router = Router::new()
@@ -125,12 +142,47 @@ impl App {
                 state.clone(),
                 http::security_headers,
             ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                http::node_cookie,
+            ))
             .with_state(state.clone());
-        Self {
+        Ok(Self {
             router,
             state,
             tasks,
+        })
+    }
+
+    /// Takes this node out of service (SIGTERM): every client is told to reconnect at once
+    /// (elsewhere, in a cluster), the events being handled finish (up to 5 s), then every
+    /// socket is closed, which runs their disconnect handlers (presence is cleaned up now,
+    /// not when the node's heartbeat expires).
+    pub async fn drain(&self) {
+        let hub = &self.state.hub;
+        let io = &self.state.io;
+        tracing::info!("draining: telling clients to reconnect");
+        for ns in io.nsps() {
+            if let Err(error) = ns
+                .local()
+                .emit(protocol::events::RESTARTING, &protocol::Restarting {})
+                .await
+            {
+                tracing::debug!(%error, "telling clients about the restart");
+            }
         }
+        wait_idle(hub, std::time::Duration::from_secs(5)).await;
+        io.close().await;
+        wait_idle(hub, std::time::Duration::from_secs(2)).await;
+    }
+}
+
+/// Waits until no event or disconnect handler is running on this node (or `limit` passes).
+async fn wait_idle(hub: &Hub, limit: std::time::Duration) {
+    let started = std::time::Instant::now();
+    while hub.in_flight.load(std::sync::atomic::Ordering::Acquire) > 0 && started.elapsed() < limit
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 
@@ -176,8 +228,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
              set it to the address users type (e.g. https://chat.example.org)"
         );
     }
-    let app = App::build(config, store.clone(), leptos);
-    net::serve(listener, app.router.clone(), limits, shutdown).await;
+    let app = App::build(config, store.clone(), leptos).await?;
+    let drain = app.drain();
+    net::serve(listener, app.router.clone(), limits, shutdown, drain).await;
     drop(app);
     store.close().await;
     Ok(())

@@ -296,13 +296,15 @@ fn refuse(mut tcp: TcpStream, writers: &Arc<tokio::sync::Semaphore>) {
     });
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets open connections finish
-/// (up to 10 s).
+/// Serves `router` on `listener` until `shutdown` resolves; then stops accepting, runs `drain`
+/// (the application's own goodbye: sockets told and closed) and lets open HTTP connections
+/// finish, 10 s at most in all.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
+    drain: impl Future<Output = ()>,
 ) {
     let tracker = Tracker::new(limits.clone());
     let limits = Arc::new(limits);
@@ -377,8 +379,13 @@ pub async fn serve(
             }
         });
     }
-    tracing::info!("shutting down: waiting for open connections");
-    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
+    drop(listener);
+    tracing::info!("shutting down: no new connections");
+    let goodbye = async {
+        drain.await;
+        graceful.shutdown().await;
+    };
+    if tokio::time::timeout(Duration::from_secs(10), goodbye)
         .await
         .is_err()
     {

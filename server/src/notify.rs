@@ -3,25 +3,29 @@
 
 use protocol::events::notifications::NS;
 use protocol::{Notification, PushRes};
-use socketioxide::SocketIo;
 use store::NewNotification;
 
 use crate::auth::now_ms;
 use crate::error::AppResult;
 use crate::hub::Hub;
-use crate::socket::{broadcast, user_channel};
+use crate::socket::{SocketIo, broadcast, user_channel};
 
-/// Open `/notifications` sockets of a user right now.
-#[must_use]
-pub fn sockets_of(io: &SocketIo, user_id: i64) -> u64 {
-    io.of(NS)
-        .map_or(0, |ns| ns.to(user_channel(user_id)).sockets().len() as u64)
+/// Open `/notifications` sockets of a user right now, on every node.
+pub async fn sockets_of(io: &SocketIo, hub: &Hub, user_id: i64) -> u64 {
+    let Some(ns) = hub.ns(io, NS) else { return 0 };
+    match ns.to(user_channel(user_id)).fetch_sockets().await {
+        Ok(sockets) => sockets.len() as u64,
+        Err(error) => {
+            tracing::warn!(%error, "counting a user's sockets");
+            0
+        }
+    }
 }
 
 /// Sends a stored notification to every open tab of its user; returns how many it reached.
-pub async fn deliver(io: &SocketIo, user_id: i64, notification: &Notification) -> u64 {
-    let Some(ns) = io.of(NS) else { return 0 };
-    let reached = sockets_of(io, user_id);
+pub async fn deliver(io: &SocketIo, hub: &Hub, user_id: i64, notification: &Notification) -> u64 {
+    let Some(ns) = hub.ns(io, NS) else { return 0 };
+    let reached = sockets_of(io, hub, user_id).await;
     if reached > 0 {
         broadcast(ns.to(user_channel(user_id)), notification).await;
     }
@@ -43,7 +47,7 @@ pub async fn to_user(
         .store
         .insert_notification(user_id, new, now_ms(), hub.config.notification_retention)
         .await?;
-    let delivered = deliver(io, user_id, &notification).await;
+    let delivered = deliver(io, hub, user_id, &notification).await;
     Ok(PushRes {
         id: notification.id,
         delivered,

@@ -3,10 +3,10 @@
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use socketioxide::SocketIo;
 
 use crate::http::pipeline::ApiInFlight;
 use crate::hub::Hub;
+use crate::socket::SocketIo;
 
 /// State of every HTTP handler. Cheap to clone.
 #[derive(Clone)]
@@ -19,6 +19,8 @@ pub struct AppState {
     pub api_in_flight: ApiInFlight,
     /// Leptos' options (site root, output name).
     pub leptos: LeptosOptions,
+    /// This node's id (a cluster's proxy may route by it: the `tertulia_node` cookie).
+    pub node: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -8,12 +8,20 @@ use std::time::Duration;
 use protocol::events::admin::NS as ADMIN;
 use protocol::events::chat::NS;
 use protocol::{Occupancy, RoomOccupancy, RoomStats, Stats};
-use socketioxide::SocketIo;
 use store::{RoomKind, RoomRecord};
 
 use crate::auth::now_ms;
 use crate::hub::Hub;
-use crate::socket::broadcast;
+use crate::socket::{SocketIo, broadcast};
+
+/// How long a node holds a cluster-wide task's lease without renewing it (then another node
+/// takes over the task).
+const LEASE: Duration = Duration::from_secs(10);
+
+/// Names of the cluster-wide leases: one node at a time does each duty.
+const OCCUPANCY_DUTY: &str = "duty:occupancy-board";
+const STATS_DUTY: &str = "duty:admin-stats";
+const HOUSEKEEPING_DUTY: &str = "duty:housekeeping";
 
 /// How often `occupancy` is broadcast.
 pub const OCCUPANCY_PERIOD: Duration = Duration::from_secs(5);
@@ -92,34 +100,57 @@ pub fn spawn_occupancy(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            let Some(chat) = io.of(NS) else { continue };
-            match hub.store.public_rooms().await {
-                Ok(public) => {
-                    let snapshot = next_occupancy(&public, &hub.presence.counts(), &mut previous);
-                    broadcast(chat, &snapshot).await;
-                }
+            // One node of a cluster broadcasts to every node's sockets.
+            if !hub.live.lease(OCCUPANCY_DUTY, LEASE).await {
+                previous.clear();
+                continue;
+            }
+            let Some(chat) = hub.ns(&io, NS) else {
+                continue;
+            };
+            match occupancy_now(&hub, &mut previous).await {
+                Ok(snapshot) => broadcast(chat, &snapshot).await,
                 Err(error) => tracing::error!(%error, "computing occupancy"),
             }
         }
     })
 }
 
+/// The next `occupancy`, from the store's public rooms and the live counts.
+///
+/// # Errors
+/// A database or live-state failure.
+pub async fn occupancy_now(
+    hub: &Hub,
+    previous: &mut HashMap<i64, u64>,
+) -> Result<Occupancy, crate::error::AppError> {
+    let public = hub.store.public_rooms().await?;
+    let ids: Vec<i64> = public.iter().map(|room| room.id).collect();
+    let counts = hub.live.counts(&ids).await?;
+    Ok(next_occupancy(&public, &counts, previous))
+}
+
 /// The live numbers of the admin view (the busiest rooms only).
 ///
 /// # Errors
-/// A database failure.
-pub async fn stats(hub: &Hub) -> Result<Stats, store::StoreError> {
-    let (connected_users, sockets) = hub.presence.totals();
+/// A database or live-state failure.
+pub async fn stats(hub: &Hub) -> Result<Stats, crate::error::AppError> {
+    let (connected_users, sockets) = hub.live.totals().await?;
     let counts: HashMap<i64, u64> = hub.store.message_counts().await?.into_iter().collect();
     // DMs are counted in the totals but not listed by name.
-    let mut rooms: Vec<RoomStats> = hub
+    let open: Vec<RoomRecord> = hub
         .store
         .open_rooms()
         .await?
         .into_iter()
         .filter(|room| room.kind == RoomKind::Room)
+        .collect();
+    let ids: Vec<i64> = open.iter().map(|room| room.id).collect();
+    let present = hub.live.counts(&ids).await?;
+    let mut rooms: Vec<RoomStats> = open
+        .into_iter()
         .map(|room| RoomStats {
-            members: hub.presence.count(room.id),
+            members: present.get(&room.id).copied().unwrap_or(0),
             messages: counts.get(&room.id).copied().unwrap_or(0),
             name: room.name,
         })
@@ -146,8 +177,14 @@ pub fn spawn_stats(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            let Some(admin) = io.of(ADMIN) else { continue };
-            if admin.clone().sockets().is_empty() {
+            // One node computes; the broadcast reaches every node's admin sockets.
+            if !hub.live.lease(STATS_DUTY, LEASE).await {
+                continue;
+            }
+            let Some(admin) = hub.ns(&io, ADMIN) else {
+                continue;
+            };
+            if !any_admin_watching(&hub, &admin).await {
                 continue;
             }
             match stats(&hub).await {
@@ -156,6 +193,18 @@ pub fn spawn_stats(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Whether any `/admin` socket is open (on any node).
+async fn any_admin_watching(hub: &Hub, admin: &crate::socket::Ops) -> bool {
+    if !hub.live.is_shared() {
+        return !admin.clone().sockets().is_empty();
+    }
+    admin
+        .clone()
+        .fetch_sockets()
+        .await
+        .is_ok_and(|sockets| !sockets.is_empty())
 }
 
 /// Sessions and released guests are kept this long after they end (for the audit trail of
@@ -169,7 +218,15 @@ const GRACE_MS: i64 = 24 * 3600 * 1000;
 /// # Errors
 /// A database failure.
 pub async fn housekeeping(hub: &Hub) -> Result<(), store::StoreError> {
-    let buckets = hub.limits.sweep();
+    let buckets = hub.live.sweep_limits();
+    // The database part once per cluster.
+    if !hub
+        .live
+        .lease(HOUSEKEEPING_DUTY, HOUSEKEEPING_PERIOD * 2)
+        .await
+    {
+        return Ok(());
+    }
     let now = now_ms();
     let sessions = hub.store.prune_sessions(now - GRACE_MS).await?;
     let released = hub.store.release_idle_guests(now).await?;

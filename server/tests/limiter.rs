@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use server::client_addr::AddrKey;
-use server::limits::{Action, Quota, RateLimiter, Subject};
+use server::live::limits::{Action, Quota, RateLimiter, Subject};
 
 fn limiter() -> RateLimiter {
     RateLimiter::new([

@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 /// namespace uses this name).
 pub const ERROR: &str = "error";
 
+/// S→C on every namespace: this node is shutting down; reconnect now (to another node, or to
+/// this one once it is back) rather than after a backoff delay (addition to PROTOCOL.md v1).
+pub const RESTARTING: &str = "restarting";
+
 /// The public room that always exists.
 pub const GENERAL_ROOM: &str = "general";
 
@@ -108,6 +112,8 @@ pub mod chat {
     pub const DM: &str = "dm";
     /// S→C `{room}`: an admin closed the room; its sockets were removed (addition).
     pub const ROOM_CLOSED: &str = "room_closed";
+    /// S→C `{}`: the node is shutting down; reconnect now (sent on every namespace).
+    pub const RESTARTING: &str = super::RESTARTING;
 }
 
 /// Namespace `/notifications`.

@@ -82,6 +82,7 @@ server_events! {
     chat::TYPING => Typing;
     chat::OCCUPANCY => Occupancy;
     chat::ROOM_CLOSED => RoomClosed;
+    chat::RESTARTING => Restarting;
     notifications::NOTIFICATION => Notification;
     admin::STATS => Stats;
 }

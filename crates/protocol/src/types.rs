@@ -215,6 +215,10 @@ pub struct DmReq {
     pub username: String,
 }
 
+/// `restarting`: the node is going away; reconnect at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restarting {}
+
 /// `room_closed` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomClosed {

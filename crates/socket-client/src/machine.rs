@@ -189,6 +189,7 @@ pub struct Machine {
     next_ack_id: u64,
     rng: u64,
     outputs: VecDeque<Output>,
+    restart_expected: bool,
 }
 
 impl Machine {
@@ -207,7 +208,14 @@ impl Machine {
             next_ack_id: 0,
             rng,
             outputs: VecDeque::new(),
+            restart_expected: false,
         }
+    }
+
+    /// The server announced a restart: when the link drops next, reconnect at once rather than
+    /// after a backoff delay (another node, or the restarted one, is expected to answer).
+    pub fn expect_restart(&mut self) {
+        self.restart_expected = true;
     }
 
     /// The current link status.
@@ -521,7 +529,11 @@ impl Machine {
         }
         self.fail_acks(|_| true);
         let random = self.next_random();
-        let delay = self.config.backoff.delay_ms(self.attempt, random);
+        let delay = if std::mem::take(&mut self.restart_expected) {
+            0
+        } else {
+            self.config.backoff.delay_ms(self.attempt, random)
+        };
         self.attempt = self.attempt.saturating_add(1);
         self.link = Link::Waiting {
             retry_at: now.saturating_add(delay),

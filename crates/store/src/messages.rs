@@ -47,6 +47,18 @@ impl Store {
         ts: i64,
         client_id: Option<&str>,
     ) -> Result<(Message, bool)> {
+        // Ids must become visible in increasing order within a room, or a client catching up
+        // with `history {after}` could skip a message committed late with a smaller id. SQLite
+        // has one writer at a time; on PostgreSQL the room's advisory lock is held from taking
+        // the id to the commit, so inserts into one room commit in id order (other rooms are
+        // not held up).
+        let mut tx = self.pool.begin().await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
+                .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
+                .execute(&mut *tx)
+                .await?;
+        }
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO messages (room_id, user_id, text, ts, client_id) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
@@ -56,8 +68,9 @@ impl Store {
         .bind(text)
         .bind(ts)
         .bind(client_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         if let Some(id) = id {
             let message = Message {
                 id,

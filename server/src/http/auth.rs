@@ -106,7 +106,7 @@ pub async fn logout(ctx: ApiCtx, _: Empty) -> AppResult<Answer<Empty>> {
         let now = now_ms();
         let store = &ctx.state.hub.store;
         store.revoke_session(&hash, now).await?;
-        disconnect_session(&ctx.state, caller.user.id, &hash);
+        disconnect_session(&ctx.state, &hash).await;
         if caller.user.role == protocol::Role::Guest
             && store.live_sessions(caller.user.id, now).await? == 0
             && store.release_guest(caller.user.id, now).await?
@@ -118,19 +118,16 @@ pub async fn logout(ctx: ApiCtx, _: Empty) -> AppResult<Answer<Empty>> {
     Ok(Answer::empty(StatusCode::NO_CONTENT).with_cookie(cookie))
 }
 
-/// Disconnects every socket of the user (any namespace) that authenticated with this session.
-fn disconnect_session(state: &AppState, user_id: i64, hash: &str) {
-    use crate::socket::auth::SessionKey;
+/// Disconnects every socket (any namespace, any node) that authenticated with this session.
+async fn disconnect_session(state: &AppState, hash: &str) {
     use protocol::events::{admin, chat, notifications};
-    let key = SessionKey(hash.to_owned());
     for ns in [chat::NS, notifications::NS, admin::NS] {
-        let Some(operators) = state.io.of(ns) else {
+        let Some(operators) = state.hub.ns(&state.io, ns) else {
             continue;
         };
-        for socket in operators.to(crate::socket::user_channel(user_id)).sockets() {
-            if socket.extensions.get::<SessionKey>().as_ref() == Some(&key) {
-                let _ = socket.disconnect();
-            }
+        let session = operators.to(crate::socket::session_channel(hash));
+        if let Err(error) = session.disconnect().await {
+            tracing::warn!(%error, "disconnecting a revoked session's sockets");
         }
     }
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::auth::{CredentialSource, cookie_token, request_token};
 use crate::client_addr::client_of;
 use crate::error::AppError;
-use crate::limits::{Action, Subject};
+use crate::live::limits::{Action, Subject};
 use crate::state::AppState;
 
 /// Refuses requests for a host that is not this site (a page on another domain that resolves
@@ -76,14 +76,42 @@ pub async fn socket_guard(State(state): State<AppState>, request: Request, next:
     if is_new_session {
         let client = client_of(request.extensions());
         if !hub
-            .limits
+            .live
             .check(Action::Handshake, Subject::Addr(client.key), 1)
+            .await
         {
             tracing::warn!(client = %client.key, "too many new socket sessions");
             return AppError::rate_limited().into_response();
         }
     }
     next.run(request).await
+}
+
+/// The cookie naming the node that answered, for a cluster's proxy to route a client back to
+/// the same node (long-polling needs every request of a session on one node).
+pub const NODE_COOKIE: &str = "tertulia_node";
+
+/// In a cluster, sets [`NODE_COOKIE`] on responses to clients that do not carry this node's.
+pub async fn node_cookie(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !state.hub.live.is_shared() {
+        return next.run(request).await;
+    }
+    let wanted = format!("{NODE_COOKIE}={}", state.node);
+    let has_it = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| pair.trim() == wanted);
+    let mut response = next.run(request).await;
+    if !has_it
+        && let Ok(cookie) =
+            HeaderValue::from_str(&format!("{wanted}; Path=/; HttpOnly; SameSite=Lax"))
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// Adds nosniff, framing and referrer headers to every response, HSTS when the site is served

@@ -9,7 +9,7 @@ pub mod pipeline;
 use axum::Router;
 use protocol::http::{Guest, Login, Logout, Me, PushNotification, Register};
 
-pub use guards::{host_guard, security_headers, socket_guard};
+pub use guards::{NODE_COOKIE, host_guard, node_cookie, security_headers, socket_guard};
 
 use crate::state::AppState;
 

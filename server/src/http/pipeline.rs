@@ -28,7 +28,7 @@ use tracing::Instrument;
 use crate::auth::{CredentialSource, request_token, user_for_token};
 use crate::client_addr::{AddrKey, ClientAddr};
 use crate::error::{AppError, AppResult};
-use crate::limits::{Action, Subject};
+use crate::live::limits::{Action, Subject};
 use crate::state::AppState;
 
 /// API calls one client address may have in progress at once.
@@ -242,13 +242,19 @@ where
         .enter(client.key)
         .ok_or_else(AppError::rate_limited)?;
     let caller = caller(&state, &headers).await?;
-    let limits = &state.hub.limits;
+    let live = &state.hub.live;
     let allowed = if E::SIGN_IN {
-        limits.check(Action::Auth, Subject::Addr(client.key), 1)
+        live.check(Action::Auth, Subject::Addr(client.key), 1).await
     } else {
         match &caller {
-            Some(caller) => limits.charge(Action::Events, caller.user.id, client.key, E::COST),
-            None => limits.check(Action::EventsFromAddr, Subject::Addr(client.key), E::COST),
+            Some(caller) => {
+                live.charge(Action::Events, caller.user.id, client.key, E::COST)
+                    .await
+            }
+            None => {
+                live.check(Action::EventsFromAddr, Subject::Addr(client.key), E::COST)
+                    .await
+            }
         }
     };
     if !allowed {

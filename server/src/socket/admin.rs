@@ -5,10 +5,10 @@
 use protocol::events::chat::NS as CHAT;
 use protocol::events::{GENERAL_ROOM, admin::NS as ADMIN};
 use protocol::{CloseRoomReq, Empty, Role, RoomClosed, SetRoleReq, SetRoleRes, Stats};
-use socketioxide::extract::{SocketRef, State};
+use socketioxide::extract::State;
 
 use super::pipeline::{Ctx, on, on_unknown};
-use super::{emit, existing_user, room_channel, user_channel};
+use super::{SocketRef, broadcast, existing_user, room_channel, user_channel};
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
@@ -28,7 +28,7 @@ pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
 /// After the CONNECT ack: a first snapshot right away, so the page is never empty.
 pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
     match crate::tasks::stats(&hub).await {
-        Ok(stats) => emit::<Stats>(&s, &stats),
+        Ok(stats) => super::emit::<Stats>(&s, &stats),
         Err(error) => tracing::error!(%error, "computing stats"),
     }
 }
@@ -40,11 +40,15 @@ async fn still_admin(ctx: &Ctx) -> AppResult<()> {
     if current.is_some_and(|user| user.role == Role::Admin) {
         return Ok(());
     }
-    if let Some(admin) = ctx.io.of(ADMIN) {
-        for socket in admin.to(user_channel(ctx.user.id)).sockets() {
-            if socket.id != ctx.socket.id {
-                let _ = socket.disconnect();
+    if let Some(admin) = ctx.hub.ns(&ctx.io, ADMIN) {
+        // This socket after its answer; the user's other admin sockets, on any node, now.
+        match admin.to(user_channel(ctx.user.id)).fetch_sockets().await {
+            Ok(sockets) => {
+                for socket in sockets.into_iter().filter(|s| s.data().id != ctx.socket.id) {
+                    let _ = socket.disconnect().await;
+                }
             }
+            Err(error) => tracing::warn!(%error, "listing a demoted admin's sockets"),
         }
     }
     ctx.disconnect_after_reply();
@@ -78,7 +82,7 @@ async fn set_role(ctx: Ctx, req: SetRoleReq) -> AppResult<SetRoleRes> {
         })?
         .ok_or_else(|| AppError::not_found("that user no longer exists"))?;
     if user.role != Role::Admin
-        && let Some(admin) = ctx.io.of(ADMIN)
+        && let Some(admin) = ctx.hub.ns(&ctx.io, ADMIN)
     {
         // A demoted admin loses the live view at once.
         let _ = admin.to(user_channel(user.id)).disconnect().await;
@@ -103,15 +107,27 @@ async fn close_room(ctx: Ctx, req: CloseRoomReq) -> AppResult<Empty> {
         ));
     }
     ctx.hub.store.close_room(room.id, now_ms()).await?;
-    if let Some(chat) = ctx.io.of(CHAT) {
+    if let Some(chat) = ctx.hub.ns(&ctx.io, CHAT) {
+        // Everyone in it, on every node: told, out of its presence, out of its channel.
         let channel = room_channel(room.id);
+        let inside = chat.to(channel.clone());
         let notice = RoomClosed {
             room: room.name.clone(),
         };
-        for socket in chat.to(channel.clone()).sockets() {
-            ctx.hub.presence.leave(&socket.id.to_string(), room.id);
-            socket.leave(channel.clone());
-            emit(&socket, &notice);
+        broadcast(inside.clone(), &notice).await;
+        match inside.clone().fetch_sockets().await {
+            Ok(sockets) => {
+                for socket in sockets {
+                    ctx.hub
+                        .live
+                        .leave(&socket.data().id.to_string(), room.id)
+                        .await?;
+                }
+            }
+            Err(error) => tracing::warn!(%error, "listing a closed room's sockets"),
+        }
+        if let Err(error) = inside.leave(channel).await {
+            tracing::warn!(%error, "emptying a closed room's channel");
         }
     }
     tracing::info!(room = %room.name, by = %ctx.user.username, "room closed");

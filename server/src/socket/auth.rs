@@ -10,13 +10,14 @@ use std::sync::Arc;
 
 use protocol::{ConnectRefusal, Role, User};
 use serde::Deserialize;
-use socketioxide::extract::{SocketRef, State, TryData};
+use socketioxide::extract::{State, TryData};
 
+use super::SocketRef;
 use super::pipeline::SocketGuard;
 use crate::auth::{CredentialSource, cookie_token, token_hash, user_for_token};
 use crate::client_addr::client_of;
 use crate::hub::Hub;
-use crate::limits::{Action, Subject};
+use crate::live::limits::{Action, Subject};
 
 /// The hash of the session token a socket authenticated with (so logout can disconnect it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,25 +50,32 @@ pub async fn authenticate(
     let (user, token, source) = match identified {
         Ok(found) => found,
         Err(refusal) => {
-            count_failure(&s, &hub);
+            count_failure(&s, &hub).await;
             return Err(refusal);
         }
     };
     let addr = client_of(&s.req_parts().extensions).key;
     let seat = hub
-        .sockets
+        .live
         .seat(
             user.id,
             addr,
             hub.config.max_sockets_per_user,
             hub.config.max_sockets_per_ip,
         )
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "counting sockets");
+            ConnectRefusal::Internal
+        })?
         .map_err(|full| {
             tracing::warn!(user = %user.username, %addr, ?full, "socket cap reached");
             ConnectRefusal::RateLimited
         })?;
+    let session = token_hash(&token);
+    s.join(super::session_channel(&session));
     s.extensions.insert(user);
-    s.extensions.insert(SessionKey(token_hash(&token)));
+    s.extensions.insert(SessionKey(session));
     s.extensions.insert(Credential(source));
     s.extensions.insert(Arc::new(seat));
     s.extensions
@@ -108,10 +116,11 @@ pub const FAILED_CONNECTS: u32 = 3;
 
 /// Counts a failed CONNECT against the socket's Engine.IO session and closes the session when
 /// it has failed too often (a client guessing tokens, or a broken one looping).
-fn count_failure(s: &SocketRef, hub: &Hub) {
+async fn count_failure(s: &SocketRef, hub: &Hub) {
     if !hub
-        .limits
+        .live
         .check(Action::FailedConnect, Subject::Session(s.id), 1)
+        .await
     {
         tracing::warn!(sid = %s.id, "repeated failed CONNECTs: closing the session");
         s.close_transport();
@@ -126,7 +135,7 @@ pub async fn require_admin(s: SocketRef, State(hub): State<Hub>) -> Result<(), C
     match s.extensions.get::<User>() {
         Some(user) if user.role == Role::Admin => Ok(()),
         Some(_) => {
-            count_failure(&s, &hub);
+            count_failure(&s, &hub).await;
             Err(ConnectRefusal::Forbidden)
         }
         None => Err(ConnectRefusal::Unauthorized),

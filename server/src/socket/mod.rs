@@ -6,18 +6,27 @@
 
 pub mod admin;
 pub mod auth;
-pub mod census;
 pub mod chat;
 pub mod notifications;
 pub mod pipeline;
 
 use protocol::{ServerEvent, User};
-use socketioxide::SocketIo;
-use socketioxide::extract::SocketRef;
 use socketioxide::handler::ConnectHandler;
-use socketioxide::operators::BroadcastOperators;
 
 use crate::error::{AppError, AppResult};
+
+/// The adapter of every namespace: socketioxide's Redis adapter, over Redis in a cluster and
+/// over nothing on a single node (see [`crate::cluster::driver`]).
+pub type Adapter = socketioxide_redis::CustomRedisAdapter<
+    socketioxide::adapter::Emitter,
+    crate::cluster::driver::Driver,
+>;
+/// A socket of one of our namespaces.
+pub type SocketRef = socketioxide::extract::SocketRef<Adapter>;
+/// The Socket.IO server.
+pub type SocketIo = socketioxide::SocketIo<Adapter>;
+/// Operators selecting sockets (of the whole cluster unless marked local).
+pub type Ops = socketioxide::operators::BroadcastOperators<Adapter>;
 
 /// Start of every namespace's `prepare` middleware: the authenticated user, with the socket put
 /// in that user's room (so a push reaches all of their tabs).
@@ -60,38 +69,50 @@ pub fn emit<E: ServerEvent>(s: &SocketRef, event: &E) {
 }
 
 /// Sends a server event to every socket `ops` selects.
-pub async fn broadcast<E: ServerEvent>(ops: BroadcastOperators, event: &E) {
+pub async fn broadcast<E: ServerEvent>(ops: Ops, event: &E) {
     if let Err(error) = ops.emit(E::EVENT, event).await {
         tracing::debug!(%error, event = E::EVENT, "a broadcast did not reach every socket");
     }
 }
 
-/// The operators of a namespace (every namespace is registered at start-up).
+/// Socket.IO room of every socket authenticated with one session (so logout reaches them on
+/// every node).
 #[must_use]
-pub fn namespace(io: &SocketIo, ns: &str) -> Option<BroadcastOperators> {
-    io.of(ns)
+pub fn session_channel(token_hash: &str) -> String {
+    format!("session:{token_hash}")
 }
 
-/// Registers every namespace on `io`. Middlewares run last-added first: authenticate, then
-/// prepare the socket, then (after the CONNECT ack) the connect handler.
-pub fn register(io: &SocketIo) {
+/// Registers every namespace on `io` (with a shared adapter this subscribes to its Redis
+/// channels). Middlewares run last-added first: authenticate, then prepare the socket, then
+/// (after the CONNECT ack) the connect handler.
+///
+/// # Errors
+/// When the adapter cannot subscribe (Redis unreachable).
+pub async fn register(io: &SocketIo) -> anyhow::Result<()> {
     io.ns(
         protocol::events::chat::NS,
         chat::on_connect
             .with(chat::prepare)
             .with(auth::authenticate),
-    );
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("registering {}: {e}", protocol::events::chat::NS))?;
     io.ns(
         protocol::events::notifications::NS,
         notifications::on_connect
             .with(notifications::prepare)
             .with(auth::authenticate),
-    );
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("registering {}: {e}", protocol::events::notifications::NS))?;
     io.ns(
         protocol::events::admin::NS,
         admin::on_connect
             .with(admin::prepare)
             .with(auth::require_admin)
             .with(auth::authenticate),
-    );
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("registering {}: {e}", protocol::events::admin::NS))?;
+    Ok(())
 }

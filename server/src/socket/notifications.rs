@@ -4,10 +4,10 @@
 use protocol::{
     Empty, MarkAllReadReq, MarkReadReq, Notification, SubscribeReq, UnsubscribeReq, User, validate,
 };
-use socketioxide::extract::{SocketRef, State};
+use socketioxide::extract::State;
 
-use super::emit;
 use super::pipeline::{Ctx, on, on_unknown};
+use super::{SocketRef, emit};
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;

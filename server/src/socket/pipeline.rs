@@ -23,17 +23,17 @@ use std::time::{Duration, Instant};
 use protocol::{Ack, Empty, ErrorCode, Request, User};
 use serde::Serialize;
 use serde_json::value::RawValue;
-use socketioxide::adapter::Adapter;
-use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::ParserError;
+use socketioxide::extract::{AckSender, State, TryData};
 use socketioxide::handler::{FromMessageParts, Value};
 use socketioxide::socket::Socket;
-use socketioxide::{ParserError, SocketIo};
 use tracing::Instrument;
 
+use super::{Adapter, SocketIo, SocketRef};
 use crate::client_addr::{AddrKey, client_of};
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
-use crate::limits::{Action, Bucket, Quota};
+use crate::live::limits::{Action, Bucket, Quota};
 
 /// What each socket event costs from the user's work budget, and whether its refusals are
 /// silent (advisory events such as `typing`, sent without an ack, are simply dropped).
@@ -129,19 +129,19 @@ impl Drop for InFlight {
 
 /// Extractor for the pipeline: the socket, how to answer, and the event's place in flight
 /// (taken synchronously, before socketioxide spawns the handler).
-pub struct Call<A: Adapter = socketioxide::adapter::LocalAdapter> {
-    socket: SocketRef<A>,
-    ack: AckSender<A>,
+pub struct Call {
+    socket: SocketRef,
+    ack: AckSender<Adapter>,
     wants_ack: bool,
     guard: Option<Arc<SocketGuard>>,
     in_flight: Option<InFlight>,
 }
 
-impl<A: Adapter> FromMessageParts<A> for Call<A> {
+impl FromMessageParts<Adapter> for Call {
     type Error = Infallible;
 
     fn from_message_parts(
-        s: &Arc<Socket<A>>,
+        s: &Arc<Socket<Adapter>>,
         v: &mut Value,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {
@@ -191,8 +191,13 @@ impl Ctx {
     ///
     /// # Errors
     /// `rate_limited` when either is spent.
-    pub fn charge(&self, action: Action) -> AppResult<()> {
-        if self.hub.limits.charge(action, self.user.id, self.addr, 1) {
+    pub async fn charge(&self, action: Action) -> AppResult<()> {
+        if self
+            .hub
+            .live
+            .charge(action, self.user.id, self.addr, 1)
+            .await
+        {
             Ok(())
         } else {
             Err(AppError::rate_limited())
@@ -233,18 +238,17 @@ pub fn on_unknown(socket: &SocketRef) {
          mut call: Call,
          State(hub): State<Hub>| async move {
             let in_flight = call.in_flight.take();
-            let error = match (&in_flight, call.socket.extensions.get::<User>()) {
-                (Some(_), Some(user))
-                    if hub.limits.charge(
-                        Action::Events,
-                        user.id,
-                        client_of(&call.socket.req_parts().extensions).key,
-                        1,
-                    ) =>
-                {
-                    AppError::bad_request(format!("unknown event `{event}`"))
+            let charged = match (&in_flight, call.socket.extensions.get::<User>()) {
+                (Some(_), Some(user)) => {
+                    let addr = client_of(&call.socket.req_parts().extensions).key;
+                    hub.live.charge(Action::Events, user.id, addr, 1).await
                 }
-                _ => AppError::rate_limited(),
+                _ => false,
+            };
+            let error = if charged {
+                AppError::bad_request(format!("unknown event `{event}`"))
+            } else {
+                AppError::rate_limited()
             };
             call.strike();
             drop(in_flight);
@@ -267,6 +271,7 @@ impl Call {
     {
         let started = Instant::now();
         let in_flight = self.in_flight.take();
+        let _busy = Busy::enter(&hub);
         let disconnect = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let result = match in_flight {
             None => Err(AppError::new(
@@ -316,7 +321,11 @@ impl Call {
             .ok_or_else(AppError::unauthorized)?;
         tracing::Span::current().record("user", user.id);
         let addr = client_of(&self.socket.req_parts().extensions).key;
-        if !hub.limits.charge(Action::Events, user.id, addr, R::COST) {
+        if !hub
+            .live
+            .charge(Action::Events, user.id, addr, R::COST)
+            .await
+        {
             return Err(AppError::rate_limited());
         }
         let request =
@@ -358,6 +367,24 @@ impl Call {
         {
             tracing::debug!(%error, "could not send an error event");
         }
+    }
+}
+
+/// Counts an event in progress on this node (a draining node waits for them to finish).
+pub struct Busy(Hub);
+
+impl Busy {
+    /// Counts one more handler running until the value is dropped.
+    #[must_use]
+    pub fn enter(hub: &Hub) -> Self {
+        hub.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(hub.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -78,7 +78,9 @@ impl TestServer {
     /// A server over `store` with `config`.
     pub async fn spawn_on(config: Config, store: Store) -> Self {
         let leptos = server::leptos_options(&config).expect("leptos options");
-        let app = App::build(config.clone(), store, leptos);
+        let app = App::build(config.clone(), store, leptos)
+            .await
+            .expect("the app builds");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -90,6 +92,7 @@ impl TestServer {
             async {
                 let _ = stopped.await;
             },
+            std::future::ready(()),
         ));
         Self {
             addr,

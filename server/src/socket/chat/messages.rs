@@ -4,18 +4,17 @@
 use protocol::events::kinds;
 use protocol::validate;
 use protocol::{Empty, HistoryReq, HistoryRes, Message, MessageReq, MessageRes, TypingReq, User};
-use socketioxide::SocketIo;
 use store::{NewNotification, RoomKind, RoomRecord};
 
 use super::{emit_typing, joined_room, stop_typing, visible_room};
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
-use crate::limits::Action;
+use crate::live::limits::Action;
+use crate::live::typing::TYPING_TTL;
 use crate::notify;
 use crate::socket::pipeline::{Ctx, fit, list_budget};
-use crate::socket::{broadcast, room_channel};
-use crate::typing::TYPING_TTL;
+use crate::socket::{SocketIo, broadcast, room_channel};
 
 /// Longest client-chosen idempotency key.
 const CLIENT_ID_MAX: usize = 64;
@@ -31,7 +30,7 @@ pub async fn send(ctx: Ctx, req: MessageReq) -> AppResult<MessageRes> {
         )));
     }
     let room = joined_room(&ctx, &req.room).await?;
-    ctx.charge(Action::Message)?;
+    ctx.charge(Action::Message).await?;
     let (message, is_new) = ctx
         .hub
         .store
@@ -39,7 +38,7 @@ pub async fn send(ctx: Ctx, req: MessageReq) -> AppResult<MessageRes> {
         .await?;
     if is_new {
         stop_typing(&ctx.io, &ctx.hub, &room, &ctx.user).await;
-        if let Some(chat) = ctx.io.of(protocol::events::chat::NS) {
+        if let Some(chat) = ctx.hub.ns(&ctx.io, protocol::events::chat::NS) {
             broadcast(chat.to(room_channel(room.id)), &message).await;
         }
         // Mentions and DM pings must not delay the sender's ack.
@@ -62,15 +61,15 @@ pub async fn typing(ctx: Ctx, req: TypingReq) -> AppResult<Empty> {
         stop_typing(&ctx.io, &ctx.hub, &room, &ctx.user).await;
         return Ok(Empty {});
     }
-    let (generation, started) = ctx.hub.typing.start(room.id, ctx.user.id);
+    let (generation, started) = ctx.hub.live.typing_start(room.id, ctx.user.id).await?;
     if started {
-        emit_typing(&ctx.io, &room, &ctx.user, true).await;
+        emit_typing(&ctx.io, &ctx.hub, &room, &ctx.user, true).await;
     }
     let Ctx { io, hub, user, .. } = ctx;
     tokio::spawn(async move {
         tokio::time::sleep(TYPING_TTL).await;
-        if hub.typing.expire(room.id, user.id, generation) {
-            emit_typing(&io, &room, &user, false).await;
+        if let Ok(true) = hub.live.typing_expire(room.id, user.id, generation).await {
+            emit_typing(&io, &hub, &room, &user, false).await;
         }
     });
     Ok(Empty {})
@@ -141,7 +140,8 @@ async fn notify_recipients(
     if room.kind == RoomKind::Dm {
         let peers = hub.store.member_ids(room.id).await.unwrap_or_default();
         for peer in peers {
-            if notified.contains(&peer) || hub.presence.is_present(room.id, peer) {
+            let present = hub.live.is_present(room.id, peer).await.unwrap_or(false);
+            if notified.contains(&peer) || present {
                 continue;
             }
             let new = NewNotification {

@@ -14,16 +14,15 @@ use protocol::validate::MEMBERS_PAGE;
 use protocol::{
     Members, Presence as PresenceBody, Room, Typing, User, UserJoined, UserLeft, Welcome,
 };
-use socketioxide::SocketIo;
-use socketioxide::extract::{MaybeExtension, SocketRef, State};
+use socketioxide::extract::{MaybeExtension, State};
 use store::{RoomKind, RoomRecord};
 
 use super::pipeline::{Ctx, on, on_unknown};
-use super::{broadcast, emit, room_channel, user_channel};
+use super::{SocketIo, SocketRef, broadcast, emit, room_channel, user_channel};
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
-use crate::presence::Change;
+use crate::live::{Change, Departure};
 
 /// Rooms with at most this many people present get the full `members` list on every change;
 /// larger ones only the `user_joined` / `user_left` deltas (the list is a `members` request
@@ -43,7 +42,13 @@ pub const MEMBERS_BROADCAST_MAX: usize = 50;
 /// [`super::auth::authenticate`]).
 pub async fn prepare(s: SocketRef, State(hub): State<Hub>) -> Result<(), protocol::ConnectRefusal> {
     let user = super::enter_user_room(&s)?;
-    hub.presence.connect(&s.id.to_string(), &user);
+    hub.live
+        .connect(&s.id.to_string(), &user)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "registering a socket");
+            protocol::ConnectRefusal::Internal
+        })?;
     on(&s, rooms::list);
     on(&s, rooms::create);
     on(&s, rooms::join);
@@ -84,17 +89,39 @@ async fn on_disconnect(
     let Some(user) = user else {
         return;
     };
-    for (room_id, change) in hub.presence.disconnect(&s.id.to_string()) {
-        if !change.user_changed {
-            continue;
-        }
-        let Ok(Some(room)) = hub.store.room_by_id(room_id).await else {
-            continue;
-        };
-        stop_typing(&io, &hub, &room, &user).await;
-        announce(&io, &hub, &room, &user, change, false).await;
+    let _busy = super::pipeline::Busy::enter(&hub);
+    match hub.live.disconnect(&s.id.to_string()).await {
+        Ok(departures) => announce_departures(&io, &hub, departures, Some(&user)).await,
+        Err(error) => tracing::error!(%error, "forgetting a socket's presence"),
     }
     tracing::debug!(user = %user.username, socket = %s.id, "chat socket disconnected");
+}
+
+/// Tells the rooms about users who left them when sockets went away (a disconnect, or a dead
+/// node's sockets cleaned up by another node).
+pub async fn announce_departures(
+    io: &SocketIo,
+    hub: &Hub,
+    departures: Vec<Departure>,
+    known: Option<&User>,
+) {
+    for departure in departures {
+        if !departure.change.user_changed {
+            continue;
+        }
+        let user = match known.filter(|u| u.id == departure.user) {
+            Some(user) => user.clone(),
+            None => match hub.store.user_by_id(departure.user).await {
+                Ok(Some(user)) => user,
+                _ => continue,
+            },
+        };
+        let Ok(Some(room)) = hub.store.room_by_id(departure.room).await else {
+            continue;
+        };
+        stop_typing(io, hub, &room, &user).await;
+        announce(io, hub, &room, &user, departure.change, false).await;
+    }
 }
 
 /// A room the user may see and join: open, and public or one they belong to. Anything else is
@@ -114,6 +141,15 @@ async fn visible_room(hub: &Hub, user: &User, raw_name: &str) -> AppResult<RoomR
     Ok(room)
 }
 
+/// Whether a socket may still speak in a room it joined: the room is open and, if private,
+/// the user is still a member (both can change on another node after the join).
+async fn still_welcome(hub: &Hub, room: &RoomRecord, user: &User) -> AppResult<bool> {
+    if room.closed {
+        return Ok(false);
+    }
+    Ok(!room.private || hub.store.is_member(room.id, user.id).await?)
+}
+
 /// A room this socket has joined; `not_member` otherwise (whether or not the room exists).
 async fn joined_room(ctx: &Ctx, raw_name: &str) -> AppResult<RoomRecord> {
     let name = protocol::names::room_name(raw_name)?;
@@ -129,7 +165,9 @@ async fn joined_room(ctx: &Ctx, raw_name: &str) -> AppResult<RoomRecord> {
         .room_by_name(&name)
         .await?
         .ok_or_else(not_member)?;
-    if ctx.hub.presence.is_in(&ctx.sid(), room.id) {
+    if ctx.hub.live.is_in(&ctx.sid(), room.id).await?
+        && still_welcome(&ctx.hub, &room, &ctx.user).await?
+    {
         Ok(room)
     } else {
         Err(not_member())
@@ -155,7 +193,7 @@ async fn summary(hub: &Hub, room: &RoomRecord, viewer: &User) -> AppResult<Room>
     Ok(Room {
         name: room.name.clone(),
         topic: room.topic.clone(),
-        members: hub.presence.count(room.id),
+        members: hub.live.count(room.id).await?,
         private: room.private,
         dm_with,
     })
@@ -174,7 +212,7 @@ async fn announce(
     if !change.user_changed {
         return;
     }
-    let Some(chat) = io.of(NS) else { return };
+    let Some(chat) = hub.ns(io, NS) else { return };
     let channel = room_channel(room.id);
     let presence = PresenceBody {
         room: room.name.clone(),
@@ -191,24 +229,30 @@ async fn announce(
         broadcast(others, &UserLeft(presence)).await;
     }
     if change.count <= MEMBERS_BROADCAST_MAX {
-        let (users, _) = hub.presence.members_page(room.id, 0, MEMBERS_PAGE);
-        let members = Members {
-            room: room.name.clone(),
-            users,
-        };
-        broadcast(chat.to(channel), &members).await;
+        match hub.live.members_page(room.id, 0, MEMBERS_PAGE).await {
+            Ok((users, _)) => {
+                let members = Members {
+                    room: room.name.clone(),
+                    users,
+                };
+                broadcast(chat.to(channel), &members).await;
+            }
+            Err(error) => tracing::warn!(%error, "listing a room's members"),
+        }
     }
 }
 
 /// Ends a user's typing state in a room and tells the others, if it was active.
 async fn stop_typing(io: &SocketIo, hub: &Hub, room: &RoomRecord, user: &User) {
-    if hub.typing.stop(room.id, user.id) {
-        emit_typing(io, room, user, false).await;
+    match hub.live.typing_stop(room.id, user.id).await {
+        Ok(true) => emit_typing(io, hub, room, user, false).await,
+        Ok(false) => {}
+        Err(error) => tracing::warn!(%error, "ending a typing state"),
     }
 }
 
-async fn emit_typing(io: &SocketIo, room: &RoomRecord, user: &User, active: bool) {
-    let Some(chat) = io.of(NS) else { return };
+async fn emit_typing(io: &SocketIo, hub: &Hub, room: &RoomRecord, user: &User, active: bool) {
+    let Some(chat) = hub.ns(io, NS) else { return };
     let typing = Typing {
         room: room.name.clone(),
         user: user.clone(),

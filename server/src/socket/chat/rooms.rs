@@ -12,11 +12,10 @@ use store::{NewNotification, RoomKind, RoomRecord};
 use super::{announce, joined_room, stop_typing, summary, visible_room};
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
-use crate::limits::Action;
+use crate::live::limits::Action;
 use crate::notify;
-use crate::socket::existing_user;
 use crate::socket::pipeline::{Ctx, fit, list_budget};
-use crate::socket::room_channel;
+use crate::socket::{existing_user, room_channel, user_channel};
 
 /// `rooms`: the rooms the caller may join; their private rooms and DMs first, then public
 /// rooms, busiest first, as many as fit in one packet.
@@ -52,7 +51,7 @@ pub async fn create(ctx: Ctx, req: CreateRoomReq) -> AppResult<CreateRoomRes> {
         ));
     }
     let topic = validate::topic(req.topic.as_deref())?;
-    ctx.charge(Action::Join)?;
+    ctx.charge(Action::Join).await?;
     check_room_caps(&ctx).await?;
     let room = ctx
         .hub
@@ -108,8 +107,8 @@ async fn check_room_caps(ctx: &Ctx) -> AppResult<()> {
 pub async fn join(ctx: Ctx, req: JoinReq) -> AppResult<JoinRes> {
     let room = visible_room(&ctx.hub, &ctx.user, &req.room).await?;
     let sid = ctx.sid();
-    if !ctx.hub.presence.is_in(&sid, room.id) {
-        ctx.charge(Action::Join)?;
+    if !ctx.hub.live.is_in(&sid, room.id).await? {
+        ctx.charge(Action::Join).await?;
     }
     let mut history = ctx
         .hub
@@ -117,10 +116,10 @@ pub async fn join(ctx: Ctx, req: JoinReq) -> AppResult<JoinRes> {
         .history(&room, None, None, HISTORY_DEFAULT)
         .await?;
     ctx.socket.join(room_channel(room.id));
-    if let Some(change) = ctx.hub.presence.join(&sid, room.id) {
+    if let Some(change) = ctx.hub.live.join(&sid, room.id).await? {
         announce(&ctx.io, &ctx.hub, &room, &ctx.user, change, true).await;
     }
-    let (members, total) = ctx.hub.presence.members_page(room.id, 0, MEMBERS_PAGE);
+    let (members, total) = ctx.hub.live.members_page(room.id, 0, MEMBERS_PAGE).await?;
     let members_total = (total > members.len()).then_some(total as u64);
     let summary = summary(&ctx.hub, &room, &ctx.user).await?;
     let reserved = serde_json::to_vec(&(&members, &summary)).map_or(0, |json| json.len());
@@ -137,26 +136,32 @@ pub async fn join(ctx: Ctx, req: JoinReq) -> AppResult<JoinRes> {
 /// `leave`: this socket stops following the room.
 pub async fn leave(ctx: Ctx, req: LeaveReq) -> AppResult<Empty> {
     let room = joined_room(&ctx, &req.room).await?;
-    leave_socket(&ctx, &ctx.socket, &room).await;
+    ctx.socket.leave(room_channel(room.id));
+    forget_presence(&ctx, &ctx.sid(), &room).await?;
     Ok(Empty {})
 }
 
-/// Takes one socket of the caller out of a room, announcing it if it was their last.
-async fn leave_socket(ctx: &Ctx, socket: &socketioxide::extract::SocketRef, room: &RoomRecord) {
-    socket.leave(room_channel(room.id));
-    if let Some(change) = ctx.hub.presence.leave(&socket.id.to_string(), room.id) {
+/// Takes one socket (of any node) of the caller out of a room's presence, announcing it if it
+/// was their last there.
+async fn forget_presence(ctx: &Ctx, sid: &str, room: &RoomRecord) -> AppResult<()> {
+    if let Some(change) = ctx.hub.live.leave(sid, room.id).await? {
         if change.user_changed {
             stop_typing(&ctx.io, &ctx.hub, room, &ctx.user).await;
         }
         announce(&ctx.io, &ctx.hub, room, &ctx.user, change, false).await;
     }
+    Ok(())
 }
 
 /// `members`: a page of the people present in a joined room.
 pub async fn members(ctx: Ctx, req: MembersReq) -> AppResult<MembersRes> {
     let room = joined_room(&ctx, &req.room).await?;
     let offset = usize::try_from(req.offset.unwrap_or(0)).unwrap_or(usize::MAX);
-    let (mut users, total) = ctx.hub.presence.members_page(room.id, offset, MEMBERS_PAGE);
+    let (mut users, total) = ctx
+        .hub
+        .live
+        .members_page(room.id, offset, MEMBERS_PAGE)
+        .await?;
     fit(&mut users, list_budget(&ctx.hub, 32), false);
     Ok(MembersRes {
         users,
@@ -177,7 +182,7 @@ pub async fn invite(ctx: Ctx, req: InviteReq) -> AppResult<Empty> {
             "a direct conversation stays between its two people",
         ));
     }
-    ctx.charge(Action::Join)?;
+    ctx.charge(Action::Join).await?;
     let invitee = existing_user(&ctx.hub, &req.username).await?;
     ctx.hub
         .store
@@ -204,7 +209,7 @@ pub async fn dm(ctx: Ctx, req: DmReq) -> AppResult<CreateRoomRes> {
             "a direct conversation needs someone else",
         ));
     }
-    ctx.charge(Action::Join)?;
+    ctx.charge(Action::Join).await?;
     let room = ctx
         .hub
         .store
@@ -225,12 +230,21 @@ pub async fn leave_room(ctx: Ctx, req: LeaveRoomReq) -> AppResult<Empty> {
         ));
     }
     ctx.hub.store.remove_member(room.id, ctx.user.id).await?;
-    if let Some(chat) = ctx.io.of(protocol::events::chat::NS) {
-        let mine = chat.to(crate::socket::user_channel(ctx.user.id)).sockets();
-        for socket in mine {
-            if ctx.hub.presence.is_in(&socket.id.to_string(), room.id) {
-                leave_socket(&ctx, &socket, &room).await;
+    if let Some(chat) = ctx.hub.ns(&ctx.io, protocol::events::chat::NS) {
+        // Every socket of the caller, on every node, leaves the room's channel...
+        let channel = room_channel(room.id);
+        let mine = chat.to(user_channel(ctx.user.id));
+        if let Err(error) = mine.clone().leave(channel.clone()).await {
+            tracing::warn!(%error, "taking a user's sockets out of a room");
+        }
+        // ...and its presence.
+        match mine.fetch_sockets().await {
+            Ok(sockets) => {
+                for socket in sockets {
+                    forget_presence(&ctx, &socket.data().id.to_string(), &room).await?;
+                }
             }
+            Err(error) => tracing::warn!(%error, "listing a user's sockets"),
         }
     }
     tracing::info!(room = %room.name, user = %ctx.user.username, "left a private room");

@@ -115,6 +115,12 @@ impl Presence {
             .collect()
     }
 
+    /// The user of a registered socket.
+    #[must_use]
+    pub fn user_of(&self, socket: &str) -> Option<i64> {
+        self.lock().sockets.get(socket).map(|entry| entry.user.id)
+    }
+
     /// Whether this socket has joined the room.
     #[must_use]
     pub fn is_in(&self, socket: &str, room: i64) -> bool {

@@ -1,0 +1,177 @@
+//! Running as one node of several: the Redis connections, this node's heartbeat, cleaning up
+//! after nodes that died without saying goodbye, and resynchronising clients after Redis
+//! trouble. On a single node (no `REDIS_URL`) none of this runs and the live state stays in
+//! memory.
+
+pub mod driver;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use redis::aio::ConnectionManager;
+
+use self::driver::{Driver, Health, RedisPubSub};
+use crate::config::Config;
+use crate::hub::{Hub, quotas};
+use crate::live::Live;
+use crate::live::redis::RedisLive;
+use crate::socket::SocketIo;
+
+/// How often a node says it is alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// A node silent this long is dead: another node removes what it left (its sockets' presence,
+/// its share of the socket counts) and tells the rooms. With the heartbeat period this cleans
+/// up within 15 s of the death.
+pub const DEAD_AFTER: Duration = Duration::from_secs(10);
+
+/// What a node needs to share its live state: the socket adapter's driver, the live state,
+/// and (in a cluster) the Redis link's health.
+pub struct Setup {
+    /// Pub/sub under the socket adapter.
+    pub driver: Driver,
+    /// Live state (memory or Redis).
+    pub live: Live,
+    /// The Redis link's health, in a cluster.
+    pub health: Option<Arc<Health>>,
+    /// This node's id.
+    pub node: String,
+}
+
+/// Connects to Redis when `REDIS_URL` is set; otherwise a single node in memory.
+///
+/// # Errors
+/// When Redis cannot be reached or is older than 7 (its RESP3 push messages are needed).
+pub async fn setup(config: &Config) -> anyhow::Result<Setup> {
+    let node = config
+        .node_id
+        .clone()
+        .unwrap_or_else(|| format!("{:012x}", rand::random::<u64>() >> 16));
+    let Some(url) = &config.redis_url else {
+        return Ok(Setup {
+            driver: Driver::Alone,
+            live: Live::memory(quotas(config)),
+            health: None,
+            node,
+        });
+    };
+    let client = redis::Client::open(resp3(url))
+        .with_context(|| format!("REDIS_URL `{}` is not a Redis URL", crate::redact(url)))?;
+    let health = Arc::new(Health::default());
+    let pubsub = RedisPubSub::connect(client.clone(), health.clone())
+        .await
+        .with_context(|| format!("connecting to Redis at {}", crate::redact(url)))?;
+    let commands = ConnectionManager::new(client)
+        .await
+        .with_context(|| format!("connecting to Redis at {}", crate::redact(url)))?;
+    check_version(commands.clone()).await?;
+    let backend = RedisLive::new(commands, config.redis_prefix.clone(), node.clone());
+    backend.ping().await.context("Redis does not answer")?;
+    tracing::info!(
+        node,
+        "cluster node: live state and broadcasts through Redis"
+    );
+    Ok(Setup {
+        driver: Driver::Redis(pubsub),
+        live: Live::redis(backend, quotas(config)),
+        health: Some(health),
+        node,
+    })
+}
+
+/// The URL with `protocol=resp3` (the push messages pub/sub needs).
+fn resp3(url: &str) -> String {
+    if url.contains("protocol=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&protocol=resp3")
+    } else {
+        format!("{url}?protocol=resp3")
+    }
+}
+
+async fn check_version(mut conn: ConnectionManager) -> anyhow::Result<()> {
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut conn)
+        .await
+        .context("asking Redis its version")?;
+    let version = info
+        .lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))
+        .unwrap_or("0");
+    let major: u32 = version
+        .split('.')
+        .next()
+        .and_then(|m| m.trim().parse().ok())
+        .unwrap_or(0);
+    anyhow::ensure!(
+        major >= 7,
+        "Redis {version} is too old: Tertulia needs Redis 7 or newer (RESP3)"
+    );
+    Ok(())
+}
+
+/// The cluster watch: heartbeat, cleanup after dead nodes, and after Redis trouble (a
+/// dropped link, a restart that lost the live state, or a broadcast that could not be handed
+/// over) every local client is made to reconnect, which rebuilds its state and catches up on
+/// what it missed. No message is lost silently.
+pub fn spawn_watch(hub: Hub, io: SocketIo, health: Arc<Health>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(redis) = hub.live.redis_backend().cloned() else {
+            return;
+        };
+        let mut ticker = tokio::time::interval(HEARTBEAT);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut reachable = true;
+        loop {
+            ticker.tick().await;
+            match redis.heartbeat(DEAD_AFTER).await {
+                Ok(dead) => {
+                    if health.take_trouble() || !reachable {
+                        tracing::warn!("Redis is back: clients reconnect to rebuild live state");
+                        resync_local_clients(&io);
+                    }
+                    reachable = true;
+                    for node in dead {
+                        reap(&hub, &io, &redis, &node).await;
+                    }
+                }
+                Err(error) => {
+                    if reachable {
+                        tracing::error!(%error, "Redis unreachable");
+                    }
+                    reachable = false;
+                }
+            }
+        }
+    })
+}
+
+/// Removes what a dead node left and tells the rooms who is gone.
+async fn reap(hub: &Hub, io: &SocketIo, redis: &RedisLive, node: &str) {
+    match redis.reap(node).await {
+        Ok(departures) => {
+            if !departures.is_empty() {
+                tracing::warn!(
+                    node,
+                    sockets = departures.len(),
+                    "cleaned up after a dead node"
+                );
+            }
+            crate::socket::chat::announce_departures(io, hub, departures, None).await;
+        }
+        Err(error) => tracing::warn!(%error, node, "cleaning up after a dead node"),
+    }
+}
+
+/// Closes the connection of every socket on this node; clients reconnect (to any node) and
+/// catch up with `history {after}`.
+pub fn resync_local_clients(io: &SocketIo) {
+    for ns in io.nsps() {
+        for socket in ns.local().sockets() {
+            socket.close_transport();
+        }
+    }
+}
