@@ -1,5 +1,5 @@
 # The two commands of the README, plus the daily loop. Each sets up what is missing first.
-.PHONY: run test setup dev e2e bench
+.PHONY: run test setup dev e2e bench bench-cluster cluster
 
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/.tools/node_modules/.bin:$(PATH)
 
@@ -11,7 +11,8 @@ run: setup
 test: setup
 	scripts/test.sh
 
-## Install whatever is missing (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, npm packages, Chromium).
+## Install whatever is missing (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, npm packages, Chromium,
+## PostgreSQL, Redis, nginx).
 setup:
 	scripts/setup.sh
 
@@ -26,3 +27,11 @@ e2e: setup
 ## Load benchmark (release build): N clients in one room, ack and fan-out latency.
 bench: setup
 	scripts/bench.sh
+
+## The same benchmark, in one run: the single server, then 1 and 2 cluster nodes behind nginx.
+bench-cluster: setup
+	scripts/bench.sh --cluster
+
+## A local cluster: Redis, PostgreSQL, 2 release nodes and nginx at http://127.0.0.1:8080.
+cluster: setup
+	cargo leptos build --release && deploy/cluster.sh --release

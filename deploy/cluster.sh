@@ -9,8 +9,10 @@
 # following ports, Redis on port+100. --nodes (CLUSTER_NODES, 2). --release: use
 # target/release/server (built by `cargo leptos build --release`), else target/debug/server
 # (`cargo leptos build`). --db NAME: the PostgreSQL database (tertulia_cluster). --fresh:
-# start from an empty database. --data DIR: where logs and pid files go (target/cluster). Extra server settings pass through the environment
-# (e.g. TERTULIA_MESSAGE_BURST). Needs redis-server, nginx and PostgreSQL (make setup).
+# start from an empty database. --data DIR: where logs and pid files go (target/cluster).
+# --binary PATH: the server executable to run (tests pass the one cargo just built). Extra
+# server settings pass through the environment (e.g. TERTULIA_MESSAGE_BURST). Needs
+# redis-server, nginx and PostgreSQL (make setup).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,7 @@ profile=debug
 fresh=""
 db=tertulia_cluster
 dir="$PWD/target/cluster"
+binary_override=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
@@ -28,17 +31,19 @@ while [ $# -gt 0 ]; do
     --fresh) fresh="--fresh"; shift ;;
     --db) db="$2"; shift 2 ;;
     --data) dir="$2"; shift 2 ;;
+    --binary) binary_override="$2"; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
 [[ "$nodes" =~ ^[1-9][0-9]?$ ]] || { echo "--nodes: 1 to 99" >&2; exit 2; }
-binary="$PWD/target/$profile/server"
+binary="${binary_override:-$PWD/target/$profile/server}"
 [ -x "$binary" ] || { echo "$binary is missing: build it with cargo leptos build${profile/debug/}" >&2; exit 1; }
 for tool in redis-server nginx; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "$tool is missing: run make setup" >&2; exit 1; }
 done
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd) # nginx reads paths relative to its prefix
 redis_port=$((port + 100))
 
 pids=()
@@ -72,7 +77,7 @@ database_url=$(scripts/postgres.sh start "$db" $fresh)
 
 # The nodes.
 routes=""
-upstreams="    upstream all_nodes {\n"
+upstreams="    upstream all_nodes {\n        hash \$remote_addr consistent;\n"
 for n in $(seq "$nodes"); do
   node_port=$((port + n))
   upstreams+="        server 127.0.0.1:$node_port max_fails=1 fail_timeout=3s;\n"
@@ -94,7 +99,25 @@ for n in $(seq "$nodes"); do
   pids+=($!)
   echo "$!" >"$dir/node$n.pid"
 done
-for n in $(seq "$nodes"); do wait_for "127.0.0.1:$((port + n))" "node n$n"; done
+# Ready means serving: database and Redis reached, the node's heartbeat registered.
+healthy() { # node port
+  local reply=""
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf 'GET /api/health HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n' "$port" >&3
+  read -r -t 5 reply <&3 || true
+  exec 3<&- 3>&-
+  [[ "$reply" == *" 200 "* ]]
+}
+for n in $(seq "$nodes"); do
+  for _ in $(seq 300); do
+    if healthy "$((port + n))" 2>/dev/null; then continue 2; fi
+    kill -0 "$(cat "$dir/node$n.pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "cluster: node n$n is not ready (log: $dir/node$n.log)" >&2
+  tail -n 20 "$dir/node$n.log" >&2
+  exit 1
+done
 
 # nginx in front.
 sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir|g" deploy/nginx.conf.template |

@@ -3,7 +3,7 @@
 # at the right version. Safe to run again. Times are for a 2-core machine.
 #
 #   scripts/setup.sh          everything (build tools, wasm-opt, end2end npm packages, Chromium,
-#                             PostgreSQL for the store tests)
+#                             PostgreSQL, Redis and nginx for the store and cluster tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,5 +76,22 @@ else
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+if [ ${#missing[@]} = 0 ]; then
+  say "Redis and nginx (for the cluster): present"
+else
+  say "Redis and nginx (for the cluster): installing Debian's ${missing[*]}"
+  as_root apt-get update -qq
+  # Only the programs: the cluster scripts start their own instances on loopback ports.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  for service in redis-server nginx; do
+    as_root systemctl disable --now "$service" >/dev/null 2>&1 || true
+  done
+fi
+redis_version=$(redis-server --version | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')
+[ "${redis_version:-0}" -ge 7 ] || { echo "redis-server 7 or later is needed (found ${redis_version:-none})" >&2; exit 1; }
 
 say "setup complete"

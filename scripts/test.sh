@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check and test, as CI runs them: format, lints (native and wasm), one debug build shared
 # by all stages (native commands use the workspace default-members, which leave out the
-# wasm-only `frontend`), the Rust tests (unit + in-process Socket.IO), then the browser tests.
+# wasm-only `frontend`), the Rust tests (unit + in-process Socket.IO), the cluster tests, then
+# the browser tests (single server, then a cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
@@ -35,7 +36,13 @@ export TERTULIA_TEST_POSTGRES_URL
 trap 'scripts/postgres.sh stop' EXIT
 cargo test
 
+stage "cluster tests (2 nodes, Redis, PostgreSQL, nginx; nodes and Redis killed under traffic)"
+cargo test -p server --test cluster -- --ignored --test-threads 1
+
 stage "browser tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
+
+stage "browser tests against a cluster (two browsers on two nodes)"
+(cd end2end && npx playwright test -c cluster.config.ts)
 
 stage "all passed in $((SECONDS - start)) s"

@@ -139,13 +139,13 @@ mod browser {
     use protocol::{
         ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HistoryReq, InviteReq, JoinReq, LeaveReq,
         LeaveRoomReq, MarkAllReadReq, MarkReadReq, Members, Message, MessageReq, Notification,
-        Occupancy, Restarting, RoomClosed, RoomsReq, Typing, TypingReq, User, UserJoined, UserLeft,
+        Occupancy, Resync, RoomClosed, RoomsReq, Typing, TypingReq, User, UserJoined, UserLeft,
     };
     use socket_client::browser::{NsEvent, Socket, same_origin_url};
     use socket_client::{Config, RequestError, Status};
 
     use super::Chat;
-    use crate::model::{ConnState, Line, RoomView, Rooms};
+    use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, Rooms};
 
     /// A fresh idempotency key for a message.
     fn client_id() -> String {
@@ -264,9 +264,11 @@ mod browser {
                     }
                 };
                 let key = Rooms::key(&joined.room.name);
-                let known_last = chat
-                    .rooms
-                    .with_untracked(|rooms| rooms.get(&key).and_then(RoomView::last_id));
+                // Re-read the last few seconds we have, in case a message arrived out of order.
+                let catch_up_from = chat.rooms.with_untracked(|rooms| {
+                    let view = rooms.get(&key)?;
+                    view.catch_up_from(view.last_ts()? - CATCH_UP_OVERLAP_MS)
+                });
                 let oldest_new = joined.history.first().map(|m| m.id);
                 chat.rooms.update(|rooms| {
                     let mut view = rooms.get(&key).cloned().unwrap_or_default();
@@ -283,10 +285,10 @@ mod browser {
                     rooms.insert(view);
                 });
                 // A gap between what we had and the latest 50: fetch it page by page.
-                if let (Some(last), Some(oldest)) = (known_last, oldest_new)
-                    && oldest > last + 1
+                if let (Some(from), Some(oldest)) = (catch_up_from, oldest_new)
+                    && oldest > from + 1
                 {
-                    chat.catch_up(&socket, &joined.room.name, last).await;
+                    chat.catch_up(&socket, &joined.room.name, from).await;
                 }
                 if show || chat.active.get_untracked().is_none() {
                     chat.select(&joined.room.name);
@@ -659,12 +661,21 @@ mod browser {
             });
         });
         socket.on_error(NS, move |error: ErrorBody| chat.tell(error.message));
-        // The node is going away: reconnect at once (another node answers) instead of after
-        // a backoff delay.
-        socket.on(move |_: Restarting| {
-            if let Some(socket) = chat.socket() {
-                socket.expect_restart();
-            }
+        // A server node failed: messages it stored may never have been broadcast.
+        socket.on(move |event: Resync| {
+            let Some(socket) = chat.socket() else { return };
+            let rooms: Vec<(String, i64)> = chat.rooms.with_untracked(|rooms| {
+                rooms
+                    .ordered()
+                    .into_iter()
+                    .filter_map(|view| Some((view.name.clone(), view.catch_up_from(event.since)?)))
+                    .collect()
+            });
+            spawn_local(async move {
+                for (room, last) in rooms {
+                    chat.catch_up(&socket, &room, last).await;
+                }
+            });
         });
         socket.on(move |event: RoomClosed| {
             chat.forget_room(&event.room);

@@ -4,6 +4,10 @@ use std::collections::BTreeMap;
 
 use protocol::{Message, User};
 
+/// How much of what it already has a reconnecting client re-reads (ms of server time): live
+/// messages of a room can arrive out of id order by a moment.
+pub const CATCH_UP_OVERLAP_MS: i64 = 10_000;
+
 /// How the connection looks to the person using the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConnState {
@@ -104,6 +108,34 @@ impl RoomView {
     pub fn last_id(&self) -> Option<i64> {
         self.lines.iter().rev().find_map(|line| match line {
             Line::Message(m) => Some(m.id),
+            _ => None,
+        })
+    }
+
+    /// Where to catch up from (`history {after}`) without leaving a hole: the newest message
+    /// stored before `ts` (server time, ms), else the oldest one we have. Live messages of a
+    /// room can arrive out of id order by a moment, and a failed server node can leave some
+    /// undelivered, so catching up re-reads a little of what we have (duplicates are skipped).
+    #[must_use]
+    pub fn catch_up_from(&self, ts: i64) -> Option<i64> {
+        let stored = || {
+            self.lines.iter().filter_map(|line| match line {
+                Line::Message(m) => Some(m),
+                _ => None,
+            })
+        };
+        stored()
+            .filter(|m| m.ts < ts)
+            .map(|m| m.id)
+            .max()
+            .or_else(|| self.first_id())
+    }
+
+    /// The server time (ms) of the newest stored message.
+    #[must_use]
+    pub fn last_ts(&self) -> Option<i64> {
+        self.lines.iter().rev().find_map(|line| match line {
+            Line::Message(m) => Some(m.ts),
             _ => None,
         })
     }
@@ -279,6 +311,19 @@ mod tests {
         assert_eq!(ids(&view)[0], "m0");
         assert_eq!(view.first_id(), Some(0));
         assert_eq!(view.last_id(), Some(4));
+    }
+
+    #[test]
+    fn catching_up_rereads_from_before_the_window() {
+        let mut view = RoomView::default();
+        assert_eq!(view.catch_up_from(100), None);
+        view.merge([message(10), message(20), message(30)], &[]);
+        // Messages 20 and 30 are within the window: re-read from 10.
+        assert_eq!(view.catch_up_from(20), Some(10));
+        assert_eq!(view.catch_up_from(31), Some(30));
+        // Everything we have is recent: from the oldest we have.
+        assert_eq!(view.catch_up_from(5), Some(10));
+        assert_eq!(view.last_ts(), Some(30));
     }
 
     #[test]

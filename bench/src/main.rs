@@ -33,6 +33,24 @@ struct Args {
     /// Messages the sender sends, one after the other (each after the previous ack).
     #[arg(long, default_value_t = 500)]
     messages: usize,
+    /// Spread the clients over this many cluster nodes (`n1`, `n2`...) with the proxy's
+    /// routing cookie, round robin, the sender on `n1`; 0: no cookie (a single server).
+    #[arg(long, default_value_t = 0)]
+    nodes: usize,
+    /// A label printed with the summary line.
+    #[arg(long, default_value = "")]
+    label: String,
+}
+
+/// The handshake headers pinning client number `n` to a node (none without `--nodes`).
+fn pin(nodes: usize, n: usize) -> Vec<(String, String)> {
+    if nodes == 0 {
+        return Vec::new();
+    }
+    vec![(
+        "Cookie".to_owned(),
+        format!("tertulia_node=n{}", n % nodes + 1),
+    )]
 }
 
 /// `POST /api/auth/guest` over a plain TCP connection; returns the token.
@@ -64,11 +82,16 @@ async fn guest_token(addr: &str, name: &str) -> Result<String> {
 }
 
 /// A connected `/chat` client that has joined `room`.
-async fn member(addr: &str, name: &str, room: &str) -> Result<Client> {
+async fn member(
+    addr: &str,
+    name: &str,
+    room: &str,
+    headers: Vec<(String, String)>,
+) -> Result<Client> {
     let token = guest_token(addr, name).await?;
     let mut client = Client::connect(ConnectOptions {
         base_url: format!("http://{addr}"),
-        headers: Vec::new(),
+        headers,
         config: socket_client::Config::default(),
     });
     client.connect_namespace(chat::NS, Some(json!({ "token": token })));
@@ -90,22 +113,19 @@ async fn member(addr: &str, name: &str, room: &str) -> Result<Client> {
     Ok(client)
 }
 
-fn percentiles(label: &str, mut samples: Vec<Duration>) {
+/// p50, p95, p99 and max in ms (zeros without samples).
+fn percentiles(mut samples: Vec<Duration>) -> [f64; 4] {
     if samples.is_empty() {
-        println!("{label}: no samples");
-        return;
+        return [0.0; 4];
     }
     samples.sort();
     let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "{label}: n={} p50={:.2} ms p95={:.2} ms p99={:.2} ms max={:.2} ms",
-        samples.len(),
-        ms(at(0.50)),
-        ms(at(0.95)),
-        ms(at(0.99)),
-        ms(at(1.0))
-    );
+    [ms(at(0.50)), ms(at(0.95)), ms(at(0.99)), ms(at(1.0))]
+}
+
+fn print_percentiles(label: &str, count: usize, [p50, p95, p99, max]: [f64; 4]) {
+    println!("{label}: n={count} p50={p50:.2} ms p95={p95:.2} ms p99={p99:.2} ms max={max:.2} ms");
 }
 
 #[tokio::main]
@@ -120,7 +140,7 @@ async fn main() -> Result<()> {
     let sender_token = guest_token(&args.addr, &format!("bench{run}s")).await?;
     let mut sender = Client::connect(ConnectOptions {
         base_url: format!("http://{}", args.addr),
-        headers: Vec::new(),
+        headers: pin(args.nodes, 0),
         config: socket_client::Config::default(),
     });
     sender.connect_namespace(chat::NS, Some(json!({ "token": sender_token })));
@@ -143,7 +163,8 @@ async fn main() -> Result<()> {
     let connect_started = Instant::now();
     let mut receivers = Vec::new();
     for n in 0..args.clients - 1 {
-        receivers.push(member(&args.addr, &format!("bench{run}r{n}"), &room).await?);
+        let headers = pin(args.nodes, n + 1);
+        receivers.push(member(&args.addr, &format!("bench{run}r{n}"), &room, headers).await?);
     }
     println!(
         "connected and joined {} clients in {:.2} s",
@@ -222,8 +243,27 @@ async fn main() -> Result<()> {
         all_delivered.as_secs_f64(),
         fan_out.len() as f64 / all_delivered.as_secs_f64()
     );
-    percentiles("ack latency    ", ack_latency);
-    percentiles("fan-out latency", fan_out);
+    let (acks, deliveries) = (ack_latency.len(), fan_out.len());
+    let ack = percentiles(ack_latency);
+    let spread = percentiles(fan_out);
+    print_percentiles("ack latency    ", acks, ack);
+    print_percentiles("fan-out latency", deliveries, spread);
+    // One line per run, for scripts/bench.sh's table.
+    println!(
+        "| {} | {} | {} | {:.0} | {:.0} | {:.2} / {:.2} | {:.2} / {:.2} / {:.2} | {} of {} |",
+        args.label,
+        args.clients,
+        args.messages,
+        args.messages as f64 / send_elapsed.as_secs_f64(),
+        deliveries as f64 / all_delivered.as_secs_f64(),
+        ack[0],
+        ack[2],
+        spread[0],
+        spread[2],
+        spread[3],
+        wanted.saturating_sub(deliveries),
+        wanted
+    );
     if arrivals.len() < wanted {
         bail!("{} broadcasts were lost", wanted - arrivals.len());
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 
 /**
  * The wire contract's names (namespaces, events, error codes, API paths, the `general` room),
@@ -18,9 +18,16 @@ export function uniqueName(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 }
 
-/** A new browser context (its own cookies) signed in as a guest, on the chat page, connected. */
-export async function guestPage(browser: Browser, name: string): Promise<Page> {
+/**
+ * A new browser context (its own cookies) signed in as a guest, on the chat page, connected.
+ * In a cluster, `node` pins the context to one node with the proxy's routing cookie.
+ */
+export async function guestPage(browser: Browser, name: string, node?: string): Promise<Page> {
   const context = await browser.newContext();
+  if (node) {
+    const url = test.info().project.use.baseURL;
+    await context.addCookies([{ name: "tertulia_node", value: node, url }]);
+  }
   const page = await context.newPage();
   page.on("dialog", (dialog) => {
     throw new Error(`unexpected dialog: ${dialog.message()}`);

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
@@ -12,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
 
-use crate::state::AppState;
+use crate::config::Config;
 
 /// The address limits count against: IPv4 as is, IPv6 cut to its /64 network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -140,7 +141,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 /// Middleware: resolves every request's [`ClientAddr`] once and stores it in the request's
 /// extensions (socket handshakes keep it in `req_parts`).
 pub async fn resolve_client(
-    State(state): State<AppState>,
+    State(config): State<Arc<Config>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -148,7 +149,7 @@ pub async fn resolve_client(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
-    let client = ClientAddr::resolve(peer, request.headers(), &state.hub.config.trusted_proxies);
+    let client = ClientAddr::resolve(peer, request.headers(), &config.trusted_proxies);
     request.extensions_mut().insert(client);
     next.run(request).await
 }

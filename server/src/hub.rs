@@ -1,8 +1,7 @@
 //! The shared state of the realtime side, handed to every socket handler.
 
-use std::ops::Deref;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::time::{Duration, Instant};
 
 use store::Store;
@@ -14,36 +13,35 @@ use crate::live::limits::{Action, Quota};
 use crate::origin::Site;
 use crate::socket::{Ops, SocketIo};
 
-/// Everything socket handlers share. Cheap to clone.
+/// Everything socket and HTTP handlers share: plain fields, each cheap to clone, so a
+/// handler takes the part it needs.
 #[derive(Debug, Clone)]
-pub struct Hub(Arc<HubInner>);
-
-/// The parts of a [`Hub`].
-#[derive(Debug)]
-pub struct HubInner {
+pub struct Hub {
     /// The database.
     pub store: Store,
     /// Settings.
-    pub config: Config,
+    pub config: Arc<Config>,
     /// This site's hosts and origins.
-    pub site: Site,
+    pub site: Arc<Site>,
     /// Presence, typing, socket counts, rate limits, leases: in memory or in Redis.
     pub live: Live,
     /// Password hashing, a few at a time.
-    pub hashing: HashGate,
+    pub hashing: Arc<HashGate>,
     /// When the server started.
     pub started: Instant,
+    /// What this node is busy with.
+    pub activity: Arc<Activity>,
+}
+
+/// What a node is busy with (for draining and for tests).
+#[derive(Debug, Default)]
+pub struct Activity {
     /// Occupancy broadcasters running for this hub (one, by design).
     pub occupancy_tasks: AtomicUsize,
     /// Socket events being handled right now (a draining node waits for them).
     pub in_flight: AtomicUsize,
-}
-
-impl Deref for Hub {
-    type Target = HubInner;
-    fn deref(&self) -> &HubInner {
-        &self.0
-    }
+    /// Set once the node has begun shutting down.
+    pub draining: AtomicBool,
 }
 
 /// The rate-limit quotas the settings ask for.
@@ -92,16 +90,17 @@ impl Hub {
             &config.allowed_origins,
             config.secure_cookies,
         );
-        Self(Arc::new(HubInner {
+        Self {
             store,
-            site,
+            site: Arc::new(site),
             live,
-            hashing: HashGate::new(usize::try_from(config.hash_concurrency).unwrap_or(2)),
-            config,
+            hashing: Arc::new(HashGate::new(
+                usize::try_from(config.hash_concurrency).unwrap_or(2),
+            )),
+            config: Arc::new(config),
             started: Instant::now(),
-            occupancy_tasks: AtomicUsize::new(0),
-            in_flight: AtomicUsize::new(0),
-        }))
+            activity: Arc::default(),
+        }
     }
 
     /// The operators of namespace `ns` for broadcasting: cluster-wide when the live state is

@@ -110,7 +110,7 @@ impl App {
             io,
             api_in_flight: http::pipeline::ApiInFlight::default(),
             leptos: leptos.clone(),
-            node: cluster.node,
+            node: state::NodeId(cluster.node),
         };
         let routes = generate_route_list(Ui);
         let router = Router::new()
@@ -162,6 +162,9 @@ impl App {
         let hub = &self.state.hub;
         let io = &self.state.io;
         tracing::info!("draining: telling clients to reconnect");
+        hub.activity
+            .draining
+            .store(true, std::sync::atomic::Ordering::Release);
         for ns in io.nsps() {
             if let Err(error) = ns
                 .local()
@@ -180,7 +183,12 @@ impl App {
 /// Waits until no event or disconnect handler is running on this node (or `limit` passes).
 async fn wait_idle(hub: &Hub, limit: std::time::Duration) {
     let started = std::time::Instant::now();
-    while hub.in_flight.load(std::sync::atomic::Ordering::Acquire) > 0 && started.elapsed() < limit
+    while hub
+        .activity
+        .in_flight
+        .load(std::sync::atomic::Ordering::Acquire)
+        > 0
+        && started.elapsed() < limit
     {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }

@@ -90,10 +90,13 @@ pub fn next_occupancy(
 /// Emits `occupancy` to every `/chat` socket every [`OCCUPANCY_PERIOD`], forever.
 pub fn spawn_occupancy(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        hub.occupancy_tasks.fetch_add(1, Ordering::SeqCst);
+        hub.activity.occupancy_tasks.fetch_add(1, Ordering::SeqCst);
         let counter = hub.clone();
         let _running = scopeguard(move || {
-            counter.occupancy_tasks.fetch_sub(1, Ordering::SeqCst);
+            counter
+                .activity
+                .occupancy_tasks
+                .fetch_sub(1, Ordering::SeqCst);
         });
         let mut previous = HashMap::new();
         let mut ticker = tokio::time::interval(OCCUPANCY_PERIOD);
@@ -211,6 +214,10 @@ async fn any_admin_watching(hub: &Hub, admin: &crate::socket::Ops) -> bool {
 /// recent sign-outs), then deleted.
 const GRACE_MS: i64 = 24 * 3600 * 1000;
 
+/// A guest this young is left alone by housekeeping even without a session: it may be
+/// between its user row and its first session.
+const SIGN_IN_GRACE_MS: i64 = 10 * 60 * 1000;
+
 /// One round of housekeeping: forgets refilled rate-limit buckets, deletes sessions that ended
 /// a day ago, frees the names of guests without a live session and deletes released guests
 /// that left nothing behind.
@@ -229,7 +236,10 @@ pub async fn housekeeping(hub: &Hub) -> Result<(), store::StoreError> {
     }
     let now = now_ms();
     let sessions = hub.store.prune_sessions(now - GRACE_MS).await?;
-    let released = hub.store.release_idle_guests(now).await?;
+    let released = hub
+        .store
+        .release_idle_guests(now, now - SIGN_IN_GRACE_MS)
+        .await?;
     let deleted = hub.store.delete_forgotten_guests(now - GRACE_MS).await?;
     tracing::debug!(buckets, sessions, released, deleted, "housekeeping");
     Ok(())

@@ -206,6 +206,19 @@ async fn expired_guests_are_released_by_housekeeping() {
 }
 
 #[tokio::test]
+async fn housekeeping_leaves_a_guest_who_is_still_signing_in() {
+    let server = TestServer::spawn().await;
+    let store = server.store();
+    // The user row exists, its session is not stored yet (guest sign-in is two writes).
+    let now = server::auth::now_ms();
+    store.create_guest("newcomer", now).await.unwrap();
+    server::tasks::housekeeping(&server.app.state.hub)
+        .await
+        .unwrap();
+    assert!(store.user_by_name("newcomer").await.unwrap().is_some());
+}
+
+#[tokio::test]
 async fn requests_for_other_host_names_are_refused() {
     let server = TestServer::spawn().await;
     let rebinding = server.get("/", &[("host", "evil.example:3000")]).await;

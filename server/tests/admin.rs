@@ -253,7 +253,13 @@ async fn exactly_one_occupancy_task_runs_however_many_clients_connect() {
         sockets.push(server.chat_guest(&format!("user{n}")).await.0);
     }
     assert_eq!(
-        server.app.state.hub.occupancy_tasks.load(Ordering::SeqCst),
+        server
+            .app
+            .state
+            .hub
+            .activity
+            .occupancy_tasks
+            .load(Ordering::SeqCst),
         1
     );
     // And every socket gets one `occupancy` per period, not one per connection.

@@ -91,9 +91,10 @@ async fn ten_thousand_silent_connections_are_capped_and_closed() {
         refused_at_once >= 5_000,
         "most were refused at once: {refused_at_once}"
     );
+    // The bystander's own connection is one of the address's 500.
     assert!(
-        held_then_closed >= 500,
-        "the first 500 were held: {held_then_closed}"
+        held_then_closed >= 499,
+        "the first 499 were held: {held_then_closed}"
     );
     assert!(answered_503 > 0, "excess connections are told why");
     bystander.still_served("after the attack").await;

@@ -5,7 +5,8 @@ mod common;
 use axum::http::StatusCode;
 use common::{Answer, Socket, TestServer, auth};
 use protocol::http::{
-    AuthRes, Credentials, Endpoint, Guest, GuestReq, Login, Logout, Me, MeRes, Register,
+    AuthRes, Credentials, Endpoint, Guest, GuestReq, Health, HealthRes, Login, Logout, Me, MeRes,
+    Register,
 };
 use protocol::{ConnectRefusal, Empty, ErrorCode, Role, links};
 use serde_json::json;
@@ -256,4 +257,23 @@ async fn pages_are_compressed_when_the_client_accepts_it() {
         .await;
     assert_eq!(handshake.status, StatusCode::OK);
     assert!(handshake.headers.get("content-encoding").is_none());
+}
+
+#[tokio::test]
+async fn health_answers_ready_until_the_node_drains() {
+    let server = TestServer::spawn().await;
+    let answer = server.api::<Health>(&Empty {}, &[]).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let health: HealthRes = serde_json::from_value(answer.body).unwrap();
+    assert!(health.ready);
+    assert_eq!(health.node, server.app.state.node.0);
+
+    server.app.drain().await;
+    let answer = server.api::<Health>(&Empty {}, &[]).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    let health: HealthRes = serde_json::from_value(answer.body).unwrap();
+    assert!(
+        !health.ready,
+        "a draining node must leave the load balancer's rotation"
+    );
 }

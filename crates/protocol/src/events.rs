@@ -114,6 +114,9 @@ pub mod chat {
     pub const ROOM_CLOSED: &str = "room_closed";
     /// S→C `{}`: the node is shutting down; reconnect now (sent on every namespace).
     pub const RESTARTING: &str = super::RESTARTING;
+    /// S→C `{since}`: messages stored since `since` (ms) may not have reached you (a server
+    /// node failed): re-read each joined room's history from there (addition to PROTOCOL.md v1).
+    pub const RESYNC: &str = "resync";
 }
 
 /// Namespace `/notifications`.

@@ -69,6 +69,9 @@ endpoints! {
     Me: Get "/api/me", Empty => MeRes;
     /// Admins push a notification: 202 `{id, delivered}`.
     PushNotification: Post "/api/notifications", PushReq => PushRes;
+    /// Whether this node serves (for load balancers): 200 `{node, ready: true}`, or 503
+    /// `{node, ready: false}` while it shuts down or cannot reach its database or Redis.
+    Health: Get "/api/health", Empty => HealthRes;
 }
 
 /// `POST /api/auth/register` and `POST /api/auth/login`.
@@ -103,6 +106,16 @@ pub struct AuthRes {
 pub struct MeRes {
     /// The signed-in user.
     pub user: User,
+}
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthRes {
+    /// The node that answered.
+    pub node: String,
+    /// Whether it serves: connected to its database (and Redis, in a cluster), not shutting
+    /// down.
+    pub ready: bool,
 }
 
 /// Every HTTP error body: `{"error":{code,message}}`.

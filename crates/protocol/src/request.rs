@@ -83,6 +83,7 @@ server_events! {
     chat::OCCUPANCY => Occupancy;
     chat::ROOM_CLOSED => RoomClosed;
     chat::RESTARTING => Restarting;
+    chat::RESYNC => Resync;
     notifications::NOTIFICATION => Notification;
     admin::STATS => Stats;
 }

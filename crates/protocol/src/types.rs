@@ -219,6 +219,14 @@ pub struct DmReq {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Restarting {}
 
+/// `resync`: messages stored since `since` may not have reached this client live (a server
+/// node failed): re-read each joined room's history from there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resync {
+    /// Server time (ms since the Unix epoch) from which messages may be missing.
+    pub since: i64,
+}
+
 /// `room_closed` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomClosed {

@@ -212,11 +212,6 @@ impl Socket {
             .push(listener);
     }
 
-    /// The server announced a restart: reconnect at once when the link drops.
-    pub fn expect_restart(&self) {
-        self.inner.borrow_mut().machine.expect_restart();
-    }
-
     /// Calls `handler` on every link status change.
     pub fn on_status(&self, handler: impl Fn(Status) + 'static) {
         self.inner

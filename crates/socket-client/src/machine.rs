@@ -213,7 +213,8 @@ impl Machine {
     }
 
     /// The server announced a restart: when the link drops next, reconnect at once rather than
-    /// after a backoff delay (another node, or the restarted one, is expected to answer).
+    /// after a backoff delay (another node, or the restarted one, is expected to answer). The
+    /// machine calls this itself when a `restarting` event arrives.
     pub fn expect_restart(&mut self) {
         self.restart_expected = true;
     }
@@ -487,6 +488,9 @@ impl Machine {
                 ns, event, args, ..
             } => {
                 if self.namespace(&ns) == Some(&NsState::Connected) {
+                    if event == protocol::events::RESTARTING {
+                        self.expect_restart();
+                    }
                     self.outputs.push_back(Output::Event { ns, event, args });
                 }
             }

@@ -1,5 +1,6 @@
 //! The client state machine driven by hand: literal server frames in, frames and events out.
-//! The machine knows Socket.IO, not Tertulia's contract: the event names here are arbitrary.
+//! The machine knows Socket.IO, not Tertulia's contract (the event names here are arbitrary),
+//! except for `restarting`, the server's notice that a reconnect should not wait.
 
 use protocol::packet::Packet;
 use serde_json::json;
@@ -356,6 +357,33 @@ fn malformed_frames_are_reported_and_ignored() {
     );
     assert_eq!(m.status(), Status::Connected);
     assert_eq!(m.namespace("/chat"), Some(&NsState::Connected));
+}
+
+#[test]
+fn a_restart_notice_makes_the_next_reconnect_immediate_once() {
+    let mut m = connected();
+    let notice = format!(r#"42/chat,["{}",{{}}]"#, protocol::events::RESTARTING);
+    m.handle_frame(10, &notice);
+    assert!(
+        drain(&mut m).contains(&Output::Event {
+            ns: "/chat".into(),
+            event: protocol::events::RESTARTING.into(),
+            args: vec![json!({})],
+        }),
+        "the notice still reaches the application"
+    );
+    m.handle_close(20);
+    assert_eq!(
+        m.next_deadline(),
+        Some(20),
+        "no backoff delay after the notice"
+    );
+    // Only once: a later drop waits as usual.
+    m.handle_tick(20);
+    m.handle_frame(20, OPEN);
+    drain(&mut m);
+    m.handle_close(30);
+    assert_eq!(m.next_deadline(), Some(130));
 }
 
 #[test]

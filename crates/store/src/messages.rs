@@ -49,17 +49,10 @@ impl Store {
     ) -> Result<(Message, bool)> {
         // Ids must become visible in increasing order within a room, or a client catching up
         // with `history {after}` could skip a message committed late with a smaller id. SQLite
-        // has one writer at a time; on PostgreSQL the room's advisory lock is held from taking
-        // the id to the commit, so inserts into one room commit in id order (other rooms are
-        // not held up).
-        let mut tx = self.pool.begin().await?;
-        if self.backend() == crate::Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
-                .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
-                .execute(&mut *tx)
-                .await?;
-        }
-        let id: Option<i64> = sqlx::query_scalar(
+        // has one writer at a time and commits each statement on its own; on PostgreSQL the
+        // room's advisory lock is held from taking the id to the commit, so inserts into one
+        // room commit in id order (other rooms are not held up).
+        let insert = sqlx::query_scalar(
             "INSERT INTO messages (room_id, user_id, text, ts, client_id) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
         )
@@ -67,10 +60,19 @@ impl Store {
         .bind(author.id)
         .bind(text)
         .bind(ts)
-        .bind(client_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        .bind(client_id);
+        let id: Option<i64> = if self.backend() == crate::Backend::Postgres {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
+                .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
+                .execute(&mut *tx)
+                .await?;
+            let id = insert.fetch_optional(&mut *tx).await?;
+            tx.commit().await?;
+            id
+        } else {
+            insert.fetch_optional(&self.pool).await?
+        };
         if let Some(id) = id {
             let message = Message {
                 id,

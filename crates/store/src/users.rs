@@ -36,7 +36,8 @@ impl From<UserRow> for UserRecord {
     }
 }
 
-/// The key a released guest keeps: it starts with `~`, which no name can, so the name is free.
+/// The key a released guest keeps: it starts with `~`, which no name can, so the name is free
+/// (`release_idle_guests` spells the same in SQL).
 fn released_key(id: i64) -> String {
     format!("~g{id}")
 }
@@ -170,26 +171,25 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Frees the names of guests without a live session; returns how many were freed.
+    /// Frees the names of guests without a live session who were created before
+    /// `created_before` (a guest created since may be between its user row and its first
+    /// session); returns how many were freed. One statement, so a session created meanwhile
+    /// keeps its guest.
     ///
     /// # Errors
     /// [`StoreError::Database`] on failure.
-    pub async fn release_idle_guests(&self, now: i64) -> Result<u64> {
-        let idle: Vec<i64> = sqlx::query_scalar(
-            "SELECT u.id FROM users u WHERE u.role = 'guest' AND u.released_at IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id \
+    pub async fn release_idle_guests(&self, now: i64, created_before: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE users SET username_key = '~g' || CAST(id AS TEXT), released_at = $1 \
+             WHERE role = 'guest' AND released_at IS NULL AND created_at < $2 \
+             AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = users.id \
                              AND s.revoked_at IS NULL AND s.expires_at > $1)",
         )
         .bind(now)
-        .fetch_all(&self.pool)
+        .bind(created_before)
+        .execute(&self.pool)
         .await?;
-        let mut freed = 0;
-        for id in idle {
-            if self.release_guest(id, now).await? {
-                freed += 1;
-            }
-        }
-        Ok(freed)
+        Ok(done.rows_affected())
     }
 
     /// Deletes guests released before `before` that left nothing behind (no message, no
@@ -261,16 +261,25 @@ mod tests {
     async fn released_guests_free_their_name_and_keep_their_messages() {
         let store = Store::in_memory().await.unwrap();
         let guest = store.create_guest("ana", 1).await.unwrap();
+        assert_eq!(
+            store.release_idle_guests(2, 1).await.unwrap(),
+            0,
+            "just created, its session not stored yet"
+        );
         store.create_session(guest.id, "h", 1, 100).await.unwrap();
         assert_eq!(
-            store.release_idle_guests(50).await.unwrap(),
+            store.release_idle_guests(50, 50).await.unwrap(),
             0,
             "still signed in"
         );
         assert_eq!(
-            store.release_idle_guests(100).await.unwrap(),
+            store.release_idle_guests(100, 100).await.unwrap(),
             1,
             "session expired"
+        );
+        assert_eq!(
+            store.user_by_id(guest.id).await.unwrap().unwrap().username,
+            "ana"
         );
         assert!(store.user_by_name("ana").await.unwrap().is_none());
         let again = store.create_guest("ana", 101).await.unwrap();

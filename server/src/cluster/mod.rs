@@ -15,7 +15,7 @@ use self::driver::{Driver, Health, RedisPubSub};
 use crate::config::Config;
 use crate::hub::{Hub, quotas};
 use crate::live::Live;
-use crate::live::redis::RedisLive;
+use crate::live::redis::{Reaped, RedisLive};
 use crate::socket::SocketIo;
 
 /// How often a node says it is alive.
@@ -25,6 +25,10 @@ pub const HEARTBEAT: Duration = Duration::from_secs(2);
 /// its share of the socket counts) and tells the rooms. With the heartbeat period this cleans
 /// up within 15 s of the death.
 pub const DEAD_AFTER: Duration = Duration::from_secs(10);
+
+/// How far before a dead node's last heartbeat clients re-read messages: a message it stored
+/// shortly before may still have been on its way to Redis.
+const RESYNC_MARGIN: Duration = Duration::from_secs(10);
 
 /// What a node needs to share its live state: the socket adapter's driver, the live state,
 /// and (in a cluster) the Redis link's health.
@@ -68,6 +72,12 @@ pub async fn setup(config: &Config) -> anyhow::Result<Setup> {
     check_version(commands.clone()).await?;
     let backend = RedisLive::new(commands, config.redis_prefix.clone(), node.clone());
     backend.ping().await.context("Redis does not answer")?;
+    // Registered before serving: a node that dies right after its first client connected is
+    // still known, so the others clean up after it.
+    backend
+        .heartbeat(DEAD_AFTER)
+        .await
+        .context("registering this node in Redis")?;
     tracing::info!(
         node,
         "cluster node: live state and broadcasts through Redis"
@@ -149,19 +159,29 @@ pub fn spawn_watch(hub: Hub, io: SocketIo, health: Arc<Health>) -> tokio::task::
     })
 }
 
-/// Removes what a dead node left and tells the rooms who is gone.
+/// Removes what a dead node left, tells the rooms who is gone, and has every client catch up
+/// on messages the node may have stored without broadcasting them.
 async fn reap(hub: &Hub, io: &SocketIo, redis: &RedisLive, node: &str) {
     match redis.reap(node).await {
-        Ok(departures) => {
-            if !departures.is_empty() {
-                tracing::warn!(
-                    node,
-                    sockets = departures.len(),
-                    "cleaned up after a dead node"
-                );
-            }
+        Ok(Some(Reaped {
+            last_seen_ms,
+            departures,
+        })) => {
+            tracing::warn!(
+                node,
+                departures = departures.len(),
+                "cleaned up after a dead node"
+            );
             crate::socket::chat::announce_departures(io, hub, departures, None).await;
+            // The dead node may have stored messages it never got to broadcast: every client
+            // re-reads from a little before its last sign of life (its own clients did
+            // already, reconnecting elsewhere).
+            if let Some(chat) = hub.ns(io, protocol::events::chat::NS) {
+                let since = last_seen_ms - RESYNC_MARGIN.as_millis() as i64;
+                crate::socket::broadcast(chat, &protocol::Resync { since }).await;
+            }
         }
+        Ok(None) => {} // another node cleaned up first
         Err(error) => tracing::warn!(%error, node, "cleaning up after a dead node"),
     }
 }

@@ -2,6 +2,8 @@
 //! for cookie-authenticated requests and socket handshakes, the handshake rate, and security
 //! headers on every response.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -9,14 +11,17 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::{CredentialSource, cookie_token, request_token};
 use crate::client_addr::client_of;
+use crate::config::Config;
 use crate::error::AppError;
+use crate::hub::Hub;
 use crate::live::limits::{Action, Subject};
-use crate::state::AppState;
+use crate::origin::Site;
+use crate::state::NodeId;
 
 /// Refuses requests for a host that is not this site (a page on another domain that resolves
 /// to this server, as in DNS rebinding, names its own host). Requests without a host name
 /// (HTTP/1.0, in-process calls) have nothing to check.
-pub async fn host_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn host_guard(State(site): State<Arc<Site>>, request: Request, next: Next) -> Response {
     let host = request
         .headers()
         .get(header::HOST)
@@ -24,7 +29,7 @@ pub async fn host_guard(State(state): State<AppState>, request: Request, next: N
         .map(str::to_owned)
         .or_else(|| request.uri().authority().map(ToString::to_string));
     if let Some(host) = host
-        && !state.hub.site.host_allowed(&host)
+        && !site.host_allowed(&host)
     {
         tracing::warn!(%host, "request for a host that is not this site refused");
         return (
@@ -38,16 +43,16 @@ pub async fn host_guard(State(state): State<AppState>, request: Request, next: N
 
 /// Refuses state-changing API calls that ride on the session cookie from a foreign origin.
 /// Bearer-token calls are not ambient credentials and pass.
-pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn csrf_guard(State(hub): State<Hub>, request: Request, next: Next) -> Response {
     let unsafe_method = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let by_cookie = matches!(
-        request_token(request.headers(), state.hub.config.secure_cookies),
+        request_token(request.headers(), hub.config.secure_cookies),
         Some((_, CredentialSource::Cookie))
     );
-    if unsafe_method && by_cookie && !state.hub.site.origin_allowed(request.headers()) {
+    if unsafe_method && by_cookie && !hub.site.origin_allowed(request.headers()) {
         return AppError::forbidden("cross-site request refused").into_response();
     }
     next.run(request).await
@@ -56,11 +61,10 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
 /// Guards Socket.IO requests before any Engine.IO session exists: handshakes that carry the
 /// session cookie from a foreign origin are refused (the socket library never looks at
 /// `Origin`), and new sessions per client address are rate-limited.
-pub async fn socket_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn socket_guard(State(hub): State<Hub>, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/socket.io") {
         return next.run(request).await;
     }
-    let hub = &state.hub;
     if cookie_token(request.headers(), hub.config.secure_cookies).is_some()
         && !hub.site.origin_allowed(request.headers())
     {
@@ -92,11 +96,16 @@ pub async fn socket_guard(State(state): State<AppState>, request: Request, next:
 pub const NODE_COOKIE: &str = "tertulia_node";
 
 /// In a cluster, sets [`NODE_COOKIE`] on responses to clients that do not carry this node's.
-pub async fn node_cookie(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !state.hub.live.is_shared() {
+pub async fn node_cookie(
+    State(hub): State<Hub>,
+    State(node): State<NodeId>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !hub.live.is_shared() {
         return next.run(request).await;
     }
-    let wanted = format!("{NODE_COOKIE}={}", state.node);
+    let wanted = format!("{NODE_COOKIE}={node}");
     let has_it = request
         .headers()
         .get_all(header::COOKIE)
@@ -104,10 +113,15 @@ pub async fn node_cookie(State(state): State<AppState>, request: Request, next: 
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .any(|pair| pair.trim() == wanted);
+    let secure = if hub.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     let mut response = next.run(request).await;
     if !has_it
         && let Ok(cookie) =
-            HeaderValue::from_str(&format!("{wanted}; Path=/; HttpOnly; SameSite=Lax"))
+            HeaderValue::from_str(&format!("{wanted}; Path=/; HttpOnly; SameSite=Lax{secure}"))
     {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -118,7 +132,7 @@ pub async fn node_cookie(State(state): State<AppState>, request: Request, next: 
 /// over https, and a CSP without inline scripts where the page shell did not already set one
 /// with its nonce.
 pub async fn security_headers(
-    State(state): State<AppState>,
+    State(config): State<Arc<Config>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -133,7 +147,7 @@ pub async fn security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    if state.hub.config.secure_cookies {
+    if config.secure_cookies {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),

@@ -3,11 +3,12 @@
 
 mod auth;
 mod guards;
+mod health;
 mod notifications;
 pub mod pipeline;
 
 use axum::Router;
-use protocol::http::{Guest, Login, Logout, Me, PushNotification, Register};
+use protocol::http::{Guest, Health, Login, Logout, Me, PushNotification, Register};
 
 pub use guards::{NODE_COOKIE, host_guard, node_cookie, security_headers, socket_guard};
 
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     api = pipeline::route::<Logout, _, _>(api, auth::logout);
     api = pipeline::route::<Me, _, _>(api, auth::me);
     api = pipeline::route::<PushNotification, _, _>(api, notifications::push);
+    api = pipeline::route::<Health, _, _>(api, health::health);
     api.route_layer(axum::middleware::from_fn_with_state(
         state,
         guards::csrf_guard,

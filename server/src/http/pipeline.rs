@@ -66,6 +66,9 @@ impl ApiPolicy for protocol::http::Me {
 impl ApiPolicy for protocol::http::PushNotification {
     const COST: u32 = 5;
 }
+impl ApiPolicy for protocol::http::Health {
+    const COST: u32 = 1;
+}
 
 /// Who is calling, when the call carries a live session.
 #[derive(Debug, Clone)]

@@ -33,6 +33,15 @@ use crate::client_addr::AddrKey;
 /// How long typing lasts without renewal.
 const TYPING_TTL: Duration = super::typing::TYPING_TTL;
 
+/// What cleaning up after a dead node found.
+#[derive(Debug)]
+pub struct Reaped {
+    /// The node's last heartbeat (ms, Redis time).
+    pub last_seen_ms: i64,
+    /// Users no longer present in a room.
+    pub departures: Vec<Departure>,
+}
+
 /// The Redis backend.
 #[derive(Clone)]
 pub struct RedisLive {
@@ -135,8 +144,9 @@ return {c, redis.call('HLEN', KEYS[3])}",
                 r"
 local p = ARGV[1]
 local node = ARGV[2]
+local last_seen = redis.call('ZSCORE', p .. ':nodes', node)
 if redis.call('ZREM', p .. ':nodes', node) == 0 then return {} end
-local out = {}
+local out = {'!', last_seen}
 for _, sid in ipairs(redis.call('SMEMBERS', p .. ':node:' .. node .. ':socks')) do
   local dropped = drop_socket(p, sid)
   if #dropped > 0 then
@@ -545,7 +555,7 @@ impl RedisLive {
     ///
     /// # Errors
     /// When Redis fails.
-    pub async fn reap(&self, node: &str) -> LiveResult<Vec<Departure>> {
+    pub async fn reap(&self, node: &str) -> LiveResult<Option<Reaped>> {
         let flat: Vec<String> = self
             .scripts
             .reap
@@ -553,10 +563,22 @@ impl RedisLive {
             .arg(node)
             .invoke_async(&mut self.conn())
             .await?;
-        Ok(flat
-            .split(|item| item == "#")
-            .flat_map(departures)
-            .collect())
+        // `!` and the last heartbeat first: this call removed the node (another node may have
+        // been faster).
+        let [marker, last_seen, rest @ ..] = flat.as_slice() else {
+            return Ok(None);
+        };
+        if marker != "!" {
+            return Ok(None);
+        }
+        Ok(Some(Reaped {
+            // A score: Redis may write it as a float.
+            last_seen_ms: last_seen.parse::<f64>().map_or(0, |ms| ms as i64),
+            departures: rest
+                .split(|item| item == "#")
+                .flat_map(departures)
+                .collect(),
+        }))
     }
 }
 

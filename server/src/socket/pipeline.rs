@@ -371,14 +371,14 @@ impl Call {
 }
 
 /// Counts an event in progress on this node (a draining node waits for them to finish).
-pub struct Busy(Hub);
+pub struct Busy(Arc<crate::hub::Activity>);
 
 impl Busy {
     /// Counts one more handler running until the value is dropped.
     #[must_use]
     pub fn enter(hub: &Hub) -> Self {
-        hub.in_flight.fetch_add(1, Ordering::AcqRel);
-        Self(hub.clone())
+        hub.activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(hub.activity.clone())
     }
 }
 

@@ -140,10 +140,32 @@ pub async fn drain(ws: &mut Ws, wait: Duration) -> Vec<String> {
 /// One HTTP/1.1 request over a fresh TCP connection (`Connection: close`); returns the status
 /// and the body as text.
 pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    http_with(
+        addr,
+        method,
+        path,
+        &[("Content-Type", "text/plain;charset=UTF-8")],
+        body,
+    )
+    .await
+}
+
+/// Like [`http`] with these headers (`Host`, `Content-Length` and `Connection` are added).
+pub async fn http_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain;charset=UTF-8\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
