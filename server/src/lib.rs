@@ -8,6 +8,7 @@
 
 pub mod admin_cli;
 pub mod auth;
+pub mod chat;
 pub mod client_addr;
 pub mod cluster;
 pub mod config;

@@ -77,7 +77,7 @@ async fn a_name_taken_by_a_private_room_is_answered_like_any_taken_name() {
 
 #[tokio::test]
 async fn large_rooms_get_deltas_and_the_full_list_on_request() {
-    let max = server::socket::chat::MEMBERS_BROADCAST_MAX;
+    let max = server::chat::MEMBERS_BROADCAST_MAX;
     let server = TestServer::spawn_with(|c| c.auth_burst = 1_000).await;
     let (mut watcher, _) = server.chat_guest("watcher").await;
     watcher.join(GENERAL_ROOM).await;

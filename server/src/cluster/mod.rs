@@ -172,7 +172,9 @@ async fn reap(hub: &Hub, io: &SocketIo, redis: &RedisLive, node: &str) {
                 departures = departures.len(),
                 "cleaned up after a dead node"
             );
-            crate::socket::chat::announce_departures(io, hub, departures, None).await;
+            crate::chat::Chat::new(hub.clone(), io.clone())
+                .announce_departures(departures, None)
+                .await;
             // The dead node may have stored messages it never got to broadcast: every client
             // re-reads from a little before its last sign of life (its own clients did
             // already, reconnecting elsewhere).

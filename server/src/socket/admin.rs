@@ -2,14 +2,13 @@
 //! The admin role is checked again from the database on every event, so a demotion takes
 //! effect at once even on sockets opened before it.
 
-use protocol::events::chat::NS as CHAT;
-use protocol::events::{GENERAL_ROOM, admin::NS as ADMIN};
-use protocol::{CloseRoomReq, Empty, Role, RoomClosed, SetRoleReq, SetRoleRes, Stats};
+use protocol::events::admin::NS as ADMIN;
+use protocol::{CloseRoomReq, Empty, Role, SetRoleReq, SetRoleRes, Stats};
 use socketioxide::extract::State;
 
 use super::pipeline::{Ctx, on, on_unknown};
-use super::{SocketRef, broadcast, existing_user, room_channel, user_channel};
-use crate::auth::now_ms;
+use super::{SocketRef, user_channel};
+use crate::chat::existing_user;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 
@@ -93,43 +92,6 @@ async fn set_role(ctx: Ctx, req: SetRoleReq) -> AppResult<SetRoleRes> {
 
 async fn close_room(ctx: Ctx, req: CloseRoomReq) -> AppResult<Empty> {
     still_admin(&ctx).await?;
-    let name = protocol::names::room_name(&req.room)?;
-    let room = ctx
-        .hub
-        .store
-        .room_by_name(&name)
-        .await?
-        .filter(|room| !room.closed)
-        .ok_or_else(|| AppError::not_found(format!("there is no open room called `{name}`")))?;
-    if room.name == GENERAL_ROOM {
-        return Err(AppError::forbidden(
-            "general is the room everyone can always join",
-        ));
-    }
-    ctx.hub.store.close_room(room.id, now_ms()).await?;
-    if let Some(chat) = ctx.hub.ns(&ctx.io, CHAT) {
-        // Everyone in it, on every node: told, out of its presence, out of its channel.
-        let channel = room_channel(room.id);
-        let inside = chat.to(channel.clone());
-        let notice = RoomClosed {
-            room: room.name.clone(),
-        };
-        broadcast(inside.clone(), &notice).await;
-        match inside.clone().fetch_sockets().await {
-            Ok(sockets) => {
-                for socket in sockets {
-                    ctx.hub
-                        .live
-                        .leave(&socket.data().id.to_string(), room.id)
-                        .await?;
-                }
-            }
-            Err(error) => tracing::warn!(%error, "listing a closed room's sockets"),
-        }
-        if let Err(error) = inside.leave(channel).await {
-            tracing::warn!(%error, "emptying a closed room's channel");
-        }
-    }
-    tracing::info!(room = %room.name, by = %ctx.user.username, "room closed");
+    ctx.chat().close_room(&ctx.user, &req.room).await?;
     Ok(Empty {})
 }

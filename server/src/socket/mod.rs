@@ -13,8 +13,6 @@ pub mod pipeline;
 use protocol::{ServerEvent, User};
 use socketioxide::handler::ConnectHandler;
 
-use crate::error::{AppError, AppResult};
-
 /// The adapter of every namespace: socketioxide's Redis adapter, over Redis in a cluster and
 /// over nothing on a single node (see [`crate::cluster::driver`]).
 pub type Adapter = socketioxide_redis::CustomRedisAdapter<
@@ -37,16 +35,6 @@ fn enter_user_room(s: &SocketRef) -> Result<User, protocol::ConnectRefusal> {
         .ok_or(protocol::ConnectRefusal::Unauthorized)?;
     s.join(user_channel(user.id));
     Ok(user)
-}
-
-/// A user looked up by a name; `not_found` if there is none (or it was a guest's and is free).
-async fn existing_user(hub: &crate::hub::Hub, raw_name: &str) -> AppResult<User> {
-    let username = protocol::names::username(raw_name)?;
-    hub.store
-        .user_by_name(&username)
-        .await?
-        .map(|record| record.user)
-        .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))
 }
 
 /// Socket.IO room of a chat room (by id, so renames and case never split it).

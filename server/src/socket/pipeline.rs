@@ -30,6 +30,7 @@ use socketioxide::socket::Socket;
 use tracing::Instrument;
 
 use super::{Adapter, SocketIo, SocketRef};
+use crate::chat::{Actor, Chat, Connection};
 use crate::client_addr::{AddrKey, client_of};
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
@@ -187,20 +188,27 @@ impl Ctx {
         self.disconnect_after_reply.store(true, Ordering::Release);
     }
 
-    /// Takes one unit of a specific quota (messages, joins) from the caller and their address.
-    ///
-    /// # Errors
-    /// `rate_limited` when either is spent.
-    pub async fn charge(&self, action: Action) -> AppResult<()> {
-        if self
-            .hub
-            .live
-            .charge(action, self.user.id, self.addr, 1)
-            .await
-        {
-            Ok(())
-        } else {
-            Err(AppError::rate_limited())
+    /// The chat service, for this event.
+    #[must_use]
+    pub fn chat(&self) -> Chat {
+        Chat::new(self.hub.clone(), self.io.clone())
+    }
+
+    /// The caller, as the chat service knows them.
+    #[must_use]
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.user.clone(),
+            addr: self.addr,
+        }
+    }
+
+    /// The caller's connection (this socket), as the chat service knows it.
+    #[must_use]
+    pub fn connection(&self) -> Connection {
+        Connection {
+            actor: self.actor(),
+            socket: self.socket.clone(),
         }
     }
 }

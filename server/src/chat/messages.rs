@@ -1,0 +1,144 @@
+//! Messages: sending (stored once per `client_id`, broadcast to the room), history pages, and
+//! the notifications a new message triggers (mentions, DMs).
+
+use protocol::events::kinds;
+use protocol::{Message, User, validate};
+use store::{NewNotification, RoomKind, RoomRecord};
+
+use super::{Chat, Connection};
+use crate::auth::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::live::limits::Action;
+use crate::notify;
+use crate::socket::{broadcast, room_channel};
+
+/// Longest client-chosen idempotency key.
+const CLIENT_ID_MAX: usize = 64;
+
+impl Chat {
+    /// Stores a message in a room the connection joined (once per `client_id`: a resend
+    /// returns the original) and sends it to the room; mentions and DM pings follow without
+    /// delaying the answer.
+    ///
+    /// # Errors
+    /// `empty_message`, `too_long`, `bad_request` (text, `client_id`), `not_member`,
+    /// `rate_limited`, or a failure.
+    pub async fn send(
+        &self,
+        conn: &Connection,
+        raw_room: &str,
+        text: &str,
+        client_id: Option<&str>,
+    ) -> AppResult<Message> {
+        let text = validate::message_text(text)?;
+        if client_id.is_some_and(|id| {
+            id.is_empty() || id.len() > CLIENT_ID_MAX || id.chars().any(char::is_control)
+        }) {
+            return Err(AppError::bad_request(format!(
+                "client_id has 1 to {CLIENT_ID_MAX} visible characters"
+            )));
+        }
+        let room = self.joined_room(conn, raw_room).await?;
+        self.charge(&conn.actor, Action::Message).await?;
+        let author = conn.user();
+        let (message, is_new) = self
+            .hub
+            .store
+            .insert_message(&room, author, &text, now_ms(), client_id)
+            .await?;
+        if is_new {
+            self.stop_typing(&room, author).await;
+            if let Some(chat) = self.chat_ns() {
+                broadcast(chat.to(room_channel(room.id)), &message).await;
+            }
+            tokio::spawn(
+                self.clone()
+                    .notify_recipients(room, author.clone(), message.clone()),
+            );
+        }
+        Ok(message)
+    }
+
+    /// A page of a room `user` may see, oldest first: the newest `limit` (older than
+    /// `before`), or the oldest `limit` newer than `after` (catching up).
+    ///
+    /// # Errors
+    /// `bad_request` (limit, name), `not_found`, or a failure.
+    pub async fn history(
+        &self,
+        user: &User,
+        raw_room: &str,
+        before: Option<i64>,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> AppResult<Vec<Message>> {
+        let limit = validate::history_limit(limit)?;
+        let room = self.visible_room(user, raw_room).await?;
+        Ok(self.hub.store.history(&room, before, after, limit).await?)
+    }
+
+    /// After a new message: notifies the users it `@mentions` (who can see the room), and the
+    /// other person of a DM who is not looking at it.
+    async fn notify_recipients(self, room: RoomRecord, sender: User, message: Message) {
+        let place = if room.kind == RoomKind::Dm {
+            "a direct message".to_owned()
+        } else {
+            room.name.clone()
+        };
+        let url = protocol::links::message(&room.name, message.id);
+        let excerpt: String = message.text.chars().take(300).collect();
+        let mut notified = vec![sender.id];
+        for name in validate::mentions(&message.text) {
+            let Ok(Some(record)) = self.hub.store.user_by_name(&name).await else {
+                continue;
+            };
+            let target = record.user;
+            if notified.contains(&target.id) {
+                continue;
+            }
+            let can_see = !room.private
+                || self
+                    .hub
+                    .store
+                    .is_member(room.id, target.id)
+                    .await
+                    .unwrap_or(false);
+            if !can_see {
+                continue;
+            }
+            notified.push(target.id);
+            let new = NewNotification {
+                kind: kinds::MENTION.into(),
+                title: format!("{} mentioned you in {place}", sender.username),
+                body: excerpt.clone(),
+                url: Some(url.clone()),
+            };
+            if let Err(error) = notify::to_user(&self.io, &self.hub, target.id, &new).await {
+                tracing::warn!(%error, "storing a mention");
+            }
+        }
+        if room.kind == RoomKind::Dm {
+            let peers = self.hub.store.member_ids(room.id).await.unwrap_or_default();
+            for peer in peers {
+                let present = self
+                    .hub
+                    .live
+                    .is_present(room.id, peer)
+                    .await
+                    .unwrap_or(false);
+                if notified.contains(&peer) || present {
+                    continue;
+                }
+                let new = NewNotification {
+                    kind: kinds::DM.into(),
+                    title: format!("{} sent you a message", sender.username),
+                    body: excerpt.clone(),
+                    url: Some(url.clone()),
+                };
+                if let Err(error) = notify::to_user(&self.io, &self.hub, peer, &new).await {
+                    tracing::warn!(%error, "storing a DM notification");
+                }
+            }
+        }
+    }
+}

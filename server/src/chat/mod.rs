@@ -1,0 +1,187 @@
+//! The chat service: what people can do with rooms and messages, whoever asks (a socket event
+//! today, an HTTP call just as well). Handlers authenticate, decode and answer; the service
+//! checks the rules (names, visibility, membership, roles, quotas) and does the work through
+//! the store, the live state and the broadcasts, the same on one node or many.
+//!
+//! * [`rooms`]: the directory, creating rooms, invites, DMs, leaving for good, closing;
+//! * [`presence`]: a connection following rooms, who is there, typing, departures;
+//! * [`messages`]: sending, history, and the notifications a message triggers.
+
+mod messages;
+mod presence;
+mod rooms;
+
+pub use presence::MEMBERS_BROADCAST_MAX;
+
+use protocol::{Room, User};
+use store::{RoomKind, RoomRecord};
+
+use crate::client_addr::AddrKey;
+use crate::error::{AppError, AppResult};
+use crate::hub::Hub;
+use crate::live::limits::Action;
+use crate::socket::{Ops, SocketIo, SocketRef};
+
+/// The chat service over one node's hub and Socket.IO server. Cheap to clone.
+#[derive(Clone)]
+pub struct Chat {
+    hub: Hub,
+    io: SocketIo,
+}
+
+/// Who is acting: a signed-in user, from a client address (both are charged for quotas).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The user.
+    pub user: User,
+    /// Their client's address key.
+    pub addr: AddrKey,
+}
+
+/// A live connection of an [`Actor`]: following rooms, presence and typing belong to it.
+#[derive(Clone)]
+pub struct Connection {
+    /// Who is connected.
+    pub actor: Actor,
+    /// Their `/chat` socket.
+    pub socket: SocketRef,
+}
+
+impl Connection {
+    /// The socket id, as the live state knows it.
+    #[must_use]
+    pub fn sid(&self) -> String {
+        self.socket.id.to_string()
+    }
+
+    fn user(&self) -> &User {
+        &self.actor.user
+    }
+}
+
+impl Chat {
+    /// The service over `hub`, broadcasting through `io`.
+    #[must_use]
+    pub fn new(hub: Hub, io: SocketIo) -> Self {
+        Self { hub, io }
+    }
+
+    /// Operators of `/chat` for broadcasting (cluster-wide when the live state is shared).
+    fn chat_ns(&self) -> Option<Ops> {
+        self.hub.ns(&self.io, protocol::events::chat::NS)
+    }
+
+    /// Takes one unit of a specific quota (messages, joins) from the actor and their address.
+    async fn charge(&self, actor: &Actor, action: Action) -> AppResult<()> {
+        if self
+            .hub
+            .live
+            .charge(action, actor.user.id, actor.addr, 1)
+            .await
+        {
+            Ok(())
+        } else {
+            Err(AppError::rate_limited())
+        }
+    }
+
+    /// A room `user` may see and join: open, and public or one they belong to. Anything else
+    /// is `not_found`, so private rooms cannot be discovered by guessing names.
+    ///
+    /// # Errors
+    /// `bad_request` for an invalid name, `not_found`, or a store failure.
+    pub async fn visible_room(&self, user: &User, raw_name: &str) -> AppResult<RoomRecord> {
+        let name = protocol::names::room_name(raw_name)?;
+        let not_found = || AppError::not_found(format!("there is no room called `{name}`"));
+        let room = self
+            .hub
+            .store
+            .room_by_name(&name)
+            .await?
+            .filter(|room| !room.closed)
+            .ok_or_else(not_found)?;
+        if room.private && !self.hub.store.is_member(room.id, user.id).await? {
+            return Err(not_found());
+        }
+        Ok(room)
+    }
+
+    /// Whether a connection may still speak in a room it joined: the room is open and, if
+    /// private, the user is still a member (both can change on another node after the join).
+    async fn still_welcome(&self, room: &RoomRecord, user: &User) -> AppResult<bool> {
+        if room.closed {
+            return Ok(false);
+        }
+        Ok(!room.private || self.hub.store.is_member(room.id, user.id).await?)
+    }
+
+    /// A room this connection has joined; `not_member` otherwise (whether or not the room
+    /// exists).
+    ///
+    /// # Errors
+    /// `bad_request` for an invalid name, `not_member`, or a failure.
+    pub async fn joined_room(&self, conn: &Connection, raw_name: &str) -> AppResult<RoomRecord> {
+        let name = protocol::names::room_name(raw_name)?;
+        let not_member = || {
+            AppError::new(
+                protocol::ErrorCode::NotMember,
+                format!("join `{name}` first"),
+            )
+        };
+        let room = self
+            .hub
+            .store
+            .room_by_name(&name)
+            .await?
+            .ok_or_else(not_member)?;
+        if self.hub.live.is_in(&conn.sid(), room.id).await?
+            && self.still_welcome(&room, conn.user()).await?
+        {
+            Ok(room)
+        } else {
+            Err(not_member())
+        }
+    }
+
+    /// A room as `viewer` sees it (a DM names the other person).
+    ///
+    /// # Errors
+    /// A failure of the store or the live state.
+    pub async fn summary(&self, room: &RoomRecord, viewer: &User) -> AppResult<Room> {
+        let dm_with = if room.kind == RoomKind::Dm {
+            let peer = self
+                .hub
+                .store
+                .member_ids(room.id)
+                .await?
+                .into_iter()
+                .find(|id| *id != viewer.id);
+            match peer {
+                Some(id) => self.hub.store.user_by_id(id).await?.map(|u| u.username),
+                None => None,
+            }
+        } else {
+            None
+        };
+        Ok(Room {
+            name: room.name.clone(),
+            topic: room.topic.clone(),
+            members: self.hub.live.count(room.id).await?,
+            private: room.private,
+            dm_with,
+        })
+    }
+}
+
+/// A user looked up by a name; `not_found` if there is none (or it was a guest's and is free).
+///
+/// # Errors
+/// `bad_request` for an invalid name, `not_found`, or a store failure.
+pub async fn existing_user(hub: &Hub, raw_name: &str) -> AppResult<User> {
+    let username = protocol::names::username(raw_name)?;
+    hub.store
+        .user_by_name(&username)
+        .await?
+        .map(|record| record.user)
+        .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))
+}

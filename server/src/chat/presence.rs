@@ -1,0 +1,236 @@
+//! Presence: a connection following rooms (joining, leaving, going away), who is present, and
+//! "X is typing".
+
+use protocol::validate::{HISTORY_DEFAULT, MEMBERS_PAGE};
+use protocol::{Members, Message, Presence as PresenceBody, Typing, User, UserJoined, UserLeft};
+use store::RoomRecord;
+
+use super::{Chat, Connection};
+use crate::error::AppResult;
+use crate::live::limits::Action;
+use crate::live::{Change, Departure};
+use crate::socket::{broadcast, room_channel, user_channel};
+
+/// Rooms with at most this many people present get the full `members` list on every change;
+/// larger ones only the `user_joined` / `user_left` deltas (the list is a `members` request
+/// away), so one arrival does not cost a message the size of the room to everyone in it.
+pub const MEMBERS_BROADCAST_MAX: usize = 50;
+
+/// What joining a room gives the joiner.
+pub struct Joined {
+    /// The room.
+    pub room: RoomRecord,
+    /// The first page of people present, by name.
+    pub members: Vec<User>,
+    /// How many are present in all.
+    pub members_total: usize,
+    /// The latest messages, oldest first.
+    pub history: Vec<Message>,
+}
+
+impl Chat {
+    /// Registers a new `/chat` connection in the live state.
+    ///
+    /// # Errors
+    /// When the live state fails.
+    pub async fn connected(&self, conn: &Connection) -> AppResult<()> {
+        self.hub.live.connect(&conn.sid(), conn.user()).await?;
+        Ok(())
+    }
+
+    /// A connection went away: it leaves every room it followed, and the rooms it was its
+    /// user's last connection in hear that the user left.
+    pub async fn disconnected(&self, sid: &str, user: &User) {
+        match self.hub.live.disconnect(sid).await {
+            Ok(departures) => self.announce_departures(departures, Some(user)).await,
+            Err(error) => tracing::error!(%error, "forgetting a socket's presence"),
+        }
+    }
+
+    /// The connection follows a room it may see: its events reach the connection, the others
+    /// hear of the arrival, and the joiner gets who is there and the latest messages.
+    /// Re-joining a room already followed is free.
+    ///
+    /// # Errors
+    /// `not_found` for a room the user may not see, `rate_limited`, or a failure.
+    pub async fn join(&self, conn: &Connection, raw_name: &str) -> AppResult<Joined> {
+        let room = self.visible_room(conn.user(), raw_name).await?;
+        let sid = conn.sid();
+        if !self.hub.live.is_in(&sid, room.id).await? {
+            self.charge(&conn.actor, Action::Join).await?;
+        }
+        let history = self
+            .hub
+            .store
+            .history(&room, None, None, HISTORY_DEFAULT)
+            .await?;
+        conn.socket.join(room_channel(room.id));
+        if let Some(change) = self.hub.live.join(&sid, room.id).await? {
+            self.announce(&room, conn.user(), change, true).await;
+        }
+        let (members, members_total) = self.hub.live.members_page(room.id, 0, MEMBERS_PAGE).await?;
+        Ok(Joined {
+            room,
+            members,
+            members_total,
+            history,
+        })
+    }
+
+    /// The connection stops following a room it joined.
+    ///
+    /// # Errors
+    /// `not_member`, or a failure.
+    pub async fn leave(&self, conn: &Connection, raw_name: &str) -> AppResult<()> {
+        let room = self.joined_room(conn, raw_name).await?;
+        conn.socket.leave(room_channel(room.id));
+        self.forget_presence(&conn.sid(), &room, conn.user()).await
+    }
+
+    /// A page of the people present in a room the connection joined, and how many there are.
+    ///
+    /// # Errors
+    /// `not_member`, or a failure.
+    pub async fn members(
+        &self,
+        conn: &Connection,
+        raw_name: &str,
+        offset: usize,
+    ) -> AppResult<(Vec<User>, usize)> {
+        let room = self.joined_room(conn, raw_name).await?;
+        Ok(self
+            .hub
+            .live
+            .members_page(room.id, offset, MEMBERS_PAGE)
+            .await?)
+    }
+
+    /// Starts or ends the connection's user typing in a joined room; it ends by itself after
+    /// [`crate::live::typing::TYPING_TTL`] without renewal.
+    ///
+    /// # Errors
+    /// `not_member`, or a failure.
+    pub async fn typing(&self, conn: &Connection, raw_name: &str, active: bool) -> AppResult<()> {
+        let room = self.joined_room(conn, raw_name).await?;
+        let user = conn.user().clone();
+        if !active {
+            self.stop_typing(&room, &user).await;
+            return Ok(());
+        }
+        let (generation, started) = self.hub.live.typing_start(room.id, user.id).await?;
+        if started {
+            self.emit_typing(&room, &user, true).await;
+        }
+        let chat = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(crate::live::typing::TYPING_TTL).await;
+            if let Ok(true) = chat
+                .hub
+                .live
+                .typing_expire(room.id, user.id, generation)
+                .await
+            {
+                chat.emit_typing(&room, &user, false).await;
+            }
+        });
+        Ok(())
+    }
+
+    /// Takes one connection (of any node) of `user` out of a room's presence, announcing it if
+    /// it was their last there.
+    pub(super) async fn forget_presence(
+        &self,
+        sid: &str,
+        room: &RoomRecord,
+        user: &User,
+    ) -> AppResult<()> {
+        if let Some(change) = self.hub.live.leave(sid, room.id).await? {
+            if change.user_changed {
+                self.stop_typing(room, user).await;
+            }
+            self.announce(room, user, change, false).await;
+        }
+        Ok(())
+    }
+
+    /// Tells the rooms about users who left them when connections went away (a disconnect,
+    /// or a dead node's connections cleaned up by another node).
+    pub async fn announce_departures(&self, departures: Vec<Departure>, known: Option<&User>) {
+        for departure in departures {
+            if !departure.change.user_changed {
+                continue;
+            }
+            let user = match known.filter(|u| u.id == departure.user) {
+                Some(user) => user.clone(),
+                None => match self.hub.store.user_by_id(departure.user).await {
+                    Ok(Some(user)) => user,
+                    _ => continue,
+                },
+            };
+            let Ok(Some(room)) = self.hub.store.room_by_id(departure.room).await else {
+                continue;
+            };
+            self.stop_typing(&room, &user).await;
+            self.announce(&room, &user, departure.change, false).await;
+        }
+    }
+
+    /// Tells a room about a presence change: `user_joined` / `user_left` to the others, and
+    /// the new `members` list to everyone while the room is small.
+    async fn announce(&self, room: &RoomRecord, user: &User, change: Change, joined: bool) {
+        if !change.user_changed {
+            return;
+        }
+        let Some(chat) = self.chat_ns() else { return };
+        let channel = room_channel(room.id);
+        let presence = PresenceBody {
+            room: room.name.clone(),
+            user: user.clone(),
+        };
+        // The user's own sockets learn from their ack (join) or already know (leave).
+        let others = chat
+            .clone()
+            .to(channel.clone())
+            .except(user_channel(user.id));
+        if joined {
+            broadcast(others, &UserJoined(presence)).await;
+        } else {
+            broadcast(others, &UserLeft(presence)).await;
+        }
+        if change.count <= MEMBERS_BROADCAST_MAX {
+            match self.hub.live.members_page(room.id, 0, MEMBERS_PAGE).await {
+                Ok((users, _)) => {
+                    let members = Members {
+                        room: room.name.clone(),
+                        users,
+                    };
+                    broadcast(chat.to(channel), &members).await;
+                }
+                Err(error) => tracing::warn!(%error, "listing a room's members"),
+            }
+        }
+    }
+
+    /// Ends a user's typing state in a room and tells the others, if it was active.
+    pub(super) async fn stop_typing(&self, room: &RoomRecord, user: &User) {
+        match self.hub.live.typing_stop(room.id, user.id).await {
+            Ok(true) => self.emit_typing(room, user, false).await,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "ending a typing state"),
+        }
+    }
+
+    async fn emit_typing(&self, room: &RoomRecord, user: &User, active: bool) {
+        let Some(chat) = self.chat_ns() else { return };
+        let typing = Typing {
+            room: room.name.clone(),
+            user: user.clone(),
+            active,
+        };
+        broadcast(
+            chat.to(room_channel(room.id)).except(user_channel(user.id)),
+            &typing,
+        )
+        .await;
+    }
+}

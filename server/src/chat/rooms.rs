@@ -1,0 +1,254 @@
+//! Rooms: the directory, creating rooms, private-room membership (invites, leaving for good),
+//! direct conversations, and closing a room (admins).
+
+use protocol::events::GENERAL_ROOM;
+use protocol::names::{self, is_dm_name};
+use protocol::{ErrorCode, Role, Room, RoomClosed, User, validate};
+use store::{NewNotification, RoomKind, RoomRecord};
+
+use super::{Actor, Chat, existing_user};
+use crate::auth::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::live::limits::Action;
+use crate::notify;
+use crate::socket::{broadcast, room_channel, user_channel};
+
+impl Chat {
+    /// The rooms `user` may join: their private rooms and DMs first, then public rooms,
+    /// busiest first.
+    ///
+    /// # Errors
+    /// A failure of the store or the live state.
+    pub async fn directory(&self, user: &User) -> AppResult<Vec<Room>> {
+        let mut rooms: Vec<Room> = Vec::new();
+        for room in self.hub.store.visible_rooms(user.id).await? {
+            rooms.push(self.summary(&room, user).await?);
+        }
+        rooms.sort_by(|a, b| {
+            (
+                !a.private,
+                std::cmp::Reverse(a.members),
+                a.name.to_lowercase(),
+            )
+                .cmp(&(
+                    !b.private,
+                    std::cmp::Reverse(b.members),
+                    b.name.to_lowercase(),
+                ))
+        });
+        Ok(rooms)
+    }
+
+    /// A new public or private room (the creator is a member of a private one). Room names
+    /// are public: a name taken by a private room is answered like any taken name.
+    ///
+    /// # Errors
+    /// `bad_request` (name, topic), `rate_limited`, `forbidden` past the room caps,
+    /// `conflict` for a taken name, or a failure.
+    pub async fn create_room(
+        &self,
+        actor: &Actor,
+        raw_name: &str,
+        topic: Option<&str>,
+        private: bool,
+    ) -> AppResult<Room> {
+        let name = names::room_name(raw_name)?;
+        if is_dm_name(&name) {
+            return Err(AppError::bad_request(
+                "names starting with `dm-` are kept for direct messages",
+            ));
+        }
+        let topic = validate::topic(topic)?;
+        self.charge(actor, Action::Join).await?;
+        self.check_room_caps(&actor.user).await?;
+        let room = self
+            .hub
+            .store
+            .create_room(
+                &name,
+                topic.as_deref(),
+                private,
+                RoomKind::Room,
+                actor.user.id,
+                now_ms(),
+            )
+            .await
+            .map_err(|error| match error {
+                store::StoreError::Conflict => AppError::new(
+                    ErrorCode::Conflict,
+                    format!("a room called `{name}` already exists"),
+                ),
+                other => other.into(),
+            })?;
+        tracing::info!(room = %room.name, private = room.private, by = %actor.user.username, "room created");
+        self.summary(&room, &actor.user).await
+    }
+
+    /// Refuses a new room past the user's cap (lower for guests; none for admins) or the
+    /// server's.
+    async fn check_room_caps(&self, user: &User) -> AppResult<()> {
+        let config = &self.hub.config;
+        let cap = match user.role {
+            Role::Guest => Some(config.max_rooms_per_guest),
+            Role::Member => Some(config.max_rooms_per_user),
+            Role::Admin => None,
+        };
+        if let Some(cap) = cap
+            && self.hub.store.rooms_created_by(user.id).await? >= cap
+        {
+            return Err(AppError::forbidden(format!(
+                "you may have at most {cap} open rooms; ask an admin to close one"
+            )));
+        }
+        if self.hub.store.open_room_count().await? >= config.max_rooms {
+            return Err(AppError::forbidden(
+                "this server has as many rooms as it allows; ask an admin",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A member of a private room lets someone else in (and notifies them).
+    ///
+    /// # Errors
+    /// `not_found` (room or user), `bad_request` for a public room, `forbidden` for a DM,
+    /// `rate_limited`, or a failure.
+    pub async fn invite(&self, actor: &Actor, raw_room: &str, username: &str) -> AppResult<()> {
+        let room = self.visible_room(&actor.user, raw_room).await?;
+        if !room.private {
+            return Err(AppError::bad_request(
+                "public rooms are open to everyone; no invite needed",
+            ));
+        }
+        if room.kind == RoomKind::Dm {
+            return Err(AppError::forbidden(
+                "a direct conversation stays between its two people",
+            ));
+        }
+        self.charge(actor, Action::Join).await?;
+        let invitee = existing_user(&self.hub, username).await?;
+        self.hub
+            .store
+            .add_member(room.id, invitee.id, now_ms())
+            .await?;
+        if invitee.id != actor.user.id {
+            let new = NewNotification {
+                kind: protocol::events::kinds::INVITE.into(),
+                title: format!("{} invited you to {}", actor.user.username, room.name),
+                body: room.topic.clone().unwrap_or_default(),
+                url: Some(protocol::links::room(&room.name)),
+            };
+            notify::to_user(&self.io, &self.hub, invitee.id, &new).await?;
+        }
+        tracing::info!(room = %room.name, invitee = %invitee.username, by = %actor.user.username, "invited");
+        Ok(())
+    }
+
+    /// The private room of the actor and one other person, created on first use.
+    ///
+    /// # Errors
+    /// `not_found`, `bad_request` for oneself, `rate_limited`, or a failure.
+    pub async fn dm(&self, actor: &Actor, username: &str) -> AppResult<Room> {
+        let peer = existing_user(&self.hub, username).await?;
+        if peer.id == actor.user.id {
+            return Err(AppError::bad_request(
+                "a direct conversation needs someone else",
+            ));
+        }
+        self.charge(actor, Action::Join).await?;
+        let room = self
+            .hub
+            .store
+            .dm_room(actor.user.id, peer.id, now_ms())
+            .await?;
+        self.summary(&room, &actor.user).await
+    }
+
+    /// Gives up membership of a private room (or declines its invite). Every connection of
+    /// the user, on every node, leaves it; to come back they need a new invite.
+    ///
+    /// # Errors
+    /// `not_found`, `bad_request` for a public room, or a failure.
+    pub async fn leave_for_good(&self, user: &User, raw_room: &str) -> AppResult<()> {
+        let room = self.visible_room(user, raw_room).await?;
+        if !room.private {
+            return Err(AppError::bad_request(
+                "public rooms are open to everyone: there is no membership to give up",
+            ));
+        }
+        self.hub.store.remove_member(room.id, user.id).await?;
+        if let Some(chat) = self.chat_ns() {
+            // Every connection of the user leaves the room's channel...
+            let channel = room_channel(room.id);
+            let mine = chat.to(user_channel(user.id));
+            if let Err(error) = mine.clone().leave(channel.clone()).await {
+                tracing::warn!(%error, "taking a user's sockets out of a room");
+            }
+            // ...and its presence.
+            match mine.fetch_sockets().await {
+                Ok(sockets) => {
+                    for socket in sockets {
+                        self.forget_presence(&socket.data().id.to_string(), &room, user)
+                            .await?;
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "listing a user's sockets"),
+            }
+        }
+        tracing::info!(room = %room.name, user = %user.username, "left a private room");
+        Ok(())
+    }
+
+    /// Closes a room for good (admins): everyone in it, on every node, is told and taken out.
+    /// The caller's role must have been checked against the store.
+    ///
+    /// # Errors
+    /// `not_found`, `forbidden` for `general`, or a failure.
+    pub async fn close_room(&self, by: &User, raw_room: &str) -> AppResult<()> {
+        let name = names::room_name(raw_room)?;
+        let room = self
+            .hub
+            .store
+            .room_by_name(&name)
+            .await?
+            .filter(|room| !room.closed)
+            .ok_or_else(|| AppError::not_found(format!("there is no open room called `{name}`")))?;
+        if room.name == GENERAL_ROOM {
+            return Err(AppError::forbidden(
+                "general is the room everyone can always join",
+            ));
+        }
+        self.hub.store.close_room(room.id, now_ms()).await?;
+        self.empty_room(&room).await?;
+        tracing::info!(room = %room.name, by = %by.username, "room closed");
+        Ok(())
+    }
+
+    /// Tells everyone in a closed room, takes them out of its presence and its channel.
+    async fn empty_room(&self, room: &RoomRecord) -> AppResult<()> {
+        let Some(chat) = self.chat_ns() else {
+            return Ok(());
+        };
+        let channel = room_channel(room.id);
+        let inside = chat.to(channel.clone());
+        let notice = RoomClosed {
+            room: room.name.clone(),
+        };
+        broadcast(inside.clone(), &notice).await;
+        match inside.clone().fetch_sockets().await {
+            Ok(sockets) => {
+                for socket in sockets {
+                    self.hub
+                        .live
+                        .leave(&socket.data().id.to_string(), room.id)
+                        .await?;
+                }
+            }
+            Err(error) => tracing::warn!(%error, "listing a closed room's sockets"),
+        }
+        if let Err(error) = inside.leave(channel).await {
+            tracing::warn!(%error, "emptying a closed room's channel");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,208 @@
+//! Namespace `/chat` as in `PROTOCOL.md`: wiring a connecting socket, and one thin handler
+//! per event that turns the request into a call of the [chat service](crate::chat) and its
+//! result into the answer, cut to fit in one packet where it is a list.
+
+use protocol::{
+    CreateRoomReq, CreateRoomRes, DmReq, Empty, HistoryReq, HistoryRes, InviteReq, JoinReq,
+    JoinRes, LeaveReq, LeaveRoomReq, MembersReq, MembersRes, MessageReq, MessageRes, RoomsReq,
+    RoomsRes, TypingReq, User, Welcome,
+};
+use socketioxide::extract::{MaybeExtension, State};
+
+use super::pipeline::{Busy, Ctx, fit, list_budget, on, on_unknown};
+use super::{SocketIo, SocketRef, emit};
+use crate::auth::now_ms;
+use crate::chat::{Actor, Chat, Connection};
+use crate::client_addr::client_of;
+use crate::error::AppResult;
+use crate::hub::Hub;
+
+/// Last CONNECT middleware (after authentication): wires the socket's events and registers
+/// its presence.
+///
+/// socketioxide sends the CONNECT ack *before* it spawns the connect handler, so handlers
+/// registered there can miss an event the client sends the moment it is connected (the event
+/// is dropped and its ack never comes). Middlewares are awaited before the ack, so everything
+/// the events need is in place first.
+///
+/// # Errors
+/// [`protocol::ConnectRefusal::Unauthorized`] if no user was authenticated (cannot happen after
+/// [`super::auth::authenticate`]); `Internal` when the live state fails.
+pub async fn prepare(
+    s: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+) -> Result<(), protocol::ConnectRefusal> {
+    let user = super::enter_user_room(&s)?;
+    let connection = Connection {
+        actor: Actor {
+            user,
+            addr: client_of(&s.req_parts().extensions).key,
+        },
+        socket: s.clone(),
+    };
+    Chat::new(hub, io)
+        .connected(&connection)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "registering a socket");
+            protocol::ConnectRefusal::Internal
+        })?;
+    on(&s, rooms);
+    on(&s, create_room);
+    on(&s, join);
+    on(&s, leave);
+    on(&s, members);
+    on(&s, invite);
+    on(&s, dm);
+    on(&s, leave_room);
+    on(&s, message);
+    on(&s, typing);
+    on(&s, history);
+    on_unknown(&s);
+    s.on_disconnect(on_disconnect);
+    Ok(())
+}
+
+/// A connected `/chat` socket: greet it.
+pub async fn on_connect(s: SocketRef) {
+    let Some(user) = s.extensions.get::<User>() else {
+        return;
+    };
+    tracing::debug!(user = %user.username, socket = %s.id, "chat socket connected");
+    emit(
+        &s,
+        &Welcome {
+            user,
+            server_time: now_ms(),
+        },
+    );
+}
+
+async fn on_disconnect(
+    s: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    MaybeExtension(user): MaybeExtension<User>,
+) {
+    let Some(user) = user else {
+        return;
+    };
+    let _busy = Busy::enter(&hub);
+    Chat::new(hub, io)
+        .disconnected(&s.id.to_string(), &user)
+        .await;
+    tracing::debug!(user = %user.username, socket = %s.id, "chat socket disconnected");
+}
+
+/// `rooms`: the rooms the caller may join, as many as fit in one packet (by name).
+async fn rooms(ctx: Ctx, _: RoomsReq) -> AppResult<RoomsRes> {
+    let mut rooms = ctx.chat().directory(&ctx.user).await?;
+    let more = fit(&mut rooms, list_budget(&ctx.hub, 0), false);
+    rooms.sort_by_key(|room| room.name.to_lowercase());
+    Ok(RoomsRes { rooms, more })
+}
+
+/// `create_room`.
+async fn create_room(ctx: Ctx, req: CreateRoomReq) -> AppResult<CreateRoomRes> {
+    let room = ctx
+        .chat()
+        .create_room(&ctx.actor(), &req.name, req.topic.as_deref(), req.private)
+        .await?;
+    Ok(CreateRoomRes { room })
+}
+
+/// `join`: the people present and the latest messages, as many as fit.
+async fn join(ctx: Ctx, req: JoinReq) -> AppResult<JoinRes> {
+    let chat = ctx.chat();
+    let joined = chat.join(&ctx.connection(), &req.room).await?;
+    let members = joined.members;
+    let members_total =
+        (joined.members_total > members.len()).then_some(joined.members_total as u64);
+    let summary = chat.summary(&joined.room, &ctx.user).await?;
+    let reserved = serde_json::to_vec(&(&members, &summary)).map_or(0, |json| json.len());
+    let mut history = joined.history;
+    let more = fit(&mut history, list_budget(&ctx.hub, reserved), true);
+    Ok(JoinRes {
+        room: summary,
+        members,
+        history,
+        members_total,
+        more,
+    })
+}
+
+/// `leave`: this socket stops following the room.
+async fn leave(ctx: Ctx, req: LeaveReq) -> AppResult<Empty> {
+    ctx.chat().leave(&ctx.connection(), &req.room).await?;
+    Ok(Empty {})
+}
+
+/// `members`: a page of the people present, as many as fit.
+async fn members(ctx: Ctx, req: MembersReq) -> AppResult<MembersRes> {
+    let offset = usize::try_from(req.offset.unwrap_or(0)).unwrap_or(usize::MAX);
+    let (mut users, total) = ctx
+        .chat()
+        .members(&ctx.connection(), &req.room, offset)
+        .await?;
+    fit(&mut users, list_budget(&ctx.hub, 32), false);
+    Ok(MembersRes {
+        users,
+        total: total as u64,
+    })
+}
+
+/// `invite`.
+async fn invite(ctx: Ctx, req: InviteReq) -> AppResult<Empty> {
+    ctx.chat()
+        .invite(&ctx.actor(), &req.room, &req.username)
+        .await?;
+    Ok(Empty {})
+}
+
+/// `dm`.
+async fn dm(ctx: Ctx, req: DmReq) -> AppResult<CreateRoomRes> {
+    let room = ctx.chat().dm(&ctx.actor(), &req.username).await?;
+    Ok(CreateRoomRes { room })
+}
+
+/// `leave_room`: give up membership of a private room.
+async fn leave_room(ctx: Ctx, req: LeaveRoomReq) -> AppResult<Empty> {
+    ctx.chat().leave_for_good(&ctx.user, &req.room).await?;
+    Ok(Empty {})
+}
+
+/// `message`.
+async fn message(ctx: Ctx, req: MessageReq) -> AppResult<MessageRes> {
+    let message = ctx
+        .chat()
+        .send(
+            &ctx.connection(),
+            &req.room,
+            &req.text,
+            req.client_id.as_deref(),
+        )
+        .await?;
+    Ok(MessageRes { message })
+}
+
+/// `typing`.
+async fn typing(ctx: Ctx, req: TypingReq) -> AppResult<Empty> {
+    ctx.chat()
+        .typing(&ctx.connection(), &req.room, req.active)
+        .await?;
+    Ok(Empty {})
+}
+
+/// `history`: a page, cut short (with `more`) when it would not fit in one packet.
+async fn history(ctx: Ctx, req: HistoryReq) -> AppResult<HistoryRes> {
+    let mut messages = ctx
+        .chat()
+        .history(&ctx.user, &req.room, req.before, req.after, req.limit)
+        .await?;
+    // Catching up (`after`) keeps the oldest, paging back keeps the newest: either way the
+    // client asks again from the edge it received.
+    let newest = req.after.is_none();
+    let more = fit(&mut messages, list_budget(&ctx.hub, 0), newest);
+    Ok(HistoryRes { messages, more })
+}
