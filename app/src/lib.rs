@@ -12,6 +12,7 @@ pub mod live;
 pub mod model;
 mod pages;
 mod session;
+mod storage;
 mod time;
 
 use leptos::prelude::*;

@@ -74,16 +74,33 @@ impl Chat {
         }
     }
 
-    /// Puts a joined room on screen and clears its unread count.
+    /// Puts a room of the list on screen: the "New messages" divider goes where the reader
+    /// left off, and what is loaded counts as read.
     pub fn select(&self, name: &str) {
         let key = Rooms::key(name);
         self.rooms.update(|rooms| {
             if let Some(view) = rooms.joined.get_mut(&key) {
-                view.unread = 0;
+                view.open();
             }
         });
         self.active.set(Some(key));
+        remember_room(name);
+        self.mark_active_read();
     }
+}
+
+/// Where the last room opened is kept, to open it again on the next visit.
+const LAST_ROOM_KEY: &str = "tertulia.room";
+
+/// Remembers the room on screen in this browser.
+fn remember_room(name: &str) {
+    crate::storage::set(LAST_ROOM_KEY, name);
+}
+
+/// The room on screen at the end of the last visit in this browser.
+#[cfg(feature = "hydrate")]
+fn remembered_room() -> Option<String> {
+    crate::storage::get(LAST_ROOM_KEY)
 }
 
 impl Default for Chat {
@@ -104,8 +121,14 @@ impl Chat {
     }
     /// Joins a room (browser only).
     pub fn join(&self, _name: String, _show: bool) {}
-    /// Leaves a room (browser only).
-    pub fn leave(&self, _name: String) {}
+    /// Tells the server what is read (browser only).
+    pub fn mark_active_read(&self) {}
+    /// Resends a refused message (browser only).
+    pub fn retry(&self, _client_id: String) {}
+    /// Drops a refused message (browser only).
+    pub fn discard(&self, _client_id: String) {}
+    /// Mutes or unmutes a room (browser only).
+    pub fn set_muted(&self, _name: String, _muted: bool) {}
     /// Sends a message (browser only).
     pub fn send(&self, _text: String) {}
     /// Reports typing (browser only).
@@ -126,8 +149,8 @@ impl Chat {
     pub fn mark_read(&self, _ids: Vec<i64>) {}
     /// Marks every notification read (browser only).
     pub fn mark_all_read(&self) {}
-    /// Gives up membership of a private room (browser only).
-    pub fn leave_room(&self, _name: String) {}
+    /// Takes a room out of the user's list (browser only).
+    pub fn leave_for_good(&self, _name: String) {}
 }
 
 #[cfg(feature = "hydrate")]
@@ -137,15 +160,19 @@ mod browser {
     use protocol::events::chat::NS;
     use protocol::events::{GENERAL_ROOM, kinds, notifications as notes};
     use protocol::{
-        ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HistoryReq, InviteReq, JoinReq, LeaveReq,
-        LeaveRoomReq, MarkAllReadReq, MarkReadReq, Members, Message, MessageReq, Notification,
-        Occupancy, Resync, RoomClosed, RoomsReq, Typing, TypingReq, User, UserJoined, UserLeft,
+        ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HideRoomReq, HistoryReq, InviteReq,
+        JoinReq, LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members, Message,
+        MessageReq, MuteRoomReq, Notification, Occupancy, ReadMarker, Resync, RoomClosed,
+        RoomCreated, RoomRemoved, RoomsReq, SavedRoom, SavedRoomsReq, Typing, TypingReq, User,
+        UserJoined, UserLeft,
     };
     use socket_client::browser::{NsEvent, Socket, same_origin_url};
     use socket_client::{Config, RequestError, Status};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
 
-    use super::Chat;
-    use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, Rooms};
+    use super::{Chat, remembered_room};
+    use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, RoomView, Rooms};
 
     /// A fresh idempotency key for a message.
     fn client_id() -> String {
@@ -205,7 +232,7 @@ mod browser {
                 NsEvent::Connected(ns) if ns == NS => {
                     chat.conn.set(ConnState::Connected);
                     chat.refresh_directory();
-                    chat.rejoin(first_room.get_value());
+                    chat.sync_saved(first_room.get_value());
                     first_room.set_value(None);
                 }
                 NsEvent::Refused(ns, message) if ns == NS => {
@@ -230,6 +257,165 @@ mod browser {
             socket.connect_namespace(NS, None);
             socket.connect_namespace(notes::NS, None);
             self.socket.set_value(Some(socket));
+            watch_visibility(chat);
+        }
+
+        /// After (re)connecting: the user's list of rooms from the server (the same on every
+        /// device), each joined to follow it live; the room to show is the one asked for, else
+        /// the one on screen, else the last one opened in this browser, else the first.
+        fn sync_saved(&self, first_room: Option<String>) {
+            let Some(socket) = self.socket() else { return };
+            let chat = *self;
+            spawn_local(async move {
+                let saved = match socket.request(&SavedRoomsReq {}).await {
+                    Ok(list) => list.rooms,
+                    Err(error) => {
+                        chat.tell(format!("could not load your rooms: {}", describe(&error)));
+                        chat.rejoin(first_room);
+                        return;
+                    }
+                };
+                let names: Vec<String> = saved.iter().map(|s| s.room.name.clone()).collect();
+                chat.rooms.update(|rooms| {
+                    for room in &saved {
+                        match rooms.get_mut(&room.room.name) {
+                            Some(view) => view.apply_saved(room),
+                            None => rooms.insert(RoomView::from_saved(room)),
+                        }
+                    }
+                    rooms.keep_only(&names);
+                });
+                let listed = |name: &str| names.iter().any(|n| Rooms::key(n) == Rooms::key(name));
+                let on_screen = chat.active.get_untracked().filter(|key| listed(key));
+                if on_screen.is_none() {
+                    chat.active.set(None);
+                }
+                let show = first_room.clone().or(on_screen).or_else(|| {
+                    remembered_room()
+                        .filter(|name| listed(name))
+                        .or_else(|| names.first().cloned())
+                });
+                if let Some(room) = first_room.filter(|room| !listed(room)) {
+                    chat.join(room, true);
+                } else if names.is_empty() {
+                    chat.join(GENERAL_ROOM.into(), true);
+                }
+                for name in names {
+                    let shown = show.as_deref().map(Rooms::key) == Some(Rooms::key(&name));
+                    chat.join(name, shown);
+                }
+            });
+        }
+
+        /// Tells the server the room on screen is read, if the page is visible and anything
+        /// new is loaded.
+        pub fn mark_active_read(&self) {
+            if !is_page_visible() {
+                return;
+            }
+            let Some(key) = self.active.get_untracked() else {
+                return;
+            };
+            let unread = self.rooms.with_untracked(|rooms| {
+                rooms
+                    .get(&key)
+                    .is_some_and(|v| v.unread > 0 || v.last_id() > Some(v.last_read))
+            });
+            if !unread {
+                return;
+            }
+            let mut moved = None;
+            self.rooms.update(|rooms| {
+                if let Some(view) = rooms.get_mut(&key) {
+                    moved = view.read_all().map(|id| (view.name.clone(), id));
+                }
+            });
+            if let (Some((room, id)), Some(socket)) = (moved, self.socket()) {
+                spawn_local(async move {
+                    let _ = socket.request(&MarkRoomReadReq { room, id }).await;
+                });
+            }
+        }
+
+        /// Takes a room out of the user's list on every device, after asking. A private room
+        /// is left for good (coming back takes a new invite); a public room or a DM can be
+        /// opened again later.
+        pub fn leave_for_good(&self, name: String) {
+            let Some((label, members_only)) = self.rooms.with_untracked(|rooms| {
+                rooms
+                    .get(&name)
+                    .map(|v| (v.label(), v.private && v.dm_with.is_none()))
+            }) else {
+                return;
+            };
+            let question = if members_only {
+                format!("Leave {label} for good? You will need a new invite to come back.")
+            } else {
+                format!("Leave {label}? It leaves your list on all your devices.")
+            };
+            let confirmed = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&question).ok())
+                .unwrap_or(false);
+            let Some(socket) = self.socket().filter(|_| confirmed) else {
+                return;
+            };
+            let chat = *self;
+            spawn_local(async move {
+                let result = if members_only {
+                    socket.request(&LeaveRoomReq { room: name.clone() }).await
+                } else {
+                    socket.request(&HideRoomReq { room: name.clone() }).await
+                };
+                match result {
+                    Ok(_) => {
+                        chat.forget_room(&name);
+                        chat.refresh_directory();
+                    }
+                    Err(error) => {
+                        chat.tell(format!("could not leave {label}: {}", describe(&error)))
+                    }
+                }
+            });
+        }
+
+        /// Mutes or unmutes a room of the list (on every device).
+        pub fn set_muted(&self, name: String, muted: bool) {
+            let Some(socket) = self.socket() else { return };
+            let chat = *self;
+            spawn_local(async move {
+                let request = MuteRoomReq {
+                    room: name.clone(),
+                    muted,
+                };
+                if let Err(error) = socket.request(&request).await {
+                    chat.tell(format!("could not change {name}: {}", describe(&error)));
+                }
+            });
+        }
+
+        /// Sends a refused message again (same `client_id`: stored once at most).
+        pub fn retry(&self, client_id: String) {
+            let Some(socket) = self.socket() else { return };
+            let mut found = None;
+            self.rooms.update(|rooms| {
+                for view in rooms.joined.values_mut() {
+                    if let Some(text) = view.retry_pending(&client_id) {
+                        found = Some((view.name.clone(), text));
+                    }
+                }
+            });
+            let Some((room, text)) = found else { return };
+            let chat = *self;
+            spawn_local(async move { chat.deliver(&socket, room, client_id, text).await });
+        }
+
+        /// Gives up on a refused message.
+        pub fn discard(&self, client_id: String) {
+            self.rooms.update(|rooms| {
+                for view in rooms.joined.values_mut() {
+                    view.drop_pending(&client_id);
+                }
+            });
         }
 
         /// After (re)connecting: join the rooms we were in (or `general` the first time).
@@ -334,7 +520,10 @@ mod browser {
                             .iter()
                             .filter_map(|line| match line {
                                 Line::Pending {
-                                    client_id, text, ..
+                                    client_id,
+                                    text,
+                                    failed: None,
+                                    ..
                                 } => Some((client_id.clone(), text.clone())),
                                 _ => None,
                             })
@@ -367,30 +556,16 @@ mod browser {
                         view.drop_pending(&client_id);
                     }
                 }),
-                // Lost in transit: keep it pending; it is resent after the reconnect.
-                Err(RequestError::Ack(_) | RequestError::Emit(_)) => {}
-                Err(error) => {
-                    self.rooms.update(|rooms| {
-                        if let Some(view) = rooms.get_mut(&room) {
-                            view.drop_pending(&client_id);
-                        }
-                    });
-                    self.tell(format!("message not sent: {}", describe(&error)));
-                }
+                // Lost with the connection: keep it pending; it is resent after the reconnect.
+                Err(RequestError::Ack(_) | RequestError::Emit(_))
+                    if self.conn.get_untracked() != ConnState::Connected => {}
+                // Refused, or no answer on a live connection: keep the text, offer a retry.
+                Err(error) => self.rooms.update(|rooms| {
+                    if let Some(view) = rooms.get_mut(&room) {
+                        view.fail_pending(&client_id, describe(&error));
+                    }
+                }),
             }
-        }
-
-        /// Leaves a room and forgets its timeline.
-        pub fn leave(&self, name: String) {
-            let Some(socket) = self.socket() else { return };
-            let chat = *self;
-            spawn_local(async move {
-                let result = socket.request(&LeaveReq { room: name.clone() }).await;
-                if let Err(error) = result {
-                    chat.tell(format!("could not leave {name}: {}", describe(&error)));
-                }
-                chat.forget_room(&name);
-            });
         }
 
         /// Sends a message to the room on screen.
@@ -422,6 +597,7 @@ mod browser {
                         client_id: id.clone(),
                         text: text.clone(),
                         user: me,
+                        failed: None,
                     });
                 }
             });
@@ -524,34 +700,6 @@ mod browser {
             });
         }
 
-        /// Gives up membership of a private room (after asking): every tab leaves it, and
-        /// coming back takes a new invite.
-        pub fn leave_room(&self, name: String) {
-            let confirmed = web_sys::window()
-                .and_then(|w| {
-                    w.confirm_with_message(&format!(
-                        "Leave {name} for good? You will need a new invite to come back."
-                    ))
-                    .ok()
-                })
-                .unwrap_or(false);
-            let Some(socket) = self.socket().filter(|_| confirmed) else {
-                return;
-            };
-            let chat = *self;
-            spawn_local(async move {
-                match socket.request(&LeaveRoomReq { room: name.clone() }).await {
-                    Ok(_) => {
-                        chat.forget_room(&name);
-                        chat.refresh_directory();
-                    }
-                    Err(error) => {
-                        chat.tell(format!("could not leave {name}: {}", describe(&error)))
-                    }
-                }
-            });
-        }
-
         /// Loads the page of messages before the oldest one on screen.
         pub fn load_older(&self) {
             let (Some(socket), Some(key)) = (self.socket(), self.active.get_untracked()) else {
@@ -613,6 +761,41 @@ mod browser {
                     if added > 0 && author != me.id && !visible {
                         view.unread += 1;
                     }
+                }
+            });
+            if visible {
+                chat.mark_active_read();
+            }
+        });
+        socket.on(move |marker: ReadMarker| {
+            chat.rooms.update(|rooms| {
+                if let Some(view) = rooms.get_mut(&marker.room) {
+                    view.apply_marker(marker.last_read, marker.unread);
+                }
+            });
+        });
+        // A room was added to the list elsewhere (another tab, a DM, an invite): follow it.
+        socket.on(move |saved: SavedRoom| {
+            let known = chat
+                .rooms
+                .with_untracked(|rooms| rooms.get(&saved.room.name).is_some());
+            chat.rooms
+                .update(|rooms| match rooms.get_mut(&saved.room.name) {
+                    Some(view) => view.apply_saved(&saved),
+                    None => rooms.insert(RoomView::from_saved(&saved)),
+                });
+            if !known {
+                chat.join(saved.room.name, false);
+            }
+        });
+        socket.on(move |removed: RoomRemoved| {
+            chat.forget_room(&removed.room);
+            chat.refresh_directory();
+        });
+        socket.on(move |created: RoomCreated| {
+            chat.directory.update(|directory| {
+                if !directory.iter().any(|r| r.name == created.room.name) {
+                    directory.push(created.room);
                 }
             });
         });
@@ -697,8 +880,64 @@ mod browser {
             }
             chat.notifications
                 .update(|list| list.insert(0, note.clone()));
-            chat.toast.set(Some(note));
+            if chat.is_reading(&note) {
+                // Already on screen: nothing to catch up on.
+                chat.mark_read(vec![note.id]);
+            } else if chat.wants_toast(&note) {
+                chat.toast.set(Some(note));
+            }
         });
+    }
+
+    impl Chat {
+        /// Whether a notification is about the room the user is reading right now.
+        fn is_reading(&self, note: &Notification) -> bool {
+            note.url
+                .as_deref()
+                .and_then(protocol::links::room_of)
+                .is_some_and(|room| {
+                    is_page_visible() && self.active.get_untracked() == Some(Rooms::key(&room))
+                })
+        }
+
+        /// A toast for a notification, unless it is a DM ping from a muted room (mentions
+        /// always show).
+        fn wants_toast(&self, note: &Notification) -> bool {
+            let Some(room) = note.url.as_deref().and_then(protocol::links::room_of) else {
+                return true;
+            };
+            let muted = self
+                .rooms
+                .with_untracked(|rooms| rooms.get(&room).is_some_and(|v| v.muted));
+            !(muted && note.kind != kinds::MENTION)
+        }
+    }
+
+    /// When the tab comes back into view, the room on screen shows where the reader left off
+    /// and counts as read.
+    fn watch_visibility(chat: Chat) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let on_change = Closure::<dyn Fn()>::new(move || {
+            if !is_page_visible() {
+                return;
+            }
+            if let Some(key) = chat.active.try_get_untracked().flatten() {
+                chat.rooms.update(|rooms| {
+                    if let Some(view) = rooms.get_mut(&key) {
+                        view.open();
+                    }
+                });
+                chat.mark_active_read();
+            }
+        });
+        let _ = document.add_event_listener_with_callback(
+            "visibilitychange",
+            on_change.as_ref().unchecked_ref(),
+        );
+        // One listener for the page's life.
+        on_change.forget();
     }
 
     fn notice(chat: Chat, room: &str, text: String) {

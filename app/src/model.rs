@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use protocol::{Message, User};
+use protocol::{Message, SavedRoom, User};
 
 /// How much of what it already has a reconnecting client re-reads (ms of server time): live
 /// messages of a room can arrive out of id order by a moment.
@@ -48,7 +48,11 @@ pub enum Line {
         text: String,
         /// The author (us).
         user: User,
+        /// Why the server refused it (or did not answer): shown with Retry and Discard.
+        failed: Option<String>,
     },
+    /// "New messages": where the reader left off.
+    Divider,
     /// "ana joined" / "ana left".
     Notice {
         /// Unique key for rendering.
@@ -64,8 +68,12 @@ impl Line {
     pub fn key(&self) -> String {
         match self {
             Self::Message(m) => format!("m{}", m.id),
-            Self::Pending { client_id, .. } => format!("p{client_id}"),
+            // A refused line is drawn anew (with Retry) when it fails or is retried.
+            Self::Pending {
+                client_id, failed, ..
+            } => format!("p{client_id}{}", if failed.is_some() { "!" } else { "" }),
             Self::Notice { key, .. } => format!("n{key}"),
+            Self::Divider => "divider".to_owned(),
         }
     }
 }
@@ -87,8 +95,15 @@ pub struct RoomView {
     pub lines: Vec<Line>,
     /// Users typing now (never ourselves).
     pub typing: Vec<User>,
-    /// Messages received while the room was not on screen.
+    /// Messages from others after `last_read`.
     pub unread: u32,
+    /// Id of the newest message read (the server's read marker, moved by this client).
+    pub last_read: i64,
+    /// Where the "New messages" divider goes: after this id (set when the room is opened
+    /// with unread messages).
+    pub divider_after: Option<i64>,
+    /// No toasts or browser notifications for this room.
+    pub muted: bool,
     /// Whether older history may exist before the first loaded message.
     pub more_before: bool,
 }
@@ -101,6 +116,65 @@ impl RoomView {
             Some(peer) => format!("@{peer}"),
             None => self.name.clone(),
         }
+    }
+
+    /// A view of a room in the user's list, before joining it.
+    #[must_use]
+    pub fn from_saved(saved: &SavedRoom) -> Self {
+        let mut view = Self::default();
+        view.apply_saved(saved);
+        view
+    }
+
+    /// Takes what the server says about the room in the user's list (name, topic, read
+    /// marker, mute), keeping the timeline.
+    pub fn apply_saved(&mut self, saved: &SavedRoom) {
+        self.name = saved.room.name.clone();
+        self.topic = saved.room.topic.clone();
+        self.private = saved.room.private;
+        self.dm_with = saved.room.dm_with.clone();
+        self.muted = saved.muted;
+        self.apply_marker(saved.last_read, saved.unread);
+    }
+
+    /// The read marker moved (here or on another device); a marker never moves back.
+    pub fn apply_marker(&mut self, last_read: i64, unread: u64) {
+        if last_read >= self.last_read {
+            self.last_read = last_read;
+            self.unread = u32::try_from(unread).unwrap_or(u32::MAX);
+        }
+    }
+
+    /// Everything loaded is read: moves the marker to the newest message and returns it if
+    /// it moved (to tell the server).
+    pub fn read_all(&mut self) -> Option<i64> {
+        self.unread = 0;
+        let newest = self.last_id()?;
+        (newest > self.last_read).then(|| {
+            self.last_read = newest;
+            newest
+        })
+    }
+
+    /// Opening the room: the divider goes where the reader left off, if anything is unread.
+    pub fn open(&mut self) {
+        self.divider_after = (self.unread > 0).then_some(self.last_read);
+    }
+
+    /// The timeline to show: the lines with the "New messages" divider before the first
+    /// message from someone else after `divider_after`.
+    #[must_use]
+    pub fn shown_lines(&self, me: Option<i64>) -> Vec<Line> {
+        let mut lines = self.lines.clone();
+        if let Some(after) = self.divider_after {
+            let first_new = lines.iter().position(
+                |line| matches!(line, Line::Message(m) if m.id > after && Some(m.user.id) != me),
+            );
+            if let Some(at) = first_new {
+                lines.insert(at, Line::Divider);
+            }
+        }
+        lines
     }
 
     /// The id of the newest stored message.
@@ -212,6 +286,37 @@ impl RoomView {
         self.members.insert(at, user);
     }
 
+    /// Marks a pending line as refused (kept, with its text, for a retry).
+    pub fn fail_pending(&mut self, client_id: &str, reason: String) {
+        for line in &mut self.lines {
+            if let Line::Pending {
+                client_id: c,
+                failed,
+                ..
+            } = line
+                && c == client_id
+            {
+                *failed = Some(reason.clone());
+            }
+        }
+    }
+
+    /// A refused line goes back to pending (being resent); returns its text.
+    pub fn retry_pending(&mut self, client_id: &str) -> Option<String> {
+        self.lines.iter_mut().find_map(|line| match line {
+            Line::Pending {
+                client_id: c,
+                failed,
+                text,
+                ..
+            } if c == client_id => {
+                *failed = None;
+                Some(text.clone())
+            }
+            _ => None,
+        })
+    }
+
     /// Removes a pending line (confirmed or abandoned).
     pub fn drop_pending(&mut self, client_id: &str) {
         self.lines
@@ -253,6 +358,16 @@ impl Rooms {
             self.order.push(key.clone());
         }
         self.joined.insert(key, view);
+    }
+
+    /// Puts the rooms in the server's order (the user's list); rooms not in it are dropped.
+    pub fn keep_only(&mut self, names: &[String]) {
+        let keys: Vec<String> = names.iter().map(|n| Self::key(n)).collect();
+        self.joined.retain(|key, _| keys.contains(key));
+        self.order = keys
+            .into_iter()
+            .filter(|key| self.joined.contains_key(key))
+            .collect();
     }
 
     /// Forgets a room.
@@ -338,11 +453,72 @@ mod tests {
                 username: "ana".into(),
                 role: Role::Guest,
             },
+            failed: None,
         });
         view.merge([message(2)], &[]);
         assert_eq!(ids(&view), ["m1", "m2", "pc"]);
         view.merge([message(3)], &[("c".into(), 3)]);
         assert_eq!(ids(&view), ["m1", "m2", "m3"]);
+    }
+
+    #[test]
+    fn read_markers_move_forward_and_place_the_divider() {
+        let mut view = RoomView::default();
+        view.merge([message(1), message(2), message(3)], &[]);
+        view.apply_marker(1, 2);
+        assert_eq!((view.last_read, view.unread), (1, 2));
+        view.apply_marker(0, 5);
+        assert_eq!((view.last_read, view.unread), (1, 2), "never back");
+
+        view.open();
+        assert_eq!(view.divider_after, Some(1));
+        let keys: Vec<String> = view.shown_lines(Some(99)).iter().map(Line::key).collect();
+        assert_eq!(keys, ["m1", "divider", "m2", "m3"]);
+        // Our own messages are never "new".
+        let keys: Vec<String> = view.shown_lines(Some(1)).iter().map(Line::key).collect();
+        assert_eq!(keys, ["m1", "m2", "m3"]);
+
+        assert_eq!(view.read_all(), Some(3));
+        assert_eq!((view.last_read, view.unread), (3, 0));
+        assert_eq!(view.read_all(), None, "nothing new to tell the server");
+        view.open();
+        assert_eq!(view.divider_after, None, "nothing unread: no divider");
+    }
+
+    #[test]
+    fn refused_messages_keep_their_text_for_a_retry() {
+        let mut view = RoomView::default();
+        view.lines.push(Line::Pending {
+            client_id: "c".into(),
+            text: "hola".into(),
+            user: User {
+                id: 1,
+                username: "ana".into(),
+                role: Role::Guest,
+            },
+            failed: None,
+        });
+        view.fail_pending("c", "slow down".into());
+        assert!(
+            matches!(&view.lines[0], Line::Pending { failed: Some(r), .. } if r == "slow down")
+        );
+        assert_eq!(view.retry_pending("c").as_deref(), Some("hola"));
+        assert!(matches!(&view.lines[0], Line::Pending { failed: None, .. }));
+        assert_eq!(view.retry_pending("other"), None);
+    }
+
+    #[test]
+    fn the_servers_list_sets_the_order() {
+        let mut rooms = Rooms::default();
+        for name in ["a", "b", "c"] {
+            rooms.insert(RoomView {
+                name: name.into(),
+                ..RoomView::default()
+            });
+        }
+        rooms.keep_only(&["C".into(), "a".into(), "zzz".into()]);
+        assert_eq!(rooms.order, ["c", "a"]);
+        assert!(rooms.get("b").is_none());
     }
 
     #[test]

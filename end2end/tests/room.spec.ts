@@ -36,8 +36,10 @@ test("two people chat in a room: messages, typing, presence, history, no HTML in
 
   await pageA.screenshot({ path: "artifacts/room-view.png", fullPage: true });
 
-  // B leaves the room: A's member list updates and A sees the notice.
+  // B leaves the room (after confirming): A's member list updates and A sees the notice.
+  pageB.once("dialog", (dialog) => dialog.accept());
   await pageB.locator(`#joined li[data-room="${GENERAL}"] button.leave`).click();
+  await expect(pageB.locator(`#joined li[data-room="${GENERAL}"]`)).toHaveCount(0);
   await expect(pageA.locator("#people")).not.toContainText(bea);
   await expect(pageA.locator("#log .notice").last()).toHaveText(`${bea} left`);
 

@@ -369,6 +369,7 @@ async fn typing_reaches_others_but_not_the_typist_and_expires_after_5s() {
         Members::EVENT,
         UserJoined::EVENT,
         Occupancy::EVENT,
+        protocol::SavedRoom::EVENT,
     ];
     let event = loop {
         let (event, _) = ana.next_any().await;

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::live::Chat;
 use crate::model::{ConnState, Line, RoomView};
-use crate::time;
+use crate::{storage, time};
 
 /// The middle column.
 #[component]
@@ -19,6 +19,7 @@ pub fn RoomPane() -> impl IntoView {
     let can_invite = move || view_of().is_some_and(|v| v.private && v.dm_with.is_none());
     let topic = move || view_of().and_then(|v| v.topic);
     let private = move || view_of().is_some_and(|v| v.private);
+    let muted = move || view_of().is_some_and(|v| v.muted);
     view! {
         <main class="room" aria-label="Conversation">
             <Show
@@ -37,20 +38,34 @@ pub fn RoomPane() -> impl IntoView {
                     <Show when=can_invite>
                         <InviteForm/>
                     </Show>
-                    <Show when=private>
+                    <div class="room-actions">
+                        <button
+                            id="mute-room"
+                            type="button"
+                            class="quiet"
+                            aria-pressed=move || muted().to_string()
+                            title="Muted rooms raise no toasts (mentions still do)"
+                            on:click=move |_| {
+                                if let Some(view) = view_of() {
+                                    chat.set_muted(view.name, !view.muted);
+                                }
+                            }
+                        >
+                            {move || if muted() { "Unmute" } else { "Mute" }}
+                        </button>
                         <button
                             id="leave-room"
                             type="button"
                             class="quiet leave-room"
                             on:click=move |_| {
                                 if let Some(view) = view_of() {
-                                    chat.leave_room(view.name);
+                                    chat.leave_for_good(view.name);
                                 }
                             }
                         >
-                            "Leave for good"
+                            "Leave"
                         </button>
-                    </Show>
+                    </div>
                 </header>
                 <Timeline/>
                 <TypingLine/>
@@ -60,47 +75,125 @@ pub fn RoomPane() -> impl IntoView {
     }
 }
 
-/// Messages and join/leave notices, oldest first, scrolled to the newest.
+/// How close to the bottom (px) still counts as "reading the newest".
+const NEAR_BOTTOM_PX: i32 = 120;
+
+/// Messages and join/leave notices, oldest first. Opening a room lands on the first unread
+/// message (or the newest); new messages keep the newest in view unless the reader scrolled
+/// up, in which case a "jump to latest" pill appears; loading older messages keeps the
+/// reading position.
 #[component]
 fn Timeline() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let lines = move || {
         let key = chat.active.get()?;
+        let me = chat.me.with(|me| me.as_ref().map(|u| u.id));
         chat.rooms.with(|rooms| {
             rooms
                 .get(&key)
-                .map(|v: &RoomView| (v.lines.clone(), v.more_before))
+                .map(|v: &RoomView| (key.clone(), v.shown_lines(me), v.more_before))
         })
     };
     let list = NodeRef::<leptos::html::Ol>::new();
-    // Keep the newest message in view when it arrives, unless the reader scrolled up.
-    Effect::new(move |previous: Option<usize>| {
-        let count = lines().map_or(0, |(l, _)| l.len());
-        if let Some(el) = list.get() {
-            let near_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 120;
-            if previous.is_none_or(|p| p != count)
-                && (near_bottom || previous == Some(0) || previous.is_none())
-            {
-                el.set_scroll_top(el.scroll_height());
-            }
+    let below = RwSignal::new(false);
+    let near_bottom = move || {
+        list.get_untracked().is_none_or(|el| {
+            el.scroll_height() - el.scroll_top() - el.client_height() < NEAR_BOTTOM_PX
+        })
+    };
+    let to_bottom = move || {
+        if let Some(el) = list.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
         }
-        count
+        below.set(false);
+    };
+    // What the timeline was at the last render: room, line count, first line, height.
+    type Shape = (Option<String>, usize, Option<String>, i32);
+    Effect::new(move |previous: Option<Shape>| {
+        let (key, shown, _) = lines().unzip3();
+        let shown = shown.unwrap_or_default();
+        let first = shown.first().map(Line::key);
+        let Some(el) = list.get() else {
+            return (key, shown.len(), first, 0);
+        };
+        let height = el.scroll_height();
+        match &previous {
+            // Another room (or the first render): land on the divider, else the newest.
+            Some((old_key, ..)) if *old_key != key => land(&el, to_bottom),
+            None => land(&el, to_bottom),
+            // Older messages were put on top: keep what the reader was looking at.
+            Some((_, count, old_first, old_height))
+                if shown.len() > *count && first != *old_first =>
+            {
+                el.set_scroll_top(el.scroll_top() + height - old_height);
+            }
+            Some((_, count, _, old_height)) if shown.len() != *count => {
+                let was_near = *old_height - el.scroll_top() - el.client_height() < NEAR_BOTTOM_PX;
+                if was_near {
+                    to_bottom();
+                } else {
+                    below.set(true);
+                }
+            }
+            _ => {}
+        }
+        (key, shown.len(), first, el.scroll_height())
     });
+    let on_scroll = move |_| {
+        if near_bottom() {
+            below.set(false);
+            chat.mark_active_read();
+        }
+    };
     view! {
-        <ol id="log" class="timeline" node_ref=list aria-live="polite">
-            <Show when=move || lines().is_some_and(|(_, more)| more)>
-                <li class="older">
-                    <button type="button" class="quiet" on:click=move |_| chat.load_older()>
-                        "Load older messages"
-                    </button>
-                </li>
+        <div class="timeline-wrap">
+            <ol id="log" class="timeline" node_ref=list aria-live="polite" on:scroll=on_scroll>
+                <Show when=move || lines().is_some_and(|(_, _, more)| more)>
+                    <li class="older">
+                        <button type="button" class="quiet" on:click=move |_| chat.load_older()>
+                            "Load older messages"
+                        </button>
+                    </li>
+                </Show>
+                <For
+                    each=move || lines().map(|(_, l, _)| l).unwrap_or_default()
+                    key=Line::key
+                    children=move |line| render_line(line, chat)
+                />
+            </ol>
+            <Show when=move || below.get()>
+                <button id="jump-latest" type="button" class="jump-latest" on:click=move |_| to_bottom()>
+                    "New messages ↓"
+                </button>
             </Show>
-            <For
-                each=move || lines().map(|(l, _)| l).unwrap_or_default()
-                key=Line::key
-                children=move |line| render_line(line, chat)
-            />
-        </ol>
+        </div>
+    }
+}
+
+/// Scrolls a freshly shown room to its "New messages" divider, or to the newest message.
+fn land(el: &leptos::web_sys::HtmlOListElement, to_bottom: impl Fn()) {
+    use leptos::wasm_bindgen::JsCast;
+    let divider = el
+        .query_selector(".divider")
+        .ok()
+        .flatten()
+        .and_then(|d| d.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+    match divider {
+        Some(divider) => el.set_scroll_top(divider.offset_top() - 8),
+        None => to_bottom(),
+    }
+}
+
+trait Unzip3<A, B, C> {
+    fn unzip3(self) -> (Option<A>, Option<B>, Option<C>);
+}
+
+impl<A, B, C> Unzip3<A, B, C> for Option<(A, B, C)> {
+    fn unzip3(self) -> (Option<A>, Option<B>, Option<C>) {
+        match self {
+            Some((a, b, c)) => (Some(a), Some(b), Some(c)),
+            None => (None, None, None),
+        }
     }
 }
 
@@ -122,17 +215,44 @@ fn render_line(line: Line, chat: Chat) -> AnyView {
             }
             .into_any()
         }
-        Line::Pending { text, user, .. } => view! {
-            <li class="msg mine pending" aria-busy="true">
-                <div class="meta">
-                    <span class="author">{user.username}</span>
-                    <span class="sending">"sending…"</span>
-                </div>
-                <p class="text">{text}</p>
-            </li>
+        Line::Pending {
+            text,
+            user,
+            failed,
+            client_id,
+        } => {
+            let status = match failed {
+                None => view! { <span class="sending">"sending…"</span> }.into_any(),
+                Some(reason) => {
+                    let retry = {
+                        let id = client_id.clone();
+                        move |_| chat.retry(id.clone())
+                    };
+                    let discard = move |_| chat.discard(client_id.clone());
+                    view! {
+                        <span class="failed" role="alert">"Not sent: " {reason}</span>
+                        <button type="button" class="quiet retry" on:click=retry>"Retry"</button>
+                        <button type="button" class="quiet discard" on:click=discard>"Discard"</button>
+                    }
+                    .into_any()
+                }
+            };
+            view! {
+                <li class="msg mine pending" aria-busy="true">
+                    <div class="meta">
+                        <span class="author">{user.username}</span>
+                        {status}
+                    </div>
+                    <p class="text">{text}</p>
+                </li>
+            }
+            .into_any()
+        }
+        Line::Notice { text, .. } => view! { <li class="notice">{text}</li> }.into_any(),
+        Line::Divider => view! {
+            <li class="divider" role="separator"><span>"New messages"</span></li>
         }
         .into_any(),
-        Line::Notice { text, .. } => view! { <li class="notice">{text}</li> }.into_any(),
     }
 }
 
@@ -165,6 +285,25 @@ fn Composer() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let online = move || chat.conn.get() == ConnState::Connected;
     let typing = TypingSignal::new(chat);
+    // One draft per room, kept in this browser across reloads.
+    let draft_key = move || {
+        chat.active
+            .get_untracked()
+            .map(|room| format!("tertulia.draft.{room}"))
+    };
+    Effect::new(move |_| {
+        let _ = chat.active.get();
+        text.set(
+            draft_key()
+                .and_then(|key| storage::get(&key))
+                .unwrap_or_default(),
+        );
+    });
+    let keep_draft = move |value: &str| {
+        if let Some(key) = draft_key() {
+            storage::set(&key, value);
+        }
+    };
 
     let send = move || {
         let body = text.get_untracked();
@@ -174,6 +313,7 @@ fn Composer() -> impl IntoView {
         typing.sent();
         chat.send(body);
         text.set(String::new());
+        keep_draft("");
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -184,6 +324,7 @@ fn Composer() -> impl IntoView {
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         typing.input(!value.trim().is_empty());
+        keep_draft(&value);
         text.set(value);
     };
     let placeholder = move || {

@@ -44,7 +44,7 @@ pub fn Sidebar() -> impl IntoView {
                         };
                         let leave = {
                             let name = name.clone();
-                            move |_| chat.leave(name.clone())
+                            move |_| chat.leave_for_good(name.clone())
                         };
                         view! {
                             <li class="room-item" class:active=active data-room=name.clone()>
@@ -58,9 +58,14 @@ pub fn Sidebar() -> impl IntoView {
                                     <span class="room-name">{label.clone()}</span>
                                     {(unread > 0)
                                         .then(|| {
+                                            let shown = if unread > 999 {
+                                                "999+".to_owned()
+                                            } else {
+                                                unread.to_string()
+                                            };
                                             view! {
-                                                <span class="unread" aria-label=format!("{unread} unread")>
-                                                    {unread}
+                                                <span class="unread" aria-label=format!("{shown} unread")>
+                                                    {shown.clone()}
                                                 </span>
                                             }
                                         })}
@@ -98,7 +103,8 @@ pub fn Sidebar() -> impl IntoView {
                                     <span class="room-name">
                                         {room.dm_with.clone().map_or_else(|| room.name.clone(), |peer| format!("@{peer}"))}
                                     </span>
-                                    <span class="count" aria-label=format!("{} online", room.members)>
+                                    <span class="online" title="people here now" aria-label=format!("{} online", room.members)>
+                                        <span class="online-dot" aria-hidden="true"></span>
                                         {room.members}
                                     </span>
                                 </button>
@@ -120,11 +126,15 @@ fn CreateRoom() -> impl IntoView {
     let topic = RwSignal::new(String::new());
     let private = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let form = NodeRef::<leptos::html::Details>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match protocol::validate::room_name(&name.get_untracked()) {
             Ok(valid) => {
                 error.set(None);
+                if let Some(details) = form.get_untracked() {
+                    details.set_open(false);
+                }
                 chat.create_room(valid, topic.get_untracked(), private.get_untracked());
                 name.set(String::new());
                 topic.set(String::new());
@@ -134,7 +144,7 @@ fn CreateRoom() -> impl IntoView {
         }
     };
     view! {
-        <details class="create-room">
+        <details class="create-room" node_ref=form>
             <summary>"New room"</summary>
             <form class="stack" on:submit=submit>
                 <label for="room-name">"Name"</label>

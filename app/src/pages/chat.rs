@@ -7,6 +7,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 use crate::components::{Header, MembersPane, NoteToast, RoomPane, Sidebar, Toast};
 use crate::live::Chat as LiveChat;
+use crate::model::Rooms;
 use crate::session::use_session;
 
 /// The chat page.
@@ -37,19 +38,45 @@ pub fn Chat() -> impl IntoView {
     });
     on_cleanup(move || chat.close());
 
-    // Following a link to `?room=NAME` (e.g. from a notification) opens that room.
+    // Following a link to `?room=NAME` (e.g. from a notification) opens that room...
     let location = use_location();
     Effect::new(move |previous: Option<Option<String>>| {
         let room = query.with(|q| q.get(protocol::links::ROOM_PARAM));
         let connected = chat.conn.get() == crate::model::ConnState::Connected;
+        let on_screen = |name: &str| chat.active.get_untracked() == Some(Rooms::key(name));
         if connected
             && previous.is_some()
             && previous.as_ref() != Some(&room)
             && let Some(room) = room.clone()
+            && !on_screen(&room)
         {
             chat.join(room, true);
         }
         if connected { room } else { previous.flatten() }
+    });
+    // ...and the address follows the room on screen, so a reload or a shared link opens it.
+    let follow = use_navigate();
+    Effect::new(move |_| {
+        let Some(key) = chat.active.get() else {
+            return;
+        };
+        let Some(name) = chat
+            .rooms
+            .with_untracked(|rooms| rooms.get(&key).map(|v| v.name.clone()))
+        else {
+            return;
+        };
+        let shown = query.with_untracked(|q| q.get(protocol::links::ROOM_PARAM));
+        if shown.as_deref().map(Rooms::key) != Some(key) {
+            follow(
+                &protocol::links::room(&name),
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..NavigateOptions::default()
+                },
+            );
+        }
     });
     // ...and `#m<id>` scrolls to that message once it is on screen.
     #[cfg(feature = "hydrate")]

@@ -117,6 +117,22 @@ pub mod chat {
     /// S→C `{since}`: messages stored since `since` (ms) may not have reached you (a server
     /// node failed): re-read each joined room's history from there (addition to PROTOCOL.md v1).
     pub const RESYNC: &str = "resync";
+    /// C→S `{}` → `{ok, rooms:[SavedRoom]}`: the rooms in the user's list (addition, v1.2).
+    pub const SAVED_ROOMS: &str = "saved_rooms";
+    /// C→S `{room, id}` → `{ok, room, last_read, unread}`: move the read marker (v1.2).
+    pub const MARK_ROOM_READ: &str = "mark_room_read";
+    /// C→S `{room}` → `{ok}`: take a room out of the user's list on every device (v1.2).
+    pub const HIDE_ROOM: &str = "hide_room";
+    /// C→S `{room, muted}` → `{ok}`: silence a room of the user's list, or not (v1.2).
+    pub const MUTE_ROOM: &str = "mute_room";
+    /// S→C `SavedRoom`: a room was added to the user's list, or changed there (v1.2).
+    pub const ROOM_SAVED: &str = "room_saved";
+    /// S→C `{room}`: a room left the user's list (v1.2).
+    pub const ROOM_REMOVED: &str = "room_removed";
+    /// S→C `{room, last_read, unread}`: the user's read marker moved (v1.2).
+    pub const READ_MARKER: &str = "read_marker";
+    /// S→C `Room`: a new public room exists (v1.2).
+    pub const ROOM_CREATED: &str = "room_created";
 }
 
 /// Namespace `/notifications`.

@@ -50,6 +50,36 @@ pub fn parse_message_anchor(fragment: &str) -> Option<i64> {
         .ok()
 }
 
+/// The room a [`room`] or [`message`] link opens (`None` for any other link).
+#[must_use]
+pub fn room_of(url: &str) -> Option<String> {
+    let query = url.strip_prefix(CHAT)?.strip_prefix('?')?;
+    let query = query.split('#').next().unwrap_or_default();
+    let value = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(ROOM_PARAM)?.strip_prefix('='))?;
+    decode_query(value)
+}
+
+/// Reverses [`encode_query`] (and reads `+` as a space); `None` for broken escapes or UTF-8.
+#[must_use]
+pub fn decode_query(value: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(value.len());
+    let mut rest = value.bytes();
+    while let Some(byte) = rest.next() {
+        match byte {
+            b'%' => {
+                let hex = [rest.next()?, rest.next()?];
+                let hex = std::str::from_utf8(&hex).ok()?;
+                bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            }
+            b'+' => bytes.push(b' '),
+            other => bytes.push(other),
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
 /// Percent-encodes a value for a query string (everything but `A-Z a-z 0-9 - _ .`).
 #[must_use]
 pub fn encode_query(value: &str) -> String {
@@ -83,5 +113,13 @@ mod tests {
         assert_eq!(parse_message_anchor("#m42"), Some(42));
         assert_eq!(parse_message_anchor("m7"), Some(7));
         assert_eq!(parse_message_anchor("#x1"), None);
+        assert_eq!(
+            room_of(&message("café bar", 7)).as_deref(),
+            Some("café bar")
+        );
+        assert_eq!(room_of("/chat?room=a+b").as_deref(), Some("a b"));
+        assert_eq!(room_of("/board?room=x"), None);
+        assert_eq!(room_of("/chat?room=%ZZ"), None);
+        assert_eq!(room_of("/chat?room=%E9"), None);
     }
 }

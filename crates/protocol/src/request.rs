@@ -65,6 +65,10 @@ requests! {
     chat::DM => DmReq => CreateRoomRes;
     chat::MEMBERS => MembersReq => MembersRes;
     chat::LEAVE_ROOM => LeaveRoomReq => Empty;
+    chat::SAVED_ROOMS => SavedRoomsReq => SavedRoomsRes;
+    chat::MARK_ROOM_READ => MarkRoomReadReq => ReadMarker;
+    chat::HIDE_ROOM => HideRoomReq => Empty;
+    chat::MUTE_ROOM => MuteRoomReq => Empty;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;
@@ -84,6 +88,10 @@ server_events! {
     chat::ROOM_CLOSED => RoomClosed;
     chat::RESTARTING => Restarting;
     chat::RESYNC => Resync;
+    chat::ROOM_SAVED => SavedRoom;
+    chat::ROOM_REMOVED => RoomRemoved;
+    chat::READ_MARKER => ReadMarker;
+    chat::ROOM_CREATED => RoomCreated;
     notifications::NOTIFICATION => Notification;
     admin::STATS => Stats;
 }

@@ -12,6 +12,7 @@ mod messages;
 mod names;
 mod notifications;
 mod rooms;
+mod saved;
 mod sessions;
 mod users;
 
@@ -20,6 +21,7 @@ pub use error::StoreError;
 pub use names::{NAME_KEYS_VERSION, key as name_key};
 pub use notifications::NewNotification;
 pub use rooms::{RoomKind, RoomRecord, dm_name};
+pub use saved::{SavedRoom, UNREAD_MAX};
 pub use users::UserRecord;
 
 /// Result of store operations.

@@ -40,13 +40,19 @@ pub struct RoomRecord {
 }
 
 #[derive(FromRow)]
-struct RoomRow {
+pub(crate) struct RoomRow {
     id: i64,
     name: String,
     topic: Option<String>,
     private: i64,
     kind: String,
     closed_at: Option<i64>,
+}
+
+impl RoomRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
 }
 
 impl From<RoomRow> for RoomRecord {
@@ -73,6 +79,8 @@ pub fn dm_name(a: i64, b: i64) -> String {
 }
 
 const COLUMNS: &str = "id, name, topic, private, kind, closed_at";
+/// The same columns of a room aliased `r` in a join.
+pub(crate) const COLUMNS_OF_R: &str = "r.id, r.name, r.topic, r.private, r.kind, r.closed_at";
 
 /// Rooms sorted by name, case-insensitively (keys fold look-alikes, so they do not sort).
 fn by_name(rows: Vec<RoomRow>) -> Vec<RoomRecord> {

@@ -105,6 +105,40 @@ async fn scenario(store: &Store) {
     assert_eq!(store.message_counts().await.unwrap(), [(general.id, 6)]);
     assert_eq!(store.messages_since(2_000).await.unwrap(), 5);
 
+    // Saved rooms and read markers: ana saved general after her message, so bea's five
+    // are unread; reading up to the fourth leaves one.
+    assert!(
+        store
+            .save_room(ana.id, general.id, None, 900)
+            .await
+            .unwrap()
+    );
+    store
+        .mark_room_read(ana.id, general.id, 0, 901)
+        .await
+        .unwrap();
+    let saved = store.saved_rooms(ana.id).await.unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].unread, 0, "saved read up to the newest message");
+    // Back to just after her own message (as if saved then).
+    store
+        .execute_raw(&format!(
+            "UPDATE saved_rooms SET last_read = {} WHERE user_id = {}",
+            first.id, ana.id
+        ))
+        .await
+        .unwrap();
+    assert_eq!(store.saved_rooms(ana.id).await.unwrap()[0].unread, 5);
+    let read = store
+        .mark_room_read(ana.id, general.id, after[1].id + 2, 902)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.unread, 1);
+    assert_eq!(read.read_at, Some(902));
+    assert!(store.set_muted(ana.id, general.id, true).await.unwrap());
+    assert!(store.unsave_room(ana.id, general.id).await.unwrap());
+
     // Notifications and channels.
     let note = NewNotification {
         kind: protocol::events::kinds::MENTION.into(),

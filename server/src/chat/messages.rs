@@ -12,6 +12,9 @@ use crate::live::limits::Action;
 use crate::notify;
 use crate::socket::{broadcast, room_channel};
 
+/// Someone who marked a DM read this recently (ms) is following it: no notification.
+const ACTIVE_READER_MS: i64 = 30_000;
+
 /// Longest client-chosen idempotency key.
 const CLIENT_ID_MAX: usize = 64;
 
@@ -78,7 +81,8 @@ impl Chat {
     }
 
     /// After a new message: notifies the users it `@mentions` (who can see the room), and the
-    /// other person of a DM who is not looking at it.
+    /// other person of a DM for the first message they have not read, unless they are reading
+    /// the conversation (marked it read in the last 30 s).
     async fn notify_recipients(self, room: RoomRecord, sender: User, message: Message) {
         let place = if room.kind == RoomKind::Dm {
             "a direct message".to_owned()
@@ -120,13 +124,22 @@ impl Chat {
         if room.kind == RoomKind::Dm {
             let peers = self.hub.store.member_ids(room.id).await.unwrap_or_default();
             for peer in peers {
-                let present = self
-                    .hub
-                    .live
-                    .is_present(room.id, peer)
-                    .await
-                    .unwrap_or(false);
-                if notified.contains(&peer) || present {
+                if peer == sender.id {
+                    continue;
+                }
+                // Back in their list if they had hidden it, with this message unread.
+                let before = Some(message.id - 1);
+                if let Err(error) = self.save_room_for(peer, &room, before).await {
+                    tracing::warn!(%error, "saving a DM for its recipient");
+                }
+                let saved = self.hub.store.saved_room(peer, room.id).await;
+                let reading = saved.ok().flatten().is_some_and(|saved| {
+                    saved.unread > 1
+                        || saved
+                            .read_at
+                            .is_some_and(|at| now_ms() - at < ACTIVE_READER_MS)
+                });
+                if notified.contains(&peer) || reading {
                     continue;
                 }
                 let new = NewNotification {

@@ -5,11 +5,13 @@
 //!
 //! * [`rooms`]: the directory, creating rooms, invites, DMs, leaving for good, closing;
 //! * [`presence`]: a connection following rooms, who is there, typing, departures;
-//! * [`messages`]: sending, history, and the notifications a message triggers.
+//! * [`messages`]: sending, history, and the notifications a message triggers;
+//! * [`saved`]: each user's list of rooms and read markers, the same on every device.
 
 mod messages;
 mod presence;
 mod rooms;
+mod saved;
 
 pub use presence::MEMBERS_BROADCAST_MAX;
 

@@ -64,6 +64,7 @@ impl Chat {
             .store
             .history(&room, None, None, HISTORY_DEFAULT)
             .await?;
+        self.save_room(conn.user(), &room).await?;
         conn.socket.join(room_channel(room.id));
         if let Some(change) = self.hub.live.join(&sid, room.id).await? {
             self.announce(&room, conn.user(), change, true).await;

@@ -3,7 +3,7 @@
 
 use protocol::events::GENERAL_ROOM;
 use protocol::names::{self, is_dm_name};
-use protocol::{ErrorCode, Role, Room, RoomClosed, User, validate};
+use protocol::{ErrorCode, Role, Room, RoomClosed, RoomCreated, User, validate};
 use store::{NewNotification, RoomKind, RoomRecord};
 
 use super::{Actor, Chat, existing_user};
@@ -11,7 +11,7 @@ use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::live::limits::Action;
 use crate::notify;
-use crate::socket::{broadcast, room_channel, user_channel};
+use crate::socket::{broadcast, room_channel};
 
 impl Chat {
     /// The rooms `user` may join: their private rooms and DMs first, then public rooms,
@@ -81,7 +81,16 @@ impl Chat {
                 other => other.into(),
             })?;
         tracing::info!(room = %room.name, private = room.private, by = %actor.user.username, "room created");
-        self.summary(&room, &actor.user).await
+        let summary = self.summary(&room, &actor.user).await?;
+        if !room.private
+            && let Some(chat) = self.chat_ns()
+        {
+            let created = RoomCreated {
+                room: summary.clone(),
+            };
+            broadcast(chat, &created).await;
+        }
+        Ok(summary)
     }
 
     /// Refuses a new room past the user's cap (lower for guests; none for admins) or the
@@ -131,6 +140,7 @@ impl Chat {
             .store
             .add_member(room.id, invitee.id, now_ms())
             .await?;
+        self.save_room_for(invitee.id, &room, None).await?;
         if invitee.id != actor.user.id {
             let new = NewNotification {
                 kind: protocol::events::kinds::INVITE.into(),
@@ -161,6 +171,8 @@ impl Chat {
             .store
             .dm_room(actor.user.id, peer.id, now_ms())
             .await?;
+        self.save_room(&actor.user, &room).await?;
+        self.save_room(&peer, &room).await?;
         self.summary(&room, &actor.user).await
     }
 
@@ -177,24 +189,7 @@ impl Chat {
             ));
         }
         self.hub.store.remove_member(room.id, user.id).await?;
-        if let Some(chat) = self.chat_ns() {
-            // Every connection of the user leaves the room's channel...
-            let channel = room_channel(room.id);
-            let mine = chat.to(user_channel(user.id));
-            if let Err(error) = mine.clone().leave(channel.clone()).await {
-                tracing::warn!(%error, "taking a user's sockets out of a room");
-            }
-            // ...and its presence.
-            match mine.fetch_sockets().await {
-                Ok(sockets) => {
-                    for socket in sockets {
-                        self.forget_presence(&socket.data().id.to_string(), &room, user)
-                            .await?;
-                    }
-                }
-                Err(error) => tracing::warn!(%error, "listing a user's sockets"),
-            }
-        }
+        self.unsave_room(user, &room).await?;
         tracing::info!(room = %room.name, user = %user.username, "left a private room");
         Ok(())
     }

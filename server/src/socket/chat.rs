@@ -3,9 +3,10 @@
 //! result into the answer, cut to fit in one packet where it is a list.
 
 use protocol::{
-    CreateRoomReq, CreateRoomRes, DmReq, Empty, HistoryReq, HistoryRes, InviteReq, JoinReq,
-    JoinRes, LeaveReq, LeaveRoomReq, MembersReq, MembersRes, MessageReq, MessageRes, RoomsReq,
-    RoomsRes, TypingReq, User, Welcome,
+    CreateRoomReq, CreateRoomRes, DmReq, Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq,
+    JoinReq, JoinRes, LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq,
+    MessageRes, MuteRoomReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq, SavedRoomsRes,
+    TypingReq, User, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -59,6 +60,10 @@ pub async fn prepare(
     on(&s, message);
     on(&s, typing);
     on(&s, history);
+    on(&s, saved_rooms);
+    on(&s, mark_room_read);
+    on(&s, hide_room);
+    on(&s, mute_room);
     on_unknown(&s);
     s.on_disconnect(on_disconnect);
     Ok(())
@@ -205,4 +210,32 @@ async fn history(ctx: Ctx, req: HistoryReq) -> AppResult<HistoryRes> {
     let newest = req.after.is_none();
     let more = fit(&mut messages, list_budget(&ctx.hub, 0), newest);
     Ok(HistoryRes { messages, more })
+}
+
+/// `saved_rooms`: the caller's list of rooms with read markers, as many as fit.
+async fn saved_rooms(ctx: Ctx, _: SavedRoomsReq) -> AppResult<SavedRoomsRes> {
+    let mut rooms = ctx.chat().saved_rooms(&ctx.user).await?;
+    let more = fit(&mut rooms, list_budget(&ctx.hub, 0), false);
+    Ok(SavedRoomsRes { rooms, more })
+}
+
+/// `mark_room_read`: move the caller's read marker forward.
+async fn mark_room_read(ctx: Ctx, req: MarkRoomReadReq) -> AppResult<ReadMarker> {
+    ctx.chat()
+        .mark_room_read(&ctx.user, &req.room, req.id)
+        .await
+}
+
+/// `hide_room`: take a room out of the caller's list on every device.
+async fn hide_room(ctx: Ctx, req: HideRoomReq) -> AppResult<Empty> {
+    ctx.chat().hide_room(&ctx.user, &req.room).await?;
+    Ok(Empty {})
+}
+
+/// `mute_room`: silence a room of the caller's list, or not.
+async fn mute_room(ctx: Ctx, req: MuteRoomReq) -> AppResult<Empty> {
+    ctx.chat()
+        .mute_room(&ctx.user, &req.room, req.muted)
+        .await?;
+    Ok(Empty {})
 }

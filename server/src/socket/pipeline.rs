@@ -62,6 +62,10 @@ prices! {
     protocol::DmReq => 5;
     protocol::MembersReq => 3;
     protocol::LeaveRoomReq => 2;
+    protocol::SavedRoomsReq => 3;
+    protocol::MarkRoomReadReq => 1;
+    protocol::HideRoomReq => 2;
+    protocol::MuteRoomReq => 1;
     protocol::SubscribeReq => 2;
     protocol::UnsubscribeReq => 1;
     protocol::MarkReadReq => 1;

@@ -1,0 +1,298 @@
+//! The rooms each user keeps in their list, with a read marker and a mute flag per room.
+//!
+//! A saved room is what a user sees in their sidebar on every device: public rooms they
+//! joined (until they leave them), private rooms they were invited to, DMs. Visibility is
+//! still decided by the room itself: a closed room, or a private room the user no longer
+//! belongs to, is not listed even if a row remains.
+
+use sqlx::FromRow;
+
+use crate::rooms::{COLUMNS_OF_R, RoomRow};
+use crate::{Result, RoomRecord, Store};
+
+/// Unread counts stop at this number (a client shows "999+").
+pub const UNREAD_MAX: u64 = 999;
+
+/// A room in a user's list, as stored for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedRoom {
+    /// The room.
+    pub room: RoomRecord,
+    /// Id of the newest message the user has read there (0: none).
+    pub last_read: i64,
+    /// Messages from others after `last_read`, at most [`UNREAD_MAX`].
+    pub unread: u64,
+    /// The user silenced the room.
+    pub muted: bool,
+    /// When the user last marked something read there (ms), if ever.
+    pub read_at: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct SavedRow {
+    #[sqlx(flatten)]
+    room: RoomRow,
+    last_read: i64,
+    muted: i64,
+    read_at: Option<i64>,
+}
+
+/// Rooms a user may still see: open, and public or one they belong to.
+const VISIBLE: &str = "r.closed_at IS NULL AND (r.private = 0 OR EXISTS \
+     (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = s.user_id))";
+
+impl Store {
+    /// Puts a room in a user's list, read up to `read_up_to` (its newest message when `None`);
+    /// returns whether it was not there yet. Idempotent.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn save_room(
+        &self,
+        user_id: i64,
+        room_id: i64,
+        read_up_to: Option<i64>,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO saved_rooms (user_id, room_id, last_read, saved_at) \
+             VALUES ($1, $2, \
+               COALESCE($4, (SELECT MAX(id) FROM messages WHERE room_id = $2), 0), $3) \
+             ON CONFLICT (user_id, room_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(room_id)
+        .bind(now)
+        .bind(read_up_to)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Takes a room out of a user's list; returns whether it was there.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn unsave_room(&self, user_id: i64, room_id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM saved_rooms WHERE user_id = $1 AND room_id = $2")
+            .bind(user_id)
+            .bind(room_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The rooms in a user's list that they may still see, in the order they were saved.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn saved_rooms(&self, user_id: i64) -> Result<Vec<SavedRoom>> {
+        let rows: Vec<SavedRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS_OF_R}, s.last_read, s.muted, s.read_at FROM saved_rooms s \
+             JOIN rooms r ON r.id = s.room_id \
+             WHERE s.user_id = $1 AND {VISIBLE} ORDER BY s.saved_at, r.id"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut saved = Vec::with_capacity(rows.len());
+        for row in rows {
+            saved.push(self.with_unread(user_id, row).await?);
+        }
+        Ok(saved)
+    }
+
+    /// One room of a user's list, if it is there and still visible to them.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn saved_room(&self, user_id: i64, room_id: i64) -> Result<Option<SavedRoom>> {
+        let row: Option<SavedRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS_OF_R}, s.last_read, s.muted, s.read_at FROM saved_rooms s \
+             JOIN rooms r ON r.id = s.room_id \
+             WHERE s.user_id = $1 AND s.room_id = $2 AND {VISIBLE}"
+        ))
+        .bind(user_id)
+        .bind(room_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some(self.with_unread(user_id, row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Moves a user's read marker in a room forward to `id` (never back, never past the
+    /// room's newest message) and notes that they read at `now`; returns the room as now
+    /// saved, or `None` if it is not in their list.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn mark_room_read(
+        &self,
+        user_id: i64,
+        room_id: i64,
+        id: i64,
+        now: i64,
+    ) -> Result<Option<SavedRoom>> {
+        sqlx::query(
+            "UPDATE saved_rooms SET read_at = $4, last_read = CASE WHEN last_read < $3 THEN \
+             (SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = $2 AND id <= $3) \
+             ELSE last_read END \
+             WHERE user_id = $1 AND room_id = $2",
+        )
+        .bind(user_id)
+        .bind(room_id)
+        .bind(id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        self.saved_room(user_id, room_id).await
+    }
+
+    /// Silences a room of a user's list, or not; returns whether it is in their list.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn set_muted(&self, user_id: i64, room_id: i64, muted: bool) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE saved_rooms SET muted = $3 WHERE user_id = $1 AND room_id = $2")
+                .bind(user_id)
+                .bind(room_id)
+                .bind(i64::from(muted))
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Counts the messages from others after the read marker (up to [`UNREAD_MAX`]).
+    async fn with_unread(&self, user_id: i64, row: SavedRow) -> Result<SavedRoom> {
+        let unread: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM messages \
+             WHERE room_id = $1 AND id > $2 AND user_id <> $3 LIMIT $4) AS unread",
+        )
+        .bind(row.room.id())
+        .bind(row.last_read)
+        .bind(user_id)
+        .bind(UNREAD_MAX as i64)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(SavedRoom {
+            room: row.room.into(),
+            last_read: row.last_read,
+            unread: unread.unsigned_abs(),
+            muted: row.muted != 0,
+            read_at: row.read_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RoomKind;
+
+    async fn user(store: &Store, name: &str) -> protocol::User {
+        store.create_guest(name, 1).await.unwrap()
+    }
+
+    async fn say(store: &Store, room: &RoomRecord, author: &protocol::User, text: &str) -> i64 {
+        let (message, _) = store
+            .insert_message(room, author, text, 5, None)
+            .await
+            .unwrap();
+        message.id
+    }
+
+    #[tokio::test]
+    async fn a_saved_room_starts_read_and_counts_what_others_send() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = user(&store, "ana").await;
+        let bea = user(&store, "bea").await;
+        let general = store.room_by_name("general").await.unwrap().unwrap();
+        say(&store, &general, &bea, "before").await;
+        let ana_id = ana.id;
+        let ana = ana_id;
+        assert!(store.save_room(ana, general.id, None, 3).await.unwrap());
+        assert!(!store.save_room(ana, general.id, None, 4).await.unwrap());
+        let saved = store.saved_rooms(ana).await.unwrap();
+        assert_eq!(saved.len(), 1);
+        assert_eq!(saved[0].unread, 0, "what came before joining is not unread");
+
+        let mut last = 0;
+        for text in ["one", "two", "three"] {
+            last = say(&store, &general, &bea, text).await;
+        }
+        let me = store.user_by_id(ana).await.unwrap().unwrap();
+        say(&store, &general, &me, "mine").await;
+        let saved = store.saved_room(ana, general.id).await.unwrap().unwrap();
+        assert_eq!(saved.unread, 3, "own messages are never unread");
+
+        let moved = store
+            .mark_room_read(ana, general.id, last - 1, 7)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((moved.last_read, moved.unread), (last - 1, 1));
+        assert_eq!(moved.read_at, Some(7));
+        let not_back = store
+            .mark_room_read(ana, general.id, 1, 7)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            not_back.last_read,
+            last - 1,
+            "a read marker never moves back"
+        );
+        let capped = store
+            .mark_room_read(ana, general.id, i64::MAX, 7)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(capped.last_read > last && capped.last_read < i64::MAX);
+        assert_eq!(capped.unread, 0);
+
+        assert!(store.unsave_room(ana, general.id).await.unwrap());
+        assert!(store.saved_rooms(ana).await.unwrap().is_empty());
+        assert!(
+            store
+                .mark_room_read(ana, general.id, last, 7)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn closed_rooms_and_lost_memberships_drop_out_of_the_list() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = user(&store, "ana").await.id;
+        let secret = store
+            .create_room("secret", None, true, RoomKind::Room, ana, 1)
+            .await
+            .unwrap();
+        let open = store
+            .create_room("open", None, false, RoomKind::Room, ana, 1)
+            .await
+            .unwrap();
+        store.save_room(ana, secret.id, None, 2).await.unwrap();
+        store.save_room(ana, open.id, None, 3).await.unwrap();
+        assert!(store.set_muted(ana, open.id, true).await.unwrap());
+        let names: Vec<(String, bool)> = store
+            .saved_rooms(ana)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.room.name, s.muted))
+            .collect();
+        assert_eq!(
+            names,
+            [("secret".to_owned(), false), ("open".to_owned(), true)]
+        );
+
+        store.remove_member(secret.id, ana).await.unwrap();
+        store.close_room(open.id, 4).await.unwrap();
+        assert!(store.saved_rooms(ana).await.unwrap().is_empty());
+    }
+}
