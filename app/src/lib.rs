@@ -9,6 +9,7 @@ mod api;
 mod components;
 pub mod csp;
 pub mod live;
+pub mod markup;
 pub mod model;
 mod pages;
 mod session;

@@ -132,7 +132,7 @@ impl Chat {
     /// Sends a message (browser only).
     pub fn send(&self, _text: String) {}
     /// Reports typing (browser only).
-    pub fn typing(&self, _active: bool) {}
+    pub fn typing(&self, _room_key: &str, _active: bool) {}
     /// Creates a room (browser only).
     pub fn create_room(&self, _name: String, _topic: String, _private: bool) {}
     /// Loads older messages (browser only).
@@ -605,14 +605,14 @@ mod browser {
             spawn_local(async move { chat.deliver(&socket, room, id, text).await });
         }
 
-        /// Tells the room on screen whether we are typing.
-        pub fn typing(&self, active: bool) {
-            let (Some(socket), Some(key)) = (self.socket(), self.active.get_untracked()) else {
+        /// Tells a room (by key) whether we are typing there.
+        pub fn typing(&self, room_key: &str, active: bool) {
+            let Some(socket) = self.socket() else {
                 return;
             };
             let Some(room) = self
                 .rooms
-                .with_untracked(|rooms| rooms.get(&key).map(|v| v.name.clone()))
+                .with_untracked(|rooms| rooms.get(room_key).map(|v| v.name.clone()))
             else {
                 return;
             };
@@ -800,7 +800,7 @@ mod browser {
             });
         });
         socket.on(move |UserJoined(event)| {
-            notice(chat, &event.room, format!("{} joined", event.user.username));
+            notice(chat, &event.room, &event.user.username, true);
             // Large rooms send only these deltas, not the full `members` list.
             chat.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(&event.room) {
@@ -809,7 +809,7 @@ mod browser {
             });
         });
         socket.on(move |UserLeft(event)| {
-            notice(chat, &event.room, format!("{} left", event.user.username));
+            notice(chat, &event.room, &event.user.username, false);
             chat.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(&event.room) {
                     view.typing.retain(|u| u.id != event.user.id);
@@ -940,11 +940,13 @@ mod browser {
         on_change.forget();
     }
 
-    fn notice(chat: Chat, room: &str, text: String) {
+    fn notice(chat: Chat, room: &str, username: &str, joined: bool) {
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(room) {
-                let key = format!("{}-{}", js_sys::Date::now() as u64, view.lines.len());
-                view.lines.push(Line::Notice { key, text });
+                let count = view.lines.len();
+                view.presence_notice(username, joined, || {
+                    format!("{}-{count}", js_sys::Date::now() as u64)
+                });
             }
         });
     }

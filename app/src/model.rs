@@ -8,6 +8,42 @@ use protocol::{Message, SavedRoom, User};
 /// messages of a room can arrive out of id order by a moment.
 pub const CATCH_UP_OVERLAP_MS: i64 = 10_000;
 
+/// Messages of one person closer together than this (ms) are drawn as one group.
+pub const GROUP_WITHIN_MS: i64 = 5 * 60 * 1000;
+
+/// One row of the timeline as drawn: a line, or the start of a new day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row {
+    /// A date separator before the first message of a (local) day.
+    Day {
+        /// The local day number (days since 1970-01-01 in the viewer's zone).
+        day: i64,
+        /// A timestamp of that day, to write its name.
+        ts: i64,
+    },
+    /// A line; `grouped` when it continues the previous message's group (same author, a few
+    /// minutes apart), so its name and time are not repeated.
+    Line {
+        /// The line.
+        line: Line,
+        /// Continues a group.
+        grouped: bool,
+    },
+}
+
+impl Row {
+    /// A key that changes whenever the row must be drawn again.
+    #[must_use]
+    pub fn key(&self) -> String {
+        match self {
+            Self::Day { day, .. } => format!("day{day}"),
+            Self::Line { line, grouped } => {
+                format!("{}{}", line.key(), if *grouped { "+" } else { "" })
+            }
+        }
+    }
+}
+
 /// How the connection looks to the person using the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConnState {
@@ -53,16 +89,36 @@ pub enum Line {
     },
     /// "New messages": where the reader left off.
     Divider,
-    /// "ana joined" / "ana left".
+    /// Arrivals and departures in a row, collapsed into one line ("ana and bea joined").
     Notice {
         /// Unique key for rendering.
         key: String,
-        /// The notice.
-        text: String,
+        /// Who arrived (and did not leave again since).
+        joined: Vec<String>,
+        /// Who left (and did not come back since).
+        left: Vec<String>,
     },
 }
 
 impl Line {
+    /// The text of a presence notice: "ana joined", "ana and bea joined · cy left".
+    #[must_use]
+    pub fn notice_text(joined: &[String], left: &[String]) -> String {
+        let names = |names: &[String]| match names {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        };
+        let mut parts = Vec::new();
+        if !joined.is_empty() {
+            parts.push(format!("{} joined", names(joined)));
+        }
+        if !left.is_empty() {
+            parts.push(format!("{} left", names(left)));
+        }
+        parts.join(" · ")
+    }
+
     /// A stable key for keyed rendering.
     #[must_use]
     pub fn key(&self) -> String {
@@ -72,7 +128,9 @@ impl Line {
             Self::Pending {
                 client_id, failed, ..
             } => format!("p{client_id}{}", if failed.is_some() { "!" } else { "" }),
-            Self::Notice { key, .. } => format!("n{key}"),
+            Self::Notice { key, joined, left } => {
+                format!("n{key}:{}|{}", joined.join(","), left.join(","))
+            }
             Self::Divider => "divider".to_owned(),
         }
     }
@@ -245,8 +303,8 @@ impl RoomView {
                 continue;
             }
             added += 1;
-            // Insert after the last stored message with a smaller id (usually: at the end,
-            // before pending lines).
+            // Insert after the last stored message with a smaller id and the notices that
+            // followed it (usually: at the end, before pending lines).
             let position = self
                 .lines
                 .iter()
@@ -258,7 +316,13 @@ impl RoomView {
                             .position(|line| matches!(line, Line::Message(_)))
                             .unwrap_or(self.lines.len())
                     },
-                    |p| p + 1,
+                    |p| {
+                        p + 1
+                            + self.lines[p + 1..]
+                                .iter()
+                                .take_while(|line| matches!(line, Line::Notice { .. }))
+                                .count()
+                    },
                 );
             let position = if position == self.lines.len() {
                 // Keep our unconfirmed messages last.
@@ -315,6 +379,86 @@ impl RoomView {
             }
             _ => None,
         })
+    }
+
+    /// Someone arrived (`joined`) or left: merged into the notice just before, if the
+    /// timeline ends with one, so a reconnect (left, then joined) leaves no trace.
+    pub fn presence_notice(&mut self, username: &str, joined: bool, key: impl FnOnce() -> String) {
+        if !matches!(self.lines.last(), Some(Line::Notice { .. })) {
+            self.lines.push(Line::Notice {
+                key: key(),
+                joined: Vec::new(),
+                left: Vec::new(),
+            });
+        }
+        let Some(Line::Notice {
+            joined: arrived,
+            left: gone,
+            ..
+        }) = self.lines.last_mut()
+        else {
+            return;
+        };
+        let name = username.to_owned();
+        let (undo, add) = if joined {
+            (gone, arrived)
+        } else {
+            (arrived, gone)
+        };
+        if let Some(at) = undo.iter().position(|n| *n == name) {
+            undo.remove(at);
+        } else if !add.contains(&name) {
+            add.push(name);
+        }
+        if matches!(self.lines.last(), Some(Line::Notice { joined, left, .. }) if joined.is_empty() && left.is_empty())
+        {
+            self.lines.pop();
+        }
+    }
+
+    /// The timeline as drawn: [`Self::shown_lines`] with a separator before each new local
+    /// day (`day_of` gives a timestamp's local day number) and messages grouped by author.
+    #[must_use]
+    pub fn rows(&self, me: Option<i64>, day_of: impl Fn(i64) -> i64) -> Vec<Row> {
+        let mut rows = Vec::new();
+        let mut last_day = None;
+        let mut previous: Option<(i64, i64)> = None;
+        let lines = self.shown_lines(me);
+        for (at, line) in lines.iter().enumerate() {
+            // A new day starts before its first message, or before the divider above it.
+            let next_message = match line {
+                Line::Message(m) => Some(m),
+                Line::Divider => lines[at..].iter().find_map(|l| match l {
+                    Line::Message(m) => Some(m),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            if let Some(m) = next_message {
+                let day = day_of(m.ts);
+                if last_day != Some(day) {
+                    rows.push(Row::Day { day, ts: m.ts });
+                    last_day = Some(day);
+                    previous = None;
+                }
+            }
+            let line = line.clone();
+            let grouped = match &line {
+                Line::Message(m) => {
+                    let grouped = previous.is_some_and(|(author, ts)| {
+                        author == m.user.id && m.ts - ts < GROUP_WITHIN_MS
+                    });
+                    previous = Some((m.user.id, m.ts));
+                    grouped
+                }
+                _ => {
+                    previous = None;
+                    false
+                }
+            };
+            rows.push(Row::Line { line, grouped });
+        }
+        rows
     }
 
     /// Removes a pending line (confirmed or abandoned).
@@ -483,6 +627,92 @@ mod tests {
         assert_eq!(view.read_all(), None, "nothing new to tell the server");
         view.open();
         assert_eq!(view.divider_after, None, "nothing unread: no divider");
+    }
+
+    #[test]
+    fn new_messages_go_after_the_notices_before_them() {
+        let mut view = RoomView::default();
+        view.merge([message(1)], &[]);
+        view.presence_notice("bea", true, || "k".into());
+        view.merge([message(2)], &[]);
+        assert_eq!(ids(&view), ["m1", "nk:bea|", "m2"]);
+        view.presence_notice("bea", false, || "l".into());
+        assert_eq!(ids(&view), ["m1", "nk:bea|", "m2", "nl:|bea"]);
+    }
+
+    #[test]
+    fn rows_group_by_author_and_separate_days() {
+        let day = 86_400_000;
+        let at = |id: i64, author: i64, ts: i64| Message {
+            user: Author {
+                id: author,
+                username: format!("u{author}"),
+            },
+            ts,
+            ..message(id)
+        };
+        let mut view = RoomView::default();
+        view.merge(
+            [
+                at(1, 1, 1_000),
+                at(2, 1, 61_000),
+                at(3, 2, 62_000),
+                at(4, 2, 62_000 + GROUP_WITHIN_MS),
+                at(5, 2, day + 1),
+            ],
+            &[],
+        );
+        let keys: Vec<String> = view
+            .rows(None, |ts| ts.div_euclid(day))
+            .iter()
+            .map(Row::key)
+            .collect();
+        assert_eq!(keys, ["day0", "m1", "m2+", "m3", "m4", "day1", "m5"]);
+        // The divider of a new day comes after the day's name.
+        view.last_read = 4;
+        view.unread = 1;
+        view.open();
+        let keys: Vec<String> = view
+            .rows(None, |ts| ts.div_euclid(day))
+            .iter()
+            .map(Row::key)
+            .collect();
+        assert_eq!(keys[5..], ["day1", "divider", "m5"]);
+    }
+
+    #[test]
+    fn presence_notices_collapse_and_reconnects_vanish() {
+        let mut view = RoomView::default();
+        let mut n = 0;
+        let mut key = || {
+            n += 1;
+            n.to_string()
+        };
+        view.presence_notice("ana", true, &mut key);
+        view.presence_notice("bea", true, &mut key);
+        view.presence_notice("cy", false, &mut key);
+        assert_eq!(view.lines.len(), 1);
+        let Line::Notice { joined, left, .. } = &view.lines[0] else {
+            panic!("a notice");
+        };
+        assert_eq!(
+            Line::notice_text(joined, left),
+            "ana and bea joined · cy left"
+        );
+        // Bea's tab reconnects: gone and back is no news.
+        view.presence_notice("bea", false, &mut key);
+        view.presence_notice("bea", true, &mut key);
+        let Line::Notice { joined, left, .. } = &view.lines[0] else {
+            panic!("a notice");
+        };
+        assert_eq!(
+            Line::notice_text(joined, left),
+            "ana and bea joined · cy left"
+        );
+        view.presence_notice("ana", false, &mut key);
+        view.presence_notice("bea", false, &mut key);
+        view.presence_notice("cy", true, &mut key);
+        assert!(view.lines.is_empty(), "everything undone: no line");
     }
 
     #[test]

@@ -38,6 +38,51 @@ pub fn full(_ts: i64) -> String {
     String::new()
 }
 
+/// The local day of a timestamp, as days since 1970-01-01 in the browser's time zone (UTC on
+/// the server).
+#[must_use]
+pub fn local_day(ts: i64) -> i64 {
+    #[cfg(feature = "hydrate")]
+    let ts = {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64));
+        // getTimezoneOffset is UTC minus local, in minutes.
+        ts - (date.get_timezone_offset() * 60_000.0) as i64
+    };
+    ts.div_euclid(86_400_000)
+}
+
+/// "Today", "Yesterday", or the date written out in the browser's locale.
+#[must_use]
+pub fn day_label(ts: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let today = local_day(js_sys::Date::now() as i64);
+        match today - local_day(ts) {
+            0 => "Today".to_owned(),
+            1 => "Yesterday".to_owned(),
+            _ => {
+                let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64));
+                let options = js_sys::Object::new();
+                for (key, value) in [
+                    ("weekday", "long"),
+                    ("day", "numeric"),
+                    ("month", "long"),
+                    ("year", "numeric"),
+                ] {
+                    let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+                }
+                date.to_locale_date_string("default", &options)
+                    .as_string()
+                    .unwrap_or_default()
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        iso(ts)[..10].to_owned()
+    }
+}
+
 /// ISO 8601 (UTC) for the `datetime` attribute.
 #[must_use]
 pub fn iso(ts: i64) -> String {

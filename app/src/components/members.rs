@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::live::Chat;
 
 /// A small badge for admins and guests (members, the usual case, get none).
-fn role_badge(role: protocol::Role) -> Option<impl IntoView> {
+pub(super) fn role_badge(role: protocol::Role) -> Option<impl IntoView> {
     let title = match role {
         protocol::Role::Admin => "Administrator of this server",
         protocol::Role::Guest => "Signed in as a guest",

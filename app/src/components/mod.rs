@@ -3,6 +3,7 @@
 mod bell;
 mod header;
 mod members;
+mod message;
 mod pagebar;
 mod room;
 mod sidebar;

@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
+use super::message::render_row;
 use crate::live::Chat;
-use crate::model::{ConnState, Line, RoomView};
+use crate::model::{ConnState, RoomView, Row};
 use crate::{storage, time};
 
 /// The middle column.
@@ -91,7 +92,7 @@ fn Timeline() -> impl IntoView {
         chat.rooms.with(|rooms| {
             rooms
                 .get(&key)
-                .map(|v: &RoomView| (key.clone(), v.shown_lines(me), v.more_before))
+                .map(|v: &RoomView| (key.clone(), v.rows(me, time::local_day), v.more_before))
         })
     };
     let list = NodeRef::<leptos::html::Ol>::new();
@@ -112,7 +113,7 @@ fn Timeline() -> impl IntoView {
     Effect::new(move |previous: Option<Shape>| {
         let (key, shown, _) = lines().unzip3();
         let shown = shown.unwrap_or_default();
-        let first = shown.first().map(Line::key);
+        let first = shown.first().map(Row::key);
         let Some(el) = list.get() else {
             return (key, shown.len(), first, 0);
         };
@@ -157,8 +158,8 @@ fn Timeline() -> impl IntoView {
                 </Show>
                 <For
                     each=move || lines().map(|(_, l, _)| l).unwrap_or_default()
-                    key=Line::key
-                    children=move |line| render_line(line, chat)
+                    key=Row::key
+                    children=move |row| render_row(row, chat)
                 />
             </ol>
             <Show when=move || below.get()>
@@ -194,65 +195,6 @@ impl<A, B, C> Unzip3<A, B, C> for Option<(A, B, C)> {
             Some((a, b, c)) => (Some(a), Some(b), Some(c)),
             None => (None, None, None),
         }
-    }
-}
-
-fn render_line(line: Line, chat: Chat) -> AnyView {
-    let me = chat.me.get_untracked().map(|u| u.id);
-    match line {
-        Line::Message(message) => {
-            let mine = me == Some(message.user.id);
-            view! {
-                <li class="msg" class:mine=mine data-id=message.id id=protocol::links::message_anchor(message.id)>
-                    <div class="meta">
-                        <span class="author">{message.user.username.clone()}</span>
-                        <time datetime=time::iso(message.ts) title=time::full(message.ts)>
-                            {time::clock(message.ts)}
-                        </time>
-                    </div>
-                    <p class="text">{message.text.clone()}</p>
-                </li>
-            }
-            .into_any()
-        }
-        Line::Pending {
-            text,
-            user,
-            failed,
-            client_id,
-        } => {
-            let status = match failed {
-                None => view! { <span class="sending">"sending…"</span> }.into_any(),
-                Some(reason) => {
-                    let retry = {
-                        let id = client_id.clone();
-                        move |_| chat.retry(id.clone())
-                    };
-                    let discard = move |_| chat.discard(client_id.clone());
-                    view! {
-                        <span class="failed" role="alert">"Not sent: " {reason}</span>
-                        <button type="button" class="quiet retry" on:click=retry>"Retry"</button>
-                        <button type="button" class="quiet discard" on:click=discard>"Discard"</button>
-                    }
-                    .into_any()
-                }
-            };
-            view! {
-                <li class="msg mine pending" aria-busy="true">
-                    <div class="meta">
-                        <span class="author">{user.username}</span>
-                        {status}
-                    </div>
-                    <p class="text">{text}</p>
-                </li>
-            }
-            .into_any()
-        }
-        Line::Notice { text, .. } => view! { <li class="notice">{text}</li> }.into_any(),
-        Line::Divider => view! {
-            <li class="divider" role="separator"><span>"New messages"</span></li>
-        }
-        .into_any(),
     }
 }
 
@@ -293,6 +235,8 @@ fn Composer() -> impl IntoView {
     };
     Effect::new(move |_| {
         let _ = chat.active.get();
+        // Switching rooms ends typing where we were.
+        typing.sent();
         text.set(
             draft_key()
                 .and_then(|key| storage::get(&key))
@@ -365,12 +309,16 @@ fn Composer() -> impl IntoView {
     }
 }
 
-/// Sends `typing` sparingly: at most every 2 s while typing, and `false` after 3 s of quiet.
+/// Sends `typing` sparingly: at most every 2 s while typing, and `false` after 3 s of quiet,
+/// when the message is sent, or when the typist switches rooms (to the room they typed in).
 #[derive(Clone, Copy)]
 struct TypingSignal {
     chat: Chat,
     #[cfg(feature = "hydrate")]
     last_sent: StoredValue<f64>,
+    /// The room (key) we said we are typing in.
+    #[cfg(feature = "hydrate")]
+    room: StoredValue<Option<String>>,
     #[cfg(feature = "hydrate")]
     idle: StoredValue<Option<gloo_timers::callback::Timeout>, LocalStorage>,
 }
@@ -381,6 +329,8 @@ impl TypingSignal {
             chat,
             #[cfg(feature = "hydrate")]
             last_sent: StoredValue::new(0.0),
+            #[cfg(feature = "hydrate")]
+            room: StoredValue::new(None),
             #[cfg(feature = "hydrate")]
             idle: StoredValue::new_local(None),
         }
@@ -395,9 +345,13 @@ impl TypingSignal {
                 self.sent();
                 return;
             }
+            let Some(room) = self.chat.active.get_untracked() else {
+                return;
+            };
             if now - self.last_sent.get_value() > 2_000.0 {
                 self.last_sent.set_value(now);
-                self.chat.typing(true);
+                self.room.set_value(Some(room.clone()));
+                self.chat.typing(&room, true);
             }
             let this = *self;
             let timer = gloo_timers::callback::Timeout::new(3_000, move || this.sent());
@@ -407,14 +361,14 @@ impl TypingSignal {
         let _ = (has_text, self.chat);
     }
 
-    /// The message was sent or the box emptied: typing is over.
+    /// The message was sent, the box emptied or the room changed: typing is over.
     fn sent(&self) {
         #[cfg(feature = "hydrate")]
         {
             let _ = self.idle.try_set_value(None);
-            if self.last_sent.try_get_value().unwrap_or(0.0) > 0.0 {
-                let _ = self.last_sent.try_set_value(0.0);
-                self.chat.typing(false);
+            let _ = self.last_sent.try_set_value(0.0);
+            if let Some(room) = self.room.try_update_value(Option::take).flatten() {
+                self.chat.typing(&room, false);
             }
         }
     }

@@ -1,0 +1,294 @@
+//! The safe Markdown subset of messages, parsed into a small tree that components render as
+//! DOM nodes (text is always text: nothing a user writes becomes HTML).
+//!
+//! Blocks: paragraphs (a newline is a line break), fenced code blocks (```` ``` ````), quotes
+//! (`> `), bulleted (`- `, `* `) and numbered (`1. `) lists. Inline: `**bold**`, `*italic*` or
+//! `_italic_`, `~~strike~~`, `` `code` ``, bare `http(s)://` links and `@mentions`.
+
+/// A block of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// Lines of text shown with line breaks between them.
+    Paragraph(Vec<Vec<Inline>>),
+    /// A fenced code block, verbatim.
+    Code(String),
+    /// Quoted lines.
+    Quote(Vec<Vec<Inline>>),
+    /// A list: numbered or not, one line per item.
+    List {
+        /// `1.` style.
+        ordered: bool,
+        /// The items.
+        items: Vec<Vec<Inline>>,
+    },
+}
+
+/// A run of inline content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inline {
+    /// Plain text.
+    Text(String),
+    /// `**…**`.
+    Bold(Vec<Inline>),
+    /// `*…*` or `_…_`.
+    Italic(Vec<Inline>),
+    /// `~~…~~`.
+    Strike(Vec<Inline>),
+    /// `` `…` ``, verbatim.
+    Code(String),
+    /// A bare `http://` or `https://` URL.
+    Link(String),
+    /// `@name` (without the `@`).
+    Mention(String),
+}
+
+/// Parses a message's text.
+#[must_use]
+pub fn parse(text: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut lines = text.lines().peekable();
+    let mut paragraph: Vec<Vec<Inline>> = Vec::new();
+    let flush = |paragraph: &mut Vec<Vec<Inline>>, blocks: &mut Vec<Block>| {
+        if !paragraph.is_empty() {
+            blocks.push(Block::Paragraph(std::mem::take(paragraph)));
+        }
+    };
+    while let Some(line) = lines.next() {
+        if line.trim_start().starts_with("```") {
+            flush(&mut paragraph, &mut blocks);
+            let mut code = Vec::new();
+            for inner in lines.by_ref() {
+                if inner.trim_start().starts_with("```") {
+                    break;
+                }
+                code.push(inner);
+            }
+            blocks.push(Block::Code(code.join("\n")));
+        } else if let Some(quoted) = quote_line(line) {
+            flush(&mut paragraph, &mut blocks);
+            let mut quote = vec![inlines(quoted)];
+            while let Some(next) = lines.peek().and_then(|l| quote_line(l)) {
+                quote.push(inlines(next));
+                lines.next();
+            }
+            blocks.push(Block::Quote(quote));
+        } else if let Some((ordered, item)) = list_item(line) {
+            flush(&mut paragraph, &mut blocks);
+            let mut items = vec![inlines(item)];
+            while let Some((_, next)) = lines
+                .peek()
+                .and_then(|l| list_item(l))
+                .filter(|(o, _)| *o == ordered)
+            {
+                items.push(inlines(next));
+                lines.next();
+            }
+            blocks.push(Block::List { ordered, items });
+        } else if line.trim().is_empty() {
+            flush(&mut paragraph, &mut blocks);
+        } else {
+            paragraph.push(inlines(line));
+        }
+    }
+    flush(&mut paragraph, &mut blocks);
+    blocks
+}
+
+fn quote_line(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('>')?;
+    Some(rest.strip_prefix(' ').unwrap_or(rest))
+}
+
+fn list_item(line: &str) -> Option<(bool, &str)> {
+    if let Some(rest) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
+        return Some((false, rest));
+    }
+    let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if (1..=3).contains(&digits) {
+        return line[digits..].strip_prefix(". ").map(|rest| (true, rest));
+    }
+    None
+}
+
+/// Parses one line's inline content.
+#[must_use]
+pub fn inlines(text: &str) -> Vec<Inline> {
+    let mut out: Vec<Inline> = Vec::new();
+    let mut plain = String::new();
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < text.len() {
+        let rest = &text[i..];
+        let word_start = i == 0 || !is_word_char(text[..i].chars().next_back().unwrap_or(' '));
+        let parsed = if let Some(code) = delimited(rest, "`") {
+            Some((Inline::Code(code.to_owned()), code.len() + 2))
+        } else if let Some(inner) = delimited(rest, "**") {
+            Some((Inline::Bold(inlines(inner)), inner.len() + 4))
+        } else if let Some(inner) = delimited(rest, "~~") {
+            Some((Inline::Strike(inlines(inner)), inner.len() + 4))
+        } else if let Some(inner) = (word_start && bytes[i] == b'_')
+            .then(|| delimited(rest, "_"))
+            .flatten()
+        {
+            Some((Inline::Italic(inlines(inner)), inner.len() + 2))
+        } else if let Some(inner) = delimited(rest, "*") {
+            Some((Inline::Italic(inlines(inner)), inner.len() + 2))
+        } else if word_start && let Some(url) = link(rest) {
+            Some((Inline::Link(url.to_owned()), url.len()))
+        } else if word_start && let Some(name) = mention(rest) {
+            Some((Inline::Mention(name.to_owned()), name.len() + 1))
+        } else {
+            None
+        };
+        match parsed {
+            Some((inline, used)) => {
+                if !plain.is_empty() {
+                    out.push(Inline::Text(std::mem::take(&mut plain)));
+                }
+                out.push(inline);
+                i += used;
+            }
+            None => {
+                let c = rest.chars().next().unwrap_or_default();
+                plain.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    if !plain.is_empty() {
+        out.push(Inline::Text(plain));
+    }
+    out
+}
+
+/// The content between `marker` at the start of `text` and its next occurrence: not empty,
+/// not starting or ending with a space (so `2 * 3 * 4` stays text).
+fn delimited<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+    let body = text.strip_prefix(marker)?;
+    let end = body.find(marker)?;
+    let inner = &body[..end];
+    let padded = inner.starts_with(char::is_whitespace) || inner.ends_with(char::is_whitespace);
+    (!inner.is_empty() && (marker == "`" || !padded)).then_some(inner)
+}
+
+/// A bare URL at the start of `text`, without trailing punctuation.
+fn link(text: &str) -> Option<&str> {
+    if !(text.starts_with("https://") || text.starts_with("http://")) {
+        return None;
+    }
+    let end = text.find(char::is_whitespace).unwrap_or(text.len());
+    let mut url = &text[..end];
+    loop {
+        let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '"']);
+        let trimmed = if trimmed.ends_with(')')
+            && trimmed.matches('(').count() < trimmed.matches(')').count()
+        {
+            &trimmed[..trimmed.len() - 1]
+        } else {
+            trimmed
+        };
+        if trimmed.len() == url.len() {
+            break;
+        }
+        url = trimmed;
+    }
+    let host = url.split("://").nth(1).unwrap_or_default();
+    (!host.is_empty()).then_some(url)
+}
+
+/// `@name` at the start of `text`: the name (letters, digits, `_ . -`, not ending in `.`).
+fn mention(text: &str) -> Option<&str> {
+    let body = text.strip_prefix('@')?;
+    let end = body
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        .unwrap_or(body.len());
+    let name = body[..end].trim_end_matches('.');
+    (!name.is_empty() && name.chars().count() <= 32).then_some(name)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Inline::*;
+    use super::*;
+
+    fn text(s: &str) -> Inline {
+        Text(s.to_owned())
+    }
+
+    #[test]
+    fn inline_styles_nest_and_leave_stray_markers_alone() {
+        assert_eq!(
+            inlines("a **bold _and it_** ~~gone~~ `x*y*`"),
+            [
+                text("a "),
+                Bold(vec![text("bold "), Italic(vec![text("and it")])]),
+                text(" "),
+                Strike(vec![text("gone")]),
+                text(" "),
+                Code("x*y*".into()),
+            ]
+        );
+        assert_eq!(inlines("2 * 3 * 4"), [text("2 * 3 * 4")]);
+        assert_eq!(inlines("snake_case_name"), [text("snake_case_name")]);
+        assert_eq!(inlines("**unclosed"), [text("**unclosed")]);
+    }
+
+    #[test]
+    fn links_and_mentions_are_found_in_text() {
+        assert_eq!(
+            inlines("see https://example.org/a_(b), @bea."),
+            [
+                text("see "),
+                Link("https://example.org/a_(b)".into()),
+                text(", "),
+                Mention("bea".into()),
+                text("."),
+            ]
+        );
+        assert_eq!(
+            inlines("mail ana@example.org"),
+            [text("mail ana@example.org")]
+        );
+        assert_eq!(
+            inlines("javascript:alert(1)"),
+            [text("javascript:alert(1)")]
+        );
+        assert_eq!(inlines("http://"), [text("http://")]);
+    }
+
+    #[test]
+    fn markup_is_never_interpreted() {
+        assert_eq!(
+            inlines("<script>alert(1)</script>"),
+            [text("<script>alert(1)</script>")]
+        );
+    }
+
+    #[test]
+    fn blocks_code_quotes_and_lists() {
+        let parsed = parse(
+            "hi\nthere\n\n```\nlet x = **1**;\n```\n> quoted\n> more\n- one\n- two\n1. first",
+        );
+        assert_eq!(
+            parsed,
+            [
+                Block::Paragraph(vec![vec![text("hi")], vec![text("there")]]),
+                Block::Code("let x = **1**;".into()),
+                Block::Quote(vec![vec![text("quoted")], vec![text("more")]]),
+                Block::List {
+                    ordered: false,
+                    items: vec![vec![text("one")], vec![text("two")]],
+                },
+                Block::List {
+                    ordered: true,
+                    items: vec![vec![text("first")]],
+                },
+            ]
+        );
+        assert_eq!(parse("```\nunclosed"), [Block::Code("unclosed".into())]);
+    }
+}

@@ -1,0 +1,80 @@
+import { expect, test } from "@playwright/test";
+import { createRoom, guestPage, say, uniqueName } from "./helpers";
+
+test("messages read like a conversation: groups, days, safe Markdown, links, mentions", async ({ browser }) => {
+  const anaName = uniqueName("ana");
+  const beaName = uniqueName("bea");
+  const ana = await guestPage(browser, anaName);
+  const room = uniqueName("talk");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, beaName);
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+
+  // Two messages in a row from one person form one group; today's messages sit under "Today".
+  await say(ana, "first of two");
+  await say(ana, "second of two");
+  const log = bea.locator("#log");
+  await expect(log.locator(".msg")).toHaveCount(2);
+  await expect(log.locator(".msg").nth(1)).toHaveClass(/grouped/);
+  await expect(log.locator(".msg").nth(0)).not.toHaveClass(/grouped/);
+  await expect(log.locator(".day")).toHaveText(["Today"]);
+
+  // Markdown: bold, italic, strike, inline code, a code block, a quote and a list.
+  const box = ana.locator("#msg");
+  await box.fill("**loud** _soft_ ~~gone~~ `a<b`");
+  await box.press("Enter");
+  const styled = log.locator(".msg").last();
+  await expect(styled.locator("strong")).toHaveText("loud");
+  await expect(styled.locator("em")).toHaveText("soft");
+  await expect(styled.locator("s")).toHaveText("gone");
+  await expect(styled.locator("code")).toHaveText("a<b");
+
+  await box.fill("```");
+  await box.press("Shift+Enter");
+  await box.pressSequentially("fn main() { println!(\"<b>hi</b>\"); }");
+  await box.press("Shift+Enter");
+  await box.pressSequentially("```");
+  await box.press("Shift+Enter");
+  await box.pressSequentially("> wise words");
+  await box.press("Shift+Enter");
+  await box.pressSequentially("- one");
+  await box.press("Shift+Enter");
+  await box.pressSequentially("- two");
+  await box.press("Enter");
+  const block = log.locator(".msg").last();
+  await expect(block.locator("pre code")).toHaveText('fn main() { println!("<b>hi</b>"); }');
+  await expect(block.locator("blockquote")).toHaveText("wise words");
+  await expect(block.locator("ul li")).toHaveText(["one", "two"]);
+  await expect(block.locator("b")).toHaveCount(0);
+
+  // A URL becomes a safe link; a script is text; a mention of Bea stands out for her.
+  await say(bea, "ok");
+  await box.fill(`see https://example.org/docs?a=1. <script>alert(1)</script> @${beaName}`);
+  await box.press("Enter");
+  const last = log.locator(".msg").last();
+  const link = last.locator("a");
+  await expect(link).toHaveAttribute("href", "https://example.org/docs?a=1");
+  await expect(link).toHaveAttribute("rel", "noopener noreferrer nofollow");
+  await expect(link).toHaveAttribute("target", "_blank");
+  await expect(last.locator(".text")).toContainText("<script>alert(1)</script>");
+  await expect(bea.locator("#log script")).toHaveCount(0);
+  await expect(last.locator(".at-mention.me")).toHaveText(`@${beaName}`);
+  await expect(last).toHaveClass(/mentions-me/);
+  await expect(ana.locator("#log .msg").last().locator(".at-mention.me")).toHaveCount(0);
+
+  await bea.screenshot({ path: "artifacts/conversation.png" });
+});
+
+test("typing stops showing when the typist switches rooms", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const anaName = await ana.locator(".me-name").textContent();
+  const bea = await guestPage(browser, uniqueName("bea"));
+  const elsewhere = uniqueName("elsewhere");
+  await createRoom(ana, elsewhere);
+  await ana.locator("#joined .room-link").first().click();
+  await ana.locator("#msg").pressSequentially("thinking", { delay: 20 });
+  await expect(bea.locator("#typing-line")).toHaveText(`${anaName} is typing…`);
+  await ana.locator(`#joined li[data-room="${elsewhere}"] .room-link`).click();
+  await expect(bea.locator("#typing-line")).toHaveText("", { timeout: 2_500 });
+});
