@@ -8,6 +8,7 @@
 mod api;
 mod components;
 pub mod csp;
+pub mod desktop;
 pub mod live;
 pub mod markup;
 pub mod model;

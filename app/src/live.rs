@@ -10,6 +10,18 @@ use protocol::{Notification, Room, User};
 
 use crate::model::{ConnState, Rooms};
 
+/// Which side panel is open over the conversation on a narrow screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Drawer {
+    /// Neither: the conversation fills the screen.
+    #[default]
+    Closed,
+    /// The room list.
+    Rooms,
+    /// The people in the room.
+    People,
+}
+
 /// Signals the chat UI renders, plus (in the browser) the connection behind them.
 #[derive(Clone, Copy)]
 pub struct Chat {
@@ -29,6 +41,10 @@ pub struct Chat {
     pub notifications: RwSignal<Vec<Notification>>,
     /// The notification to show as a toast.
     pub toast: RwSignal<Option<Notification>>,
+    /// The side panel open on a narrow screen.
+    pub drawer: RwSignal<Drawer>,
+    /// An address inside the app to go to (the chat page follows it).
+    pub go_to: RwSignal<Option<String>>,
     #[cfg(feature = "hydrate")]
     socket: StoredValue<Option<socket_client::browser::Socket>, LocalStorage>,
 }
@@ -46,6 +62,8 @@ impl Chat {
             me: RwSignal::new(None),
             notifications: RwSignal::new(Vec::new()),
             toast: RwSignal::new(None),
+            drawer: RwSignal::new(Drawer::Closed),
+            go_to: RwSignal::new(None),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
         }
@@ -84,6 +102,7 @@ impl Chat {
             }
         });
         self.active.set(Some(key));
+        self.drawer.set(Drawer::Closed);
         remember_room(name);
         self.mark_active_read();
     }
@@ -884,6 +903,12 @@ mod browser {
                 // Already on screen: nothing to catch up on.
                 chat.mark_read(vec![note.id]);
             } else if chat.wants_toast(&note) {
+                let id = note.id;
+                let url = note.url.clone();
+                crate::desktop::show_if_hidden(&note, move || {
+                    chat.mark_read(vec![id]);
+                    chat.go_to.set(url);
+                });
                 chat.toast.set(Some(note));
             }
         });

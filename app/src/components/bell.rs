@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use protocol::Notification;
 
+use crate::desktop::{self, Permission};
 use crate::live::Chat;
 use crate::time;
 
@@ -33,13 +34,20 @@ pub fn Bell() -> impl IntoView {
     let unread = move || chat.unread_notifications();
     let go = use_go();
     let mark_all = move |_| chat.mark_all_read();
+    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && open_list.get_untracked() {
+            open_list.set(false);
+            focus_bell();
+        }
+    };
     view! {
-        <div class="bell-wrap">
+        <div class="bell-wrap" on:keydown=close_on_escape>
             <button
                 id="bell"
                 type="button"
                 class="quiet bell"
-                aria-haspopup="true"
+                aria-haspopup="dialog"
+                aria-controls="note-list"
                 aria-expanded=move || open_list.get().to_string()
                 aria-label=move || format!("Notifications: {} unread", unread())
                 on:click=move |_| open_list.update(|o| *o = !*o)
@@ -52,11 +60,12 @@ pub fn Bell() -> impl IntoView {
                 </Show>
             </button>
             <Show when=move || open_list.get()>
-                <div class="note-list" role="menu">
+                <div id="note-list" class="note-list" role="dialog" aria-label="Notifications">
                     <div class="note-head">
                         <strong>"Notifications"</strong>
                         <button type="button" class="quiet" on:click=mark_all>"Mark all read"</button>
                     </div>
+                    <DeviceNotifications/>
                     <Show
                         when=move || chat.notifications.with(|l| !l.is_empty())
                         fallback=|| view! { <p class="empty-note">"Nothing yet."</p> }
@@ -92,6 +101,49 @@ pub fn Bell() -> impl IntoView {
                 </div>
             </Show>
         </div>
+    }
+}
+
+fn focus_bell() {
+    #[cfg(feature = "hydrate")]
+    if let Some(bell) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("bell"))
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(bell) = bell.dyn_into::<web_sys::HtmlElement>() {
+            let _ = bell.focus();
+        }
+    }
+}
+
+/// Offers browser notifications for when the tab is hidden (asked only on this click).
+#[component]
+fn DeviceNotifications() -> impl IntoView {
+    let permission = RwSignal::new(desktop::permission());
+    let ask = move |_| desktop::ask(move |answer| permission.set(answer));
+    view! {
+        {move || match permission.get() {
+            Permission::Ask => {
+                view! {
+                    <button id="enable-desktop" type="button" class="quiet device-notes" on:click=ask>
+                        "Notify me on this device when the tab is hidden"
+                    </button>
+                }
+                    .into_any()
+            }
+            Permission::Granted => {
+                view! { <p class="device-notes">"Notifications on this device are on."</p> }
+                    .into_any()
+            }
+            Permission::Denied => {
+                view! {
+                    <p class="device-notes">"Notifications are blocked in this browser's settings."</p>
+                }
+                    .into_any()
+            }
+            Permission::Unsupported => ().into_any(),
+        }}
     }
 }
 

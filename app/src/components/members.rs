@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::live::Chat;
+use crate::live::{Chat, Drawer};
 
 /// A small badge for admins and guests (members, the usual case, get none).
 pub(super) fn role_badge(role: protocol::Role) -> Option<impl IntoView> {
@@ -28,7 +28,12 @@ pub fn MembersPane() -> impl IntoView {
     };
     let me = move || chat.me.get().map(|u| u.id);
     view! {
-        <aside class="people" aria-label="People in this room">
+        <aside
+            id="people-drawer"
+            class="people"
+            class:open=move || chat.drawer.get() == Drawer::People
+            aria-label="People in this room"
+        >
             <h2>"In this room " <span class="count">{move || members().map(|m| m.len()).unwrap_or(0)}</span></h2>
             <ul id="people">
                 <For
@@ -51,7 +56,10 @@ pub fn MembersPane() -> impl IntoView {
                                             class="quiet dm"
                                             title=format!("Message {name} privately")
                                             aria-label=format!("Message {name} privately")
-                                            on:click=move |_| chat.dm(name.clone())
+                                            on:click=move |_| {
+                                                chat.drawer.set(Drawer::Closed);
+                                                chat.dm(name.clone());
+                                            }
                                         >
                                             "✉"
                                         </button>

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use super::message::render_row;
+use super::{NoteToast, Toast};
 use crate::live::Chat;
+use crate::live::Drawer;
 use crate::model::{ConnState, RoomView, Row};
 use crate::{storage, time};
 
@@ -25,15 +27,57 @@ pub fn RoomPane() -> impl IntoView {
         <main class="room" aria-label="Conversation">
             <Show
                 when=has_room
-                fallback=|| {
+                fallback=move || {
                     view! {
                         <div class="empty">
+                            <div class="toasts">
+                                <Toast/>
+                                <NoteToast/>
+                            </div>
                             <p>"Pick a room on the left, or create one."</p>
+                            <button
+                                type="button"
+                                class="primary drawer-only"
+                                on:click=move |_| chat.drawer.set(Drawer::Rooms)
+                            >
+                                "Show rooms"
+                            </button>
                         </div>
                     }
                 }
             >
                 <header class="room-head">
+                    <div class="drawer-buttons">
+                        <button
+                            id="open-rooms"
+                            type="button"
+                            class="quiet"
+                            aria-controls="rooms-drawer"
+                            aria-expanded=move || (chat.drawer.get() == Drawer::Rooms).to_string()
+                            aria-label="Rooms"
+                            title="Rooms"
+                            on:click=move |_| chat.drawer.set(Drawer::Rooms)
+                        >
+                            "☰"
+                            <Show when=move || { chat.rooms.with(|r| r.unread()) > 0 }>
+                                <span class="dot-badge" aria-label="unread messages"></span>
+                            </Show>
+                        </button>
+                        <button
+                            id="open-people"
+                            type="button"
+                            class="quiet"
+                            aria-controls="people-drawer"
+                            aria-expanded=move || (chat.drawer.get() == Drawer::People).to_string()
+                            aria-label="People in this room"
+                            title="People in this room"
+                            on:click=move |_| chat.drawer.set(Drawer::People)
+                        >
+                            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                                <path d="M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm7 0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM9 13c-3.3 0-7 1.6-7 4v2h14v-2c0-2.4-3.7-4-7-4zm7 0c-.5 0-1 0-1.5.1 1.5.9 2.5 2.2 2.5 3.9v2h5v-2c0-2.3-3.3-4-6-4z"></path>
+                            </svg>
+                        </button>
+                    </div>
                     <h1 id="room-title">{move || private().then_some("🔒 ")} {title}</h1>
                     <p class="topic">{topic}</p>
                     <Show when=can_invite>
@@ -148,6 +192,11 @@ fn Timeline() -> impl IntoView {
     };
     view! {
         <div class="timeline-wrap">
+            // Toasts sit over the conversation, never over the top bar or the composer.
+            <div class="toasts">
+                <Toast/>
+                <NoteToast/>
+            </div>
             <ol id="log" class="timeline" node_ref=list aria-live="polite" on:scroll=on_scroll>
                 <Show when=move || lines().is_some_and(|(_, _, more)| more)>
                     <li class="older">
@@ -169,6 +218,18 @@ fn Timeline() -> impl IntoView {
             </Show>
         </div>
     }
+}
+
+/// Whether the main pointer is a finger (phones, tablets).
+fn coarse_pointer() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.match_media("(pointer: coarse)").ok().flatten())
+            .is_some_and(|query| query.matches())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
 }
 
 /// Scrolls a freshly shown room to its "New messages" divider, or to the newest message.
@@ -227,6 +288,7 @@ fn Composer() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let online = move || chat.conn.get() == ConnState::Connected;
     let typing = TypingSignal::new(chat);
+    let text_area = NodeRef::<leptos::html::Textarea>::new();
     // One draft per room, kept in this browser across reloads.
     let draft_key = move || {
         chat.active
@@ -237,6 +299,12 @@ fn Composer() -> impl IntoView {
         let _ = chat.active.get();
         // Switching rooms ends typing where we were.
         typing.sent();
+        // Ready to write (not on touch screens, where focus would pop the keyboard up).
+        if let Some(area) = text_area.get_untracked()
+            && !coarse_pointer()
+        {
+            let _ = area.focus();
+        }
         text.set(
             draft_key()
                 .and_then(|key| storage::get(&key))
@@ -289,6 +357,7 @@ fn Composer() -> impl IntoView {
             <label for="msg" class="visually-hidden">"Message"</label>
             <textarea
                 id="msg"
+                node_ref=text_area
                 rows="1"
                 maxlength="4000"
                 placeholder=placeholder

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::live::Chat;
+use crate::live::{Chat, Drawer};
 use crate::model::Rooms;
 
 /// The left column.
@@ -27,7 +27,12 @@ pub fn Sidebar() -> impl IntoView {
             .collect::<Vec<_>>()
     };
     view! {
-        <nav class="sidebar" aria-label="Rooms">
+        <nav
+            id="rooms-drawer"
+            class="sidebar"
+            class:open=move || chat.drawer.get() == Drawer::Rooms
+            aria-label="Rooms"
+        >
             <h2>"Your rooms"</h2>
             <ul id="joined" class="room-list">
                 <For

@@ -5,8 +5,9 @@ use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
-use crate::components::{Header, MembersPane, NoteToast, RoomPane, Sidebar, Toast};
+use crate::components::{Header, MembersPane, RoomPane, Sidebar};
 use crate::live::Chat as LiveChat;
+use crate::live::Drawer;
 use crate::model::Rooms;
 use crate::session::use_session;
 
@@ -53,6 +54,18 @@ pub fn Chat() -> impl IntoView {
             chat.join(room, true);
         }
         if connected { room } else { previous.flatten() }
+    });
+    // A clicked browser notification asks to go somewhere in the app.
+    let follow_link = use_navigate();
+    Effect::new(move |_| {
+        if let Some(url) = chat
+            .go_to
+            .get()
+            .filter(|u| u.starts_with('/') && !u.starts_with("//"))
+        {
+            chat.go_to.set(None);
+            follow_link(&url, NavigateOptions::default());
+        }
     });
     // ...and the address follows the room on screen, so a reload or a shared link opens it.
     let follow = use_navigate();
@@ -107,15 +120,26 @@ pub fn Chat() -> impl IntoView {
 
     view! {
         <Title text=title/>
-        <div class="app">
+        <div class="app" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+            if ev.key() == "Escape" {
+                chat.drawer.set(Drawer::Closed);
+            }
+        }>
+            <a class="skip-link" href="#msg">"Skip to the message box"</a>
             <Header/>
             <div class="layout">
                 <Sidebar/>
                 <RoomPane/>
                 <MembersPane/>
             </div>
-            <Toast/>
-            <NoteToast/>
+            <Show when=move || chat.drawer.get() != Drawer::Closed>
+                <button
+                    type="button"
+                    class="backdrop"
+                    aria-label="Close the panel"
+                    on:click=move |_| chat.drawer.set(Drawer::Closed)
+                ></button>
+            </Show>
         </div>
     }
 }

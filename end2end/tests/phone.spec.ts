@@ -1,0 +1,86 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { guestPage, say, uniqueName, GENERAL } from "./helpers";
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+
+/** A guest signed in on a browser of the given size and colour scheme. */
+async function sizedGuest(
+  browser: Browser,
+  name: string,
+  viewport: { width: number; height: number },
+  colorScheme: "light" | "dark" = "light",
+): Promise<Page> {
+  const touch = viewport.width < 600;
+  const context = await browser.newContext({ viewport, colorScheme, hasTouch: touch, isMobile: touch });
+  const page = await context.newPage();
+  await page.goto("/");
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Join the chat" }).click();
+  await expect(page.locator("#status")).toHaveText("connected");
+  await expect(page.locator("#room-title")).toContainText(GENERAL);
+  return page;
+}
+
+test("on a phone the conversation fills the screen; rooms and people are drawers; targets are 44 px", async ({ browser }) => {
+  const beaName = uniqueName("beatrice-longname");
+  const bea = await guestPage(browser, beaName);
+  const ana = await sizedGuest(browser, uniqueName("ana"), PHONE);
+
+  // One-row top bar; the conversation takes the width and most of the height.
+  const bar = await ana.locator(".topbar").boundingBox();
+  expect(bar!.height).toBeLessThan(64);
+  const log = await ana.locator("#log").boundingBox();
+  expect(log!.width).toBeGreaterThan(PHONE.width * 0.9);
+  expect(log!.height).toBeGreaterThan(PHONE.height * 0.55);
+  await expect(ana.locator("#rooms-drawer")).not.toBeInViewport();
+
+  // Every visible control is at least 44 px tall.
+  for (const control of await ana.locator(".topbar button, .room-head button, .composer button").all()) {
+    if (await control.isVisible()) {
+      expect((await control.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    }
+  }
+
+  // The people drawer starts a DM; long names are cut with an ellipsis, not wrapped.
+  await ana.locator("#open-people").click();
+  await expect(ana.locator("#people-drawer")).toBeInViewport();
+  const member = ana.locator("#people .member").filter({ hasText: beaName });
+  const name = member.locator(".name");
+  expect(await name.evaluate((el) => getComputedStyle(el).textOverflow)).toBe("ellipsis");
+  await member.getByRole("button").click();
+  await expect(ana.locator("#room-title")).toContainText(`@${beaName}`);
+  await expect(ana.locator("#people-drawer")).not.toBeInViewport();
+  await say(ana, "sent from a phone");
+
+  // The rooms drawer switches rooms and closes; Escape closes it too.
+  await ana.locator("#open-rooms").click();
+  await expect(ana.locator("#rooms-drawer")).toBeInViewport();
+  await ana.keyboard.press("Escape");
+  await expect(ana.locator("#rooms-drawer")).not.toBeInViewport();
+  await ana.locator("#open-rooms").click();
+  await ana.locator(`#joined li[data-room="${GENERAL}"] .room-link`).click();
+  await expect(ana.locator("#room-title")).toContainText(GENERAL);
+  await expect(ana.locator("#rooms-drawer")).not.toBeInViewport();
+  await expect(bea.locator("#joined")).toContainText("@");
+});
+
+for (const colorScheme of ["light", "dark"] as const) {
+  test(`screenshots of the chat, desktop and phone, ${colorScheme}`, async ({ browser }) => {
+    for (const [label, viewport] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
+      const page = await sizedGuest(browser, uniqueName("shot"), viewport, colorScheme);
+      const other = await guestPage(browser, uniqueName("pat"));
+      const box = other.locator("#msg");
+      await box.fill("Morning! The **release notes** are at https://example.org/notes");
+      await box.press("Enter");
+      await box.fill("`cargo leptos watch` is running on my side");
+      await box.press("Enter");
+      await expect(page.locator("#log .msg").last()).toContainText("is running on my side");
+      await say(page, `Thanks — looking now`);
+      await expect(page.locator("#log .msg").last()).toContainText("looking now");
+      await page.screenshot({ path: `artifacts/chat-${label}-${colorScheme}.png` });
+      await other.context().close();
+      await page.context().close();
+    }
+  });
+}
