@@ -116,6 +116,13 @@ impl App {
         let routes = generate_route_list(Ui);
         let router = Router::new()
             .merge(http::router(state.clone()))
+            // Browsers ask for /favicon.ico whatever the page declares: point them at ours.
+            .route(
+                "/favicon.ico",
+                axum::routing::get(|| async {
+                    axum::response::Redirect::permanent("/favicon.svg")
+                }),
+            )
             .leptos_routes(&state, routes, {
                 let leptos = leptos.clone();
                 move || shell(leptos.clone())

@@ -15,7 +15,7 @@ use crate::time;
 pub fn render_row(row: Row, chat: Chat) -> AnyView {
     match row {
         Row::Day { ts, .. } => view! {
-            <li class="day" role="separator"><span>{time::day_label(ts)}</span></li>
+            <li class="day"><span>{time::day_label(ts)}</span></li>
         }
         .into_any(),
         Row::Line { line, grouped } => render_line(line, grouped, chat),
@@ -62,7 +62,7 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
             view! { <li class="notice">{Line::notice_text(&joined, &left)}</li> }.into_any()
         }
         Line::Divider => view! {
-            <li class="divider" role="separator"><span>"New messages"</span></li>
+            <li class="divider"><span>"New messages"</span></li>
         }
         .into_any(),
     }
