@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createRoom, guestPage, say, uniqueName } from "./helpers";
+import { createRoom, guestPage, say, uniqueName, GENERAL } from "./helpers";
 
 test("messages read like a conversation: groups, days, safe Markdown, links, mentions", async ({ browser }) => {
   const anaName = uniqueName("ana");
@@ -77,4 +77,34 @@ test("typing stops showing when the typist switches rooms", async ({ browser }) 
   await expect(bea.locator("#typing-line")).toHaveText(`${anaName} is typing…`);
   await ana.locator(`#joined li[data-room="${elsewhere}"] .room-link`).click();
   await expect(bea.locator("#typing-line")).toHaveText("", { timeout: 2_500 });
+});
+
+test("the keyboard: Ctrl+K switches rooms and @ completes names", async ({ browser }) => {
+  const beaName = uniqueName("bea");
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const bea = await guestPage(browser, beaName);
+  const room = uniqueName("kbd");
+  await createRoom(ana, room);
+  await ana.keyboard.press("Control+k");
+  await expect(ana.locator("#switcher-input")).toBeFocused();
+  await ana.keyboard.type(GENERAL);
+  await ana.keyboard.press("Enter");
+  await expect(ana.locator("#room-title")).toContainText(GENERAL);
+  await expect(ana.locator("#switcher")).toHaveCount(0);
+  await expect(ana.locator("#msg")).toBeFocused();
+
+  // Escape closes it without going anywhere.
+  await ana.keyboard.press("Control+k");
+  await ana.keyboard.type(room);
+  await ana.keyboard.press("Escape");
+  await expect(ana.locator("#switcher")).toHaveCount(0);
+  await expect(ana.locator("#room-title")).toContainText(GENERAL);
+
+  // @ + the start of a name offers the people present; Tab takes it.
+  await ana.locator("#msg").pressSequentially(`hello @${beaName.slice(0, -1)}`);
+  await expect(ana.locator("#mention-list")).toContainText(beaName);
+  await ana.keyboard.press("Tab");
+  await expect(ana.locator("#msg")).toHaveValue(`hello @${beaName} `);
+  await ana.keyboard.press("Enter");
+  await expect(bea.locator("#log .msg").last().locator(".at-mention.me")).toHaveText(`@${beaName}`);
 });

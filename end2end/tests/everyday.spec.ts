@@ -139,3 +139,28 @@ test("a draft stays with its room across a reload; a refused message keeps its t
   await expect(refused.first().locator(".text")).toHaveText(/burst \d+/);
   await expect(refused.first().getByRole("button", { name: "Retry" })).toBeVisible();
 });
+
+test("a second notification in an already visited room still takes you to its message", async ({ browser }) => {
+  const anaName = uniqueName("ana");
+  const beaName = uniqueName("bea");
+  const ana = await guestPage(browser, anaName);
+  const bea = await guestPage(browser, beaName);
+  const room = uniqueName("ping");
+  await createRoom(ana, room);
+  await openRoom(bea, room);
+  await bea.locator(`#joined li[data-room="${GENERAL}"] .room-link`).click();
+
+  await say(ana, `@${beaName} first ping`);
+  await bea.locator("#note-toast .note-link").click();
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await expect(bea.locator("#log .msg.highlight .text")).toHaveText(`@${beaName} first ping`);
+
+  await bea.locator(`#joined li[data-room="${GENERAL}"] .room-link`).click();
+  await expect(bea.locator("#room-title")).toContainText(GENERAL);
+  await say(ana, `@${beaName} second ping`);
+  await expect(bea.locator("#bell-count")).toHaveText("1");
+  await bea.locator("#bell").click();
+  await bea.locator(".note-list .note-link").filter({ hasText: "mentioned you" }).first().click();
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await expect(bea.locator("#log .msg.highlight .text")).toHaveText(`@${beaName} second ping`);
+});

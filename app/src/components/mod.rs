@@ -7,6 +7,7 @@ mod message;
 mod pagebar;
 mod room;
 mod sidebar;
+mod switcher;
 mod toast;
 
 pub use bell::{Bell, NoteToast};
@@ -15,4 +16,5 @@ pub use members::MembersPane;
 pub use pagebar::{PageBar, TopNav, require_sign_in};
 pub use room::RoomPane;
 pub use sidebar::Sidebar;
+pub use switcher::QuickSwitcher;
 pub use toast::Toast;

@@ -7,7 +7,10 @@ use super::{NoteToast, Toast};
 use crate::live::Chat;
 use crate::live::Drawer;
 use crate::model::{ConnState, RoomView, Row};
-use crate::{storage, time};
+use crate::{complete, storage, time};
+
+/// At most this many names are offered for an `@` being typed.
+const MENTION_SUGGESTIONS: usize = 6;
 
 /// The middle column.
 #[component]
@@ -327,7 +330,76 @@ fn Composer() -> impl IntoView {
         text.set(String::new());
         keep_draft("");
     };
+    // `@` autocomplete from the people in the room.
+    let caret = RwSignal::new(0_usize);
+    let picked = RwSignal::new(0_usize);
+    let dismissed = RwSignal::new(false);
+    let mention = move || {
+        if dismissed.get() {
+            return None;
+        }
+        let body = text.get();
+        let (start, typed) = complete::mention_at(&body, caret.get())?;
+        let key = chat.active.get()?;
+        let me = chat.me.with(|me| me.as_ref().map(|u| u.id));
+        let names = chat.rooms.with(|rooms| {
+            let members = rooms
+                .get(&key)
+                .map(|v| v.members.clone())
+                .unwrap_or_default();
+            complete::suggestions(
+                members
+                    .iter()
+                    .filter(|u| Some(u.id) != me)
+                    .map(|u| u.username.as_str()),
+                typed,
+                MENTION_SUGGESTIONS,
+            )
+        });
+        (!names.is_empty()).then_some((start, names))
+    };
+    let take_suggestion = move |name: &str| {
+        let Some((start, _)) = mention() else { return };
+        let body = text.get_untracked();
+        let (body, after) = complete::complete(&body, start, caret.get_untracked(), name);
+        keep_draft(&body);
+        text.set(body.clone());
+        caret.set(after);
+        if let Some(area) = text_area.get_untracked() {
+            area.set_value(&body);
+            let at = u32::try_from(complete::byte_to_utf16(&body, after)).unwrap_or(u32::MAX);
+            let _ = area.set_selection_range(at, at);
+            let _ = area.focus();
+        }
+    };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if let Some((_, names)) = mention() {
+            let count = names.len();
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    picked.update(|p| *p = (*p + 1) % count);
+                    return;
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    picked.update(|p| *p = (*p + count - 1) % count);
+                    return;
+                }
+                "Tab" | "Enter" if !ev.shift_key() => {
+                    ev.prevent_default();
+                    let name = names[picked.get_untracked().min(count - 1)].clone();
+                    take_suggestion(&name);
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    dismissed.set(true);
+                    return;
+                }
+                _ => {}
+            }
+        }
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             send();
@@ -337,6 +409,15 @@ fn Composer() -> impl IntoView {
         let value = event_target_value(&ev);
         typing.input(!value.trim().is_empty());
         keep_draft(&value);
+        let at = text_area
+            .get_untracked()
+            .and_then(|area| area.selection_start().ok().flatten())
+            .map_or(value.len(), |units| {
+                complete::utf16_to_byte(&value, units as usize)
+            });
+        caret.set(at);
+        picked.set(0);
+        dismissed.set(false);
         text.set(value);
     };
     let placeholder = move || {
@@ -355,6 +436,35 @@ fn Composer() -> impl IntoView {
             }
         >
             <label for="msg" class="visually-hidden">"Message"</label>
+            <Show when=move || mention().is_some()>
+                <ul id="mention-list" class="mention-list" role="listbox" aria-label="People to mention">
+                    {move || {
+                        mention()
+                            .map(|(_, names)| names)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(n, name)| {
+                                let chosen = name.clone();
+                                view! {
+                                    <li
+                                        role="option"
+                                        aria-selected=move || (picked.get() == n).to_string()
+                                        class:selected=move || picked.get() == n
+                                        on:mousedown=move |ev| {
+                                            ev.prevent_default();
+                                            take_suggestion(&chosen);
+                                        }
+                                    >
+                                        "@"
+                                        {name}
+                                    </li>
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                    }}
+                </ul>
+            </Show>
             <textarea
                 id="msg"
                 node_ref=text_area

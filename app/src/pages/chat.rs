@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
-use crate::components::{Header, MembersPane, RoomPane, Sidebar};
+use crate::components::{Header, MembersPane, QuickSwitcher, RoomPane, Sidebar};
 use crate::live::Chat as LiveChat;
 use crate::live::Drawer;
 use crate::model::Rooms;
@@ -132,6 +132,7 @@ pub fn Chat() -> impl IntoView {
                 <RoomPane/>
                 <MembersPane/>
             </div>
+            <QuickSwitcher/>
             <Show when=move || chat.drawer.get() != Drawer::Closed>
                 <button
                     type="button"
