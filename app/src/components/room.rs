@@ -356,7 +356,9 @@ fn Composer() -> impl IntoView {
                 MENTION_SUGGESTIONS,
             )
         });
-        (!names.is_empty()).then_some((start, names))
+        // A name typed in full needs no list (and Enter sends).
+        let complete = names.iter().any(|n| n.eq_ignore_ascii_case(typed));
+        (!names.is_empty() && !complete).then_some((start, names))
     };
     let take_suggestion = move |name: &str| {
         let Some((start, _)) = mention() else { return };

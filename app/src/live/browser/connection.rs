@@ -1,0 +1,163 @@
+//! The connection: one Socket.IO client per chat page, its status, and what happens on
+//! every (re)connect (the room list from the server, each room joined again).
+
+use super::*;
+
+impl Chat {
+    pub(super) fn socket(&self) -> Option<Socket> {
+        self.socket.try_get_value().flatten()
+    }
+
+    /// Closes the connection (dropping the socket closes the WebSocket).
+    pub fn close(&self) {
+        let _ = self.socket.try_set_value(None);
+    }
+
+    /// Connects to `/chat` with the session cookie and wires every server event.
+    pub fn start(
+        &self,
+        me: User,
+        first_room: Option<String>,
+        on_unauthorized: impl Fn() + 'static,
+    ) {
+        if self.socket().is_some() {
+            return;
+        }
+        self.me.set(Some(me.clone()));
+        let socket = Socket::connect(same_origin_url(), Config::default());
+        let chat = *self;
+        let link = RwSignal::new(Status::Connecting);
+        socket.on_status(move |status| {
+            link.set(status);
+            chat.conn.update(|conn| {
+                *conn = match (status, *conn) {
+                    (Status::Offline, _) => ConnState::Offline,
+                    (Status::Reconnecting { .. } | Status::Closed, _) => ConnState::Reconnecting,
+                    (_, ConnState::Connected) => ConnState::Connected,
+                    (Status::Connected, ConnState::Reconnecting) => ConnState::Reconnecting,
+                    _ => ConnState::Connecting,
+                };
+            });
+        });
+        let first_room = StoredValue::new(first_room);
+        socket.on_namespace(move |event| match event {
+            NsEvent::Connected(ns) if ns == NS => {
+                chat.conn.set(ConnState::Connected);
+                chat.refresh_directory();
+                chat.sync_saved(first_room.get_value());
+                first_room.set_value(None);
+            }
+            NsEvent::Refused(ns, message) if ns == NS => {
+                if ConnectRefusal::parse(message) == Some(ConnectRefusal::Unauthorized) {
+                    on_unauthorized();
+                } else {
+                    chat.tell(format!("the chat refused the connection: {message}"));
+                }
+            }
+            NsEvent::Disconnected(ns, by_server) if ns == NS => {
+                chat.conn.set(if *by_server {
+                    ConnState::Offline
+                } else {
+                    ConnState::Reconnecting
+                });
+            }
+            _ => {}
+        });
+        wire_events(&socket, chat, me);
+        wire_notifications(&socket, chat);
+        // Two namespaces over one connection.
+        socket.connect_namespace(NS, None);
+        socket.connect_namespace(notes::NS, None);
+        self.socket.set_value(Some(socket));
+        watch_visibility(chat);
+    }
+
+    /// After (re)connecting: the user's list of rooms from the server (the same on every
+    /// device), each joined to follow it live; the room to show is the one asked for, else
+    /// the one on screen, else the last one opened in this browser, else the first.
+    pub(super) fn sync_saved(&self, first_room: Option<String>) {
+        let Some(socket) = self.socket() else { return };
+        let chat = *self;
+        spawn_local(async move {
+            let saved = match socket.request(&SavedRoomsReq {}).await {
+                Ok(list) => list.rooms,
+                Err(error) => {
+                    chat.tell(format!("could not load your rooms: {}", describe(&error)));
+                    chat.rejoin(first_room);
+                    return;
+                }
+            };
+            let names: Vec<String> = saved.iter().map(|s| s.room.name.clone()).collect();
+            chat.rooms.update(|rooms| {
+                for room in &saved {
+                    match rooms.get_mut(&room.room.name) {
+                        Some(view) => view.apply_saved(room),
+                        None => rooms.insert(RoomView::from_saved(room)),
+                    }
+                }
+                rooms.keep_only(&names);
+            });
+            let listed = |name: &str| names.iter().any(|n| Rooms::key(n) == Rooms::key(name));
+            let on_screen = chat.active.get_untracked().filter(|key| listed(key));
+            if on_screen.is_none() {
+                chat.active.set(None);
+            }
+            let show = first_room.clone().or(on_screen).or_else(|| {
+                remembered_room()
+                    .filter(|name| listed(name))
+                    .or_else(|| names.first().cloned())
+            });
+            if let Some(room) = first_room.filter(|room| !listed(room)) {
+                chat.join(room, true);
+            } else if names.is_empty() {
+                chat.join(GENERAL_ROOM.into(), true);
+            }
+            for name in names {
+                let shown = show.as_deref().map(Rooms::key) == Some(Rooms::key(&name));
+                chat.join(name, shown);
+            }
+        });
+    }
+
+    /// After (re)connecting: join the rooms we were in (or `general` the first time).
+    pub(super) fn rejoin(&self, first_room: Option<String>) {
+        let joined: Vec<String> = self
+            .rooms
+            .with_untracked(|rooms| rooms.ordered().iter().map(|r| r.name.clone()).collect());
+        if joined.is_empty() {
+            self.join(GENERAL_ROOM.into(), first_room.is_none());
+            if let Some(room) = first_room {
+                self.join(room, true);
+            }
+        } else {
+            for name in joined {
+                self.join(name, false);
+            }
+        }
+    }
+}
+
+/// When the tab comes back into view, the room on screen shows where the reader left off
+/// and counts as read.
+pub(super) fn watch_visibility(chat: Chat) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let on_change = Closure::<dyn Fn()>::new(move || {
+        if !is_page_visible() {
+            return;
+        }
+        if let Some(key) = chat.active.try_get_untracked().flatten() {
+            chat.rooms.update(|rooms| {
+                if let Some(view) = rooms.get_mut(&key) {
+                    view.open();
+                }
+            });
+            chat.mark_active_read();
+        }
+    });
+    let _ = document
+        .add_event_listener_with_callback("visibilitychange", on_change.as_ref().unchecked_ref());
+    // One listener for the page's life.
+    on_change.forget();
+}

@@ -1,0 +1,133 @@
+//! Server events of `/chat` turned into signal updates.
+
+use super::*;
+
+pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
+    socket.on(move |message: Message| {
+        let key = Rooms::key(&message.room);
+        let on_screen = chat.active.get_untracked().as_deref() == Some(key.as_str());
+        let visible = on_screen && is_page_visible();
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&key) {
+                let author = message.user.id;
+                let added = view.merge([message], &[]);
+                view.typing.retain(|u| u.id != author);
+                if added > 0 && author != me.id && !visible {
+                    view.unread += 1;
+                }
+            }
+        });
+        if visible {
+            chat.mark_active_read();
+        }
+    });
+    socket.on(move |marker: ReadMarker| {
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&marker.room) {
+                view.apply_marker(marker.last_read, marker.unread);
+            }
+        });
+    });
+    // A room was added to the list elsewhere (another tab, a DM, an invite): follow it.
+    socket.on(move |saved: SavedRoom| {
+        let known = chat
+            .rooms
+            .with_untracked(|rooms| rooms.get(&saved.room.name).is_some());
+        chat.rooms
+            .update(|rooms| match rooms.get_mut(&saved.room.name) {
+                Some(view) => view.apply_saved(&saved),
+                None => rooms.insert(RoomView::from_saved(&saved)),
+            });
+        if !known {
+            chat.join(saved.room.name, false);
+        }
+    });
+    socket.on(move |removed: RoomRemoved| {
+        chat.forget_room(&removed.room);
+        chat.refresh_directory();
+    });
+    socket.on(move |created: RoomCreated| {
+        chat.directory.update(|directory| {
+            if !directory.iter().any(|r| r.name == created.room.name) {
+                directory.push(created.room);
+            }
+        });
+    });
+    socket.on(move |UserJoined(event)| {
+        notice(chat, &event.room, &event.user.username, true);
+        // Large rooms send only these deltas, not the full `members` list.
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&event.room) {
+                view.add_member(event.user);
+            }
+        });
+    });
+    socket.on(move |UserLeft(event)| {
+        notice(chat, &event.room, &event.user.username, false);
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&event.room) {
+                view.typing.retain(|u| u.id != event.user.id);
+                view.members.retain(|u| u.id != event.user.id);
+            }
+        });
+    });
+    socket.on(move |event: Members| {
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&event.room) {
+                view.members = event.users;
+            }
+        });
+    });
+    socket.on(move |event: Typing| {
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&event.room) {
+                view.typing.retain(|u| u.id != event.user.id);
+                if event.active {
+                    view.typing.push(event.user);
+                }
+            }
+        });
+    });
+    socket.on(move |event: Occupancy| {
+        chat.directory.update(|directory| {
+            for room in directory.iter_mut() {
+                if let Some(live) = event.rooms.iter().find(|r| r.name == room.name) {
+                    room.members = live.members;
+                }
+            }
+        });
+    });
+    socket.on_error(NS, move |error: ErrorBody| chat.tell(error.message));
+    // A server node failed: messages it stored may never have been broadcast.
+    socket.on(move |event: Resync| {
+        let Some(socket) = chat.socket() else { return };
+        let rooms: Vec<(String, i64)> = chat.rooms.with_untracked(|rooms| {
+            rooms
+                .ordered()
+                .into_iter()
+                .filter_map(|view| Some((view.name.clone(), view.catch_up_from(event.since)?)))
+                .collect()
+        });
+        spawn_local(async move {
+            for (room, last) in rooms {
+                chat.catch_up(&socket, &room, last).await;
+            }
+        });
+    });
+    socket.on(move |event: RoomClosed| {
+        chat.forget_room(&event.room);
+        chat.refresh_directory();
+        chat.tell(format!("{} was closed by an admin", event.room));
+    });
+}
+
+pub(super) fn notice(chat: Chat, room: &str, username: &str, joined: bool) {
+    chat.rooms.update(|rooms| {
+        if let Some(view) = rooms.get_mut(room) {
+            let count = view.lines.len();
+            view.presence_notice(username, joined, || {
+                format!("{}-{count}", js_sys::Date::now() as u64)
+            });
+        }
+    });
+}

@@ -1,0 +1,43 @@
+//! The browser side of [`Chat`]: the Socket.IO connection and everything sent or received
+//! over it, one concern per module.
+
+mod connection;
+mod events;
+mod notifications;
+mod rooms;
+mod sending;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::events::chat::NS;
+use protocol::events::{GENERAL_ROOM, kinds, notifications as notes};
+use protocol::{
+    ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HideRoomReq, HistoryReq, InviteReq, JoinReq,
+    LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members, Message, MessageReq,
+    MuteRoomReq, Notification, Occupancy, ReadMarker, Resync, RoomClosed, RoomCreated, RoomRemoved,
+    RoomsReq, SavedRoom, SavedRoomsReq, Typing, TypingReq, User, UserJoined, UserLeft,
+};
+use socket_client::browser::{NsEvent, Socket, same_origin_url};
+use socket_client::{Config, RequestError, Status};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+use self::events::wire_events;
+use self::notifications::wire_notifications;
+use super::{Chat, remembered_room};
+use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, RoomView, Rooms};
+
+fn describe(error: &RequestError) -> String {
+    match error {
+        RequestError::Server(ErrorBody { message, .. }) => message.clone(),
+        RequestError::Emit(_) => "not connected right now; try again in a moment".into(),
+        RequestError::Ack(_) => "the server did not answer; retrying when reconnected".into(),
+        RequestError::Decode(e) => format!("unexpected answer from the server: {e}"),
+    }
+}
+
+fn is_page_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| !d.hidden())
+}

@@ -1,0 +1,176 @@
+//! The live chat: socket events turned into signals, user actions turned into socket requests.
+//!
+//! [`Chat`] is a `Copy` handle of signals, usable on both targets; only in the browser
+//! (`hydrate`) does it own a Socket.IO connection. Messages whose ack was lost to a dropped
+//! connection stay on screen as pending and are resent with the same `client_id` after the
+//! reconnect, so the server stores them once.
+
+use leptos::prelude::*;
+use protocol::{Notification, Room, User};
+
+use crate::model::{ConnState, Rooms};
+
+/// Which side panel is open over the conversation on a narrow screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Drawer {
+    /// Neither: the conversation fills the screen.
+    #[default]
+    Closed,
+    /// The room list.
+    Rooms,
+    /// The people in the room.
+    People,
+}
+
+/// Signals the chat UI renders, plus (in the browser) the connection behind them.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    /// Connection state for the status badge.
+    pub conn: RwSignal<ConnState>,
+    /// Joined rooms.
+    pub rooms: RwSignal<Rooms>,
+    /// Rooms the user may join.
+    pub directory: RwSignal<Vec<Room>>,
+    /// Key of the room on screen.
+    pub active: RwSignal<Option<String>>,
+    /// The latest problem to show the user.
+    pub notice: RwSignal<Option<String>>,
+    /// Who we are.
+    pub me: RwSignal<Option<User>>,
+    /// Notifications received (newest first).
+    pub notifications: RwSignal<Vec<Notification>>,
+    /// The notification to show as a toast.
+    pub toast: RwSignal<Option<Notification>>,
+    /// The side panel open on a narrow screen.
+    pub drawer: RwSignal<Drawer>,
+    /// An address inside the app to go to (the chat page follows it).
+    pub go_to: RwSignal<Option<String>>,
+    #[cfg(feature = "hydrate")]
+    socket: StoredValue<Option<socket_client::browser::Socket>, LocalStorage>,
+}
+
+impl Chat {
+    /// A chat with nothing loaded yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            conn: RwSignal::new(ConnState::Connecting),
+            rooms: RwSignal::new(Rooms::default()),
+            directory: RwSignal::new(Vec::new()),
+            active: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            me: RwSignal::new(None),
+            notifications: RwSignal::new(Vec::new()),
+            toast: RwSignal::new(None),
+            drawer: RwSignal::new(Drawer::Closed),
+            go_to: RwSignal::new(None),
+            #[cfg(feature = "hydrate")]
+            socket: StoredValue::new_local(None),
+        }
+    }
+
+    /// Shows a problem to the user.
+    pub fn tell(&self, text: impl Into<String>) {
+        self.notice.set(Some(text.into()));
+    }
+
+    /// Unread notifications.
+    #[must_use]
+    pub fn unread_notifications(&self) -> usize {
+        self.notifications
+            .with(|list| list.iter().filter(|n| !n.read).count())
+    }
+
+    /// Drops a joined room from the UI; if it was on screen, shows the first remaining one.
+    pub fn forget_room(&self, name: &str) {
+        self.rooms.update(|rooms| rooms.remove(name));
+        if self.active.get_untracked().as_deref() == Some(Rooms::key(name).as_str()) {
+            let next = self
+                .rooms
+                .with_untracked(|rooms| rooms.order.first().cloned());
+            self.active.set(next);
+        }
+    }
+
+    /// Puts a room of the list on screen: the "New messages" divider goes where the reader
+    /// left off, and what is loaded counts as read.
+    pub fn select(&self, name: &str) {
+        let key = Rooms::key(name);
+        self.rooms.update(|rooms| {
+            if let Some(view) = rooms.joined.get_mut(&key) {
+                view.open();
+            }
+        });
+        self.active.set(Some(key));
+        self.drawer.set(Drawer::Closed);
+        remember_room(name);
+        self.mark_active_read();
+    }
+}
+
+/// Where the last room opened is kept, to open it again on the next visit.
+const LAST_ROOM_KEY: &str = "tertulia.room";
+
+/// Remembers the room on screen in this browser.
+fn remember_room(name: &str) {
+    crate::storage::set(LAST_ROOM_KEY, name);
+}
+
+/// The room on screen at the end of the last visit in this browser.
+#[cfg(feature = "hydrate")]
+fn remembered_room() -> Option<String> {
+    crate::storage::get(LAST_ROOM_KEY)
+}
+
+impl Default for Chat {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+impl Chat {
+    /// Connects (browser only).
+    pub fn start(
+        &self,
+        _me: User,
+        _first_room: Option<String>,
+        _on_unauthorized: impl Fn() + 'static,
+    ) {
+    }
+    /// Joins a room (browser only).
+    pub fn join(&self, _name: String, _show: bool) {}
+    /// Tells the server what is read (browser only).
+    pub fn mark_active_read(&self) {}
+    /// Resends a refused message (browser only).
+    pub fn retry(&self, _client_id: String) {}
+    /// Drops a refused message (browser only).
+    pub fn discard(&self, _client_id: String) {}
+    /// Mutes or unmutes a room (browser only).
+    pub fn set_muted(&self, _name: String, _muted: bool) {}
+    /// Sends a message (browser only).
+    pub fn send(&self, _text: String) {}
+    /// Reports typing (browser only).
+    pub fn typing(&self, _room_key: &str, _active: bool) {}
+    /// Creates a room (browser only).
+    pub fn create_room(&self, _name: String, _topic: String, _private: bool) {}
+    /// Loads older messages (browser only).
+    pub fn load_older(&self) {}
+    /// Reloads the room directory (browser only).
+    pub fn refresh_directory(&self) {}
+    /// Closes the connection (browser only).
+    pub fn close(&self) {}
+    /// Opens a DM (browser only).
+    pub fn dm(&self, _username: String) {}
+    /// Invites someone (browser only).
+    pub fn invite(&self, _room: String, _username: String) {}
+    /// Marks notifications read (browser only).
+    pub fn mark_read(&self, _ids: Vec<i64>) {}
+    /// Marks every notification read (browser only).
+    pub fn mark_all_read(&self) {}
+    /// Takes a room out of the user's list (browser only).
+    pub fn leave_for_good(&self, _name: String) {}
+}
+
+#[cfg(feature = "hydrate")]
+mod browser;
