@@ -347,3 +347,55 @@ async fn an_invite_notifies_the_invitee() {
     assert_eq!(note.title, "ana invited you to Book Club");
     assert_eq!(note.url, Some(links::room("Book Club")));
 }
+
+#[tokio::test]
+async fn a_dm_pings_once_per_unread_streak_and_not_while_it_is_being_read() {
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (bea, bea_user, bea_token) = server.chat_guest_with_token("bea").await;
+    let mut bea_notes = notifications_socket(&server, &bea_token).await;
+    let room = ana
+        .ok(&DmReq {
+            username: "bea".into(),
+        })
+        .await
+        .room
+        .name;
+    ana.join(&room).await;
+    ana.join(GENERAL_ROOM).await;
+    let dm_pings = || async {
+        server
+            .store()
+            .unread_notifications(bea_user.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.kind == kinds::DM)
+            .count()
+    };
+    // A mention in general after each step: once it arrives, the DM's own pings are done.
+    let mut sentinel = 0;
+    let mut settle = async |bea_notes: &mut Socket| {
+        sentinel += 1;
+        let text = format!("@bea sentinel {sentinel}");
+        ana.say(GENERAL_ROOM, &text).await.unwrap();
+        while bea_notes.next::<Notification>().await.body != text {}
+    };
+
+    // Bea follows the DM (every tab follows its saved rooms) but has not read it: one ping.
+    bea.join(&room).await;
+    let first = ana.say(&room, "one").await.unwrap().message;
+    ana.say(&room, "two").await.unwrap();
+    settle(&mut bea_notes).await;
+    assert_eq!(dm_pings().await, 1, "one ping for the unread streak");
+
+    // She reads it; while she is reading, new messages ping nobody.
+    bea.ok(&protocol::MarkRoomReadReq {
+        room: room.clone(),
+        id: first.id + 1,
+    })
+    .await;
+    ana.say(&room, "three").await.unwrap();
+    settle(&mut bea_notes).await;
+    assert_eq!(dm_pings().await, 1, "no ping while the DM is being read");
+}

@@ -245,17 +245,6 @@ impl Live {
         }
     }
 
-    /// Whether a user has a socket in the room.
-    ///
-    /// # Errors
-    /// When the shared store fails.
-    pub async fn is_present(&self, room: i64, user: i64) -> LiveResult<bool> {
-        match &self.0.backend {
-            Backend::Memory { presence, .. } => Ok(presence.is_present(room, user)),
-            Backend::Redis(redis) => redis.is_present(room, user).await,
-        }
-    }
-
     /// Starts or renews typing; returns the generation and whether it just started.
     ///
     /// # Errors

@@ -150,6 +150,7 @@ impl Presence {
     }
 
     /// Whether a user has a socket in the room.
+    #[cfg(test)]
     #[must_use]
     pub fn is_present(&self, room: i64, user: i64) -> bool {
         self.lock()

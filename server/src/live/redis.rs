@@ -407,13 +407,6 @@ impl RedisLive {
         Ok((users, sockets.unwrap_or(0).max(0).unsigned_abs()))
     }
 
-    pub(super) async fn is_present(&self, room: i64, user: i64) -> LiveResult<bool> {
-        Ok(self
-            .conn()
-            .hexists(self.key(&format!("room:{room}")), user)
-            .await?)
-    }
-
     fn typing_key(&self, room: i64, user: i64) -> String {
         self.key(&format!("typing:{room}:{user}"))
     }
