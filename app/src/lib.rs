@@ -14,7 +14,7 @@ pub mod live;
 pub mod markup;
 pub mod model;
 mod pages;
-mod session;
+pub mod session;
 mod storage;
 mod time;
 
@@ -38,12 +38,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                {session_meta()}
             </head>
             <body>
                 <App/>
             </body>
         </html>
     }
+}
+
+/// What the server knows of the session, for the browser to start from (nothing when the
+/// request did not go through the page middleware).
+fn session_meta() -> Option<impl IntoView> {
+    #[cfg(feature = "ssr")]
+    {
+        let user = session::server_session()?;
+        Some(view! {
+            <meta name=session::SESSION_META content=session::meta_content(user.as_ref())/>
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    None::<()>
 }
 
 /// Sets the page's CSP with this response's nonce.

@@ -136,6 +136,10 @@ impl App {
             // client is, then the socket handshake checks.
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
+                http::page_session,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
                 http::socket_guard,
             ))
             .layer(axum::middleware::from_fn_with_state(

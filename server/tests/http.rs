@@ -277,3 +277,43 @@ async fn health_answers_ready_until_the_node_drains() {
         "a draining node must leave the load balancer's rotation"
     );
 }
+
+/// The HTML of a page answer.
+fn html(answer: &Answer) -> &str {
+    answer.body.as_str().expect("an HTML page")
+}
+
+#[tokio::test]
+async fn pages_are_rendered_for_the_signed_in_user_and_admin_is_403_for_others() {
+    let server = TestServer::spawn().await;
+    let (user, token) = server.guest("ana").await;
+    let cookie = format!("{}={token}", server::auth::cookie_name(false));
+
+    // Signed in: the first HTML already names the user (the top bar and the session meta).
+    let chat = server.get(links::CHAT, &[("cookie", &cookie)]).await;
+    assert_eq!(chat.status, StatusCode::OK);
+    assert!(html(&chat).contains("tertulia-session"));
+    assert!(
+        html(&chat).contains(&format!("class=\"me-name\">{}<", user.username)),
+        "the signed-in page from the first byte"
+    );
+
+    // Not an admin: a real 403 page.
+    let admin = server.get(links::ADMIN, &[("cookie", &cookie)]).await;
+    assert_eq!(admin.status, StatusCode::FORBIDDEN);
+    assert!(html(&admin).contains("This page is for admins."));
+
+    // Signed out: the session meta says so, and nothing names a user.
+    let home = server.get(links::HOME, &[]).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(html(&home).contains("name=\"tertulia-session\" content=\"\""));
+    assert!(!html(&home).contains("me-name\">"));
+
+    // A revoked session is a signed-out page.
+    let bearer = format!("Bearer {token}");
+    server
+        .api::<protocol::http::Logout>(&Empty {}, &[("authorization", &bearer)])
+        .await;
+    let after = server.get(links::CHAT, &[("cookie", &cookie)]).await;
+    assert!(!html(&after).contains(&user.username));
+}

@@ -34,6 +34,19 @@ pub fn Admin() -> impl IntoView {
     let stats = RwSignal::new(None::<Stats>);
     let samples = RwSignal::new(Samples::new());
     let state = RwSignal::new("connecting".to_owned());
+    // Signed in without the admin role: a 403 page from the first byte.
+    let forbidden = move || {
+        session
+            .user
+            .get()
+            .is_some_and(|u| u.role != protocol::Role::Admin)
+    };
+    #[cfg(feature = "ssr")]
+    if forbidden()
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
     let notice = RwSignal::new(None::<String>);
 
     #[cfg(feature = "hydrate")]
@@ -94,7 +107,7 @@ pub fn Admin() -> impl IntoView {
             <PageBar state=Signal::derive(move || state.get())/>
             <main class="page admin">
                 <h1>"Live stats"</h1>
-                <Show when=move || state.get() == "connection error: forbidden">
+                <Show when=move || forbidden() || state.get() == "connection error: forbidden">
                     <p class="form-error">"This page is for admins."</p>
                 </Show>
                 <dl id="stat-tiles" class="tiles">

@@ -32,7 +32,7 @@ pub fn Home() -> impl IntoView {
     // The form stays disabled until the browser knows the session: before hydration a click
     // would post a plain HTML form, text typed into an input would be reset by hydration, and
     // an already signed-in user is sent on to the chat anyway.
-    let ready = session.checked;
+    let ready = session.hydrated;
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -123,6 +123,9 @@ pub fn Home() -> impl IntoView {
                         />
                     </Show>
                     <p class="form-error" role="alert">{move || error.get()}</p>
+                    <p class="loading-cue" aria-live="polite">
+                        {move || (!ready.get()).then_some("Loading…")}
+                    </p>
                     <button id="enter" type="submit" class="primary" disabled=move || busy.get() || !ready.get()>
                         {move || match mode.get() {
                             Mode::Guest => "Join the chat",

@@ -58,6 +58,32 @@ pub async fn csrf_guard(State(hub): State<Hub>, request: Request, next: Next) ->
     next.run(request).await
 }
 
+/// Page requests (not the API, the socket or a static file) learn who is signed in, so the
+/// server renders the signed-in page from the first byte (see `app::session`).
+pub async fn page_session(State(hub): State<Hub>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let is_page = request.method() == axum::http::Method::GET
+        && !(path.starts_with("/api/")
+            || path.starts_with("/socket.io")
+            || path.starts_with("/pkg/")
+            || path.contains('.'));
+    if is_page {
+        let user = match cookie_token(request.headers(), hub.config.secure_cookies) {
+            Some(token) => crate::auth::user_for_token(&hub.store, &token)
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "looking up a page's session");
+                    None
+                }),
+            None => None,
+        };
+        request
+            .extensions_mut()
+            .insert(app::session::ServerSession(user));
+    }
+    next.run(request).await
+}
+
 /// Guards Socket.IO requests before any Engine.IO session exists: handshakes that carry the
 /// session cookie from a foreign origin are refused (the socket library never looks at
 /// `Origin`), and new sessions per client address are rate-limited.

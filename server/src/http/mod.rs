@@ -10,7 +10,9 @@ pub mod pipeline;
 use axum::Router;
 use protocol::http::{Guest, Health, Login, Logout, Me, PushNotification, Register};
 
-pub use guards::{NODE_COOKIE, host_guard, node_cookie, security_headers, socket_guard};
+pub use guards::{
+    NODE_COOKIE, host_guard, node_cookie, page_session, security_headers, socket_guard,
+};
 
 use crate::state::AppState;
 
