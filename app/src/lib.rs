@@ -19,7 +19,7 @@ mod storage;
 mod time;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{StaticSegment, path};
 use protocol::links::segments;
@@ -36,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet id="leptos" options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
                 {session_meta()}
@@ -79,7 +80,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     session::provide_session();
     view! {
-        <Stylesheet id="leptos" href="/pkg/chat.css"/>
         <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
         <Title text="Tertulia"/>
         <Router>

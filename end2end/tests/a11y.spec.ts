@@ -38,6 +38,11 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       await expect(page.getByRole("button", { name: "Join the chat" })).toBeVisible();
       expect(await seriousViolations(page), "landing").toEqual([]);
       expect(errors, "an anonymous visit logs no console errors").toEqual([]);
+      // Assets have content-hashed names and may be cached for good.
+      const css = await page.locator('link[rel="stylesheet"]').getAttribute("href");
+      expect(css).toMatch(/^\/pkg\/chat\.[\w-]{8,}\.css$/);
+      const asset = await page.request.get(css!);
+      expect(asset.headers()["cache-control"]).toContain("immutable");
 
       await page.getByRole("tab", { name: "Sign in" }).click();
       await page.getByLabel("Name").fill(admin);

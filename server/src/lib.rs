@@ -215,6 +215,14 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
         .context("reading the LEPTOS_* settings")?
         .leptos_options;
     options.site_addr = config.addr;
+    // `cargo leptos build` writes the hashes of the asset names next to the binary; use them
+    // even when the binary is started directly (without cargo-leptos' environment).
+    if !options.hash_files {
+        options.hash_files = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.join(options.hash_file.as_ref())))
+            .is_some_and(|file| file.exists());
+    }
     Ok(options)
 }
 

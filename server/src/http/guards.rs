@@ -162,7 +162,15 @@ pub async fn security_headers(
     request: Request,
     next: Next,
 ) -> Response {
+    let caching = asset_cache_control(request.uri().path());
     let mut response = next.run(request).await;
+    if let Some(policy) = caching
+        && response.status().is_success()
+    {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -185,4 +193,38 @@ pub async fn security_headers(
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     response
+}
+
+/// How long browsers may keep a file of the site's `pkg/` directory: for good when its name
+/// carries a content hash (`chat.<hash>.wasm`: a new build has a new name), otherwise only
+/// after asking again.
+fn asset_cache_control(path: &str) -> Option<&'static str> {
+    let name = path.strip_prefix("/pkg/")?;
+    let mut parts = name.split('.');
+    let hashed = matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(_), Some(hash), Some("js" | "wasm" | "css"), None)
+            if hash.len() >= 8 && hash.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    );
+    Some(if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asset_cache_control;
+
+    #[test]
+    fn only_hashed_assets_are_cached_for_good() {
+        let forever = Some("public, max-age=31536000, immutable");
+        assert_eq!(asset_cache_control("/pkg/chat.Ab12Cd34Ef.wasm"), forever);
+        assert_eq!(asset_cache_control("/pkg/chat.Ab12Cd34Ef.css"), forever);
+        assert_eq!(asset_cache_control("/pkg/chat.js"), Some("no-cache"));
+        assert_eq!(asset_cache_control("/pkg/chat_bg.wasm"), Some("no-cache"));
+        assert_eq!(asset_cache_control("/chat"), None);
+        assert_eq!(asset_cache_control("/favicon.svg"), None);
+    }
 }
