@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { contract, guestPage, messages, say, uniqueName, GENERAL } from "../tests/helpers";
+import { contract, createRoom, guestPage, messages, say, uniqueName, GENERAL } from "../tests/helpers";
 
 // Two people on two nodes of a cluster (pinned with the proxy's routing cookie): everything
 // live must cross between the nodes through Redis, and a node's death must cost nothing but
@@ -41,13 +41,17 @@ test("people on different nodes see each other, their messages, typing and menti
   await expect(pageA.locator("#typing-line")).toHaveText("");
   await expect(messages(pageA).last()).toHaveText("typing on node 2");
 
-  // A mention on node 1 rings the bell on node 2.
+  // A mention on node 1 rings the bell on node 2 (B is reading another room: a mention in
+  // the room one is reading raises no toast).
+  await createRoom(pageB, uniqueName("elsewhere"));
   await expect(pageB.locator("#bell-count")).toHaveCount(0);
   await say(pageA, `@${bea} over here`);
   await expect(pageB.locator("#bell-count")).toHaveText("1");
   await expect(pageB.locator("#note-toast")).toContainText(`${ana} mentioned you in ${GENERAL}`);
 
-  // Leaving crosses nodes too.
+  // Leaving (after confirming) crosses nodes too.
+  pageB.once("dialog", (dialog) => dialog.accept());
+  await pageB.locator(`#joined li[data-room="${GENERAL}"]`).hover();
   await pageB.locator(`#joined li[data-room="${GENERAL}"] button.leave`).click();
   await expect(pageA.locator("#people")).not.toContainText(bea);
   await pageA.screenshot({ path: "artifacts/cluster-two-nodes.png", fullPage: true });

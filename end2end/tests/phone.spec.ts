@@ -66,8 +66,8 @@ test("on a phone the conversation fills the screen; rooms and people are drawers
 });
 
 for (const colorScheme of ["light", "dark"] as const) {
-  test(`screenshots of the chat, desktop and phone, ${colorScheme}`, async ({ browser }) => {
-    for (const [label, viewport] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
+  for (const [label, viewport] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
+    test(`screenshot of the chat, ${label}, ${colorScheme}`, async ({ browser }) => {
       const page = await sizedGuest(browser, uniqueName("shot"), viewport, colorScheme);
       const other = await guestPage(browser, uniqueName("pat"));
       const box = other.locator("#msg");
@@ -81,6 +81,6 @@ for (const colorScheme of ["light", "dark"] as const) {
       await page.screenshot({ path: `artifacts/chat-${label}-${colorScheme}.png` });
       await other.context().close();
       await page.context().close();
-    }
-  });
+    });
+  }
 }
