@@ -133,7 +133,9 @@ const NEAR_BOTTOM_PX: i32 = 120;
 #[component]
 fn Timeline() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let lines = move || {
+    // One computation of the rows per change, shared by the list, the "older" button and the
+    // scrolling effect.
+    let lines = Memo::new(move |_| {
         let key = chat.active.get()?;
         let me = chat.me.with(|me| me.as_ref().map(|u| u.id));
         chat.rooms.with(|rooms| {
@@ -141,7 +143,7 @@ fn Timeline() -> impl IntoView {
                 .get(&key)
                 .map(|v: &RoomView| (key.clone(), v.rows(me, time::local_day), v.more_before))
         })
-    };
+    });
     let list = NodeRef::<leptos::html::Ol>::new();
     let below = RwSignal::new(false);
     let near_bottom = move || {
@@ -158,7 +160,7 @@ fn Timeline() -> impl IntoView {
     // What the timeline was at the last render: room, line count, first line, height.
     type Shape = (Option<String>, usize, Option<String>, i32);
     Effect::new(move |previous: Option<Shape>| {
-        let (key, shown, _) = lines().unzip3();
+        let (key, shown, _) = lines.get().unzip3();
         let shown = shown.unwrap_or_default();
         let first = shown.first().map(Row::key);
         let Some(el) = list.get() else {
@@ -201,7 +203,7 @@ fn Timeline() -> impl IntoView {
                 <NoteToast/>
             </div>
             <ol id="log" class="timeline" node_ref=list aria-live="polite" on:scroll=on_scroll>
-                <Show when=move || lines().is_some_and(|(_, _, more)| more)>
+                <Show when=move || lines.get().is_some_and(|(_, _, more)| more)>
                     <li class="older">
                         <button type="button" class="quiet" on:click=move |_| chat.load_older()>
                             "Load older messages"
@@ -209,7 +211,7 @@ fn Timeline() -> impl IntoView {
                     </li>
                 </Show>
                 <For
-                    each=move || lines().map(|(_, l, _)| l).unwrap_or_default()
+                    each=move || lines.get().map(|(_, l, _)| l).unwrap_or_default()
                     key=Row::key
                     children=move |row| render_row(row, chat)
                 />
@@ -334,7 +336,8 @@ fn Composer() -> impl IntoView {
     let caret = RwSignal::new(0_usize);
     let picked = RwSignal::new(0_usize);
     let dismissed = RwSignal::new(false);
-    let mention = move || {
+    // Computed once per keystroke, read by the list, the key handler and the picker.
+    let mention = Memo::new(move |_| {
         if dismissed.get() {
             return None;
         }
@@ -359,9 +362,11 @@ fn Composer() -> impl IntoView {
         // A name typed in full needs no list (and Enter sends).
         let complete = names.iter().any(|n| n.eq_ignore_ascii_case(typed));
         (!names.is_empty() && !complete).then_some((start, names))
-    };
+    });
     let take_suggestion = move |name: &str| {
-        let Some((start, _)) = mention() else { return };
+        let Some((start, _)) = mention.get_untracked() else {
+            return;
+        };
         let body = text.get_untracked();
         let (body, after) = complete::complete(&body, start, caret.get_untracked(), name);
         keep_draft(&body);
@@ -375,7 +380,7 @@ fn Composer() -> impl IntoView {
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if let Some((_, names)) = mention() {
+        if let Some((_, names)) = mention.get_untracked() {
             let count = names.len();
             match ev.key().as_str() {
                 "ArrowDown" => {
@@ -438,10 +443,10 @@ fn Composer() -> impl IntoView {
             }
         >
             <label for="msg" class="visually-hidden">"Message"</label>
-            <Show when=move || mention().is_some()>
+            <Show when=move || mention.get().is_some()>
                 <ul id="mention-list" class="mention-list" role="listbox" aria-label="People to mention">
                     {move || {
-                        mention()
+                        mention.get()
                             .map(|(_, names)| names)
                             .unwrap_or_default()
                             .into_iter()

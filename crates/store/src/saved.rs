@@ -122,6 +122,22 @@ impl Store {
         }
     }
 
+    /// Whether a room is in a user's list and still visible to them (no counting).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn is_room_saved(&self, user_id: i64, room_id: i64) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM saved_rooms s JOIN rooms r ON r.id = s.room_id \
+             WHERE s.user_id = $1 AND s.room_id = $2 AND {VISIBLE}"
+        ))
+        .bind(user_id)
+        .bind(room_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// Moves a user's read marker in a room forward to `id` (never back, never past the
     /// room's newest message) and notes that they read at `now`; returns the room as now
     /// saved, or `None` if it is not in their list.
@@ -253,7 +269,9 @@ mod tests {
         assert!(capped.last_read > last && capped.last_read < i64::MAX);
         assert_eq!(capped.unread, 0);
 
+        assert!(store.is_room_saved(ana, general.id).await.unwrap());
         assert!(store.unsave_room(ana, general.id).await.unwrap());
+        assert!(!store.is_room_saved(ana, general.id).await.unwrap());
         assert!(store.saved_rooms(ana).await.unwrap().is_empty());
         assert!(
             store
@@ -294,5 +312,7 @@ mod tests {
         store.remove_member(secret.id, ana).await.unwrap();
         store.close_room(open.id, 4).await.unwrap();
         assert!(store.saved_rooms(ana).await.unwrap().is_empty());
+        assert!(!store.is_room_saved(ana, secret.id).await.unwrap());
+        assert!(!store.is_room_saved(ana, open.id).await.unwrap());
     }
 }

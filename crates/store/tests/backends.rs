@@ -137,7 +137,9 @@ async fn scenario(store: &Store) {
     assert_eq!(read.unread, 1);
     assert_eq!(read.read_at, Some(902));
     assert!(store.set_muted(ana.id, general.id, true).await.unwrap());
+    assert!(store.is_room_saved(ana.id, general.id).await.unwrap());
     assert!(store.unsave_room(ana.id, general.id).await.unwrap());
+    assert!(!store.is_room_saved(ana.id, general.id).await.unwrap());
 
     // Notifications and channels.
     let note = NewNotification {

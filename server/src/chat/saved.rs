@@ -76,7 +76,14 @@ impl Chat {
         raw_room: &str,
         id: i64,
     ) -> AppResult<ReadMarker> {
-        let room = self.listed_room(user, raw_room).await?;
+        // The store answers `None` for a room that is not in the list: no separate check.
+        let name = protocol::names::room_name(raw_room)?;
+        let room = self
+            .hub
+            .store
+            .room_by_name(&name)
+            .await?
+            .ok_or_else(|| not_listed(&name))?;
         let saved = self
             .hub
             .store
@@ -147,7 +154,7 @@ impl Chat {
         let name = protocol::names::room_name(raw_room)?;
         let room = self.hub.store.room_by_name(&name).await?;
         match room {
-            Some(room) if self.hub.store.saved_room(user.id, room.id).await?.is_some() => Ok(room),
+            Some(room) if self.hub.store.is_room_saved(user.id, room.id).await? => Ok(room),
             _ => Err(not_listed(&name)),
         }
     }

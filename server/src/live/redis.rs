@@ -323,35 +323,37 @@ impl RedisLive {
     }
 
     pub(super) async fn join(&self, sid: &str, room: i64) -> LiveResult<Option<Change>> {
-        let (count, present): (i64, usize) = self
-            .scripts
-            .join
-            .key(self.key(&format!("sock:{sid}")))
-            .key(self.key(&format!("sock:{sid}:rooms")))
-            .key(self.key(&format!("room:{room}")))
-            .arg(room)
-            .invoke_async(&mut self.conn())
-            .await?;
-        Ok((count >= 0).then_some(Change {
+        let changed = self.membership(&self.scripts.join, sid, room).await?;
+        Ok(changed.map(|(count, present)| Change {
             user_changed: count == 1,
             count: present,
         }))
     }
 
     pub(super) async fn leave(&self, sid: &str, room: i64) -> LiveResult<Option<Change>> {
-        let (count, present): (i64, usize) = self
-            .scripts
-            .leave
+        let changed = self.membership(&self.scripts.leave, sid, room).await?;
+        Ok(changed.map(|(count, present)| Change {
+            user_changed: count == 0,
+            count: present,
+        }))
+    }
+
+    /// Runs the join or leave script for a socket and a room: the user's socket count in the
+    /// room and how many users are present, or `None` when nothing changed.
+    async fn membership(
+        &self,
+        script: &Script,
+        sid: &str,
+        room: i64,
+    ) -> LiveResult<Option<(i64, usize)>> {
+        let (count, present): (i64, usize) = script
             .key(self.key(&format!("sock:{sid}")))
             .key(self.key(&format!("sock:{sid}:rooms")))
             .key(self.key(&format!("room:{room}")))
             .arg(room)
             .invoke_async(&mut self.conn())
             .await?;
-        Ok((count >= 0).then_some(Change {
-            user_changed: count == 0,
-            count: present,
-        }))
+        Ok((count >= 0).then_some((count, present)))
     }
 
     pub(super) async fn disconnect(&self, sid: &str) -> LiveResult<Vec<Departure>> {
