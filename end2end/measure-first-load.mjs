@@ -1,5 +1,5 @@
 // First-load figures for an anonymous visit: time until the start page is interactive
-// (hydrated: its form enabled) and bytes transferred, median of N cold loads.
+// (hydrated: `html[data-hydrated]`) and bytes transferred, median of N cold loads.
 // Usage: node measure-first-load.mjs http://127.0.0.1:3200 [runs]
 import { chromium } from "@playwright/test";
 
@@ -16,7 +16,7 @@ for (let i = 0; i < runs; i++) {
   const page = await context.newPage();
   const started = Date.now();
   await page.goto(base + "/");
-  await page.getByRole("button", { name: "Join the chat" }).and(page.locator(":enabled")).waitFor();
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   times.push(Date.now() - started);
   bytes = await page.evaluate(() =>
     performance

@@ -22,8 +22,6 @@ pub struct Session {
     pub user: RwSignal<Option<User>>,
     /// Whether we know (from the server's render or `/api/me`).
     pub checked: RwSignal<bool>,
-    /// Whether the page is interactive (hydrated): forms wait for it.
-    pub hydrated: RwSignal<bool>,
 }
 
 /// Creates the session context from what the server said (asking `/api/me` if it said
@@ -33,11 +31,8 @@ pub fn provide_session() {
     let session = Session {
         user: RwSignal::new(known.clone().flatten()),
         checked: RwSignal::new(known.is_some()),
-        hydrated: RwSignal::new(false),
     };
     provide_context(session);
-    // Effects run only in the browser, after hydration.
-    Effect::new(move |_| session.hydrated.set(true));
     #[cfg(feature = "hydrate")]
     if known.is_none() {
         leptos::task::spawn_local(async move {

@@ -317,3 +317,125 @@ async fn pages_are_rendered_for_the_signed_in_user_and_admin_is_403_for_others()
     let after = server.get(links::CHAT, &[("cookie", &cookie)]).await;
     assert!(!html(&after).contains(&user.username));
 }
+
+/// Posts the start page's form as a browser without script would.
+async fn post_form(server: &TestServer, fields: &str, origin: Option<&str>) -> Answer {
+    let mut request = axum::http::Request::post(links::SIGN_IN_FORM)
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(origin) = origin {
+        request = request
+            .header("origin", origin)
+            .header("host", "localhost:3000");
+    }
+    server
+        .call(
+            request
+                .body(axum::body::Body::from(fields.to_owned()))
+                .unwrap(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn the_start_form_signs_in_without_script_and_says_what_failed() {
+    let server = TestServer::spawn().await;
+    let same_site = Some("http://localhost:3000");
+
+    // A guest: redirected to the chat with the session cookie, which signs the chat page in.
+    let answer = post_form(&server, "mode=guest&username=ana", same_site).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers["location"], links::CHAT);
+    let cookie = cookie_of(&answer);
+    let pair = cookie.split(';').next().unwrap();
+    let chat = server.get(links::CHAT, &[("cookie", pair)]).await;
+    assert!(html(&chat).contains("class=\"me-name\">ana<"));
+
+    // A taken name: back to the start page with the mode, the name and the code, no cookie.
+    let taken = post_form(&server, "mode=guest&username=ANA", same_site).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        taken.headers["location"],
+        links::start::page(
+            links::start::Mode::Guest,
+            Some("ANA"),
+            Some(ErrorCode::Conflict.as_str())
+        )
+        .as_str()
+    );
+    assert!(taken.headers.get("set-cookie").is_none());
+    let page = server
+        .get(taken.headers["location"].to_str().unwrap(), &[])
+        .await;
+    assert!(html(&page).contains("The name `ANA` is taken or reserved"));
+
+    // Accounts: sign up, then a wrong password, then the right one.
+    let signup = "mode=signup&username=bea&password=correct+horse+battery";
+    let created = post_form(&server, signup, same_site).await;
+    assert_eq!(created.headers["location"], links::CHAT);
+    let wrong = post_form(&server, "mode=signin&username=bea&password=nope", same_site).await;
+    assert!(
+        wrong.headers["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("failed=unauthorized")
+    );
+    let page = server
+        .get(wrong.headers["location"].to_str().unwrap(), &[])
+        .await;
+    assert!(html(&page).contains("Wrong username or password"));
+    assert!(
+        html(&page).contains("value=\"bea\""),
+        "the name typed is kept"
+    );
+    let right = "mode=signin&username=bea&password=correct+horse+battery";
+    assert_eq!(
+        post_form(&server, right, same_site).await.headers["location"],
+        links::CHAT
+    );
+
+    // Garbage is a clear failure, never a server error; another site cannot post it at all.
+    let garbage = post_form(&server, "mode=%ZZ&&username=%00", same_site).await;
+    assert_eq!(garbage.status, StatusCode::SEE_OTHER);
+    assert!(
+        garbage.headers["location"]
+            .to_str()
+            .unwrap()
+            .contains("failed=bad_request")
+    );
+    let foreign = post_form(
+        &server,
+        "mode=guest&username=eve",
+        Some("https://evil.example"),
+    )
+    .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    assert!(server.store().user_by_name("eve").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_start_form_shares_the_sign_in_budget() {
+    let server = TestServer::spawn().await;
+    let mut limited = false;
+    for attempt in 0..50 {
+        let fields = format!("mode=signin&username=nobody{attempt}&password=x");
+        let answer = post_form(&server, &fields, None).await;
+        if answer.headers["location"]
+            .to_str()
+            .unwrap()
+            .ends_with(ErrorCode::RateLimited.as_str())
+        {
+            limited = true;
+            break;
+        }
+    }
+    assert!(
+        limited,
+        "sign-in attempts by form are throttled like the API's"
+    );
+    let api = server.api::<Guest>(&guest_named("late"), &[]).await;
+    assert_eq!(
+        api.code(),
+        ErrorCode::RateLimited,
+        "one budget for both doors"
+    );
+}

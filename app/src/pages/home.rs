@@ -1,16 +1,43 @@
 //! `/`: pick a name (guest) or sign in / sign up, then go to the chat.
+//!
+//! The page works before its script runs: the mode is in the URL (`/?mode=signin`, the tabs are
+//! links), the inputs are plain form fields, and the form posts to
+//! [`links::SIGN_IN_FORM`], which answers with a redirect (to the chat, or back here with
+//! `failed=<code>`). Once hydrated, the same form signs in through the JSON API instead, without
+//! a page load.
 
+use leptos::html::Input;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use protocol::links;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use protocol::ErrorCode;
+use protocol::links::{self, start, start::Mode};
 
 use crate::session::use_session;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Guest,
-    SignIn,
-    SignUp,
+/// What the page says about a failed form post, from the error code in its URL (never from
+/// free text in the URL, which anyone could write).
+fn failure_message(code: &str, mode: Mode, username: &str) -> String {
+    let code = protocol::ack::ALL_CODES
+        .into_iter()
+        .find(|c| c.as_str() == code);
+    match code {
+        Some(ErrorCode::Conflict) => {
+            format!("The name `{username}` is taken or reserved; pick another")
+        }
+        Some(ErrorCode::Unauthorized) => "Wrong username or password".to_owned(),
+        Some(ErrorCode::Forbidden) => "Guest access is switched off; please sign in".to_owned(),
+        Some(ErrorCode::RateLimited) => "Too many attempts; wait a moment and try again".to_owned(),
+        Some(ErrorCode::BadRequest | ErrorCode::TooLong) => {
+            match protocol::validate::username(username) {
+                Err(problem) => problem.message,
+                Ok(_) if mode == Mode::SignUp => {
+                    "Choose a password of at least 8 characters".to_owned()
+                }
+                Ok(_) => "Check the name and password".to_owned(),
+            }
+        }
+        _ => "Something went wrong on the server; please try again".to_owned(),
+    }
 }
 
 /// The start page.
@@ -24,22 +51,26 @@ pub fn Home() -> impl IntoView {
             navigate(links::CHAT, Default::default());
         }
     });
-    let mode = RwSignal::new(Mode::Guest);
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let query = use_query_map();
+    let mode = Memo::new(move |_| Mode::parse(&query.read().get(start::MODE).unwrap_or_default()));
+    // What a form post sent back: the name typed and what failed.
+    let (typed, failed) = query.with_untracked(|q| (q.get(start::USERNAME), q.get(start::FAILED)));
+    let typed = typed.unwrap_or_default();
+    let error =
+        RwSignal::new(failed.map(|code| failure_message(&code, mode.get_untracked(), &typed)));
     let busy = RwSignal::new(false);
-    // The form stays disabled until the browser knows the session: before hydration a click
-    // would post a plain HTML form, text typed into an input would be reset by hydration, and
-    // an already signed-in user is sent on to the chat anyway.
-    let ready = session.hydrated;
+    let username_input = NodeRef::<Input>::new();
+    let password_input = NodeRef::<Input>::new();
 
+    // Runs only once hydrated: until then the browser posts the form itself.
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
             return;
         }
-        let name = username.get_untracked();
+        let value =
+            |input: NodeRef<Input>| input.get_untracked().map(|i| i.value()).unwrap_or_default();
+        let name = value(username_input);
         if let Err(problem) = protocol::validate::username(&name) {
             error.set(Some(problem.message));
             return;
@@ -48,7 +79,7 @@ pub fn Home() -> impl IntoView {
         busy.set(true);
         #[cfg(feature = "hydrate")]
         {
-            let secret = password.get_untracked();
+            let secret = value(password_input);
             let mode = mode.get_untracked();
             leptos::task::spawn_local(async move {
                 let result = match mode {
@@ -67,19 +98,15 @@ pub fn Home() -> impl IntoView {
 
     let tab = move |which: Mode, label: &'static str| {
         view! {
-            <button
-                type="button"
+            <a
                 role="tab"
                 class="tab"
-                disabled=move || !ready.get()
+                href=start::page(which, None, None)
                 aria-selected=move || (mode.get() == which).to_string()
-                on:click=move |_| {
-                    mode.set(which);
-                    error.set(None);
-                }
+                on:click=move |_| error.set(None)
             >
                 {label}
-            </button>
+            </a>
         }
     };
 
@@ -93,7 +120,8 @@ pub fn Home() -> impl IntoView {
                     {tab(Mode::SignIn, "Sign in")}
                     {tab(Mode::SignUp, "Create account")}
                 </div>
-                <form class="stack" on:submit=submit>
+                <form class="stack" method="post" action=links::SIGN_IN_FORM on:submit=submit>
+                    <input type="hidden" name=start::MODE value=move || mode.get().as_str() />
                     <label for="username">"Name"</label>
                     <input
                         id="username"
@@ -102,9 +130,8 @@ pub fn Home() -> impl IntoView {
                         maxlength="32"
                         required
                         placeholder="e.g. ana"
-                        disabled=move || !ready.get()
-                        prop:value=move || username.get()
-                        on:input=move |ev| username.set(event_target_value(&ev))
+                        value=typed
+                        node_ref=username_input
                     />
                     <Show when=move || mode.get() != Mode::Guest>
                         <label for="password">"Password"</label>
@@ -113,20 +140,15 @@ pub fn Home() -> impl IntoView {
                             name="password"
                             type="password"
                             required
-                            disabled=move || !ready.get()
                             minlength=move || if mode.get() == Mode::SignUp { "8" } else { "1" }
                             autocomplete=move || {
                                 if mode.get() == Mode::SignUp { "new-password" } else { "current-password" }
                             }
-                            prop:value=move || password.get()
-                            on:input=move |ev| password.set(event_target_value(&ev))
+                            node_ref=password_input
                         />
                     </Show>
                     <p class="form-error" role="alert">{move || error.get()}</p>
-                    <p class="loading-cue" aria-live="polite">
-                        {move || (!ready.get()).then_some("Loading…")}
-                    </p>
-                    <button id="enter" type="submit" class="primary" disabled=move || busy.get() || !ready.get()>
+                    <button id="enter" type="submit" class="primary" disabled=move || busy.get()>
                         {move || match mode.get() {
                             Mode::Guest => "Join the chat",
                             Mode::SignIn => "Sign in",

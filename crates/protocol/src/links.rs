@@ -19,6 +19,72 @@ pub mod segments {
     pub const ADMIN: &str = "admin";
 }
 
+/// Where the start page's form posts (`application/x-www-form-urlencoded` fields
+/// [`start::MODE`], `username`, `password`) when the page's script has not run: the answer is
+/// `303` to [`CHAT`] with the session cookie, or `303` back to [`start::page`] saying what failed.
+pub const SIGN_IN_FORM: &str = "/sign-in";
+
+/// The start page's modes and query parameters (`/?mode=signin&username=ana&failed=conflict`).
+pub mod start {
+    use super::{HOME, encode_query};
+
+    /// The query parameter (and form field) naming the mode.
+    pub const MODE: &str = "mode";
+    /// The query parameter carrying the name typed, back from a failed form post.
+    pub const USERNAME: &str = "username";
+    /// The query parameter carrying the error code of a failed form post.
+    pub const FAILED: &str = "failed";
+
+    /// What the start page's form does.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum Mode {
+        /// Pick a free name for this session.
+        #[default]
+        Guest,
+        /// Sign in to an account.
+        SignIn,
+        /// Create an account.
+        SignUp,
+    }
+
+    impl Mode {
+        /// Every mode, in the order the page shows them.
+        pub const ALL: [Self; 3] = [Self::Guest, Self::SignIn, Self::SignUp];
+
+        /// The mode as written in the query string and the form.
+        #[must_use]
+        pub fn as_str(self) -> &'static str {
+            match self {
+                Self::Guest => "guest",
+                Self::SignIn => "signin",
+                Self::SignUp => "signup",
+            }
+        }
+
+        /// Reads a mode; anything unknown is [`Mode::Guest`].
+        #[must_use]
+        pub fn parse(text: &str) -> Self {
+            Self::ALL
+                .into_iter()
+                .find(|mode| mode.as_str() == text)
+                .unwrap_or_default()
+        }
+    }
+
+    /// The start page in `mode`, optionally with the name typed and the code of what failed.
+    #[must_use]
+    pub fn page(mode: Mode, username: Option<&str>, failed: Option<&str>) -> String {
+        let mut url = format!("{HOME}?{MODE}={}", mode.as_str());
+        if let Some(name) = username {
+            url.push_str(&format!("&{USERNAME}={}", encode_query(name)));
+        }
+        if let Some(code) = failed {
+            url.push_str(&format!("&{FAILED}={}", encode_query(code)));
+        }
+        url
+    }
+}
+
 /// The query parameter of [`CHAT`] that names the room to open.
 pub const ROOM_PARAM: &str = "room";
 
@@ -103,6 +169,19 @@ mod tests {
         assert_eq!(format!("/{}", segments::CHAT), CHAT);
         assert_eq!(format!("/{}", segments::BOARD), BOARD);
         assert_eq!(format!("/{}", segments::ADMIN), ADMIN);
+    }
+
+    #[test]
+    fn start_page_links_round_trip() {
+        for mode in start::Mode::ALL {
+            assert_eq!(start::Mode::parse(mode.as_str()), mode);
+        }
+        assert_eq!(start::Mode::parse("<script>"), start::Mode::Guest);
+        assert_eq!(
+            start::page(start::Mode::SignIn, Some("ana b"), Some("unauthorized")),
+            "/?mode=signin&username=ana%20b&failed=unauthorized"
+        );
+        assert_eq!(start::page(start::Mode::Guest, None, None), "/?mode=guest");
     }
 
     #[test]

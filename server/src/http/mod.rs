@@ -6,6 +6,7 @@ mod guards;
 mod health;
 mod notifications;
 pub mod pipeline;
+mod sign_in_form;
 
 use axum::Router;
 use protocol::http::{Guest, Health, Login, Logout, Me, PushNotification, Register};
@@ -16,7 +17,7 @@ pub use guards::{
 
 use crate::state::AppState;
 
-/// Routes of the JSON API.
+/// Routes of the JSON API and the start page's form.
 pub fn router(state: AppState) -> Router<AppState> {
     let mut api = Router::new();
     api = pipeline::route::<Register, _, _>(api, auth::register);
@@ -26,6 +27,10 @@ pub fn router(state: AppState) -> Router<AppState> {
     api = pipeline::route::<Me, _, _>(api, auth::me);
     api = pipeline::route::<PushNotification, _, _>(api, notifications::push);
     api = pipeline::route::<Health, _, _>(api, health::health);
+    api = api.route(
+        protocol::links::SIGN_IN_FORM,
+        axum::routing::post(sign_in_form::submit),
+    );
     api.route_layer(axum::middleware::from_fn_with_state(
         state,
         guards::csrf_guard,

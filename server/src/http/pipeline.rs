@@ -129,6 +129,11 @@ impl<T: Serialize> Answer<T> {
         }
     }
 
+    /// The `Set-Cookie` value, if any.
+    pub fn cookie(&self) -> Option<&HeaderValue> {
+        self.cookie.as_ref()
+    }
+
     /// Adds a `Set-Cookie`.
     #[must_use]
     pub fn with_cookie(mut self, cookie: HeaderValue) -> Self {
@@ -240,29 +245,7 @@ where
     F: Fn(ApiCtx, E::Body) -> Fut,
     Fut: Future<Output = AppResult<Answer<E::Response>>>,
 {
-    let _place = state
-        .api_in_flight
-        .enter(client.key)
-        .ok_or_else(AppError::rate_limited)?;
-    let caller = caller(&state, &headers).await?;
-    let live = &state.hub.live;
-    let allowed = if E::SIGN_IN {
-        live.check(Action::Auth, Subject::Addr(client.key), 1).await
-    } else {
-        match &caller {
-            Some(caller) => {
-                live.charge(Action::Events, caller.user.id, client.key, E::COST)
-                    .await
-            }
-            None => {
-                live.check(Action::EventsFromAddr, Subject::Addr(client.key), E::COST)
-                    .await
-            }
-        }
-    };
-    if !allowed {
-        return Err(AppError::rate_limited());
-    }
+    let (_place, caller) = admit::<E>(&state, &client, &headers).await?;
     let body = decode::<E::Body>(&headers, &body)?;
     handler(
         ApiCtx {
@@ -274,6 +257,43 @@ where
         body,
     )
     .await
+}
+
+/// Steps 1 to 3 of a call charged like `P`: a place among the address's calls in progress (held
+/// until the returned [`ApiPlace`] drops), the caller, and the charge.
+///
+/// # Errors
+/// `rate_limited` when the address has too many calls in progress or the budget is spent;
+/// store errors while looking up the caller.
+pub async fn admit<P: ApiPolicy>(
+    state: &AppState,
+    client: &ClientAddr,
+    headers: &HeaderMap,
+) -> AppResult<(ApiPlace, Option<Caller>)> {
+    let place = state
+        .api_in_flight
+        .enter(client.key)
+        .ok_or_else(AppError::rate_limited)?;
+    let caller = caller(state, headers).await?;
+    let live = &state.hub.live;
+    let allowed = if P::SIGN_IN {
+        live.check(Action::Auth, Subject::Addr(client.key), 1).await
+    } else {
+        match &caller {
+            Some(caller) => {
+                live.charge(Action::Events, caller.user.id, client.key, P::COST)
+                    .await
+            }
+            None => {
+                live.check(Action::EventsFromAddr, Subject::Addr(client.key), P::COST)
+                    .await
+            }
+        }
+    };
+    if !allowed {
+        return Err(AppError::rate_limited());
+    }
+    Ok((place, caller))
 }
 
 /// The caller of a request that carries a token of a live session.

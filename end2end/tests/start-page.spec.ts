@@ -1,0 +1,56 @@
+import { expect, test } from "@playwright/test";
+import { uniqueName } from "./helpers";
+
+// The start page before (or without) its script: the browser posts the form itself and the
+// server answers with the signed-in chat page, or back with what failed.
+test.describe("without script", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("a guest joins and lands on the signed-in chat page", async ({ page }) => {
+    const name = uniqueName("nojs");
+    await page.goto("/");
+    await page.getByLabel("Name").fill(name);
+    await page.getByRole("button", { name: "Join the chat" }).click();
+    await expect(page).toHaveURL(/\/chat/);
+    // The server rendered the signed-in page (the chat itself needs the script).
+    await expect(page.locator(".me-name")).toHaveText(name);
+  });
+
+  test("a taken name and a wrong password say so and keep the name typed", async ({ page, browser }) => {
+    const taken = uniqueName("held");
+    const holder = await browser.newPage();
+    await holder.goto("/");
+    await holder.getByLabel("Name").fill(taken);
+    await holder.getByRole("button", { name: "Join the chat" }).click();
+    await expect(holder.locator(".me-name")).toHaveText(taken);
+
+    await page.goto("/");
+    await page.getByLabel("Name").fill(taken);
+    await page.getByRole("button", { name: "Join the chat" }).click();
+    await expect(page.getByRole("alert")).toContainText("is taken");
+    await expect(page.getByLabel("Name")).toHaveValue(taken);
+
+    await page.getByRole("tab", { name: "Sign in" }).click();
+    await expect(page.getByRole("tab", { name: "Sign in" })).toHaveAttribute("aria-selected", "true");
+    await page.getByLabel("Name").fill(uniqueName("ghost"));
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toHaveText("Wrong username or password");
+    await expect(page.getByLabel("Password")).toBeVisible();
+    await holder.context().close();
+  });
+});
+
+test("with script, the tabs switch without a page load and keep what was typed", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+  const name = uniqueName("tabs");
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/mode=signup/);
+  await expect(page.getByLabel("Name")).toHaveValue(name);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/chat/);
+  await expect(page.locator(".me-name")).toHaveText(name);
+});
