@@ -79,6 +79,7 @@ fn set_csp_header() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     session::provide_session();
+    live::provide_chat();
     view! {
         <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
         <Title text="Tertulia"/>

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { expect, test } from "@playwright/test";
-import { createRoom, guestPage, say, uniqueName, GENERAL } from "./helpers";
+import { contract, createRoom, guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
 
 test("a mention in a room B is not viewing raises B's bell and shows a toast", async ({ browser }) => {
   const ana = uniqueName("ana");
@@ -31,13 +31,21 @@ test("an admin sees the stats change when a message is sent in another browser",
   });
   const context = await browser.newContext();
   const page = await context.newPage();
+  // Every frame the page sends, on every WebSocket it opens.
+  const sockets: string[][] = [];
+  page.on("websocket", (ws) => {
+    const sent: string[] = [];
+    sockets.push(sent);
+    ws.on("framesent", (frame) => sent.push(String(frame.payload)));
+  });
   await page.goto("/");
   await page.getByRole("tab", { name: "Sign in" }).click();
   await page.getByLabel("Name").fill(admin);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.locator("#status")).toHaveText("connected");
-  await page.goto("/admin");
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Admin" }).click();
+  await expect(page).toHaveURL(/\/admin/);
   await expect(page.locator("#status")).toHaveText("connected");
   await expect(page.locator("#stat-messages")).toHaveText(/^\d+$/);
   const before = Number(await page.locator("#stat-messages").textContent());
@@ -47,18 +55,61 @@ test("an admin sees the stats change when a message is sent in another browser",
   await expect(page.locator("#stat-messages")).toHaveText(String(before + 1));
   await expect(page.locator(`#admin-rooms tr[data-room="${GENERAL}"] .messages-count`)).toHaveText(/^\d+$/);
   await page.screenshot({ path: "artifacts/admin-view.png", fullPage: true });
+
+  // The admin page used the tab's one connection, and leaving it leaves `/admin` only.
+  const adminNs = contract.namespaces.ADMIN;
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Chat" }).click();
+  await expect(page.locator("#room-title")).toContainText(GENERAL);
+  expect(sockets).toHaveLength(1);
+  await expect.poll(() => sockets[0].includes(`41${adminNs},`)).toBe(true);
+  await say(page, "still connected to the chat");
+});
+
+test("the chat, the board and the bell share the tab's one connection across pages", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  let opened = 0;
+  page.on("websocket", () => opened++);
+  const bea = uniqueName("bea");
+  await page.goto("/");
+  await page.getByLabel("Name").fill(bea);
+  await page.getByRole("button", { name: "Join the chat" }).click();
+  await expect(page.locator("#status")).toHaveText("connected");
+  await expect(page.locator("#room-title")).toContainText(GENERAL);
+
+  const nav = page.getByRole("navigation", { name: "Pages" });
+  await nav.getByRole("link", { name: "Board" }).click();
+  await expect(page).toHaveURL(/\/board/);
+  await expect(page.locator(`#board tr[data-room="${GENERAL}"] .members-count`)).toHaveText(/^[1-9]\d*$/);
+
+  // Live on the board page: a mention raises the bell, and general counts it unread (the
+  // reader is not looking at it).
+  const ana = await guestPage(browser, uniqueName("ana"));
+  await say(ana, `@${bea} come back`);
+  await expect(page.locator("#bell-count")).toHaveText("1");
+
+  // Back to the chat: the same rooms, the message there, no new connection.
+  await nav.getByRole("link", { name: "Chat" }).click();
+  await expect(page.locator("#room-title")).toContainText(GENERAL);
+  await expect(messages(page).filter({ hasText: `@${bea} come back` })).toBeVisible();
+  await expect(page.locator("#status")).toHaveText("connected");
+  expect(opened).toBe(1);
 });
 
 test("a member who is not an admin is refused by the admin page", async ({ browser }) => {
   const page = await guestPage(browser, uniqueName("nosy"));
   await page.goto("/admin");
-  await expect(page.locator("#status")).toHaveText("connection error: forbidden");
+  await expect(page).toHaveTitle(/Admin/);
   await expect(page.getByText("This page is for admins.")).toBeVisible();
+  // The page never asks for `/admin`, and shows no numbers.
+  await expect(page.locator("#status")).toHaveText("connected");
+  await expect(page.locator("#stat-messages")).toHaveText("0");
 });
 
 test("the occupancy board updates when a user joins a room", async ({ browser }) => {
   const watcher = await guestPage(browser, uniqueName("watch"));
-  await watcher.goto("/board");
+  // In the app, as a person gets there (a page load would also leave and rejoin general).
+  await watcher.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Board" }).click();
   await expect(watcher.locator("#status")).toHaveText("connected");
   const general = watcher.locator(`#board tr[data-room="${GENERAL}"] .members-count`);
   await expect(general).toHaveText(/^\d+$/);

@@ -1,7 +1,9 @@
 //! The live chat: socket events turned into signals, user actions turned into socket requests.
 //!
-//! [`Chat`] is a `Copy` handle of signals, usable on both targets; only in the browser
-//! (`hydrate`) does it own a Socket.IO connection. Messages whose ack was lost to a dropped
+//! [`Chat`] is a `Copy` handle of signals, usable on both targets, provided once for the whole
+//! app ([`provide_chat`]); only in the browser (`hydrate`) does it own the tab's one Socket.IO
+//! connection, which the chat, the bell, the board and the admin page share (each page adds
+//! its listeners and namespaces in a `Scope` and takes them away when it unmounts). Messages whose ack was lost to a dropped
 //! connection stay on screen as pending and are resent with the same `client_id` after the
 //! reconnect, so the server stores them once.
 
@@ -45,6 +47,8 @@ pub struct Chat {
     pub drawer: RwSignal<Drawer>,
     /// An address inside the app to go to (the chat page follows it).
     pub go_to: RwSignal<Option<String>>,
+    /// Whether the chat page is mounted: only then does the room on screen count as read.
+    pub reading: RwSignal<bool>,
     #[cfg(feature = "hydrate")]
     socket: StoredValue<Option<socket_client::browser::Socket>, LocalStorage>,
 }
@@ -64,9 +68,24 @@ impl Chat {
             toast: RwSignal::new(None),
             drawer: RwSignal::new(Drawer::Closed),
             go_to: RwSignal::new(None),
+            reading: RwSignal::new(false),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
         }
+    }
+
+    /// Forgets everything loaded (after signing out, before someone else may sign in).
+    pub fn reset(&self) {
+        self.conn.set(ConnState::Connecting);
+        self.rooms.set(Rooms::default());
+        self.directory.set(Vec::new());
+        self.active.set(None);
+        self.notice.set(None);
+        self.me.set(None);
+        self.notifications.set(Vec::new());
+        self.toast.set(None);
+        self.drawer.set(Drawer::Closed);
+        self.go_to.set(None);
     }
 
     /// Shows a problem to the user.
@@ -108,6 +127,37 @@ impl Chat {
     }
 }
 
+/// Provides the app's one [`Chat`]; it disconnects and forgets everything when the user signs
+/// out. Pages start it with [`Chat::start`] once someone is signed in.
+pub fn provide_chat() -> Chat {
+    let chat = Chat::new();
+    provide_context(chat);
+    let session = crate::session::use_session();
+    Effect::new(move |_| {
+        if session.user.get().is_none() {
+            chat.close();
+            chat.reset();
+        }
+    });
+    chat
+}
+
+/// For pages other than the chat: the tab's connection, started if this is the first page
+/// (the rooms are joined as on the chat page, so the bell and unread counts stay live; nothing
+/// counts as read while the chat page is not mounted).
+pub fn use_connection() -> Chat {
+    let chat = expect_context::<Chat>();
+    let session = crate::session::use_session();
+    Effect::new(move |_| {
+        if let Some(user) = session.user.get()
+            && !chat.is_started()
+        {
+            chat.start(user, None, move || session.user.set(None));
+        }
+    });
+    chat
+}
+
 /// Where the last room opened is kept, to open it again on the next visit.
 const LAST_ROOM_KEY: &str = "tertulia.room";
 
@@ -138,6 +188,15 @@ impl Chat {
         _on_unauthorized: impl Fn() + 'static,
     ) {
     }
+    /// Whether the connection exists (browser only).
+    #[must_use]
+    pub fn is_started(&self) -> bool {
+        false
+    }
+    /// Shows a room, joining it if needed (browser only).
+    pub fn open(&self, _name: String) {}
+    /// Shows the room on screen where the reader left off (browser only).
+    pub fn reopen_active(&self) {}
     /// Joins a room (browser only).
     pub fn join(&self, _name: String, _show: bool) {}
     /// Tells the server what is read (browser only).

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use protocol::Stats;
 
-use crate::components::{PageBar, require_sign_in};
+use crate::components::{Header, require_sign_in};
 use crate::session::use_session;
 
 /// Seconds per chart bar.
@@ -49,21 +49,33 @@ pub fn Admin() -> impl IntoView {
     }
     let notice = RwSignal::new(None::<String>);
 
+    let chat = crate::live::use_connection();
+    // `/admin` on the tab's connection, for as long as this page is mounted (admins only: the
+    // server refuses anyone else, and the page does not ask for them).
     #[cfg(feature = "hydrate")]
-    let socket = {
-        let socket = StoredValue::new_local(None::<socket_client::browser::Socket>);
+    let scope = {
+        let scope = StoredValue::new_local(None::<socket_client::browser::Scope>);
         Effect::new(move |_| {
-            if session.user.get().is_some() && socket.get_value().is_none() {
-                live::connect(socket, stats, samples, state);
+            let is_admin = session
+                .user
+                .get()
+                .is_some_and(|u| u.role == protocol::Role::Admin);
+            let _ = chat.conn.get();
+            if is_admin
+                && scope.with_value(Option::is_none)
+                && let Some(new) = chat.scope()
+            {
+                live::connect(&new, stats, samples, state);
+                scope.set_value(Some(new));
             }
         });
         on_cleanup(move || {
-            let _ = socket.try_set_value(None);
+            let _ = scope.try_set_value(None);
         });
-        socket
+        scope
     };
     #[cfg(not(feature = "hydrate"))]
-    let _ = session;
+    let _ = chat;
 
     let role_user = RwSignal::new(String::new());
     let role = RwSignal::new("member".to_owned());
@@ -71,7 +83,7 @@ pub fn Admin() -> impl IntoView {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
         live::set_role(
-            socket,
+            scope,
             role_user.get_untracked(),
             role.get_untracked(),
             notice,
@@ -79,7 +91,7 @@ pub fn Admin() -> impl IntoView {
     };
     let close_room = move |name: String| {
         #[cfg(feature = "hydrate")]
-        live::close_room(socket, name, notice);
+        live::close_room(scope, name, notice);
         #[cfg(not(feature = "hydrate"))]
         let _ = name;
     };
@@ -104,7 +116,7 @@ pub fn Admin() -> impl IntoView {
     view! {
         <Title text="Admin — Tertulia"/>
         <div class="app">
-            <PageBar state=Signal::derive(move || state.get())/>
+            <Header/>
             <main class="page admin">
                 <h1>"Live stats"</h1>
                 <Show when=move || forbidden() || state.get() == "connection error: forbidden">
@@ -201,30 +213,32 @@ mod live {
     use leptos::task::spawn_local;
     use protocol::events::admin::NS;
     use protocol::{CloseRoomReq, Role, SetRoleReq, Stats};
-    use socket_client::browser::{NsEvent, Socket, same_origin_url};
-    use socket_client::{Config, RequestError};
+    use socket_client::RequestError;
+    use socket_client::browser::{NsEvent, Scope};
 
     use super::Samples;
 
     /// Samples kept for the chart: one per second, five minutes.
     const SAMPLES: usize = 300;
 
-    type Handle = StoredValue<Option<Socket>, LocalStorage>;
+    type Handle = StoredValue<Option<Scope>, LocalStorage>;
 
-    /// Connects to `/admin` and keeps the signals up to date.
+    /// Connects `/admin` in `scope` and keeps the signals up to date.
     pub fn connect(
-        handle: Handle,
+        scope: &Scope,
         stats: RwSignal<Option<Stats>>,
         samples: RwSignal<Samples>,
         state: RwSignal<String>,
     ) {
-        let socket = Socket::connect(same_origin_url(), Config::default());
-        socket.on_namespace(move |event| match event {
-            NsEvent::Connected(_) => state.set("connected".into()),
-            NsEvent::Refused(_, message) => state.set(format!("connection error: {message}")),
-            NsEvent::Disconnected(..) => state.set("disconnected".into()),
+        scope.on_namespace(move |event| match event {
+            NsEvent::Connected(ns) if ns == NS => state.set("connected".into()),
+            NsEvent::Refused(ns, message) if ns == NS => {
+                state.set(format!("connection error: {message}"));
+            }
+            NsEvent::Disconnected(ns, _) if ns == NS => state.set("disconnected".into()),
+            _ => {}
         });
-        socket.on(move |snapshot: Stats| {
+        scope.on(move |snapshot: Stats| {
             samples.update(|s| {
                 s.push_back(snapshot.messages_total);
                 while s.len() > SAMPLES {
@@ -233,8 +247,14 @@ mod live {
             });
             stats.set(Some(snapshot));
         });
-        socket.connect_namespace(NS, None);
-        handle.set_value(Some(socket));
+        scope.connect_namespace(NS, None);
+    }
+
+    /// The connection of the page's scope.
+    fn socket(handle: Handle) -> Option<socket_client::browser::Socket> {
+        handle
+            .try_with_value(|scope| scope.as_ref().and_then(Scope::socket))
+            .flatten()
     }
 
     fn describe(error: RequestError) -> String {
@@ -251,7 +271,7 @@ mod live {
         role: String,
         notice: RwSignal<Option<String>>,
     ) {
-        let Some(socket) = handle.get_value() else {
+        let Some(socket) = socket(handle) else {
             return;
         };
         let Some(role) = Role::parse(&role) else {
@@ -275,7 +295,7 @@ mod live {
                     .ok()
             })
             .unwrap_or(false);
-        let Some(socket) = handle.get_value().filter(|_| confirmed) else {
+        let Some(socket) = socket(handle).filter(|_| confirmed) else {
             return;
         };
         spawn_local(async move {

@@ -5,39 +5,42 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use protocol::RoomOccupancy;
 
-use crate::components::{PageBar, require_sign_in};
-use crate::session::use_session;
+use crate::components::{Header, require_sign_in};
 use crate::time;
 
 /// The live occupancy board.
 #[component]
 pub fn Board() -> impl IntoView {
     require_sign_in();
-    let session = use_session();
     let rooms = RwSignal::new(Vec::<RoomOccupancy>::new());
     let updated = RwSignal::new(None::<i64>);
-    let state = RwSignal::new("connecting".to_owned());
+    let chat = crate::live::use_connection();
 
+    // `occupancy` listeners on the tab's connection, for as long as this page is mounted.
     #[cfg(feature = "hydrate")]
     {
-        let socket = StoredValue::new_local(None::<socket_client::browser::Socket>);
+        let scope = StoredValue::new_local(None::<socket_client::browser::Scope>);
         Effect::new(move |_| {
-            if session.user.get().is_some() && socket.get_value().is_none() {
-                live::connect(socket, rooms, updated, state);
+            let _ = chat.conn.get();
+            if scope.with_value(Option::is_none)
+                && let Some(new) = chat.scope()
+            {
+                live::follow(&new, chat, rooms, updated);
+                scope.set_value(Some(new));
             }
         });
         on_cleanup(move || {
-            let _ = socket.try_set_value(None);
+            let _ = scope.try_set_value(None);
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = session;
+    let _ = chat;
 
     let max = move || rooms.with(|r| r.iter().map(|r| r.members).max().unwrap_or(0).max(1));
     view! {
         <Title text="Occupancy — Tertulia"/>
         <div class="app">
-            <PageBar state=Signal::derive(move || state.get())/>
+            <Header/>
             <main class="page">
                 <h1>"Who is where"</h1>
                 <p class="hint">
@@ -111,55 +114,52 @@ mod live {
     use leptos::task::spawn_local;
     use protocol::events::chat::NS;
     use protocol::{Occupancy, RoomOccupancy, RoomsReq};
-    use socket_client::browser::{NsEvent, Socket, same_origin_url};
-    use socket_client::{Config, Status};
+    use socket_client::browser::{NsEvent, Scope, Socket};
 
-    /// Connects to `/chat` to receive `occupancy` and fills the signals; the socket lives in
-    /// `handle` (listeners reach it through the handle, so dropping it closes the connection).
-    pub fn connect(
-        handle: StoredValue<Option<Socket>, LocalStorage>,
+    use crate::live::Chat;
+
+    /// Follows `occupancy` on `/chat` in `scope`, with the counts read at once (and again after
+    /// every reconnect) rather than at the next broadcast.
+    pub fn follow(
+        scope: &Scope,
+        chat: Chat,
         rooms: RwSignal<Vec<RoomOccupancy>>,
         updated: RwSignal<Option<i64>>,
-        state: RwSignal<String>,
     ) {
-        let socket = Socket::connect(same_origin_url(), Config::default());
-        socket.on_status(move |status| {
-            if !matches!(status, Status::Connected) {
-                state.set("disconnected".into());
+        if let Some(socket) = scope.socket().filter(|s| s.is_connected(NS)) {
+            read_counts(socket, rooms);
+        }
+        // Through the chat handle, not a captured socket: the connection must not own a
+        // listener that owns the connection.
+        scope.on_namespace(move |event| {
+            if matches!(event, NsEvent::Connected(ns) if ns == NS)
+                && let Some(socket) = chat.socket()
+            {
+                read_counts(socket, rooms);
             }
         });
-        socket.on_namespace(move |event| match event {
-            NsEvent::Connected(_) => {
-                state.set("connected".into());
-                // Counts right away rather than at the next broadcast.
-                let Some(socket) = handle.try_get_value().flatten() else {
-                    return;
-                };
-                spawn_local(async move {
-                    if let Ok(list) = socket.request(&RoomsReq {}).await {
-                        rooms.set(
-                            list.rooms
-                                .into_iter()
-                                .filter(|r| !r.private)
-                                .map(|r| RoomOccupancy {
-                                    name: r.name,
-                                    members: r.members,
-                                })
-                                .collect(),
-                        );
-                    }
-                });
-            }
-            NsEvent::Refused(_, message) => state.set(format!("connection error: {message}")),
-            NsEvent::Disconnected(..) => state.set("disconnected".into()),
-        });
-        socket.on(move |occupancy: Occupancy| {
+        scope.on(move |occupancy: Occupancy| {
             rooms
                 .update(|rooms| super::merge_occupancy(rooms, occupancy.rooms, occupancy.complete));
             updated.set(Some(occupancy.ts));
         });
-        socket.connect_namespace(NS, None);
-        handle.set_value(Some(socket));
+    }
+
+    fn read_counts(socket: Socket, rooms: RwSignal<Vec<RoomOccupancy>>) {
+        spawn_local(async move {
+            if let Ok(list) = socket.request(&RoomsReq {}).await {
+                rooms.set(
+                    list.rooms
+                        .into_iter()
+                        .filter(|r| !r.private)
+                        .map(|r| RoomOccupancy {
+                            name: r.name,
+                            members: r.members,
+                        })
+                        .collect(),
+                );
+            }
+        });
     }
 }
 

@@ -15,8 +15,7 @@ use crate::session::use_session;
 #[component]
 pub fn Chat() -> impl IntoView {
     let session = use_session();
-    let chat = LiveChat::new();
-    provide_context(chat);
+    let chat = expect_context::<LiveChat>();
     let query = use_query_map();
 
     let navigate = use_navigate();
@@ -31,13 +30,25 @@ pub fn Chat() -> impl IntoView {
             );
         }
     });
+    // The tab's connection outlives the page (the board and admin pages share it): start it
+    // if this is the first page, else show the room asked for, or the one left on screen.
     Effect::new(move |_| {
         if let Some(user) = session.user.get() {
             let first_room = query.with_untracked(|q| q.get(protocol::links::ROOM_PARAM));
-            chat.start(user, first_room, move || session.user.set(None));
+            chat.reading.set(true);
+            if !chat.is_started() {
+                chat.start(user, first_room, move || session.user.set(None));
+            } else if let Some(room) = first_room {
+                chat.open(room);
+            } else {
+                chat.reopen_active();
+            }
         }
     });
-    on_cleanup(move || chat.close());
+    on_cleanup(move || {
+        chat.reading.set(false);
+        chat.drawer.set(Drawer::Closed);
+    });
 
     // Following a link to `?room=NAME` (e.g. from a notification) opens that room...
     let location = use_location();

@@ -24,6 +24,12 @@ type Listener = Rc<dyn Fn(Vec<Value>)>;
 type NsListener = Rc<dyn Fn(&NsEvent)>;
 type StatusListener = Rc<dyn Fn(Status)>;
 
+/// Who registered a listener: [`SOCKET_OWNER`] for the socket's whole life, or a [`Scope`].
+type Owner = u64;
+
+/// Listeners registered on the [`Socket`] itself live as long as the connection.
+const SOCKET_OWNER: Owner = 0;
+
 /// A namespace-level change, for [`Socket::on_namespace`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum NsEvent {
@@ -86,9 +92,10 @@ struct Inner {
     url: String,
     transport: Option<Transport>,
     timer: Option<Timer>,
-    listeners: HashMap<(String, String), Vec<Listener>>,
-    ns_listeners: Vec<NsListener>,
-    status_listeners: Vec<StatusListener>,
+    listeners: HashMap<(String, String), Vec<(Owner, Listener)>>,
+    ns_listeners: Vec<(Owner, NsListener)>,
+    status_listeners: Vec<(Owner, StatusListener)>,
+    next_scope: Owner,
     acks: HashMap<u64, oneshot::Sender<Result<Vec<Value>, AckError>>>,
     _window_listeners: Vec<WindowListener>,
 }
@@ -132,6 +139,7 @@ impl Socket {
             listeners: HashMap::new(),
             ns_listeners: Vec::new(),
             status_listeners: Vec::new(),
+            next_scope: SOCKET_OWNER + 1,
             acks: HashMap::new(),
             _window_listeners: Vec::new(),
         }));
@@ -175,17 +183,34 @@ impl Socket {
     /// Calls `handler` with every server event of type `E` (decoded from its first argument).
     /// Arguments of another shape are logged and skipped.
     pub fn on<E: ServerEvent>(&self, handler: impl Fn(E) + 'static) {
-        self.listen(E::NS, E::EVENT, handler);
+        self.listen(SOCKET_OWNER, E::NS, E::EVENT, handler);
     }
 
     /// Calls `handler` with every `error` event of namespace `ns` (a failed event that asked
     /// for no ack).
     pub fn on_error(&self, ns: &str, handler: impl Fn(ErrorEvent) + 'static) {
-        self.listen(ns, protocol::events::ERROR, handler);
+        self.listen(SOCKET_OWNER, ns, protocol::events::ERROR, handler);
+    }
+
+    /// A new [`Scope`]: listeners and namespaces that one part of the page adds to this
+    /// connection and takes away again by dropping it.
+    #[must_use]
+    pub fn scope(&self) -> Scope {
+        let id = {
+            let mut state = self.inner.borrow_mut();
+            state.next_scope += 1;
+            state.next_scope
+        };
+        Scope {
+            socket: Rc::downgrade(&self.inner),
+            id,
+            namespaces: RefCell::new(Vec::new()),
+        }
     }
 
     fn listen<T: DeserializeOwned + 'static>(
         &self,
+        owner: Owner,
         ns: &str,
         event: &str,
         handler: impl Fn(T) + 'static,
@@ -209,7 +234,7 @@ impl Socket {
             .listeners
             .entry((ns.to_owned(), event.to_owned()))
             .or_default()
-            .push(listener);
+            .push((owner, listener));
     }
 
     /// Calls `handler` on every link status change.
@@ -217,12 +242,25 @@ impl Socket {
         self.inner
             .borrow_mut()
             .status_listeners
-            .push(Rc::new(handler));
+            .push((SOCKET_OWNER, Rc::new(handler)));
     }
 
     /// Calls `handler` when a namespace connects, is refused or disconnects.
     pub fn on_namespace(&self, handler: impl Fn(&NsEvent) + 'static) {
-        self.inner.borrow_mut().ns_listeners.push(Rc::new(handler));
+        self.on_namespace_for(SOCKET_OWNER, handler);
+    }
+
+    fn on_namespace_for(&self, owner: Owner, handler: impl Fn(&NsEvent) + 'static) {
+        self.inner
+            .borrow_mut()
+            .ns_listeners
+            .push((owner, Rc::new(handler)));
+    }
+
+    /// Leaves a namespace (the server sees a DISCONNECT); it is not reconnected.
+    pub fn disconnect_namespace(&self, ns: &str) {
+        self.inner.borrow_mut().machine.disconnect_namespace(ns);
+        drive(&self.inner);
     }
 
     /// Sends a request without asking for an ack (for advisory events such as `typing`).
@@ -353,7 +391,7 @@ fn drive(inner: &Rc<RefCell<Inner>>) {
             }
             Output::Status(status) => {
                 let listeners = inner.borrow().status_listeners.clone();
-                for listener in listeners {
+                for (_, listener) in listeners {
                     listener(status);
                 }
             }
@@ -371,7 +409,7 @@ fn drive(inner: &Rc<RefCell<Inner>>) {
                     .get(&(ns, event))
                     .cloned()
                     .unwrap_or_default();
-                for listener in listeners {
+                for (_, listener) in listeners {
                     listener(args.clone());
                 }
             }
@@ -391,8 +429,74 @@ fn drive(inner: &Rc<RefCell<Inner>>) {
 
 fn notify_ns(inner: &Rc<RefCell<Inner>>, event: &NsEvent) {
     let listeners = inner.borrow().ns_listeners.clone();
-    for listener in listeners {
+    for (_, listener) in listeners {
         listener(event);
+    }
+}
+
+/// What one part of the page (a page, a panel) added to a shared [`Socket`]: its listeners and
+/// the namespaces it connected. Dropping it removes those listeners and leaves those
+/// namespaces; the connection and everything else on it stay. It does not keep the
+/// connection alive.
+pub struct Scope {
+    socket: Weak<RefCell<Inner>>,
+    id: Owner,
+    namespaces: RefCell<Vec<String>>,
+}
+
+impl Scope {
+    /// The connection, while it exists.
+    #[must_use]
+    pub fn socket(&self) -> Option<Socket> {
+        self.socket.upgrade().map(|inner| Socket { inner })
+    }
+
+    /// [`Socket::on`], until the scope drops.
+    pub fn on<E: ServerEvent>(&self, handler: impl Fn(E) + 'static) {
+        if let Some(socket) = self.socket() {
+            socket.listen(self.id, E::NS, E::EVENT, handler);
+        }
+    }
+
+    /// [`Socket::on_namespace`], until the scope drops.
+    pub fn on_namespace(&self, handler: impl Fn(&NsEvent) + 'static) {
+        if let Some(socket) = self.socket() {
+            socket.on_namespace_for(self.id, handler);
+        }
+    }
+
+    /// [`Socket::connect_namespace`]; the namespace is left when the scope drops.
+    pub fn connect_namespace(&self, ns: &str, auth: Option<Value>) {
+        if let Some(socket) = self.socket() {
+            socket.connect_namespace(ns, auth);
+            self.namespaces.borrow_mut().push(ns.to_owned());
+        }
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let Some(inner) = self.socket.upgrade() else {
+            return;
+        };
+        {
+            let Ok(mut state) = inner.try_borrow_mut() else {
+                // Only possible from inside the socket's own bookkeeping, which never drops
+                // scopes; listeners are cloned out before they run.
+                return;
+            };
+            let id = self.id;
+            for listeners in state.listeners.values_mut() {
+                listeners.retain(|(owner, _)| *owner != id);
+            }
+            state.listeners.retain(|_, listeners| !listeners.is_empty());
+            state.ns_listeners.retain(|(owner, _)| *owner != id);
+            state.status_listeners.retain(|(owner, _)| *owner != id);
+            for ns in self.namespaces.borrow().iter() {
+                state.machine.disconnect_namespace(ns);
+            }
+        }
+        drive(&inner);
     }
 }
 

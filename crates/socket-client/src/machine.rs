@@ -273,10 +273,12 @@ impl Machine {
         }
     }
 
-    /// Leaves a namespace and forgets it.
+    /// Leaves a namespace and forgets it. A namespace still waiting for its CONNECT answer is
+    /// left too (the server handles the DISCONNECT after the CONNECT it already has).
     pub fn disconnect_namespace(&mut self, ns: &str) {
         if let Some(entry) = self.namespaces.remove(ns) {
-            if entry.state == NsState::Connected && matches!(self.link, Link::Open { .. }) {
+            let asked = matches!(entry.state, NsState::Connected | NsState::Pending);
+            if asked && matches!(self.link, Link::Open { .. }) {
                 self.send_packet(&Packet::Disconnect { ns: ns.to_owned() });
             }
             self.fail_acks(|ack| ack.ns == ns);

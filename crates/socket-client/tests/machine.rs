@@ -425,3 +425,24 @@ fn a_stale_open_packet_is_ignored() {
     m.handle_frame(1, OPEN);
     assert!(drain(&mut m).is_empty());
 }
+
+#[test]
+fn leaving_a_namespace_tells_the_server_and_forgets_it() {
+    let mut m = connected();
+    // Asked for, not yet answered: still left, so the server does not keep it open.
+    m.connect_namespace("/admin", None);
+    assert_eq!(sent(&drain(&mut m)), ["40/admin,"]);
+    m.disconnect_namespace("/admin");
+    assert_eq!(sent(&drain(&mut m)), ["41/admin,"]);
+    // A late CONNECT answer for it is ignored; `/chat` is untouched.
+    m.handle_frame(1, r#"40/admin,{"sid":"late"}"#);
+    assert!(drain(&mut m).is_empty());
+    assert_eq!(m.namespace("/admin"), None);
+    assert_eq!(m.namespace("/chat"), Some(&NsState::Connected));
+    // Not reconnected after the link drops and opens again.
+    m.handle_close(2);
+    m.handle_tick(1_000);
+    m.handle_open(1_000);
+    m.handle_frame(1_000, OPEN);
+    assert_eq!(sent(&drain(&mut m)), [r#"40/chat,{"token":"t"}"#]);
+}

@@ -1,16 +1,57 @@
-//! The connection: one Socket.IO client per chat page, its status, and what happens on
-//! every (re)connect (the room list from the server, each room joined again).
+//! The connection: one Socket.IO client per tab, its status, and what happens on every
+//! (re)connect (the room list from the server, each room joined again).
 
 use super::*;
 
 impl Chat {
-    pub(super) fn socket(&self) -> Option<Socket> {
+    /// The tab's connection, once started.
+    #[must_use]
+    pub fn socket(&self) -> Option<Socket> {
         self.socket.try_get_value().flatten()
     }
 
-    /// Closes the connection (dropping the socket closes the WebSocket).
+    /// Closes the connection (dropping the socket closes the WebSocket; every page's
+    /// [`Scope`](socket_client::browser::Scope) goes quiet with it).
     pub fn close(&self) {
         let _ = self.socket.try_set_value(None);
+    }
+
+    /// Whether the connection exists (it may be reconnecting).
+    #[must_use]
+    pub fn is_started(&self) -> bool {
+        self.socket().is_some()
+    }
+
+    /// A scope on the tab's connection for a page's own listeners and namespaces, once
+    /// [`Self::start`] has run.
+    #[must_use]
+    pub fn scope(&self) -> Option<socket_client::browser::Scope> {
+        self.socket().map(|socket| socket.scope())
+    }
+
+    /// Shows a room: at once if it is in the list, else after joining it.
+    pub fn open(&self, name: String) {
+        let listed = self
+            .rooms
+            .with_untracked(|rooms| rooms.get(&name).is_some());
+        if listed {
+            self.select(&name);
+        } else {
+            self.join(name, true);
+        }
+    }
+
+    /// The room on screen shows where the reader left off and counts as read (when the chat
+    /// page comes back, or the tab comes back into view).
+    pub fn reopen_active(&self) {
+        if let Some(key) = self.active.try_get_untracked().flatten() {
+            self.rooms.update(|rooms| {
+                if let Some(view) = rooms.get_mut(&key) {
+                    view.open();
+                }
+            });
+            self.mark_active_read();
+        }
     }
 
     /// Connects to `/chat` with the session cookie and wires every server event.
@@ -138,22 +179,20 @@ impl Chat {
 }
 
 /// When the tab comes back into view, the room on screen shows where the reader left off
-/// and counts as read.
+/// and counts as read. Once per tab: the app's [`Chat`] lives as long as the tab.
 pub(super) fn watch_visibility(chat: Chat) {
+    thread_local! {
+        static WATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if WATCHING.with(|w| w.replace(true)) {
+        return;
+    }
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
     let on_change = Closure::<dyn Fn()>::new(move || {
-        if !is_page_visible() {
-            return;
-        }
-        if let Some(key) = chat.active.try_get_untracked().flatten() {
-            chat.rooms.update(|rooms| {
-                if let Some(view) = rooms.get_mut(&key) {
-                    view.open();
-                }
-            });
-            chat.mark_active_read();
+        if is_page_visible() && chat.reading.try_get_untracked() == Some(true) {
+            chat.reopen_active();
         }
     });
     let _ = document

@@ -6,7 +6,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
     socket.on(move |message: Message| {
         let key = Rooms::key(&message.room);
         let on_screen = chat.active.get_untracked().as_deref() == Some(key.as_str());
-        let visible = on_screen && is_page_visible();
+        let visible = on_screen && chat.is_on_screen();
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&key) {
                 let author = message.user.id;

@@ -41,3 +41,11 @@ fn is_page_visible() -> bool {
         .and_then(|w| w.document())
         .is_none_or(|d| !d.hidden())
 }
+
+impl Chat {
+    /// Whether the reader sees the room on screen: the chat page is mounted and the tab is
+    /// visible.
+    fn is_on_screen(&self) -> bool {
+        self.reading.get_untracked() && is_page_visible()
+    }
+}

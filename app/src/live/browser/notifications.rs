@@ -35,7 +35,7 @@ impl Chat {
             .as_deref()
             .and_then(protocol::links::room_of)
             .is_some_and(|room| {
-                is_page_visible() && self.active.get_untracked() == Some(Rooms::key(&room))
+                self.is_on_screen() && self.active.get_untracked() == Some(Rooms::key(&room))
             })
     }
 

@@ -236,7 +236,7 @@ impl Chat {
     /// Tells the server the room on screen is read, if the page is visible and anything
     /// new is loaded.
     pub fn mark_active_read(&self) {
-        if !is_page_visible() {
+        if !self.is_on_screen() {
             return;
         }
         let Some(key) = self.active.get_untracked() else {

@@ -1,30 +1,9 @@
-//! The top bar of the pages around the chat (board, admin).
+//! Links between the pages, and the sign-in guard of the pages behind it.
 
 use leptos::prelude::*;
 use protocol::links;
 
 use crate::session::use_session;
-
-/// Brand, navigation, and the page's connection state.
-#[component]
-pub fn PageBar(
-    /// The connection state word shown in the badge (`connected`, ...).
-    #[prop(into)]
-    state: Signal<String>,
-) -> impl IntoView {
-    let session = use_session();
-    view! {
-        <header class="topbar">
-            <a class="brand" href=links::CHAT>"Tertulia"</a>
-            <span id="status" class="status" data-state=move || state.get() aria-live="polite">
-                {move || state.get()}
-            </span>
-            <TopNav/>
-            <span class="spacer"></span>
-            {move || session.user.get().map(|u| view! { <span class="me-name">{u.username}</span> })}
-        </header>
-    }
-}
 
 /// Links between the pages (Admin only for admins).
 #[component]
