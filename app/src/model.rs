@@ -164,6 +164,10 @@ pub struct RoomView {
     pub muted: bool,
     /// Whether older history may exist before the first loaded message.
     pub more_before: bool,
+    /// Revision: bumped by every change made through [`Rooms::get_mut`], [`Rooms::insert`]
+    /// or [`Rooms::update_all`]. Per-room memos compare this number instead of the timeline,
+    /// so a change in one room neither clones nor re-renders another.
+    pub rev: u64,
 }
 
 impl RoomView {
@@ -471,8 +475,8 @@ impl RoomView {
 /// Every joined room by lowercase name, plus the order they were joined in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rooms {
-    /// Joined rooms.
-    pub joined: BTreeMap<String, RoomView>,
+    /// Joined rooms, by key.
+    joined: BTreeMap<String, RoomView>,
     /// Keys in the order of joining (for the sidebar).
     pub order: Vec<String>,
 }
@@ -490,17 +494,47 @@ impl Rooms {
         self.joined.get(&Self::key(name))
     }
 
-    /// The mutable view of a joined room.
+    /// The mutable view of a joined room (its revision moves on).
     pub fn get_mut(&mut self, name: &str) -> Option<&mut RoomView> {
-        self.joined.get_mut(&Self::key(name))
+        let view = self.joined.get_mut(&Self::key(name))?;
+        view.rev += 1;
+        Some(view)
     }
 
-    /// Adds (or refreshes) a joined room.
-    pub fn insert(&mut self, view: RoomView) {
+    /// Changes every joined room (every revision moves on).
+    pub fn update_all(&mut self, mut change: impl FnMut(&mut RoomView)) {
+        for view in self.joined.values_mut() {
+            view.rev += 1;
+            change(view);
+        }
+    }
+
+    /// The revision of a joined room: what a per-room memo watches.
+    #[must_use]
+    pub fn rev(&self, name: &str) -> Option<u64> {
+        self.get(name).map(|view| view.rev)
+    }
+
+    /// How many rooms are joined.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.joined.len()
+    }
+
+    /// Whether no room is joined.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.joined.is_empty()
+    }
+
+    /// Adds (or replaces) a joined room; its revision is past the one it replaces.
+    pub fn insert(&mut self, mut view: RoomView) {
         let key = Self::key(&view.name);
         if !self.order.contains(&key) {
             self.order.push(key.clone());
         }
+        let previous = self.joined.get(&key).map_or(0, |old| old.rev);
+        view.rev = view.rev.max(previous) + 1;
         self.joined.insert(key, view);
     }
 
@@ -783,5 +817,28 @@ mod tests {
         assert!(rooms.get("a").is_some());
         rooms.remove("B");
         assert_eq!(rooms.order, ["a"]);
+    }
+
+    #[test]
+    fn every_change_moves_the_room_revision_and_only_that_room() {
+        let mut rooms = Rooms::default();
+        let room = |name: &str| RoomView {
+            name: name.into(),
+            ..RoomView::default()
+        };
+        rooms.insert(room("a"));
+        rooms.insert(room("b"));
+        let (a, b) = (rooms.rev("a").unwrap(), rooms.rev("b").unwrap());
+        rooms.get_mut("A").unwrap().unread = 1;
+        assert!(rooms.rev("a").unwrap() > a);
+        assert_eq!(rooms.rev("b"), Some(b));
+        // A replacement made from an old copy still moves forward.
+        let stale = room("b");
+        rooms.insert(stale);
+        assert!(rooms.rev("b").unwrap() > b);
+        let before = (rooms.rev("a").unwrap(), rooms.rev("b").unwrap());
+        rooms.update_all(|_| {});
+        assert!(rooms.rev("a").unwrap() > before.0 && rooms.rev("b").unwrap() > before.1);
+        assert_eq!(rooms.rev("zz"), None);
     }
 }

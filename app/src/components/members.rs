@@ -21,11 +21,9 @@ pub(super) fn role_badge(role: protocol::Role) -> Option<impl IntoView> {
 #[component]
 pub fn MembersPane() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let members = move || {
-        let key = chat.active.get()?;
-        chat.rooms
-            .with(|rooms| rooms.get(&key).map(|view| view.members.clone()))
-    };
+    // Recomputed when the room on screen changes, not for events elsewhere.
+    let members = Memo::new(move |_| chat.with_shown(|view| view.members.clone()));
+    let members = move || members.get();
     let me = move || chat.me.get().map(|u| u.id);
     view! {
         <aside

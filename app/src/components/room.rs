@@ -6,26 +6,28 @@ use super::message::render_row;
 use super::{NoteToast, Toast};
 use crate::live::Chat;
 use crate::live::Drawer;
-use crate::model::{ConnState, RoomView, Row};
+use crate::model::{ConnState, RoomView, Rooms, Row};
 use crate::{complete, storage, time};
 
 /// At most this many names are offered for an `@` being typed.
 const MENTION_SUGGESTIONS: usize = 6;
 
+/// Reads the room on screen outside any reactive scope (in an event handler).
+fn shown_untracked<T>(chat: Chat, read: impl FnOnce(&RoomView) -> T) -> Option<T> {
+    let key = chat.active.get_untracked()?;
+    chat.rooms.with_untracked(|rooms| rooms.get(&key).map(read))
+}
+
 /// The middle column.
 #[component]
 pub fn RoomPane() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let view_of = move || {
-        let key = chat.active.get()?;
-        chat.rooms.with(|rooms| rooms.get(&key).cloned())
-    };
     let has_room = move || chat.active.get().is_some();
-    let title = move || view_of().map(|v| v.label()).unwrap_or_default();
-    let can_invite = move || view_of().is_some_and(|v| v.private && v.dm_with.is_none());
-    let topic = move || view_of().and_then(|v| v.topic);
-    let private = move || view_of().is_some_and(|v| v.private);
-    let muted = move || view_of().is_some_and(|v| v.muted);
+    let title = move || chat.with_shown(RoomView::label).unwrap_or_default();
+    let can_invite = move || chat.with_shown(|v| v.private && v.dm_with.is_none()) == Some(true);
+    let topic = move || chat.with_shown(|v| v.topic.clone()).flatten();
+    let private = move || chat.with_shown(|v| v.private) == Some(true);
+    let muted = move || chat.with_shown(|v| v.muted) == Some(true);
     view! {
         <main class="room" aria-label="Conversation">
             <Show
@@ -94,8 +96,8 @@ pub fn RoomPane() -> impl IntoView {
                             aria-pressed=move || muted().to_string()
                             title="Muted rooms raise no toasts (mentions still do)"
                             on:click=move |_| {
-                                if let Some(view) = view_of() {
-                                    chat.set_muted(view.name, !view.muted);
+                                if let Some((name, muted)) = shown_untracked(chat, |v| (v.name.clone(), v.muted)) {
+                                    chat.set_muted(name, !muted);
                                 }
                             }
                         >
@@ -106,8 +108,8 @@ pub fn RoomPane() -> impl IntoView {
                             type="button"
                             class="quiet leave-room"
                             on:click=move |_| {
-                                if let Some(view) = view_of() {
-                                    chat.leave_for_good(view.name);
+                                if let Some(name) = shown_untracked(chat, |v| v.name.clone()) {
+                                    chat.leave_for_good(name);
                                 }
                             }
                         >
@@ -136,12 +138,13 @@ fn Timeline() -> impl IntoView {
     // One computation of the rows per change, shared by the list, the "older" button and the
     // scrolling effect.
     let lines = Memo::new(move |_| {
-        let key = chat.active.get()?;
         let me = chat.me.with(|me| me.as_ref().map(|u| u.id));
-        chat.rooms.with(|rooms| {
-            rooms
-                .get(&key)
-                .map(|v: &RoomView| (key.clone(), v.rows(me, time::local_day), v.more_before))
+        chat.with_shown(|v: &RoomView| {
+            (
+                Rooms::key(&v.name),
+                v.rows(me, time::local_day),
+                v.more_before,
+            )
         })
     });
     let list = NodeRef::<leptos::html::Ol>::new();
@@ -269,13 +272,9 @@ impl<A, B, C> Unzip3<A, B, C> for Option<(A, B, C)> {
 fn TypingLine() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let text = move || {
-        let key = chat.active.get()?;
-        let names: Vec<String> = chat.rooms.with(|rooms| {
-            rooms
-                .get(&key)
-                .map(|v| v.typing.iter().map(|u| u.username.clone()).collect())
-                .unwrap_or_default()
-        });
+        let names: Vec<String> = chat
+            .with_shown(|v| v.typing.iter().map(|u| u.username.clone()).collect())
+            .unwrap_or_default();
         match names.as_slice() {
             [] => None,
             [one] => Some(format!("{one} is typing…")),
@@ -343,22 +342,17 @@ fn Composer() -> impl IntoView {
         }
         let body = text.get();
         let (start, typed) = complete::mention_at(&body, caret.get())?;
-        let key = chat.active.get()?;
         let me = chat.me.with(|me| me.as_ref().map(|u| u.id));
-        let names = chat.rooms.with(|rooms| {
-            let members = rooms
-                .get(&key)
-                .map(|v| v.members.clone())
-                .unwrap_or_default();
+        let names = chat.with_shown(|v| {
             complete::suggestions(
-                members
+                v.members
                     .iter()
                     .filter(|u| Some(u.id) != me)
                     .map(|u| u.username.as_str()),
                 typed,
                 MENTION_SUGGESTIONS,
             )
-        });
+        })?;
         // A name typed in full needs no list (and Enter sends).
         let complete = names.iter().any(|n| n.eq_ignore_ascii_case(typed));
         (!names.is_empty() && !complete).then_some((start, names))

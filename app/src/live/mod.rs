@@ -49,6 +49,9 @@ pub struct Chat {
     pub go_to: RwSignal<Option<String>>,
     /// Whether the chat page is mounted: only then does the room on screen count as read.
     pub reading: RwSignal<bool>,
+    /// The room on screen and its revision: changes only when another room is shown or the
+    /// one on screen changes, never for events in other rooms. See [`Chat::with_shown`].
+    pub shown: Memo<Option<(String, u64)>>,
     #[cfg(feature = "hydrate")]
     socket: StoredValue<Option<socket_client::browser::Socket>, LocalStorage>,
 }
@@ -57,11 +60,18 @@ impl Chat {
     /// A chat with nothing loaded yet.
     #[must_use]
     pub fn new() -> Self {
+        let rooms = RwSignal::new(Rooms::default());
+        let active = RwSignal::new(None::<String>);
+        let shown = Memo::new(move |_| {
+            let key = active.get()?;
+            let rev = rooms.with(|rooms| rooms.rev(&key))?;
+            Some((key, rev))
+        });
         Self {
             conn: RwSignal::new(ConnState::Connecting),
-            rooms: RwSignal::new(Rooms::default()),
+            rooms,
             directory: RwSignal::new(Vec::new()),
-            active: RwSignal::new(None),
+            active,
             notice: RwSignal::new(None),
             me: RwSignal::new(None),
             notifications: RwSignal::new(Vec::new()),
@@ -69,6 +79,7 @@ impl Chat {
             drawer: RwSignal::new(Drawer::Closed),
             go_to: RwSignal::new(None),
             reading: RwSignal::new(false),
+            shown,
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
         }
@@ -86,6 +97,14 @@ impl Chat {
         self.toast.set(None);
         self.drawer.set(Drawer::Closed);
         self.go_to.set(None);
+    }
+
+    /// Reads the room on screen. Reactive only to [`Chat::shown`]: what depends on it is
+    /// recomputed when that room changes, not when any other does, and nothing is cloned
+    /// unless `read` clones it.
+    pub fn with_shown<T>(&self, read: impl FnOnce(&crate::model::RoomView) -> T) -> Option<T> {
+        let (key, _) = self.shown.get()?;
+        self.rooms.with_untracked(|rooms| rooms.get(&key).map(read))
     }
 
     /// Shows a problem to the user.
@@ -116,7 +135,7 @@ impl Chat {
     pub fn select(&self, name: &str) {
         let key = Rooms::key(name);
         self.rooms.update(|rooms| {
-            if let Some(view) = rooms.joined.get_mut(&key) {
+            if let Some(view) = rooms.get_mut(&key) {
                 view.open();
             }
         });
@@ -233,3 +252,56 @@ impl Chat {
 
 #[cfg(feature = "hydrate")]
 mod browser;
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use leptos::prelude::*;
+
+    use super::Chat;
+    use crate::model::RoomView;
+
+    fn room(name: &str) -> RoomView {
+        RoomView {
+            name: name.into(),
+            ..RoomView::default()
+        }
+    }
+
+    #[test]
+    fn what_reads_the_room_on_screen_ignores_other_rooms() {
+        let owner = Owner::new();
+        owner.set();
+        let chat = Chat::new();
+        chat.rooms.update(|rooms| {
+            rooms.insert(room("a"));
+            rooms.insert(room("b"));
+        });
+        chat.active.set(Some("a".into()));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = runs.clone();
+        let topic = Memo::new(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            chat.with_shown(|view| view.topic.clone())
+        });
+        assert_eq!(topic.get(), Some(None));
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+        // Another room changes: nothing that reads the room on screen runs again.
+        chat.rooms
+            .update(|rooms| rooms.get_mut("b").unwrap().unread += 3);
+        assert_eq!(topic.get(), Some(None));
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+        // The room on screen changes, or another room is shown: it does.
+        chat.rooms
+            .update(|rooms| rooms.get_mut("A").unwrap().topic = Some("news".into()));
+        assert_eq!(topic.get(), Some(Some("news".into())));
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        chat.active.set(Some("b".into()));
+        assert_eq!(topic.get(), Some(None));
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+    }
+}

@@ -106,8 +106,8 @@ pub fn Chat() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         let hash = location.hash.get();
-        let _ = chat.rooms.with(|rooms| rooms.joined.len());
-        let _ = chat.active.get();
+        // Again whenever the room on screen (or what it shows) changes.
+        let _ = chat.shown.get();
         let Some(id) = protocol::links::parse_message_anchor(&hash) else {
             return;
         };

@@ -109,11 +109,11 @@ impl Chat {
         let Some(socket) = self.socket() else { return };
         let mut found = None;
         self.rooms.update(|rooms| {
-            for view in rooms.joined.values_mut() {
+            rooms.update_all(|view| {
                 if let Some(text) = view.retry_pending(&client_id) {
                     found = Some((view.name.clone(), text));
                 }
-            }
+            });
         });
         let Some((room, text)) = found else { return };
         let chat = *self;
@@ -123,9 +123,7 @@ impl Chat {
     /// Gives up on a refused message.
     pub fn discard(&self, client_id: String) {
         self.rooms.update(|rooms| {
-            for view in rooms.joined.values_mut() {
-                view.drop_pending(&client_id);
-            }
+            rooms.update_all(|view| view.drop_pending(&client_id));
         });
     }
 
