@@ -587,6 +587,7 @@ mod tests {
             },
             text: format!("m{id}"),
             ts: id,
+            ..Message::default()
         }
     }
 

@@ -211,6 +211,7 @@ async fn main() -> Result<()> {
                 room: room.clone(),
                 text,
                 client_id: None,
+                reply_to: None,
             })
             .await?;
         ack_latency.push(epoch.elapsed() - at);

@@ -284,6 +284,7 @@ mod tests {
             private: false,
             kind: RoomKind::Room,
             closed: false,
+            owner: None,
         }
     }
 

@@ -274,6 +274,7 @@ async fn a_failed_event_without_ack_answers_with_an_error_event() {
         room: GENERAL_ROOM.into(),
         text: "not joined".into(),
         client_id: None,
+        reply_to: None,
     })
     .await;
     let error = ana.next_error().await;
@@ -290,6 +291,7 @@ async fn resend_with_the_same_client_id_is_stored_once() {
         room: GENERAL_ROOM.into(),
         text: "once".into(),
         client_id: Some("c-1".into()),
+        reply_to: None,
     };
     let first = ana.ok(&request).await;
     let again = ana.ok(&request).await;

@@ -112,6 +112,7 @@ async fn an_oversize_websocket_frame_closes_only_that_connection() {
             room: GENERAL_ROOM.into(),
             text: "x".repeat(64 * 1024),
             client_id: None,
+            reply_to: None,
         },
     );
     let _ = ws.send(WsMessage::text(huge)).await;

@@ -133,6 +133,20 @@ pub mod chat {
     pub const READ_MARKER: &str = "read_marker";
     /// S→C `Room`: a new public room exists (v1.2).
     pub const ROOM_CREATED: &str = "room_created";
+    /// C→S `{id, text}` → `{ok, message}`: the author edits a message (v1.3).
+    pub const EDIT: &str = "edit";
+    /// C→S `{id}` → `{ok}`: the author, the room's owner or an admin deletes a message (v1.3).
+    pub const DELETE: &str = "delete";
+    /// C→S `{id, emoji, active}` → `{ok}`: add or take back a reaction (v1.3).
+    pub const REACT: &str = "react";
+    /// C→S `{room, since, limit?}` → `{ok, messages, until, more?}`: what changed while away (v1.3).
+    pub const CHANGES: &str = "changes";
+    /// S→C `Message` (with `edited_ts`): a message was edited (v1.3).
+    pub const MESSAGE_EDITED: &str = "message_edited";
+    /// S→C `{room, id}`: a message was deleted (v1.3).
+    pub const MESSAGE_DELETED: &str = "message_deleted";
+    /// S→C `{room, id, emoji, user, active}`: a reaction was added or taken back (v1.3).
+    pub const REACTION: &str = "reaction";
 }
 
 /// Namespace `/notifications`.

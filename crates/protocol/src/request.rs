@@ -69,6 +69,10 @@ requests! {
     chat::MARK_ROOM_READ => MarkRoomReadReq => ReadMarker;
     chat::HIDE_ROOM => HideRoomReq => Empty;
     chat::MUTE_ROOM => MuteRoomReq => Empty;
+    chat::EDIT => EditReq => EditRes;
+    chat::DELETE => DeleteReq => Empty;
+    chat::REACT => ReactReq => Empty;
+    chat::CHANGES => ChangesReq => ChangesRes;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;
@@ -92,6 +96,9 @@ server_events! {
     chat::ROOM_REMOVED => RoomRemoved;
     chat::READ_MARKER => ReadMarker;
     chat::ROOM_CREATED => RoomCreated;
+    chat::MESSAGE_EDITED => MessageEdited;
+    chat::MESSAGE_DELETED => MessageDeleted;
+    chat::REACTION => ReactionEvent;
     notifications::NOTIFICATION => Notification;
     admin::STATS => Stats;
 }

@@ -49,7 +49,7 @@ pub struct User {
 }
 
 /// The author of a message: `{id, username}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Author {
     /// User id.
     pub id: i64,
@@ -67,7 +67,7 @@ impl From<&User> for Author {
 }
 
 /// A stored chat message, stamped by the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// Message id, increasing in send order.
     pub id: i64,
@@ -75,10 +75,44 @@ pub struct Message {
     pub room: String,
     /// Who sent it.
     pub user: Author,
-    /// The text, trimmed, 1–4000 characters.
+    /// The text, trimmed, 1–4000 characters (empty once deleted).
     pub text: String,
     /// When the server stored it.
     pub ts: i64,
+    /// When the author last edited it (v1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_ts: Option<i64>,
+    /// Deleted: the text is gone, a placeholder stays in its place (v1.3).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
+    /// Emoji reactions, in the order each emoji was first used (v1.3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// The message this one answers, quoted (v1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyPreview>,
+}
+
+/// One emoji's reactions on a message: `{emoji, count, users}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// How many people reacted with it.
+    pub count: u64,
+    /// Who: user ids, in the order they reacted.
+    pub users: Vec<i64>,
+}
+
+/// The quoted preview of the message a reply answers: `{id, user, excerpt}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyPreview {
+    /// The original message's id (same room).
+    pub id: i64,
+    /// Its author.
+    pub user: Author,
+    /// Its first characters (at most [`crate::validate::EXCERPT_MAX`]); empty if it was deleted.
+    pub excerpt: String,
 }
 
 /// A room as listed by `rooms` and returned by `create_room` / `join`.
@@ -176,6 +210,97 @@ pub struct MessageReq {
         skip_serializing_if = "Option::is_none"
     )]
     pub client_id: Option<String>,
+    /// The id of a message in the same room that this one answers (v1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+}
+
+/// `edit` request: new text for one of the caller's messages (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditReq {
+    /// Message id.
+    pub id: i64,
+    /// The new text (same rules as `message`).
+    pub text: String,
+}
+
+/// `edit` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditRes {
+    /// The message as it is now (with `edited_ts`).
+    pub message: Message,
+}
+
+/// `delete` request: by the author, the room's owner or an admin (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteReq {
+    /// Message id.
+    pub id: i64,
+}
+
+/// `react` request: add (`active`) or take back a reaction (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactReq {
+    /// Message id.
+    pub id: i64,
+    /// One emoji ([`crate::validate::emoji`]).
+    pub emoji: String,
+    /// Add it (`true`) or take it back.
+    pub active: bool,
+}
+
+/// `changes` request: messages of a room edited, deleted or reacted to after `since` (server
+/// ms), for a client that was away (v1.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesReq {
+    /// Room name.
+    pub room: String,
+    /// Server time (ms): changes after it.
+    pub since: i64,
+    /// At most this many (1–100, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `changes` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesRes {
+    /// The changed messages as they are now, oldest change first.
+    pub messages: Vec<Message>,
+    /// The server time of the newest change listed (ask again from here when `more`).
+    pub until: i64,
+    /// More changes exist after `until`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub more: bool,
+}
+
+/// `message_edited` event: the message as it is now, with `edited_ts` (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageEdited(pub Message);
+
+/// `message_deleted` event (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageDeleted {
+    /// Room name.
+    pub room: String,
+    /// Message id.
+    pub id: i64,
+}
+
+/// `reaction` event: someone added or took back a reaction (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionEvent {
+    /// Room name.
+    pub room: String,
+    /// Message id.
+    pub id: i64,
+    /// The emoji.
+    pub emoji: String,
+    /// Who.
+    pub user: Author,
+    /// Added (`true`) or taken back.
+    pub active: bool,
 }
 
 /// `typing` request.

@@ -161,6 +161,71 @@ pub fn message_text(raw: &str) -> Result<String, ErrorBody> {
     Ok(text.to_owned())
 }
 
+/// Longest quoted excerpt of the message a reply answers, in characters.
+pub const EXCERPT_MAX: usize = 140;
+
+/// Most distinct emoji on one message.
+pub const REACTIONS_MAX: usize = 20;
+
+/// Longest emoji, in bytes (a family or flag sequence fits).
+pub const EMOJI_MAX_BYTES: usize = 32;
+
+/// The quoted excerpt of a message: its first [`EXCERPT_MAX`] characters on one line.
+#[must_use]
+pub fn excerpt(text: &str) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut cut: String = line.chars().take(EXCERPT_MAX).collect();
+    if line.chars().count() > EXCERPT_MAX {
+        cut.push('…');
+    }
+    cut
+}
+
+/// Whether `c` is a pictograph of the emoji blocks (symbols, dingbats, arrows, the
+/// supplementary emoji planes, and the few older ones such as © and ™).
+fn is_pictograph(c: char) -> bool {
+    matches!(c,
+        '\u{00A9}' | '\u{00AE}' | '\u{203C}' | '\u{2049}' | '\u{2122}' | '\u{2139}'
+        | '\u{2190}'..='\u{21FF}'
+        | '\u{2300}'..='\u{23FF}'
+        | '\u{24C2}'
+        | '\u{25A0}'..='\u{27BF}'
+        | '\u{2900}'..='\u{297F}'
+        | '\u{2B00}'..='\u{2BFF}'
+        | '\u{3030}' | '\u{303D}' | '\u{3297}' | '\u{3299}'
+        | '\u{1F000}'..='\u{1FAFF}')
+}
+
+/// Whether `c` may join pictographs into one emoji: zero-width joiner, variation selectors,
+/// the keycap mark (after `0`–`9`, `#`, `*`) and tag characters (subdivision flags).
+fn is_emoji_joiner(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200D}' | '\u{FE0E}' | '\u{FE0F}' | '\u{20E3}' | '\u{E0020}'..='\u{E007F}'
+    ) || c.is_ascii_digit()
+        || c == '#'
+        || c == '*'
+}
+
+/// A reaction: one emoji (or emoji sequence, such as a family or a flag): pictographs and
+/// the characters that join them, nothing else, at most [`EMOJI_MAX_BYTES`] bytes.
+///
+/// # Errors
+/// `bad_request` for anything else.
+pub fn emoji(raw: &str) -> Result<String, ErrorBody> {
+    let emoji = raw.trim();
+    let valid = !emoji.is_empty()
+        && emoji.len() <= EMOJI_MAX_BYTES
+        && emoji.chars().any(|c| is_pictograph(c) || c == '\u{20E3}')
+        && emoji
+            .chars()
+            .all(|c| is_pictograph(c) || is_emoji_joiner(c));
+    if !valid {
+        return Err(bad("a reaction is one emoji"));
+    }
+    Ok(emoji.to_owned())
+}
+
 /// Optional topic: trimmed, empty means none, at most 200 characters, one line.
 ///
 /// # Errors
@@ -464,5 +529,44 @@ mod mention_tests {
     fn caps_the_number_of_mentions() {
         let text: String = (0..20).map(|n| format!("@user{n} ")).collect();
         assert_eq!(mentions(&text).len(), super::MENTIONS_MAX);
+    }
+}
+
+#[cfg(test)]
+mod conversation_tests {
+    use super::{EXCERPT_MAX, emoji, excerpt};
+
+    #[test]
+    fn reactions_are_emoji_only() {
+        for ok in ["👍", "❤️", "🎉", "👩‍👩‍👧", "🇪🇸", "1️⃣", "👍🏽", "✅", "™"]
+        {
+            assert_eq!(emoji(ok).as_deref(), Ok(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            " ",
+            "a",
+            "ok",
+            "👍 a",
+            "<b>",
+            "1",
+            "…",
+            "я",
+            "\u{200D}",
+            "👍\u{0}",
+            &"😀".repeat(9),
+        ] {
+            assert!(emoji(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(emoji(" 👍\n").as_deref(), Ok("👍"), "trimmed");
+    }
+
+    #[test]
+    fn excerpts_are_one_short_line() {
+        assert_eq!(excerpt("hello\n  world"), "hello world");
+        let long = "x".repeat(EXCERPT_MAX + 5);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), EXCERPT_MAX + 1);
+        assert!(cut.ends_with('…'));
     }
 }

@@ -164,8 +164,9 @@ proptest! {
 
     #[test]
     fn requests_round_trip(room in ".{0,70}", text in ".{0,80}", client_id in prop::option::of("[a-z0-9-]{1,20}"),
-                           before in prop::option::of(any::<i64>()), limit in prop::option::of(any::<i64>())) {
-        let message = MessageReq { room: room.clone(), text, client_id };
+                           before in prop::option::of(any::<i64>()), limit in prop::option::of(any::<i64>()),
+                           reply_to in prop::option::of(any::<i64>())) {
+        let message = MessageReq { room: room.clone(), text, client_id, reply_to };
         prop_assert_eq!(serde_json::from_value::<MessageReq>(serde_json::to_value(&message).unwrap()).unwrap(), message);
         let history = HistoryReq { room, before, after: None, limit };
         prop_assert_eq!(serde_json::from_value::<HistoryReq>(serde_json::to_value(&history).unwrap()).unwrap(), history);
@@ -189,6 +190,11 @@ proptest! {
         let _ = validate::channel(&text);
         let _ = validate::notification(&text, &text, &text, Some(&text));
         let _ = validate::mentions(&text);
+        if let Ok(emoji) = validate::emoji(&text) {
+            prop_assert!(!emoji.is_empty() && emoji.len() <= validate::EMOJI_MAX_BYTES);
+            prop_assert!(!emoji.chars().any(|c| c.is_alphabetic() || c.is_whitespace() || c.is_control()));
+        }
+        prop_assert!(validate::excerpt(&text).chars().count() <= validate::EXCERPT_MAX + 1);
     }
 
     #[test]
@@ -196,7 +202,11 @@ proptest! {
         let ack: Ack<Empty> = Ack::Ok(Empty {});
         prop_assert_eq!(serde_json::from_value::<Ack<Empty>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);
         let body = MessageRes { message: protocol::Message {
-            id, room: "r".into(), user: protocol::Author { id, username: "u".into() }, text, ts: id } };
+            id, room: "r".into(), user: protocol::Author { id, username: "u".into() }, text: text.clone(), ts: id,
+            edited_ts: Some(id), deleted: id % 2 == 0,
+            reactions: vec![protocol::Reaction { emoji: "👍".into(), count: 1, users: vec![id] }],
+            reply_to: Some(protocol::ReplyPreview { id, user: protocol::Author { id, username: "v".into() }, excerpt: text }),
+        } };
         let ack = Ack::Ok(body);
         prop_assert_eq!(serde_json::from_value::<Ack<MessageRes>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);
     }

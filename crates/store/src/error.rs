@@ -6,6 +6,12 @@ pub enum StoreError {
     /// A unique value (username, room name) is taken.
     #[error("already exists")]
     Conflict,
+    /// The thing to change does not exist (or no longer can be changed).
+    #[error("not found")]
+    NotFound,
+    /// A per-item cap is reached (distinct reactions on a message).
+    #[error("too many")]
+    TooMany,
     /// The change would leave the server without an admin.
     #[error("the last admin cannot be demoted")]
     LastAdmin,

@@ -18,6 +18,7 @@ mod users;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;
+pub use messages::MessageRecord;
 pub use names::{NAME_KEYS_VERSION, key as name_key};
 pub use notifications::NewNotification;
 pub use rooms::{RoomKind, RoomRecord, dm_name};

@@ -1,9 +1,12 @@
-//! Chat messages: idempotent insert and paged history.
+//! Chat messages: idempotent insert, paged history, edits, deletions, reactions, replies and
+//! what changed since a time.
 
-use protocol::{Author, Message, User};
+use std::collections::HashMap;
+
+use protocol::{Author, Message, Reaction, ReplyPreview, User, validate};
 use sqlx::FromRow;
 
-use crate::{Result, RoomRecord, Store};
+use crate::{Result, RoomRecord, Store, StoreError};
 
 #[derive(FromRow)]
 struct MessageRow {
@@ -13,10 +16,32 @@ struct MessageRow {
     username: String,
     text: String,
     ts: i64,
+    edited_ts: Option<i64>,
+    deleted_ts: Option<i64>,
+    reply_id: Option<i64>,
+    reply_user_id: Option<i64>,
+    reply_username: Option<String>,
+    reply_text: Option<String>,
+    reply_deleted_ts: Option<i64>,
 }
 
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
+        let reply_to = match (row.reply_id, row.reply_user_id, row.reply_username) {
+            (Some(id), Some(user_id), Some(username)) => Some(ReplyPreview {
+                id,
+                user: Author {
+                    id: user_id,
+                    username,
+                },
+                excerpt: if row.reply_deleted_ts.is_some() {
+                    String::new()
+                } else {
+                    validate::excerpt(row.reply_text.as_deref().unwrap_or_default())
+                },
+            }),
+            _ => None,
+        };
         Self {
             id: row.id,
             room: row.room,
@@ -26,12 +51,29 @@ impl From<MessageRow> for Message {
             },
             text: row.text,
             ts: row.ts,
+            edited_ts: row.edited_ts,
+            deleted: row.deleted_ts.is_some(),
+            reactions: Vec::new(),
+            reply_to,
         }
     }
 }
 
-const SELECT: &str = "SELECT m.id, r.name AS room, m.user_id, u.username, m.text, m.ts \
-                      FROM messages m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id";
+/// A stored message and the id of its room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    /// The message as it is now.
+    pub message: Message,
+    /// Its room's id.
+    pub room_id: i64,
+}
+
+const SELECT: &str = "SELECT m.id, r.name AS room, m.user_id, u.username, m.text, m.ts, \
+                      m.edited_ts, m.deleted_ts, p.id AS reply_id, p.user_id AS reply_user_id, \
+                      pu.username AS reply_username, p.text AS reply_text, \
+                      p.deleted_ts AS reply_deleted_ts \
+                      FROM messages m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id \
+                      LEFT JOIN messages p ON p.id = m.reply_to LEFT JOIN users pu ON pu.id = p.user_id";
 
 impl Store {
     /// Stores a message. With a `client_id` already used by this author, nothing is stored
@@ -47,20 +89,40 @@ impl Store {
         ts: i64,
         client_id: Option<&str>,
     ) -> Result<(Message, bool)> {
+        self.insert_reply(room, author, text, ts, client_id, None)
+            .await
+    }
+
+    /// [`Self::insert_message`] answering the message `reply_to` (the caller has checked that
+    /// it is in the same room and not deleted).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn insert_reply(
+        &self,
+        room: &RoomRecord,
+        author: &User,
+        text: &str,
+        ts: i64,
+        client_id: Option<&str>,
+        reply_to: Option<i64>,
+    ) -> Result<(Message, bool)> {
         // Ids must become visible in increasing order within a room, or a client catching up
         // with `history {after}` could skip a message committed late with a smaller id. SQLite
         // has one writer at a time and commits each statement on its own; on PostgreSQL the
         // room's advisory lock is held from taking the id to the commit, so inserts into one
         // room commit in id order (other rooms are not held up).
         let insert = sqlx::query_scalar(
-            "INSERT INTO messages (room_id, user_id, text, ts, client_id) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO messages (room_id, user_id, text, ts, client_id, reply_to) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
         )
         .bind(room.id)
         .bind(author.id)
         .bind(text)
         .bind(ts)
-        .bind(client_id);
+        .bind(client_id)
+        .bind(reply_to);
         let id: Option<i64> = if self.backend() == crate::Backend::Postgres {
             let mut tx = self.pool.begin().await?;
             sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
@@ -74,12 +136,19 @@ impl Store {
             insert.fetch_optional(&self.pool).await?
         };
         if let Some(id) = id {
+            if reply_to.is_some() {
+                // The quoted preview comes from the original, as every later read gives it.
+                if let Some(stored) = self.message(id).await? {
+                    return Ok((stored.message, true));
+                }
+            }
             let message = Message {
                 id,
                 room: room.name.clone(),
                 user: Author::from(author),
                 text: text.to_owned(),
                 ts,
+                ..Message::default()
             };
             return Ok((message, true));
         }
@@ -91,7 +160,206 @@ impl Store {
         .bind(client_id)
         .fetch_one(&self.pool)
         .await?;
-        Ok((original.into(), false))
+        let mut original = vec![Message::from(original)];
+        self.attach_reactions(&mut original).await?;
+        Ok((original.remove(0), false))
+    }
+
+    /// One message as it is now, with its room's id.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn message(&self, id: i64) -> Result<Option<MessageRecord>> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT room_id FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some((room_id,)) = row else {
+            return Ok(None);
+        };
+        let row: MessageRow = sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        let mut messages = vec![Message::from(row)];
+        self.attach_reactions(&mut messages).await?;
+        Ok(Some(MessageRecord {
+            message: messages.remove(0),
+            room_id,
+        }))
+    }
+
+    /// New text for a message that is not deleted; the message as it is now.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if it does not exist or is deleted; database failures.
+    pub async fn edit_message(&self, id: i64, text: &str, ts: i64) -> Result<Message> {
+        let done = sqlx::query(
+            "UPDATE messages SET text = $1, edited_ts = $2, changed_ts = $2 \
+             WHERE id = $3 AND deleted_ts IS NULL",
+        )
+        .bind(text)
+        .bind(ts)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(self.message(id).await?.ok_or(StoreError::NotFound)?.message)
+    }
+
+    /// Deletes a message: its text and reactions are gone, a placeholder stays. `false` if it
+    /// was already deleted.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn delete_message(&self, id: i64, ts: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE messages SET text = '', deleted_ts = $1, changed_ts = $1 \
+             WHERE id = $2 AND deleted_ts IS NULL",
+        )
+        .bind(ts)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM reactions WHERE message_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Adds (`active`) or takes back a user's reaction; whether anything changed.
+    ///
+    /// # Errors
+    /// [`StoreError::TooMany`] for a new emoji on a message that already has
+    /// [`validate::REACTIONS_MAX`] distinct ones; database failures.
+    pub async fn react(
+        &self,
+        message_id: i64,
+        user_id: i64,
+        emoji: &str,
+        active: bool,
+        ts: i64,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = if active {
+            let (distinct, has_emoji): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(DISTINCT emoji), \
+                 COALESCE(SUM(CASE WHEN emoji = $2 THEN 1 ELSE 0 END), 0) \
+                 FROM reactions WHERE message_id = $1",
+            )
+            .bind(message_id)
+            .bind(emoji)
+            .fetch_one(&mut *tx)
+            .await?;
+            if has_emoji == 0 && distinct >= validate::REACTIONS_MAX as i64 {
+                return Err(StoreError::TooMany);
+            }
+            sqlx::query(
+                "INSERT INTO reactions (message_id, user_id, emoji, ts) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (message_id, user_id, emoji) DO NOTHING",
+            )
+            .bind(message_id)
+            .bind(user_id)
+            .bind(emoji)
+            .bind(ts)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                > 0
+        } else {
+            sqlx::query(
+                "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
+            )
+            .bind(message_id)
+            .bind(user_id)
+            .bind(emoji)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                > 0
+        };
+        if changed {
+            sqlx::query("UPDATE messages SET changed_ts = $1 WHERE id = $2")
+                .bind(ts)
+                .bind(message_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Messages of a room edited, deleted or reacted to after `since` (ms), as they are now,
+    /// oldest change first, each with the time of its latest change.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn changes(
+        &self,
+        room: &RoomRecord,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<(Message, i64)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, changed_ts FROM messages WHERE room_id = $1 AND changed_ts > $2 \
+             ORDER BY changed_ts ASC, id ASC LIMIT $3",
+        )
+        .bind(room.id)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut messages = Vec::with_capacity(rows.len());
+        for (id, changed) in rows {
+            if let Some(stored) = self.message(id).await? {
+                messages.push((stored.message, changed));
+            }
+        }
+        Ok(messages)
+    }
+
+    /// Fills in the reactions of `messages` (one query for all of them).
+    async fn attach_reactions(&self, messages: &mut [Message]) -> Result<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (1..=messages.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN ({}) \
+             ORDER BY ts ASC, user_id ASC",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (i64, String, i64)>(&sql);
+        for message in messages.iter() {
+            query = query.bind(message.id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut by_message: HashMap<i64, Vec<Reaction>> = HashMap::new();
+        for (message_id, emoji, user_id) in rows {
+            let reactions = by_message.entry(message_id).or_default();
+            match reactions.iter_mut().find(|r| r.emoji == emoji) {
+                Some(reaction) => {
+                    reaction.count += 1;
+                    reaction.users.push(user_id);
+                }
+                None => reactions.push(Reaction {
+                    emoji,
+                    count: 1,
+                    users: vec![user_id],
+                }),
+            }
+        }
+        for message in messages.iter_mut() {
+            if let Some(reactions) = by_message.remove(&message.id) {
+                message.reactions = reactions;
+            }
+        }
+        Ok(())
     }
 
     /// Messages of a room, oldest first. `after` / `before` are exclusive message ids; with
@@ -130,7 +398,9 @@ impl Store {
             rows.reverse();
             rows
         };
-        Ok(rows.into_iter().map(Message::from).collect())
+        let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
+        self.attach_reactions(&mut messages).await?;
+        Ok(messages)
     }
 
     /// Stored messages per open room id.
@@ -270,5 +540,109 @@ mod tests {
             .unwrap();
         assert_eq!(store.message_counts().await.unwrap(), [(general.id, 2)]);
         assert_eq!(store.messages_since(2_000).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn edits_deletions_reactions_and_replies_read_back_as_they_are_now() {
+        let (store, general, ana) = setup().await;
+        let bea = store.create_guest("bea", 0).await.unwrap();
+        let (first, _) = store
+            .insert_message(&general, &ana, "first", 10, None)
+            .await
+            .unwrap();
+        let (reply, _) = store
+            .insert_reply(&general, &bea, "an answer", 20, None, Some(first.id))
+            .await
+            .unwrap();
+        let quoted = reply.reply_to.clone().unwrap();
+        assert_eq!(
+            (quoted.id, quoted.user.id, quoted.excerpt.as_str()),
+            (first.id, ana.id, "first")
+        );
+
+        let edited = store
+            .edit_message(first.id, "first, edited", 30)
+            .await
+            .unwrap();
+        assert_eq!(
+            (edited.text.as_str(), edited.edited_ts),
+            ("first, edited", Some(30))
+        );
+
+        assert!(store.react(first.id, bea.id, "👍", true, 40).await.unwrap());
+        assert!(
+            !store.react(first.id, bea.id, "👍", true, 41).await.unwrap(),
+            "idempotent"
+        );
+        assert!(store.react(first.id, ana.id, "👍", true, 42).await.unwrap());
+        assert!(store.react(first.id, ana.id, "🎉", true, 43).await.unwrap());
+        assert!(
+            store
+                .react(first.id, ana.id, "🎉", false, 44)
+                .await
+                .unwrap()
+        );
+        let history = store.history(&general, None, None, 50).await.unwrap();
+        assert_eq!(
+            history[0].reactions,
+            [Reaction {
+                emoji: "👍".into(),
+                count: 2,
+                users: vec![bea.id, ana.id]
+            }]
+        );
+        assert_eq!(
+            history[1].reply_to.as_ref().unwrap().excerpt,
+            "first, edited"
+        );
+
+        // What changed after 35: the reactions (at 44 the last); after 44, nothing.
+        let changed = store.changes(&general, 35, 50).await.unwrap();
+        assert_eq!(
+            changed
+                .iter()
+                .map(|(m, ts)| (m.id, *ts))
+                .collect::<Vec<_>>(),
+            [(first.id, 44)]
+        );
+        assert!(store.changes(&general, 44, 50).await.unwrap().is_empty());
+
+        // Deleting keeps a placeholder without text or reactions; the reply's quote empties.
+        assert!(store.delete_message(first.id, 50).await.unwrap());
+        assert!(!store.delete_message(first.id, 51).await.unwrap());
+        let history = store.history(&general, None, None, 50).await.unwrap();
+        assert!(
+            history[0].deleted && history[0].text.is_empty() && history[0].reactions.is_empty()
+        );
+        assert_eq!(history[1].reply_to.as_ref().unwrap().excerpt, "");
+        assert!(matches!(
+            store.edit_message(first.id, "again", 60).await,
+            Err(StoreError::NotFound)
+        ));
+        let stored = store.message(first.id).await.unwrap().unwrap();
+        assert_eq!(stored.room_id, general.id);
+        assert!(store.message(9_999).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_message_has_a_bounded_number_of_distinct_emoji() {
+        let (store, general, ana) = setup().await;
+        let (m, _) = store
+            .insert_message(&general, &ana, "react", 1, None)
+            .await
+            .unwrap();
+        let emoji: Vec<String> = (0..validate::REACTIONS_MAX as u32)
+            .map(|n| char::from_u32(0x1F600 + n).unwrap().to_string())
+            .collect();
+        for e in &emoji {
+            store.react(m.id, ana.id, e, true, 2).await.unwrap();
+        }
+        assert!(matches!(
+            store.react(m.id, ana.id, "🦀", true, 3).await,
+            Err(StoreError::TooMany)
+        ));
+        // Joining an emoji already there is fine.
+        let bea = store.create_guest("bea", 0).await.unwrap();
+        assert!(store.react(m.id, bea.id, &emoji[0], true, 4).await.unwrap());
     }
 }

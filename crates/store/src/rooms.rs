@@ -37,6 +37,8 @@ pub struct RoomRecord {
     pub kind: RoomKind,
     /// Closed by an admin: not listed, not joinable.
     pub closed: bool,
+    /// Who created it (its owner), if that account still exists.
+    pub owner: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -47,6 +49,7 @@ pub(crate) struct RoomRow {
     private: i64,
     kind: String,
     closed_at: Option<i64>,
+    created_by: Option<i64>,
 }
 
 impl RoomRow {
@@ -68,6 +71,7 @@ impl From<RoomRow> for RoomRecord {
                 RoomKind::Room
             },
             closed: row.closed_at.is_some(),
+            owner: row.created_by,
         }
     }
 }
@@ -78,9 +82,10 @@ pub fn dm_name(a: i64, b: i64) -> String {
     format!("dm-{}-{}", a.min(b), a.max(b))
 }
 
-const COLUMNS: &str = "id, name, topic, private, kind, closed_at";
+const COLUMNS: &str = "id, name, topic, private, kind, closed_at, created_by";
 /// The same columns of a room aliased `r` in a join.
-pub(crate) const COLUMNS_OF_R: &str = "r.id, r.name, r.topic, r.private, r.kind, r.closed_at";
+pub(crate) const COLUMNS_OF_R: &str =
+    "r.id, r.name, r.topic, r.private, r.kind, r.closed_at, r.created_by";
 
 /// Rooms sorted by name, case-insensitively (keys fold look-alikes, so they do not sort).
 fn by_name(rows: Vec<RoomRow>) -> Vec<RoomRecord> {

@@ -105,6 +105,25 @@ async fn scenario(store: &Store) {
     assert_eq!(store.message_counts().await.unwrap(), [(general.id, 6)]);
     assert_eq!(store.messages_since(2_000).await.unwrap(), 5);
 
+    // Edits, reactions, replies, changes and deletions read back the same on both backends.
+    let m4 = page[2].id;
+    let edited = store.edit_message(m4, "m4 (edited)", 3_000).await.unwrap();
+    assert_eq!(edited.edited_ts, Some(3_000));
+    assert!(store.react(m4, ana.id, "👍", true, 3_001).await.unwrap());
+    assert!(store.react(m4, bea.id, "👍", true, 3_002).await.unwrap());
+    let (reply, _) = store
+        .insert_reply(&general, &ana, "re", 3_003, None, Some(m4))
+        .await
+        .unwrap();
+    assert_eq!(reply.reply_to.as_ref().unwrap().excerpt, "m4 (edited)");
+    let changed = store.changes(&general, 2_999, 10).await.unwrap();
+    assert_eq!((changed.len(), changed[0].1), (1, 3_002));
+    assert_eq!(changed[0].0.reactions[0].users, [ana.id, bea.id]);
+    assert!(store.delete_message(reply.id, 3_004).await.unwrap());
+    let changed = store.changes(&general, 3_002, 10).await.unwrap();
+    assert!(changed[0].0.deleted && changed[0].0.text.is_empty());
+    store.delete_message(reply.id, 3_005).await.unwrap();
+
     // Saved rooms and read markers: ana saved general after her message, so bea's five
     // are unread; reading up to the fourth leaves one.
     assert!(

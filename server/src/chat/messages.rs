@@ -24,7 +24,7 @@ impl Chat {
     /// delaying the answer.
     ///
     /// # Errors
-    /// `empty_message`, `too_long`, `bad_request` (text, `client_id`), `not_member`,
+    /// `empty_message`, `too_long`, `bad_request` (text, `client_id`, `reply_to`), `not_member`,
     /// `rate_limited`, or a failure.
     pub async fn send(
         &self,
@@ -32,6 +32,7 @@ impl Chat {
         raw_room: &str,
         text: &str,
         client_id: Option<&str>,
+        reply_to: Option<i64>,
     ) -> AppResult<Message> {
         let text = validate::message_text(text)?;
         if client_id.is_some_and(|id| {
@@ -42,12 +43,16 @@ impl Chat {
             )));
         }
         let room = self.joined_room(conn, raw_room).await?;
+        let reply_to = match reply_to {
+            Some(id) => Some(self.reply_target(&room, id).await?),
+            None => None,
+        };
         self.charge(&conn.actor, Action::Message).await?;
         let author = conn.user();
         let (message, is_new) = self
             .hub
             .store
-            .insert_message(&room, author, &text, now_ms(), client_id)
+            .insert_reply(&room, author, &text, now_ms(), client_id, reply_to)
             .await?;
         if is_new {
             self.stop_typing(&room, author).await;

@@ -8,6 +8,7 @@
 //! * [`messages`]: sending, history, and the notifications a message triggers;
 //! * [`saved`]: each user's list of rooms and read markers, the same on every device.
 
+mod conversation;
 mod messages;
 mod presence;
 mod rooms;

@@ -3,10 +3,11 @@
 //! result into the answer, cut to fit in one packet where it is a list.
 
 use protocol::{
-    CreateRoomReq, CreateRoomRes, DmReq, Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq,
-    JoinReq, JoinRes, LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq,
-    MessageRes, MuteRoomReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq, SavedRoomsRes,
-    TypingReq, User, Welcome,
+    ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes, DeleteReq, DmReq, EditReq, EditRes,
+    Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, LeaveReq,
+    LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes, MuteRoomReq,
+    ReactReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq, SavedRoomsRes, TypingReq, User,
+    Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -64,6 +65,10 @@ pub async fn prepare(
     on(&s, mark_room_read);
     on(&s, hide_room);
     on(&s, mute_room);
+    on(&s, edit);
+    on(&s, delete);
+    on(&s, react);
+    on(&s, changes);
     on_unknown(&s);
     s.on_disconnect(on_disconnect);
     Ok(())
@@ -186,9 +191,47 @@ async fn message(ctx: Ctx, req: MessageReq) -> AppResult<MessageRes> {
             &req.room,
             &req.text,
             req.client_id.as_deref(),
+            req.reply_to,
         )
         .await?;
     Ok(MessageRes { message })
+}
+
+/// `edit`: the author's new text.
+async fn edit(ctx: Ctx, req: EditReq) -> AppResult<EditRes> {
+    let message = ctx.chat().edit(&ctx.actor(), req.id, &req.text).await?;
+    Ok(EditRes { message })
+}
+
+/// `delete`.
+async fn delete(ctx: Ctx, req: DeleteReq) -> AppResult<Empty> {
+    ctx.chat().delete(&ctx.actor(), req.id).await?;
+    Ok(Empty {})
+}
+
+/// `react`.
+async fn react(ctx: Ctx, req: ReactReq) -> AppResult<Empty> {
+    ctx.chat()
+        .react(&ctx.actor(), req.id, &req.emoji, req.active)
+        .await?;
+    Ok(Empty {})
+}
+
+/// `changes`: what was edited, deleted or reacted to while the client was away, as many as
+/// fit (the oldest changes; ask again from `until`).
+async fn changes(ctx: Ctx, req: ChangesReq) -> AppResult<ChangesRes> {
+    let (mut changed, more) = ctx
+        .chat()
+        .changes(&ctx.user, &req.room, req.since, req.limit)
+        .await?;
+    let cut = fit(&mut changed, list_budget(&ctx.hub, 64), false);
+    // Resume after the last change listed.
+    let until = changed.last().map_or(req.since, |(_, ts)| *ts);
+    Ok(ChangesRes {
+        messages: changed.into_iter().map(|(message, _)| message).collect(),
+        until,
+        more: more || cut,
+    })
 }
 
 /// `typing`.

@@ -72,6 +72,10 @@ prices! {
     protocol::MarkAllReadReq => 2;
     protocol::SetRoleReq => 2;
     protocol::CloseRoomReq => 2;
+    protocol::EditReq => 2;
+    protocol::DeleteReq => 2;
+    protocol::ReactReq => 1;
+    protocol::ChangesReq => 3;
 }
 
 impl Priced for protocol::TypingReq {

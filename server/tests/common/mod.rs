@@ -452,6 +452,7 @@ impl Socket {
             room: room.into(),
             text: text.into(),
             client_id: None,
+            reply_to: None,
         })
         .await
     }
@@ -466,6 +467,7 @@ impl Socket {
                 room: protocol::events::GENERAL_ROOM.into(),
                 text: text.into(),
                 client_id: None,
+                reply_to: None,
             }),
         )
         .await

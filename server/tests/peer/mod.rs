@@ -261,6 +261,7 @@ impl Peer {
                 room: self.room.clone(),
                 text: text.to_owned(),
                 client_id: Some(client_id.to_owned()),
+                reply_to: None,
             };
             match self.client.request(&request).await {
                 Ok(Ok(sent)) => return sent.message,

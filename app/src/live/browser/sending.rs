@@ -44,6 +44,7 @@ impl Chat {
             room: room.clone(),
             text,
             client_id: Some(client_id.clone()),
+            reply_to: None,
         };
         match socket.request(&request).await {
             Ok(res) => self.rooms.update(|rooms| {

@@ -1,0 +1,181 @@
+//! What people do to messages after sending them: edit, delete, react, and the catch-up on
+//! such changes for a client that was away. Every action checks that the caller can see the
+//! room (else `not_found`, as if the message did not exist) and who may do it, stores the
+//! change, then broadcasts it to the room.
+
+use protocol::{
+    Author, Message, MessageDeleted, MessageEdited, ReactionEvent, Role, User, validate,
+};
+use store::{MessageRecord, RoomKind, RoomRecord, StoreError};
+
+use super::{Actor, Chat};
+use crate::auth::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::live::limits::Action;
+use crate::socket::{broadcast, room_channel};
+
+/// A message `user` can see, with its room; `not_found` otherwise.
+pub(super) struct Visible {
+    pub(super) record: MessageRecord,
+    pub(super) room: RoomRecord,
+}
+
+impl Chat {
+    /// The message `id` and its room, if `user` can see that room (open, and public or one
+    /// they belong to).
+    ///
+    /// # Errors
+    /// `not_found`, or a store failure.
+    pub(super) async fn visible_message(&self, user: &User, id: i64) -> AppResult<Visible> {
+        let not_found = || AppError::not_found("there is no such message");
+        let record = self.hub.store.message(id).await?.ok_or_else(not_found)?;
+        let room = self
+            .hub
+            .store
+            .room_by_id(record.room_id)
+            .await?
+            .filter(|room| !room.closed)
+            .ok_or_else(not_found)?;
+        if room.private && !self.hub.store.is_member(room.id, user.id).await? {
+            return Err(not_found());
+        }
+        Ok(Visible { record, room })
+    }
+
+    /// The author gives a message new text; everyone in the room gets `message_edited`.
+    ///
+    /// # Errors
+    /// `empty_message` / `too_long` / `bad_request` (text), `not_found` (also once deleted),
+    /// `forbidden` (not the author), `rate_limited`, or a failure.
+    pub async fn edit(&self, actor: &Actor, id: i64, text: &str) -> AppResult<Message> {
+        let text = validate::message_text(text)?;
+        let Visible { record, room } = self.visible_message(&actor.user, id).await?;
+        if record.message.deleted {
+            return Err(AppError::not_found("that message was deleted"));
+        }
+        if record.message.user.id != actor.user.id {
+            return Err(AppError::forbidden("only its author can edit a message"));
+        }
+        self.charge(actor, Action::Message).await?;
+        let message = self
+            .hub
+            .store
+            .edit_message(id, &text, now_ms())
+            .await
+            .map_err(gone)?;
+        if let Some(chat) = self.chat_ns() {
+            let event = MessageEdited(message.clone());
+            broadcast(chat.to(room_channel(room.id)), &event).await;
+        }
+        Ok(message)
+    }
+
+    /// Deletes a message (its author, the room's creator, or an admin); everyone in the room
+    /// gets `message_deleted`. Deleting a deleted message changes nothing.
+    ///
+    /// # Errors
+    /// `not_found`, `forbidden`, `rate_limited`, or a failure.
+    pub async fn delete(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        let Visible { record, room } = self.visible_message(&actor.user, id).await?;
+        let user = &actor.user;
+        let owns_room = room.kind == RoomKind::Room && room.owner == Some(user.id);
+        if record.message.user.id != user.id && !owns_room && user.role != Role::Admin {
+            return Err(AppError::forbidden(
+                "only its author, the room's creator or an admin can delete a message",
+            ));
+        }
+        self.charge(actor, Action::Message).await?;
+        if self.hub.store.delete_message(id, now_ms()).await?
+            && let Some(chat) = self.chat_ns()
+        {
+            let event = MessageDeleted {
+                room: room.name.clone(),
+                id,
+            };
+            broadcast(chat.to(room_channel(room.id)), &event).await;
+        }
+        if record.message.user.id != user.id {
+            tracing::info!(by = %user.username, message = id, room = %room.name, "message deleted by a moderator");
+        }
+        Ok(())
+    }
+
+    /// Adds or takes back a reaction; everyone in the room gets `reaction` when it changed
+    /// something.
+    ///
+    /// # Errors
+    /// `bad_request` (emoji, or too many distinct ones), `not_found` (also deleted), or a
+    /// failure.
+    pub async fn react(&self, actor: &Actor, id: i64, emoji: &str, active: bool) -> AppResult<()> {
+        let emoji = validate::emoji(emoji)?;
+        let Visible { record, room } = self.visible_message(&actor.user, id).await?;
+        if record.message.deleted {
+            return Err(AppError::not_found("that message was deleted"));
+        }
+        let changed = self
+            .hub
+            .store
+            .react(id, actor.user.id, &emoji, active, now_ms())
+            .await
+            .map_err(|error| match error {
+                StoreError::TooMany => AppError::bad_request(format!(
+                    "a message carries at most {} different emoji",
+                    validate::REACTIONS_MAX
+                )),
+                other => other.into(),
+            })?;
+        if changed && let Some(chat) = self.chat_ns() {
+            let event = ReactionEvent {
+                room: room.name.clone(),
+                id,
+                emoji,
+                user: Author::from(&actor.user),
+                active,
+            };
+            broadcast(chat.to(room_channel(room.id)), &event).await;
+        }
+        Ok(())
+    }
+
+    /// Messages of a room `user` may see that were edited, deleted or reacted to after
+    /// `since`, as they are now, each with the time of its latest change; and whether the
+    /// limit cut the list.
+    ///
+    /// # Errors
+    /// `bad_request` (limit, name), `not_found`, or a failure.
+    pub async fn changes(
+        &self,
+        user: &User,
+        raw_room: &str,
+        since: i64,
+        limit: Option<i64>,
+    ) -> AppResult<(Vec<(Message, i64)>, bool)> {
+        let limit = validate::history_limit(limit)?;
+        let room = self.visible_room(user, raw_room).await?;
+        let changed = self.hub.store.changes(&room, since, limit).await?;
+        let more = changed.len() as i64 >= limit;
+        Ok((changed, more))
+    }
+
+    /// The message a new one answers: in the same room and not deleted.
+    ///
+    /// # Errors
+    /// `bad_request` otherwise, or a failure.
+    pub(super) async fn reply_target(&self, room: &RoomRecord, id: i64) -> AppResult<i64> {
+        let target = self.hub.store.message(id).await?;
+        match target {
+            Some(record) if record.room_id == room.id && !record.message.deleted => Ok(id),
+            _ => Err(AppError::bad_request(
+                "reply_to must name a message of this room that is not deleted",
+            )),
+        }
+    }
+}
+
+/// A message that disappeared between the check and the change reads as not found.
+fn gone(error: StoreError) -> AppError {
+    match error {
+        StoreError::NotFound => AppError::not_found("that message was deleted"),
+        other => other.into(),
+    }
+}
