@@ -69,6 +69,15 @@ else
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# Reactions are emoji: without a colour emoji font Chromium draws empty boxes in screenshots.
+if dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then
+  say "Emoji font for Chromium: present"
+else
+  say "Emoji font for Chromium: installing Debian's fonts-noto-color-emoji"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-color-emoji >/dev/null
+fi
+
 if command -v pg_ctlcluster >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   say "PostgreSQL server (for the store tests): present"
 else

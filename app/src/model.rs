@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use protocol::{Message, SavedRoom, User};
+use protocol::{Message, Reaction, SavedRoom, User};
 
 /// How much of what it already has a reconnecting client re-reads (ms of server time): live
 /// messages of a room can arrive out of id order by a moment.
@@ -37,9 +37,12 @@ impl Row {
     pub fn key(&self) -> String {
         match self {
             Self::Day { day, .. } => format!("day{day}"),
-            Self::Line { line, grouped } => {
-                format!("{}{}", line.key(), if *grouped { "+" } else { "" })
-            }
+            Self::Line { line, grouped } => format!(
+                "{}{}{}",
+                line.key(),
+                line.revision(),
+                if *grouped { "+" } else { "" }
+            ),
         }
     }
 }
@@ -86,6 +89,8 @@ pub enum Line {
         user: User,
         /// Why the server refused it (or did not answer): shown with Retry and Discard.
         failed: Option<String>,
+        /// The message it answers.
+        reply_to: Option<i64>,
     },
     /// "New messages": where the reader left off.
     Divider,
@@ -117,6 +122,30 @@ impl Line {
             parts.push(format!("{} left", names(left)));
         }
         parts.join(" · ")
+    }
+
+    /// What changes when a stored message is edited, deleted or reacted to (or the message
+    /// it quotes changes): part of the row's key, so the row is drawn anew. Empty for other
+    /// lines.
+    #[must_use]
+    pub fn revision(&self) -> String {
+        let Self::Message(m) = self else {
+            return String::new();
+        };
+        let mut revision = String::new();
+        if let Some(ts) = m.edited_ts {
+            revision.push_str(&format!(":e{ts}"));
+        }
+        if m.deleted {
+            revision.push_str(":d");
+        }
+        for reaction in &m.reactions {
+            revision.push_str(&format!(":{}{:?}", reaction.emoji, reaction.users));
+        }
+        if let Some(quote) = &m.reply_to {
+            revision.push_str(&format!(":q{:?}", quote.excerpt));
+        }
+        revision
     }
 
     /// A stable key for keyed rendering.
@@ -369,20 +398,132 @@ impl RoomView {
         }
     }
 
-    /// A refused line goes back to pending (being resent); returns its text.
-    pub fn retry_pending(&mut self, client_id: &str) -> Option<String> {
+    /// A refused line goes back to pending (being resent); returns its text and the message
+    /// it answers.
+    pub fn retry_pending(&mut self, client_id: &str) -> Option<(String, Option<i64>)> {
         self.lines.iter_mut().find_map(|line| match line {
             Line::Pending {
                 client_id: c,
                 failed,
                 text,
+                reply_to,
                 ..
             } if c == client_id => {
                 *failed = None;
-                Some(text.clone())
+                Some((text.clone(), *reply_to))
             }
             _ => None,
         })
+    }
+
+    /// The newest loaded message of `user` that is not deleted (for Up-to-edit).
+    #[must_use]
+    pub fn last_own_message(&self, user: i64) -> Option<i64> {
+        self.lines.iter().rev().find_map(|line| match line {
+            Line::Message(m) if m.user.id == user && !m.deleted => Some(m.id),
+            _ => None,
+        })
+    }
+
+    /// A loaded message.
+    #[must_use]
+    pub fn message(&self, id: i64) -> Option<&Message> {
+        self.lines.iter().find_map(|line| match line {
+            Line::Message(m) if m.id == id => Some(m),
+            _ => None,
+        })
+    }
+
+    fn message_mut(&mut self, id: i64) -> Option<&mut Message> {
+        self.lines.iter_mut().find_map(|line| match line {
+            Line::Message(m) if m.id == id => Some(m),
+            _ => None,
+        })
+    }
+
+    /// A loaded message as it is now (edited, deleted, reacted to); the quotes of it in
+    /// replies follow. Messages not loaded are ignored.
+    pub fn replace_message(&mut self, message: Message) {
+        let excerpt = if message.deleted {
+            String::new()
+        } else {
+            protocol::validate::excerpt(&message.text)
+        };
+        self.requote(message.id, &excerpt);
+        if let Some(known) = self.message_mut(message.id) {
+            *known = message;
+        }
+    }
+
+    /// A loaded message was deleted: its text and reactions go, a placeholder stays.
+    pub fn mark_deleted(&mut self, id: i64) {
+        self.requote(id, "");
+        if let Some(known) = self.message_mut(id) {
+            known.deleted = true;
+            known.text.clear();
+            known.reactions.clear();
+        }
+    }
+
+    /// Someone added or took back a reaction on a loaded message (repeats change nothing).
+    pub fn apply_reaction(&mut self, id: i64, emoji: &str, user: i64, active: bool) {
+        let Some(message) = self.message_mut(id) else {
+            return;
+        };
+        let at = message.reactions.iter().position(|r| r.emoji == emoji);
+        match (at, active) {
+            (Some(at), true) => {
+                let reaction = &mut message.reactions[at];
+                if !reaction.users.contains(&user) {
+                    reaction.users.push(user);
+                    reaction.count += 1;
+                }
+            }
+            (None, true) => message.reactions.push(Reaction {
+                emoji: emoji.to_owned(),
+                count: 1,
+                users: vec![user],
+            }),
+            (Some(at), false) => {
+                let reaction = &mut message.reactions[at];
+                if let Some(position) = reaction.users.iter().position(|u| *u == user) {
+                    reaction.users.remove(position);
+                    reaction.count = reaction.count.saturating_sub(1);
+                }
+                if reaction.count == 0 {
+                    message.reactions.remove(at);
+                }
+            }
+            (None, false) => {}
+        }
+    }
+
+    /// The quotes of message `id` in loaded replies now read `excerpt`.
+    fn requote(&mut self, id: i64, excerpt: &str) {
+        for line in &mut self.lines {
+            if let Line::Message(m) = line
+                && let Some(quote) = m.reply_to.as_mut().filter(|q| q.id == id)
+            {
+                excerpt.clone_into(&mut quote.excerpt);
+            }
+        }
+    }
+
+    /// A name for a user id, from the people present and the authors loaded ("someone"
+    /// otherwise): for who reacted.
+    #[must_use]
+    pub fn name_of(&self, user: i64) -> String {
+        self.members
+            .iter()
+            .find(|u| u.id == user)
+            .map(|u| u.username.clone())
+            .or_else(|| {
+                self.lines.iter().find_map(|line| match line {
+                    Line::Message(m) if m.user.id == user => Some(m.user.username.clone()),
+                    _ => None,
+                })
+            })
+            .unwrap_or_else(|| "someone".to_owned())
     }
 
     /// Someone arrived (`joined`) or left: merged into the notice just before, if the
@@ -633,6 +774,7 @@ mod tests {
                 role: Role::Guest,
             },
             failed: None,
+            reply_to: None,
         });
         view.merge([message(2)], &[]);
         assert_eq!(ids(&view), ["m1", "m2", "pc"]);
@@ -762,12 +904,13 @@ mod tests {
                 role: Role::Guest,
             },
             failed: None,
+            reply_to: None,
         });
         view.fail_pending("c", "slow down".into());
         assert!(
             matches!(&view.lines[0], Line::Pending { failed: Some(r), .. } if r == "slow down")
         );
-        assert_eq!(view.retry_pending("c").as_deref(), Some("hola"));
+        assert_eq!(view.retry_pending("c"), Some(("hola".to_owned(), None)));
         assert!(matches!(&view.lines[0], Line::Pending { failed: None, .. }));
         assert_eq!(view.retry_pending("other"), None);
     }
@@ -841,5 +984,54 @@ mod tests {
         rooms.update_all(|_| {});
         assert!(rooms.rev("a").unwrap() > before.0 && rooms.rev("b").unwrap() > before.1);
         assert_eq!(rooms.rev("zz"), None);
+    }
+
+    #[test]
+    fn edits_deletions_and_reactions_apply_to_loaded_messages_and_their_quotes() {
+        let mut view = RoomView::default();
+        let mut reply = message(2);
+        reply.reply_to = Some(protocol::ReplyPreview {
+            id: 1,
+            user: reply.user.clone(),
+            excerpt: "m1".into(),
+        });
+        view.merge([message(1), reply], &[]);
+        let before = view.lines[0].revision();
+
+        let mut edited = message(1);
+        edited.text = "m1, better".into();
+        edited.edited_ts = Some(5);
+        view.replace_message(edited.clone());
+        assert_eq!(view.message(1), Some(&edited));
+        assert_eq!(
+            view.message(2).unwrap().reply_to.as_ref().unwrap().excerpt,
+            "m1, better"
+        );
+        assert_ne!(view.lines[0].revision(), before, "redrawn");
+
+        view.apply_reaction(1, "👍", 7, true);
+        view.apply_reaction(1, "👍", 7, true);
+        view.apply_reaction(1, "👍", 8, true);
+        view.apply_reaction(1, "🎉", 8, true);
+        let reactions = &view.message(1).unwrap().reactions;
+        assert_eq!(
+            (reactions[0].count, reactions[0].users.clone()),
+            (2, vec![7, 8])
+        );
+        view.apply_reaction(1, "🎉", 8, false);
+        view.apply_reaction(1, "🎉", 8, false);
+        assert_eq!(view.message(1).unwrap().reactions.len(), 1);
+
+        view.mark_deleted(1);
+        let gone = view.message(1).unwrap();
+        assert!(gone.deleted && gone.text.is_empty() && gone.reactions.is_empty());
+        assert_eq!(
+            view.message(2).unwrap().reply_to.as_ref().unwrap().excerpt,
+            ""
+        );
+        // Messages not loaded are ignored.
+        view.apply_reaction(99, "👍", 7, true);
+        view.mark_deleted(99);
+        assert_eq!(view.lines.len(), 2);
     }
 }

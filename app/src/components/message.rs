@@ -30,6 +30,7 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
             user,
             failed,
             client_id,
+            ..
         } => {
             let status = match failed {
                 None => view! { <span class="sending">"sending…"</span> }.into_any(),
@@ -68,24 +69,64 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
     }
 }
 
+const REACT_ICON: &str = "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm-3.5-9a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm7 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zM12 17.5c2.3 0 4.3-1.4 5.1-3.5H6.9c.8 2.1 2.8 3.5 5.1 3.5z";
+const REPLY_ICON: &str = "M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z";
+const EDIT_ICON: &str = "M3 17.25V21h3.75L17.81 9.94l-3.75-3.75L3 17.25zM20.71 7.04a1 1 0 0 0 0-1.41l-2.34-2.34a1 1 0 0 0-1.41 0l-1.83 1.83 3.75 3.75 1.83-1.83z";
+const DELETE_ICON: &str =
+    "M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6v12zM19 4h-3.5l-1-1h-5l-1 1H5v2h14V4z";
+
+/// A 24×24 icon for a button that carries its own label.
+fn icon(path: &'static str) -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+            <path d=path></path>
+        </svg>
+    }
+}
+
+/// Emoji offered by the reaction picker.
+pub const FREQUENT_EMOJI: [&str; 8] = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
+
 fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
     let me = chat.me.get_untracked();
     let mine = me.as_ref().is_some_and(|u| u.id == message.user.id);
+    let is_admin = me.as_ref().is_some_and(|u| u.role == Role::Admin);
     let my_name = me.as_ref().map(|u| u.username.clone());
-    let mentions_me = my_name.as_deref().is_some_and(|name| {
-        protocol::validate::mentions(&message.text)
-            .iter()
-            .any(|m| m.eq_ignore_ascii_case(name))
-    });
+    let mentions_me = !message.deleted
+        && my_name.as_deref().is_some_and(|name| {
+            protocol::validate::mentions(&message.text)
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(name))
+        });
     let role = author_role(chat, message.user.id);
+    let id = message.id;
+    let editing = move || chat.editing.get() == Some(id);
+    let content = if message.deleted {
+        view! { <div class="text deleted">"message deleted"</div> }.into_any()
+    } else {
+        let text = message.text.clone();
+        let source = message.text.clone();
+        let name = my_name.clone();
+        view! {
+            <Show
+                when=editing
+                fallback=move || view! { <div class="text">{body(&source, name.as_deref())}</div> }
+            >
+                <EditBox id=id text=text.clone()/>
+            </Show>
+        }
+        .into_any()
+    };
     view! {
         <li
             class="msg"
             class:mine=mine
             class:grouped=grouped
             class:mentions-me=mentions_me
+            class:is-deleted=message.deleted
             data-id=message.id
             id=protocol::links::message_anchor(message.id)
+            tabindex="-1"
         >
             <div class="meta" class:visually-hidden=grouped>
                 <span class="author">{message.user.username.clone()}</span>
@@ -94,10 +135,224 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
                     {time::clock(message.ts)}
                 </time>
             </div>
-            <div class="text">{body(&message.text, my_name.as_deref())}</div>
+            {message.reply_to.clone().map(|quote| render_quote(&message.room, quote))}
+            <div class="body">
+                {content}
+                {message.edited_ts.filter(|_| !message.deleted).map(|ts| view! {
+                    <span class="edited" title=format!("Edited {}", time::full(ts))>"(edited)"</span>
+                })}
+            </div>
+            {render_reactions(message, chat)}
+            {(!message.deleted).then(|| render_actions(message, mine, mine || is_admin, chat))}
         </li>
     }
     .into_any()
+}
+
+/// The quoted original above a reply; it links to the message.
+fn render_quote(room: &str, quote: protocol::ReplyPreview) -> impl IntoView {
+    let excerpt = if quote.excerpt.is_empty() {
+        "deleted message".to_owned()
+    } else {
+        quote.excerpt.clone()
+    };
+    view! {
+        <a class="quote" href=protocol::links::message(room, quote.id)>
+            <span class="quote-author">{quote.user.username.clone()}</span>
+            " "
+            <span class="quote-text" class:deleted=quote.excerpt.is_empty()>{excerpt}</span>
+        </a>
+    }
+}
+
+/// The reactions under a message: one button per emoji with its count; pressed when we
+/// reacted; the title says who.
+fn render_reactions(message: &Message, chat: Chat) -> Option<impl IntoView + use<>> {
+    if message.reactions.is_empty() {
+        return None;
+    }
+    let me = chat.me.get_untracked().map(|u| u.id);
+    let key = chat.active.get_untracked().unwrap_or_default();
+    let id = message.id;
+    let buttons = message
+        .reactions
+        .iter()
+        .map(|reaction| {
+            let who: Vec<String> = chat.rooms.with_untracked(|rooms| {
+                rooms.get(&key).map_or_else(Vec::new, |view| {
+                    reaction.users.iter().map(|u| view.name_of(*u)).collect()
+                })
+            });
+            let pressed = me.is_some_and(|me| reaction.users.contains(&me));
+            let emoji = reaction.emoji.clone();
+            let label = format!("{} reacted with {}", who.join(", "), reaction.emoji);
+            view! {
+                <button
+                    type="button"
+                    class="reaction"
+                    aria-pressed=pressed.to_string()
+                    title=label.clone()
+                    aria-label=label
+                    on:click=move |_| chat.toggle_reaction(id, emoji.clone())
+                >
+                    <span class="emoji">{reaction.emoji.clone()}</span>
+                    <span class="count">{reaction.count}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    Some(view! { <div class="reactions">{buttons}</div> })
+}
+
+/// What can be done to a message: react, reply, and (ours) edit, (ours or as admin) delete.
+fn render_actions(
+    message: &Message,
+    can_edit: bool,
+    can_delete: bool,
+    chat: Chat,
+) -> impl IntoView {
+    let id = message.id;
+    let picking = RwSignal::new(false);
+    let quote = protocol::ReplyPreview {
+        id,
+        user: message.user.clone(),
+        excerpt: protocol::validate::excerpt(&message.text),
+    };
+    let reply = move |_| {
+        chat.replying.set(Some(quote.clone()));
+        focus_composer();
+    };
+    view! {
+        <div class="msg-actions" role="toolbar" aria-label="Message actions">
+            <button
+                type="button"
+                class="quiet act-react"
+                aria-expanded=move || picking.get().to_string()
+                title="React"
+                aria-label="React"
+                on:click=move |_| picking.update(|open| *open = !*open)
+            >
+                {icon(REACT_ICON)}
+            </button>
+            <button type="button" class="quiet act-reply" title="Reply" aria-label="Reply" on:click=reply>
+                {icon(REPLY_ICON)}
+            </button>
+            {can_edit.then(|| view! {
+                <button
+                    type="button"
+                    class="quiet act-edit"
+                    title="Edit"
+                    aria-label="Edit"
+                    on:click=move |_| chat.editing.set(Some(id))
+                >
+                    {icon(EDIT_ICON)}
+                </button>
+            })}
+            {can_delete.then(|| view! {
+                <button
+                    type="button"
+                    class="quiet act-delete"
+                    title="Delete"
+                    aria-label="Delete"
+                    on:click=move |_| chat.delete_message(id)
+                >
+                    {icon(DELETE_ICON)}
+                </button>
+            })}
+            <Show when=move || picking.get()>
+                <div
+                    class="emoji-picker"
+                    role="group"
+                    aria-label="Pick a reaction"
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Escape" {
+                            ev.stop_propagation();
+                            picking.set(false);
+                        }
+                    }
+                >
+                    {FREQUENT_EMOJI
+                        .iter()
+                        .map(|emoji| {
+                            let emoji = (*emoji).to_owned();
+                            let label = format!("React with {emoji}");
+                            view! {
+                                <button
+                                    type="button"
+                                    class="quiet pick"
+                                    aria-label=label
+                                    on:click={
+                                        let emoji = emoji.clone();
+                                        move |_| {
+                                            picking.set(false);
+                                            chat.toggle_reaction(id, emoji.clone());
+                                        }
+                                    }
+                                >
+                                    {emoji.clone()}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+/// Editing a message of ours in place: Enter saves, Shift+Enter starts a new line, Escape
+/// gives up.
+#[component]
+fn EditBox(id: i64, text: String) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let draft = RwSignal::new(text);
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let _ = el.focus();
+        }
+    });
+    let save = move || chat.edit_message(id, draft.get_untracked());
+    view! {
+        <div class="edit-box">
+            <label class="visually-hidden" for=format!("edit-{id}")>"Edit the message"</label>
+            <textarea
+                id=format!("edit-{id}")
+                class="edit-text"
+                node_ref=input
+                rows="2"
+                maxlength=protocol::validate::MESSAGE_MAX.to_string()
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" && !ev.shift_key() {
+                        ev.prevent_default();
+                        save();
+                    } else if ev.key() == "Escape" {
+                        ev.stop_propagation();
+                        chat.editing.set(None);
+                    }
+                }
+            ></textarea>
+            <div class="edit-buttons">
+                <button type="button" class="primary save-edit" on:click=move |_| save()>"Save"</button>
+                <button type="button" class="quiet" on:click=move |_| chat.editing.set(None)>"Cancel"</button>
+                <span class="hint">"Enter to save, Escape to cancel"</span>
+            </div>
+        </div>
+    }
+}
+
+/// Puts the focus in the message box.
+fn focus_composer() {
+    #[cfg(feature = "hydrate")]
+    if let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("msg"))
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    {
+        let _ = element.focus();
+    }
 }
 
 /// The author's role, if they are present in the room on screen (messages carry no role).

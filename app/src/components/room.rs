@@ -12,12 +12,6 @@ use crate::{complete, storage, time};
 /// At most this many names are offered for an `@` being typed.
 const MENTION_SUGGESTIONS: usize = 6;
 
-/// Reads the room on screen outside any reactive scope (in an event handler).
-fn shown_untracked<T>(chat: Chat, read: impl FnOnce(&RoomView) -> T) -> Option<T> {
-    let key = chat.active.get_untracked()?;
-    chat.rooms.with_untracked(|rooms| rooms.get(&key).map(read))
-}
-
 /// The middle column.
 #[component]
 pub fn RoomPane() -> impl IntoView {
@@ -96,7 +90,7 @@ pub fn RoomPane() -> impl IntoView {
                             aria-pressed=move || muted().to_string()
                             title="Muted rooms raise no toasts (mentions still do)"
                             on:click=move |_| {
-                                if let Some((name, muted)) = shown_untracked(chat, |v| (v.name.clone(), v.muted)) {
+                                if let Some((name, muted)) = chat.with_shown_untracked(|v| (v.name.clone(), v.muted)) {
                                     chat.set_muted(name, !muted);
                                 }
                             }
@@ -108,7 +102,7 @@ pub fn RoomPane() -> impl IntoView {
                             type="button"
                             class="quiet leave-room"
                             on:click=move |_| {
-                                if let Some(name) = shown_untracked(chat, |v| v.name.clone()) {
+                                if let Some(name) = chat.with_shown_untracked(|v| v.name.clone()) {
                                     chat.leave_for_good(name);
                                 }
                             }
@@ -404,6 +398,19 @@ fn Composer() -> impl IntoView {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             send();
+        } else if ev.key() == "Escape" && chat.replying.get_untracked().is_some() {
+            ev.prevent_default();
+            chat.replying.set(None);
+        } else if ev.key() == "ArrowUp" && text.get_untracked().is_empty() {
+            // Up in an empty box edits our last message, as in Slack.
+            let me = chat.me.get_untracked().map(|u| u.id);
+            if let Some(id) = me.and_then(|me| {
+                chat.with_shown_untracked(|v| v.last_own_message(me))
+                    .flatten()
+            }) {
+                ev.prevent_default();
+                chat.editing.set(Some(id));
+            }
         }
     };
     let on_input = move |ev: leptos::ev::Event| {
@@ -437,6 +444,24 @@ fn Composer() -> impl IntoView {
             }
         >
             <label for="msg" class="visually-hidden">"Message"</label>
+            {move || chat.replying.get().map(|quote| view! {
+                <div id="reply-bar" class="reply-bar">
+                    <span class="reply-to">
+                        "Replying to "
+                        <strong>{quote.user.username.clone()}</strong>
+                        <span class="quote-text">{quote.excerpt.clone()}</span>
+                    </span>
+                    <button
+                        type="button"
+                        class="quiet cancel-reply"
+                        aria-label="Cancel the reply"
+                        title="Cancel the reply (Escape)"
+                        on:click=move |_| chat.replying.set(None)
+                    >
+                        "×"
+                    </button>
+                </div>
+            })}
             <Show when=move || mention.get().is_some()>
                 <ul id="mention-list" class="mention-list" role="listbox" aria-label="People to mention">
                     {move || {

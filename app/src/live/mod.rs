@@ -49,6 +49,10 @@ pub struct Chat {
     pub go_to: RwSignal<Option<String>>,
     /// Whether the chat page is mounted: only then does the room on screen count as read.
     pub reading: RwSignal<bool>,
+    /// The message of ours being edited in place.
+    pub editing: RwSignal<Option<i64>>,
+    /// The message the next one sent answers (shown above the composer).
+    pub replying: RwSignal<Option<protocol::ReplyPreview>>,
     /// The room on screen and its revision: changes only when another room is shown or the
     /// one on screen changes, never for events in other rooms. See [`Chat::with_shown`].
     pub shown: Memo<Option<(String, u64)>>,
@@ -79,6 +83,8 @@ impl Chat {
             drawer: RwSignal::new(Drawer::Closed),
             go_to: RwSignal::new(None),
             reading: RwSignal::new(false),
+            editing: RwSignal::new(None),
+            replying: RwSignal::new(None),
             shown,
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
@@ -97,6 +103,8 @@ impl Chat {
         self.toast.set(None);
         self.drawer.set(Drawer::Closed);
         self.go_to.set(None);
+        self.editing.set(None);
+        self.replying.set(None);
     }
 
     /// Reads the room on screen. Reactive only to [`Chat::shown`]: what depends on it is
@@ -104,6 +112,15 @@ impl Chat {
     /// unless `read` clones it.
     pub fn with_shown<T>(&self, read: impl FnOnce(&crate::model::RoomView) -> T) -> Option<T> {
         let (key, _) = self.shown.get()?;
+        self.rooms.with_untracked(|rooms| rooms.get(&key).map(read))
+    }
+
+    /// Reads the room on screen without tracking (in event handlers).
+    pub fn with_shown_untracked<T>(
+        &self,
+        read: impl FnOnce(&crate::model::RoomView) -> T,
+    ) -> Option<T> {
+        let key = self.active.get_untracked()?;
         self.rooms.with_untracked(|rooms| rooms.get(&key).map(read))
     }
 
@@ -139,6 +156,11 @@ impl Chat {
                 view.open();
             }
         });
+        if self.active.get_untracked().as_deref() != Some(key.as_str()) {
+            // An edit or a reply belongs to the room it started in.
+            self.editing.set(None);
+            self.replying.set(None);
+        }
         self.active.set(Some(key));
         self.drawer.set(Drawer::Closed);
         remember_room(name);
@@ -248,6 +270,12 @@ impl Chat {
     pub fn mark_all_read(&self) {}
     /// Takes a room out of the user's list (browser only).
     pub fn leave_for_good(&self, _name: String) {}
+    /// Saves new text for a message of ours (browser only).
+    pub fn edit_message(&self, _id: i64, _text: String) {}
+    /// Deletes a message after asking (browser only).
+    pub fn delete_message(&self, _id: i64) {}
+    /// Adds or takes back our reaction (browser only).
+    pub fn toggle_reaction(&self, _id: i64, _emoji: String) {}
 }
 
 #[cfg(feature = "hydrate")]

@@ -21,6 +21,39 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
             chat.mark_active_read();
         }
     });
+    socket.on(move |MessageEdited(message): MessageEdited| {
+        let room = message.room.clone();
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&room) {
+                view.replace_message(message);
+            }
+        });
+    });
+    socket.on(move |deleted: MessageDeleted| {
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&deleted.room) {
+                view.mark_deleted(deleted.id);
+            }
+        });
+        if chat.editing.get_untracked() == Some(deleted.id) {
+            chat.editing.set(None);
+        }
+        if chat.replying.with_untracked(|r| r.as_ref().map(|r| r.id)) == Some(deleted.id) {
+            chat.replying.set(None);
+        }
+    });
+    socket.on(move |reaction: ReactionEvent| {
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&reaction.room) {
+                view.apply_reaction(
+                    reaction.id,
+                    &reaction.emoji,
+                    reaction.user.id,
+                    reaction.active,
+                );
+            }
+        });
+    });
     socket.on(move |marker: ReadMarker| {
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&marker.room) {

@@ -2,6 +2,7 @@
 //! over it, one concern per module.
 
 mod connection;
+mod conversation;
 mod events;
 mod notifications;
 mod rooms;
@@ -13,9 +14,10 @@ use protocol::events::chat::NS;
 use protocol::events::{GENERAL_ROOM, kinds, notifications as notes};
 use protocol::{
     ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HideRoomReq, HistoryReq, InviteReq, JoinReq,
-    LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members, Message, MessageReq,
-    MuteRoomReq, Notification, Occupancy, ReadMarker, Resync, RoomClosed, RoomCreated, RoomRemoved,
-    RoomsReq, SavedRoom, SavedRoomsReq, Typing, TypingReq, User, UserJoined, UserLeft,
+    LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members, Message, MessageDeleted,
+    MessageEdited, MessageReq, MuteRoomReq, Notification, Occupancy, ReactionEvent, ReadMarker,
+    Resync, RoomClosed, RoomCreated, RoomRemoved, RoomsReq, SavedRoom, SavedRoomsReq, Typing,
+    TypingReq, User, UserJoined, UserLeft,
 };
 use socket_client::browser::{NsEvent, Socket, same_origin_url};
 use socket_client::{Config, RequestError, Status};

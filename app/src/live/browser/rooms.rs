@@ -24,6 +24,11 @@ impl Chat {
                 let view = rooms.get(&key)?;
                 view.catch_up_from(view.last_ts()? - CATCH_UP_OVERLAP_MS)
             });
+            // Changes after the newest thing we knew of in the room (edits included).
+            let changes_since = chat.rooms.with_untracked(|rooms| {
+                let view = rooms.get(&key)?;
+                view.last_ts().map(|ts| ts - CATCH_UP_OVERLAP_MS)
+            });
             let oldest_new = joined.history.first().map(|m| m.id);
             chat.rooms.update(|rooms| {
                 let mut view = rooms.get(&key).cloned().unwrap_or_default();
@@ -44,6 +49,11 @@ impl Chat {
                 && oldest > from + 1
             {
                 chat.catch_up(&socket, &joined.room.name, from).await;
+            }
+            // Messages we had may have been edited, deleted or reacted to meanwhile.
+            if let Some(since) = changes_since {
+                chat.catch_up_changes(&socket, &joined.room.name, since)
+                    .await;
             }
             if show || chat.active.get_untracked().is_none() {
                 chat.select(&joined.room.name);

@@ -5,7 +5,7 @@ use super::*;
 
 impl Chat {
     pub(super) async fn resend_pending(&self, socket: &Socket, key: &str) {
-        let pending: Vec<(String, String)> = self.rooms.with_untracked(|rooms| {
+        let pending: Vec<(String, String, Option<i64>)> = self.rooms.with_untracked(|rooms| {
             rooms
                 .get(key)
                 .map(|view| {
@@ -16,8 +16,9 @@ impl Chat {
                                 client_id,
                                 text,
                                 failed: None,
+                                reply_to,
                                 ..
-                            } => Some((client_id.clone(), text.clone())),
+                            } => Some((client_id.clone(), text.clone(), *reply_to)),
                             _ => None,
                         })
                         .collect()
@@ -28,8 +29,9 @@ impl Chat {
             .rooms
             .with_untracked(|rooms| rooms.get(key).map(|v| v.name.clone()));
         let Some(room) = room else { return };
-        for (client_id, text) in pending {
-            self.deliver(socket, room.clone(), client_id, text).await;
+        for (client_id, text, reply_to) in pending {
+            self.deliver(socket, room.clone(), client_id, text, reply_to)
+                .await;
         }
     }
 
@@ -39,12 +41,13 @@ impl Chat {
         room: String,
         client_id: String,
         text: String,
+        reply_to: Option<i64>,
     ) {
         let request = MessageReq {
             room: room.clone(),
             text,
             client_id: Some(client_id.clone()),
-            reply_to: None,
+            reply_to,
         };
         match socket.request(&request).await {
             Ok(res) => self.rooms.update(|rooms| {
@@ -91,6 +94,8 @@ impl Chat {
             }
         };
         let id = client_id();
+        let reply_to = self.replying.get_untracked().map(|quote| quote.id);
+        self.replying.set(None);
         self.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&key) {
                 view.lines.push(Line::Pending {
@@ -98,11 +103,12 @@ impl Chat {
                     text: text.clone(),
                     user: me,
                     failed: None,
+                    reply_to,
                 });
             }
         });
         let chat = *self;
-        spawn_local(async move { chat.deliver(&socket, room, id, text).await });
+        spawn_local(async move { chat.deliver(&socket, room, id, text, reply_to).await });
     }
 
     /// Sends a refused message again (same `client_id`: stored once at most).
@@ -111,14 +117,18 @@ impl Chat {
         let mut found = None;
         self.rooms.update(|rooms| {
             rooms.update_all(|view| {
-                if let Some(text) = view.retry_pending(&client_id) {
-                    found = Some((view.name.clone(), text));
+                if let Some((text, reply_to)) = view.retry_pending(&client_id) {
+                    found = Some((view.name.clone(), text, reply_to));
                 }
             });
         });
-        let Some((room, text)) = found else { return };
+        let Some((room, text, reply_to)) = found else {
+            return;
+        };
         let chat = *self;
-        spawn_local(async move { chat.deliver(&socket, room, client_id, text).await });
+        spawn_local(async move {
+            chat.deliver(&socket, room, client_id, text, reply_to).await;
+        });
     }
 
     /// Gives up on a refused message.

@@ -1,0 +1,125 @@
+//! What people do to messages after sending them: edit, delete, react; and the catch-up on
+//! such changes after a reconnect.
+
+use protocol::{ChangesReq, DeleteReq, EditReq, ReactReq};
+
+use super::*;
+
+impl Chat {
+    /// Saves new text for a message of ours; the view follows the answer (and everyone's
+    /// `message_edited`).
+    pub fn edit_message(&self, id: i64, text: String) {
+        let Some(socket) = self.socket() else { return };
+        let text = match protocol::validate::message_text(&text) {
+            Ok(text) => text,
+            Err(error) => {
+                self.tell(error.message);
+                return;
+            }
+        };
+        let chat = *self;
+        spawn_local(async move {
+            match socket.request(&EditReq { id, text }).await {
+                Ok(done) => {
+                    let room = done.message.room.clone();
+                    chat.rooms.update(|rooms| {
+                        if let Some(view) = rooms.get_mut(&room) {
+                            view.replace_message(done.message);
+                        }
+                    });
+                    chat.editing.set(None);
+                }
+                Err(error) => chat.tell(format!("could not save the edit: {}", describe(&error))),
+            }
+        });
+    }
+
+    /// Deletes a message after asking.
+    pub fn delete_message(&self, id: i64) {
+        let confirmed = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message("Delete this message for everyone?")
+                    .ok()
+            })
+            .unwrap_or(false);
+        let Some(socket) = self.socket().filter(|_| confirmed) else {
+            return;
+        };
+        let chat = *self;
+        spawn_local(async move {
+            if let Err(error) = socket.request(&DeleteReq { id }).await {
+                chat.tell(format!(
+                    "could not delete the message: {}",
+                    describe(&error)
+                ));
+            }
+        });
+    }
+
+    /// Adds our reaction, or takes it back if we already reacted with that emoji.
+    pub fn toggle_reaction(&self, id: i64, emoji: String) {
+        let (Some(socket), Some(me), Some(key)) = (
+            self.socket(),
+            self.me.get_untracked(),
+            self.active.get_untracked(),
+        ) else {
+            return;
+        };
+        let reacted = self.rooms.with_untracked(|rooms| {
+            rooms
+                .get(&key)
+                .and_then(|view| view.message(id))
+                .and_then(|m| m.reactions.iter().find(|r| r.emoji == emoji))
+                .is_some_and(|r| r.users.contains(&me.id))
+        });
+        let active = !reacted;
+        // Shown at once; the server's `reaction` event repeats it harmlessly.
+        self.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&key) {
+                view.apply_reaction(id, &emoji, me.id, active);
+            }
+        });
+        let chat = *self;
+        spawn_local(async move {
+            let request = ReactReq {
+                id,
+                emoji: emoji.clone(),
+                active,
+            };
+            if let Err(error) = socket.request(&request).await {
+                chat.rooms.update(|rooms| {
+                    if let Some(view) = rooms.get_mut(&key) {
+                        view.apply_reaction(id, &emoji, me.id, !active);
+                    }
+                });
+                chat.tell(format!("could not react: {}", describe(&error)));
+            }
+        });
+    }
+
+    /// After a reconnect: the loaded messages of a room that were edited, deleted or reacted
+    /// to since `since` (server ms), page by page.
+    pub(super) async fn catch_up_changes(&self, socket: &Socket, room: &str, mut since: i64) {
+        loop {
+            let request = ChangesReq {
+                room: room.to_owned(),
+                since,
+                limit: Some(protocol::validate::HISTORY_MAX),
+            };
+            let Ok(page) = socket.request(&request).await else {
+                return;
+            };
+            self.rooms.update(|rooms| {
+                if let Some(view) = rooms.get_mut(room) {
+                    for message in page.messages {
+                        view.replace_message(message);
+                    }
+                }
+            });
+            if !page.more || page.until <= since {
+                return;
+            }
+            since = page.until;
+        }
+    }
+}
