@@ -44,11 +44,11 @@ test("edit, react, reply and delete, live in a second browser", async ({ browser
   // React from the picker; the other person joins the same reaction by clicking it.
   await act(bea, "on Monday", "React");
   await bea.getByRole("button", { name: "React with 👍" }).click();
-  const anaThumbs = message(ana, "on Monday").locator(".reaction");
+  const anaThumbs = message(ana, "on Monday").locator(".reaction-chip");
   await expect(anaThumbs).toHaveText("👍1");
   await expect(anaThumbs).toHaveAttribute("title", `${beaName} reacted with 👍`);
   await anaThumbs.click();
-  await expect(message(bea, "on Monday").locator(".reaction")).toHaveText("👍2");
+  await expect(message(bea, "on Monday").locator(".reaction-chip")).toHaveText("👍2");
   await expect(anaThumbs).toHaveAttribute("aria-pressed", "true");
 
   // Reply: the answer quotes the original and its quote leads back to it.
@@ -95,12 +95,12 @@ test("edits made while a browser was offline show once it is back", async ({ bro
   await ana.getByLabel("Edit the message").press("Enter");
   await act(ana, "final version", "React");
   await ana.getByRole("button", { name: "React with 🎉" }).click();
-  await expect(message(ana, "final version").locator(".reaction")).toHaveText("🎉1");
+  await expect(message(ana, "final version").locator(".reaction-chip")).toHaveText("🎉1");
 
   await bea.context().setOffline(false);
   await expect(bea.locator("#status")).toHaveText("connected");
   await expect(message(bea, "final version").locator(".edited")).toBeVisible();
-  await expect(message(bea, "final version").locator(".reaction")).toHaveText("🎉1");
+  await expect(message(bea, "final version").locator(".reaction-chip")).toHaveText("🎉1");
   await expect(message(bea, "draft version")).toHaveCount(0);
 });
 
@@ -130,7 +130,7 @@ for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["ph
       await ana.getByRole("button", { name: "React with 🎉" }).click();
       await act(bea, "Lunch at 1?", "React");
       await bea.getByRole("button", { name: "React with 👍" }).click();
-      await expect(message(ana, "Lunch at 1?").locator(".reaction")).toHaveCount(2);
+      await expect(message(ana, "Lunch at 1?").locator(".reaction-chip")).toHaveCount(2);
       await act(ana, "Lunch at 1?", "Reply");
       await say(ana, "Count me in");
       await expect(message(ana, "Count me in").locator(".quote")).toContainText("Lunch at 1?");

@@ -189,7 +189,7 @@ fn render_reactions(message: &Message, chat: Chat) -> Option<impl IntoView + use
             view! {
                 <button
                     type="button"
-                    class="reaction"
+                    class="reaction-chip"
                     aria-pressed=pressed.to_string()
                     title=label.clone()
                     aria-label=label
