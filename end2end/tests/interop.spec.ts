@@ -77,6 +77,39 @@ for (const transports of [["websocket"], ["polling"]]) {
   });
 }
 
+test("socket.io-client edits, reacts, replies and deletes (contract v1.3)", async () => {
+  const ana = await connect(await guestToken(uniqueName("jsana")), ["websocket"]);
+  const bea = await connect(await guestToken(uniqueName("jsbea")), ["websocket"]);
+  try {
+    await ana.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
+    await bea.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
+    const sent = await ana.timeout(5000).emitWithAck(REQ.MESSAGE, { room: GENERAL, text: "js v1" });
+
+    const edited = next(bea, EVT.MESSAGE_EDITED);
+    const edit = await ana.timeout(5000).emitWithAck(REQ.EDIT, { id: sent.message.id, text: "js v2" });
+    expect(edit.ok).toBe(true);
+    expect(await edited).toMatchObject({ id: sent.message.id, text: "js v2", edited_ts: expect.any(Number) });
+    const theirs = await bea.timeout(5000).emitWithAck(REQ.EDIT, { id: sent.message.id, text: "mine now" });
+    expect(theirs.error.code).toBe(ERR.FORBIDDEN);
+
+    const reacted = next(ana, EVT.REACTION);
+    expect((await bea.timeout(5000).emitWithAck(REQ.REACT, { id: sent.message.id, emoji: "👍", active: true })).ok).toBe(true);
+    expect(await reacted).toMatchObject({ room: GENERAL, id: sent.message.id, emoji: "👍", active: true });
+
+    const reply = await bea.timeout(5000).emitWithAck(REQ.MESSAGE, { room: GENERAL, text: "re", reply_to: sent.message.id });
+    expect(reply.message.reply_to).toMatchObject({ id: sent.message.id, excerpt: "js v2" });
+
+    const deleted = next(bea, EVT.MESSAGE_DELETED);
+    expect((await ana.timeout(5000).emitWithAck(REQ.DELETE, { id: sent.message.id })).ok).toBe(true);
+    expect(await deleted).toEqual({ room: GENERAL, id: sent.message.id });
+    const changes = await bea.timeout(5000).emitWithAck(REQ.CHANGES, { room: GENERAL, since: sent.message.ts - 1 });
+    expect(changes.messages.find((m: any) => m.id === sent.message.id)).toMatchObject({ deleted: true, text: "" });
+  } finally {
+    ana.close();
+    bea.close();
+  }
+});
+
 test("socket.io-client without a token gets CONNECT_ERROR unauthorized", async () => {
   await expect(connect(undefined, ["websocket"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
   await expect(connect("not-a-token", ["polling"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
