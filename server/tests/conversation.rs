@@ -7,7 +7,7 @@ use common::{Socket, TestServer, auth};
 use protocol::events::{GENERAL_ROOM, chat};
 use protocol::{
     ChangesReq, CreateRoomReq, DeleteReq, EditReq, ErrorCode, HistoryReq, Message, MessageDeleted,
-    MessageEdited, MessageReq, ReactReq, Reaction, ReactionEvent,
+    MessageEdited, MessageReq, ReactReq, Reaction, ReactionEvent, SearchReq,
 };
 
 fn edit(id: i64, text: &str) -> EditReq {
@@ -293,4 +293,69 @@ async fn a_client_that_was_away_learns_what_changed() {
         })
         .await;
     assert_eq!((page.messages.len(), page.more), (1, true));
+}
+
+#[tokio::test]
+async fn search_finds_words_in_visible_rooms_with_highlighted_snippets() {
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (eve, _) = server.chat_guest("eve").await;
+    ana.join(GENERAL_ROOM).await;
+    ana.ok(&CreateRoomReq {
+        name: "plans".into(),
+        topic: None,
+        private: true,
+    })
+    .await;
+    ana.join("plans").await;
+    let public = ana
+        .say(GENERAL_ROOM, "Lunch at noon, anyone?")
+        .await
+        .unwrap()
+        .message;
+    let private = ana
+        .say("plans", "secret lunch plans")
+        .await
+        .unwrap()
+        .message;
+    let search = |q: &str, room: Option<&str>| SearchReq {
+        q: q.into(),
+        room: room.map(Into::into),
+        limit: None,
+    };
+
+    let mine = ana.ok(&search("LUNCH", None)).await.results;
+    assert_eq!(
+        mine.iter().map(|h| h.message.id).collect::<Vec<_>>(),
+        [private.id, public.id]
+    );
+    let hit = &mine[1];
+    assert_eq!(hit.snippet, "Lunch at noon, anyone?");
+    assert_eq!(hit.highlights, [[0, 5]]);
+
+    // Another user never sees the private room's message, nor can name the room.
+    let theirs = eve.ok(&search("lunch", None)).await.results;
+    assert_eq!(
+        theirs.iter().map(|h| h.message.id).collect::<Vec<_>>(),
+        [public.id]
+    );
+    assert_eq!(
+        eve.refused(&search("lunch", Some("plans"))).await,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        ana.ok(&search("lunch", Some("plans"))).await.results.len(),
+        1
+    );
+    // Nonsense is a clear error.
+    assert_eq!(
+        ana.refused(&search(" ?! ", None)).await,
+        ErrorCode::BadRequest
+    );
+    let too_many = SearchReq {
+        q: "lunch".into(),
+        room: None,
+        limit: Some(500),
+    };
+    assert_eq!(ana.refused(&too_many).await, ErrorCode::BadRequest);
 }

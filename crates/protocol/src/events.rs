@@ -141,6 +141,9 @@ pub mod chat {
     pub const REACT: &str = "react";
     /// C→S `{room, since, limit?}` → `{ok, messages, until, more?}`: what changed while away (v1.3).
     pub const CHANGES: &str = "changes";
+    /// C→S `{q, room?, limit?}` → `{ok, results:[{message, snippet, highlights}]}`: full-text
+    /// search in the rooms the caller can see (v1.3).
+    pub const SEARCH: &str = "search";
     /// S→C `Message` (with `edited_ts`): a message was edited (v1.3).
     pub const MESSAGE_EDITED: &str = "message_edited";
     /// S→C `{room, id}`: a message was deleted (v1.3).

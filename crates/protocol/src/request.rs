@@ -73,6 +73,7 @@ requests! {
     chat::DELETE => DeleteReq => Empty;
     chat::REACT => ReactReq => Empty;
     chat::CHANGES => ChangesReq => ChangesRes;
+    chat::SEARCH => SearchReq => SearchRes;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;

@@ -274,6 +274,41 @@ pub struct ChangesRes {
     pub more: bool,
 }
 
+/// `search` request: messages matching every word of `q` (as a word or the start of one) in
+/// the rooms the caller can see, or in one of them (v1.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchReq {
+    /// The words to find ([`crate::validate::search_terms`]).
+    pub q: String,
+    /// Only this room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// At most this many (1–50, default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `search` ack body: the newest matches first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchRes {
+    /// The matches.
+    pub results: Vec<SearchHit>,
+}
+
+/// One match: the message, and the part of its text around the words found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The message as it is now.
+    pub message: Message,
+    /// Plain text: up to [`crate::validate::SNIPPET_CONTEXT`] characters either side of the first
+    /// word found, with `…` where it was cut.
+    pub snippet: String,
+    /// The words found in `snippet`, as `[start, end)` offsets in characters (Unicode scalar
+    /// values), for highlighting (addition).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub highlights: Vec<[u32; 2]>,
+}
+
 /// `message_edited` event: the message as it is now, with `edited_ts` (v1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -195,6 +195,11 @@ proptest! {
             prop_assert!(!emoji.chars().any(|c| c.is_alphabetic() || c.is_whitespace() || c.is_control()));
         }
         prop_assert!(validate::excerpt(&text).chars().count() <= validate::EXCERPT_MAX + 1);
+        if let Ok(terms) = validate::search_terms(&text) {
+            let (snippet, marks) = validate::snippet(&text, &terms);
+            let length = snippet.chars().count() as u32;
+            prop_assert!(marks.iter().all(|[from, to]| from < to && *to <= length));
+        }
     }
 
     #[test]

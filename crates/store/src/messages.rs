@@ -323,6 +323,54 @@ impl Store {
         Ok(messages)
     }
 
+    /// Messages (not deleted) containing every one of `terms` (lowercase words) as a word or
+    /// the start of one, in the rooms `user_id` can see (open, and public or theirs) or only in
+    /// `room_id`, newest first. SQLite's FTS5 index and PostgreSQL's `simple` text search find
+    /// the same messages.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn search(
+        &self,
+        user_id: i64,
+        room_id: Option<i64>,
+        terms: &[String],
+        limit: i64,
+    ) -> Result<Vec<Message>> {
+        // Terms are runs of letters and digits (`validate::search_terms`): nothing in them can
+        // be query syntax, and quoting them makes sure of it.
+        let (matches, query) = if self.backend() == crate::Backend::Postgres {
+            let query: Vec<String> = terms.iter().map(|t| format!("'{t}':*")).collect();
+            (
+                "to_tsvector('simple', m.text) @@ to_tsquery('simple', $1)",
+                query.join(" & "),
+            )
+        } else {
+            let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"*")).collect();
+            (
+                "m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $1)",
+                query.join(" "),
+            )
+        };
+        let sql = format!(
+            "{SELECT} WHERE {matches} AND m.deleted_ts IS NULL AND r.closed_at IS NULL \
+             AND (r.private = 0 OR EXISTS (SELECT 1 FROM room_members rm \
+                  WHERE rm.room_id = r.id AND rm.user_id = $2)) \
+             AND ($3 = 0 OR m.room_id = $3) \
+             ORDER BY m.id DESC LIMIT $4"
+        );
+        let rows: Vec<MessageRow> = sqlx::query_as(&sql)
+            .bind(query)
+            .bind(user_id)
+            .bind(room_id.unwrap_or(0))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
+        self.attach_reactions(&mut messages).await?;
+        Ok(messages)
+    }
+
     /// Fills in the reactions of `messages` (one query for all of them).
     async fn attach_reactions(&self, messages: &mut [Message]) -> Result<()> {
         if messages.is_empty() {
@@ -434,6 +482,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RoomKind;
 
     async fn setup() -> (Store, RoomRecord, User) {
         let store = Store::in_memory().await.unwrap();
@@ -644,5 +693,110 @@ mod tests {
         // Joining an emoji already there is fine.
         let bea = store.create_guest("bea", 0).await.unwrap();
         assert!(store.react(m.id, bea.id, &emoji[0], true, 4).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn search_finds_words_and_prefixes_in_visible_rooms_only() {
+        let (store, general, ana) = setup().await;
+        let bea = store.create_guest("bea", 0).await.unwrap();
+        let secret = store
+            .create_room("secret", None, true, RoomKind::Room, ana.id, 0)
+            .await
+            .unwrap();
+        let say = |room: RoomRecord, who: User, text: &'static str, ts: i64| {
+            let store = store.clone();
+            async move {
+                store
+                    .insert_message(&room, &who, text, ts, None)
+                    .await
+                    .unwrap()
+                    .0
+            }
+        };
+        let lunch = say(general.clone(), ana.clone(), "Lunch at noon?", 1).await;
+        let later = say(
+            general.clone(),
+            bea.clone(),
+            "lunchtime is over, Café closed",
+            2,
+        )
+        .await;
+        let hidden = say(secret.clone(), ana.clone(), "secret lunch plans", 3).await;
+        say(general.clone(), bea.clone(), "nothing to see", 4).await;
+        let terms = |q: &str| validate::search_terms(q).unwrap();
+        let ids = |messages: Vec<Message>| messages.iter().map(|m| m.id).collect::<Vec<_>>();
+
+        // Newest first; prefixes match; only rooms the searcher can see.
+        assert_eq!(
+            ids(store
+                .search(bea.id, None, &terms("LUNCH"), 10)
+                .await
+                .unwrap()),
+            [later.id, lunch.id]
+        );
+        assert_eq!(
+            ids(store
+                .search(ana.id, None, &terms("lunch"), 10)
+                .await
+                .unwrap()),
+            [hidden.id, later.id, lunch.id]
+        );
+        assert_eq!(
+            ids(store
+                .search(ana.id, Some(secret.id), &terms("lunch"), 10)
+                .await
+                .unwrap()),
+            [hidden.id]
+        );
+        // Every word must match; case folds; accents are kept.
+        assert_eq!(
+            ids(store
+                .search(bea.id, None, &terms("lunch noon"), 10)
+                .await
+                .unwrap()),
+            [lunch.id]
+        );
+        assert_eq!(
+            ids(store
+                .search(bea.id, None, &terms("café"), 10)
+                .await
+                .unwrap()),
+            [later.id]
+        );
+        assert!(
+            store
+                .search(bea.id, None, &terms("cafe"), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Edits and deletions are followed.
+        store
+            .edit_message(lunch.id, "brunch at noon?", 5)
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(store
+                .search(bea.id, None, &terms("lunch"), 10)
+                .await
+                .unwrap()),
+            [later.id]
+        );
+        store.delete_message(later.id, 6).await.unwrap();
+        assert!(
+            store
+                .search(bea.id, None, &terms("lunch"), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .search(bea.id, None, &terms("noon"), 1)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -229,6 +229,57 @@ async fn scenario(store: &Store) {
         2,
         "general and the DM"
     );
+
+    // Search finds the same messages on both backends: words and prefixes, every word, case
+    // folded, accents kept, newest first, deleted and edited-away text gone.
+    let terms = |q: &str| protocol::validate::search_terms(q).unwrap();
+    let texts =
+        |found: Vec<protocol::Message>| found.into_iter().map(|m| m.text).collect::<Vec<_>>();
+    for (text, ts) in [
+        ("Lunch at noon? Café", 4_000),
+        ("lunchtime, CAFÉ crème", 4_001),
+        ("cafe lunch", 4_002),
+    ] {
+        store
+            .insert_message(&general, &bea, text, ts, None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        texts(
+            store
+                .search(ana.id, None, &terms("lunch café"), 10)
+                .await
+                .unwrap()
+        ),
+        ["lunchtime, CAFÉ crème", "Lunch at noon? Café"]
+    );
+    assert_eq!(
+        texts(
+            store
+                .search(ana.id, None, &terms("cafe"), 10)
+                .await
+                .unwrap()
+        ),
+        ["cafe lunch"]
+    );
+    assert_eq!(
+        texts(
+            store
+                .search(ana.id, Some(general.id), &terms("m4"), 10)
+                .await
+                .unwrap()
+        ),
+        ["m4 (edited)"]
+    );
+    assert!(
+        store
+            .search(ana.id, None, &terms("re"), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "deleted"
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! change, then broadcasts it to the room.
 
 use protocol::{
-    Author, Message, MessageDeleted, MessageEdited, ReactionEvent, Role, User, validate,
+    Author, Message, MessageDeleted, MessageEdited, ReactionEvent, Role, SearchHit, User, validate,
 };
 use store::{MessageRecord, RoomKind, RoomRecord, StoreError};
 
@@ -155,6 +155,38 @@ impl Chat {
         let changed = self.hub.store.changes(&room, since, limit).await?;
         let more = changed.len() as i64 >= limit;
         Ok((changed, more))
+    }
+
+    /// Full-text search in the rooms `user` can see (or one of them): the newest matches with
+    /// a snippet around the words found.
+    ///
+    /// # Errors
+    /// `bad_request` (query, limit, room name), `not_found` (room), or a failure.
+    pub async fn search(
+        &self,
+        user: &User,
+        q: &str,
+        raw_room: Option<&str>,
+        limit: Option<i64>,
+    ) -> AppResult<Vec<SearchHit>> {
+        let terms = validate::search_terms(q)?;
+        let limit = validate::search_limit(limit)?;
+        let room = match raw_room {
+            Some(name) => Some(self.visible_room(user, name).await?.id),
+            None => None,
+        };
+        let found = self.hub.store.search(user.id, room, &terms, limit).await?;
+        Ok(found
+            .into_iter()
+            .map(|message| {
+                let (snippet, highlights) = validate::snippet(&message.text, &terms);
+                SearchHit {
+                    message,
+                    snippet,
+                    highlights,
+                }
+            })
+            .collect())
     }
 
     /// The message a new one answers: in the same room and not deleted.

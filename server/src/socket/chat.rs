@@ -6,8 +6,8 @@ use protocol::{
     ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes, DeleteReq, DmReq, EditReq, EditRes,
     Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, LeaveReq,
     LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes, MuteRoomReq,
-    ReactReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq, SavedRoomsRes, TypingReq, User,
-    Welcome,
+    ReactReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes,
+    TypingReq, User, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -69,6 +69,7 @@ pub async fn prepare(
     on(&s, delete);
     on(&s, react);
     on(&s, changes);
+    on(&s, search);
     on_unknown(&s);
     s.on_disconnect(on_disconnect);
     Ok(())
@@ -281,4 +282,14 @@ async fn mute_room(ctx: Ctx, req: MuteRoomReq) -> AppResult<Empty> {
         .mute_room(&ctx.user, &req.room, req.muted)
         .await?;
     Ok(Empty {})
+}
+
+/// `search`: the newest matches, as many as fit.
+async fn search(ctx: Ctx, req: SearchReq) -> AppResult<SearchRes> {
+    let mut results = ctx
+        .chat()
+        .search(&ctx.user, &req.q, req.room.as_deref(), req.limit)
+        .await?;
+    fit(&mut results, list_budget(&ctx.hub, 0), false);
+    Ok(SearchRes { results })
 }

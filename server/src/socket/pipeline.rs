@@ -76,6 +76,7 @@ prices! {
     protocol::DeleteReq => 2;
     protocol::ReactReq => 1;
     protocol::ChangesReq => 3;
+    protocol::SearchReq => 5;
 }
 
 impl Priced for protocol::TypingReq {
