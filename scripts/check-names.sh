@@ -3,7 +3,8 @@
 # the `general` room)
 # is spelled as a string literal outside crates/protocol, which owns them all.
 # The names come from crates/protocol/contract.json; comments and the database layer's SQL
-# enum values (crates/store) are not wire names and are not searched.
+# enum values (crates/store) are not wire names and are not searched, nor are HTML `role=` and
+# `type=` attribute values (`role="search"` is HTML's word, not the event's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 names=$(python3 - <<'PY'
@@ -24,7 +25,8 @@ pattern="[\"'\`](${names})[\"'\`]"
 found=$(grep -rnE "$pattern" \
   --include='*.rs' --include='*.ts' \
   app frontend server bench crates/socket-client end2end/tests 2>/dev/null \
-  | grep -vE '^[^:]+:[0-9]+:\s*(//|\*|/\*)' || true)
+  | grep -vE '^[^:]+:[0-9]+:\s*(//|\*|/\*)' \
+  | grep -vE '\b(role|type)="[a-z]+"' || true)
 if [ -n "$found" ]; then
   echo "Contract names spelled outside crates/protocol (use its constants or contract.json):" >&2
   echo "$found" >&2

@@ -83,6 +83,7 @@ pub fn RoomPane() -> impl IntoView {
                         <InviteForm/>
                     </Show>
                     <div class="room-actions">
+                        <super::MessageSearch/>
                         <button
                             id="mute-room"
                             type="button"

@@ -276,6 +276,16 @@ impl Chat {
     pub fn delete_message(&self, _id: i64) {}
     /// Adds or takes back our reaction (browser only).
     pub fn toggle_reaction(&self, _id: i64, _emoji: String) {}
+    /// Searches (browser only).
+    pub fn search(
+        &self,
+        _q: String,
+        _room: Option<String>,
+        _answer: impl FnOnce(Result<Vec<protocol::SearchHit>, String>) + 'static,
+    ) {
+    }
+    /// Shows a message with its context (browser only).
+    pub fn reveal(&self, _room: String, _id: i64) {}
 }
 
 #[cfg(feature = "hydrate")]

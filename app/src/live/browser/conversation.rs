@@ -1,7 +1,7 @@
 //! What people do to messages after sending them: edit, delete, react; and the catch-up on
 //! such changes after a reconnect.
 
-use protocol::{ChangesReq, DeleteReq, EditReq, ReactReq};
+use protocol::{ChangesReq, DeleteReq, EditReq, ReactReq, SearchHit, SearchReq};
 
 use super::*;
 
@@ -121,5 +121,83 @@ impl Chat {
             }
             since = page.until;
         }
+    }
+
+    /// Searches the rooms we can see (or only `room`); `answer` gets the hits, or a problem.
+    pub fn search(
+        &self,
+        q: String,
+        room: Option<String>,
+        answer: impl FnOnce(Result<Vec<SearchHit>, String>) + 'static,
+    ) {
+        let Some(socket) = self.socket() else {
+            answer(Err("not connected right now; try again in a moment".into()));
+            return;
+        };
+        spawn_local(async move {
+            let request = SearchReq {
+                q,
+                room,
+                limit: Some(protocol::validate::SEARCH_LIMIT_MAX),
+            };
+            answer(
+                socket
+                    .request(&request)
+                    .await
+                    .map(|res| res.results)
+                    .map_err(|error| describe(&error)),
+            );
+        });
+    }
+
+    /// Shows a message with its context: the room is opened (joined if need be), older pages
+    /// are loaded until the message is there, then the address points at it (which scrolls to
+    /// it and highlights it).
+    pub fn reveal(&self, room: String, id: i64) {
+        /// Pages of 100 read back at most (older messages are reached by scrolling).
+        const PAGES_MAX: usize = 20;
+        let chat = *self;
+        spawn_local(async move {
+            let listed = chat
+                .rooms
+                .with_untracked(|rooms| rooms.get(&room).is_some());
+            if listed {
+                chat.select(&room);
+            } else if !chat.join_now(room.clone(), true).await {
+                return;
+            }
+            let Some(socket) = chat.socket() else { return };
+            for _ in 0..PAGES_MAX {
+                let (loaded, first, more) = chat.rooms.with_untracked(|rooms| {
+                    rooms.get(&room).map_or((false, None, false), |view| {
+                        (
+                            view.message(id).is_some(),
+                            view.first_id(),
+                            view.more_before,
+                        )
+                    })
+                });
+                if loaded || !more || first.is_none_or(|first| first <= id) {
+                    break;
+                }
+                let request = HistoryReq {
+                    room: room.clone(),
+                    before: first,
+                    limit: Some(protocol::validate::HISTORY_MAX),
+                    ..HistoryReq::default()
+                };
+                let Ok(page) = socket.request(&request).await else {
+                    break;
+                };
+                chat.rooms.update(|rooms| {
+                    if let Some(view) = rooms.get_mut(&room) {
+                        view.more_before = page.more
+                            || page.messages.len() as i64 >= protocol::validate::HISTORY_MAX;
+                        view.merge(page.messages, &[]);
+                    }
+                });
+            }
+            chat.go_to.set(Some(protocol::links::message(&room, id)));
+        });
     }
 }

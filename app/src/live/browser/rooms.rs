@@ -7,15 +7,25 @@ impl Chat {
     /// Joins a room (or refreshes it after a reconnect), catching up on missed messages
     /// and resending our unconfirmed ones.
     pub fn join(&self, name: String, show: bool) {
-        let Some(socket) = self.socket() else { return };
         let chat = *self;
         spawn_local(async move {
+            chat.join_now(name, show).await;
+        });
+    }
+
+    /// [`Self::join`], done when the room is loaded; whether it worked.
+    pub(super) async fn join_now(&self, name: String, show: bool) -> bool {
+        let Some(socket) = self.socket() else {
+            return false;
+        };
+        let chat = *self;
+        {
             let result = socket.request(&JoinReq { room: name.clone() }).await;
             let joined = match result {
                 Ok(joined) => joined,
                 Err(error) => {
                     chat.tell(format!("could not join {name}: {}", describe(&error)));
-                    return;
+                    return false;
                 }
             };
             let key = Rooms::key(&joined.room.name);
@@ -59,7 +69,8 @@ impl Chat {
                 chat.select(&joined.room.name);
             }
             chat.resend_pending(&socket, &key).await;
-        });
+        }
+        true
     }
 
     pub(super) async fn catch_up(&self, socket: &Socket, room: &str, mut after: i64) {

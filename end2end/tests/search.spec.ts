@@ -1,0 +1,92 @@
+import { expect, test } from "@playwright/test";
+import { io } from "socket.io-client";
+import { baseURL } from "../playwright.config";
+import { contract, createRoom, guestPage, uniqueName } from "./helpers";
+
+const CHAT = contract.namespaces.CHAT;
+const REQ = contract.requests[CHAT];
+
+/** A guest on `/chat` with the standard client, for filling a room quickly. */
+async function botSocket(name: string) {
+  const response = await fetch(`${baseURL}${contract.api.AUTH_GUEST.path}`, {
+    method: contract.api.AUTH_GUEST.method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: name }),
+  });
+  const { token } = await response.json();
+  const socket = io(`${baseURL}${CHAT}`, { auth: { token }, transports: ["websocket"], reconnection: false });
+  await new Promise((resolve) => socket.on("connect", resolve));
+  return socket;
+}
+
+test("search finds an old message, highlights the words and opens it with its context", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("archive");
+  await createRoom(ana, room);
+  const needle = uniqueName("needle");
+
+  // An old message, then enough newer ones that it is not among those loaded on opening (four
+  // senders, each within the per-person message burst).
+  const bots = await Promise.all([0, 1, 2, 3].map(() => botSocket(uniqueName("bot"))));
+  try {
+    for (const bot of bots) {
+      expect((await bot.timeout(5000).emitWithAck(REQ.JOIN, { room })).ok).toBe(true);
+    }
+    const first = await bots[0].timeout(5000).emitWithAck(REQ.MESSAGE, { room, text: `the ${needle} is in the haystack` });
+    expect(first.ok).toBe(true);
+    for (let n = 0; n < 72; n++) {
+      const sent = await bots[n % 4].timeout(5000).emitWithAck(REQ.MESSAGE, { room, text: `straw ${n}` });
+      expect(sent.ok).toBe(true);
+    }
+  } finally {
+    bots.forEach((bot) => bot.close());
+  }
+
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.locator("#open-search").click();
+  const box = bea.getByLabel("Words to find");
+  await expect(box).toBeFocused();
+  await box.fill(needle.slice(0, -2).toUpperCase());
+  await box.press("Enter");
+  const hit = bea.locator("#search-results .search-hit");
+  await expect(hit).toHaveCount(1);
+  await expect(hit.locator(".hit-room")).toHaveText(room);
+  await expect(hit.locator("mark")).toHaveText(needle.slice(0, -2));
+  await bea.screenshot({ path: "artifacts/search.png" });
+
+  await hit.click();
+  await expect(bea.locator("#room-title")).toContainText(room);
+  const found = bea.locator("#log .msg.highlight");
+  await expect(found).toContainText(`the ${needle} is in the haystack`);
+  await expect(found).toBeInViewport();
+  await expect(bea.locator("#log .msg").filter({ hasText: "straw 0" })).toHaveCount(1);
+
+  // Nothing found says so; Escape closes the dialog.
+  await bea.locator("#open-search").click();
+  await box.fill(uniqueName("nothinglikethis"));
+  await box.press("Enter");
+  await expect(bea.locator("#search-results")).toContainText("No messages found.");
+  await box.press("Escape");
+  await expect(bea.locator("#search-dialog")).toHaveCount(0);
+});
+
+test("search never shows messages of a private room to someone outside it", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const word = uniqueName("classified");
+  await createRoom(ana, uniqueName("vault"), true);
+  const box = ana.locator("#msg");
+  await box.fill(`${word} plans`);
+  await box.press("Enter");
+  await expect(ana.locator("#log .msg:not(.pending)").filter({ hasText: word })).toBeVisible();
+
+  const eve = await guestPage(browser, uniqueName("eve"));
+  await eve.locator("#open-search").click();
+  await eve.getByLabel("Words to find").fill(word);
+  await eve.getByLabel("Words to find").press("Enter");
+  await expect(eve.locator("#search-results")).toContainText("No messages found.");
+
+  await ana.locator("#open-search").click();
+  await ana.getByLabel("Words to find").fill(word);
+  await ana.getByLabel("Words to find").press("Enter");
+  await expect(ana.locator("#search-results .search-hit")).toHaveCount(1);
+});
