@@ -447,7 +447,7 @@ async fn a_user_with_two_tabs_is_one_member_and_leaves_with_the_last_tab() {
 #[tokio::test]
 async fn create_room_validates_and_refuses_duplicates_case_insensitively() {
     let server = TestServer::spawn().await;
-    let (ana, _) = server.chat_guest("ana").await;
+    let (ana, ana_user) = server.chat_guest("ana").await;
     let created = ana
         .ok(&CreateRoomReq {
             topic: Some("novels".into()),
@@ -462,6 +462,7 @@ async fn create_room_validates_and_refuses_duplicates_case_insensitively() {
             members: 0,
             private: false,
             dm_with: None,
+            created_by: Some(ana_user.id),
         }
     );
     assert_eq!(ana.refused(&create("book club")).await, ErrorCode::Conflict);

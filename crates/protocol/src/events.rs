@@ -144,6 +144,12 @@ pub mod chat {
     /// C→S `{q, room?, limit?}` → `{ok, results:[{message, snippet, highlights}]}`: full-text
     /// search in the rooms the caller can see (v1.3).
     pub const SEARCH: &str = "search";
+    /// C→S `{room, username}` → `{ok}`: the room's creator or an admin removes a member from a
+    /// private room (v1.3).
+    pub const KICK: &str = "kick";
+    /// C→S `{room, username, minutes}` → `{ok}`: the room's creator or an admin mutes someone
+    /// in a room for a time (0 lifts it) (v1.3).
+    pub const MUTE: &str = "mute";
     /// S→C `Message` (with `edited_ts`): a message was edited (v1.3).
     pub const MESSAGE_EDITED: &str = "message_edited";
     /// S→C `{room, id}`: a message was deleted (v1.3).
@@ -178,4 +184,34 @@ pub mod admin {
     pub const SET_ROLE: &str = "set_role";
     /// C→S `{room}` → `{ok}` (addition to PROTOCOL.md v1).
     pub const CLOSE_ROOM: &str = "close_room";
+    /// C→S `{username}` → `{ok}`: ban an account: its sockets are disconnected, its sessions
+    /// end and it cannot sign in (v1.3).
+    pub const BAN: &str = "ban";
+    /// C→S `{username}` → `{ok}`: lift a ban (v1.3).
+    pub const UNBAN: &str = "unban";
+    /// C→S `{limit?}` → `{ok, entries:[AuditEntry]}`: the newest moderation actions (v1.3).
+    pub const AUDIT: &str = "audit";
+    /// S→C `AuditEntry`: a moderation action was taken (v1.3).
+    pub const AUDIT_ENTRY: &str = "audit_entry";
+}
+
+/// The `action` of an [`crate::AuditEntry`]: the request that did it, or `unmute` for a mute
+/// of 0 minutes (v1.3).
+pub mod audit_actions {
+    /// Removed from a private room.
+    pub const KICK: &str = super::chat::KICK;
+    /// Muted in a room for a time.
+    pub const MUTE: &str = super::chat::MUTE;
+    /// A mute lifted.
+    pub const UNMUTE: &str = "unmute";
+    /// Someone else's message deleted.
+    pub const DELETE: &str = super::chat::DELETE;
+    /// An account banned.
+    pub const BAN: &str = super::admin::BAN;
+    /// A ban lifted.
+    pub const UNBAN: &str = super::admin::UNBAN;
+    /// A room closed.
+    pub const CLOSE_ROOM: &str = super::admin::CLOSE_ROOM;
+    /// A role changed.
+    pub const SET_ROLE: &str = super::admin::SET_ROLE;
 }

@@ -74,12 +74,17 @@ requests! {
     chat::REACT => ReactReq => Empty;
     chat::CHANGES => ChangesReq => ChangesRes;
     chat::SEARCH => SearchReq => SearchRes;
+    chat::KICK => KickReq => Empty;
+    chat::MUTE => MuteReq => Empty;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;
     notifications::MARK_ALL_READ => MarkAllReadReq => Empty;
     admin::SET_ROLE => SetRoleReq => SetRoleRes;
     admin::CLOSE_ROOM => CloseRoomReq => Empty;
+    admin::BAN => BanReq => Empty;
+    admin::UNBAN => UnbanReq => Empty;
+    admin::AUDIT => AuditReq => AuditRes;
 }
 
 server_events! {
@@ -102,6 +107,7 @@ server_events! {
     chat::REACTION => ReactionEvent;
     notifications::NOTIFICATION => Notification;
     admin::STATS => Stats;
+    admin::AUDIT_ENTRY => AuditEntry;
 }
 
 /// The `error` event (`{code, message}`) a namespace sends for a failed event that asked for

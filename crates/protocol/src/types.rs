@@ -129,6 +129,10 @@ pub struct Room {
     /// For a direct-message room: the other person's name (addition to PROTOCOL.md v1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dm_with: Option<String>,
+    /// The id of the user who created it, who moderates it with the admins (v1.3; absent for
+    /// DMs and rooms whose creator is gone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<i64>,
 }
 
 // ----- /chat requests (client → server) -----
@@ -307,6 +311,75 @@ pub struct SearchHit {
     /// values), for highlighting (addition).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub highlights: Vec<[u32; 2]>,
+}
+
+/// `kick` request: remove `username` from the private room `room`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KickReq {
+    /// Private room name.
+    pub room: String,
+    /// Who.
+    pub username: String,
+}
+
+/// `mute` request: `username` may not send messages in `room` for `minutes` (0 lifts it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MuteReq {
+    /// Room name.
+    pub room: String,
+    /// Who.
+    pub username: String,
+    /// For how long, 0 to [`crate::validate::MUTE_MINUTES_MAX`].
+    pub minutes: u32,
+}
+
+/// `/admin` `ban` and `unban` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanReq {
+    /// Who.
+    pub username: String,
+}
+
+/// `/admin` `unban` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnbanReq(pub BanReq);
+
+/// `/admin` `audit` request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditReq {
+    /// At most this many (1–100, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `/admin` `audit` ack body: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRes {
+    /// The entries.
+    pub entries: Vec<AuditEntry>,
+}
+
+/// One moderation action: who did what to whom, where, when.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Entry id, increasing.
+    pub id: i64,
+    /// When (ms).
+    pub ts: i64,
+    /// Who acted.
+    pub actor: String,
+    /// What: `kick`, `mute`, `unmute`, `ban`, `unban`, `delete`, `close_room`, `set_role`.
+    pub action: String,
+    /// To whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// More: the mute's length, the new role, the deleted message's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// `message_edited` event: the message as it is now, with `edited_ts` (v1.3).

@@ -181,6 +181,9 @@ pub fn excerpt(text: &str) -> String {
     cut
 }
 
+/// Longest mute, in minutes (a week).
+pub const MUTE_MINUTES_MAX: u32 = 7 * 24 * 60;
+
 /// Longest search query, in characters.
 pub const SEARCH_MAX: usize = 200;
 

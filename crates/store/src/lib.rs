@@ -9,6 +9,7 @@
 mod db;
 mod error;
 mod messages;
+mod moderation;
 mod names;
 mod notifications;
 mod rooms;
@@ -19,6 +20,7 @@ mod users;
 pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use messages::MessageRecord;
+pub use moderation::NewAudit;
 pub use names::{NAME_KEYS_VERSION, key as name_key};
 pub use notifications::NewNotification;
 pub use rooms::{RoomKind, RoomRecord, dm_name};

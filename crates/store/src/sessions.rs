@@ -30,15 +30,16 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a live (unexpired, unrevoked) session.
+    /// The user of a live (unexpired, unrevoked) session of an account that is not banned.
     ///
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
         let row: Option<UserRow> = sqlx::query_as(
-            "SELECT u.id, u.username, u.role, u.password_hash \
+            "SELECT u.id, u.username, u.role, u.password_hash, u.banned_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+             AND u.banned_at IS NULL",
         )
         .bind(token_hash)
         .bind(now)

@@ -12,6 +12,8 @@ pub struct UserRecord {
     pub user: User,
     /// PHC-format argon2 hash; `None` for guests.
     pub password_hash: Option<String>,
+    /// Banned by an admin: cannot sign in, has no live session.
+    pub banned: bool,
 }
 
 #[derive(FromRow)]
@@ -20,6 +22,7 @@ pub(crate) struct UserRow {
     username: String,
     role: String,
     password_hash: Option<String>,
+    banned_at: Option<i64>,
 }
 
 impl From<UserRow> for UserRecord {
@@ -32,6 +35,7 @@ impl From<UserRow> for UserRecord {
                 role: Role::parse(&row.role).unwrap_or(Role::Guest),
             },
             password_hash: row.password_hash,
+            banned: row.banned_at.is_some(),
         }
     }
 }
@@ -51,7 +55,7 @@ impl Store {
         let row: UserRow = sqlx::query_as(
             "INSERT INTO users (username, username_key, password_hash, role, created_at) \
              VALUES ($1, $2, NULL, 'guest', $3) \
-             RETURNING id, username, role, password_hash",
+             RETURNING id, username, role, password_hash, banned_at",
         )
         .bind(username)
         .bind(crate::name_key(username))
@@ -82,7 +86,7 @@ impl Store {
                     CASE WHEN EXISTS (SELECT 1 FROM users WHERE role <> 'guest') \
                          THEN 'member' ELSE 'admin' END, \
                     $4 \
-             RETURNING id, username, role, password_hash",
+             RETURNING id, username, role, password_hash, banned_at",
         )
         .bind(username)
         .bind(crate::name_key(username))
@@ -102,7 +106,7 @@ impl Store {
     /// [`StoreError::Database`] on failure.
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
         let row: Option<UserRow> = sqlx::query_as(
-            "SELECT id, username, role, password_hash FROM users WHERE username_key = $1",
+            "SELECT id, username, role, password_hash, banned_at FROM users WHERE username_key = $1",
         )
         .bind(crate::name_key(username))
         .fetch_optional(&self.pool)
@@ -115,11 +119,12 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
-        let row: Option<UserRow> =
-            sqlx::query_as("SELECT id, username, role, password_hash FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<UserRow> = sqlx::query_as(
+            "SELECT id, username, role, password_hash, banned_at FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| UserRecord::from(r).user))
     }
 
@@ -144,7 +149,7 @@ impl Store {
             }
         }
         let row: Option<UserRow> = sqlx::query_as(
-            "UPDATE users SET role = $1 WHERE id = $2 RETURNING id, username, role, password_hash",
+            "UPDATE users SET role = $1 WHERE id = $2 RETURNING id, username, role, password_hash, banned_at",
         )
         .bind(role.as_str())
         .bind(id)

@@ -96,6 +96,15 @@ impl Chat {
         }
         if record.message.user.id != user.id {
             tracing::info!(by = %user.username, message = id, room = %room.name, "message deleted by a moderator");
+            self.audit(store::NewAudit {
+                actor_id: user.id,
+                actor: &user.username,
+                action: protocol::events::audit_actions::DELETE,
+                target: Some(&record.message.user.username),
+                room: Some(&room.name),
+                detail: Some(format!("message {id}")),
+            })
+            .await;
         }
         Ok(())
     }

@@ -43,6 +43,7 @@ impl Chat {
             )));
         }
         let room = self.joined_room(conn, raw_room).await?;
+        self.check_not_muted(&room, conn.user()).await?;
         let reply_to = match reply_to {
             Some(id) => Some(self.reply_target(&room, id).await?),
             None => None,

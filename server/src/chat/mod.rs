@@ -10,6 +10,7 @@
 
 mod conversation;
 mod messages;
+mod moderation;
 mod presence;
 mod rooms;
 mod saved;
@@ -172,6 +173,7 @@ impl Chat {
             members: self.hub.live.count(room.id).await?,
             private: room.private,
             dm_with,
+            created_by: room.owner.filter(|_| room.kind == RoomKind::Room),
         })
     }
 }

@@ -216,6 +216,15 @@ impl Chat {
         self.hub.store.close_room(room.id, now_ms()).await?;
         self.empty_room(&room).await?;
         tracing::info!(room = %room.name, by = %by.username, "room closed");
+        self.audit(store::NewAudit {
+            actor_id: by.id,
+            actor: &by.username,
+            action: protocol::events::audit_actions::CLOSE_ROOM,
+            target: None,
+            room: Some(&room.name),
+            detail: None,
+        })
+        .await;
         Ok(())
     }
 

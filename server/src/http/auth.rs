@@ -70,8 +70,11 @@ pub async fn login(ctx: ApiCtx, body: Credentials) -> AppResult<Answer<AuthRes>>
     if !verify_password(&ctx.state.hub.hashing, hash, body.password).await? {
         return Err(wrong());
     }
-    let user = record.ok_or_else(wrong)?.user;
-    signed_in(&ctx, user, StatusCode::OK).await
+    let record = record.ok_or_else(wrong)?;
+    if record.banned {
+        return Err(AppError::forbidden("this account is banned"));
+    }
+    signed_in(&ctx, record.user, StatusCode::OK).await
 }
 
 /// `POST /api/auth/guest` `{username}` → 201 `{user, token?}` + cookie (name must be free).

@@ -3,7 +3,10 @@
 //! effect at once even on sockets opened before it.
 
 use protocol::events::admin::NS as ADMIN;
-use protocol::{CloseRoomReq, Empty, Role, SetRoleReq, SetRoleRes, Stats};
+use protocol::{
+    AuditReq, AuditRes, BanReq, CloseRoomReq, Empty, Role, SetRoleReq, SetRoleRes, Stats, UnbanReq,
+    validate,
+};
 use socketioxide::extract::State;
 
 use super::pipeline::{Ctx, on, on_unknown};
@@ -20,6 +23,9 @@ pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
     super::enter_user_room(&s)?;
     on(&s, set_role);
     on(&s, close_room);
+    on(&s, ban);
+    on(&s, unban);
+    on(&s, audit);
     on_unknown(&s);
     Ok(())
 }
@@ -87,6 +93,16 @@ async fn set_role(ctx: Ctx, req: SetRoleReq) -> AppResult<SetRoleRes> {
         let _ = admin.to(user_channel(user.id)).disconnect().await;
     }
     tracing::info!(user = %user.username, role = user.role.as_str(), by = %ctx.user.username, "role changed");
+    ctx.chat()
+        .audit(store::NewAudit {
+            actor_id: ctx.user.id,
+            actor: &ctx.user.username,
+            action: protocol::events::audit_actions::SET_ROLE,
+            target: Some(&user.username),
+            room: None,
+            detail: Some(user.role.as_str().to_owned()),
+        })
+        .await;
     Ok(SetRoleRes { user })
 }
 
@@ -94,4 +110,26 @@ async fn close_room(ctx: Ctx, req: CloseRoomReq) -> AppResult<Empty> {
     still_admin(&ctx).await?;
     ctx.chat().close_room(&ctx.user, &req.room).await?;
     Ok(Empty {})
+}
+
+/// `ban`: the account is disconnected everywhere and cannot sign in.
+async fn ban(ctx: Ctx, req: BanReq) -> AppResult<Empty> {
+    still_admin(&ctx).await?;
+    ctx.chat().ban(&ctx.user, &req.username, true).await?;
+    Ok(Empty {})
+}
+
+/// `unban`.
+async fn unban(ctx: Ctx, UnbanReq(req): UnbanReq) -> AppResult<Empty> {
+    still_admin(&ctx).await?;
+    ctx.chat().ban(&ctx.user, &req.username, false).await?;
+    Ok(Empty {})
+}
+
+/// `audit`: the newest moderation actions.
+async fn audit(ctx: Ctx, req: AuditReq) -> AppResult<AuditRes> {
+    still_admin(&ctx).await?;
+    let limit = validate::history_limit(req.limit)?;
+    let entries = ctx.hub.store.audit_log(limit).await?;
+    Ok(AuditRes { entries })
 }

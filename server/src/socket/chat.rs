@@ -4,10 +4,10 @@
 
 use protocol::{
     ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes, DeleteReq, DmReq, EditReq, EditRes,
-    Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, LeaveReq,
-    LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes, MuteRoomReq,
-    ReactReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes,
-    TypingReq, User, Welcome,
+    Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq, LeaveReq,
+    LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes, MuteReq,
+    MuteRoomReq, ReactReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq, SavedRoomsRes, SearchReq,
+    SearchRes, TypingReq, User, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -70,6 +70,8 @@ pub async fn prepare(
     on(&s, react);
     on(&s, changes);
     on(&s, search);
+    on(&s, kick);
+    on(&s, mute);
     on_unknown(&s);
     s.on_disconnect(on_disconnect);
     Ok(())
@@ -292,4 +294,20 @@ async fn search(ctx: Ctx, req: SearchReq) -> AppResult<SearchRes> {
         .await?;
     fit(&mut results, list_budget(&ctx.hub, 0), false);
     Ok(SearchRes { results })
+}
+
+/// `kick`: the room's creator or an admin removes a member from a private room.
+async fn kick(ctx: Ctx, req: KickReq) -> AppResult<Empty> {
+    ctx.chat()
+        .kick(&ctx.actor(), &req.room, &req.username)
+        .await?;
+    Ok(Empty {})
+}
+
+/// `mute`: the room's creator or an admin mutes someone there for a time.
+async fn mute(ctx: Ctx, req: MuteReq) -> AppResult<Empty> {
+    ctx.chat()
+        .mute(&ctx.actor(), &req.room, &req.username, req.minutes)
+        .await?;
+    Ok(Empty {})
 }

@@ -77,6 +77,11 @@ prices! {
     protocol::ReactReq => 1;
     protocol::ChangesReq => 3;
     protocol::SearchReq => 5;
+    protocol::KickReq => 3;
+    protocol::MuteReq => 3;
+    protocol::BanReq => 3;
+    protocol::UnbanReq => 3;
+    protocol::AuditReq => 2;
 }
 
 impl Priced for protocol::TypingReq {
