@@ -60,3 +60,9 @@ pub async fn me() -> Option<User> {
     }
     response.json::<MeRes>().await.ok().map(|body| body.user)
 }
+
+/// Whether the server says this browser's session is over (`401` from `/api/me`): signed out
+/// elsewhere, revoked, or the account banned. A network failure is not an answer.
+pub async fn session_ended() -> bool {
+    matches!(Request::get(Me::PATH).send().await, Ok(response) if response.status() == 401)
+}

@@ -176,6 +176,8 @@ pub struct RoomView {
     pub private: bool,
     /// For a direct conversation: the other person.
     pub dm_with: Option<String>,
+    /// The id of its creator, who moderates it with the admins.
+    pub created_by: Option<i64>,
     /// Users present now.
     pub members: Vec<User>,
     /// Timeline, oldest first.

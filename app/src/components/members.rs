@@ -17,6 +17,59 @@ pub(super) fn role_badge(role: protocol::Role) -> Option<impl IntoView> {
     })
 }
 
+/// What a moderator of the room on screen (its creator, or an admin) can do to someone in it:
+/// mute them for a while, lift the mute, remove them from a private room.
+fn moderation(chat: Chat, name: String) -> Option<impl IntoView> {
+    let me = chat.me.get()?;
+    let (room, private, moderated) = chat.with_shown(|view| {
+        let moderates = view.dm_with.is_none()
+            && (me.role == protocol::Role::Admin || view.created_by == Some(me.id));
+        (view.name.clone(), view.private, moderates)
+    })?;
+    if !moderated {
+        return None;
+    }
+    let act = {
+        let (room, name) = (room.clone(), name.clone());
+        move |minutes: u32| chat.mute_member(room.clone(), name.clone(), minutes)
+    };
+    let (mute_short, mute_long, unmute) = (act.clone(), act.clone(), act);
+    let remove = move || chat.kick_member(room.clone(), name.clone());
+    // Open while choosing; any choice closes it.
+    let open = RwSignal::new(false);
+    Some(view! {
+        <details
+            class="member-menu"
+            prop:open=move || open.get()
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    open.set(false);
+                }
+            }
+        >
+            <summary
+                class="quiet"
+                aria-label="Moderate"
+                title="Moderate"
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    open.update(|o| *o = !*o);
+                }
+            >
+                "⋯"
+            </summary>
+            <div class="member-actions" role="group" aria-label="Moderate">
+                <button type="button" class="quiet" on:click=move |_| { open.set(false); mute_short(15) }>"Mute 15 min"</button>
+                <button type="button" class="quiet" on:click=move |_| { open.set(false); mute_long(60) }>"Mute 1 hour"</button>
+                <button type="button" class="quiet" on:click=move |_| { open.set(false); unmute(0) }>"Unmute"</button>
+                {private.then(|| view! {
+                    <button type="button" class="quiet danger" on:click=move |_| { open.set(false); remove() }>"Remove from room"</button>
+                })}
+            </div>
+        </details>
+    })
+}
+
 /// The member list of the active room.
 #[component]
 pub fn MembersPane() -> impl IntoView {
@@ -54,13 +107,17 @@ pub fn MembersPane() -> impl IntoView {
                                             class="quiet dm"
                                             title=format!("Message {name} privately")
                                             aria-label=format!("Message {name} privately")
-                                            on:click=move |_| {
-                                                chat.drawer.set(Drawer::Closed);
-                                                chat.dm(name.clone());
+                                            on:click={
+                                                let name = name.clone();
+                                                move |_| {
+                                                    chat.drawer.set(Drawer::Closed);
+                                                    chat.dm(name.clone());
+                                                }
                                             }
                                         >
                                             "✉"
                                         </button>
+                                        {move || moderation(chat, name.clone())}
                                     }
                                         .into_any()
                                 }}

@@ -286,6 +286,10 @@ impl Chat {
     }
     /// Shows a message with its context (browser only).
     pub fn reveal(&self, _room: String, _id: i64) {}
+    /// Mutes someone in a room, or lifts it with 0 minutes (browser only).
+    pub fn mute_member(&self, _room: String, _username: String, _minutes: u32) {}
+    /// Removes someone from a private room after asking (browser only).
+    pub fn kick_member(&self, _room: String, _username: String) {}
 }
 
 #[cfg(feature = "hydrate")]

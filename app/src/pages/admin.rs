@@ -48,6 +48,8 @@ pub fn Admin() -> impl IntoView {
         response.set_status(http::StatusCode::FORBIDDEN);
     }
     let notice = RwSignal::new(None::<String>);
+    let audit = RwSignal::new(Vec::<protocol::AuditEntry>::new());
+    let ban_user = RwSignal::new(String::new());
 
     let chat = crate::live::use_connection();
     // `/admin` on the tab's connection, for as long as this page is mounted (admins only: the
@@ -65,7 +67,7 @@ pub fn Admin() -> impl IntoView {
                 && scope.with_value(Option::is_none)
                 && let Some(new) = chat.scope()
             {
-                live::connect(&new, stats, samples, state);
+                live::connect(&new, chat, stats, samples, state, audit);
                 scope.set_value(Some(new));
             }
         });
@@ -88,6 +90,16 @@ pub fn Admin() -> impl IntoView {
             role.get_untracked(),
             notice,
         );
+    };
+    let ban = move |banned: bool| {
+        let who = ban_user.get_untracked().trim().to_owned();
+        if who.is_empty() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        live::ban(scope, who, banned, notice);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (who, banned);
     };
     let close_room = move |name: String| {
         #[cfg(feature = "hydrate")]
@@ -193,7 +205,54 @@ pub fn Admin() -> impl IntoView {
                     </select>
                     <button type="submit" class="primary">"Apply"</button>
                 </form>
+                <h2>"Bans"</h2>
+                <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    ban(true);
+                }>
+                    <label for="ban-user">"User"</label>
+                    <input
+                        id="ban-user"
+                        maxlength="32"
+                        required
+                        prop:value=move || ban_user.get()
+                        on:input=move |ev| ban_user.set(event_target_value(&ev))
+                    />
+                    <button id="ban" type="submit" class="primary">"Ban"</button>
+                    <button id="unban" type="button" class="quiet" on:click=move |_| ban(false)>"Lift ban"</button>
+                </form>
                 <p class="hint" role="status">{move || notice.get()}</p>
+                <h2>"Moderation log"</h2>
+                <table id="audit-log" class="board">
+                    <thead>
+                        <tr>
+                            <th scope="col">"When"</th>
+                            <th scope="col">"Who"</th>
+                            <th scope="col">"Did"</th>
+                            <th scope="col">"To"</th>
+                            <th scope="col">"Where"</th>
+                            <th scope="col">"Details"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || audit.get()
+                            key=|entry| entry.id
+                            children=move |entry| {
+                                view! {
+                                    <tr data-action=entry.action.clone()>
+                                        <td>{crate::time::full(entry.ts)}</td>
+                                        <td>{entry.actor.clone()}</td>
+                                        <td class="audit-action">{entry.action.replace('_', " ")}</td>
+                                        <td class="audit-target">{entry.target.clone().unwrap_or_default()}</td>
+                                        <td>{entry.room.clone().unwrap_or_default()}</td>
+                                        <td>{entry.detail.clone().unwrap_or_default()}</td>
+                                    </tr>
+                                }
+                            }
+                        />
+                    </tbody>
+                </table>
             </main>
         </div>
     }
@@ -212,7 +271,7 @@ mod live {
     use leptos::prelude::*;
     use leptos::task::spawn_local;
     use protocol::events::admin::NS;
-    use protocol::{CloseRoomReq, Role, SetRoleReq, Stats};
+    use protocol::{AuditEntry, AuditReq, BanReq, CloseRoomReq, Role, SetRoleReq, Stats, UnbanReq};
     use socket_client::RequestError;
     use socket_client::browser::{NsEvent, Scope};
 
@@ -226,12 +285,26 @@ mod live {
     /// Connects `/admin` in `scope` and keeps the signals up to date.
     pub fn connect(
         scope: &Scope,
+        chat: crate::live::Chat,
         stats: RwSignal<Option<Stats>>,
         samples: RwSignal<Samples>,
         state: RwSignal<String>,
+        audit: RwSignal<Vec<AuditEntry>>,
     ) {
+        // Through the chat handle, not a captured socket: the connection must not own a
+        // listener that owns the connection.
         scope.on_namespace(move |event| match event {
-            NsEvent::Connected(ns) if ns == NS => state.set("connected".into()),
+            NsEvent::Connected(ns) if ns == NS => {
+                state.set("connected".into());
+                // The log so far; `audit_entry` adds to it live.
+                if let Some(socket) = chat.socket() {
+                    spawn_local(async move {
+                        if let Ok(log) = socket.request(&AuditReq::default()).await {
+                            audit.set(log.entries);
+                        }
+                    });
+                }
+            }
             NsEvent::Refused(ns, message) if ns == NS => {
                 state.set(format!("connection error: {message}"));
             }
@@ -247,7 +320,46 @@ mod live {
             });
             stats.set(Some(snapshot));
         });
+        scope.on(move |entry: AuditEntry| {
+            audit.update(|log| {
+                if !log.iter().any(|e| e.id == entry.id) {
+                    log.insert(0, entry);
+                }
+            });
+        });
         scope.connect_namespace(NS, None);
+    }
+
+    /// Bans an account (after asking) or lifts its ban.
+    pub fn ban(handle: Handle, username: String, banned: bool, notice: RwSignal<Option<String>>) {
+        if banned {
+            let question = format!("Ban {username}? Their sessions end and they cannot sign in.");
+            let confirmed = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&question).ok())
+                .unwrap_or(false);
+            if !confirmed {
+                return;
+            }
+        }
+        let Some(socket) = socket(handle) else {
+            return;
+        };
+        spawn_local(async move {
+            let request = BanReq {
+                username: username.clone(),
+            };
+            let result = if banned {
+                socket.request(&request).await
+            } else {
+                socket.request(&UnbanReq(request)).await
+            };
+            let text = match result {
+                Ok(_) if banned => format!("{username} is banned"),
+                Ok(_) => format!("{username} may sign in again"),
+                Err(error) => describe(error),
+            };
+            notice.set(Some(text));
+        });
     }
 
     /// The connection of the page's scope.

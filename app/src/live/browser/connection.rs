@@ -81,6 +81,7 @@ impl Chat {
             });
         });
         let first_room = StoredValue::new(first_room);
+        let on_unauthorized = std::rc::Rc::new(on_unauthorized);
         socket.on_namespace(move |event| match event {
             NsEvent::Connected(ns) if ns == NS => {
                 chat.conn.set(ConnState::Connected);
@@ -101,6 +102,16 @@ impl Chat {
                 } else {
                     ConnState::Reconnecting
                 });
+                // The server ended it: if the session is over (signed out elsewhere, revoked,
+                // banned), this page is signed out too.
+                if *by_server {
+                    let on_unauthorized = on_unauthorized.clone();
+                    spawn_local(async move {
+                        if crate::api::session_ended().await {
+                            on_unauthorized();
+                        }
+                    });
+                }
             }
             _ => {}
         });

@@ -200,4 +200,47 @@ impl Chat {
             chat.go_to.set(Some(protocol::links::message(&room, id)));
         });
     }
+
+    /// Mutes someone in a room for `minutes`, or lifts the mute with 0 (room creator, admins).
+    pub fn mute_member(&self, room: String, username: String, minutes: u32) {
+        let Some(socket) = self.socket() else { return };
+        let chat = *self;
+        spawn_local(async move {
+            let request = protocol::MuteReq {
+                room,
+                username: username.clone(),
+                minutes,
+            };
+            let text = match socket.request(&request).await {
+                Ok(_) if minutes == 0 => format!("{username} may speak again"),
+                Ok(_) => format!("{username} is muted for {minutes} minutes"),
+                Err(error) => format!("could not mute {username}: {}", describe(&error)),
+            };
+            chat.tell(text);
+        });
+    }
+
+    /// Removes someone from a private room after asking (room creator, admins).
+    pub fn kick_member(&self, room: String, username: String) {
+        let question =
+            format!("Remove {username} from {room}? They need a new invite to come back.");
+        let confirmed = web_sys::window()
+            .and_then(|w| w.confirm_with_message(&question).ok())
+            .unwrap_or(false);
+        let Some(socket) = self.socket().filter(|_| confirmed) else {
+            return;
+        };
+        let chat = *self;
+        spawn_local(async move {
+            let request = protocol::KickReq {
+                room,
+                username: username.clone(),
+            };
+            let text = match socket.request(&request).await {
+                Ok(_) => format!("{username} was removed"),
+                Err(error) => format!("could not remove {username}: {}", describe(&error)),
+            };
+            chat.tell(text);
+        });
+    }
 }

@@ -45,6 +45,7 @@ impl Chat {
                 view.name = joined.room.name.clone();
                 view.topic = joined.room.topic.clone();
                 view.dm_with = joined.room.dm_with.clone();
+                view.created_by = joined.room.created_by;
                 view.private = joined.room.private;
                 view.members = joined.members.clone();
                 if view.lines.is_empty() {

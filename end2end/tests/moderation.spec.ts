@@ -1,0 +1,61 @@
+import { execFileSync } from "node:child_process";
+import { expect, test } from "@playwright/test";
+import { contract, createRoom, guestPage, say, uniqueName } from "./helpers";
+
+test("a room's creator mutes someone, whose message is refused but kept", async ({ browser }) => {
+  const owner = await guestPage(browser, uniqueName("owner"));
+  const room = uniqueName("club");
+  await createRoom(owner, room);
+  const anaName = uniqueName("ana");
+  const ana = await guestPage(browser, anaName);
+  await ana.goto(`/chat?room=${room}`);
+  await expect(ana.locator("#room-title")).toContainText(room);
+
+  const member = owner.locator(`#people .member[data-user="${anaName}"]`);
+  await member.locator(".member-menu summary").click();
+  await member.getByRole("button", { name: "Mute 15 min" }).click();
+  await expect(owner.locator(".room")).toContainText(`${anaName} is muted for 15 minutes`);
+
+  const box = ana.locator("#msg");
+  await box.fill("let me speak");
+  await box.press("Enter");
+  const refused = ana.locator("#log .msg.pending").filter({ hasText: "let me speak" });
+  await expect(refused.locator(".failed")).toContainText("muted");
+  await expect(refused.getByRole("button", { name: "Retry" })).toBeVisible();
+
+  // Not a moderator: no menu next to people.
+  await expect(ana.locator("#people .member-menu")).toHaveCount(0);
+  await owner.screenshot({ path: "artifacts/moderation-mute.png" });
+});
+
+test("an admin bans an account: it is signed out at once and the log shows it", async ({ browser }) => {
+  const admin = uniqueName("boss");
+  const password = "correct horse battery";
+  execFileSync("./target/debug/server", ["create-admin", admin, "--password", password], {
+    cwd: "..",
+    env: { ...process.env, DATABASE_URL: "sqlite://target/e2e-data/e2e.db?mode=rwc", RUST_LOG: "warn" },
+  });
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/?mode=signin");
+  await page.getByLabel("Name").fill(admin);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("#status")).toHaveText("connected");
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Admin" }).click();
+  await expect(page.locator("#stat-messages")).toHaveText(/^\d+$/);
+
+  const eveName = uniqueName("eve");
+  const eve = await guestPage(browser, eveName);
+  await say(eve, "hello before the ban");
+
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.locator("#ban-user").fill(eveName);
+  await page.locator("#ban").click();
+  await expect(page.getByRole("status")).toHaveText(`${eveName} is banned`);
+  await expect(page.locator(`#audit-log tr[data-action]`).first().locator(".audit-target")).toHaveText(eveName);
+  await expect(page.locator(`#audit-log tr[data-action]`).first().locator(".audit-action")).toHaveText(contract.requests[contract.namespaces.ADMIN].BAN);
+
+  // Eve's page loses its session and goes back to the start page.
+  await expect(eve).toHaveURL(/\/(\?.*)?$/, { timeout: 20_000 });
+  await page.screenshot({ path: "artifacts/moderation-admin.png", fullPage: true });
+});
