@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { contract, createRoom, guestPage, messages, say, uniqueName, GENERAL } from "../tests/helpers";
+import { type Page } from "@playwright/test";
+import { test, expect, contract, createRoom, guestPage, messages, say, uniqueName, GENERAL } from "../tests/helpers";
 
 // Two people on two nodes of a cluster (pinned with the proxy's routing cookie): everything
 // live must cross between the nodes through Redis, and a node's death must cost nothing but

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { GENERAL, uniqueName } from "./helpers";
+import { type Page } from "@playwright/test";
+import { test, expect, GENERAL, uniqueName } from "./helpers";
 
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 

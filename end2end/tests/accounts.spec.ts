@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { createRoom, guestPage, memberPage, messages, say, uniqueName, GENERAL } from "./helpers";
+import { test, expect, createRoom, guestPage, memberPage, messages, say, uniqueName, GENERAL } from "./helpers";
 
 test("two accounts share a private room and a DM that a third person cannot see", async ({ browser }) => {
   const ana = uniqueName("ana");

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { createRoom, guestPage, say, uniqueName, GENERAL } from "./helpers";
+import { test, expect, createRoom, guestPage, say, uniqueName, GENERAL } from "./helpers";
 
 test("messages read like a conversation: groups, days, safe Markdown, links, mentions", async ({ browser }) => {
   const anaName = uniqueName("ana");

@@ -1,5 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { createRoom, guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
+import { type Browser, type Page } from "@playwright/test";
+import { test, expect, createRoom, guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
 
 /** The unread badge of a room in the sidebar list. */
 function unreadOf(page: Page, room: string) {

@@ -1,6 +1,27 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test as base, type Browser, type Page } from "@playwright/test";
+
+/**
+ * Playwright's `test`, plus: every browser context a test opened is closed when the test ends,
+ * so the pages of earlier tests do not stay connected (and busy with every new message) for
+ * the rest of the run.
+ */
+export const test = base.extend<{ closeOpenedContexts: void }>({
+  closeOpenedContexts: [
+    async ({ browser, context }, use) => {
+      const before = new Set(browser.contexts());
+      await use();
+      for (const opened of browser.contexts()) {
+        if (opened !== context && !before.has(opened)) {
+          await opened.close().catch(() => {});
+        }
+      }
+    },
+    { auto: true },
+  ],
+});
+export { expect };
 
 /**
  * The wire contract's names (namespaces, events, error codes, API paths, the `general` room),

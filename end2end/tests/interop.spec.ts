@@ -1,9 +1,8 @@
 // The standard JavaScript client (socket.io-client 4) against our server, over websocket and
 // over HTTP long-polling, without a browser. Every name comes from the contract.
-import { expect, test } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
 import { baseURL } from "../playwright.config";
-import { contract, GENERAL, uniqueName } from "./helpers";
+import { test, expect, contract, GENERAL, uniqueName } from "./helpers";
 
 const CHAT = contract.namespaces.CHAT;
 const REQ = contract.requests[CHAT];

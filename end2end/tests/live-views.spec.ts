@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { expect, test } from "@playwright/test";
-import { contract, createRoom, guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
+import { test, expect, contract, createRoom, guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
 
 test("a mention in a room B is not viewing raises B's bell and shows a toast", async ({ browser }) => {
   const ana = uniqueName("ana");

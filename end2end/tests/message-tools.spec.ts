@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { createRoom, guestPage, say, uniqueName } from "./helpers";
+import { type Page } from "@playwright/test";
+import { test, expect, createRoom, guestPage, say, uniqueName } from "./helpers";
 
 /** The message in the room on screen whose own text (not a quote of it) contains `text`. */
 function message(page: Page, text: string) {

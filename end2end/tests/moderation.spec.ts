@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { expect, test } from "@playwright/test";
-import { contract, createRoom, guestPage, say, uniqueName } from "./helpers";
+import { test, expect, contract, createRoom, guestPage, say, uniqueName } from "./helpers";
 
 test("a room's creator mutes someone, whose message is refused but kept", async ({ browser }) => {
   const owner = await guestPage(browser, uniqueName("owner"));

@@ -1,5 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { guestPage, say, uniqueName, GENERAL } from "./helpers";
+import { type Browser, type Page } from "@playwright/test";
+import { test, expect, guestPage, say, uniqueName, GENERAL } from "./helpers";
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };

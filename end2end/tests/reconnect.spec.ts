@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { guestPage, messages, say, uniqueName } from "./helpers";
+import { test, expect, guestPage, messages, say, uniqueName } from "./helpers";
 
 test("going offline shows it, blocks the composer, and coming back catches up", async ({ browser }) => {
   const pageA = await guestPage(browser, uniqueName("ana"));

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
+import { test, expect, guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
 
 test("two people chat in a room: messages, typing, presence, history, no HTML injection", async ({ browser }) => {
   const ana = uniqueName("ana");

@@ -1,7 +1,6 @@
-import { expect, test } from "@playwright/test";
 import { io } from "socket.io-client";
 import { baseURL } from "../playwright.config";
-import { contract, createRoom, guestPage, uniqueName } from "./helpers";
+import { test, expect, contract, createRoom, guestPage, uniqueName } from "./helpers";
 
 const CHAT = contract.namespaces.CHAT;
 const REQ = contract.requests[CHAT];

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { uniqueName } from "./helpers";
+import { test, expect, uniqueName } from "./helpers";
 
 // The start page before (or without) its script: the browser posts the form itself and the
 // server answers with the signed-in chat page, or back with what failed.

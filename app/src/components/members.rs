@@ -17,18 +17,27 @@ pub(super) fn role_badge(role: protocol::Role) -> Option<impl IntoView> {
     })
 }
 
+/// The room on screen and whether it is private, if we moderate it (its creator, or an admin).
+fn moderating(chat: Chat) -> Memo<Option<(String, bool)>> {
+    Memo::new(move |_| {
+        let me = chat.me.get()?;
+        chat.with_shown(|view| {
+            let moderates = view.dm_with.is_none()
+                && (me.role == protocol::Role::Admin || view.created_by == Some(me.id));
+            moderates.then(|| (view.name.clone(), view.private))
+        })
+        .flatten()
+    })
+}
+
 /// What a moderator of the room on screen (its creator, or an admin) can do to someone in it:
 /// mute them for a while, lift the mute, remove them from a private room.
-fn moderation(chat: Chat, name: String) -> Option<impl IntoView> {
-    let me = chat.me.get()?;
-    let (room, private, moderated) = chat.with_shown(|view| {
-        let moderates = view.dm_with.is_none()
-            && (me.role == protocol::Role::Admin || view.created_by == Some(me.id));
-        (view.name.clone(), view.private, moderates)
-    })?;
-    if !moderated {
-        return None;
-    }
+fn moderation(
+    chat: Chat,
+    moderating: Memo<Option<(String, bool)>>,
+    name: String,
+) -> Option<impl IntoView> {
+    let (room, private) = moderating.get()?;
     let act = {
         let (room, name) = (room.clone(), name.clone());
         move |minutes: u32| chat.mute_member(room.clone(), name.clone(), minutes)
@@ -78,6 +87,8 @@ pub fn MembersPane() -> impl IntoView {
     let members = Memo::new(move |_| chat.with_shown(|view| view.members.clone()));
     let members = move || members.get();
     let me = move || chat.me.get().map(|u| u.id);
+    // Recomputed when the room on screen or our role changes, not per message.
+    let moderating = moderating(chat);
     view! {
         <aside
             id="people-drawer"
@@ -117,7 +128,7 @@ pub fn MembersPane() -> impl IntoView {
                                         >
                                             "✉"
                                         </button>
-                                        {move || moderation(chat, name.clone())}
+                                        {move || moderation(chat, moderating, name.clone())}
                                     }
                                         .into_any()
                                 }}
