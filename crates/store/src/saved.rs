@@ -122,6 +122,27 @@ impl Store {
         }
     }
 
+    /// The oldest message from others in a room after `last_read`: the first one a user has
+    /// not read.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn first_unread(
+        &self,
+        user_id: i64,
+        room_id: i64,
+        last_read: i64,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(id) FROM messages WHERE room_id = $1 AND id > $2 AND user_id <> $3",
+        )
+        .bind(room_id)
+        .bind(last_read)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Whether a room is in a user's list and still visible to them (no counting).
     ///
     /// # Errors

@@ -138,9 +138,27 @@ impl Chat {
                 if let Err(error) = self.save_room_for(peer, &room, before).await {
                     tracing::warn!(%error, "saving a DM for its recipient");
                 }
-                let saved = self.hub.store.saved_room(peer, room.id).await;
-                let reading = saved.ok().flatten().is_some_and(|saved| {
-                    saved.unread > 1
+                // Only the first unread message pings (whatever order these tasks run in: two
+                // quick messages must not both see "two unread" and ping nobody).
+                let saved = self
+                    .hub
+                    .store
+                    .saved_room(peer, room.id)
+                    .await
+                    .ok()
+                    .flatten();
+                let first_unread = match &saved {
+                    Some(saved) => self
+                        .hub
+                        .store
+                        .first_unread(peer, room.id, saved.last_read)
+                        .await
+                        .ok()
+                        .flatten(),
+                    None => None,
+                };
+                let reading = saved.is_some_and(|saved| {
+                    first_unread != Some(message.id)
                         || saved
                             .read_at
                             .is_some_and(|at| now_ms() - at < ACTIVE_READER_MS)
