@@ -1,5 +1,6 @@
-//! Opt-in browser notifications (the Notification API) for when the tab is hidden. Asking for
-//! permission only ever happens from a click; nothing is shown without it.
+//! What the app asks of the browser itself: opt-in notifications (the Notification API) for
+//! when the tab is hidden — permission is only ever asked from a click, nothing is shown
+//! without it — and the confirmation dialog before actions that cannot be undone.
 
 use protocol::Notification;
 
@@ -14,6 +15,23 @@ pub enum Permission {
     Granted,
     /// Refused (only the browser's settings can change it).
     Denied,
+}
+
+/// Asks the person to confirm with the browser's dialog; `false` if they decline (or there is
+/// no browser).
+#[must_use]
+pub fn confirm(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(question).ok())
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        false
+    }
 }
 
 /// What the browser allows now.

@@ -334,10 +334,7 @@ mod live {
     pub fn ban(handle: Handle, username: String, banned: bool, notice: RwSignal<Option<String>>) {
         if banned {
             let question = format!("Ban {username}? Their sessions end and they cannot sign in.");
-            let confirmed = web_sys::window()
-                .and_then(|w| w.confirm_with_message(&question).ok())
-                .unwrap_or(false);
-            if !confirmed {
+            if !crate::desktop::confirm(&question) {
                 return;
             }
         }
@@ -401,12 +398,8 @@ mod live {
 
     /// Closes a room after asking.
     pub fn close_room(handle: Handle, room: String, notice: RwSignal<Option<String>>) {
-        let confirmed = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message(&format!("Close {room}? Everyone in it is removed."))
-                    .ok()
-            })
-            .unwrap_or(false);
+        let confirmed =
+            crate::desktop::confirm(&format!("Close {room}? Everyone in it is removed."));
         let Some(socket) = socket(handle).filter(|_| confirmed) else {
             return;
         };

@@ -36,12 +36,7 @@ impl Chat {
 
     /// Deletes a message after asking.
     pub fn delete_message(&self, id: i64) {
-        let confirmed = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message("Delete this message for everyone?")
-                    .ok()
-            })
-            .unwrap_or(false);
+        let confirmed = crate::desktop::confirm("Delete this message for everyone?");
         let Some(socket) = self.socket().filter(|_| confirmed) else {
             return;
         };
@@ -180,22 +175,14 @@ impl Chat {
                 if loaded || !more || first.is_none_or(|first| first <= id) {
                     break;
                 }
-                let request = HistoryReq {
-                    room: room.clone(),
-                    before: first,
-                    limit: Some(protocol::validate::HISTORY_MAX),
-                    ..HistoryReq::default()
-                };
-                let Ok(page) = socket.request(&request).await else {
+                let limit = protocol::validate::HISTORY_MAX;
+                if chat
+                    .load_before(&socket, &room, first, limit)
+                    .await
+                    .is_err()
+                {
                     break;
-                };
-                chat.rooms.update(|rooms| {
-                    if let Some(view) = rooms.get_mut(&room) {
-                        view.more_before = page.more
-                            || page.messages.len() as i64 >= protocol::validate::HISTORY_MAX;
-                        view.merge(page.messages, &[]);
-                    }
-                });
+                }
             }
             chat.go_to.set(Some(protocol::links::message(&room, id)));
         });
@@ -224,9 +211,7 @@ impl Chat {
     pub fn kick_member(&self, room: String, username: String) {
         let question =
             format!("Remove {username} from {room}? They need a new invite to come back.");
-        let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message(&question).ok())
-            .unwrap_or(false);
+        let confirmed = crate::desktop::confirm(&question);
         let Some(socket) = self.socket().filter(|_| confirmed) else {
             return;
         };

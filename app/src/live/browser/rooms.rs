@@ -118,9 +118,7 @@ impl Chat {
         } else {
             format!("Leave {label}? It leaves your list on all your devices.")
         };
-        let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message(&question).ok())
-            .unwrap_or(false);
+        let confirmed = crate::desktop::confirm(&question);
         let Some(socket) = self.socket().filter(|_| confirmed) else {
             return;
         };
@@ -222,26 +220,39 @@ impl Chat {
         };
         let chat = *self;
         spawn_local(async move {
-            let request = HistoryReq {
-                room: room.clone(),
-                before,
-                limit: Some(protocol::validate::HISTORY_DEFAULT),
-                ..HistoryReq::default()
-            };
-            match socket.request(&request).await {
-                Ok(page) => chat.rooms.update(|rooms| {
-                    if let Some(view) = rooms.get_mut(&room) {
-                        view.more_before = page.more
-                            || page.messages.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
-                        view.merge(page.messages, &[]);
-                    }
-                }),
-                Err(error) => chat.tell(format!(
+            let limit = protocol::validate::HISTORY_DEFAULT;
+            if let Err(error) = chat.load_before(&socket, &room, before, limit).await {
+                chat.tell(format!(
                     "could not load older messages: {}",
                     describe(&error)
-                )),
+                ));
             }
         });
+    }
+
+    /// Loads up to `limit` messages of a room older than `before` into its view, and whether
+    /// more may exist before them.
+    pub(super) async fn load_before(
+        &self,
+        socket: &Socket,
+        room: &str,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<(), RequestError> {
+        let request = HistoryReq {
+            room: room.to_owned(),
+            before,
+            limit: Some(limit),
+            ..HistoryReq::default()
+        };
+        let page = socket.request(&request).await?;
+        self.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(room) {
+                view.more_before = page.more || page.messages.len() as i64 >= limit;
+                view.merge(page.messages, &[]);
+            }
+        });
+        Ok(())
     }
 
     /// Reloads the list of rooms the user may join.
