@@ -18,6 +18,7 @@ struct MessageRow {
     ts: i64,
     edited_ts: Option<i64>,
     deleted_ts: Option<i64>,
+    changed_ts: Option<i64>,
     reply_id: Option<i64>,
     reply_user_id: Option<i64>,
     reply_username: Option<String>,
@@ -69,7 +70,7 @@ pub struct MessageRecord {
 }
 
 const SELECT: &str = "SELECT m.id, r.name AS room, m.user_id, u.username, m.text, m.ts, \
-                      m.edited_ts, m.deleted_ts, p.id AS reply_id, p.user_id AS reply_user_id, \
+                      m.edited_ts, m.deleted_ts, m.changed_ts, p.id AS reply_id, p.user_id AS reply_user_id, \
                       pu.username AS reply_username, p.text AS reply_text, \
                       p.deleted_ts AS reply_deleted_ts \
                       FROM messages m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id \
@@ -305,22 +306,22 @@ impl Store {
         since: i64,
         limit: i64,
     ) -> Result<Vec<(Message, i64)>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT id, changed_ts FROM messages WHERE room_id = $1 AND changed_ts > $2 \
-             ORDER BY changed_ts ASC, id ASC LIMIT $3",
-        )
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "{SELECT} WHERE m.room_id = $1 AND m.changed_ts > $2 \
+             ORDER BY m.changed_ts ASC, m.id ASC LIMIT $3"
+        ))
         .bind(room.id)
         .bind(since)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let mut messages = Vec::with_capacity(rows.len());
-        for (id, changed) in rows {
-            if let Some(stored) = self.message(id).await? {
-                messages.push((stored.message, changed));
-            }
-        }
-        Ok(messages)
+        let changed: Vec<i64> = rows
+            .iter()
+            .map(|row| row.changed_ts.unwrap_or(since))
+            .collect();
+        let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
+        self.attach_reactions(&mut messages).await?;
+        Ok(messages.into_iter().zip(changed).collect())
     }
 
     /// Messages (not deleted) containing every one of `terms` (lowercase words) as a word or
