@@ -11,6 +11,7 @@ use crate::{Result, RoomRecord, Store, StoreError};
 #[derive(FromRow)]
 struct MessageRow {
     id: i64,
+    room_id: i64,
     room: String,
     user_id: i64,
     username: String,
@@ -69,7 +70,7 @@ pub struct MessageRecord {
     pub room_id: i64,
 }
 
-const SELECT: &str = "SELECT m.id, r.name AS room, m.user_id, u.username, m.text, m.ts, \
+const SELECT: &str = "SELECT m.id, m.room_id, r.name AS room, m.user_id, u.username, m.text, m.ts, \
                       m.edited_ts, m.deleted_ts, m.changed_ts, p.id AS reply_id, p.user_id AS reply_user_id, \
                       pu.username AS reply_username, p.text AS reply_text, \
                       p.deleted_ts AS reply_deleted_ts \
@@ -171,17 +172,14 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn message(&self, id: i64) -> Result<Option<MessageRecord>> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT room_id FROM messages WHERE id = $1")
+        let row: Option<MessageRow> = sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        let Some((room_id,)) = row else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let row: MessageRow = sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
+        let room_id = row.room_id;
         let mut messages = vec![Message::from(row)];
         self.attach_reactions(&mut messages).await?;
         Ok(Some(MessageRecord {
