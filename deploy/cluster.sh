@@ -94,6 +94,7 @@ for n in $(seq "$nodes"); do
   LEPTOS_SITE_ADDR="127.0.0.1:$node_port" DATABASE_URL="$database_url" \
     REDIS_URL="redis://127.0.0.1:$redis_port" TERTULIA_NODE_ID="n$n" \
     TRUSTED_PROXIES="127.0.0.1/32" TERTULIA_PUBLIC_URL="http://127.0.0.1:$port" \
+    TERTULIA_FILES_DIR="${TERTULIA_FILES_DIR:-$dir/files}" \
     RUST_LOG="${RUST_LOG:-info}" \
     "$binary" >"$dir/node$n.log" 2>&1 &
   pids+=($!)

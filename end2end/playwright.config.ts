@@ -37,7 +37,7 @@ export default defineConfig({
   webServer: {
     command:
       `cd .. && rm -rf target/e2e-data && ` +
-      `DATABASE_URL='sqlite://target/e2e-data/e2e.db?mode=rwc' LEPTOS_SITE_ADDR=127.0.0.1:${port} ` +
+      `DATABASE_URL='sqlite://target/e2e-data/e2e.db?mode=rwc' TERTULIA_FILES_DIR=target/e2e-data/files LEPTOS_SITE_ADDR=127.0.0.1:${port} ` +
       `TERTULIA_AUTH_BURST=1000 RUST_LOG=warn ./target/debug/server`,
     url: `${baseURL}/`,
     reuseExistingServer: false,

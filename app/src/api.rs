@@ -3,7 +3,8 @@
 use gloo_net::http::{Request, Response};
 use protocol::User;
 use protocol::http::{
-    AuthRes, Credentials, Endpoint, Guest, GuestReq, HttpError, Login, Logout, Me, MeRes, Register,
+    AuthRes, ChangePassword, ChangePasswordReq, Credentials, Endpoint, Guest, GuestReq, HttpError,
+    Login, Logout, Me, MeRes, Register,
 };
 
 /// What the user should read when a call fails.
@@ -65,4 +66,22 @@ pub async fn me() -> Option<User> {
 /// elsewhere, revoked, or the account banned. A network failure is not an answer.
 pub async fn session_ended() -> bool {
     matches!(Request::get(Me::PATH).send().await, Ok(response) if response.status() == 401)
+}
+
+/// `POST /api/me/password`: the new password (every other session of the account ends).
+pub async fn change_password(current: String, new: String) -> Result<(), ApiError> {
+    let request = Request::post(ChangePassword::PATH)
+        .json(&ChangePasswordReq { current, new })
+        .map_err(|e| format!("could not build the request: {e}"))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|_| "cannot reach the server; check your connection".to_owned())?;
+    if response.ok() {
+        return Ok(());
+    }
+    match response.json::<HttpError>().await {
+        Ok(body) => Err(body.error.message),
+        Err(_) => Err(format!("the server answered {}", response.status())),
+    }
 }

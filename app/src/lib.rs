@@ -17,6 +17,7 @@ mod pages;
 pub mod session;
 mod storage;
 mod time;
+pub mod uploads;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use protocol::{Message, Reaction, SavedRoom, User};
+use protocol::{Attachment, Message, Reaction, SavedRoom, User};
 
 /// How much of what it already has a reconnecting client re-reads (ms of server time): live
 /// messages of a room can arrive out of id order by a moment.
@@ -25,7 +25,7 @@ pub enum Row {
     /// minutes apart), so its name and time are not repeated.
     Line {
         /// The line.
-        line: Line,
+        line: Box<Line>,
         /// Continues a group.
         grouped: bool,
     },
@@ -91,6 +91,8 @@ pub enum Line {
         failed: Option<String>,
         /// The message it answers.
         reply_to: Option<i64>,
+        /// The files it carries (uploaded already).
+        attachments: Vec<Attachment>,
     },
     /// "New messages": where the reader left off.
     Divider,
@@ -148,6 +150,24 @@ impl Line {
         revision
     }
 
+    /// What a pending line sends: its text, the message it answers, its files' ids.
+    #[must_use]
+    pub fn outgoing(&self) -> Option<Outgoing> {
+        match self {
+            Self::Pending {
+                text,
+                reply_to,
+                attachments,
+                ..
+            } => Some(Outgoing {
+                text: text.clone(),
+                reply_to: *reply_to,
+                attachments: attachments.iter().map(|file| file.id.clone()).collect(),
+            }),
+            _ => None,
+        }
+    }
+
     /// A stable key for keyed rendering.
     #[must_use]
     pub fn key(&self) -> String {
@@ -163,6 +183,18 @@ impl Line {
             Self::Divider => "divider".to_owned(),
         }
     }
+}
+
+/// What a message of ours sends (and sends again after a refusal or a reconnect, with the
+/// same `client_id`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The text (may be empty when there are files).
+    pub text: String,
+    /// The message it answers.
+    pub reply_to: Option<i64>,
+    /// Ids of the files it carries.
+    pub attachments: Vec<String>,
 }
 
 /// A joined room as the UI sees it.
@@ -400,22 +432,36 @@ impl RoomView {
         }
     }
 
-    /// A refused line goes back to pending (being resent); returns its text and the message
-    /// it answers.
-    pub fn retry_pending(&mut self, client_id: &str) -> Option<(String, Option<i64>)> {
+    /// A refused line goes back to pending (being resent); returns what to send again.
+    pub fn retry_pending(&mut self, client_id: &str) -> Option<Outgoing> {
         self.lines.iter_mut().find_map(|line| match line {
             Line::Pending {
                 client_id: c,
                 failed,
-                text,
-                reply_to,
                 ..
             } if c == client_id => {
                 *failed = None;
-                Some((text.clone(), *reply_to))
+                line.outgoing()
             }
             _ => None,
         })
+    }
+
+    /// What the pending lines not refused would send, with their `client_id`s (to resend
+    /// after a reconnect).
+    #[must_use]
+    pub fn unconfirmed(&self) -> Vec<(String, Outgoing)> {
+        self.lines
+            .iter()
+            .filter_map(|line| match line {
+                Line::Pending {
+                    client_id,
+                    failed: None,
+                    ..
+                } => Some((client_id.clone(), line.outgoing()?)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The newest loaded message of `user` that is not deleted (for Up-to-edit).
@@ -603,7 +649,10 @@ impl RoomView {
                     false
                 }
             };
-            rows.push(Row::Line { line, grouped });
+            rows.push(Row::Line {
+                line: Box::new(line),
+                grouped,
+            });
         }
         rows
     }
@@ -777,6 +826,7 @@ mod tests {
             },
             failed: None,
             reply_to: None,
+            attachments: Vec::new(),
         });
         view.merge([message(2)], &[]);
         assert_eq!(ids(&view), ["m1", "m2", "pc"]);
@@ -907,12 +957,21 @@ mod tests {
             },
             failed: None,
             reply_to: None,
+            attachments: Vec::new(),
         });
         view.fail_pending("c", "slow down".into());
         assert!(
             matches!(&view.lines[0], Line::Pending { failed: Some(r), .. } if r == "slow down")
         );
-        assert_eq!(view.retry_pending("c"), Some(("hola".to_owned(), None)));
+        let again = Outgoing {
+            text: "hola".into(),
+            ..Outgoing::default()
+        };
+        assert_eq!(view.retry_pending("c"), Some(again.clone()));
+        assert_eq!(view.unconfirmed(), [("c".to_owned(), again)]);
+        view.fail_pending("c", "slow down".into());
+        assert_eq!(view.unconfirmed(), []);
+        view.retry_pending("c");
         assert!(matches!(&view.lines[0], Line::Pending { failed: None, .. }));
         assert_eq!(view.retry_pending("other"), None);
     }

@@ -212,6 +212,7 @@ async fn main() -> Result<()> {
                 text,
                 client_id: None,
                 reply_to: None,
+                attachments: Vec::new(),
             })
             .await?;
         ack_latency.push(epoch.elapsed() - at);

@@ -201,6 +201,15 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_MAX_ROOMS", default_value_t = 10_000)]
     pub max_rooms: u64,
 
+    /// Where uploaded files are kept. Every node of a cluster must see the same directory
+    /// (a shared volume).
+    #[arg(long, env = "TERTULIA_FILES_DIR", default_value = "data/files")]
+    pub files_dir: std::path::PathBuf,
+
+    /// Largest file one upload may carry, in bytes (1 KiB to 1 GiB).
+    #[arg(long, env = "TERTULIA_MAX_UPLOAD", default_value_t = protocol::validate::UPLOAD_MAX_DEFAULT, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    pub max_upload: u64,
+
     /// Notifications kept per user (the oldest go first).
     #[arg(long, env = "TERTULIA_NOTIFICATION_RETENTION", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
     pub notification_retention: u64,
@@ -224,6 +233,8 @@ impl Config {
         config.handshake_burst = 1_000_000;
         config.max_sockets_per_ip = 100_000;
         config.max_connections_per_ip = 100_000;
+        config.files_dir =
+            std::env::temp_dir().join(format!("tertulia-files-{}", crate::files::new_id()));
         config
     }
 

@@ -8,6 +8,7 @@ use store::Store;
 
 use crate::auth::HashGate;
 use crate::config::Config;
+use crate::files::FileStore;
 use crate::live::Live;
 use crate::live::limits::{Action, Quota};
 use crate::origin::Site;
@@ -31,6 +32,10 @@ pub struct Hub {
     pub started: Instant,
     /// What this node is busy with.
     pub activity: Arc<Activity>,
+    /// The bytes of uploaded files.
+    pub files: FileStore,
+    /// Image previews made at once (decoding is CPU- and memory-heavy).
+    pub previews: Arc<tokio::sync::Semaphore>,
 }
 
 /// What a node is busy with (for draining and for tests).
@@ -97,9 +102,11 @@ impl Hub {
             hashing: Arc::new(HashGate::new(
                 usize::try_from(config.hash_concurrency).unwrap_or(2),
             )),
+            files: FileStore::new(&config.files_dir),
             config: Arc::new(config),
             started: Instant::now(),
             activity: Arc::default(),
+            previews: Arc::new(tokio::sync::Semaphore::new(2)),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod client_addr;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod hub;
 pub mod live;

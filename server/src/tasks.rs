@@ -241,9 +241,19 @@ pub async fn housekeeping(hub: &Hub) -> Result<(), store::StoreError> {
         .release_idle_guests(now, now - SIGN_IN_GRACE_MS)
         .await?;
     let deleted = hub.store.delete_forgotten_guests(now - GRACE_MS).await?;
-    tracing::debug!(buckets, sessions, released, deleted, "housekeeping");
+    let unsent = hub.store.take_unsent_files(now - UNSENT_FILE_MS).await?;
+    for file in &unsent {
+        hub.files.remove(file).await;
+    }
+    // An upload being written touches its file all the time: an hour untouched is abandoned.
+    hub.files.sweep_partials(Duration::from_secs(3600)).await;
+    let unsent = unsent.len();
+    tracing::debug!(buckets, sessions, released, deleted, unsent, "housekeeping");
     Ok(())
 }
+
+/// How long an upload may wait to be sent with a message before it is removed (ms).
+pub const UNSENT_FILE_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Runs [`housekeeping`] every [`HOUSEKEEPING_PERIOD`].
 pub fn spawn_housekeeping(hub: Hub) -> tokio::task::JoinHandle<()> {

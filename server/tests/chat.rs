@@ -275,6 +275,7 @@ async fn a_failed_event_without_ack_answers_with_an_error_event() {
         text: "not joined".into(),
         client_id: None,
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     let error = ana.next_error().await;
@@ -292,6 +293,7 @@ async fn resend_with_the_same_client_id_is_stored_once() {
         text: "once".into(),
         client_id: Some("c-1".into()),
         reply_to: None,
+        attachments: Vec::new(),
     };
     let first = ana.ok(&request).await;
     let again = ana.ok(&request).await;

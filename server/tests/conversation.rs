@@ -31,6 +31,7 @@ fn reply(room: &str, text: &str, to: i64) -> MessageReq {
         text: text.into(),
         client_id: None,
         reply_to: Some(to),
+        attachments: Vec::new(),
     }
 }
 

@@ -173,6 +173,7 @@ async fn hiding_a_room_takes_every_tab_of_the_user_out_of_it() {
             text: "hello?".into(),
             client_id: None,
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await;
     assert_eq!(refused, ErrorCode::NotMember);

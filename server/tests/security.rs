@@ -113,6 +113,7 @@ async fn an_oversize_websocket_frame_closes_only_that_connection() {
             text: "x".repeat(64 * 1024),
             client_id: None,
             reply_to: None,
+            attachments: Vec::new(),
         },
     );
     let _ = ws.send(WsMessage::text(huge)).await;

@@ -24,6 +24,8 @@ pub fn Header() -> impl IntoView {
             crate::api::logout().await;
             session.user.set(None);
         });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = session;
     };
     view! {
         <header class="topbar">
@@ -34,19 +36,7 @@ pub fn Header() -> impl IntoView {
             <super::TopNav/>
             <span class="spacer"></span>
             <super::Bell/>
-            {move || {
-                session
-                    .user
-                    .get()
-                    .map(|user| {
-                        view! {
-                            <span class="me" title="Signed in">
-                                <span class="me-name">{user.username}</span>
-                                <span class="role">{user.role.as_str()}</span>
-                            </span>
-                        }
-                    })
-            }}
+            <super::AccountMenu/>
             <button id="sign-out" type="button" class="quiet" on:click=sign_out>
                 "Sign out"
             </button>

@@ -18,7 +18,7 @@ pub fn render_row(row: Row, chat: Chat) -> AnyView {
             <li class="day"><span>{time::day_label(ts)}</span></li>
         }
         .into_any(),
-        Row::Line { line, grouped } => render_line(line, grouped, chat),
+        Row::Line { line, grouped } => render_line(*line, grouped, chat),
     }
 }
 
@@ -30,6 +30,7 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
             user,
             failed,
             client_id,
+            attachments,
             ..
         } => {
             let status = match failed {
@@ -55,6 +56,7 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
                         {status}
                     </div>
                     <div class="text">{body(&text, Some(&user.username))}</div>
+                    {render_attachments(&attachments)}
                 </li>
             }
             .into_any()
@@ -129,6 +131,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
             tabindex="-1"
         >
             <div class="meta" class:visually-hidden=grouped>
+                {avatar(&message.user.username)}
                 <span class="author">{message.user.username.clone()}</span>
                 {role.and_then(role_badge)}
                 <time datetime=time::iso(message.ts) title=time::full(message.ts)>
@@ -142,11 +145,55 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
                     <span class="edited" title=format!("Edited {}", time::full(ts))>"(edited)"</span>
                 })}
             </div>
+            {(!message.deleted).then(|| render_attachments(&message.attachments))}
             {render_reactions(message, chat)}
             {(!message.deleted).then(|| render_actions(message, mine, mine || is_admin, chat))}
         </li>
     }
     .into_any()
+}
+
+/// A round badge with the first letter of a name, in the name's colour
+/// ([`protocol::validate::avatar_hue`], in 24 steps of 15° so the stylesheet can hold them).
+pub fn avatar(name: &str) -> impl IntoView + use<> {
+    let hue = protocol::validate::avatar_hue(name) / 15 * 15;
+    let initial: String = name
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    view! { <span class=format!("avatar hue-{hue}") aria-hidden="true">{initial}</span> }
+}
+
+/// A message's files: images as their bounded preview (a link to the file), anything else as
+/// a download card with its name, type and size.
+fn render_attachments(files: &[protocol::Attachment]) -> Option<impl IntoView + use<>> {
+    if files.is_empty() {
+        return None;
+    }
+    let items = files
+        .iter()
+        .map(|file| {
+            let size = crate::uploads::human_size(file.size);
+            match &file.preview_url {
+                Some(preview) => view! {
+                    <a class="file-image" href=file.url.clone() download=file.name.clone() title=format!("{} · {size}", file.name)>
+                        <img src=preview.clone() alt=file.name.clone() loading="lazy"/>
+                    </a>
+                }
+                .into_any(),
+                None => view! {
+                    <a class="file-card" href=file.url.clone() download=file.name.clone()>
+                        <span class="file-icon" aria-hidden="true">"📄"</span>
+                        <span class="file-name">{file.name.clone()}</span>
+                        <span class="file-size">{size}</span>
+                    </a>
+                }
+                .into_any(),
+            }
+        })
+        .collect_view();
+    Some(view! { <div class="attachments">{items}</div> })
 }
 
 /// The quoted original above a reply; it links to the message.

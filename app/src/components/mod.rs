@@ -1,5 +1,7 @@
 //! The chat's building blocks, one concern per module.
 
+mod account;
+mod attachments;
 mod bell;
 mod header;
 mod members;
@@ -11,6 +13,7 @@ mod sidebar;
 mod switcher;
 mod toast;
 
+pub use account::AccountMenu;
 pub use bell::{Bell, NoteToast};
 pub use header::Header;
 pub use members::MembersPane;

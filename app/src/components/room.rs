@@ -22,8 +22,37 @@ pub fn RoomPane() -> impl IntoView {
     let topic = move || chat.with_shown(|v| v.topic.clone()).flatten();
     let private = move || chat.with_shown(|v| v.private) == Some(true);
     let muted = move || chat.with_shown(|v| v.muted) == Some(true);
+    // Files dragged over the conversation are attached when dropped.
+    let dropping = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    let carries_files = |ev: &leptos::ev::DragEvent| {
+        ev.data_transfer()
+            .is_some_and(|data| data.types().includes(&"Files".into(), 0))
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let carries_files = |_: &leptos::ev::DragEvent| false;
     view! {
-        <main class="room" aria-label="Conversation">
+        <main
+            class="room"
+            class:dropping=move || dropping.get()
+            aria-label="Conversation"
+            on:dragover=move |ev: leptos::ev::DragEvent| {
+                if carries_files(&ev) && chat.conn.get_untracked() == ConnState::Connected {
+                    ev.prevent_default();
+                    dropping.set(true);
+                }
+            }
+            on:dragleave=move |_| dropping.set(false)
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                dropping.set(false);
+                if !carries_files(&ev) {
+                    return;
+                }
+                ev.prevent_default();
+                #[cfg(feature = "hydrate")]
+                chat.attach(super::attachments::file_list(ev.data_transfer().and_then(|d| d.files())));
+            }
+        >
             <Show
                 when=has_room
                 fallback=move || {
@@ -78,7 +107,7 @@ pub fn RoomPane() -> impl IntoView {
                         </button>
                     </div>
                     <h1 id="room-title">{move || private().then_some("🔒 ")} {title}</h1>
-                    <p class="topic">{topic}</p>
+                    <TopicLine topic=Signal::derive(topic)/>
                     <Show when=can_invite>
                         <InviteForm/>
                     </Show>
@@ -117,6 +146,82 @@ pub fn RoomPane() -> impl IntoView {
                 <Composer/>
             </Show>
         </main>
+    }
+}
+
+/// The topic under the room's name; its creator (or an admin) can edit it in place.
+#[component]
+fn TopicLine(topic: Signal<Option<String>>) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let may_edit = move || {
+        let Some(me) = chat.me.get() else {
+            return false;
+        };
+        chat.with_shown(|view| {
+            view.dm_with.is_none()
+                && (me.role == protocol::Role::Admin || view.created_by == Some(me.id))
+        }) == Some(true)
+    };
+    // Another room on screen: stop editing this one's topic.
+    Effect::new(move |_| {
+        let _ = chat.active.get();
+        editing.set(false);
+    });
+    let save = move || {
+        chat.set_topic(draft.get_untracked());
+        editing.set(false);
+    };
+    view! {
+        <Show
+            when=move || editing.get()
+            fallback=move || view! {
+                <p class="topic">
+                    <span class="topic-text">{move || topic.get()}</span>
+                    <Show when=may_edit>
+                        <button
+                            id="edit-topic"
+                            type="button"
+                            class="quiet edit-topic"
+                            title="Change the topic"
+                            on:click=move |_| {
+                                draft.set(topic.get_untracked().unwrap_or_default());
+                                editing.set(true);
+                            }
+                        >
+                            {move || if topic.get().is_some() { "Edit topic" } else { "Add a topic" }}
+                        </button>
+                    </Show>
+                </p>
+            }
+        >
+            <form
+                class="topic-form"
+                on:submit=move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    save();
+                }
+            >
+                <label for="topic-input" class="visually-hidden">"Topic"</label>
+                <input
+                    id="topic-input"
+                    maxlength=protocol::validate::TOPIC_MAX.to_string()
+                    placeholder="What is this room about?"
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            editing.set(false);
+                        }
+                    }
+                    autofocus
+                />
+                <button id="save-topic" type="submit" class="primary">"Save"</button>
+                <button type="button" class="quiet" on:click=move |_| editing.set(false)>"Cancel"</button>
+            </form>
+        </Show>
     }
 }
 
@@ -316,9 +421,23 @@ fn Composer() -> impl IntoView {
         }
     };
 
+    let room_key = move || chat.active.get().unwrap_or_default();
+    let uploading = move || chat.uploads.with(|u| u.busy(&room_key()));
+    let has_files = move || {
+        chat.uploads
+            .with(|u| u.ready(&room_key()).is_some_and(|files| !files.is_empty()))
+    };
     let send = move || {
         let body = text.get_untracked();
-        if body.trim().is_empty() || !online() {
+        let key = chat.active.get_untracked().unwrap_or_default();
+        let files_ready = chat
+            .uploads
+            .with_untracked(|u| u.ready(&key).is_some_and(|files| !files.is_empty()));
+        if (body.trim().is_empty() && !files_ready) || !online() {
+            return;
+        }
+        if chat.uploads.with_untracked(|u| u.busy(&key)) {
+            chat.tell("Wait for the files to finish uploading");
             return;
         }
         typing.sent();
@@ -436,6 +555,7 @@ fn Composer() -> impl IntoView {
             "Waiting for the connection…"
         }
     };
+    let file_input = NodeRef::<leptos::html::Input>::new();
     view! {
         <form
             class="composer"
@@ -443,7 +563,21 @@ fn Composer() -> impl IntoView {
                 ev.prevent_default();
                 send();
             }
+            on:paste=move |ev: leptos::ev::ClipboardEvent| {
+                #[cfg(feature = "hydrate")]
+                {
+                    let files = ev.clipboard_data().and_then(|data| data.files());
+                    let files = super::attachments::file_list(files);
+                    if !files.is_empty() {
+                        ev.prevent_default();
+                        chat.attach(files);
+                    }
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = ev;
+            }
         >
+            <super::attachments::UploadTray/>
             <label for="msg" class="visually-hidden">"Message"</label>
             {move || chat.replying.get().map(|quote| view! {
                 <div id="reply-bar" class="reply-bar">
@@ -503,11 +637,54 @@ fn Composer() -> impl IntoView {
                 on:input=on_input
                 on:keydown=on_keydown
             ></textarea>
+            <input
+                id="attach-input"
+                node_ref=file_input
+                type="file"
+                multiple
+                class="visually-hidden"
+                tabindex="-1"
+                aria-hidden="true"
+                on:change=move |ev: leptos::ev::Event| {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        use leptos::wasm_bindgen::JsCast;
+                        if let Some(input) = ev
+                            .target()
+                            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+                        {
+                            chat.attach(super::attachments::file_list(input.files()));
+                            input.set_value("");
+                        }
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }
+            />
+            <button
+                id="attach"
+                type="button"
+                class="quiet attach"
+                title="Attach files (or paste, or drop them here)"
+                aria-label="Attach files"
+                disabled=move || !online()
+                on:click=move |_| {
+                    if let Some(input) = file_input.get_untracked() {
+                        input.click();
+                    }
+                }
+            >
+                <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                    <path d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z"></path>
+                </svg>
+            </button>
             <button
                 id="send"
                 type="submit"
                 class="primary"
-                disabled=move || !online() || text.get().trim().is_empty()
+                disabled=move || {
+                    !online() || uploading() || (text.get().trim().is_empty() && !has_files())
+                }
             >
                 "Send"
             </button>

@@ -53,6 +53,10 @@ pub struct Chat {
     pub editing: RwSignal<Option<i64>>,
     /// The message the next one sent answers (shown above the composer).
     pub replying: RwSignal<Option<protocol::ReplyPreview>>,
+    /// Files being attached to the next message, per room.
+    pub uploads: RwSignal<crate::uploads::Uploads>,
+    /// The largest file the server takes (from `welcome`).
+    pub max_upload: RwSignal<u64>,
     /// The room on screen and its revision: changes only when another room is shown or the
     /// one on screen changes, never for events in other rooms. See [`Chat::with_shown`].
     pub shown: Memo<Option<(String, u64)>>,
@@ -85,6 +89,8 @@ impl Chat {
             reading: RwSignal::new(false),
             editing: RwSignal::new(None),
             replying: RwSignal::new(None),
+            uploads: RwSignal::new(crate::uploads::Uploads::default()),
+            max_upload: RwSignal::new(protocol::validate::UPLOAD_MAX_DEFAULT),
             shown,
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
@@ -105,6 +111,7 @@ impl Chat {
         self.go_to.set(None);
         self.editing.set(None);
         self.replying.set(None);
+        self.uploads.set(crate::uploads::Uploads::default());
     }
 
     /// Reads the room on screen. Reactive only to [`Chat::shown`]: what depends on it is
@@ -286,6 +293,8 @@ impl Chat {
     }
     /// Shows a message with its context (browser only).
     pub fn reveal(&self, _room: String, _id: i64) {}
+    /// Changes the topic of the room on screen (browser only).
+    pub fn set_topic(&self, _topic: String) {}
     /// Mutes someone in a room, or lifts it with 0 minutes (browser only).
     pub fn mute_member(&self, _room: String, _username: String, _minutes: u32) {}
     /// Removes someone from a private room after asking (browser only).

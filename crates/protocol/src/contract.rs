@@ -53,7 +53,8 @@ pub fn names_json() -> Value {
         "kinds": {"MENTION": kinds::MENTION, "INVITE": kinds::INVITE, "DM": kinds::DM},
         "general": events::GENERAL_ROOM,
         "api": api,
-        "links": {"CHAT": links::CHAT, "BOARD": links::BOARD, "ADMIN": links::ADMIN, "HOME": links::HOME, "SIGN_IN_FORM": links::SIGN_IN_FORM},
+        "links": {"CHAT": links::CHAT, "BOARD": links::BOARD, "ADMIN": links::ADMIN, "HOME": links::HOME, "SIGN_IN_FORM": links::SIGN_IN_FORM, "FILES": links::FILES},
+        "upload_fields": {"ROOM": links::files::ROOM, "FILE": links::files::FILE},
     })
 }
 

@@ -156,6 +156,11 @@ pub mod chat {
     pub const MESSAGE_DELETED: &str = "message_deleted";
     /// S→C `{room, id, emoji, user, active}`: a reaction was added or taken back (v1.3).
     pub const REACTION: &str = "reaction";
+    /// C→S `{room, topic?}` → `{ok, room}`: the room's creator or an admin changes its topic
+    /// (v1.4).
+    pub const SET_TOPIC: &str = "set_topic";
+    /// S→C `{room: Room}`: a room's topic changed (v1.4).
+    pub const ROOM_UPDATED: &str = "room_updated";
 }
 
 /// Namespace `/notifications`.

@@ -67,6 +67,8 @@ endpoints! {
     Logout: Post "/api/auth/logout", Empty => Empty;
     /// Who am I: 200 `{user}` or 401.
     Me: Get "/api/me", Empty => MeRes;
+    /// Change your password (registered accounts): 204; your other sessions end (v1.4).
+    ChangePassword: Post "/api/me/password", ChangePasswordReq => Empty;
     /// Admins push a notification: 202 `{id, delivered}`.
     PushNotification: Post "/api/notifications", PushReq => PushRes;
     /// Whether this node serves (for load balancers): 200 `{node, ready: true}`, or 503
@@ -81,6 +83,15 @@ pub struct Credentials {
     pub username: String,
     /// Password in clear (only ever over the request body).
     pub password: String,
+}
+
+/// `POST /api/me/password` (v1.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordReq {
+    /// The password now.
+    pub current: String,
+    /// The new one ([`crate::validate::new_password`]).
+    pub new: String,
 }
 
 /// `POST /api/auth/guest`.

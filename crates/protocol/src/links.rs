@@ -24,6 +24,30 @@ pub mod segments {
 /// `303` to [`CHAT`] with the session cookie, or `303` back to [`start::page`] saying what failed.
 pub const SIGN_IN_FORM: &str = "/sign-in";
 
+/// `POST` a file here (`multipart/form-data` with the fields [`files::ROOM`] and
+/// [`files::FILE`]); the answer is `201` with an [`crate::Attachment`].
+pub const FILES: &str = "/api/files";
+
+/// The upload form's fields.
+pub mod files {
+    /// The field naming the room the file is for (send it before the file).
+    pub const ROOM: &str = "room";
+    /// The field carrying the file (its `filename` is kept as the attachment's name).
+    pub const FILE: &str = "file";
+}
+
+/// Where members of its room download an attachment: `/api/files/<id>`.
+#[must_use]
+pub fn file(id: &str) -> String {
+    format!("{FILES}/{id}")
+}
+
+/// An image attachment's bounded preview: `/api/files/<id>/preview`.
+#[must_use]
+pub fn file_preview(id: &str) -> String {
+    format!("{FILES}/{id}/preview")
+}
+
 /// The start page's modes and query parameters (`/?mode=signin&username=ana&failed=conflict`).
 pub mod start {
     use super::{HOME, encode_query};
@@ -182,6 +206,12 @@ mod tests {
             "/?mode=signin&username=ana%20b&failed=unauthorized"
         );
         assert_eq!(start::page(start::Mode::Guest, None, None), "/?mode=guest");
+    }
+
+    #[test]
+    fn file_links() {
+        assert_eq!(file("ab12"), "/api/files/ab12");
+        assert_eq!(file_preview("ab12"), "/api/files/ab12/preview");
     }
 
     #[test]

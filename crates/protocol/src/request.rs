@@ -76,6 +76,7 @@ requests! {
     chat::SEARCH => SearchReq => SearchRes;
     chat::KICK => KickReq => Empty;
     chat::MUTE => MuteReq => Empty;
+    chat::SET_TOPIC => SetTopicReq => SetTopicRes;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;
@@ -105,6 +106,7 @@ server_events! {
     chat::MESSAGE_EDITED => MessageEdited;
     chat::MESSAGE_DELETED => MessageDeleted;
     chat::REACTION => ReactionEvent;
+    chat::ROOM_UPDATED => RoomUpdated;
     notifications::NOTIFICATION => Notification;
     admin::STATS => Stats;
     admin::AUDIT_ENTRY => AuditEntry;

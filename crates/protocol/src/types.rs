@@ -91,6 +91,29 @@ pub struct Message {
     /// The message this one answers, quoted (v1.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyPreview>,
+    /// Files sent with it, in the order they were given (v1.4; gone once deleted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file uploaded with `POST /api/files` (v1.4): `{id, name, size, content_type, url,
+/// preview_url?}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// Its id ([`crate::validate::attachment_id`]).
+    pub id: String,
+    /// The file's name as uploaded, made safe ([`crate::validate::file_name`]).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The type the server found in the content (not the one the uploader claimed).
+    pub content_type: String,
+    /// Where members of the room download it ([`crate::links::file`]).
+    pub url: String,
+    /// For images: a bounded preview (at most [`crate::validate::PREVIEW_MAX_SIDE`] pixels a
+    /// side) to show inline ([`crate::links::file_preview`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
 }
 
 /// One emoji's reactions on a message: `{emoji, count, users}`.
@@ -201,7 +224,7 @@ pub struct MembersRes {
 }
 
 /// `message` request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageReq {
     /// Room name; the socket must have joined it.
     pub room: String,
@@ -217,6 +240,10 @@ pub struct MessageReq {
     /// The id of a message in the same room that this one answers (v1.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<i64>,
+    /// Ids of files the sender uploaded to this room and has not sent yet (v1.4; at most
+    /// [`crate::validate::ATTACHMENTS_MAX`]). With attachments the text may be empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 /// `edit` request: new text for one of the caller's messages (v1.3).
@@ -320,6 +347,23 @@ pub struct KickReq {
     pub room: String,
     /// Who.
     pub username: String,
+}
+
+/// `set_topic` request: the room's creator or an admin changes its topic (v1.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetTopicReq {
+    /// Room name.
+    pub room: String,
+    /// The new topic ([`crate::validate::topic`]); empty or absent clears it.
+    #[serde(default)]
+    pub topic: Option<String>,
+}
+
+/// `set_topic` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetTopicRes {
+    /// The room as it is now.
+    pub room: Room,
 }
 
 /// `mute` request: `username` may not send messages in `room` for `minutes` (0 lifts it).
@@ -529,6 +573,13 @@ pub struct RoomCreated {
     pub room: Room,
 }
 
+/// `room_updated` event: a room's topic changed (v1.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomUpdated {
+    /// The room as it is now.
+    pub room: Room,
+}
+
 /// `room_closed` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomClosed {
@@ -607,6 +658,9 @@ pub struct Welcome {
     pub user: User,
     /// The server's clock, Unix milliseconds.
     pub server_time: i64,
+    /// The largest file `POST /api/files` takes, in bytes (v1.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_upload: Option<u64>,
 }
 
 /// The payload of `user_joined` / `user_left`.

@@ -24,6 +24,17 @@ pub const HISTORY_DEFAULT: i64 = 50;
 /// Longest notification channel name.
 pub const CHANNEL_MAX: usize = 64;
 
+/// Most files one message carries.
+pub const ATTACHMENTS_MAX: usize = 10;
+/// The largest upload by default (10 MiB); servers may set another limit.
+pub const UPLOAD_MAX_DEFAULT: u64 = 10 * 1024 * 1024;
+/// Longest attachment name kept, in bytes (UTF-8).
+pub const FILE_NAME_MAX: usize = 200;
+/// The longest side of an image preview, in pixels.
+pub const PREVIEW_MAX_SIDE: u32 = 480;
+/// Characters of an attachment id (lowercase hex).
+pub const ATTACHMENT_ID_LEN: usize = 32;
+
 /// Most users listed by one `members` page (and by a `join` ack).
 pub const MEMBERS_PAGE: usize = 500;
 
@@ -378,6 +389,98 @@ pub fn new_password(raw: &str) -> Result<&str, ErrorBody> {
     Ok(raw)
 }
 
+/// The text of a `message` carrying `attachments` files: as [`message_text`], except that it
+/// may be empty when there is at least one file.
+///
+/// # Errors
+/// As [`message_text`].
+pub fn message_body(raw: &str, attachments: usize) -> Result<String, ErrorBody> {
+    if attachments > 0 && raw.trim().is_empty() {
+        return Ok(String::new());
+    }
+    message_text(raw)
+}
+
+/// An attachment id: exactly [`ATTACHMENT_ID_LEN`] lowercase hex digits.
+///
+/// # Errors
+/// `bad_request` for anything else.
+pub fn attachment_id(raw: &str) -> Result<&str, ErrorBody> {
+    if raw.len() == ATTACHMENT_ID_LEN
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(raw)
+    } else {
+        Err(bad("an attachment id is 32 lowercase hex digits"))
+    }
+}
+
+/// The ids of a message's attachments: at most [`ATTACHMENTS_MAX`], each valid, none twice.
+///
+/// # Errors
+/// `bad_request` naming the rule.
+pub fn attachment_ids(raw: &[String]) -> Result<(), ErrorBody> {
+    if raw.len() > ATTACHMENTS_MAX {
+        return Err(bad(format!(
+            "a message carries at most {ATTACHMENTS_MAX} files"
+        )));
+    }
+    for (index, id) in raw.iter().enumerate() {
+        attachment_id(id)?;
+        if raw[..index].contains(id) {
+            return Err(bad("the same file is attached twice"));
+        }
+    }
+    Ok(())
+}
+
+/// An uploaded file's name made safe to store and show: the last path component only, no
+/// control or invisible characters, trimmed, cut to [`FILE_NAME_MAX`] bytes (keeping the
+/// extension when it can); `file` when nothing is left.
+#[must_use]
+pub fn file_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !is_invisible(*c))
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    if cleaned.is_empty() {
+        return "file".to_owned();
+    }
+    if cleaned.len() <= FILE_NAME_MAX {
+        return cleaned.to_owned();
+    }
+    let extension = cleaned
+        .rsplit_once('.')
+        .map(|(_, ext)| ext)
+        .filter(|ext| !ext.is_empty() && ext.len() <= 16)
+        .map(|ext| format!(".{ext}"))
+        .unwrap_or_default();
+    let mut stem = String::new();
+    for c in cleaned.chars() {
+        if stem.len() + c.len_utf8() + extension.len() > FILE_NAME_MAX {
+            break;
+        }
+        stem.push(c);
+    }
+    stem + &extension
+}
+
+/// The hue (0–359) of a user's generated avatar colour: FNV-1a (32 bit) of the lowercased
+/// username, modulo 360. Every client computes the same colour for the same person.
+#[must_use]
+pub fn avatar_hue(username: &str) -> u16 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in username.to_lowercase().bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    u16::try_from(hash % 360).unwrap_or(0)
+}
+
 /// `limit` of a `history` request: 1–100, 50 when absent.
 ///
 /// # Errors
@@ -486,6 +589,45 @@ mod tests {
             message_text("crlf\r\nline\rmac").unwrap(),
             "crlf\nline\nmac"
         );
+    }
+
+    #[test]
+    fn messages_with_files_may_have_no_text() {
+        assert_eq!(message_body("  ", 1).unwrap(), "");
+        assert!(message_body("  ", 0).is_err());
+        assert_eq!(message_body(" hi ", 2).unwrap(), "hi");
+        assert!(message_body("a\u{0}b", 1).is_err());
+    }
+
+    #[test]
+    fn attachment_rules() {
+        let id = "0123456789abcdef0123456789abcdef";
+        assert!(attachment_id(id).is_ok());
+        assert!(attachment_id("0123456789ABCDEF0123456789abcdef").is_err());
+        assert!(attachment_id("../../etc/passwd").is_err());
+        assert!(attachment_ids(&[id.to_owned(), id.to_owned()]).is_err());
+        assert!(attachment_ids(&vec![id.to_owned(); ATTACHMENTS_MAX + 1]).is_err());
+        assert_eq!(file_name("C:\\Users\\ana\\photo.png"), "photo.png");
+        assert_eq!(file_name("../../etc/passwd"), "passwd");
+        assert_eq!(file_name("a\u{202E}gpj.exe"), "agpj.exe");
+        assert_eq!(file_name(" .hidden "), "hidden");
+        assert_eq!(file_name("///"), "file");
+        let long = format!("{}.jpeg", "é".repeat(300));
+        let cut = file_name(&long);
+        assert!(
+            cut.len() <= FILE_NAME_MAX && cut.ends_with(".jpeg"),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn avatar_hues_are_stable_and_case_blind() {
+        assert_eq!(avatar_hue("Ana"), avatar_hue("ana"));
+        assert!(avatar_hue("ana") < 360);
+        assert_ne!(avatar_hue("ana"), avatar_hue("bob"));
+        // Pinned, so that clients written in other languages can check they agree.
+        assert_eq!(avatar_hue("ana"), 141);
+        assert_eq!(avatar_hue("bob"), 284);
     }
 
     #[test]

@@ -166,7 +166,8 @@ proptest! {
     fn requests_round_trip(room in ".{0,70}", text in ".{0,80}", client_id in prop::option::of("[a-z0-9-]{1,20}"),
                            before in prop::option::of(any::<i64>()), limit in prop::option::of(any::<i64>()),
                            reply_to in prop::option::of(any::<i64>())) {
-        let message = MessageReq { room: room.clone(), text, client_id, reply_to };
+        let attachments = client_id.iter().map(|id| format!("{id:0>32}")).collect();
+        let message = MessageReq { room: room.clone(), text, client_id, reply_to, attachments };
         prop_assert_eq!(serde_json::from_value::<MessageReq>(serde_json::to_value(&message).unwrap()).unwrap(), message);
         let history = HistoryReq { room, before, after: None, limit };
         prop_assert_eq!(serde_json::from_value::<HistoryReq>(serde_json::to_value(&history).unwrap()).unwrap(), history);
@@ -187,6 +188,10 @@ proptest! {
             prop_assert!(!clean.chars().any(validate::is_refused_control));
         }
         let _ = validate::topic(Some(&text));
+        let name = validate::file_name(&text);
+        prop_assert!(!name.is_empty() && name.len() <= validate::FILE_NAME_MAX);
+        prop_assert!(!name.contains(['/', '\\']) && !name.chars().any(char::is_control));
+        prop_assert!(validate::avatar_hue(&text) < 360);
         let _ = validate::channel(&text);
         let _ = validate::notification(&text, &text, &text, Some(&text));
         let _ = validate::mentions(&text);
@@ -210,7 +215,9 @@ proptest! {
             id, room: "r".into(), user: protocol::Author { id, username: "u".into() }, text: text.clone(), ts: id,
             edited_ts: Some(id), deleted: id % 2 == 0,
             reactions: vec![protocol::Reaction { emoji: "👍".into(), count: 1, users: vec![id] }],
-            reply_to: Some(protocol::ReplyPreview { id, user: protocol::Author { id, username: "v".into() }, excerpt: text }),
+            reply_to: Some(protocol::ReplyPreview { id, user: protocol::Author { id, username: "v".into() }, excerpt: text.clone() }),
+            attachments: vec![protocol::Attachment { id: "0".repeat(32), name: text, size: id.unsigned_abs(),
+                content_type: "image/png".into(), url: "/api/files/x".into(), preview_url: None }],
         } };
         let ack = Ack::Ok(body);
         prop_assert_eq!(serde_json::from_value::<Ack<MessageRes>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);

@@ -8,6 +8,7 @@
 
 mod db;
 mod error;
+mod files;
 mod messages;
 mod moderation;
 mod names;
@@ -19,7 +20,8 @@ mod users;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;
-pub use messages::MessageRecord;
+pub use files::{FileRecord, NewFile};
+pub use messages::{MessageRecord, NewMessage};
 pub use moderation::NewAudit;
 pub use names::{NAME_KEYS_VERSION, key as name_key};
 pub use notifications::NewNotification;

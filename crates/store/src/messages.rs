@@ -36,10 +36,11 @@ impl From<MessageRow> for Message {
                     id: user_id,
                     username,
                 },
-                excerpt: if row.reply_deleted_ts.is_some() {
-                    String::new()
-                } else {
-                    validate::excerpt(row.reply_text.as_deref().unwrap_or_default())
+                excerpt: match row.reply_text.as_deref() {
+                    _ if row.reply_deleted_ts.is_some() => String::new(),
+                    // A message of files only.
+                    None | Some("") => "📎".to_owned(),
+                    Some(text) => validate::excerpt(text),
                 },
             }),
             _ => None,
@@ -55,10 +56,25 @@ impl From<MessageRow> for Message {
             ts: row.ts,
             edited_ts: row.edited_ts,
             deleted: row.deleted_ts.is_some(),
-            reactions: Vec::new(),
             reply_to,
+            ..Self::default()
         }
     }
+}
+
+/// What a new message carries besides its room and author.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewMessage<'a> {
+    /// The text (validated).
+    pub text: &'a str,
+    /// When (ms).
+    pub ts: i64,
+    /// The author's idempotency key.
+    pub client_id: Option<&'a str>,
+    /// The message it answers (same room, not deleted: checked by the caller).
+    pub reply_to: Option<i64>,
+    /// Ids of the author's unsent uploads to the room.
+    pub attachments: &'a [String],
 }
 
 /// A stored message and the id of its room.
@@ -109,37 +125,74 @@ impl Store {
         client_id: Option<&str>,
         reply_to: Option<i64>,
     ) -> Result<(Message, bool)> {
+        let new = NewMessage {
+            text,
+            ts,
+            client_id,
+            reply_to,
+            attachments: &[],
+        };
+        self.insert_full(room, author, &new).await
+    }
+
+    /// Stores a message with everything it may carry (see [`Self::insert_message`] for
+    /// `client_id`). Its attachments must be uploads of `author` to `room` not sent yet;
+    /// otherwise nothing is stored.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when an attachment is not such an upload; database failures.
+    pub async fn insert_full(
+        &self,
+        room: &RoomRecord,
+        author: &User,
+        new: &NewMessage<'_>,
+    ) -> Result<(Message, bool)> {
         // Ids must become visible in increasing order within a room, or a client catching up
         // with `history {after}` could skip a message committed late with a smaller id. SQLite
-        // has one writer at a time and commits each statement on its own; on PostgreSQL the
-        // room's advisory lock is held from taking the id to the commit, so inserts into one
-        // room commit in id order (other rooms are not held up).
-        let insert = sqlx::query_scalar(
+        // has one writer at a time (a transaction holds it from the insert to the commit); on
+        // PostgreSQL the room's advisory lock is held from taking the id to the commit, so
+        // inserts into one room commit in id order (other rooms are not held up).
+        let mut tx = self.pool.begin().await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
+                .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO messages (room_id, user_id, text, ts, client_id, reply_to) \
              VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
         )
         .bind(room.id)
         .bind(author.id)
-        .bind(text)
-        .bind(ts)
-        .bind(client_id)
-        .bind(reply_to);
-        let id: Option<i64> = if self.backend() == crate::Backend::Postgres {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
-                .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
+        .bind(new.text)
+        .bind(new.ts)
+        .bind(new.client_id)
+        .bind(new.reply_to)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = id {
+            for (position, file) in new.attachments.iter().enumerate() {
+                let claimed = sqlx::query(
+                    "UPDATE attachments SET message_id = $1, position = $2 \
+                     WHERE id = $3 AND user_id = $4 AND room_id = $5 AND message_id IS NULL",
+                )
+                .bind(id)
+                .bind(i64::try_from(position).unwrap_or(0))
+                .bind(file)
+                .bind(author.id)
+                .bind(room.id)
                 .execute(&mut *tx)
                 .await?;
-            let id = insert.fetch_optional(&mut *tx).await?;
+                if claimed.rows_affected() == 0 {
+                    // Dropping the transaction rolls the message back.
+                    return Err(StoreError::NotFound);
+                }
+            }
             tx.commit().await?;
-            id
-        } else {
-            insert.fetch_optional(&self.pool).await?
-        };
-        if let Some(id) = id {
-            if reply_to.is_some() {
-                // The quoted preview comes from the original, as every later read gives it.
+            if new.reply_to.is_some() || !new.attachments.is_empty() {
+                // The quoted preview and the files come back as every later read gives them.
                 if let Some(stored) = self.message(id).await? {
                     return Ok((stored.message, true));
                 }
@@ -148,22 +201,23 @@ impl Store {
                 id,
                 room: room.name.clone(),
                 user: Author::from(author),
-                text: text.to_owned(),
-                ts,
+                text: new.text.to_owned(),
+                ts: new.ts,
                 ..Message::default()
             };
             return Ok((message, true));
         }
+        tx.commit().await?;
         // Only a duplicate (user_id, client_id) makes the insert return no row.
         let original: MessageRow = sqlx::query_as(&format!(
             "{SELECT} WHERE m.user_id = $1 AND m.client_id = $2"
         ))
         .bind(author.id)
-        .bind(client_id)
+        .bind(new.client_id)
         .fetch_one(&self.pool)
         .await?;
         let mut original = vec![Message::from(original)];
-        self.attach_reactions(&mut original).await?;
+        self.complete(&mut original).await?;
         Ok((original.remove(0), false))
     }
 
@@ -181,7 +235,7 @@ impl Store {
         };
         let room_id = row.room_id;
         let mut messages = vec![Message::from(row)];
-        self.attach_reactions(&mut messages).await?;
+        self.complete(&mut messages).await?;
         Ok(Some(MessageRecord {
             message: messages.remove(0),
             room_id,
@@ -208,12 +262,12 @@ impl Store {
         Ok(self.message(id).await?.ok_or(StoreError::NotFound)?.message)
     }
 
-    /// Deletes a message: its text and reactions are gone, a placeholder stays. `false` if it
-    /// was already deleted.
+    /// Deletes a message: its text, reactions and files are gone, a placeholder stays. `None`
+    /// if it was already deleted; otherwise the ids of its files, whose bytes are to be removed.
     ///
     /// # Errors
     /// Database failures.
-    pub async fn delete_message(&self, id: i64, ts: i64) -> Result<bool> {
+    pub async fn delete_message(&self, id: i64, ts: i64) -> Result<Option<Vec<String>>> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE messages SET text = '', deleted_ts = $1, changed_ts = $1 \
@@ -227,8 +281,13 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        let files: Vec<String> =
+            sqlx::query_scalar("DELETE FROM attachments WHERE message_id = $1 RETURNING id")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
         tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        Ok((done.rows_affected() > 0).then_some(files))
     }
 
     /// Adds (`active`) or takes back a user's reaction; whether anything changed.
@@ -318,7 +377,7 @@ impl Store {
             .map(|row| row.changed_ts.unwrap_or(since))
             .collect();
         let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
-        self.attach_reactions(&mut messages).await?;
+        self.complete(&mut messages).await?;
         Ok(messages.into_iter().zip(changed).collect())
     }
 
@@ -366,8 +425,14 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
-        self.attach_reactions(&mut messages).await?;
+        self.complete(&mut messages).await?;
         Ok(messages)
+    }
+
+    /// Fills in what a message row does not hold: reactions and attachments.
+    async fn complete(&self, messages: &mut [Message]) -> Result<()> {
+        self.attach_reactions(messages).await?;
+        self.attach_files(messages).await
     }
 
     /// Fills in the reactions of `messages` (one query for all of them).
@@ -446,7 +511,7 @@ impl Store {
             rows
         };
         let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
-        self.attach_reactions(&mut messages).await?;
+        self.complete(&mut messages).await?;
         Ok(messages)
     }
 
@@ -656,8 +721,8 @@ mod tests {
         assert!(store.changes(&general, 44, 50).await.unwrap().is_empty());
 
         // Deleting keeps a placeholder without text or reactions; the reply's quote empties.
-        assert!(store.delete_message(first.id, 50).await.unwrap());
-        assert!(!store.delete_message(first.id, 51).await.unwrap());
+        assert!(store.delete_message(first.id, 50).await.unwrap().is_some());
+        assert!(store.delete_message(first.id, 51).await.unwrap().is_none());
         let history = store.history(&general, None, None, 50).await.unwrap();
         assert!(
             history[0].deleted && history[0].text.is_empty() && history[0].reactions.is_empty()

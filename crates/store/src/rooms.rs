@@ -137,6 +137,19 @@ impl Store {
         Ok(row.into())
     }
 
+    /// Changes a room's topic (`None` clears it).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn set_topic(&self, room_id: i64, topic: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE rooms SET topic = $1 WHERE id = $2")
+            .bind(topic)
+            .bind(room_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Looks a room up by name, case-insensitively.
     ///
     /// # Errors

@@ -79,6 +79,28 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Revokes every live session of a user except the one with `keep` (its token's hash);
+    /// returns the hashes of those revoked.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn revoke_other_sessions(
+        &self,
+        user_id: i64,
+        keep: &str,
+        now: i64,
+    ) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE sessions SET revoked_at = $1 \
+             WHERE user_id = $2 AND token_hash <> $3 AND revoked_at IS NULL RETURNING token_hash",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(keep)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Live sessions of a user.
     ///
     /// # Errors

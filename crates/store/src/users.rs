@@ -114,6 +114,35 @@ impl Store {
         Ok(row.map(UserRecord::from))
     }
 
+    /// A user's record by id (with the password hash).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn user_record(&self, id: i64) -> Result<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(
+            "SELECT id, username, role, password_hash, banned_at FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(UserRecord::from))
+    }
+
+    /// Replaces a registered account's password hash; whether the account exists.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash IS NOT NULL",
+        )
+        .bind(password_hash)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Looks a user up by id.
     ///
     /// # Errors

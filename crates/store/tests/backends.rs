@@ -119,10 +119,84 @@ async fn scenario(store: &Store) {
     let changed = store.changes(&general, 2_999, 10).await.unwrap();
     assert_eq!((changed.len(), changed[0].1), (1, 3_002));
     assert_eq!(changed[0].0.reactions[0].users, [ana.id, bea.id]);
-    assert!(store.delete_message(reply.id, 3_004).await.unwrap());
+    assert!(
+        store
+            .delete_message(reply.id, 3_004)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let changed = store.changes(&general, 3_002, 10).await.unwrap();
     assert!(changed[0].0.deleted && changed[0].0.text.is_empty());
     store.delete_message(reply.id, 3_005).await.unwrap();
+
+    // Attachments: only the uploader sends an upload, once, in its room; reads carry it;
+    // deleting the message gives its files back for removal; unsent uploads expire.
+    let upload = |id: &str, ts| store::NewFile {
+        id: id.repeat(32),
+        room_id: general.id,
+        user_id: ana.id,
+        name: "photo.png".into(),
+        size: 1234,
+        content_type: "image/png".into(),
+        preview_type: Some("image/png".into()),
+        ts,
+    };
+    let photo = store.insert_file(&upload("a", 4_000)).await.unwrap();
+    store.insert_file(&upload("b", 4_001)).await.unwrap();
+    let files = vec![photo.id.clone()];
+    let new = store::NewMessage {
+        text: "",
+        ts: 4_002,
+        attachments: &files,
+        ..store::NewMessage::default()
+    };
+    let before = store
+        .history(&general, None, None, 100)
+        .await
+        .unwrap()
+        .len();
+    assert!(matches!(
+        store.insert_full(&general, &bea, &new).await,
+        Err(store::StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .history(&general, None, None, 100)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+    let (sent, _) = store.insert_full(&general, &ana, &new).await.unwrap();
+    assert_eq!(sent.attachments, [photo.attachment()]);
+    assert_eq!(
+        sent.attachments[0].preview_url.as_deref(),
+        Some(protocol::links::file_preview(&photo.id).as_str())
+    );
+    assert!(
+        store.insert_full(&general, &ana, &new).await.is_err(),
+        "sent twice"
+    );
+    let page = store.history(&general, None, None, 1).await.unwrap();
+    assert_eq!(page[0].attachments, sent.attachments);
+    assert_eq!(
+        store.file(&photo.id).await.unwrap().unwrap().message_id,
+        Some(sent.id)
+    );
+    assert_eq!(
+        store.delete_message(sent.id, 4_003).await.unwrap(),
+        Some(vec![photo.id.clone()])
+    );
+    assert!(store.file(&photo.id).await.unwrap().is_none());
+    assert_eq!(
+        store.take_unsent_files(4_001).await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        store.take_unsent_files(4_002).await.unwrap(),
+        ["b".repeat(32)]
+    );
 
     // Saved rooms and read markers: ana saved general after her message, so bea's five
     // are unread; reading up to the fourth leaves one.

@@ -85,14 +85,17 @@ impl Chat {
             ));
         }
         self.charge(actor, Action::Message).await?;
-        if self.hub.store.delete_message(id, now_ms()).await?
-            && let Some(chat) = self.chat_ns()
-        {
-            let event = MessageDeleted {
-                room: room.name.clone(),
-                id,
-            };
-            broadcast(chat.to(room_channel(room.id)), &event).await;
+        if let Some(files) = self.hub.store.delete_message(id, now_ms()).await? {
+            for file in files {
+                self.hub.files.remove(&file).await;
+            }
+            if let Some(chat) = self.chat_ns() {
+                let event = MessageDeleted {
+                    room: room.name.clone(),
+                    id,
+                };
+                broadcast(chat.to(room_channel(room.id)), &event).await;
+            }
         }
         if record.message.user.id != user.id {
             tracing::info!(by = %user.username, message = id, room = %room.name, "message deleted by a moderator");

@@ -2,8 +2,8 @@
 //! the notifications a new message triggers (mentions, DMs).
 
 use protocol::events::kinds;
-use protocol::{Message, User, validate};
-use store::{NewNotification, RoomKind, RoomRecord};
+use protocol::{Message, MessageReq, User, validate};
+use store::{NewMessage, NewNotification, RoomKind, RoomRecord};
 
 use super::{Chat, Connection};
 use crate::auth::now_ms;
@@ -24,17 +24,12 @@ impl Chat {
     /// delaying the answer.
     ///
     /// # Errors
-    /// `empty_message`, `too_long`, `bad_request` (text, `client_id`, `reply_to`), `not_member`,
-    /// `rate_limited`, or a failure.
-    pub async fn send(
-        &self,
-        conn: &Connection,
-        raw_room: &str,
-        text: &str,
-        client_id: Option<&str>,
-        reply_to: Option<i64>,
-    ) -> AppResult<Message> {
-        let text = validate::message_text(text)?;
+    /// `empty_message`, `too_long`, `bad_request` (text, `client_id`, `reply_to`,
+    /// `attachments`), `not_member`, `rate_limited`, or a failure.
+    pub async fn send(&self, conn: &Connection, req: &MessageReq) -> AppResult<Message> {
+        validate::attachment_ids(&req.attachments)?;
+        let text = validate::message_body(&req.text, req.attachments.len())?;
+        let client_id = req.client_id.as_deref();
         if client_id.is_some_and(|id| {
             id.is_empty() || id.len() > CLIENT_ID_MAX || id.chars().any(char::is_control)
         }) {
@@ -42,19 +37,32 @@ impl Chat {
                 "client_id has 1 to {CLIENT_ID_MAX} visible characters"
             )));
         }
-        let room = self.joined_room(conn, raw_room).await?;
+        let room = self.joined_room(conn, &req.room).await?;
         self.check_not_muted(&room, conn.user()).await?;
-        let reply_to = match reply_to {
+        let reply_to = match req.reply_to {
             Some(id) => Some(self.reply_target(&room, id).await?),
             None => None,
         };
         self.charge(&conn.actor, Action::Message).await?;
         let author = conn.user();
+        let new = NewMessage {
+            text: &text,
+            ts: now_ms(),
+            client_id,
+            reply_to,
+            attachments: &req.attachments,
+        };
         let (message, is_new) = self
             .hub
             .store
-            .insert_reply(&room, author, &text, now_ms(), client_id, reply_to)
-            .await?;
+            .insert_full(&room, author, &new)
+            .await
+            .map_err(|error| match error {
+                store::StoreError::NotFound => AppError::bad_request(
+                    "an attachment is not one of your unsent uploads to this room",
+                ),
+                other => other.into(),
+            })?;
         if is_new {
             self.stop_typing(&room, author).await;
             if let Some(chat) = self.chat_ns() {
@@ -96,7 +104,16 @@ impl Chat {
             room.name.clone()
         };
         let url = protocol::links::message(&room.name, message.id);
-        let excerpt: String = message.text.chars().take(300).collect();
+        let excerpt: String = if message.text.is_empty() {
+            let names: Vec<&str> = message
+                .attachments
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect();
+            format!("📎 {}", names.join(", "))
+        } else {
+            message.text.chars().take(300).collect()
+        };
         let mut notified = vec![sender.id];
         for name in validate::mentions(&message.text) {
             let Ok(Some(record)) = self.hub.store.user_by_name(&name).await else {

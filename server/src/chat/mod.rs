@@ -6,9 +6,11 @@
 //! * [`rooms`]: the directory, creating rooms, invites, DMs, leaving for good, closing;
 //! * [`presence`]: a connection following rooms, who is there, typing, departures;
 //! * [`messages`]: sending, history, and the notifications a message triggers;
-//! * [`saved`]: each user's list of rooms and read markers, the same on every device.
+//! * [`saved`]: each user's list of rooms and read markers, the same on every device;
+//! * [`files`]: who may upload to a room and download a file.
 
 mod conversation;
+mod files;
 mod messages;
 mod moderation;
 mod presence;

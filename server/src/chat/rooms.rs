@@ -3,7 +3,7 @@
 
 use protocol::events::GENERAL_ROOM;
 use protocol::names::{self, is_dm_name};
-use protocol::{ErrorCode, Role, Room, RoomClosed, RoomCreated, User, validate};
+use protocol::{ErrorCode, Role, Room, RoomClosed, RoomCreated, RoomUpdated, User, validate};
 use store::{NewNotification, RoomKind, RoomRecord};
 
 use super::{Actor, Chat, existing_user};
@@ -90,6 +90,47 @@ impl Chat {
             };
             broadcast(chat, &created).await;
         }
+        Ok(summary)
+    }
+
+    /// Changes a room's topic (its creator or an admin; not in DMs); everyone who can see the
+    /// room gets `room_updated`: every `/chat` socket for a public room, the room's followers
+    /// for a private one.
+    ///
+    /// # Errors
+    /// `bad_request` (name, topic, a DM), `not_found`, `forbidden`, `rate_limited`, or a
+    /// failure.
+    pub async fn set_topic(
+        &self,
+        actor: &Actor,
+        raw_room: &str,
+        raw_topic: Option<&str>,
+    ) -> AppResult<Room> {
+        let topic = validate::topic(raw_topic)?;
+        let mut room = self.visible_room(&actor.user, raw_room).await?;
+        if room.kind == RoomKind::Dm {
+            return Err(AppError::bad_request("a direct conversation has no topic"));
+        }
+        if !Self::moderates(&actor.user, &room) {
+            return Err(AppError::forbidden(
+                "only the room's creator or an admin can change its topic",
+            ));
+        }
+        self.charge(actor, Action::Join).await?;
+        self.hub.store.set_topic(room.id, topic.as_deref()).await?;
+        room.topic = topic;
+        let summary = self.summary(&room, &actor.user).await?;
+        if let Some(chat) = self.chat_ns() {
+            let event = RoomUpdated {
+                room: summary.clone(),
+            };
+            if room.private {
+                broadcast(chat.to(room_channel(room.id)), &event).await;
+            } else {
+                broadcast(chat, &event).await;
+            }
+        }
+        tracing::info!(room = %room.name, by = %actor.user.username, "topic changed");
         Ok(summary)
     }
 

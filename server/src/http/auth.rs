@@ -1,7 +1,7 @@
 //! `/api/auth/*` and `/api/me`: sign-up, sign-in, guests, sign-out, who am I.
 
 use axum::http::StatusCode;
-use protocol::http::{AuthRes, Credentials, GuestReq, MeRes};
+use protocol::http::{AuthRes, ChangePasswordReq, Credentials, GuestReq, MeRes};
 use protocol::{Empty, ErrorCode, User, names, validate};
 
 use super::pipeline::{Answer, ApiCtx};
@@ -75,6 +75,42 @@ pub async fn login(ctx: ApiCtx, body: Credentials) -> AppResult<Answer<AuthRes>>
         return Err(AppError::forbidden("this account is banned"));
     }
     signed_in(&ctx, record.user, StatusCode::OK).await
+}
+
+/// `POST /api/me/password` `{current, new}` → 204: the new password, and every other session
+/// of the account ended (its sockets disconnected).
+pub async fn change_password(ctx: ApiCtx, body: ChangePasswordReq) -> AppResult<Answer<Empty>> {
+    let caller = ctx.user()?;
+    let wrong = || AppError::forbidden("the current password is wrong");
+    let store = &ctx.state.hub.store;
+    let record = store
+        .user_record(caller.user.id)
+        .await?
+        .ok_or_else(AppError::unauthorized)?;
+    let Some(hash) = record.password_hash else {
+        return Err(AppError::forbidden(
+            "a guest has no password: create an account to have one",
+        ));
+    };
+    if body.current.chars().count() > validate::PASSWORD_MAX {
+        return Err(wrong());
+    }
+    validate::new_password(&body.new)?;
+    let hashing = &ctx.state.hub.hashing;
+    if !verify_password(hashing, Some(hash), body.current).await? {
+        return Err(wrong());
+    }
+    let new_hash = hash_password(hashing, body.new).await?;
+    store.set_password(caller.user.id, &new_hash).await?;
+    let keep = token_hash(&caller.token);
+    let revoked = store
+        .revoke_other_sessions(caller.user.id, &keep, now_ms())
+        .await?;
+    for session in &revoked {
+        disconnect_session(&ctx.state, session).await;
+    }
+    tracing::info!(user = %caller.user.username, others_signed_out = revoked.len(), "password changed");
+    Ok(Answer::empty(StatusCode::NO_CONTENT))
 }
 
 /// `POST /api/auth/guest` `{username}` → 201 `{user, token?}` + cookie (name must be free).

@@ -63,6 +63,11 @@ impl ApiPolicy for protocol::http::Logout {
 impl ApiPolicy for protocol::http::Me {
     const COST: u32 = 1;
 }
+impl ApiPolicy for protocol::http::ChangePassword {
+    // A password check is argon2 work: as dear as a sign-in.
+    const COST: u32 = 0;
+    const SIGN_IN: bool = true;
+}
 impl ApiPolicy for protocol::http::PushNotification {
     const COST: u32 = 5;
 }

@@ -7,7 +7,7 @@ use protocol::{
     Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq, LeaveReq,
     LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes, MuteReq,
     MuteRoomReq, ReactReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq, SavedRoomsRes, SearchReq,
-    SearchRes, TypingReq, User, Welcome,
+    SearchRes, SetTopicReq, SetTopicRes, TypingReq, User, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -72,13 +72,14 @@ pub async fn prepare(
     on(&s, search);
     on(&s, kick);
     on(&s, mute);
+    on(&s, set_topic);
     on_unknown(&s);
     s.on_disconnect(on_disconnect);
     Ok(())
 }
 
 /// A connected `/chat` socket: greet it.
-pub async fn on_connect(s: SocketRef) {
+pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
     let Some(user) = s.extensions.get::<User>() else {
         return;
     };
@@ -88,6 +89,7 @@ pub async fn on_connect(s: SocketRef) {
         &Welcome {
             user,
             server_time: now_ms(),
+            max_upload: Some(hub.config.max_upload),
         },
     );
 }
@@ -187,16 +189,7 @@ async fn leave_room(ctx: Ctx, req: LeaveRoomReq) -> AppResult<Empty> {
 
 /// `message`.
 async fn message(ctx: Ctx, req: MessageReq) -> AppResult<MessageRes> {
-    let message = ctx
-        .chat()
-        .send(
-            &ctx.connection(),
-            &req.room,
-            &req.text,
-            req.client_id.as_deref(),
-            req.reply_to,
-        )
-        .await?;
+    let message = ctx.chat().send(&ctx.connection(), &req).await?;
     Ok(MessageRes { message })
 }
 
@@ -310,4 +303,13 @@ async fn mute(ctx: Ctx, req: MuteReq) -> AppResult<Empty> {
         .mute(&ctx.actor(), &req.room, &req.username, req.minutes)
         .await?;
     Ok(Empty {})
+}
+
+/// `set_topic`: the room's creator or an admin changes its topic.
+async fn set_topic(ctx: Ctx, req: SetTopicReq) -> AppResult<SetTopicRes> {
+    let room = ctx
+        .chat()
+        .set_topic(&ctx.actor(), &req.room, req.topic.as_deref())
+        .await?;
+    Ok(SetTopicRes { room })
 }

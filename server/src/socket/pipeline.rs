@@ -79,6 +79,7 @@ prices! {
     protocol::SearchReq => 5;
     protocol::KickReq => 3;
     protocol::MuteReq => 3;
+    protocol::SetTopicReq => 3;
     protocol::BanReq => 3;
     protocol::UnbanReq => 3;
     protocol::AuditReq => 2;

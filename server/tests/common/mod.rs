@@ -453,6 +453,7 @@ impl Socket {
             text: text.into(),
             client_id: None,
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await
     }
@@ -468,6 +469,7 @@ impl Socket {
                 text: text.into(),
                 client_id: None,
                 reply_to: None,
+                attachments: Vec::new(),
             }),
         )
         .await

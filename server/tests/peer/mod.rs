@@ -262,6 +262,7 @@ impl Peer {
                 text: text.to_owned(),
                 client_id: Some(client_id.to_owned()),
                 reply_to: None,
+                attachments: Vec::new(),
             };
             match self.client.request(&request).await {
                 Ok(Ok(sent)) => return sent.message,

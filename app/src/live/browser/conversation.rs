@@ -229,3 +229,32 @@ impl Chat {
         });
     }
 }
+
+impl Chat {
+    /// Changes the topic of the room on screen (its creator or an admin may); everyone sees
+    /// it through `room_updated`.
+    pub fn set_topic(&self, topic: String) {
+        let Some(socket) = self.socket() else { return };
+        let Some(room) = self.with_shown_untracked(|v| v.name.clone()) else {
+            return;
+        };
+        let chat = *self;
+        spawn_local(async move {
+            let topic = (!topic.trim().is_empty()).then_some(topic);
+            let request = SetTopicReq {
+                room: room.clone(),
+                topic,
+            };
+            match socket.request(&request).await {
+                Ok(done) => chat.rooms.update(|rooms| {
+                    if let Some(view) = rooms.get_mut(&room) {
+                        view.topic = done.room.topic;
+                    }
+                }),
+                Err(error) => {
+                    chat.tell(format!("could not change the topic: {}", describe(&error)))
+                }
+            }
+        });
+    }
+}

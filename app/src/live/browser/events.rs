@@ -21,6 +21,23 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
             chat.mark_active_read();
         }
     });
+    socket.on(move |welcome: Welcome| {
+        if let Some(max) = welcome.max_upload {
+            chat.max_upload.set(max);
+        }
+    });
+    socket.on(move |RoomUpdated { room }: RoomUpdated| {
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&room.name) {
+                view.topic.clone_from(&room.topic);
+            }
+        });
+        chat.directory.update(|listed| {
+            if let Some(entry) = listed.iter_mut().find(|r| r.name == room.name) {
+                entry.topic = room.topic;
+            }
+        });
+    });
     socket.on(move |MessageEdited(message): MessageEdited| {
         let room = message.room.clone();
         chat.rooms.update(|rooms| {

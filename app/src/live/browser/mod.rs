@@ -4,6 +4,7 @@
 mod connection;
 mod conversation;
 mod events;
+mod files;
 mod notifications;
 mod rooms;
 mod sending;
@@ -16,8 +17,8 @@ use protocol::{
     ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HideRoomReq, HistoryReq, InviteReq, JoinReq,
     LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members, Message, MessageDeleted,
     MessageEdited, MessageReq, MuteRoomReq, Notification, Occupancy, ReactionEvent, ReadMarker,
-    Resync, RoomClosed, RoomCreated, RoomRemoved, RoomsReq, SavedRoom, SavedRoomsReq, Typing,
-    TypingReq, User, UserJoined, UserLeft,
+    Resync, RoomClosed, RoomCreated, RoomRemoved, RoomUpdated, RoomsReq, SavedRoom, SavedRoomsReq,
+    SetTopicReq, Typing, TypingReq, User, UserJoined, UserLeft, Welcome,
 };
 use socket_client::browser::{NsEvent, Socket, same_origin_url};
 use socket_client::{Config, RequestError, Status};
@@ -27,7 +28,7 @@ use wasm_bindgen::closure::Closure;
 use self::events::wire_events;
 use self::notifications::wire_notifications;
 use super::{Chat, remembered_room};
-use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, RoomView, Rooms};
+use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, Outgoing, RoomView, Rooms};
 
 fn describe(error: &RequestError) -> String {
     match error {

@@ -5,32 +5,16 @@ use super::*;
 
 impl Chat {
     pub(super) async fn resend_pending(&self, socket: &Socket, key: &str) {
-        let pending: Vec<(String, String, Option<i64>)> = self.rooms.with_untracked(|rooms| {
+        let pending = self.rooms.with_untracked(|rooms| {
             rooms
                 .get(key)
-                .map(|view| {
-                    view.lines
-                        .iter()
-                        .filter_map(|line| match line {
-                            Line::Pending {
-                                client_id,
-                                text,
-                                failed: None,
-                                reply_to,
-                                ..
-                            } => Some((client_id.clone(), text.clone(), *reply_to)),
-                            _ => None,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
+                .map(|view| (view.name.clone(), view.unconfirmed()))
         });
-        let room = self
-            .rooms
-            .with_untracked(|rooms| rooms.get(key).map(|v| v.name.clone()));
-        let Some(room) = room else { return };
-        for (client_id, text, reply_to) in pending {
-            self.deliver(socket, room.clone(), client_id, text, reply_to)
+        let Some((room, pending)) = pending else {
+            return;
+        };
+        for (client_id, outgoing) in pending {
+            self.deliver(socket, room.clone(), client_id, outgoing)
                 .await;
         }
     }
@@ -40,14 +24,14 @@ impl Chat {
         socket: &Socket,
         room: String,
         client_id: String,
-        text: String,
-        reply_to: Option<i64>,
+        outgoing: Outgoing,
     ) {
         let request = MessageReq {
             room: room.clone(),
-            text,
+            text: outgoing.text,
             client_id: Some(client_id.clone()),
-            reply_to,
+            reply_to: outgoing.reply_to,
+            attachments: outgoing.attachments,
         };
         match socket.request(&request).await {
             Ok(res) => self.rooms.update(|rooms| {
@@ -86,29 +70,39 @@ impl Chat {
         else {
             return;
         };
-        let text = match protocol::validate::message_text(&text) {
+        let Some(files) = self.uploads.with_untracked(|uploads| uploads.ready(&key)) else {
+            self.tell("Wait for the files to finish uploading");
+            return;
+        };
+        let text = match protocol::validate::message_body(&text, files.len()) {
             Ok(text) => text,
             Err(error) => {
                 self.tell(error.message);
                 return;
             }
         };
+        self.uploads.update(|uploads| uploads.take_ready(&key));
         let id = client_id();
         let reply_to = self.replying.get_untracked().map(|quote| quote.id);
         self.replying.set(None);
+        let line = Line::Pending {
+            client_id: id.clone(),
+            text,
+            user: me,
+            failed: None,
+            reply_to,
+            attachments: files,
+        };
+        let Some(outgoing) = line.outgoing() else {
+            return;
+        };
         self.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&key) {
-                view.lines.push(Line::Pending {
-                    client_id: id.clone(),
-                    text: text.clone(),
-                    user: me,
-                    failed: None,
-                    reply_to,
-                });
+                view.lines.push(line);
             }
         });
         let chat = *self;
-        spawn_local(async move { chat.deliver(&socket, room, id, text, reply_to).await });
+        spawn_local(async move { chat.deliver(&socket, room, id, outgoing).await });
     }
 
     /// Sends a refused message again (same `client_id`: stored once at most).
@@ -117,17 +111,17 @@ impl Chat {
         let mut found = None;
         self.rooms.update(|rooms| {
             rooms.update_all(|view| {
-                if let Some((text, reply_to)) = view.retry_pending(&client_id) {
-                    found = Some((view.name.clone(), text, reply_to));
+                if let Some(outgoing) = view.retry_pending(&client_id) {
+                    found = Some((view.name.clone(), outgoing));
                 }
             });
         });
-        let Some((room, text, reply_to)) = found else {
+        let Some((room, outgoing)) = found else {
             return;
         };
         let chat = *self;
         spawn_local(async move {
-            chat.deliver(&socket, room, client_id, text, reply_to).await;
+            chat.deliver(&socket, room, client_id, outgoing).await;
         });
     }
 

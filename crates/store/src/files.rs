@@ -1,0 +1,161 @@
+//! Uploaded files (attachments): their records, which message carries them, and which uploads
+//! were never sent. The bytes themselves live in the server's file store, named by id.
+
+use std::collections::HashMap;
+
+use protocol::{Attachment, Message, links};
+use sqlx::FromRow;
+
+use crate::{Result, Store};
+
+/// A file just uploaded, before any message carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// Random id ([`protocol::validate::attachment_id`]), also its name in the file store.
+    pub id: String,
+    /// The room it was uploaded to.
+    pub room_id: i64,
+    /// Who uploaded it.
+    pub user_id: i64,
+    /// Its safe name ([`protocol::validate::file_name`]).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The type found in its content.
+    pub content_type: String,
+    /// The type of its preview, if one was made (images).
+    pub preview_type: Option<String>,
+    /// When (ms).
+    pub ts: i64,
+}
+
+/// A stored file.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct FileRecord {
+    /// Its id.
+    pub id: String,
+    /// The room it belongs to.
+    pub room_id: i64,
+    /// Who uploaded it.
+    pub user_id: i64,
+    /// The message that carries it (`None` while not sent).
+    pub message_id: Option<i64>,
+    /// Its safe name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// The type found in its content.
+    pub content_type: String,
+    /// The type of its preview, if any.
+    pub preview_type: Option<String>,
+}
+
+impl FileRecord {
+    /// The file as a message shows it.
+    #[must_use]
+    pub fn attachment(&self) -> Attachment {
+        Attachment {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            size: u64::try_from(self.size).unwrap_or(0),
+            content_type: self.content_type.clone(),
+            url: links::file(&self.id),
+            preview_url: self
+                .preview_type
+                .as_ref()
+                .map(|_| links::file_preview(&self.id)),
+        }
+    }
+}
+
+const SELECT: &str = "SELECT id, room_id, user_id, message_id, name, size, content_type, \
+                      preview_type FROM attachments";
+
+impl Store {
+    /// Records an upload (not yet sent).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn insert_file(&self, file: &NewFile) -> Result<FileRecord> {
+        sqlx::query(
+            "INSERT INTO attachments (id, room_id, user_id, name, size, content_type, \
+             preview_type, created_ts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&file.id)
+        .bind(file.room_id)
+        .bind(file.user_id)
+        .bind(&file.name)
+        .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
+        .bind(&file.content_type)
+        .bind(&file.preview_type)
+        .bind(file.ts)
+        .execute(&self.pool)
+        .await?;
+        Ok(FileRecord {
+            id: file.id.clone(),
+            room_id: file.room_id,
+            user_id: file.user_id,
+            message_id: None,
+            name: file.name.clone(),
+            size: i64::try_from(file.size).unwrap_or(i64::MAX),
+            content_type: file.content_type.clone(),
+            preview_type: file.preview_type.clone(),
+        })
+    }
+
+    /// One file's record.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn file(&self, id: &str) -> Result<Option<FileRecord>> {
+        Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Uploads never sent that are older than `before` (ms), forgotten; their ids, so the
+    /// bytes can be removed too.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn take_unsent_files(&self, before: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "DELETE FROM attachments WHERE message_id IS NULL AND created_ts < $1 RETURNING id",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Fills in the attachments of `messages` (one query for all of them).
+    pub(crate) async fn attach_files(&self, messages: &mut [Message]) -> Result<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (1..=messages.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "{SELECT} WHERE message_id IN ({}) ORDER BY message_id, position",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, FileRecord>(&sql);
+        for message in messages.iter() {
+            query = query.bind(message.id);
+        }
+        let mut by_message: HashMap<i64, Vec<Attachment>> = HashMap::new();
+        for file in query.fetch_all(&self.pool).await? {
+            if let Some(message_id) = file.message_id {
+                by_message
+                    .entry(message_id)
+                    .or_default()
+                    .push(file.attachment());
+            }
+        }
+        for message in messages.iter_mut() {
+            if let Some(files) = by_message.remove(&message.id) {
+                message.attachments = files;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,372 @@
+//! `POST /api/files` (an upload, streamed to disk as it arrives) and `GET /api/files/<id>`
+//! (`/preview`): the file or its preview, to those who can see its room.
+
+use std::path::Path;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{self, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use protocol::links::files as fields;
+use protocol::{Attachment, ErrorCode, User, validate};
+use store::NewFile;
+use tokio::io::AsyncWriteExt;
+
+use super::pipeline::{ApiPolicy, admit};
+use crate::auth::now_ms;
+use crate::chat::Chat;
+use crate::client_addr::ClientAddr;
+use crate::error::{AppError, AppResult};
+use crate::files::{self, Partial, preview, sniff};
+use crate::hub::Hub;
+use crate::state::AppState;
+
+/// What a form may carry besides the file: the room field, part headers, boundaries.
+const FORM_OVERHEAD: u64 = 16 * 1024;
+
+/// `POST /api/files`: charged like 20 events.
+struct Upload;
+impl ApiPolicy for Upload {
+    const COST: u32 = 20;
+}
+
+/// `GET /api/files/<id>`: one event.
+struct Download;
+impl ApiPolicy for Download {
+    const COST: u32 = 1;
+}
+
+/// `POST /api/files` multipart `room`, then `file` → 201 [`Attachment`].
+pub async fn upload(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match receive(&state, &client, &headers, body).await {
+        Ok(attachment) => (StatusCode::CREATED, Json(attachment)).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `GET /api/files/<id>`: the file, as a download.
+pub async fn download(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    extract::Path(id): extract::Path<String>,
+) -> Response {
+    serve(&state, &client, &headers, &id, false)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /api/files/<id>/preview`: an image's preview, shown inline.
+pub async fn preview(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    extract::Path(id): extract::Path<String>,
+) -> Response {
+    serve(&state, &client, &headers, &id, true)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+fn too_large(max: u64) -> AppError {
+    AppError::new(
+        ErrorCode::TooLong,
+        format!("a file may have at most {}", human_size(max)),
+    )
+}
+
+/// What multer reports, as the client should hear it.
+fn form_error(max: u64) -> impl Fn(multer::Error) -> AppError {
+    move |error| match error {
+        multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => {
+            too_large(max)
+        }
+        multer::Error::UnknownField { .. } => AppError::bad_request(format!(
+            "the form has the fields `{}` and then `{}`",
+            fields::ROOM,
+            fields::FILE
+        )),
+        other => AppError::bad_request(format!("a malformed upload form: {other}")),
+    }
+}
+
+fn internal(error: std::io::Error) -> AppError {
+    AppError::Internal(format!("storing an upload: {error}"))
+}
+
+/// A file field written to disk, with what is needed to decide its type.
+struct Received {
+    name: String,
+    partial: Partial,
+    size: u64,
+    head: Vec<u8>,
+}
+
+async fn receive(
+    state: &AppState,
+    client: &ClientAddr,
+    headers: &HeaderMap,
+    body: Body,
+) -> AppResult<Attachment> {
+    let max = state.hub.config.max_upload;
+    // A body declared too large is refused before a byte of it is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max + FORM_OVERHEAD) {
+        return Err(too_large(max));
+    }
+    let (_place, caller) = admit::<Upload>(state, client, headers).await?;
+    let user = caller.ok_or_else(AppError::unauthorized)?.user;
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| multer::parse_boundary(value).ok())
+        .ok_or_else(|| AppError::bad_request("send the file as multipart/form-data"))?;
+    let constraints = multer::Constraints::new()
+        .allowed_fields(vec![fields::ROOM, fields::FILE])
+        .size_limit(
+            multer::SizeLimit::new()
+                .whole_stream(max + FORM_OVERHEAD)
+                .for_field(fields::ROOM, 1024)
+                .for_field(fields::FILE, max),
+        );
+    let mut form =
+        multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
+    let chat = Chat::new(state.hub.clone(), state.io.clone());
+    let mut room = None;
+    let mut received = None;
+    while let Some(mut field) = form.next_field().await.map_err(form_error(max))? {
+        match (field.name(), &room, &received) {
+            (Some(fields::ROOM), None, None) => {
+                let name = field.text().await.map_err(form_error(max))?;
+                room = Some(chat.upload_room(&user, &name).await?);
+            }
+            (Some(fields::FILE), Some(_), None) => {
+                received = Some(write_field(&state.hub, &mut field, max).await?);
+            }
+            _ => {
+                return Err(AppError::bad_request(format!(
+                    "the form has the field `{}`, then the field `{}`, once each",
+                    fields::ROOM,
+                    fields::FILE
+                )));
+            }
+        }
+    }
+    let (Some(room), Some(received)) = (room, received) else {
+        return Err(AppError::bad_request(format!(
+            "the form needs the fields `{}` and `{}`",
+            fields::ROOM,
+            fields::FILE
+        )));
+    };
+    store_upload(&state.hub, &user, room.id, received).await
+}
+
+/// Streams the file field into a partial file, counting and keeping its first bytes.
+async fn write_field(hub: &Hub, field: &mut multer::Field<'_>, max: u64) -> AppResult<Received> {
+    let name = validate::file_name(field.file_name().unwrap_or_default());
+    let (partial, mut file) = hub.files.partial().await.map_err(internal)?;
+    let mut size = 0u64;
+    let mut head = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(form_error(max))? {
+        size += chunk.len() as u64;
+        if size > max {
+            return Err(too_large(max));
+        }
+        let wanted = sniff::SNIFF_BYTES
+            .saturating_sub(head.len())
+            .min(chunk.len());
+        head.extend_from_slice(&chunk[..wanted]);
+        file.write_all(&chunk).await.map_err(internal)?;
+    }
+    file.flush().await.map_err(internal)?;
+    if size == 0 {
+        return Err(AppError::bad_request("the file is empty"));
+    }
+    Ok(Received {
+        name,
+        partial,
+        size,
+        head,
+    })
+}
+
+/// Decides the type, makes a preview of an image, moves the file into place and records it.
+async fn store_upload(
+    hub: &Hub,
+    user: &User,
+    room_id: i64,
+    received: Received,
+) -> AppResult<Attachment> {
+    let whole = received.size <= received.head.len() as u64;
+    let content_type = sniff::content_type(&received.head, whole);
+    let id = files::new_id();
+    let preview_type = if preview::is_previewable(&content_type) {
+        make_preview(hub, received.partial.path(), &id).await
+    } else {
+        None
+    };
+    hub.files
+        .keep(received.partial, &id, false)
+        .await
+        .map_err(internal)?;
+    let new = NewFile {
+        id: id.clone(),
+        room_id,
+        user_id: user.id,
+        name: received.name,
+        size: received.size,
+        content_type,
+        preview_type,
+        ts: now_ms(),
+    };
+    match hub.store.insert_file(&new).await {
+        Ok(record) => {
+            tracing::debug!(user = %user.username, file = %id, size = new.size, "file uploaded");
+            Ok(record.attachment())
+        }
+        Err(error) => {
+            hub.files.remove(&id).await;
+            Err(error.into())
+        }
+    }
+}
+
+/// Makes the preview of the image at `source` as `id`'s; `None` (and no preview) when the
+/// image cannot be decoded within the limits.
+async fn make_preview(hub: &Hub, source: &Path, id: &str) -> Option<String> {
+    let _turn = hub.previews.acquire().await.ok()?;
+    let (partial, file) = hub.files.partial().await.ok()?;
+    drop(file);
+    let (from, to) = (source.to_owned(), partial.path().to_owned());
+    match tokio::task::spawn_blocking(move || preview::make(&from, &to)).await {
+        Ok(Ok(content_type)) => {
+            hub.files.keep(partial, id, true).await.ok()?;
+            Some(content_type.to_owned())
+        }
+        Ok(Err(error)) => {
+            tracing::debug!(%error, file = id, "no preview");
+            None
+        }
+        Err(error) => {
+            tracing::warn!(%error, file = id, "making a preview");
+            None
+        }
+    }
+}
+
+/// Answers a file (or its preview) to a caller who may see it.
+async fn serve(
+    state: &AppState,
+    client: &ClientAddr,
+    headers: &HeaderMap,
+    id: &str,
+    preview: bool,
+) -> AppResult<Response> {
+    let (_place, caller) = admit::<Download>(state, client, headers).await?;
+    let user = caller.ok_or_else(AppError::unauthorized)?.user;
+    let chat = Chat::new(state.hub.clone(), state.io.clone());
+    let file = chat.downloadable(&user, id).await?;
+    let missing = || AppError::not_found("there is no such file");
+    let (content_type, disposition) = if preview {
+        (file.preview_type.clone().ok_or_else(missing)?, "inline")
+    } else {
+        (file.content_type.clone(), "attachment")
+    };
+    let handle = match state.hub.files.open(&file.id, preview).await {
+        Ok(handle) => handle,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+        Err(error) => return Err(internal(error)),
+    };
+    let length = handle.metadata().await.map_err(internal)?.len();
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(handle));
+    let header_value = |value: String| {
+        HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    };
+    let mut response = Response::new(body);
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, header_value(content_type));
+    out.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    out.insert(
+        header::CONTENT_DISPOSITION,
+        header_value(content_disposition(disposition, &file.name)),
+    );
+    // Ids are never reused, so a copy never goes stale; deleted files stop being served.
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400, immutable"),
+    );
+    // Whatever a file holds, a browser never runs it as a page of this site.
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    out.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    Ok(response)
+}
+
+/// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266).
+fn content_disposition(kind: &str, name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = protocol::links::encode_query(name);
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+/// `10 MB`, `512 KB`, `300 bytes`.
+fn human_size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= 1024 {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispositions_survive_any_name() {
+        assert_eq!(
+            content_disposition("attachment", "photo.png"),
+            "attachment; filename=\"photo.png\"; filename*=UTF-8''photo.png"
+        );
+        let tricky = content_disposition("attachment", "a\"b\\c é.txt");
+        assert_eq!(
+            tricky,
+            "attachment; filename=\"a_b_c _.txt\"; filename*=UTF-8''a%22b%5Cc%20%C3%A9.txt"
+        );
+        assert!(HeaderValue::from_str(&tricky).is_ok());
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(human_size(10 * 1024 * 1024), "10 MB");
+        assert_eq!(human_size(1536), "1 KB");
+        assert_eq!(human_size(300), "300 bytes");
+    }
+}
