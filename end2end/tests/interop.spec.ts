@@ -109,6 +109,47 @@ test("socket.io-client edits, reacts, replies and deletes (contract v1.3)", asyn
   }
 });
 
+test("a program uploads with fetch and sends files with socket.io-client (contract v1.4)", async () => {
+  const anaToken = await guestToken(uniqueName("jsana"));
+  const beaToken = await guestToken(uniqueName("jsbea"));
+  const ana = await connect(anaToken, ["websocket"]);
+  const bea = await connect(beaToken, ["websocket"]);
+  try {
+    await ana.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
+    await bea.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
+    const form = new FormData();
+    form.append(contract.upload_fields.ROOM, GENERAL);
+    form.append(contract.upload_fields.FILE, new Blob(["a,b\n1,2\n"]), "table.csv");
+    const uploaded = await fetch(`${baseURL}${contract.links.FILES}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${anaToken}` },
+      body: form,
+    });
+    expect(uploaded.status).toBe(201);
+    const file = await uploaded.json();
+    expect(file).toMatchObject({ name: "table.csv", size: 8, content_type: "text/plain; charset=utf-8" });
+
+    const arrives = next(bea, EVT.MESSAGE);
+    const sent = await ana.timeout(5000).emitWithAck(REQ.MESSAGE, { room: GENERAL, text: "", attachments: [file.id] });
+    expect(sent.ok).toBe(true);
+    expect((await arrives).attachments).toEqual([file]);
+    const download = await fetch(`${baseURL}${file.url}`, { headers: { authorization: `Bearer ${beaToken}` } });
+    expect(download.status).toBe(200);
+    expect(download.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(await download.text()).toBe("a,b\n1,2\n");
+
+    // Someone else's upload cannot be sent.
+    const stolen = await bea.timeout(5000).emitWithAck(REQ.MESSAGE, { room: GENERAL, text: "mine", attachments: [file.id] });
+    expect(stolen.error.code).toBe(ERR.BAD_REQUEST);
+    // Nobody but the room's creator or an admin sets a topic.
+    const topic = await bea.timeout(5000).emitWithAck(REQ.SET_TOPIC, { room: GENERAL, topic: "hijacked" });
+    expect(topic.error.code).toBe(ERR.FORBIDDEN);
+  } finally {
+    ana.close();
+    bea.close();
+  }
+});
+
 test("socket.io-client without a token gets CONNECT_ERROR unauthorized", async () => {
   await expect(connect(undefined, ["websocket"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
   await expect(connect("not-a-token", ["polling"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
