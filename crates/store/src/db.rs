@@ -86,6 +86,16 @@ impl Store {
         Ok(store)
     }
 
+    /// A transaction that will write: on SQLite it takes the database's write lock at once
+    /// (`BEGIN IMMEDIATE`, waiting up to busy_timeout), so a read inside it can never have to
+    /// upgrade to a write (which SQLite refuses at once when another writer got in first).
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+        })
+    }
+
     /// Serialises writers that read-then-write across tables (first admin, last admin, name
     /// re-keying) for the rest of the transaction: PostgreSQL takes a transaction-scoped
     /// advisory lock, SQLite its database write lock.

@@ -152,7 +152,7 @@ impl Store {
         // has one writer at a time (a transaction holds it from the insert to the commit); on
         // PostgreSQL the room's advisory lock is held from taking the id to the commit, so
         // inserts into one room commit in id order (other rooms are not held up).
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         if self.backend() == crate::Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
                 .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
@@ -268,7 +268,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub async fn delete_message(&self, id: i64, ts: i64) -> Result<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE messages SET text = '', deleted_ts = $1, changed_ts = $1 \
              WHERE id = $2 AND deleted_ts IS NULL",
@@ -303,7 +303,7 @@ impl Store {
         active: bool,
         ts: i64,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let changed = if active {
             let (distinct, has_emoji): (i64, i64) = sqlx::query_as(
                 "SELECT COUNT(DISTINCT emoji), \

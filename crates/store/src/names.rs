@@ -24,7 +24,7 @@ pub fn key(name: &str) -> String {
 impl Store {
     /// Recomputes stored name keys if they follow an older rule.
     pub(crate) async fn rekey_names(&self) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         self.lock_writers(&mut tx).await?;
         let version: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
             .bind(META_KEY)

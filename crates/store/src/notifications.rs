@@ -116,7 +116,7 @@ impl Store {
     /// [`crate::StoreError::Database`] on failure.
     pub async fn mark_read(&self, user_id: i64, ids: &[i64], now: i64) -> Result<u64> {
         let mut changed = 0;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for id in ids {
             changed += sqlx::query(
                 "UPDATE notifications SET read_at = $1 \

@@ -108,7 +108,7 @@ impl Store {
         created_by: i64,
         now: i64,
     ) -> Result<RoomRecord> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row: RoomRow = sqlx::query_as(&format!(
             "INSERT INTO rooms (name, name_key, topic, private, kind, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"

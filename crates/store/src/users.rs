@@ -78,7 +78,7 @@ impl Store {
         password_hash: &str,
         now: i64,
     ) -> Result<User> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         self.lock_writers(&mut tx).await?;
         let row: UserRow = sqlx::query_as(
             "INSERT INTO users (username, username_key, password_hash, role, created_at) \
@@ -163,7 +163,7 @@ impl Store {
     /// [`StoreError::LastAdmin`] when this would demote the only admin;
     /// [`StoreError::Database`] on failure.
     pub async fn set_role(&self, id: i64, role: Role) -> Result<Option<User>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         self.lock_writers(&mut tx).await?;
         if role != Role::Admin {
             let (is_admin, admins): (i64, i64) = sqlx::query_as(
