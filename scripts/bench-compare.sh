@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Tertulia side by side with two reference servers implementing the same /chat events in
+# memory (no auth, no storage, no presence): Node socket.io 4.8 (bench/node) and bare
+# socketioxide 0.18 (bench/src/bin/reference.rs). For each scenario the three servers run one
+# after the other in the same invocation, each freshly started and pinned to CPU 0 while the
+# load generator (bench/src/bin/loadgen.rs) runs on CPU 1; then the ratio table is printed.
+#
+#   scripts/bench-compare.sh            the full run (1000 clients in 10 rooms, 100 senders)
+#   scripts/bench-compare.sh --quick    a smaller, shorter run (a smoke test of the harness)
+#
+# Tertulia runs in release over SQLite with its rate limits raised, so the server is what is
+# measured. The JSON lines of the run are kept in bench/results/<time>.jsonl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
+clients=1000 rooms=10 senders=100 seconds=5 idle=5000 start=20000 step=20000 fixed=100000
+if [ "${1:-}" = "--quick" ]; then
+  clients=200 rooms=4 senders=20 seconds=2 idle=500 start=10000 step=30000 fixed=20000
+fi
+ulimit -n "$(ulimit -Hn)"
+
+cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+cargo build --release -p bench --bins >/dev/null
+[ -d bench/node/node_modules/socket.io ] || npm ci --prefix bench/node --no-audit --no-fund >/dev/null
+
+mkdir -p bench/results
+results="bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+data=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+start_server() { # name port
+  case "$1" in
+    node) taskset -c 0 node bench/node/server.js "127.0.0.1:$2" 2>"$data/$1.log" & ;;
+    socketioxide) taskset -c 0 ./target/release/reference --addr "127.0.0.1:$2" 2>"$data/$1.log" & ;;
+    tertulia)
+      rm -f "$data"/bench.db*
+      RUST_LOG=warn DATABASE_URL="sqlite://$data/bench.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$2" \
+        TERTULIA_FILES_DIR="$data/files" \
+        TERTULIA_MESSAGE_BURST=100000000 TERTULIA_JOIN_BURST=1000000 TERTULIA_AUTH_BURST=100000000 \
+        TERTULIA_HANDSHAKE_BURST=100000000 TERTULIA_EVENT_BUDGET=1000000000 \
+        TERTULIA_MAX_SOCKETS_PER_IP=1000000 TERTULIA_MAX_CONNECTIONS_PER_IP=1000000 \
+        TERTULIA_MAX_CONNECTIONS=1000000 TERTULIA_MAX_IN_FLIGHT=1024 TERTULIA_MAX_ROOMS=1000000 TERTULIA_MAX_ROOMS_PER_GUEST=1000 \
+        taskset -c 0 ./target/release/server 2>"$data/$1.log" &
+      ;;
+  esac
+  server_pid=$!
+  for _ in $(seq 300); do
+    curl -fs "http://127.0.0.1:$2/socket.io/?EIO=4&transport=polling" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: $1 did not start (log: $data/$1.log)" >&2
+  cat "$data/$1.log" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+run() { # name scenario args...
+  local name=$1 port auth=none
+  shift
+  case "$name" in node) port=3401 ;; socketioxide) port=3402 ;; tertulia) port=3403; auth=guest ;; esac
+  start_server "$name" "$port"
+  local args=("$@")
+  [ "${args[0]}" = idle ] && args+=(--pid "$server_pid")
+  taskset -c 1 ./target/release/loadgen --addr "127.0.0.1:$port" --auth "$auth" --label "$name" "${args[@]}" \
+    | tee -a "$results"
+  stop_server
+}
+
+shape=(--clients "$clients" --rooms "$rooms" --senders "$senders")
+for server in node socketioxide tertulia; do run "$server" idle --clients "$idle"; done
+for server in node socketioxide tertulia; do run "$server" connect --clients "$clients"; done
+for server in node socketioxide tertulia; do run "$server" fanout "${shape[@]}" --rate "$fixed" --seconds "$seconds"; done
+for server in node socketioxide tertulia; do
+  run "$server" ramp "${shape[@]}" --start "$start" --step "$step" --seconds "$seconds"
+done
+echo
+echo "scripts/bench-compare.sh $* ($(nproc) cores; results in $results; fixed rate $fixed deliveries/s)"
+./target/release/loadgen report "$results"
