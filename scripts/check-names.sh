@@ -24,7 +24,7 @@ PY
 pattern="[\"'\`](${names})[\"'\`]"
 found=$(grep -rnE "$pattern" \
   --include='*.rs' --include='*.ts' \
-  app frontend server bench crates/socket-client end2end/tests 2>/dev/null \
+  --exclude-dir=node_modules app frontend server bench crates/socket-client end2end/tests 2>/dev/null \
   | grep -vE '^[^:]+:[0-9]+:\s*(//|\*|/\*)' \
   | grep -vE '\b(role|type)="[a-z]+"' || true)
 if [ -n "$found" ]; then

@@ -355,7 +355,9 @@ async fn create_rooms(cli: &Cli, rooms: usize) -> Result<()> {
             .await
             .context("create_room: no answer")?
             .context("create_room: closed")?;
-        if !answer.contains("\"ok\":true") && !answer.contains("conflict") {
+        if !answer.contains("\"ok\":true")
+            && !answer.contains(protocol::ErrorCode::Conflict.as_str())
+        {
             bail!("create_room refused: {answer}");
         }
     }

@@ -7,8 +7,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use protocol::events::chat;
+use protocol::{
+    Author, CreateRoomReq, CreateRoomRes, JoinReq, JoinRes, Message, MessageReq, MessageRes, Room,
+};
+use serde_json::Value;
 use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Data, SocketRef};
 
@@ -20,19 +23,6 @@ struct Args {
     addr: SocketAddr,
 }
 
-#[derive(Deserialize)]
-struct Join {
-    room: String,
-}
-
-#[derive(Deserialize)]
-struct Said {
-    room: String,
-    text: String,
-    #[serde(default)]
-    client_id: Option<Value>,
-}
-
 static NEXT_ID: AtomicI64 = AtomicI64::new(1);
 
 fn now_ms() -> i64 {
@@ -41,38 +31,69 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0))
 }
 
+fn room(name: String) -> Room {
+    Room {
+        name,
+        topic: None,
+        members: 0,
+        private: false,
+        dm_with: None,
+        created_by: None,
+    }
+}
+
+/// An ack `{ok: true, ...body}`, as Tertulia writes it.
+fn ok<T: serde::Serialize>(body: &T) -> Value {
+    let mut value = serde_json::to_value(body).unwrap_or_default();
+    value["ok"] = Value::Bool(true);
+    value
+}
+
 async fn on_chat(socket: SocketRef) {
     socket.on(
-        "join",
-        async |socket: SocketRef, Data(join): Data<Join>, ack: AckSender| {
+        chat::JOIN,
+        async |socket: SocketRef, Data(join): Data<JoinReq>, ack: AckSender| {
             socket.join(join.room.clone());
-            let room = json!({"name": join.room, "topic": null, "members": 0, "private": false});
-            let _ = ack.send(&json!({"ok": true, "room": room, "history": [], "users": []}));
-        },
-    );
-    socket.on("create_room", async |Data(room): Data<Value>, ack: AckSender| {
-        let _ = ack.send(&json!({"ok": true, "room": {"name": room["name"], "topic": null, "members": 0, "private": false}}));
-    });
-    socket.on(
-        "message",
-        async |socket: SocketRef, Data(said): Data<Said>, ack: AckSender| {
-            let message = json!({
-                "id": NEXT_ID.fetch_add(1, Ordering::Relaxed),
-                "room": said.room,
-                "user": {"id": 0, "username": socket.id.to_string()},
-                "text": said.text,
-                "ts": now_ms(),
-                "client_id": said.client_id,
-            });
-            let _ = socket.within(said.room).emit("message", &message).await;
-            let _ = ack.send(&json!({"ok": true, "message": message}));
+            let _ = ack.send(&ok(&JoinRes {
+                room: room(join.room),
+                members: Vec::new(),
+                history: Vec::new(),
+                members_total: None,
+                more: false,
+            }));
         },
     );
     socket.on(
-        "typing",
+        chat::CREATE_ROOM,
+        async |Data(create): Data<CreateRoomReq>, ack: AckSender| {
+            let _ = ack.send(&ok(&CreateRoomRes {
+                room: room(create.name),
+            }));
+        },
+    );
+    socket.on(
+        chat::MESSAGE,
+        async |socket: SocketRef, Data(said): Data<MessageReq>, ack: AckSender| {
+            let message = Message {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                room: said.room.clone(),
+                user: Author {
+                    id: 0,
+                    username: socket.id.to_string(),
+                },
+                text: said.text,
+                ts: now_ms(),
+                ..Message::default()
+            };
+            let _ = socket.within(said.room).emit(chat::MESSAGE, &message).await;
+            let _ = ack.send(&ok(&MessageRes { message }));
+        },
+    );
+    socket.on(
+        chat::TYPING,
         async |socket: SocketRef, Data(typing): Data<Value>| {
             if let Some(room) = typing.get("room").and_then(Value::as_str) {
-                let _ = socket.to(room.to_owned()).emit("typing", &typing).await;
+                let _ = socket.to(room.to_owned()).emit(chat::TYPING, &typing).await;
             }
         },
     );
@@ -82,7 +103,7 @@ async fn on_chat(socket: SocketRef) {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (layer, io) = SocketIo::new_layer();
-    io.ns("/chat", on_chat);
+    io.ns(chat::NS, on_chat);
     let app = axum::Router::new().layer(layer);
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     eprintln!("reference socketioxide server on {}", args.addr);
