@@ -1,5 +1,5 @@
 # The two commands of the README, plus the daily loop. Each sets up what is missing first.
-.PHONY: run test setup dev e2e bench bench-cluster cluster
+.PHONY: run test setup dev e2e bench bench-cluster bench-compare cluster
 
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/.tools/node_modules/.bin:$(PATH)
 
@@ -31,6 +31,10 @@ bench: setup
 ## The same benchmark, in one run: the single server, then 1 and 2 cluster nodes behind nginx.
 bench-cluster: setup
 	scripts/bench.sh --cluster
+
+## Tertulia against Node socket.io and bare socketioxide, pinned, in one run: the ratio table.
+bench-compare: setup
+	scripts/bench-compare.sh
 
 ## A local cluster: Redis, PostgreSQL, 2 release nodes and nginx at http://127.0.0.1:8080.
 cluster: setup
