@@ -36,6 +36,8 @@ pub struct Hub {
     pub files: FileStore,
     /// Image previews made at once (decoding is CPU- and memory-heavy).
     pub previews: Arc<tokio::sync::Semaphore>,
+    /// Room records by name for the message path.
+    pub rooms: Arc<crate::room_cache::RoomCache>,
 }
 
 /// What a node is busy with (for draining and for tests).
@@ -107,6 +109,7 @@ impl Hub {
             started: Instant::now(),
             activity: Arc::default(),
             previews: Arc::new(tokio::sync::Semaphore::new(2)),
+            rooms: Arc::default(),
         }
     }
 

@@ -20,6 +20,7 @@ pub mod live;
 pub mod net;
 pub mod notify;
 pub mod origin;
+pub mod room_cache;
 pub mod socket;
 pub mod state;
 pub mod tasks;

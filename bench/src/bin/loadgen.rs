@@ -162,6 +162,11 @@ async fn guest_token_once(addr: &str, name: &str) -> Result<String> {
         .context("no token")
 }
 
+/// Latencies from 1 µs to 2 minutes with 2 significant digits (a few KiB each: one per client).
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 120_000_000, 2).expect("histogram bounds")
+}
+
 /// What one client counted in the current run.
 struct Recv {
     /// Latency of each delivery, µs.
@@ -177,8 +182,8 @@ struct Recv {
 impl Recv {
     fn new() -> Self {
         Self {
-            latency: Histogram::new(3).expect("histogram"),
-            acks: Histogram::new(3).expect("histogram"),
+            latency: histogram(),
+            acks: histogram(),
             delivered: 0,
             refused: 0,
         }
@@ -498,8 +503,8 @@ async fn fanout(conns: &[Conn], shape: Shape, rate: u64, seconds: u64, run: u32)
             break;
         }
     }
-    let mut latency = Histogram::<u64>::new(3).expect("histogram");
-    let mut acks = Histogram::<u64>::new(3).expect("histogram");
+    let mut latency = histogram();
+    let mut acks = histogram();
     let (mut delivered, mut refused, mut lost_silently) = (0, 0, 0);
     for conn in conns {
         let counts = conn.recv.lock().expect("counts");

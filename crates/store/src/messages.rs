@@ -152,14 +152,7 @@ impl Store {
         // has one writer at a time (a transaction holds it from the insert to the commit); on
         // PostgreSQL the room's advisory lock is held from taking the id to the commit, so
         // inserts into one room commit in id order (other rooms are not held up).
-        let mut tx = self.write_tx().await?;
-        if self.backend() == crate::Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
-                .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
-                .execute(&mut *tx)
-                .await?;
-        }
-        let id: Option<i64> = sqlx::query_scalar(
+        let insert = sqlx::query_scalar(
             "INSERT INTO messages (room_id, user_id, text, ts, client_id, reply_to) \
              VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
@@ -169,28 +162,44 @@ impl Store {
         .bind(new.text)
         .bind(new.ts)
         .bind(new.client_id)
-        .bind(new.reply_to)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(id) = id {
-            for (position, file) in new.attachments.iter().enumerate() {
-                let claimed = sqlx::query(
-                    "UPDATE attachments SET message_id = $1, position = $2 \
-                     WHERE id = $3 AND user_id = $4 AND room_id = $5 AND message_id IS NULL",
-                )
-                .bind(id)
-                .bind(i64::try_from(position).unwrap_or(0))
-                .bind(file)
-                .bind(author.id)
-                .bind(room.id)
-                .execute(&mut *tx)
-                .await?;
-                if claimed.rows_affected() == 0 {
-                    // Dropping the transaction rolls the message back.
-                    return Err(StoreError::NotFound);
+        .bind(new.reply_to);
+        let id: Option<i64> =
+            if self.backend() == crate::Backend::Sqlite && new.attachments.is_empty() {
+                // One statement commits on its own: one round trip to the database thread.
+                insert.fetch_optional(&self.pool).await?
+            } else {
+                let mut tx = self.write_tx().await?;
+                if self.backend() == crate::Backend::Postgres {
+                    sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
+                        .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
+                        .execute(&mut *tx)
+                        .await?;
                 }
-            }
-            tx.commit().await?;
+                let id = insert.fetch_optional(&mut *tx).await?;
+                if let Some(id) = id {
+                    for (position, file) in new.attachments.iter().enumerate() {
+                        let claimed = sqlx::query(
+                            "UPDATE attachments SET message_id = $1, position = $2 \
+                             WHERE id = $3 AND user_id = $4 AND room_id = $5 \
+                             AND message_id IS NULL",
+                        )
+                        .bind(id)
+                        .bind(i64::try_from(position).unwrap_or(0))
+                        .bind(file)
+                        .bind(author.id)
+                        .bind(room.id)
+                        .execute(&mut *tx)
+                        .await?;
+                        if claimed.rows_affected() == 0 {
+                            // Dropping the transaction rolls the message back.
+                            return Err(StoreError::NotFound);
+                        }
+                    }
+                }
+                tx.commit().await?;
+                id
+            };
+        if let Some(id) = id {
             if new.reply_to.is_some() || !new.attachments.is_empty() {
                 // The quoted preview and the files come back as every later read gives them.
                 if let Some(stored) = self.message(id).await? {
@@ -207,7 +216,6 @@ impl Store {
             };
             return Ok((message, true));
         }
-        tx.commit().await?;
         // Only a duplicate (user_id, client_id) makes the insert return no row.
         let original: MessageRow = sqlx::query_as(&format!(
             "{SELECT} WHERE m.user_id = $1 AND m.client_id = $2"

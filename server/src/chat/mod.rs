@@ -134,12 +134,7 @@ impl Chat {
                 format!("join `{name}` first"),
             )
         };
-        let room = self
-            .hub
-            .store
-            .room_by_name(&name)
-            .await?
-            .ok_or_else(not_member)?;
+        let room = self.room_named(&name).await?.ok_or_else(not_member)?;
         if self.hub.live.is_in(&conn.sid(), room.id).await?
             && self.still_welcome(&room, conn.user()).await?
         {
@@ -147,6 +142,19 @@ impl Chat {
         } else {
             Err(not_member())
         }
+    }
+
+    /// A room by its (valid) name, through the node's cache (see [`crate::room_cache`]).
+    async fn room_named(&self, name: &str) -> AppResult<Option<RoomRecord>> {
+        let key = store::name_key(name);
+        if let Some(room) = self.hub.rooms.get(&key) {
+            return Ok(Some(room));
+        }
+        let room = self.hub.store.room_by_name(name).await?;
+        if let Some(room) = &room {
+            self.hub.rooms.put(key, room.clone());
+        }
+        Ok(room)
     }
 
     /// A room as `viewer` sees it (a DM names the other person).

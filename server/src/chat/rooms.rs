@@ -118,6 +118,7 @@ impl Chat {
         }
         self.charge(actor, Action::Join).await?;
         self.hub.store.set_topic(room.id, topic.as_deref()).await?;
+        self.hub.rooms.forget(&store::name_key(&room.name));
         room.topic = topic;
         let summary = self.summary(&room, &actor.user).await?;
         if let Some(chat) = self.chat_ns() {
@@ -255,6 +256,7 @@ impl Chat {
             ));
         }
         self.hub.store.close_room(room.id, now_ms()).await?;
+        self.hub.rooms.forget(&store::name_key(&room.name));
         self.empty_room(&room).await?;
         tracing::info!(room = %room.name, by = %by.username, "room closed");
         self.audit(store::NewAudit {
