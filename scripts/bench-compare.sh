@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
-clients=1000 rooms=10 senders=100 seconds=5 idle=5000 start=20000 step=20000 fixed=100000
+clients=1000 rooms=10 senders=100 seconds=5 idle=5000 start=10000 step=10000 fixed=40000
 if [ "${1:-}" = "--quick" ]; then
   clients=200 rooms=4 senders=20 seconds=2 idle=500 start=10000 step=30000 fixed=20000
 fi
