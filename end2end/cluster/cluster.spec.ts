@@ -57,6 +57,37 @@ test("people on different nodes see each other, their messages, typing and menti
   await pageA.screenshot({ path: "artifacts/cluster-two-nodes.png", fullPage: true });
 });
 
+test("a file uploaded through node 1 is shown and served by node 2", async ({ browser }) => {
+  const ana = uniqueName("ana");
+  const pageA = await guestPage(browser, ana, "n1");
+  const pageB = await guestPage(browser, uniqueName("bea"), "n2");
+  const room = uniqueName("files");
+  await createRoom(pageA, room);
+  await pageB.goto(`/chat?room=${room}`);
+  await expect(pageB.locator("#room-title")).toContainText(room);
+
+  // A small real PNG (1×1, red), uploaded with the attach button through nginx to node 1.
+  const png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC",
+    "base64",
+  );
+  const chooser = pageA.waitForEvent("filechooser");
+  await pageA.locator("#attach").click();
+  await (await chooser).setFiles([{ name: "dot.png", mimeType: "image/png", buffer: png }]);
+  await expect(pageA.locator("#upload-tray .upload-status")).toContainText("bytes");
+  await pageA.locator("#msg").fill("a file across nodes");
+  await pageA.locator("#msg").press("Enter");
+
+  // Node 2 shows the preview (read from the shared files directory) and serves the file.
+  const image = pageB.locator("#log .msg .file-image img").last();
+  await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+  const url = await pageB.locator("#log .msg .file-image").last().getAttribute("href");
+  expect(await nodeOf(pageB)).toBe("n2");
+  const download = await pageB.request.get(url!);
+  expect(download.status()).toBe(200);
+  expect(Buffer.from(await download.body()).equals(png)).toBeTruthy();
+});
+
 // Last in this file: node 1 stays down afterwards.
 test("when a node dies its people reconnect to the other one and miss nothing", async ({ browser }) => {
   const ana = uniqueName("ana");
