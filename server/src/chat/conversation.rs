@@ -30,15 +30,9 @@ impl Chat {
         let not_found = || AppError::not_found("there is no such message");
         let record = self.hub.store.message(id).await?.ok_or_else(not_found)?;
         let room = self
-            .hub
-            .store
-            .room_by_id(record.room_id)
+            .visible_room_by_id(user, record.room_id)
             .await?
-            .filter(|room| !room.closed)
             .ok_or_else(not_found)?;
-        if room.private && !self.hub.store.is_member(room.id, user.id).await? {
-            return Err(not_found());
-        }
         Ok(Visible { record, room })
     }
 

@@ -34,16 +34,9 @@ impl Chat {
                 Err(not_found())
             };
         }
-        let room = self
-            .hub
-            .store
-            .room_by_id(file.room_id)
-            .await?
-            .filter(|room| !room.closed)
-            .ok_or_else(not_found)?;
-        if room.private && !self.hub.store.is_member(room.id, user.id).await? {
-            return Err(not_found());
+        match self.visible_room_by_id(user, file.room_id).await? {
+            Some(_) => Ok(file),
+            None => Err(not_found()),
         }
-        Ok(file)
     }
 }

@@ -112,6 +112,31 @@ impl Chat {
         Ok(room)
     }
 
+    /// The room with this id if `user` may see it (open, and public or one they belong to);
+    /// `None` otherwise, so callers answer as if the thing in it did not exist.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub(super) async fn visible_room_by_id(
+        &self,
+        user: &User,
+        room_id: i64,
+    ) -> AppResult<Option<RoomRecord>> {
+        let Some(room) = self
+            .hub
+            .store
+            .room_by_id(room_id)
+            .await?
+            .filter(|room| !room.closed)
+        else {
+            return Ok(None);
+        };
+        if room.private && !self.hub.store.is_member(room.id, user.id).await? {
+            return Ok(None);
+        }
+        Ok(Some(room))
+    }
+
     /// Whether a connection may still speak in a room it joined: the room is open and, if
     /// private, the user is still a member (both can change on another node after the join).
     async fn still_welcome(&self, room: &RoomRecord, user: &User) -> AppResult<bool> {

@@ -16,10 +16,7 @@ impl Chat {
         let Some(key) = self.active.get_untracked() else {
             return;
         };
-        let Some(room) = self
-            .rooms
-            .with_untracked(|rooms| rooms.get(&key).map(|v| v.name.clone()))
-        else {
+        let Some(room) = self.with_shown_untracked(|view| view.name.clone()) else {
             return;
         };
         let max = self.max_upload.get_untracked();
