@@ -14,11 +14,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use protocol::events::chat;
-use protocol::http::{AuthRes, Endpoint, Guest, GuestReq};
+
 use protocol::{CreateRoomReq, JoinReq, Message, MessageReq};
 use serde_json::json;
 use socket_client::native::{Client, ClientEvent, ConnectOptions};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Mutex;
 
 #[derive(Debug, Parser)]
@@ -53,34 +52,6 @@ fn pin(nodes: usize, n: usize) -> Vec<(String, String)> {
     )]
 }
 
-/// `POST /api/auth/guest` over a plain TCP connection; returns the token.
-async fn guest_token(addr: &str, name: &str) -> Result<String> {
-    let body = serde_json::to_string(&GuestReq {
-        username: name.to_owned(),
-    })?;
-    let mut tcp = tokio::net::TcpStream::connect(addr)
-        .await
-        .context("connecting")?;
-    let request = format!(
-        "POST {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        Guest::PATH,
-        body.len()
-    );
-    tcp.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    tcp.read_to_string(&mut response).await?;
-    let (head, json) = response.split_once("\r\n\r\n").context("no HTTP body")?;
-    if !head.starts_with("HTTP/1.1 201") {
-        bail!(
-            "guest sign-in failed: {}",
-            head.lines().next().unwrap_or(head)
-        );
-    }
-    let answer: AuthRes = serde_json::from_str(json.trim()).context("auth body")?;
-    answer.token.context("no token")
-}
-
 /// A connected `/chat` client that has joined `room`.
 async fn member(
     addr: &str,
@@ -88,7 +59,7 @@ async fn member(
     room: &str,
     headers: Vec<(String, String)>,
 ) -> Result<Client> {
-    let token = guest_token(addr, name).await?;
+    let token = bench::guest_token(addr, name).await?;
     let mut client = Client::connect(ConnectOptions {
         base_url: format!("http://{addr}"),
         headers,
@@ -137,7 +108,7 @@ async fn main() -> Result<()> {
     let run = std::process::id();
     let room = format!("bench {run}");
     // The sender creates the room; everyone joins it.
-    let sender_token = guest_token(&args.addr, &format!("bench{run}s")).await?;
+    let sender_token = bench::guest_token(&args.addr, &format!("bench{run}s")).await?;
     let mut sender = Client::connect(ConnectOptions {
         base_url: format!("http://{}", args.addr),
         headers: pin(args.nodes, 0),

@@ -24,7 +24,6 @@ use clap::{Args as ClapArgs, Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
@@ -130,7 +129,7 @@ fn now_ns() -> u64 {
 /// calls in progress per address) is retried after a moment, as a browser would.
 async fn guest_token(addr: &str, name: &str) -> Result<String> {
     for _ in 0..200 {
-        match guest_token_once(addr, name).await {
+        match bench::guest_token(addr, name).await {
             Err(error) if error.to_string().contains(" 429 ") => {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -138,28 +137,6 @@ async fn guest_token(addr: &str, name: &str) -> Result<String> {
         }
     }
     bail!("guest sign-in: still 429 after 200 tries")
-}
-
-async fn guest_token_once(addr: &str, name: &str) -> Result<String> {
-    let body = json!({ "username": name }).to_string();
-    let mut tcp = tokio::net::TcpStream::connect(addr).await?;
-    let request = format!(
-        "POST /api/auth/guest HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    tcp.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    tcp.read_to_string(&mut response).await?;
-    let (head, json) = response.split_once("\r\n\r\n").context("no HTTP body")?;
-    if !head.starts_with("HTTP/1.1 201") {
-        bail!("guest sign-in: {}", head.lines().next().unwrap_or(head));
-    }
-    let answer: Value = serde_json::from_str(json.trim())?;
-    answer["token"]
-        .as_str()
-        .map(str::to_owned)
-        .context("no token")
 }
 
 /// Latencies from 1 µs to 2 minutes with 2 significant digits (a few KiB each: one per client).
