@@ -1,6 +1,6 @@
 import { deflateSync } from "node:zlib";
 import { type Page } from "@playwright/test";
-import { test, expect, createRoom, guestPage, uniqueName } from "./helpers";
+import { test, expect, createRoom, guestPage, sizedGuest, uniqueName } from "./helpers";
 
 /** CRC-32 as PNG chunks use it. */
 function crc32(bytes: Buffer): number {
@@ -146,12 +146,7 @@ for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["ph
       const bea = await guestPage(browser, uniqueName("bea"));
       const room = uniqueName("files");
       await createRoom(bea, room);
-      const context = await browser.newContext({ viewport, colorScheme, hasTouch: label === "phone", isMobile: label === "phone" });
-      const ana = await context.newPage();
-      await ana.goto("/");
-      await ana.getByLabel("Name").fill(uniqueName("ana"));
-      await ana.getByRole("button", { name: "Join the chat" }).click();
-      await expect(ana.locator("#status")).toHaveText("connected");
+      const ana = await sizedGuest(browser, uniqueName("ana"), viewport, colorScheme);
       await ana.goto(`/chat?room=${room}`);
       await expect(ana.locator("#room-title")).toContainText(room);
 

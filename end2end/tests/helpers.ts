@@ -105,3 +105,24 @@ export async function createRoom(page: Page, name: string, isPrivate = false): P
   await page.locator("#create-room").click();
   await expect(page.locator("#room-title")).toContainText(name);
 }
+
+/**
+ * A guest in a new browser context of the given size and colour scheme, on the chat page,
+ * connected; narrow viewports are touch screens (as phones are).
+ */
+export async function sizedGuest(
+  browser: Browser,
+  name: string,
+  viewport: { width: number; height: number },
+  colorScheme: "light" | "dark" = "light",
+): Promise<Page> {
+  const touch = viewport.width < 600;
+  const context = await browser.newContext({ viewport, colorScheme, hasTouch: touch, isMobile: touch });
+  const page = await context.newPage();
+  await page.goto("/");
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Join the chat" }).click();
+  await expect(page.locator("#status")).toHaveText("connected");
+  await expect(page.locator("#room-title")).toContainText(GENERAL);
+  return page;
+}

@@ -1,5 +1,5 @@
 import { type Page } from "@playwright/test";
-import { test, expect, createRoom, guestPage, say, uniqueName } from "./helpers";
+import { test, expect, createRoom, guestPage, say, sizedGuest, uniqueName } from "./helpers";
 
 /** The message in the room on screen whose own text (not a quote of it) contains `text`. */
 function message(page: Page, text: string) {
@@ -111,12 +111,7 @@ for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["ph
       const bea = await guestPage(browser, beaName);
       const room = uniqueName("shots");
       await createRoom(bea, room);
-      const context = await browser.newContext({ viewport, colorScheme, hasTouch: label === "phone", isMobile: label === "phone" });
-      const ana = await context.newPage();
-      await ana.goto("/");
-      await ana.getByLabel("Name").fill(uniqueName("ana"));
-      await ana.getByRole("button", { name: "Join the chat" }).click();
-      await expect(ana.locator("#status")).toHaveText("connected");
+      const ana = await sizedGuest(browser, uniqueName("ana"), viewport, colorScheme);
       await ana.goto(`/chat?room=${room}`);
       await expect(ana.locator("#room-title")).toContainText(room);
 

@@ -1,26 +1,7 @@
-import { type Browser, type Page } from "@playwright/test";
-import { test, expect, guestPage, say, uniqueName, GENERAL } from "./helpers";
+import { test, expect, guestPage, say, sizedGuest, uniqueName, GENERAL } from "./helpers";
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
-
-/** A guest signed in on a browser of the given size and colour scheme. */
-async function sizedGuest(
-  browser: Browser,
-  name: string,
-  viewport: { width: number; height: number },
-  colorScheme: "light" | "dark" = "light",
-): Promise<Page> {
-  const touch = viewport.width < 600;
-  const context = await browser.newContext({ viewport, colorScheme, hasTouch: touch, isMobile: touch });
-  const page = await context.newPage();
-  await page.goto("/");
-  await page.getByLabel("Name").fill(name);
-  await page.getByRole("button", { name: "Join the chat" }).click();
-  await expect(page.locator("#status")).toHaveText("connected");
-  await expect(page.locator("#room-title")).toContainText(GENERAL);
-  return page;
-}
 
 test("on a phone the conversation fills the screen; rooms and people are drawers; targets are 44 px", async ({ browser }) => {
   const beaName = uniqueName("beatrice-longname");
