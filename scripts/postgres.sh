@@ -17,7 +17,9 @@ case "${1:-}" in
     [[ "$db" =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "bad database name: $db" >&2; exit 2; }
     [ -n "$(cluster)" ] || as_root pg_createcluster "$version" main >/dev/null
     if [ "$(cluster | awk '{print $4}')" != "online" ]; then
-      as_root pg_ctlcluster "$version" main start
+      # To stderr: stdout carries the URL alone, and pg_ctlcluster prints notes such as
+      # "Removed stale pid file." (after a server was killed) on its stdout.
+      as_root pg_ctlcluster "$version" main start >&2
       touch "$marker"
     fi
     port=$(cluster | awk '{print $3}')
@@ -33,7 +35,7 @@ case "${1:-}" in
     ;;
   stop)
     if [ -e "$marker" ]; then
-      as_root pg_ctlcluster "$version" main stop
+      as_root pg_ctlcluster "$version" main stop >&2
       rm -f "$marker"
     fi
     ;;
