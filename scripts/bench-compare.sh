@@ -25,44 +25,7 @@ cargo build --release -p bench --bins >/dev/null
 
 mkdir -p bench/results
 results="bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
-data=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$data"
-}
-trap cleanup EXIT
-
-start_server() { # name port
-  case "$1" in
-    node) taskset -c 0 node bench/node/server.js "127.0.0.1:$2" 2>"$data/$1.log" & ;;
-    socketioxide) taskset -c 0 ./target/release/reference --addr "127.0.0.1:$2" 2>"$data/$1.log" & ;;
-    tertulia)
-      rm -f "$data"/bench.db*
-      RUST_LOG=warn DATABASE_URL="sqlite://$data/bench.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$2" \
-        TERTULIA_FILES_DIR="$data/files" \
-        TERTULIA_MESSAGE_BURST=100000000 TERTULIA_JOIN_BURST=1000000 TERTULIA_AUTH_BURST=100000000 \
-        TERTULIA_HANDSHAKE_BURST=100000000 TERTULIA_EVENT_BUDGET=1000000000 \
-        TERTULIA_MAX_SOCKETS_PER_IP=1000000 TERTULIA_MAX_CONNECTIONS_PER_IP=1000000 \
-        TERTULIA_MAX_CONNECTIONS=1000000 TERTULIA_MAX_IN_FLIGHT=1024 TERTULIA_MAX_ROOMS=1000000 TERTULIA_MAX_ROOMS_PER_GUEST=1000 \
-        taskset -c 0 ./target/release/server 2>"$data/$1.log" &
-      ;;
-  esac
-  server_pid=$!
-  for _ in $(seq 300); do
-    curl -fs "http://127.0.0.1:$2/socket.io/?EIO=4&transport=polling" >/dev/null && return 0
-    sleep 0.1
-  done
-  echo "bench: $1 did not start (log: $data/$1.log)" >&2
-  cat "$data/$1.log" >&2
-  exit 1
-}
-
-stop_server() {
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
+source scripts/bench-servers.sh
 
 run() { # name scenario args...
   local name=$1 port auth=none
