@@ -102,6 +102,7 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::Conflict => Self::new(ErrorCode::Conflict, "that name is already taken"),
             StoreError::LastAdmin => Self::forbidden("the last admin cannot be demoted"),
+            StoreError::Muted(_) => Self::forbidden("you are muted in this room"),
             other => Self::Internal(other.to_string()),
         }
     }

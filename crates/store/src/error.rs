@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A per-item cap is reached (distinct reactions on a message).
     #[error("too many")]
     TooMany,
+    /// The author is muted in the room until this time (ms): nothing was stored.
+    #[error("muted until {0}")]
+    Muted(i64),
     /// The change would leave the server without an admin.
     #[error("the last admin cannot be demoted")]
     LastAdmin,

@@ -140,7 +140,8 @@ impl Store {
     /// otherwise nothing is stored.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] when an attachment is not such an upload; database failures.
+    /// [`StoreError::Muted`] while the author is muted in the room; [`StoreError::NotFound`]
+    /// when an attachment is not such an upload; database failures.
     pub async fn insert_full(
         &self,
         room: &RoomRecord,
@@ -152,9 +153,14 @@ impl Store {
         // has one writer at a time (a transaction holds it from the insert to the commit); on
         // PostgreSQL the room's advisory lock is held from taking the id to the commit, so
         // inserts into one room commit in id order (other rooms are not held up).
+        //
+        // The author's mute is checked by the insert itself (no row while muted), so a plain
+        // message costs one statement, and a mute set a moment ago on another node holds.
         let insert = sqlx::query_scalar(
             "INSERT INTO messages (room_id, user_id, text, ts, client_id, reply_to) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
+             SELECT $1, $2, $3, $4, $5, $6 \
+             WHERE NOT EXISTS (SELECT 1 FROM room_mutes \
+                               WHERE room_id = $1 AND user_id = $2 AND until > $4) \
              ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
         )
         .bind(room.id)
@@ -216,7 +222,10 @@ impl Store {
             };
             return Ok((message, true));
         }
-        // Only a duplicate (user_id, client_id) makes the insert return no row.
+        // No row: the author is muted, or (user_id, client_id) is a duplicate.
+        if let Some(until) = self.muted_until(room.id, author.id, new.ts).await? {
+            return Err(StoreError::Muted(until));
+        }
         let original: MessageRow = sqlx::query_as(&format!(
             "{SELECT} WHERE m.user_id = $1 AND m.client_id = $2"
         ))

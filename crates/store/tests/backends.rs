@@ -83,6 +83,27 @@ async fn scenario(store: &Store) {
         .unwrap();
     assert!(!new);
     assert_eq!(again, first);
+    // A muted author's message is refused by the insert, even a resend, and nothing is stored.
+    assert!(
+        !store
+            .set_mute(general.id, ana.id, Some(1_600))
+            .await
+            .unwrap()
+    );
+    for client_id in [None, Some("c1"), Some("c2")] {
+        let refused = store
+            .insert_message(&general, &ana, "shh", 1_500, client_id)
+            .await;
+        assert!(
+            matches!(refused, Err(store::StoreError::Muted(1_600))),
+            "{client_id:?}: {refused:?}"
+        );
+    }
+    assert_eq!(
+        store.history(&general, None, None, 10).await.unwrap(),
+        std::slice::from_ref(&first)
+    );
+    assert!(store.set_mute(general.id, ana.id, None).await.unwrap());
     for n in 0..5 {
         store
             .insert_message(&general, &bea, &format!("m{n}"), 2_000 + n, None)

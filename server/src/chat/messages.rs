@@ -38,7 +38,7 @@ impl Chat {
             )));
         }
         let room = self.joined_room(conn, &req.room).await?;
-        self.check_not_muted(&room, conn.user()).await?;
+        // Whether the author is muted is checked by the insert (one statement).
         let reply_to = match req.reply_to {
             Some(id) => Some(self.reply_target(&room, id).await?),
             None => None,
@@ -58,6 +58,7 @@ impl Chat {
             .insert_full(&room, author, &new)
             .await
             .map_err(|error| match error {
+                store::StoreError::Muted(until) => super::moderation::muted(&room, until, new.ts),
                 store::StoreError::NotFound => AppError::bad_request(
                     "an attachment is not one of your unsent uploads to this room",
                 ),

@@ -129,15 +129,10 @@ impl Chat {
     /// `forbidden` while the mute lasts, or a store failure.
     pub(super) async fn check_not_muted(&self, room: &RoomRecord, user: &User) -> AppResult<()> {
         let now = now_ms();
-        if let Some(until) = self.hub.store.muted_until(room.id, user.id, now).await? {
-            let minutes = (until - now + 59_999) / 60_000;
-            return Err(AppError::forbidden(format!(
-                "you are muted in {} for {minutes} more minute{}",
-                room.name,
-                if minutes == 1 { "" } else { "s" }
-            )));
+        match self.hub.store.muted_until(room.id, user.id, now).await? {
+            Some(until) => Err(muted(room, until, now)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Bans an account (admins; the caller's role must have been checked against the store):
@@ -190,4 +185,14 @@ impl Chat {
         .await;
         Ok(())
     }
+}
+
+/// The answer to someone muted in `room` until `until` (ms), at `now`.
+pub(super) fn muted(room: &RoomRecord, until: i64, now: i64) -> AppError {
+    let minutes = (until - now + 59_999) / 60_000;
+    AppError::forbidden(format!(
+        "you are muted in {} for {minutes} more minute{}",
+        room.name,
+        if minutes == 1 { "" } else { "s" }
+    ))
 }
