@@ -42,6 +42,10 @@ pub use config::{Cli, Command, Config};
 use crate::hub::Hub;
 use crate::state::AppState;
 
+/// Initial read buffer of a websocket (engineioxide's default is 4 KiB): 1 KiB holds the
+/// frames a chat client sends, and idle connections are most connections.
+const WS_READ_BUFFER: usize = 1024;
+
 /// A fully assembled server: its router and the handles tests may want.
 pub struct App {
     /// The router (pages, API, Socket.IO).
@@ -83,6 +87,9 @@ impl App {
             // socketioxide enforces max_payload on polling only; cap websocket frames too.
             .ws_max_message_size(max_payload as usize)
             .ws_max_frame_size(max_payload as usize)
+            // Every websocket keeps a read buffer of this size for as long as it is open (zeroed,
+            // so resident); chat frames are small and a longer one grows it for its own length.
+            .ws_read_buffer_size(WS_READ_BUFFER)
             // A client that stops reading is disconnected once this many packets wait for it
             // (see vendor/README.md): at most outbound_queue × max_payload bytes per client.
             .max_buffer_size(config.outbound_queue as usize)

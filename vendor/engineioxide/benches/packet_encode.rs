@@ -5,7 +5,7 @@ use engineioxide::{OpenPacket, Packet};
 fn criterion_benchmark(c: &mut Criterion) {
     let mut group = c.benchmark_group("engineio_packet/encode");
     group.bench_function("Encode packet open", |b| {
-        let packet = Packet::Open(OpenPacket::default());
+        let packet = Packet::Open(Box::default());
         b.iter_batched(
             || packet.clone(),
             TryInto::<String>::try_into,

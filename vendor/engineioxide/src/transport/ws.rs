@@ -392,7 +392,8 @@ async fn init_handshake<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let packet = Packet::Open(make_open_packet(TransportType::Websocket, sid, config));
+    // [Tertulia patch] `Packet::Open` is boxed (see vendor/engineioxide-core).
+    let packet = Packet::Open(Box::new(make_open_packet(TransportType::Websocket, sid, config)));
     let packet: String = packet.into();
     ws.send(Message::Text(packet.into())).await?;
     Ok(())
