@@ -141,6 +141,8 @@ impl App {
             // layer so Engine.IO traffic bypasses it.
             .layer(tower_http::compression::CompressionLayer::new())
             .layer(sio_layer)
+            // Right before the Socket.IO layer, which keeps the request head per connection.
+            .layer(axum::middleware::from_fn(http::own_socket_request_head))
             // Outermost last: headers on everything, then the host check, then who the
             // client is, then the socket handshake checks.
             .layer(axum::middleware::from_fn_with_state(

@@ -8,6 +8,7 @@ mod health;
 mod notifications;
 pub mod pipeline;
 mod sign_in_form;
+mod socket_head;
 
 use axum::Router;
 use protocol::http::{
@@ -17,6 +18,7 @@ use protocol::http::{
 pub use guards::{
     NODE_COOKIE, host_guard, node_cookie, page_session, security_headers, socket_guard,
 };
+pub use socket_head::own_socket_request_head;
 
 use crate::state::AppState;
 

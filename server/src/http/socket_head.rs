@@ -1,0 +1,101 @@
+//! Owned request heads for Engine.IO connections.
+//!
+//! socketioxide keeps each connection's HTTP request head (URI, headers, extensions) for as
+//! long as the connection lives (`SocketRef::req_parts`). hyper parses the URI and the header
+//! values as slices of the connection's read buffer, and axum's router stores a clone of the
+//! URI as [`OriginalUri`], so keeping the head kept that whole buffer: measured with heaptrack,
+//! about 15 KiB per idle connection. This middleware gives Socket.IO requests a head of their
+//! own (about 1 KiB for a browser) before the Socket.IO layer sees them; other requests are not
+//! touched.
+
+use axum::extract::{OriginalUri, Request};
+use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// Replaces the URI, [`OriginalUri`] and header values of a Socket.IO request with copies that
+/// own their bytes.
+pub async fn own_socket_request_head(mut request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/socket.io") {
+        own_head(&mut request);
+    }
+    next.run(request).await
+}
+
+/// Copies the URI (also as [`OriginalUri`]) and every header value into allocations of their
+/// own.
+fn own_head(request: &mut Request) {
+    if let Ok(uri) = request.uri().to_string().parse::<Uri>() {
+        request.extensions_mut().insert(OriginalUri(uri.clone()));
+        *request.uri_mut() = uri;
+    }
+    let mut headers = HeaderMap::with_capacity(request.headers().len());
+    for (name, value) in request.headers() {
+        headers.append(name.clone(), owned(value));
+    }
+    *request.headers_mut() = headers;
+}
+
+/// A copy of `value` that shares nothing with the buffer it was parsed from.
+fn owned(value: &HeaderValue) -> HeaderValue {
+    let mut copy = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+    copy.set_sensitive(value.is_sensitive());
+    copy
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, Bytes};
+
+    use super::*;
+
+    /// Whether `part` lies inside `buffer`'s memory.
+    fn inside(buffer: &Bytes, part: &[u8]) -> bool {
+        buffer.as_ptr_range().contains(&part.as_ptr())
+    }
+
+    #[test]
+    fn the_head_no_longer_points_into_the_read_buffer() {
+        // What hyper and axum do: one read buffer, the URI and the values as slices of it, and
+        // the router's copy of the URI.
+        let buffer = Bytes::from(
+            "/socket.io/?EIO=4&transport=websocket|http://127.0.0.1:3000|tertulia_session=abc"
+                .to_owned()
+                .into_bytes(),
+        );
+        let uri = Uri::from_maybe_shared(buffer.slice(0..37)).unwrap();
+        let origin = HeaderValue::from_maybe_shared(buffer.slice(38..59)).unwrap();
+        let mut cookie = HeaderValue::from_maybe_shared(buffer.slice(60..)).unwrap();
+        cookie.set_sensitive(true);
+        assert!(
+            inside(&buffer, origin.as_bytes()),
+            "the setup shares the buffer"
+        );
+        let mut request = Request::builder()
+            .uri(uri.clone())
+            .extension(OriginalUri(uri))
+            .header("origin", origin)
+            .header("cookie", cookie.clone())
+            .header("cookie", HeaderValue::from_static("second=1"))
+            .body(Body::empty())
+            .unwrap();
+
+        own_head(&mut request);
+
+        assert_eq!(
+            request.uri().to_string(),
+            "/socket.io/?EIO=4&transport=websocket"
+        );
+        assert!(!inside(&buffer, request.uri().path().as_bytes()));
+        let original = &request.extensions().get::<OriginalUri>().unwrap().0;
+        assert_eq!(original, request.uri());
+        assert!(!inside(&buffer, original.path().as_bytes()));
+        let origin = &request.headers()["origin"];
+        assert_eq!(origin, "http://127.0.0.1:3000");
+        assert!(!inside(&buffer, origin.as_bytes()));
+        let cookies: Vec<_> = request.headers().get_all("cookie").iter().collect();
+        assert_eq!(cookies, [&cookie, &HeaderValue::from_static("second=1")]);
+        assert!(cookies[0].is_sensitive(), "sensitivity is kept");
+        assert!(!inside(&buffer, cookies[0].as_bytes()));
+    }
+}
