@@ -7,6 +7,7 @@
 #
 #   scripts/bench-compare.sh            the full run (1000 clients in 10 rooms, 100 senders)
 #   scripts/bench-compare.sh --quick    a smaller, shorter run (a smoke test of the harness)
+#   scripts/bench-compare.sh --only idle   one scenario (idle, connect, fanout or ramp)
 #
 # Tertulia runs in release over SQLite with its rate limits raised, so the server is what is
 # measured. The JSON lines of the run are kept in bench/results/<time>.jsonl.
@@ -14,9 +15,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
 clients=1000 rooms=10 senders=100 seconds=5 idle=5000 start=10000 step=10000 fixed=40000
-if [ "${1:-}" = "--quick" ]; then
-  clients=200 rooms=4 senders=20 seconds=2 idle=500 start=10000 step=30000 fixed=20000
-fi
+invocation="$*"
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) clients=200 rooms=4 senders=20 seconds=2 idle=500 start=10000 step=30000 fixed=20000 ;;
+    --only) only=$2; shift ;;
+    *) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp]" >&2; exit 2 ;;
+  esac
+  shift
+done
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 ulimit -n "$(ulimit -Hn)"
 
 cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
@@ -40,12 +49,22 @@ run() { # name scenario args...
 }
 
 shape=(--clients "$clients" --rooms "$rooms" --senders "$senders")
-for server in node socketioxide tertulia; do run "$server" idle --clients "$idle"; done
-for server in node socketioxide tertulia; do run "$server" connect --clients "$clients"; done
-for server in node socketioxide tertulia; do run "$server" fanout "${shape[@]}" --rate "$fixed" --seconds "$seconds"; done
 for server in node socketioxide tertulia; do
-  run "$server" ramp "${shape[@]}" --start "$start" --step "$step" --seconds "$seconds"
+  want idle && run "$server" idle --clients "$idle"
+  true
+done
+for server in node socketioxide tertulia; do
+  want connect && run "$server" connect --clients "$clients"
+  true
+done
+for server in node socketioxide tertulia; do
+  want fanout && run "$server" fanout "${shape[@]}" --rate "$fixed" --seconds "$seconds"
+  true
+done
+for server in node socketioxide tertulia; do
+  want ramp && run "$server" ramp "${shape[@]}" --start "$start" --step "$step" --seconds "$seconds"
+  true
 done
 echo
-echo "scripts/bench-compare.sh $* ($(nproc) cores; results in $results; fixed rate $fixed deliveries/s)"
+echo "scripts/bench-compare.sh $invocation ($(nproc) cores; results in $results; fixed rate $fixed deliveries/s)"
 ./target/release/loadgen report "$results"
