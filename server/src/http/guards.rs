@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::socket_head::{is_socket_io, opens_session};
 use crate::auth::{CredentialSource, cookie_token, request_token};
 use crate::client_addr::client_of;
 use crate::config::Config;
@@ -64,7 +65,7 @@ pub async fn page_session(State(hub): State<Hub>, mut request: Request, next: Ne
     let path = request.uri().path();
     let is_page = request.method() == axum::http::Method::GET
         && !(path.starts_with("/api/")
-            || path.starts_with("/socket.io")
+            || is_socket_io(path)
             || path.starts_with("/pkg/")
             || path.contains('.'));
     if is_page {
@@ -88,7 +89,7 @@ pub async fn page_session(State(hub): State<Hub>, mut request: Request, next: Ne
 /// session cookie from a foreign origin are refused (the socket library never looks at
 /// `Origin`), and new sessions per client address are rate-limited.
 pub async fn socket_guard(State(hub): State<Hub>, request: Request, next: Next) -> Response {
-    if !request.uri().path().starts_with("/socket.io") {
+    if !is_socket_io(request.uri().path()) {
         return next.run(request).await;
     }
     if cookie_token(request.headers(), hub.config.secure_cookies).is_some()
@@ -97,13 +98,7 @@ pub async fn socket_guard(State(hub): State<Hub>, request: Request, next: Next) 
         tracing::warn!(origin = ?request.headers().get(header::ORIGIN), "socket handshake from a foreign origin refused");
         return (StatusCode::FORBIDDEN, "cross-site socket refused").into_response();
     }
-    let is_new_session = !request
-        .uri()
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .any(|pair| pair.starts_with("sid="));
-    if is_new_session {
+    if opens_session(request.uri()) {
         let client = client_of(request.extensions());
         if !hub
             .live

@@ -13,10 +13,25 @@ use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// Replaces the URI, [`OriginalUri`] and header values of a Socket.IO request with copies that
-/// own their bytes.
+/// Whether a request path is Engine.IO's (the Socket.IO endpoint).
+pub(super) fn is_socket_io(path: &str) -> bool {
+    path.starts_with("/socket.io")
+}
+
+/// Whether an Engine.IO request opens a session (it names no `sid` yet). Only these requests'
+/// heads are kept for the session's lifetime; every later request of the session names it.
+pub(super) fn opens_session(uri: &Uri) -> bool {
+    !uri.query()
+        .unwrap_or_default()
+        .split('&')
+        .any(|pair| pair.starts_with("sid="))
+}
+
+/// Replaces the URI, [`OriginalUri`] and header values of a request that opens an Engine.IO
+/// session with copies that own their bytes (the session's later requests, such as every
+/// long-poll, are not copied).
 pub async fn own_socket_request_head(mut request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/socket.io") {
+    if is_socket_io(request.uri().path()) && opens_session(request.uri()) {
         own_head(&mut request);
     }
     next.run(request).await
@@ -52,6 +67,23 @@ mod tests {
     /// Whether `part` lies inside `buffer`'s memory.
     fn inside(buffer: &Bytes, part: &[u8]) -> bool {
         buffer.as_ptr_range().contains(&part.as_ptr())
+    }
+
+    #[test]
+    fn only_requests_without_a_session_id_open_a_session() {
+        let uri = |s: &str| s.parse::<Uri>().unwrap();
+        assert!(opens_session(&uri("/socket.io/?EIO=4&transport=polling")));
+        assert!(opens_session(&uri("/socket.io/?EIO=4&transport=websocket")));
+        assert!(opens_session(&uri("/socket.io/")));
+        assert!(opens_session(&uri("/socket.io/?EIO=4&xsid=1")));
+        assert!(!opens_session(&uri(
+            "/socket.io/?EIO=4&transport=polling&sid=abc"
+        )));
+        assert!(!opens_session(&uri(
+            "/socket.io/?sid=abc&transport=websocket"
+        )));
+        assert!(is_socket_io("/socket.io/"));
+        assert!(!is_socket_io("/api/me"));
     }
 
     #[test]
