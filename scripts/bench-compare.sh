@@ -20,12 +20,14 @@ only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) clients=200 rooms=4 senders=20 seconds=2 idle=500 start=10000 step=30000 fixed=20000 ;;
-    --only) only=$2; shift ;;
+    --only) case "${2:-}" in
+              idle|connect|fanout|ramp) only=$2; shift ;;
+              *) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp]" >&2; exit 2 ;;
+            esac ;;
     *) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp]" >&2; exit 2 ;;
   esac
   shift
 done
-want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 ulimit -n "$(ulimit -Hn)"
 
 cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
@@ -49,22 +51,14 @@ run() { # name scenario args...
 }
 
 shape=(--clients "$clients" --rooms "$rooms" --senders "$senders")
-for server in node socketioxide tertulia; do
-  want idle && run "$server" idle --clients "$idle"
-  true
-done
-for server in node socketioxide tertulia; do
-  want connect && run "$server" connect --clients "$clients"
-  true
-done
-for server in node socketioxide tertulia; do
-  want fanout && run "$server" fanout "${shape[@]}" --rate "$fixed" --seconds "$seconds"
-  true
-done
-for server in node socketioxide tertulia; do
-  want ramp && run "$server" ramp "${shape[@]}" --start "$start" --step "$step" --seconds "$seconds"
-  true
-done
+each() { # scenario args...: the scenario on the three servers in turn, unless --only skips it
+  if [ -n "$only" ] && [ "$only" != "$1" ]; then return 0; fi
+  for server in node socketioxide tertulia; do run "$server" "$@"; done
+}
+each idle --clients "$idle"
+each connect --clients "$clients"
+each fanout "${shape[@]}" --rate "$fixed" --seconds "$seconds"
+each ramp "${shape[@]}" --start "$start" --step "$step" --seconds "$seconds"
 echo
 echo "scripts/bench-compare.sh $invocation ($(nproc) cores; results in $results; fixed rate $fixed deliveries/s)"
 ./target/release/loadgen report "$results"

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use protocol::events::chat;
-
 use protocol::{CreateRoomReq, JoinReq, Message, MessageReq};
 use serde_json::json;
 use socket_client::native::{Client, ClientEvent, ConnectOptions};
