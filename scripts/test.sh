@@ -10,9 +10,18 @@ export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
 # clippy and `cargo test` reuse its artifacts instead of compiling everything again.
 export RUSTFLAGS="--cfg erase_components"
 export LEPTOS_OUTPUT_NAME="chat"
+# One build from scratch per run: incremental caches would only take disk (tens of GB over the
+# debug, test and wasm builds; a CI run once failed with "No space left on device").
+export CARGO_INCREMENTAL=0
 
 stage() { printf '\n\033[1;34m==== %s\033[0m\n' "$*"; }
 start=$SECONDS
+
+# Say up front when the disk is nearly full, rather than fail half-way through a compile.
+free_kib=$(df -Pk . | awk 'NR == 2 { print $4 }')
+if (( free_kib < 12 * 1024 * 1024 )); then
+  echo "warning: only $((free_kib / 1024 / 1024)) GiB free here; a clean run needs about 10 GiB" >&2
+fi
 
 stage "format"
 cargo fmt --all -- --check
