@@ -2,6 +2,8 @@
 //! The admin role is checked again from the database on every event, so a demotion takes
 //! effect at once even on sockets opened before it.
 
+use std::sync::LazyLock;
+
 use protocol::events::admin::NS as ADMIN;
 use protocol::{
     AuditReq, AuditRes, BanReq, CloseRoomReq, Empty, Role, SetRoleReq, SetRoleRes, Stats, UnbanReq,
@@ -9,11 +11,21 @@ use protocol::{
 };
 use socketioxide::extract::State;
 
-use super::pipeline::{Ctx, on, on_unknown};
+use super::pipeline::{Ctx, Routes, serve};
 use super::{SocketRef, user_channel};
 use crate::chat::existing_user;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
+
+/// The events of `/admin` and their handlers.
+static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
+    Routes::new()
+        .on(set_role)
+        .on(close_room)
+        .on(ban)
+        .on(unban)
+        .on(audit)
+});
 
 /// CONNECT middleware (after [`super::auth::require_admin`]): wires the admin actions.
 ///
@@ -21,12 +33,7 @@ use crate::hub::Hub;
 /// [`protocol::ConnectRefusal::Unauthorized`] without an authenticated user.
 pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
     super::enter_user_room(&s)?;
-    on(&s, set_role);
-    on(&s, close_room);
-    on(&s, ban);
-    on(&s, unban);
-    on(&s, audit);
-    on_unknown(&s);
+    serve(&s, &ROUTES);
     Ok(())
 }
 

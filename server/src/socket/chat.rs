@@ -2,6 +2,8 @@
 //! per event that turns the request into a call of the [chat service](crate::chat) and its
 //! result into the answer, cut to fit in one packet where it is a list.
 
+use std::sync::LazyLock;
+
 use protocol::{
     ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes, DeleteReq, DmReq, EditReq, EditRes,
     Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq, LeaveReq,
@@ -11,13 +13,41 @@ use protocol::{
 };
 use socketioxide::extract::{MaybeExtension, State};
 
-use super::pipeline::{Busy, Ctx, fit, list_budget, on, on_unknown};
+use super::pipeline::{Busy, Ctx, Routes, fit, list_budget, serve};
 use super::{SocketIo, SocketRef, emit};
 use crate::auth::now_ms;
 use crate::chat::{Actor, Chat, Connection};
 use crate::client_addr::client_of;
 use crate::error::AppResult;
 use crate::hub::Hub;
+
+/// The events of `/chat` and their handlers.
+static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
+    Routes::new()
+        .on(rooms)
+        .on(create_room)
+        .on(join)
+        .on(leave)
+        .on(members)
+        .on(invite)
+        .on(dm)
+        .on(leave_room)
+        .on(message)
+        .on(typing)
+        .on(history)
+        .on(saved_rooms)
+        .on(mark_room_read)
+        .on(hide_room)
+        .on(mute_room)
+        .on(edit)
+        .on(delete)
+        .on(react)
+        .on(changes)
+        .on(search)
+        .on(kick)
+        .on(mute)
+        .on(set_topic)
+});
 
 /// Last CONNECT middleware (after authentication): wires the socket's events and registers
 /// its presence.
@@ -50,30 +80,7 @@ pub async fn prepare(
             tracing::error!(%error, "registering a socket");
             protocol::ConnectRefusal::Internal
         })?;
-    on(&s, rooms);
-    on(&s, create_room);
-    on(&s, join);
-    on(&s, leave);
-    on(&s, members);
-    on(&s, invite);
-    on(&s, dm);
-    on(&s, leave_room);
-    on(&s, message);
-    on(&s, typing);
-    on(&s, history);
-    on(&s, saved_rooms);
-    on(&s, mark_room_read);
-    on(&s, hide_room);
-    on(&s, mute_room);
-    on(&s, edit);
-    on(&s, delete);
-    on(&s, react);
-    on(&s, changes);
-    on(&s, search);
-    on(&s, kick);
-    on(&s, mute);
-    on(&s, set_topic);
-    on_unknown(&s);
+    serve(&s, &ROUTES);
     s.on_disconnect(on_disconnect);
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Socket.IO namespaces: registration, and the helpers their handlers share.
 //!
-//! Every event handler is registered through [`pipeline::on`], which authenticates, charges,
-//! bounds, decodes, traces and answers; the handlers themselves are plain
+//! Every event handler is listed in its namespace's [`pipeline::Routes`], whose dispatch
+//! authenticates, charges, bounds, decodes, traces and answers; the handlers themselves are plain
 //! `async fn(Ctx, Request) -> AppResult<Response>`.
 
 pub mod admin;

@@ -1,12 +1,14 @@
 //! Namespace `/notifications`: each socket sits in its user's room, so a push reaches every
 //! tab; unread notifications are delivered on connect.
 
+use std::sync::LazyLock;
+
 use protocol::{
     Empty, MarkAllReadReq, MarkReadReq, Notification, SubscribeReq, UnsubscribeReq, User, validate,
 };
 use socketioxide::extract::State;
 
-use super::pipeline::{Ctx, on, on_unknown};
+use super::pipeline::{Ctx, Routes, serve};
 use super::{SocketRef, emit};
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
@@ -15,17 +17,22 @@ use crate::hub::Hub;
 /// Most ids one `mark_read` may carry.
 const MARK_READ_MAX: usize = 500;
 
+/// The events of `/notifications` and their handlers.
+static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
+    Routes::new()
+        .on(subscribe)
+        .on(unsubscribe)
+        .on(mark_read)
+        .on(mark_all_read)
+});
+
 /// CONNECT middleware: joins the user's room and wires the events before the CONNECT ack.
 ///
 /// # Errors
 /// [`protocol::ConnectRefusal::Unauthorized`] without an authenticated user.
 pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
     super::enter_user_room(&s)?;
-    on(&s, subscribe);
-    on(&s, unsubscribe);
-    on(&s, mark_read);
-    on(&s, mark_all_read);
-    on_unknown(&s);
+    serve(&s, &ROUTES);
     Ok(())
 }
 

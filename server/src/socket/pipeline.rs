@@ -1,5 +1,6 @@
-//! The one way a socket event is handled. [`on`] registers a handler for a request type; every
-//! event then goes through the same steps, in this order:
+//! The one way a socket event is handled. [`Routes::on`] lists a handler for a request type in
+//! its namespace's table and [`serve`] puts the table on a socket; every event then goes
+//! through the same steps, in this order:
 //!
 //! 1. a place among the socket's events in progress, taken before the handler is even
 //!    spawned (past [`Config::max_in_flight`](crate::Config) the answer is `rate_limited`);
@@ -14,6 +15,7 @@
 //! A socket whose events keep being refused (in-flight bound or budget) is cut off: its
 //! Engine.IO connection is closed.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -24,8 +26,8 @@ use protocol::{Ack, Empty, ErrorCode, Request, User};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use socketioxide::ParserError;
-use socketioxide::extract::{AckSender, State, TryData};
-use socketioxide::handler::{FromMessageParts, Value};
+use socketioxide::extract::{AckSender, Event, State, TryData};
+use socketioxide::handler::{FromMessageParts, MessageHandler, Value};
 use socketioxide::socket::Socket;
 use tracing::Instrument;
 
@@ -228,56 +230,123 @@ impl Ctx {
     }
 }
 
-/// Registers `handler` for request type `R` on a socket.
-pub fn on<R, F, Fut>(socket: &SocketRef, handler: F)
-where
-    R: Request + Priced,
-    F: Fn(Ctx, R) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = AppResult<R::Response>> + Send + 'static,
-{
-    socket.on(
-        R::EVENT,
-        move |call: Call, io: SocketIo, State(hub): State<Hub>, TryData(data): TryData<R>| {
-            let handler = handler.clone();
-            async move {
-                let span = tracing::debug_span!(
-                    "event",
-                    ns = R::NS,
-                    event = R::EVENT,
-                    sid = %call.socket.id,
-                    user = tracing::field::Empty,
-                );
-                call.run(io, hub, data, handler).instrument(span).await;
-            }
-        },
-    );
+/// One event's handler, type-erased: takes what the event carries, extracts the request and
+/// spawns its handling.
+type Route = Box<dyn Fn(Arc<Socket<Adapter>>, Value, Option<i64>) + Send + Sync>;
+
+/// A namespace's events and their handlers, built once for the whole process and shared by all
+/// its sockets. (Registered one by one on each socket, socketioxide would keep a table of
+/// handlers per socket: about 1 KiB of every connection, and two dozen inserts per CONNECT.)
+#[derive(Default)]
+pub struct Routes {
+    table: HashMap<&'static str, Route>,
 }
 
-/// Answers events no handler knows with `bad_request`; they cost like the cheapest event and
-/// count as refusals, so a flood of them is cut off like any other.
-pub fn on_unknown(socket: &SocketRef) {
-    socket.on_fallback(
-        |socketioxide::extract::Event(event): socketioxide::extract::Event,
-         mut call: Call,
-         State(hub): State<Hub>| async move {
-            let in_flight = call.in_flight.take();
-            let charged = match (&in_flight, call.socket.extensions.get::<User>()) {
-                (Some(_), Some(user)) => {
-                    let addr = client_of(&call.socket.req_parts().extensions).key;
-                    hub.live.charge(Action::Events, user.id, addr, 1).await
-                }
-                _ => false,
+impl Routes {
+    /// No events yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `handler` for request type `R`.
+    ///
+    /// # Panics
+    /// If `R`'s event already has a handler (a wiring mistake, caught at start-up).
+    #[must_use]
+    pub fn on<R, F, Fut>(mut self, handler: F) -> Self
+    where
+        R: Request + Priced,
+        F: Fn(Ctx, R) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = AppResult<R::Response>> + Send + 'static,
+    {
+        let route: Route = Box::new(move |socket, mut value, ack_id| {
+            let Ok(call) = Call::from_message_parts(&socket, &mut value, &ack_id);
+            let Ok(io) = SocketIo::from_message_parts(&socket, &mut value, &ack_id);
+            let Ok(TryData(data)) = TryData::<R>::from_message_parts(&socket, &mut value, &ack_id);
+            let Some(hub) = hub_of(&socket, &mut value) else {
+                return;
             };
-            let error = if charged {
-                AppError::bad_request(format!("unknown event `{event}`"))
-            } else {
-                AppError::rate_limited()
-            };
-            call.strike();
-            drop(in_flight);
-            call.reply(&hub, Err::<Empty, _>(error), false);
-        },
-    );
+            let handler = handler.clone();
+            let span = tracing::debug_span!(
+                "event",
+                ns = R::NS,
+                event = R::EVENT,
+                sid = %socket.id,
+                user = tracing::field::Empty,
+            );
+            tokio::spawn(call.run(io, hub, data, handler).instrument(span));
+        });
+        let previous = self.table.insert(R::EVENT, route);
+        assert!(previous.is_none(), "two handlers for `{}`", R::EVENT);
+        self
+    }
+
+    /// The events that have a handler.
+    pub fn events(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.table.keys().copied()
+    }
+}
+
+/// Serves `routes` on a socket: each event goes to its handler; an event without one is
+/// answered `bad_request` (it costs like the cheapest event and counts as a refusal, so a flood
+/// of them is cut off like any other).
+pub fn serve(socket: &SocketRef, routes: &'static Routes) {
+    socket.on_fallback(Dispatch(routes));
+}
+
+/// socketioxide's handler for every event of a socket: looks the event up in its namespace's
+/// [`Routes`].
+struct Dispatch(&'static Routes);
+
+impl MessageHandler<Adapter, Dispatch> for Dispatch {
+    fn call(&self, socket: Arc<Socket<Adapter>>, mut value: Value, ack_id: Option<i64>) {
+        // socketioxide read the event name before calling us, so this cannot fail.
+        let Ok(Event(event)) = Event::from_message_parts(&socket, &mut value, &ack_id) else {
+            return;
+        };
+        match self.0.table.get(event.as_str()) {
+            Some(route) => route(socket, value, ack_id),
+            None => unknown(&socket, &mut value, ack_id, event),
+        }
+    }
+}
+
+/// Answers an event no handler knows with `bad_request`.
+fn unknown(socket: &Arc<Socket<Adapter>>, value: &mut Value, ack_id: Option<i64>, event: String) {
+    let Ok(mut call) = Call::from_message_parts(socket, value, &ack_id);
+    let Some(hub) = hub_of(socket, value) else {
+        return;
+    };
+    tokio::spawn(async move {
+        let in_flight = call.in_flight.take();
+        let charged = match (&in_flight, call.socket.extensions.get::<User>()) {
+            (Some(_), Some(user)) => {
+                let addr = client_of(&call.socket.req_parts().extensions).key;
+                hub.live.charge(Action::Events, user.id, addr, 1).await
+            }
+            _ => false,
+        };
+        let error = if charged {
+            AppError::bad_request(format!("unknown event `{event}`"))
+        } else {
+            AppError::rate_limited()
+        };
+        call.strike();
+        drop(in_flight);
+        call.reply(&hub, Err::<Empty, _>(error), false);
+    });
+}
+
+/// The shared state the server was built with (always there: `crate::app` sets it).
+fn hub_of(socket: &Arc<Socket<Adapter>>, value: &mut Value) -> Option<Hub> {
+    match State::<Hub>::from_message_parts(socket, value, &None) {
+        Ok(State(hub)) => Some(hub),
+        Err(error) => {
+            tracing::error!(%error, "no shared state on the Socket.IO server");
+            None
+        }
+    }
 }
 
 impl Call {
@@ -483,6 +552,28 @@ pub fn list_budget(hub: &Hub, reserved: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn refuse_rooms(_: Ctx, _: protocol::RoomsReq) -> AppResult<protocol::RoomsRes> {
+        Err(AppError::bad_request("test"))
+    }
+
+    async fn refuse_join(_: Ctx, _: protocol::JoinReq) -> AppResult<protocol::JoinRes> {
+        Err(AppError::bad_request("test"))
+    }
+
+    #[test]
+    fn routes_list_each_event_once() {
+        let routes = Routes::new().on(refuse_rooms).on(refuse_join);
+        let mut events: Vec<_> = routes.events().collect();
+        events.sort_unstable();
+        assert_eq!(events, ["join", "rooms"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "two handlers for `rooms`")]
+    fn a_second_handler_for_an_event_is_a_wiring_mistake() {
+        let _ = Routes::new().on(refuse_rooms).on(refuse_rooms);
+    }
 
     #[test]
     fn fit_keeps_what_fits_from_either_end() {
