@@ -8,6 +8,7 @@
 #   scripts/bench-compare.sh            the full run (1000 clients in 10 rooms, 100 senders)
 #   scripts/bench-compare.sh --quick    a smaller, shorter run (a smoke test of the harness)
 #   scripts/bench-compare.sh --only idle   one scenario (idle, connect, fanout or ramp)
+#   scripts/bench-compare.sh --only idle --idle 19000   idle memory with 19,000 connections (5,000 by default)
 #
 # Tertulia runs in release over SQLite with its rate limits raised, so the server is what is
 # measured. The JSON lines of the run are kept in bench/results/<time>.jsonl.
@@ -22,12 +23,18 @@ while [ $# -gt 0 ]; do
     --quick) clients=200 rooms=4 senders=20 seconds=2 idle=500 start=10000 step=30000 fixed=20000 ;;
     --only) case "${2:-}" in
               idle|connect|fanout|ramp) only=$2; shift ;;
-              *) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp]" >&2; exit 2 ;;
+              *) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp] [--idle N]" >&2; exit 2 ;;
             esac ;;
-    *) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp]" >&2; exit 2 ;;
+    --idle) case "${2:-}" in
+              ''|*[!0-9]*) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp] [--idle N]" >&2; exit 2 ;;
+              *) idle=$2; shift ;;
+            esac ;;
+    *) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp] [--idle N]" >&2; exit 2 ;;
   esac
   shift
 done
+# Each idle connection is an open file in the server and in the load generator: --idle must stay
+# under the hard limit (20,000 on this machine).
 ulimit -n "$(ulimit -Hn)"
 
 cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
