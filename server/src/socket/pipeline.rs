@@ -338,7 +338,8 @@ fn unknown(socket: &Arc<Socket<Adapter>>, value: &mut Value, ack_id: Option<i64>
     });
 }
 
-/// The shared state the server was built with (always there: `crate::app` sets it).
+/// The shared state the Socket.IO server was built with (always there: [`crate::App::build`]
+/// gives it the hub).
 fn hub_of(socket: &Arc<Socket<Adapter>>, value: &mut Value) -> Option<Hub> {
     match State::<Hub>::from_message_parts(socket, value, &None) {
         Ok(State(hub)) => Some(hub),
