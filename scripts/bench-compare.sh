@@ -16,26 +16,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
 clients=1000 rooms=10 senders=100 seconds=5 idle=5000 start=10000 step=10000 fixed=40000
+usage() { echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp] [--idle N]" >&2; exit 2; }
 invocation="$*"
-only=""
+only="" idle_arg=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) clients=200 rooms=4 senders=20 seconds=2 idle=500 start=10000 step=30000 fixed=20000 ;;
     --only) case "${2:-}" in
               idle|connect|fanout|ramp) only=$2; shift ;;
-              *) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp] [--idle N]" >&2; exit 2 ;;
+              *) usage ;;
             esac ;;
     --idle) case "${2:-}" in
-              ''|*[!0-9]*) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp] [--idle N]" >&2; exit 2 ;;
-              *) idle=$2; shift ;;
+              ''|*[!0-9]*|0*) usage ;;
+              *) idle_arg=$2; shift ;;
             esac ;;
-    *) echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp] [--idle N]" >&2; exit 2 ;;
+    *) usage ;;
   esac
   shift
 done
+idle=${idle_arg:-$idle}
 # Each idle connection is an open file in the server and in the load generator: --idle must stay
-# under the hard limit (20,000 on this machine).
+# under the hard limit (20,000 on this machine), with room for their other files.
 ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && (( idle + 100 > $(ulimit -n) )); then
+  echo "--idle $idle: the open-file limit here is $(ulimit -n); use at most $(( $(ulimit -n) - 100 ))" >&2
+  exit 2
+fi
 
 cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
 cargo build --release -p bench --bins >/dev/null

@@ -11,15 +11,15 @@ use protocol::{
 };
 use socketioxide::extract::State;
 
-use super::pipeline::{Ctx, Routes, serve};
+use super::pipeline::{Ctx, Routes, attach_routes};
 use super::{SocketRef, user_channel};
 use crate::chat::existing_user;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 
 /// The events of `/admin` and their handlers.
-static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
-    Routes::new()
+pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
+    Routes::new(ADMIN)
         .on(set_role)
         .on(close_room)
         .on(ban)
@@ -33,7 +33,7 @@ static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
 /// [`protocol::ConnectRefusal::Unauthorized`] without an authenticated user.
 pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
     super::enter_user_room(&s)?;
-    serve(&s, &ROUTES);
+    attach_routes(&s, &ROUTES);
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use protocol::{
 };
 use socketioxide::extract::{MaybeExtension, State};
 
-use super::pipeline::{Busy, Ctx, Routes, fit, list_budget, serve};
+use super::pipeline::{Busy, Ctx, Routes, attach_routes, fit, list_budget};
 use super::{SocketIo, SocketRef, emit};
 use crate::auth::now_ms;
 use crate::chat::{Actor, Chat, Connection};
@@ -22,8 +22,8 @@ use crate::error::AppResult;
 use crate::hub::Hub;
 
 /// The events of `/chat` and their handlers.
-static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
-    Routes::new()
+pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
+    Routes::new(protocol::events::chat::NS)
         .on(rooms)
         .on(create_room)
         .on(join)
@@ -80,7 +80,7 @@ pub async fn prepare(
             tracing::error!(%error, "registering a socket");
             protocol::ConnectRefusal::Internal
         })?;
-    serve(&s, &ROUTES);
+    attach_routes(&s, &ROUTES);
     s.on_disconnect(on_disconnect);
     Ok(())
 }

@@ -77,6 +77,10 @@ pub fn session_channel(token_hash: &str) -> String {
 /// # Errors
 /// When the adapter cannot subscribe (Redis unreachable).
 pub async fn register(io: &SocketIo) -> anyhow::Result<()> {
+    // Build the event tables now, so a wiring mistake stops the server at start-up.
+    for routes in [&chat::ROUTES, &notifications::ROUTES, &admin::ROUTES] {
+        std::sync::LazyLock::force(routes);
+    }
     io.ns(
         protocol::events::chat::NS,
         chat::on_connect

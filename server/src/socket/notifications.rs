@@ -8,7 +8,7 @@ use protocol::{
 };
 use socketioxide::extract::State;
 
-use super::pipeline::{Ctx, Routes, serve};
+use super::pipeline::{Ctx, Routes, attach_routes};
 use super::{SocketRef, emit};
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult};
@@ -18,8 +18,8 @@ use crate::hub::Hub;
 const MARK_READ_MAX: usize = 500;
 
 /// The events of `/notifications` and their handlers.
-static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
-    Routes::new()
+pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
+    Routes::new(protocol::events::notifications::NS)
         .on(subscribe)
         .on(unsubscribe)
         .on(mark_read)
@@ -32,7 +32,7 @@ static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
 /// [`protocol::ConnectRefusal::Unauthorized`] without an authenticated user.
 pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
     super::enter_user_room(&s)?;
-    serve(&s, &ROUTES);
+    attach_routes(&s, &ROUTES);
     Ok(())
 }
 

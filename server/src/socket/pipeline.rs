@@ -1,5 +1,5 @@
 //! The one way a socket event is handled. [`Routes::on`] lists a handler for a request type in
-//! its namespace's table and [`serve`] puts the table on a socket; every event then goes
+//! its namespace's table and [`attach_routes`] puts the table on a socket; every event then goes
 //! through the same steps, in this order:
 //!
 //! 1. a place among the socket's events in progress, taken before the handler is even
@@ -146,7 +146,7 @@ impl Drop for InFlight {
 }
 
 /// Extractor for the pipeline: the socket, how to answer, and the event's place in flight
-/// (taken synchronously, before socketioxide spawns the handler).
+/// (taken synchronously, before the route spawns the handler).
 pub struct Call {
     socket: SocketRef,
     ack: AckSender<Adapter>,
@@ -237,22 +237,26 @@ type Route = Box<dyn Fn(Arc<Socket<Adapter>>, Value, Option<i64>) + Send + Sync>
 /// A namespace's events and their handlers, built once for the whole process and shared by all
 /// its sockets. (Registered one by one on each socket, socketioxide would keep a table of
 /// handlers per socket: about 1 KiB of every connection, and two dozen inserts per CONNECT.)
-#[derive(Default)]
 pub struct Routes {
+    ns: &'static str,
     table: HashMap<&'static str, Route>,
 }
 
 impl Routes {
-    /// No events yet.
+    /// No events yet, for namespace `ns`.
     #[must_use]
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(ns: &'static str) -> Self {
+        Self {
+            ns,
+            table: HashMap::new(),
+        }
     }
 
     /// Adds `handler` for request type `R`.
     ///
     /// # Panics
-    /// If `R`'s event already has a handler (a wiring mistake, caught at start-up).
+    /// If `R` belongs to another namespace or its event already has a handler: wiring mistakes,
+    /// caught when the server starts ([`super::register`] builds every table).
     #[must_use]
     pub fn on<R, F, Fut>(mut self, handler: F) -> Self
     where
@@ -260,6 +264,12 @@ impl Routes {
         F: Fn(Ctx, R) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = AppResult<R::Response>> + Send + 'static,
     {
+        assert_eq!(
+            R::NS,
+            self.ns,
+            "`{}` listed in the wrong namespace",
+            R::EVENT
+        );
         let route: Route = Box::new(move |socket, mut value, ack_id| {
             let Ok(call) = Call::from_message_parts(&socket, &mut value, &ack_id);
             let Ok(io) = SocketIo::from_message_parts(&socket, &mut value, &ack_id);
@@ -268,7 +278,9 @@ impl Routes {
                 return;
             };
             let handler = handler.clone();
+            // A root span, as when it was created inside the task.
             let span = tracing::debug_span!(
+                parent: None,
                 "event",
                 ns = R::NS,
                 event = R::EVENT,
@@ -283,15 +295,16 @@ impl Routes {
     }
 
     /// The events that have a handler.
-    pub fn events(&self) -> impl Iterator<Item = &'static str> + '_ {
+    #[cfg(test)]
+    fn events(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.table.keys().copied()
     }
 }
 
-/// Serves `routes` on a socket: each event goes to its handler; an event without one is
+/// Attaches `routes` to a socket: each event goes to its handler; an event without one is
 /// answered `bad_request` (it costs like the cheapest event and counts as a refusal, so a flood
 /// of them is cut off like any other).
-pub fn serve(socket: &SocketRef, routes: &'static Routes) {
+pub fn attach_routes(socket: &SocketRef, routes: &'static Routes) {
     socket.on_fallback(Dispatch(routes));
 }
 
@@ -564,7 +577,9 @@ mod tests {
 
     #[test]
     fn routes_list_each_event_once() {
-        let routes = Routes::new().on(refuse_rooms).on(refuse_join);
+        let routes = Routes::new(protocol::events::chat::NS)
+            .on(refuse_rooms)
+            .on(refuse_join);
         let mut events: Vec<_> = routes.events().collect();
         events.sort_unstable();
         assert_eq!(
@@ -576,7 +591,15 @@ mod tests {
     #[test]
     #[should_panic(expected = "two handlers for")]
     fn a_second_handler_for_an_event_is_a_wiring_mistake() {
-        let _ = Routes::new().on(refuse_rooms).on(refuse_rooms);
+        let _ = Routes::new(protocol::events::chat::NS)
+            .on(refuse_rooms)
+            .on(refuse_rooms);
+    }
+
+    #[test]
+    #[should_panic(expected = "listed in the wrong namespace")]
+    fn an_event_of_another_namespace_is_a_wiring_mistake() {
+        let _ = Routes::new(protocol::events::admin::NS).on(refuse_rooms);
     }
 
     #[test]
