@@ -7,6 +7,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
+use crate::group_commit::GroupCommit;
 use crate::{Result, StoreError};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -42,13 +43,16 @@ impl Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    /// New messages on SQLite go through one writer that commits them in batches.
+    pub(crate) group_commit: Option<GroupCommit>,
 }
 
 impl Store {
     /// Connects to `url` and applies pending migrations.
     ///
-    /// For SQLite the file's directory is created if missing, WAL journaling is switched on
-    /// and writers wait up to 10 s for a lock.
+    /// For SQLite the file's directory is created if missing, WAL journaling is switched on,
+    /// writers wait up to 10 s for a lock, and the task that commits new messages in batches
+    /// is started on the current runtime.
     ///
     /// # Errors
     /// [`StoreError`] when the URL is unsupported, the directory cannot be created, the
@@ -81,7 +85,12 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
         migrator.run(&pool).await?;
-        let store = Self { pool, backend };
+        let group_commit = (backend == Backend::Sqlite).then(|| GroupCommit::start(pool.clone()));
+        let store = Self {
+            pool,
+            backend,
+            group_commit,
+        };
         store.rekey_names().await?;
         Ok(store)
     }

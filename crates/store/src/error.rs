@@ -32,6 +32,9 @@ pub enum StoreError {
     /// Running the migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The task that stores new messages was stopped (its runtime is shutting down).
+    #[error("the message writer stopped")]
+    WriterStopped,
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -9,6 +9,7 @@
 mod db;
 mod error;
 mod files;
+mod group_commit;
 mod messages;
 mod moderation;
 mod names;

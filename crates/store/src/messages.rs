@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use protocol::{Author, Message, Reaction, ReplyPreview, User, validate};
 use sqlx::FromRow;
 
+use crate::group_commit::Row;
 use crate::{Result, RoomRecord, Store, StoreError};
 
 #[derive(FromRow)]
@@ -156,55 +157,21 @@ impl Store {
         //
         // The author's mute is checked by the insert itself (no row while muted), so a plain
         // message costs one statement, and a mute set a moment ago on another node holds.
-        let insert = sqlx::query_scalar(
-            "INSERT INTO messages (room_id, user_id, text, ts, client_id, reply_to) \
-             SELECT $1, $2, $3, $4, $5, $6 \
-             WHERE NOT EXISTS (SELECT 1 FROM room_mutes \
-                               WHERE room_id = $1 AND user_id = $2 AND until > $4) \
-             ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
-        )
-        .bind(room.id)
-        .bind(author.id)
-        .bind(new.text)
-        .bind(new.ts)
-        .bind(new.client_id)
-        .bind(new.reply_to);
-        let id: Option<i64> =
-            if self.backend() == crate::Backend::Sqlite && new.attachments.is_empty() {
-                // One statement commits on its own: one round trip to the database thread.
-                insert.fetch_optional(&self.pool).await?
-            } else {
-                let mut tx = self.write_tx().await?;
-                if self.backend() == crate::Backend::Postgres {
-                    sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
-                        .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let id = insert.fetch_optional(&mut *tx).await?;
-                if let Some(id) = id {
-                    for (position, file) in new.attachments.iter().enumerate() {
-                        let claimed = sqlx::query(
-                            "UPDATE attachments SET message_id = $1, position = $2 \
-                             WHERE id = $3 AND user_id = $4 AND room_id = $5 \
-                             AND message_id IS NULL",
-                        )
-                        .bind(id)
-                        .bind(i64::try_from(position).unwrap_or(0))
-                        .bind(file)
-                        .bind(author.id)
-                        .bind(room.id)
-                        .execute(&mut *tx)
-                        .await?;
-                        if claimed.rows_affected() == 0 {
-                            // Dropping the transaction rolls the message back.
-                            return Err(StoreError::NotFound);
-                        }
-                    }
-                }
-                tx.commit().await?;
-                id
-            };
+        let id: Option<i64> = match &self.group_commit {
+            // SQLite: committed with whatever other messages are waiting (one statement).
+            Some(writer) if new.attachments.is_empty() => {
+                let row = Row {
+                    room_id: room.id,
+                    user_id: author.id,
+                    text: new.text.to_owned(),
+                    ts: new.ts,
+                    client_id: new.client_id.map(str::to_owned),
+                    reply_to: new.reply_to,
+                };
+                writer.insert(row).await?
+            }
+            _ => self.insert_in_tx(room, author, new).await?,
+        };
         if let Some(id) = id {
             if new.reply_to.is_some() || !new.attachments.is_empty() {
                 // The quoted preview and the files come back as every later read gives them.
@@ -236,6 +203,60 @@ impl Store {
         let mut original = vec![Message::from(original)];
         self.complete(&mut original).await?;
         Ok((original.remove(0), false))
+    }
+
+    /// Inserts a message and claims its attachments in one transaction (on PostgreSQL
+    /// holding the room's advisory lock, see [`Self::insert_full`]); `None` when the row was
+    /// skipped (muted author, repeated idempotency key).
+    async fn insert_in_tx(
+        &self,
+        room: &RoomRecord,
+        author: &User,
+        new: &NewMessage<'_>,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.write_tx().await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
+                .bind(i32::try_from(room.id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO messages (room_id, user_id, text, ts, client_id, reply_to) \
+             SELECT $1, $2, $3, $4, $5, $6 \
+             WHERE NOT EXISTS (SELECT 1 FROM room_mutes \
+                               WHERE room_id = $1 AND user_id = $2 AND until > $4) \
+             ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
+        )
+        .bind(room.id)
+        .bind(author.id)
+        .bind(new.text)
+        .bind(new.ts)
+        .bind(new.client_id)
+        .bind(new.reply_to)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = id {
+            for (position, file) in new.attachments.iter().enumerate() {
+                let claimed = sqlx::query(
+                    "UPDATE attachments SET message_id = $1, position = $2 \
+                     WHERE id = $3 AND user_id = $4 AND room_id = $5 AND message_id IS NULL",
+                )
+                .bind(id)
+                .bind(i64::try_from(position).unwrap_or(0))
+                .bind(file)
+                .bind(author.id)
+                .bind(room.id)
+                .execute(&mut *tx)
+                .await?;
+                if claimed.rows_affected() == 0 {
+                    // Dropping the transaction rolls the message back.
+                    return Err(StoreError::NotFound);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// One message as it is now, with its room's id.
