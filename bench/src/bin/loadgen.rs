@@ -63,7 +63,8 @@ enum Scenario {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
-    /// `fanout` at `start`, `start + step`, ... until a step fails (p99 ≥ 100 ms or a loss).
+    /// `fanout` at `start`, `start + step`, ... until a step fails (p99 ≥ 100 ms or a loss),
+    /// then `refine` halvings of the gap between the last good rate and the failed one.
     Ramp {
         #[command(flatten)]
         shape: Shape,
@@ -76,6 +77,9 @@ enum Scenario {
         /// Seconds per step.
         #[arg(long, default_value_t = 5)]
         seconds: u64,
+        /// Halvings of the last step once one fails (2: the maximum to a quarter step).
+        #[arg(long, default_value_t = 2)]
+        refine: u32,
         /// After the first failing step, run one more step this far past the last good rate
         /// (0: none) and report what was lost and whether it was silent.
         #[arg(long, default_value_t = 0)]
@@ -638,6 +642,7 @@ async fn main() -> Result<()> {
             step,
             max,
             seconds,
+            refine,
             past,
         } => {
             let conns = connect_many(&cli, shape.clients, 64, Some(shape.rooms)).await?;
@@ -657,6 +662,26 @@ async fn main() -> Result<()> {
                 } else {
                     failed = Some(result.json());
                     break;
+                }
+            }
+            // Between the last good step and the failed one: halve the gap `refine` times.
+            let offered = |v: &Option<Value>| v.as_ref().and_then(|r| r["offered"].as_u64());
+            if let (Some(mut good), Some(mut bad)) = (offered(&best), offered(&failed)) {
+                for _ in 0..*refine {
+                    let rate = (good + bad) / 2;
+                    if rate == good {
+                        break;
+                    }
+                    let result = fanout(&conns, *shape, rate, *seconds, run).await;
+                    eprintln!("ramp {rate}/s (refining): {}", result.json());
+                    steps.push(result.json());
+                    run += 1;
+                    if result.passes() {
+                        best = Some(result.json());
+                        good = rate;
+                    } else {
+                        bad = rate;
+                    }
                 }
             }
             let beyond = if *past > 0 && failed.is_some() {
