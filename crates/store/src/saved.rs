@@ -43,30 +43,45 @@ const VISIBLE: &str = "r.closed_at IS NULL AND (r.private = 0 OR EXISTS \
 
 impl Store {
     /// Puts a room in a user's list, read up to `read_up_to` (its newest message when `None`);
-    /// returns whether it was not there yet. Idempotent.
+    /// the new entry when it was not there yet, `None` when it was. Idempotent. The caller
+    /// has checked that the user may see the room.
     ///
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn save_room(
         &self,
         user_id: i64,
-        room_id: i64,
+        room: &RoomRecord,
         read_up_to: Option<i64>,
         now: i64,
-    ) -> Result<bool> {
-        let done = sqlx::query(
+    ) -> Result<Option<SavedRoom>> {
+        let saved: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
             "INSERT INTO saved_rooms (user_id, room_id, last_read, saved_at) \
              VALUES ($1, $2, \
                COALESCE($4, (SELECT MAX(id) FROM messages WHERE room_id = $2), 0), $3) \
-             ON CONFLICT (user_id, room_id) DO NOTHING",
+             ON CONFLICT (user_id, room_id) DO NOTHING RETURNING last_read, muted, read_at",
         )
         .bind(user_id)
-        .bind(room_id)
+        .bind(room.id)
         .bind(now)
         .bind(read_up_to)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(done.rows_affected() > 0)
+        let Some((last_read, muted, read_at)) = saved else {
+            return Ok(None);
+        };
+        // Read up to the newest message there was: nothing is unread yet.
+        let unread = match read_up_to {
+            None => 0,
+            Some(_) => self.unread(user_id, room.id, last_read).await?,
+        };
+        Ok(Some(SavedRoom {
+            room: room.clone(),
+            last_read,
+            unread,
+            muted: muted != 0,
+            read_at,
+        }))
     }
 
     /// Takes a room out of a user's list; returns whether it was there.
@@ -204,23 +219,29 @@ impl Store {
 
     /// Counts the messages from others after the read marker (up to [`UNREAD_MAX`]).
     async fn with_unread(&self, user_id: i64, row: SavedRow) -> Result<SavedRoom> {
+        let unread = self.unread(user_id, row.room.id(), row.last_read).await?;
+        Ok(SavedRoom {
+            room: row.room.into(),
+            last_read: row.last_read,
+            unread,
+            muted: row.muted != 0,
+            read_at: row.read_at,
+        })
+    }
+
+    /// Messages from others in a room after `last_read`, up to [`UNREAD_MAX`].
+    async fn unread(&self, user_id: i64, room_id: i64, last_read: i64) -> Result<u64> {
         let unread: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT 1 FROM messages \
              WHERE room_id = $1 AND id > $2 AND user_id <> $3 LIMIT $4) AS unread",
         )
-        .bind(row.room.id())
-        .bind(row.last_read)
+        .bind(room_id)
+        .bind(last_read)
         .bind(user_id)
         .bind(UNREAD_MAX as i64)
         .fetch_one(&self.pool)
         .await?;
-        Ok(SavedRoom {
-            room: row.room.into(),
-            last_read: row.last_read,
-            unread: unread.unsigned_abs(),
-            muted: row.muted != 0,
-            read_at: row.read_at,
-        })
+        Ok(unread.unsigned_abs())
     }
 }
 
@@ -242,6 +263,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_room_saved_read_up_to_a_message_counts_what_came_after() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = user(&store, "ana").await;
+        let bea = user(&store, "bea").await;
+        let general = store.room_by_name("general").await.unwrap().unwrap();
+        let first = say(&store, &general, &bea, "one").await;
+        say(&store, &general, &bea, "two").await;
+        say(&store, &general, &ana, "mine").await;
+        let saved = store
+            .save_room(ana.id, &general, Some(first), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((saved.last_read, saved.unread), (first, 1));
+        assert_eq!(
+            Some(saved),
+            store.saved_room(ana.id, general.id).await.unwrap()
+        );
+    }
+
+    #[tokio::test]
     async fn a_saved_room_starts_read_and_counts_what_others_send() {
         let store = Store::in_memory().await.unwrap();
         let ana = user(&store, "ana").await;
@@ -250,8 +292,20 @@ mod tests {
         say(&store, &general, &bea, "before").await;
         let ana_id = ana.id;
         let ana = ana_id;
-        assert!(store.save_room(ana, general.id, None, 3).await.unwrap());
-        assert!(!store.save_room(ana, general.id, None, 4).await.unwrap());
+        let new = store
+            .save_room(ana, &general, None, 3)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((new.unread, new.muted), (0, false));
+        assert_eq!(Some(new), store.saved_room(ana, general.id).await.unwrap());
+        assert!(
+            store
+                .save_room(ana, &general, None, 4)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let saved = store.saved_rooms(ana).await.unwrap();
         assert_eq!(saved.len(), 1);
         assert_eq!(saved[0].unread, 0, "what came before joining is not unread");
@@ -315,8 +369,8 @@ mod tests {
             .create_room("open", None, false, RoomKind::Room, ana, 1)
             .await
             .unwrap();
-        store.save_room(ana, secret.id, None, 2).await.unwrap();
-        store.save_room(ana, open.id, None, 3).await.unwrap();
+        store.save_room(ana, &secret, None, 2).await.unwrap();
+        store.save_room(ana, &open, None, 3).await.unwrap();
         assert!(store.set_muted(ana, open.id, true).await.unwrap());
         let names: Vec<(String, bool)> = store
             .saved_rooms(ana)

@@ -223,9 +223,10 @@ async fn scenario(store: &Store) {
     // are unread; reading up to the fourth leaves one.
     assert!(
         store
-            .save_room(ana.id, general.id, None, 900)
+            .save_room(ana.id, &general, None, 900)
             .await
             .unwrap()
+            .is_some()
     );
     store
         .mark_room_read(ana.id, general.id, 0, 901)

@@ -42,12 +42,12 @@ impl Chat {
         let saved = self
             .hub
             .store
-            .save_room(user.id, room.id, read_up_to, now_ms())
+            .save_room(user.id, room, read_up_to, now_ms())
             .await?;
-        if !saved {
-            return Ok(());
+        match saved {
+            Some(saved) => self.send_saved(user, saved).await,
+            None => Ok(()),
         }
-        self.announce_saved(user, room).await
     }
 
     /// [`Self::save_room`] for someone known only by id (the other person of a DM, an
@@ -161,9 +161,14 @@ impl Chat {
 
     /// Tells all of `user`'s sockets how a room of their list looks now.
     async fn announce_saved(&self, user: &User, room: &RoomRecord) -> AppResult<()> {
-        let Some(saved) = self.hub.store.saved_room(user.id, room.id).await? else {
-            return Ok(());
-        };
+        match self.hub.store.saved_room(user.id, room.id).await? {
+            Some(saved) => self.send_saved(user, saved).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Sends `user`'s sockets their entry for a room of their list.
+    async fn send_saved(&self, user: &User, saved: store::SavedRoom) -> AppResult<()> {
         let view = self.saved_view(saved, user).await?;
         if let Some(chat) = self.chat_ns() {
             broadcast(chat.to(user_channel(user.id)), &view).await;
