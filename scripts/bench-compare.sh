@@ -5,7 +5,8 @@
 # after the other in the same invocation, each freshly started and pinned to CPU 0 while the
 # load generator (bench/src/bin/loadgen.rs) runs on CPU 1; then the ratio table is printed.
 #
-#   scripts/bench-compare.sh            the full run (1000 clients in 10 rooms, 100 senders)
+#   scripts/bench-compare.sh            the full run (1000 clients in 10 rooms, 100 senders; the
+#                                       ramp refines its maximum to a quarter step)
 #   scripts/bench-compare.sh --quick    a smaller, shorter run (a smoke test of the harness)
 #   scripts/bench-compare.sh --only idle   one scenario (idle, connect, fanout or ramp)
 #   scripts/bench-compare.sh --only idle --idle 19000   idle memory with 19,000 connections (5,000 by default)
