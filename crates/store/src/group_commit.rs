@@ -52,12 +52,6 @@ pub(crate) struct GroupCommit {
     pool: AnyPool,
 }
 
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("row", &self.row).finish()
-    }
-}
-
 impl GroupCommit {
     /// Starts the writer task on the current tokio runtime. It ends when every clone of the
     /// returned handle is dropped.
@@ -115,8 +109,8 @@ async fn write(pool: AnyPool, mut jobs: mpsc::Receiver<Job>) {
 
 /// What `RETURNING` gives back for each stored row.
 #[derive(FromRow)]
-struct Stored {
-    id: i64,
+pub(crate) struct Stored {
+    pub id: i64,
     room_id: i64,
     user_id: i64,
     ts: i64,
@@ -131,16 +125,7 @@ async fn insert_rows(pool: &AnyPool, rows: &[&Row]) -> Result<Vec<Option<i64>>> 
     let sql = insert_sql(rows.len());
     let mut attempts = 0;
     let mut stored = loop {
-        let mut query = sqlx::query_as::<_, Stored>(&sql);
-        for row in rows {
-            query = query
-                .bind(row.room_id)
-                .bind(row.user_id)
-                .bind(row.text.as_str())
-                .bind(row.ts)
-                .bind(row.client_id.as_deref())
-                .bind(row.reply_to);
-        }
+        let query = bind_rows(&sql, rows);
         match query.fetch_all(pool).await {
             // SQLite's answer when the connection's snapshot went stale before it could take
             // the write lock (seen right after another statement failed and rolled back): the
@@ -159,6 +144,24 @@ async fn insert_rows(pool: &AnyPool, rows: &[&Row]) -> Result<Vec<Option<i64>>> 
     // the skipped ones.
     stored.sort_unstable_by_key(|s| s.id);
     Ok(match_ids(rows, &stored))
+}
+
+/// The statement of [`insert_sql`] for these rows, their values bound.
+pub(crate) fn bind_rows<'q>(
+    sql: &'q str,
+    rows: &[&'q Row],
+) -> sqlx::query::QueryAs<'q, sqlx::Any, Stored, sqlx::any::AnyArguments<'q>> {
+    let mut query = sqlx::query_as::<_, Stored>(sql);
+    for row in rows {
+        query = query
+            .bind(row.room_id)
+            .bind(row.user_id)
+            .bind(row.text.as_str())
+            .bind(row.ts)
+            .bind(row.client_id.as_deref())
+            .bind(row.reply_to);
+    }
+    query
 }
 
 /// Pairs each row with its stored id, walking both in order; a row that does not match the
@@ -180,8 +183,10 @@ fn match_ids(rows: &[&Row], stored: &[Stored]) -> Vec<Option<i64>> {
         .collect()
 }
 
-/// The statement for `n` rows: a `VALUES` list of (position, six columns) per row.
-fn insert_sql(n: usize) -> String {
+/// The statement that stores `n` messages (a `VALUES` list of position and six columns per
+/// row), skipping a muted author's and a repeated idempotency key; the one message insert of
+/// the store, for the writer's batches and for single messages in a transaction.
+pub(crate) fn insert_sql(n: usize) -> String {
     use std::fmt::Write as _;
     let mut values = String::with_capacity(n * 40);
     for i in 0..n {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use protocol::{Author, Message, Reaction, ReplyPreview, User, validate};
 use sqlx::FromRow;
 
-use crate::group_commit::Row;
+use crate::group_commit::{self, Row};
 use crate::{Result, RoomRecord, Store, StoreError};
 
 #[derive(FromRow)]
@@ -76,6 +76,20 @@ pub struct NewMessage<'a> {
     pub reply_to: Option<i64>,
     /// Ids of the author's unsent uploads to the room.
     pub attachments: &'a [String],
+}
+
+impl Row {
+    /// The row a new message of `author` in `room` becomes.
+    fn of(room: &RoomRecord, author: &User, new: &NewMessage<'_>) -> Self {
+        Self {
+            room_id: room.id,
+            user_id: author.id,
+            text: new.text.to_owned(),
+            ts: new.ts,
+            client_id: new.client_id.map(str::to_owned),
+            reply_to: new.reply_to,
+        }
+    }
 }
 
 /// A stored message and the id of its room.
@@ -160,15 +174,7 @@ impl Store {
         let id: Option<i64> = match &self.group_commit {
             // SQLite: committed with whatever other messages are waiting (one statement).
             Some(writer) if new.attachments.is_empty() => {
-                let row = Row {
-                    room_id: room.id,
-                    user_id: author.id,
-                    text: new.text.to_owned(),
-                    ts: new.ts,
-                    client_id: new.client_id.map(str::to_owned),
-                    reply_to: new.reply_to,
-                };
-                writer.insert(row).await?
+                writer.insert(Row::of(room, author, new)).await?
             }
             _ => self.insert_in_tx(room, author, new).await?,
         };
@@ -221,21 +227,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO messages (room_id, user_id, text, ts, client_id, reply_to) \
-             SELECT $1, $2, $3, $4, $5, $6 \
-             WHERE NOT EXISTS (SELECT 1 FROM room_mutes \
-                               WHERE room_id = $1 AND user_id = $2 AND until > $4) \
-             ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
-        )
-        .bind(room.id)
-        .bind(author.id)
-        .bind(new.text)
-        .bind(new.ts)
-        .bind(new.client_id)
-        .bind(new.reply_to)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let row = Row::of(room, author, new);
+        let id = group_commit::bind_rows(&group_commit::insert_sql(1), &[&row])
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|stored| stored.id);
         if let Some(id) = id {
             for (position, file) in new.attachments.iter().enumerate() {
                 let claimed = sqlx::query(
