@@ -9,8 +9,10 @@
 //!
 //! Each sender learns its message's id only after the commit that made it durable. A row the
 //! database skips (its author is muted, or it repeats an idempotency key) gets `None`, exactly
-//! as a single insert would; a statement the database refuses as a whole (a reply to a message
-//! deleted meanwhile, a failure) is retried row by row, so a bad row fails only its own message.
+//! as a single insert would; a statement the database refuses as a whole (a foreign key: the
+//! server checks a reply's target first, so this is a safety net) is retried row by row, so a
+//! bad row fails only its own message. The connection that ran a refused statement is closed,
+//! not returned to the pool: SQLite can leave it reading the database as it was then.
 
 use sqlx::{AnyPool, FromRow};
 use tokio::sync::{mpsc, oneshot};
