@@ -131,9 +131,10 @@ async fn insert_rows(pool: &AnyPool, rows: &[&Row]) -> Result<Vec<Option<i64>>> 
         let mut conn = pool.acquire().await?;
         let result = query.fetch_all(&mut *conn).await;
         if result.is_err() {
-            // With sqlx and SQLite, a connection whose statement was refused (a foreign key)
-            // can keep reading the database as it was then: other tasks would miss messages
-            // stored later. It is closed rather than returned to the pool.
+            // A SQLite connection whose statement was refused (a foreign key) can keep
+            // reading the database as it was then (plain SQLite does it too, not only through
+            // sqlx): other tasks would miss messages stored later. It is closed rather than
+            // returned to the pool.
             conn.close_on_drop();
         }
         match result {
