@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 use crate::group_commit::GroupCommit;
 use crate::{Result, StoreError};
@@ -63,21 +63,7 @@ impl Store {
             create_sqlite_dir(url)?;
         }
         sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    if conn.backend_name() == "SQLite" {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
+        let pool = pool_options(backend, if backend == Backend::Sqlite { 4 } else { 16 })
             .connect(url)
             .await?;
         let migrator = match backend {
@@ -94,7 +80,6 @@ impl Store {
         store.rekey_names().await?;
         Ok(store)
     }
-
     /// A transaction that will write: on SQLite it takes the database's write lock at once
     /// (`BEGIN IMMEDIATE`, waiting up to busy_timeout), so a read inside it can never have to
     /// upgrade to a write (which SQLite refuses at once when another writer got in first).
@@ -156,14 +141,57 @@ impl Store {
     /// [`StoreError::Database`] on failure.
     #[doc(hidden)]
     pub async fn execute_raw(&self, sql: &str) -> Result<()> {
-        sqlx::raw_sql(sql).execute(&self.pool).await?;
+        self.write(async |conn| sqlx::raw_sql(sql).execute(conn).await)
+            .await?;
         Ok(())
+    }
+
+    /// Runs one autocommit write on a pooled connection.
+    ///
+    /// On SQLite a connection whose statement failed is closed instead of going back to the
+    /// pool: a statement SQLite refuses (a foreign key, a unique index) can leave its
+    /// connection reading the database as it was at that moment (see [`crate::group_commit`]),
+    /// so whoever got it next would miss what was stored since. The pool opens a fresh one.
+    pub(crate) async fn write<T>(
+        &self,
+        run: impl AsyncFnOnce(&mut AnyConnection) -> sqlx::Result<T>,
+    ) -> sqlx::Result<T> {
+        let mut conn = self.pool.acquire().await?;
+        let result = run(&mut *conn).await;
+        if result.is_err() && self.backend == Backend::Sqlite {
+            conn.close_on_drop();
+        }
+        result
     }
 
     /// Closes every pooled connection.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Pool settings for `backend` with at most `max` connections.
+///
+/// SQLite connections get WAL journaling, `synchronous = NORMAL`, a 10 s busy timeout and
+/// foreign keys, and are not pinged before each use (sqlx's default, which costs a round trip
+/// to the connection's thread per query and cannot fail for an embedded database).
+fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                if conn.backend_name() == "SQLite" {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// Creates the directory of a file-backed SQLite URL (`sqlite://data/x.db?mode=rwc`).

@@ -77,19 +77,22 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub async fn insert_file(&self, file: &NewFile) -> Result<FileRecord> {
-        sqlx::query(
-            "INSERT INTO attachments (id, room_id, user_id, name, size, content_type, \
+        self.write(async |conn| {
+            sqlx::query(
+                "INSERT INTO attachments (id, room_id, user_id, name, size, content_type, \
              preview_type, created_ts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&file.id)
-        .bind(file.room_id)
-        .bind(file.user_id)
-        .bind(&file.name)
-        .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
-        .bind(&file.content_type)
-        .bind(&file.preview_type)
-        .bind(file.ts)
-        .execute(&self.pool)
+            )
+            .bind(&file.id)
+            .bind(file.room_id)
+            .bind(file.user_id)
+            .bind(&file.name)
+            .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
+            .bind(&file.content_type)
+            .bind(&file.preview_type)
+            .bind(file.ts)
+            .execute(conn)
+            .await
+        })
         .await?;
         Ok(FileRecord {
             id: file.id.clone(),
@@ -120,12 +123,17 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub async fn take_unsent_files(&self, before: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "DELETE FROM attachments WHERE message_id IS NULL AND created_ts < $1 RETURNING id",
-        )
-        .bind(before)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(self
+            .write(async |conn| {
+                sqlx::query_scalar(
+                    "DELETE FROM attachments \
+                     WHERE message_id IS NULL AND created_ts < $1 RETURNING id",
+                )
+                .bind(before)
+                .fetch_all(conn)
+                .await
+            })
+            .await?)
     }
 
     /// Fills in the attachments of `messages` (one query for all of them).

@@ -387,6 +387,42 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    #[tokio::test]
+    async fn a_write_refused_through_store_write_leaves_no_stale_connection() {
+        let dir = std::env::temp_dir().join(format!("tertulia-gw-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let url = format!("sqlite://{}/chat.db?mode=rwc", dir.display());
+        let (store, general, ana, _) =
+            with_authors(crate::Store::connect(&url).await.unwrap()).await;
+        let good = text_row(general, ana, "good", None);
+        let mut bad = text_row(general, ana, "answers nothing", None);
+        bad.reply_to = Some(999_999);
+        let sql = insert_sql(2);
+        let refused = store
+            .write(async |conn| bind_rows(&sql, &[&good, &bad]).fetch_all(conn).await)
+            .await;
+        assert!(refused.is_err(), "the foreign key refuses the statement");
+        // Stored afterwards: every connection of the pool reads it, the one that ran the
+        // refused statement included (unless it was closed, as it is now).
+        let later = text_row(general, ana, "later", None);
+        let id = insert_rows(&store.pool, &[&later]).await.unwrap()[0].unwrap();
+        let mut connections = Vec::new();
+        for _ in 0..store.pool.options().get_max_connections() {
+            connections.push(store.pool.acquire().await.unwrap());
+        }
+        for conn in &mut connections {
+            let seen: Vec<String> = sqlx::query_scalar("SELECT text FROM messages WHERE id = $1")
+                .bind(id)
+                .fetch_all(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(seen, ["later"]);
+        }
+        drop(connections);
+        store.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_senders_each_get_their_own_message_back() {
         let (store, general, ana, bea) = store_with_authors().await;

@@ -281,15 +281,19 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] if it does not exist or is deleted; database failures.
     pub async fn edit_message(&self, id: i64, text: &str, ts: i64) -> Result<Message> {
-        let done = sqlx::query(
-            "UPDATE messages SET text = $1, edited_ts = $2, changed_ts = $2 \
+        let done = self
+            .write(async |conn| {
+                sqlx::query(
+                    "UPDATE messages SET text = $1, edited_ts = $2, changed_ts = $2 \
              WHERE id = $3 AND deleted_ts IS NULL",
-        )
-        .bind(text)
-        .bind(ts)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+                )
+                .bind(text)
+                .bind(ts)
+                .bind(id)
+                .execute(conn)
+                .await
+            })
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

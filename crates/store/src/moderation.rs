@@ -54,20 +54,27 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub async fn set_mute(&self, room_id: i64, user_id: i64, until: Option<i64>) -> Result<bool> {
-        let removed = sqlx::query("DELETE FROM room_mutes WHERE room_id = $1 AND user_id = $2")
-            .bind(room_id)
-            .bind(user_id)
-            .execute(&self.pool)
+        let removed = self
+            .write(async |conn| {
+                sqlx::query("DELETE FROM room_mutes WHERE room_id = $1 AND user_id = $2")
+                    .bind(room_id)
+                    .bind(user_id)
+                    .execute(conn)
+                    .await
+            })
             .await?
             .rows_affected()
             > 0;
         if let Some(until) = until {
-            sqlx::query("INSERT INTO room_mutes (room_id, user_id, until) VALUES ($1, $2, $3)")
-                .bind(room_id)
-                .bind(user_id)
-                .bind(until)
-                .execute(&self.pool)
-                .await?;
+            self.write(async |conn| {
+                sqlx::query("INSERT INTO room_mutes (room_id, user_id, until) VALUES ($1, $2, $3)")
+                    .bind(room_id)
+                    .bind(user_id)
+                    .bind(until)
+                    .execute(conn)
+                    .await
+            })
+            .await?;
         }
         Ok(removed)
     }
@@ -94,16 +101,24 @@ impl Store {
     /// Database failures.
     pub async fn set_banned(&self, user_id: i64, banned: bool, now: i64) -> Result<bool> {
         let done = if banned {
-            sqlx::query("UPDATE users SET banned_at = $1 WHERE id = $2 AND banned_at IS NULL")
-                .bind(now)
-                .bind(user_id)
-                .execute(&self.pool)
-                .await?
+            self.write(async |conn| {
+                sqlx::query("UPDATE users SET banned_at = $1 WHERE id = $2 AND banned_at IS NULL")
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(conn)
+                    .await
+            })
+            .await?
         } else {
-            sqlx::query("UPDATE users SET banned_at = NULL WHERE id = $1 AND banned_at IS NOT NULL")
+            self.write(async |conn| {
+                sqlx::query(
+                    "UPDATE users SET banned_at = NULL WHERE id = $1 AND banned_at IS NOT NULL",
+                )
                 .bind(user_id)
-                .execute(&self.pool)
-                .await?
+                .execute(conn)
+                .await
+            })
+            .await?
         };
         if banned {
             self.revoke_user_sessions(user_id, now).await?;
@@ -116,19 +131,23 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub async fn record_audit(&self, entry: &NewAudit<'_>, ts: i64) -> Result<AuditEntry> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO audit_log (ts, actor_id, actor, action, target, room, detail) \
+        let id: i64 = self
+            .write(async |conn| {
+                sqlx::query_scalar(
+                    "INSERT INTO audit_log (ts, actor_id, actor, action, target, room, detail) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(ts)
-        .bind(entry.actor_id)
-        .bind(entry.actor)
-        .bind(entry.action)
-        .bind(entry.target)
-        .bind(entry.room)
-        .bind(entry.detail.as_deref())
-        .fetch_one(&self.pool)
-        .await?;
+                )
+                .bind(ts)
+                .bind(entry.actor_id)
+                .bind(entry.actor)
+                .bind(entry.action)
+                .bind(entry.target)
+                .bind(entry.room)
+                .bind(entry.detail.as_deref())
+                .fetch_one(conn)
+                .await
+            })
+            .await?;
         Ok(AuditEntry {
             id,
             ts,

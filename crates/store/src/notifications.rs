@@ -55,26 +55,33 @@ impl Store {
         ts: i64,
         keep: u64,
     ) -> Result<Notification> {
-        let row: NotificationRow = sqlx::query_as(
-            "INSERT INTO notifications (user_id, kind, title, body, url, ts) \
+        let row: NotificationRow = self
+            .write(async |conn| {
+                sqlx::query_as(
+                    "INSERT INTO notifications (user_id, kind, title, body, url, ts) \
              VALUES ($1, $2, $3, $4, $5, $6) \
              RETURNING id, kind, title, body, url, ts, read_at",
-        )
-        .bind(user_id)
-        .bind(&new.kind)
-        .bind(&new.title)
-        .bind(&new.body)
-        .bind(new.url.as_deref())
-        .bind(ts)
-        .fetch_one(&self.pool)
-        .await?;
-        sqlx::query(
-            "DELETE FROM notifications WHERE user_id = $1 AND id <= \
+                )
+                .bind(user_id)
+                .bind(&new.kind)
+                .bind(&new.title)
+                .bind(&new.body)
+                .bind(new.url.as_deref())
+                .bind(ts)
+                .fetch_one(conn)
+                .await
+            })
+            .await?;
+        self.write(async |conn| {
+            sqlx::query(
+                "DELETE FROM notifications WHERE user_id = $1 AND id <= \
              (SELECT id FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
-        )
-        .bind(user_id)
-        .bind(i64::try_from(keep).unwrap_or(i64::MAX))
-        .execute(&self.pool)
+            )
+            .bind(user_id)
+            .bind(i64::try_from(keep).unwrap_or(i64::MAX))
+            .execute(conn)
+            .await
+        })
         .await?;
         Ok(row.into())
     }
@@ -84,13 +91,17 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn mark_all_read(&self, user_id: i64, now: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
-        )
-        .bind(now)
-        .bind(user_id)
-        .execute(&self.pool)
-        .await?;
+        let done = self
+            .write(async |conn| {
+                sqlx::query(
+                    "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
+                )
+                .bind(now)
+                .bind(user_id)
+                .execute(conn)
+                .await
+            })
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -138,14 +149,17 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn subscribe(&self, user_id: i64, channel: &str, now: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO channel_subscriptions (user_id, channel, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (user_id, channel) DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(channel)
-        .bind(now)
-        .execute(&self.pool)
+        self.write(async |conn| {
+            sqlx::query(
+                "INSERT INTO channel_subscriptions (user_id, channel, created_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (user_id, channel) DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(channel)
+            .bind(now)
+            .execute(conn)
+            .await
+        })
         .await?;
         Ok(())
     }
@@ -155,11 +169,14 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn unsubscribe(&self, user_id: i64, channel: &str) -> Result<()> {
-        sqlx::query("DELETE FROM channel_subscriptions WHERE user_id = $1 AND channel = $2")
-            .bind(user_id)
-            .bind(channel)
-            .execute(&self.pool)
-            .await?;
+        self.write(async |conn| {
+            sqlx::query("DELETE FROM channel_subscriptions WHERE user_id = $1 AND channel = $2")
+                .bind(user_id)
+                .bind(channel)
+                .execute(conn)
+                .await
+        })
+        .await?;
         Ok(())
     }
 

@@ -142,11 +142,14 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn set_topic(&self, room_id: i64, topic: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE rooms SET topic = $1 WHERE id = $2")
-            .bind(topic)
-            .bind(room_id)
-            .execute(&self.pool)
-            .await?;
+        self.write(async |conn| {
+            sqlx::query("UPDATE rooms SET topic = $1 WHERE id = $2")
+                .bind(topic)
+                .bind(room_id)
+                .execute(conn)
+                .await
+        })
+        .await?;
         Ok(())
     }
 
@@ -292,14 +295,17 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn add_member(&self, room_id: i64, user_id: i64, now: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) \
+        self.write(async |conn| {
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) \
              ON CONFLICT (room_id, user_id) DO NOTHING",
-        )
-        .bind(room_id)
-        .bind(user_id)
-        .bind(now)
-        .execute(&self.pool)
+            )
+            .bind(room_id)
+            .bind(user_id)
+            .bind(now)
+            .execute(conn)
+            .await
+        })
         .await?;
         Ok(())
     }
@@ -309,10 +315,14 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn remove_member(&self, room_id: i64, user_id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
-            .bind(room_id)
-            .bind(user_id)
-            .execute(&self.pool)
+        let done = self
+            .write(async |conn| {
+                sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
+                    .bind(room_id)
+                    .bind(user_id)
+                    .execute(conn)
+                    .await
+            })
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -336,11 +346,14 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn close_room(&self, room_id: i64, now: i64) -> Result<()> {
-        sqlx::query("UPDATE rooms SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
-            .bind(now)
-            .bind(room_id)
-            .execute(&self.pool)
-            .await?;
+        self.write(async |conn| {
+            sqlx::query("UPDATE rooms SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
+                .bind(now)
+                .bind(room_id)
+                .execute(conn)
+                .await
+        })
+        .await?;
         Ok(())
     }
 }

@@ -55,18 +55,22 @@ impl Store {
         read_up_to: Option<i64>,
         now: i64,
     ) -> Result<Option<SavedRoom>> {
-        let saved: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
-            "INSERT INTO saved_rooms (user_id, room_id, last_read, saved_at) \
+        let saved: Option<(i64, i64, Option<i64>)> = self
+            .write(async |conn| {
+                sqlx::query_as(
+                    "INSERT INTO saved_rooms (user_id, room_id, last_read, saved_at) \
              VALUES ($1, $2, \
                COALESCE($4, (SELECT MAX(id) FROM messages WHERE room_id = $2), 0), $3) \
              ON CONFLICT (user_id, room_id) DO NOTHING RETURNING last_read, muted, read_at",
-        )
-        .bind(user_id)
-        .bind(room.id)
-        .bind(now)
-        .bind(read_up_to)
-        .fetch_optional(&self.pool)
-        .await?;
+                )
+                .bind(user_id)
+                .bind(room.id)
+                .bind(now)
+                .bind(read_up_to)
+                .fetch_optional(conn)
+                .await
+            })
+            .await?;
         let Some((last_read, muted, read_at)) = saved else {
             return Ok(None);
         };
@@ -89,10 +93,14 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn unsave_room(&self, user_id: i64, room_id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM saved_rooms WHERE user_id = $1 AND room_id = $2")
-            .bind(user_id)
-            .bind(room_id)
-            .execute(&self.pool)
+        let done = self
+            .write(async |conn| {
+                sqlx::query("DELETE FROM saved_rooms WHERE user_id = $1 AND room_id = $2")
+                    .bind(user_id)
+                    .bind(room_id)
+                    .execute(conn)
+                    .await
+            })
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -187,17 +195,20 @@ impl Store {
         id: i64,
         now: i64,
     ) -> Result<Option<SavedRoom>> {
-        sqlx::query(
-            "UPDATE saved_rooms SET read_at = $4, last_read = CASE WHEN last_read < $3 THEN \
+        self.write(async |conn| {
+            sqlx::query(
+                "UPDATE saved_rooms SET read_at = $4, last_read = CASE WHEN last_read < $3 THEN \
              (SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = $2 AND id <= $3) \
              ELSE last_read END \
              WHERE user_id = $1 AND room_id = $2",
-        )
-        .bind(user_id)
-        .bind(room_id)
-        .bind(id)
-        .bind(now)
-        .execute(&self.pool)
+            )
+            .bind(user_id)
+            .bind(room_id)
+            .bind(id)
+            .bind(now)
+            .execute(conn)
+            .await
+        })
         .await?;
         self.saved_room(user_id, room_id).await
     }
@@ -207,13 +218,16 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn set_muted(&self, user_id: i64, room_id: i64, muted: bool) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE saved_rooms SET muted = $3 WHERE user_id = $1 AND room_id = $2")
-                .bind(user_id)
-                .bind(room_id)
-                .bind(i64::from(muted))
-                .execute(&self.pool)
-                .await?;
+        let done = self
+            .write(async |conn| {
+                sqlx::query("UPDATE saved_rooms SET muted = $3 WHERE user_id = $1 AND room_id = $2")
+                    .bind(user_id)
+                    .bind(room_id)
+                    .bind(i64::from(muted))
+                    .execute(conn)
+                    .await
+            })
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 

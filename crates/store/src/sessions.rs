@@ -17,14 +17,18 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&self.pool)
+        self.write(async |conn| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires_at)
+            .execute(conn)
+            .await
+        })
         .await
         .map_err(crate::StoreError::from_insert)?;
         Ok(())
@@ -53,14 +57,18 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn revoke_session(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
-        let user: Option<i64> = sqlx::query_scalar(
-            "UPDATE sessions SET revoked_at = $1 \
+        let user: Option<i64> = self
+            .write(async |conn| {
+                sqlx::query_scalar(
+                    "UPDATE sessions SET revoked_at = $1 \
              WHERE token_hash = $2 AND revoked_at IS NULL RETURNING user_id",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+                )
+                .bind(now)
+                .bind(token_hash)
+                .fetch_optional(conn)
+                .await
+            })
+            .await?;
         Ok(user)
     }
 
@@ -69,13 +77,17 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn revoke_user_sessions(&self, user_id: i64, now: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(user_id)
-        .execute(&self.pool)
-        .await?;
+        let done = self
+            .write(async |conn| {
+                sqlx::query(
+                    "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(user_id)
+                .execute(conn)
+                .await
+            })
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -90,15 +102,19 @@ impl Store {
         keep: &str,
         now: i64,
     ) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "UPDATE sessions SET revoked_at = $1 \
+        Ok(self
+            .write(async |conn| {
+                sqlx::query_scalar(
+                    "UPDATE sessions SET revoked_at = $1 \
              WHERE user_id = $2 AND token_hash <> $3 AND revoked_at IS NULL RETURNING token_hash",
-        )
-        .bind(now)
-        .bind(user_id)
-        .bind(keep)
-        .fetch_all(&self.pool)
-        .await?)
+                )
+                .bind(now)
+                .bind(user_id)
+                .bind(keep)
+                .fetch_all(conn)
+                .await
+            })
+            .await?)
     }
 
     /// Live sessions of a user.
@@ -122,9 +138,13 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn prune_sessions(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1")
-            .bind(before)
-            .execute(&self.pool)
+        let done = self
+            .write(async |conn| {
+                sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1")
+                    .bind(before)
+                    .execute(conn)
+                    .await
+            })
             .await?;
         Ok(done.rows_affected())
     }

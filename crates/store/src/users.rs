@@ -52,17 +52,21 @@ impl Store {
     /// # Errors
     /// [`StoreError::Conflict`] when the name is taken (case-insensitively, look-alikes too).
     pub async fn create_guest(&self, username: &str, now: i64) -> Result<User> {
-        let row: UserRow = sqlx::query_as(
-            "INSERT INTO users (username, username_key, password_hash, role, created_at) \
+        let row: UserRow = self
+            .write(async |conn| {
+                sqlx::query_as(
+                    "INSERT INTO users (username, username_key, password_hash, role, created_at) \
              VALUES ($1, $2, NULL, 'guest', $3) \
              RETURNING id, username, role, password_hash, banned_at",
-        )
-        .bind(username)
-        .bind(crate::name_key(username))
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::from_insert)?;
+                )
+                .bind(username)
+                .bind(crate::name_key(username))
+                .bind(now)
+                .fetch_one(conn)
+                .await
+            })
+            .await
+            .map_err(StoreError::from_insert)?;
         Ok(UserRecord::from(row).user)
     }
 
@@ -133,13 +137,18 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash IS NOT NULL",
-        )
-        .bind(password_hash)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        let done = self
+            .write(async |conn| {
+                sqlx::query(
+                    "UPDATE users SET password_hash = $1 \
+                     WHERE id = $2 AND password_hash IS NOT NULL",
+                )
+                .bind(password_hash)
+                .bind(id)
+                .execute(conn)
+                .await
+            })
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -193,15 +202,19 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn release_guest(&self, id: i64, now: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE users SET username_key = $1, released_at = $2 \
+        let done = self
+            .write(async |conn| {
+                sqlx::query(
+                    "UPDATE users SET username_key = $1, released_at = $2 \
              WHERE id = $3 AND role = 'guest' AND released_at IS NULL",
-        )
-        .bind(released_key(id))
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+                )
+                .bind(released_key(id))
+                .bind(now)
+                .bind(id)
+                .execute(conn)
+                .await
+            })
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -213,16 +226,20 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn release_idle_guests(&self, now: i64, created_before: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE users SET username_key = '~g' || CAST(id AS TEXT), released_at = $1 \
+        let done = self
+            .write(async |conn| {
+                sqlx::query(
+                    "UPDATE users SET username_key = '~g' || CAST(id AS TEXT), released_at = $1 \
              WHERE role = 'guest' AND released_at IS NULL AND created_at < $2 \
              AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = users.id \
                              AND s.revoked_at IS NULL AND s.expires_at > $1)",
-        )
-        .bind(now)
-        .bind(created_before)
-        .execute(&self.pool)
-        .await?;
+                )
+                .bind(now)
+                .bind(created_before)
+                .execute(conn)
+                .await
+            })
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -232,15 +249,19 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn delete_forgotten_guests(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "DELETE FROM users WHERE role = 'guest' AND released_at IS NOT NULL \
+        let done = self
+            .write(async |conn| {
+                sqlx::query(
+                    "DELETE FROM users WHERE role = 'guest' AND released_at IS NOT NULL \
              AND released_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = users.id) \
              AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.created_by = users.id)",
-        )
-        .bind(before)
-        .execute(&self.pool)
-        .await?;
+                )
+                .bind(before)
+                .execute(conn)
+                .await
+            })
+            .await?;
         Ok(done.rows_affected())
     }
 }
