@@ -1,5 +1,6 @@
 //! The shared state of the realtime side, handed to every socket handler.
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::time::{Duration, Instant};
@@ -14,10 +15,14 @@ use crate::live::limits::{Action, Quota};
 use crate::origin::Site;
 use crate::socket::{Ops, SocketIo};
 
-/// Everything socket and HTTP handlers share: plain fields, each cheap to clone, so a
-/// handler takes the part it needs.
+/// Everything socket and HTTP handlers share, reached through the hub (`hub.store`,
+/// `hub.config`, ...). Cloning it (every handler call does) costs one reference count.
 #[derive(Debug, Clone)]
-pub struct Hub {
+pub struct Hub(Arc<Shared>);
+
+/// What a [`Hub`] shares.
+#[derive(Debug)]
+pub struct Shared {
     /// The database.
     pub store: Store,
     /// Settings.
@@ -38,6 +43,14 @@ pub struct Hub {
     pub previews: Arc<tokio::sync::Semaphore>,
     /// Room records by name for the message path.
     pub rooms: Arc<crate::room_cache::RoomCache>,
+}
+
+impl Deref for Hub {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// What a node is busy with (for draining and for tests).
@@ -97,7 +110,7 @@ impl Hub {
             &config.allowed_origins,
             config.secure_cookies,
         );
-        Self {
+        Self(Arc::new(Shared {
             store,
             site: Arc::new(site),
             live,
@@ -110,7 +123,7 @@ impl Hub {
             activity: Arc::default(),
             previews: Arc::new(tokio::sync::Semaphore::new(2)),
             rooms: Arc::default(),
-        }
+        }))
     }
 
     /// The operators of namespace `ns` for broadcasting: cluster-wide when the live state is

@@ -115,13 +115,13 @@ impl App {
         if let Some(health) = cluster.health {
             tasks.push(cluster::spawn_watch(hub.clone(), io.clone(), health));
         }
-        let state = AppState {
+        let state = AppState::new(state::AppParts {
             hub,
             io,
             api_in_flight: http::pipeline::ApiInFlight::default(),
             leptos: leptos.clone(),
             node: state::NodeId(cluster.node),
-        };
+        });
         let routes = generate_route_list(Ui);
         let router = Router::new()
             .merge(http::router(state.clone()))

@@ -15,9 +15,29 @@ use crate::hub::Hub;
 use crate::origin::Site;
 use crate::socket::SocketIo;
 
-/// State of every HTTP handler. Cheap to clone.
+/// State of every HTTP handler, reached through it (`state.hub`, ...). Cloning it (axum does,
+/// for every request) costs one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    /// The state made of these parts.
+    #[must_use]
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// What an [`AppState`] holds.
+pub struct AppParts {
     /// Shared realtime state (store, config, presence, limits).
     pub hub: Hub,
     /// Socket.IO handle.
