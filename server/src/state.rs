@@ -15,8 +15,8 @@ use crate::hub::Hub;
 use crate::origin::Site;
 use crate::socket::SocketIo;
 
-/// State of every HTTP handler, reached through it (`state.hub`, ...). Cloning it (axum does,
-/// for every request) costs one reference count.
+/// State of every HTTP handler; its parts (`state.hub`, ...) are reached through `Deref`.
+/// Cloning it (axum does, for every request) costs one reference count.
 #[derive(Clone)]
 pub struct AppState(Arc<AppParts>);
 

@@ -80,6 +80,7 @@ impl Store {
         store.rekey_names().await?;
         Ok(store)
     }
+
     /// A transaction that will write: on SQLite it takes the database's write lock at once
     /// (`BEGIN IMMEDIATE`, waiting up to busy_timeout), so a read inside it can never have to
     /// upgrade to a write (which SQLite refuses at once when another writer got in first).
@@ -151,7 +152,8 @@ impl Store {
     /// On SQLite a connection whose statement failed is closed instead of going back to the
     /// pool: a statement SQLite refuses (a foreign key, a unique index) can leave its
     /// connection reading the database as it was at that moment (see [`crate::group_commit`]),
-    /// so whoever got it next would miss what was stored since. The pool opens a fresh one.
+    /// so whoever got it next would miss what was stored since. The pool opens a new one when
+    /// one is next needed.
     pub(crate) async fn write<T>(
         &self,
         run: impl AsyncFnOnce(&mut AnyConnection) -> sqlx::Result<T>,
@@ -173,8 +175,9 @@ impl Store {
 /// Pool settings for `backend` with at most `max` connections.
 ///
 /// SQLite connections get WAL journaling, `synchronous = NORMAL`, a 10 s busy timeout and
-/// foreign keys, and are not pinged before each use (sqlx's default, which costs a round trip
-/// to the connection's thread per query and cannot fail for an embedded database).
+/// foreign keys, and are not pinged when acquired (sqlx pings by default, and on release
+/// whatever the settings): a ping is a round trip to the connection's thread per query and
+/// cannot fail for an embedded database.
 fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
