@@ -63,9 +63,7 @@ impl Store {
             create_sqlite_dir(url)?;
         }
         sqlx::any::install_default_drivers();
-        let pool = pool_options(backend, if backend == Backend::Sqlite { 4 } else { 16 })
-            .connect(url)
-            .await?;
+        let pool = pool_options(backend).connect(url).await?;
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
@@ -147,23 +145,12 @@ impl Store {
         Ok(())
     }
 
-    /// Runs one autocommit write on a pooled connection.
-    ///
-    /// On SQLite a connection whose statement failed is closed instead of going back to the
-    /// pool: a statement SQLite refuses (a foreign key, a unique index) can leave its
-    /// connection reading the database as it was at that moment (see [`crate::group_commit`]),
-    /// so whoever got it next would miss what was stored since. The pool opens a new one when
-    /// one is next needed.
+    /// Runs one autocommit write on a pooled connection (see [`write_on`]).
     pub(crate) async fn write<T>(
         &self,
         run: impl AsyncFnOnce(&mut AnyConnection) -> sqlx::Result<T>,
     ) -> sqlx::Result<T> {
-        let mut conn = self.pool.acquire().await?;
-        let result = run(&mut *conn).await;
-        if result.is_err() && self.backend == Backend::Sqlite {
-            conn.close_on_drop();
-        }
-        result
+        write_on(&self.pool, run).await
     }
 
     /// Closes every pooled connection.
@@ -172,13 +159,18 @@ impl Store {
     }
 }
 
-/// Pool settings for `backend` with at most `max` connections.
+/// Pool settings for `backend`: at most 4 connections to SQLite (one writes at a time; the
+/// others read), 16 to PostgreSQL.
 ///
 /// SQLite connections get WAL journaling, `synchronous = NORMAL`, a 10 s busy timeout and
 /// foreign keys, and are not pinged when acquired (sqlx pings by default, and on release
 /// whatever the settings): a ping is a round trip to the connection's thread per query and
 /// cannot fail for an embedded database.
-fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
+fn pool_options(backend: Backend) -> AnyPoolOptions {
+    let max = match backend {
+        Backend::Sqlite => 4,
+        Backend::Postgres => 16,
+    };
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
@@ -195,6 +187,26 @@ fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
                 Ok(())
             })
         })
+}
+
+/// Runs one autocommit write on a connection from `pool`.
+///
+/// On SQLite a connection whose statement failed is closed instead of going back to the pool:
+/// a statement SQLite refuses (a foreign key, a unique index) can leave its connection reading
+/// the database as it was at that moment (plain SQLite does it too, not only through sqlx), so
+/// whoever got it next would miss what was stored since. The pool opens a new one when one is
+/// next needed. PostgreSQL connections are kept: a failed statement does not leave them stale,
+/// and reconnecting costs a network handshake.
+pub(crate) async fn write_on<T>(
+    pool: &AnyPool,
+    run: impl AsyncFnOnce(&mut AnyConnection) -> sqlx::Result<T>,
+) -> sqlx::Result<T> {
+    let mut conn = pool.acquire().await?;
+    let result = run(&mut *conn).await;
+    if result.is_err() && conn.backend_name() == "SQLite" {
+        conn.close_on_drop();
+    }
+    result
 }
 
 /// Creates the directory of a file-backed SQLite URL (`sqlite://data/x.db?mode=rwc`).

@@ -17,6 +17,7 @@
 use sqlx::{AnyPool, FromRow};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::db::write_on;
 use crate::{Result, StoreError};
 
 /// The most rows one statement stores (SQLite allows 32,766 parameters; this uses 6 per row).
@@ -128,15 +129,8 @@ async fn insert_rows(pool: &AnyPool, rows: &[&Row]) -> Result<Vec<Option<i64>>> 
     let mut attempts = 0;
     let mut stored = loop {
         let query = bind_rows(&sql, rows);
-        let mut conn = pool.acquire().await?;
-        let result = query.fetch_all(&mut *conn).await;
-        if result.is_err() {
-            // A SQLite connection whose statement was refused (a foreign key) can keep
-            // reading the database as it was then (plain SQLite does it too, not only through
-            // sqlx): other tasks would miss messages stored later. It is closed rather than
-            // returned to the pool.
-            conn.close_on_drop();
-        }
+        // A connection whose statement was refused is closed, not pooled (see `write_on`).
+        let result = write_on(pool, async |conn| query.fetch_all(conn).await).await;
         match result {
             // SQLite's answer when the connection's snapshot went stale before it could take
             // the write lock: the statement did nothing and is to be run again.
