@@ -66,10 +66,16 @@ impl Chat {
             .await?;
         self.save_room(conn.user(), &room).await?;
         conn.socket.join(room_channel(room.id));
+        let mut listed = None;
         if let Some(change) = self.hub.live.join(&sid, room.id).await? {
-            self.announce(&room, conn.user(), change, true).await;
+            listed = self.announce(&room, conn.user(), change, true).await;
         }
-        let (members, members_total) = self.hub.live.members_page(room.id, 0, MEMBERS_PAGE).await?;
+        // The page the room was just sent, if it was; listing it again would cost a sort (and
+        // a round trip to Redis in a cluster) for the same answer.
+        let (members, members_total) = match listed {
+            Some(page) => page,
+            None => self.hub.live.members_page(room.id, 0, MEMBERS_PAGE).await?,
+        };
         Ok(Joined {
             room,
             members,
@@ -177,12 +183,19 @@ impl Chat {
     }
 
     /// Tells a room about a presence change: `user_joined` / `user_left` to the others, and
-    /// the new `members` list to everyone while the room is small.
-    async fn announce(&self, room: &RoomRecord, user: &User, change: Change, joined: bool) {
+    /// the new `members` list to everyone while the room is small. Returns that list's page
+    /// and the number present, when it was sent.
+    async fn announce(
+        &self,
+        room: &RoomRecord,
+        user: &User,
+        change: Change,
+        joined: bool,
+    ) -> Option<(Vec<User>, usize)> {
         if !change.user_changed {
-            return;
+            return None;
         }
-        let Some(chat) = self.chat_ns() else { return };
+        let chat = self.chat_ns()?;
         let channel = room_channel(room.id);
         let presence = PresenceBody {
             room: room.name.clone(),
@@ -200,16 +213,18 @@ impl Chat {
         }
         if change.count <= MEMBERS_BROADCAST_MAX {
             match self.hub.live.members_page(room.id, 0, MEMBERS_PAGE).await {
-                Ok((users, _)) => {
+                Ok((users, total)) => {
                     let members = Members {
                         room: room.name.clone(),
                         users,
                     };
                     broadcast(chat.to(channel), &members).await;
+                    return Some((members.users, total));
                 }
                 Err(error) => tracing::warn!(%error, "listing a room's members"),
             }
         }
+        None
     }
 
     /// Ends a user's typing state in a room and tells the others, if it was active.
