@@ -9,8 +9,8 @@ use common::{Socket, TestServer, auth, code};
 use protocol::events::{GENERAL_ROOM, admin, chat};
 use protocol::http::Logout;
 use protocol::{
-    CloseRoomReq, ConnectRefusal, CreateRoomReq, Empty, ErrorCode, JoinReq, LeaveReq, Occupancy,
-    Request, Role, RoomClosed, RoomStats, ServerEvent, SetRoleReq, Stats,
+    CloseRoomReq, ConnectRefusal, CreateRoomReq, DeleteReq, Empty, ErrorCode, JoinReq, LeaveReq,
+    MuteReq, Occupancy, Request, Role, RoomClosed, RoomStats, ServerEvent, SetRoleReq, Stats,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -176,6 +176,38 @@ async fn a_demoted_admin_loses_the_live_view() {
         .unwrap();
     admin.ok(&set_role("second", Role::Member)).await;
     assert!(second.disconnected().await);
+}
+
+#[tokio::test]
+async fn a_demoted_admin_loses_admin_powers_on_an_open_chat_socket_at_once() {
+    let server = TestServer::spawn().await;
+    let (admin, _) = admin_socket(&server).await;
+    let (_, second_token) = server.register("second", "correct horse").await;
+    admin.ok(&set_role("second", Role::Admin)).await;
+    // Connected as an admin; the socket stays open through the demotion.
+    let second = Socket::connect(&server, chat::NS, auth(&second_token), &[])
+        .await
+        .unwrap();
+    let (ana, _) = server.chat_guest("ana").await;
+    ana.join(GENERAL_ROOM).await;
+    second.join(GENERAL_ROOM).await;
+    let first = ana.say(GENERAL_ROOM, "one").await.unwrap().message;
+    let later = ana.say(GENERAL_ROOM, "two").await.unwrap().message;
+    second.ok(&DeleteReq { id: first.id }).await;
+    admin.ok(&set_role("second", Role::Member)).await;
+    assert_eq!(
+        second.refused(&DeleteReq { id: later.id }).await,
+        ErrorCode::Forbidden
+    );
+    let mute = MuteReq {
+        room: GENERAL_ROOM.into(),
+        username: "ana".into(),
+        minutes: 5,
+    };
+    assert_eq!(second.refused(&mute).await, ErrorCode::Forbidden);
+    // Promoted again, the same socket may moderate again.
+    admin.ok(&set_role("second", Role::Admin)).await;
+    second.ok(&mute).await;
 }
 
 #[tokio::test]

@@ -73,7 +73,10 @@ impl Chat {
         let Visible { record, room } = self.visible_message(&actor.user, id).await?;
         let user = &actor.user;
         let owns_room = room.kind == RoomKind::Room && room.owner == Some(user.id);
-        if record.message.user.id != user.id && !owns_room && user.role != Role::Admin {
+        if record.message.user.id != user.id
+            && !owns_room
+            && self.current_role(user).await? != Role::Admin
+        {
             return Err(AppError::forbidden(
                 "only its author, the room's creator or an admin can delete a message",
             ));

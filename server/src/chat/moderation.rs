@@ -12,9 +12,25 @@ use crate::error::{AppError, AppResult};
 use crate::socket::{broadcast, user_channel};
 
 impl Chat {
-    /// Whether `user` moderates `room`: an admin, or the creator of an ordinary room.
-    pub(super) fn moderates(user: &User, room: &RoomRecord) -> bool {
-        user.role == Role::Admin || (room.kind == RoomKind::Room && room.owner == Some(user.id))
+    /// Whether `user` moderates `room`: the creator of an ordinary room, or an admin as
+    /// stored now (see [`Self::current_role`]).
+    pub(super) async fn moderates(&self, user: &User, room: &RoomRecord) -> AppResult<bool> {
+        if room.kind == RoomKind::Room && room.owner == Some(user.id) {
+            return Ok(true);
+        }
+        Ok(self.current_role(user).await? == Role::Admin)
+    }
+
+    /// `user`'s role as stored now. A socket's copy of its user is from when it connected;
+    /// what a role allows is decided on this, so a demotion takes effect at once (and a
+    /// promotion too). An account that no longer exists has a guest's rights.
+    pub(super) async fn current_role(&self, user: &User) -> AppResult<Role> {
+        Ok(self
+            .hub
+            .store
+            .user_by_id(user.id)
+            .await?
+            .map_or(Role::Guest, |stored| stored.role))
     }
 
     /// Records a moderation action and shows it to every admin watching `/admin`.
@@ -34,7 +50,7 @@ impl Chat {
     /// The person a moderator acts on in `room`: exists, is not the moderator, and does not
     /// moderate the room themselves.
     async fn moderated(&self, by: &User, room: &RoomRecord, username: &str) -> AppResult<User> {
-        if !Self::moderates(by, room) {
+        if !self.moderates(by, room).await? {
             return Err(AppError::forbidden(
                 "only the room's creator or an admin can do that",
             ));
@@ -43,7 +59,7 @@ impl Chat {
         if target.id == by.id {
             return Err(AppError::forbidden("you cannot do that to yourself"));
         }
-        if Self::moderates(&target, room) {
+        if self.moderates(&target, room).await? {
             return Err(AppError::forbidden(format!(
                 "{} moderates this room too",
                 target.username

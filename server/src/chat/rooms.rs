@@ -111,7 +111,7 @@ impl Chat {
         if room.kind == RoomKind::Dm {
             return Err(AppError::bad_request("a direct conversation has no topic"));
         }
-        if !Self::moderates(&actor.user, &room) {
+        if !self.moderates(&actor.user, &room).await? {
             return Err(AppError::forbidden(
                 "only the room's creator or an admin can change its topic",
             ));
@@ -139,7 +139,7 @@ impl Chat {
     /// server's.
     async fn check_room_caps(&self, user: &User) -> AppResult<()> {
         let config = &self.hub.config;
-        let cap = match user.role {
+        let cap = match self.current_role(user).await? {
             Role::Guest => Some(config.max_rooms_per_guest),
             Role::Member => Some(config.max_rooms_per_user),
             Role::Admin => None,
