@@ -76,6 +76,46 @@ async fn a_name_taken_by_a_private_room_is_answered_like_any_taken_name() {
 }
 
 #[tokio::test]
+async fn a_join_answer_fits_however_long_the_names_of_those_present() {
+    // A small packet limit stands in for a room of hundreds of people with long names.
+    let server = TestServer::spawn_with(|c| {
+        c.auth_burst = 1_000;
+        c.max_payload = 4 * 1024;
+    })
+    .await;
+    let (speaker, _) = server.chat_guest("speaker").await;
+    speaker.join(GENERAL_ROOM).await;
+    let mut crowd = Vec::new();
+    for n in 0..100 {
+        let name = format!("{n:02}{}", "x".repeat(protocol::validate::USERNAME_MAX - 2));
+        let (socket, _) = server.chat_guest(&name).await;
+        socket.join(GENERAL_ROOM).await;
+        crowd.push(socket);
+    }
+    let said = speaker.say(GENERAL_ROOM, "latest").await.unwrap().message;
+    let (late, _) = server.chat_guest("late").await;
+    let joined = late.join(GENERAL_ROOM).await;
+    let present = 102;
+    assert!(
+        !joined.members.is_empty() && joined.members.len() < present,
+        "{} members listed",
+        joined.members.len()
+    );
+    assert_eq!(joined.members_total, Some(present as u64));
+    assert_eq!(joined.history.last().map(|m| m.id), Some(said.id));
+    // The rest is a `members` request away.
+    let rest = late
+        .ok(&MembersReq {
+            room: GENERAL_ROOM.into(),
+            offset: Some(joined.members.len() as u64),
+        })
+        .await;
+    assert_eq!(rest.total, present as u64);
+    assert!(!rest.users.is_empty());
+    assert!(rest.users.iter().all(|u| !joined.members.contains(u)));
+}
+
+#[tokio::test]
 async fn large_rooms_get_deltas_and_the_full_list_on_request() {
     let max = server::chat::MEMBERS_BROADCAST_MAX;
     let server = TestServer::spawn_with(|c| c.auth_burst = 1_000).await;

@@ -612,8 +612,9 @@ pub struct CreateRoomRes {
 pub struct JoinRes {
     /// The joined room.
     pub room: Room,
-    /// Users present now, the caller included (the first [`crate::validate::MEMBERS_PAGE`] by
-    /// name in a very large room; `members_total` then says how many there are).
+    /// Users present now, the caller included (in a very large room the first ones by name:
+    /// at most [`crate::validate::MEMBERS_PAGE`], fewer if their names would fill half of
+    /// the packet; `members_total` then says how many there are).
     pub members: Vec<User>,
     /// The last 50 messages, oldest first.
     pub history: Vec<Message>,

@@ -138,11 +138,15 @@ async fn create_room(ctx: Ctx, req: CreateRoomReq) -> AppResult<CreateRoomRes> {
 async fn join(ctx: Ctx, req: JoinReq) -> AppResult<JoinRes> {
     let chat = ctx.chat();
     let joined = chat.join(&ctx.connection(), &req.room).await?;
-    let members = joined.members;
+    let summary = chat.summary(&joined.room, &ctx.user).await?;
+    let reserved = serde_json::to_vec(&summary).map_or(0, |json| json.len());
+    // The people present get at most half of the packet (a page of long names can be larger
+    // than all of it), so the latest messages always fit beside them.
+    let mut members = joined.members;
+    fit(&mut members, list_budget(&ctx.hub, reserved) / 2, false);
     let members_total =
         (joined.members_total > members.len()).then_some(joined.members_total as u64);
-    let summary = chat.summary(&joined.room, &ctx.user).await?;
-    let reserved = serde_json::to_vec(&(&members, &summary)).map_or(0, |json| json.len());
+    let reserved = reserved + serde_json::to_vec(&members).map_or(0, |json| json.len());
     let mut history = joined.history;
     let more = fit(&mut history, list_budget(&ctx.hub, reserved), true);
     Ok(JoinRes {
