@@ -76,7 +76,8 @@ async fn a_push_to_a_user_reaches_both_of_their_tabs() {
             to: PushTarget::User(bea.id),
             kind: "announcement".into(),
             title: "Hello".into(),
-            body: "Welcome!".into(),
+            // Line breaks as a form on Windows sends them, read as `\n` (PROTOCOL.md).
+            body: "Welcome!\r\nSecond line\rthird".into(),
             url: Some(links::CHAT.into()),
         },
     )
@@ -89,7 +90,7 @@ async fn a_push_to_a_user_reaches_both_of_their_tabs() {
         assert_eq!(note.id, sent.id);
         assert_eq!(note.kind, "announcement");
         assert_eq!(note.title, "Hello");
-        assert_eq!(note.body, "Welcome!");
+        assert_eq!(note.body, "Welcome!\nSecond line\nthird");
         assert_eq!(note.url.as_deref(), Some(links::CHAT));
         assert!(!note.read);
         assert!(note.ts > 0);

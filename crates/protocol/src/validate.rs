@@ -138,19 +138,24 @@ pub fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// Text with its line breaks as `\n`: `\r\n` and a lone `\r` are read as `\n` (in message text
+/// and notification bodies alike).
+#[must_use]
+pub fn line_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// Message text: line breaks normalised to `\n`, trimmed, 1–4000 characters, no control
 /// characters other than newline and tab.
 ///
 /// # Errors
 /// `empty_message`, `too_long`, or `bad_request` for a control character.
 pub fn message_text(raw: &str) -> Result<String, ErrorBody> {
-    let normalised;
-    let raw = if raw.contains('\r') {
-        normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
-        normalised.as_str()
-    } else {
-        raw
-    };
+    let raw = line_breaks(raw);
     let text = raw.trim();
     if text.is_empty() {
         return Err(ErrorBody::new(
@@ -553,6 +558,13 @@ mod tests {
         assert!(room_name("a\u{200D}b").is_err());
         assert!(room_name(&"r".repeat(65)).is_err());
         assert_eq!(name_key("Book Club"), name_key("book club"));
+    }
+
+    #[test]
+    fn line_breaks_are_newlines() {
+        assert_eq!(line_breaks("a\r\nb\rc\nd"), "a\nb\nc\nd");
+        assert!(matches!(line_breaks("a\nb"), std::borrow::Cow::Borrowed(_)));
+        assert!(notification("k", "t", &line_breaks("one\r\ntwo"), None).is_ok());
     }
 
     #[test]

@@ -13,11 +13,12 @@ pub async fn push(ctx: ApiCtx, body: PushReq) -> AppResult<Answer<PushRes>> {
     if ctx.user()?.user.role != Role::Admin {
         return Err(AppError::forbidden("only admins may push notifications"));
     }
-    validate::notification(&body.kind, &body.title, &body.body, body.url.as_deref())?;
+    let text = validate::line_breaks(&body.body).into_owned();
+    validate::notification(&body.kind, &body.title, &text, body.url.as_deref())?;
     let new = NewNotification {
         kind: body.kind,
         title: body.title.trim().to_owned(),
-        body: body.body,
+        body: text,
         url: body.url,
     };
     let hub = &ctx.state.hub;
