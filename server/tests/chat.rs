@@ -255,9 +255,18 @@ async fn wrong_payload_types_get_bad_request_on_every_event() {
             "{event} {payload}: {ack}"
         );
     }
-    // No argument at all, and an unknown event.
+    // No argument at all: read as `{}`, which `join` cannot do without (the error names the
+    // missing field) and `rooms` needs nothing more than; and an unknown event.
     let ack = ana.try_raw(JoinReq::EVENT, vec![]).await.unwrap();
     assert_eq!(code(&ack[0]), ErrorCode::BadRequest);
+    assert!(ack[0].to_string().contains("room"), "{}", ack[0]);
+    let ack = ana.try_raw(RoomsReq::EVENT, vec![]).await.unwrap();
+    let protocol::Ack::Ok(rooms) =
+        serde_json::from_value::<protocol::Ack<RoomsRes>>(ack[0].clone()).expect("an ack")
+    else {
+        panic!("`rooms` without a payload refused: {}", ack[0]);
+    };
+    assert!(room_names(&rooms).contains(&GENERAL_ROOM.to_owned()));
     assert_eq!(
         code(&ana.raw("shout", json!({})).await),
         ErrorCode::BadRequest

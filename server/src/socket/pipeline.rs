@@ -273,7 +273,11 @@ impl Routes {
         let route: Route = Box::new(move |socket, mut value, ack_id| {
             let Ok(call) = Call::from_message_parts(&socket, &mut value, &ack_id);
             let Ok(io) = SocketIo::from_message_parts(&socket, &mut value, &ack_id);
-            let Ok(TryData(data)) = TryData::<R>::from_message_parts(&socket, &mut value, &ack_id);
+            let Ok(TryData(mut data)) =
+                TryData::<R>::from_message_parts(&socket, &mut value, &ack_id);
+            if data.is_err() && has_no_payload(&value) {
+                data = serde_json::from_str("{}").map_err(ParserError::new);
+            }
             let Some(hub) = hub_of(&socket, &mut value) else {
                 return;
             };
@@ -553,6 +557,15 @@ pub fn fit<T: Serialize>(items: &mut Vec<T>, budget: usize, newest: bool) -> boo
         items.truncate(kept);
     }
     cut
+}
+
+/// Whether an event came with its name only (`["rooms"]`, as `socket.emit("rooms", ack)` sends
+/// it): its payload is then read as `{}`, so requests without parameters need none. Looked at
+/// only when decoding failed, never on the way of a well-formed event.
+fn has_no_payload(value: &Value) -> bool {
+    value.as_str().is_some_and(|text| {
+        serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text).is_ok_and(|items| items.len() == 1)
+    })
 }
 
 /// Budget in bytes for a list inside an ack, after `reserved` bytes for the rest of it.
