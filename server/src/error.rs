@@ -101,6 +101,10 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict => Self::new(ErrorCode::Conflict, "that name is already taken"),
+            StoreError::ClientIdReused => Self::new(
+                ErrorCode::Conflict,
+                "this client_id belongs to a message in another room; use a new one for each message",
+            ),
             StoreError::LastAdmin => Self::forbidden("the last admin cannot be demoted"),
             StoreError::Muted(_) => Self::forbidden("you are muted in this room"),
             other => Self::Internal(other.to_string()),

@@ -313,6 +313,16 @@ async fn resend_with_the_same_client_id_is_stored_once() {
     assert_eq!(ana.next::<Message>().await.text, "after");
     let HistoryRes { messages, .. } = ana.ok(&history(GENERAL_ROOM)).await;
     assert_eq!(texts(&messages), ["once", "after"]);
+    // The same key in another room is not a resend: refused, not answered with "once".
+    ana.ok(&create("elsewhere")).await;
+    ana.join("elsewhere").await;
+    let elsewhere = MessageReq {
+        room: "elsewhere".into(),
+        ..request
+    };
+    assert_eq!(ana.refused(&elsewhere).await, ErrorCode::Conflict);
+    let HistoryRes { messages, .. } = ana.ok(&history("elsewhere")).await;
+    assert!(messages.is_empty());
 }
 
 #[tokio::test]

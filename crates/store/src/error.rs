@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A per-item cap is reached (distinct reactions on a message).
     #[error("too many")]
     TooMany,
+    /// A message's `client_id` is the author's key of a message in another room: not a resend.
+    #[error("client_id already used in another room")]
+    ClientIdReused,
     /// The author is muted in the room until this time (ms): nothing was stored.
     #[error("muted until {0}")]
     Muted(i64),

@@ -206,6 +206,11 @@ impl Store {
         .bind(new.client_id)
         .fetch_one(&self.pool)
         .await?;
+        if original.room_id != room.id {
+            // Not a resend of this message, and the other room may be one the author has left
+            // since: its message is not given back.
+            return Err(StoreError::ClientIdReused);
+        }
         let mut original = vec![Message::from(original)];
         self.complete(&mut original).await?;
         Ok((original.remove(0), false))
@@ -620,6 +625,17 @@ mod tests {
             store.history(&general, None, None, 50).await.unwrap().len(),
             3
         );
+        // The key of a message in another room is refused, not answered with that message.
+        let other = store
+            .create_room("other", None, false, RoomKind::Room, ana.id, 0)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .insert_message(&other, &ana, "hi", 25, Some("c1"))
+                .await,
+            Err(StoreError::ClientIdReused)
+        ));
         // Another user may use the same client id.
         let bea = store.create_guest("bea", 0).await.unwrap();
         let (theirs, new) = store
