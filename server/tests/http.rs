@@ -96,6 +96,34 @@ async fn malformed_bodies_get_the_error_shape() {
         .body(axum::body::Body::from(r#"{"username":"ana"}"#))
         .unwrap();
     assert_eq!(server.call(request).await.code(), ErrorCode::BadRequest);
+    // Too large a body, the wrong method, and a path that is no endpoint: the same shape.
+    let big = json!({ "username": "x".repeat(32 * 1024) });
+    let answer = server.post(Guest::PATH, big, &[]).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.code(), ErrorCode::TooLong);
+    let answer = server.get(Guest::PATH, &[]).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.code(), ErrorCode::BadRequest);
+    for path in ["/api/nope", "/api/auth/guest/extra", "/api/", "/api"] {
+        let answer = server.get(path, &[]).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            answer.body
+        );
+        assert_eq!(answer.code(), ErrorCode::NotFound, "{path}");
+    }
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ pub use guards::{
 };
 pub use socket_head::own_socket_request_head;
 
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// Routes of the JSON API and the start page's form.
@@ -49,9 +50,30 @@ pub fn router(state: AppState) -> Router<AppState> {
             &protocol::links::file_preview("{id}"),
             axum::routing::get(files::preview),
         );
+    // Whatever else comes to `/api` is answered in the API's error shape too.
+    api = api
+        .route("/api", axum::routing::any(no_such_endpoint))
+        .route("/api/", axum::routing::any(no_such_endpoint))
+        .route("/api/{*rest}", axum::routing::any(no_such_endpoint))
+        .method_not_allowed_fallback(method_not_allowed);
     api.route_layer(axum::middleware::from_fn_with_state(
         state,
         guards::csrf_guard,
     ))
     .layer(axum::extract::DefaultBodyLimit::max(pipeline::API_BODY_MAX))
+}
+
+/// 404 `not_found` for a path under `/api` that is no endpoint.
+async fn no_such_endpoint(uri: axum::http::Uri) -> AppError {
+    AppError::not_found(format!("there is no API endpoint {}", uri.path()))
+}
+
+/// 405 for an endpoint asked with a method it does not answer (the body says `bad_request`:
+/// the error codes have none for it).
+async fn method_not_allowed(method: axum::http::Method) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response =
+        AppError::bad_request(format!("this endpoint does not answer {method}")).into_response();
+    *response.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
+    response
 }

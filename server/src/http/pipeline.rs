@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
@@ -223,7 +224,7 @@ where
             move |State(state): State<AppState>,
                   client: ClientAddr,
                   headers: HeaderMap,
-                  body: Bytes| {
+                  body: Result<Bytes, BytesRejection>| {
                 let handler = handler.clone();
                 let span = tracing::debug_span!("api", path = E::PATH, client = %client.key);
                 async move {
@@ -242,7 +243,7 @@ async fn run<E, F, Fut>(
     state: AppState,
     client: ClientAddr,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
     handler: F,
 ) -> AppResult<Answer<E::Response>>
 where
@@ -251,6 +252,7 @@ where
     Fut: Future<Output = AppResult<Answer<E::Response>>>,
 {
     let (_place, caller) = admit::<E>(&state, &client, &headers).await?;
+    let body = body.map_err(unread_body)?;
     let body = decode::<E::Body>(&headers, &body)?;
     handler(
         ApiCtx {
@@ -262,6 +264,22 @@ where
         body,
     )
     .await
+}
+
+/// Why a request's body could not be read, in the API's error shape: `too_long` (413) past
+/// [`API_BODY_MAX`], `bad_request` otherwise (the body ended early).
+fn unread_body(rejection: BytesRejection) -> AppError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::new(
+            protocol::ErrorCode::TooLong,
+            format!(
+                "the request body is larger than {} KiB",
+                API_BODY_MAX / 1024
+            ),
+        )
+    } else {
+        AppError::bad_request(format!("the request body could not be read: {rejection}"))
+    }
 }
 
 /// Steps 1 to 3 of a call charged like `P`: a place among the address's calls in progress (held
