@@ -537,6 +537,9 @@ impl RoomView {
                 if let Some(position) = reaction.users.iter().position(|u| *u == user) {
                     reaction.users.remove(position);
                     reaction.count = reaction.count.saturating_sub(1);
+                } else if (reaction.users.len() as u64) < reaction.count {
+                    // One of the reactors the server did not list (it lists the first few).
+                    reaction.count -= 1;
                 }
                 if reaction.count == 0 {
                     message.reactions.remove(at);
@@ -1090,6 +1093,19 @@ mod tests {
             view.message(2).unwrap().reply_to.as_ref().unwrap().excerpt,
             ""
         );
+        // A reaction listing only its first reactors: one of the others takes theirs back.
+        view.replace_message(Message {
+            reactions: vec![Reaction {
+                emoji: "🔥".into(),
+                count: 60,
+                users: (1..=50).collect(),
+            }],
+            ..message(2)
+        });
+        view.apply_reaction(2, "🔥", 55, false);
+        view.apply_reaction(2, "🔥", 3, false);
+        let fire = &view.message(2).unwrap().reactions[0];
+        assert_eq!((fire.count, fire.users.len()), (58, 49));
         // Messages not loaded are ignored.
         view.apply_reaction(99, "👍", 7, true);
         view.mark_deleted(99);

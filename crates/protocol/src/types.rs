@@ -123,7 +123,8 @@ pub struct Reaction {
     pub emoji: String,
     /// How many people reacted with it.
     pub count: u64,
-    /// Who: user ids, in the order they reacted.
+    /// Who: user ids, in the order they reacted (the first
+    /// [`crate::validate::REACTION_USERS_LISTED`]).
     pub users: Vec<i64>,
 }
 

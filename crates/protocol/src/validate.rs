@@ -183,6 +183,10 @@ pub const EXCERPT_MAX: usize = 140;
 /// Most distinct emoji on one message.
 pub const REACTIONS_MAX: usize = 20;
 
+/// Most user ids a reaction lists in `users` (the first to react); `count` says how many
+/// reacted in all. Bounds a message's size whatever the size of its room.
+pub const REACTION_USERS_LISTED: usize = 50;
+
 /// Longest emoji, in bytes (a family or flag sequence fits).
 pub const EMOJI_MAX_BYTES: usize = 32;
 

@@ -500,7 +500,9 @@ impl Store {
             match reactions.iter_mut().find(|r| r.emoji == emoji) {
                 Some(reaction) => {
                     reaction.count += 1;
-                    reaction.users.push(user_id);
+                    if reaction.users.len() < validate::REACTION_USERS_LISTED {
+                        reaction.users.push(user_id);
+                    }
                 }
                 None => reactions.push(Reaction {
                     emoji,
@@ -596,6 +598,32 @@ mod tests {
         let general = store.room_by_name("general").await.unwrap().unwrap();
         let ana = store.create_guest("ana", 0).await.unwrap();
         (store, general, ana)
+    }
+
+    #[tokio::test]
+    async fn a_reaction_lists_its_first_reactors_and_counts_them_all() {
+        let (store, general, ana) = setup().await;
+        let (message, _) = store
+            .insert_message(&general, &ana, "popular", 10, None)
+            .await
+            .unwrap();
+        let mut reactors = Vec::new();
+        for n in 0..validate::REACTION_USERS_LISTED + 5 {
+            let user = store.create_guest(&format!("fan{n}"), 0).await.unwrap();
+            assert!(
+                store
+                    .react(message.id, user.id, "👍", true, 20 + n as i64)
+                    .await
+                    .unwrap()
+            );
+            reactors.push(user.id);
+        }
+        let stored = store.message(message.id).await.unwrap().unwrap().message;
+        let [reaction] = stored.reactions.as_slice() else {
+            panic!("{:?}", stored.reactions)
+        };
+        assert_eq!(reaction.count, reactors.len() as u64);
+        assert_eq!(reaction.users, reactors[..validate::REACTION_USERS_LISTED]);
     }
 
     #[tokio::test]
