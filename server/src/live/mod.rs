@@ -223,13 +223,7 @@ impl Live {
     /// When the shared store fails.
     pub async fn counts(&self, rooms: &[i64]) -> LiveResult<HashMap<i64, u64>> {
         match &self.0.backend {
-            Backend::Memory { presence, .. } => {
-                let all = presence.counts();
-                Ok(rooms
-                    .iter()
-                    .map(|room| (*room, all.get(room).copied().unwrap_or(0)))
-                    .collect())
-            }
+            Backend::Memory { presence, .. } => Ok(presence.counts(rooms)),
             Backend::Redis(redis) => redis.counts(rooms).await,
         }
     }
