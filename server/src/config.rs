@@ -210,6 +210,11 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_MAX_UPLOAD", default_value_t = protocol::validate::UPLOAD_MAX_DEFAULT, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
     pub max_upload: u64,
 
+    /// Bytes one user may upload in 24 hours (files deleted since do not count), 1 KiB to
+    /// 1 TiB; past it uploads are refused `rate_limited` until older ones age out.
+    #[arg(long, env = "TERTULIA_UPLOAD_QUOTA", default_value_t = 200 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024 * 1024))]
+    pub upload_quota: u64,
+
     /// Notifications kept per user (the oldest go first).
     #[arg(long, env = "TERTULIA_NOTIFICATION_RETENTION", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
     pub notification_retention: u64,

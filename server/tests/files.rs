@@ -476,6 +476,62 @@ async fn oversized_upload(
 }
 
 #[tokio::test]
+async fn uploads_stop_at_each_users_daily_quota() {
+    let server = TestServer::spawn_with(|c| c.upload_quota = 10_000).await;
+    let (_, ana) = server.guest("ana").await;
+    let (_, bea) = server.guest("bea").await;
+    let bytes = |n: usize| vec![b'a'; n];
+    let (status, body) = upload(
+        &server,
+        &ana,
+        protocol::events::GENERAL_ROOM,
+        "one.txt",
+        &bytes(6_000),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // 4,000 bytes are left: a 6,000-byte file is refused (and not kept), a 3,000-byte one not.
+    let (status, body) = upload(
+        &server,
+        &ana,
+        protocol::events::GENERAL_ROOM,
+        "two.txt",
+        &bytes(6_000),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(error_code(&body), ErrorCode::RateLimited);
+    let (status, body) = upload(
+        &server,
+        &ana,
+        protocol::events::GENERAL_ROOM,
+        "three.txt",
+        &bytes(3_000),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = upload(
+        &server,
+        &ana,
+        protocol::events::GENERAL_ROOM,
+        "four.txt",
+        &bytes(2_000),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Someone else's quota is their own.
+    let (status, body) = upload(
+        &server,
+        &bea,
+        protocol::events::GENERAL_ROOM,
+        "one.txt",
+        &bytes(6_000),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test]
 async fn a_50_mb_upload_is_refused_without_the_server_reading_it() {
     const FIFTY_MB: u64 = 50 * 1024 * 1024;
     let server = TestServer::spawn().await;

@@ -106,6 +106,23 @@ impl Store {
         })
     }
 
+    /// Bytes of the files `user_id` uploaded since `since` (ms) that are still kept (a file
+    /// goes with its deleted message, and an upload never sent after a day).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn uploaded_since(&self, user_id: i64, since: i64) -> Result<u64> {
+        let bytes: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments \
+             WHERE user_id = $1 AND created_ts >= $2",
+        )
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(bytes).unwrap_or(0))
+    }
+
     /// One file's record.
     ///
     /// # Errors

@@ -165,6 +165,10 @@ async fn scenario(store: &Store) {
     };
     let photo = store.insert_file(&upload("a", 4_000)).await.unwrap();
     store.insert_file(&upload("b", 4_001)).await.unwrap();
+    // What counts against the uploader's quota: their bytes since a time.
+    assert_eq!(store.uploaded_since(ana.id, 4_000).await.unwrap(), 2 * 1234);
+    assert_eq!(store.uploaded_since(ana.id, 4_001).await.unwrap(), 1234);
+    assert_eq!(store.uploaded_since(bea.id, 0).await.unwrap(), 0);
     let files = vec![photo.id.clone()];
     let new = store::NewMessage {
         text: "",

@@ -74,6 +74,19 @@ pub async fn preview(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// The window of the per-user upload quota.
+const QUOTA_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn quota_spent(quota: u64) -> AppError {
+    AppError::new(
+        ErrorCode::RateLimited,
+        format!(
+            "you may upload {} in 24 hours; this file would pass it (try later, or delete files you sent)",
+            human_size(quota)
+        ),
+    )
+}
+
 fn too_large(max: u64) -> AppError {
     AppError::new(
         ErrorCode::TooLong,
@@ -125,6 +138,16 @@ async fn receive(
     }
     let (_place, caller) = admit::<Upload>(state, client, headers).await?;
     let user = caller.ok_or_else(AppError::unauthorized)?.user;
+    let quota = state.hub.config.upload_quota;
+    let used = state
+        .hub
+        .store
+        .uploaded_since(user.id, now_ms() - QUOTA_WINDOW_MS)
+        .await?;
+    let left = quota.saturating_sub(used);
+    if left == 0 {
+        return Err(quota_spent(quota));
+    }
     let boundary = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -150,7 +173,15 @@ async fn receive(
                 room = Some(chat.upload_room(&user, &name).await?);
             }
             (Some(fields::FILE), Some(_), None) => {
-                received = Some(write_field(&state.hub, &mut field, max).await?);
+                // Stops at the per-file limit or at what is left of the day's quota.
+                let over = || {
+                    if left < max {
+                        quota_spent(quota)
+                    } else {
+                        too_large(max)
+                    }
+                };
+                received = Some(write_field(&state.hub, &mut field, max.min(left), over).await?);
             }
             _ => {
                 return Err(AppError::bad_request(format!(
@@ -172,15 +203,21 @@ async fn receive(
 }
 
 /// Streams the file field into a partial file, counting and keeping its first bytes.
-async fn write_field(hub: &Hub, field: &mut multer::Field<'_>, max: u64) -> AppResult<Received> {
+async fn write_field(
+    hub: &Hub,
+    field: &mut multer::Field<'_>,
+    limit: u64,
+    over: impl Fn() -> AppError,
+) -> AppResult<Received> {
+    let max = hub.config.max_upload;
     let name = validate::file_name(field.file_name().unwrap_or_default());
     let (partial, mut file) = hub.files.partial().await.map_err(internal)?;
     let mut size = 0u64;
     let mut head = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(form_error(max))? {
         size += chunk.len() as u64;
-        if size > max {
-            return Err(too_large(max));
+        if size > limit {
+            return Err(over());
         }
         let wanted = sniff::SNIFF_BYTES
             .saturating_sub(head.len())
