@@ -58,6 +58,31 @@ async fn guests_members_and_the_server_have_room_caps() {
 }
 
 #[tokio::test]
+async fn guests_together_hold_at_most_half_of_the_servers_rooms() {
+    let server = TestServer::spawn_with(|c| {
+        c.max_rooms_per_guest = 2;
+        c.max_rooms = 6;
+    })
+    .await;
+    let (first, _) = server.chat_guest("first").await;
+    let (second, _) = server.chat_guest("second").await;
+    first.ok(&room("g1", false)).await;
+    first.ok(&room("g2", true)).await;
+    second.ok(&room("g3", false)).await;
+    // Three guest rooms are half of six: the next guest room is refused, though `second`
+    // is under their own cap and the server under its own.
+    assert_eq!(
+        second.refused(&room("g4", false)).await,
+        ErrorCode::Forbidden
+    );
+    let (_, member_token) = server.register("ana", "long enough pw").await;
+    let member = Socket::connect(&server, chat::NS, auth(&member_token), &[])
+        .await
+        .unwrap();
+    member.ok(&room("m1", false)).await;
+}
+
+#[tokio::test]
 async fn a_name_taken_by_a_private_room_is_answered_like_any_taken_name() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;

@@ -237,6 +237,20 @@ impl Store {
         Ok(n.max(0).unsigned_abs())
     }
 
+    /// Open rooms (not DMs) created by guests.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn open_rooms_of_guests(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rooms r JOIN users u ON u.id = r.created_by \
+             WHERE r.kind = 'room' AND r.closed_at IS NULL AND u.role = 'guest'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0).unsigned_abs())
+    }
+
     /// Open rooms (not DMs) in all.
     ///
     /// # Errors

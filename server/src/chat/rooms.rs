@@ -136,10 +136,20 @@ impl Chat {
     }
 
     /// Refuses a new room past the user's cap (lower for guests; none for admins) or the
-    /// server's.
+    /// server's; guests together may hold at most half of the server's rooms, so a crowd of
+    /// throwaway guest accounts cannot take every room there is.
     async fn check_room_caps(&self, user: &User) -> AppResult<()> {
         let config = &self.hub.config;
-        let cap = match self.current_role(user).await? {
+        let role = self.current_role(user).await?;
+        if role == Role::Guest
+            && self.hub.store.open_rooms_of_guests().await? >= config.max_rooms / 2
+        {
+            return Err(AppError::forbidden(
+                "guests have opened as many rooms as this server lets guests open; \
+                 register an account, or ask an admin",
+            ));
+        }
+        let cap = match role {
             Role::Guest => Some(config.max_rooms_per_guest),
             Role::Member => Some(config.max_rooms_per_user),
             Role::Admin => None,
