@@ -126,21 +126,26 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn mark_read(&self, user_id: i64, ids: &[i64], now: i64) -> Result<u64> {
-        let mut changed = 0;
-        let mut tx = self.write_tx().await?;
-        for id in ids {
-            changed += sqlx::query(
-                "UPDATE notifications SET read_at = $1 \
-                 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
-            )
-            .bind(now)
-            .bind(id)
-            .bind(user_id)
-            .execute(&mut *tx)
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        // One statement for the whole list (at most a page of ids, bound as parameters).
+        let placeholders: Vec<String> = (3..ids.len() + 3).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "UPDATE notifications SET read_at = $1 \
+             WHERE user_id = $2 AND read_at IS NULL AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let changed = self
+            .write(async |conn| {
+                let mut query = sqlx::query(&sql).bind(now).bind(user_id);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                query.execute(conn).await
+            })
             .await?
             .rows_affected();
-        }
-        tx.commit().await?;
         Ok(changed)
     }
 
@@ -242,7 +247,17 @@ mod tests {
             1
         );
         let unread = store.unread_notifications(ana.id).await.unwrap();
-        assert_eq!(unread, [second]);
+        assert_eq!(unread, [second.clone()]);
+        // A list naming one twice, or one already read, counts each change once.
+        assert_eq!(
+            store
+                .mark_read(ana.id, &[second.id, first.id, second.id], 4)
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(store.unread_notifications(ana.id).await.unwrap().is_empty());
+        assert_eq!(store.mark_read(ana.id, &[], 5).await.unwrap(), 0);
     }
 
     #[tokio::test]
