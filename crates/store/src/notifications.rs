@@ -247,7 +247,7 @@ mod tests {
             1
         );
         let unread = store.unread_notifications(ana.id).await.unwrap();
-        assert_eq!(unread, [second.clone()]);
+        assert_eq!(unread, std::slice::from_ref(&second));
         // A list naming one twice, or one already read, counts each change once.
         assert_eq!(
             store
