@@ -227,3 +227,39 @@ async fn repeated_failed_connects_close_the_session() {
     assert!(raw::closed_within(&mut ws, WAIT).await);
     bystander.still_served("unaffected").await;
 }
+
+#[tokio::test]
+async fn a_namespace_left_and_connected_again_at_once_is_connected() {
+    use protocol::events::{GENERAL_ROOM, notifications};
+    use protocol::{CreateRoomReq, JoinReq};
+    let server = TestServer::spawn().await;
+    let (_, token) = server.guest("ana").await;
+    // `/notifications` keeps the Engine.IO connection open while `/chat` comes and goes.
+    let mut ws = raw::connected(server.addr, notifications::NS, &token).await;
+    raw::connect(&mut ws, NS, &token).await;
+    // Rooms joined: leaving them is work for the disconnect handler.
+    let mut id = 0;
+    for room in [GENERAL_ROOM, "one", "two"] {
+        id += 1;
+        if room != GENERAL_ROOM {
+            let create = CreateRoomReq {
+                name: room.into(),
+                topic: None,
+                private: false,
+            };
+            assert_eq!(raw::request(&mut ws, id, &create).await["ok"], true);
+            id += 1;
+        }
+        let join = JoinReq { room: room.into() };
+        assert_eq!(raw::request(&mut ws, id, &join).await["ok"], true);
+    }
+    // What `socket.disconnect(); socket.connect()` sends: DISCONNECT, then CONNECT at once.
+    ws.send(WsMessage::text(format!("41{NS},"))).await.unwrap();
+    tokio::time::timeout(WAIT, raw::connect(&mut ws, NS, &token))
+        .await
+        .expect("the second CONNECT is answered");
+    let join = JoinReq {
+        room: GENERAL_ROOM.into(),
+    };
+    assert_eq!(raw::request(&mut ws, id + 1, &join).await["ok"], true);
+}

@@ -36,7 +36,12 @@ pub struct Namespace<A: Adapter> {
     /// The ids of the sockets that are connecting to this namespace, but which are not yet
     /// in [`Self::sockets`] because their middlewares are still running.
     connecting: Mutex<HashSet<Sid>>,
+    /// [Tertulia patch] Woken whenever a socket leaves [`Self::sockets`].
+    removed: tokio::sync::Notify,
 }
+
+/// [Tertulia patch] How long a CONNECT waits for the socket of the same id to finish leaving.
+const LEAVING_WAIT: Duration = Duration::from_secs(10);
 
 /// Marks a socket as connecting to a namespace until dropped.
 struct ConnectingGuard<'a, A: Adapter> {
@@ -113,6 +118,7 @@ impl<A: Adapter> Namespace<A> {
             parser,
             sockets: HashMap::new().into(),
             connecting: HashSet::new().into(),
+            removed: tokio::sync::Notify::new(),
             adapter: Arc::new(A::new(
                 adapter_state,
                 CoreLocalAdapter::new(Emitter::new(ns.clone(), parser, path, ack_timeout, uid)),
@@ -135,10 +141,26 @@ impl<A: Adapter> Namespace<A> {
         esocket: Arc<engineioxide::Socket<SocketData<A>>>,
         auth: Option<Value>,
     ) -> Result<(), ConnectFail> {
-        let Some(_guard) = ConnectingGuard::new(&self, sid) else {
-            #[cfg(feature = "tracing")]
-            tracing::debug!(%sid, ?self.path, "ignoring duplicate connect packet");
-            return Err(ConnectFail);
+        // [Tertulia patch] A socket that left this namespace a moment ago keeps its place until
+        // its disconnect handler has run. A CONNECT for the same id meanwhile (a client's
+        // `disconnect()` then `connect()` over a connection another namespace keeps open)
+        // waits for it to go; upstream ignores it, and the client waits for an answer forever.
+        let _guard = loop {
+            let removed = self.removed.notified();
+            if let Some(guard) = ConnectingGuard::new(&self, sid) {
+                break guard;
+            }
+            let leaving = self
+                .sockets
+                .read()
+                .unwrap()
+                .get(&sid)
+                .is_some_and(|socket| !socket.connected());
+            if !leaving || tokio::time::timeout(LEAVING_WAIT, removed).await.is_err() {
+                #[cfg(feature = "tracing")]
+                tracing::debug!(%sid, ?self.path, "ignoring duplicate connect packet");
+                return Err(ConnectFail);
+            }
         };
 
         let socket: Arc<Socket<A>> =
@@ -195,6 +217,8 @@ impl<A: Adapter> Namespace<A> {
 
         self.sockets.write().unwrap().remove(&sid);
         self.adapter.get_local().del_all(sid);
+        // [Tertulia patch] A CONNECT of the same id may be waiting for this.
+        self.removed.notify_waiters();
     }
 
     pub fn has(&self, sid: Sid) -> bool {
