@@ -264,7 +264,7 @@ async fn wrong_payload_types_get_bad_request_on_every_event() {
     let protocol::Ack::Ok(rooms) =
         serde_json::from_value::<protocol::Ack<RoomsRes>>(ack[0].clone()).expect("an ack")
     else {
-        panic!("`rooms` without a payload refused: {}", ack[0]);
+        panic!("{} without a payload refused: {}", RoomsReq::EVENT, ack[0]);
     };
     assert!(room_names(&rooms).contains(&GENERAL_ROOM.to_owned()));
     assert_eq!(
