@@ -142,7 +142,10 @@ impl Line {
             revision.push_str(":d");
         }
         for reaction in &m.reactions {
-            revision.push_str(&format!(":{}{:?}", reaction.emoji, reaction.users));
+            revision.push_str(&format!(
+                ":{}{}{:?}",
+                reaction.emoji, reaction.count, reaction.users
+            ));
         }
         if let Some(quote) = &m.reply_to {
             revision.push_str(&format!(":q{:?}", quote.excerpt));
@@ -514,7 +517,16 @@ impl RoomView {
     }
 
     /// Someone added or took back a reaction on a loaded message (repeats change nothing).
-    pub fn apply_reaction(&mut self, id: i64, emoji: &str, user: i64, active: bool) {
+    /// `count`, when the server says it, is how many reacted with it now: a message lists only
+    /// its first reactors, so counting the list would drift.
+    pub fn apply_reaction(
+        &mut self,
+        id: i64,
+        emoji: &str,
+        user: i64,
+        active: bool,
+        count: Option<u64>,
+    ) {
         let Some(message) = self.message_mut(id) else {
             return;
         };
@@ -526,10 +538,13 @@ impl RoomView {
                     reaction.users.push(user);
                     reaction.count += 1;
                 }
+                if let Some(count) = count {
+                    reaction.count = count;
+                }
             }
             (None, true) => message.reactions.push(Reaction {
                 emoji: emoji.to_owned(),
-                count: 1,
+                count: count.unwrap_or(1),
                 users: vec![user],
             }),
             (Some(at), false) => {
@@ -537,9 +552,9 @@ impl RoomView {
                 if let Some(position) = reaction.users.iter().position(|u| *u == user) {
                     reaction.users.remove(position);
                     reaction.count = reaction.count.saturating_sub(1);
-                } else if (reaction.users.len() as u64) < reaction.count {
-                    // One of the reactors the server did not list (it lists the first few).
-                    reaction.count -= 1;
+                }
+                if let Some(count) = count {
+                    reaction.count = count;
                 }
                 if reaction.count == 0 {
                     message.reactions.remove(at);
@@ -1073,17 +1088,17 @@ mod tests {
         );
         assert_ne!(view.lines[0].revision(), before, "redrawn");
 
-        view.apply_reaction(1, "👍", 7, true);
-        view.apply_reaction(1, "👍", 7, true);
-        view.apply_reaction(1, "👍", 8, true);
-        view.apply_reaction(1, "🎉", 8, true);
+        view.apply_reaction(1, "👍", 7, true, None);
+        view.apply_reaction(1, "👍", 7, true, None);
+        view.apply_reaction(1, "👍", 8, true, None);
+        view.apply_reaction(1, "🎉", 8, true, None);
         let reactions = &view.message(1).unwrap().reactions;
         assert_eq!(
             (reactions[0].count, reactions[0].users.clone()),
             (2, vec![7, 8])
         );
-        view.apply_reaction(1, "🎉", 8, false);
-        view.apply_reaction(1, "🎉", 8, false);
+        view.apply_reaction(1, "🎉", 8, false, None);
+        view.apply_reaction(1, "🎉", 8, false, None);
         assert_eq!(view.message(1).unwrap().reactions.len(), 1);
 
         view.mark_deleted(1);
@@ -1102,12 +1117,17 @@ mod tests {
             }],
             ..message(2)
         });
-        view.apply_reaction(2, "🔥", 55, false);
-        view.apply_reaction(2, "🔥", 3, false);
+        // One of the unlisted ones takes theirs back (the server says the count), then a
+        // listed one: shown at once, then the server's echo, which must not count twice.
+        let before = view.lines[1].revision();
+        view.apply_reaction(2, "🔥", 55, false, Some(59));
+        assert_ne!(view.lines[1].revision(), before, "a new count is redrawn");
+        view.apply_reaction(2, "🔥", 3, false, None);
+        view.apply_reaction(2, "🔥", 3, false, Some(58));
         let fire = &view.message(2).unwrap().reactions[0];
         assert_eq!((fire.count, fire.users.len()), (58, 49));
         // Messages not loaded are ignored.
-        view.apply_reaction(99, "👍", 7, true);
+        view.apply_reaction(99, "👍", 7, true, None);
         view.mark_deleted(99);
         assert_eq!(view.lines.len(), 2);
     }

@@ -93,9 +93,10 @@ async fn reactions_toggle_live_and_are_counted_per_person() {
             event.id,
             event.emoji.as_str(),
             event.user.username.as_str(),
-            event.active
+            event.active,
+            event.count
         ),
-        (GENERAL_ROOM, said.id, "👍", "bea", true)
+        (GENERAL_ROOM, said.id, "👍", "bea", true, Some(1))
     );
     // Repeating it changes nothing; taking it back is live too.
     bea.ok(&react(said.id, "👍", true)).await;
@@ -116,6 +117,7 @@ async fn reactions_toggle_live_and_are_counted_per_person() {
         }
     };
     assert_eq!(taken_back.user.username, "bea");
+    assert_eq!(taken_back.count, Some(1), "ana's is left");
     assert_eq!(newest(&ana, GENERAL_ROOM).await[0].reactions[0].count, 1);
 }
 

@@ -454,6 +454,10 @@ pub struct ReactionEvent {
     pub user: Author,
     /// Added (`true`) or taken back.
     pub active: bool,
+    /// How many have reacted with this emoji now (v1.5): a message lists only its first
+    /// reactors, so a client sets its count from this rather than counting itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 /// `typing` request.

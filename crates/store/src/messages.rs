@@ -333,6 +333,21 @@ impl Store {
         Ok((done.rows_affected() > 0).then_some(files))
     }
 
+    /// How many users reacted to a message with `emoji`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn reaction_count(&self, message_id: i64, emoji: &str) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2",
+        )
+        .bind(message_id)
+        .bind(emoji)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0).unsigned_abs())
+    }
+
     /// Adds (`active`) or takes back a user's reaction; whether anything changed.
     ///
     /// # Errors

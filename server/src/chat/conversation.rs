@@ -134,12 +134,14 @@ impl Chat {
                 other => other.into(),
             })?;
         if changed && let Some(chat) = self.chat_ns() {
+            let count = self.hub.store.reaction_count(id, &emoji).await?;
             let event = ReactionEvent {
                 room: room.name.clone(),
                 id,
                 emoji,
                 user: Author::from(&actor.user),
                 active,
+                count: Some(count),
             };
             broadcast(chat.to(room_channel(room.id)), &event).await;
         }

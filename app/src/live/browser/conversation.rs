@@ -71,7 +71,7 @@ impl Chat {
         // Shown at once; the server's `reaction` event repeats it harmlessly.
         self.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&key) {
-                view.apply_reaction(id, &emoji, me.id, active);
+                view.apply_reaction(id, &emoji, me.id, active, None);
             }
         });
         let chat = *self;
@@ -84,7 +84,7 @@ impl Chat {
             if let Err(error) = socket.request(&request).await {
                 chat.rooms.update(|rooms| {
                     if let Some(view) = rooms.get_mut(&key) {
-                        view.apply_reaction(id, &emoji, me.id, !active);
+                        view.apply_reaction(id, &emoji, me.id, !active, None);
                     }
                 });
                 chat.tell(format!("could not react: {}", describe(&error)));

@@ -67,6 +67,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
                     &reaction.emoji,
                     reaction.user.id,
                     reaction.active,
+                    reaction.count,
                 );
             }
         });
