@@ -156,9 +156,19 @@ impl<A: Adapter> Namespace<A> {
                 .unwrap()
                 .get(&sid)
                 .is_some_and(|socket| !socket.connected());
-            if !leaving || tokio::time::timeout(LEAVING_WAIT, removed).await.is_err() {
+            if !leaving {
                 #[cfg(feature = "tracing")]
                 tracing::debug!(%sid, ?self.path, "ignoring duplicate connect packet");
+                return Err(ConnectFail);
+            }
+            if tokio::time::timeout(LEAVING_WAIT, removed).await.is_err() {
+                // Never answering would leave the client waiting for good: it reconnects.
+                esocket.close(engineioxide::DisconnectReason::TransportError);
+                return Err(ConnectFail);
+            }
+            if esocket.is_closed() {
+                // The connection itself went while waiting (which is what removed the old
+                // socket): nothing to connect, and no handler would ever run to undo it.
                 return Err(ConnectFail);
             }
         };
