@@ -230,3 +230,28 @@ async fn a_moderator_deleting_someone_elses_message_is_audited() {
         (audit_actions::DELETE, Some("ana"))
     );
 }
+
+#[tokio::test]
+async fn the_audit_log_answer_fits_in_one_packet() {
+    // A small packet limit stands in for a hundred entries about long names.
+    let server = TestServer::spawn_with(|c| {
+        c.max_payload = 4 * 1024;
+        c.event_budget = 100_000;
+    })
+    .await;
+    let (watch, boss) = admin(&server).await;
+    let long = format!("a{}", "n".repeat(protocol::validate::USERNAME_MAX - 1));
+    let (target, _) = server.chat_guest(&long).await;
+    target.join(GENERAL_ROOM).await;
+    for n in 0..30 {
+        boss.ok(&mute(GENERAL_ROOM, &long, n % 5 + 1)).await;
+    }
+    let entries = watch.ok(&AuditReq { limit: Some(100) }).await.entries;
+    assert!(
+        !entries.is_empty() && entries.len() < 30,
+        "{} entries",
+        entries.len()
+    );
+    // The newest ones, newest first.
+    assert!(entries.windows(2).all(|w| w[0].id > w[1].id));
+}

@@ -11,7 +11,7 @@ use protocol::{
 };
 use socketioxide::extract::State;
 
-use super::pipeline::{Ctx, Routes, attach_routes};
+use super::pipeline::{Ctx, Routes, attach_routes, fit, list_budget};
 use super::{SocketRef, user_channel};
 use crate::chat::existing_user;
 use crate::error::{AppError, AppResult};
@@ -137,6 +137,8 @@ async fn unban(ctx: Ctx, UnbanReq(req): UnbanReq) -> AppResult<Empty> {
 async fn audit(ctx: Ctx, req: AuditReq) -> AppResult<AuditRes> {
     still_admin(&ctx).await?;
     let limit = validate::history_limit(req.limit)?;
-    let entries = ctx.hub.store.audit_log(limit).await?;
+    let mut entries = ctx.hub.store.audit_log(limit).await?;
+    // Newest first: as many as fit in one packet (long names can fill it).
+    fit(&mut entries, list_budget(&ctx.hub, 0), false);
     Ok(AuditRes { entries })
 }
