@@ -499,29 +499,32 @@ impl Store {
             return Ok(());
         }
         let placeholders: Vec<String> = (1..=messages.len()).map(|n| format!("${n}")).collect();
+        // Only the first reactors of each emoji come back, each row with the emoji's total:
+        // a message thousands reacted to costs no more to read than one fifty did.
         let sql = format!(
-            "SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN ({}) \
-             ORDER BY ts ASC, user_id ASC",
-            placeholders.join(", ")
+            "SELECT message_id, emoji, user_id, total FROM ( \
+                 SELECT message_id, emoji, user_id, ts, \
+                        ROW_NUMBER() OVER (PARTITION BY message_id, emoji \
+                                           ORDER BY ts ASC, user_id ASC) AS place, \
+                        COUNT(*) OVER (PARTITION BY message_id, emoji) AS total \
+                 FROM reactions WHERE message_id IN ({}) \
+             ) AS listed WHERE place <= {} ORDER BY ts ASC, user_id ASC",
+            placeholders.join(", "),
+            validate::REACTION_USERS_LISTED
         );
-        let mut query = sqlx::query_as::<_, (i64, String, i64)>(&sql);
+        let mut query = sqlx::query_as::<_, (i64, String, i64, i64)>(&sql);
         for message in messages.iter() {
             query = query.bind(message.id);
         }
         let rows = query.fetch_all(&self.pool).await?;
         let mut by_message: HashMap<i64, Vec<Reaction>> = HashMap::new();
-        for (message_id, emoji, user_id) in rows {
+        for (message_id, emoji, user_id, total) in rows {
             let reactions = by_message.entry(message_id).or_default();
             match reactions.iter_mut().find(|r| r.emoji == emoji) {
-                Some(reaction) => {
-                    reaction.count += 1;
-                    if reaction.users.len() < validate::REACTION_USERS_LISTED {
-                        reaction.users.push(user_id);
-                    }
-                }
+                Some(reaction) => reaction.users.push(user_id),
                 None => reactions.push(Reaction {
                     emoji,
-                    count: 1,
+                    count: total.max(0).unsigned_abs(),
                     users: vec![user_id],
                 }),
             }

@@ -140,6 +140,7 @@ async fn scenario(store: &Store) {
     let changed = store.changes(&general, 2_999, 10).await.unwrap();
     assert_eq!((changed.len(), changed[0].1), (1, 3_002));
     assert_eq!(changed[0].0.reactions[0].users, [ana.id, bea.id]);
+    assert_eq!(changed[0].0.reactions[0].count, 2);
     assert!(
         store
             .delete_message(reply.id, 3_004)
