@@ -362,3 +362,38 @@ async fn search_finds_words_in_visible_rooms_with_highlighted_snippets() {
     };
     assert_eq!(ana.refused(&too_many).await, ErrorCode::BadRequest);
 }
+
+#[tokio::test]
+async fn a_reaction_lists_its_first_reactors_and_each_reader_their_own() {
+    let listed = protocol::validate::REACTION_USERS_LISTED;
+    let server = TestServer::spawn_with(|c| c.auth_burst = 1_000).await;
+    let (speaker, _) = server.chat_guest("speaker").await;
+    speaker.join(GENERAL_ROOM).await;
+    let said = speaker.say(GENERAL_ROOM, "popular").await.unwrap().message;
+    let mut fans = Vec::new();
+    for n in 0..=listed {
+        let (fan, user) = server.chat_guest(&format!("fan{n}")).await;
+        fan.join(GENERAL_ROOM).await;
+        fan.ok(&react(said.id, "🎉", true)).await;
+        fans.push((fan, user));
+    }
+    let reaction = |messages: &[Message]| messages[messages.len() - 1].reactions[0].clone();
+    // Someone who did not react sees the first 50 and the whole count.
+    let seen = reaction(&newest(&speaker, GENERAL_ROOM).await);
+    assert_eq!(
+        (seen.count, seen.users.len()),
+        ((listed + 1) as u64, listed)
+    );
+    // The 51st sees their own too, in history and when joining, and can take it back.
+    let (last, last_user) = fans.pop().unwrap();
+    let mine = reaction(&newest(&last, GENERAL_ROOM).await);
+    assert_eq!(mine.users.len(), listed + 1);
+    assert!(mine.users.contains(&last_user.id));
+    let joined = last.join(GENERAL_ROOM).await;
+    assert!(reaction(&joined.history).users.contains(&last_user.id));
+    last.ok(&react(said.id, "🎉", false)).await;
+    assert_eq!(
+        reaction(&newest(&speaker, GENERAL_ROOM).await).count,
+        listed as u64
+    );
+}

@@ -537,6 +537,50 @@ impl Store {
         Ok(())
     }
 
+    /// Adds `user_id` to the reactions of `messages` it reacted with but that do not list it
+    /// (a reaction lists only its first reactors), so a reader always sees their own. One
+    /// query, and none when no listed reaction is cut short.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn add_own_reactions(
+        &self,
+        user_id: i64,
+        messages: &mut [&mut Message],
+    ) -> Result<()> {
+        let cut = |m: &Message| {
+            m.reactions
+                .iter()
+                .any(|r| (r.users.len() as u64) < r.count && !r.users.contains(&user_id))
+        };
+        let ids: Vec<i64> = messages.iter().filter(|m| cut(m)).map(|m| m.id).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT message_id, emoji FROM reactions WHERE user_id = $1 AND message_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(user_id);
+        for id in &ids {
+            query = query.bind(id);
+        }
+        for (message_id, emoji) in query.fetch_all(&self.pool).await? {
+            let reaction = messages
+                .iter_mut()
+                .filter(|m| m.id == message_id)
+                .flat_map(|m| m.reactions.iter_mut())
+                .find(|r| r.emoji == emoji);
+            if let Some(reaction) = reaction
+                && !reaction.users.contains(&user_id)
+            {
+                reaction.users.push(user_id);
+            }
+        }
+        Ok(())
+    }
+
     /// Messages of a room, oldest first. `after` / `before` are exclusive message ids; with
     /// `after` the oldest `limit` newer messages come back (catching up), otherwise the newest
     /// `limit` (older than `before`, if given).
@@ -642,6 +686,24 @@ mod tests {
         };
         assert_eq!(reaction.count, reactors.len() as u64);
         assert_eq!(reaction.users, reactors[..validate::REACTION_USERS_LISTED]);
+        // A reader past the 50th sees their own among them; another reader does not.
+        let last = *reactors.last().unwrap();
+        let mut for_last = stored.clone();
+        store
+            .add_own_reactions(last, &mut [&mut for_last])
+            .await
+            .unwrap();
+        assert_eq!(
+            for_last.reactions[0].users.len(),
+            validate::REACTION_USERS_LISTED + 1
+        );
+        assert_eq!(for_last.reactions[0].users.last(), Some(&last));
+        let mut for_ana = stored.clone();
+        store
+            .add_own_reactions(ana.id, &mut [&mut for_ana])
+            .await
+            .unwrap();
+        assert_eq!(for_ana, stored);
     }
 
     #[tokio::test]

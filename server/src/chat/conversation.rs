@@ -163,7 +163,14 @@ impl Chat {
     ) -> AppResult<(Vec<(Message, i64)>, bool)> {
         let limit = validate::history_limit(limit)?;
         let room = self.visible_room(user, raw_room).await?;
-        let changed = self.hub.store.changes(&room, since, limit).await?;
+        let mut changed = self.hub.store.changes(&room, since, limit).await?;
+        self.hub
+            .store
+            .add_own_reactions(
+                user.id,
+                &mut changed.iter_mut().map(|(m, _)| m).collect::<Vec<_>>(),
+            )
+            .await?;
         let more = changed.len() as i64 >= limit;
         Ok((changed, more))
     }
@@ -186,7 +193,11 @@ impl Chat {
             Some(name) => Some(self.visible_room(user, name).await?.id),
             None => None,
         };
-        let found = self.hub.store.search(user.id, room, &terms, limit).await?;
+        let mut found = self.hub.store.search(user.id, room, &terms, limit).await?;
+        self.hub
+            .store
+            .add_own_reactions(user.id, &mut found.iter_mut().collect::<Vec<_>>())
+            .await?;
         Ok(found
             .into_iter()
             .map(|message| {

@@ -92,7 +92,12 @@ impl Chat {
     ) -> AppResult<Vec<Message>> {
         let limit = validate::history_limit(limit)?;
         let room = self.visible_room(user, raw_room).await?;
-        Ok(self.hub.store.history(&room, before, after, limit).await?)
+        let mut messages = self.hub.store.history(&room, before, after, limit).await?;
+        self.hub
+            .store
+            .add_own_reactions(user.id, &mut messages.iter_mut().collect::<Vec<_>>())
+            .await?;
+        Ok(messages)
     }
 
     /// After a new message: notifies the users it `@mentions` (who can see the room), and the

@@ -59,10 +59,14 @@ impl Chat {
         if !self.hub.live.is_in(&sid, room.id).await? {
             self.charge(&conn.actor, Action::Join).await?;
         }
-        let history = self
+        let mut history = self
             .hub
             .store
             .history(&room, None, None, HISTORY_DEFAULT)
+            .await?;
+        self.hub
+            .store
+            .add_own_reactions(conn.user().id, &mut history.iter_mut().collect::<Vec<_>>())
             .await?;
         self.save_room(conn.user(), &room).await?;
         conn.socket.join(room_channel(room.id));
