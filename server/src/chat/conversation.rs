@@ -4,9 +4,9 @@
 //! change, then broadcasts it to the room.
 
 use protocol::{
-    Author, Message, MessageDeleted, MessageEdited, ReactionEvent, Role, SearchHit, User, validate,
+    Author, Message, MessageDeleted, MessageEdited, ReactionEvent, SearchHit, User, validate,
 };
-use store::{MessageRecord, RoomKind, RoomRecord, StoreError};
+use store::{MessageRecord, RoomRecord, StoreError};
 
 use super::{Actor, Chat};
 use crate::auth::now_ms;
@@ -72,11 +72,7 @@ impl Chat {
     pub async fn delete(&self, actor: &Actor, id: i64) -> AppResult<()> {
         let Visible { record, room } = self.visible_message(&actor.user, id).await?;
         let user = &actor.user;
-        let owns_room = room.kind == RoomKind::Room && room.owner == Some(user.id);
-        if record.message.user.id != user.id
-            && !owns_room
-            && self.current_role(user).await? != Role::Admin
-        {
+        if record.message.user.id != user.id && !self.moderates(user, &room).await? {
             return Err(AppError::forbidden(
                 "only its author, the room's creator or an admin can delete a message",
             ));

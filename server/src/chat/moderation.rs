@@ -15,10 +15,17 @@ impl Chat {
     /// Whether `user` moderates `room`: the creator of an ordinary room, or an admin as
     /// stored now (see [`Self::current_role`]).
     pub(super) async fn moderates(&self, user: &User, room: &RoomRecord) -> AppResult<bool> {
-        if room.kind == RoomKind::Room && room.owner == Some(user.id) {
-            return Ok(true);
-        }
-        Ok(self.current_role(user).await? == Role::Admin)
+        Ok(Self::moderates_as(
+            user,
+            self.current_role(user).await?,
+            room,
+        ))
+    }
+
+    /// Whether `user`, whose role is `role`, moderates `room`: an admin, or the creator of an
+    /// ordinary room.
+    fn moderates_as(user: &User, role: Role, room: &RoomRecord) -> bool {
+        role == Role::Admin || (room.kind == RoomKind::Room && room.owner == Some(user.id))
     }
 
     /// `user`'s role as stored now. A socket's copy of its user is from when it connected;
@@ -59,7 +66,7 @@ impl Chat {
         if target.id == by.id {
             return Err(AppError::forbidden("you cannot do that to yourself"));
         }
-        if self.moderates(&target, room).await? {
+        if Self::moderates_as(&target, target.role, room) {
             return Err(AppError::forbidden(format!(
                 "{} moderates this room too",
                 target.username
