@@ -189,6 +189,15 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
         })
 }
 
+/// `$first, $first+1, ...`: `count` numbered placeholders, for a list bound one value each
+/// (`IN (...)`).
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs one autocommit write on a connection from `pool`.
 ///
 /// On SQLite a connection whose statement failed is closed instead of going back to the pool:
@@ -234,6 +243,12 @@ fn create_sqlite_dir(url: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_from_first() {
+        assert_eq!(placeholders(1, 1), "$1");
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+    }
 
     #[test]
     fn backend_from_url() {

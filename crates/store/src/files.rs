@@ -158,10 +158,9 @@ impl Store {
         if messages.is_empty() {
             return Ok(());
         }
-        let placeholders: Vec<String> = (1..=messages.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "{SELECT} WHERE message_id IN ({}) ORDER BY message_id, position",
-            placeholders.join(", ")
+            crate::db::placeholders(1, messages.len())
         );
         let mut query = sqlx::query_as::<_, FileRecord>(&sql);
         for message in messages.iter() {

@@ -498,7 +498,6 @@ impl Store {
         if messages.is_empty() {
             return Ok(());
         }
-        let placeholders: Vec<String> = (1..=messages.len()).map(|n| format!("${n}")).collect();
         // Only the first reactors of each emoji come back, each row with the emoji's total:
         // a message thousands reacted to costs no more to read than one fifty did.
         let sql = format!(
@@ -509,7 +508,7 @@ impl Store {
                         COUNT(*) OVER (PARTITION BY message_id, emoji) AS total \
                  FROM reactions WHERE message_id IN ({}) \
              ) AS listed WHERE place <= {} ORDER BY ts ASC, user_id ASC",
-            placeholders.join(", "),
+            crate::db::placeholders(1, messages.len()),
             validate::REACTION_USERS_LISTED
         );
         let mut query = sqlx::query_as::<_, (i64, String, i64, i64)>(&sql);
@@ -543,11 +542,12 @@ impl Store {
     ///
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
-    pub async fn add_own_reactions(
+    pub async fn add_own_reactions<'a>(
         &self,
         user_id: i64,
-        messages: &mut [&mut Message],
+        messages: impl IntoIterator<Item = &'a mut Message>,
     ) -> Result<()> {
+        let mut messages: Vec<&mut Message> = messages.into_iter().collect();
         let cut = |m: &Message| {
             m.reactions
                 .iter()
@@ -557,10 +557,9 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let placeholders: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT message_id, emoji FROM reactions WHERE user_id = $1 AND message_id IN ({})",
-            placeholders.join(", ")
+            crate::db::placeholders(2, ids.len())
         );
         let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(user_id);
         for id in &ids {
@@ -690,7 +689,7 @@ mod tests {
         let last = *reactors.last().unwrap();
         let mut for_last = stored.clone();
         store
-            .add_own_reactions(last, &mut [&mut for_last])
+            .add_own_reactions(last, [&mut for_last])
             .await
             .unwrap();
         assert_eq!(
@@ -700,7 +699,7 @@ mod tests {
         assert_eq!(for_last.reactions[0].users.last(), Some(&last));
         let mut for_ana = stored.clone();
         store
-            .add_own_reactions(ana.id, &mut [&mut for_ana])
+            .add_own_reactions(ana.id, [&mut for_ana])
             .await
             .unwrap();
         assert_eq!(for_ana, stored);

@@ -130,11 +130,10 @@ impl Store {
             return Ok(0);
         }
         // One statement for the whole list (at most a page of ids, bound as parameters).
-        let placeholders: Vec<String> = (3..ids.len() + 3).map(|n| format!("${n}")).collect();
         let sql = format!(
             "UPDATE notifications SET read_at = $1 \
              WHERE user_id = $2 AND read_at IS NULL AND id IN ({})",
-            placeholders.join(", ")
+            crate::db::placeholders(3, ids.len())
         );
         let changed = self
             .write(async |conn| {

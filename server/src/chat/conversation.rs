@@ -162,10 +162,7 @@ impl Chat {
         let mut changed = self.hub.store.changes(&room, since, limit).await?;
         self.hub
             .store
-            .add_own_reactions(
-                user.id,
-                &mut changed.iter_mut().map(|(m, _)| m).collect::<Vec<_>>(),
-            )
+            .add_own_reactions(user.id, changed.iter_mut().map(|(message, _)| message))
             .await?;
         let more = changed.len() as i64 >= limit;
         Ok((changed, more))
@@ -192,7 +189,7 @@ impl Chat {
         let mut found = self.hub.store.search(user.id, room, &terms, limit).await?;
         self.hub
             .store
-            .add_own_reactions(user.id, &mut found.iter_mut().collect::<Vec<_>>())
+            .add_own_reactions(user.id, found.iter_mut())
             .await?;
         Ok(found
             .into_iter()

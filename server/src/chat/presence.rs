@@ -66,7 +66,7 @@ impl Chat {
             .await?;
         self.hub
             .store
-            .add_own_reactions(conn.user().id, &mut history.iter_mut().collect::<Vec<_>>())
+            .add_own_reactions(conn.user().id, history.iter_mut())
             .await?;
         self.save_room(conn.user(), &room).await?;
         conn.socket.join(room_channel(room.id));
