@@ -518,11 +518,15 @@ async fn fanout(conns: &[Conn], shape: Shape, rate: u64, seconds: u64, run: u32)
     }
 }
 
-/// The servers of a comparison, in column order, as labelled by the script.
-const SERVERS: [&str; 3] = ["node", "socketioxide", "tertulia"];
+/// The reference servers of a comparison, in column order, as labelled by the script.
+const REFERENCES: [&str; 2] = ["node", "socketioxide"];
+/// Tertulia as built from the working tree.
+const TERTULIA: &str = "tertulia";
+/// Tertulia as built from an earlier commit (`scripts/bench-compare.sh --baseline REV`).
+const TERTULIA_BEFORE: &str = "tertulia-before";
 
 /// The markdown table of a run's JSON lines: one row per measure, one column per server, and
-/// Tertulia's ratios to the two references.
+/// Tertulia's ratios to the two references (and to its earlier build, when the run has one).
 fn report(lines: &str) -> String {
     let results: Vec<Value> = lines
         .lines()
@@ -534,70 +538,69 @@ fn report(lines: &str) -> String {
             .rev()
             .find(|r| r["label"] == label && r["scenario"] == scenario)
     };
+    let with_before = results.iter().any(|r| r["label"] == TERTULIA_BEFORE);
     type Measure = fn(&Value) -> Option<f64>;
-    let rows: [(&str, &str, Measure, bool); 6] = [
-        (
-            "max deliveries/s with p99 < 100 ms, 0 lost",
-            "ramp",
-            |r| r["best"]["offered"].as_f64(),
-            true,
-        ),
-        (
-            "fan-out p99 at the fixed rate (ms)",
-            "fanout",
-            |r| r["result"]["p99_ms"].as_f64(),
-            false,
-        ),
+    let rows: [(&str, &str, Measure); 6] = [
+        ("max deliveries/s with p99 < 100 ms, 0 lost", "ramp", |r| {
+            r["best"]["offered"].as_f64()
+        }),
+        ("fan-out p99 at the fixed rate (ms)", "fanout", |r| {
+            r["result"]["p99_ms"].as_f64()
+        }),
         (
             "connects/s (sign-in + websocket + CONNECT + join)",
             "connect",
             |r| r["per_second"].as_f64(),
-            true,
         ),
-        (
-            "server memory per idle connection (KiB)",
-            "idle",
-            |r| r["kib_per_connection"].as_f64(),
-            false,
-        ),
+        ("server memory per idle connection (KiB)", "idle", |r| {
+            r["kib_per_connection"].as_f64()
+        }),
         (
             "one step past the max: deliveries lost silently",
             "ramp",
             |r| r["failed"]["lost_silently"].as_f64(),
-            false,
         ),
         (
             "one step past the max: receivers disconnected (told)",
             "ramp",
             |r| r["failed"]["disconnected"].as_f64(),
-            false,
         ),
     ];
-    let mut out = String::from(
-        "| | Node socket.io | bare socketioxide | Tertulia | Tertulia / bare | Tertulia / Node |\n|---|---|---|---|---|---|\n",
+    let mut columns = vec!["Node socket.io", "bare socketioxide"];
+    let mut servers = REFERENCES.to_vec();
+    if with_before {
+        columns.push("Tertulia before");
+        servers.push(TERTULIA_BEFORE);
+    }
+    columns.extend(["Tertulia", "Tertulia / bare", "Tertulia / Node"]);
+    servers.push(TERTULIA);
+    if with_before {
+        columns.push("Tertulia / before");
+    }
+    let mut out = format!(
+        "| | {} |\n|---|{}\n",
+        columns.join(" | "),
+        "---|".repeat(columns.len())
     );
-    for (name, scenario, measure, _higher_is_better) in rows {
-        let values: Vec<Option<f64>> = SERVERS
-            .iter()
-            .map(|server| find(server, scenario).and_then(measure))
-            .collect();
-        let cell = |v: Option<f64>| {
-            v.map_or("–".to_owned(), |v| {
-                format!("{}", (v * 10.0).round() / 10.0)
-            })
-        };
-        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) if b != 0.0 => format!("{:.2}×", a / b),
-            _ => "–".to_owned(),
-        };
-        out.push_str(&format!(
-            "| {name} | {} | {} | {} | {} | {} |\n",
-            cell(values[0]),
-            cell(values[1]),
-            cell(values[2]),
-            ratio(values[2], values[1]),
-            ratio(values[2], values[0]),
-        ));
+    let cell = |v: Option<f64>| {
+        v.map_or("–".to_owned(), |v| {
+            format!("{}", (v * 10.0).round() / 10.0)
+        })
+    };
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b != 0.0 => format!("{:.2}×", a / b),
+        _ => "–".to_owned(),
+    };
+    for (name, scenario, measure) in rows {
+        let value = |server: &str| find(server, scenario).and_then(measure);
+        let now = value(TERTULIA);
+        let mut cells: Vec<String> = servers.iter().map(|server| cell(value(server))).collect();
+        cells.push(ratio(now, value("socketioxide")));
+        cells.push(ratio(now, value("node")));
+        if with_before {
+            cells.push(ratio(now, value(TERTULIA_BEFORE)));
+        }
+        out.push_str(&format!("| {name} | {} |\n", cells.join(" | ")));
     }
     out
 }
@@ -727,4 +730,53 @@ async fn main() -> Result<()> {
     out["label"] = json!(cli.label);
     println!("{out}");
     std::process::exit(0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report;
+
+    const RUN: &str = r#"{"label":"node","scenario":"connect","per_second":800.0}
+{"label":"socketioxide","scenario":"connect","per_second":2000.0}
+{"label":"tertulia","scenario":"connect","per_second":400.0}
+not a result line
+"#;
+
+    #[test]
+    fn the_table_has_a_column_per_server_and_tertulias_ratios() {
+        let table = report(RUN);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[0],
+            "| | Node socket.io | bare socketioxide | Tertulia | Tertulia / bare | Tertulia / Node |"
+        );
+        assert!(
+            lines.contains(
+                &"| connects/s (sign-in + websocket + CONNECT + join) | 800 | 2000 | 400 | 0.20× | 0.50× |"
+            ),
+            "{table}"
+        );
+        assert!(lines.contains(&"| server memory per idle connection (KiB) | – | – | – | – | – |"));
+    }
+
+    #[test]
+    fn a_run_with_an_earlier_build_compares_tertulia_with_it() {
+        let run = format!(
+            "{RUN}{}\n",
+            r#"{"label":"tertulia-before","scenario":"connect","per_second":250.0}"#
+        );
+        let table = report(&run);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[0],
+            "| | Node socket.io | bare socketioxide | Tertulia before | Tertulia | Tertulia / bare | Tertulia / Node | Tertulia / before |"
+        );
+        assert_eq!(lines[1], "|---|---|---|---|---|---|---|---|");
+        assert!(
+            lines.contains(
+                &"| connects/s (sign-in + websocket + CONNECT + join) | 800 | 2000 | 250 | 400 | 0.20× | 0.50× | 1.60× |"
+            ),
+            "{table}"
+        );
+    }
 }
