@@ -200,6 +200,47 @@ pub struct Outgoing {
     pub attachments: Vec<String>,
 }
 
+/// Catching up a room still owes after a reconnect or a server's `resync`: recorded before
+/// the requests go out and settled only as their answers arrive, so a catch-up that is
+/// refused, times out or is cut by another disconnect resumes from the same point next time
+/// instead of leaving a hole that looks like a continuous conversation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Owed {
+    /// Messages after this id may be missing (read with `history {after}`).
+    pub history_after: Option<i64>,
+    /// Edits, deletions and reactions since this server time (ms) may be missing (read with
+    /// `changes {since}`).
+    pub changes_since: Option<i64>,
+}
+
+impl Owed {
+    /// Owes messages after `after` too (the earliest point owed wins).
+    pub fn history(&mut self, after: i64) {
+        self.history_after = Some(self.history_after.map_or(after, |owed| owed.min(after)));
+    }
+
+    /// Owes changes since `since` too (the earliest point owed wins).
+    pub fn changes(&mut self, since: i64) {
+        self.changes_since = Some(self.changes_since.map_or(since, |owed| owed.min(since)));
+    }
+
+    /// A page of history after `after` arrived, up to `through` (its last id), or the end
+    /// when `through` is `None`: what is owed from `after` on moves past it. An earlier point
+    /// owed meanwhile stays owed.
+    pub fn history_read(&mut self, after: i64, through: Option<i64>) {
+        if self.history_after.is_some_and(|owed| owed >= after) {
+            self.history_after = through;
+        }
+    }
+
+    /// Changes since `since` were read, up to `until` (`None`: all of them).
+    pub fn changes_read(&mut self, since: i64, until: Option<i64>) {
+        if self.changes_since.is_some_and(|owed| owed >= since) {
+            self.changes_since = until;
+        }
+    }
+}
+
 /// A joined room as the UI sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoomView {
@@ -230,6 +271,8 @@ pub struct RoomView {
     pub muted: bool,
     /// Whether older history may exist before the first loaded message.
     pub more_before: bool,
+    /// Catch-up not done yet (after a reconnect or a `resync`).
+    pub owed: Owed,
     /// Revision: bumped by every change made through [`Rooms::get_mut`], [`Rooms::insert`]
     /// or [`Rooms::update_all`]. Per-room memos compare this number instead of the timeline,
     /// so a change in one room neither clones nor re-renders another.
@@ -828,6 +871,31 @@ mod tests {
         // Everything we have is recent: from the oldest we have.
         assert_eq!(view.catch_up_from(5), Some(10));
         assert_eq!(view.last_ts(), Some(30));
+    }
+
+    #[test]
+    fn a_catch_up_is_owed_until_its_pages_arrive() {
+        let mut owed = Owed::default();
+        owed.history(40);
+        owed.history(50);
+        assert_eq!(owed.history_after, Some(40), "the earliest point wins");
+        // A page after 40 up to 140, then the last page: nothing owed any more.
+        owed.history_read(40, Some(140));
+        assert_eq!(owed.history_after, Some(140));
+        owed.history_read(140, None);
+        assert_eq!(owed.history_after, None);
+        // A catch-up from 100 finishing does not settle an earlier point owed meanwhile.
+        owed.history(30);
+        owed.history_read(100, None);
+        assert_eq!(owed.history_after, Some(30));
+        owed.changes(5_000);
+        owed.changes(4_000);
+        owed.changes_read(5_000, None);
+        assert_eq!(owed.changes_since, Some(4_000));
+        owed.changes_read(4_000, Some(6_000));
+        assert_eq!(owed.changes_since, Some(6_000));
+        owed.changes_read(6_000, None);
+        assert_eq!(owed.changes_since, None);
     }
 
     #[test]

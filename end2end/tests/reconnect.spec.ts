@@ -1,4 +1,35 @@
-import { test, expect, guestPage, messages, say, uniqueName } from "./helpers";
+import { io, type Socket } from "socket.io-client";
+import { baseURL } from "../playwright.config";
+import { test, expect, contract, guestPage, messages, say, uniqueName } from "./helpers";
+
+const CHAT = contract.namespaces.CHAT;
+const REQ = contract.requests[CHAT];
+
+/** The standard client on `/chat` with a session token (a program, or a browser's session). */
+async function program(token: string): Promise<Socket> {
+  const socket = io(`${baseURL}${CHAT}`, { auth: { token }, transports: ["websocket"], reconnection: false });
+  await new Promise((resolve, reject) => {
+    socket.on("connect", () => resolve(undefined));
+    socket.on("connect_error", reject);
+  });
+  return socket;
+}
+
+async function guestToken(name: string): Promise<string> {
+  const response = await fetch(`${baseURL}${contract.api.AUTH_GUEST.path}`, {
+    method: contract.api.AUTH_GUEST.method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: name }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()).token;
+}
+
+async function ask(socket: Socket, event: string, payload: object): Promise<any> {
+  const answer = await socket.timeout(5000).emitWithAck(event, payload);
+  expect(answer.ok, JSON.stringify(answer)).toBe(true);
+  return answer;
+}
 
 test("going offline shows it, blocks the composer, and coming back catches up", async ({ browser }) => {
   const pageA = await guestPage(browser, uniqueName("ana"));
@@ -34,4 +65,55 @@ test("a reload keeps the session and the history", async ({ browser }) => {
   await page.reload();
   await expect(page.locator("#status")).toHaveText("connected");
   await expect(messages(page).last()).toHaveText(text);
+});
+
+test("a reader of many rooms gets what each of them missed after an outage", async ({ browser }) => {
+  // Twelve rooms (a guest may create three), each with one message before the outage.
+  const creators = await Promise.all([0, 1, 2, 3].map(async () => program(await guestToken(uniqueName("host")))));
+  const rooms: string[] = [];
+  try {
+    for (const creator of creators) {
+      for (let n = 0; n < 3; n++) {
+        const room = uniqueName("busy");
+        await ask(creator, REQ.CREATE_ROOM, { name: room });
+        await ask(creator, REQ.JOIN, { room });
+        await ask(creator, REQ.MESSAGE, { room, text: `before in ${room}` });
+        rooms.push(room);
+      }
+    }
+    // Bea follows all twelve: joined from a program with her browser's session, they are in
+    // her list, and her page follows each as it is added.
+    const bea = await guestPage(browser, uniqueName("bea"));
+    const session = (await bea.context().cookies()).find((cookie) => cookie.name.endsWith("_session"));
+    expect(session).toBeDefined();
+    const beaProgram = await program(session!.value);
+    for (const room of rooms) {
+      await ask(beaProgram, REQ.JOIN, { room });
+    }
+    beaProgram.close();
+    await expect(bea.locator("#joined .room-item")).toHaveCount(rooms.length + 1);
+
+    // While she is offline, each room gets a message. Back online, her page joins every room
+    // again at once (more rooms than a socket may have requests in progress): none may be
+    // left without its missed message.
+    await bea.context().setOffline(true);
+    await expect(bea.locator("#status")).toHaveText("offline");
+    for (const [n, room] of rooms.entries()) {
+      await ask(creators[Math.floor(n / 3)], REQ.MESSAGE, { room, text: `missed in ${room}` });
+    }
+    await bea.context().setOffline(false);
+    await expect(bea.locator("#status")).toHaveText("connected");
+    for (const room of rooms) {
+      await bea.locator(`#joined .room-item[data-room="${room}"] .room-link`).click();
+      await expect(bea.locator("#room-title")).toContainText(room);
+      await expect(messages(bea)).toHaveText([`before in ${room}`, `missed in ${room}`]);
+    }
+    await expect(bea.locator(".toast")).toHaveCount(0);
+    // And they are followed live again.
+    await ask(creators[0], REQ.MESSAGE, { room: rooms[0], text: "live again" });
+    await bea.locator(`#joined .room-item[data-room="${rooms[0]}"] .room-link`).click();
+    await expect(messages(bea).last()).toHaveText("live again");
+  } finally {
+    creators.forEach((creator) => creator.close());
+  }
 });

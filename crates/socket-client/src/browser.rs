@@ -174,6 +174,15 @@ impl Socket {
         self.inner.borrow().machine.namespace(ns) == Some(&NsState::Connected)
     }
 
+    /// Whether the server refused a namespace (and it was not asked for again since).
+    #[must_use]
+    pub fn is_refused(&self, ns: &str) -> bool {
+        matches!(
+            self.inner.borrow().machine.namespace(ns),
+            Some(NsState::Refused(_))
+        )
+    }
+
     /// Asks for a namespace with an `auth` payload (again, to retry after a refusal).
     pub fn connect_namespace(&self, ns: &str, auth: Option<Value>) {
         self.inner.borrow_mut().machine.connect_namespace(ns, auth);

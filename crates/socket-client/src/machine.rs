@@ -55,6 +55,10 @@ pub enum Status {
     Offline,
     /// Closed on purpose by [`Machine::close`].
     Closed,
+    /// Nothing is wanted: every namespace was refused or ended by the server, so the transport
+    /// was closed (as socket.io-client's manager does) rather than kept open and reconnected
+    /// for nothing. [`Machine::connect_namespace`] opens it again.
+    Unused,
 }
 
 /// The state of one namespace.
@@ -65,8 +69,10 @@ pub enum NsState {
     /// The server accepted the CONNECT.
     Connected,
     /// The server answered CONNECT_ERROR; not retried until [`Machine::connect_namespace`].
+    /// When no namespace is pending or connected any more, the link closes ([`Status::Unused`]).
     Refused(String),
-    /// The server sent DISCONNECT; not retried until [`Machine::connect_namespace`].
+    /// The server sent DISCONNECT; not retried until [`Machine::connect_namespace`]. When no
+    /// namespace is pending or connected any more, the link closes ([`Status::Unused`]).
     Kicked,
 }
 
@@ -162,6 +168,8 @@ enum Link {
         retry_at: u64,
     },
     Offline,
+    /// Closed because no namespace is wanted; reopened by `connect_namespace`.
+    Unused,
 }
 
 #[derive(Debug, Clone)]
@@ -254,7 +262,9 @@ impl Machine {
     }
 
     /// Asks for a namespace with an `auth` payload; connects now if the link is open, else on the
-    /// next open. Calling it again (e.g. with new credentials) retries a refused namespace.
+    /// next open (at once when the link was closed for want of namespaces: call
+    /// [`Self::handle_tick`], as drivers do at [`Self::next_deadline`]). Calling it again (e.g.
+    /// with new credentials) retries a refused namespace.
     pub fn connect_namespace(&mut self, ns: &str, auth: Option<Value>) {
         let entry = Namespace {
             auth,
@@ -265,6 +275,9 @@ impl Machine {
             .get(ns)
             .is_some_and(|n| n.state == NsState::Connected);
         self.namespaces.insert(ns.to_owned(), entry);
+        if self.link == Link::Unused {
+            self.link = Link::Waiting { retry_at: 0 };
+        }
         if matches!(self.link, Link::Open { .. }) {
             if already_connected {
                 self.send_packet(&Packet::Disconnect { ns: ns.to_owned() });
@@ -368,6 +381,7 @@ impl Machine {
                 for ns in wanted {
                     self.send_connect(&ns);
                 }
+                self.close_if_unused();
             }
             EnginePacket::Ping(data) => {
                 if let Link::Open {
@@ -431,7 +445,7 @@ impl Machine {
     /// Tells the machine whether the environment has network (browser `online`/`offline`).
     pub fn set_online(&mut self, now: u64, online: bool) {
         match (online, self.link) {
-            (false, Link::Idle | Link::Offline) => {}
+            (false, Link::Idle | Link::Offline | Link::Unused) => {}
             (false, _) => {
                 if matches!(self.link, Link::Opening { .. } | Link::Open { .. }) {
                     self.outputs.push_back(Output::CloseTransport);
@@ -456,7 +470,7 @@ impl Machine {
             Link::Opening { deadline } => Some(deadline),
             Link::Open { ping_deadline, .. } => Some(ping_deadline),
             Link::Waiting { retry_at } => Some(retry_at),
-            Link::Idle | Link::Offline => None,
+            Link::Idle | Link::Offline | Link::Unused => None,
         };
         let ack = self.acks.values().map(|a| a.deadline).min();
         link.into_iter().chain(ack).min()
@@ -474,6 +488,7 @@ impl Machine {
                 if let Some(entry) = self.namespaces.get_mut(&ns) {
                     entry.state = NsState::Refused(message.clone());
                     self.outputs.push_back(Output::ConnectError { ns, message });
+                    self.close_if_unused();
                 }
             }
             Packet::Disconnect { ns } => {
@@ -484,6 +499,7 @@ impl Machine {
                         ns,
                         by_server: true,
                     });
+                    self.close_if_unused();
                 }
             }
             Packet::Event {
@@ -505,6 +521,24 @@ impl Machine {
                     });
                 }
             }
+        }
+    }
+
+    /// With every namespace refused or ended by the server, an open link serves nothing, and
+    /// the server closes such a connection after its connect timeout anyway (which would make
+    /// this machine reconnect, for nothing, for ever): close it until a namespace is wanted.
+    fn close_if_unused(&mut self) {
+        let unused = !self.namespaces.is_empty()
+            && self
+                .namespaces
+                .values()
+                .all(|n| matches!(n.state, NsState::Refused(_) | NsState::Kicked));
+        if unused && matches!(self.link, Link::Open { .. }) {
+            self.outputs.push_back(Output::CloseTransport);
+            self.fail_acks(|_| true);
+            self.attempt = 0;
+            self.link = Link::Unused;
+            self.set_status(Status::Unused);
         }
     }
 

@@ -36,6 +36,15 @@ fn sent(outputs: &[Output]) -> Vec<&str> {
         .collect()
 }
 
+/// The frame of a CONNECT_ERROR for `ns`.
+fn refusal(ns: &str, message: &str) -> String {
+    let packet = Packet::ConnectError {
+        ns: ns.into(),
+        message: message.into(),
+    };
+    format!("4{}", packet.encode())
+}
+
 /// A machine whose link is open and `/chat` connected, outputs drained.
 fn connected() -> Machine {
     let mut m = Machine::new(config());
@@ -284,9 +293,11 @@ fn emit_refused_while_not_connected_or_too_large() {
 #[test]
 fn connect_error_is_surfaced_and_not_retried() {
     let mut m = Machine::new(config());
+    m.connect_namespace("/chat", None);
     m.connect_namespace("/admin", None);
     m.start(0);
     m.handle_frame(0, OPEN);
+    m.handle_frame(0, r#"40/chat,{"sid":"n1"}"#);
     drain(&mut m);
     let refusal = Packet::ConnectError {
         ns: "/admin".into(),
@@ -309,24 +320,98 @@ fn connect_error_is_surfaced_and_not_retried() {
     let retry_at = m.next_deadline().unwrap();
     m.handle_tick(retry_at);
     m.handle_frame(retry_at, OPEN);
-    assert!(sent(&drain(&mut m)).is_empty());
+    assert_eq!(sent(&drain(&mut m)), [r#"40/chat,"#]);
     // ...but asking again (new credentials) does.
     m.connect_namespace("/admin", Some(json!({"token": "new"})));
     assert_eq!(sent(&drain(&mut m)), [r#"40/admin,{"token":"new"}"#]);
 }
 
 #[test]
+fn a_link_left_without_namespaces_closes_until_one_is_asked_for() {
+    let mut m = Machine::new(config());
+    m.connect_namespace("/chat", None);
+    m.start(0);
+    m.handle_frame(0, OPEN);
+    drain(&mut m);
+    m.handle_frame(1, &refusal("/chat", "busy"));
+    let outputs = drain(&mut m);
+    // Kept open, the server would close it after its connect timeout and the machine would
+    // reconnect to ask for nothing, for ever: it closes instead, and schedules nothing.
+    assert!(outputs.contains(&Output::CloseTransport), "{outputs:?}");
+    assert_eq!(m.status(), Status::Unused);
+    assert_eq!(m.next_deadline(), None);
+    m.handle_close(2);
+    assert!(drain(&mut m).is_empty());
+    // Asking again opens the link at once and sends the CONNECT once it is open.
+    m.connect_namespace("/chat", None);
+    let at = m.next_deadline().unwrap();
+    assert!(at <= 3);
+    m.handle_tick(3);
+    assert_eq!(
+        drain(&mut m),
+        [
+            Output::Status(Status::Reconnecting { attempt: 1 }),
+            Output::OpenTransport
+        ]
+    );
+    m.handle_frame(3, OPEN);
+    assert_eq!(sent(&drain(&mut m)), [r#"40/chat,"#]);
+    assert_eq!(m.status(), Status::Connected);
+}
+
+#[test]
+fn the_last_namespace_ended_by_the_server_closes_the_link() {
+    let mut m = connected();
+    m.connect_namespace("/notifications", None);
+    m.handle_frame(1, r#"40/notifications,{"sid":"n2"}"#);
+    drain(&mut m);
+    m.handle_frame(2, "41/notifications,");
+    assert!(!drain(&mut m).contains(&Output::CloseTransport));
+    m.handle_frame(3, "41/chat,");
+    assert!(drain(&mut m).contains(&Output::CloseTransport));
+    assert_eq!(m.status(), Status::Unused);
+    assert_eq!(m.next_deadline(), None);
+}
+
+#[test]
+fn the_link_closes_when_its_last_wanted_namespace_is_refused_after_a_reconnect() {
+    let mut m = Machine::new(config());
+    m.connect_namespace("/chat", None);
+    m.connect_namespace("/notifications", None);
+    m.start(0);
+    m.handle_frame(0, OPEN);
+    m.handle_frame(0, r#"40/chat,{"sid":"n1"}"#);
+    m.handle_frame(0, &refusal("/notifications", "denied"));
+    drain(&mut m);
+    // The link drops: /chat is retried, and refused this time too.
+    m.handle_close(1);
+    let retry_at = m.next_deadline().unwrap();
+    m.handle_tick(retry_at);
+    m.handle_frame(retry_at, OPEN);
+    assert_eq!(sent(&drain(&mut m)), [r#"40/chat,"#]);
+    m.handle_frame(retry_at, &refusal("/chat", "denied"));
+    assert!(drain(&mut m).contains(&Output::CloseTransport));
+    assert_eq!(m.status(), Status::Unused);
+}
+
+#[test]
 fn server_disconnect_of_a_namespace_is_not_retried() {
     let mut m = connected();
     m.handle_frame(1, "41/chat,");
+    // The only namespace ended: the link closes rather than reconnect for nothing.
     assert_eq!(
         drain(&mut m),
-        [Output::Disconnected {
-            ns: "/chat".into(),
-            by_server: true
-        }]
+        [
+            Output::Disconnected {
+                ns: "/chat".into(),
+                by_server: true
+            },
+            Output::CloseTransport,
+            Output::Status(Status::Unused)
+        ]
     );
     assert_eq!(m.namespace("/chat"), Some(&NsState::Kicked));
+    assert_eq!(m.next_deadline(), None);
 }
 
 #[test]

@@ -73,7 +73,9 @@ impl Chat {
             chat.conn.update(|conn| {
                 *conn = match (status, *conn) {
                     (Status::Offline, _) => ConnState::Offline,
-                    (Status::Reconnecting { .. } | Status::Closed, _) => ConnState::Reconnecting,
+                    (Status::Reconnecting { .. } | Status::Closed | Status::Unused, _) => {
+                        ConnState::Reconnecting
+                    }
                     (_, ConnState::Connected) => ConnState::Connected,
                     (Status::Connected, ConnState::Reconnecting) => ConnState::Reconnecting,
                     _ => ConnState::Connecting,
@@ -82,20 +84,32 @@ impl Chat {
         });
         let first_room = StoredValue::new(first_room);
         let on_unauthorized = std::rc::Rc::new(on_unauthorized);
+        let refusals = RefusalCount::default();
         socket.on_namespace(move |event| match event {
-            NsEvent::Connected(ns) if ns == NS => {
+            NsEvent::Connected(ns) => {
+                refusals.reset(ns);
+                if ns != NS {
+                    return;
+                }
                 chat.conn.set(ConnState::Connected);
                 chat.refresh_directory();
                 chat.sync_saved(first_room.get_value());
                 first_room.set_value(None);
             }
-            NsEvent::Refused(ns, message) if ns == NS => {
-                if ConnectRefusal::parse(message) == Some(ConnectRefusal::Unauthorized) {
-                    on_unauthorized();
-                } else {
-                    chat.tell(format!("the chat refused the connection: {message}"));
+            NsEvent::Refused(ns, message) => match ConnectRefusal::parse(message) {
+                Some(ConnectRefusal::Unauthorized) if ns == NS => on_unauthorized(),
+                Some(ConnectRefusal::RateLimited | ConnectRefusal::Internal) => {
+                    let attempt = refusals.count(ns);
+                    if attempt == 0 && ns == NS {
+                        chat.tell(format!(
+                            "the chat refused the connection ({message}); trying again shortly"
+                        ));
+                    }
+                    ask_again_later(chat, ns.clone(), attempt);
                 }
-            }
+                _ if ns == NS => chat.tell(format!("the chat refused the connection: {message}")),
+                _ => {}
+            },
             NsEvent::Disconnected(ns, by_server) if ns == NS => {
                 chat.conn.set(if *by_server {
                     ConnState::Offline
@@ -159,14 +173,14 @@ impl Chat {
                     .filter(|name| listed(name))
                     .or_else(|| names.first().cloned())
             });
-            if let Some(room) = first_room.filter(|room| !listed(room)) {
-                chat.join(room, true);
+            let extra = first_room.filter(|room| !listed(room));
+            if let Some(room) = extra {
+                let rooms = std::iter::once(room.clone()).chain(names).collect();
+                chat.join_in_turn(rooms, Some(room));
             } else if names.is_empty() {
-                chat.join(GENERAL_ROOM.into(), true);
-            }
-            for name in names {
-                let shown = show.as_deref().map(Rooms::key) == Some(Rooms::key(&name));
-                chat.join(name, shown);
+                chat.join_in_turn(vec![GENERAL_ROOM.into()], Some(GENERAL_ROOM.into()));
+            } else {
+                chat.join_in_turn(names, show);
             }
         });
     }
@@ -177,14 +191,13 @@ impl Chat {
             .rooms
             .with_untracked(|rooms| rooms.ordered().iter().map(|r| r.name.clone()).collect());
         if joined.is_empty() {
-            self.join(GENERAL_ROOM.into(), first_room.is_none());
-            if let Some(room) = first_room {
-                self.join(room, true);
-            }
+            let show = first_room.clone().unwrap_or_else(|| GENERAL_ROOM.into());
+            let rooms = std::iter::once(GENERAL_ROOM.to_owned())
+                .chain(first_room)
+                .collect();
+            self.join_in_turn(rooms, Some(show));
         } else {
-            for name in joined {
-                self.join(name, false);
-            }
+            self.join_in_turn(joined, None);
         }
     }
 }
@@ -210,4 +223,40 @@ pub(super) fn watch_visibility(chat: Chat) {
         .add_event_listener_with_callback("visibilitychange", on_change.as_ref().unchecked_ref());
     // One listener for the page's life.
     on_change.forget();
+}
+
+/// Passing refusals of each namespace since it last connected.
+#[derive(Clone, Default)]
+struct RefusalCount(std::rc::Rc<std::cell::RefCell<std::collections::HashMap<String, u32>>>);
+
+impl RefusalCount {
+    /// The refusals of `ns` before this one; counts this one.
+    fn count(&self, ns: &str) -> u32 {
+        let mut counts = self.0.borrow_mut();
+        let count = counts.entry(ns.to_owned()).or_default();
+        *count += 1;
+        *count - 1
+    }
+
+    fn reset(&self, ns: &str) {
+        self.0.borrow_mut().remove(ns);
+    }
+}
+
+/// A namespace refused for a passing reason (`rate_limited`: too many tabs open; `internal`:
+/// the server could not check, e.g. its Redis is away) is asked for again after a growing,
+/// jittered delay, while it is still refused on the connection of the moment.
+fn ask_again_later(chat: Chat, ns: String, attempt: u32) {
+    let backoff = socket_client::Backoff {
+        base_ms: 2_000,
+        max_ms: 60_000,
+        jitter: 0.5,
+    };
+    let delay = backoff.delay_ms(attempt, js_sys::Math::random());
+    spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(delay.try_into().unwrap_or(u32::MAX)).await;
+        if let Some(socket) = chat.socket().filter(|socket| socket.is_refused(&ns)) {
+            socket.connect_namespace(&ns, None);
+        }
+    });
 }

@@ -93,28 +93,37 @@ impl Chat {
     }
 
     /// After a reconnect: the loaded messages of a room that were edited, deleted or reacted
-    /// to since `since` (server ms), page by page.
-    pub(super) async fn catch_up_changes(&self, socket: &Socket, room: &str, mut since: i64) {
+    /// to since `since` (server ms), page by page, settling what the room owes as each page
+    /// arrives.
+    ///
+    /// # Errors
+    /// The request that failed (what is left stays owed).
+    pub(super) async fn catch_up_changes(
+        &self,
+        socket: &Socket,
+        room: &str,
+        mut since: i64,
+    ) -> Result<(), RequestError> {
         loop {
             let request = ChangesReq {
                 room: room.to_owned(),
                 since,
                 limit: Some(protocol::validate::HISTORY_MAX),
             };
-            let Ok(page) = socket.request(&request).await else {
-                return;
-            };
+            let page = socket.request(&request).await?;
+            let next = (page.more && page.until > since).then_some(page.until);
             self.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(room) {
                     for message in page.messages {
                         view.replace_message(message);
                     }
+                    view.owed.changes_read(since, next);
                 }
             });
-            if !page.more || page.until <= since {
-                return;
+            match next {
+                Some(until) => since = until,
+                None => return Ok(()),
             }
-            since = page.until;
         }
     }
 
@@ -158,7 +167,7 @@ impl Chat {
                 .with_untracked(|rooms| rooms.get(&room).is_some());
             if listed {
                 chat.select(&room);
-            } else if !chat.join_now(room.clone(), true).await {
+            } else if !chat.join_retrying(room.clone(), true).await {
                 return;
             }
             let Some(socket) = chat.socket() else { return };

@@ -150,6 +150,8 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
     });
     socket.on_error(NS, move |error: ErrorBody| chat.tell(error.message));
     // A server node failed: messages it stored may never have been broadcast.
+    // What is read back is owed by the room first: if reading fails, the next join (after a
+    // reconnect) reads it.
     socket.on(move |event: Resync| {
         let Some(socket) = chat.socket() else { return };
         let rooms: Vec<(String, i64)> = chat.rooms.with_untracked(|rooms| {
@@ -159,9 +161,18 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
                 .filter_map(|view| Some((view.name.clone(), view.catch_up_from(event.since)?)))
                 .collect()
         });
+        chat.rooms.update(|views| {
+            for (room, from) in &rooms {
+                if let Some(view) = views.get_mut(room) {
+                    view.owed.history(*from);
+                }
+            }
+        });
         spawn_local(async move {
-            for (room, last) in rooms {
-                chat.catch_up(&socket, &room, last).await;
+            for (room, from) in rooms {
+                if chat.catch_up(&socket, &room, from).await.is_err() {
+                    return;
+                }
             }
         });
     });

@@ -14,28 +14,43 @@ use leptos::task::spawn_local;
 use protocol::events::chat::NS;
 use protocol::events::{GENERAL_ROOM, kinds, notifications as notes};
 use protocol::{
-    ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, HideRoomReq, HistoryReq, InviteReq, JoinReq,
-    LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members, Message, MessageDeleted,
-    MessageEdited, MessageReq, MuteRoomReq, Notification, Occupancy, ReactionEvent, ReadMarker,
-    Resync, RoomClosed, RoomCreated, RoomRemoved, RoomUpdated, RoomsReq, SavedRoom, SavedRoomsReq,
-    SetTopicReq, Typing, TypingReq, User, UserJoined, UserLeft, Welcome,
+    ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, ErrorCode, HideRoomReq, HistoryReq, InviteReq,
+    JoinReq, LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members, Message,
+    MessageDeleted, MessageEdited, MessageReq, MuteRoomReq, Notification, Occupancy, ReactionEvent,
+    ReadMarker, Resync, RoomClosed, RoomCreated, RoomRemoved, RoomUpdated, RoomsReq, SavedRoom,
+    SavedRoomsReq, SetTopicReq, Typing, TypingReq, User, UserJoined, UserLeft, Welcome,
 };
 use socket_client::browser::{NsEvent, Socket, same_origin_url};
-use socket_client::{Config, RequestError, Status};
+use socket_client::{AckError, Config, RequestError, Status};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use self::events::wire_events;
 use self::notifications::wire_notifications;
 use super::{Chat, remembered_room};
-use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, Outgoing, RoomView, Rooms};
+use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, Outgoing, Owed, RoomView, Rooms};
 
 fn describe(error: &RequestError) -> String {
     match error {
         RequestError::Server(ErrorBody { message, .. }) => message.clone(),
         RequestError::Emit(_) => "not connected right now; try again in a moment".into(),
-        RequestError::Ack(_) => "the server did not answer; retrying when reconnected".into(),
+        RequestError::Ack(AckError::Timeout) => {
+            "the server did not answer in time; try again".into()
+        }
+        RequestError::Ack(AckError::Disconnected) => {
+            "the connection dropped before the server answered; try again".into()
+        }
         RequestError::Decode(e) => format!("unexpected answer from the server: {e}"),
+    }
+}
+
+/// Whether a failed request may well succeed if made again shortly on the same connection:
+/// the server asked us to slow down, or did not answer in time.
+fn is_passing(error: &RequestError) -> bool {
+    match error {
+        RequestError::Ack(AckError::Timeout) => true,
+        RequestError::Server(body) => body.code == ErrorCode::RateLimited,
+        _ => false,
     }
 }
 

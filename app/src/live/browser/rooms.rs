@@ -5,76 +5,156 @@ use super::*;
 
 impl Chat {
     /// Joins a room (or refreshes it after a reconnect), catching up on missed messages
-    /// and resending our unconfirmed ones.
+    /// and resending our unconfirmed ones; a passing refusal is retried (see
+    /// [`Self::join_retrying`]).
     pub fn join(&self, name: String, show: bool) {
         let chat = *self;
         spawn_local(async move {
-            chat.join_now(name, show).await;
+            chat.join_retrying(name, show).await;
         });
     }
 
-    /// [`Self::join`], done when the room is loaded; whether it worked.
-    pub(super) async fn join_now(&self, name: String, show: bool) -> bool {
-        let Some(socket) = self.socket() else {
-            return false;
-        };
+    /// Joins rooms one after another, the one to show first. Joined all at once (each with
+    /// its catch-up requests) they would pass the server's limit on events in progress per
+    /// socket, and the refused ones would be left unfollowed.
+    pub(super) fn join_in_turn(&self, names: Vec<String>, show: Option<String>) {
         let chat = *self;
-        {
-            let result = socket.request(&JoinReq { room: name.clone() }).await;
-            let joined = match result {
-                Ok(joined) => joined,
-                Err(error) => {
-                    chat.tell(format!("could not join {name}: {}", describe(&error)));
-                    return false;
-                }
-            };
-            let key = Rooms::key(&joined.room.name);
-            // Re-read the last few seconds we have, in case a message arrived out of order.
-            let catch_up_from = chat.rooms.with_untracked(|rooms| {
-                let view = rooms.get(&key)?;
-                view.catch_up_from(view.last_ts()? - CATCH_UP_OVERLAP_MS)
-            });
-            // Changes after the newest thing we knew of in the room (edits included).
-            let changes_since = chat.rooms.with_untracked(|rooms| {
-                let view = rooms.get(&key)?;
-                view.last_ts().map(|ts| ts - CATCH_UP_OVERLAP_MS)
-            });
-            let oldest_new = joined.history.first().map(|m| m.id);
-            chat.rooms.update(|rooms| {
-                let mut view = rooms.get(&key).cloned().unwrap_or_default();
-                view.name = joined.room.name.clone();
-                view.topic = joined.room.topic.clone();
-                view.dm_with = joined.room.dm_with.clone();
-                view.created_by = joined.room.created_by;
-                view.private = joined.room.private;
-                view.members = joined.members.clone();
-                if view.lines.is_empty() {
-                    view.more_before = joined.more
-                        || joined.history.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
-                }
-                view.merge(joined.history.clone(), &[]);
-                rooms.insert(view);
-            });
-            // A gap between what we had and the latest 50: fetch it page by page.
-            if let (Some(from), Some(oldest)) = (catch_up_from, oldest_new)
-                && oldest > from + 1
-            {
-                chat.catch_up(&socket, &joined.room.name, from).await;
+        let is_shown = move |name: &str| show.as_deref().map(Rooms::key) == Some(Rooms::key(name));
+        let (shown, others): (Vec<String>, Vec<String>) =
+            names.into_iter().partition(|name| is_shown(name));
+        spawn_local(async move {
+            for name in shown {
+                chat.join_retrying(name, true).await;
             }
-            // Messages we had may have been edited, deleted or reacted to meanwhile.
-            if let Some(since) = changes_since {
-                chat.catch_up_changes(&socket, &joined.room.name, since)
-                    .await;
+            for name in others {
+                chat.join_retrying(name, false).await;
             }
-            if show || chat.active.get_untracked().is_none() {
-                chat.select(&joined.room.name);
-            }
-            chat.resend_pending(&socket, &key).await;
-        }
-        true
+        });
     }
 
-    pub(super) async fn catch_up(&self, socket: &Socket, room: &str, mut after: i64) {
+    /// [`Self::join_now`], tried again after a growing delay while the answer is a passing
+    /// one (`rate_limited`, or no answer in time) and the connection is still up; any other
+    /// failure is told once. A connection lost meanwhile ends it: the rooms are joined
+    /// again (and what they owe caught up) when it is back.
+    pub(super) async fn join_retrying(&self, name: String, show: bool) -> bool {
+        const ATTEMPTS: u32 = 6;
+        let backoff = socket_client::Backoff {
+            base_ms: 1_000,
+            max_ms: 15_000,
+            jitter: 0.5,
+        };
+        for attempt in 0..ATTEMPTS {
+            let error = match self.join_now(name.clone(), show).await {
+                Ok(()) => return true,
+                Err(error) => error,
+            };
+            let connected = self.conn.get_untracked() == ConnState::Connected;
+            if !connected && matches!(error, RequestError::Emit(_) | RequestError::Ack(_)) {
+                return false;
+            }
+            if !is_passing(&error) || attempt + 1 == ATTEMPTS {
+                self.tell(format!("could not open {name}: {}", describe(&error)));
+                return false;
+            }
+            let delay = backoff.delay_ms(attempt, js_sys::Math::random());
+            gloo_timers::future::TimeoutFuture::new(delay.try_into().unwrap_or(u32::MAX)).await;
+        }
+        false
+    }
+
+    /// Joins a room and loads it: the latest messages, the ones missed since we last had it
+    /// (page by page) and what changed in the ones we have, then resends our unconfirmed
+    /// messages. What is missed is recorded in the room as owed before it is asked for, so a
+    /// failure part-way leaves it owed for the next attempt rather than a silent gap.
+    ///
+    /// # Errors
+    /// The first request that failed.
+    pub(super) async fn join_now(&self, name: String, show: bool) -> Result<(), RequestError> {
+        let socket = self
+            .socket()
+            .ok_or_else(|| socket_client::EmitError::NotConnected(NS.to_owned()))?;
+        let joined = socket.request(&JoinReq { room: name }).await?;
+        let key = Rooms::key(&joined.room.name);
+        let oldest_new = joined.history.first().map(|m| m.id);
+        let owed = self.rooms.with_untracked(|rooms| {
+            let Some(view) = rooms.get(&key) else {
+                return Owed::default();
+            };
+            let mut owed = view.owed;
+            if let Some(last_ts) = view.last_ts() {
+                // Re-read the last few seconds we have, in case a message arrived out of
+                // order, and the changes since the newest thing we knew of (edits included).
+                let since = last_ts - CATCH_UP_OVERLAP_MS;
+                if let Some(from) = view.catch_up_from(since) {
+                    owed.history(from);
+                }
+                owed.changes(since);
+            }
+            // No gap between what we had and the latest messages: nothing to page through.
+            if owed
+                .history_after
+                .zip(oldest_new)
+                .is_none_or(|(from, oldest)| oldest <= from + 1)
+            {
+                owed.history_after = None;
+            }
+            owed
+        });
+        self.rooms.update(|rooms| {
+            let mut view = rooms.get(&key).cloned().unwrap_or_default();
+            view.name = joined.room.name.clone();
+            view.topic = joined.room.topic.clone();
+            view.dm_with = joined.room.dm_with.clone();
+            view.created_by = joined.room.created_by;
+            view.private = joined.room.private;
+            view.members = joined.members.clone();
+            if view.lines.is_empty() {
+                view.more_before = joined.more
+                    || joined.history.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
+            }
+            view.merge(joined.history.clone(), &[]);
+            view.owed = owed;
+            rooms.insert(view);
+        });
+        let caught_up = self.catch_up_owed(&socket, &joined.room.name, owed).await;
+        if show || self.active.get_untracked().is_none() {
+            self.select(&joined.room.name);
+        }
+        caught_up?;
+        self.resend_pending(&socket, &key).await;
+        Ok(())
+    }
+
+    /// Reads what a room owes: the messages missed, then the changes to the ones we have.
+    ///
+    /// # Errors
+    /// The request that failed (what is left stays owed).
+    pub(super) async fn catch_up_owed(
+        &self,
+        socket: &Socket,
+        room: &str,
+        owed: Owed,
+    ) -> Result<(), RequestError> {
+        if let Some(from) = owed.history_after {
+            self.catch_up(socket, room, from).await?;
+        }
+        if let Some(since) = owed.changes_since {
+            self.catch_up_changes(socket, room, since).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the messages after `after` page by page into the room, settling what it owes
+    /// as each page arrives.
+    ///
+    /// # Errors
+    /// The request that failed (what is left stays owed).
+    pub(super) async fn catch_up(
+        &self,
+        socket: &Socket,
+        room: &str,
+        mut after: i64,
+    ) -> Result<(), RequestError> {
         loop {
             let request = HistoryReq {
                 room: room.to_owned(),
@@ -82,23 +162,20 @@ impl Chat {
                 limit: Some(protocol::validate::HISTORY_MAX),
                 ..HistoryReq::default()
             };
-            let Ok(page) = socket.request(&request).await else {
-                return;
-            };
-            let count = page.messages.len() as i64;
-            let more = page.more;
-            let Some(last) = page.messages.last().map(|m| m.id) else {
-                return;
-            };
+            let page = socket.request(&request).await?;
+            let complete =
+                (page.messages.len() as i64) < protocol::validate::HISTORY_MAX && !page.more;
+            let last = page.messages.last().map(|m| m.id).filter(|_| !complete);
             self.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(room) {
                     view.merge(page.messages, &[]);
+                    view.owed.history_read(after, last);
                 }
             });
-            if count < protocol::validate::HISTORY_MAX && !more {
-                return;
+            match last {
+                Some(last) => after = last,
+                None => return Ok(()),
             }
-            after = last;
         }
     }
 

@@ -19,6 +19,8 @@ impl Chat {
         }
     }
 
+    /// Sends one of our messages with its `client_id` (so the server stores it once however
+    /// often it is sent) and settles its pending line with the answer.
     pub(super) async fn deliver(
         &self,
         socket: &Socket,
@@ -26,6 +28,9 @@ impl Chat {
         client_id: String,
         outgoing: Outgoing,
     ) {
+        /// Sends while the answer times out on a connection that still looks up (it may be
+        /// dead without knowing it yet, or the server slow): then the line offers a retry.
+        const SENDS: u32 = 3;
         let request = MessageReq {
             room: room.clone(),
             text: outgoing.text,
@@ -33,25 +38,43 @@ impl Chat {
             reply_to: outgoing.reply_to,
             attachments: outgoing.attachments,
         };
-        match socket.request(&request).await {
-            Ok(res) => self.rooms.update(|rooms| {
-                if let Some(view) = rooms.get_mut(&room) {
-                    view.merge(
-                        [res.message.clone()],
-                        &[(client_id.clone(), res.message.id)],
-                    );
-                    view.drop_pending(&client_id);
+        for sent in 1..=SENDS {
+            let error = match socket.request(&request).await {
+                Ok(res) => {
+                    self.rooms.update(|rooms| {
+                        if let Some(view) = rooms.get_mut(&room) {
+                            view.merge(
+                                [res.message.clone()],
+                                &[(client_id.clone(), res.message.id)],
+                            );
+                            view.drop_pending(&client_id);
+                        }
+                    });
+                    return;
                 }
-            }),
-            // Lost with the connection: keep it pending; it is resent after the reconnect.
-            Err(RequestError::Ack(_) | RequestError::Emit(_))
-                if self.conn.get_untracked() != ConnState::Connected => {}
-            // Refused, or no answer on a live connection: keep the text, offer a retry.
-            Err(error) => self.rooms.update(|rooms| {
-                if let Some(view) = rooms.get_mut(&room) {
-                    view.fail_pending(&client_id, describe(&error));
+                Err(error) => error,
+            };
+            let connected = || self.conn.get_untracked() == ConnState::Connected;
+            match error {
+                // Lost with the connection: keep it pending; it is resent after the reconnect.
+                RequestError::Ack(_) | RequestError::Emit(_) if !connected() => return,
+                RequestError::Ack(AckError::Timeout) if sent < SENDS => {
+                    gloo_timers::future::TimeoutFuture::new(2_000 * sent).await;
+                    if !connected() {
+                        return;
+                    }
                 }
-            }),
+                // Refused, or still no answer on a live connection: keep the text, offer a
+                // retry.
+                error => {
+                    self.rooms.update(|rooms| {
+                        if let Some(view) = rooms.get_mut(&room) {
+                            view.fail_pending(&client_id, describe(&error));
+                        }
+                    });
+                    return;
+                }
+            }
         }
     }
 
