@@ -106,8 +106,12 @@ pub struct Socket {
     inner: Rc<RefCell<Inner>>,
 }
 
+/// Milliseconds on the page's monotonic clock: the machine's deadlines (dead link, acks,
+/// retries) must not move when the wall clock is set back or forward.
 fn now() -> u64 {
-    js_sys::Date::now() as u64
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now()) as u64
 }
 
 /// The Socket.IO endpoint of the page's own origin (`ws:` or `wss:` to match the page).
