@@ -19,5 +19,7 @@ pub mod browser;
 pub mod native;
 
 pub use backoff::Backoff;
-pub use machine::{AckError, Config, EmitError, Machine, NsState, Output, Status};
+pub use machine::{
+    AckError, Config, EmitError, Machine, NsState, Output, RESTART_NOTICE_MS, Status,
+};
 pub use request::{RequestError, decode_ack};

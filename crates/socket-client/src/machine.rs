@@ -15,6 +15,9 @@ use thiserror::Error;
 
 use crate::Backoff;
 
+/// How long after a `restarting` notice a drop of the link counts as the announced restart.
+pub const RESTART_NOTICE_MS: u64 = 60_000;
+
 /// Settings of a [`Machine`].
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -197,7 +200,8 @@ pub struct Machine {
     next_ack_id: u64,
     rng: u64,
     outputs: VecDeque<Output>,
-    restart_expected: bool,
+    /// Until when (ms) a drop of the link is expected from a `restarting` notice.
+    restart_expected_until: Option<u64>,
 }
 
 impl Machine {
@@ -216,15 +220,17 @@ impl Machine {
             next_ack_id: 0,
             rng,
             outputs: VecDeque::new(),
-            restart_expected: false,
+            restart_expected_until: None,
         }
     }
 
-    /// The server announced a restart: when the link drops next, reconnect at once rather than
-    /// after a backoff delay (another node, or the restarted one, is expected to answer). The
-    /// machine calls this itself when a `restarting` event arrives.
-    pub fn expect_restart(&mut self) {
-        self.restart_expected = true;
+    /// The server announced a restart: when the link drops next, within
+    /// [`RESTART_NOTICE_MS`], reconnect at once rather than after a backoff delay (another node,
+    /// or the restarted one, is expected to answer). The machine calls this itself when a
+    /// `restarting` event arrives. A drop long after the notice (the restart did not happen)
+    /// backs off as usual.
+    pub fn expect_restart(&mut self, now: u64) {
+        self.restart_expected_until = Some(now.saturating_add(RESTART_NOTICE_MS));
     }
 
     /// The current link status.
@@ -397,7 +403,7 @@ impl Machine {
             }
             EnginePacket::Close => self.link_lost(now),
             EnginePacket::Message(text) => match Packet::decode(&text) {
-                Ok(packet) => self.handle_packet(packet),
+                Ok(packet) => self.handle_packet(now, packet),
                 Err(error) => self
                     .outputs
                     .push_back(Output::ProtocolError(error.to_string())),
@@ -476,7 +482,7 @@ impl Machine {
         link.into_iter().chain(ack).min()
     }
 
-    fn handle_packet(&mut self, packet: Packet) {
+    fn handle_packet(&mut self, now: u64, packet: Packet) {
         match packet {
             Packet::Connect { ns, .. } => {
                 if let Some(entry) = self.namespaces.get_mut(&ns) {
@@ -507,7 +513,7 @@ impl Machine {
             } => {
                 if self.namespace(&ns) == Some(&NsState::Connected) {
                     if event == protocol::events::RESTARTING {
-                        self.expect_restart();
+                        self.expect_restart(now);
                     }
                     self.outputs.push_back(Output::Event { ns, event, args });
                 }
@@ -569,7 +575,8 @@ impl Machine {
         }
         self.fail_acks(|_| true);
         let random = self.next_random();
-        let delay = if std::mem::take(&mut self.restart_expected) {
+        let restarting = self.restart_expected_until.take();
+        let delay = if restarting.is_some_and(|until| now <= until) {
             0
         } else {
             self.config.backoff.delay_ms(self.attempt, random)

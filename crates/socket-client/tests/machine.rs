@@ -472,6 +472,17 @@ fn a_restart_notice_makes_the_next_reconnect_immediate_once() {
 }
 
 #[test]
+fn a_restart_notice_expires() {
+    let mut m = connected();
+    let notice = format!(r#"42/chat,["{}",{{}}]"#, protocol::events::RESTARTING);
+    m.handle_frame(10, &notice);
+    // The restart never came; a drop much later is an ordinary one and backs off.
+    let later = 10 + socket_client::RESTART_NOTICE_MS + 1;
+    m.handle_close(later);
+    assert_eq!(m.next_deadline(), Some(later + 100));
+}
+
+#[test]
 fn server_close_packet_reconnects() {
     let mut m = connected();
     m.handle_frame(5, "1");
