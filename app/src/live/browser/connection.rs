@@ -1,7 +1,25 @@
 //! The connection: one Socket.IO client per tab, its status, and what happens on every
 //! (re)connect (the room list from the server, each room joined again).
 
+use std::cell::Cell;
+
 use super::*;
+
+thread_local! {
+    /// Bumped whenever `/chat` (re)connects and whenever the tab's socket starts or closes.
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Which connection of the tab this is: work begun on one (a chain of joins, a retry after a
+/// pause) stops once it is no longer the current one, rather than carry on over the next,
+/// which starts its own.
+pub(super) fn generation() -> u64 {
+    GENERATION.with(Cell::get)
+}
+
+fn next_generation() {
+    GENERATION.with(|g| g.set(g.get() + 1));
+}
 
 impl Chat {
     /// The tab's connection, once started.
@@ -13,6 +31,7 @@ impl Chat {
     /// Closes the connection (dropping the socket closes the WebSocket; every page's
     /// [`Scope`](socket_client::browser::Scope) goes quiet with it).
     pub fn close(&self) {
+        next_generation();
         let _ = self.socket.try_set_value(None);
     }
 
@@ -65,6 +84,7 @@ impl Chat {
             return;
         }
         self.me.set(Some(me.clone()));
+        next_generation();
         let socket = Socket::connect(same_origin_url(), Config::default());
         let chat = *self;
         let link = RwSignal::new(Status::Connecting);
@@ -91,6 +111,7 @@ impl Chat {
                 if ns != NS {
                     return;
                 }
+                next_generation();
                 chat.conn.set(ConnState::Connected);
                 chat.refresh_directory();
                 chat.sync_saved(first_room.get_value());
@@ -253,8 +274,12 @@ fn ask_again_later(chat: Chat, ns: String, attempt: u32) {
         jitter: 0.5,
     };
     let delay = backoff.delay_ms(attempt, js_sys::Math::random());
+    let started = generation();
     spawn_local(async move {
         gloo_timers::future::TimeoutFuture::new(delay.try_into().unwrap_or(u32::MAX)).await;
+        if generation() != started {
+            return;
+        }
         if let Some(socket) = chat.socket().filter(|socket| socket.is_refused(&ns)) {
             socket.connect_namespace(&ns, None);
         }

@@ -170,7 +170,10 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
         });
         spawn_local(async move {
             for (room, from) in rooms {
-                if chat.catch_up(&socket, &room, from).await.is_err() {
+                let result = chat.catch_up(&socket, &room, from).await;
+                if let Err(RequestError::Emit(_) | RequestError::Ack(AckError::Disconnected)) =
+                    result
+                {
                     return;
                 }
             }

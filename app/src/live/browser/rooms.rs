@@ -22,12 +22,14 @@ impl Chat {
         let is_shown = move |name: &str| show.as_deref().map(Rooms::key) == Some(Rooms::key(name));
         let (shown, others): (Vec<String>, Vec<String>) =
             names.into_iter().partition(|name| is_shown(name));
+        let started = connection::generation();
         spawn_local(async move {
-            for name in shown {
-                chat.join_retrying(name, true).await;
-            }
-            for name in others {
-                chat.join_retrying(name, false).await;
+            let rooms = shown.into_iter().map(|name| (name, true));
+            for (name, show) in rooms.chain(others.into_iter().map(|name| (name, false))) {
+                if connection::generation() != started {
+                    return;
+                }
+                chat.join_retrying(name, show).await;
             }
         });
     }
@@ -37,6 +39,7 @@ impl Chat {
     /// failure is told once. A connection lost meanwhile ends it: the rooms are joined
     /// again (and what they owe caught up) when it is back.
     pub(super) async fn join_retrying(&self, name: String, show: bool) -> bool {
+        let started = connection::generation();
         const ATTEMPTS: u32 = 6;
         let backoff = socket_client::Backoff {
             base_ms: 1_000,
@@ -58,6 +61,9 @@ impl Chat {
             }
             let delay = backoff.delay_ms(attempt, js_sys::Math::random());
             gloo_timers::future::TimeoutFuture::new(delay.try_into().unwrap_or(u32::MAX)).await;
+            if connection::generation() != started {
+                return false;
+            }
         }
         false
     }
@@ -117,11 +123,15 @@ impl Chat {
             rooms.insert(view);
         });
         let caught_up = self.catch_up_owed(&socket, &joined.room.name, owed).await;
+        // Our unconfirmed messages go out whatever the catch-up did (stored once by their
+        // `client_id`, however often they are sent).
+        self.resend_pending(&socket, &key).await;
+        caught_up?;
+        // Shown only once caught up: showing a room counts it as read up to its newest
+        // message, which would pass over a gap not read yet.
         if show || self.active.get_untracked().is_none() {
             self.select(&joined.room.name);
         }
-        caught_up?;
-        self.resend_pending(&socket, &key).await;
         Ok(())
     }
 

@@ -38,6 +38,7 @@ impl Chat {
             reply_to: outgoing.reply_to,
             attachments: outgoing.attachments,
         };
+        let started = connection::generation();
         for sent in 1..=SENDS {
             let error = match socket.request(&request).await {
                 Ok(res) => {
@@ -60,7 +61,8 @@ impl Chat {
                 RequestError::Ack(_) | RequestError::Emit(_) if !connected() => return,
                 RequestError::Ack(AckError::Timeout) if sent < SENDS => {
                     gloo_timers::future::TimeoutFuture::new(2_000 * sent).await;
-                    if !connected() {
+                    // Reconnected meanwhile: its room's join resends it, once rejoined.
+                    if !connected() || connection::generation() != started {
                         return;
                     }
                 }
