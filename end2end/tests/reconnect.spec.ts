@@ -86,12 +86,6 @@ test("a reader of many rooms gets what each of them missed after an outage", asy
     const bea = await guestPage(browser, uniqueName("bea"));
     const session = (await bea.context().cookies()).find((cookie) => cookie.name.endsWith("_session"));
     expect(session).toBeDefined();
-    const beaProgram = await program(session!.value);
-    for (const room of rooms) {
-      await ask(beaProgram, REQ.JOIN, { room });
-    }
-    beaProgram.close();
-    await expect(bea.locator("#joined .room-item")).toHaveCount(rooms.length + 1);
     // Every note shown from here on is recorded (notes close themselves after a few seconds).
     await bea.evaluate(() => {
       const seen: string[] = ((window as any).notesSeen = []);
@@ -99,6 +93,12 @@ test("a reader of many rooms gets what each of them missed after an outage", asy
         document.querySelectorAll(".toast").forEach((note) => seen.push(note.textContent ?? ""));
       }).observe(document.body, { childList: true, subtree: true, characterData: true });
     });
+    const beaProgram = await program(session!.value);
+    for (const room of rooms) {
+      await ask(beaProgram, REQ.JOIN, { room });
+    }
+    beaProgram.close();
+    await expect(bea.locator("#joined .room-item")).toHaveCount(rooms.length + 1);
     // The first room will miss more than a join brings back (its latest 50): the rest is
     // read page by page.
     const busiest = rooms[0];

@@ -90,7 +90,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
                 None => rooms.insert(RoomView::from_saved(&saved)),
             });
         if !known {
-            chat.join(saved.room.name, false);
+            chat.follow_later(saved.room.name);
         }
     });
     socket.on(move |removed: RoomRemoved| {

@@ -34,6 +34,50 @@ impl Chat {
         });
     }
 
+    /// Follows a room added to the list elsewhere (another tab or device, a DM, an invite),
+    /// without showing it. Such rooms are joined one at a time, in the order they came: a
+    /// device that adds many at once would otherwise have this page send all their joins
+    /// together, past the server's limit of events in progress per socket. Those asked for
+    /// before a reconnect are skipped (the reconnect joins every room in the list).
+    pub(super) fn follow_later(&self, name: String) {
+        /// Rooms to follow, each with the connection it was asked on; whether a task is
+        /// joining them.
+        type Queue = (std::collections::VecDeque<(String, u64)>, bool);
+        thread_local! {
+            static QUEUE: std::cell::RefCell<Queue> = std::cell::RefCell::default();
+        }
+        let start_worker = QUEUE.with_borrow_mut(|(queue, running)| {
+            queue.push_back((name, connection::generation()));
+            !std::mem::replace(running, true)
+        });
+        if !start_worker {
+            return;
+        }
+        let chat = *self;
+        spawn_local(async move {
+            loop {
+                // One asked on an earlier connection is skipped: the reconnect joined every
+                // room in the list, this one included.
+                let next = QUEUE.with_borrow_mut(|(queue, running)| {
+                    loop {
+                        match queue.pop_front() {
+                            Some((name, asked_on)) if asked_on == connection::generation() => {
+                                break Some(name);
+                            }
+                            Some(_) => {}
+                            None => {
+                                *running = false;
+                                break None;
+                            }
+                        }
+                    }
+                });
+                let Some(name) = next else { return };
+                chat.join_retrying(name, false).await;
+            }
+        });
+    }
+
     /// [`Self::join_now`], tried again after a growing delay while the answer is a passing
     /// one (`rate_limited`, or no answer in time) and the connection is still up; any other
     /// failure is told once. A connection lost meanwhile ends it: the rooms are joined
