@@ -90,7 +90,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
                 None => rooms.insert(RoomView::from_saved(&saved)),
             });
         if !known {
-            chat.follow_later(saved.room.name);
+            chat.join_in_turn(vec![saved.room.name], None);
         }
     });
     socket.on(move |removed: RoomRemoved| {

@@ -14,40 +14,30 @@ impl Chat {
         });
     }
 
-    /// Joins rooms one after another, the one to show first. Joined all at once (each with
-    /// its catch-up requests) they would pass the server's limit on events in progress per
-    /// socket, and the refused ones would be left unfollowed.
+    /// Joins rooms one after another, in one queue for the tab: rooms joined again on a
+    /// reconnect, and rooms added to the list elsewhere (another tab or device, a DM, an
+    /// invite). `show` (if among them) goes ahead of the rooms waiting, the others after.
+    /// Joined all at once (each with its catch-up requests) they would pass the server's
+    /// limit on events in progress per socket, and the refused ones would be left
+    /// unfollowed. Rooms asked for before a reconnect are skipped: the reconnect asks for
+    /// every room in the list.
     pub(super) fn join_in_turn(&self, names: Vec<String>, show: Option<String>) {
-        let chat = *self;
-        let is_shown = move |name: &str| show.as_deref().map(Rooms::key) == Some(Rooms::key(name));
-        let (shown, others): (Vec<String>, Vec<String>) =
-            names.into_iter().partition(|name| is_shown(name));
-        let started = connection::generation();
-        spawn_local(async move {
-            let rooms = shown.into_iter().map(|name| (name, true));
-            for (name, show) in rooms.chain(others.into_iter().map(|name| (name, false))) {
-                if connection::generation() != started {
-                    return;
-                }
-                chat.join_retrying(name, show).await;
-            }
-        });
-    }
-
-    /// Follows a room added to the list elsewhere (another tab or device, a DM, an invite),
-    /// without showing it. Such rooms are joined one at a time, in the order they came: a
-    /// device that adds many at once would otherwise have this page send all their joins
-    /// together, past the server's limit of events in progress per socket. Those asked for
-    /// before a reconnect are skipped (the reconnect joins every room in the list).
-    pub(super) fn follow_later(&self, name: String) {
-        /// Rooms to follow, each with the connection it was asked on; whether a task is
-        /// joining them.
-        type Queue = (std::collections::VecDeque<(String, u64)>, bool);
+        /// Rooms waiting, each with whether to show it and the connection it was asked on;
+        /// whether a task is joining them.
+        type Queue = (std::collections::VecDeque<(String, bool, u64)>, bool);
         thread_local! {
             static QUEUE: std::cell::RefCell<Queue> = std::cell::RefCell::default();
         }
+        let asked_on = connection::generation();
+        let is_shown = |name: &str| show.as_deref().map(Rooms::key) == Some(Rooms::key(name));
         let start_worker = QUEUE.with_borrow_mut(|(queue, running)| {
-            queue.push_back((name, connection::generation()));
+            for name in names {
+                if is_shown(&name) {
+                    queue.push_front((name, true, asked_on));
+                } else {
+                    queue.push_back((name, false, asked_on));
+                }
+            }
             !std::mem::replace(running, true)
         });
         if !start_worker {
@@ -56,13 +46,13 @@ impl Chat {
         let chat = *self;
         spawn_local(async move {
             loop {
-                // One asked on an earlier connection is skipped: the reconnect joined every
-                // room in the list, this one included.
                 let next = QUEUE.with_borrow_mut(|(queue, running)| {
                     loop {
                         match queue.pop_front() {
-                            Some((name, asked_on)) if asked_on == connection::generation() => {
-                                break Some(name);
+                            Some((name, show, asked_on))
+                                if asked_on == connection::generation() =>
+                            {
+                                break Some((name, show));
                             }
                             Some(_) => {}
                             None => {
@@ -72,8 +62,8 @@ impl Chat {
                         }
                     }
                 });
-                let Some(name) = next else { return };
-                chat.join_retrying(name, false).await;
+                let Some((name, show)) = next else { return };
+                chat.join_retrying(name, show).await;
             }
         });
     }
@@ -104,7 +94,7 @@ impl Chat {
                 return false;
             }
             let delay = backoff.delay_ms(attempt, js_sys::Math::random());
-            gloo_timers::future::TimeoutFuture::new(delay.try_into().unwrap_or(u32::MAX)).await;
+            pause(delay).await;
             if connection::generation() != started {
                 return false;
             }
