@@ -216,28 +216,37 @@ pub struct Owed {
 impl Owed {
     /// Owes messages after `after` too (the earliest point owed wins).
     pub fn history(&mut self, after: i64) {
-        self.history_after = Some(self.history_after.map_or(after, |owed| owed.min(after)));
+        owe_from(&mut self.history_after, after);
     }
 
     /// Owes changes since `since` too (the earliest point owed wins).
     pub fn changes(&mut self, since: i64) {
-        self.changes_since = Some(self.changes_since.map_or(since, |owed| owed.min(since)));
+        owe_from(&mut self.changes_since, since);
     }
 
     /// A page of history after `after` arrived, up to `through` (its last id), or the end
     /// when `through` is `None`: what is owed from `after` on moves past it. An earlier point
     /// owed meanwhile stays owed.
     pub fn history_read(&mut self, after: i64, through: Option<i64>) {
-        if self.history_after.is_some_and(|owed| owed >= after) {
-            self.history_after = through;
-        }
+        settle(&mut self.history_after, after, through);
     }
 
     /// Changes since `since` were read, up to `until` (`None`: all of them).
     pub fn changes_read(&mut self, since: i64, until: Option<i64>) {
-        if self.changes_since.is_some_and(|owed| owed >= since) {
-            self.changes_since = until;
-        }
+        settle(&mut self.changes_since, since, until);
+    }
+}
+
+/// Owes what comes after `point` too: the earliest point owed wins.
+fn owe_from(owed: &mut Option<i64>, point: i64) {
+    *owed = Some(owed.map_or(point, |owed| owed.min(point)));
+}
+
+/// What comes after `from` was read up to `next` (`None`: all of it): an owed point at or
+/// after `from` moves to `next`; an earlier one stays owed.
+fn settle(owed: &mut Option<i64>, from: i64, next: Option<i64>) {
+    if owed.is_some_and(|owed| owed >= from) {
+        *owed = next;
     }
 }
 
