@@ -276,7 +276,7 @@ fn ask_again_later(chat: Chat, ns: String, attempt: u32) {
     let delay = backoff.delay_ms(attempt, js_sys::Math::random());
     let started = generation();
     spawn_local(async move {
-        gloo_timers::future::TimeoutFuture::new(delay.try_into().unwrap_or(u32::MAX)).await;
+        pause(delay).await;
         if generation() != started {
             return;
         }

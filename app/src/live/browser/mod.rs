@@ -54,6 +54,11 @@ fn is_passing(error: &RequestError) -> bool {
     }
 }
 
+/// Waits `ms` milliseconds (a browser timer; longer waits are cut to about 50 days).
+async fn pause(ms: u64) {
+    gloo_timers::future::TimeoutFuture::new(ms.try_into().unwrap_or(u32::MAX)).await;
+}
+
 fn is_page_visible() -> bool {
     web_sys::window()
         .and_then(|w| w.document())

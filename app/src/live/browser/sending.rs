@@ -60,7 +60,7 @@ impl Chat {
                 // Lost with the connection: keep it pending; it is resent after the reconnect.
                 RequestError::Ack(_) | RequestError::Emit(_) if !connected() => return,
                 RequestError::Ack(AckError::Timeout) if sent < SENDS => {
-                    gloo_timers::future::TimeoutFuture::new(2_000 * sent).await;
+                    pause(2_000 * u64::from(sent)).await;
                     // Reconnected meanwhile: its room's join resends it, once rejoined.
                     if !connected() || connection::generation() != started {
                         return;
