@@ -292,18 +292,10 @@ fn emit_refused_while_not_connected_or_too_large() {
 
 #[test]
 fn connect_error_is_surfaced_and_not_retried() {
-    let mut m = Machine::new(config());
-    m.connect_namespace("/chat", None);
+    let mut m = connected();
     m.connect_namespace("/admin", None);
-    m.start(0);
-    m.handle_frame(0, OPEN);
-    m.handle_frame(0, r#"40/chat,{"sid":"n1"}"#);
     drain(&mut m);
-    let refusal = Packet::ConnectError {
-        ns: "/admin".into(),
-        message: "denied".into(),
-    };
-    m.handle_frame(1, &format!("4{}", refusal.encode()));
+    m.handle_frame(1, &refusal("/admin", "denied"));
     assert_eq!(
         drain(&mut m),
         [Output::ConnectError {
@@ -320,7 +312,7 @@ fn connect_error_is_surfaced_and_not_retried() {
     let retry_at = m.next_deadline().unwrap();
     m.handle_tick(retry_at);
     m.handle_frame(retry_at, OPEN);
-    assert_eq!(sent(&drain(&mut m)), [r#"40/chat,"#]);
+    assert_eq!(sent(&drain(&mut m)), [r#"40/chat,{"token":"t"}"#]);
     // ...but asking again (new credentials) does.
     m.connect_namespace("/admin", Some(json!({"token": "new"})));
     assert_eq!(sent(&drain(&mut m)), [r#"40/admin,{"token":"new"}"#]);
@@ -375,12 +367,8 @@ fn the_last_namespace_ended_by_the_server_closes_the_link() {
 
 #[test]
 fn the_link_closes_when_its_last_wanted_namespace_is_refused_after_a_reconnect() {
-    let mut m = Machine::new(config());
-    m.connect_namespace("/chat", None);
+    let mut m = connected();
     m.connect_namespace("/notifications", None);
-    m.start(0);
-    m.handle_frame(0, OPEN);
-    m.handle_frame(0, r#"40/chat,{"sid":"n1"}"#);
     m.handle_frame(0, &refusal("/notifications", "denied"));
     drain(&mut m);
     // The link drops: /chat is retried, and refused this time too.
@@ -388,7 +376,7 @@ fn the_link_closes_when_its_last_wanted_namespace_is_refused_after_a_reconnect()
     let retry_at = m.next_deadline().unwrap();
     m.handle_tick(retry_at);
     m.handle_frame(retry_at, OPEN);
-    assert_eq!(sent(&drain(&mut m)), [r#"40/chat,"#]);
+    assert_eq!(sent(&drain(&mut m)), [r#"40/chat,{"token":"t"}"#]);
     m.handle_frame(retry_at, &refusal("/chat", "denied"));
     assert!(drain(&mut m).contains(&Output::CloseTransport));
     assert_eq!(m.status(), Status::Unused);
