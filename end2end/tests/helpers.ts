@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test as base, type Browser, type Page } from "@playwright/test";
+import { io, type Socket } from "socket.io-client";
+import { baseURL } from "../playwright.config";
 
 /**
  * Playwright's `test`, plus: every browser context a test opened is closed when the test ends,
@@ -125,4 +127,34 @@ export async function sizedGuest(
   await expect(page.locator("#status")).toHaveText("connected");
   await expect(page.locator("#room-title")).toContainText(GENERAL);
   return page;
+}
+
+/** A new guest's session token, as a program (no browser) gets it from the API. */
+export async function guestToken(name: string): Promise<string> {
+  const response = await fetch(`${baseURL}${contract.api.AUTH_GUEST.path}`, {
+    method: contract.api.AUTH_GUEST.method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: name }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()).token;
+}
+
+/**
+ * The standard client (socket.io-client) on `/chat` with a session token, connected; rejects
+ * with the server's CONNECT_ERROR.
+ */
+export function programSocket(token: string | undefined, transports: string[] = ["websocket"]): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = io(`${baseURL}${contract.namespaces.CHAT}`, {
+      auth: token ? { token } : {},
+      transports,
+      reconnection: false,
+    });
+    socket.on("connect", () => resolve(socket));
+    socket.on("connect_error", (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
 }

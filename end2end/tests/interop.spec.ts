@@ -1,34 +1,13 @@
 // The standard JavaScript client (socket.io-client 4) against our server, over websocket and
 // over HTTP long-polling, without a browser. Every name comes from the contract.
-import { io, type Socket } from "socket.io-client";
+import { type Socket } from "socket.io-client";
 import { baseURL } from "../playwright.config";
-import { test, expect, contract, GENERAL, uniqueName } from "./helpers";
+import { test, expect, contract, GENERAL, guestToken, programSocket, uniqueName } from "./helpers";
 
 const CHAT = contract.namespaces.CHAT;
 const REQ = contract.requests[CHAT];
 const EVT = contract.events[CHAT];
 const ERR = contract.errors;
-
-async function guestToken(name: string): Promise<string> {
-  const response = await fetch(`${baseURL}${contract.api.AUTH_GUEST.path}`, {
-    method: contract.api.AUTH_GUEST.method,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: name }),
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()).token;
-}
-
-function connect(token: string | undefined, transports: string[]): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = io(`${baseURL}${CHAT}`, { auth: token ? { token } : {}, transports, reconnection: false });
-    socket.on("connect", () => resolve(socket));
-    socket.on("connect_error", (error) => {
-      socket.close();
-      reject(error);
-    });
-  });
-}
 
 function next<T = any>(socket: Socket, event: string): Promise<T> {
   return new Promise((resolve) => socket.once(event, resolve));
@@ -36,8 +15,8 @@ function next<T = any>(socket: Socket, event: string): Promise<T> {
 
 for (const transports of [["websocket"], ["polling"]]) {
   test(`socket.io-client over ${transports[0]}: join, message, typing, history, errors`, async () => {
-    const ana = await connect(await guestToken(uniqueName("jsana")), transports);
-    const bea = await connect(await guestToken(uniqueName("jsbea")), transports);
+    const ana = await programSocket(await guestToken(uniqueName("jsana")), transports);
+    const bea = await programSocket(await guestToken(uniqueName("jsbea")), transports);
     try {
       const joined = await ana.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
       expect(joined.ok).toBe(true);
@@ -77,8 +56,8 @@ for (const transports of [["websocket"], ["polling"]]) {
 }
 
 test("socket.io-client edits, reacts, replies and deletes (contract v1.3)", async () => {
-  const ana = await connect(await guestToken(uniqueName("jsana")), ["websocket"]);
-  const bea = await connect(await guestToken(uniqueName("jsbea")), ["websocket"]);
+  const ana = await programSocket(await guestToken(uniqueName("jsana")), ["websocket"]);
+  const bea = await programSocket(await guestToken(uniqueName("jsbea")), ["websocket"]);
   try {
     await ana.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
     await bea.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
@@ -112,8 +91,8 @@ test("socket.io-client edits, reacts, replies and deletes (contract v1.3)", asyn
 test("a program uploads with fetch and sends files with socket.io-client (contract v1.4)", async () => {
   const anaToken = await guestToken(uniqueName("jsana"));
   const beaToken = await guestToken(uniqueName("jsbea"));
-  const ana = await connect(anaToken, ["websocket"]);
-  const bea = await connect(beaToken, ["websocket"]);
+  const ana = await programSocket(anaToken, ["websocket"]);
+  const bea = await programSocket(beaToken, ["websocket"]);
   try {
     await ana.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
     await bea.timeout(5000).emitWithAck(REQ.JOIN, { room: GENERAL });
@@ -151,6 +130,6 @@ test("a program uploads with fetch and sends files with socket.io-client (contra
 });
 
 test("socket.io-client without a token gets CONNECT_ERROR unauthorized", async () => {
-  await expect(connect(undefined, ["websocket"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
-  await expect(connect("not-a-token", ["polling"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
+  await expect(programSocket(undefined, ["websocket"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
+  await expect(programSocket("not-a-token", ["polling"])).rejects.toThrow(contract.refusals.UNAUTHORIZED);
 });

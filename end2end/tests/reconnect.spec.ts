@@ -1,29 +1,8 @@
-import { io, type Socket } from "socket.io-client";
-import { baseURL } from "../playwright.config";
-import { test, expect, contract, guestPage, messages, say, uniqueName } from "./helpers";
+import { type Socket } from "socket.io-client";
+import { test, expect, contract, guestPage, guestToken, messages, programSocket, say, uniqueName } from "./helpers";
 
 const CHAT = contract.namespaces.CHAT;
 const REQ = contract.requests[CHAT];
-
-/** The standard client on `/chat` with a session token (a program, or a browser's session). */
-async function program(token: string): Promise<Socket> {
-  const socket = io(`${baseURL}${CHAT}`, { auth: { token }, transports: ["websocket"], reconnection: false });
-  await new Promise((resolve, reject) => {
-    socket.on("connect", () => resolve(undefined));
-    socket.on("connect_error", reject);
-  });
-  return socket;
-}
-
-async function guestToken(name: string): Promise<string> {
-  const response = await fetch(`${baseURL}${contract.api.AUTH_GUEST.path}`, {
-    method: contract.api.AUTH_GUEST.method,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: name }),
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()).token;
-}
 
 async function ask(socket: Socket, event: string, payload: object): Promise<any> {
   const answer = await socket.timeout(5000).emitWithAck(event, payload);
@@ -69,7 +48,7 @@ test("a reload keeps the session and the history", async ({ browser }) => {
 
 test("a reader of many rooms gets what each of them missed after an outage", async ({ browser }) => {
   // Twelve rooms (a guest may create three), each with one message before the outage.
-  const creators = await Promise.all([0, 1, 2, 3].map(async () => program(await guestToken(uniqueName("host")))));
+  const creators = await Promise.all([0, 1, 2, 3].map(async () => programSocket(await guestToken(uniqueName("host")))));
   const rooms: string[] = [];
   try {
     for (const creator of creators) {
@@ -93,7 +72,8 @@ test("a reader of many rooms gets what each of them missed after an outage", asy
         document.querySelectorAll(".toast").forEach((note) => seen.push(note.textContent ?? ""));
       }).observe(document.body, { childList: true, subtree: true, characterData: true });
     });
-    const beaProgram = await program(session!.value);
+    // Her browser's session, used by a program.
+    const beaProgram = await programSocket(session!.value);
     for (const room of rooms) {
       await ask(beaProgram, REQ.JOIN, { room });
     }

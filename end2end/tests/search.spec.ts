@@ -1,22 +1,7 @@
-import { io } from "socket.io-client";
-import { baseURL } from "../playwright.config";
-import { test, expect, contract, createRoom, guestPage, uniqueName } from "./helpers";
+import { test, expect, contract, createRoom, guestPage, guestToken, programSocket, uniqueName } from "./helpers";
 
 const CHAT = contract.namespaces.CHAT;
 const REQ = contract.requests[CHAT];
-
-/** A guest on `/chat` with the standard client, for filling a room quickly. */
-async function botSocket(name: string) {
-  const response = await fetch(`${baseURL}${contract.api.AUTH_GUEST.path}`, {
-    method: contract.api.AUTH_GUEST.method,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: name }),
-  });
-  const { token } = await response.json();
-  const socket = io(`${baseURL}${CHAT}`, { auth: { token }, transports: ["websocket"], reconnection: false });
-  await new Promise((resolve) => socket.on("connect", resolve));
-  return socket;
-}
 
 test("search finds an old message, highlights the words and opens it with its context", async ({ browser }) => {
   const ana = await guestPage(browser, uniqueName("ana"));
@@ -26,7 +11,7 @@ test("search finds an old message, highlights the words and opens it with its co
 
   // An old message, then enough newer ones that it is not among those loaded on opening (four
   // senders, each within the per-person message burst).
-  const bots = await Promise.all([0, 1, 2, 3].map(() => botSocket(uniqueName("bot"))));
+  const bots = await Promise.all([0, 1, 2, 3].map(async () => programSocket(await guestToken(uniqueName("bot")))));
   try {
     for (const bot of bots) {
       expect((await bot.timeout(5000).emitWithAck(REQ.JOIN, { room })).ok).toBe(true);
