@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fails if a name of the wire contract (event, error code, refusal reason, notification kind,
-# the `general` room)
-# is spelled as a string literal outside crates/protocol, which owns them all.
+# Fails if a name of the wire contract (namespace path, event, error code, refusal reason,
+# notification kind, the `general` room) is spelled as a string literal outside crates/protocol,
+# which owns them all: in plain quotes, in escaped quotes inside another string (`"[\"join\"]"`),
+# or in backticks.
 # The names come from crates/protocol/contract.json; comments and the database layer's SQL
 # enum values (crates/store) are not wire names and are not searched, nor are HTML `role=` and
 # `type=` attribute values (`role="search"` is HTML's word, not the event's).
@@ -18,10 +19,11 @@ names.add(c["error_event"])
 for section in ("errors", "refusals", "kinds"):
     names |= set(c[section].values())
 names.add(c["general"])
+names |= set(c["namespaces"].values())
 print("|".join(sorted(names)))
 PY
 )
-pattern="[\"'\`](${names})[\"'\`]"
+pattern="\\\\?[\"'\`](${names})\\\\?[\"'\`]"
 found=$(grep -rnE "$pattern" \
   --include='*.rs' --include='*.ts' \
   --exclude-dir=node_modules app frontend server bench crates/socket-client end2end/tests 2>/dev/null \

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Every check and test, as CI runs them: format, lints (native and wasm), one debug build shared
 # by all stages (native commands use the workspace default-members, which leave out the
-# wasm-only `frontend`), the Rust tests (unit + in-process Socket.IO), the cluster tests, then
-# the browser tests (single server, then a cluster).
+# wasm-only `frontend`), the Rust tests (unit, in-process Socket.IO, the store and the live state
+# on a real PostgreSQL and Redis), the deployed tests (a crash, a cluster), then the browser
+# tests (single server, then a cluster).
+#
+# Each stage prints how long it took and is stopped past its bound (a hung test fails the run
+# instead of holding it until CI's own limit); the summary at the end lists every stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
@@ -14,9 +18,43 @@ export LEPTOS_OUTPUT_NAME="chat"
 # of GB over the debug, test and wasm builds; a CI run once failed with "No space left on
 # device"). Caches left by earlier builds stay until `cargo clean`.
 export CARGO_INCREMENTAL=0
+# Tests that need PostgreSQL or Redis fail when they are missing, instead of skipping.
+export TERTULIA_TEST_REQUIRE_SERVICES=1
 
-stage() { printf '\n\033[1;34m==== %s\033[0m\n' "$*"; }
 start=$SECONDS
+summary=()
+
+# stage NAME BOUND_SECONDS COMMAND...: runs COMMAND as one stage, timed and bounded.
+stage() {
+  local name=$1 bound=$2
+  shift 2
+  printf '\n\033[1;34m==== %s\033[0m (bound %ss)\n' "$name" "$bound"
+  local began=$SECONDS status=0
+  timeout --foreground --kill-after=30 "$bound" "$@" || status=$?
+  local took=$((SECONDS - began))
+  summary+=("$(printf '%5ss  %s' "$took" "$name")")
+  if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+    echo "stage '$name' passed its bound of ${bound}s and was stopped" >&2
+  fi
+  if [ "$status" != 0 ]; then
+    print_summary
+    echo "stage '$name' failed (exit $status) after ${took}s" >&2
+    exit "$status"
+  fi
+  printf '\033[1;34m---- %s: %ss\033[0m\n' "$name" "$took"
+}
+
+print_summary() {
+  printf '\n\033[1;34m==== stage times\033[0m\n'
+  printf '%s\n' "${summary[@]}"
+  printf '%5ss  total\n' "$((SECONDS - start))"
+}
+
+cleanup() {
+  scripts/postgres.sh stop || true
+  scripts/redis.sh stop || true
+}
+trap cleanup EXIT
 
 # Say up front when the disk under target/ is nearly full, rather than fail half-way through a
 # compile (a warning only: the run goes on).
@@ -25,38 +63,24 @@ if [[ "$free_kib" =~ ^[0-9]+$ ]] && (( free_kib < 12 * 1024 * 1024 )); then
   echo "warning: only $((free_kib / 1024 / 1024)) GiB free here; a clean run needs about 10 GiB" >&2
 fi
 
-stage "format"
-cargo fmt --all -- --check
-
-stage "contract names only in crates/protocol"
-scripts/check-names.sh
-
-stage "patched dependencies in use"
-scripts/check-patches.sh
-
-stage "clippy (server side and native crates)"
-cargo clippy --all-targets -- -D warnings
-stage "clippy (browser side, wasm32)"
-cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
-
-stage "build (cargo leptos build, debug)"
+stage "format" 120 cargo fmt --all -- --check
+stage "contract names only in crates/protocol" 60 scripts/check-names.sh
+stage "patched dependencies in use" 120 scripts/check-patches.sh
+stage "clippy (server side and native crates)" 1500 cargo clippy --all-targets -- -D warnings
+stage "clippy (browser side, wasm32)" 900 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 # cargo-leptos appends its own `--cfg erase_components` to RUSTFLAGS: give it none, so the
 # flags end up exactly equal to the ones above and cargo test reuses this build.
-env -u RUSTFLAGS cargo leptos build
+stage "build (cargo leptos build, debug)" 900 env -u RUSTFLAGS cargo leptos build
 
-stage "Rust tests (store scenario also on a real PostgreSQL)"
 TERTULIA_TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
-export TERTULIA_TEST_POSTGRES_URL
-trap 'scripts/postgres.sh stop' EXIT
-cargo test
+TERTULIA_TEST_REDIS_URL="$(scripts/redis.sh start)"
+export TERTULIA_TEST_POSTGRES_URL TERTULIA_TEST_REDIS_URL
+stage "Rust tests (store on PostgreSQL, live state on Redis)" 900 cargo test
+stage "deployed tests (cluster: 2 nodes, Redis, PostgreSQL, nginx; kills under traffic)" 600 \
+  cargo test -p server --test deployed -- --ignored --test-threads 1
+stage "browser tests (Playwright, Chromium)" 900 bash -c 'cd end2end && npx playwright test'
+stage "browser tests against a cluster (two browsers on two nodes)" 300 \
+  bash -c 'cd end2end && npx playwright test -c cluster.config.ts'
 
-stage "cluster tests (2 nodes, Redis, PostgreSQL, nginx; nodes and Redis killed under traffic)"
-cargo test -p server --test cluster -- --ignored --test-threads 1
-
-stage "browser tests (Playwright, Chromium)"
-(cd end2end && npx playwright test)
-
-stage "browser tests against a cluster (two browsers on two nodes)"
-(cd end2end && npx playwright test -c cluster.config.ts)
-
-stage "all passed in $((SECONDS - start)) s"
+print_summary
+printf '\n\033[1;34m==== all passed in %s s\033[0m\n' "$((SECONDS - start))"

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import AxeBuilder from "@axe-core/playwright";
 import { type Page } from "@playwright/test";
-import { test, expect, GENERAL, uniqueName } from "./helpers";
+import { test, expect, contract, GENERAL, uniqueName } from "./helpers";
 
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
@@ -63,7 +63,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       await expect(page.locator("#status")).toHaveText("connected");
       expect(await seriousViolations(page), "board").toEqual([]);
 
-      await page.goto("/admin");
+      await page.goto(contract.links.ADMIN);
       await expect(page.locator("#stat-messages")).toHaveText(/^\d+$/);
       expect(await seriousViolations(page), "admin").toEqual([]);
       await context.close();

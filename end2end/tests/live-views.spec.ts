@@ -97,7 +97,7 @@ test("the chat, the board and the bell share the tab's one connection across pag
 
 test("a member who is not an admin is refused by the admin page", async ({ browser }) => {
   const page = await guestPage(browser, uniqueName("nosy"));
-  await page.goto("/admin");
+  await page.goto(contract.links.ADMIN);
   await expect(page).toHaveTitle(/Admin/);
   await expect(page.getByText("This page is for admins.")).toBeVisible();
   // The page never asks for `/admin`, and shows no numbers.

@@ -10,10 +10,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use protocol::User;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use store::Store;
 
 use crate::error::{AppError, AppResult};
 
@@ -33,15 +31,6 @@ pub fn cookie_name(secure: bool) -> &'static str {
     } else {
         SESSION_COOKIE
     }
-}
-
-/// Current time in Unix milliseconds.
-#[must_use]
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 /// Runs password hashing (19 MiB and tens of milliseconds of CPU each) a few at a time, with
@@ -94,10 +83,10 @@ impl HashGate {
             .running
             .acquire()
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal("waiting for a hashing slot", e))?;
         tokio::task::spawn_blocking(work)
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))
+            .map_err(|e| AppError::internal("hashing on the blocking pool", e))
     }
 }
 
@@ -117,14 +106,14 @@ fn scopeguard(f: impl FnOnce()) -> impl Drop {
 /// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes), through `gate`.
 ///
 /// # Errors
-/// `rate_limited` when hashing is saturated; [`AppError::Internal`] if hashing fails.
+/// `rate_limited` when hashing is saturated; an internal fault if hashing fails.
 pub async fn hash_password(gate: &HashGate, password: String) -> AppResult<String> {
     gate.run(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| hash.to_string())
-            .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
+            .map_err(|e| AppError::invariant(format!("hashing a password: {e}")))
     })
     .await?
 }
@@ -221,31 +210,6 @@ pub fn cookie_token(headers: &HeaderMap, secure: bool) -> Option<String> {
 #[must_use]
 pub fn is_program(headers: &HeaderMap) -> bool {
     !headers.contains_key(header::ORIGIN) && !headers.contains_key("sec-fetch-site")
-}
-
-/// Resolves a token to its live session's user.
-///
-/// # Errors
-/// [`AppError::Internal`] on a database failure.
-pub async fn user_for_token(store: &Store, token: &str) -> AppResult<Option<User>> {
-    if token.is_empty() || token.len() > 128 {
-        return Ok(None);
-    }
-    Ok(store.session_user(&token_hash(token), now_ms()).await?)
-}
-
-/// Starts a session for `user` and returns its token.
-///
-/// # Errors
-/// [`AppError::Internal`] on a database failure.
-pub async fn start_session(store: &Store, user: &User, days: u32) -> AppResult<String> {
-    let token = new_token();
-    let now = now_ms();
-    let expires = now + i64::from(days) * 24 * 3600 * 1000;
-    store
-        .create_session(user.id, &token_hash(&token), now, expires)
-        .await?;
-    Ok(token)
 }
 
 /// `Set-Cookie` value for a new session: HttpOnly, SameSite=Lax, and `Secure` with the

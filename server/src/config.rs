@@ -215,6 +215,20 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_UPLOAD_QUOTA", default_value_t = 200 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024 * 1024))]
     pub upload_quota: u64,
 
+    /// How long "is typing" lasts without renewal, in milliseconds. The contract's value is
+    /// 5 s; tests shorten it so they do not wait in real seconds.
+    #[arg(long, env = "TERTULIA_TYPING_TTL_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(20..=60_000), hide = true)]
+    pub typing_ttl_ms: u64,
+
+    /// How often the occupancy board is broadcast, in milliseconds (the contract's 5 s; tests
+    /// shorten it).
+    #[arg(long, env = "TERTULIA_OCCUPANCY_PERIOD_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(20..=600_000), hide = true)]
+    pub occupancy_period_ms: u64,
+
+    /// How often admins watching `/admin` get `stats`, in milliseconds (1 s; tests shorten it).
+    #[arg(long, env = "TERTULIA_STATS_PERIOD_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(20..=600_000), hide = true)]
+    pub stats_period_ms: u64,
+
     /// Notifications kept per user (the oldest go first).
     #[arg(long, env = "TERTULIA_NOTIFICATION_RETENTION", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
     pub notification_retention: u64,
@@ -238,27 +252,36 @@ impl Config {
         config.handshake_burst = 1_000_000;
         config.max_sockets_per_ip = 100_000;
         config.max_connections_per_ip = 100_000;
-        config.files_dir =
-            std::env::temp_dir().join(format!("tertulia-files-{}", crate::files::new_id()));
+        config.files_dir = std::env::temp_dir().join(format!(
+            "tertulia-files-{}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
         config
+    }
+
+    /// How long typing lasts without renewal.
+    #[must_use]
+    pub fn typing_ttl(&self) -> Duration {
+        Duration::from_millis(self.typing_ttl_ms)
+    }
+
+    /// How often `occupancy` is broadcast.
+    #[must_use]
+    pub fn occupancy_period(&self) -> Duration {
+        Duration::from_millis(self.occupancy_period_ms)
+    }
+
+    /// How often admins get `stats`.
+    #[must_use]
+    pub fn stats_period(&self) -> Duration {
+        Duration::from_millis(self.stats_period_ms)
     }
 
     /// The header-read timeout as a duration.
     #[must_use]
     pub fn header_timeout(&self) -> Duration {
         Duration::from_secs(self.header_timeout_secs.max(1))
-    }
-
-    /// The connection limits the accept loop enforces.
-    #[must_use]
-    pub fn connection_limits(&self) -> crate::net::Limits {
-        crate::net::Limits {
-            header_timeout: self.header_timeout(),
-            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
-            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
-            max_per_address: usize::try_from(self.max_connections_per_ip).unwrap_or(usize::MAX),
-            trusted_proxies: self.trusted_proxies.clone(),
-        }
     }
 
     /// Checks settings that depend on each other.
@@ -295,6 +318,37 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// A database URL with any password replaced by `***`, for logs: the one in `user:pass@`
+/// and any `password=` query parameter.
+#[must_use]
+pub fn redact(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &base[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
+                None => base.to_owned(),
+            }
+        }
+        _ => base.to_owned(),
+    };
+    let Some(query) = query else {
+        return base;
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
 }
 
 #[cfg(test)]
@@ -355,6 +409,26 @@ mod tests {
         assert_eq!(
             cli.config.allowed_origins,
             ["https://a.example", "https://b.example"]
+        );
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            super::redact("sqlite://data/x.db?mode=rwc"),
+            "sqlite://data/x.db?mode=rwc"
+        );
+        assert_eq!(
+            super::redact("postgres://h/db?user=u&password=secret&sslmode=require"),
+            "postgres://h/db?user=u&password=***&sslmode=require"
+        );
+        assert_eq!(
+            super::redact("postgres://u:p@h/db?Password=x"),
+            "postgres://u:***@h/db?Password=***"
         );
     }
 }

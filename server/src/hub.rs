@@ -1,4 +1,6 @@
-//! The shared state of the realtime side, handed to every socket handler.
+//! The hub: the resources every service shares (database, settings, live state, files,
+//! password hashing), built once per process. Services reach them as `hub.store`,
+//! `hub.config`, ...; the hub itself does no work.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -13,10 +15,8 @@ use crate::files::FileStore;
 use crate::live::Live;
 use crate::live::limits::{Action, Quota};
 use crate::origin::Site;
-use crate::socket::{Ops, SocketIo};
 
-/// Everything socket and HTTP handlers share, reached through the hub (`hub.store`,
-/// `hub.config`, ...). Cloning it (every handler call does) costs one reference count.
+/// The shared resources. Cloning it costs one reference count.
 #[derive(Debug, Clone)]
 pub struct Hub(Arc<Shared>);
 
@@ -53,11 +53,9 @@ impl Deref for Hub {
     }
 }
 
-/// What a node is busy with (for draining and for tests).
+/// What a node is busy with (a draining node waits for it).
 #[derive(Debug, Default)]
 pub struct Activity {
-    /// Occupancy broadcasters running for this hub (one, by design).
-    pub occupancy_tasks: AtomicUsize,
     /// Socket events being handled right now (a draining node waits for them).
     pub in_flight: AtomicUsize,
     /// Set once the node has begun shutting down.
@@ -96,7 +94,7 @@ pub fn quotas(config: &Config) -> Vec<(Action, Quota)> {
         (Action::Handshake, per_minute(config.handshake_burst)),
         (
             Action::FailedConnect,
-            per_minute(crate::socket::auth::FAILED_CONNECTS),
+            per_minute(crate::live::limits::FAILED_CONNECTS),
         ),
     ]
 }
@@ -124,18 +122,5 @@ impl Hub {
             previews: Arc::new(tokio::sync::Semaphore::new(2)),
             rooms: Arc::default(),
         }))
-    }
-
-    /// The operators of namespace `ns` for broadcasting: cluster-wide when the live state is
-    /// shared, else marked local (a single node has no one to tell, so nothing is serialised
-    /// for other nodes).
-    #[must_use]
-    pub fn ns(&self, io: &SocketIo, ns: &str) -> Option<Ops> {
-        let ops = io.of(ns)?;
-        Some(if self.live.is_shared() {
-            ops
-        } else {
-            ops.local()
-        })
     }
 }

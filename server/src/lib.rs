@@ -6,26 +6,75 @@
 // than rustc's default query depth.
 #![recursion_limit = "512"]
 
-pub mod admin_cli;
-pub mod auth;
-pub mod chat;
-pub mod client_addr;
-pub mod cluster;
-pub mod config;
-pub mod error;
-pub mod files;
-pub mod http;
-pub mod hub;
-pub mod live;
-pub mod net;
-pub mod notify;
-pub mod origin;
-pub mod room_cache;
-pub mod socket;
-pub mod state;
-pub mod tasks;
+// The modules in layers, bottom up: each uses only modules declared above it (the `layers`
+// test in `server/tests/it/layers.rs` checks every `crate::` path). docs/ARCHITECTURE.md draws
+// the picture.
+
+/// Wall-clock time.
+mod clock;
+
+/// The site's hosts and origins.
+mod origin;
+
+/// Settings (flags and environment).
+mod config;
+
+/// Who a client is: its address behind trusted proxies.
+mod client_addr;
+
+/// Accepting connections: caps and timeouts before HTTP.
+mod net;
+
+/// Uploaded files on disk, content sniffing, previews.
+mod files;
+
+/// Room records by name, for the message path.
+mod room_cache;
+
+/// Presence, typing, socket counts, rate limits, leases: in memory or in Redis.
+mod live;
+
+/// The one error type of handlers.
+mod error;
+
+/// Passwords, tokens, cookies.
+mod auth;
+
+/// How events reach sockets: the adapter, channels, broadcasts.
+mod fanout;
+
+/// The shared resources.
+mod hub;
+
+/// The moderation log.
+mod audit;
+
+/// Stored notifications and their delivery.
+mod notify;
+
+/// Accounts, sessions, roles, bans.
+mod accounts;
+
+/// Rooms, presence, messages: the chat service.
+mod chat;
+
+/// Every service, built once.
+mod services;
+
+/// Background tasks: occupancy, stats, housekeeping.
+mod tasks;
+
+/// Running as one node of several.
+mod cluster;
+
+/// Socket.IO namespaces and the event pipeline.
+mod socket;
+
+/// The HTTP edge: API, guards, uploads.
+mod http;
 
 use std::future::Future;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use app::{App as Ui, shell};
@@ -37,22 +86,27 @@ use socketioxide_redis::{RedisAdapterConfig, RedisAdapterCtr};
 use store::Store;
 use tokio::net::TcpListener;
 
-pub use config::{Cli, Command, Config};
+pub use accounts::{CreateAdmin, CreateAdminError, Outcome};
+pub use auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
+pub use chat::MEMBERS_BROADCAST_MAX;
+pub use config::{Cli, Command, Config, redact};
+pub use live::limits::FAILED_CONNECTS;
 
+use crate::fanout::Fanout;
+use crate::http::AppState;
 use crate::hub::Hub;
-use crate::state::AppState;
+use crate::services::Services;
 
 /// Initial read buffer of a websocket (engineioxide's default is 4 KiB): 1 KiB holds the
 /// frames a chat client sends, and idle connections are most connections.
 const WS_READ_BUFFER: usize = 1024;
 
-/// A fully assembled server: its router and the handles tests may want.
+/// A fully assembled server: its router, its services and its background tasks.
 pub struct App {
-    /// The router (pages, API, Socket.IO).
-    pub router: Router,
-    /// Shared state.
-    pub state: AppState,
-    /// The background tasks (occupancy, stats); aborted when the app is dropped.
+    router: Router,
+    state: AppState,
+    /// The background tasks (occupancy, stats, housekeeping, the cluster watch); aborted when
+    /// the app is dropped.
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -76,7 +130,9 @@ impl App {
         leptos: LeptosOptions,
     ) -> anyhow::Result<Self> {
         let cluster = cluster::setup(&config).await?;
+        let fanout = Fanout::new(cluster.live.is_shared());
         let hub = Hub::new(store, config.clone(), cluster.live);
+        let services = Services::new(hub, fanout.clone());
         let max_payload = config.max_payload;
         let adapter = RedisAdapterCtr::new_with_driver(
             cluster.driver,
@@ -103,24 +159,24 @@ impl App {
                     .max_incoming_binary_buf_size(max_payload as usize)
                     .packet_completion_timeout(std::time::Duration::from_secs(5)),
             )
-            .with_state(hub.clone())
-            .with_adapter::<socket::Adapter>(adapter)
+            .with_state(services.clone())
+            .with_adapter::<fanout::Adapter>(adapter)
             .build_layer();
+        fanout.bind(io.clone());
         socket::register(&io).await?;
         let mut tasks = vec![
-            tasks::spawn_occupancy(hub.clone(), io.clone()),
-            tasks::spawn_stats(hub.clone(), io.clone()),
-            tasks::spawn_housekeeping(hub.clone()),
+            tasks::spawn_occupancy(services.clone()),
+            tasks::spawn_stats(services.clone()),
+            tasks::spawn_housekeeping(services.hub.clone()),
         ];
         if let Some(health) = cluster.health {
-            tasks.push(cluster::spawn_watch(hub.clone(), io.clone(), health));
+            tasks.push(cluster::spawn_watch(services.clone(), health));
         }
-        let state = AppState::new(state::AppParts {
-            hub,
-            io,
+        let state = AppState::new(http::AppParts {
+            services,
             api_in_flight: http::pipeline::ApiInFlight::default(),
             leptos: leptos.clone(),
-            node: state::NodeId(cluster.node),
+            node: http::NodeId(cluster.node),
         });
         let routes = generate_route_list(Ui);
         let router = Router::new()
@@ -169,6 +225,8 @@ impl App {
                 state.clone(),
                 http::node_cookie,
             ))
+            // Outermost: whatever answered, an internal fault behind it is logged once.
+            .layer(axum::middleware::from_fn(error::log_faults))
             .with_state(state.clone());
         Ok(Self {
             router,
@@ -177,13 +235,60 @@ impl App {
         })
     }
 
+    /// The router (pages, API, Socket.IO).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// The database.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.state.services.hub.store
+    }
+
+    /// The settings the app was built with.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.state.services.hub.config
+    }
+
+    /// This node's name in its cluster (random on a single node).
+    #[must_use]
+    pub fn node_id(&self) -> &str {
+        &self.state.node.0
+    }
+
+    /// Where an uploaded file (or its preview) is kept on disk.
+    #[must_use]
+    pub fn file_path(&self, id: &str, preview: bool) -> PathBuf {
+        self.state.services.hub.files.path(id, preview)
+    }
+
+    /// Runs one round of housekeeping now (it also runs every minute by itself).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn housekeeping(&self) -> Result<(), store::StoreError> {
+        tasks::housekeeping(&self.state.services.hub).await
+    }
+
+    /// `create-admin` on this app's database (see [`create_admin`]).
+    ///
+    /// # Errors
+    /// [`CreateAdminError`] saying why nothing was done.
+    pub async fn create_admin(&self, request: CreateAdmin) -> Result<Outcome, CreateAdminError> {
+        self.state.services.accounts.create_admin(request).await
+    }
+
     /// Takes this node out of service (SIGTERM): every client is told to reconnect at once
     /// (elsewhere, in a cluster), the events being handled finish (up to 5 s), then every
     /// socket is closed, which runs their disconnect handlers (presence is cleaned up now,
     /// not when the node's heartbeat expires).
     pub async fn drain(&self) {
-        let hub = &self.state.hub;
-        let io = &self.state.io;
+        let hub = &self.state.services.hub;
+        let Some(io) = self.state.services.fanout.io() else {
+            return;
+        };
         tracing::info!("draining: telling clients to reconnect");
         hub.activity
             .draining
@@ -252,7 +357,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
-    let mut limits = config.connection_limits();
+    let mut limits = net::Limits::from_config(&config);
     limits.max_connections = net::connection_capacity(limits.max_connections);
     tracing::info!(
         addr = %config.addr,
@@ -275,6 +380,47 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     Ok(())
 }
 
+/// Serves `router` on `listener` with the connection limits `config` asks for, until
+/// `shutdown` resolves; then `drain` runs while connections finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    config: &Config,
+    shutdown: impl Future<Output = ()>,
+    drain: impl Future<Output = ()>,
+) {
+    net::serve(
+        listener,
+        router,
+        net::Limits::from_config(config),
+        shutdown,
+        drain,
+    )
+    .await;
+}
+
+/// `server create-admin`: creates an admin account, or promotes an existing one, in the
+/// database `config` names (see [`CreateAdmin`] for the rules). No server needs to run.
+///
+/// # Errors
+/// [`CreateAdminError`] saying why nothing was done.
+pub async fn create_admin(
+    config: &Config,
+    request: CreateAdmin,
+) -> Result<Outcome, CreateAdminError> {
+    let store = Store::connect(&config.database_url).await?;
+    let hub = Hub::new(
+        store.clone(),
+        config.clone(),
+        live::Live::memory(hub::quotas(config)),
+    );
+    // No server runs here: the fan-out stays unbound and reaches no socket.
+    let services = Services::new(hub, Fanout::new(false));
+    let outcome = services.accounts.create_admin(request).await;
+    store.close().await;
+    outcome
+}
+
 /// Whether a log event may be written whatever the log filter says: the socket libraries'
 /// events below `WARN` are dropped, because at debug level they print whole packets, CONNECT
 /// payloads (session tokens) included. (Their `tracing` feature is off as well; this keeps
@@ -284,58 +430,4 @@ pub fn log_allowed(meta: &tracing::Metadata<'_>) -> bool {
     let target = meta.target();
     let noisy = target.starts_with("socketioxide") || target.starts_with("engineioxide");
     !noisy || *meta.level() <= tracing::Level::WARN
-}
-
-/// A database URL with any password replaced by `***`, for logs: the one in `user:pass@`
-/// and any `password=` query parameter.
-#[must_use]
-pub fn redact(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let base = match (base.find("://"), base.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &base[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
-                None => base.to_owned(),
-            }
-        }
-        _ => base.to_owned(),
-    };
-    let Some(query) = query else {
-        return base;
-    };
-    let query: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
-            _ => pair.to_owned(),
-        })
-        .collect();
-    format!("{base}?{}", query.join("&"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(
-            super::redact("sqlite://data/x.db?mode=rwc"),
-            "sqlite://data/x.db?mode=rwc"
-        );
-        assert_eq!(
-            super::redact("postgres://h/db?user=u&password=secret&sslmode=require"),
-            "postgres://h/db?user=u&password=***&sslmode=require"
-        );
-        assert_eq!(
-            super::redact("postgres://u:p@h/db?Password=x"),
-            "postgres://u:***@h/db?Password=***"
-        );
-    }
 }

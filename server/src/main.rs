@@ -5,7 +5,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use server::{Cli, Command, admin_cli};
+use server::{Cli, Command, CreateAdmin};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::FilterFn;
 use tracing_subscriber::prelude::*;
@@ -31,13 +31,13 @@ async fn main() -> anyhow::Result<()> {
             promote,
             evict_guest,
         } => {
-            let request = admin_cli::CreateAdmin {
+            let request = CreateAdmin {
                 username,
                 password,
                 promote,
                 evict_guest,
             };
-            let outcome = admin_cli::create_admin(&cli.config, request).await?;
+            let outcome = server::create_admin(&cli.config, request).await?;
             println!("{outcome}");
             Ok(())
         }

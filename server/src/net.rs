@@ -52,7 +52,20 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Generous limits for tests and tools.
+    /// The limits the settings ask for.
+    #[must_use]
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            header_timeout: config.header_timeout(),
+            idle_timeout: Duration::from_secs(config.idle_timeout_secs),
+            max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+            max_per_address: usize::try_from(config.max_connections_per_ip).unwrap_or(usize::MAX),
+            trusted_proxies: config.trusted_proxies.clone(),
+        }
+    }
+
+    /// Generous limits for tests.
+    #[cfg(test)]
     #[must_use]
     pub fn relaxed() -> Self {
         Self {
@@ -153,6 +166,7 @@ impl Tracker {
     }
 
     /// Open connections now.
+    #[cfg(test)]
     #[must_use]
     pub fn open(&self) -> usize {
         self.census

@@ -15,6 +15,7 @@ pub enum Scheme {
 }
 
 impl Scheme {
+    #[cfg(test)]
     fn as_str(self) -> &'static str {
         match self {
             Self::Http => "http",
@@ -54,6 +55,7 @@ impl PublicUrl {
     }
 
     /// `scheme://host[:port]`, as browsers send it in `Origin`.
+    #[cfg(test)]
     #[must_use]
     pub fn origin(&self) -> String {
         match self.port {

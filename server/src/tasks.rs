@@ -2,17 +2,16 @@
 //! board, admin stats, and housekeeping (rate-limit buckets, old sessions, guests).
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use protocol::events::admin::NS as ADMIN;
-use protocol::events::chat::NS;
 use protocol::{Occupancy, RoomOccupancy, RoomStats, Stats};
 use store::{RoomKind, RoomRecord};
 
-use crate::auth::now_ms;
+use crate::clock::now_ms;
+use crate::error::AppError;
+use crate::fanout::{Fanout, Ops, broadcast};
 use crate::hub::Hub;
-use crate::socket::{SocketIo, broadcast};
+use crate::services::Services;
 
 /// How long a node holds a cluster-wide task's lease without renewing it (then another node
 /// takes over the task).
@@ -22,12 +21,6 @@ const LEASE: Duration = Duration::from_secs(10);
 const OCCUPANCY_DUTY: &str = "duty:occupancy-board";
 const STATS_DUTY: &str = "duty:admin-stats";
 const HOUSEKEEPING_DUTY: &str = "duty:housekeeping";
-
-/// How often `occupancy` is broadcast.
-pub const OCCUPANCY_PERIOD: Duration = Duration::from_secs(5);
-
-/// How often admins get `stats`.
-pub const STATS_PERIOD: Duration = Duration::from_secs(1);
 
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(60);
@@ -87,19 +80,12 @@ pub fn next_occupancy(
     }
 }
 
-/// Emits `occupancy` to every `/chat` socket every [`OCCUPANCY_PERIOD`], forever.
-pub fn spawn_occupancy(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
+/// Emits `occupancy` to every `/chat` socket every occupancy period (5 s), forever.
+pub fn spawn_occupancy(services: Services) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        hub.activity.occupancy_tasks.fetch_add(1, Ordering::SeqCst);
-        let counter = hub.clone();
-        let _running = scopeguard(move || {
-            counter
-                .activity
-                .occupancy_tasks
-                .fetch_sub(1, Ordering::SeqCst);
-        });
+        let hub = &services.hub;
         let mut previous = HashMap::new();
-        let mut ticker = tokio::time::interval(OCCUPANCY_PERIOD);
+        let mut ticker = tokio::time::interval(hub.config.occupancy_period());
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
@@ -108,10 +94,10 @@ pub fn spawn_occupancy(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
                 previous.clear();
                 continue;
             }
-            let Some(chat) = hub.ns(&io, NS) else {
+            let Some(chat) = services.fanout.chat() else {
                 continue;
             };
-            match occupancy_now(&hub, &mut previous).await {
+            match occupancy_now(hub, &mut previous).await {
                 Ok(snapshot) => broadcast(chat, &snapshot).await,
                 Err(error) => tracing::error!(%error, "computing occupancy"),
             }
@@ -126,7 +112,7 @@ pub fn spawn_occupancy(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
 pub async fn occupancy_now(
     hub: &Hub,
     previous: &mut HashMap<i64, u64>,
-) -> Result<Occupancy, crate::error::AppError> {
+) -> Result<Occupancy, AppError> {
     let public = hub.store.public_rooms().await?;
     let ids: Vec<i64> = public.iter().map(|room| room.id).collect();
     let counts = hub.live.counts(&ids).await?;
@@ -137,7 +123,7 @@ pub async fn occupancy_now(
 ///
 /// # Errors
 /// A database or live-state failure.
-pub async fn stats(hub: &Hub) -> Result<Stats, crate::error::AppError> {
+pub async fn stats(hub: &Hub) -> Result<Stats, AppError> {
     let (connected_users, sockets) = hub.live.totals().await?;
     let counts: HashMap<i64, u64> = hub.store.message_counts().await?.into_iter().collect();
     // DMs are counted in the totals but not listed by name.
@@ -173,10 +159,11 @@ pub async fn stats(hub: &Hub) -> Result<Stats, crate::error::AppError> {
     })
 }
 
-/// Emits `stats` to the `/admin` sockets every [`STATS_PERIOD`] while any are connected.
-pub fn spawn_stats(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
+/// Emits `stats` to the `/admin` sockets every stats period (1 s) while any are connected.
+pub fn spawn_stats(services: Services) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(STATS_PERIOD);
+        let hub = &services.hub;
+        let mut ticker = tokio::time::interval(hub.config.stats_period());
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
@@ -184,13 +171,13 @@ pub fn spawn_stats(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
             if !hub.live.lease(STATS_DUTY, LEASE).await {
                 continue;
             }
-            let Some(admin) = hub.ns(&io, ADMIN) else {
+            let Some(admin) = services.fanout.admin() else {
                 continue;
             };
-            if !any_admin_watching(&hub, &admin).await {
+            if !any_admin_watching(&services.fanout, &admin).await {
                 continue;
             }
-            match stats(&hub).await {
+            match stats(hub).await {
                 Ok(snapshot) => broadcast(admin, &snapshot).await,
                 Err(error) => tracing::error!(%error, "computing stats"),
             }
@@ -199,8 +186,8 @@ pub fn spawn_stats(hub: Hub, io: SocketIo) -> tokio::task::JoinHandle<()> {
 }
 
 /// Whether any `/admin` socket is open (on any node).
-async fn any_admin_watching(hub: &Hub, admin: &crate::socket::Ops) -> bool {
-    if !hub.live.is_shared() {
+async fn any_admin_watching(fanout: &Fanout, admin: &Ops) -> bool {
+    if !fanout.is_shared() {
         return !admin.clone().sockets().is_empty();
     }
     admin
@@ -267,19 +254,6 @@ pub fn spawn_housekeeping(hub: Hub) -> tokio::task::JoinHandle<()> {
             }
         }
     })
-}
-
-/// Runs `f` when dropped (the task ends or is aborted).
-fn scopeguard(f: impl FnOnce()) -> impl Drop {
-    struct Guard<F: FnOnce()>(Option<F>);
-    impl<F: FnOnce()> Drop for Guard<F> {
-        fn drop(&mut self) {
-            if let Some(f) = self.0.take() {
-                f();
-            }
-        }
-    }
-    Guard(Some(f))
 }
 
 #[cfg(test)]

@@ -240,10 +240,10 @@ pub fn Admin() -> impl IntoView {
                             key=|entry| entry.id
                             children=move |entry| {
                                 view! {
-                                    <tr data-action=entry.action.clone()>
+                                    <tr data-action=entry.action.to_string()>
                                         <td>{crate::time::full(entry.ts)}</td>
                                         <td>{entry.actor.clone()}</td>
-                                        <td class="audit-action">{entry.action.replace('_', " ")}</td>
+                                        <td class="audit-action">{entry.action.as_str().replace('_', " ")}</td>
                                         <td class="audit-target">{entry.target.clone().unwrap_or_default()}</td>
                                         <td>{entry.room.clone().unwrap_or_default()}</td>
                                         <td>{entry.detail.clone().unwrap_or_default()}</td>

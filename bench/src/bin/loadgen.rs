@@ -23,6 +23,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
+use protocol::events::chat::{CREATE_ROOM, JOIN, MESSAGE, NS};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as Frame;
@@ -211,14 +212,14 @@ async fn connect(addr: &str, auth: Auth, n: usize, room: Option<usize>) -> Resul
     if !open.starts_with('0') {
         bail!("expected OPEN, got {open}");
     }
-    sink.send(Frame::text(format!("40/chat,{connect_payload}")))
+    sink.send(Frame::text(format!("40{NS},{connect_payload}")))
         .await?;
     loop {
         let frame = next_text(&mut stream).await?;
-        if frame.starts_with("40/chat") {
+        if frame.starts_with(&format!("40{NS}")) {
             break;
         }
-        if frame.starts_with("44/chat") {
+        if frame.starts_with(&format!("44{NS}")) {
             bail!("CONNECT refused: {frame}");
         }
         if frame == "2" {
@@ -227,12 +228,12 @@ async fn connect(addr: &str, auth: Auth, n: usize, room: Option<usize>) -> Resul
     }
     if let Some(room) = room {
         sink.send(Frame::text(format!(
-            "42/chat,0[\"join\",{{\"room\":\"lg{room}\"}}]"
+            "42{NS},0[\"{JOIN}\",{{\"room\":\"lg{room}\"}}]"
         )))
         .await?;
         loop {
             let frame = next_text(&mut stream).await?;
-            if frame.starts_with("43/chat,0") {
+            if frame.starts_with(&format!("43{NS},0")) {
                 if !frame.contains("\"ok\":true") {
                     bail!("join refused: {frame}");
                 }
@@ -258,6 +259,9 @@ async fn connect(addr: &str, auth: Auth, n: usize, room: Option<usize>) -> Resul
     let counts = recv.clone();
     let acks: Arc<Mutex<Option<mpsc::UnboundedSender<String>>>> = Arc::default();
     let plain_acks = acks.clone();
+    // The starts of a broadcast message and of an ack, computed once for the hot loop.
+    let message_start = format!("42{NS},[\"{MESSAGE}\"");
+    let ack_start = format!("43{NS},");
     tokio::spawn(async move {
         while let Some(Ok(frame)) = stream.next().await {
             let Frame::Text(text) = frame else {
@@ -277,13 +281,13 @@ async fn connect(addr: &str, auth: Auth, n: usize, room: Option<usize>) -> Resul
                     continue;
                 };
                 let mut counts = counts.lock().expect("counts");
-                if text.starts_with("42/chat,[\"message\"") {
+                if text.starts_with(&message_start) {
                     let _ = counts.latency.record(now.saturating_sub(sent) / 1000);
                     counts.delivered += 1;
-                } else if text.starts_with("43/chat,") {
+                } else if text.starts_with(&ack_start) {
                     let _ = counts.acks.record(now.saturating_sub(sent) / 1000);
                 }
-            } else if text.starts_with("43/chat,") {
+            } else if text.starts_with(&ack_start) {
                 if let Some(to) = plain_acks.lock().expect("acks").as_ref() {
                     let _ = to.send(text.to_owned());
                 } else if text.contains("\"ok\":false") {
@@ -335,7 +339,7 @@ async fn create_rooms(cli: &Cli, rooms: usize) -> Result<()> {
     *setup.acks.lock().expect("acks") = Some(done);
     for room in 0..rooms {
         let _ = setup.out.send(format!(
-            "42/chat,{room}[\"create_room\",{{\"name\":\"lg{room}\",\"private\":false}}]"
+            "42{NS},{room}[\"{CREATE_ROOM}\",{{\"name\":\"lg{room}\",\"private\":false}}]"
         ));
         let answer = tokio::time::timeout(Duration::from_secs(10), acks.recv())
             .await
@@ -442,7 +446,7 @@ async fn fanout(conns: &[Conn], shape: Shape, rate: u64, seconds: u64, run: u32)
             for seq in 0..total_per_sender {
                 ticker.tick().await;
                 let frame = format!(
-                    "42/chat,{seq}[\"message\",{{\"room\":\"lg{room}\",\"text\":\"b {sender} {seq} {}\",\"client_id\":\"{sender}-{seq}\"}}]",
+                    "42{NS},{seq}[\"{MESSAGE}\",{{\"room\":\"lg{room}\",\"text\":\"b {sender} {seq} {}\",\"client_id\":\"{sender}-{seq}\"}}]",
                     now_ns()
                 );
                 if out.send(frame).is_err() {

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::events::{self, ConnectRefusal, admin, chat, kinds, notifications};
+use crate::events::{self, ConnectRefusal, NotificationKind, admin, chat, notifications};
 use crate::http::ENDPOINTS;
 use crate::links;
 use crate::request::{REQUESTS, SERVER_EVENTS};
@@ -50,7 +50,10 @@ pub fn names_json() -> Value {
         "error_event": events::ERROR,
         "errors": errors,
         "refusals": refusals,
-        "kinds": {"MENTION": kinds::MENTION, "INVITE": kinds::INVITE, "DM": kinds::DM},
+        "kinds": NotificationKind::KNOWN
+            .iter()
+            .map(|kind| (kind.as_str().to_uppercase(), json!(kind.as_str())))
+            .collect::<Map<String, Value>>(),
         "general": events::GENERAL_ROOM,
         "api": api,
         "links": {"CHAT": links::CHAT, "BOARD": links::BOARD, "ADMIN": links::ADMIN, "HOME": links::HOME, "SIGN_IN_FORM": links::SIGN_IN_FORM, "FILES": links::FILES},

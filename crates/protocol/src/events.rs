@@ -1,5 +1,6 @@
 //! Namespace paths, event names and the other fixed strings of the contract (connect refusal
-//! reasons, notification kinds, the `general` room). No other crate spells these strings.
+//! reasons, notification kinds, audit actions, the `general` room). No other crate spells
+//! these strings.
 
 use std::fmt;
 
@@ -63,15 +64,105 @@ impl fmt::Display for ConnectRefusal {
     }
 }
 
-/// Notification kinds the server itself sends (admins may push others).
-pub mod kinds {
-    /// Someone `@mentioned` the user.
-    pub const MENTION: &str = "mention";
-    /// Someone invited the user to a private room.
-    pub const INVITE: &str = "invite";
-    /// A direct message arrived while the user was not in the conversation.
-    pub const DM: &str = "dm";
+/// Declares a string enum of the wire: the contract's words as variants, and `Other` for any
+/// other word (a newer server's, or one an admin chose), so an old client still decodes it.
+macro_rules! open_words {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $word:expr,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
+            /// Another word.
+            Other(String),
+        }
+
+        impl $name {
+            /// The words of the contract (not `Other`).
+            pub const KNOWN: &[Self] = &[$(Self::$variant),*];
+
+            /// The wire spelling.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $word,)*
+                    Self::Other(word) => word,
+                }
+            }
+
+            /// The variant a word names (`Other` for a word the contract does not know).
+            #[must_use]
+            pub fn parse(word: &str) -> Self {
+                match word {
+                    $(w if w == $word => Self::$variant,)*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(word: &str) -> Self {
+                Self::parse(word)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(|word| Self::parse(&word))
+            }
+        }
+    };
 }
+
+open_words! {
+    /// What a notification is about: the kinds the server sends itself, or another word an
+    /// admin pushed (`announcement`, say).
+    NotificationKind {
+        /// Someone `@mentioned` the user.
+        Mention => "mention",
+        /// Someone invited the user to a private room.
+        Invite => "invite",
+        /// A direct message arrived while the user was not in the conversation.
+        Dm => "dm",
+    }
+}
+
+open_words! {
+    /// The `action` of an [`crate::AuditEntry`]: the request that did it, or `unmute` for a
+    /// mute of 0 minutes (v1.3).
+    AuditAction {
+        /// Removed from a private room.
+        Kick => chat::KICK,
+        /// Muted in a room for a time.
+        Mute => chat::MUTE,
+        /// A mute lifted.
+        Unmute => "unmute",
+        /// Someone else's message deleted.
+        Delete => chat::DELETE,
+        /// An account banned.
+        Ban => admin::BAN,
+        /// A ban lifted.
+        Unban => admin::UNBAN,
+        /// A room closed.
+        CloseRoom => admin::CLOSE_ROOM,
+        /// A role changed.
+        SetRole => admin::SET_ROLE,
+    }
+}
+
+/// Every namespace the server serves.
+pub const NAMESPACES: [&str; 3] = [chat::NS, notifications::NS, admin::NS];
 
 /// Namespace `/chat`: rooms, messages, presence, typing.
 pub mod chat {
@@ -200,23 +291,31 @@ pub mod admin {
     pub const AUDIT_ENTRY: &str = "audit_entry";
 }
 
-/// The `action` of an [`crate::AuditEntry`]: the request that did it, or `unmute` for a mute
-/// of 0 minutes (v1.3).
-pub mod audit_actions {
-    /// Removed from a private room.
-    pub const KICK: &str = super::chat::KICK;
-    /// Muted in a room for a time.
-    pub const MUTE: &str = super::chat::MUTE;
-    /// A mute lifted.
-    pub const UNMUTE: &str = "unmute";
-    /// Someone else's message deleted.
-    pub const DELETE: &str = super::chat::DELETE;
-    /// An account banned.
-    pub const BAN: &str = super::admin::BAN;
-    /// A ban lifted.
-    pub const UNBAN: &str = super::admin::UNBAN;
-    /// A room closed.
-    pub const CLOSE_ROOM: &str = super::admin::CLOSE_ROOM;
-    /// A role changed.
-    pub const SET_ROLE: &str = super::admin::SET_ROLE;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_words_round_trip_and_keep_unknown_words() {
+        for kind in NotificationKind::KNOWN {
+            assert_eq!(&NotificationKind::parse(kind.as_str()), kind);
+            let json = serde_json::to_string(kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(
+                &serde_json::from_str::<NotificationKind>(&json).unwrap(),
+                kind
+            );
+        }
+        let pushed: NotificationKind = serde_json::from_str("\"announcement\"").unwrap();
+        assert_eq!(pushed, NotificationKind::Other("announcement".into()));
+        assert_eq!(pushed.as_str(), "announcement");
+        assert_eq!(AuditAction::parse("close_room"), AuditAction::CloseRoom);
+        assert_eq!(AuditAction::SetRole.as_str(), admin::SET_ROLE);
+        assert_eq!(
+            serde_json::from_str::<AuditAction>("\"purge\"").unwrap(),
+            AuditAction::Other("purge".into()),
+            "an action a newer server records still decodes"
+        );
+        assert!(serde_json::from_str::<AuditAction>("7").is_err());
+    }
 }

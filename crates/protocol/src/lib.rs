@@ -1,7 +1,7 @@
-//! Tertulia's wire contract, in one place for the server and every Rust client.
+//! Tertulia's wire contract, in one place for the server and every Rust client: what the
+//! payloads of `docs/PROTOCOL.md` are and which rules they follow. (How packets are framed is
+//! the `sio-codec` crate's business.)
 //!
-//! * [`engine`] and [`packet`] are the Engine.IO v4 and Socket.IO v5 *text* codecs
-//!   (no runtime, no I/O), used by the wasm client and by the server's tests.
 //! * [`types`], [`ack`] and [`http`] are the JSON payloads of `PROTOCOL.md`.
 //! * [`events`] names every namespace and event, and the other fixed strings (refusal reasons,
 //!   notification kinds, the `general` room); no other crate spells them.
@@ -15,21 +15,16 @@
 
 pub mod ack;
 pub mod contract;
-pub mod engine;
 pub mod events;
 pub mod http;
 pub mod links;
 #[cfg(feature = "names")]
 pub mod names;
-pub mod packet;
 pub mod request;
 pub mod types;
 pub mod validate;
 
-mod error;
-
 pub use ack::{Ack, Empty, ErrorBody, ErrorCode};
-pub use error::CodecError;
 pub use events::ConnectRefusal;
 pub use request::{ErrorEvent, Request, ServerEvent};
 pub use types::*;

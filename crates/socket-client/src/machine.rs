@@ -8,9 +8,9 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use protocol::engine::EnginePacket;
-use protocol::packet::Packet;
 use serde_json::Value;
+use sio_codec::EnginePacket;
+use sio_codec::Packet;
 use thiserror::Error;
 
 use crate::Backoff;

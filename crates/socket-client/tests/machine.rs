@@ -2,8 +2,9 @@
 //! The machine knows Socket.IO, not Tertulia's contract (the event names here are arbitrary),
 //! except for `restarting`, the server's notice that a reconnect should not wait.
 
-use protocol::packet::Packet;
+use protocol::events::{admin::NS as ADMIN, chat::NS as CHAT, notifications::NS as NOTES};
 use serde_json::json;
+use sio_codec::Packet;
 use socket_client::{AckError, Backoff, Config, EmitError, Machine, NsState, Output, Status};
 
 const OPEN: &str =
@@ -48,7 +49,7 @@ fn refusal(ns: &str, message: &str) -> String {
 /// A machine whose link is open and `/chat` connected, outputs drained.
 fn connected() -> Machine {
     let mut m = Machine::new(config());
-    m.connect_namespace("/chat", Some(json!({"token": "t"})));
+    m.connect_namespace(CHAT, Some(json!({"token": "t"})));
     m.start(0);
     m.handle_open(0);
     m.handle_frame(0, OPEN);
@@ -60,8 +61,8 @@ fn connected() -> Machine {
 #[test]
 fn handshake_then_connects_each_namespace_with_auth() {
     let mut m = Machine::new(config());
-    m.connect_namespace("/chat", Some(json!({"token": "t"})));
-    m.connect_namespace("/notifications", None);
+    m.connect_namespace(CHAT, Some(json!({"token": "t"})));
+    m.connect_namespace(NOTES, None);
     m.start(0);
     assert_eq!(
         drain(&mut m),
@@ -80,13 +81,11 @@ fn handshake_then_connects_each_namespace_with_auth() {
     assert_eq!(
         drain(&mut m),
         [
-            Output::Connected { ns: "/chat".into() },
-            Output::Connected {
-                ns: "/notifications".into()
-            }
+            Output::Connected { ns: CHAT.into() },
+            Output::Connected { ns: NOTES.into() }
         ]
     );
-    assert_eq!(m.namespace("/chat"), Some(&NsState::Connected));
+    assert_eq!(m.namespace(CHAT), Some(&NsState::Connected));
 }
 
 #[test]
@@ -108,7 +107,7 @@ fn a_link_without_pings_is_declared_dead_and_reconnects() {
     let out = drain(&mut m);
     assert!(out.contains(&Output::CloseTransport));
     assert!(out.contains(&Output::Disconnected {
-        ns: "/chat".into(),
+        ns: CHAT.into(),
         by_server: false
     }));
     assert_eq!(m.status(), Status::Reconnecting { attempt: 1 });
@@ -190,7 +189,7 @@ fn handshake_timeout_retries() {
 fn emit_with_ack_resolves_on_the_matching_ack() {
     let mut m = connected();
     let id = m
-        .emit(0, "/chat", "enter", vec![json!({"room": "lobby"})], true)
+        .emit(0, CHAT, "enter", vec![json!({"room": "lobby"})], true)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -219,7 +218,7 @@ fn emit_without_ack_has_no_id() {
     let id = m
         .emit(
             0,
-            "/chat",
+            CHAT,
             "note",
             vec![json!({"room": "r", "active": true})],
             false,
@@ -232,7 +231,7 @@ fn emit_without_ack_has_no_id() {
     assert_eq!(
         Packet::decode(frames[0].strip_prefix('4').unwrap()).unwrap(),
         Packet::Event {
-            ns: "/chat".into(),
+            ns: CHAT.into(),
             id: None,
             event: "note".into(),
             args: vec![json!({"room": "r", "active": true})],
@@ -244,7 +243,7 @@ fn emit_without_ack_has_no_id() {
 fn ack_times_out() {
     let mut m = connected();
     let id = m
-        .emit(100, "/chat", "list", vec![json!({})], true)
+        .emit(100, CHAT, "list", vec![json!({})], true)
         .unwrap()
         .unwrap();
     drain(&mut m);
@@ -262,7 +261,7 @@ fn ack_times_out() {
 #[test]
 fn pending_acks_fail_when_the_link_drops() {
     let mut m = connected();
-    let id = m.emit(0, "/chat", "list", vec![], true).unwrap().unwrap();
+    let id = m.emit(0, CHAT, "list", vec![], true).unwrap().unwrap();
     drain(&mut m);
     m.handle_close(10);
     assert!(drain(&mut m).contains(&Output::Ack {
@@ -274,14 +273,14 @@ fn pending_acks_fail_when_the_link_drops() {
 #[test]
 fn emit_refused_while_not_connected_or_too_large() {
     let mut m = Machine::new(config());
-    m.connect_namespace("/chat", None);
+    m.connect_namespace(CHAT, None);
     assert_eq!(
-        m.emit(0, "/chat", "x", vec![], false),
-        Err(EmitError::NotConnected("/chat".into()))
+        m.emit(0, CHAT, "x", vec![], false),
+        Err(EmitError::NotConnected(CHAT.into()))
     );
     let mut m = connected();
     assert!(matches!(
-        m.emit(0, "/chat", "text", vec![json!("x".repeat(300))], true),
+        m.emit(0, CHAT, "text", vec![json!("x".repeat(300))], true),
         Err(EmitError::TooLarge { max: 200, .. })
     ));
     assert_eq!(
@@ -293,20 +292,17 @@ fn emit_refused_while_not_connected_or_too_large() {
 #[test]
 fn connect_error_is_surfaced_and_not_retried() {
     let mut m = connected();
-    m.connect_namespace("/admin", None);
+    m.connect_namespace(ADMIN, None);
     drain(&mut m);
-    m.handle_frame(1, &refusal("/admin", "denied"));
+    m.handle_frame(1, &refusal(ADMIN, "denied"));
     assert_eq!(
         drain(&mut m),
         [Output::ConnectError {
-            ns: "/admin".into(),
+            ns: ADMIN.into(),
             message: "denied".into()
         }]
     );
-    assert_eq!(
-        m.namespace("/admin"),
-        Some(&NsState::Refused("denied".into()))
-    );
+    assert_eq!(m.namespace(ADMIN), Some(&NsState::Refused("denied".into())));
     // A reconnect of the link does not retry the refused namespace...
     m.handle_close(2);
     let retry_at = m.next_deadline().unwrap();
@@ -314,18 +310,18 @@ fn connect_error_is_surfaced_and_not_retried() {
     m.handle_frame(retry_at, OPEN);
     assert_eq!(sent(&drain(&mut m)), [r#"40/chat,{"token":"t"}"#]);
     // ...but asking again (new credentials) does.
-    m.connect_namespace("/admin", Some(json!({"token": "new"})));
+    m.connect_namespace(ADMIN, Some(json!({"token": "new"})));
     assert_eq!(sent(&drain(&mut m)), [r#"40/admin,{"token":"new"}"#]);
 }
 
 #[test]
 fn a_link_left_without_namespaces_closes_until_one_is_asked_for() {
     let mut m = Machine::new(config());
-    m.connect_namespace("/chat", None);
+    m.connect_namespace(CHAT, None);
     m.start(0);
     m.handle_frame(0, OPEN);
     drain(&mut m);
-    m.handle_frame(1, &refusal("/chat", "busy"));
+    m.handle_frame(1, &refusal(CHAT, "busy"));
     let outputs = drain(&mut m);
     // Kept open, the server would close it after its connect timeout and the machine would
     // reconnect to ask for nothing, for ever: it closes instead, and schedules nothing.
@@ -335,7 +331,7 @@ fn a_link_left_without_namespaces_closes_until_one_is_asked_for() {
     m.handle_close(2);
     assert!(drain(&mut m).is_empty());
     // Asking again opens the link at once and sends the CONNECT once it is open.
-    m.connect_namespace("/chat", None);
+    m.connect_namespace(CHAT, None);
     let at = m.next_deadline().unwrap();
     assert!(at <= 3);
     m.handle_tick(3);
@@ -354,7 +350,7 @@ fn a_link_left_without_namespaces_closes_until_one_is_asked_for() {
 #[test]
 fn the_last_namespace_ended_by_the_server_closes_the_link() {
     let mut m = connected();
-    m.connect_namespace("/notifications", None);
+    m.connect_namespace(NOTES, None);
     m.handle_frame(1, r#"40/notifications,{"sid":"n2"}"#);
     drain(&mut m);
     m.handle_frame(2, "41/notifications,");
@@ -368,8 +364,8 @@ fn the_last_namespace_ended_by_the_server_closes_the_link() {
 #[test]
 fn the_link_closes_when_its_last_wanted_namespace_is_refused_after_a_reconnect() {
     let mut m = connected();
-    m.connect_namespace("/notifications", None);
-    m.handle_frame(0, &refusal("/notifications", "denied"));
+    m.connect_namespace(NOTES, None);
+    m.handle_frame(0, &refusal(NOTES, "denied"));
     drain(&mut m);
     // The link drops: /chat is retried, and refused this time too.
     m.handle_close(1);
@@ -377,7 +373,7 @@ fn the_link_closes_when_its_last_wanted_namespace_is_refused_after_a_reconnect()
     m.handle_tick(retry_at);
     m.handle_frame(retry_at, OPEN);
     assert_eq!(sent(&drain(&mut m)), [r#"40/chat,{"token":"t"}"#]);
-    m.handle_frame(retry_at, &refusal("/chat", "denied"));
+    m.handle_frame(retry_at, &refusal(CHAT, "denied"));
     assert!(drain(&mut m).contains(&Output::CloseTransport));
     assert_eq!(m.status(), Status::Unused);
 }
@@ -391,14 +387,14 @@ fn server_disconnect_of_a_namespace_is_not_retried() {
         drain(&mut m),
         [
             Output::Disconnected {
-                ns: "/chat".into(),
+                ns: CHAT.into(),
                 by_server: true
             },
             Output::CloseTransport,
             Output::Status(Status::Unused)
         ]
     );
-    assert_eq!(m.namespace("/chat"), Some(&NsState::Kicked));
+    assert_eq!(m.namespace(CHAT), Some(&NsState::Kicked));
     assert_eq!(m.next_deadline(), None);
 }
 
@@ -410,7 +406,7 @@ fn events_are_delivered_for_connected_namespaces_only() {
     assert_eq!(
         drain(&mut m),
         [Output::Event {
-            ns: "/chat".into(),
+            ns: CHAT.into(),
             event: "text".into(),
             args: vec![json!({"text": "hi"})]
         }]
@@ -429,7 +425,7 @@ fn malformed_frames_are_reported_and_ignored() {
         "{out:?}"
     );
     assert_eq!(m.status(), Status::Connected);
-    assert_eq!(m.namespace("/chat"), Some(&NsState::Connected));
+    assert_eq!(m.namespace(CHAT), Some(&NsState::Connected));
 }
 
 #[test]
@@ -439,7 +435,7 @@ fn a_restart_notice_makes_the_next_reconnect_immediate_once() {
     m.handle_frame(10, &notice);
     assert!(
         drain(&mut m).contains(&Output::Event {
-            ns: "/chat".into(),
+            ns: CHAT.into(),
             event: protocol::events::RESTARTING.into(),
             args: vec![json!({})],
         }),
@@ -514,15 +510,15 @@ fn a_stale_open_packet_is_ignored() {
 fn leaving_a_namespace_tells_the_server_and_forgets_it() {
     let mut m = connected();
     // Asked for, not yet answered: still left, so the server does not keep it open.
-    m.connect_namespace("/admin", None);
+    m.connect_namespace(ADMIN, None);
     assert_eq!(sent(&drain(&mut m)), ["40/admin,"]);
-    m.disconnect_namespace("/admin");
+    m.disconnect_namespace(ADMIN);
     assert_eq!(sent(&drain(&mut m)), ["41/admin,"]);
     // A late CONNECT answer for it is ignored; `/chat` is untouched.
     m.handle_frame(1, r#"40/admin,{"sid":"late"}"#);
     assert!(drain(&mut m).is_empty());
-    assert_eq!(m.namespace("/admin"), None);
-    assert_eq!(m.namespace("/chat"), Some(&NsState::Connected));
+    assert_eq!(m.namespace(ADMIN), None);
+    assert_eq!(m.namespace(CHAT), Some(&NsState::Connected));
     // Not reconnected after the link drops and opens again.
     m.handle_close(2);
     m.handle_tick(1_000);

@@ -1,19 +1,20 @@
 //! Moderation: mutes per room, banned accounts and the audit log.
 
 use protocol::AuditEntry;
+use protocol::events::AuditAction;
 use sqlx::FromRow;
 
 use crate::{Result, Store};
 
 /// A moderation action to record.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewAudit<'a> {
     /// Who acted (their id and name at the time).
     pub actor_id: i64,
     /// Their name.
     pub actor: &'a str,
-    /// What ([`protocol::events::audit_actions`]).
-    pub action: &'a str,
+    /// What.
+    pub action: AuditAction,
     /// To whom.
     pub target: Option<&'a str>,
     /// Where.
@@ -39,7 +40,7 @@ impl From<AuditRow> for AuditEntry {
             id: row.id,
             ts: row.ts,
             actor: row.actor,
-            action: row.action,
+            action: AuditAction::parse(&row.action),
             target: row.target,
             room: row.room,
             detail: row.detail,
@@ -140,7 +141,7 @@ impl Store {
                 .bind(ts)
                 .bind(entry.actor_id)
                 .bind(entry.actor)
-                .bind(entry.action)
+                .bind(entry.action.as_str())
                 .bind(entry.target)
                 .bind(entry.room)
                 .bind(entry.detail.as_deref())
@@ -152,7 +153,7 @@ impl Store {
             id,
             ts,
             actor: entry.actor.to_owned(),
-            action: entry.action.to_owned(),
+            action: entry.action.clone(),
             target: entry.target.map(str::to_owned),
             room: entry.room.map(str::to_owned),
             detail: entry.detail.clone(),
@@ -216,13 +217,17 @@ mod tests {
         assert!(store.set_banned(ana.id, false, 5).await.unwrap());
         assert!(!store.user_by_name("ana").await.unwrap().unwrap().banned);
 
-        for (n, action) in ["ban", "unban"].into_iter().enumerate() {
+        for (n, action) in [AuditAction::Ban, AuditAction::Unban]
+            .into_iter()
+            .enumerate()
+        {
             let entry = NewAudit {
                 actor_id: ana.id,
                 actor: "ana",
                 action,
                 target: Some("eve"),
-                ..NewAudit::default()
+                room: None,
+                detail: None,
             };
             store.record_audit(&entry, n as i64).await.unwrap();
         }

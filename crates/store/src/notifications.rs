@@ -1,6 +1,7 @@
 //! Notifications (one row per recipient) and channel subscriptions.
 
 use protocol::Notification;
+use protocol::events::NotificationKind;
 use sqlx::FromRow;
 
 use crate::{Result, Store};
@@ -20,7 +21,7 @@ impl From<NotificationRow> for Notification {
     fn from(row: NotificationRow) -> Self {
         Self {
             id: row.id,
-            kind: row.kind,
+            kind: NotificationKind::parse(&row.kind),
             title: row.title,
             body: row.body,
             url: row.url,
@@ -34,7 +35,7 @@ impl From<NotificationRow> for Notification {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewNotification {
     /// Kind, e.g. `mention`.
-    pub kind: String,
+    pub kind: NotificationKind,
     /// Title line.
     pub title: String,
     /// Body text.
@@ -63,7 +64,7 @@ impl Store {
              RETURNING id, kind, title, body, url, ts, read_at",
                 )
                 .bind(user_id)
-                .bind(&new.kind)
+                .bind(new.kind.as_str())
                 .bind(&new.title)
                 .bind(&new.body)
                 .bind(new.url.as_deref())
@@ -217,7 +218,7 @@ mod tests {
 
     fn note(title: &str) -> NewNotification {
         NewNotification {
-            kind: "announcement".into(),
+            kind: NotificationKind::parse("announcement"),
             title: title.into(),
             body: "b".into(),
             url: None,

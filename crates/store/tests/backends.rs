@@ -1,6 +1,10 @@
 //! The same store scenario on every backend: SQLite always, PostgreSQL when
 //! `TERTULIA_TEST_POSTGRES_URL` names a scratch database (`scripts/test.sh` starts a real
-//! PostgreSQL server and sets it; the database is wiped first).
+//! PostgreSQL server and sets it; the database is wiped first). With
+//! `TERTULIA_TEST_REQUIRE_SERVICES` set (CI), a missing PostgreSQL fails instead of skipping.
+//! The two backends' migrations must also build the same tables and columns.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use protocol::Role;
 use store::{NewNotification, RoomKind, Store, StoreError};
@@ -263,7 +267,7 @@ async fn scenario(store: &Store) {
 
     // Notifications and channels.
     let note = NewNotification {
-        kind: protocol::events::kinds::MENTION.into(),
+        kind: protocol::events::NotificationKind::Mention,
         title: "t".into(),
         body: "b".into(),
         url: Some("/chat".into()),
@@ -388,10 +392,25 @@ async fn sqlite() {
     scenario(&Store::in_memory().await.unwrap()).await;
 }
 
+/// The scratch PostgreSQL database's URL, if any (see the module's comment).
+fn postgres_url() -> Option<String> {
+    match std::env::var("TERTULIA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("TERTULIA_TEST_REQUIRE_SERVICES").is_none(),
+                "TERTULIA_TEST_REQUIRE_SERVICES is set but TERTULIA_TEST_POSTGRES_URL is not: \
+                 PostgreSQL would go untested"
+            );
+            eprintln!("TERTULIA_TEST_POSTGRES_URL is not set: PostgreSQL not exercised here");
+            None
+        }
+    }
+}
+
 #[tokio::test]
 async fn postgres_when_configured() {
-    let Ok(url) = std::env::var("TERTULIA_TEST_POSTGRES_URL") else {
-        eprintln!("TERTULIA_TEST_POSTGRES_URL is not set: PostgreSQL not exercised here");
+    let Some(url) = postgres_url() else {
         return;
     };
     let store = Store::connect(&url)
@@ -399,6 +418,7 @@ async fn postgres_when_configured() {
         .expect("connect and migrate PostgreSQL");
     assert_eq!(store.backend(), store::Backend::Postgres);
     scenario(&store).await;
+    assert_same_schema(&url).await;
     // Migrating again is a no-op.
     store.close().await;
     let store = Store::connect(&url).await.expect("second migration run");
@@ -438,4 +458,119 @@ async fn concurrent_first_registrations(url: &str) {
     assert_eq!(admins, 1, "exactly one first account");
     wipe(&store).await;
     store.close().await;
+}
+
+/// Tables and their columns: column name → whether it may be NULL.
+type Schema = BTreeMap<String, BTreeMap<String, bool>>;
+
+/// Objects only one backend has, by design: SQLite's full-text index is a virtual table (and
+/// its shadow tables); PostgreSQL's is an expression index on `messages`, which is no table.
+fn backend_specific(table: &str) -> bool {
+    table.starts_with("messages_fts") || table.starts_with("_sqlx") || table.starts_with("sqlite_")
+}
+
+/// The schema a fresh SQLite database gets from the migrations.
+async fn sqlite_schema() -> Schema {
+    let dir = std::env::temp_dir().join(format!(
+        "tertulia-parity-{}-{:x}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("parity.db").display());
+    Store::connect(&url)
+        .await
+        .expect("migrate SQLite")
+        .close()
+        .await;
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let tables: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let mut schema = Schema::new();
+    for (table,) in tables {
+        if backend_specific(&table) {
+            continue;
+        }
+        // (name, NOT NULL, part of the primary key): a primary key is never NULL, whatever
+        // SQLite's table_info says about an `INTEGER PRIMARY KEY`.
+        let columns: Vec<(String, bool, i64)> =
+            sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_info(?)")
+                .bind(&table)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        schema.insert(
+            table,
+            columns
+                .into_iter()
+                .map(|(name, not_null, pk)| (name, !(not_null || pk > 0)))
+                .collect(),
+        );
+    }
+    pool.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    schema
+}
+
+/// The schema of the (already migrated) PostgreSQL database at `url`.
+async fn postgres_schema(url: &str) -> Schema {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let columns: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, is_nullable::text \
+         FROM information_schema.columns WHERE table_schema = 'public'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let mut schema = Schema::new();
+    for (table, column, nullable) in columns {
+        if backend_specific(&table) {
+            continue;
+        }
+        schema
+            .entry(table)
+            .or_default()
+            .insert(column, nullable == "YES");
+    }
+    schema
+}
+
+/// Both backends' migrations build the same tables, with the same columns, equally nullable.
+async fn assert_same_schema(postgres_url: &str) {
+    let sqlite = sqlite_schema().await;
+    let postgres = postgres_schema(postgres_url).await;
+    let tables = |schema: &Schema| schema.keys().cloned().collect::<BTreeSet<_>>();
+    assert_eq!(tables(&sqlite), tables(&postgres), "the same tables");
+    for (table, columns) in &sqlite {
+        assert_eq!(
+            Some(columns),
+            postgres.get(table),
+            "table `{table}`: columns (name → nullable) on SQLite, then PostgreSQL"
+        );
+    }
+}
+
+/// The two backends have the same migrations, by version and name: a schema change is written
+/// for both.
+#[test]
+fn every_migration_exists_for_both_backends() {
+    let names = |backend: &str| -> BTreeSet<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend);
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let sqlite = names("sqlite");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, names("postgres"));
 }

@@ -3,16 +3,16 @@
 //! room (else `not_found`, as if the message did not exist) and who may do it, stores the
 //! change, then broadcasts it to the room.
 
+use protocol::events::AuditAction;
 use protocol::{
     Author, Message, MessageDeleted, MessageEdited, ReactionEvent, SearchHit, User, validate,
 };
 use store::{MessageRecord, RoomRecord, StoreError};
 
 use super::{Actor, Chat};
-use crate::auth::now_ms;
+use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::live::limits::Action;
-use crate::socket::{broadcast, room_channel};
 
 /// A message `user` can see, with its room; `not_found` otherwise.
 pub(super) struct Visible {
@@ -57,10 +57,9 @@ impl Chat {
             .edit_message(id, &text, now_ms())
             .await
             .map_err(gone)?;
-        if let Some(chat) = self.chat_ns() {
-            let event = MessageEdited(message.clone());
-            broadcast(chat.to(room_channel(room.id)), &event).await;
-        }
+        self.fanout
+            .to_room(room.id, &MessageEdited(message.clone()))
+            .await;
         Ok(message)
     }
 
@@ -82,25 +81,24 @@ impl Chat {
             for file in files {
                 self.hub.files.remove(&file).await;
             }
-            if let Some(chat) = self.chat_ns() {
-                let event = MessageDeleted {
-                    room: room.name.clone(),
-                    id,
-                };
-                broadcast(chat.to(room_channel(room.id)), &event).await;
-            }
+            let event = MessageDeleted {
+                room: room.name.clone(),
+                id,
+            };
+            self.fanout.to_room(room.id, &event).await;
         }
         if record.message.user.id != user.id {
             tracing::info!(by = %user.username, message = id, room = %room.name, "message deleted by a moderator");
-            self.audit(store::NewAudit {
-                actor_id: user.id,
-                actor: &user.username,
-                action: protocol::events::audit_actions::DELETE,
-                target: Some(&record.message.user.username),
-                room: Some(&room.name),
-                detail: Some(format!("message {id}")),
-            })
-            .await;
+            self.audit
+                .record(store::NewAudit {
+                    actor_id: user.id,
+                    actor: &user.username,
+                    action: AuditAction::Delete,
+                    target: Some(&record.message.user.username),
+                    room: Some(&room.name),
+                    detail: Some(format!("message {id}")),
+                })
+                .await;
         }
         Ok(())
     }
@@ -129,7 +127,7 @@ impl Chat {
                 )),
                 other => other.into(),
             })?;
-        if changed && let Some(chat) = self.chat_ns() {
+        if changed {
             let count = self.hub.store.reaction_count(id, &emoji).await?;
             let event = ReactionEvent {
                 room: room.name.clone(),
@@ -139,7 +137,7 @@ impl Chat {
                 active,
                 count: Some(count),
             };
-            broadcast(chat.to(room_channel(room.id)), &event).await;
+            self.fanout.to_room(room.id, &event).await;
         }
         Ok(())
     }

@@ -1,16 +1,14 @@
 //! Messages: sending (stored once per `client_id`, broadcast to the room), history pages, and
 //! the notifications a new message triggers (mentions, DMs).
 
-use protocol::events::kinds;
+use protocol::events::NotificationKind;
 use protocol::{Message, MessageReq, User, validate};
 use store::{NewMessage, NewNotification, RoomKind, RoomRecord};
 
 use super::{Chat, Connection};
-use crate::auth::now_ms;
+use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::live::limits::Action;
-use crate::notify;
-use crate::socket::{broadcast, room_channel};
 
 /// Someone who marked a DM read this recently (ms) is following it: no notification.
 const ACTIVE_READER_MS: i64 = 30_000;
@@ -66,9 +64,7 @@ impl Chat {
             })?;
         if is_new {
             self.stop_typing(&room, author).await;
-            if let Some(chat) = self.chat_ns() {
-                broadcast(chat.to(room_channel(room.id)), &message).await;
-            }
+            self.fanout.to_room(room.id, &message).await;
             tokio::spawn(
                 self.clone()
                     .notify_recipients(room, author.clone(), message.clone()),
@@ -141,12 +137,12 @@ impl Chat {
             }
             notified.push(target.id);
             let new = NewNotification {
-                kind: kinds::MENTION.into(),
+                kind: NotificationKind::Mention,
                 title: format!("{} mentioned you in {place}", sender.username),
                 body: excerpt.clone(),
                 url: Some(url.clone()),
             };
-            if let Err(error) = notify::to_user(&self.io, &self.hub, target.id, &new).await {
+            if let Err(error) = self.notifier.to_user(target.id, &new).await {
                 tracing::warn!(%error, "storing a mention");
             }
         }
@@ -190,12 +186,12 @@ impl Chat {
                     continue;
                 }
                 let new = NewNotification {
-                    kind: kinds::DM.into(),
+                    kind: NotificationKind::Dm,
                     title: format!("{} sent you a message", sender.username),
                     body: excerpt.clone(),
                     url: Some(url.clone()),
                 };
-                if let Err(error) = notify::to_user(&self.io, &self.hub, peer, &new).await {
+                if let Err(error) = self.notifier.to_user(peer, &new).await {
                     tracing::warn!(%error, "storing a DM notification");
                 }
             }

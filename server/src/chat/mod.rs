@@ -7,6 +7,8 @@
 //! * [`presence`]: a connection following rooms, who is there, typing, departures;
 //! * [`messages`]: sending, history, and the notifications a message triggers;
 //! * [`saved`]: each user's list of rooms and read markers, the same on every device;
+//! * [`conversation`]: edits, deletions, reactions, catch-up on changes, search;
+//! * [`moderation`]: kicks and mutes in rooms;
 //! * [`files`]: who may upload to a room and download a file.
 
 mod conversation;
@@ -22,17 +24,23 @@ pub use presence::MEMBERS_BROADCAST_MAX;
 use protocol::{Room, User};
 use store::{RoomKind, RoomRecord};
 
+use crate::accounts::Accounts;
+use crate::audit::Audit;
 use crate::client_addr::AddrKey;
 use crate::error::{AppError, AppResult};
+use crate::fanout::{Fanout, SocketRef};
 use crate::hub::Hub;
 use crate::live::limits::Action;
-use crate::socket::{Ops, SocketIo, SocketRef};
+use crate::notify::Notifier;
 
-/// The chat service over one node's hub and Socket.IO server. Cheap to clone.
+/// The chat service over one node's hub, broadcasting through its fan-out. Cheap to clone.
 #[derive(Clone)]
 pub struct Chat {
     hub: Hub,
-    io: SocketIo,
+    fanout: Fanout,
+    accounts: Accounts,
+    notifier: Notifier,
+    audit: Audit,
 }
 
 /// Who is acting: a signed-in user, from a client address (both are charged for quotas).
@@ -66,15 +74,22 @@ impl Connection {
 }
 
 impl Chat {
-    /// The service over `hub`, broadcasting through `io`.
+    /// The service over `hub`, broadcasting through `fanout`, with the services it uses.
     #[must_use]
-    pub fn new(hub: Hub, io: SocketIo) -> Self {
-        Self { hub, io }
-    }
-
-    /// Operators of `/chat` for broadcasting (cluster-wide when the live state is shared).
-    fn chat_ns(&self) -> Option<Ops> {
-        self.hub.ns(&self.io, protocol::events::chat::NS)
+    pub fn new(
+        hub: Hub,
+        fanout: Fanout,
+        accounts: Accounts,
+        notifier: Notifier,
+        audit: Audit,
+    ) -> Self {
+        Self {
+            hub,
+            fanout,
+            accounts,
+            notifier,
+            audit,
+        }
     }
 
     /// Takes one unit of a specific quota (messages, joins) from the actor and their address.
@@ -211,17 +226,4 @@ impl Chat {
             created_by: room.owner.filter(|_| room.kind == RoomKind::Room),
         })
     }
-}
-
-/// A user looked up by a name; `not_found` if there is none (or it was a guest's and is free).
-///
-/// # Errors
-/// `bad_request` for an invalid name, `not_found`, or a store failure.
-pub async fn existing_user(hub: &Hub, raw_name: &str) -> AppResult<User> {
-    let username = protocol::names::username(raw_name)?;
-    hub.store
-        .user_by_name(&username)
-        .await?
-        .map(|record| record.user)
-        .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))
 }

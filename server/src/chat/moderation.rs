@@ -1,23 +1,22 @@
-//! Moderation: room creators and admins remove members from private rooms and mute people in a
-//! room for a time; admins ban accounts. Every action is recorded in the audit log, which
-//! admins see live.
+//! Moderation in rooms: room creators and admins remove members from private rooms and mute
+//! people in a room for a time (bans are the accounts service's). Every action is recorded in
+//! the audit log, which admins see live.
 
-use protocol::events::{admin, audit_actions, chat, notifications};
-use protocol::{AuditEntry, Role, User, validate};
+use protocol::events::AuditAction;
+use protocol::{Role, User, validate};
 use store::{NewAudit, RoomKind, RoomRecord};
 
-use super::{Actor, Chat, existing_user};
-use crate::auth::now_ms;
+use super::{Actor, Chat};
+use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
-use crate::socket::{broadcast, user_channel};
 
 impl Chat {
     /// Whether `user` moderates `room`: the creator of an ordinary room, or an admin as
-    /// stored now (see [`Self::current_role`]).
+    /// stored now (see [`crate::accounts::Accounts::current_role`]).
     pub(super) async fn moderates(&self, user: &User, room: &RoomRecord) -> AppResult<bool> {
         Ok(Self::moderates_as(
             user,
-            self.current_role(user).await?,
+            self.accounts.current_role(user).await?,
             room,
         ))
     }
@@ -28,32 +27,6 @@ impl Chat {
         role == Role::Admin || (room.kind == RoomKind::Room && room.owner == Some(user.id))
     }
 
-    /// `user`'s role as stored now. A socket's copy of its user is from when it connected;
-    /// what a role allows is decided on this, so a demotion takes effect at once (and a
-    /// promotion too). An account that no longer exists has a guest's rights.
-    pub(super) async fn current_role(&self, user: &User) -> AppResult<Role> {
-        Ok(self
-            .hub
-            .store
-            .user_by_id(user.id)
-            .await?
-            .map_or(Role::Guest, |stored| stored.role))
-    }
-
-    /// Records a moderation action and shows it to every admin watching `/admin`.
-    pub async fn audit(&self, entry: NewAudit<'_>) {
-        match self.hub.store.record_audit(&entry, now_ms()).await {
-            Ok(recorded) => {
-                if let Some(admins) = self.hub.ns(&self.io, admin::NS) {
-                    broadcast::<AuditEntry>(admins, &recorded).await;
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, action = entry.action, "recording a moderation action")
-            }
-        }
-    }
-
     /// The person a moderator acts on in `room`: exists, is not the moderator, and does not
     /// moderate the room themselves.
     async fn moderated(&self, by: &User, room: &RoomRecord, username: &str) -> AppResult<User> {
@@ -62,7 +35,7 @@ impl Chat {
                 "only the room's creator or an admin can do that",
             ));
         }
-        let target = existing_user(&self.hub, username).await?;
+        let target = self.accounts.existing_user(username).await?;
         if target.id == by.id {
             return Err(AppError::forbidden("you cannot do that to yourself"));
         }
@@ -96,15 +69,16 @@ impl Chat {
             )));
         }
         self.leave_for_good(&target, &room.name).await?;
-        self.audit(NewAudit {
-            actor_id: actor.user.id,
-            actor: &actor.user.username,
-            action: audit_actions::KICK,
-            target: Some(&target.username),
-            room: Some(&room.name),
-            detail: None,
-        })
-        .await;
+        self.audit
+            .record(NewAudit {
+                actor_id: actor.user.id,
+                actor: &actor.user.username,
+                action: AuditAction::Kick,
+                target: Some(&target.username),
+                room: Some(&room.name),
+                detail: None,
+            })
+            .await;
         Ok(())
     }
 
@@ -130,19 +104,20 @@ impl Chat {
         let target = self.moderated(&actor.user, &room, username).await?;
         let until = (minutes > 0).then(|| now_ms() + i64::from(minutes) * 60_000);
         self.hub.store.set_mute(room.id, target.id, until).await?;
-        self.audit(NewAudit {
-            actor_id: actor.user.id,
-            actor: &actor.user.username,
-            action: if minutes > 0 {
-                audit_actions::MUTE
-            } else {
-                audit_actions::UNMUTE
-            },
-            target: Some(&target.username),
-            room: Some(&room.name),
-            detail: (minutes > 0).then(|| format!("{minutes} min")),
-        })
-        .await;
+        self.audit
+            .record(NewAudit {
+                actor_id: actor.user.id,
+                actor: &actor.user.username,
+                action: if minutes > 0 {
+                    AuditAction::Mute
+                } else {
+                    AuditAction::Unmute
+                },
+                target: Some(&target.username),
+                room: Some(&room.name),
+                detail: (minutes > 0).then(|| format!("{minutes} min")),
+            })
+            .await;
         Ok(())
     }
 
@@ -156,57 +131,6 @@ impl Chat {
             Some(until) => Err(muted(room, until, now)),
             None => Ok(()),
         }
-    }
-
-    /// Bans an account (admins; the caller's role must have been checked against the store):
-    /// its sessions end, every socket of it on every node is disconnected, and it cannot sign
-    /// in. `unban` lifts it.
-    ///
-    /// # Errors
-    /// `not_found`, `forbidden` (yourself, an admin), or a failure.
-    pub async fn ban(&self, by: &User, username: &str, banned: bool) -> AppResult<()> {
-        let target = existing_user(&self.hub, username).await?;
-        if target.id == by.id {
-            return Err(AppError::forbidden("you cannot ban yourself"));
-        }
-        if banned && target.role == Role::Admin {
-            return Err(AppError::forbidden(format!(
-                "{} is an admin; demote them first",
-                target.username
-            )));
-        }
-        if !self
-            .hub
-            .store
-            .set_banned(target.id, banned, now_ms())
-            .await?
-        {
-            return Ok(());
-        }
-        if banned {
-            for ns in [chat::NS, notifications::NS, admin::NS] {
-                if let Some(operators) = self.hub.ns(&self.io, ns)
-                    && let Err(error) = operators.to(user_channel(target.id)).disconnect().await
-                {
-                    tracing::warn!(%error, "disconnecting a banned account");
-                }
-            }
-        }
-        tracing::info!(user = %target.username, by = %by.username, banned, "ban changed");
-        self.audit(NewAudit {
-            actor_id: by.id,
-            actor: &by.username,
-            action: if banned {
-                audit_actions::BAN
-            } else {
-                audit_actions::UNBAN
-            },
-            target: Some(&target.username),
-            room: None,
-            detail: None,
-        })
-        .await;
-        Ok(())
     }
 }
 

@@ -7,9 +7,9 @@ use store::RoomRecord;
 
 use super::{Chat, Connection};
 use crate::error::AppResult;
+use crate::fanout::{broadcast, room_channel, user_channel};
 use crate::live::limits::Action;
 use crate::live::{Change, Departure};
-use crate::socket::{broadcast, room_channel, user_channel};
 
 /// Rooms with at most this many people present get the full `members` list on every change;
 /// larger ones only the `user_joined` / `user_left` deltas (the list is a `members` request
@@ -117,7 +117,7 @@ impl Chat {
     }
 
     /// Starts or ends the connection's user typing in a joined room; it ends by itself after
-    /// [`crate::live::typing::TYPING_TTL`] without renewal.
+    /// the typing TTL (5 s) without renewal.
     ///
     /// # Errors
     /// `not_member`, or a failure.
@@ -128,13 +128,14 @@ impl Chat {
             self.stop_typing(&room, &user).await;
             return Ok(());
         }
-        let (generation, started) = self.hub.live.typing_start(room.id, user.id).await?;
+        let ttl = self.hub.config.typing_ttl();
+        let (generation, started) = self.hub.live.typing_start(room.id, user.id, ttl).await?;
         if started {
             self.emit_typing(&room, &user, true).await;
         }
         let chat = self.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(crate::live::typing::TYPING_TTL).await;
+            tokio::time::sleep(ttl).await;
             if let Ok(true) = chat
                 .hub
                 .live
@@ -199,7 +200,7 @@ impl Chat {
         if !change.user_changed {
             return None;
         }
-        let chat = self.chat_ns()?;
+        let chat = self.fanout.chat()?;
         let channel = room_channel(room.id);
         let presence = PresenceBody {
             room: room.name.clone(),
@@ -241,7 +242,9 @@ impl Chat {
     }
 
     async fn emit_typing(&self, room: &RoomRecord, user: &User, active: bool) {
-        let Some(chat) = self.chat_ns() else { return };
+        let Some(chat) = self.fanout.chat() else {
+            return;
+        };
         let typing = Typing {
             room: room.name.clone(),
             user: user.clone(),

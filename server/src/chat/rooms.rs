@@ -1,17 +1,18 @@
 //! Rooms: the directory, creating rooms, private-room membership (invites, leaving for good),
 //! direct conversations, and closing a room (admins).
 
+use protocol::events::AuditAction;
 use protocol::events::GENERAL_ROOM;
+use protocol::events::NotificationKind;
 use protocol::names::{self, is_dm_name};
 use protocol::{ErrorCode, Role, Room, RoomClosed, RoomCreated, RoomUpdated, User, validate};
 use store::{NewNotification, RoomKind, RoomRecord};
 
-use super::{Actor, Chat, existing_user};
-use crate::auth::now_ms;
+use super::{Actor, Chat};
+use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
+use crate::fanout::{broadcast, room_channel};
 use crate::live::limits::Action;
-use crate::notify;
-use crate::socket::{broadcast, room_channel};
 
 impl Chat {
     /// The rooms `user` may join: their private rooms and DMs first, then public rooms,
@@ -82,13 +83,11 @@ impl Chat {
             })?;
         tracing::info!(room = %room.name, private = room.private, by = %actor.user.username, "room created");
         let summary = self.summary(&room, &actor.user).await?;
-        if !room.private
-            && let Some(chat) = self.chat_ns()
-        {
+        if !room.private {
             let created = RoomCreated {
                 room: summary.clone(),
             };
-            broadcast(chat, &created).await;
+            self.fanout.to_everyone(&created).await;
         }
         Ok(summary)
     }
@@ -121,15 +120,13 @@ impl Chat {
         self.hub.rooms.forget(&store::name_key(&room.name));
         room.topic = topic;
         let summary = self.summary(&room, &actor.user).await?;
-        if let Some(chat) = self.chat_ns() {
-            let event = RoomUpdated {
-                room: summary.clone(),
-            };
-            if room.private {
-                broadcast(chat.to(room_channel(room.id)), &event).await;
-            } else {
-                broadcast(chat, &event).await;
-            }
+        let event = RoomUpdated {
+            room: summary.clone(),
+        };
+        if room.private {
+            self.fanout.to_room(room.id, &event).await;
+        } else {
+            self.fanout.to_everyone(&event).await;
         }
         tracing::info!(room = %room.name, by = %actor.user.username, "topic changed");
         Ok(summary)
@@ -140,7 +137,7 @@ impl Chat {
     /// throwaway guest accounts cannot take every room there is.
     async fn check_room_caps(&self, user: &User) -> AppResult<()> {
         let config = &self.hub.config;
-        let role = self.current_role(user).await?;
+        let role = self.accounts.current_role(user).await?;
         if role == Role::Guest
             && self.hub.store.open_rooms_of_guests().await? >= config.max_rooms / 2
         {
@@ -187,7 +184,7 @@ impl Chat {
             ));
         }
         self.charge(actor, Action::Join).await?;
-        let invitee = existing_user(&self.hub, username).await?;
+        let invitee = self.accounts.existing_user(username).await?;
         self.hub
             .store
             .add_member(room.id, invitee.id, now_ms())
@@ -195,12 +192,12 @@ impl Chat {
         self.save_room_for(invitee.id, &room, None).await?;
         if invitee.id != actor.user.id {
             let new = NewNotification {
-                kind: protocol::events::kinds::INVITE.into(),
+                kind: NotificationKind::Invite,
                 title: format!("{} invited you to {}", actor.user.username, room.name),
                 body: room.topic.clone().unwrap_or_default(),
                 url: Some(protocol::links::room(&room.name)),
             };
-            notify::to_user(&self.io, &self.hub, invitee.id, &new).await?;
+            self.notifier.to_user(invitee.id, &new).await?;
         }
         tracing::info!(room = %room.name, invitee = %invitee.username, by = %actor.user.username, "invited");
         Ok(())
@@ -211,7 +208,7 @@ impl Chat {
     /// # Errors
     /// `not_found`, `bad_request` for oneself, `rate_limited`, or a failure.
     pub async fn dm(&self, actor: &Actor, username: &str) -> AppResult<Room> {
-        let peer = existing_user(&self.hub, username).await?;
+        let peer = self.accounts.existing_user(username).await?;
         if peer.id == actor.user.id {
             return Err(AppError::bad_request(
                 "a direct conversation needs someone else",
@@ -269,21 +266,22 @@ impl Chat {
         self.hub.rooms.forget(&store::name_key(&room.name));
         self.empty_room(&room).await?;
         tracing::info!(room = %room.name, by = %by.username, "room closed");
-        self.audit(store::NewAudit {
-            actor_id: by.id,
-            actor: &by.username,
-            action: protocol::events::audit_actions::CLOSE_ROOM,
-            target: None,
-            room: Some(&room.name),
-            detail: None,
-        })
-        .await;
+        self.audit
+            .record(store::NewAudit {
+                actor_id: by.id,
+                actor: &by.username,
+                action: AuditAction::CloseRoom,
+                target: None,
+                room: Some(&room.name),
+                detail: None,
+            })
+            .await;
         Ok(())
     }
 
     /// Tells everyone in a closed room, takes them out of its presence and its channel.
     async fn empty_room(&self, room: &RoomRecord) -> AppResult<()> {
-        let Some(chat) = self.chat_ns() else {
+        let Some(chat) = self.fanout.chat() else {
             return Ok(());
         };
         let channel = room_channel(room.id);

@@ -6,9 +6,9 @@ use protocol::{ErrorCode, ReadMarker, RoomRemoved, User};
 use store::RoomRecord;
 
 use super::Chat;
-use crate::auth::now_ms;
+use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
-use crate::socket::{broadcast, room_channel, user_channel};
+use crate::fanout::{broadcast, room_channel, user_channel};
 
 impl Chat {
     /// The rooms in `user`'s list, in the order they were saved.
@@ -95,9 +95,7 @@ impl Chat {
             last_read: saved.last_read,
             unread: saved.unread,
         };
-        if let Some(chat) = self.chat_ns() {
-            broadcast(chat.to(user_channel(user.id)), &marker).await;
-        }
+        self.fanout.to_user(user.id, &marker).await;
         Ok(marker)
     }
 
@@ -126,7 +124,7 @@ impl Chat {
     /// Takes a room out of `user`'s list (if there) and all their sockets out of the room.
     pub(super) async fn unsave_room(&self, user: &User, room: &RoomRecord) -> AppResult<()> {
         self.hub.store.unsave_room(user.id, room.id).await?;
-        let Some(chat) = self.chat_ns() else {
+        let Some(chat) = self.fanout.chat() else {
             return Ok(());
         };
         let mine = chat.to(user_channel(user.id));
@@ -170,9 +168,7 @@ impl Chat {
     /// Sends `user`'s sockets their entry for a room of their list.
     async fn send_saved(&self, user: &User, saved: store::SavedRoom) -> AppResult<()> {
         let view = self.saved_view(saved, user).await?;
-        if let Some(chat) = self.chat_ns() {
-            broadcast(chat.to(user_channel(user.id)), &view).await;
-        }
+        self.fanout.to_user(user.id, &view).await;
         Ok(())
     }
 

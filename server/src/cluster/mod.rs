@@ -3,20 +3,19 @@
 //! trouble. On a single node (no `REDIS_URL`) none of this runs and the live state stays in
 //! memory.
 
-pub mod driver;
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use redis::aio::ConnectionManager;
 
-use self::driver::{Driver, Health, RedisPubSub};
 use crate::config::Config;
-use crate::hub::{Hub, quotas};
+use crate::fanout::driver::{Driver, Health, RedisPubSub};
+use crate::fanout::{Fanout, broadcast};
+use crate::hub::quotas;
 use crate::live::Live;
 use crate::live::redis::{Reaped, RedisLive};
-use crate::socket::SocketIo;
+use crate::services::Services;
 
 /// How often a node says it is alive.
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
@@ -60,15 +59,19 @@ pub async fn setup(config: &Config) -> anyhow::Result<Setup> {
             node,
         });
     };
-    let client = redis::Client::open(resp3(url))
-        .with_context(|| format!("REDIS_URL `{}` is not a Redis URL", crate::redact(url)))?;
+    let client = redis::Client::open(resp3(url)).with_context(|| {
+        format!(
+            "REDIS_URL `{}` is not a Redis URL",
+            crate::config::redact(url)
+        )
+    })?;
     let health = Arc::new(Health::default());
     let pubsub = RedisPubSub::connect(client.clone(), health.clone())
         .await
-        .with_context(|| format!("connecting to Redis at {}", crate::redact(url)))?;
+        .with_context(|| format!("connecting to Redis at {}", crate::config::redact(url)))?;
     let commands = ConnectionManager::new(client)
         .await
-        .with_context(|| format!("connecting to Redis at {}", crate::redact(url)))?;
+        .with_context(|| format!("connecting to Redis at {}", crate::config::redact(url)))?;
     check_version(commands.clone()).await?;
     let backend = RedisLive::new(commands, config.redis_prefix.clone(), node.clone());
     backend.ping().await.context("Redis does not answer")?;
@@ -127,9 +130,9 @@ async fn check_version(mut conn: ConnectionManager) -> anyhow::Result<()> {
 /// dropped link, a restart that lost the live state, or a broadcast that could not be handed
 /// over) every local client is made to reconnect, which rebuilds its state and catches up on
 /// what it missed. No message is lost silently.
-pub fn spawn_watch(hub: Hub, io: SocketIo, health: Arc<Health>) -> tokio::task::JoinHandle<()> {
+pub fn spawn_watch(services: Services, health: Arc<Health>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let Some(redis) = hub.live.redis_backend().cloned() else {
+        let Some(redis) = services.hub.live.redis_backend().cloned() else {
             return;
         };
         let mut ticker = tokio::time::interval(HEARTBEAT);
@@ -141,11 +144,11 @@ pub fn spawn_watch(hub: Hub, io: SocketIo, health: Arc<Health>) -> tokio::task::
                 Ok(dead) => {
                     if health.take_trouble() || !reachable {
                         tracing::warn!("Redis is back: clients reconnect to rebuild live state");
-                        resync_local_clients(&io);
+                        resync_local_clients(&services.fanout);
                     }
                     reachable = true;
                     for node in dead {
-                        reap(&hub, &io, &redis, &node).await;
+                        reap(&services, &redis, &node).await;
                     }
                 }
                 Err(error) => {
@@ -161,7 +164,7 @@ pub fn spawn_watch(hub: Hub, io: SocketIo, health: Arc<Health>) -> tokio::task::
 
 /// Removes what a dead node left, tells the rooms who is gone, and has every client catch up
 /// on messages the node may have stored without broadcasting them.
-async fn reap(hub: &Hub, io: &SocketIo, redis: &RedisLive, node: &str) {
+async fn reap(services: &Services, redis: &RedisLive, node: &str) {
     match redis.reap(node).await {
         Ok(Some(Reaped {
             last_seen_ms,
@@ -172,15 +175,13 @@ async fn reap(hub: &Hub, io: &SocketIo, redis: &RedisLive, node: &str) {
                 departures = departures.len(),
                 "cleaned up after a dead node"
             );
-            crate::chat::Chat::new(hub.clone(), io.clone())
-                .announce_departures(departures, None)
-                .await;
+            services.chat.announce_departures(departures, None).await;
             // The dead node may have stored messages it never got to broadcast: every client
             // re-reads from a little before its last sign of life (its own clients did
             // already, reconnecting elsewhere).
-            if let Some(chat) = hub.ns(io, protocol::events::chat::NS) {
+            if let Some(chat) = services.fanout.chat() {
                 let since = last_seen_ms - RESYNC_MARGIN.as_millis() as i64;
-                crate::socket::broadcast(chat, &protocol::Resync { since }).await;
+                broadcast(chat, &protocol::Resync { since }).await;
             }
         }
         Ok(None) => {} // another node cleaned up first
@@ -190,7 +191,8 @@ async fn reap(hub: &Hub, io: &SocketIo, redis: &RedisLive, node: &str) {
 
 /// Closes the connection of every socket on this node; clients reconnect (to any node) and
 /// catch up with `history {after}`.
-pub fn resync_local_clients(io: &SocketIo) {
+pub fn resync_local_clients(fanout: &Fanout) {
+    let Some(io) = fanout.io() else { return };
     for ns in io.nsps() {
         for socket in ns.local().sockets() {
             socket.close_transport();

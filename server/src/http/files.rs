@@ -14,13 +14,12 @@ use store::NewFile;
 use tokio::io::AsyncWriteExt;
 
 use super::pipeline::{ApiPolicy, admit};
-use crate::auth::now_ms;
-use crate::chat::Chat;
+use super::state::AppState;
 use crate::client_addr::ClientAddr;
+use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::files::{self, Partial, preview, sniff};
 use crate::hub::Hub;
-use crate::state::AppState;
 
 /// What a form may carry besides the file: the room field, part headers, boundaries.
 const FORM_OVERHEAD: u64 = 16 * 1024;
@@ -110,7 +109,7 @@ fn form_error(max: u64) -> impl Fn(multer::Error) -> AppError {
 }
 
 fn internal(error: std::io::Error) -> AppError {
-    AppError::Internal(format!("storing an upload: {error}"))
+    AppError::internal("storing an upload", error)
 }
 
 /// A file field written to disk, with what is needed to decide its type.
@@ -127,7 +126,7 @@ async fn receive(
     headers: &HeaderMap,
     body: Body,
 ) -> AppResult<Attachment> {
-    let max = state.hub.config.max_upload;
+    let max = state.services.hub.config.max_upload;
     // A body declared too large is refused before a byte of it is read.
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -138,8 +137,9 @@ async fn receive(
     }
     let (_place, caller) = admit::<Upload>(state, client, headers).await?;
     let user = caller.ok_or_else(AppError::unauthorized)?.user;
-    let quota = state.hub.config.upload_quota;
+    let quota = state.services.hub.config.upload_quota;
     let used = state
+        .services
         .hub
         .store
         .uploaded_since(user.id, now_ms() - QUOTA_WINDOW_MS)
@@ -163,7 +163,7 @@ async fn receive(
         );
     let mut form =
         multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
-    let chat = Chat::new(state.hub.clone(), state.io.clone());
+    let chat = &state.services.chat;
     let mut room = None;
     let mut received = None;
     while let Some(mut field) = form.next_field().await.map_err(form_error(max))? {
@@ -181,7 +181,8 @@ async fn receive(
                         too_large(max)
                     }
                 };
-                received = Some(write_field(&state.hub, &mut field, max.min(left), over).await?);
+                received =
+                    Some(write_field(&state.services.hub, &mut field, max.min(left), over).await?);
             }
             _ => {
                 return Err(AppError::bad_request(format!(
@@ -199,7 +200,7 @@ async fn receive(
             fields::FILE
         )));
     };
-    store_upload(&state.hub, &user, room.id, received).await
+    store_upload(&state.services.hub, &user, room.id, received).await
 }
 
 /// Streams the file field into a partial file, counting and keeping its first bytes.
@@ -311,7 +312,7 @@ async fn serve(
 ) -> AppResult<Response> {
     let (_place, caller) = admit::<Download>(state, client, headers).await?;
     let user = caller.ok_or_else(AppError::unauthorized)?.user;
-    let chat = Chat::new(state.hub.clone(), state.io.clone());
+    let chat = &state.services.chat;
     let file = chat.downloadable(&user, id).await?;
     let missing = || AppError::not_found("there is no such file");
     let (content_type, disposition) = if preview {
@@ -319,7 +320,7 @@ async fn serve(
     } else {
         (file.content_type.clone(), "attachment")
     };
-    let handle = match state.hub.files.open(&file.id, preview).await {
+    let handle = match state.services.hub.files.open(&file.id, preview).await {
         Ok(handle) => handle,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
         Err(error) => return Err(internal(error)),

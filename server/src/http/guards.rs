@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::socket_head::{is_socket_io, opens_session};
+use super::state::NodeId;
 use crate::auth::{CredentialSource, cookie_token, request_token};
 use crate::client_addr::client_of;
 use crate::config::Config;
@@ -17,7 +18,7 @@ use crate::error::AppError;
 use crate::hub::Hub;
 use crate::live::limits::{Action, Subject};
 use crate::origin::Site;
-use crate::state::NodeId;
+use crate::services::Services;
 
 /// Refuses requests for a host that is not this site (a page on another domain that resolves
 /// to this server, as in DNS rebinding, names its own host). Requests without a host name
@@ -61,7 +62,12 @@ pub async fn csrf_guard(State(hub): State<Hub>, request: Request, next: Next) ->
 
 /// Page requests (not the API, the socket or a static file) learn who is signed in, so the
 /// server renders the signed-in page from the first byte (see `app::session`).
-pub async fn page_session(State(hub): State<Hub>, mut request: Request, next: Next) -> Response {
+pub async fn page_session(
+    State(services): State<Services>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let hub = &services.hub;
     let path = request.uri().path();
     let is_page = request.method() == axum::http::Method::GET
         && !(path.starts_with("/api/")
@@ -70,7 +76,9 @@ pub async fn page_session(State(hub): State<Hub>, mut request: Request, next: Ne
             || path.contains('.'));
     if is_page {
         let user = match cookie_token(request.headers(), hub.config.secure_cookies) {
-            Some(token) => crate::auth::user_for_token(&hub.store, &token)
+            Some(token) => services
+                .accounts
+                .session_user(&token)
                 .await
                 .unwrap_or_else(|error| {
                     tracing::warn!(%error, "looking up a page's session");
@@ -219,7 +227,7 @@ mod tests {
         assert_eq!(asset_cache_control("/pkg/chat.Ab12Cd34Ef.css"), forever);
         assert_eq!(asset_cache_control("/pkg/chat.js"), Some("no-cache"));
         assert_eq!(asset_cache_control("/pkg/chat_bg.wasm"), Some("no-cache"));
-        assert_eq!(asset_cache_control("/chat"), None);
+        assert_eq!(asset_cache_control(protocol::links::CHAT), None);
         assert_eq!(asset_cache_control("/favicon.svg"), None);
     }
 }

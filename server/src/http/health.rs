@@ -16,7 +16,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// 200 `{node, ready: true}` when the node serves; 503 with `ready: false` while it shuts down
 /// or cannot reach its database or (in a cluster) Redis.
 pub async fn health(ctx: ApiCtx, _: Empty) -> AppResult<Answer<HealthRes>> {
-    let hub = &ctx.state.hub;
+    let hub = &ctx.state.services.hub;
     let database = async { hub.store.ping().await.is_ok() };
     let redis = async {
         match hub.live.redis_backend() {

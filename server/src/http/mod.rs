@@ -1,27 +1,27 @@
-//! The JSON API under `/api` (every endpoint through [`pipeline::route`]) and the guards every
-//! response passes through.
+//! The HTTP edge: the JSON API under `/api` (every endpoint through [`pipeline::route`]), the
+//! start page's form, uploads and downloads, the guards every response passes through, and the
+//! state HTTP handlers share.
 
 mod auth;
 mod files;
 mod guards;
 mod health;
 mod notifications;
-pub mod pipeline;
+pub(crate) mod pipeline;
 mod sign_in_form;
 mod socket_head;
+mod state;
 
 use axum::Router;
 use protocol::http::{
     ChangePassword, Guest, Health, Login, Logout, Me, PushNotification, Register,
 };
 
-pub use guards::{
-    NODE_COOKIE, host_guard, node_cookie, page_session, security_headers, socket_guard,
-};
+pub use guards::{host_guard, node_cookie, page_session, security_headers, socket_guard};
 pub use socket_head::own_socket_request_head;
+pub(crate) use state::{AppParts, AppState, NodeId};
 
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// Routes of the JSON API and the start page's form.
 pub fn router(state: AppState) -> Router<AppState> {

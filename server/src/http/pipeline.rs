@@ -26,11 +26,11 @@ use protocol::http::{Endpoint, Method};
 use serde::Serialize;
 use tracing::Instrument;
 
-use crate::auth::{CredentialSource, request_token, user_for_token};
+use super::state::AppState;
+use crate::auth::request_token;
 use crate::client_addr::{AddrKey, ClientAddr};
 use crate::error::{AppError, AppResult};
 use crate::live::limits::{Action, Subject};
-use crate::state::AppState;
 
 /// API calls one client address may have in progress at once.
 pub const API_IN_FLIGHT_PER_ADDR: usize = 16;
@@ -83,8 +83,6 @@ pub struct Caller {
     pub user: User,
     /// Their session token.
     pub token: String,
-    /// Where the token came from.
-    pub source: CredentialSource,
 }
 
 /// What a handler gets besides the body.
@@ -93,8 +91,6 @@ pub struct ApiCtx {
     pub state: AppState,
     /// The caller, if signed in.
     pub caller: Option<Caller>,
-    /// The client.
-    pub client: ClientAddr,
     /// The request's headers.
     pub headers: HeaderMap,
 }
@@ -133,11 +129,6 @@ impl<T: Serialize> Answer<T> {
             cookie: None,
             body: None,
         }
-    }
-
-    /// The `Set-Cookie` value, if any.
-    pub fn cookie(&self) -> Option<&HeaderValue> {
-        self.cookie.as_ref()
     }
 
     /// Adds a `Set-Cookie`.
@@ -258,7 +249,6 @@ where
         ApiCtx {
             state,
             caller,
-            client,
             headers,
         },
         body,
@@ -298,7 +288,7 @@ pub async fn admit<P: ApiPolicy>(
         .enter(client.key)
         .ok_or_else(AppError::rate_limited)?;
     let caller = caller(state, headers).await?;
-    let live = &state.hub.live;
+    let live = &state.services.hub.live;
     let allowed = if P::SIGN_IN {
         live.check(Action::Auth, Subject::Addr(client.key), 1).await
     } else {
@@ -321,16 +311,15 @@ pub async fn admit<P: ApiPolicy>(
 
 /// The caller of a request that carries a token of a live session.
 async fn caller(state: &AppState, headers: &HeaderMap) -> AppResult<Option<Caller>> {
-    let Some((token, source)) = request_token(headers, state.hub.config.secure_cookies) else {
+    let Some((token, _)) = request_token(headers, state.services.hub.config.secure_cookies) else {
         return Ok(None);
     };
-    Ok(user_for_token(&state.hub.store, &token)
+    Ok(state
+        .services
+        .accounts
+        .session_user(&token)
         .await?
-        .map(|user| Caller {
-            user,
-            token,
-            source,
-        }))
+        .map(|user| Caller { user, token }))
 }
 
 /// Decodes a JSON body (an empty body reads as `{}`).

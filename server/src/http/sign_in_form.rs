@@ -1,21 +1,21 @@
 //! `POST /sign-in`: the start page's form, posted by the browser itself when the page's script
-//! has not run yet (or never does). It runs the same sign-in handlers as the JSON API, with the
-//! same limits, and answers with a redirect: to the chat with the session cookie, or back to the
+//! has not run yet (or never does). It calls the same accounts service as the JSON API, with
+//! the same limits, and answers with a redirect: to the chat with the session cookie, or back to the
 //! start page with the mode, the name typed and the error code (never free text, so nobody
 //! can craft a link that makes the page say something else).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use protocol::http::{Credentials, GuestReq, Login};
+use protocol::http::Login;
 use protocol::links::{self, start::Mode};
 use serde::Deserialize;
 
-use super::auth;
-use super::pipeline::{ApiCtx, admit};
+use super::pipeline::admit;
+use super::state::AppState;
+use crate::auth::session_cookie;
 use crate::client_addr::ClientAddr;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 /// The form's fields (all optional on the wire: a missing one reads as empty).
 #[derive(Debug, Default, Deserialize)]
@@ -38,7 +38,7 @@ pub async fn submit(
     let form = form.map(|axum::Form(form)| form).unwrap_or_default();
     let mode = Mode::parse(&form.mode);
     // A page on another site must not sign this browser in to an account of its choosing.
-    if !state.hub.site.origin_allowed(&headers) {
+    if !state.services.hub.site.origin_allowed(&headers) {
         tracing::warn!(origin = ?headers.get(header::ORIGIN), "cross-site sign-in form refused");
         return AppError::forbidden("cross-site request refused").into_response();
     }
@@ -50,8 +50,8 @@ pub async fn submit(
         }
         Err(error) => {
             let typed = (!form.username.is_empty()).then_some(form.username.as_str());
-            // `body` logs an internal fault (once) and gives only its code.
-            let code = error.body().code;
+            error.log_if_internal();
+            let code = error.code();
             let back = links::start::page(mode, typed, Some(code.as_str()));
             let mut response = Redirect::to(&back).into_response();
             response.headers_mut().insert(
@@ -63,7 +63,7 @@ pub async fn submit(
     }
 }
 
-/// Runs the mode's handler; the session cookie on success.
+/// Signs in as the mode says; the session cookie on success.
 async fn sign_in(
     state: AppState,
     client: ClientAddr,
@@ -72,22 +72,18 @@ async fn sign_in(
     form: &StartForm,
 ) -> AppResult<header::HeaderValue> {
     // Every mode is a sign-in attempt, charged like the JSON endpoints.
-    let (_place, caller) = admit::<Login>(&state, &client, &headers).await?;
-    let ctx = ApiCtx {
-        state,
-        caller,
-        client,
-        headers,
-    };
-    let username = form.username.clone();
+    let (_place, _caller) = admit::<Login>(&state, &client, &headers).await?;
+    let accounts = &state.services.accounts;
     let password = form.password.clone();
-    let answer = match mode {
-        Mode::Guest => auth::guest(ctx, GuestReq { username }).await?,
-        Mode::SignIn => auth::login(ctx, Credentials { username, password }).await?,
-        Mode::SignUp => auth::register(ctx, Credentials { username, password }).await?,
+    let session = match mode {
+        Mode::Guest => accounts.guest(&form.username).await?,
+        Mode::SignIn => accounts.login(&form.username, password).await?,
+        Mode::SignUp => accounts.register(&form.username, password).await?,
     };
-    answer
-        .cookie()
-        .cloned()
-        .ok_or_else(|| AppError::Internal("a sign-in answer without a session cookie".into()))
+    let config = &state.services.hub.config;
+    Ok(session_cookie(
+        &session.token,
+        config.session_days,
+        config.secure_cookies,
+    ))
 }

@@ -90,6 +90,7 @@ impl SocketCensus {
     }
 
     /// Open sockets of a user.
+    #[cfg(test)]
     #[must_use]
     pub fn of_user(&self, user: i64) -> usize {
         self.counts

@@ -39,7 +39,7 @@ pub enum Action {
 impl Action {
     /// The per-address counterpart of a per-user action, if it has one.
     #[must_use]
-    pub fn from_addr(self) -> Option<Self> {
+    pub fn per_addr(self) -> Option<Self> {
         match self {
             Self::Events => Some(Self::EventsFromAddr),
             Self::Message => Some(Self::MessageFromAddr),
@@ -48,6 +48,9 @@ impl Action {
         }
     }
 }
+
+/// Failed CONNECTs one Engine.IO session may make per minute; the next one closes it.
+pub const FAILED_CONNECTS: u32 = 3;
 
 /// Who is being limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +63,8 @@ pub enum Subject {
     Session(socketioxide::socket::Sid),
 }
 
-/// A bucket's shape: `burst` tokens, refilled completely over `period`.
+/// A bucket's shape: `burst` tokens, refilled completely over `period`. A burst of 0 allows
+/// nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct Quota {
     /// Largest cost that can be spent in a burst.
@@ -71,7 +75,7 @@ pub struct Quota {
 
 impl Quota {
     fn rate(self) -> f64 {
-        f64::from(self.burst.max(1)) / self.period.as_secs_f64().max(0.001)
+        f64::from(self.burst) / self.period.as_secs_f64().max(0.001)
     }
 }
 
@@ -87,30 +91,41 @@ impl Bucket {
     #[must_use]
     pub fn full(quota: Quota, now: Instant) -> Self {
         Self {
-            tokens: f64::from(quota.burst.max(1)),
+            tokens: f64::from(quota.burst),
             updated: now,
         }
     }
 
     /// Refills for the time passed, then takes `cost` tokens if there are enough.
     pub fn take(&mut self, quota: Quota, cost: u32, now: Instant) -> bool {
-        let burst = f64::from(quota.burst.max(1));
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * quota.rate()).min(burst);
-        self.updated = now;
-        let cost = f64::from(cost);
-        if self.tokens >= cost {
-            self.tokens -= cost;
-            true
-        } else {
-            false
+        self.refill(quota, now);
+        let enough = self.has(cost);
+        if enough {
+            self.spend(cost);
         }
+        enough
+    }
+
+    /// Adds the tokens the time since the last update brought, up to the burst.
+    fn refill(&mut self, quota: Quota, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * quota.rate()).min(f64::from(quota.burst));
+        self.updated = now;
+    }
+
+    /// Whether `cost` tokens are there.
+    fn has(&self, cost: u32) -> bool {
+        self.tokens >= f64::from(cost)
+    }
+
+    fn spend(&mut self, cost: u32) {
+        self.tokens -= f64::from(cost);
     }
 
     /// Whether the bucket would be full again at `now` (then it can be forgotten).
     fn refilled(&self, quota: Quota, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens + elapsed * quota.rate() >= f64::from(quota.burst.max(1))
+        self.tokens + elapsed * quota.rate() >= f64::from(quota.burst)
     }
 }
 
@@ -140,9 +155,12 @@ impl RateLimiter {
         }
     }
 
+    fn shard_index(&self, key: &(Action, Subject)) -> usize {
+        usize::try_from(self.hasher.hash_one(key) % SHARDS as u64).unwrap_or(0)
+    }
+
     fn shard(&self, key: &(Action, Subject)) -> &Shard {
-        let index = usize::try_from(self.hasher.hash_one(key) % SHARDS as u64).unwrap_or(0);
-        &self.shards[index]
+        &self.shards[self.shard_index(key)]
     }
 
     /// Takes `cost` tokens from `subject`'s bucket for `action`; `false` means: refuse.
@@ -165,15 +183,65 @@ impl RateLimiter {
             .take(quota, cost, now)
     }
 
-    /// Charges a user's action to the user and to the client address they act from (both
-    /// must have room: a crowd behind one address cannot outspend it, nor one user with many
-    /// addresses outspend their own budget).
+    /// Charges a user's action to the user and to the client address they act from: both
+    /// must have room, and then both pay (a crowd behind one address cannot outspend it, nor
+    /// one user with many addresses outspend their own budget). A refused action costs
+    /// nothing, so one user refused again and again does not drain the address everyone
+    /// behind it shares.
     pub fn charge(&self, action: Action, user: i64, addr: AddrKey, cost: u32) -> bool {
-        let by_user = self.check(action, Subject::User(user), cost);
-        let by_addr = action
-            .from_addr()
-            .is_none_or(|addr_action| self.check(addr_action, Subject::Addr(addr), cost));
-        by_user && by_addr
+        let mut buckets = Vec::with_capacity(2);
+        if let Some(quota) = self.quotas.get(&action).copied() {
+            buckets.push(((action, Subject::User(user)), quota));
+        }
+        if let Some(by_addr) = action.per_addr()
+            && let Some(quota) = self.quotas.get(&by_addr).copied()
+        {
+            buckets.push(((by_addr, Subject::Addr(addr)), quota));
+        }
+        self.take_all(&buckets, cost, Instant::now())
+    }
+
+    /// Takes `cost` from every bucket if every one has it, else from none. The shards involved
+    /// are locked in index order (so two callers never wait on each other in a circle) and
+    /// held together, so no other caller spends in between.
+    fn take_all(&self, buckets: &[((Action, Subject), Quota)], cost: u32, now: Instant) -> bool {
+        let indices: Vec<usize> = buckets
+            .iter()
+            .map(|(key, _)| self.shard_index(key))
+            .collect();
+        let mut order = indices.clone();
+        order.sort_unstable();
+        order.dedup();
+        let mut locked: Vec<(usize, std::sync::MutexGuard<'_, _>)> = order
+            .into_iter()
+            .map(|index| {
+                let guard = self.shards[index]
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                (index, guard)
+            })
+            .collect();
+        let mut room = true;
+        for ((key, quota), index) in buckets.iter().zip(&indices) {
+            let Some((_, shard)) = locked.iter_mut().find(|(i, _)| i == index) else {
+                continue;
+            };
+            let bucket = shard
+                .entry(*key)
+                .or_insert_with(|| Bucket::full(*quota, now));
+            bucket.refill(*quota, now);
+            room &= bucket.has(cost);
+        }
+        if room {
+            for ((key, _), index) in buckets.iter().zip(&indices) {
+                if let Some((_, shard)) = locked.iter_mut().find(|(i, _)| i == index)
+                    && let Some(bucket) = shard.get_mut(key)
+                {
+                    bucket.spend(cost);
+                }
+            }
+        }
+        room
     }
 
     /// Forgets buckets that have refilled, one shard at a time; returns how many are kept.
@@ -199,6 +267,7 @@ impl RateLimiter {
     }
 
     /// Buckets currently kept.
+    #[cfg(test)]
     #[must_use]
     pub fn len(&self) -> usize {
         self.shards
@@ -212,13 +281,8 @@ impl RateLimiter {
             .sum()
     }
 
-    /// Whether no bucket is kept.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Buckets examined by sweeps so far.
+    #[cfg(test)]
     #[must_use]
     pub fn swept(&self) -> u64 {
         self.swept.load(Ordering::Relaxed)
@@ -307,5 +371,70 @@ mod tests {
         println!("1,000 checks among 20,000 subjects took {elapsed:?}");
         assert_eq!(limiter.sweep_at(t0 + Duration::from_secs(60)), 0);
         assert_eq!(limiter.swept(), 20_000);
+    }
+
+    fn budgets() -> RateLimiter {
+        RateLimiter::new([
+            (
+                Action::Events,
+                Quota {
+                    burst: 10,
+                    period: Duration::from_secs(60),
+                },
+            ),
+            (
+                Action::EventsFromAddr,
+                Quota {
+                    burst: 100,
+                    period: Duration::from_secs(60),
+                },
+            ),
+        ])
+    }
+
+    fn addr(n: u32) -> AddrKey {
+        let [_, _, high, low] = n.to_be_bytes();
+        AddrKey::of(std::net::IpAddr::from([10, 0, high, low]))
+    }
+
+    /// A charge takes from the user's bucket and from their address's: 20,000 users from
+    /// 20,000 addresses keep 40,000 buckets, and each subject keeps its own budget.
+    #[test]
+    fn a_charge_counts_against_the_user_and_the_address() {
+        let limiter = budgets();
+        for id in 0..20_000_u32 {
+            assert!(limiter.charge(Action::Events, i64::from(id), addr(id), 1));
+        }
+        assert_eq!(limiter.len(), 40_000, "a bucket per user and per address");
+        assert_eq!(limiter.swept(), 0, "no charge walked the buckets");
+        let busy = AddrKey::of(std::net::IpAddr::from([192, 0, 2, 1]));
+        for _ in 0..10 {
+            assert!(limiter.charge(Action::Events, 99_999, busy, 1));
+        }
+        assert!(
+            !limiter.charge(Action::Events, 99_999, busy, 1),
+            "the user's budget is spent"
+        );
+        assert!(
+            limiter.charge(Action::Events, 99_998, busy, 1),
+            "another user behind the same address still has theirs"
+        );
+        assert!(limiter.check(Action::Events, Subject::User(99_997), 1));
+    }
+
+    /// Users behind one address share the address's budget (ten times a user's here).
+    #[test]
+    fn users_behind_one_address_share_its_budget() {
+        let limiter = budgets();
+        let shared = addr(7);
+        for id in 0..10 {
+            for _ in 0..10 {
+                assert!(limiter.charge(Action::Events, id, shared, 1));
+            }
+        }
+        assert!(
+            !limiter.charge(Action::Events, 10, shared, 1),
+            "a fresh user is refused: the address has spent its 100"
+        );
     }
 }

@@ -4,6 +4,8 @@
 //! node must see the same state). Handlers never know which one runs.
 
 pub mod census;
+#[cfg(test)]
+mod conformance;
 pub mod limits;
 pub mod presence;
 pub mod redis;
@@ -239,14 +241,21 @@ impl Live {
         }
     }
 
-    /// Starts or renews typing; returns the generation and whether it just started.
+    /// Starts or renews typing; returns the generation and whether it just started. The
+    /// caller ends it with [`Self::typing_expire`] after `ttl`; in Redis it also expires by
+    /// itself then (so a node that dies leaves no one typing for ever).
     ///
     /// # Errors
     /// When the shared store fails.
-    pub async fn typing_start(&self, room: i64, user: i64) -> LiveResult<(u64, bool)> {
+    pub async fn typing_start(
+        &self,
+        room: i64,
+        user: i64,
+        ttl: Duration,
+    ) -> LiveResult<(u64, bool)> {
         match &self.0.backend {
             Backend::Memory { typing, .. } => Ok(typing.start(room, user)),
-            Backend::Redis(redis) => redis.typing_start(room, user).await,
+            Backend::Redis(redis) => redis.typing_start(room, user, ttl).await,
         }
     }
 
@@ -286,15 +295,16 @@ impl Live {
         self.0.local_limits.check(action, subject, cost)
     }
 
-    /// Charges a user's action to the user and to the address they act from (both must have
-    /// room: a crowd behind one address cannot outspend it, nor one user with many addresses
-    /// outspend their own budget).
+    /// Charges a user's action to the user and to the address they act from: both must have
+    /// room and then both pay; a refused action costs nothing (a crowd behind one address
+    /// cannot outspend it, nor one user with many addresses outspend their own budget, nor
+    /// one refused user drain what the others behind their address share).
     pub async fn charge(&self, action: Action, user: i64, addr: AddrKey, cost: u32) -> bool {
         let mut buckets = Vec::with_capacity(2);
         if let Some(quota) = self.0.quotas.get(&action).copied() {
             buckets.push((action, Subject::User(user), quota));
         }
-        if let Some(by_addr) = action.from_addr()
+        if let Some(by_addr) = action.per_addr()
             && let Some(quota) = self.0.quotas.get(&by_addr).copied()
         {
             buckets.push((by_addr, Subject::Addr(addr), quota));
@@ -324,17 +334,24 @@ impl Live {
         max_addr: usize,
     ) -> LiveResult<Result<Seat, Full>> {
         match &self.0.backend {
-            Backend::Memory { census, .. } => Ok(census
-                .seat(user, addr, max_user, max_addr)
-                .map(|seat| Seat::Memory(Box::new(seat)))),
+            Backend::Memory { census, .. } => {
+                Ok(census
+                    .seat(user, addr, max_user, max_addr)
+                    .map(|seat| Seat::Memory {
+                        _seat: Box::new(seat),
+                    }))
+            }
             Backend::Redis(redis) => {
-                Ok(redis.seat(user, addr, max_user, max_addr).await?.map(|()| {
-                    Seat::Redis(RedisSeat {
-                        redis: redis.clone(),
-                        user,
-                        addr,
-                    })
-                }))
+                Ok(redis
+                    .seat(user, addr, max_user, max_addr)
+                    .await?
+                    .map(|()| Seat::Redis {
+                        _seat: RedisSeat {
+                            redis: redis.clone(),
+                            user,
+                            addr,
+                        },
+                    }))
             }
         }
     }
@@ -361,9 +378,15 @@ impl Live {
 #[derive(Debug)]
 pub enum Seat {
     /// Counted in this process.
-    Memory(Box<census::Seat>),
+    Memory {
+        /// Held for its drop, which gives the seat back.
+        _seat: Box<census::Seat>,
+    },
     /// Counted in Redis.
-    Redis(RedisSeat),
+    Redis {
+        /// Held for its drop, which gives the seat back.
+        _seat: RedisSeat,
+    },
 }
 
 /// A seat counted in Redis; dropping it decrements the counters (in a task: drops are sync).

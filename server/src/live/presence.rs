@@ -157,6 +157,7 @@ impl Presence {
     }
 
     /// Number of users present in a room.
+    #[cfg(test)]
     #[must_use]
     pub fn count(&self, room: i64) -> u64 {
         self.lock()

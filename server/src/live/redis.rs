@@ -13,7 +13,7 @@
 //! | `:census:user` / `:census:addr` | hash | sockets (all namespaces) per user / address |
 //! | `:node:<node>:census` | hash | a node's share of the census |
 //! | `:nodes` | sorted set | node → its last heartbeat (ms) |
-//! | `:typing:<room>:<user>` | string | typing generation, expires after 5 s |
+//! | `:typing:<room>:<user>` | string | typing generation, expires after the typing TTL (5 s) |
 //! | `:rl:<action>:<subject>` | hash | a token bucket |
 //! | `:lease:<name>` | string | which node runs a cluster-wide task |
 //!
@@ -29,9 +29,6 @@ use redis::{AsyncCommands, Script};
 use super::limits::{Action, Quota, Subject};
 use super::{Change, Departure, Full, LiveResult};
 use crate::client_addr::AddrKey;
-
-/// How long typing lasts without renewal.
-const TYPING_TTL: Duration = super::typing::TYPING_TTL;
 
 /// What cleaning up after a dead node found.
 #[derive(Debug)]
@@ -190,27 +187,32 @@ dec(KEYS[3], 'u:' .. ARGV[1], 1)
 dec(KEYS[3], 'a:' .. ARGV[2], 1)
 return 1",
             ]),
+            // Every bucket refills; then either all of them have `cost` tokens and all pay,
+            // or none pays (a refused action costs nothing). One answer per bucket, all equal.
             bucket: Script::new(
                 r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local out = {}
+local tokens = {}
+local room = 1
 for i, key in ipairs(KEYS) do
   local burst = tonumber(ARGV[3 * i - 2])
   local period = tonumber(ARGV[3 * i - 1])
   local cost = tonumber(ARGV[3 * i])
   local b = redis.call('HMGET', key, 'tokens', 'ts')
-  local tokens = tonumber(b[1]) or burst
+  local have = tonumber(b[1]) or burst
   local ts = tonumber(b[2]) or now
-  tokens = math.min(burst, tokens + math.max(0, now - ts) * burst / period)
-  local ok = 0
-  if tokens >= cost then
-    tokens = tokens - cost
-    ok = 1
-  end
-  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', now)
-  redis.call('PEXPIRE', key, period)
-  table.insert(out, ok)
+  have = math.min(burst, have + math.max(0, now - ts) * burst / period)
+  if have < cost then room = 0 end
+  tokens[i] = have
+end
+local out = {}
+for i, key in ipairs(KEYS) do
+  local left = tokens[i]
+  if room == 1 then left = left - tonumber(ARGV[3 * i]) end
+  redis.call('HSET', key, 'tokens', tostring(left), 'ts', now)
+  redis.call('PEXPIRE', key, tonumber(ARGV[3 * i - 1]))
+  table.insert(out, room)
 end
 return out",
             ),
@@ -286,12 +288,6 @@ impl RedisLive {
 
     fn conn(&self) -> ConnectionManager {
         self.conn.clone()
-    }
-
-    /// This node's id.
-    #[must_use]
-    pub fn node(&self) -> &str {
-        &self.node
     }
 
     /// Checks that Redis answers.
@@ -413,13 +409,18 @@ impl RedisLive {
         self.key(&format!("typing:{room}:{user}"))
     }
 
-    pub(super) async fn typing_start(&self, room: i64, user: i64) -> LiveResult<(u64, bool)> {
+    pub(super) async fn typing_start(
+        &self,
+        room: i64,
+        user: i64,
+        ttl: Duration,
+    ) -> LiveResult<(u64, bool)> {
         let generation: u64 = rand::random();
         let previous: Option<String> = redis::cmd("SET")
             .arg(self.typing_key(room, user))
             .arg(generation.to_string())
             .arg("PX")
-            .arg(u64::try_from(TYPING_TTL.as_millis()).unwrap_or(5_000))
+            .arg(u64::try_from(ttl.as_millis()).unwrap_or(5_000).max(1))
             .arg("GET")
             .query_async(&mut self.conn())
             .await?;
@@ -447,7 +448,8 @@ impl RedisLive {
         Ok(removed > 0)
     }
 
-    /// Takes `cost` from each `(action, subject)` bucket; one answer per bucket.
+    /// Takes `cost` from every `(action, subject)` bucket if each has it, else from none; one
+    /// answer per bucket (all the same).
     pub(super) async fn buckets(
         &self,
         buckets: &[(Action, Subject, Quota)],
@@ -462,7 +464,7 @@ impl RedisLive {
             };
             invocation
                 .key(self.key(&format!("rl:{action:?}:{subject}")))
-                .arg(quota.burst.max(1))
+                .arg(quota.burst)
                 .arg(
                     u64::try_from(quota.period.as_millis())
                         .unwrap_or(60_000)

@@ -1,12 +1,9 @@
-//! Who is typing where. A typing state lasts 5 s unless renewed; each start gets a generation
-//! so that only the latest timer may end it.
+//! Who is typing where, in memory. A typing state lasts until a timer (the chat service's,
+//! after the typing TTL) ends it unless renewed; each start gets a generation so that only the
+//! latest timer may end it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
-
-/// How long a typing state lasts without renewal.
-pub const TYPING_TTL: Duration = Duration::from_secs(5);
 
 /// Active typing states keyed by (room id, user id).
 #[derive(Debug, Default)]

@@ -12,10 +12,9 @@ use protocol::{
 use socketioxide::extract::State;
 
 use super::pipeline::{Ctx, Routes, attach_routes, fit, list_budget};
-use super::{SocketRef, user_channel};
-use crate::chat::existing_user;
 use crate::error::{AppError, AppResult};
-use crate::hub::Hub;
+use crate::fanout::{SocketRef, emit, user_channel};
+use crate::services::Services;
 
 /// The events of `/admin` and their handlers.
 pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
@@ -38,9 +37,9 @@ pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
 }
 
 /// After the CONNECT ack: a first snapshot right away, so the page is never empty.
-pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
-    match crate::tasks::stats(&hub).await {
-        Ok(stats) => super::emit::<Stats>(&s, &stats),
+pub async fn on_connect(s: SocketRef, State(services): State<Services>) {
+    match crate::tasks::stats(&services.hub).await {
+        Ok(stats) => emit::<Stats>(&s, &stats),
         Err(error) => tracing::error!(%error, "computing stats"),
     }
 }
@@ -48,11 +47,10 @@ pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
 /// The caller's role as stored now; a caller who is no longer an admin is refused and their
 /// `/admin` sockets are closed.
 async fn still_admin(ctx: &Ctx) -> AppResult<()> {
-    let current = ctx.hub.store.user_by_id(ctx.user.id).await?;
-    if current.is_some_and(|user| user.role == Role::Admin) {
+    if ctx.services.accounts.current_role(&ctx.user).await? == Role::Admin {
         return Ok(());
     }
-    if let Some(admin) = ctx.hub.ns(&ctx.io, ADMIN) {
+    if let Some(admin) = ctx.services.fanout.admin() {
         // This socket after its answer; the user's other admin sockets, on any node, now.
         match admin.to(user_channel(ctx.user.id)).fetch_sockets().await {
             Ok(sockets) => {
@@ -67,52 +65,18 @@ async fn still_admin(ctx: &Ctx) -> AppResult<()> {
     Err(AppError::forbidden("you are no longer an admin"))
 }
 
+/// `set_role`: an admin makes someone a member or an admin.
 async fn set_role(ctx: Ctx, req: SetRoleReq) -> AppResult<SetRoleRes> {
     still_admin(&ctx).await?;
-    let target = existing_user(&ctx.hub, &req.username).await?;
-    if target.id == ctx.user.id && req.role != Role::Admin {
-        return Err(AppError::forbidden(
-            "you cannot demote yourself; ask another admin",
-        ));
-    }
-    if target.role == Role::Guest || req.role == Role::Guest {
-        return Err(AppError::bad_request(
-            "guests have no account to promote or demote",
-        ));
-    }
     let user = ctx
-        .hub
-        .store
-        .set_role(target.id, req.role)
-        .await
-        .map_err(|error| match error {
-            store::StoreError::LastAdmin => AppError::forbidden(format!(
-                "{} is the last admin; promote someone else first",
-                target.username
-            )),
-            other => other.into(),
-        })?
-        .ok_or_else(|| AppError::not_found("that user no longer exists"))?;
-    if user.role != Role::Admin
-        && let Some(admin) = ctx.hub.ns(&ctx.io, ADMIN)
-    {
-        // A demoted admin loses the live view at once.
-        let _ = admin.to(user_channel(user.id)).disconnect().await;
-    }
-    tracing::info!(user = %user.username, role = user.role.as_str(), by = %ctx.user.username, "role changed");
-    ctx.chat()
-        .audit(store::NewAudit {
-            actor_id: ctx.user.id,
-            actor: &ctx.user.username,
-            action: protocol::events::audit_actions::SET_ROLE,
-            target: Some(&user.username),
-            room: None,
-            detail: Some(user.role.as_str().to_owned()),
-        })
-        .await;
+        .services
+        .accounts
+        .set_role(&ctx.user, &req.username, req.role)
+        .await?;
     Ok(SetRoleRes { user })
 }
 
+/// `close_room`.
 async fn close_room(ctx: Ctx, req: CloseRoomReq) -> AppResult<Empty> {
     still_admin(&ctx).await?;
     ctx.chat().close_room(&ctx.user, &req.room).await?;
@@ -122,14 +86,20 @@ async fn close_room(ctx: Ctx, req: CloseRoomReq) -> AppResult<Empty> {
 /// `ban`: the account is disconnected everywhere and cannot sign in.
 async fn ban(ctx: Ctx, req: BanReq) -> AppResult<Empty> {
     still_admin(&ctx).await?;
-    ctx.chat().ban(&ctx.user, &req.username, true).await?;
+    ctx.services
+        .accounts
+        .set_banned(&ctx.user, &req.username, true)
+        .await?;
     Ok(Empty {})
 }
 
 /// `unban`.
 async fn unban(ctx: Ctx, UnbanReq(req): UnbanReq) -> AppResult<Empty> {
     still_admin(&ctx).await?;
-    ctx.chat().ban(&ctx.user, &req.username, false).await?;
+    ctx.services
+        .accounts
+        .set_banned(&ctx.user, &req.username, false)
+        .await?;
     Ok(Empty {})
 }
 
@@ -137,8 +107,8 @@ async fn unban(ctx: Ctx, UnbanReq(req): UnbanReq) -> AppResult<Empty> {
 async fn audit(ctx: Ctx, req: AuditReq) -> AppResult<AuditRes> {
     still_admin(&ctx).await?;
     let limit = validate::history_limit(req.limit)?;
-    let mut entries = ctx.hub.store.audit_log(limit).await?;
+    let mut entries = ctx.hub().store.audit_log(limit).await?;
     // Newest first: as many as fit in one packet (long names can fill it).
-    fit(&mut entries, list_budget(&ctx.hub, 0), false);
+    fit(&mut entries, list_budget(ctx.hub(), 0), false);
     Ok(AuditRes { entries })
 }

@@ -8,16 +8,15 @@
 
 use std::sync::Arc;
 
-use protocol::{ConnectRefusal, Role, User};
-use serde::Deserialize;
+use protocol::{ConnectAuth, ConnectRefusal, Role, User};
 use socketioxide::extract::{State, TryData};
 
-use super::SocketRef;
 use super::pipeline::SocketGuard;
-use crate::auth::{CredentialSource, cookie_token, token_hash, user_for_token};
+use crate::auth::{CredentialSource, cookie_token, token_hash};
 use crate::client_addr::client_of;
-use crate::hub::Hub;
+use crate::fanout::{SocketRef, session_channel};
 use crate::live::limits::{Action, Subject};
+use crate::services::Services;
 
 /// The hash of the session token a socket authenticated with (so logout can disconnect it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,14 +26,6 @@ pub struct SessionKey(pub String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Credential(pub CredentialSource);
 
-/// The CONNECT payload non-browser clients send.
-#[derive(Debug, Default, Deserialize)]
-pub struct AuthPayload {
-    /// Session token from `/api/auth/*`.
-    #[serde(default)]
-    pub token: Option<String>,
-}
-
 /// Identifies the user from `auth.token` or the session cookie (with an allowed Origin) and
 /// seats the socket in the census.
 ///
@@ -43,14 +34,15 @@ pub struct AuthPayload {
 /// address already has too many sockets; `Internal` when the database fails.
 pub async fn authenticate(
     s: SocketRef,
-    TryData(auth): TryData<AuthPayload>,
-    State(hub): State<Hub>,
+    TryData(auth): TryData<ConnectAuth>,
+    State(services): State<Services>,
 ) -> Result<(), ConnectRefusal> {
-    let identified = identify(&s, auth.ok().and_then(|a| a.token), &hub).await;
+    let hub = &services.hub;
+    let identified = identify(&s, auth.ok().and_then(|a| a.token), &services).await;
     let (user, token, source) = match identified {
         Ok(found) => found,
         Err(refusal) => {
-            count_failure(&s, &hub).await;
+            count_failure(&s, &services).await;
             return Err(refusal);
         }
     };
@@ -73,7 +65,7 @@ pub async fn authenticate(
             ConnectRefusal::RateLimited
         })?;
     let session = token_hash(&token);
-    s.join(super::session_channel(&session));
+    s.join(session_channel(&session));
     s.extensions.insert(user);
     s.extensions.insert(SessionKey(session));
     s.extensions.insert(Credential(source));
@@ -86,8 +78,9 @@ pub async fn authenticate(
 async fn identify(
     s: &SocketRef,
     token: Option<String>,
-    hub: &Hub,
+    services: &Services,
 ) -> Result<(User, String, CredentialSource), ConnectRefusal> {
+    let hub = &services.hub;
     let headers = &s.req_parts().headers;
     let (token, source) = match token {
         Some(token) => (token, CredentialSource::Token),
@@ -101,7 +94,9 @@ async fn identify(
             (token, CredentialSource::Cookie)
         }
     };
-    let user = user_for_token(&hub.store, &token)
+    let user = services
+        .accounts
+        .session_user(&token)
         .await
         .map_err(|error| {
             tracing::error!(%error, "checking a socket's session");
@@ -111,13 +106,11 @@ async fn identify(
     Ok((user, token, source))
 }
 
-/// Failed CONNECTs one Engine.IO session may make per minute; the next one closes it.
-pub const FAILED_CONNECTS: u32 = 3;
-
 /// Counts a failed CONNECT against the socket's Engine.IO session and closes the session when
 /// it has failed too often (a client guessing tokens, or a broken one looping).
-async fn count_failure(s: &SocketRef, hub: &Hub) {
-    if !hub
+async fn count_failure(s: &SocketRef, services: &Services) {
+    if !services
+        .hub
         .live
         .check(Action::FailedConnect, Subject::Session(s.id), 1)
         .await
@@ -131,11 +124,14 @@ async fn count_failure(s: &SocketRef, hub: &Hub) {
 ///
 /// # Errors
 /// [`ConnectRefusal::Forbidden`] for guests and members.
-pub async fn require_admin(s: SocketRef, State(hub): State<Hub>) -> Result<(), ConnectRefusal> {
+pub async fn require_admin(
+    s: SocketRef,
+    State(services): State<Services>,
+) -> Result<(), ConnectRefusal> {
     match s.extensions.get::<User>() {
         Some(user) if user.role == Role::Admin => Ok(()),
         Some(_) => {
-            count_failure(&s, &hub).await;
+            count_failure(&s, &services).await;
             Err(ConnectRefusal::Forbidden)
         }
         None => Err(ConnectRefusal::Unauthorized),

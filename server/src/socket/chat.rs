@@ -14,12 +14,12 @@ use protocol::{
 use socketioxide::extract::{MaybeExtension, State};
 
 use super::pipeline::{Busy, Ctx, Routes, attach_routes, fit, list_budget};
-use super::{SocketIo, SocketRef, emit};
-use crate::auth::now_ms;
-use crate::chat::{Actor, Chat, Connection};
+use crate::chat::{Actor, Connection};
 use crate::client_addr::client_of;
+use crate::clock::now_ms;
 use crate::error::AppResult;
-use crate::hub::Hub;
+use crate::fanout::{SocketRef, emit};
+use crate::services::Services;
 
 /// The events of `/chat` and their handlers.
 pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
@@ -62,8 +62,7 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
 /// [`super::auth::authenticate`]); `Internal` when the live state fails.
 pub async fn prepare(
     s: SocketRef,
-    io: SocketIo,
-    State(hub): State<Hub>,
+    State(services): State<Services>,
 ) -> Result<(), protocol::ConnectRefusal> {
     let user = super::enter_user_room(&s)?;
     let connection = Connection {
@@ -73,7 +72,8 @@ pub async fn prepare(
         },
         socket: s.clone(),
     };
-    Chat::new(hub, io)
+    services
+        .chat
         .connected(&connection)
         .await
         .map_err(|error| {
@@ -86,7 +86,7 @@ pub async fn prepare(
 }
 
 /// A connected `/chat` socket: greet it.
-pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
+pub async fn on_connect(s: SocketRef, State(services): State<Services>) {
     let Some(user) = s.extensions.get::<User>() else {
         return;
     };
@@ -96,31 +96,28 @@ pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
         &Welcome {
             user,
             server_time: now_ms(),
-            max_upload: Some(hub.config.max_upload),
+            max_upload: Some(services.hub.config.max_upload),
         },
     );
 }
 
 async fn on_disconnect(
     s: SocketRef,
-    io: SocketIo,
-    State(hub): State<Hub>,
+    State(services): State<Services>,
     MaybeExtension(user): MaybeExtension<User>,
 ) {
     let Some(user) = user else {
         return;
     };
-    let _busy = Busy::enter(&hub);
-    Chat::new(hub, io)
-        .disconnected(&s.id.to_string(), &user)
-        .await;
+    let _busy = Busy::enter(&services.hub);
+    services.chat.disconnected(&s.id.to_string(), &user).await;
     tracing::debug!(user = %user.username, socket = %s.id, "chat socket disconnected");
 }
 
 /// `rooms`: the rooms the caller may join, as many as fit in one packet (by name).
 async fn rooms(ctx: Ctx, _: RoomsReq) -> AppResult<RoomsRes> {
     let mut rooms = ctx.chat().directory(&ctx.user).await?;
-    let more = fit(&mut rooms, list_budget(&ctx.hub, 0), false);
+    let more = fit(&mut rooms, list_budget(ctx.hub(), 0), false);
     rooms.sort_by_key(|room| room.name.to_lowercase());
     Ok(RoomsRes { rooms, more })
 }
@@ -143,12 +140,12 @@ async fn join(ctx: Ctx, req: JoinReq) -> AppResult<JoinRes> {
     // The people present get at most half of the packet (a page of long names can be larger
     // than all of it), so the latest messages always fit beside them.
     let mut members = joined.members;
-    fit(&mut members, list_budget(&ctx.hub, reserved) / 2, false);
+    fit(&mut members, list_budget(ctx.hub(), reserved) / 2, false);
     let members_total =
         (joined.members_total > members.len()).then_some(joined.members_total as u64);
     let reserved = reserved + serde_json::to_vec(&members).map_or(0, |json| json.len());
     let mut history = joined.history;
-    let more = fit(&mut history, list_budget(&ctx.hub, reserved), true);
+    let more = fit(&mut history, list_budget(ctx.hub(), reserved), true);
     Ok(JoinRes {
         room: summary,
         members,
@@ -171,7 +168,7 @@ async fn members(ctx: Ctx, req: MembersReq) -> AppResult<MembersRes> {
         .chat()
         .members(&ctx.connection(), &req.room, offset)
         .await?;
-    fit(&mut users, list_budget(&ctx.hub, 32), false);
+    fit(&mut users, list_budget(ctx.hub(), 32), false);
     Ok(MembersRes {
         users,
         total: total as u64,
@@ -231,7 +228,7 @@ async fn changes(ctx: Ctx, req: ChangesReq) -> AppResult<ChangesRes> {
         .chat()
         .changes(&ctx.user, &req.room, req.since, req.limit)
         .await?;
-    let cut = fit(&mut changed, list_budget(&ctx.hub, 64), false);
+    let cut = fit(&mut changed, list_budget(ctx.hub(), 64), false);
     // Resume after the last change listed.
     let until = changed.last().map_or(req.since, |(_, ts)| *ts);
     Ok(ChangesRes {
@@ -258,14 +255,14 @@ async fn history(ctx: Ctx, req: HistoryReq) -> AppResult<HistoryRes> {
     // Catching up (`after`) keeps the oldest, paging back keeps the newest: either way the
     // client asks again from the edge it received.
     let newest = req.after.is_none();
-    let more = fit(&mut messages, list_budget(&ctx.hub, 0), newest);
+    let more = fit(&mut messages, list_budget(ctx.hub(), 0), newest);
     Ok(HistoryRes { messages, more })
 }
 
 /// `saved_rooms`: the caller's list of rooms with read markers, as many as fit.
 async fn saved_rooms(ctx: Ctx, _: SavedRoomsReq) -> AppResult<SavedRoomsRes> {
     let mut rooms = ctx.chat().saved_rooms(&ctx.user).await?;
-    let more = fit(&mut rooms, list_budget(&ctx.hub, 0), false);
+    let more = fit(&mut rooms, list_budget(ctx.hub(), 0), false);
     Ok(SavedRoomsRes { rooms, more })
 }
 
@@ -296,7 +293,7 @@ async fn search(ctx: Ctx, req: SearchReq) -> AppResult<SearchRes> {
         .chat()
         .search(&ctx.user, &req.q, req.room.as_deref(), req.limit)
         .await?;
-    fit(&mut results, list_budget(&ctx.hub, 0), false);
+    fit(&mut results, list_budget(ctx.hub(), 0), false);
     Ok(SearchRes { results })
 }
 

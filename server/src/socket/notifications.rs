@@ -9,10 +9,10 @@ use protocol::{
 use socketioxide::extract::State;
 
 use super::pipeline::{Ctx, Routes, attach_routes};
-use super::{SocketRef, emit};
-use crate::auth::now_ms;
+use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
-use crate::hub::Hub;
+use crate::fanout::{SocketRef, emit};
+use crate::services::Services;
 
 /// Most ids one `mark_read` may carry.
 const MARK_READ_MAX: usize = 500;
@@ -37,11 +37,11 @@ pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
 }
 
 /// After the CONNECT ack: delivers the user's unread notifications to this socket.
-pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
+pub async fn on_connect(s: SocketRef, State(services): State<Services>) {
     let Some(user) = s.extensions.get::<User>() else {
         return;
     };
-    match hub.store.unread_notifications(user.id).await {
+    match services.hub.store.unread_notifications(user.id).await {
         Ok(unread) => {
             for notification in unread {
                 emit::<Notification>(&s, &notification);
@@ -53,7 +53,7 @@ pub async fn on_connect(s: SocketRef, State(hub): State<Hub>) {
 
 async fn subscribe(ctx: Ctx, req: SubscribeReq) -> AppResult<Empty> {
     let channel = validate::channel(&req.channel)?;
-    ctx.hub
+    ctx.hub()
         .store
         .subscribe(ctx.user.id, &channel, now_ms())
         .await?;
@@ -62,7 +62,7 @@ async fn subscribe(ctx: Ctx, req: SubscribeReq) -> AppResult<Empty> {
 
 async fn unsubscribe(ctx: Ctx, req: UnsubscribeReq) -> AppResult<Empty> {
     let channel = validate::channel(&req.channel)?;
-    ctx.hub.store.unsubscribe(ctx.user.id, &channel).await?;
+    ctx.hub().store.unsubscribe(ctx.user.id, &channel).await?;
     Ok(Empty {})
 }
 
@@ -72,7 +72,7 @@ async fn mark_read(ctx: Ctx, req: MarkReadReq) -> AppResult<Empty> {
             "at most {MARK_READ_MAX} ids at once"
         )));
     }
-    ctx.hub
+    ctx.hub()
         .store
         .mark_read(ctx.user.id, &req.ids, now_ms())
         .await?;
@@ -80,6 +80,6 @@ async fn mark_read(ctx: Ctx, req: MarkReadReq) -> AppResult<Empty> {
 }
 
 async fn mark_all_read(ctx: Ctx, _: MarkAllReadReq) -> AppResult<Empty> {
-    ctx.hub.store.mark_all_read(ctx.user.id, now_ms()).await?;
+    ctx.hub().store.mark_all_read(ctx.user.id, now_ms()).await?;
     Ok(Empty {})
 }

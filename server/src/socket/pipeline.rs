@@ -31,12 +31,13 @@ use socketioxide::handler::{FromMessageParts, MessageHandler, Value};
 use socketioxide::socket::Socket;
 use tracing::Instrument;
 
-use super::{Adapter, SocketIo, SocketRef};
 use crate::chat::{Actor, Chat, Connection};
 use crate::client_addr::{AddrKey, client_of};
 use crate::error::{AppError, AppResult};
-use crate::hub::Hub;
+use crate::fanout::{Adapter, SocketRef};
+use crate::hub::{Activity, Hub};
 use crate::live::limits::{Action, Bucket, Quota};
+use crate::services::Services;
 
 /// What each socket event costs from the user's work budget, and whether its refusals are
 /// silent (advisory events such as `typing`, sent without an ack, are simply dropped).
@@ -180,10 +181,8 @@ impl FromMessageParts<Adapter> for Call {
 pub struct Ctx {
     /// The socket that sent the event.
     pub socket: SocketRef,
-    /// The Socket.IO server (to reach other sockets).
-    pub io: SocketIo,
-    /// Shared state.
-    pub hub: Hub,
+    /// The services.
+    pub services: Services,
     /// The caller.
     pub user: User,
     /// The caller's client address (limits key).
@@ -193,22 +192,22 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// The socket id as text.
-    #[must_use]
-    pub fn sid(&self) -> String {
-        self.socket.id.to_string()
-    }
-
     /// Disconnects this socket from its namespace right after the answer to this event is
     /// sent (disconnecting first would lose the answer).
     pub fn disconnect_after_reply(&self) {
         self.disconnect_after_reply.store(true, Ordering::Release);
     }
 
-    /// The chat service, for this event.
+    /// The shared resources.
     #[must_use]
-    pub fn chat(&self) -> Chat {
-        Chat::new(self.hub.clone(), self.io.clone())
+    pub fn hub(&self) -> &Hub {
+        &self.services.hub
+    }
+
+    /// The chat service.
+    #[must_use]
+    pub fn chat(&self) -> &Chat {
+        &self.services.chat
     }
 
     /// The caller, as the chat service knows them.
@@ -272,13 +271,12 @@ impl Routes {
         );
         let route: Route = Box::new(move |socket, mut value, ack_id| {
             let Ok(call) = Call::from_message_parts(&socket, &mut value, &ack_id);
-            let Ok(io) = SocketIo::from_message_parts(&socket, &mut value, &ack_id);
             let Ok(TryData(mut data)) =
                 TryData::<R>::from_message_parts(&socket, &mut value, &ack_id);
             if data.is_err() && has_no_payload(&value) {
                 data = serde_json::from_str("{}").map_err(ParserError::new);
             }
-            let Some(hub) = hub_of(&socket, &mut value) else {
+            let Some(services) = services_of(&socket, &mut value) else {
                 return;
             };
             let handler = handler.clone();
@@ -291,7 +289,7 @@ impl Routes {
                 sid = %socket.id,
                 user = tracing::field::Empty,
             );
-            tokio::spawn(call.run(io, hub, data, handler).instrument(span));
+            tokio::spawn(call.run(services, data, handler).instrument(span));
         });
         let previous = self.table.insert(R::EVENT, route);
         assert!(previous.is_none(), "two handlers for `{}`", R::EVENT);
@@ -332,7 +330,7 @@ impl MessageHandler<Adapter, Dispatch> for Dispatch {
 /// Answers an event no handler knows with `bad_request`.
 fn unknown(socket: &Arc<Socket<Adapter>>, value: &mut Value, ack_id: Option<i64>, event: String) {
     let Ok(mut call) = Call::from_message_parts(socket, value, &ack_id);
-    let Some(hub) = hub_of(socket, value) else {
+    let Some(services) = services_of(socket, value) else {
         return;
     };
     tokio::spawn(async move {
@@ -340,7 +338,11 @@ fn unknown(socket: &Arc<Socket<Adapter>>, value: &mut Value, ack_id: Option<i64>
         let charged = match (&in_flight, call.socket.extensions.get::<User>()) {
             (Some(_), Some(user)) => {
                 let addr = client_of(&call.socket.req_parts().extensions).key;
-                hub.live.charge(Action::Events, user.id, addr, 1).await
+                services
+                    .hub
+                    .live
+                    .charge(Action::Events, user.id, addr, 1)
+                    .await
             }
             _ => false,
         };
@@ -351,15 +353,15 @@ fn unknown(socket: &Arc<Socket<Adapter>>, value: &mut Value, ack_id: Option<i64>
         };
         call.strike();
         drop(in_flight);
-        call.reply(&hub, Err::<Empty, _>(error), false);
+        call.reply(&services.hub, Err::<Empty, _>(error), false);
     });
 }
 
-/// The shared state the Socket.IO server was built with (always there: [`crate::App::build`]
-/// gives it the hub).
-fn hub_of(socket: &Arc<Socket<Adapter>>, value: &mut Value) -> Option<Hub> {
-    match State::<Hub>::from_message_parts(socket, value, &None) {
-        Ok(State(hub)) => Some(hub),
+/// The services the Socket.IO server was built with (always there: [`crate::App::build`]
+/// gives them).
+fn services_of(socket: &Arc<Socket<Adapter>>, value: &mut Value) -> Option<Services> {
+    match State::<Services>::from_message_parts(socket, value, &None) {
+        Ok(State(services)) => Some(services),
         Err(error) => {
             tracing::error!(%error, "no shared state on the Socket.IO server");
             None
@@ -368,20 +370,15 @@ fn hub_of(socket: &Arc<Socket<Adapter>>, value: &mut Value) -> Option<Hub> {
 }
 
 impl Call {
-    async fn run<R, F, Fut>(
-        mut self,
-        io: SocketIo,
-        hub: Hub,
-        data: Result<R, ParserError>,
-        handler: F,
-    ) where
+    async fn run<R, F, Fut>(mut self, services: Services, data: Result<R, ParserError>, handler: F)
+    where
         R: Request + Priced,
         F: Fn(Ctx, R) -> Fut,
         Fut: Future<Output = AppResult<R::Response>>,
     {
         let started = Instant::now();
         let in_flight = self.in_flight.take();
-        let _busy = Busy::enter(&hub);
+        let _busy = Busy::enter(&services.hub);
         let disconnect = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let result = match in_flight {
             None => Err(AppError::new(
@@ -389,7 +386,7 @@ impl Call {
                 "too many requests in progress; wait for their answers",
             )),
             Some(_in_flight) => {
-                self.process(io, hub.clone(), data, handler, disconnect.clone())
+                self.process(services.clone(), data, handler, disconnect.clone())
                     .await
             }
         };
@@ -405,7 +402,7 @@ impl Call {
         }
         let quiet = refused && R::QUIET_WHEN_LIMITED;
         let socket = self.socket.clone();
-        self.reply(&hub, result, quiet);
+        self.reply(&services.hub, result, quiet);
         if disconnect.load(Ordering::Acquire) {
             let _ = socket.disconnect();
         }
@@ -413,8 +410,7 @@ impl Call {
 
     async fn process<R, F, Fut>(
         &self,
-        io: SocketIo,
-        hub: Hub,
+        services: Services,
         data: Result<R, ParserError>,
         handler: F,
         disconnect_after_reply: Arc<std::sync::atomic::AtomicBool>,
@@ -431,7 +427,8 @@ impl Call {
             .ok_or_else(AppError::unauthorized)?;
         tracing::Span::current().record("user", user.id);
         let addr = client_of(&self.socket.req_parts().extensions).key;
-        if !hub
+        if !services
+            .hub
             .live
             .charge(Action::Events, user.id, addr, R::COST)
             .await
@@ -442,8 +439,7 @@ impl Call {
             data.map_err(|error| AppError::bad_request(format!("invalid payload: {error}")))?;
         let ctx = Ctx {
             socket: self.socket.clone(),
-            io,
-            hub,
+            services,
             user,
             addr,
             disconnect_after_reply,
@@ -464,6 +460,9 @@ impl Call {
     /// Sends the outcome as an ack when one was asked for, otherwise an `error` event on
     /// failure (unless `quiet`).
     fn reply<T: Serialize>(self, hub: &Hub, result: AppResult<T>, quiet: bool) {
+        if let Err(error) = &result {
+            error.log_if_internal();
+        }
         let outcome = result.map_err(|error| error.body());
         if self.wants_ack {
             let limit = usize::try_from(hub.config.max_payload).unwrap_or(usize::MAX);
@@ -481,7 +480,7 @@ impl Call {
 }
 
 /// Counts an event in progress on this node (a draining node waits for them to finish).
-pub struct Busy(Arc<crate::hub::Activity>);
+pub struct Busy(Arc<Activity>);
 
 impl Busy {
     /// Counts one more handler running until the value is dropped.

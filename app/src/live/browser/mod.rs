@@ -12,7 +12,7 @@ mod sending;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::events::chat::NS;
-use protocol::events::{GENERAL_ROOM, kinds, notifications as notes};
+use protocol::events::{GENERAL_ROOM, NotificationKind, notifications as notes};
 use protocol::{
     ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, ErrorCode, HideRoomReq, HistoryReq, InviteReq,
     JoinReq, LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members, Message,

@@ -48,7 +48,7 @@ impl Chat {
         let muted = self
             .rooms
             .with_untracked(|rooms| rooms.get(&room).is_some_and(|v| v.muted));
-        !(muted && note.kind != kinds::MENTION)
+        !(muted && note.kind != NotificationKind::Mention)
     }
 }
 
@@ -60,7 +60,7 @@ pub(super) fn wire_notifications(socket: &Socket, chat: Chat) {
         if known {
             return;
         }
-        if note.kind == kinds::INVITE || note.kind == kinds::DM {
+        if matches!(note.kind, NotificationKind::Invite | NotificationKind::Dm) {
             chat.refresh_directory();
         }
         chat.notifications

@@ -1,0 +1,279 @@
+//! Messages: sending, history pages, edits, deletions, reactions, catch-up on changes, search.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::is_false;
+use super::people::Author;
+
+/// A stored chat message, stamped by the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Message id, increasing in send order.
+    pub id: i64,
+    /// Room name.
+    pub room: String,
+    /// Who sent it.
+    pub user: Author,
+    /// The text, trimmed, 1–4000 characters (empty once deleted).
+    pub text: String,
+    /// When the server stored it.
+    pub ts: i64,
+    /// When the author last edited it (v1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_ts: Option<i64>,
+    /// Deleted: the text is gone, a placeholder stays in its place (v1.3).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
+    /// Emoji reactions, in the order each emoji was first used (v1.3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// The message this one answers, quoted (v1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyPreview>,
+    /// Files sent with it, in the order they were given (v1.4; gone once deleted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file uploaded with `POST /api/files` (v1.4): `{id, name, size, content_type, url,
+/// preview_url?}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// Its id ([`crate::validate::attachment_id`]).
+    pub id: String,
+    /// The file's name as uploaded, made safe ([`crate::validate::file_name`]).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The type the server found in the content (not the one the uploader claimed).
+    pub content_type: String,
+    /// Where members of the room download it ([`crate::links::file`]).
+    pub url: String,
+    /// For images: a bounded preview (at most [`crate::validate::PREVIEW_MAX_SIDE`] pixels a
+    /// side) to show inline ([`crate::links::file_preview`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
+}
+
+/// One emoji's reactions on a message: `{emoji, count, users}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// How many people reacted with it.
+    pub count: u64,
+    /// Who: user ids, in the order they reacted (the first
+    /// [`crate::validate::REACTION_USERS_LISTED`]).
+    pub users: Vec<i64>,
+}
+
+/// The quoted preview of the message a reply answers: `{id, user, excerpt}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyPreview {
+    /// The original message's id (same room).
+    pub id: i64,
+    /// Its author.
+    pub user: Author,
+    /// Its first characters (at most [`crate::validate::EXCERPT_MAX`]); empty if it was deleted.
+    pub excerpt: String,
+}
+
+/// `message` request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageReq {
+    /// Room name; the socket must have joined it.
+    pub room: String,
+    /// Text, 1–4000 characters after trimming.
+    pub text: String,
+    /// Client-chosen id that makes a resend idempotent (a string or a number on the wire).
+    #[serde(
+        default,
+        deserialize_with = "client_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_id: Option<String>,
+    /// The id of a message in the same room that this one answers (v1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+    /// Ids of files the sender uploaded to this room and has not sent yet (v1.4; at most
+    /// [`crate::validate::ATTACHMENTS_MAX`]). With attachments the text may be empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
+}
+
+/// `edit` request: new text for one of the caller's messages (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditReq {
+    /// Message id.
+    pub id: i64,
+    /// The new text (same rules as `message`).
+    pub text: String,
+}
+
+/// `edit` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditRes {
+    /// The message as it is now (with `edited_ts`).
+    pub message: Message,
+}
+
+/// `delete` request: by the author, the room's owner or an admin (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteReq {
+    /// Message id.
+    pub id: i64,
+}
+
+/// `react` request: add (`active`) or take back a reaction (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactReq {
+    /// Message id.
+    pub id: i64,
+    /// One emoji ([`crate::validate::emoji`]).
+    pub emoji: String,
+    /// Add it (`true`) or take it back.
+    pub active: bool,
+}
+
+/// `changes` request: messages of a room edited, deleted or reacted to after `since` (server
+/// ms), for a client that was away (v1.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesReq {
+    /// Room name.
+    pub room: String,
+    /// Server time (ms): changes after it.
+    pub since: i64,
+    /// At most this many (1–100, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `changes` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesRes {
+    /// The changed messages as they are now, oldest change first.
+    pub messages: Vec<Message>,
+    /// The server time of the newest change listed (ask again from here when `more`).
+    pub until: i64,
+    /// More changes exist after `until`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub more: bool,
+}
+
+/// `search` request: messages matching every word of `q` (as a word or the start of one) in
+/// the rooms the caller can see, or in one of them (v1.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchReq {
+    /// The words to find ([`crate::validate::search_terms`]).
+    pub q: String,
+    /// Only this room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// At most this many (1–50, default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `search` ack body: the newest matches first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchRes {
+    /// The matches.
+    pub results: Vec<SearchHit>,
+}
+
+/// One match: the message, and the part of its text around the words found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The message as it is now.
+    pub message: Message,
+    /// Plain text: up to [`crate::validate::SNIPPET_CONTEXT`] characters either side of the first
+    /// word found, with `…` where it was cut.
+    pub snippet: String,
+    /// The words found in `snippet`, as `[start, end)` offsets in characters (Unicode scalar
+    /// values), for highlighting (addition).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub highlights: Vec<[u32; 2]>,
+}
+
+/// `message_edited` event: the message as it is now, with `edited_ts` (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageEdited(pub Message);
+
+/// `message_deleted` event (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageDeleted {
+    /// Room name.
+    pub room: String,
+    /// Message id.
+    pub id: i64,
+}
+
+/// `reaction` event: someone added or took back a reaction (v1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionEvent {
+    /// Room name.
+    pub room: String,
+    /// Message id.
+    pub id: i64,
+    /// The emoji.
+    pub emoji: String,
+    /// Who.
+    pub user: Author,
+    /// Added (`true`) or taken back.
+    pub active: bool,
+    /// How many have reacted with this emoji now (v1.5): a message lists only its first
+    /// reactors, so a client sets its count from this rather than counting itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+}
+
+/// `history` request; `before` / `after` are message ids (exclusive).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryReq {
+    /// Room name.
+    pub room: String,
+    /// Only messages with a smaller id (older).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// Only messages with a larger id (newer): how a reconnecting client catches up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+    /// At most this many (1–100, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `message` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRes {
+    /// The stored message (the original one on an idempotent resend).
+    pub message: Message,
+}
+
+/// `history` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRes {
+    /// Messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Set when the page was cut short of `limit` to fit in one packet, although more
+    /// messages match: ask again from the last one received (addition to PROTOCOL.md v1).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub more: bool,
+}
+
+/// Accepts a client id as a JSON string or integer.
+fn client_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Number(i64),
+    }
+    Ok(
+        Option::<Raw>::deserialize(deserializer)?.map(|raw| match raw {
+            Raw::Text(text) => text,
+            Raw::Number(number) => number.to_string(),
+        }),
+    )
+}

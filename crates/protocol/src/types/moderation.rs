@@ -1,0 +1,119 @@
+//! Moderation and administration: kicks, mutes, bans, roles, the audit log, live stats.
+
+use serde::{Deserialize, Serialize};
+
+use super::people::{Role, User};
+use crate::events::AuditAction;
+
+/// `kick` request: remove `username` from the private room `room`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KickReq {
+    /// Private room name.
+    pub room: String,
+    /// Who.
+    pub username: String,
+}
+
+/// `mute` request: `username` may not send messages in `room` for `minutes` (0 lifts it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MuteReq {
+    /// Room name.
+    pub room: String,
+    /// Who.
+    pub username: String,
+    /// For how long, 0 to [`crate::validate::MUTE_MINUTES_MAX`].
+    pub minutes: u32,
+}
+
+/// `/admin` `ban` and `unban` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanReq {
+    /// Who.
+    pub username: String,
+}
+
+/// `/admin` `unban` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnbanReq(pub BanReq);
+
+/// `/admin` `audit` request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditReq {
+    /// At most this many (1–100, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `/admin` `audit` ack body: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRes {
+    /// The entries.
+    pub entries: Vec<AuditEntry>,
+}
+
+/// One moderation action: who did what to whom, where, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Entry id, increasing.
+    pub id: i64,
+    /// When (ms).
+    pub ts: i64,
+    /// Who acted.
+    pub actor: String,
+    /// What: `kick`, `mute`, `unmute`, `ban`, `unban`, `delete`, `close_room`, `set_role`.
+    pub action: AuditAction,
+    /// To whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// More: the mute's length, the new role, the deleted message's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// `set_role` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetRoleReq {
+    /// Whose role changes.
+    pub username: String,
+    /// The new role.
+    pub role: Role,
+}
+
+/// `set_role` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetRoleRes {
+    /// The user with the new role.
+    pub user: User,
+}
+
+/// One room in the admin stats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomStats {
+    /// Room name.
+    pub name: String,
+    /// Users present now.
+    pub members: u64,
+    /// Messages stored in the room.
+    pub messages: u64,
+}
+
+/// `stats`, every second to admins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Distinct users with at least one `/chat` socket.
+    pub connected_users: u64,
+    /// Open `/chat` sockets.
+    pub sockets: u64,
+    /// Per-room numbers.
+    pub rooms: Vec<RoomStats>,
+    /// All stored messages.
+    pub messages_total: u64,
+    /// Messages stored in the last 60 seconds.
+    pub messages_last_minute: u64,
+    /// Seconds since the server started.
+    pub uptime_s: u64,
+}

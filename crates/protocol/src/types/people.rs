@@ -1,0 +1,67 @@
+//! Who people are on the wire: roles, users, message authors.
+
+use serde::{Deserialize, Serialize};
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A temporary identity with only a name.
+    Guest,
+    /// A registered account.
+    Member,
+    /// May see `/admin`, push notifications and change roles.
+    Admin,
+}
+
+impl Role {
+    /// The role as written on the wire and in the database.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Guest => "guest",
+            Self::Member => "member",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Parses the wire / database spelling.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "guest" => Some(Self::Guest),
+            "member" => Some(Self::Member),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// `{id, username, role}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct User {
+    /// User id.
+    pub id: i64,
+    /// Display name, unique case-insensitively.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// The author of a message: `{id, username}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// User id.
+    pub id: i64,
+    /// Display name.
+    pub username: String,
+}
+
+impl From<&User> for Author {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id,
+            username: user.username.clone(),
+        }
+    }
+}

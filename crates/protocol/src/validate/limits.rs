@@ -1,0 +1,28 @@
+//! Pages and bounds of lists: history, members, mutes.
+
+use super::bad;
+use crate::ErrorBody;
+
+/// Largest `limit` of a `history` request.
+pub const HISTORY_MAX: i64 = 100;
+
+/// Messages returned by `join` and by `history` without a limit.
+pub const HISTORY_DEFAULT: i64 = 50;
+
+/// Most users listed by one `members` page (and by a `join` ack).
+pub const MEMBERS_PAGE: usize = 500;
+
+/// Longest mute, in minutes (a week).
+pub const MUTE_MINUTES_MAX: u32 = 7 * 24 * 60;
+
+/// `limit` of a `history` request: 1–100, 50 when absent.
+///
+/// # Errors
+/// `bad_request` when out of range.
+pub fn history_limit(raw: Option<i64>) -> Result<i64, ErrorBody> {
+    match raw {
+        None => Ok(HISTORY_DEFAULT),
+        Some(limit) if (1..=HISTORY_MAX).contains(&limit) => Ok(limit),
+        Some(_) => Err(bad(format!("limit is between 1 and {HISTORY_MAX}"))),
+    }
+}

@@ -1,0 +1,363 @@
+//! The accounts service: who people are and what they may do as accounts. Registering,
+//! signing in (password or guest), sessions and signing out, changing a password, roles and
+//! bans, and creating an admin from the command line. The JSON API, the start page's form,
+//! the `/admin` events and the `server create-admin` command all come here; none of them
+//! touches sessions or password hashes itself.
+//!
+//! Tokens are 256 random bits, handed to the client once and stored only as their SHA-256
+//! hash (see [`crate::auth`]), so a leaked database does not leak live sessions.
+
+mod admins;
+
+pub use admins::{CreateAdmin, CreateAdminError, Outcome};
+
+use protocol::events::AuditAction;
+use protocol::{ErrorCode, Role, User, names, validate};
+
+use crate::audit::Audit;
+use crate::auth::{hash_password, new_token, token_hash, verify_password};
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::fanout::{Fanout, session_channel, user_channel};
+use crate::hub::Hub;
+
+/// A session just started: the user and the token to hand them, once.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedIn {
+    /// Who signed in.
+    pub(crate) user: User,
+    /// Their new session's token.
+    pub(crate) token: String,
+}
+
+/// The accounts service. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Accounts {
+    hub: Hub,
+    fanout: Fanout,
+    audit: Audit,
+}
+
+impl Accounts {
+    /// The service over `hub`, reaching sockets through `fanout`.
+    #[must_use]
+    pub(crate) fn new(hub: Hub, fanout: Fanout, audit: Audit) -> Self {
+        Self { hub, fanout, audit }
+    }
+
+    /// A new account with a password, signed in. The first account becomes admin.
+    ///
+    /// # Errors
+    /// `bad_request` (name, password), `conflict` (taken or reserved name), `rate_limited`
+    /// (hashing saturated), or a failure.
+    pub(crate) async fn register(&self, raw_name: &str, password: String) -> AppResult<SignedIn> {
+        let username = chosen_name(raw_name)?;
+        validate::new_password(&password)?;
+        let hash = hash_password(&self.hub.hashing, password).await?;
+        let user = self
+            .hub
+            .store
+            .create_account(&username, &hash, now_ms())
+            .await
+            .map_err(|error| match error {
+                store::StoreError::Conflict => {
+                    AppError::new(ErrorCode::Conflict, "that username is taken; pick another")
+                }
+                other => other.into(),
+            })?;
+        tracing::info!(user = %user.username, role = user.role.as_str(), "account registered");
+        self.start_session(user).await
+    }
+
+    /// Signs in with a password. Unknown user, guest name and wrong password all get the same
+    /// answer after the same work.
+    ///
+    /// # Errors
+    /// `unauthorized`, `forbidden` (banned), `rate_limited` (hashing saturated), or a failure.
+    pub(crate) async fn login(&self, raw_name: &str, password: String) -> AppResult<SignedIn> {
+        let wrong = || AppError::new(ErrorCode::Unauthorized, "wrong username or password");
+        if password.chars().count() > validate::PASSWORD_MAX {
+            return Err(wrong());
+        }
+        let record = match names::username(raw_name) {
+            Ok(name) => self.hub.store.user_by_name(&name).await?,
+            Err(_) => None,
+        };
+        let hash = record.as_ref().and_then(|r| r.password_hash.clone());
+        if !verify_password(&self.hub.hashing, hash, password).await? {
+            return Err(wrong());
+        }
+        let record = record.ok_or_else(wrong)?;
+        if record.banned {
+            return Err(AppError::forbidden("this account is banned"));
+        }
+        self.start_session(record.user).await
+    }
+
+    /// A guest under a free name, signed in (when the settings allow guests).
+    ///
+    /// # Errors
+    /// `forbidden` (guests off), `bad_request` (name), `conflict` (taken or reserved), or a
+    /// failure.
+    pub(crate) async fn guest(&self, raw_name: &str) -> AppResult<SignedIn> {
+        if !self.hub.config.guests {
+            return Err(AppError::forbidden(
+                "guest access is switched off; please sign in",
+            ));
+        }
+        let username = chosen_name(raw_name)?;
+        let user = self
+            .hub
+            .store
+            .create_guest(&username, now_ms())
+            .await
+            .map_err(|error| match error {
+                store::StoreError::Conflict => AppError::new(
+                    ErrorCode::Conflict,
+                    format!("the name `{username}` is taken; pick another"),
+                ),
+                other => other.into(),
+            })?;
+        self.start_session(user).await
+    }
+
+    /// Starts a session for `user`.
+    async fn start_session(&self, user: User) -> AppResult<SignedIn> {
+        let token = new_token();
+        let now = now_ms();
+        let days = i64::from(self.hub.config.session_days);
+        self.hub
+            .store
+            .create_session(
+                user.id,
+                &token_hash(&token),
+                now,
+                now + days * 24 * 3600 * 1000,
+            )
+            .await?;
+        Ok(SignedIn { user, token })
+    }
+
+    /// The user of a live session, by its token; `None` for an unknown, ended or malformed
+    /// token.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub(crate) async fn session_user(&self, token: &str) -> AppResult<Option<User>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        Ok(self
+            .hub
+            .store
+            .session_user(&token_hash(token), now_ms())
+            .await?)
+    }
+
+    /// Ends the session of `token` (of `user`): every socket opened with it, on every node, is
+    /// disconnected, and a guest's name is free again once their last session has ended.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub(crate) async fn sign_out(&self, user: &User, token: &str) -> AppResult<()> {
+        let hash = token_hash(token);
+        let now = now_ms();
+        let store = &self.hub.store;
+        store.revoke_session(&hash, now).await?;
+        self.fanout.disconnect(&session_channel(&hash)).await;
+        if user.role == Role::Guest
+            && store.live_sessions(user.id, now).await? == 0
+            && store.release_guest(user.id, now).await?
+        {
+            tracing::debug!(user = %user.username, "guest name released");
+        }
+        Ok(())
+    }
+
+    /// Changes `user`'s password (the current one must be right) and ends every other session
+    /// of the account; the session of `token` stays. Returns how many sessions ended.
+    ///
+    /// # Errors
+    /// `forbidden` (wrong current password, a guest), `bad_request` (new password),
+    /// `unauthorized` (the account is gone), `rate_limited`, or a failure.
+    pub(crate) async fn change_password(
+        &self,
+        user: &User,
+        token: &str,
+        current: String,
+        new: String,
+    ) -> AppResult<usize> {
+        let wrong = || AppError::forbidden("the current password is wrong");
+        let store = &self.hub.store;
+        let record = store
+            .user_record(user.id)
+            .await?
+            .ok_or_else(AppError::unauthorized)?;
+        let Some(hash) = record.password_hash else {
+            return Err(AppError::forbidden(
+                "a guest has no password: create an account to have one",
+            ));
+        };
+        if current.chars().count() > validate::PASSWORD_MAX {
+            return Err(wrong());
+        }
+        validate::new_password(&new)?;
+        let hashing = &self.hub.hashing;
+        if !verify_password(hashing, Some(hash), current).await? {
+            return Err(wrong());
+        }
+        let new_hash = hash_password(hashing, new).await?;
+        store.set_password(user.id, &new_hash).await?;
+        let revoked = store
+            .revoke_other_sessions(user.id, &token_hash(token), now_ms())
+            .await?;
+        for session in &revoked {
+            self.fanout.disconnect(&session_channel(session)).await;
+        }
+        tracing::info!(user = %user.username, others_signed_out = revoked.len(), "password changed");
+        Ok(revoked.len())
+    }
+
+    /// `user`'s role as stored now. A socket's copy of its user is from when it connected;
+    /// what a role allows is decided on this, so a demotion takes effect at once (and a
+    /// promotion too). An account that no longer exists has a guest's rights.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub(crate) async fn current_role(&self, user: &User) -> AppResult<Role> {
+        Ok(self
+            .hub
+            .store
+            .user_by_id(user.id)
+            .await?
+            .map_or(Role::Guest, |stored| stored.role))
+    }
+
+    /// A user looked up by a name; `not_found` if there is none (or it was a guest's and is
+    /// free).
+    ///
+    /// # Errors
+    /// `bad_request` for an invalid name, `not_found`, or a store failure.
+    pub(crate) async fn existing_user(&self, raw_name: &str) -> AppResult<User> {
+        let username = names::username(raw_name)?;
+        self.hub
+            .store
+            .user_by_name(&username)
+            .await?
+            .map(|record| record.user)
+            .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))
+    }
+
+    /// An admin (`by`, whose role the caller has checked against the store) makes someone a
+    /// member or an admin. A demoted admin loses the live admin view at once.
+    ///
+    /// # Errors
+    /// `not_found`, `forbidden` (demoting yourself, the last admin), `bad_request` (guests), or
+    /// a failure.
+    pub(crate) async fn set_role(&self, by: &User, raw_name: &str, role: Role) -> AppResult<User> {
+        let target = self.existing_user(raw_name).await?;
+        if target.id == by.id && role != Role::Admin {
+            return Err(AppError::forbidden(
+                "you cannot demote yourself; ask another admin",
+            ));
+        }
+        if target.role == Role::Guest || role == Role::Guest {
+            return Err(AppError::bad_request(
+                "guests have no account to promote or demote",
+            ));
+        }
+        let user = self
+            .hub
+            .store
+            .set_role(target.id, role)
+            .await
+            .map_err(|error| match error {
+                store::StoreError::LastAdmin => AppError::forbidden(format!(
+                    "{} is the last admin; promote someone else first",
+                    target.username
+                )),
+                other => other.into(),
+            })?
+            .ok_or_else(|| AppError::not_found("that user no longer exists"))?;
+        if user.role != Role::Admin
+            && let Some(admin) = self.fanout.admin()
+        {
+            let _ = admin.to(user_channel(user.id)).disconnect().await;
+        }
+        tracing::info!(user = %user.username, role = user.role.as_str(), by = %by.username, "role changed");
+        self.audit
+            .record(store::NewAudit {
+                actor_id: by.id,
+                actor: &by.username,
+                action: AuditAction::SetRole,
+                target: Some(&user.username),
+                room: None,
+                detail: Some(user.role.as_str().to_owned()),
+            })
+            .await;
+        Ok(user)
+    }
+
+    /// Bans an account, or lifts its ban (admins; `by`'s role must have been checked against
+    /// the store): a banned account's sessions end, every socket of it on every node is
+    /// disconnected, and it cannot sign in.
+    ///
+    /// # Errors
+    /// `not_found`, `forbidden` (yourself, an admin), or a failure.
+    pub(crate) async fn set_banned(
+        &self,
+        by: &User,
+        raw_name: &str,
+        banned: bool,
+    ) -> AppResult<()> {
+        let target = self.existing_user(raw_name).await?;
+        if target.id == by.id {
+            return Err(AppError::forbidden("you cannot ban yourself"));
+        }
+        if banned && target.role == Role::Admin {
+            return Err(AppError::forbidden(format!(
+                "{} is an admin; demote them first",
+                target.username
+            )));
+        }
+        if !self
+            .hub
+            .store
+            .set_banned(target.id, banned, now_ms())
+            .await?
+        {
+            return Ok(());
+        }
+        if banned {
+            self.fanout.disconnect(&user_channel(target.id)).await;
+        }
+        tracing::info!(user = %target.username, by = %by.username, banned, "ban changed");
+        self.audit
+            .record(store::NewAudit {
+                actor_id: by.id,
+                actor: &by.username,
+                action: if banned {
+                    AuditAction::Ban
+                } else {
+                    AuditAction::Unban
+                },
+                target: Some(&target.username),
+                room: None,
+                detail: None,
+            })
+            .await;
+        Ok(())
+    }
+}
+
+/// A name someone asks for: normalised, and not one of the reserved names.
+fn chosen_name(raw: &str) -> AppResult<String> {
+    let name = names::username(raw)?;
+    if names::is_reserved_username(&name) {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("`{name}` is reserved; pick another name"),
+        ));
+    }
+    Ok(name)
+}

@@ -1,0 +1,250 @@
+//! Accounts and names: `create-admin` says what it does and never promotes a guest, reserved
+//! and look-alike names are refused, names are free again once a guest's session ends, and
+//! requests for a host that is not this site are refused (DNS rebinding).
+
+use crate::common::TestServer;
+use axum::http::StatusCode;
+use protocol::http::{Credentials, Guest, GuestReq, Logout, Register};
+use protocol::{ErrorCode, Role};
+use server::{CreateAdmin, CreateAdminError, Outcome};
+
+fn request(name: &str, password: Option<&str>) -> CreateAdmin {
+    CreateAdmin {
+        username: name.into(),
+        password: password.map(Into::into),
+        promote: false,
+        evict_guest: false,
+    }
+}
+
+#[tokio::test]
+async fn create_admin_never_promotes_a_squatting_guest() {
+    let server = TestServer::spawn().await;
+    let store = server.store();
+    // A guest took `admin` before names were reserved (or through the store directly).
+    let squatter = store.create_guest("admin", 1).await.unwrap();
+    store
+        .create_session(squatter.id, "h", 1, i64::MAX)
+        .await
+        .unwrap();
+    let refused = server
+        .app
+        .create_admin(request("admin", Some("long enough pw")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, CreateAdminError::GuestHoldsName(_)),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("--evict-guest"));
+    let promote = CreateAdmin {
+        promote: true,
+        ..request("admin", None)
+    };
+    assert!(matches!(
+        server.app.create_admin(promote).await.unwrap_err(),
+        CreateAdminError::GuestHoldsName(_)
+    ));
+    assert_eq!(
+        store.user_by_id(squatter.id).await.unwrap().unwrap().role,
+        Role::Guest
+    );
+    // Asked explicitly: the guest's sessions end, the name is freed, a real account is made.
+    let evict = CreateAdmin {
+        evict_guest: true,
+        ..request("admin", Some("long enough pw"))
+    };
+    let outcome = server.app.create_admin(evict).await.unwrap();
+    assert_eq!(outcome, Outcome::EvictedAndCreated("admin".into()));
+    assert!(store.session_user("h", 2).await.unwrap().is_none());
+    let admin = store.user_by_name("admin").await.unwrap().unwrap();
+    assert_ne!(admin.user.id, squatter.id);
+    assert_eq!(admin.user.role, Role::Admin);
+    assert!(admin.password_hash.is_some());
+}
+
+#[tokio::test]
+async fn create_admin_is_explicit_about_existing_accounts() {
+    let server = TestServer::spawn().await;
+    let store = server.store();
+    store.create_account("first", "h", 1).await.unwrap();
+    let bea = store.create_account("bea", "h", 2).await.unwrap();
+    assert_eq!(bea.role, Role::Member);
+    // Exists: nothing happens without --promote.
+    let refused = server
+        .app
+        .create_admin(request("bea", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, CreateAdminError::Exists(_)));
+    assert!(refused.to_string().contains("--promote"));
+    // A password would be ignored: refuse rather than pretend.
+    let with_password = CreateAdmin {
+        promote: true,
+        ..request("bea", Some("another password"))
+    };
+    assert!(matches!(
+        server.app.create_admin(with_password).await.unwrap_err(),
+        CreateAdminError::PasswordIgnored(_)
+    ));
+    let promote = CreateAdmin {
+        promote: true,
+        ..request("BEA", None)
+    };
+    assert_eq!(
+        server.app.create_admin(promote.clone()).await.unwrap(),
+        Outcome::Promoted("bea".into())
+    );
+    assert_eq!(
+        server.app.create_admin(promote).await.unwrap(),
+        Outcome::AlreadyAdmin("bea".into())
+    );
+    // A new account needs a password, a valid one.
+    assert!(matches!(
+        server
+            .app
+            .create_admin(request("cy", None))
+            .await
+            .unwrap_err(),
+        CreateAdminError::PasswordNeeded(_)
+    ));
+    assert!(matches!(
+        server
+            .app
+            .create_admin(request("cy", Some("short")))
+            .await
+            .unwrap_err(),
+        CreateAdminError::InvalidPassword(_)
+    ));
+    assert_eq!(
+        server
+            .app
+            .create_admin(request("cy", Some("long enough pw")))
+            .await
+            .unwrap(),
+        Outcome::Created("cy".into())
+    );
+    assert!(matches!(
+        server
+            .app
+            .create_admin(request("a\u{200B}b", Some("long enough pw")))
+            .await
+            .unwrap_err(),
+        CreateAdminError::InvalidName(_)
+    ));
+}
+
+#[tokio::test]
+async fn reserved_and_lookalike_names_are_refused() {
+    let server = TestServer::spawn().await;
+    let guest = |name: &str| GuestReq {
+        username: name.into(),
+    };
+    for reserved in ["admin", "Admin", "ROOT", "support", "system", "Tertulia"] {
+        let answer = server.api::<Guest>(&guest(reserved), &[]).await;
+        assert_eq!(answer.status, StatusCode::CONFLICT, "{reserved}");
+        assert_eq!(answer.code(), ErrorCode::Conflict);
+    }
+    // `аdmin` with a Cyrillic а: mixed alphabets are refused outright.
+    let cyrillic = server.api::<Guest>(&guest("\u{0430}dmin"), &[]).await;
+    assert_eq!(cyrillic.status, StatusCode::BAD_REQUEST);
+    // Fillers and invisible characters.
+    for invisible in [
+        "\u{3164}",
+        "\u{3164}\u{3164}",
+        "\u{115F}",
+        "ana\u{200B}",
+        "\u{2800}",
+    ] {
+        let answer = server.api::<Guest>(&guest(invisible), &[]).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{invisible:?}");
+    }
+    let register = server
+        .api::<Register>(
+            &Credentials {
+                username: "\u{FF41}dmin".into(), // fullwidth a: NFKC makes it `admin`
+                password: "long enough pw".into(),
+            },
+            &[],
+        )
+        .await;
+    assert_eq!(register.status, StatusCode::CONFLICT);
+    // A look-alike of a taken name is taken.
+    server.guest("bob").await;
+    let zero = server.api::<Guest>(&guest("b0b"), &[]).await;
+    assert_eq!(zero.status, StatusCode::CONFLICT);
+    // Normal names in any single script are fine.
+    for fine in ["José", "Дмитрий", "山田", "zoë_2"] {
+        server.guest(fine).await;
+    }
+}
+
+#[tokio::test]
+async fn a_guest_name_is_free_again_after_sign_out() {
+    let server = TestServer::spawn().await;
+    let (ana, token) = server.guest("ana").await;
+    let bearer = format!("Bearer {token}");
+    let out = server
+        .api::<Logout>(&protocol::Empty {}, &[("authorization", &bearer)])
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    let (again, _) = server.guest("ana").await;
+    assert_ne!(again.id, ana.id, "a new guest took the freed name");
+    assert_eq!(
+        server
+            .store()
+            .user_by_id(ana.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .username,
+        "ana",
+        "the old guest's messages keep their name"
+    );
+}
+
+#[tokio::test]
+async fn expired_guests_are_released_by_housekeeping() {
+    let server = TestServer::spawn().await;
+    let store = server.store();
+    let guest = store.create_guest("ghost", 0).await.unwrap();
+    store.create_session(guest.id, "old", 0, 1).await.unwrap();
+    server.app.housekeeping().await.unwrap();
+    assert!(store.user_by_name("ghost").await.unwrap().is_none());
+    server.guest("ghost").await;
+}
+
+#[tokio::test]
+async fn housekeeping_leaves_a_guest_who_is_still_signing_in() {
+    let server = TestServer::spawn().await;
+    let store = server.store();
+    // The user row exists, its session is not stored yet (guest sign-in is two writes).
+    let now = crate::common::now_ms();
+    store.create_guest("newcomer", now).await.unwrap();
+    server.app.housekeeping().await.unwrap();
+    assert!(store.user_by_name("newcomer").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn requests_for_other_host_names_are_refused() {
+    let server = TestServer::spawn().await;
+    let rebinding = server.get("/", &[("host", "evil.example:3000")]).await;
+    assert_eq!(rebinding.status, StatusCode::MISDIRECTED_REQUEST);
+    let api = server
+        .get(
+            <protocol::http::Me as protocol::http::Endpoint>::PATH,
+            &[("host", "evil.example")],
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::MISDIRECTED_REQUEST);
+    for fine in ["127.0.0.1:3000", "localhost:3000", "[::1]:3000", "10.1.2.3"] {
+        let page = server.get("/", &[("host", fine)]).await;
+        assert_ne!(page.status, StatusCode::MISDIRECTED_REQUEST, "{fine}");
+    }
+    let named =
+        TestServer::spawn_with(|c| c.public_url = Some("https://chat.example.org".into())).await;
+    let ok = named.get("/", &[("host", "chat.example.org")]).await;
+    assert_ne!(ok.status, StatusCode::MISDIRECTED_REQUEST);
+    let other = named.get("/", &[("host", "chat.example.org.evil")]).await;
+    assert_eq!(other.status, StatusCode::MISDIRECTED_REQUEST);
+}

@@ -1,0 +1,32 @@
+//! The server's integration tests, in one binary (one link instead of twenty): the real router
+//! served on a loopback port over a fresh in-memory database, driven by our native Socket.IO
+//! client, by raw WebSockets, TCP and HTTP/2, and in-process over HTTP. One module per
+//! behaviour; `common` is the fixture, `raw` the misbehaving client.
+//!
+//! The tests that run Tertulia as separate processes (a crash, a cluster) are in
+//! `tests/deployed/`.
+
+#[path = "../support/common.rs"]
+mod common;
+#[path = "../support/raw.rs"]
+mod raw;
+
+mod accounts;
+mod admin;
+mod chat;
+mod connections;
+mod conversation;
+mod files;
+mod frames;
+mod gaps;
+mod http;
+mod layers;
+mod moderation;
+mod notifications;
+mod pipeline;
+mod profile;
+mod proxies;
+mod saved;
+mod scale;
+mod security;
+mod slow_readers;

@@ -1,0 +1,263 @@
+//! Moderation over loopback: removing members, muting, banning, and the audit log admins see.
+
+use crate::common::{Socket, TestServer, auth};
+use protocol::events::{AuditAction, GENERAL_ROOM, admin, chat};
+use protocol::http::{Credentials, Login};
+use protocol::{
+    AuditEntry, AuditReq, BanReq, CreateRoomReq, DeleteReq, ErrorCode, InviteReq, KickReq, MuteReq,
+    RoomRemoved, UnbanReq,
+};
+
+fn room(name: &str, private: bool) -> CreateRoomReq {
+    CreateRoomReq {
+        name: name.into(),
+        topic: None,
+        private,
+    }
+}
+
+fn mute(room: &str, username: &str, minutes: u32) -> MuteReq {
+    MuteReq {
+        room: room.into(),
+        username: username.into(),
+        minutes,
+    }
+}
+
+/// The first account (an admin) on `/admin` and on `/chat`.
+async fn admin(server: &TestServer) -> (Socket, Socket) {
+    let (_, token) = server.register("boss", "correct horse battery").await;
+    let watch = Socket::connect(server, admin::NS, auth(&token), &[])
+        .await
+        .unwrap();
+    let chat = Socket::connect(server, chat::NS, auth(&token), &[])
+        .await
+        .unwrap();
+    (watch, chat)
+}
+
+#[tokio::test]
+async fn the_creator_removes_a_member_who_loses_the_room_at_once() {
+    let server = TestServer::spawn().await;
+    let (mut watch, _) = admin(&server).await;
+    let (owner, _) = server.chat_guest("owner").await;
+    let (mut ana, _) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    owner.ok(&room("den", true)).await;
+    for name in ["ana", "bea"] {
+        owner
+            .ok(&InviteReq {
+                room: "den".into(),
+                username: name.into(),
+            })
+            .await;
+    }
+    ana.join("den").await;
+    bea.join("den").await;
+
+    // Only the creator (or an admin) may; nobody removes the creator.
+    let kick = |who: &str| KickReq {
+        room: "den".into(),
+        username: who.into(),
+    };
+    assert_eq!(bea.refused(&kick("ana")).await, ErrorCode::Forbidden);
+    assert_eq!(owner.refused(&kick("owner")).await, ErrorCode::Forbidden);
+    assert_eq!(owner.refused(&kick("nobody")).await, ErrorCode::NotFound);
+    owner.ok(&kick("ana")).await;
+    assert_eq!(
+        ana.next::<RoomRemoved>().await,
+        RoomRemoved { room: "den".into() }
+    );
+    assert_eq!(
+        ana.refused(&protocol::JoinReq { room: "den".into() }).await,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        owner.refused(&kick("ana")).await,
+        ErrorCode::NotFound,
+        "no longer a member"
+    );
+    // Public rooms have no members to remove.
+    owner.ok(&room("square", false)).await;
+    assert_eq!(
+        owner
+            .refused(&KickReq {
+                room: "square".into(),
+                username: "bea".into()
+            })
+            .await,
+        ErrorCode::BadRequest
+    );
+
+    let entry = watch.next::<AuditEntry>().await;
+    assert_eq!(
+        (
+            entry.actor.as_str(),
+            entry.action.as_str(),
+            entry.target.as_deref(),
+            entry.room.as_deref()
+        ),
+        (
+            "owner",
+            AuditAction::Kick.as_str(),
+            Some("ana"),
+            Some("den")
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_muted_person_cannot_speak_in_that_room_until_it_ends() {
+    let server = TestServer::spawn().await;
+    let (_watch, boss) = admin(&server).await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    boss.join(GENERAL_ROOM).await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+
+    assert_eq!(
+        bea.refused(&mute(GENERAL_ROOM, "ana", 10)).await,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        boss.refused(&mute(GENERAL_ROOM, "ana", 20_000)).await,
+        ErrorCode::BadRequest
+    );
+    boss.ok(&mute(GENERAL_ROOM, "ana", 10)).await;
+    let refused = ana.say(GENERAL_ROOM, "can I talk?").await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    assert!(refused.message.contains("muted"), "{}", refused.message);
+    bea.say(GENERAL_ROOM, "others still can").await.unwrap();
+    // Elsewhere the mute does not apply; lifting it lets ana speak again.
+    ana.ok(&room("own", false)).await;
+    ana.join("own").await;
+    ana.say("own", "here I can").await.unwrap();
+    boss.ok(&mute(GENERAL_ROOM, "ana", 0)).await;
+    ana.say(GENERAL_ROOM, "thanks").await.unwrap();
+
+    let entries = _watch.ok(&AuditReq::default()).await.entries;
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [AuditAction::Unmute.as_str(), AuditAction::Mute.as_str()]
+    );
+    assert_eq!(entries[1].detail.as_deref(), Some("10 min"));
+}
+
+#[tokio::test]
+async fn a_banned_account_is_disconnected_and_cannot_sign_in_until_unbanned() {
+    let server = TestServer::spawn().await;
+    let (watch, _) = admin(&server).await;
+    let (_, token) = server.register("eve", "correct horse battery").await;
+    let mut eve = Socket::connect(&server, chat::NS, auth(&token), &[])
+        .await
+        .unwrap();
+    eve.join(GENERAL_ROOM).await;
+    let (ana, _) = server.chat_guest("ana").await;
+    ana.join(GENERAL_ROOM).await;
+
+    // Only admins, never themselves or another admin.
+    assert_eq!(
+        watch
+            .refused(&BanReq {
+                username: "boss".into()
+            })
+            .await,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        watch
+            .refused(&BanReq {
+                username: "nobody".into()
+            })
+            .await,
+        ErrorCode::NotFound
+    );
+    assert!(
+        Socket::connect(&server, admin::NS, auth(&token), &[])
+            .await
+            .is_err()
+    );
+
+    watch
+        .ok(&BanReq {
+            username: "eve".into(),
+        })
+        .await;
+    assert!(eve.disconnected().await, "disconnected at once");
+    assert!(
+        Socket::connect(&server, chat::NS, auth(&token), &[])
+            .await
+            .is_err(),
+        "the session ended"
+    );
+    let credentials = Credentials {
+        username: "eve".into(),
+        password: "correct horse battery".into(),
+    };
+    assert_eq!(
+        server.api::<Login>(&credentials, &[]).await.code(),
+        ErrorCode::Forbidden
+    );
+    ana.say(GENERAL_ROOM, "still here").await.unwrap();
+
+    watch
+        .ok(&UnbanReq(BanReq {
+            username: "eve".into(),
+        }))
+        .await;
+    assert_eq!(
+        server.api::<Login>(&credentials, &[]).await.status,
+        axum::http::StatusCode::OK
+    );
+    let actions: Vec<AuditAction> = watch
+        .ok(&AuditReq::default())
+        .await
+        .entries
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, [AuditAction::Unban, AuditAction::Ban]);
+}
+
+#[tokio::test]
+async fn a_moderator_deleting_someone_elses_message_is_audited() {
+    let server = TestServer::spawn().await;
+    let (mut watch, boss) = admin(&server).await;
+    let (ana, _) = server.chat_guest("ana").await;
+    ana.join(GENERAL_ROOM).await;
+    boss.join(GENERAL_ROOM).await;
+    let said = ana.say(GENERAL_ROOM, "spam").await.unwrap().message;
+    boss.ok(&DeleteReq { id: said.id }).await;
+    let entry = watch.next::<AuditEntry>().await;
+    assert_eq!(
+        (entry.action.as_str(), entry.target.as_deref()),
+        (AuditAction::Delete.as_str(), Some("ana"))
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_answer_fits_in_one_packet() {
+    // A small packet limit stands in for a hundred entries about long names.
+    let server = TestServer::spawn_with(|c| {
+        c.max_payload = 4 * 1024;
+        c.event_budget = 100_000;
+    })
+    .await;
+    let (watch, boss) = admin(&server).await;
+    let long = format!("a{}", "n".repeat(protocol::validate::USERNAME_MAX - 1));
+    let (target, _) = server.chat_guest(&long).await;
+    target.join(GENERAL_ROOM).await;
+    for n in 0..30 {
+        boss.ok(&mute(GENERAL_ROOM, &long, n % 5 + 1)).await;
+    }
+    let entries = watch.ok(&AuditReq { limit: Some(100) }).await.entries;
+    assert!(
+        !entries.is_empty() && entries.len() < 30,
+        "{} entries",
+        entries.len()
+    );
+    // The newest ones, newest first.
+    assert!(entries.windows(2).all(|w| w[0].id > w[1].id));
+}
