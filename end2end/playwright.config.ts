@@ -1,16 +1,21 @@
 import { defineConfig } from "@playwright/test";
+import type { WorkerOptions } from "./tests/helpers";
 
-// The server under test: the debug binary `cargo leptos build` produced, on its own port,
-// with a fresh SQLite database for every run.
+// The servers under test: each worker starts the debug binary `cargo leptos build` produced,
+// on its own port (3100 + the worker's index) with its own fresh SQLite database
+// (tests/server.ts), so the workers' tests never share rooms, messages or counts.
 const port = Number(process.env.TERTULIA_E2E_PORT ?? 3100);
 export const baseURL = `http://127.0.0.1:${port}`;
 
-export default defineConfig({
+export default defineConfig<{}, WorkerOptions>({
   testDir: "./tests",
   timeout: 60_000,
   expect: { timeout: 15_000 },
+  // Files are spread over the workers; the tests of one file run in order. The suite waits on
+  // the network and the browser far more than it computes, so two workers on two cores take
+  // about half the time of one.
   fullyParallel: false,
-  workers: 1,
+  workers: Number(process.env.TERTULIA_E2E_WORKERS ?? 2),
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: "list",
@@ -33,16 +38,5 @@ export default defineConfig({
         "--disable-sync",
       ],
     },
-  },
-  webServer: {
-    command:
-      `cd .. && rm -rf target/e2e-data && ` +
-      `DATABASE_URL='sqlite://target/e2e-data/e2e.db?mode=rwc' TERTULIA_FILES_DIR=target/e2e-data/files LEPTOS_SITE_ADDR=127.0.0.1:${port} ` +
-      `TERTULIA_AUTH_BURST=1000 RUST_LOG=warn ./target/debug/server`,
-    url: `${baseURL}/`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: "pipe",
-    stderr: "pipe",
   },
 });

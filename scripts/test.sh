@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every check and test, as CI runs them: format, lints (native and wasm), one debug build shared
-# by all stages (native commands use the workspace default-members, which leave out the
+# Every check and test, as CI runs them: format, the contract's names, the patched crates, one
+# debug build shared by all stages and linted by clippy as it compiles (native commands use the workspace default-members, which leave out the
 # wasm-only `frontend`), the Rust tests (unit, in-process Socket.IO, the store and the live state
 # on a real PostgreSQL and Redis), the deployed tests (a crash, a cluster), then the browser
 # tests (single server, then a cluster).
@@ -20,6 +20,13 @@ export LEPTOS_OUTPUT_NAME="chat"
 export CARGO_INCREMENTAL=0
 # Tests that need PostgreSQL or Redis fail when they are missing, instead of skipping.
 export TERTULIA_TEST_REQUIRE_SERVICES=1
+# Clippy runs as the compiler of the workspace's own crates inside the real builds (what `cargo
+# clippy` does, without its separate check of every dependency, native and wasm): the build
+# and the tests below fail on any lint, with `-D warnings`, and the dependencies are compiled
+# once. (`cargo clippy --all-targets -- -D warnings` checks the same lints on its own.)
+export RUSTC_WORKSPACE_WRAPPER
+RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
 start=$SECONDS
 summary=()
@@ -66,16 +73,14 @@ fi
 stage "format" 120 cargo fmt --all -- --check
 stage "contract names only in crates/protocol" 60 scripts/check-names.sh
 stage "patched dependencies in use" 120 scripts/check-patches.sh
-stage "clippy (server side and native crates)" 1500 cargo clippy --all-targets -- -D warnings
-stage "clippy (browser side, wasm32)" 900 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 # cargo-leptos appends its own `--cfg erase_components` to RUSTFLAGS: give it none, so the
 # flags end up exactly equal to the ones above and cargo test reuses this build.
-stage "build (cargo leptos build, debug)" 900 env -u RUSTFLAGS cargo leptos build
+stage "build and lint (cargo leptos build, debug: server native, browser wasm)" 1200 env -u RUSTFLAGS cargo leptos build
 
 TERTULIA_TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
 TERTULIA_TEST_REDIS_URL="$(scripts/redis.sh start)"
 export TERTULIA_TEST_POSTGRES_URL TERTULIA_TEST_REDIS_URL
-stage "Rust tests (store on PostgreSQL, live state on Redis)" 900 cargo test
+stage "Rust tests and their lints (store on PostgreSQL, live state on Redis)" 900 cargo test
 stage "deployed tests (cluster: 2 nodes, Redis, PostgreSQL, nginx; kills under traffic)" 600 \
   cargo test -p server --test deployed -- --ignored --test-threads 1
 stage "browser tests (Playwright, Chromium)" 900 bash -c 'cd end2end && npx playwright test'

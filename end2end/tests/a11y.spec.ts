@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import AxeBuilder from "@axe-core/playwright";
 import { type Page } from "@playwright/test";
-import { test, expect, contract, GENERAL, uniqueName } from "./helpers";
+import { test, expect, contract, GENERAL, uniqueName, workerServer } from "./helpers";
 
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
@@ -19,7 +19,7 @@ const password = "correct horse battery";
 test.beforeAll(() => {
   execFileSync("./target/debug/server", ["create-admin", admin, "--password", password], {
     cwd: "..",
-    env: { ...process.env, DATABASE_URL: "sqlite://target/e2e-data/e2e.db?mode=rwc", RUST_LOG: "warn" },
+    env: { ...process.env, DATABASE_URL: workerServer().databaseUrl, RUST_LOG: "warn" },
   });
 });
 

@@ -1,15 +1,39 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { expect, test as base, type Browser, type Page } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
-import { baseURL } from "../playwright.config";
+import { contract, GENERAL } from "./contract";
+import { runWorkerServer, workerServer, type WorkerServer } from "./server";
+
+export { contract, GENERAL, workerServer };
+
+/** Options and fixtures every worker has. */
+export type WorkerOptions = {
+  /** Whether the worker starts a server of its own (the cluster config brings its own). */
+  ownServer: boolean;
+  /** The worker's server, when it has one. */
+  server: WorkerServer | undefined;
+};
 
 /**
- * Playwright's `test`, plus: every browser context a test opened is closed when the test ends,
- * so the pages of earlier tests do not stay connected (and busy with every new message) for
- * the rest of the run.
+ * Playwright's `test`, plus: each worker runs its own server (see `server.ts`) and points
+ * `baseURL` at it; every browser context a test opened is closed when the test ends, so the
+ * pages of earlier tests do not stay connected (and busy with every new message) for the rest
+ * of the run.
  */
-export const test = base.extend<{ closeOpenedContexts: void }>({
+export const test = base.extend<{ closeOpenedContexts: void }, WorkerOptions>({
+  ownServer: [true, { option: true, scope: "worker" }],
+  server: [
+    async ({ ownServer }, use, workerInfo) => {
+      if (!ownServer) {
+        await use(undefined);
+        return;
+      }
+      await runWorkerServer(workerInfo.workerIndex, use);
+    },
+    { scope: "worker", auto: true },
+  ],
+  baseURL: async ({ server, baseURL }, use) => {
+    await use(server?.url ?? baseURL);
+  },
   closeOpenedContexts: [
     async ({ browser, context }, use) => {
       const before = new Set(browser.contexts());
@@ -25,16 +49,18 @@ export const test = base.extend<{ closeOpenedContexts: void }>({
 });
 export { expect };
 
-/**
- * The wire contract's names (namespaces, events, error codes, API paths, the `general` room),
- * generated from `crates/protocol`: tests never spell them.
- */
-export const contract = JSON.parse(
-  readFileSync(join(__dirname, "..", "..", "crates", "protocol", "contract.json"), "utf8"),
-);
+/** The address of the server this test talks to (its worker's, or the cluster's proxy). */
+export function serverURL(): string {
+  return workerServerOrNone()?.url ?? String(test.info().project.use.baseURL);
+}
 
-/** The room everyone is in. */
-export const GENERAL: string = contract.general;
+function workerServerOrNone(): WorkerServer | undefined {
+  try {
+    return workerServer();
+  } catch {
+    return undefined;
+  }
+}
 
 /** A name unique to this run, so reruns never collide. */
 export function uniqueName(prefix: string): string {
@@ -48,8 +74,7 @@ export function uniqueName(prefix: string): string {
 export async function guestPage(browser: Browser, name: string, node?: string): Promise<Page> {
   const context = await browser.newContext();
   if (node) {
-    const url = test.info().project.use.baseURL;
-    await context.addCookies([{ name: "tertulia_node", value: node, url }]);
+    await context.addCookies([{ name: "tertulia_node", value: node, url: serverURL() }]);
   }
   const page = await context.newPage();
   // A dialog nobody expects (no other listener) fails the test.
@@ -131,7 +156,7 @@ export async function sizedGuest(
 
 /** A new guest's session token, as a program (no browser) gets it from the API. */
 export async function guestToken(name: string): Promise<string> {
-  const response = await fetch(`${baseURL}${contract.api.AUTH_GUEST.path}`, {
+  const response = await fetch(`${serverURL()}${contract.api.AUTH_GUEST.path}`, {
     method: contract.api.AUTH_GUEST.method,
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ username: name }),
@@ -146,7 +171,7 @@ export async function guestToken(name: string): Promise<string> {
  */
 export function programSocket(token: string | undefined, transports: string[] = ["websocket"]): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = io(`${baseURL}${contract.namespaces.CHAT}`, {
+    const socket = io(`${serverURL()}${contract.namespaces.CHAT}`, {
       auth: token ? { token } : {},
       transports,
       reconnection: false,

@@ -1,8 +1,7 @@
 // The standard JavaScript client (socket.io-client 4) against our server, over websocket and
 // over HTTP long-polling, without a browser. Every name comes from the contract.
 import { type Socket } from "socket.io-client";
-import { baseURL } from "../playwright.config";
-import { test, expect, contract, GENERAL, guestToken, programSocket, uniqueName } from "./helpers";
+import { test, expect, contract, GENERAL, guestToken, programSocket, serverURL, uniqueName } from "./helpers";
 
 const CHAT = contract.namespaces.CHAT;
 const REQ = contract.requests[CHAT];
@@ -99,7 +98,7 @@ test("a program uploads with fetch and sends files with socket.io-client (contra
     const form = new FormData();
     form.append(contract.upload_fields.ROOM, GENERAL);
     form.append(contract.upload_fields.FILE, new Blob(["a,b\n1,2\n"]), "table.csv");
-    const uploaded = await fetch(`${baseURL}${contract.links.FILES}`, {
+    const uploaded = await fetch(`${serverURL()}${contract.links.FILES}`, {
       method: "POST",
       headers: { authorization: `Bearer ${anaToken}` },
       body: form,
@@ -112,7 +111,7 @@ test("a program uploads with fetch and sends files with socket.io-client (contra
     const sent = await ana.timeout(5000).emitWithAck(REQ.MESSAGE, { room: GENERAL, text: "", attachments: [file.id] });
     expect(sent.ok).toBe(true);
     expect((await arrives).attachments).toEqual([file]);
-    const download = await fetch(`${baseURL}${file.url}`, { headers: { authorization: `Bearer ${beaToken}` } });
+    const download = await fetch(`${serverURL()}${file.url}`, { headers: { authorization: `Bearer ${beaToken}` } });
     expect(download.status).toBe(200);
     expect(download.headers.get("x-content-type-options")).toBe("nosniff");
     expect(await download.text()).toBe("a,b\n1,2\n");

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { test, expect, contract, createRoom, guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
+import { test, expect, contract, createRoom, guestPage, messages, say, uniqueName, workerServer, GENERAL } from "./helpers";
 
 test("a mention in a room B is not viewing raises B's bell and shows a toast", async ({ browser }) => {
   const ana = uniqueName("ana");
@@ -26,7 +26,7 @@ test("an admin sees the stats change when a message is sent in another browser",
   // The server's own subcommand, on the database the test server uses.
   execFileSync("./target/debug/server", ["create-admin", admin, "--password", password], {
     cwd: "..",
-    env: { ...process.env, DATABASE_URL: "sqlite://target/e2e-data/e2e.db?mode=rwc", RUST_LOG: "warn" },
+    env: { ...process.env, DATABASE_URL: workerServer().databaseUrl, RUST_LOG: "warn" },
   });
   const context = await browser.newContext();
   const page = await context.newPage();

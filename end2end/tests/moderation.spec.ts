@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { test, expect, contract, createRoom, guestPage, say, uniqueName } from "./helpers";
+import { test, expect, contract, createRoom, guestPage, say, uniqueName, workerServer } from "./helpers";
 
 test("a room's creator mutes someone, whose message is refused but kept", async ({ browser }) => {
   const owner = await guestPage(browser, uniqueName("owner"));
@@ -32,7 +32,7 @@ test("an admin bans an account: it is signed out at once and the log shows it", 
   const password = "correct horse battery";
   execFileSync("./target/debug/server", ["create-admin", admin, "--password", password], {
     cwd: "..",
-    env: { ...process.env, DATABASE_URL: "sqlite://target/e2e-data/e2e.db?mode=rwc", RUST_LOG: "warn" },
+    env: { ...process.env, DATABASE_URL: workerServer().databaseUrl, RUST_LOG: "warn" },
   });
   const page = await (await browser.newContext()).newPage();
   await page.goto("/?mode=signin");

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { contract } from "./contract";
+
+/**
+ * One Tertulia server per Playwright worker: the debug binary `cargo leptos build` produced,
+ * on its own port and its own fresh SQLite database, so workers run side by side without
+ * seeing each other's rooms, messages or counts. Each worker is a process of its own, so the
+ * module's state below is that worker's.
+ */
+export interface WorkerServer {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** The database the server uses (for `server create-admin`). */
+  databaseUrl: string;
+}
+
+let current: WorkerServer | undefined;
+
+/** The server of this worker (the cluster config sets its own, see `clusterURL`). */
+export function workerServer(): WorkerServer {
+  if (!current) {
+    throw new Error("no server started for this worker (is the test imported from ./helpers?)");
+  }
+  return current;
+}
+
+/** The workspace root. */
+export const root = join(__dirname, "..", "..");
+
+/** The first port; worker N listens on BASE_PORT + N. */
+const BASE_PORT = Number(process.env.TERTULIA_E2E_PORT ?? 3100);
+
+/** Starts this worker's server and waits until it answers; stops it when `use` returns. */
+export async function runWorkerServer(workerIndex: number, use: (server: WorkerServer) => Promise<void>) {
+  const port = BASE_PORT + workerIndex;
+  const dataDir = join("target", "e2e-data", `worker${workerIndex}`);
+  rmSync(join(root, dataDir), { recursive: true, force: true });
+  mkdirSync(join(root, dataDir), { recursive: true });
+  const databaseUrl = `sqlite://${dataDir}/e2e.db?mode=rwc`;
+  const child: ChildProcess = spawn(join(root, "target", "debug", "server"), [], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TERTULIA_FILES_DIR: join(dataDir, "files"),
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      TERTULIA_AUTH_BURST: "1000",
+      RUST_LOG: "warn",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  // Should the worker die without its teardown, the server goes with it.
+  const stop = () => child.kill("SIGTERM");
+  process.once("exit", stop);
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`the worker's server exited (${code}) before answering`))),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await Promise.race([waitForHealth(url), exited]);
+  current = { url, databaseUrl };
+  try {
+    await use(current);
+  } finally {
+    current = undefined;
+    process.off("exit", stop);
+    child.kill("SIGTERM");
+    await new Promise((resolve) => {
+      if (child.exitCode !== null) resolve(null);
+      else child.once("exit", resolve);
+    });
+  }
+}
+
+/** Polls the health endpoint until it answers 200 (at most 60 s). */
+async function waitForHealth(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const answer = await fetch(`${url}${contract.api.HEALTH.path}`);
+      if (answer.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`no server at ${url} after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
