@@ -119,7 +119,7 @@ impl Hub {
             config: Arc::new(config),
             started: Instant::now(),
             activity: Arc::default(),
-            previews: Arc::new(tokio::sync::Semaphore::new(2)),
+            previews: Arc::new(tokio::sync::Semaphore::new(crate::files::preview::AT_ONCE)),
             rooms: Arc::default(),
         }))
     }

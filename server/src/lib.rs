@@ -88,9 +88,21 @@ use tokio::net::TcpListener;
 
 pub use accounts::{CreateAdmin, CreateAdminError, Outcome};
 pub use auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
-pub use chat::MEMBERS_BROADCAST_MAX;
 pub use config::{Cli, Command, Config, redact};
-pub use live::limits::FAILED_CONNECTS;
+
+/// The limits that are constants of the server rather than settings (the settings are in
+/// [`Config`]); `docs/SECURITY.md` lists them all, and a test holds it to these values.
+pub mod limits {
+    pub use crate::chat::MEMBERS_BROADCAST_MAX;
+    pub use crate::files::preview::{
+        AT_ONCE as PREVIEWS_AT_ONCE, DECODE_MAX_BYTES as PREVIEW_DECODE_MAX_BYTES,
+        SOURCE_MAX_SIDE as PREVIEW_SOURCE_MAX_SIDE,
+    };
+    pub use crate::http::pipeline::{API_BODY_MAX, API_IN_FLIGHT_PER_ADDR};
+    pub use crate::live::limits::FAILED_CONNECTS;
+    pub use crate::socket::pipeline::STRIKES_BURST;
+    pub use crate::tasks::{OCCUPANCY_MAX, OCCUPANCY_TOP, STATS_ROOMS_MAX};
+}
 
 use crate::fanout::Fanout;
 use crate::http::AppState;
@@ -421,13 +433,26 @@ pub async fn create_admin(
     outcome
 }
 
-/// Whether a log event may be written whatever the log filter says: the socket libraries'
-/// events below `WARN` are dropped, because at debug level they print whole packets, CONNECT
-/// payloads (session tokens) included. (Their `tracing` feature is off as well; this keeps
-/// it so if a dependency ever switches it back on.)
+/// Whether a log event may be written whatever the log filter says. The libraries that carry
+/// the protocol print what passes through them at debug or trace level: whole Socket.IO
+/// packets and WebSocket messages (a CONNECT carries a session token), HTTP/2 frames (a
+/// cookie header): below `WARN` their events are dropped. (socketioxide's and engineioxide's
+/// `tracing` feature is off as well; this keeps it so if a dependency switches it back on.)
 #[must_use]
 pub fn log_allowed(meta: &tracing::Metadata<'_>) -> bool {
+    const CARRIERS: [&str; 6] = [
+        "socketioxide",
+        "engineioxide",
+        "tungstenite",
+        "tokio_tungstenite",
+        "h2",
+        "hyper",
+    ];
     let target = meta.target();
-    let noisy = target.starts_with("socketioxide") || target.starts_with("engineioxide");
-    !noisy || *meta.level() <= tracing::Level::WARN
+    let carrier = CARRIERS.iter().any(|name| {
+        target
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    });
+    !carrier || *meta.level() <= tracing::Level::WARN
 }

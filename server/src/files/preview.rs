@@ -12,9 +12,12 @@ use thiserror::Error;
 pub const PREVIEWABLE: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 /// Largest image (pixels a side) a preview is made of.
-const SOURCE_MAX_SIDE: u32 = 12_000;
+pub const SOURCE_MAX_SIDE: u32 = 12_000;
 /// Most memory one decode may take.
-const DECODE_MAX_BYTES: u64 = 256 * 1024 * 1024;
+pub const DECODE_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Previews made at once (decoding is CPU- and memory-heavy); more wait their turn.
+pub const AT_ONCE: usize = 2;
 
 /// Why no preview was made (the file is still kept, as a download).
 #[derive(Debug, Error)]

@@ -14,9 +14,6 @@ use crate::error::{AppError, AppResult};
 use crate::fanout::{SocketRef, emit};
 use crate::services::Services;
 
-/// Most ids one `mark_read` may carry.
-const MARK_READ_MAX: usize = 500;
-
 /// The events of `/notifications` and their handlers.
 pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
     Routes::new(protocol::events::notifications::NS)
@@ -67,9 +64,10 @@ async fn unsubscribe(ctx: Ctx, req: UnsubscribeReq) -> AppResult<Empty> {
 }
 
 async fn mark_read(ctx: Ctx, req: MarkReadReq) -> AppResult<Empty> {
-    if req.ids.len() > MARK_READ_MAX {
+    if req.ids.len() > validate::MARK_READ_MAX {
         return Err(AppError::bad_request(format!(
-            "at most {MARK_READ_MAX} ids at once"
+            "at most {} ids at once",
+            validate::MARK_READ_MAX
         )));
     }
     ctx.hub()

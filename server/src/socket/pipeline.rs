@@ -93,9 +93,12 @@ impl Priced for protocol::TypingReq {
     const QUIET_WHEN_LIMITED: bool = true;
 }
 
+/// Refusals a socket may collect at once before it is cut off.
+pub const STRIKES_BURST: u32 = 50;
+
 /// Refusals a socket may collect before it is cut off: a burst of 50, refilled at 5 a second.
 const STRIKES: Quota = Quota {
-    burst: 50,
+    burst: STRIKES_BURST,
     period: Duration::from_secs(10),
 };
 

@@ -10,6 +10,9 @@ mod peer;
 mod processes;
 #[path = "../support/raw.rs"]
 mod raw;
+#[path = "../support/wait.rs"]
+mod wait;
 
 mod cluster;
 mod crash;
+mod logs;

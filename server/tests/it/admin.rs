@@ -35,12 +35,7 @@ async fn admin_socket(server: &TestServer) -> (Socket, String) {
 
 /// Waits for a `stats` event that satisfies `done`.
 async fn stats_until(admin: &mut Socket, done: impl Fn(&Stats) -> bool) -> Stats {
-    loop {
-        let stats = admin.next::<Stats>().await;
-        if done(&stats) {
-            return stats;
-        }
-    }
+    admin.next_where::<Stats>(done).await
 }
 
 fn room<'a>(stats: &'a Stats, name: &str) -> &'a RoomStats {
@@ -54,12 +49,7 @@ fn room<'a>(stats: &'a Stats, name: &str) -> &'a RoomStats {
 /// Waits for the next `E` event and checks that its JSON is exactly `expected`'s (no field
 /// more, none less).
 async fn next_exactly<E: ServerEvent + Serialize>(socket: &mut Socket, expected: &E) {
-    let value = loop {
-        let (event, value) = socket.next_any().await;
-        if event == E::EVENT {
-            break value;
-        }
-    };
+    let value = socket.next_named(E::EVENT).await;
     assert_eq!(value, serde_json::to_value(expected).unwrap());
 }
 
@@ -264,23 +254,18 @@ async fn occupancy_counts_follow_joins_leaves_and_disconnects() {
     };
     ana.join(GENERAL_ROOM).await;
     bea.join(GENERAL_ROOM).await;
-    loop {
-        let occupancy = watcher.next::<Occupancy>().await;
-        assert!(occupancy.ts > 0);
-        if general(&occupancy) == 2 {
-            break;
-        }
-    }
+    let occupancy = watcher
+        .next_where::<Occupancy>(|occupancy| general(occupancy) == 2)
+        .await;
+    assert!(occupancy.ts > 0);
     ana.ok(&LeaveReq {
         room: GENERAL_ROOM.into(),
     })
     .await;
     bea.close();
-    loop {
-        if general(&watcher.next::<Occupancy>().await) == 0 {
-            break;
-        }
-    }
+    watcher
+        .next_where::<Occupancy>(|occupancy| general(occupancy) == 0)
+        .await;
 }
 
 #[tokio::test]

@@ -23,12 +23,7 @@ fn accepted<T: DeserializeOwned>(ack: &Value) -> T {
 /// Waits for the next `E` event and checks that its JSON is exactly `expected`'s (no field
 /// more, none less).
 async fn next_exactly<E: ServerEvent + Serialize>(socket: &mut Socket, expected: &E) {
-    let value = loop {
-        let (event, value) = socket.next_any().await;
-        if event == E::EVENT {
-            break value;
-        }
-    };
+    let value = socket.next_named(E::EVENT).await;
     assert_eq!(value, serde_json::to_value(expected).unwrap());
 }
 
@@ -393,12 +388,15 @@ async fn typing_reaches_others_but_not_the_typist_and_expires_after_its_ttl() {
         Occupancy::EVENT,
         protocol::SavedRoom::EVENT,
     ];
-    let event = loop {
-        let (event, _) = ana.next_any().await;
-        if !expected.contains(&event.as_str()) {
-            break event;
+    let event = crate::wait::bounded("an event other than the greeting's", async {
+        loop {
+            let (event, _) = ana.next_any().await;
+            if !expected.contains(&event.as_str()) {
+                return event;
+            }
         }
-    };
+    })
+    .await;
     assert_eq!(event, Message::EVENT);
 }
 

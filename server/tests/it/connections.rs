@@ -201,20 +201,23 @@ async fn repeated_failed_connects_close_the_session() {
     let bystander = server.bystander("bea").await;
     let mut ws = crate::raw::open(server.addr).await;
     let refusal = protocol::ConnectRefusal::Unauthorized.as_str();
-    for attempt in 0..server::FAILED_CONNECTS {
+    for attempt in 0..server::limits::FAILED_CONNECTS {
         ws.send(WsMessage::text(crate::raw::connect_frame(NS, "guessed")))
             .await
             .unwrap();
-        let frames = loop {
-            let frame = futures_util::StreamExt::next(&mut ws)
-                .await
-                .unwrap()
-                .unwrap();
-            let text = frame.to_text().unwrap().to_owned();
-            if text.starts_with("44") {
-                break text;
+        let frames = crate::wait::bounded("a CONNECT_ERROR", async {
+            loop {
+                let frame = futures_util::StreamExt::next(&mut ws)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let text = frame.to_text().unwrap().to_owned();
+                if text.starts_with("44") {
+                    return text;
+                }
             }
-        };
+        })
+        .await;
         assert!(frames.contains(refusal), "attempt {attempt}: {frames}");
     }
     // One more failure and the whole session goes.

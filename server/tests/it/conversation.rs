@@ -108,12 +108,7 @@ async fn reactions_toggle_live_and_are_counted_per_person() {
     } = &history[0].reactions[0];
     assert_eq!((emoji.as_str(), *count, users.len()), ("👍", 2, 2));
     bea.ok(&react(said.id, "👍", false)).await;
-    let taken_back = loop {
-        let event = ana.next::<ReactionEvent>().await;
-        if !event.active {
-            break event;
-        }
-    };
+    let taken_back = ana.next_where::<ReactionEvent>(|event| !event.active).await;
     assert_eq!(taken_back.user.username, "bea");
     assert_eq!(taken_back.count, Some(1), "ana's is left");
     assert_eq!(newest(&ana, GENERAL_ROOM).await[0].reactions[0].count, 1);
@@ -136,12 +131,9 @@ async fn replies_quote_the_original_of_the_same_room() {
         ),
         (said.id, "ana", "frist")
     );
-    let seen = loop {
-        let message = ana.next::<Message>().await;
-        if message.id == answer.id {
-            break message;
-        }
-    };
+    let seen = ana
+        .next_where::<Message>(|message| message.id == answer.id)
+        .await;
     assert_eq!(seen.reply_to, answer.reply_to);
     assert_eq!(
         newest(&ana, GENERAL_ROOM).await[1].reply_to,

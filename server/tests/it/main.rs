@@ -10,12 +10,15 @@
 mod common;
 #[path = "../support/raw.rs"]
 mod raw;
+#[path = "../support/wait.rs"]
+mod wait;
 
 mod accounts;
 mod admin;
 mod chat;
 mod connections;
 mod conversation;
+mod docs;
 mod files;
 mod frames;
 mod gaps;

@@ -378,7 +378,9 @@ async fn a_dm_pings_once_per_unread_streak_and_not_while_it_is_being_read() {
         sentinel += 1;
         let text = format!("@bea sentinel {sentinel}");
         ana.say(GENERAL_ROOM, &text).await.unwrap();
-        while bea_notes.next::<Notification>().await.body != text {}
+        bea_notes
+            .next_where::<Notification>(|note| note.body == text)
+            .await;
     };
 
     // Bea follows the DM (every tab follows its saved rooms) but has not read it: one ping.
@@ -386,7 +388,9 @@ async fn a_dm_pings_once_per_unread_streak_and_not_while_it_is_being_read() {
     let first = ana.say(&room, "one").await.unwrap().message;
     ana.say(&room, "two").await.unwrap();
     // The ping itself arrives (the tasks of two quick messages may run in either order).
-    while bea_notes.next::<Notification>().await.kind != NotificationKind::Dm {}
+    bea_notes
+        .next_where::<Notification>(|note| note.kind == NotificationKind::Dm)
+        .await;
     settle(&mut bea_notes).await;
     assert_eq!(dm_pings().await, 1, "one ping for the unread streak");
 

@@ -140,7 +140,7 @@ async fn a_join_answer_fits_however_long_the_names_of_those_present() {
 
 #[tokio::test]
 async fn large_rooms_get_deltas_and_the_full_list_on_request() {
-    let max = server::MEMBERS_BROADCAST_MAX;
+    let max = server::limits::MEMBERS_BROADCAST_MAX;
     let server = TestServer::spawn_with(|c| c.auth_burst = 1_000).await;
     let (mut watcher, _) = server.chat_guest("watcher").await;
     watcher.join(GENERAL_ROOM).await;
@@ -152,11 +152,14 @@ async fn large_rooms_get_deltas_and_the_full_list_on_request() {
     }
     // The room now holds max + 1 people; every arrival so far came with a full list while the
     // room was small enough. Drain them.
-    while watcher
-        .try_next_within::<Members>(std::time::Duration::from_millis(200))
-        .await
-        .is_some()
-    {}
+    crate::wait::bounded("the full lists to stop", async {
+        while watcher
+            .try_next_within::<Members>(std::time::Duration::from_millis(200))
+            .await
+            .is_some()
+        {}
+    })
+    .await;
     let (late, _) = server.chat_guest("late").await;
     let joined = late.join(GENERAL_ROOM).await;
     assert_eq!(joined.members.len(), max + 2);

@@ -368,6 +368,34 @@ impl Socket {
             .unwrap_or_else(|| panic!("no `{}` event within {WAIT:?}", E::EVENT))
     }
 
+    /// The next `E` event for which `wanted` holds (others are skipped), all within
+    /// [`crate::wait::LOOP_WAIT`].
+    pub async fn next_where<E: ServerEvent>(&mut self, wanted: impl Fn(&E) -> bool) -> E {
+        crate::wait::bounded(&format!("a `{}` event", E::EVENT), async {
+            loop {
+                let event = self.next::<E>().await;
+                if wanted(&event) {
+                    return event;
+                }
+            }
+        })
+        .await
+    }
+
+    /// The payload of the next event named `name` (others are skipped), all within
+    /// [`crate::wait::LOOP_WAIT`].
+    pub async fn next_named(&mut self, name: &str) -> Value {
+        crate::wait::bounded(&format!("a `{name}` event"), async {
+            loop {
+                let (event, value) = self.next_any().await;
+                if event == name {
+                    return value;
+                }
+            }
+        })
+        .await
+    }
+
     /// Like [`Self::next`], `None` if it does not come within [`WAIT`] or the link drops.
     pub async fn try_next<E: ServerEvent>(&mut self) -> Option<E> {
         self.try_next_within::<E>(WAIT).await

@@ -160,28 +160,31 @@ impl Peer {
 
     /// Joins the room on the current connection and catches up on what it missed.
     async fn rejoin(&mut self) {
-        loop {
-            self.joined_at = self.connects;
-            match self
-                .client
-                .request(&JoinReq {
-                    room: self.room.clone(),
-                })
-                .await
-            {
-                Ok(Ok(joined)) => {
-                    for message in joined.history {
-                        self.known.insert(message.id, message);
+        crate::wait::bounded("a rejoin", async {
+            loop {
+                self.joined_at = self.connects;
+                match self
+                    .client
+                    .request(&JoinReq {
+                        room: self.room.clone(),
+                    })
+                    .await
+                {
+                    Ok(Ok(joined)) => {
+                        for message in joined.history {
+                            self.known.insert(message.id, message);
+                        }
+                        break;
                     }
-                    break;
-                }
-                Ok(Err(error)) => panic!("{}: join refused: {error}", self.name),
-                Err(_) => {
-                    self.until("reconnected", |p| p.connects > p.joined_at)
-                        .await
+                    Ok(Err(error)) => panic!("{}: join refused: {error}", self.name),
+                    Err(_) => {
+                        self.until("reconnected", |p| p.connects > p.joined_at)
+                            .await
+                    }
                 }
             }
-        }
+        })
+        .await;
         let overlap = self
             .known
             .values()
@@ -228,54 +231,61 @@ impl Peer {
     }
 
     async fn read_after(&mut self, mut after: Option<i64>) {
-        loop {
-            let page = HistoryReq {
-                room: self.room.clone(),
-                after,
-                limit: Some(protocol::validate::HISTORY_MAX),
-                ..HistoryReq::default()
-            };
-            let page = match self.client.request(&page).await {
-                Ok(Ok(page)) => page,
-                Ok(Err(error)) => panic!("{}: history refused: {error}", self.name),
-                // The link dropped again: the next rejoin catches up.
-                Err(_) => return,
-            };
-            let full = page.more || page.messages.len() as i64 >= protocol::validate::HISTORY_MAX;
-            after = page.messages.last().map(|m| m.id).or(after);
-            for message in page.messages {
-                self.known.insert(message.id, message);
+        crate::wait::bounded("reading the history", async {
+            loop {
+                let page = HistoryReq {
+                    room: self.room.clone(),
+                    after,
+                    limit: Some(protocol::validate::HISTORY_MAX),
+                    ..HistoryReq::default()
+                };
+                let page = match self.client.request(&page).await {
+                    Ok(Ok(page)) => page,
+                    Ok(Err(error)) => panic!("{}: history refused: {error}", self.name),
+                    // The link dropped again: the next rejoin catches up.
+                    Err(_) => return,
+                };
+                let full =
+                    page.more || page.messages.len() as i64 >= protocol::validate::HISTORY_MAX;
+                after = page.messages.last().map(|m| m.id).or(after);
+                for message in page.messages {
+                    self.known.insert(message.id, message);
+                }
+                if !full {
+                    return;
+                }
             }
-            if !full {
-                return;
-            }
-        }
+        })
+        .await;
     }
 
     /// Sends a message until it is acked, through reconnects (same `client_id` each time);
     /// returns the stored message.
     pub async fn say(&mut self, text: &str, client_id: &str) -> Message {
-        loop {
-            self.ensure_joined().await;
-            let request = MessageReq {
-                room: self.room.clone(),
-                text: text.to_owned(),
-                client_id: Some(client_id.to_owned()),
-                reply_to: None,
-                attachments: Vec::new(),
-            };
-            match self.client.request(&request).await {
-                Ok(Ok(sent)) => return sent.message,
-                // Reconnected but not yet rejoined.
-                Ok(Err(RequestError::Server(body))) if body.code == ErrorCode::NotMember => {
-                    self.recover().await;
+        crate::wait::bounded("a message to be acked", async {
+            loop {
+                self.ensure_joined().await;
+                let request = MessageReq {
+                    room: self.room.clone(),
+                    text: text.to_owned(),
+                    client_id: Some(client_id.to_owned()),
+                    reply_to: None,
+                    attachments: Vec::new(),
+                };
+                match self.client.request(&request).await {
+                    Ok(Ok(sent)) => return sent.message,
+                    // Reconnected but not yet rejoined.
+                    Ok(Err(RequestError::Server(body))) if body.code == ErrorCode::NotMember => {
+                        self.recover().await;
+                    }
+                    Ok(Err(error)) => panic!("{}: message refused: {error}", self.name),
+                    Err(ClientError::Stopped) => panic!("{}: client stopped", self.name),
+                    // Not connected, or the link dropped before the ack: unknown outcome.
+                    Err(ClientError::Emit(_) | ClientError::Ack(_)) => self.recover().await,
                 }
-                Ok(Err(error)) => panic!("{}: message refused: {error}", self.name),
-                Err(ClientError::Stopped) => panic!("{}: client stopped", self.name),
-                // Not connected, or the link dropped before the ack: unknown outcome.
-                Err(ClientError::Emit(_) | ClientError::Ack(_)) => self.recover().await,
             }
-        }
+        })
+        .await
     }
 
     /// Handles any pending `resync` notices by re-reading from their `since`.

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -54,12 +55,13 @@ pub fn alive(pid: u32) -> bool {
         .is_ok_and(|status| status.success())
 }
 
-/// Echoes a child's output lines (to the test's own output, shown on failure) and reports the
-/// first line containing `ready` (or `None` if the output ends first).
+/// Echoes a child's output lines (to the test's own output, shown on failure), keeps them in
+/// `kept`, and reports the first line containing `ready` (or `None` if the output ends first).
 fn watch_output(
     output: impl std::io::Read + Send + 'static,
     label: String,
     ready: &'static str,
+    kept: Arc<Mutex<Vec<String>>>,
 ) -> oneshot::Receiver<Option<String>> {
     let (tell, told) = oneshot::channel();
     std::thread::spawn(move || {
@@ -67,6 +69,9 @@ fn watch_output(
         for line in BufReader::new(output).lines() {
             let Ok(line) = line else { break };
             eprintln!("[{label}] {line}");
+            kept.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(line.clone());
             if line.contains(ready)
                 && let Some(tell) = tell.take()
             {
@@ -92,6 +97,7 @@ async fn wait_ready(told: oneshot::Receiver<Option<String>>, what: &str) {
 pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
+    output: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -112,13 +118,27 @@ impl ServerProcess {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the server binary starts");
+        let output = Arc::default();
         let told = watch_output(
             child.stdout.take().unwrap(),
             format!("server :{port}"),
             "Tertulia is up",
+            Arc::clone(&output),
         );
         wait_ready(told, "the server").await;
-        Self { child, addr }
+        Self {
+            child,
+            addr,
+            output,
+        }
+    }
+
+    /// Everything the server has logged so far (its standard output).
+    pub fn output(&self) -> String {
+        self.output
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .join("\n")
     }
 
     /// Kills the process at once (SIGKILL: no shutdown code runs).
@@ -167,6 +187,7 @@ impl Cluster {
             script.stderr.take().unwrap(),
             format!("cluster {name}"),
             "nodes behind",
+            Arc::default(),
         );
         let cluster = Self {
             script,
@@ -203,9 +224,12 @@ impl Cluster {
     pub async fn restart_redis(&mut self) {
         let pid = read_pid(&self.dir.join("redis.pid"));
         signal(pid, "KILL");
-        while alive(pid) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        crate::wait::bounded("the killed Redis to go", async {
+            while alive(pid) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
         if let Some(mut old) = self.replacement_redis.take() {
             let _ = old.kill();
             let _ = old.wait();
@@ -221,6 +245,7 @@ impl Cluster {
             redis.stdout.take().unwrap(),
             "redis".to_owned(),
             "Ready to accept connections",
+            Arc::default(),
         );
         self.replacement_redis = Some(redis);
         wait_ready(told, "the new Redis").await;

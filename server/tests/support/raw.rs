@@ -78,16 +78,19 @@ pub async fn connect(ws: &mut Ws, ns: &str, token: &str) {
         .await
         .unwrap();
     let prefix = format!("40{ns},");
-    loop {
-        let frame = ws.next().await.unwrap().unwrap();
-        let text = frame.to_text().unwrap();
-        if text.starts_with(&prefix) {
-            return;
+    crate::wait::bounded("the CONNECT ack", async {
+        loop {
+            let frame = ws.next().await.unwrap().unwrap();
+            let text = frame.to_text().unwrap();
+            if text.starts_with(&prefix) {
+                return;
+            }
+            if text == "2" {
+                ws.send(WsMessage::text("3")).await.unwrap();
+            }
         }
-        if text == "2" {
-            ws.send(WsMessage::text("3")).await.unwrap();
-        }
-    }
+    })
+    .await;
 }
 
 /// Sends a request and waits for its ack (answering pings meanwhile); returns the ack's JSON.
@@ -96,16 +99,20 @@ pub async fn request<R: Request>(ws: &mut Ws, id: u64, request: &R) -> serde_jso
         .await
         .unwrap();
     let prefix = format!("43{},{id}[", R::NS);
-    loop {
-        let frame = ws.next().await.unwrap().unwrap();
-        let text = frame.to_text().unwrap();
-        if text == "2" {
-            ws.send(WsMessage::text("3")).await.unwrap();
-        } else if let Some(rest) = text.strip_prefix(&prefix) {
-            let args: Vec<serde_json::Value> = serde_json::from_str(&format!("[{rest}")).unwrap();
-            return args[0].clone();
+    crate::wait::bounded("an ack", async {
+        loop {
+            let frame = ws.next().await.unwrap().unwrap();
+            let text = frame.to_text().unwrap();
+            if text == "2" {
+                ws.send(WsMessage::text("3")).await.unwrap();
+            } else if let Some(rest) = text.strip_prefix(&prefix) {
+                let args: Vec<serde_json::Value> =
+                    serde_json::from_str(&format!("[{rest}")).unwrap();
+                return args[0].clone();
+            }
         }
-    }
+    })
+    .await
 }
 
 /// Whether the server closes `ws` within `wait` (frames received meanwhile are ignored).

@@ -12,6 +12,9 @@ pub const HISTORY_DEFAULT: i64 = 50;
 /// Most users listed by one `members` page (and by a `join` ack).
 pub const MEMBERS_PAGE: usize = 500;
 
+/// Most notification ids one `mark_read` carries.
+pub const MARK_READ_MAX: usize = 500;
+
 /// Longest mute, in minutes (a week).
 pub const MUTE_MINUTES_MAX: u32 = 7 * 24 * 60;
 
