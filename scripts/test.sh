@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Every check and test, as CI runs them: format, the contract's names, the patched crates, one
 # debug build shared by all stages and linted by clippy as it compiles (native commands use the
-# workspace default-members, which leave out the wasm-only `frontend`), the browser tests
-# (while the Rust tests compile), the Rust tests (unit, in-process Socket.IO, the store and the
-# live state on a real PostgreSQL and Redis), the deployed tests (a crash, a cluster), and the
-# browser tests on a cluster.
+# workspace default-members, which leave out the wasm-only `frontend`), the Rust tests (unit,
+# in-process Socket.IO, the store and the live state on a real PostgreSQL and Redis), the
+# deployed tests (a crash, a cluster), then the browser tests (single servers, then a cluster).
+# (Running the browser tests while the Rust tests compiled at low priority saved nothing: the
+# browsers slowed by as much, 2026-12-06.)
 #
 # Each stage prints how long it took and is stopped past its bound (a hung test fails the run
 # instead of holding it until CI's own limit); the summary at the end lists every stage.
@@ -52,41 +53,6 @@ stage() {
   printf '\033[1;34m---- %s: %ss\033[0m\n' "$name" "$took"
 }
 
-# stage_in_background NAME BOUND COMMAND...: starts a stage that runs while the next ones do;
-# its output goes to a log, shown when `stage_wait` collects it.
-background_pid=""
-background_name=""
-background_began=0
-background_log=""
-stage_in_background() {
-  background_name=$1
-  local bound=$2
-  shift 2
-  background_log=$(mktemp)
-  printf '\n\033[1;34m==== %s\033[0m (bound %ss, in the background)\n' "$background_name" "$bound"
-  background_began=$SECONDS
-  timeout --kill-after=30 "$bound" "$@" >"$background_log" 2>&1 &
-  background_pid=$!
-}
-
-# stage_wait: waits for the background stage, shows its output, and fails like `stage`.
-stage_wait() {
-  local status=0
-  wait "$background_pid" || status=$?
-  local took=$((SECONDS - background_began))
-  printf '\n\033[1;34m==== %s (output)\033[0m\n' "$background_name"
-  cat "$background_log"
-  rm -f "$background_log"
-  summary+=("$(printf '%5ss  %s' "$took" "$background_name")")
-  background_pid=""
-  if [ "$status" != 0 ]; then
-    print_summary
-    echo "stage '$background_name' failed (exit $status) after ${took}s" >&2
-    exit "$status"
-  fi
-  printf '\033[1;34m---- %s: %ss\033[0m\n' "$background_name" "$took"
-}
-
 print_summary() {
   printf '\n\033[1;34m==== stage times\033[0m\n'
   printf '%s\n' "${summary[@]}"
@@ -94,7 +60,6 @@ print_summary() {
 }
 
 cleanup() {
-  if [ -n "$background_pid" ]; then kill "$background_pid" 2>/dev/null || true; fi
   scripts/postgres.sh stop || true
   scripts/redis.sh stop || true
 }
@@ -114,19 +79,13 @@ stage "patched dependencies in use" 120 scripts/check-patches.sh
 # flags end up exactly equal to the ones above and cargo test reuses this build.
 stage "build and lint (cargo leptos build, debug: server native, browser wasm)" 1200 env -u RUSTFLAGS cargo leptos build
 
-# The browser tests need only the build: they run while the Rust tests are compiled (at low
-# priority, so the browsers and their servers keep the cores they need).
-stage_in_background "browser tests (Playwright, Chromium, three workers)" 900 \
-  bash -c 'cd end2end && npx playwright test'
-stage "Rust tests compiled (at low priority, beside the browser tests)" 900 nice -n 19 cargo test --no-run
-stage_wait
-
 TERTULIA_TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
 TERTULIA_TEST_REDIS_URL="$(scripts/redis.sh start)"
 export TERTULIA_TEST_POSTGRES_URL TERTULIA_TEST_REDIS_URL
-stage "Rust tests (store on PostgreSQL, live state on Redis)" 600 cargo test
+stage "Rust tests and their lints (store on PostgreSQL, live state on Redis)" 900 cargo test
 stage "deployed tests (cluster: 2 nodes, Redis, PostgreSQL, nginx; kills under traffic)" 600 \
   cargo test -p server --test deployed -- --ignored --test-threads 1
+stage "browser tests (Playwright, Chromium, three workers)" 900 bash -c 'cd end2end && npx playwright test'
 stage "browser tests against a cluster (two browsers on two nodes)" 300 \
   bash -c 'cd end2end && npx playwright test -c cluster.config.ts'
 
