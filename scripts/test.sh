@@ -3,7 +3,8 @@
 # debug build shared by all stages and linted by clippy as it compiles (native commands use the
 # workspace default-members, which leave out the wasm-only `frontend`), the Rust tests (unit,
 # in-process Socket.IO, the store and the live state on a real PostgreSQL and Redis), the
-# deployed tests (a crash, a cluster), then the browser tests (single servers, then a cluster).
+# deployed cluster tests (nodes and Redis killed under traffic), then the browser tests (single
+# servers, then a cluster).
 # (Running the browser tests while the Rust tests compiled at low priority saved nothing: the
 # browsers slowed by as much, 2026-12-06.)
 #
@@ -39,7 +40,9 @@ stage() {
   shift 2
   printf '\n\033[1;34m==== %s\033[0m (bound %ss)\n' "$name" "$bound"
   local began=$SECONDS status=0
-  timeout --foreground --kill-after=30 "$bound" "$@" || status=$?
+  # Not --foreground: timeout then runs the stage in a process group of its own and stops the
+  # whole group (a hung test binary under cargo, the browsers and servers under Playwright).
+  timeout --kill-after=30 "$bound" "$@" || status=$?
   local took=$((SECONDS - began))
   summary+=("$(printf '%5ss  %s' "$took" "$name")")
   if [ "$status" = 124 ] || [ "$status" = 137 ]; then

@@ -132,15 +132,18 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_MAX_IN_FLIGHT", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_in_flight: u32,
 
-    /// Messages a user may send per 10 seconds (burst), refilled evenly.
+    /// Messages a user may send per 10 seconds (burst), refilled evenly (edits and deletions
+    /// count too). 0 allows none.
     #[arg(long, env = "TERTULIA_MESSAGE_BURST", default_value_t = 20)]
     pub message_burst: u32,
 
-    /// Room joins and creations a user may make per minute (burst), refilled evenly.
+    /// Room joins, creations, topic changes, invites and DMs a user may make per minute
+    /// (burst), refilled evenly. 0 allows none.
     #[arg(long, env = "TERTULIA_JOIN_BURST", default_value_t = 60)]
     pub join_burst: u32,
 
-    /// Sign-in attempts (register, login, guest) allowed per client IP per minute (burst).
+    /// Sign-in attempts (register, login, guest, password changes) allowed per client IP per
+    /// minute (burst). 0 allows none (no new sign-ins).
     #[arg(long, env = "TERTULIA_AUTH_BURST", default_value_t = 20)]
     pub auth_burst: u32,
 

@@ -28,8 +28,9 @@ pub(crate) enum AppError {
     /// An expected refusal, with the contract's code and a message for the user.
     #[error("{0}")]
     Refused(ErrorBody),
-    /// A fault of the server; the client sees only `internal`.
-    #[error("internal error: {context}")]
+    /// A fault of the server; the client sees only `internal`. Shown (in logs) with its
+    /// causes, so any `%error` a caller logs says what went wrong.
+    #[error("internal error: {context}{}", Causes(source.as_deref()))]
     Internal {
         /// What the server was doing.
         context: Cow<'static, str>,
@@ -116,7 +117,7 @@ impl AppError {
     /// and are not logged here). Called once, by the pipeline that answers.
     pub(crate) fn log_if_internal(&self) {
         if matches!(self, Self::Internal { .. }) {
-            tracing::error!(error = %Chain(self), "internal error");
+            tracing::error!(error = %self, "internal error");
         }
     }
 
@@ -136,16 +137,17 @@ impl AppError {
     }
 }
 
-/// An error and its sources, `: `-separated, for one log line.
-struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+/// The causes of an internal fault, each after `: `, for one log line.
+struct Causes<'a>(Option<&'a (dyn std::error::Error + Send + Sync + 'static)>);
 
-impl std::fmt::Display for Chain<'_> {
+impl std::fmt::Display for Causes<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(error) = source {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = self
+            .0
+            .map(|error| error as &(dyn std::error::Error + 'static));
+        while let Some(error) = cause {
             write!(f, ": {error}")?;
-            source = error.source();
+            cause = error.source();
         }
         Ok(())
     }
@@ -226,9 +228,11 @@ mod tests {
         assert_eq!(error.code(), ErrorCode::Internal);
         assert!(!error.body().message.contains("disk"));
         assert_eq!(
-            Chain(&error).to_string(),
-            "internal error: storing an upload: disk on fire"
+            error.to_string(),
+            "internal error: storing an upload: disk on fire",
+            "whoever logs it with `%error` gets the cause"
         );
+        assert!(std::error::Error::source(&error).is_some());
     }
 
     #[test]

@@ -127,6 +127,9 @@ impl Drop for App {
         for task in &self.tasks {
             task.abort();
         }
+        // The Socket.IO server holds the services as its state and the services hold the
+        // server through the fan-out: break the circle so both are freed.
+        self.state.services.fanout.unbind();
     }
 }
 
@@ -435,11 +438,17 @@ pub async fn create_admin(
 
 /// Whether a log event may be written whatever the log filter says. The libraries that carry
 /// the protocol print what passes through them at debug or trace level: whole Socket.IO
-/// packets and WebSocket messages (a CONNECT carries a session token), HTTP/2 frames (a
-/// cookie header): below `WARN` their events are dropped. (socketioxide's and engineioxide's
+/// packets and WebSocket messages (a CONNECT carries a session token), broadcasts through
+/// Redis (message text, session channels), HTTP/2 frames (a cookie header): below `WARN`
+/// their events are dropped. (socketioxide's and engineioxide's
 /// `tracing` feature is off as well; this keeps it so if a dependency switches it back on.)
 #[must_use]
 pub fn log_allowed(meta: &tracing::Metadata<'_>) -> bool {
+    target_allowed(meta.target(), *meta.level())
+}
+
+/// [`log_allowed`] on a target and a level.
+fn target_allowed(target: &str, level: tracing::Level) -> bool {
     const CARRIERS: [&str; 6] = [
         "socketioxide",
         "engineioxide",
@@ -448,11 +457,61 @@ pub fn log_allowed(meta: &tracing::Metadata<'_>) -> bool {
         "h2",
         "hyper",
     ];
-    let target = meta.target();
+    // The crate itself and its family (`socketioxide_redis`, `hyper_util`...).
     let carrier = CARRIERS.iter().any(|name| {
         target
             .strip_prefix(name)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '_']))
     });
-    !carrier || *meta.level() <= tracing::Level::WARN
+    !carrier || level <= tracing::Level::WARN
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    /// The Socket.IO server holds the services and the services hold the server: dropping the
+    /// app must still free both (a test binary builds a hundred apps).
+    #[tokio::test]
+    async fn a_dropped_app_frees_its_services() {
+        let config = super::Config::for_tests("sqlite::memory:");
+        let store = store::Store::in_memory().await.unwrap();
+        let leptos = super::leptos_options(&config).unwrap();
+        let app = super::App::build(config, store, leptos).await.unwrap();
+        let services = app.state.services.downgrade();
+        drop(app);
+        // The aborted background tasks let go of their copies as they are dropped.
+        for _ in 0..100 {
+            if services.upgrade().is_none() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the services outlived their app");
+    }
+
+    #[test]
+    fn the_carriers_of_the_protocol_log_only_warnings() {
+        for target in [
+            "socketioxide::ns",
+            "socketioxide_redis",
+            "engineioxide_core::packet",
+            "tungstenite::protocol",
+            "tokio_tungstenite",
+            "h2::codec",
+            "hyper_util::server",
+        ] {
+            assert!(!super::target_allowed(target, Level::TRACE), "{target}");
+            assert!(!super::target_allowed(target, Level::DEBUG), "{target}");
+            assert!(super::target_allowed(target, Level::WARN), "{target}");
+        }
+        for target in [
+            "server::socket::pipeline",
+            "sqlx::query",
+            "h2o",
+            "hyperloop",
+        ] {
+            assert!(super::target_allowed(target, Level::TRACE), "{target}");
+        }
+    }
 }

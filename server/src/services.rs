@@ -55,6 +55,14 @@ impl Services {
     }
 }
 
+#[cfg(test)]
+impl Services {
+    /// A handle that does not keep the services alive (to check they are freed).
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<Parts> {
+        Arc::downgrade(&self.0)
+    }
+}
+
 impl Deref for Services {
     type Target = Parts;
 

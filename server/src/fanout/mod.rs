@@ -9,7 +9,7 @@
 
 pub(crate) mod driver;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use protocol::ServerEvent;
 use protocol::events::{NAMESPACES, admin, chat, notifications};
@@ -62,14 +62,16 @@ pub(crate) async fn broadcast<E: ServerEvent>(ops: Ops, event: &E) {
 /// broadcasts must cross nodes. Cheap to clone.
 ///
 /// The services are built before the Socket.IO server (which takes them as its handlers'
-/// state), so the server is [bound](Self::bind) right after it is built. A fan-out that is
-/// never bound (the `create-admin` command, which runs without a server) reaches no socket:
-/// every namespace reads as absent.
+/// state), so the server is [bound](Self::bind) right after it is built, and
+/// [unbound](Self::unbind) when the app is dropped (the server holds the services, which hold
+/// the fan-out: bound for ever, neither would ever be freed). A fan-out that is not bound (the
+/// `create-admin` command, which runs without a server) reaches no socket: every namespace
+/// reads as absent.
 #[derive(Clone)]
 pub(crate) struct Fanout(Arc<Inner>);
 
 struct Inner {
-    io: OnceLock<SocketIo>,
+    io: RwLock<Option<SocketIo>>,
     shared: bool,
 }
 
@@ -79,22 +81,29 @@ impl Fanout {
     #[must_use]
     pub(crate) fn new(shared: bool) -> Self {
         Self(Arc::new(Inner {
-            io: OnceLock::new(),
+            io: RwLock::new(None),
             shared,
         }))
     }
 
-    /// Binds the Socket.IO server (once; a second call is ignored).
+    /// Binds the Socket.IO server.
     pub(crate) fn bind(&self, io: SocketIo) {
-        if self.0.io.set(io).is_err() {
-            tracing::warn!("the fan-out was bound twice; keeping the first server");
-        }
+        *self.0.io.write().unwrap_or_else(PoisonError::into_inner) = Some(io);
     }
 
-    /// The Socket.IO server, once bound.
+    /// Lets go of the Socket.IO server (the app is going away).
+    pub(crate) fn unbind(&self) {
+        *self.0.io.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The Socket.IO server, while bound.
     #[must_use]
-    pub(crate) fn io(&self) -> Option<&SocketIo> {
-        self.0.io.get()
+    pub(crate) fn io(&self) -> Option<SocketIo> {
+        self.0
+            .io
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Whether broadcasts reach other nodes.

@@ -420,7 +420,14 @@ impl RedisLive {
             .arg(self.typing_key(room, user))
             .arg(generation.to_string())
             .arg("PX")
-            .arg(u64::try_from(ttl.as_millis()).unwrap_or(5_000).max(1))
+            // Twice the TTL: the chat service's timer ends typing after the TTL (and says so);
+            // the key's own expiry only cleans up after a node that died before its timer ran.
+            .arg(
+                u64::try_from(ttl.as_millis())
+                    .unwrap_or(5_000)
+                    .saturating_mul(2)
+                    .max(1),
+            )
             .arg("GET")
             .query_async(&mut self.conn())
             .await?;

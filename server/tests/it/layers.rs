@@ -49,6 +49,30 @@ fn without_comments(code: &str) -> String {
                 in_string = true;
                 out.push(c);
             }
+            // A char literal (`'"'`, `'\''`), not to be read as the start of a string; a
+            // lifetime (`'a`) has no closing quote and stays.
+            ('\'', Some(&next)) => {
+                out.push(c);
+                let mut ahead = chars.clone();
+                ahead.next();
+                let is_literal = if next == '\\' {
+                    true
+                } else {
+                    ahead.next() == Some('\'')
+                };
+                if is_literal {
+                    while let Some(skipped) = chars.next() {
+                        out.push(skipped);
+                        if skipped == '\\' {
+                            if let Some(escaped) = chars.next() {
+                                out.push(escaped);
+                            }
+                        } else if skipped == '\'' {
+                            break;
+                        }
+                    }
+                }
+            }
             ('/', Some('/')) => {
                 for skipped in chars.by_ref() {
                     if skipped == '\n' {
@@ -200,6 +224,9 @@ fn the_path_reader_sees_grouped_imports_and_skips_comments() {
         "use crate::{a::X, b, c::{d, e}};\n// crate::commented\nlet url = \"http://x\"; crate::f::g();\n/* crate::block */",
     );
     assert_eq!(crate_paths(&code), ["a", "b", "c", "f"]);
+    let quotes = without_comments("let q = '\"'; crate::g::h(); let s = \"// x\"; fn f<'a>() {}");
+    assert_eq!(crate_paths(&quotes), ["g"], "{quotes}");
+    assert!(quotes.contains("fn f<'a>"), "{quotes}");
     assert_eq!(
         declared_layers("mod one;\npub(crate) mod two;\n/// doc\npub mod three;\nuse x;"),
         ["one", "two", "three"]
