@@ -269,10 +269,9 @@ pub struct RoomView {
     pub lines: Vec<Line>,
     /// Users typing now (never ourselves).
     pub typing: Vec<User>,
-    /// Messages from others after `last_read`.
-    pub unread: u32,
-    /// Id of the newest message read (the server's read marker, moved by this client).
-    pub last_read: i64,
+    /// The read marker and the messages from others after it, exact whatever order the
+    /// server's news arrives in (see [`sync::unread`]).
+    pub unread: sync::UnreadCount,
     /// Where the "New messages" divider goes: after this id (set when the room is opened
     /// with unread messages).
     pub divider_after: Option<i64>,
@@ -314,31 +313,40 @@ impl RoomView {
         self.private = saved.room.private;
         self.dm_with = saved.room.dm_with.clone();
         self.muted = saved.muted;
-        self.apply_marker(saved.last_read, saved.unread);
+        self.apply_marker(saved.last_read, saved.unread, saved.through);
     }
 
-    /// The read marker moved (here or on another device); a marker never moves back.
-    pub fn apply_marker(&mut self, last_read: i64, unread: u64) {
-        if last_read >= self.last_read {
-            self.last_read = last_read;
-            self.unread = u32::try_from(unread).unwrap_or(u32::MAX);
-        }
+    /// What the server says of the read marker (here, another device, or a join); older news
+    /// than what is held changes nothing.
+    pub fn apply_marker(&mut self, last_read: i64, unread: u64, through: Option<i64>) {
+        self.unread.marker(last_read, unread, through);
+    }
+
+    /// Id of the newest message read (the server's read marker, moved by this client).
+    #[must_use]
+    pub fn last_read(&self) -> i64 {
+        self.unread.last_read()
+    }
+
+    /// Messages from others after the read marker.
+    #[must_use]
+    pub fn unread_count(&self) -> u32 {
+        u32::try_from(self.unread.count()).unwrap_or(u32::MAX)
     }
 
     /// Everything loaded is read: moves the marker to the newest message and returns it if
     /// it moved (to tell the server).
     pub fn read_all(&mut self) -> Option<i64> {
-        self.unread = 0;
         let newest = self.last_id()?;
-        (newest > self.last_read).then(|| {
-            self.last_read = newest;
+        (newest > self.last_read()).then(|| {
+            self.unread.read_through(newest);
             newest
         })
     }
 
     /// Opening the room: the divider goes where the reader left off, if anything is unread.
     pub fn open(&mut self) {
-        self.divider_after = (self.unread > 0).then_some(self.last_read);
+        self.divider_after = (self.unread_count() > 0).then_some(self.last_read());
     }
 
     /// The timeline to show: the lines with the "New messages" divider before the first
@@ -404,14 +412,17 @@ impl RoomView {
     }
 
     /// Adds stored messages, skipping ones already present, keeping id order; a message that
-    /// confirms one of our pending lines replaces it. Returns how many were new.
+    /// confirms one of our pending lines replaces it; each one from someone other than `me` is
+    /// counted in the unread count (once, whatever path it came by). Returns how many were new.
     pub fn merge(
         &mut self,
         messages: impl IntoIterator<Item = Message>,
         confirmed: &[(String, i64)],
+        me: Option<i64>,
     ) -> usize {
         let mut added = 0;
         for message in messages {
+            self.unread.message(message.id, Some(message.user.id) == me);
             if let Some((client_id, _)) = confirmed.iter().find(|(_, id)| *id == message.id) {
                 self.lines.retain(
                     |line| !matches!(line, Line::Pending { client_id: c, .. } if c == client_id),
@@ -829,7 +840,7 @@ impl Rooms {
     /// Total unread messages.
     #[must_use]
     pub fn unread(&self) -> u32 {
-        self.joined.values().map(|r| r.unread).sum()
+        self.joined.values().map(RoomView::unread_count).sum()
     }
 }
 
@@ -860,10 +871,13 @@ mod tests {
     #[test]
     fn merge_dedupes_and_orders_by_id() {
         let mut view = RoomView::default();
-        assert_eq!(view.merge([message(1), message(3)], &[]), 2);
-        assert_eq!(view.merge([message(2), message(3), message(4)], &[]), 2);
+        assert_eq!(view.merge([message(1), message(3)], &[], None), 2);
+        assert_eq!(
+            view.merge([message(2), message(3), message(4)], &[], None),
+            2
+        );
         assert_eq!(ids(&view), ["m1", "m2", "m3", "m4"]);
-        assert_eq!(view.merge([message(0)], &[]), 1);
+        assert_eq!(view.merge([message(0)], &[], None), 1);
         assert_eq!(ids(&view)[0], "m0");
         assert_eq!(view.first_id(), Some(0));
         assert_eq!(view.last_id(), Some(4));
@@ -873,7 +887,7 @@ mod tests {
     fn catching_up_rereads_from_before_the_window() {
         let mut view = RoomView::default();
         assert_eq!(view.catch_up_from(100), None);
-        view.merge([message(10), message(20), message(30)], &[]);
+        view.merge([message(10), message(20), message(30)], &[], None);
         // Messages 20 and 30 are within the window: re-read from 10.
         assert_eq!(view.catch_up_from(20), Some(10));
         assert_eq!(view.catch_up_from(31), Some(30));
@@ -910,7 +924,7 @@ mod tests {
     #[test]
     fn pending_lines_stay_last_until_confirmed() {
         let mut view = RoomView::default();
-        view.merge([message(1)], &[]);
+        view.merge([message(1)], &[], None);
         view.lines.push(Line::Pending {
             client_id: "c".into(),
             text: "hi".into(),
@@ -923,20 +937,24 @@ mod tests {
             reply_to: None,
             attachments: Vec::new(),
         });
-        view.merge([message(2)], &[]);
+        view.merge([message(2)], &[], None);
         assert_eq!(ids(&view), ["m1", "m2", "pc"]);
-        view.merge([message(3)], &[("c".into(), 3)]);
+        view.merge([message(3)], &[("c".into(), 3)], None);
         assert_eq!(ids(&view), ["m1", "m2", "m3"]);
     }
 
     #[test]
     fn read_markers_move_forward_and_place_the_divider() {
         let mut view = RoomView::default();
-        view.merge([message(1), message(2), message(3)], &[]);
-        view.apply_marker(1, 2);
-        assert_eq!((view.last_read, view.unread), (1, 2));
-        view.apply_marker(0, 5);
-        assert_eq!((view.last_read, view.unread), (1, 2), "never back");
+        view.merge([message(1), message(2), message(3)], &[], None);
+        view.apply_marker(1, 2, Some(3));
+        assert_eq!((view.last_read(), view.unread_count()), (1, 2));
+        view.apply_marker(0, 5, Some(3));
+        assert_eq!(
+            (view.last_read(), view.unread_count()),
+            (1, 2),
+            "never back"
+        );
 
         view.open();
         assert_eq!(view.divider_after, Some(1));
@@ -947,7 +965,7 @@ mod tests {
         assert_eq!(keys, ["m1", "m2", "m3"]);
 
         assert_eq!(view.read_all(), Some(3));
-        assert_eq!((view.last_read, view.unread), (3, 0));
+        assert_eq!((view.last_read(), view.unread_count()), (3, 0));
         assert_eq!(view.read_all(), None, "nothing new to tell the server");
         view.open();
         assert_eq!(view.divider_after, None, "nothing unread: no divider");
@@ -956,9 +974,9 @@ mod tests {
     #[test]
     fn new_messages_go_after_the_notices_before_them() {
         let mut view = RoomView::default();
-        view.merge([message(1)], &[]);
+        view.merge([message(1)], &[], None);
         view.presence_notice("bea", true, || "k".into());
-        view.merge([message(2)], &[]);
+        view.merge([message(2)], &[], None);
         assert_eq!(ids(&view), ["m1", "nk:bea|", "m2"]);
         view.presence_notice("bea", false, || "l".into());
         assert_eq!(ids(&view), ["m1", "nk:bea|", "m2", "nl:|bea"]);
@@ -985,6 +1003,7 @@ mod tests {
                 at(5, 2, day + 1),
             ],
             &[],
+            None,
         );
         let keys: Vec<String> = view
             .rows(None, |ts| ts.div_euclid(day))
@@ -993,8 +1012,7 @@ mod tests {
             .collect();
         assert_eq!(keys, ["day0", "m1", "m2+", "m3", "m4", "day1", "m5"]);
         // The divider of a new day comes after the day's name.
-        view.last_read = 4;
-        view.unread = 1;
+        view.apply_marker(4, 1, Some(5));
         view.open();
         let keys: Vec<String> = view
             .rows(None, |ts| ts.div_euclid(day))
@@ -1105,11 +1123,12 @@ mod tests {
     fn rooms_keep_join_order_and_sum_unread() {
         let mut rooms = Rooms::default();
         for (name, unread) in [("b", 2), ("A", 1)] {
-            rooms.insert(RoomView {
+            let mut view = RoomView {
                 name: name.into(),
-                unread,
                 ..RoomView::default()
-            });
+            };
+            view.apply_marker(0, unread, Some(10));
+            rooms.insert(view);
         }
         let names: Vec<_> = rooms.ordered().iter().map(|r| r.name.clone()).collect();
         assert_eq!(names, ["b", "A"]);
@@ -1129,7 +1148,7 @@ mod tests {
         rooms.insert(room("a"));
         rooms.insert(room("b"));
         let (a, b) = (rooms.rev("a").unwrap(), rooms.rev("b").unwrap());
-        rooms.get_mut("A").unwrap().unread = 1;
+        rooms.get_mut("A").unwrap().apply_marker(0, 1, Some(1));
         assert!(rooms.rev("a").unwrap() > a);
         assert_eq!(rooms.rev("b"), Some(b));
         // A replacement made from an old copy still moves forward.
@@ -1151,7 +1170,7 @@ mod tests {
             user: reply.user.clone(),
             excerpt: "m1".into(),
         });
-        view.merge([message(1), reply], &[]);
+        view.merge([message(1), reply], &[], None);
         let before = view.lines[0].revision();
 
         let mut edited = message(1);

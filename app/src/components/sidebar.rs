@@ -14,7 +14,14 @@ pub fn Sidebar() -> impl IntoView {
             rooms
                 .ordered()
                 .into_iter()
-                .map(|view| (view.name.clone(), view.unread, view.private, view.label()))
+                .map(|view| {
+                    (
+                        view.name.clone(),
+                        view.unread_count(),
+                        view.private,
+                        view.label(),
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     };

@@ -342,7 +342,7 @@ mod tests {
 
         // Another room changes: nothing that reads the room on screen runs again.
         chat.rooms
-            .update(|rooms| rooms.get_mut("b").unwrap().unread += 3);
+            .update(|rooms| rooms.get_mut("b").unwrap().apply_marker(0, 3, Some(3)));
         assert_eq!(topic.get(), Some(None));
         assert_eq!(runs.load(Ordering::SeqCst), 1);
 

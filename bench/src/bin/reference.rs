@@ -60,6 +60,7 @@ async fn on_chat(socket: SocketRef) {
                 history: Vec::new(),
                 members_total: None,
                 more: false,
+                read: None,
             }));
         },
     );

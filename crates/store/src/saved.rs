@@ -26,6 +26,9 @@ pub struct SavedRoom {
     pub muted: bool,
     /// When the user last marked something read there (ms), if ever.
     pub read_at: Option<i64>,
+    /// The id of the room's newest message when `unread` was counted (0: none): `unread`
+    /// counts the messages from others in `(last_read, through]`.
+    pub through: i64,
 }
 
 #[derive(FromRow)]
@@ -75,8 +78,8 @@ impl Store {
             return Ok(None);
         };
         // Read up to the newest message there was: nothing is unread yet.
-        let unread = match read_up_to {
-            None => 0,
+        let (unread, through) = match read_up_to {
+            None => (0, last_read),
             Some(_) => self.unread(user_id, room.id, last_read).await?,
         };
         Ok(Some(SavedRoom {
@@ -85,6 +88,7 @@ impl Store {
             unread,
             muted: muted != 0,
             read_at,
+            through,
         }))
     }
 
@@ -233,21 +237,26 @@ impl Store {
 
     /// Counts the messages from others after the read marker (up to [`UNREAD_MAX`]).
     async fn with_unread(&self, user_id: i64, row: SavedRow) -> Result<SavedRoom> {
-        let unread = self.unread(user_id, row.room.id(), row.last_read).await?;
+        let (unread, through) = self.unread(user_id, row.room.id(), row.last_read).await?;
         Ok(SavedRoom {
             room: row.room.into(),
             last_read: row.last_read,
             unread,
             muted: row.muted != 0,
             read_at: row.read_at,
+            through,
         })
     }
 
-    /// Messages from others in a room after `last_read`, up to [`UNREAD_MAX`].
-    async fn unread(&self, user_id: i64, room_id: i64, last_read: i64) -> Result<u64> {
-        let unread: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM messages \
-             WHERE room_id = $1 AND id > $2 AND user_id <> $3 LIMIT $4) AS unread",
+    /// Messages from others in a room after `last_read` (up to [`UNREAD_MAX`]), and the id of
+    /// the room's newest message they were counted against: one statement, so both come from
+    /// the same snapshot (and since a room's ids commit in order, every message up to that id
+    /// was there to be counted).
+    async fn unread(&self, user_id: i64, room_id: i64, last_read: i64) -> Result<(u64, i64)> {
+        let (unread, through): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM messages \
+               WHERE room_id = $1 AND id > $2 AND user_id <> $3 LIMIT $4) AS counted), \
+             (SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = $1)",
         )
         .bind(room_id)
         .bind(last_read)
@@ -255,7 +264,7 @@ impl Store {
         .bind(UNREAD_MAX as i64)
         .fetch_one(&self.pool)
         .await?;
-        Ok(unread.unsigned_abs())
+        Ok((unread.unsigned_abs(), through))
     }
 }
 
@@ -329,9 +338,10 @@ mod tests {
             last = say(&store, &general, &bea, text).await;
         }
         let me = store.user_by_id(ana).await.unwrap().unwrap();
-        say(&store, &general, &me, "mine").await;
+        let mine = say(&store, &general, &me, "mine").await;
         let saved = store.saved_room(ana, general.id).await.unwrap().unwrap();
         assert_eq!(saved.unread, 3, "own messages are never unread");
+        assert_eq!(saved.through, mine, "counted against the newest message");
 
         let moved = store
             .mark_room_read(ana, general.id, last - 1, 7)

@@ -2,7 +2,9 @@
 //! "X is typing".
 
 use protocol::validate::{HISTORY_DEFAULT, MEMBERS_PAGE};
-use protocol::{Members, Message, Presence as PresenceBody, Typing, User, UserJoined, UserLeft};
+use protocol::{
+    Members, Message, Presence as PresenceBody, ReadMarker, Typing, User, UserJoined, UserLeft,
+};
 use store::RoomRecord;
 
 use super::{Chat, Connection};
@@ -26,6 +28,8 @@ pub struct Joined {
     pub members_total: usize,
     /// The latest messages, oldest first.
     pub history: Vec<Message>,
+    /// The joiner's read marker in the room (now in their list).
+    pub read: Option<ReadMarker>,
 }
 
 impl Chat {
@@ -56,20 +60,20 @@ impl Chat {
     pub async fn join(&self, conn: &Connection, raw_name: &str) -> AppResult<Joined> {
         let room = self.visible_room(conn.user(), raw_name).await?;
         let sid = conn.sid();
-        if !self.hub.live.is_in(&sid, room.id).await? {
+        let following = self.hub.live.is_in(&sid, room.id).await?;
+        if !following {
             self.charge(&conn.actor, Action::Join).await?;
         }
-        let mut history = self
-            .hub
-            .store
-            .history(&room, None, None, HISTORY_DEFAULT)
-            .await?;
-        self.hub
-            .store
-            .add_own_reactions(conn.user().id, history.iter_mut())
-            .await?;
-        self.save_room(conn.user(), &room).await?;
+        // The room's channel first: a message stored from now on reaches this socket live, one
+        // stored before is in the history read next (one stored in between comes both ways and
+        // the client keeps one). Read the other way round, a message stored between the two
+        // would reach the joiner neither way.
         conn.socket.join(room_channel(room.id));
+        let loaded = self.load_joined(conn.user(), &room).await;
+        if loaded.is_err() && !following {
+            conn.socket.leave(room_channel(room.id));
+        }
+        let (history, read) = loaded?;
         let mut listed = None;
         if let Some(change) = self.hub.live.join(&sid, room.id).await? {
             listed = self.announce(&room, conn.user(), change, true).await;
@@ -85,7 +89,30 @@ impl Chat {
             members,
             members_total,
             history,
+            read,
         })
+    }
+
+    /// What a joiner gets of a room: its latest messages, then (the room is put in their list)
+    /// their read marker there, counted after the messages were read so that the two together
+    /// give the exact unread count.
+    async fn load_joined(
+        &self,
+        user: &User,
+        room: &RoomRecord,
+    ) -> AppResult<(Vec<Message>, Option<ReadMarker>)> {
+        let mut history = self
+            .hub
+            .store
+            .history(room, None, None, HISTORY_DEFAULT)
+            .await?;
+        self.hub
+            .store
+            .add_own_reactions(user.id, history.iter_mut())
+            .await?;
+        self.save_room(user, room).await?;
+        let read = self.read_marker(user, room).await?;
+        Ok((history, read))
     }
 
     /// The connection stops following a room it joined.

@@ -90,11 +90,7 @@ impl Chat {
             .mark_room_read(user.id, room.id, id, now_ms())
             .await?
             .ok_or_else(|| not_listed(&room.name))?;
-        let marker = ReadMarker {
-            room: room.name,
-            last_read: saved.last_read,
-            unread: saved.unread,
-        };
+        let marker = marker_of(room.name, &saved);
         self.fanout.to_user(user.id, &marker).await;
         Ok(marker)
     }
@@ -182,7 +178,35 @@ impl Chat {
             last_read: saved.last_read,
             unread: saved.unread,
             muted: saved.muted,
+            through: Some(saved.through),
         })
+    }
+
+    /// `user`'s read marker in a room of their list, as they see it now (for `join`).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub(super) async fn read_marker(
+        &self,
+        user: &User,
+        room: &RoomRecord,
+    ) -> AppResult<Option<ReadMarker>> {
+        Ok(self
+            .hub
+            .store
+            .saved_room(user.id, room.id)
+            .await?
+            .map(|saved| marker_of(room.name.clone(), &saved)))
+    }
+}
+
+/// The read marker the contract shows for a saved room.
+fn marker_of(room: String, saved: &store::SavedRoom) -> ReadMarker {
+    ReadMarker {
+        room,
+        last_read: saved.last_read,
+        unread: saved.unread,
+        through: Some(saved.through),
     }
 }
 

@@ -136,7 +136,8 @@ async fn join(ctx: Ctx, req: JoinReq) -> AppResult<JoinRes> {
     let chat = ctx.chat();
     let joined = chat.join(&ctx.connection(), &req.room).await?;
     let summary = chat.summary(&joined.room, &ctx.user).await?;
-    let reserved = serde_json::to_vec(&summary).map_or(0, |json| json.len());
+    let reserved = serde_json::to_vec(&summary).map_or(0, |json| json.len())
+        + serde_json::to_vec(&joined.read).map_or(0, |json| json.len());
     // The people present get at most half of the packet (a page of long names can be larger
     // than all of it), so the latest messages always fit beside them.
     let mut members = joined.members;
@@ -152,6 +153,7 @@ async fn join(ctx: Ctx, req: JoinReq) -> AppResult<JoinRes> {
         history,
         members_total,
         more,
+        read: joined.read,
     })
 }
 

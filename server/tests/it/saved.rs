@@ -80,7 +80,7 @@ async fn read_markers_count_unread_and_move_on_every_device() {
     for text in ["one", "two", "three"] {
         ids.push(bea.say(GENERAL_ROOM, text).await.unwrap().message.id);
     }
-    ana.say(GENERAL_ROOM, "mine").await.unwrap();
+    let mine = ana.say(GENERAL_ROOM, "mine").await.unwrap().message.id;
 
     let mut phone = second_tab(&server, &token).await;
     assert_eq!(
@@ -96,7 +96,9 @@ async fn read_markers_count_unread_and_move_on_every_device() {
             room: GENERAL_ROOM.into(),
             last_read: ids[1],
             unread: 1,
-        }
+            through: Some(mine),
+        },
+        "one unread, counted against the newest message"
     );
     let seen: ReadMarker = phone.next().await;
     assert_eq!(seen, marker, "the other device sees the marker move");
@@ -230,4 +232,51 @@ async fn new_public_rooms_appear_in_everyones_directory() {
         "a private room is never announced; the public one is"
     );
     assert!(!created.room.private);
+}
+
+/// A new DM of several quick messages: whatever reaches the recipient first (the room in their
+/// list, the join's answer, live messages), the join's read marker and history give the
+/// exact unread count: the messages from others after the marker, counted up to `through`,
+/// and nothing after `through` is missing from the history or the live events (v1.6).
+#[tokio::test]
+async fn a_join_answers_with_the_read_marker_that_counts_exactly() {
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (mut bea, _) = server.chat_guest("bea").await;
+    let dm = ana
+        .ok(&DmReq {
+            username: "bea".into(),
+        })
+        .await
+        .room
+        .name;
+    ana.join(&dm).await;
+    let mut sent = Vec::new();
+    for n in 0..4 {
+        sent.push(
+            ana.say(&dm, &format!("quick {n}"))
+                .await
+                .unwrap()
+                .message
+                .id,
+        );
+    }
+    let joined = bea.join(&dm).await;
+    let read = joined.read.expect("the joiner's read marker");
+    let through = read.through.expect("counted against a message");
+    let counted_in_history = joined
+        .history
+        .iter()
+        .filter(|m| m.id > read.last_read && m.id <= through && m.user.username != "bea")
+        .count() as u64;
+    assert_eq!(read.unread, counted_in_history, "{read:?}");
+    assert_eq!(
+        read.unread, 4,
+        "the four quick messages are unread: {read:?}"
+    );
+    assert_eq!(through, *sent.last().unwrap());
+    // A message after the join comes live, above `through`.
+    let later = ana.say(&dm, "later").await.unwrap().message.id;
+    let live = bea.next_where::<protocol::Message>(|m| m.id == later).await;
+    assert!(live.id > through);
 }

@@ -10,11 +10,8 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&key) {
                 let author = message.user.id;
-                let added = view.merge([message], &[]);
+                view.merge([message], &[], Some(me.id));
                 view.typing.retain(|u| u.id != author);
-                if added > 0 && author != me.id && !visible {
-                    view.unread += 1;
-                }
             }
         });
         if visible {
@@ -75,7 +72,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
     socket.on(move |marker: ReadMarker| {
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&marker.room) {
-                view.apply_marker(marker.last_read, marker.unread);
+                view.apply_marker(marker.last_read, marker.unread, marker.through);
             }
         });
     });

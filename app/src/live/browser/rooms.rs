@@ -140,6 +140,7 @@ impl Chat {
             }
             owed
         });
+        let me = self.my_id();
         self.rooms.update(|rooms| {
             let mut view = rooms.get(&key).cloned().unwrap_or_default();
             view.name = joined.room.name.clone();
@@ -152,10 +153,16 @@ impl Chat {
                 view.more_before = joined.more
                     || joined.history.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
             }
-            view.merge(joined.history.clone(), &[]);
+            view.merge(joined.history.clone(), &[], me);
+            // Counted after the history was read: with it, the exact unread count (v1.6).
+            if let Some(read) = &joined.read {
+                view.apply_marker(read.last_read, read.unread, read.through);
+            }
             view.owed = owed;
             rooms.insert(view);
         });
+        // A read made here that the server never heard of (made offline): report it now.
+        self.report_unreported_read(&socket, &key);
         let caught_up = self.catch_up_owed(&socket, &joined.room.name, owed).await;
         // Our unconfirmed messages go out whatever the catch-up did (stored once by their
         // `client_id`, however often they are sent).
@@ -210,9 +217,10 @@ impl Chat {
             let complete =
                 (page.messages.len() as i64) < protocol::validate::HISTORY_MAX && !page.more;
             let last = page.messages.last().map(|m| m.id).filter(|_| !complete);
+            let me = self.my_id();
             self.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(room) {
-                    view.merge(page.messages, &[]);
+                    view.merge(page.messages, &[], me);
                     view.owed.history_read(after, last);
                 }
             });
@@ -367,10 +375,11 @@ impl Chat {
             ..HistoryReq::default()
         };
         let page = socket.request(&request).await?;
+        let me = self.my_id();
         self.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(room) {
                 view.more_before = page.more || page.messages.len() as i64 >= limit;
-                view.merge(page.messages, &[]);
+                view.merge(page.messages, &[], me);
             }
         });
         Ok(())
@@ -399,7 +408,7 @@ impl Chat {
         let unread = self.rooms.with_untracked(|rooms| {
             rooms
                 .get(&key)
-                .is_some_and(|v| v.unread > 0 || v.last_id() > Some(v.last_read))
+                .is_some_and(|v| v.unread_count() > 0 || v.last_id() > Some(v.last_read()))
         });
         if !unread {
             return;
@@ -411,6 +420,27 @@ impl Chat {
             }
         });
         if let (Some((room, id)), Some(socket)) = (moved, self.socket()) {
+            spawn_local(async move {
+                let _ = socket.request(&MarkRoomReadReq { room, id }).await;
+            });
+        }
+    }
+
+    /// Our user's id, once known.
+    pub(super) fn my_id(&self) -> Option<i64> {
+        self.me.get_untracked().map(|me| me.id)
+    }
+
+    /// Tells the server of a read made here that it has not confirmed (the reader read while
+    /// offline, or the request was lost); its answer, and the `read_marker` every tab gets,
+    /// settle it.
+    pub(super) fn report_unreported_read(&self, socket: &Socket, key: &str) {
+        let unreported = self.rooms.with_untracked(|rooms| {
+            let view = rooms.get(key)?;
+            Some((view.name.clone(), view.unread.unreported_read()?))
+        });
+        if let Some((room, id)) = unreported {
+            let socket = socket.clone();
             spawn_local(async move {
                 let _ = socket.request(&MarkRoomReadReq { room, id }).await;
             });

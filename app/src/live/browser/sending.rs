@@ -47,6 +47,7 @@ impl Chat {
                             view.merge(
                                 [res.message.clone()],
                                 &[(client_id.clone(), res.message.id)],
+                                Some(res.message.user.id),
                             );
                             view.drop_pending(&client_id);
                         }

@@ -23,6 +23,10 @@ pub struct SavedRoom {
     /// The user silenced it: no toasts or browser notifications for its messages.
     #[serde(default)]
     pub muted: bool,
+    /// The id of the room's newest message when `unread` was counted (0: none), so a client
+    /// can add exactly the messages after it (v1.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through: Option<i64>,
 }
 
 /// `saved_rooms` ack body.
@@ -53,6 +57,9 @@ pub struct ReadMarker {
     pub last_read: i64,
     /// Messages from others after it, counted up to 999.
     pub unread: u64,
+    /// The id of the room's newest message when `unread` was counted (v1.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through: Option<i64>,
 }
 
 /// `mute_room` request.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::is_false;
 use super::messages::Message;
 use super::people::User;
+use super::room_list::ReadMarker;
 
 /// A room as listed by `rooms` and returned by `create_room` / `join`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,4 +181,7 @@ pub struct JoinRes {
     /// the first one sent (addition to PROTOCOL.md v1).
     #[serde(default, skip_serializing_if = "is_false")]
     pub more: bool,
+    /// The caller's read marker in the room, counted after `history` was read (v1.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<ReadMarker>,
 }

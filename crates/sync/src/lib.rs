@@ -1,0 +1,11 @@
+//! The browser's sync logic as sans-IO state machines, like `socket-client`'s `Machine`: each
+//! takes what happened (what the server said, what arrived, what the reader did) and answers
+//! what to show, with no I/O, no timers and no browser, so every interleaving can be tested
+//! on its own.
+//!
+//! * [`unread`]: a room's unread count, exact whatever order the server's news arrives in.
+#![warn(missing_docs)]
+
+pub mod unread;
+
+pub use unread::UnreadCount;
