@@ -13,6 +13,8 @@ pub mod desktop;
 pub mod live;
 pub mod markup;
 pub mod model;
+pub mod offline;
+pub mod outbox;
 mod pages;
 pub mod session;
 mod storage;
@@ -36,6 +38,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                <meta name="theme-color" content="#2f6f5e"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet id="leptos" options=options.clone()/>
                 <HydrationScripts options/>

@@ -153,24 +153,6 @@ impl Line {
         revision
     }
 
-    /// What a pending line sends: its text, the message it answers, its files' ids.
-    #[must_use]
-    pub fn outgoing(&self) -> Option<Outgoing> {
-        match self {
-            Self::Pending {
-                text,
-                reply_to,
-                attachments,
-                ..
-            } => Some(Outgoing {
-                text: text.clone(),
-                reply_to: *reply_to,
-                attachments: attachments.iter().map(|file| file.id.clone()).collect(),
-            }),
-            _ => None,
-        }
-    }
-
     /// A stable key for keyed rendering.
     #[must_use]
     pub fn key(&self) -> String {
@@ -186,18 +168,6 @@ impl Line {
             Self::Divider => "divider".to_owned(),
         }
     }
-}
-
-/// What a message of ours sends (and sends again after a refusal or a reconnect, with the
-/// same `client_id`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outgoing {
-    /// The text (may be empty when there are files).
-    pub text: String,
-    /// The message it answers.
-    pub reply_to: Option<i64>,
-    /// Ids of the files it carries.
-    pub attachments: Vec<String>,
 }
 
 /// Catching up a room still owes after a reconnect or a server's `resync`: recorded before
@@ -281,6 +251,8 @@ pub struct RoomView {
     pub more_before: bool,
     /// Catch-up not done yet (after a reconnect or a `resync`).
     pub owed: Owed,
+    /// Where a catch-up resumes without skipping a message (see [`sync::cursor`]).
+    pub cursor: sync::Cursor,
     /// Revision: bumped by every change made through [`Rooms::get_mut`], [`Rooms::insert`]
     /// or [`Rooms::update_all`]. Per-room memos compare this number instead of the timeline,
     /// so a change in one room neither clones nor re-renders another.
@@ -481,53 +453,6 @@ impl RoomView {
             .members
             .partition_point(|u| (u.username.to_lowercase(), u.id) < key);
         self.members.insert(at, user);
-    }
-
-    /// Marks a pending line as refused (kept, with its text, for a retry).
-    pub fn fail_pending(&mut self, client_id: &str, reason: String) {
-        for line in &mut self.lines {
-            if let Line::Pending {
-                client_id: c,
-                failed,
-                ..
-            } = line
-                && c == client_id
-            {
-                *failed = Some(reason.clone());
-            }
-        }
-    }
-
-    /// A refused line goes back to pending (being resent); returns what to send again.
-    pub fn retry_pending(&mut self, client_id: &str) -> Option<Outgoing> {
-        self.lines.iter_mut().find_map(|line| match line {
-            Line::Pending {
-                client_id: c,
-                failed,
-                ..
-            } if c == client_id => {
-                *failed = None;
-                line.outgoing()
-            }
-            _ => None,
-        })
-    }
-
-    /// What the pending lines not refused would send, with their `client_id`s (to resend
-    /// after a reconnect).
-    #[must_use]
-    pub fn unconfirmed(&self) -> Vec<(String, Outgoing)> {
-        self.lines
-            .iter()
-            .filter_map(|line| match line {
-                Line::Pending {
-                    client_id,
-                    failed: None,
-                    ..
-                } => Some((client_id.clone(), line.outgoing()?)),
-                _ => None,
-            })
-            .collect()
     }
 
     /// The newest loaded message of `user` that is not deleted (for Up-to-edit).
@@ -738,10 +663,20 @@ impl RoomView {
         rows
     }
 
-    /// Removes a pending line (confirmed or abandoned).
-    pub fn drop_pending(&mut self, client_id: &str) {
+    /// Shows our messages waiting in the outbox (in the order they go out) after the stored
+    /// ones, in place of the pending lines shown before. Changes nothing if they are the same.
+    pub fn set_pending(&mut self, pending: Vec<Line>) {
+        let shown: Vec<&Line> = self
+            .lines
+            .iter()
+            .filter(|line| matches!(line, Line::Pending { .. }))
+            .collect();
+        if shown.len() == pending.len() && shown.iter().zip(&pending).all(|(a, b)| *a == b) {
+            return;
+        }
         self.lines
-            .retain(|line| !matches!(line, Line::Pending { client_id: c, .. } if c == client_id));
+            .retain(|line| !matches!(line, Line::Pending { .. }));
+        self.lines.extend(pending);
     }
 }
 
@@ -1058,35 +993,30 @@ mod tests {
     }
 
     #[test]
-    fn refused_messages_keep_their_text_for_a_retry() {
-        let mut view = RoomView::default();
-        view.lines.push(Line::Pending {
-            client_id: "c".into(),
+    fn the_outbox_lines_follow_the_stored_messages_and_replace_the_last_ones_shown() {
+        let pending = |id: &str, failed: Option<&str>| Line::Pending {
+            client_id: id.into(),
             text: "hola".into(),
             user: User {
                 id: 1,
                 username: "ana".into(),
                 role: Role::Guest,
             },
-            failed: None,
+            failed: failed.map(str::to_owned),
             reply_to: None,
             attachments: Vec::new(),
-        });
-        view.fail_pending("c", "slow down".into());
-        assert!(
-            matches!(&view.lines[0], Line::Pending { failed: Some(r), .. } if r == "slow down")
-        );
-        let again = Outgoing {
-            text: "hola".into(),
-            ..Outgoing::default()
         };
-        assert_eq!(view.retry_pending("c"), Some(again.clone()));
-        assert_eq!(view.unconfirmed(), [("c".to_owned(), again)]);
-        view.fail_pending("c", "slow down".into());
-        assert_eq!(view.unconfirmed(), []);
-        view.retry_pending("c");
-        assert!(matches!(&view.lines[0], Line::Pending { failed: None, .. }));
-        assert_eq!(view.retry_pending("other"), None);
+        let mut view = RoomView::default();
+        view.set_pending(vec![pending("a", None), pending("b", None)]);
+        view.merge([message(5)], &[], None);
+        // Stored messages go before what waits.
+        assert!(matches!(&view.lines[0], Line::Message(m) if m.id == 5));
+        // "a" delivered, "b" refused: the lines say so, nothing else moves.
+        view.set_pending(vec![pending("b", Some("muted"))]);
+        assert_eq!(view.lines.len(), 2);
+        assert_eq!(view.lines[1], pending("b", Some("muted")));
+        view.set_pending(Vec::new());
+        assert_eq!(view.lines.len(), 1);
     }
 
     #[test]

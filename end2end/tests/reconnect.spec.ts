@@ -10,7 +10,7 @@ async function ask(socket: Socket, event: string, payload: object): Promise<any>
   return answer;
 }
 
-test("going offline shows it, blocks the composer, and coming back catches up", async ({ browser }) => {
+test("going offline shows it, the composer says what will happen, and coming back catches up", async ({ browser }) => {
   const pageA = await guestPage(browser, uniqueName("ana"));
   const pageB = await guestPage(browser, uniqueName("bea"));
   // Texts unique to this run: the room is shared with every other test.
@@ -21,13 +21,16 @@ test("going offline shows it, blocks the composer, and coming back catches up", 
 
   await pageB.context().setOffline(true);
   await expect(pageB.locator("#status")).toHaveText("offline");
-  await expect(pageB.locator("#msg")).toBeDisabled();
+  // Writing stays possible: it is kept and sent when the connection is back (outbox.spec.ts).
+  await expect(pageB.locator("#msg")).toBeEnabled();
+  await expect(pageB.locator("#outbox-note")).toBeVisible();
+  await expect(pageB.locator("#attach")).toBeDisabled();
 
   await say(pageA, during);
 
   await pageB.context().setOffline(false);
   await expect(pageB.locator("#status")).toHaveText("connected");
-  await expect(pageB.locator("#msg")).toBeEnabled();
+  await expect(pageB.locator("#outbox-note")).toBeHidden();
   // Rejoined automatically, with the missed message, in order, and nothing twice.
   await expect(messages(pageB).last()).toHaveText(during);
   await expect(messages(pageB).filter({ hasText: before })).toHaveCount(1);

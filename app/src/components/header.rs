@@ -19,6 +19,24 @@ pub fn Header() -> impl IntoView {
         crate::model::ConnState::Offline => "Your device is offline",
     };
     let sign_out = move |_| {
+        // Nothing of the chat is left on a device someone else may use next: what waits in
+        // the outbox, the chat kept for an offline start, the pages kept by the service worker.
+        #[cfg(feature = "hydrate")]
+        {
+            let unsent = chat.unsent();
+            if unsent > 0 {
+                let question = format!(
+                    "{unsent} of your messages or changes are not sent yet. Signing out discards them from this device. Sign out anyway?"
+                );
+                if !crate::desktop::confirm(&question) {
+                    return;
+                }
+            }
+            chat.forget_outbox();
+            if let Some(me) = chat.me.get_untracked() {
+                crate::offline::forget(me.id);
+            }
+        }
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             crate::api::logout().await;

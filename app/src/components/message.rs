@@ -34,7 +34,16 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
             ..
         } => {
             let status = match failed {
-                None => view! { <span class="sending">"sending…"</span> }.into_any(),
+                None => view! {
+                    <span class="sending">
+                        {move || if chat.conn.get() == crate::model::ConnState::Connected {
+                            "sending…"
+                        } else {
+                            "waiting for the connection"
+                        }}
+                    </span>
+                }
+                .into_any(),
                 Some(reason) => {
                     let retry = {
                         let id = client_id.clone();

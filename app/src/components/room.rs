@@ -391,6 +391,9 @@ fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let text = RwSignal::new(String::new());
     let online = move || chat.conn.get() == ConnState::Connected;
+    // Offline too: what is sent then waits in the outbox. Not before the first connection
+    // (before hydration nothing would take it).
+    let writable = move || chat.conn.get() != ConnState::Connecting;
     let typing = TypingSignal::new(chat);
     let text_area = NodeRef::<leptos::html::Textarea>::new();
     // One draft per room, kept in this browser across reloads.
@@ -433,7 +436,7 @@ fn Composer() -> impl IntoView {
         let files_ready = chat
             .uploads
             .with_untracked(|u| u.ready(&key).is_some_and(|files| !files.is_empty()));
-        if (body.trim().is_empty() && !files_ready) || !online() {
+        if (body.trim().is_empty() && !files_ready) || !writable() {
             return;
         }
         if chat.uploads.with_untracked(|u| u.busy(&key)) {
@@ -548,12 +551,10 @@ fn Composer() -> impl IntoView {
         dismissed.set(false);
         text.set(value);
     };
-    let placeholder = move || {
-        if online() {
-            "Write a message… (Enter sends, Shift+Enter for a new line)"
-        } else {
-            "Waiting for the connection…"
-        }
+    let placeholder = move || match chat.conn.get() {
+        ConnState::Connected => "Write a message… (Enter sends, Shift+Enter for a new line)",
+        ConnState::Connecting => "Connecting…",
+        _ => "Offline: write anyway, it is sent when the connection is back",
     };
     let file_input = NodeRef::<leptos::html::Input>::new();
     view! {
@@ -632,7 +633,7 @@ fn Composer() -> impl IntoView {
                 rows="1"
                 maxlength="4000"
                 placeholder=placeholder
-                disabled=move || !online()
+                disabled=move || !writable()
                 prop:value=move || text.get()
                 on:input=on_input
                 on:keydown=on_keydown
@@ -683,11 +684,16 @@ fn Composer() -> impl IntoView {
                 type="submit"
                 class="primary"
                 disabled=move || {
-                    !online() || uploading() || (text.get().trim().is_empty() && !has_files())
+                    !writable() || uploading() || (text.get().trim().is_empty() && !has_files())
                 }
             >
                 "Send"
             </button>
+            <Show when=move || writable() && !online()>
+                <p id="outbox-note" class="outbox-note" role="status">
+                    "You are offline. What you send now is kept on this device and sent when the connection is back."
+                </p>
+            </Show>
         </form>
     }
 }

@@ -3,9 +3,11 @@
 //! [`Chat`] is a `Copy` handle of signals, usable on both targets, provided once for the whole
 //! app ([`provide_chat`]); only in the browser (`hydrate`) does it own the tab's one Socket.IO
 //! connection, which the chat, the bell, the board and the admin page share (each page adds
-//! its listeners and namespaces in a `Scope` and takes them away when it unmounts). Messages whose ack was lost to a dropped
-//! connection stay on screen as pending and are resent with the same `client_id` after the
-//! reconnect, so the server stores them once.
+//! its listeners and namespaces in a `Scope` and takes them away when it unmounts). What the
+//! reader writes (messages, edits, deletions, reactions) goes through the outbox
+//! ([`crate::outbox`]): kept in the browser until the server confirms it, written offline as
+//! well as online, shown as pending in place, and sent (again, after a dropped connection,
+//! with the same `client_id`, so the server stores it once) by exactly one tab.
 
 use leptos::prelude::*;
 use protocol::{Notification, Room, User};
@@ -62,6 +64,12 @@ pub struct Chat {
     pub shown: Memo<Option<(String, u64)>>,
     #[cfg(feature = "hydrate")]
     socket: StoredValue<Option<socket_client::browser::Socket>, LocalStorage>,
+    /// The connection's bookkeeping: its generation, the rooms waiting to be joined.
+    #[cfg(feature = "hydrate")]
+    link: StoredValue<browser::connection::Link, LocalStorage>,
+    /// What the reader wrote until the server confirms it (see [`crate::outbox`]).
+    #[cfg(feature = "hydrate")]
+    outbox: StoredValue<browser::outbox::Driver, LocalStorage>,
 }
 
 impl Chat {
@@ -94,6 +102,10 @@ impl Chat {
             shown,
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
+            #[cfg(feature = "hydrate")]
+            link: StoredValue::new_local(browser::connection::Link::default()),
+            #[cfg(feature = "hydrate")]
+            outbox: StoredValue::new_local(browser::outbox::Driver::default()),
         }
     }
 

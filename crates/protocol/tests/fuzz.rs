@@ -128,6 +128,7 @@ proptest! {
             reply_to: Some(protocol::ReplyPreview { id, user: protocol::Author { id, username: "v".into() }, excerpt: text.clone() }),
             attachments: vec![protocol::Attachment { id: "0".repeat(32), name: text, size: id.unsigned_abs(),
                 content_type: "image/png".into(), url: "/api/files/x".into(), preview_url: None }],
+            prev: Some(id.saturating_sub(1)),
         } };
         let ack = Ack::Ok(body);
         prop_assert_eq!(serde_json::from_value::<Ack<MessageRes>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);

@@ -40,11 +40,21 @@ pub(crate) struct Row {
     pub reply_to: Option<i64>,
 }
 
-/// One queued message and where its outcome goes: the new id, or `None` when the database
-/// skipped the row (muted author, repeated idempotency key).
+/// A stored message's id, and the id of its room's message just before it (0: none).
+/// Messages of a room are committed in id order, so `prev` never changes once told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inserted {
+    /// The new message's id.
+    pub id: i64,
+    /// The room's message before it.
+    pub prev: i64,
+}
+
+/// One queued message and where its outcome goes: what was stored, or `None` when the
+/// database skipped the row (muted author, repeated idempotency key).
 struct Job {
     row: Row,
-    done: oneshot::Sender<Result<Option<i64>>>,
+    done: oneshot::Sender<Result<Option<Inserted>>>,
 }
 
 /// The queue in front of the writer task. Cheap to clone.
@@ -70,7 +80,7 @@ impl GroupCommit {
     /// # Errors
     /// [`StoreError::Database`] when the database refused the row, [`StoreError::WriterStopped`]
     /// when the writer task was stopped (its runtime is shutting down).
-    pub(crate) async fn insert(&self, row: Row) -> Result<Option<i64>> {
+    pub(crate) async fn insert(&self, row: Row) -> Result<Option<Inserted>> {
         let (done, outcome) = oneshot::channel();
         if let Err(mpsc::error::SendError(job)) = self.queue.send(Job { row, done }).await {
             // The writer's runtime ended (a store outliving it): no batching, same statement.
@@ -118,13 +128,25 @@ pub(crate) struct Stored {
     user_id: i64,
     ts: i64,
     client_id: Option<String>,
+    /// The room's message before it (`NULL`: none).
+    prev: Option<i64>,
+}
+
+impl Stored {
+    /// What the caller learns.
+    pub(crate) fn inserted(&self) -> Inserted {
+        Inserted {
+            id: self.id,
+            prev: self.prev.unwrap_or(0),
+        }
+    }
 }
 
 /// Stores `rows` in one statement (one commit); for each, its new id or `None` when skipped.
 ///
 /// The author's mute is checked per row inside the statement, so a mute set a moment ago on
 /// another node holds; a repeated `(user_id, client_id)` is skipped by the unique index.
-async fn insert_rows(pool: &AnyPool, rows: &[&Row]) -> Result<Vec<Option<i64>>> {
+async fn insert_rows(pool: &AnyPool, rows: &[&Row]) -> Result<Vec<Option<Inserted>>> {
     let sql = insert_sql(rows.len());
     let mut attempts = 0;
     let mut stored = loop {
@@ -172,7 +194,7 @@ pub(crate) fn bind_rows<'q>(
 /// next stored one was skipped. Two rows with the same room, author, time and key are either
 /// both stored or (muted, or the key already used) both skipped, except that a repeated key
 /// stores only the first: in every case the walk pairs them right.
-fn match_ids(rows: &[&Row], stored: &[Stored]) -> Vec<Option<i64>> {
+fn match_ids(rows: &[&Row], stored: &[Stored]) -> Vec<Option<Inserted>> {
     let mut next = stored.iter().peekable();
     rows.iter()
         .map(|row| {
@@ -182,7 +204,7 @@ fn match_ids(rows: &[&Row], stored: &[Stored]) -> Vec<Option<i64>> {
                     && s.ts == row.ts
                     && s.client_id.as_deref() == row.client_id.as_deref()
             })
-            .map(|s| s.id)
+            .map(Stored::inserted)
         })
         .collect()
 }
@@ -215,7 +237,9 @@ pub(crate) fn insert_sql(n: usize) -> String {
                            AND m.user_id = v.column3 AND m.until > v.column5) \
          ORDER BY v.column1 \
          ON CONFLICT (user_id, client_id) DO NOTHING \
-         RETURNING id, room_id, user_id, ts, client_id"
+         RETURNING id, room_id, user_id, ts, client_id, \
+           (SELECT MAX(p.id) FROM messages p \
+            WHERE p.room_id = messages.room_id AND p.id < messages.id) AS prev"
     )
 }
 
@@ -241,7 +265,12 @@ mod tests {
             user_id: r.user_id,
             ts: r.ts,
             client_id: r.client_id.clone(),
+            prev: Some(id - 1),
         }
+    }
+
+    fn at(id: i64) -> Option<Inserted> {
+        Some(Inserted { id, prev: id - 1 })
     }
 
     #[test]
@@ -256,7 +285,7 @@ mod tests {
             &rows,
             &[stored(10, &a), stored(11, &b), stored(12, &same_as_b)],
         );
-        assert_eq!(out, [Some(10), None, None, Some(11), Some(12)]);
+        assert_eq!(out, [at(10), None, None, at(11), at(12)]);
         assert_eq!(match_ids(&rows, &[]), [None; 5]);
     }
 
@@ -293,7 +322,7 @@ mod tests {
     }
 
     /// Runs the writer over `rows`, all queued before it starts: one batch.
-    async fn write_batch(store: &crate::Store, rows: Vec<Row>) -> Vec<Result<Option<i64>>> {
+    async fn write_batch(store: &crate::Store, rows: Vec<Row>) -> Vec<Result<Option<Inserted>>> {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let mut outcomes = Vec::new();
         for row in rows {
@@ -325,14 +354,25 @@ mod tests {
             text_row(general, ana, "same time", None),
             text_row(general, ana, "same time, other text", None),
         ];
-        let ids: Vec<Option<i64>> = write_batch(&store, rows)
+        let before: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(id) FROM messages WHERE room_id = $1")
+                .bind(general)
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        let before = before.unwrap_or(0);
+        let ids: Vec<Option<Inserted>> = write_batch(&store, rows)
             .await
             .into_iter()
             .map(Result::unwrap)
             .collect();
         assert_eq!(ids[1], None, "muted");
         assert_eq!(ids[2], None, "repeated key");
-        let stored = [ids[0].unwrap(), ids[3].unwrap(), ids[4].unwrap()];
+        let inserted = [ids[0].unwrap(), ids[3].unwrap(), ids[4].unwrap()];
+        // Each knows the room's message before it, rows of the same batch included.
+        let prevs: Vec<i64> = inserted.iter().map(|i| i.prev).collect();
+        assert_eq!(prevs, [before, inserted[0].id, inserted[1].id]);
+        let stored = inserted.map(|i| i.id);
         assert!(stored.is_sorted(), "ids follow the order sent: {stored:?}");
         assert_eq!(text_of(&store, stored[0]).await, (ana, "first".into()));
         assert_eq!(text_of(&store, stored[1]).await, (ana, "same time".into()));
@@ -358,8 +398,8 @@ mod tests {
         ];
         let results = write_batch(&store, rows).await;
         assert!(matches!(results[1], Err(StoreError::Database(_))));
-        let before = results[0].as_ref().unwrap().unwrap();
-        let after = results[2].as_ref().unwrap().unwrap();
+        let before = results[0].as_ref().unwrap().unwrap().id;
+        let after = results[2].as_ref().unwrap().unwrap().id;
         // Every connection of the pool sees both rows, the one that ran the refused
         // statement included (it used to keep reading the database as it was before them).
         let mut connections = Vec::new();
@@ -399,7 +439,9 @@ mod tests {
         // Stored afterwards: every connection of the pool reads it, the one that ran the
         // refused statement included (unless it was closed, as it is now).
         let later = text_row(general, ana, "later", None);
-        let id = insert_rows(&store.pool, &[&later]).await.unwrap()[0].unwrap();
+        let id = insert_rows(&store.pool, &[&later]).await.unwrap()[0]
+            .unwrap()
+            .id;
         let mut connections = Vec::new();
         for _ in 0..store.pool.options().get_max_connections() {
             connections.push(store.pool.acquire().await.unwrap());
@@ -444,6 +486,7 @@ mod tests {
             });
         }
         let mut ids = std::collections::HashSet::new();
+        let mut links = Vec::new();
         while let Some(joined) = senders.join_next().await {
             let (n, author, text, ts, sent) = joined.unwrap();
             if ts < MUTED_UNTIL {
@@ -455,7 +498,14 @@ mod tests {
             assert!(ids.insert(message.id), "one id per message");
             assert_eq!((message.user.id, &message.text), (author, &text));
             assert_eq!(text_of(&store, message.id).await, (author, text));
+            links.push((message.id, message.prev));
         }
         assert_eq!(ids.len(), 150);
+        // However the senders interleaved, the `prev` links chain the room's messages in id
+        // order, each to the one just before it.
+        links.sort_unstable();
+        for pair in links.windows(2) {
+            assert_eq!(pair[1].1, Some(pair[0].0), "{pair:?}");
+        }
     }
 }

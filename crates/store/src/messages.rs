@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use protocol::{Author, Message, Reaction, ReplyPreview, User, validate};
 use sqlx::FromRow;
 
-use crate::group_commit::{self, Row};
+use crate::group_commit::{self, Inserted, Row};
 use crate::{Result, RoomRecord, Store, StoreError};
 
 #[derive(FromRow)]
@@ -171,18 +171,22 @@ impl Store {
         //
         // The author's mute is checked by the insert itself (no row while muted), so a plain
         // message costs one statement, and a mute set a moment ago on another node holds.
-        let id: Option<i64> = match &self.group_commit {
+        let inserted: Option<Inserted> = match &self.group_commit {
             // SQLite: committed with whatever other messages are waiting (one statement).
             Some(writer) if new.attachments.is_empty() => {
                 writer.insert(Row::of(room, author, new)).await?
             }
             _ => self.insert_in_tx(room, author, new).await?,
         };
-        if let Some(id) = id {
+        if let Some(Inserted { id, prev }) = inserted {
             if new.reply_to.is_some() || !new.attachments.is_empty() {
                 // The quoted preview and the files come back as every later read gives them.
                 if let Some(stored) = self.message(id).await? {
-                    return Ok((stored.message, true));
+                    let message = Message {
+                        prev: Some(prev),
+                        ..stored.message
+                    };
+                    return Ok((message, true));
                 }
             }
             let message = Message {
@@ -191,6 +195,7 @@ impl Store {
                 user: Author::from(author),
                 text: new.text.to_owned(),
                 ts: new.ts,
+                prev: Some(prev),
                 ..Message::default()
             };
             return Ok((message, true));
@@ -211,9 +216,19 @@ impl Store {
             // since: its message is not given back.
             return Err(StoreError::ClientIdReused);
         }
+        let prev: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(id) FROM messages WHERE room_id = $1 AND id < $2")
+                .bind(room.id)
+                .bind(original.id)
+                .fetch_one(&self.pool)
+                .await?;
         let mut original = vec![Message::from(original)];
         self.complete(&mut original).await?;
-        Ok((original.remove(0), false))
+        let original = Message {
+            prev: Some(prev.unwrap_or(0)),
+            ..original.remove(0)
+        };
+        Ok((original, false))
     }
 
     /// Inserts a message and claims its attachments in one transaction (on PostgreSQL
@@ -224,7 +239,7 @@ impl Store {
         room: &RoomRecord,
         author: &User,
         new: &NewMessage<'_>,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<Inserted>> {
         let mut tx = self.write_tx().await?;
         if self.backend() == crate::Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock(2, CAST($1 AS INTEGER))")
@@ -236,8 +251,8 @@ impl Store {
         let id = group_commit::bind_rows(&group_commit::insert_sql(1), &[&row])
             .fetch_optional(&mut *tx)
             .await?
-            .map(|stored| stored.id);
-        if let Some(id) = id {
+            .map(|stored| stored.inserted());
+        if let Some(Inserted { id, .. }) = id {
             for (position, file) in new.attachments.iter().enumerate() {
                 let claimed = sqlx::query(
                     "UPDATE attachments SET message_id = $1, position = $2 \

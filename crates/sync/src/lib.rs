@@ -3,9 +3,15 @@
 //! what to show, with no I/O, no timers and no browser, so every interleaving can be tested
 //! on its own.
 //!
+//! * [`cursor`]: where a room's catch-up resumes without skipping a message.
+//! * [`outbox`]: what the reader wrote, kept until the server confirms it and sent in order
+//!   per room by exactly one tab.
 //! * [`unread`]: a room's unread count, exact whatever order the server's news arrives in.
 #![warn(missing_docs)]
 
+pub mod cursor;
+pub mod outbox;
 pub mod unread;
 
+pub use cursor::Cursor;
 pub use unread::UnreadCount;

@@ -26,6 +26,7 @@ mod http;
 mod layers;
 mod moderation;
 mod notifications;
+mod ordering;
 mod pipeline;
 mod profile;
 mod proxies;

@@ -303,3 +303,12 @@ impl Peer {
         self.client.close();
     }
 }
+
+/// A message as a history page gives it: `prev` comes with live messages and acks only.
+#[must_use]
+pub fn as_stored(message: &Message) -> Message {
+    Message {
+        prev: None,
+        ..message.clone()
+    }
+}

@@ -1,27 +1,45 @@
 //! The connection: one Socket.IO client per tab, its status, and what happens on every
 //! (re)connect (the room list from the server, each room joined again).
 
-use std::cell::Cell;
+use std::collections::VecDeque;
 
 use super::*;
 
-thread_local! {
+/// The tab's bookkeeping of its connection (kept in [`Chat`]).
+#[derive(Default)]
+pub(in crate::live) struct Link {
     /// Bumped whenever `/chat` (re)connects and whenever the tab's socket starts or closes.
-    static GENERATION: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Which connection of the tab this is: work begun on one (a chain of joins, a retry after a
-/// pause) stops once it is no longer the current one, rather than carry on over the next,
-/// which starts its own.
-pub(super) fn generation() -> u64 {
-    GENERATION.with(Cell::get)
-}
-
-fn next_generation() {
-    GENERATION.with(|g| g.set(g.get() + 1));
+    generation: u64,
+    /// Rooms waiting to be joined, each with whether to show it and the generation it was
+    /// asked on (see [`Chat::join_in_turn`]).
+    pub(super) joins: VecDeque<(String, bool, u64)>,
+    /// Whether a task is joining them.
+    pub(super) joining: bool,
+    /// Whether the visibility listener is in place (once per tab).
+    watching: bool,
+    /// Whether `/chat` connected since the page opened (until then, a kept snapshot may
+    /// stand in for the server's state).
+    connected_once: bool,
+    /// Whether the snapshot keeper runs (once per tab), and what it last kept: each room's
+    /// revision and the room on screen.
+    keeping: bool,
+    kept: Vec<(String, u64)>,
 }
 
 impl Chat {
+    /// Which connection of the tab this is: work begun on one (a chain of joins, a retry
+    /// after a pause) stops once it is no longer the current one, rather than carry on over
+    /// the next, which starts its own.
+    pub(super) fn generation(&self) -> u64 {
+        self.link
+            .try_with_value(|link| link.generation)
+            .unwrap_or(0)
+    }
+
+    fn next_generation(&self) {
+        self.link.update_value(|link| link.generation += 1);
+    }
+
     /// The tab's connection, once started.
     #[must_use]
     pub fn socket(&self) -> Option<Socket> {
@@ -31,7 +49,7 @@ impl Chat {
     /// Closes the connection (dropping the socket closes the WebSocket; every page's
     /// [`Scope`](socket_client::browser::Scope) goes quiet with it).
     pub fn close(&self) {
-        next_generation();
+        self.next_generation();
         let _ = self.socket.try_set_value(None);
     }
 
@@ -84,12 +102,16 @@ impl Chat {
             return;
         }
         self.me.set(Some(me.clone()));
-        next_generation();
+        self.start_outbox(me.id);
+        self.next_generation();
         let socket = Socket::connect(same_origin_url(), Config::default());
         let chat = *self;
         let link = RwSignal::new(Status::Connecting);
         socket.on_status(move |status| {
             link.set(status);
+            if matches!(status, Status::Offline | Status::Reconnecting { .. }) {
+                chat.stand_in_offline();
+            }
             chat.conn.update(|conn| {
                 *conn = match (status, *conn) {
                     (Status::Offline, _) => ConnState::Offline,
@@ -111,7 +133,10 @@ impl Chat {
                 if ns != NS {
                     return;
                 }
-                next_generation();
+                chat.next_generation();
+                chat.link.update_value(|link| link.connected_once = true);
+                // A new connection: no room is joined on it yet.
+                chat.outbox_connection_lost();
                 chat.conn.set(ConnState::Connected);
                 chat.refresh_directory();
                 chat.sync_saved(first_room.get_value());
@@ -132,6 +157,7 @@ impl Chat {
                 _ => {}
             },
             NsEvent::Disconnected(ns, by_server) if ns == NS => {
+                chat.outbox_connection_lost();
                 chat.conn.set(if *by_server {
                     ConnState::Offline
                 } else {
@@ -157,6 +183,51 @@ impl Chat {
         socket.connect_namespace(notes::NS, None);
         self.socket.set_value(Some(socket));
         watch_visibility(chat);
+        crate::offline::register_service_worker();
+        keep_snapshots(chat);
+        // Offline, or a server that does not answer at once: the kept chat stands in.
+        let started = self.generation();
+        spawn_local(async move {
+            if is_online() {
+                pause(STAND_IN_AFTER_MS).await;
+            }
+            if chat.generation() == started {
+                chat.stand_in_offline();
+            }
+        });
+    }
+
+    /// Opened without a connection: the chat as this browser last kept it stands in until
+    /// the server's arrives.
+    fn stand_in_offline(&self) {
+        let Some(me) = self.me.get_untracked() else {
+            return;
+        };
+        let connected_once = self.link.with_value(|link| link.connected_once);
+        let empty = self.rooms.with_untracked(|rooms| rooms.is_empty());
+        if connected_once || !empty {
+            return;
+        }
+        let Some(snapshot) = crate::offline::kept(me.id) else {
+            return;
+        };
+        let rooms = snapshot.restore(Some(me.id));
+        let listed = |name: &str| rooms.get(name).is_some();
+        let show = remembered_room()
+            .filter(|name| listed(name))
+            .or_else(|| rooms.order.first().cloned());
+        self.rooms.set(rooms);
+        if self.conn.get_untracked() == ConnState::Connecting {
+            self.conn.set(if is_online() {
+                ConnState::Reconnecting
+            } else {
+                ConnState::Offline
+            });
+        }
+        self.show_outbox();
+        if let Some(name) = show {
+            self.select(&name);
+        }
     }
 
     /// After (re)connecting: the user's list of rooms from the server (the same on every
@@ -184,6 +255,7 @@ impl Chat {
                 }
                 rooms.keep_only(&names);
             });
+            chat.show_outbox();
             let listed = |name: &str| names.iter().any(|n| Rooms::key(n) == Rooms::key(name));
             let on_screen = chat.active.get_untracked().filter(|key| listed(key));
             if on_screen.is_none() {
@@ -195,6 +267,10 @@ impl Chat {
                     .or_else(|| names.first().cloned())
             });
             let extra = first_room.filter(|room| !listed(room));
+            // What waits for a room no longer in the list goes, to be refused with the
+            // server's reason rather than wait for ever.
+            let kept: Vec<String> = names.iter().cloned().chain(extra.clone()).collect();
+            chat.outbox_rooms_gone(&kept);
             if let Some(room) = extra {
                 let rooms = std::iter::once(room.clone()).chain(names).collect();
                 chat.join_in_turn(rooms, Some(room));
@@ -226,10 +302,10 @@ impl Chat {
 /// When the tab comes back into view, the room on screen shows where the reader left off
 /// and counts as read. Once per tab: the app's [`Chat`] lives as long as the tab.
 pub(super) fn watch_visibility(chat: Chat) {
-    thread_local! {
-        static WATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
-    if WATCHING.with(|w| w.replace(true)) {
+    let watching = chat
+        .link
+        .try_update_value(|link| std::mem::replace(&mut link.watching, true));
+    if watching != Some(false) {
         return;
     }
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
@@ -244,6 +320,60 @@ pub(super) fn watch_visibility(chat: Chat) {
         .add_event_listener_with_callback("visibilitychange", on_change.as_ref().unchecked_ref());
     // One listener for the page's life.
     on_change.forget();
+}
+
+/// How long a start waits for the server before the kept chat stands in (at once when the
+/// browser knows it is offline).
+const STAND_IN_AFTER_MS: u64 = 2_000;
+
+/// Whether the browser believes it has a network.
+fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// Every few seconds (and when the page is hidden or left), the chat as it is now is kept in
+/// this browser for an offline start, once it came from the server and if it changed.
+fn keep_snapshots(chat: Chat) {
+    let started = chat
+        .link
+        .try_update_value(|link| std::mem::replace(&mut link.keeping, true));
+    if started != Some(false) {
+        return;
+    }
+    let keep = move || {
+        let Some(me) = chat.me.try_get_untracked().flatten() else {
+            return;
+        };
+        let Some(connected_once) = chat.link.try_with_value(|link| link.connected_once) else {
+            return;
+        };
+        let active = chat.active.get_untracked();
+        let state: Vec<(String, u64)> = chat.rooms.with_untracked(|rooms| {
+            rooms
+                .ordered()
+                .iter()
+                .map(|view| (Rooms::key(&view.name), view.rev))
+                .chain(active.iter().map(|key| (key.clone(), u64::MAX)))
+                .collect()
+        });
+        let changed = chat.link.with_value(|link| link.kept != state);
+        if !connected_once || !changed {
+            return;
+        }
+        let snapshot = chat
+            .rooms
+            .with_untracked(|rooms| crate::offline::Snapshot::of(rooms, active.as_deref()));
+        crate::offline::keep(me.id, &snapshot);
+        chat.link.update_value(|link| link.kept = state);
+    };
+    // For the page's life.
+    std::mem::forget(gloo_timers::callback::Interval::new(3_000, keep));
+    if let Some(window) = web_sys::window() {
+        let on_hide = Closure::<dyn Fn()>::new(keep);
+        let _ =
+            window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+        on_hide.forget();
+    }
 }
 
 /// Passing refusals of each namespace since it last connected.
@@ -274,10 +404,10 @@ fn ask_again_later(chat: Chat, ns: String, attempt: u32) {
         jitter: 0.5,
     };
     let delay = backoff.delay_ms(attempt, js_sys::Math::random());
-    let started = generation();
+    let started = chat.generation();
     spawn_local(async move {
         pause(delay).await;
-        if generation() != started {
+        if chat.generation() != started {
             return;
         }
         if let Some(socket) = chat.socket().filter(|socket| socket.is_refused(&ns)) {

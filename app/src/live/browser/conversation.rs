@@ -1,15 +1,15 @@
 //! What people do to messages after sending them: edit, delete, react; and the catch-up on
 //! such changes after a reconnect.
 
-use protocol::{ChangesReq, DeleteReq, EditReq, ReactReq, SearchHit, SearchReq};
+use protocol::{ChangesReq, SearchHit, SearchReq};
 
 use super::*;
+use crate::outbox::Action;
 
 impl Chat {
-    /// Saves new text for a message of ours; the view follows the answer (and everyone's
-    /// `message_edited`).
+    /// Saves new text for a message of ours: shown at once, sent through the outbox (later,
+    /// if offline), put back if the server refuses it.
     pub fn edit_message(&self, id: i64, text: String) {
-        let Some(socket) = self.socket() else { return };
         let text = match protocol::validate::message_text(&text) {
             Ok(text) => text,
             Err(error) => {
@@ -17,79 +17,84 @@ impl Chat {
                 return;
             }
         };
-        let chat = *self;
-        spawn_local(async move {
-            match socket.request(&EditReq { id, text }).await {
-                Ok(done) => {
-                    let room = done.message.room.clone();
-                    chat.rooms.update(|rooms| {
-                        if let Some(view) = rooms.get_mut(&room) {
-                            view.replace_message(done.message);
-                        }
-                    });
-                    chat.editing.set(None);
-                }
-                Err(error) => chat.tell(format!("could not save the edit: {}", describe(&error))),
-            }
-        });
+        let key = sending::client_id();
+        let Some(room) = self.change_message(&key, id, |message| {
+            message.text.clone_from(&text);
+            message.edited_ts = Some(js_sys::Date::now() as i64);
+        }) else {
+            return;
+        };
+        self.editing.set(None);
+        self.write_to_outbox(key, &room, Action::Edit { id, text });
     }
 
-    /// Deletes a message after asking.
+    /// Deletes a message after asking: shown at once, sent through the outbox.
     pub fn delete_message(&self, id: i64) {
-        let confirmed = crate::desktop::confirm("Delete this message for everyone?");
-        let Some(socket) = self.socket().filter(|_| confirmed) else {
+        if !crate::desktop::confirm("Delete this message for everyone?") {
+            return;
+        }
+        let key = sending::client_id();
+        let Some(room) = self.change_message(&key, id, |message| {
+            message.deleted = true;
+            message.text.clear();
+            message.reactions.clear();
+        }) else {
             return;
         };
-        let chat = *self;
-        spawn_local(async move {
-            if let Err(error) = socket.request(&DeleteReq { id }).await {
-                chat.tell(format!(
-                    "could not delete the message: {}",
-                    describe(&error)
-                ));
-            }
-        });
+        self.write_to_outbox(key, &room, Action::Delete { id });
     }
 
-    /// Adds our reaction, or takes it back if we already reacted with that emoji.
+    /// Adds our reaction, or takes it back if we already reacted with that emoji: shown at
+    /// once (the server's `reaction` event repeats it harmlessly), sent through the outbox.
     pub fn toggle_reaction(&self, id: i64, emoji: String) {
-        let (Some(socket), Some(me), Some(key)) = (
-            self.socket(),
-            self.me.get_untracked(),
-            self.active.get_untracked(),
-        ) else {
+        let (Some(me), Some(key)) = (self.me.get_untracked(), self.active.get_untracked()) else {
             return;
         };
-        let reacted = self.rooms.with_untracked(|rooms| {
-            rooms
-                .get(&key)
-                .and_then(|view| view.message(id))
-                .and_then(|m| m.reactions.iter().find(|r| r.emoji == emoji))
-                .is_some_and(|r| r.users.contains(&me.id))
-        });
+        let Some((room, reacted)) = self.rooms.with_untracked(|rooms| {
+            let view = rooms.get(&key)?;
+            let reacted = view
+                .message(id)?
+                .reactions
+                .iter()
+                .find(|r| r.emoji == emoji)
+                .is_some_and(|r| r.users.contains(&me.id));
+            Some((view.name.clone(), reacted))
+        }) else {
+            return;
+        };
         let active = !reacted;
-        // Shown at once; the server's `reaction` event repeats it harmlessly.
         self.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&key) {
                 view.apply_reaction(id, &emoji, me.id, active, None);
             }
         });
-        let chat = *self;
-        spawn_local(async move {
-            let request = ReactReq {
-                id,
-                emoji: emoji.clone(),
-                active,
-            };
-            if let Err(error) = socket.request(&request).await {
-                chat.rooms.update(|rooms| {
-                    if let Some(view) = rooms.get_mut(&key) {
-                        view.apply_reaction(id, &emoji, me.id, !active, None);
-                    }
-                });
-                chat.tell(format!("could not react: {}", describe(&error)));
+        let action = Action::React { id, emoji, active };
+        self.write_to_outbox(sending::client_id(), &room, action);
+    }
+
+    /// Changes a loaded message on screen ahead of the server's answer, keeping it as it was
+    /// under `key` (to put back on a refusal). Returns its room's name.
+    fn change_message(
+        &self,
+        key: &str,
+        id: i64,
+        change: impl FnOnce(&mut Message),
+    ) -> Option<String> {
+        let (room, before) = self.rooms.with_untracked(|rooms| {
+            rooms.ordered().iter().find_map(|view| {
+                let message = view.message(id)?;
+                Some((view.name.clone(), message.clone()))
+            })
+        })?;
+        let mut after = before.clone();
+        change(&mut after);
+        self.keep_before(key, before);
+        self.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&room) {
+                view.replace_message(after);
             }
         });
+        Some(room)
     }
 
     /// After a reconnect: the loaded messages of a room that were edited, deleted or reacted

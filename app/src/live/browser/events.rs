@@ -10,6 +10,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&key) {
                 let author = message.user.id;
+                view.cursor.live(message.id, message.prev);
                 view.merge([message], &[], Some(me.id));
                 view.typing.retain(|u| u.id != author);
             }

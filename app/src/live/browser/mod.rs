@@ -1,11 +1,12 @@
 //! The browser side of [`Chat`]: the Socket.IO connection and everything sent or received
 //! over it, one concern per module.
 
-mod connection;
+pub(super) mod connection;
 mod conversation;
 mod events;
 mod files;
 mod notifications;
+pub(super) mod outbox;
 mod rooms;
 mod sending;
 
@@ -28,7 +29,7 @@ use wasm_bindgen::closure::Closure;
 use self::events::wire_events;
 use self::notifications::wire_notifications;
 use super::{Chat, remembered_room};
-use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, Outgoing, Owed, RoomView, Rooms};
+use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, Owed, RoomView, Rooms};
 
 fn describe(error: &RequestError) -> String {
     match error {

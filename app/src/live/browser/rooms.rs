@@ -22,47 +22,42 @@ impl Chat {
     /// unfollowed. Rooms asked for before a reconnect are skipped: the reconnect asks for
     /// every room in the list.
     pub(super) fn join_in_turn(&self, names: Vec<String>, show: Option<String>) {
-        /// Rooms waiting, each with whether to show it and the connection it was asked on;
-        /// whether a task is joining them.
-        type Queue = (std::collections::VecDeque<(String, bool, u64)>, bool);
-        thread_local! {
-            static QUEUE: std::cell::RefCell<Queue> = std::cell::RefCell::default();
-        }
-        let asked_on = connection::generation();
+        let asked_on = self.generation();
         let is_shown = |name: &str| show.as_deref().map(Rooms::key) == Some(Rooms::key(name));
-        let start_worker = QUEUE.with_borrow_mut(|(queue, running)| {
+        let start_worker = self.link.try_update_value(|link| {
             for name in names {
                 if is_shown(&name) {
-                    queue.push_front((name, true, asked_on));
+                    link.joins.push_front((name, true, asked_on));
                 } else {
-                    queue.push_back((name, false, asked_on));
+                    link.joins.push_back((name, false, asked_on));
                 }
             }
-            !std::mem::replace(running, true)
+            !std::mem::replace(&mut link.joining, true)
         });
-        if !start_worker {
+        if start_worker != Some(true) {
             return;
         }
         let chat = *self;
         spawn_local(async move {
             loop {
-                let next = QUEUE.with_borrow_mut(|(queue, running)| {
+                let current = chat.generation();
+                let next = chat.link.try_update_value(|link| {
                     loop {
-                        match queue.pop_front() {
-                            Some((name, show, asked_on))
-                                if asked_on == connection::generation() =>
-                            {
+                        match link.joins.pop_front() {
+                            Some((name, show, asked_on)) if asked_on == current => {
                                 break Some((name, show));
                             }
                             Some(_) => {}
                             None => {
-                                *running = false;
+                                link.joining = false;
                                 break None;
                             }
                         }
                     }
                 });
-                let Some((name, show)) = next else { return };
+                let Some((name, show)) = next.flatten() else {
+                    return;
+                };
                 chat.join_retrying(name, show).await;
             }
         });
@@ -73,7 +68,7 @@ impl Chat {
     /// failure is told once. A connection lost meanwhile ends it: the rooms are joined
     /// again (and what they owe caught up) when it is back.
     pub(super) async fn join_retrying(&self, name: String, show: bool) -> bool {
-        let started = connection::generation();
+        let started = self.generation();
         const ATTEMPTS: u32 = 6;
         let backoff = socket_client::Backoff {
             base_ms: 1_000,
@@ -95,7 +90,7 @@ impl Chat {
             }
             let delay = backoff.delay_ms(attempt, js_sys::Math::random());
             pause(delay).await;
-            if connection::generation() != started {
+            if self.generation() != started {
                 return false;
             }
         }
@@ -103,8 +98,8 @@ impl Chat {
     }
 
     /// Joins a room and loads it: the latest messages, the ones missed since we last had it
-    /// (page by page) and what changed in the ones we have, then resends our unconfirmed
-    /// messages. What is missed is recorded in the room as owed before it is asked for, so a
+    /// (page by page) and what changed in the ones we have, then lets what waits for it in
+    /// the outbox go. What is missed is recorded in the room as owed before it is asked for, so a
     /// failure part-way leaves it owed for the next attempt rather than a silent gap.
     ///
     /// # Errors
@@ -122,10 +117,17 @@ impl Chat {
             };
             let mut owed = view.owed;
             if let Some(last_ts) = view.last_ts() {
-                // Re-read the last few seconds we have, in case a message arrived out of
-                // order, and the changes since the newest thing we knew of (edits included).
+                // The messages after the room's cursor: the newest one up to which we hold
+                // every message, whatever order they arrived in (v1.7 `prev` links). Without
+                // one, re-read the last few seconds we have, in case a message arrived out
+                // of order. And the changes since the newest thing we knew of (edits
+                // included).
                 let since = last_ts - CATCH_UP_OVERLAP_MS;
-                if let Some(from) = view.catch_up_from(since) {
+                if let Some(from) = view
+                    .cursor
+                    .resume_after()
+                    .or_else(|| view.catch_up_from(since))
+                {
                     owed.history(from);
                 }
                 owed.changes(since);
@@ -159,14 +161,22 @@ impl Chat {
                 view.apply_marker(read.last_read, read.unread, read.through);
             }
             view.owed = owed;
+            if owed.history_after.is_none() {
+                // Nothing missed between what we had and this page: we hold everything up
+                // to its newest message.
+                view.cursor
+                    .complete_through(joined.history.last().map(|m| m.id).or(view.last_id()));
+            }
             rooms.insert(view);
         });
+        // Our messages waiting in the outbox show in place (after a reload, the room is new).
+        self.show_outbox();
         // A read made here that the server never heard of (made offline): report it now.
         self.report_unreported_read(&socket, &key);
         let caught_up = self.catch_up_owed(&socket, &joined.room.name, owed).await;
-        // Our unconfirmed messages go out whatever the catch-up did (stored once by their
-        // `client_id`, however often they are sent).
-        self.resend_pending(&socket, &key).await;
+        // What waits in the outbox for this room goes out whatever the catch-up did
+        // (messages are stored once by their `client_id`, however often they are sent).
+        self.outbox_room_ready(&key);
         caught_up?;
         // Shown only once caught up: showing a room counts it as read up to its newest
         // message, which would pass over a gap not read yet.
@@ -218,10 +228,15 @@ impl Chat {
                 (page.messages.len() as i64) < protocol::validate::HISTORY_MAX && !page.more;
             let last = page.messages.last().map(|m| m.id).filter(|_| !complete);
             let me = self.my_id();
+            let newest = page.messages.last().map_or(after, |m| m.id);
             self.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(room) {
                     view.merge(page.messages, &[], me);
                     view.owed.history_read(after, last);
+                    if last.is_none() && view.owed.history_after.is_none() {
+                        // Read to the end: every message up to the newest is held.
+                        view.cursor.complete_through(Some(newest));
+                    }
                 }
             });
             match last {

@@ -33,6 +33,12 @@ pub struct Message {
     /// Files sent with it, in the order they were given (v1.4; gone once deleted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// The id of the room's message just before this one (0: none), on the `message` event
+    /// and its ack (v1.7): a room's messages are stored in id order, so a client holds every
+    /// message up to one when the chain of `prev` links reaches it, and resumes safely from
+    /// there (see `sync::Cursor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<i64>,
 }
 
 /// A file uploaded with `POST /api/files` (v1.4): `{id, name, size, content_type, url,

@@ -1,0 +1,105 @@
+// Tertulia's service worker: the app opens, and reloads, without a network.
+//
+// Network first, always: online, every request goes to the server as if this worker were not
+// here (fresh pages, fresh assets, the server's own cache headers). A copy of each page and of
+// each asset it loads is kept, and served only when the network fails. Never kept: the API
+// (sessions, uploads, files: private), the socket, and anything not from this origin. A page
+// is kept under its path without the query (`/chat?room=x` as `/chat`), and an unknown page
+// falls back to the chat page. Signing out deletes the kept pages (see `app::offline`).
+//
+// The page that registers this worker was loaded before it existed: when it starts, it keeps
+// the pages open now and the files they name (scripts, wasm, styles, icons).
+
+const PAGES = "tertulia-pages-v1";
+const ASSETS = "tertulia-assets-v1";
+/** Assets kept at most (older ones go first: hashed names pile up across deploys). */
+const ASSETS_KEPT = 40;
+const NEVER_KEPT = [/^\/api\//, /^\/socket\.io\//];
+
+self.addEventListener("install", () => self.skipWaiting());
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      const current = [PAGES, ASSETS];
+      for (const name of await caches.keys()) {
+        if (name.startsWith("tertulia-") && !current.includes(name)) {
+          await caches.delete(name);
+        }
+      }
+      await self.clients.claim();
+      await keepOpenPages();
+    })(),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") {
+    return;
+  }
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || NEVER_KEPT.some((path) => path.test(url.pathname))) {
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(networkFirst(request, PAGES, url.pathname));
+  } else {
+    event.respondWith(networkFirst(request, ASSETS, request));
+  }
+});
+
+async function networkFirst(request, cacheName, key) {
+  const cache = await caches.open(cacheName);
+  try {
+    const response = await fetch(request);
+    if (response.ok && response.type === "basic" && !response.redirected) {
+      await cache.put(key, response.clone());
+      if (cacheName === ASSETS) {
+        await trim(cache);
+      }
+    }
+    return response;
+  } catch (error) {
+    const kept = (await cache.match(key)) ?? (cacheName === PAGES ? await cache.match("/chat") : undefined);
+    if (kept) {
+      return kept;
+    }
+    throw error;
+  }
+}
+
+async function keepOpenPages() {
+  const pages = await caches.open(PAGES);
+  const assets = await caches.open(ASSETS);
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  for (const client of windows) {
+    const url = new URL(client.url);
+    if (url.origin !== self.location.origin) {
+      continue;
+    }
+    try {
+      const response = await fetch(url.pathname, { credentials: "same-origin" });
+      if (!response.ok || response.redirected) {
+        continue;
+      }
+      const html = await response.clone().text();
+      await pages.put(url.pathname, response);
+      const files = [...html.matchAll(/(?:href|src)="(\/[^"/][^"]*)"/g)]
+        .map((match) => match[1])
+        .filter((path) => /\.[a-z0-9]+$/i.test(path) && !NEVER_KEPT.some((never) => never.test(path)));
+      for (const file of new Set(files)) {
+        await assets.add(file).catch(() => {});
+      }
+    } catch {
+      // Offline already: the next page loaded online keeps itself.
+    }
+  }
+}
+
+async function trim(cache) {
+  const keys = await cache.keys();
+  for (const old of keys.slice(0, Math.max(0, keys.length - ASSETS_KEPT))) {
+    await cache.delete(old);
+  }
+}
