@@ -47,6 +47,8 @@ export async function runWorkerServer(workerIndex: number, use: (server: WorkerS
       TERTULIA_FILES_DIR: join(dataDir, "files"),
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       TERTULIA_AUTH_BURST: "1000",
+      // Every browser of the run comes from 127.0.0.1: its new rooms per hour are one budget.
+      TERTULIA_ROOM_CREATE_BURST: "100",
       RUST_LOG: "warn",
     },
     stdio: ["ignore", "inherit", "inherit"],

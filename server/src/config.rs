@@ -142,6 +142,11 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_JOIN_BURST", default_value_t = 60)]
     pub join_burst: u32,
 
+    /// Rooms a user may create per hour (burst), refilled evenly; admins are not held to it.
+    /// 0 lets only admins create rooms.
+    #[arg(long, env = "TERTULIA_ROOM_CREATE_BURST", default_value_t = 10)]
+    pub room_create_burst: u32,
+
     /// Sign-in attempts (register, login, guest, password changes) allowed per client IP per
     /// minute (burst). 0 allows none (no new sign-ins).
     #[arg(long, env = "TERTULIA_AUTH_BURST", default_value_t = 20)]
@@ -217,6 +222,15 @@ pub struct Config {
     /// 1 TiB; past it uploads are refused `rate_limited` until older ones age out.
     #[arg(long, env = "TERTULIA_UPLOAD_QUOTA", default_value_t = 200 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024 * 1024))]
     pub upload_quota: u64,
+
+    /// Whether guests may upload files. Off, only registered accounts send files.
+    #[arg(long, env = "TERTULIA_GUEST_UPLOADS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub guest_uploads: bool,
+
+    /// Bytes all kept files may take in `TERTULIA_FILES_DIR` (0: no budget). Once reached,
+    /// uploads are refused until files are deleted; everything else goes on.
+    #[arg(long, env = "TERTULIA_FILES_BUDGET", default_value_t = 10 * 1024 * 1024 * 1024)]
+    pub files_budget: u64,
 
     /// How long "is typing" lasts without renewal, in milliseconds. The contract's value is
     /// 5 s; tests shorten it so they do not wait in real seconds.

@@ -90,6 +90,20 @@ pub fn quotas(config: &Config) -> Vec<(Action, Quota)> {
             Action::JoinFromAddr,
             per_minute(by_address(config.join_burst)),
         ),
+        (
+            Action::CreateRoom,
+            Quota {
+                burst: config.room_create_burst,
+                period: Duration::from_secs(3600),
+            },
+        ),
+        (
+            Action::CreateRoomFromAddr,
+            Quota {
+                burst: by_address(config.room_create_burst),
+                period: Duration::from_secs(3600),
+            },
+        ),
         (Action::Auth, per_minute(config.auth_burst)),
         (Action::Handshake, per_minute(config.handshake_burst)),
         (

@@ -227,11 +227,12 @@ pub async fn housekeeping(hub: &Hub) -> Result<(), store::StoreError> {
         .store
         .release_idle_guests(now, now - SIGN_IN_GRACE_MS)
         .await?;
-    let deleted = hub.store.delete_forgotten_guests(now - GRACE_MS).await?;
+    // Unsent uploads first, bytes included: a guest is deleted only once it has none left.
     let unsent = hub.store.take_unsent_files(now - UNSENT_FILE_MS).await?;
     for file in &unsent {
         hub.files.remove(file).await;
     }
+    let deleted = hub.store.delete_forgotten_guests(now - GRACE_MS).await?;
     // An upload being written touches its file all the time: an hour untouched is abandoned.
     hub.files.sweep_partials(Duration::from_secs(3600)).await;
     let unsent = unsent.len();

@@ -27,6 +27,8 @@ pub struct NewFile {
     pub preview_type: Option<String>,
     /// When (ms).
     pub ts: i64,
+    /// The client address it came from, as per-address limits count it.
+    pub client_addr: Option<String>,
 }
 
 /// A stored file.
@@ -80,7 +82,7 @@ impl Store {
         self.write(async |conn| {
             sqlx::query(
                 "INSERT INTO attachments (id, room_id, user_id, name, size, content_type, \
-             preview_type, created_ts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             preview_type, created_ts, client_addr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(&file.id)
             .bind(file.room_id)
@@ -90,6 +92,7 @@ impl Store {
             .bind(&file.content_type)
             .bind(&file.preview_type)
             .bind(file.ts)
+            .bind(&file.client_addr)
             .execute(conn)
             .await
         })
@@ -120,6 +123,45 @@ impl Store {
         .bind(since)
         .fetch_one(&self.pool)
         .await?;
+        Ok(u64::try_from(bytes).unwrap_or(0))
+    }
+
+    /// Bytes of the files uploaded from `client_addr` since `since` (ms) that are still kept;
+    /// with `guests_only`, those uploaded by guests.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn uploaded_from_since(
+        &self,
+        client_addr: &str,
+        since: i64,
+        guests_only: bool,
+    ) -> Result<u64> {
+        let sql = if guests_only {
+            "SELECT CAST(COALESCE(SUM(a.size), 0) AS BIGINT) FROM attachments a \
+             JOIN users u ON u.id = a.user_id AND u.role = 'guest' \
+             WHERE a.client_addr = $1 AND a.created_ts >= $2"
+        } else {
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments \
+             WHERE client_addr = $1 AND created_ts >= $2"
+        };
+        let bytes: i64 = sqlx::query_scalar(sql)
+            .bind(client_addr)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(bytes).unwrap_or(0))
+    }
+
+    /// Bytes of every file kept (sent or waiting to be), previews not counted.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn kept_file_bytes(&self) -> Result<u64> {
+        let bytes: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(u64::try_from(bytes).unwrap_or(0))
     }
 

@@ -341,6 +341,56 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Records that `user_id` was removed from a private room (again: the time moves).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn record_kick(&self, room_id: i64, user_id: i64, now: i64) -> Result<()> {
+        self.write(async |conn| {
+            sqlx::query(
+                "INSERT INTO room_kicks (room_id, user_id, kicked_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (room_id, user_id) DO UPDATE SET kicked_at = excluded.kicked_at",
+            )
+            .bind(room_id)
+            .bind(user_id)
+            .bind(now)
+            .execute(conn)
+            .await
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Whether `user_id` was removed from the room and not let back in by a moderator since.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn was_kicked(&self, room_id: i64, user_id: i64) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM room_kicks WHERE room_id = $1 AND user_id = $2")
+                .bind(room_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// A moderator let `user_id` back in: the removal no longer holds.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn forgive_kick(&self, room_id: i64, user_id: i64) -> Result<()> {
+        self.write(async |conn| {
+            sqlx::query("DELETE FROM room_kicks WHERE room_id = $1 AND user_id = $2")
+                .bind(room_id)
+                .bind(user_id)
+                .execute(conn)
+                .await
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Whether a user belongs to a (private) room.
     ///
     /// # Errors

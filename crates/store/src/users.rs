@@ -220,7 +220,8 @@ impl Store {
 
     /// Frees the names of guests without a live session who were created before
     /// `created_before` (a guest created since may be between its user row and its first
-    /// session); returns how many were freed. One statement, so a session created meanwhile
+    /// session); returns how many were freed. A banned guest keeps its name (and every name
+    /// that looks like it, by its key) until unbanned: a ban survives a new guest. One statement, so a session created meanwhile
     /// keeps its guest.
     ///
     /// # Errors
@@ -230,7 +231,8 @@ impl Store {
             .write(async |conn| {
                 sqlx::query(
                     "UPDATE users SET username_key = '~g' || CAST(id AS TEXT), released_at = $1 \
-             WHERE role = 'guest' AND released_at IS NULL AND created_at < $2 \
+             WHERE role = 'guest' AND released_at IS NULL AND banned_at IS NULL \
+             AND created_at < $2 \
              AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = users.id \
                              AND s.revoked_at IS NULL AND s.expires_at > $1)",
                 )
@@ -244,7 +246,8 @@ impl Store {
     }
 
     /// Deletes guests released before `before` that left nothing behind (no message, no
-    /// room); returns how many were deleted.
+    /// room, no upload: an unsent upload's bytes are removed with its row, by
+    /// [`Store::take_unsent_files`], before its guest can go); returns how many were deleted.
     ///
     /// # Errors
     /// [`StoreError::Database`] on failure.
@@ -255,7 +258,8 @@ impl Store {
                     "DELETE FROM users WHERE role = 'guest' AND released_at IS NOT NULL \
              AND released_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = users.id) \
-             AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.created_by = users.id)",
+             AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.created_by = users.id) \
+             AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.user_id = users.id)",
                 )
                 .bind(before)
                 .execute(conn)
@@ -346,6 +350,62 @@ mod tests {
         );
         assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap(), 1);
         assert!(store.user_by_id(guest.id).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_banned_guest_keeps_its_name_and_its_look_alikes_until_unbanned() {
+        let store = Store::in_memory().await.unwrap();
+        let eve = store.create_guest("eve", 1).await.unwrap();
+        store.create_session(eve.id, "h", 1, 100).await.unwrap();
+        assert!(store.set_banned(eve.id, true, 2).await.unwrap());
+        // Its sessions are over, yet its name is not freed.
+        assert_eq!(store.release_idle_guests(200, 200).await.unwrap(), 0);
+        for name in ["eve", "EVE", "еve"] {
+            // (the last with a Cyrillic е)
+            assert!(
+                matches!(
+                    store.create_guest(name, 201).await,
+                    Err(StoreError::Conflict)
+                ),
+                "{name}"
+            );
+        }
+        assert!(store.set_banned(eve.id, false, 300).await.unwrap());
+        assert_eq!(store.release_idle_guests(300, 300).await.unwrap(), 1);
+        store.create_guest("eve", 301).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_guest_with_an_unsent_upload_stays_until_the_upload_is_swept() {
+        let store = Store::in_memory().await.unwrap();
+        let guest = store.create_guest("ana", 1).await.unwrap();
+        let room = store
+            .room_by_name(protocol::events::GENERAL_ROOM)
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .insert_file(&crate::NewFile {
+                id: "f".repeat(32),
+                room_id: room.id,
+                user_id: guest.id,
+                name: "notes.txt".into(),
+                size: 10,
+                content_type: "text/plain".into(),
+                preview_type: None,
+                ts: 2,
+                client_addr: None,
+            })
+            .await
+            .unwrap();
+        assert!(store.release_guest(guest.id, 3).await.unwrap());
+        // Deleting the guest would take the upload's row with it and leave its bytes behind.
+        assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap(), 0);
+        assert_eq!(
+            store.take_unsent_files(1_000).await.unwrap(),
+            ["f".repeat(32)]
+        );
+        assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap(), 1);
     }
 
     #[tokio::test]

@@ -173,6 +173,7 @@ async fn scenario(store: &Store) {
         content_type: "image/png".into(),
         preview_type: Some("image/png".into()),
         ts,
+        client_addr: Some("192.0.2.7".into()),
     };
     let photo = store.insert_file(&upload("a", 4_000)).await.unwrap();
     store.insert_file(&upload("b", 4_001)).await.unwrap();
@@ -180,6 +181,19 @@ async fn scenario(store: &Store) {
     assert_eq!(store.uploaded_since(ana.id, 4_000).await.unwrap(), 2 * 1234);
     assert_eq!(store.uploaded_since(ana.id, 4_001).await.unwrap(), 1234);
     assert_eq!(store.uploaded_since(bea.id, 0).await.unwrap(), 0);
+    // And against its address (all uploaders; guests only: Ana is a member) and the disk.
+    let from = |since, guests| store.uploaded_from_since("192.0.2.7", since, guests);
+    assert_eq!(from(4_000, false).await.unwrap(), 2 * 1234);
+    assert_eq!(from(4_001, false).await.unwrap(), 1234);
+    assert_eq!(from(4_000, true).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .uploaded_from_since("192.0.2.8", 0, false)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.kept_file_bytes().await.unwrap(), 2 * 1234);
     let files = vec![photo.id.clone()];
     let new = store::NewMessage {
         text: "",

@@ -40,7 +40,7 @@ impl Chat {
     ///
     /// # Errors
     /// `empty_message` / `too_long` / `bad_request` (text), `not_found` (also once deleted),
-    /// `forbidden` (not the author), `rate_limited`, or a failure.
+    /// `forbidden` (not the author, or muted in the room), `rate_limited`, or a failure.
     pub async fn edit(&self, actor: &Actor, id: i64, text: &str) -> AppResult<Message> {
         let text = validate::message_text(text)?;
         let Visible { record, room } = self.visible_message(&actor.user, id).await?;
@@ -50,6 +50,8 @@ impl Chat {
         if record.message.user.id != actor.user.id {
             return Err(AppError::forbidden("only its author can edit a message"));
         }
+        // Someone silenced cannot say new things by rewriting old ones.
+        self.check_not_muted(&room, &actor.user).await?;
         self.charge(actor, Action::Message).await?;
         let message = self
             .hub
@@ -107,13 +109,17 @@ impl Chat {
     /// something.
     ///
     /// # Errors
-    /// `bad_request` (emoji, or too many distinct ones), `not_found` (also deleted), or a
+    /// `bad_request` (emoji, or too many distinct ones), `not_found` (also deleted),
+    /// `forbidden` (adding one while muted in the room; taking one back is allowed), or a
     /// failure.
     pub async fn react(&self, actor: &Actor, id: i64, emoji: &str, active: bool) -> AppResult<()> {
         let emoji = validate::emoji(emoji)?;
         let Visible { record, room } = self.visible_message(&actor.user, id).await?;
         if record.message.deleted {
             return Err(AppError::not_found("that message was deleted"));
+        }
+        if active {
+            self.check_not_muted(&room, &actor.user).await?;
         }
         let changed = self
             .hub

@@ -69,6 +69,11 @@ impl Chat {
             )));
         }
         self.leave_for_good(&target, &room.name).await?;
+        // Only a moderator may let them back in (see `invite`).
+        self.hub
+            .store
+            .record_kick(room.id, target.id, crate::clock::now_ms())
+            .await?;
         self.audit
             .record(NewAudit {
                 actor_id: actor.user.id,

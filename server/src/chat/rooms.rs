@@ -61,7 +61,11 @@ impl Chat {
         }
         let topic = validate::topic(topic)?;
         self.charge(actor, Action::Join).await?;
-        self.check_room_caps(&actor.user).await?;
+        let role = self.accounts.current_role(&actor.user).await?;
+        if role != Role::Admin {
+            self.charge(actor, Action::CreateRoom).await?;
+        }
+        self.check_room_caps(&actor.user, role).await?;
         let room = self
             .hub
             .store
@@ -133,11 +137,11 @@ impl Chat {
     }
 
     /// Refuses a new room past the user's cap (lower for guests; none for admins) or the
-    /// server's; guests together may hold at most half of the server's rooms, so a crowd of
-    /// throwaway guest accounts cannot take every room there is.
-    async fn check_room_caps(&self, user: &User) -> AppResult<()> {
+    /// server's (admins are never held to it, so a full server cannot lock them out); guests
+    /// together may hold at most half of the server's rooms, so a crowd of throwaway guest
+    /// accounts cannot take every room there is.
+    async fn check_room_caps(&self, user: &User, role: Role) -> AppResult<()> {
         let config = &self.hub.config;
-        let role = self.accounts.current_role(user).await?;
         if role == Role::Guest
             && self.hub.store.open_rooms_of_guests().await? >= config.max_rooms / 2
         {
@@ -158,7 +162,7 @@ impl Chat {
                 "you may have at most {cap} open rooms; ask an admin to close one"
             )));
         }
-        if self.hub.store.open_room_count().await? >= config.max_rooms {
+        if role != Role::Admin && self.hub.store.open_room_count().await? >= config.max_rooms {
             return Err(AppError::forbidden(
                 "this server has as many rooms as it allows; ask an admin",
             ));
@@ -169,8 +173,9 @@ impl Chat {
     /// A member of a private room lets someone else in (and notifies them).
     ///
     /// # Errors
-    /// `not_found` (room or user), `bad_request` for a public room, `forbidden` for a DM,
-    /// `rate_limited`, or a failure.
+    /// `not_found` (room or user), `bad_request` for a public room, `forbidden` for a DM or
+    /// for someone removed from the room (unless the inviter moderates it), `rate_limited`, or
+    /// a failure.
     pub async fn invite(&self, actor: &Actor, raw_room: &str, username: &str) -> AppResult<()> {
         let room = self.visible_room(&actor.user, raw_room).await?;
         if !room.private {
@@ -185,6 +190,15 @@ impl Chat {
         }
         self.charge(actor, Action::Join).await?;
         let invitee = self.accounts.existing_user(username).await?;
+        if self.hub.store.was_kicked(room.id, invitee.id).await? {
+            if !self.moderates(&actor.user, &room).await? {
+                return Err(AppError::forbidden(format!(
+                    "{} was removed from {}; only its creator or an admin can invite them back",
+                    invitee.username, room.name
+                )));
+            }
+            self.hub.store.forgive_kick(room.id, invitee.id).await?;
+        }
         self.hub
             .store
             .add_member(room.id, invitee.id, now_ms())

@@ -9,7 +9,7 @@ use axum::extract::{self, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::links::files as fields;
-use protocol::{Attachment, ErrorCode, User, validate};
+use protocol::{Attachment, ErrorCode, Role, User, validate};
 use store::NewFile;
 use tokio::io::AsyncWriteExt;
 
@@ -76,14 +76,93 @@ pub async fn preview(
 /// The window of the per-user upload quota.
 const QUOTA_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
-fn quota_spent(quota: u64) -> AppError {
-    AppError::new(
-        ErrorCode::RateLimited,
-        format!(
-            "you may upload {} in 24 hours; this file would pass it (try later, or delete files you sent)",
-            human_size(quota)
+/// The budget an upload counts against that leaves the least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Budget {
+    /// The uploader's own 24-hour quota.
+    Account(u64),
+    /// What guests from one address may upload together in 24 hours.
+    GuestsOfAddress(u64),
+    /// What one address may upload in 24 hours.
+    Address(u64),
+    /// The space for all files on the server.
+    Disk,
+}
+
+impl Budget {
+    /// The answer to an upload that would pass it.
+    fn spent(self) -> AppError {
+        match self {
+            Self::Account(quota) => AppError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "you may upload {} in 24 hours; this file would pass it (try later, or delete files you sent)",
+                    human_size(quota)
+                ),
+            ),
+            Self::GuestsOfAddress(quota) => AppError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "guests from your network may upload {} together in 24 hours; this file would pass it (try later, or register an account)",
+                    human_size(quota)
+                ),
+            ),
+            Self::Address(quota) => AppError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "your network may upload {} in 24 hours; this file would pass it (try later)",
+                    human_size(quota)
+                ),
+            ),
+            Self::Disk => AppError::forbidden(
+                "this server's space for files is full: no uploads until files are deleted (tell an admin)",
+            ),
+        }
+    }
+}
+
+/// How many bytes `user` may upload now from `client`, and the budget that leaves the least.
+///
+/// # Errors
+/// `forbidden` for a guest when guests may not upload; a store failure.
+async fn allowance(hub: &Hub, user: &User, client: &ClientAddr) -> AppResult<(u64, Budget)> {
+    let config = &hub.config;
+    let guest = user.role == Role::Guest;
+    if guest && !config.guest_uploads {
+        return Err(AppError::forbidden(
+            "this server takes files from registered accounts only; register to send files",
+        ));
+    }
+    let since = now_ms() - QUOTA_WINDOW_MS;
+    let address = client.key.to_string();
+    let store = &hub.store;
+    let account = config.upload_quota;
+    let per_address = account.saturating_mul(u64::from(config.ip_quota_factor.max(1)));
+    let mut budgets = vec![
+        (
+            account.saturating_sub(store.uploaded_since(user.id, since).await?),
+            Budget::Account(account),
         ),
-    )
+        (
+            per_address.saturating_sub(store.uploaded_from_since(&address, since, false).await?),
+            Budget::Address(per_address),
+        ),
+    ];
+    if guest {
+        let used = store.uploaded_from_since(&address, since, true).await?;
+        budgets.push((
+            account.saturating_sub(used),
+            Budget::GuestsOfAddress(account),
+        ));
+    }
+    if config.files_budget > 0 {
+        let used = store.kept_file_bytes().await?;
+        budgets.push((config.files_budget.saturating_sub(used), Budget::Disk));
+    }
+    Ok(budgets
+        .into_iter()
+        .min_by_key(|(left, _)| *left)
+        .unwrap_or((account, Budget::Account(account))))
 }
 
 fn too_large(max: u64) -> AppError {
@@ -137,16 +216,9 @@ async fn receive(
     }
     let (_place, caller) = admit::<Upload>(state, client, headers).await?;
     let user = caller.ok_or_else(AppError::unauthorized)?.user;
-    let quota = state.services.hub.config.upload_quota;
-    let used = state
-        .services
-        .hub
-        .store
-        .uploaded_since(user.id, now_ms() - QUOTA_WINDOW_MS)
-        .await?;
-    let left = quota.saturating_sub(used);
+    let (left, budget) = allowance(&state.services.hub, &user, client).await?;
     if left == 0 {
-        return Err(quota_spent(quota));
+        return Err(budget.spent());
     }
     let boundary = headers
         .get(header::CONTENT_TYPE)
@@ -173,10 +245,10 @@ async fn receive(
                 room = Some(chat.upload_room(&user, &name).await?);
             }
             (Some(fields::FILE), Some(_), None) => {
-                // Stops at the per-file limit or at what is left of the day's quota.
+                // Stops at the per-file limit or at what is left of the tightest budget.
                 let over = || {
                     if left < max {
-                        quota_spent(quota)
+                        budget.spent()
                     } else {
                         too_large(max)
                     }
@@ -200,7 +272,7 @@ async fn receive(
             fields::FILE
         )));
     };
-    store_upload(&state.services.hub, &user, room.id, received).await
+    store_upload(&state.services.hub, &user, client, room.id, received).await
 }
 
 /// Streams the file field into a partial file, counting and keeping its first bytes.
@@ -242,6 +314,7 @@ async fn write_field(
 async fn store_upload(
     hub: &Hub,
     user: &User,
+    client: &ClientAddr,
     room_id: i64,
     received: Received,
 ) -> AppResult<Attachment> {
@@ -266,6 +339,7 @@ async fn store_upload(
         content_type,
         preview_type,
         ts: now_ms(),
+        client_addr: Some(client.key.to_string()),
     };
     match hub.store.insert_file(&new).await {
         Ok(record) => {

@@ -28,6 +28,10 @@ pub enum Action {
     Join,
     /// Joins and creations from one client address.
     JoinFromAddr,
+    /// A user's new rooms (on top of [`Action::Join`]).
+    CreateRoom,
+    /// New rooms from one client address.
+    CreateRoomFromAddr,
     /// Sign-in attempts (register, login, guest) from one client address.
     Auth,
     /// New Engine.IO sessions (socket handshakes) from one client address.
@@ -44,6 +48,7 @@ impl Action {
             Self::Events => Some(Self::EventsFromAddr),
             Self::Message => Some(Self::MessageFromAddr),
             Self::Join => Some(Self::JoinFromAddr),
+            Self::CreateRoom => Some(Self::CreateRoomFromAddr),
             _ => None,
         }
     }

@@ -465,11 +465,104 @@ async fn oversized_upload(
     (status, at_answer)
 }
 
+/// The message of an error answer.
+fn error_message(body: &serde_json::Value) -> String {
+    serde_json::from_value::<protocol::http::HttpError>(body.clone())
+        .unwrap_or_else(|e| panic!("not an error ({e}): {body}"))
+        .error
+        .message
+}
+
+#[tokio::test]
+async fn guests_from_one_address_share_one_budget_and_an_address_has_a_budget_too() {
+    // Every client of this test comes from the same address: its budget is 3 × 10,000.
+    let server = TestServer::spawn_with(|c| {
+        c.upload_quota = 10_000;
+        c.ip_quota_factor = 3;
+    })
+    .await;
+    let bytes = |n: usize| vec![b'a'; n];
+    let (_, ana) = server.guest("ana").await;
+    let (_, bea) = server.guest("bea").await;
+    let (status, body) = upload(&server, &ana, GENERAL, "a.txt", &bytes(6_000)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A second guest does not bring a fresh budget.
+    let (status, body) = upload(&server, &bea, GENERAL, "b.txt", &bytes(6_000)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(error_code(&body), ErrorCode::RateLimited);
+    assert!(
+        error_message(&body).contains("guests from your network"),
+        "{body}"
+    );
+    // Members have their own quotas, within the address's.
+    let (_, cy) = server.register("cy", "correct horse battery").await;
+    let (_, dan) = server.register("dan", "correct horse battery").await;
+    let (_, eve) = server.register("eve", "correct horse battery").await;
+    for (token, name) in [(&cy, "c.txt"), (&dan, "d.txt")] {
+        let (status, body) = upload(&server, token, GENERAL, name, &bytes(9_000)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // 24,000 of the address's 30,000 are spent: Eve's 9,000 would pass it.
+    let (status, body) = upload(&server, &eve, GENERAL, "e.txt", &bytes(9_000)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(
+        error_message(&body).contains("your network may upload"),
+        "{body}"
+    );
+    let (status, body) = upload(&server, &eve, GENERAL, "e.txt", &bytes(5_000)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test]
+async fn an_operator_can_keep_guests_from_uploading() {
+    let server = TestServer::spawn_with(|c| c.guest_uploads = false).await;
+    let (_, guest) = server.guest("ana").await;
+    let (status, body) = upload(&server, &guest, GENERAL, "a.txt", b"hello").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        error_message(&body).contains("registered accounts only"),
+        "{body}"
+    );
+    let (_, member) = server.register("bea", "correct horse battery").await;
+    let (status, body) = upload(&server, &member, GENERAL, "b.txt", b"hello").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test]
+async fn a_full_files_budget_stops_uploads_and_nothing_else() {
+    let server = TestServer::spawn_with(|c| c.files_budget = 10_000).await;
+    let (ana, _, ana_token) = server.chat_guest_with_token("ana").await;
+    let (_, bea) = server.register("bea", "correct horse battery").await;
+    ana.join(GENERAL).await;
+    let (status, body) = upload(&server, &ana_token, GENERAL, "a.txt", &[b'a'; 6_000]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let file: Attachment = serde_json::from_value(body).unwrap();
+    let (status, body) = upload(&server, &bea, GENERAL, "b.txt", &[b'b'; 6_000]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        error_message(&body).contains("space for files is full"),
+        "{body}"
+    );
+    // Everything else goes on: messages, with the file already uploaded too.
+    let sent: MessageRes = ana
+        .ok(&with_files(GENERAL, "here it is", &[&file.id]))
+        .await;
+    ana.say(GENERAL, "and more").await.unwrap();
+    // Deleting the message frees its file's space.
+    ana.ok(&DeleteReq {
+        id: sent.message.id,
+    })
+    .await;
+    let (status, body) = upload(&server, &bea, GENERAL, "b.txt", &[b'b'; 6_000]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 #[tokio::test]
 async fn uploads_stop_at_each_users_daily_quota() {
     let server = TestServer::spawn_with(|c| c.upload_quota = 10_000).await;
     let (_, ana) = server.guest("ana").await;
-    let (_, bea) = server.guest("bea").await;
+    // A member: guests from one address share one budget (below).
+    let (_, bea) = server.register("bea", "correct horse battery").await;
     let bytes = |n: usize| vec![b'a'; n];
     let (status, body) = upload(
         &server,

@@ -4,8 +4,8 @@ use crate::common::{Socket, TestServer, auth};
 use protocol::events::{AuditAction, GENERAL_ROOM, admin, chat};
 use protocol::http::{Credentials, Login};
 use protocol::{
-    AuditEntry, AuditReq, BanReq, CreateRoomReq, DeleteReq, ErrorCode, InviteReq, KickReq, MuteReq,
-    RoomRemoved, UnbanReq,
+    AuditEntry, AuditReq, BanReq, CreateRoomReq, DeleteReq, EditReq, ErrorCode, InviteReq, KickReq,
+    MuteReq, ReactReq, RoomRemoved, UnbanReq,
 };
 
 fn room(name: &str, private: bool) -> CreateRoomReq {
@@ -77,6 +77,27 @@ async fn the_creator_removes_a_member_who_loses_the_room_at_once() {
         ErrorCode::NotFound,
         "no longer a member"
     );
+    // Another member cannot bring her back; the creator can.
+    let invite_ana = InviteReq {
+        room: "den".into(),
+        username: "ana".into(),
+    };
+    let refused = bea.call(&invite_ana).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    assert!(
+        refused.message.contains("only its creator or an admin"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(
+        ana.refused(&protocol::JoinReq { room: "den".into() }).await,
+        ErrorCode::NotFound
+    );
+    owner.ok(&invite_ana).await;
+    ana.join("den").await;
+    // Let back in, she is an ordinary member again: anyone may invite her after a leave.
+    ana.ok(&protocol::LeaveRoomReq { room: "den".into() }).await;
+    bea.ok(&invite_ana).await;
     // Public rooms have no members to remove.
     owner.ok(&room("square", false)).await;
     assert_eq!(
@@ -115,6 +136,19 @@ async fn a_muted_person_cannot_speak_in_that_room_until_it_ends() {
     boss.join(GENERAL_ROOM).await;
     ana.join(GENERAL_ROOM).await;
     bea.join(GENERAL_ROOM).await;
+    let before = ana
+        .say(GENERAL_ROOM, "said before")
+        .await
+        .unwrap()
+        .message
+        .id;
+    let theirs = bea.say(GENERAL_ROOM, "a thought").await.unwrap().message.id;
+    let react = |id, active| ReactReq {
+        id,
+        emoji: "👍".into(),
+        active,
+    };
+    ana.ok(&react(theirs, true)).await;
 
     assert_eq!(
         bea.refused(&mute(GENERAL_ROOM, "ana", 10)).await,
@@ -128,6 +162,17 @@ async fn a_muted_person_cannot_speak_in_that_room_until_it_ends() {
     let refused = ana.say(GENERAL_ROOM, "can I talk?").await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::Forbidden);
     assert!(refused.message.contains("muted"), "{}", refused.message);
+    // Nor by rewriting an old message, nor with a reaction; taking one back is allowed.
+    let edit = EditReq {
+        id: before,
+        text: "said something else".into(),
+    };
+    assert_eq!(ana.refused(&edit).await, ErrorCode::Forbidden);
+    assert_eq!(
+        ana.refused(&react(before, true)).await,
+        ErrorCode::Forbidden
+    );
+    ana.ok(&react(theirs, false)).await;
     bea.say(GENERAL_ROOM, "others still can").await.unwrap();
     // Elsewhere the mute does not apply; lifting it lets ana speak again.
     ana.ok(&room("own", false)).await;
@@ -135,6 +180,7 @@ async fn a_muted_person_cannot_speak_in_that_room_until_it_ends() {
     ana.say("own", "here I can").await.unwrap();
     boss.ok(&mute(GENERAL_ROOM, "ana", 0)).await;
     ana.say(GENERAL_ROOM, "thanks").await.unwrap();
+    ana.ok(&edit).await;
 
     let entries = _watch.ok(&AuditReq::default()).await.entries;
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();

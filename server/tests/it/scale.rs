@@ -45,14 +45,55 @@ async fn guests_members_and_the_server_have_room_caps() {
         member.refused(&room("m4", false)).await,
         ErrorCode::Forbidden
     );
-    // The server is full now (general + 2 + 3): even an admin is refused.
+    // The server is full now (general + 2 + 3): no one else may open a room…
+    let (late, _) = server.chat_guest("late").await;
+    assert_eq!(late.refused(&room("l1", false)).await, ErrorCode::Forbidden);
+    // …but an admin is never locked out by the server's cap.
     let admin = Socket::connect(&server, chat::NS, auth(&token), &[])
         .await
         .unwrap();
+    admin.ok(&room("a1", false)).await;
+}
+
+#[tokio::test]
+async fn rooms_are_created_at_a_rate_per_account_and_address_that_admins_are_not_held_to() {
+    let server = TestServer::spawn_with(|c| {
+        c.room_create_burst = 2;
+        c.ip_quota_factor = 2;
+        c.max_rooms_per_user = 100;
+    })
+    .await;
+    let (_, admin_token) = server.register("boss", "long enough pw").await;
+    let (_, token) = server.register("ana", "long enough pw").await;
+    let ana = Socket::connect(&server, chat::NS, auth(&token), &[])
+        .await
+        .unwrap();
+    ana.ok(&room("a1", false)).await;
+    ana.ok(&room("a2", false)).await;
     assert_eq!(
-        admin.refused(&room("a1", false)).await,
-        ErrorCode::Forbidden
+        ana.refused(&room("a3", false)).await,
+        ErrorCode::RateLimited
     );
+    // Her joins are not held up by it.
+    ana.join(GENERAL_ROOM).await;
+    // One address: twice one account's burst in all.
+    let (_, bea_token) = server.register("bea", "long enough pw").await;
+    let bea = Socket::connect(&server, chat::NS, auth(&bea_token), &[])
+        .await
+        .unwrap();
+    bea.ok(&room("b1", false)).await;
+    bea.ok(&room("b2", false)).await;
+    let (_, cy_token) = server.register("cy", "long enough pw").await;
+    let cy = Socket::connect(&server, chat::NS, auth(&cy_token), &[])
+        .await
+        .unwrap();
+    assert_eq!(cy.refused(&room("c1", false)).await, ErrorCode::RateLimited);
+    let admin = Socket::connect(&server, chat::NS, auth(&admin_token), &[])
+        .await
+        .unwrap();
+    for n in 0..5 {
+        admin.ok(&room(&format!("x{n}"), false)).await;
+    }
 }
 
 #[tokio::test]
