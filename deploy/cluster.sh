@@ -104,7 +104,7 @@ done
 healthy() { # node port
   local reply=""
   exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf 'GET /api/health HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n' "$port" >&3
+  printf 'GET /readyz HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n' "$port" >&3
   read -r -t 5 reply <&3 || true
   exec 3<&- 3>&-
   [[ "$reply" == *" 200 "* ]]

@@ -43,7 +43,35 @@ pub struct Shared {
     pub previews: Arc<tokio::sync::Semaphore>,
     /// Room records by name for the message path.
     pub rooms: Arc<crate::room_cache::RoomCache>,
+    /// The last readiness check and when it was made (see [`Hub::readiness`]).
+    readiness: tokio::sync::Mutex<Option<(Instant, Readiness)>>,
 }
+
+/// Whether this node can serve: what `/readyz` and `/api/health` report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    /// The database answered in time.
+    pub database: bool,
+    /// Redis answered in time (`None`: this node runs alone, without Redis).
+    pub redis: Option<bool>,
+    /// The node is shutting down.
+    pub draining: bool,
+}
+
+impl Readiness {
+    /// Whether the node serves.
+    #[must_use]
+    pub fn ready(self) -> bool {
+        self.database && self.redis != Some(false) && !self.draining
+    }
+}
+
+/// How long the database and Redis may take to answer a readiness check.
+const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a readiness check's answer is reused: probes, however many, cost the database and
+/// Redis at most one round trip each per second.
+const READINESS_REUSED: Duration = Duration::from_secs(1);
 
 impl Deref for Hub {
     type Target = Shared;
@@ -135,6 +163,49 @@ impl Hub {
             activity: Arc::default(),
             previews: Arc::new(tokio::sync::Semaphore::new(crate::files::preview::AT_ONCE)),
             rooms: Arc::default(),
+            readiness: tokio::sync::Mutex::new(None),
         }))
+    }
+
+    /// Whether this node can serve now: its database and (in a cluster) Redis answer within
+    /// 2 s and it is not shutting down. Checks made within a second of each other share one
+    /// round trip (callers meanwhile wait for it).
+    pub async fn readiness(&self) -> Readiness {
+        let draining = self
+            .activity
+            .draining
+            .load(std::sync::atomic::Ordering::Acquire);
+        let mut last = self.readiness.lock().await;
+        if let Some((at, checked)) = *last
+            && at.elapsed() < READINESS_REUSED
+        {
+            return Readiness {
+                draining,
+                ..checked
+            };
+        }
+        let database = async {
+            tokio::time::timeout(READINESS_TIMEOUT, self.store.ping())
+                .await
+                .is_ok_and(|answer| answer.is_ok())
+        };
+        let redis = async {
+            match self.live.redis_backend() {
+                Some(redis) => Some(
+                    tokio::time::timeout(READINESS_TIMEOUT, redis.ping())
+                        .await
+                        .is_ok_and(|answer| answer.is_ok()),
+                ),
+                None => None,
+            }
+        };
+        let (database, redis) = tokio::join!(database, redis);
+        let checked = Readiness {
+            database,
+            redis,
+            draining,
+        };
+        *last = Some((Instant::now(), checked));
+        checked
     }
 }

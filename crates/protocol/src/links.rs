@@ -24,6 +24,13 @@ pub mod segments {
 /// `303` to [`CHAT`] with the session cookie, or `303` back to [`start::page`] saying what failed.
 pub const SIGN_IN_FORM: &str = "/sign-in";
 
+/// For machines: `200 ok` while the server process answers (no database, no Redis) (v1.7).
+pub const LIVEZ: &str = "/livez";
+
+/// For machines: `200` when this node can serve (database, Redis in a cluster, not shutting
+/// down), else `503`; a plain-text line per check (v1.7).
+pub const READYZ: &str = "/readyz";
+
 /// `POST` a file here (`multipart/form-data` with the fields [`files::ROOM`] and
 /// [`files::FILE`]); the answer is `201` with an [`crate::Attachment`].
 pub const FILES: &str = "/api/files";

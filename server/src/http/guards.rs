@@ -71,6 +71,8 @@ pub async fn page_session(
     let path = request.uri().path();
     let is_page = request.method() == axum::http::Method::GET
         && !(path.starts_with("/api/")
+            || path == protocol::links::LIVEZ
+            || path == protocol::links::READYZ
             || is_socket_io(path)
             || path.starts_with("/pkg/")
             || path.contains('.'));

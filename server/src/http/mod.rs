@@ -34,6 +34,11 @@ pub fn router(state: AppState) -> Router<AppState> {
     api = pipeline::route::<ChangePassword, _, _>(api, auth::change_password);
     api = pipeline::route::<PushNotification, _, _>(api, notifications::push);
     api = pipeline::route::<Health, _, _>(api, health::health);
+    // For machines: outside the API's pipeline (no session, no rate limit; `/readyz` reuses
+    // one check a second whoever asks).
+    api = api
+        .route(protocol::links::LIVEZ, axum::routing::get(health::livez))
+        .route(protocol::links::READYZ, axum::routing::get(health::readyz));
     api = api.route(
         protocol::links::SIGN_IN_FORM,
         axum::routing::post(sign_in_form::submit),

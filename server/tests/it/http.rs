@@ -304,6 +304,33 @@ async fn health_answers_ready_until_the_node_drains() {
     );
 }
 
+#[tokio::test]
+async fn livez_answers_while_the_process_does_and_readyz_names_what_fails() {
+    let server = TestServer::spawn().await;
+    let text = |answer: &Answer| answer.body.as_str().expect("plain text").to_owned();
+    let live = server.get(links::LIVEZ, &[]).await;
+    assert_eq!((live.status, text(&live)), (StatusCode::OK, "ok\n".into()));
+    let ready = server.get(links::READYZ, &[]).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(text(&ready), "database ok\nredis not used\ndraining no\n");
+    assert_eq!(ready.headers["cache-control"], "no-store");
+
+    server.app.drain().await;
+    let ready = server.get(links::READYZ, &[]).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(text(&ready).contains("draining yes"), "{}", text(&ready));
+    // Alive all the same: nothing to restart.
+    assert_eq!(server.get(links::LIVEZ, &[]).await.status, StatusCode::OK);
+
+    // A node whose database is gone is not ready, and says why.
+    let lost = TestServer::spawn().await;
+    lost.store().close().await;
+    let ready = lost.get(links::READYZ, &[]).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(text(&ready).contains("database failed"), "{}", text(&ready));
+    assert_eq!(lost.get(links::LIVEZ, &[]).await.status, StatusCode::OK);
+}
+
 /// The HTML of a page answer.
 fn html(answer: &Answer) -> &str {
     answer.body.as_str().expect("an HTML page")

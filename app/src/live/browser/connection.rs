@@ -183,7 +183,12 @@ impl Chat {
         socket.connect_namespace(notes::NS, None);
         self.socket.set_value(Some(socket));
         watch_visibility(chat);
-        crate::offline::register_service_worker();
+        // Once the page has settled: its own first load (the wasm above all, on a slow phone)
+        // does not share the network with the worker keeping a copy of it.
+        spawn_local(async {
+            pause(SERVICE_WORKER_AFTER_MS).await;
+            crate::offline::register_service_worker();
+        });
         keep_snapshots(chat);
         // Offline, or a server that does not answer at once: the kept chat stands in.
         let started = self.generation();
@@ -321,6 +326,9 @@ pub(super) fn watch_visibility(chat: Chat) {
     // One listener for the page's life.
     on_change.forget();
 }
+
+/// How long after the chat starts the service worker is registered.
+const SERVICE_WORKER_AFTER_MS: u64 = 10_000;
 
 /// How long a start waits for the server before the kept chat stands in (at once when the
 /// browser knows it is offline).
