@@ -102,6 +102,11 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_GUESTS", default_value_t = true, action = clap::ArgAction::Set)]
     pub guests: bool,
 
+    /// How the log is written: `text` lines for people, or `json`, one object per line with
+    /// the node and the request's fields (user, event) on each, for log collectors.
+    #[arg(long, env = "TERTULIA_LOG_FORMAT", value_enum, default_value_t = crate::log_format::LogFormat::Text)]
+    pub log_format: crate::log_format::LogFormat,
+
     /// Mark the session cookie `Secure` (set this when served over https).
     #[arg(long, env = "TERTULIA_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,

@@ -13,6 +13,9 @@
 /// Wall-clock time.
 mod clock;
 
+/// JSON log lines (`TERTULIA_LOG_FORMAT=json`).
+pub mod log_format;
+
 /// The site's hosts and origins.
 mod origin;
 
@@ -388,6 +391,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         );
     }
     let app = App::build(config, store.clone(), leptos).await?;
+    log_format::set_node(app.node_id());
+    tracing::info!(node = app.node_id(), "serving");
     let drain = app.drain();
     net::serve(listener, app.router.clone(), limits, shutdown, drain).await;
     drop(app);

@@ -5,19 +5,24 @@
 
 use anyhow::Context;
 use clap::Parser;
+use server::log_format::{JsonLines, LogFormat};
 use server::{Cli, Command, CreateAdmin};
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::FilterFn;
 use tracing_subscriber::prelude::*;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.config.log_filter)
         .with_context(|| format!("invalid log filter `{}`", cli.config.log_filter))?;
+    let lines: Box<dyn Layer<Registry> + Send + Sync> = match cli.config.log_format {
+        LogFormat::Text => Box::new(tracing_subscriber::fmt::layer()),
+        LogFormat::Json => Box::new(JsonLines),
+    };
     tracing_subscriber::registry()
         .with(
-            tracing_subscriber::fmt::layer()
+            lines
                 .with_filter(filter)
                 .with_filter(FilterFn::new(server::log_allowed)),
         )
