@@ -74,6 +74,56 @@ impl ConnState {
     }
 }
 
+/// What a message box says of its text's length: nothing well under the limit, how many
+/// characters are left near it, how many are over past it. The text is never cut: a long paste
+/// stays whole for the writer to shorten (or to keep elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LengthNote {
+    /// Characters left before the limit.
+    Left(usize),
+    /// Characters past the limit: the text cannot be sent as it is.
+    Over(usize),
+}
+
+impl LengthNote {
+    /// Characters left from which the count is shown.
+    pub const SHOWN_FROM_LEFT: usize = 200;
+
+    /// The note for `text` (counted as the server counts it: trimmed, in characters).
+    #[must_use]
+    pub fn of(text: &str) -> Option<Self> {
+        let max = protocol::validate::MESSAGE_MAX;
+        let count = text.trim().chars().count();
+        if count > max {
+            Some(Self::Over(count - max))
+        } else if max - count <= Self::SHOWN_FROM_LEFT {
+            Some(Self::Left(max - count))
+        } else {
+            None
+        }
+    }
+
+    /// Whether the text is too long to send.
+    #[must_use]
+    pub fn is_over(self) -> bool {
+        matches!(self, Self::Over(_))
+    }
+
+    /// What the box says.
+    #[must_use]
+    pub fn text(self) -> String {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        match self {
+            Self::Left(n) => format!("{n} character{} left", plural(n)),
+            Self::Over(n) => format!(
+                "{n} character{} over the limit of {}: shorten it to send it",
+                plural(n),
+                protocol::validate::MESSAGE_MAX
+            ),
+        }
+    }
+}
+
 /// One line of a room's timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
@@ -1017,6 +1067,27 @@ mod tests {
         assert_eq!(view.lines[1], pending("b", Some("muted")));
         view.set_pending(Vec::new());
         assert_eq!(view.lines.len(), 1);
+    }
+
+    #[test]
+    fn a_long_text_is_counted_not_cut() {
+        assert_eq!(LengthNote::of("short"), None);
+        assert_eq!(LengthNote::of(&"a".repeat(3_799)), None);
+        assert_eq!(
+            LengthNote::of(&"a".repeat(3_800)),
+            Some(LengthNote::Left(200))
+        );
+        assert_eq!(
+            LengthNote::of(&"é".repeat(4_000)),
+            Some(LengthNote::Left(0))
+        );
+        let over = LengthNote::of(&format!("  {}  ", "a".repeat(4_001))).unwrap();
+        assert_eq!(over, LengthNote::Over(1));
+        assert!(over.is_over());
+        assert_eq!(
+            over.text(),
+            "1 character over the limit of 4000: shorten it to send it"
+        );
     }
 
     #[test]

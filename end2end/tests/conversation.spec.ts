@@ -107,3 +107,36 @@ test("the keyboard: Ctrl+K switches rooms and @ completes names", async ({ brows
   await ana.keyboard.press("Enter");
   await expect(bea.locator("#log .msg").last().locator(".at-mention.me")).toHaveText(`@${beaName}`);
 });
+
+test("a paste over the limit is kept whole and says how much to cut; right-to-left text reads right", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("long");
+  await createRoom(ana, room);
+  const box = ana.locator("#msg");
+  const note = ana.locator("#length-note");
+  await expect(note).toBeHidden();
+
+  // 4,100 characters: nothing is cut, the box says how many are over, Send waits.
+  await box.fill("x".repeat(4_100));
+  await expect(box).toHaveValue("x".repeat(4_100));
+  await expect(note).toHaveText("100 characters over the limit of 4000: shorten it to send it");
+  await expect(ana.locator("#send")).toBeDisabled();
+  await box.press("Enter");
+  await expect(box).toHaveValue("x".repeat(4_100));
+  await expect(ana.locator("#log .msg")).toHaveCount(0);
+
+  // Shortened: near the limit it counts down, and it goes.
+  await box.fill("y".repeat(3_950));
+  await expect(note).toHaveText("50 characters left");
+  await expect(ana.locator("#send")).toBeEnabled();
+  await box.press("Enter");
+  await expect(ana.locator("#log .msg:not(.pending) .text")).toHaveText("y".repeat(3_950));
+  await expect(note).toBeHidden();
+
+  // A message in Arabic with a bidi override inside takes its own direction and stops at
+  // its edge: the author's name and the time around it stay as they are.
+  await say(ana, "مرحبا \u202Eevil");
+  const text = ana.locator("#log .msg .text").last();
+  await expect(text).toHaveCSS("unicode-bidi", "plaintext");
+  await expect(ana.locator("#log .msg .author").last()).toHaveCSS("unicode-bidi", "isolate");
+});

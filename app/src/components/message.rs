@@ -368,7 +368,13 @@ fn EditBox(id: i64, text: String) -> impl IntoView {
             let _ = el.focus();
         }
     });
-    let save = move || chat.edit_message(id, draft.get_untracked());
+    let length = Memo::new(move |_| crate::model::LengthNote::of(&draft.get()));
+    let too_long = move || length.get().is_some_and(crate::model::LengthNote::is_over);
+    let save = move || {
+        if !too_long() {
+            chat.edit_message(id, draft.get_untracked());
+        }
+    };
     view! {
         <div class="edit-box">
             <label class="visually-hidden" for=format!("edit-{id}")>"Edit the message"</label>
@@ -377,7 +383,6 @@ fn EditBox(id: i64, text: String) -> impl IntoView {
                 class="edit-text"
                 node_ref=input
                 rows="2"
-                maxlength=protocol::validate::MESSAGE_MAX.to_string()
                 prop:value=move || draft.get()
                 on:input=move |ev| draft.set(event_target_value(&ev))
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
@@ -390,8 +395,11 @@ fn EditBox(id: i64, text: String) -> impl IntoView {
                     }
                 }
             ></textarea>
+            <p class="length-note" class:over=too_long role="status" hidden=move || length.get().is_none()>
+                {move || length.get().map(crate::model::LengthNote::text)}
+            </p>
             <div class="edit-buttons">
-                <button type="button" class="primary save-edit" on:click=move |_| save()>"Save"</button>
+                <button type="button" class="primary save-edit" disabled=too_long on:click=move |_| save()>"Save"</button>
                 <button type="button" class="quiet" on:click=move |_| chat.editing.set(None)>"Cancel"</button>
                 <span class="hint">"Enter to save, Escape to cancel"</span>
             </div>

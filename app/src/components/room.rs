@@ -6,7 +6,7 @@ use super::message::render_row;
 use super::{NoteToast, Toast};
 use crate::live::Chat;
 use crate::live::Drawer;
-use crate::model::{ConnState, RoomView, Rooms, Row};
+use crate::model::{ConnState, LengthNote, RoomView, Rooms, Row};
 use crate::{complete, storage, time};
 
 /// At most this many names are offered for an `@` being typed.
@@ -430,8 +430,14 @@ fn Composer() -> impl IntoView {
         chat.uploads
             .with(|u| u.ready(&room_key()).is_some_and(|files| !files.is_empty()))
     };
+    let length = Memo::new(move |_| LengthNote::of(&text.get()));
+    let too_long = move || length.get().is_some_and(LengthNote::is_over);
     let send = move || {
         let body = text.get_untracked();
+        // Kept whole until shortened: never cut, never sent only to be refused.
+        if LengthNote::of(&body).is_some_and(LengthNote::is_over) {
+            return;
+        }
         let key = chat.active.get_untracked().unwrap_or_default();
         let files_ready = chat
             .uploads
@@ -631,8 +637,8 @@ fn Composer() -> impl IntoView {
                 id="msg"
                 node_ref=text_area
                 rows="1"
-                maxlength="4000"
                 placeholder=placeholder
+                aria-describedby="length-note"
                 disabled=move || !writable()
                 prop:value=move || text.get()
                 on:input=on_input
@@ -684,11 +690,23 @@ fn Composer() -> impl IntoView {
                 type="submit"
                 class="primary"
                 disabled=move || {
-                    !writable() || uploading() || (text.get().trim().is_empty() && !has_files())
+                    !writable()
+                        || uploading()
+                        || too_long()
+                        || (text.get().trim().is_empty() && !has_files())
                 }
             >
                 "Send"
             </button>
+            <p
+                id="length-note"
+                class="length-note"
+                class:over=too_long
+                role="status"
+                hidden=move || length.get().is_none()
+            >
+                {move || length.get().map(LengthNote::text)}
+            </p>
             <Show when=move || writable() && !online()>
                 <p id="outbox-note" class="outbox-note" role="status">
                     "You are offline. What you send now is kept on this device and sent when the connection is back."

@@ -12,7 +12,7 @@ pub(in crate::live) struct Link {
     generation: u64,
     /// Rooms waiting to be joined, each with whether to show it and the generation it was
     /// asked on (see [`Chat::join_in_turn`]).
-    pub(super) joins: VecDeque<(String, bool, u64)>,
+    pub(super) joins: VecDeque<(String, super::rooms::Show, u64)>,
     /// Whether a task is joining them.
     pub(super) joining: bool,
     /// Whether the visibility listener is in place (once per tab).

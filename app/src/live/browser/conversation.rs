@@ -172,7 +172,10 @@ impl Chat {
                 .with_untracked(|rooms| rooms.get(&room).is_some());
             if listed {
                 chat.select(&room);
-            } else if !chat.join_retrying(room.clone(), true).await {
+            } else if !chat
+                .join_retrying(room.clone(), chat.show_from_here())
+                .await
+            {
                 return;
             }
             let Some(socket) = chat.socket() else { return };

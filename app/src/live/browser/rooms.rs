@@ -3,12 +3,38 @@
 
 use super::*;
 
+/// Whether a join puts its room on screen once it is caught up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::live) enum Show {
+    /// No (unless nothing is on screen).
+    No,
+    /// Yes, unless the reader opened another room since it was asked for: `on_screen` is
+    /// the room that was on screen then. (A rejoin after a reconnect must not take the reader
+    /// away from a room they opened meanwhile.)
+    UnlessMoved {
+        /// The room on screen when the join was asked for.
+        on_screen: Option<String>,
+    },
+}
+
 impl Chat {
+    /// A [`Show`] for a room to show now.
+    pub(super) fn show_from_here(&self) -> Show {
+        Show::UnlessMoved {
+            on_screen: self.active.get_untracked(),
+        }
+    }
+
     /// Joins a room (or refreshes it after a reconnect), catching up on missed messages
     /// and resending our unconfirmed ones; a passing refusal is retried (see
     /// [`Self::join_retrying`]).
     pub fn join(&self, name: String, show: bool) {
         let chat = *self;
+        let show = if show {
+            self.show_from_here()
+        } else {
+            Show::No
+        };
         spawn_local(async move {
             chat.join_retrying(name, show).await;
         });
@@ -24,12 +50,13 @@ impl Chat {
     pub(super) fn join_in_turn(&self, names: Vec<String>, show: Option<String>) {
         let asked_on = self.generation();
         let is_shown = |name: &str| show.as_deref().map(Rooms::key) == Some(Rooms::key(name));
+        let here = self.show_from_here();
         let start_worker = self.link.try_update_value(|link| {
             for name in names {
                 if is_shown(&name) {
-                    link.joins.push_front((name, true, asked_on));
+                    link.joins.push_front((name, here.clone(), asked_on));
                 } else {
-                    link.joins.push_back((name, false, asked_on));
+                    link.joins.push_back((name, Show::No, asked_on));
                 }
             }
             !std::mem::replace(&mut link.joining, true)
@@ -67,7 +94,7 @@ impl Chat {
     /// one (`rate_limited`, or no answer in time) and the connection is still up; any other
     /// failure is told once. A connection lost meanwhile ends it: the rooms are joined
     /// again (and what they owe caught up) when it is back.
-    pub(super) async fn join_retrying(&self, name: String, show: bool) -> bool {
+    pub(super) async fn join_retrying(&self, name: String, show: Show) -> bool {
         let started = self.generation();
         const ATTEMPTS: u32 = 6;
         let backoff = socket_client::Backoff {
@@ -76,7 +103,7 @@ impl Chat {
             jitter: 0.5,
         };
         for attempt in 0..ATTEMPTS {
-            let error = match self.join_now(name.clone(), show).await {
+            let error = match self.join_now(name.clone(), show.clone()).await {
                 Ok(()) => return true,
                 Err(error) => error,
             };
@@ -104,7 +131,7 @@ impl Chat {
     ///
     /// # Errors
     /// The first request that failed.
-    pub(super) async fn join_now(&self, name: String, show: bool) -> Result<(), RequestError> {
+    pub(super) async fn join_now(&self, name: String, show: Show) -> Result<(), RequestError> {
         let socket = self
             .socket()
             .ok_or_else(|| socket_client::EmitError::NotConnected(NS.to_owned()))?;
@@ -180,7 +207,12 @@ impl Chat {
         caught_up?;
         // Shown only once caught up: showing a room counts it as read up to its newest
         // message, which would pass over a gap not read yet.
-        if show || self.active.get_untracked().is_none() {
+        let on_screen = self.active.get_untracked();
+        let shows = match show {
+            Show::No => false,
+            Show::UnlessMoved { on_screen: then } => on_screen == then,
+        };
+        if shows || on_screen.is_none() {
             self.select(&joined.room.name);
         }
         Ok(())
