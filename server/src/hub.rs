@@ -43,6 +43,9 @@ pub struct Shared {
     pub previews: Arc<tokio::sync::Semaphore>,
     /// Room records by name for the message path.
     pub rooms: Arc<crate::room_cache::RoomCache>,
+    /// Searches running at once ([`SEARCHES_AT_ONCE`]): a burst of them cannot take the
+    /// database's connections from message writes.
+    pub searches: Arc<tokio::sync::Semaphore>,
     /// The last readiness check and when it was made (see [`Hub::readiness`]).
     readiness: tokio::sync::Mutex<Option<(Instant, Readiness)>>,
 }
@@ -65,6 +68,9 @@ impl Readiness {
         self.database && self.redis != Some(false) && !self.draining
     }
 }
+
+/// Searches a node runs at once; more wait (see `chat`'s search).
+pub const SEARCHES_AT_ONCE: usize = 2;
 
 /// How long the database and Redis may take to answer a readiness check.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -163,6 +169,7 @@ impl Hub {
             activity: Arc::default(),
             previews: Arc::new(tokio::sync::Semaphore::new(crate::files::preview::AT_ONCE)),
             rooms: Arc::default(),
+            searches: Arc::new(tokio::sync::Semaphore::new(SEARCHES_AT_ONCE)),
             readiness: tokio::sync::Mutex::new(None),
         }))
     }

@@ -97,11 +97,13 @@ pub use config::{Cli, Command, Config, redact};
 /// [`Config`]); `docs/SECURITY.md` lists them all, and a test holds it to these values.
 pub mod limits {
     pub use crate::chat::MEMBERS_BROADCAST_MAX;
+    pub use crate::chat::{SEARCH_TIME_MAX, SEARCH_WAIT};
     pub use crate::files::preview::{
         AT_ONCE as PREVIEWS_AT_ONCE, DECODE_MAX_BYTES as PREVIEW_DECODE_MAX_BYTES,
         SOURCE_MAX_SIDE as PREVIEW_SOURCE_MAX_SIDE,
     };
     pub use crate::http::pipeline::{API_BODY_MAX, API_IN_FLIGHT_PER_ADDR};
+    pub use crate::hub::SEARCHES_AT_ONCE;
     pub use crate::live::limits::FAILED_CONNECTS;
     pub use crate::socket::pipeline::STRIKES_BURST;
     pub use crate::tasks::{OCCUPANCY_MAX, OCCUPANCY_TOP, STATS_ROOMS_MAX};

@@ -405,6 +405,21 @@ async fn scenario(store: &Store) {
             .is_empty(),
         "deleted"
     );
+    // One character is a whole word, never a prefix (it would match nearly everything).
+    for (text, ts) in [("x marks the spot", 4_100), ("xylophone solo", 4_101)] {
+        store
+            .insert_message(&general, &bea, text, ts, None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        texts(store.search(ana.id, None, &terms("x"), 10).await.unwrap()),
+        ["x marks the spot"]
+    );
+    assert_eq!(
+        texts(store.search(ana.id, None, &terms("xy"), 10).await.unwrap()),
+        ["xylophone solo"]
+    );
 }
 
 #[tokio::test]

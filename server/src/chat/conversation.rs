@@ -5,7 +5,8 @@
 
 use protocol::events::AuditAction;
 use protocol::{
-    Author, Message, MessageDeleted, MessageEdited, ReactionEvent, SearchHit, User, validate,
+    Author, ErrorCode, Message, MessageDeleted, MessageEdited, ReactionEvent, SearchHit, User,
+    validate,
 };
 use store::{MessageRecord, RoomRecord, StoreError};
 
@@ -13,6 +14,12 @@ use super::{Actor, Chat};
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::live::limits::Action;
+
+/// How long a search waits for its turn ([`crate::hub::SEARCHES_AT_ONCE`] run at once).
+pub const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How long a search may take.
+pub const SEARCH_TIME_MAX: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// A message `user` can see, with its room; `not_found` otherwise.
 pub(super) struct Visible {
@@ -190,7 +197,25 @@ impl Chat {
             Some(name) => Some(self.visible_room(user, name).await?.id),
             None => None,
         };
-        let mut found = self.hub.store.search(user.id, room, &terms, limit).await?;
+        let busy = || {
+            AppError::new(
+                ErrorCode::RateLimited,
+                "many searches are running; try again in a moment",
+            )
+        };
+        let _turn = tokio::time::timeout(SEARCH_WAIT, self.hub.searches.acquire())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
+        let search = self.hub.store.search(user.id, room, &terms, limit);
+        let mut found = tokio::time::timeout(SEARCH_TIME_MAX, search)
+            .await
+            .map_err(|_| {
+                AppError::new(
+                    ErrorCode::RateLimited,
+                    "that search took too long; try longer or rarer words",
+                )
+            })??;
         self.hub
             .store
             .add_own_reactions(user.id, found.iter_mut())

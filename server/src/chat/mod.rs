@@ -19,6 +19,7 @@ mod presence;
 mod rooms;
 mod saved;
 
+pub use conversation::{SEARCH_TIME_MAX, SEARCH_WAIT};
 pub use presence::MEMBERS_BROADCAST_MAX;
 
 use protocol::{Room, User};

@@ -103,7 +103,12 @@ fn every_built_in_limit_has_its_real_value() {
         leading_number(default).unwrap_or_else(|| panic!("`{name}`: no number in {default}"))
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
-    let expected: [(String, u64); 11] = [
+    let expected: [(String, u64); 13] = [
+        (
+            "searches at once per node".into(),
+            limits::SEARCHES_AT_ONCE as u64,
+        ),
+        ("search time".into(), limits::SEARCH_TIME_MAX.as_secs()),
         ("refusals per socket".into(), limits::STRIKES_BURST.into()),
         (
             "failed CONNECTs per Engine.IO session".into(),
