@@ -152,6 +152,11 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_ROOM_CREATE_BURST", default_value_t = 10)]
     pub room_create_burst: u32,
 
+    /// New direct conversations a user may open per day (burst), refilled evenly; reopening
+    /// one is free. 0 allows none.
+    #[arg(long, env = "TERTULIA_DM_BURST", default_value_t = 50)]
+    pub dm_burst: u32,
+
     /// Sign-in attempts (register, login, guest, password changes) allowed per client IP per
     /// minute (burst). 0 allows none (no new sign-ins).
     #[arg(long, env = "TERTULIA_AUTH_BURST", default_value_t = 20)]

@@ -138,6 +138,20 @@ pub fn quotas(config: &Config) -> Vec<(Action, Quota)> {
                 period: Duration::from_secs(3600),
             },
         ),
+        (
+            Action::NewDm,
+            Quota {
+                burst: config.dm_burst,
+                period: Duration::from_secs(24 * 3600),
+            },
+        ),
+        (
+            Action::NewDmFromAddr,
+            Quota {
+                burst: by_address(config.dm_burst),
+                period: Duration::from_secs(24 * 3600),
+            },
+        ),
         (Action::Auth, per_minute(config.auth_burst)),
         (Action::Handshake, per_minute(config.handshake_burst)),
         (

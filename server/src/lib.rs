@@ -370,6 +370,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     config
         .validate()
         .map_err(|message| anyhow::anyhow!(message))?;
+    // A configured node id names every log line from the start; a generated one once known.
+    if let Some(node) = &config.node_id {
+        log_format::set_node(node);
+    }
     let store = Store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database at {}", redact(&config.database_url)))?;

@@ -355,6 +355,9 @@ mod tests {
     #[tokio::test]
     async fn a_banned_guest_keeps_its_name_and_its_look_alikes_until_unbanned() {
         let store = Store::in_memory().await.unwrap();
+        // A refused write closes its connection (see `write_on`); an in-memory database lives
+        // only while a connection is open, so one stays open for the test.
+        let _keep = store.pool.acquire().await.unwrap();
         let eve = store.create_guest("eve", 1).await.unwrap();
         store.create_session(eve.id, "h", 1, 100).await.unwrap();
         assert!(store.set_banned(eve.id, true, 2).await.unwrap());

@@ -229,6 +229,11 @@ impl Chat {
             ));
         }
         self.charge(actor, Action::Join).await?;
+        // Opening a new conversation has a daily budget of its own; reopening one does not.
+        let name = store::dm_name(actor.user.id, peer.id);
+        if self.hub.store.room_by_name(&name).await?.is_none() {
+            self.charge(actor, Action::NewDm).await?;
+        }
         let room = self
             .hub
             .store

@@ -32,6 +32,10 @@ pub enum Action {
     CreateRoom,
     /// New rooms from one client address.
     CreateRoomFromAddr,
+    /// A user's new direct conversations.
+    NewDm,
+    /// New direct conversations from one client address.
+    NewDmFromAddr,
     /// Sign-in attempts (register, login, guest) from one client address.
     Auth,
     /// New Engine.IO sessions (socket handshakes) from one client address.
@@ -49,6 +53,7 @@ impl Action {
             Self::Message => Some(Self::MessageFromAddr),
             Self::Join => Some(Self::JoinFromAddr),
             Self::CreateRoom => Some(Self::CreateRoomFromAddr),
+            Self::NewDm => Some(Self::NewDmFromAddr),
             _ => None,
         }
     }

@@ -6,7 +6,7 @@ use crate::common::{Socket, TestServer, auth, names};
 use protocol::events::GENERAL_ROOM;
 use protocol::events::{chat, notifications};
 use protocol::{
-    CreateRoomReq, ErrorCode, InviteReq, JoinReq, LeaveRoomReq, MarkAllReadReq, Members,
+    CreateRoomReq, DmReq, ErrorCode, InviteReq, JoinReq, LeaveRoomReq, MarkAllReadReq, Members,
     MembersReq, Notification, PushReq, PushTarget, Role, UserJoined,
 };
 
@@ -94,6 +94,24 @@ async fn rooms_are_created_at_a_rate_per_account_and_address_that_admins_are_not
     for n in 0..5 {
         admin.ok(&room(&format!("x{n}"), false)).await;
     }
+}
+
+#[tokio::test]
+async fn new_direct_conversations_have_a_daily_budget_and_reopening_one_is_free() {
+    let server = TestServer::spawn_with(|c| c.dm_burst = 2).await;
+    let (ana, _) = server.chat_guest("ana").await;
+    for name in ["bea", "cy", "dan"] {
+        server.chat_guest(name).await;
+    }
+    let dm = |username: &str| DmReq {
+        username: username.into(),
+    };
+    ana.ok(&dm("bea")).await;
+    ana.ok(&dm("cy")).await;
+    assert_eq!(ana.refused(&dm("dan")).await, ErrorCode::RateLimited);
+    // The conversations she has open again as often as she likes.
+    ana.ok(&dm("bea")).await;
+    ana.ok(&dm("cy")).await;
 }
 
 #[tokio::test]
