@@ -32,6 +32,15 @@ function countSends(page: Page): (text: string) => number {
   return (text) => sent.filter((frame) => frame.includes(text)).length;
 }
 
+/** A second tab of `page`'s browser on the chat, connected and showing its room. */
+async function secondTab(page: Page): Promise<Page> {
+  const second = await page.context().newPage();
+  await second.goto(`${serverURL()}/chat`);
+  await expect(second.locator("#status")).toHaveText("connected");
+  await expect(second.locator("#room-title")).toContainText(GENERAL);
+  return second;
+}
+
 /** The outbox entries this page's browser keeps. */
 function stored(page: Page): Promise<number> {
   return page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith("tertulia.outbox.")).length);
@@ -81,10 +90,7 @@ test("a message written offline waits in place, survives a reload and is deliver
 test("two tabs offline: each one's messages show in both and are sent once, by one tab", async ({ browser }) => {
   const ana = await guestPage(browser, uniqueName("ana"));
   const bea = await guestPage(browser, uniqueName("bea"));
-  const second = await ana.context().newPage();
-  await second.goto(`${serverURL()}/chat`);
-  await expect(second.locator("#status")).toHaveText("connected");
-  await expect(second.locator("#room-title")).toContainText(GENERAL);
+  const second = await secondTab(ana);
   const sendsFirst = countSends(ana);
   const sendsSecond = countSends(second);
   const one = uniqueName("from the first tab ");
@@ -120,10 +126,7 @@ test("two tabs offline: each one's messages show in both and are sent once, by o
 test("what a tab closed offline left behind is sent by the tab still open", async ({ browser }) => {
   const ana = await guestPage(browser, uniqueName("ana"));
   const bea = await guestPage(browser, uniqueName("bea"));
-  const second = await ana.context().newPage();
-  await second.goto(`${serverURL()}/chat`);
-  await expect(second.locator("#status")).toHaveText("connected");
-  await expect(second.locator("#room-title")).toContainText(GENERAL);
+  const second = await secondTab(ana);
   const text = uniqueName("left in a closed tab ");
 
   await ana.context().setOffline(true);

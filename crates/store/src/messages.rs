@@ -471,33 +471,25 @@ impl Store {
         // Terms are runs of letters and digits (`validate::search_terms`): nothing in them can
         // be query syntax, and quoting them makes sure of it. A term of one character matches
         // whole words only: as a prefix it would match nearly every message.
-        let prefix = |term: &String| term.chars().nth(1).is_some();
-        let (matches, query) = if self.backend() == crate::Backend::Postgres {
-            let query: Vec<String> = terms
-                .iter()
-                .map(|t| {
-                    if prefix(t) {
-                        format!("'{t}':*")
-                    } else {
-                        format!("'{t}'")
-                    }
-                })
-                .collect();
+        let postgres = self.backend() == crate::Backend::Postgres;
+        let query: Vec<String> = terms
+            .iter()
+            .map(|term| {
+                let prefix = term.chars().nth(1).is_some();
+                match (postgres, prefix) {
+                    (true, true) => format!("'{term}':*"),
+                    (true, false) => format!("'{term}'"),
+                    (false, true) => format!("\"{term}\"*"),
+                    (false, false) => format!("\"{term}\""),
+                }
+            })
+            .collect();
+        let (matches, query) = if postgres {
             (
                 "to_tsvector('simple', m.text) @@ to_tsquery('simple', $1)",
                 query.join(" & "),
             )
         } else {
-            let query: Vec<String> = terms
-                .iter()
-                .map(|t| {
-                    if prefix(t) {
-                        format!("\"{t}\"*")
-                    } else {
-                        format!("\"{t}\"")
-                    }
-                })
-                .collect();
             (
                 "m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $1)",
                 query.join(" "),

@@ -366,13 +366,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn was_kicked(&self, room_id: i64, user_id: i64) -> Result<bool> {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM room_kicks WHERE room_id = $1 AND user_id = $2")
-                .bind(room_id)
-                .bind(user_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(found.is_some())
+        self.has_row_of("room_kicks", room_id, user_id).await
     }
 
     /// A moderator let `user_id` back in: the removal no longer holds.
@@ -396,12 +390,18 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn is_member(&self, room_id: i64, user_id: i64) -> Result<bool> {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2")
-                .bind(room_id)
-                .bind(user_id)
-                .fetch_optional(&self.pool)
-                .await?;
+        self.has_row_of("room_members", room_id, user_id).await
+    }
+
+    /// Whether `table` (keyed by room and user) has the row of `user_id` in `room_id`.
+    async fn has_row_of(&self, table: &str, room_id: i64, user_id: i64) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM {table} WHERE room_id = $1 AND user_id = $2"
+        ))
+        .bind(room_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(found.is_some())
     }
 
