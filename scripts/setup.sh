@@ -89,14 +89,16 @@ fi
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+# promtool (in Debian's prometheus package) lints the metrics endpoint's output.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} = 0 ]; then
-  say "Redis and nginx (for the cluster): present"
+  say "Redis, nginx and promtool (cluster and metrics tests): present"
 else
-  say "Redis and nginx (for the cluster): installing Debian's ${missing[*]}"
+  say "Redis, nginx and promtool (cluster and metrics tests): installing Debian's ${missing[*]}"
   as_root apt-get update -qq
-  # Only the programs: the cluster scripts start their own instances on loopback ports.
+  # Only the programs: the tests start their own instances on loopback ports.
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  for service in redis-server nginx; do
+  for service in redis-server nginx prometheus; do
     as_root systemctl disable --now "$service" >/dev/null 2>&1 || true
   done
 fi

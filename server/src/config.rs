@@ -107,6 +107,18 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_LOG_FORMAT", value_enum, default_value_t = crate::log_format::LogFormat::Text)]
     pub log_format: crate::log_format::LogFormat,
 
+    /// Serve Prometheus metrics at `/metrics` on this second address, e.g. `127.0.0.1:9184`
+    /// (keep it private: firewall it or bind it to loopback or a private network). Off when
+    /// neither this nor `TERTULIA_METRICS_TOKEN` is set.
+    #[arg(long, env = "TERTULIA_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Bearer token for `/metrics` (16 to 256 characters). When set, `/metrics` is also served
+    /// on the main address, and every scrape, on either address, must send
+    /// `Authorization: Bearer <token>`.
+    #[arg(long, env = "TERTULIA_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
     /// Mark the session cookie `Secure` (set this when served over https).
     #[arg(long, env = "TERTULIA_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
@@ -339,11 +351,58 @@ impl Config {
                 "TERTULIA_NODE_ID `{node}`: use 1 to 64 letters, digits, '-' or '_'"
             ));
         }
+        if let Some(token) = &self.metrics_token {
+            let length = token.expose().chars().count();
+            if !(16..=256).contains(&length)
+                || token
+                    .expose()
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(
+                    "TERTULIA_METRICS_TOKEN: use 16 to 256 characters, no spaces \
+                            (e.g. `openssl rand -hex 32`)"
+                        .to_owned(),
+                );
+            }
+        }
+        if let Some(metrics) = self.metrics_addr
+            && metrics == self.addr
+        {
+            return Err(format!(
+                "TERTULIA_METRICS_ADDR {metrics} is the main address: give metrics their own \
+                 port, or leave it unset and use TERTULIA_METRICS_TOKEN"
+            ));
+        }
         for origin in &self.allowed_origins {
             crate::origin::PublicUrl::parse(origin)
                 .map_err(|e| format!("ALLOWED_ORIGINS entry `{origin}`: {e}"))?;
         }
         Ok(())
+    }
+}
+
+/// A setting that must not be printed (`Debug` shows `***`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
     }
 }
 

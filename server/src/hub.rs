@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::files::FileStore;
 use crate::live::Live;
 use crate::live::limits::{Action, Quota};
+use crate::metrics::Metrics;
 use crate::origin::Site;
 
 /// The shared resources. Cloning it costs one reference count.
@@ -165,6 +166,7 @@ impl Hub {
     /// A hub over this store and live state with these settings.
     #[must_use]
     pub fn new(store: Store, config: Config, live: Live) -> Self {
+        store.observe(live.metrics().store_observer());
         let site = Site::new(
             config.public_url.as_deref(),
             &config.allowed_origins,
@@ -186,6 +188,12 @@ impl Hub {
             searches: Arc::new(tokio::sync::Semaphore::new(SEARCHES_AT_ONCE)),
             readiness: tokio::sync::Mutex::new(None),
         }))
+    }
+
+    /// This node's metrics.
+    #[must_use]
+    pub fn metrics(&self) -> &Metrics {
+        self.live.metrics()
     }
 
     /// Whether this node can serve now: its database and (in a cluster) Redis answer within

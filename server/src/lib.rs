@@ -16,6 +16,9 @@ mod clock;
 /// JSON log lines (`TERTULIA_LOG_FORMAT=json`).
 pub mod log_format;
 
+/// Prometheus metrics.
+mod metrics;
+
 /// The site's hosts and origins.
 mod origin;
 
@@ -149,7 +152,9 @@ impl App {
         store: Store,
         leptos: LeptosOptions,
     ) -> anyhow::Result<Self> {
-        let cluster = cluster::setup(&config).await?;
+        let node = cluster::node_id(&config);
+        let metrics = metrics::Metrics::new(&node);
+        let cluster = cluster::setup(&config, node, &metrics).await?;
         let fanout = Fanout::new(cluster.live.is_shared());
         let hub = Hub::new(store, config.clone(), cluster.live);
         let services = Services::new(hub, fanout.clone());
@@ -245,6 +250,10 @@ impl App {
                 state.clone(),
                 http::node_cookie,
             ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                http::count_responses,
+            ))
             // Outermost: whatever answered, an internal fault behind it is logged once.
             .layer(axum::middleware::from_fn(error::log_faults))
             .with_state(state.clone());
@@ -258,6 +267,59 @@ impl App {
     /// The router (pages, API, Socket.IO).
     pub fn router(&self) -> Router {
         self.router.clone()
+    }
+
+    /// Serves the app on `listener` with the connection limits of its settings until
+    /// `shutdown` resolves; then `drain` runs while connections finish.
+    pub fn serve<S, D>(
+        &self,
+        listener: TcpListener,
+        shutdown: S,
+        drain: D,
+    ) -> impl Future<Output = ()> + use<S, D>
+    where
+        S: Future<Output = ()>,
+        D: Future<Output = ()>,
+    {
+        self.serve_with(
+            listener,
+            net::Limits::from_config(self.config()),
+            shutdown,
+            drain,
+        )
+    }
+
+    fn serve_with<S, D>(
+        &self,
+        listener: TcpListener,
+        limits: net::Limits,
+        shutdown: S,
+        drain: D,
+    ) -> impl Future<Output = ()> + use<S, D>
+    where
+        S: Future<Output = ()>,
+        D: Future<Output = ()>,
+    {
+        let router = self.router.clone();
+        let metrics = self.state.services.hub.metrics().clone();
+        net::serve(listener, router, limits, metrics, shutdown, drain)
+    }
+
+    /// The router of the metrics address (`/metrics` only; see `TERTULIA_METRICS_ADDR`).
+    pub fn metrics_router(&self) -> Router {
+        http::metrics_router(self.state.clone())
+    }
+
+    /// What `/metrics` would answer now (Prometheus' text format).
+    #[must_use]
+    pub fn metrics_text(&self) -> String {
+        http::metrics::render(&self.state.services)
+    }
+
+    /// Every metric series name `/metrics` may show, whether or not it has a value yet.
+    #[must_use]
+    pub fn metric_names(&self) -> Vec<String> {
+        self.state.services.hub.metrics().names().to_vec()
     }
 
     /// The database.
@@ -396,33 +458,34 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
              set it to the address users type (e.g. https://chat.example.org)"
         );
     }
+    let metrics_listener = match config.metrics_addr {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening for metrics on {addr}"))?,
+        ),
+        None => None,
+    };
     let app = App::build(config, store.clone(), leptos).await?;
     log_format::set_node(app.node_id());
     tracing::info!(node = app.node_id(), "serving");
+    let metrics_task = metrics_listener.map(|listener| {
+        tracing::info!(addr = ?listener.local_addr().ok(), "metrics at /metrics");
+        let router = app.metrics_router();
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router).await {
+                tracing::error!(%error, "the metrics address stopped");
+            }
+        })
+    });
     let drain = app.drain();
-    net::serve(listener, app.router.clone(), limits, shutdown, drain).await;
+    app.serve_with(listener, limits, shutdown, drain).await;
+    if let Some(task) = metrics_task {
+        task.abort();
+    }
     drop(app);
     store.close().await;
     Ok(())
-}
-
-/// Serves `router` on `listener` with the connection limits `config` asks for, until
-/// `shutdown` resolves; then `drain` runs while connections finish.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    config: &Config,
-    shutdown: impl Future<Output = ()>,
-    drain: impl Future<Output = ()>,
-) {
-    net::serve(
-        listener,
-        router,
-        net::Limits::from_config(config),
-        shutdown,
-        drain,
-    )
-    .await;
 }
 
 /// `server create-admin`: creates an admin account, or promotes an existing one, in the
@@ -438,7 +501,7 @@ pub async fn create_admin(
     let hub = Hub::new(
         store.clone(),
         config.clone(),
-        live::Live::memory(hub::quotas(config)),
+        live::Live::memory(hub::quotas(config), metrics::Metrics::new("create-admin")),
     );
     // No server runs here: the fan-out stays unbound and reaches no socket.
     let services = Services::new(hub, Fanout::new(false));

@@ -34,7 +34,10 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
+use prometheus::IntGauge;
+
 use crate::client_addr::AddrKey;
+use crate::metrics::{Cut, Metrics};
 
 /// What the accept loop enforces.
 #[derive(Debug, Clone)]
@@ -99,6 +102,17 @@ pub enum Refusal {
     Full,
     /// This address holds `max_per_address` already.
     AddressFull,
+}
+
+impl Refusal {
+    /// Its name in metrics (`connections_refused_total{reason}`).
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::AddressFull => "address_full",
+        }
+    }
 }
 
 /// One admitted connection; dropping it frees its place.
@@ -211,6 +225,23 @@ struct WatchedStream {
     inner: TcpStream,
     activity: Arc<Activity>,
     _ticket: Ticket,
+    _open: OpenConnection,
+}
+
+/// Counts one open connection in `tertulia_connections` while it lives.
+struct OpenConnection(IntGauge);
+
+impl OpenConnection {
+    fn new(gauge: &IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 impl AsyncRead for WatchedStream {
@@ -268,17 +299,17 @@ impl AsyncWrite for WatchedStream {
 
 /// Resolves when the connection has overstayed: no complete request within the header
 /// timeout, or no traffic within the idle timeout.
-async fn overstayed(activity: &Activity, limits: &Limits) -> &'static str {
+async fn overstayed(activity: &Activity, limits: &Limits) -> Cut {
     let tick = (limits.header_timeout.min(limits.idle_timeout) / 4)
         .clamp(Duration::from_millis(50), Duration::from_secs(1));
     loop {
         tokio::time::sleep(tick).await;
         if !activity.request_seen.load(Ordering::Relaxed) {
             if activity.started.elapsed() >= limits.header_timeout {
-                return "no complete request in time";
+                return Cut::SlowRequest;
             }
         } else if activity.idle_for() >= limits.idle_timeout {
-            return "idle";
+            return Cut::Idle;
         }
     }
 }
@@ -317,6 +348,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    metrics: Metrics,
     shutdown: impl Future<Output = ()>,
     drain: impl Future<Output = ()>,
 ) {
@@ -353,6 +385,10 @@ pub async fn serve(
             Ok(ticket) => ticket,
             Err(refusal) => {
                 tracing::debug!(?refusal, %peer, "connection refused");
+                metrics
+                    .connections_refused
+                    .with_label_values(&[refusal.label()])
+                    .inc();
                 refuse(tcp, &refusals);
                 continue;
             }
@@ -365,6 +401,7 @@ pub async fn serve(
             inner: tcp,
             activity: activity.clone(),
             _ticket: ticket,
+            _open: OpenConnection::new(&metrics.connections),
         };
         let seen = activity.clone();
         let service =
@@ -382,13 +419,15 @@ pub async fn serve(
             .into_owned();
         let connection = graceful.watch(connection);
         let limits = limits.clone();
+        let metrics = metrics.clone();
         tokio::spawn(async move {
             tokio::select! {
                 result = connection => if let Err(error) = result {
                     tracing::debug!(%error, %peer, "connection ended with an error");
                 },
                 reason = overstayed(&activity, &limits) => {
-                    tracing::debug!(%peer, reason, "connection closed");
+                    tracing::debug!(%peer, ?reason, "connection closed");
+                    metrics.cut(reason);
                 }
             }
         });

@@ -97,10 +97,12 @@ pub fn spawn_occupancy(services: Services) -> tokio::task::JoinHandle<()> {
             let Some(chat) = services.fanout.chat() else {
                 continue;
             };
+            let started = std::time::Instant::now();
             match occupancy_now(hub, &mut previous).await {
                 Ok(snapshot) => broadcast(chat, &snapshot).await,
                 Err(error) => tracing::error!(%error, "computing occupancy"),
             }
+            hub.metrics().task("occupancy_broadcast", started.elapsed());
         }
     })
 }
@@ -177,10 +179,12 @@ pub fn spawn_stats(services: Services) -> tokio::task::JoinHandle<()> {
             if !any_admin_watching(&services.fanout, &admin).await {
                 continue;
             }
+            let started = std::time::Instant::now();
             match stats(hub).await {
                 Ok(snapshot) => broadcast(admin, &snapshot).await,
                 Err(error) => tracing::error!(%error, "computing stats"),
             }
+            hub.metrics().task("stats_broadcast", started.elapsed());
         }
     })
 }
@@ -250,9 +254,11 @@ pub fn spawn_housekeeping(hub: Hub) -> tokio::task::JoinHandle<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            let started = std::time::Instant::now();
             if let Err(error) = housekeeping(&hub).await {
                 tracing::error!(%error, "housekeeping");
             }
+            hub.metrics().task("housekeeping", started.elapsed());
         }
     })
 }

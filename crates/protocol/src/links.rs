@@ -31,6 +31,10 @@ pub const LIVEZ: &str = "/livez";
 /// down), else `503`; a plain-text line per check (v1.7).
 pub const READYZ: &str = "/readyz";
 
+/// For operators: Prometheus metrics (text format 0.0.4), served only when the server turns
+/// them on, and then behind a bearer token if it sets one (v1.8).
+pub const METRICS: &str = "/metrics";
+
 /// `POST` a file here (`multipart/form-data` with the fields [`files::ROOM`] and
 /// [`files::FILE`]); the answer is `201` with an [`crate::Attachment`].
 pub const FILES: &str = "/api/files";

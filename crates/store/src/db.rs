@@ -8,6 +8,8 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyConnection, AnyPool, Executor};
 
 use crate::group_commit::GroupCommit;
+use crate::observe::{Observer, Watch};
+use crate::pool::Pool;
 use crate::{Result, StoreError};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -41,7 +43,7 @@ impl Backend {
 /// The database handle: a connection pool plus the backend it talks to. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pub(crate) pool: AnyPool,
+    pub(crate) pool: Pool,
     backend: Backend,
     /// New messages on SQLite go through one writer that commits them in batches.
     pub(crate) group_commit: Option<GroupCommit>,
@@ -69,6 +71,7 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
         migrator.run(&pool).await?;
+        let pool = Pool::new(pool, Watch::default());
         let group_commit = (backend == Backend::Sqlite).then(|| GroupCommit::start(pool.clone()));
         let store = Self {
             pool,
@@ -83,10 +86,21 @@ impl Store {
     /// (`BEGIN IMMEDIATE`, waiting up to busy_timeout), so a read inside it can never have to
     /// upgrade to a write (which SQLite refuses at once when another writer got in first).
     pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
+        let asked = std::time::Instant::now();
+        let tx = match self.backend {
             Backend::Postgres => self.pool.begin().await?,
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-        })
+        };
+        if let Some(observer) = self.pool.watch.get() {
+            observer.transaction_began(asked.elapsed());
+        }
+        Ok(tx)
+    }
+
+    /// Reports this store's timings (statements, transaction waits, group-commit batches) to
+    /// `observer` from now on, in place of any observer set before.
+    pub fn observe(&self, observer: std::sync::Arc<dyn Observer>) {
+        self.pool.watch.set(observer);
     }
 
     /// Serialises writers that read-then-write across tables (first admin, last admin, name
@@ -150,7 +164,15 @@ impl Store {
         &self,
         run: impl AsyncFnOnce(&mut AnyConnection) -> sqlx::Result<T>,
     ) -> sqlx::Result<T> {
+        let _timer = self.pool.watch.statement();
         write_on(&self.pool, run).await
+    }
+
+    /// The pool's connections now: (open, idle).
+    #[must_use]
+    pub fn connections(&self) -> (u32, u32) {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (self.pool.size(), idle)
     }
 
     /// Closes every pooled connection.

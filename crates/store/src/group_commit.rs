@@ -18,6 +18,7 @@ use sqlx::{AnyPool, FromRow};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::write_on;
+use crate::pool::Pool;
 use crate::{Result, StoreError};
 
 /// The most rows one statement stores (SQLite allows 32,766 parameters; this uses 6 per row).
@@ -62,13 +63,13 @@ struct Job {
 pub(crate) struct GroupCommit {
     queue: mpsc::Sender<Job>,
     /// For a message that finds the writer gone: it is stored directly.
-    pool: AnyPool,
+    pool: Pool,
 }
 
 impl GroupCommit {
     /// Starts the writer task on the current tokio runtime. It ends when every clone of the
     /// returned handle is dropped.
-    pub(crate) fn start(pool: AnyPool) -> Self {
+    pub(crate) fn start(pool: Pool) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE);
         tokio::spawn(write(pool.clone(), jobs));
         Self { queue, pool }
@@ -91,12 +92,17 @@ impl GroupCommit {
 }
 
 /// The writer task: takes everything queued (up to [`MAX_BATCH`]) and stores it at once.
-async fn write(pool: AnyPool, mut jobs: mpsc::Receiver<Job>) {
+async fn write(pool: Pool, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         tracing::trace!(rows = batch.len(), "group commit");
         let rows: Vec<&Row> = batch.iter().map(|job| &job.row).collect();
-        match insert_rows(&pool, &rows).await {
+        let started = std::time::Instant::now();
+        let stored = insert_rows(&pool, &rows).await;
+        if let Some(observer) = pool.watch.get() {
+            observer.batch(rows.len(), started.elapsed());
+        }
+        match stored {
             Ok(ids) => {
                 for (job, id) in batch.drain(..).zip(ids) {
                     let _ = job.done.send(Ok(id));

@@ -15,6 +15,7 @@ use crate::fanout::{Fanout, broadcast};
 use crate::hub::quotas;
 use crate::live::Live;
 use crate::live::redis::{Reaped, RedisLive};
+use crate::metrics::Metrics;
 use crate::services::Services;
 
 /// How often a node says it is alive.
@@ -42,19 +43,24 @@ pub struct Setup {
     pub node: String,
 }
 
+/// This node's id: `TERTULIA_NODE_ID`, or a random one.
+#[must_use]
+pub fn node_id(config: &Config) -> String {
+    config
+        .node_id
+        .clone()
+        .unwrap_or_else(|| format!("{:012x}", rand::random::<u64>() >> 16))
+}
+
 /// Connects to Redis when `REDIS_URL` is set; otherwise a single node in memory.
 ///
 /// # Errors
 /// When Redis cannot be reached or is older than 7 (its RESP3 push messages are needed).
-pub async fn setup(config: &Config) -> anyhow::Result<Setup> {
-    let node = config
-        .node_id
-        .clone()
-        .unwrap_or_else(|| format!("{:012x}", rand::random::<u64>() >> 16));
+pub async fn setup(config: &Config, node: String, metrics: &Metrics) -> anyhow::Result<Setup> {
     let Some(url) = &config.redis_url else {
         return Ok(Setup {
             driver: Driver::Alone,
-            live: Live::memory(quotas(config)),
+            live: Live::memory(quotas(config), metrics.clone()),
             health: None,
             node,
         });
@@ -66,14 +72,19 @@ pub async fn setup(config: &Config) -> anyhow::Result<Setup> {
         )
     })?;
     let health = Arc::new(Health::default());
-    let pubsub = RedisPubSub::connect(client.clone(), health.clone())
+    let pubsub = RedisPubSub::connect(client.clone(), health.clone(), metrics.clone())
         .await
         .with_context(|| format!("connecting to Redis at {}", crate::config::redact(url)))?;
     let commands = ConnectionManager::new(client)
         .await
         .with_context(|| format!("connecting to Redis at {}", crate::config::redact(url)))?;
     check_version(commands.clone()).await?;
-    let backend = RedisLive::new(commands, config.redis_prefix.clone(), node.clone());
+    let backend = RedisLive::new(
+        commands,
+        config.redis_prefix.clone(),
+        node.clone(),
+        metrics.clone(),
+    );
     backend.ping().await.context("Redis does not answer")?;
     // Registered before serving: a node that dies right after its first client connected is
     // still known, so the others clean up after it.
@@ -87,7 +98,7 @@ pub async fn setup(config: &Config) -> anyhow::Result<Setup> {
     );
     Ok(Setup {
         driver: Driver::Redis(pubsub),
-        live: Live::redis(backend, quotas(config)),
+        live: Live::redis(backend, quotas(config), metrics.clone()),
         health: Some(health),
         node,
     })
@@ -140,8 +151,15 @@ pub fn spawn_watch(services: Services, health: Arc<Health>) -> tokio::task::Join
         let mut reachable = true;
         loop {
             ticker.tick().await;
-            match redis.heartbeat(DEAD_AFTER).await {
-                Ok(dead) => {
+            let started = std::time::Instant::now();
+            let beat = redis.heartbeat(DEAD_AFTER).await;
+            match beat {
+                Ok((alive, dead)) => {
+                    services
+                        .hub
+                        .metrics()
+                        .cluster_nodes
+                        .set(i64::try_from(alive).unwrap_or(i64::MAX));
                     if health.take_trouble() || !reachable {
                         tracing::warn!("Redis is back: clients reconnect to rebuild live state");
                         resync_local_clients(&services.fanout);
@@ -158,6 +176,10 @@ pub fn spawn_watch(services: Services, health: Arc<Health>) -> tokio::task::Join
                     reachable = false;
                 }
             }
+            services
+                .hub
+                .metrics()
+                .task("cluster_watch", started.elapsed());
         }
     })
 }

@@ -16,6 +16,8 @@ use redis::{AsyncCommands, FromRedisValue, PushInfo, PushKind};
 use socketioxide_redis::drivers::{ChanItem, Driver as DriverTrait, MessageStream};
 use tokio::sync::mpsc;
 
+use crate::metrics::{Metrics, TimedRedis};
+
 /// Messages of one channel waiting for the adapter. Past it, the node has lost a broadcast:
 /// it is marked [`Health::lost_messages`] and its clients are made to resynchronise.
 const CHANNEL_BUFFER: usize = 65_536;
@@ -62,6 +64,8 @@ impl fmt::Debug for Driver {
 #[derive(Clone)]
 pub struct RedisPubSub {
     conn: ConnectionManager,
+    /// The same connection, timing the round trips of commands (not of subscriptions).
+    timed: TimedRedis<ConnectionManager>,
     handlers: Handlers,
 }
 
@@ -70,28 +74,38 @@ impl RedisPubSub {
     ///
     /// # Errors
     /// When Redis cannot be reached at start-up.
-    pub async fn connect(client: redis::Client, health: Arc<Health>) -> redis::RedisResult<Self> {
+    pub async fn connect(
+        client: redis::Client,
+        health: Arc<Health>,
+        metrics: Metrics,
+    ) -> redis::RedisResult<Self> {
         let handlers: Handlers = Arc::default();
         let sink = handlers.clone();
         let watcher = health.clone();
+        let counter = metrics.clone();
         let config = ConnectionManagerConfig::new()
             .set_automatic_resubscription()
             .set_number_of_retries(3)
             .set_max_delay(std::time::Duration::from_secs(2))
             .set_push_sender(move |push: PushInfo| {
-                deliver(push, &sink, &watcher);
+                deliver(push, &sink, &watcher, &counter);
                 Ok::<(), redis::aio::SendError>(())
             });
         let conn = ConnectionManager::new_with_config(client, config).await?;
-        Ok(Self { conn, handlers })
+        Ok(Self {
+            timed: TimedRedis::new(conn.clone(), metrics),
+            conn,
+            handlers,
+        })
     }
 }
 
 /// Hands a pushed message to the adapter's stream for its channel.
-fn deliver(push: PushInfo, handlers: &Handlers, health: &Health) {
+fn deliver(push: PushInfo, handlers: &Handlers, health: &Health, metrics: &Metrics) {
     match push.kind {
         PushKind::Disconnection => {
             tracing::warn!("lost the connection to Redis; reconnecting");
+            metrics.redis_reconnects.inc();
             health.disconnected.store(true, Ordering::Release);
         }
         PushKind::Message | PushKind::SMessage if push.data.len() >= 2 => {
@@ -149,7 +163,7 @@ impl DriverTrait for Driver {
             Self::Alone => Ok(()),
             Self::Redis(redis) => {
                 redis
-                    .conn
+                    .timed
                     .clone()
                     .publish::<_, _, redis::Value>(chan, val)
                     .await?;
@@ -200,7 +214,7 @@ impl DriverTrait for Driver {
                 let (_, count): (String, u16) = redis::cmd("PUBSUB")
                     .arg("NUMSUB")
                     .arg(chan)
-                    .query_async(&mut redis.conn.clone())
+                    .query_async(&mut redis.timed.clone())
                     .await?;
                 Ok(count)
             }

@@ -43,9 +43,16 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let metrics = state.services.hub.metrics();
     match receive(&state, &client, &headers, body).await {
-        Ok(attachment) => (StatusCode::CREATED, Json(attachment)).into_response(),
-        Err(error) => error.into_response(),
+        Ok(attachment) => {
+            metrics.upload(Some(attachment.size));
+            (StatusCode::CREATED, Json(attachment)).into_response()
+        }
+        Err(error) => {
+            metrics.upload(None);
+            error.into_response()
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod auth;
 mod files;
 mod guards;
 mod health;
+pub(crate) mod metrics;
 mod notifications;
 pub(crate) mod pipeline;
 mod sign_in_form;
@@ -39,6 +40,13 @@ pub fn router(state: AppState) -> Router<AppState> {
     api = api
         .route(protocol::links::LIVEZ, axum::routing::get(health::livez))
         .route(protocol::links::READYZ, axum::routing::get(health::readyz));
+    // Metrics on the main address only with a token (see `metrics_router` for their own).
+    if state.services.hub.config.metrics_token.is_some() {
+        api = api.route(
+            protocol::links::METRICS,
+            axum::routing::get(metrics::metrics),
+        );
+    }
     api = api.route(
         protocol::links::SIGN_IN_FORM,
         axum::routing::post(sign_in_form::submit),
@@ -66,6 +74,31 @@ pub fn router(state: AppState) -> Router<AppState> {
         guards::csrf_guard,
     ))
     .layer(axum::extract::DefaultBodyLimit::max(pipeline::API_BODY_MAX))
+}
+
+/// The router of the metrics address (`TERTULIA_METRICS_ADDR`): `/metrics` and nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            protocol::links::METRICS,
+            axum::routing::get(metrics::metrics),
+        )
+        .with_state(state)
+}
+
+/// Counts every HTTP answer by status class (`tertulia_http_responses_total`).
+pub async fn count_responses(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    state
+        .services
+        .hub
+        .metrics()
+        .http_response(response.status().as_u16());
+    response
 }
 
 /// 404 `not_found` for a path under `/api` that is no endpoint.

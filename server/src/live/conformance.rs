@@ -18,6 +18,7 @@ use super::limits::{Action, Quota, Subject};
 use super::redis::RedisLive;
 use super::{Change, Departure, Full, Live};
 use crate::client_addr::AddrKey;
+use crate::metrics::Metrics;
 
 /// The quotas every conformance test runs with.
 fn quotas() -> Vec<(Action, Quota)> {
@@ -88,9 +89,11 @@ async fn redis_node(url: &str, prefix: &str, node: &str) -> Live {
     let conn = redis::aio::ConnectionManager::new(client)
         .await
         .expect("Redis answers");
+    let metrics = Metrics::new(node);
     Live::redis(
-        RedisLive::new(conn, prefix.to_owned(), node.to_owned()),
+        RedisLive::new(conn, prefix.to_owned(), node.to_owned(), metrics.clone()),
         quotas(),
+        metrics,
     )
 }
 
@@ -105,7 +108,7 @@ where
     F: Fn(Live) -> Fut,
     Fut: Future<Output = ()>,
 {
-    check(Live::memory(quotas())).await;
+    check(Live::memory(quotas(), Metrics::new("memory"))).await;
     if let Some(url) = redis_url() {
         check(redis_node(&url, &fresh_prefix(test), "node-a").await).await;
     }
@@ -314,6 +317,16 @@ async fn a_bucket_allows_its_burst_then_refuses() {
             live.check(Action::Events, ana, 1_000).await,
             "no quota: unlimited"
         );
+        // The two refusals are counted under the limit's name, on either backend.
+        let text = live.metrics().render();
+        let counted = text
+            .lines()
+            .find(|line| {
+                line.starts_with("tertulia_rate_limited_total")
+                    && line.contains(r#"limit="messages""#)
+            })
+            .unwrap_or_else(|| panic!("no refusal counted:\n{text}"));
+        assert!(counted.ends_with(" 2"), "{counted}");
     })
     .await;
 }

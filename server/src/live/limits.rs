@@ -45,6 +45,26 @@ pub enum Action {
 }
 
 impl Action {
+    /// The limit's name in metrics (`rate_limited_total{limit}`).
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Events => "events",
+            Self::EventsFromAddr => "events_from_addr",
+            Self::Message => "messages",
+            Self::MessageFromAddr => "messages_from_addr",
+            Self::Join => "joins",
+            Self::JoinFromAddr => "joins_from_addr",
+            Self::CreateRoom => "new_rooms",
+            Self::CreateRoomFromAddr => "new_rooms_from_addr",
+            Self::NewDm => "new_dms",
+            Self::NewDmFromAddr => "new_dms_from_addr",
+            Self::Auth => "sign_ins",
+            Self::Handshake => "handshakes",
+            Self::FailedConnect => "failed_connects",
+        }
+    }
+
     /// The per-address counterpart of a per-user action, if it has one.
     #[must_use]
     pub fn per_addr(self) -> Option<Self> {

@@ -24,6 +24,7 @@ use self::presence::Presence;
 use self::redis::RedisLive;
 use self::typing::TypingTracker;
 use crate::client_addr::AddrKey;
+use crate::metrics::Metrics;
 
 pub use self::census::Full;
 pub use self::presence::Change;
@@ -58,6 +59,8 @@ pub struct Live(Arc<Inner>);
 struct Inner {
     backend: Backend,
     quotas: HashMap<Action, Quota>,
+    /// Where refusals are counted (and, in Redis, round trips timed).
+    metrics: Metrics,
     /// Rate limits of this process: the only ones on a single node; in a cluster the fallback
     /// while Redis is unreachable (limits then hold per node instead of cluster-wide).
     local_limits: RateLimiter,
@@ -76,7 +79,7 @@ enum Backend {
 impl Live {
     /// State in this process's memory.
     #[must_use]
-    pub fn memory(quotas: Vec<(Action, Quota)>) -> Self {
+    pub fn memory(quotas: Vec<(Action, Quota)>, metrics: Metrics) -> Self {
         Self::with(
             Backend::Memory {
                 presence: Presence::default(),
@@ -84,21 +87,37 @@ impl Live {
                 census: SocketCensus::default(),
             },
             quotas,
+            metrics,
         )
     }
 
     /// State in Redis, shared with the other nodes.
     #[must_use]
-    pub fn redis(backend: RedisLive, quotas: Vec<(Action, Quota)>) -> Self {
-        Self::with(Backend::Redis(backend), quotas)
+    pub fn redis(backend: RedisLive, quotas: Vec<(Action, Quota)>, metrics: Metrics) -> Self {
+        Self::with(Backend::Redis(backend), quotas, metrics)
     }
 
-    fn with(backend: Backend, quotas: Vec<(Action, Quota)>) -> Self {
+    fn with(backend: Backend, quotas: Vec<(Action, Quota)>, metrics: Metrics) -> Self {
         Self(Arc::new(Inner {
             backend,
             local_limits: RateLimiter::new(quotas.clone()),
             quotas: quotas.into_iter().collect(),
+            metrics,
         }))
+    }
+
+    /// The metrics this node reports to.
+    #[must_use]
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+
+    /// Counts a refusal of `action` when `allowed` is false; returns `allowed`.
+    fn counted(&self, action: Action, allowed: bool) -> bool {
+        if !allowed {
+            self.0.metrics.rate_limited(action.label());
+        }
+        allowed
     }
 
     /// Whether the state is shared through Redis.
@@ -288,11 +307,13 @@ impl Live {
         };
         if let Backend::Redis(redis) = &self.0.backend {
             match redis.buckets(&[(action, subject, quota)], cost).await {
-                Ok(answers) => return answers.first().copied().unwrap_or(true),
+                Ok(answers) => {
+                    return self.counted(action, answers.first().copied().unwrap_or(true));
+                }
                 Err(error) => tracing::warn!(%error, "rate limits fall back to this node"),
             }
         }
-        self.0.local_limits.check(action, subject, cost)
+        self.counted(action, self.0.local_limits.check(action, subject, cost))
     }
 
     /// Charges a user's action to the user and to the address they act from: both must have
@@ -314,11 +335,11 @@ impl Live {
         }
         if let Backend::Redis(redis) = &self.0.backend {
             match redis.buckets(&buckets, cost).await {
-                Ok(answers) => return answers.into_iter().all(|ok| ok),
+                Ok(answers) => return self.counted(action, answers.into_iter().all(|ok| ok)),
                 Err(error) => tracing::warn!(%error, "rate limits fall back to this node"),
             }
         }
-        self.0.local_limits.charge(action, user, addr, cost)
+        self.counted(action, self.0.local_limits.charge(action, user, addr, cost))
     }
 
     /// Takes a seat in the socket census for a socket of `user` from `addr`, unless a cap is
@@ -426,7 +447,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_memory_backend_tracks_presence_and_departures() {
-        let live = Live::memory(Vec::new());
+        let live = Live::memory(Vec::new(), Metrics::new("test"));
         live.connect("a", &user(1, "ana")).await.unwrap();
         live.connect("b", &user(2, "bea")).await.unwrap();
         assert!(live.join("a", 7).await.unwrap().unwrap().user_changed);

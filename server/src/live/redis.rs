@@ -29,6 +29,7 @@ use redis::{AsyncCommands, Script};
 use super::limits::{Action, Quota, Subject};
 use super::{Change, Departure, Full, LiveResult};
 use crate::client_addr::AddrKey;
+use crate::metrics::{Metrics, TimedRedis};
 
 /// What cleaning up after a dead node found.
 #[derive(Debug)]
@@ -42,7 +43,7 @@ pub struct Reaped {
 /// The Redis backend.
 #[derive(Clone)]
 pub struct RedisLive {
-    conn: ConnectionManager,
+    conn: TimedRedis<ConnectionManager>,
     prefix: String,
     node: String,
     scripts: std::sync::Arc<Scripts>,
@@ -241,7 +242,10 @@ return 0",
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now, ARGV[1])
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))",
+local silent = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+local alive = redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[2])), '+inf')
+table.insert(silent, 1, tostring(alive))
+return silent",
             ),
         }
     }
@@ -271,11 +275,11 @@ fn departures(flat: &[String]) -> Vec<Departure> {
 }
 
 impl RedisLive {
-    /// A backend over this connection, for node `node`.
+    /// A backend over this connection, for node `node`, timing its round trips in `metrics`.
     #[must_use]
-    pub fn new(conn: ConnectionManager, prefix: String, node: String) -> Self {
+    pub fn new(conn: ConnectionManager, prefix: String, node: String, metrics: Metrics) -> Self {
         Self {
-            conn,
+            conn: TimedRedis::new(conn, metrics),
             prefix,
             node,
             scripts: std::sync::Arc::new(Scripts::new()),
@@ -286,7 +290,7 @@ impl RedisLive {
         format!("{}:{rest}", self.prefix)
     }
 
-    fn conn(&self) -> ConnectionManager {
+    fn conn(&self) -> TimedRedis<ConnectionManager> {
         self.conn.clone()
     }
 
@@ -535,12 +539,13 @@ impl RedisLive {
         Ok(held == 1)
     }
 
-    /// Records this node's heartbeat; returns the nodes silent for longer than `dead_after`.
+    /// Records this node's heartbeat; returns how many nodes are alive (this one included) and
+    /// the nodes silent for longer than `dead_after`.
     ///
     /// # Errors
     /// When Redis fails.
-    pub async fn heartbeat(&self, dead_after: Duration) -> LiveResult<Vec<String>> {
-        let silent: Vec<String> = self
+    pub async fn heartbeat(&self, dead_after: Duration) -> LiveResult<(usize, Vec<String>)> {
+        let mut answer: Vec<String> = self
             .scripts
             .heartbeat
             .key(self.key("nodes"))
@@ -548,10 +553,16 @@ impl RedisLive {
             .arg(u64::try_from(dead_after.as_millis()).unwrap_or(10_000))
             .invoke_async(&mut self.conn())
             .await?;
-        Ok(silent
+        let alive = if answer.is_empty() {
+            0
+        } else {
+            answer.remove(0).parse().unwrap_or(0)
+        };
+        let silent = answer
             .into_iter()
             .filter(|node| *node != self.node)
-            .collect())
+            .collect();
+        Ok((alive, silent))
     }
 
     /// Removes everything a dead node left (if no other node did it first); returns the

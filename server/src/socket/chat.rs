@@ -19,6 +19,7 @@ use crate::client_addr::client_of;
 use crate::clock::now_ms;
 use crate::error::AppResult;
 use crate::fanout::{SocketRef, emit};
+use crate::metrics::Cut;
 use crate::services::Services;
 
 /// The events of `/chat` and their handlers.
@@ -106,6 +107,10 @@ async fn on_disconnect(
     State(services): State<Services>,
     MaybeExtension(user): MaybeExtension<User>,
 ) {
+    // Counted by the connection's `/chat` socket (a browser always has one).
+    if s.overflowed() {
+        services.hub.metrics().cut(Cut::OutboundOverflow);
+    }
     let Some(user) = user else {
         return;
     };

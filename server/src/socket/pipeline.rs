@@ -37,6 +37,7 @@ use crate::error::{AppError, AppResult};
 use crate::fanout::{Adapter, SocketRef};
 use crate::hub::{Activity, Hub};
 use crate::live::limits::{Action, Bucket, Quota};
+use crate::metrics::{Cut, Metrics};
 use crate::services::Services;
 
 /// What each socket event costs from the user's work budget, and whether its refusals are
@@ -92,6 +93,9 @@ impl Priced for protocol::TypingReq {
     const COST: u32 = 1;
     const QUIET_WHEN_LIMITED: bool = true;
 }
+
+/// The `event` label of events no handler knows (their names are the client's, unbounded).
+const UNKNOWN_EVENT: &str = "(unknown)";
 
 /// Refusals a socket may collect at once before it is cut off.
 pub const STRIKES_BURST: u32 = 50;
@@ -354,8 +358,14 @@ fn unknown(socket: &Arc<Socket<Adapter>>, value: &mut Value, ack_id: Option<i64>
         } else {
             AppError::rate_limited()
         };
-        call.strike();
+        call.strike(services.hub.metrics());
         drop(in_flight);
+        services.hub.metrics().event(
+            call.socket.ns(),
+            UNKNOWN_EVENT,
+            error.code().as_str(),
+            std::time::Duration::ZERO,
+        );
         call.reply(&services.hub, Err::<Empty, _>(error), false);
     });
 }
@@ -394,15 +404,21 @@ impl Call {
             }
         };
         let refused = matches!(&result, Err(e) if e.code() == ErrorCode::RateLimited);
+        let metrics = services.hub.metrics();
         if refused {
-            self.strike();
+            self.strike(metrics);
         }
-        match &result {
-            Ok(_) => tracing::debug!(elapsed = ?started.elapsed(), "ok"),
+        let outcome = match &result {
+            Ok(_) => {
+                tracing::debug!(elapsed = ?started.elapsed(), "ok");
+                "ok"
+            }
             Err(error) => {
                 tracing::debug!(code = %error.code(), elapsed = ?started.elapsed(), "refused");
+                error.code().as_str()
             }
-        }
+        };
+        metrics.event(R::NS, R::EVENT, outcome, started.elapsed());
         let quiet = refused && R::QUIET_WHEN_LIMITED;
         let socket = self.socket.clone();
         self.reply(&services.hub, result, quiet);
@@ -451,11 +467,12 @@ impl Call {
     }
 
     /// Counts a refusal; a socket out of strikes loses its connection.
-    fn strike(&self) {
+    fn strike(&self, metrics: &Metrics) {
         if let Some(guard) = &self.guard
             && !guard.strike()
         {
             tracing::warn!(sid = %self.socket.id, "socket keeps exceeding its limits: disconnecting it");
+            metrics.cut(Cut::Strikes);
             self.socket.close_transport();
         }
     }

@@ -16,3 +16,4 @@ mod wait;
 mod cluster;
 mod crash;
 mod logs;
+mod operations;

@@ -24,6 +24,7 @@ mod frames;
 mod gaps;
 mod http;
 mod layers;
+mod metrics;
 mod moderation;
 mod notifications;
 mod ordering;

@@ -92,19 +92,14 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = app.router();
-        tokio::spawn(async move {
-            server::serve(
-                listener,
-                router,
-                &config,
-                async {
-                    let _ = stopped.await;
-                },
-                std::future::ready(()),
-            )
-            .await;
-        });
+        let serving = app.serve(
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+            std::future::ready(()),
+        );
+        tokio::spawn(serving);
         Self {
             addr,
             app,

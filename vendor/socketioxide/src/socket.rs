@@ -755,6 +755,12 @@ impl<A: Adapter> Socket<A> {
         }
     }
 
+    /// [Tertulia patch] Whether this connection's outbound buffer overflowed (it is then closed,
+    /// see `reserve`): a disconnect handler can tell a client cut for not reading.
+    pub fn overflowed(&self) -> bool {
+        self.esocket.data.overflowed.load(Ordering::Acquire)
+    }
+
     /// [Tertulia patch] Closes the underlying Engine.IO connection (every namespace on it) without
     /// sending anything first, e.g. to cut off a client that keeps misbehaving. The client sees a
     /// transport close and may reconnect; the disconnect handlers run as for any lost connection.
