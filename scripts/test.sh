@@ -83,8 +83,12 @@ stage "patched dependencies in use" 120 scripts/check-patches.sh
 stage "build and lint (cargo leptos build, debug: server native, browser wasm)" 1200 env -u RUSTFLAGS cargo leptos build
 
 TERTULIA_TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
+# A server to back up and an empty database to restore into (server/tests/deployed/backups.rs).
+TERTULIA_TEST_POSTGRES_BACKUP_URL="$(scripts/postgres.sh start tertulia_backup --fresh)"
+TERTULIA_TEST_POSTGRES_RESTORE_URL="$(scripts/postgres.sh start tertulia_restore --fresh)"
 TERTULIA_TEST_REDIS_URL="$(scripts/redis.sh start)"
-export TERTULIA_TEST_POSTGRES_URL TERTULIA_TEST_REDIS_URL
+export TERTULIA_TEST_POSTGRES_URL TERTULIA_TEST_POSTGRES_BACKUP_URL TERTULIA_TEST_POSTGRES_RESTORE_URL \
+  TERTULIA_TEST_REDIS_URL
 stage "Rust tests and their lints (store on PostgreSQL, live state on Redis)" 900 cargo test
 stage "deployed tests (cluster: 2 nodes, Redis, PostgreSQL, nginx; kills under traffic)" 600 \
   cargo test -p server --test deployed -- --ignored --test-threads 1

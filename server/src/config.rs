@@ -44,6 +44,20 @@ pub enum Command {
         #[arg(long)]
         evict_guest: bool,
     },
+    /// Back up the database and the uploaded files into DIR (new or empty) while the server
+    /// runs: a consistent copy (SQLite's `VACUUM INTO`, or `pg_dump`), the files, and a
+    /// manifest with every file's checksum.
+    Backup {
+        /// Where the backup goes.
+        dir: std::path::PathBuf,
+    },
+    /// Restore a backup made by `backup` into the database and files directory the settings
+    /// name (`DATABASE_URL`, `TERTULIA_FILES_DIR`), which must be empty. Checks every
+    /// checksum first; a backup from an older Tertulia is upgraded, one from a newer refused.
+    Restore {
+        /// The backup's directory.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Settings; each flag can also come from the environment variable named with it.

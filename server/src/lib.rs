@@ -79,6 +79,9 @@ mod socket;
 /// The HTTP edge: API, guards, uploads.
 mod http;
 
+/// `server backup` and `server restore`.
+mod backup;
+
 use std::future::Future;
 use std::path::PathBuf;
 
@@ -94,6 +97,7 @@ use tokio::net::TcpListener;
 
 pub use accounts::{CreateAdmin, CreateAdminError, Outcome};
 pub use auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
+pub use backup::{BackupError, Entry, Manifest, Restored, backup, restore};
 pub use config::{Cli, Command, Config, redact};
 
 /// The limits that are constants of the server rather than settings (the settings are in

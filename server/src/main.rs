@@ -1,4 +1,5 @@
-//! `server`: run Tertulia (`server serve`, the default) or manage admins (`server create-admin`).
+//! `server`: run Tertulia (`server serve`, the default), manage admins (`server create-admin`),
+//! back up and restore (`server backup DIR`, `server restore DIR`).
 // Leptos view types nest deeply; release builds (without erased components) need more
 // than rustc's default query depth.
 #![recursion_limit = "512"]
@@ -44,6 +45,33 @@ async fn main() -> anyhow::Result<()> {
             };
             let outcome = server::create_admin(&cli.config, request).await?;
             println!("{outcome}");
+            Ok(())
+        }
+        Command::Backup { dir } => {
+            let manifest = server::backup(&cli.config, &dir).await?;
+            let bytes: u64 = manifest.files.iter().map(|file| file.bytes).sum();
+            println!(
+                "backup written to {}: {} database at schema {} ({} bytes), {} files ({bytes} bytes)",
+                dir.display(),
+                manifest.backend,
+                manifest.schema,
+                manifest.database.bytes,
+                manifest.files.len(),
+            );
+            Ok(())
+        }
+        Command::Restore { dir } => {
+            let restored = server::restore(&cli.config, &dir).await?;
+            let manifest = &restored.manifest;
+            println!(
+                "restored {} (made by Tertulia {} at schema {}, {} files) into {}; schema now {}",
+                dir.display(),
+                manifest.tertulia,
+                manifest.schema,
+                manifest.files.len(),
+                server::redact(&cli.config.database_url),
+                restored.schema,
+            );
             Ok(())
         }
     }

@@ -12,8 +12,8 @@ use crate::observe::{Observer, Watch};
 use crate::pool::Pool;
 use crate::{Result, StoreError};
 
-static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+pub(crate) static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+pub(crate) static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Which database the URL selected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +70,24 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
-        migrator.run(&pool).await?;
+        if let Err(error) = migrator.run(&pool).await {
+            return Err(match error {
+                // A migration applied to the database that this build does not have: a newer
+                // Tertulia upgraded it. Refuse rather than run on a schema we do not know.
+                sqlx::migrate::MigrateError::VersionMissing(missing) => {
+                    let newest: Option<i64> =
+                        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+                            .fetch_one(&pool)
+                            .await
+                            .unwrap_or(None);
+                    StoreError::NewerSchema {
+                        database: newest.unwrap_or(missing),
+                        known: crate::known_schema(backend),
+                    }
+                }
+                other => StoreError::Migrate(other),
+            });
+        }
         let pool = Pool::new(pool, Watch::default());
         let group_commit = (backend == Backend::Sqlite).then(|| GroupCommit::start(pool.clone()));
         let store = Self {

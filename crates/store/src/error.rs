@@ -32,6 +32,20 @@ pub enum StoreError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// There is no database at this path (and it was not to be created).
+    #[error("no database at {0}")]
+    NoDatabase(String),
+    /// The database was migrated by a newer Tertulia than this one: opening it could corrupt it.
+    #[error(
+        "the database has schema {database}, newer than this Tertulia knows ({known}): it was \
+         upgraded by a newer version; run that version (or restore a backup made before the upgrade)"
+    )]
+    NewerSchema {
+        /// The database's newest migration.
+        database: i64,
+        /// The newest migration this build knows.
+        known: i64,
+    },
     /// Running the migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

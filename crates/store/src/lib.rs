@@ -19,6 +19,7 @@ mod pool;
 mod rooms;
 mod saved;
 mod sessions;
+mod snapshot;
 mod users;
 
 pub use db::{Backend, Store};
@@ -31,6 +32,7 @@ pub use notifications::NewNotification;
 pub use observe::Observer;
 pub use rooms::{RoomKind, RoomRecord, dm_name};
 pub use saved::{SavedRoom, UNREAD_MAX};
+pub use snapshot::{copy_sqlite, known_schema, postgres_tables, schema_of, sqlite_path};
 pub use users::UserRecord;
 
 /// Result of store operations.

@@ -13,6 +13,7 @@ mod raw;
 #[path = "../support/wait.rs"]
 mod wait;
 
+mod backups;
 mod cluster;
 mod crash;
 mod logs;
