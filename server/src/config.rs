@@ -58,6 +58,35 @@ pub enum Command {
         /// The backup's directory.
         dir: std::path::PathBuf,
     },
+    /// Check a running deployment end to end: a dedicated account sends a message through URL
+    /// and times its arrival through `--via` (another node, or URL itself). Exits 0 within the
+    /// threshold, 1 past it, 2 when the check cannot run.
+    Probe {
+        /// Where to send: the http:// address of a node or of the proxy.
+        url: String,
+        /// Where the message must arrive (default: URL), e.g. another node of the cluster.
+        #[arg(long)]
+        via: Option<String>,
+        /// The probe's account (a registered account used for nothing else).
+        #[arg(
+            long,
+            env = "TERTULIA_PROBE_USERNAME",
+            default_value = "tertulia-probe"
+        )]
+        username: String,
+        /// Its password.
+        #[arg(long, env = "TERTULIA_PROBE_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Register the account if it does not exist yet (needs registration open).
+        #[arg(long)]
+        register: bool,
+        /// Longest acceptable time from sending to arrival, in milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        threshold_ms: u64,
+        /// How long the whole check may take, in seconds.
+        #[arg(long, default_value_t = 20)]
+        timeout_secs: u64,
+    },
 }
 
 /// Settings; each flag can also come from the environment variable named with it.

@@ -82,6 +82,9 @@ mod http;
 /// `server backup` and `server restore`.
 mod backup;
 
+/// `server probe`: the synthetic send→receive check.
+mod probe;
+
 use std::future::Future;
 use std::path::PathBuf;
 
@@ -99,6 +102,7 @@ pub use accounts::{CreateAdmin, CreateAdminError, Outcome};
 pub use auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 pub use backup::{BackupError, Entry, Manifest, Restored, backup, restore};
 pub use config::{Cli, Command, Config, redact};
+pub use probe::{PROBE_ROOM, ProbeError, ProbeOptions, ProbeReport, probe};
 
 /// The limits that are constants of the server rather than settings (the settings are in
 /// [`Config`]); `docs/SECURITY.md` lists them all, and a test holds it to these values.

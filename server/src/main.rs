@@ -1,5 +1,6 @@
 //! `server`: run Tertulia (`server serve`, the default), manage admins (`server create-admin`),
-//! back up and restore (`server backup DIR`, `server restore DIR`).
+//! back up and restore (`server backup DIR`, `server restore DIR`), check a deployment
+//! (`server probe URL`).
 // Leptos view types nest deeply; release builds (without erased components) need more
 // than rustc's default query depth.
 #![recursion_limit = "512"]
@@ -59,6 +60,41 @@ async fn main() -> anyhow::Result<()> {
                 manifest.files.len(),
             );
             Ok(())
+        }
+        Command::Probe {
+            url,
+            via,
+            username,
+            password,
+            register,
+            threshold_ms,
+            timeout_secs,
+        } => {
+            let options = server::ProbeOptions {
+                via,
+                username,
+                password,
+                register,
+                threshold: std::time::Duration::from_millis(threshold_ms),
+                timeout: std::time::Duration::from_secs(timeout_secs),
+                url,
+            };
+            match server::probe(&options).await {
+                Ok(report) => {
+                    println!(
+                        "ok: sent through {}, arrived through {} after {} ms (acked after {} ms)",
+                        options.url,
+                        options.via.as_deref().unwrap_or(&options.url),
+                        report.arrived.as_millis(),
+                        report.acked.as_millis()
+                    );
+                    Ok(())
+                }
+                Err(error) => {
+                    eprintln!("probe failed: {error}");
+                    std::process::exit(i32::from(error.exit_code()));
+                }
+            }
         }
         Command::Restore { dir } => {
             let restored = server::restore(&cli.config, &dir).await?;

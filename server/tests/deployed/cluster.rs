@@ -245,3 +245,30 @@ async fn a_draining_node_hands_its_clients_to_the_others() {
     .await;
     assert_eq!(bea.connects, 1, "bea's node stayed up");
 }
+
+#[tokio::test]
+#[ignore = "needs redis-server, nginx and PostgreSQL: scripts/test.sh runs it"]
+async fn the_probe_sends_through_one_node_and_times_the_arrival_through_the_other() {
+    let cluster = Cluster::start("probe", 18400, 2, &[]).await;
+    let probe = |extra: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+        command
+            .arg("probe")
+            .arg(format!("http://{}", cluster.node_addr(1)))
+            .arg("--via")
+            .arg(format!("http://{}", cluster.node_addr(2)))
+            .args(["--username", "probe-bot", "--register"])
+            .args(extra)
+            .env("TERTULIA_PROBE_PASSWORD", "probe-password-1")
+            .env("RUST_LOG", "warn");
+        command.output().expect("the binary runs")
+    };
+    let output = probe(&[]);
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("arrived through"), "{said}");
+    // Past its threshold the probe fails with status 1 (what a monitor alerts on).
+    let output = probe(&["--threshold-ms", "0"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+}

@@ -29,6 +29,7 @@ mod moderation;
 mod notifications;
 mod ordering;
 mod pipeline;
+mod probe;
 mod profile;
 mod proxies;
 mod saved;
