@@ -3,8 +3,8 @@
 use gloo_net::http::{Request, Response};
 use protocol::User;
 use protocol::http::{
-    AuthRes, ChangePassword, ChangePasswordReq, Credentials, Endpoint, Guest, GuestReq, HttpError,
-    Login, Logout, Me, MeRes, Register,
+    AuthRes, ChangePassword, ChangePasswordReq, Credentials, DeleteAccount, DeleteAccountReq,
+    Endpoint, Guest, GuestReq, HttpError, Login, Logout, Me, MeRes, Register,
 };
 
 /// What the user should read when a call fails.
@@ -72,6 +72,27 @@ pub async fn session_ended() -> bool {
 pub async fn change_password(current: String, new: String) -> Result<(), ApiError> {
     let request = Request::post(ChangePassword::PATH)
         .json(&ChangePasswordReq { current, new })
+        .map_err(|e| format!("could not build the request: {e}"))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|_| "cannot reach the server; check your connection".to_owned())?;
+    if response.ok() {
+        return Ok(());
+    }
+    match response.json::<HttpError>().await {
+        Ok(body) => Err(body.error.message),
+        Err(_) => Err(format!("the server answered {}", response.status())),
+    }
+}
+
+/// `POST /api/me/delete`: deletes the account (a guest gives no password).
+pub async fn delete_account(
+    password: Option<String>,
+    messages: protocol::MessagesOnDelete,
+) -> Result<(), ApiError> {
+    let request = Request::post(DeleteAccount::PATH)
+        .json(&DeleteAccountReq { password, messages })
         .map_err(|e| format!("could not build the request: {e}"))?;
     let response = request
         .send()

@@ -47,6 +47,8 @@ pub struct Shared {
     /// Searches running at once ([`SEARCHES_AT_ONCE`]): a burst of them cannot take the
     /// database's connections from message writes.
     pub searches: Arc<tokio::sync::Semaphore>,
+    /// Exports of a person's data being made (one at a time: each reads all their messages).
+    pub exports: Arc<tokio::sync::Semaphore>,
     /// The last readiness check and when it was made (see [`Hub::readiness`]).
     readiness: tokio::sync::Mutex<Option<(Instant, Readiness)>>,
 }
@@ -186,6 +188,7 @@ impl Hub {
             previews: Arc::new(tokio::sync::Semaphore::new(crate::files::preview::AT_ONCE)),
             rooms: Arc::default(),
             searches: Arc::new(tokio::sync::Semaphore::new(SEARCHES_AT_ONCE)),
+            exports: Arc::new(tokio::sync::Semaphore::new(1)),
             readiness: tokio::sync::Mutex::new(None),
         }))
     }

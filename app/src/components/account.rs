@@ -1,37 +1,164 @@
-//! Who is signed in, in the top bar; for an account (not a guest), a menu to change the
-//! password (the account's other sessions end).
+//! Who is signed in, in the top bar, opening a menu: change the password (accounts; the
+//! account's other sessions end), download your data, delete your account.
 
 use leptos::prelude::*;
-use protocol::{Role, validate};
+use protocol::{MessagesOnDelete, Role, links, validate};
 
 use super::message::avatar;
 use crate::session::use_session;
 
-/// The signed-in name and role; accounts open a menu with "Change password".
+/// The signed-in name and role, opening the account menu.
 #[component]
 pub fn AccountMenu() -> impl IntoView {
     let session = use_session();
     move || {
         let user = session.user.get()?;
         let name = user.username.clone();
-        let badge = view! {
-            {avatar(&name)}
-            <span class="me-name">{name.clone()}</span>
-            <span class="role">{user.role.as_str()}</span>
-        };
-        Some(if user.role == Role::Guest {
-            view! { <span class="me" title="Signed in as a guest">{badge}</span> }.into_any()
+        let guest = user.role == Role::Guest;
+        let title = if guest {
+            "Signed in as a guest: your data"
         } else {
-            view! {
-                <details id="account" class="me account">
-                    <summary title="Your account">{badge}</summary>
-                    <div class="account-panel">
-                        <PasswordForm/>
-                    </div>
-                </details>
-            }
-            .into_any()
+            "Your account"
+        };
+        Some(view! {
+            <details id="account" class="me account">
+                <summary title=title>
+                    {avatar(&name)}
+                    <span class="me-name">{name.clone()}</span>
+                    <span class="role">{user.role.as_str()}</span>
+                </summary>
+                <div class="account-panel">
+                    {(!guest).then(|| view! { <PasswordForm/> })}
+                    <YourData/>
+                    <DeleteAccountForm guest=guest/>
+                </div>
+            </details>
         })
+    }
+}
+
+/// A link that downloads the caller's data as a zip.
+#[component]
+fn YourData() -> impl IntoView {
+    view! {
+        <section class="account-section" aria-labelledby="your-data">
+            <h2 id="your-data">"Your data"</h2>
+            <p class="hint">"Your profile, every message you wrote and the files you sent, as a zip."</p>
+            <a id="export-data" class="button quiet" href=links::EXPORT download="tertulia-export.zip">
+                "Download your data"
+            </a>
+        </section>
+    }
+}
+
+/// Deleting the account: what happens to its messages, the password (accounts), a confirmation.
+#[component]
+fn DeleteAccountForm(guest: bool) -> impl IntoView {
+    let session = use_session();
+    let chat = use_context::<crate::live::Chat>();
+    let keep = RwSignal::new(true);
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let messages = if keep.get_untracked() {
+            MessagesOnDelete::Keep
+        } else {
+            MessagesOnDelete::Remove
+        };
+        let given = (!guest).then(|| password.get_untracked());
+        #[cfg(feature = "hydrate")]
+        {
+            let what = if messages == MessagesOnDelete::Keep {
+                "Your messages stay, shown as from a deleted user."
+            } else {
+                "Your messages are removed too."
+            };
+            if !crate::desktop::confirm(&format!(
+                "Delete your account? This cannot be undone. {what} Your files are removed."
+            )) {
+                return;
+            }
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                match crate::api::delete_account(given, messages).await {
+                    Ok(()) => {
+                        // Nothing of the account stays on this device either.
+                        if let Some(chat) = chat {
+                            chat.forget_outbox();
+                        }
+                        if let Some(me) = session.user.get_untracked() {
+                            crate::offline::forget(me.id);
+                        }
+                        session.user.set(None);
+                    }
+                    Err(message) => error.set(Some(message)),
+                }
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (messages, given, session, chat);
+    };
+    let open = RwSignal::new(false);
+    view! {
+        <section class="danger-zone">
+        <button
+            id="delete-account-open"
+            type="button"
+            class="quiet danger-link"
+            aria-expanded=move || open.get().to_string()
+            aria-controls="delete-account"
+            on:click=move |_| open.update(|shown| *shown = !*shown)
+        >
+            "Delete account…"
+        </button>
+        <form
+            id="delete-account"
+            class="password-form delete-account"
+            hidden=move || !open.get()
+            on:submit=submit
+        >
+            <fieldset>
+                <legend class="hint">"Your messages"</legend>
+                <label class="choice">
+                    <input
+                        type="radio"
+                        name="delete-messages"
+                        value=MessagesOnDelete::Keep.as_str()
+                        prop:checked=move || keep.get()
+                        on:change=move |_| keep.set(true)
+                    />
+                    "Keep them, shown as from a deleted user"
+                </label>
+                <label class="choice">
+                    <input
+                        type="radio"
+                        name="delete-messages"
+                        value=MessagesOnDelete::Remove.as_str()
+                        prop:checked=move || !keep.get()
+                        on:change=move |_| keep.set(false)
+                    />
+                    "Remove them too"
+                </label>
+            </fieldset>
+            {(!guest).then(|| view! {
+                <label for="delete-password">"Your password"</label>
+                <input
+                    id="delete-password"
+                    type="password"
+                    autocomplete="current-password"
+                    maxlength=validate::PASSWORD_MAX.to_string()
+                    required
+                    prop:value=move || password.get()
+                    on:input=move |ev| password.set(event_target_value(&ev))
+                />
+            })}
+            <button type="submit" class="danger" disabled=move || busy.get()>"Delete my account"</button>
+            {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+        </form>
+        </section>
     }
 }
 

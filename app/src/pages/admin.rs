@@ -50,6 +50,7 @@ pub fn Admin() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let audit = RwSignal::new(Vec::<protocol::AuditEntry>::new());
     let ban_user = RwSignal::new(String::new());
+    let data_user = RwSignal::new(String::new());
 
     let chat = crate::live::use_connection();
     // `/admin` on the tab's connection, for as long as this page is mounted (admins only: the
@@ -100,6 +101,16 @@ pub fn Admin() -> impl IntoView {
         live::ban(scope, who, banned, notice);
         #[cfg(not(feature = "hydrate"))]
         let _ = (who, banned);
+    };
+    let delete_user = move |remove: bool| {
+        let who = data_user.get_untracked().trim().to_owned();
+        if who.is_empty() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        live::delete_user(scope, who, remove, notice);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (who, remove);
     };
     let close_room = move |name: String| {
         #[cfg(feature = "hydrate")]
@@ -221,6 +232,26 @@ pub fn Admin() -> impl IntoView {
                     <button id="ban" type="submit" class="primary">"Ban"</button>
                     <button id="unban" type="button" class="quiet" on:click=move |_| ban(false)>"Lift ban"</button>
                 </form>
+                <h2>"A person's data"</h2>
+                // A plain GET form: the browser downloads the zip the server answers.
+                <form class="inline-form" method="get" action=protocol::links::ADMIN_EXPORT>
+                    <label for="data-user">"User"</label>
+                    <input
+                        id="data-user"
+                        name=protocol::links::ADMIN_EXPORT_USER
+                        maxlength="32"
+                        required
+                        prop:value=move || data_user.get()
+                        on:input=move |ev| data_user.set(event_target_value(&ev))
+                    />
+                    <button id="export-user" type="submit" class="quiet">"Download their data"</button>
+                    <button id="delete-user" type="button" class="danger" on:click=move |_| delete_user(false)>
+                        "Delete account"
+                    </button>
+                    <button id="delete-user-messages" type="button" class="danger" on:click=move |_| delete_user(true)>
+                        "Delete account and messages"
+                    </button>
+                </form>
                 <p class="hint" role="status">{move || notice.get()}</p>
                 <h2>"Moderation log"</h2>
                 <table id="audit-log" class="board">
@@ -271,7 +302,10 @@ mod live {
     use leptos::prelude::*;
     use leptos::task::spawn_local;
     use protocol::events::admin::NS;
-    use protocol::{AuditEntry, AuditReq, BanReq, CloseRoomReq, Role, SetRoleReq, Stats, UnbanReq};
+    use protocol::{
+        AuditEntry, AuditReq, BanReq, CloseRoomReq, DeleteUserReq, MessagesOnDelete, Role,
+        SetRoleReq, Stats, UnbanReq,
+    };
     use socket_client::RequestError;
     use socket_client::browser::{NsEvent, Scope};
 
@@ -353,6 +387,42 @@ mod live {
             let text = match result {
                 Ok(_) if banned => format!("{username} is banned"),
                 Ok(_) => format!("{username} may sign in again"),
+                Err(error) => describe(error),
+            };
+            notice.set(Some(text));
+        });
+    }
+
+    /// Deletes an account (after asking), keeping its messages or removing them.
+    pub fn delete_user(
+        handle: Handle,
+        username: String,
+        remove: bool,
+        notice: RwSignal<Option<String>>,
+    ) {
+        let what = if remove {
+            "Their messages and files are removed."
+        } else {
+            "Their messages stay, shown as from a deleted user; their files are removed."
+        };
+        let question = format!("Delete {username}'s account? This cannot be undone. {what}");
+        if !crate::desktop::confirm(&question) {
+            return;
+        }
+        let Some(socket) = socket(handle) else {
+            return;
+        };
+        spawn_local(async move {
+            let request = DeleteUserReq {
+                username: username.clone(),
+                messages: if remove {
+                    MessagesOnDelete::Remove
+                } else {
+                    MessagesOnDelete::Keep
+                },
+            };
+            let text = match socket.request(&request).await {
+                Ok(_) => format!("{username}'s account is deleted"),
                 Err(error) => describe(error),
             };
             notice.set(Some(text));

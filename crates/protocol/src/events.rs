@@ -158,6 +158,10 @@ open_words! {
         CloseRoom => admin::CLOSE_ROOM,
         /// A role changed.
         SetRole => admin::SET_ROLE,
+        /// An account deleted, by its owner or an admin (v1.9).
+        DeleteUser => admin::DELETE_USER,
+        /// An admin downloaded someone's data (v1.9).
+        Export => "export",
     }
 }
 
@@ -289,6 +293,9 @@ pub mod admin {
     pub const AUDIT: &str = "audit";
     /// S→C `AuditEntry`: a moderation action was taken (v1.3).
     pub const AUDIT_ENTRY: &str = "audit_entry";
+    /// C→S `{username, messages}` → `{ok}`: delete an account, keeping its messages (shown as
+    /// from a deleted user) or removing them (v1.9).
+    pub const DELETE_USER: &str = "delete_user";
 }
 
 #[cfg(test)]

@@ -69,11 +69,24 @@ endpoints! {
     Me: Get "/api/me", Empty => MeRes;
     /// Change your password (registered accounts): 204; your other sessions end (v1.4).
     ChangePassword: Post "/api/me/password", ChangePasswordReq => Empty;
+    /// Delete your account (v1.9): 204, every session ended and the cookie cleared.
+    DeleteAccount: Post "/api/me/delete", DeleteAccountReq => Empty;
     /// Admins push a notification: 202 `{id, delivered}`.
     PushNotification: Post "/api/notifications", PushReq => PushRes;
     /// Whether this node serves (for load balancers): 200 `{node, ready: true}`, or 503
     /// `{node, ready: false}` while it shuts down or cannot reach its database or Redis.
     Health: Get "/api/health", Empty => HealthRes;
+}
+
+/// `POST /api/me/delete` (v1.9): an account's password (none for a guest) and what happens to
+/// its messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteAccountReq {
+    /// The account's password (registered accounts only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Its messages: kept (as from a deleted user) or removed.
+    pub messages: crate::MessagesOnDelete,
 }
 
 /// `POST /api/auth/register` and `POST /api/auth/login`.

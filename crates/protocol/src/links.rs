@@ -35,6 +35,16 @@ pub const READYZ: &str = "/readyz";
 /// them on, and then behind a bearer token if it sets one (v1.8).
 pub const METRICS: &str = "/metrics";
 
+/// `GET`: a zip of the caller's data (`account.json`, `messages.json`, `files.json` and the
+/// files they uploaded under `files/`), as a download (v1.9).
+pub const EXPORT: &str = "/api/me/export";
+
+/// `GET ?user=<name>`: an admin downloads someone's data, as [`EXPORT`] gives it (v1.9).
+pub const ADMIN_EXPORT: &str = "/api/admin/export";
+
+/// The query parameter of [`ADMIN_EXPORT`] naming the account.
+pub const ADMIN_EXPORT_USER: &str = "user";
+
 /// `POST` a file here (`multipart/form-data` with the fields [`files::ROOM`] and
 /// [`files::FILE`]); the answer is `201` with an [`crate::Attachment`].
 pub const FILES: &str = "/api/files";

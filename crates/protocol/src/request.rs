@@ -86,6 +86,7 @@ requests! {
     admin::BAN => BanReq => Empty;
     admin::UNBAN => UnbanReq => Empty;
     admin::AUDIT => AuditReq => AuditRes;
+    admin::DELETE_USER => DeleteUserReq => Empty;
 }
 
 server_events! {

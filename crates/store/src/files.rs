@@ -176,6 +176,16 @@ impl Store {
             .await?)
     }
 
+    /// Every file `user_id` uploaded, oldest first.
+    pub(crate) async fn files_by_uploader(&self, user_id: i64) -> Result<Vec<FileRecord>> {
+        Ok(sqlx::query_as(&format!(
+            "{SELECT} WHERE user_id = $1 ORDER BY created_ts, id"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Uploads never sent that are older than `before` (ms), forgotten; their ids, so the
     /// bytes can be removed too.
     ///

@@ -10,7 +10,7 @@ use crate::group_commit::{self, Inserted, Row};
 use crate::{Result, RoomRecord, Store, StoreError};
 
 #[derive(FromRow)]
-struct MessageRow {
+pub(crate) struct MessageRow {
     id: i64,
     room_id: i64,
     room: String,
@@ -101,7 +101,7 @@ pub struct MessageRecord {
     pub room_id: i64,
 }
 
-const SELECT: &str = "SELECT m.id, m.room_id, r.name AS room, m.user_id, u.username, m.text, m.ts, \
+pub(crate) const SELECT: &str = "SELECT m.id, m.room_id, r.name AS room, m.user_id, u.username, m.text, m.ts, \
                       m.edited_ts, m.deleted_ts, m.changed_ts, p.id AS reply_id, p.user_id AS reply_user_id, \
                       pu.username AS reply_username, p.text AS reply_text, \
                       p.deleted_ts AS reply_deleted_ts \
@@ -515,7 +515,7 @@ impl Store {
     }
 
     /// Fills in what a message row does not hold: reactions and attachments.
-    async fn complete(&self, messages: &mut [Message]) -> Result<()> {
+    pub(crate) async fn complete(&self, messages: &mut [Message]) -> Result<()> {
         self.attach_reactions(messages).await?;
         self.attach_files(messages).await
     }

@@ -135,8 +135,10 @@ impl Store {
         let id: i64 = self
             .write(async |conn| {
                 sqlx::query_scalar(
+                    // The actor's id only while its account exists (someone who deleted their
+                    // own account and messages is gone by now; their name stays in `actor`).
                     "INSERT INTO audit_log (ts, actor_id, actor, action, target, room, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             VALUES ($1, (SELECT id FROM users WHERE id = $2), $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(ts)
                 .bind(entry.actor_id)

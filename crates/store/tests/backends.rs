@@ -420,6 +420,58 @@ async fn scenario(store: &Store) {
         texts(store.search(ana.id, None, &terms("xy"), 10).await.unwrap()),
         ["xylophone solo"]
     );
+
+    // A person's data: what an export reads, then erasing accounts (v1.9).
+    let written = store.messages_by_author(bea.id, 0, 1_000).await.unwrap();
+    assert!(written.iter().any(|m| m.text == "xylophone solo"));
+    assert!(written.iter().all(|m| m.user.id == bea.id));
+    assert!(store.created_at(bea.id).await.unwrap() > 0);
+    let eli = store.create_account("eli", "hash-e", 5_000).await.unwrap();
+    store
+        .insert_message(&general, &eli, "eli's words stay", 5_001, None)
+        .await
+        .unwrap();
+    store
+        .create_session(eli.id, "eli-session", 5_002, 99_999)
+        .await
+        .unwrap();
+    let kept = store.erase_user(eli.id, false, 5_003).await.unwrap();
+    assert_eq!(kept.sessions, ["eli-session"]);
+    assert!(kept.messages.is_empty());
+    assert!(
+        store.user_by_name("eli").await.unwrap().is_none(),
+        "the name is free"
+    );
+    assert!(
+        store
+            .session_user("eli-session", 5_004)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let after = store.messages_by_author(eli.id, 0, 1_000).await.unwrap();
+    assert_eq!(after.len(), 1, "kept");
+    assert_eq!(after[0].user.username, store::ERASED_NAME);
+    assert!(matches!(
+        store.erase_user(eli.id, false, 5_005).await,
+        Err(StoreError::NotFound)
+    ));
+    let dan = store.create_account("dan", "hash-d", 6_000).await.unwrap();
+    let gone = store
+        .insert_message(&general, &dan, "dan's only words", 6_001, None)
+        .await
+        .unwrap();
+    let removed = store.erase_user(dan.id, true, 6_002).await.unwrap();
+    assert_eq!(removed.messages.len(), 1);
+    assert_eq!(removed.messages[0].room, general.name);
+    assert!(
+        store
+            .messages_by_author(dan.id, 0, 1_000)
+            .await
+            .unwrap()
+            .is_empty(),
+        "removed: {gone:?}"
+    );
 }
 
 #[tokio::test]

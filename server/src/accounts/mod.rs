@@ -8,8 +8,10 @@
 //! hash (see [`crate::auth`]), so a leaked database does not leak live sessions.
 
 mod admins;
+mod data;
 
 pub use admins::{CreateAdmin, CreateAdminError, Outcome};
+pub(crate) use data::Export;
 
 use protocol::events::AuditAction;
 use protocol::{ErrorCode, Role, User, names, validate};

@@ -8,6 +8,7 @@ mod guards;
 mod health;
 pub(crate) mod metrics;
 mod notifications;
+mod people;
 pub(crate) mod pipeline;
 mod sign_in_form;
 mod socket_head;
@@ -15,7 +16,7 @@ mod state;
 
 use axum::Router;
 use protocol::http::{
-    ChangePassword, Guest, Health, Login, Logout, Me, PushNotification, Register,
+    ChangePassword, DeleteAccount, Guest, Health, Login, Logout, Me, PushNotification, Register,
 };
 
 pub use guards::{host_guard, node_cookie, page_session, security_headers, socket_guard};
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     api = pipeline::route::<Logout, _, _>(api, auth::logout);
     api = pipeline::route::<Me, _, _>(api, auth::me);
     api = pipeline::route::<ChangePassword, _, _>(api, auth::change_password);
+    api = pipeline::route::<DeleteAccount, _, _>(api, people::delete_account);
     api = pipeline::route::<PushNotification, _, _>(api, notifications::push);
     api = pipeline::route::<Health, _, _>(api, health::health);
     // For machines: outside the API's pipeline (no session, no rate limit; `/readyz` reuses
@@ -53,6 +55,15 @@ pub fn router(state: AppState) -> Router<AppState> {
     );
     // Uploads stream their own bodies (with their own limit); the JSON body limit below does
     // not apply to a raw `Body`.
+    api = api
+        .route(
+            protocol::links::EXPORT,
+            axum::routing::get(people::export_mine),
+        )
+        .route(
+            protocol::links::ADMIN_EXPORT,
+            axum::routing::get(people::export_user),
+        );
     api = api
         .route(protocol::links::FILES, axum::routing::post(files::upload))
         .route(

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use protocol::events::admin::NS as ADMIN;
 use protocol::{
-    AuditReq, AuditRes, BanReq, CloseRoomReq, Empty, Role, SetRoleReq, SetRoleRes, Stats, UnbanReq,
-    validate,
+    AuditReq, AuditRes, BanReq, CloseRoomReq, DeleteUserReq, Empty, Role, SetRoleReq, SetRoleRes,
+    Stats, UnbanReq, validate,
 };
 use socketioxide::extract::State;
 
@@ -23,6 +23,7 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(close_room)
         .on(ban)
         .on(unban)
+        .on(delete_user)
         .on(audit)
 });
 
@@ -89,6 +90,16 @@ async fn ban(ctx: Ctx, req: BanReq) -> AppResult<Empty> {
     ctx.services
         .accounts
         .set_banned(&ctx.user, &req.username, true)
+        .await?;
+    Ok(Empty {})
+}
+
+/// `delete_user`: an admin deletes someone's account (v1.9).
+async fn delete_user(ctx: Ctx, req: DeleteUserReq) -> AppResult<Empty> {
+    still_admin(&ctx).await?;
+    ctx.services
+        .accounts
+        .delete_account_of(&ctx.user, &req.username, req.messages)
         .await?;
     Ok(Empty {})
 }

@@ -87,6 +87,7 @@ prices! {
     protocol::BanReq => 3;
     protocol::UnbanReq => 3;
     protocol::AuditReq => 2;
+    protocol::DeleteUserReq => 5;
 }
 
 impl Priced for protocol::TypingReq {

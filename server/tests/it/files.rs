@@ -18,7 +18,7 @@ const BOUNDARY: &str = "tertulia-test-boundary";
 const GENERAL: &str = protocol::events::GENERAL_ROOM;
 
 /// A `multipart/form-data` body with the given parts: `(name, filename, bytes)`.
-fn form(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+pub(crate) fn form(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, filename, bytes) in parts {
         body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
@@ -42,7 +42,7 @@ fn form(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
 }
 
 /// The router's raw answer: status, headers, bytes.
-async fn call(
+pub(crate) async fn call(
     server: &TestServer,
     request: Request<Body>,
 ) -> (StatusCode, header::HeaderMap, Bytes) {
@@ -54,7 +54,7 @@ async fn call(
 }
 
 /// Uploads `bytes` as `filename` to `room` with a bearer token.
-async fn upload(
+pub(crate) async fn upload(
     server: &TestServer,
     token: &str,
     room: &str,

@@ -28,6 +28,7 @@ mod metrics;
 mod moderation;
 mod notifications;
 mod ordering;
+mod people;
 mod pipeline;
 mod probe;
 mod profile;

@@ -32,6 +32,36 @@ pub struct BanReq {
     pub username: String,
 }
 
+/// What happens to the messages of an account being deleted (v1.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessagesOnDelete {
+    /// They stay, shown as written by a deleted user.
+    Keep,
+    /// They go too.
+    Remove,
+}
+
+impl MessagesOnDelete {
+    /// The wire spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Keep => "keep",
+            Self::Remove => "remove",
+        }
+    }
+}
+
+/// `/admin` `delete_user` request (v1.9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteUserReq {
+    /// Whose account.
+    pub username: String,
+    /// Their messages: kept (as from a deleted user) or removed.
+    pub messages: MessagesOnDelete,
+}
+
 /// `/admin` `unban` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
