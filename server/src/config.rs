@@ -283,6 +283,12 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_MAX_UPLOAD", default_value_t = protocol::validate::UPLOAD_MAX_DEFAULT, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
     pub max_upload: u64,
 
+    /// Most memory decoding one image for its preview may take, in bytes (two decode at
+    /// once). Judged from the image's header before anything is decoded: a larger image is
+    /// kept without a preview.
+    #[arg(long, env = "TERTULIA_PREVIEW_MEMORY", default_value_t = 256 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024 * 1024..=4 * 1024 * 1024 * 1024))]
+    pub preview_memory: u64,
+
     /// Bytes one user may upload in 24 hours (files deleted since do not count), 1 KiB to
     /// 1 TiB; past it uploads are refused `rate_limited` until older ones age out.
     #[arg(long, env = "TERTULIA_UPLOAD_QUOTA", default_value_t = 200 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024 * 1024))]

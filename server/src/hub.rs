@@ -42,6 +42,8 @@ pub struct Shared {
     pub files: FileStore,
     /// Image previews made at once (decoding is CPU- and memory-heavy).
     pub previews: Arc<tokio::sync::Semaphore>,
+    /// Image decodes running now (each holds one of `previews`' turns until it ends).
+    pub decoding: Arc<AtomicUsize>,
     /// Room records by name for the message path.
     pub rooms: Arc<crate::room_cache::RoomCache>,
     /// Searches running at once ([`SEARCHES_AT_ONCE`]): a burst of them cannot take the
@@ -186,6 +188,7 @@ impl Hub {
             started: Instant::now(),
             activity: Arc::default(),
             previews: Arc::new(tokio::sync::Semaphore::new(crate::files::preview::AT_ONCE)),
+            decoding: Arc::default(),
             rooms: Arc::default(),
             searches: Arc::new(tokio::sync::Semaphore::new(SEARCHES_AT_ONCE)),
             exports: Arc::new(tokio::sync::Semaphore::new(1)),

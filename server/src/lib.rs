@@ -110,8 +110,8 @@ pub mod limits {
     pub use crate::chat::MEMBERS_BROADCAST_MAX;
     pub use crate::chat::{SEARCH_TIME_MAX, SEARCH_WAIT};
     pub use crate::files::preview::{
-        AT_ONCE as PREVIEWS_AT_ONCE, DECODE_MAX_BYTES as PREVIEW_DECODE_MAX_BYTES,
-        SOURCE_MAX_SIDE as PREVIEW_SOURCE_MAX_SIDE,
+        AT_ONCE as PREVIEWS_AT_ONCE, DECODE_MEMORY_DEFAULT as PREVIEW_MEMORY_DEFAULT,
+        SOURCE_MAX_SIDE as PREVIEW_SOURCE_MAX_SIDE, WAIT as PREVIEW_WAIT,
     };
     pub use crate::http::pipeline::{API_BODY_MAX, API_IN_FLIGHT_PER_ADDR};
     pub use crate::hub::SEARCHES_AT_ONCE;

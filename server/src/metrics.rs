@@ -79,6 +79,8 @@ pub struct Families {
     sockets: IntGaugeVec,
     /// `tertulia_events_in_progress`: socket events being handled (read at scrape).
     events_in_progress: IntGauge,
+    /// `tertulia_previews_in_progress`: image previews being decoded (read at scrape).
+    previews_in_progress: IntGauge,
     /// `tertulia_events_total{namespace,event,outcome}`: socket events by outcome (`ok` or the
     /// contract's error code).
     events: IntCounterVec,
@@ -235,6 +237,10 @@ impl Metrics {
             ),
             sockets: b.gauges("sockets", "Socket.IO sockets on this node.", &["namespace"]),
             events_in_progress: b.gauge("events_in_progress", "Socket events being handled now."),
+            previews_in_progress: b.gauge(
+                "previews_in_progress",
+                "Image previews being decoded now (at most 2; a decode keeps its turn until it ends).",
+            ),
             events: b.counters(
                 "events_total",
                 "Socket events handled, by outcome: ok, or the error code answered.",
@@ -402,6 +408,8 @@ impl Metrics {
         }
         self.events_in_progress
             .set(i64::try_from(state.events_in_progress).unwrap_or(i64::MAX));
+        self.previews_in_progress
+            .set(i64::try_from(state.previews_in_progress).unwrap_or(i64::MAX));
         let (size, idle) = state.db_connections;
         self.db_connections
             .with_label_values(&["idle"])
@@ -439,6 +447,8 @@ pub struct State {
     pub sockets: Vec<(&'static str, usize)>,
     /// Socket events being handled.
     pub events_in_progress: usize,
+    /// Image previews being decoded.
+    pub previews_in_progress: usize,
     /// The pool's connections: (open, idle).
     pub db_connections: (u32, u32),
 }

@@ -291,6 +291,32 @@ impl Store {
         Ok(room)
     }
 
+    /// The other person of each of these DMs, as `viewer` sees them: room id → their name. One
+    /// statement per 500 rooms (a whole list costs one or two).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn dm_peers(
+        &self,
+        viewer: i64,
+        rooms: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        let mut peers = std::collections::HashMap::with_capacity(rooms.len());
+        for chunk in rooms.chunks(500) {
+            let sql = format!(
+                "SELECT m.room_id, u.username FROM room_members m JOIN users u ON u.id = m.user_id \
+                 WHERE m.user_id <> $1 AND m.room_id IN ({})",
+                crate::db::placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(viewer);
+            for room in chunk {
+                query = query.bind(*room);
+            }
+            peers.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(peers)
+    }
+
     /// Ids of the members of a private room.
     ///
     /// # Errors

@@ -40,6 +40,15 @@ struct SavedRow {
     read_at: Option<i64>,
 }
 
+/// A [`SavedRow`] with its unread count and the room's newest message id.
+#[derive(FromRow)]
+struct CountedRow {
+    #[sqlx(flatten)]
+    saved: SavedRow,
+    unread: i64,
+    through: i64,
+}
+
 /// Rooms a user may still see: open, and public or one they belong to.
 const VISIBLE: &str = "r.closed_at IS NULL AND (r.private = 0 OR EXISTS \
      (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = s.user_id))";
@@ -114,19 +123,32 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn saved_rooms(&self, user_id: i64) -> Result<Vec<SavedRoom>> {
-        let rows: Vec<SavedRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS_OF_R}, s.last_read, s.muted, s.read_at FROM saved_rooms s \
-             JOIN rooms r ON r.id = s.room_id \
+        // One statement for the whole list, unread counts included (each room's from the same
+        // snapshot as its newest id, as `unread` counts one room).
+        let rows: Vec<CountedRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS_OF_R}, s.last_read, s.muted, s.read_at, \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM messages c \
+                WHERE c.room_id = s.room_id AND c.id > s.last_read AND c.user_id <> s.user_id \
+                LIMIT $2) AS counted) AS unread, \
+             (SELECT COALESCE(MAX(n.id), 0) FROM messages n WHERE n.room_id = s.room_id) AS through \
+             FROM saved_rooms s JOIN rooms r ON r.id = s.room_id \
              WHERE s.user_id = $1 AND {VISIBLE} ORDER BY s.saved_at, r.id"
         ))
         .bind(user_id)
+        .bind(UNREAD_MAX as i64)
         .fetch_all(&self.pool)
         .await?;
-        let mut saved = Vec::with_capacity(rows.len());
-        for row in rows {
-            saved.push(self.with_unread(user_id, row).await?);
-        }
-        Ok(saved)
+        Ok(rows
+            .into_iter()
+            .map(|row| SavedRoom {
+                room: row.saved.room.into(),
+                last_read: row.saved.last_read,
+                unread: row.unread.unsigned_abs(),
+                muted: row.saved.muted != 0,
+                read_at: row.saved.read_at,
+                through: row.through,
+            })
+            .collect())
     }
 
     /// One room of a user's list, if it is there and still visible to them.

@@ -78,6 +78,17 @@ impl Chat {
         if let Some(change) = self.hub.live.join(&sid, room.id).await? {
             listed = self.announce(&room, conn.user(), change, true).await;
         }
+        // A kick may have ended the membership while this join ran. Checked again now that the
+        // socket is in the room's channel and its presence: a kick removes the membership
+        // first and then takes the user's sockets out, so whichever comes last, the kick's
+        // clean-up or this check, leaves the user outside.
+        if room.private && !self.hub.store.is_member(room.id, conn.user().id).await? {
+            self.unsave_room(conn.user(), &room).await?;
+            return Err(crate::error::AppError::not_found(format!(
+                "there is no room called `{}`",
+                room.name
+            )));
+        }
         // The page the room was just sent, if it was; listing it again would cost a sort (and
         // a round trip to Redis in a cluster) for the same answer.
         let (members, members_total) = match listed {

@@ -21,10 +21,8 @@ impl Chat {
     /// # Errors
     /// A failure of the store or the live state.
     pub async fn directory(&self, user: &User) -> AppResult<Vec<Room>> {
-        let mut rooms: Vec<Room> = Vec::new();
-        for room in self.hub.store.visible_rooms(user.id).await? {
-            rooms.push(self.summary(&room, user).await?);
-        }
+        let visible = self.hub.store.visible_rooms(user.id).await?;
+        let mut rooms = self.summaries(&visible, user).await?;
         rooms.sort_by(|a, b| {
             (
                 !a.private,

@@ -16,11 +16,20 @@ impl Chat {
     /// # Errors
     /// A failure of the store or the live state.
     pub async fn saved_rooms(&self, user: &User) -> AppResult<Vec<protocol::SavedRoom>> {
-        let mut rooms = Vec::new();
-        for saved in self.hub.store.saved_rooms(user.id).await? {
-            rooms.push(self.saved_view(saved, user).await?);
-        }
-        Ok(rooms)
+        let saved = self.hub.store.saved_rooms(user.id).await?;
+        let records: Vec<store::RoomRecord> = saved.iter().map(|s| s.room.clone()).collect();
+        let summaries = self.summaries(&records, user).await?;
+        Ok(saved
+            .into_iter()
+            .zip(summaries)
+            .map(|(saved, room)| protocol::SavedRoom {
+                room,
+                last_read: saved.last_read,
+                unread: saved.unread,
+                muted: saved.muted,
+                through: Some(saved.through),
+            })
+            .collect())
     }
 
     /// Puts a room in `user`'s list (read up to now) and, if it was not there, tells their

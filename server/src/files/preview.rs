@@ -3,8 +3,9 @@
 
 use std::io::BufWriter;
 use std::path::Path;
+use std::time::Duration;
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use protocol::validate::PREVIEW_MAX_SIDE;
 use thiserror::Error;
 
@@ -13,11 +14,17 @@ pub const PREVIEWABLE: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "ima
 
 /// Largest image (pixels a side) a preview is made of.
 pub const SOURCE_MAX_SIDE: u32 = 12_000;
-/// Most memory one decode may take.
-pub const DECODE_MAX_BYTES: u64 = 256 * 1024 * 1024;
+/// The default of the memory one decode may take (`TERTULIA_PREVIEW_MEMORY`; a test holds the
+/// setting's default to it).
+pub const DECODE_MEMORY_DEFAULT: u64 = 256 * 1024 * 1024;
 
-/// Previews made at once (decoding is CPU- and memory-heavy); more wait their turn.
+/// Previews made at once (decoding is CPU- and memory-heavy); more wait their turn. A turn is
+/// held by the decode itself, not by the request: a client that gives up does not free it.
 pub const AT_ONCE: usize = 2;
+
+/// How long an upload waits for its preview (a turn, then the decode); past it the file is kept
+/// without one (a decode already running finishes on its own, in its turn).
+pub const WAIT: Duration = Duration::from_secs(10);
 
 /// Why no preview was made (the file is still kept, as a download).
 #[derive(Debug, Error)]
@@ -28,6 +35,28 @@ pub enum PreviewError {
     /// Reading or writing failed.
     #[error("reading or writing: {0}")]
     Io(#[from] std::io::Error),
+    /// Decoding would take more memory than allowed (judged from the header, before decoding).
+    #[error("decoding would take {needed} bytes, more than the {budget} allowed")]
+    TooLarge {
+        /// What decoding would take.
+        needed: u64,
+        /// What one decode may take.
+        budget: u64,
+    },
+}
+
+/// The memory decoding an image takes at its peak, from its header: its pixels as decoded,
+/// plus for a JPEG the coefficients a progressive one is decoded through (2 bytes per sample
+/// of 3 components; counted for every JPEG, since the header alone may not tell).
+#[must_use]
+pub fn decode_cost(format: Option<ImageFormat>, width: u32, height: u32, decoded: u64) -> u64 {
+    let pixels = u64::from(width) * u64::from(height);
+    let coefficients = if format == Some(ImageFormat::Jpeg) {
+        pixels.saturating_mul(3 * 2)
+    } else {
+        0
+    };
+    decoded.saturating_add(coefficients)
 }
 
 /// Whether a file of this type gets a preview.
@@ -38,19 +67,27 @@ pub fn is_previewable(content_type: &str) -> bool {
 
 /// Writes a preview of the image at `source` to `target`: at most [`PREVIEW_MAX_SIDE`] pixels
 /// a side (never enlarged), PNG when the image has transparency, JPEG otherwise (an animated
-/// GIF shows its first frame). Returns the preview's content type. Blocking: run it on a
-/// blocking thread.
+/// GIF shows its first frame). Decoding may take at most `budget` bytes: an image whose header
+/// says it would take more is refused before a pixel is decoded (a decompression bomb costs
+/// nothing). Returns the preview's content type. Blocking: run it on a blocking thread.
 ///
 /// # Errors
 /// When the image cannot be decoded within the limits, or on I/O failure.
-pub fn make(source: &Path, target: &Path) -> Result<&'static str, PreviewError> {
+pub fn make(source: &Path, target: &Path, budget: u64) -> Result<&'static str, PreviewError> {
     let mut reader = ImageReader::open(source)?.with_guessed_format()?;
+    let format = reader.format();
     let mut limits = Limits::default();
     limits.max_image_width = Some(SOURCE_MAX_SIDE);
     limits.max_image_height = Some(SOURCE_MAX_SIDE);
-    limits.max_alloc = Some(DECODE_MAX_BYTES);
+    limits.max_alloc = Some(budget);
     reader.limits(limits);
-    let image = reader.decode()?;
+    let decoder = reader.into_decoder()?;
+    let (width, height) = decoder.dimensions();
+    let needed = decode_cost(format, width, height, decoder.total_bytes());
+    if needed > budget {
+        return Err(PreviewError::TooLarge { needed, budget });
+    }
+    let image = DynamicImage::from_decoder(decoder)?;
     let image = if image.width() > PREVIEW_MAX_SIDE || image.height() > PREVIEW_MAX_SIDE {
         image.thumbnail(PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE)
     } else {
@@ -81,13 +118,22 @@ mod tests {
     }
 
     #[test]
+    fn the_settings_default_is_the_documented_one() {
+        let config = crate::config::Config::for_tests("sqlite::memory:");
+        assert_eq!(config.preview_memory, DECODE_MEMORY_DEFAULT);
+    }
+
+    #[test]
     fn large_images_shrink_small_ones_stay() {
         let source = temp("big.png");
         let target = temp("big.preview");
         image::RgbImage::from_pixel(1600, 900, image::Rgb([200, 30, 30]))
             .save_with_format(&source, ImageFormat::Png)
             .unwrap();
-        assert_eq!(make(&source, &target).unwrap(), "image/jpeg");
+        assert_eq!(
+            make(&source, &target, DECODE_MEMORY_DEFAULT).unwrap(),
+            "image/jpeg"
+        );
         let preview = ImageReader::open(&target)
             .unwrap()
             .with_guessed_format()
@@ -99,7 +145,10 @@ mod tests {
         image::RgbaImage::from_pixel(40, 30, image::Rgba([0, 0, 0, 0]))
             .save_with_format(&source, ImageFormat::Png)
             .unwrap();
-        assert_eq!(make(&source, &target).unwrap(), "image/png");
+        assert_eq!(
+            make(&source, &target, DECODE_MEMORY_DEFAULT).unwrap(),
+            "image/png"
+        );
         let preview = ImageReader::open(&target)
             .unwrap()
             .with_guessed_format()
@@ -117,15 +166,108 @@ mod tests {
         let source = temp("broken.png");
         let target = temp("broken.preview");
         std::fs::write(&source, b"\x89PNG\r\n\x1a\nnot really").unwrap();
-        assert!(make(&source, &target).is_err());
+        assert!(make(&source, &target, DECODE_MEMORY_DEFAULT).is_err());
         // A PNG header claiming 100000 × 100000 pixels is refused before any pixel is decoded.
         let mut header = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
         header.extend_from_slice(&100_000u32.to_be_bytes());
         header.extend_from_slice(&100_000u32.to_be_bytes());
         header.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
         std::fs::write(&source, header).unwrap();
-        assert!(make(&source, &target).is_err());
+        assert!(make(&source, &target, DECODE_MEMORY_DEFAULT).is_err());
         for path in [source, target] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// A PNG header for `side` × `side` RGB pixels, then a few bytes of (zero) image data: what a
+    /// decompression bomb starts with.
+    fn png_header(side: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&side.to_be_bytes());
+        ihdr.extend_from_slice(&side.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        // The start of the image data (a zlib header): the decoder reads up to it.
+        let idat = b"IDAT\x78\x9c".to_vec();
+        png.extend_from_slice(&2u32.to_be_bytes());
+        png.extend_from_slice(&idat);
+        png.extend_from_slice(&crc32(&idat).to_be_bytes());
+        png
+    }
+
+    /// PNG's CRC-32.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for byte in bytes {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    /// A progressive JPEG's headers (SOI, a quantisation table, SOF2) for `side` × `side`
+    /// pixels of 3 components, and nothing after.
+    fn progressive_jpeg_header(side: u16) -> Vec<u8> {
+        let mut jpeg = vec![0xff, 0xd8];
+        jpeg.extend_from_slice(&[0xff, 0xdb, 0x00, 0x43, 0x00]);
+        jpeg.extend_from_slice(&[1u8; 64]);
+        jpeg.extend_from_slice(&[0xff, 0xc2, 0x00, 0x11, 0x08]);
+        jpeg.extend_from_slice(&side.to_be_bytes());
+        jpeg.extend_from_slice(&side.to_be_bytes());
+        jpeg.extend_from_slice(&[0x03, 0x01, 0x11, 0x00, 0x02, 0x11, 0x00, 0x03, 0x11, 0x00]);
+        // The first scan's header (DC of the three components): the decoder reads up to it.
+        jpeg.extend_from_slice(&[
+            0xff, 0xda, 0x00, 0x0c, 0x03, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00,
+        ]);
+        jpeg.extend_from_slice(&[0x00, 0x00, 0x00, 0x00, 0xff, 0xd9]);
+        jpeg
+    }
+
+    #[test]
+    fn what_the_header_says_is_too_dear_is_refused_before_decoding() {
+        let source = temp("bomb.png");
+        let target = temp("bomb.preview");
+        // 11,000 × 11,000 RGB: within the side limit, 363 MB decoded, a few bytes on disk.
+        std::fs::write(&source, png_header(11_000)).unwrap();
+        let started = std::time::Instant::now();
+        match make(&source, &target, DECODE_MEMORY_DEFAULT) {
+            Err(PreviewError::TooLarge { needed, budget }) => {
+                assert_eq!(needed, 11_000 * 11_000 * 3);
+                assert_eq!(budget, DECODE_MEMORY_DEFAULT);
+            }
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "refused at once"
+        );
+        // A progressive JPEG is judged with its coefficients: 6,000 × 6,000 is 108 MB of
+        // pixels but 324 MB with them.
+        let source_jpeg = temp("bomb.jpg");
+        std::fs::write(&source_jpeg, progressive_jpeg_header(6_000)).unwrap();
+        match make(&source_jpeg, &target, DECODE_MEMORY_DEFAULT) {
+            Err(PreviewError::TooLarge { needed, .. }) => {
+                assert_eq!(needed, 6_000 * 6_000 * 3 * 3);
+            }
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+        // The same budget lets a smaller image through to decoding (which then fails here:
+        // there is no image data).
+        std::fs::write(&source, png_header(2_000)).unwrap();
+        assert!(matches!(
+            make(&source, &target, DECODE_MEMORY_DEFAULT),
+            Err(PreviewError::Decode(_))
+        ));
+        for path in [source, source_jpeg, target] {
             let _ = std::fs::remove_file(path);
         }
     }

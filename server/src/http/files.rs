@@ -361,13 +361,32 @@ async fn store_upload(
 }
 
 /// Makes the preview of the image at `source` as `id`'s; `None` (and no preview) when the
-/// image cannot be decoded within the limits.
+/// image cannot be decoded within the limits, or not within [`preview::WAIT`].
+///
+/// The turn (one of [`preview::AT_ONCE`]) goes into the blocking decode and is given back when
+/// the decode ends, whatever happens to the request: a client that gives up (or an upload that
+/// stops waiting) cannot start more decodes than there are turns.
 async fn make_preview(hub: &Hub, source: &Path, id: &str) -> Option<String> {
-    let _turn = hub.previews.acquire().await.ok()?;
-    let (partial, file) = hub.files.partial().await.ok()?;
-    drop(file);
-    let (from, to) = (source.to_owned(), partial.path().to_owned());
-    match tokio::task::spawn_blocking(move || preview::make(&from, &to)).await {
+    let made = tokio::time::timeout(preview::WAIT, async {
+        let turn = hub.previews.clone().acquire_owned().await.ok()?;
+        let (partial, file) = hub.files.partial().await.ok()?;
+        drop(file);
+        let (from, to) = (source.to_owned(), partial.path().to_owned());
+        let budget = hub.config.preview_memory;
+        let decoding = Decoding::start(&hub.decoding);
+        let decoded = tokio::task::spawn_blocking(move || {
+            let (_turn, _decoding) = (turn, decoding);
+            preview::make(&from, &to, budget)
+        })
+        .await;
+        Some((partial, decoded))
+    })
+    .await;
+    let Ok(Some((partial, decoded))) = made else {
+        tracing::debug!(file = id, "no preview: not made in time");
+        return None;
+    };
+    match decoded {
         Ok(Ok(content_type)) => {
             hub.files.keep(partial, id, true).await.ok()?;
             Some(content_type.to_owned())
@@ -380,6 +399,22 @@ async fn make_preview(hub: &Hub, source: &Path, id: &str) -> Option<String> {
             tracing::warn!(%error, file = id, "making a preview");
             None
         }
+    }
+}
+
+/// Counts one decode running (`Hub::decoding`) for as long as it lives.
+struct Decoding(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Decoding {
+    fn start(count: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Decoding {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 

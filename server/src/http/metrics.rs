@@ -59,6 +59,7 @@ pub(crate) fn render(services: &Services) -> String {
             .in_flight
             .load(std::sync::atomic::Ordering::Acquire),
         db_connections: hub.store.connections(),
+        previews_in_progress: hub.decoding.load(std::sync::atomic::Ordering::Acquire),
     });
     metrics.render()
 }

@@ -167,8 +167,8 @@ fn every_built_in_limit_has_its_real_value() {
             "{} px a side",
             separated(u64::from(limits::PREVIEW_SOURCE_MAX_SIDE))
         )) && previews.contains(&format!(
-            "{} MiB",
-            limits::PREVIEW_DECODE_MAX_BYTES / 1024 / 1024
+            "waits at most {} s",
+            limits::PREVIEW_WAIT.as_secs()
         )),
         "docs/SECURITY.md, previews: {previews}"
     );

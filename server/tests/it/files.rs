@@ -652,3 +652,76 @@ async fn a_50_mb_upload_is_refused_without_the_server_reading_it() {
         (limit, "application/octet-stream")
     );
 }
+
+/// The decodes running now, as `/metrics` shows them.
+fn decodes_running(server: &TestServer) -> u64 {
+    let text = server.app.metrics_text();
+    text.lines()
+        .find(|line| line.starts_with("tertulia_previews_in_progress"))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+        .expect("the previews gauge")
+}
+
+/// An upload of `png` as `token`, as a request for the router.
+fn upload_request(token: &str, png: &[u8]) -> Request<Body> {
+    let body = form(&[
+        (fields::ROOM, None, GENERAL.as_bytes()),
+        (fields::FILE, Some("big.png"), png),
+    ]);
+    Request::post(links::FILES)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// At most two images decode at once, even when clients give up: a decode keeps its turn until
+/// it ends, so uploads that wait are not let in beside decodes still running for clients that
+/// left. Others' messages are answered meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_give_up_do_not_free_a_decode_turn() {
+    let server = TestServer::spawn().await;
+    let (_, token) = server.guest("pia").await;
+    let bystander = server.bystander("bob").await;
+    // 4,000 × 4,000 pixels: 48 MB decoded, a few hundred KB on disk, some time to decode.
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(4_000, 4_000, image::Rgb([90, 140, 200]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let router = server.app.router();
+    let send = |count: usize| -> Vec<tokio::task::JoinHandle<_>> {
+        (0..count)
+            .map(|_| tokio::spawn(router.clone().oneshot(upload_request(&token, &png))))
+            .collect()
+    };
+    // Two clients give up while their images decode.
+    let quitters = send(2);
+    let started = std::time::Instant::now();
+    while decodes_running(&server) < 2 {
+        assert!(started.elapsed() < WAIT, "the two decodes did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    for quitter in &quitters {
+        quitter.abort();
+    }
+    // Four patient uploads: never more than two decodes at once.
+    let patient = send(4);
+    let mut most = 0;
+    while !patient.iter().all(tokio::task::JoinHandle::is_finished) {
+        most = most.max(decodes_running(&server));
+        assert!(started.elapsed() < WAIT * 3, "the uploads did not finish");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    assert!(most <= 2, "{most} decodes ran at once");
+    bystander.still_served("still answered").await;
+    for upload in patient {
+        let response = upload.await.unwrap().unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let attachment: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(attachment["preview_url"].is_string(), "{attachment}");
+    }
+}

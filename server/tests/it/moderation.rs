@@ -307,3 +307,58 @@ async fn the_audit_log_answer_fits_in_one_packet() {
     // The newest ones, newest first.
     assert!(entries.windows(2).all(|w| w[0].id > w[1].id));
 }
+
+/// A kick racing a join never leaves the kicked user inside: whichever order the two take,
+/// afterwards the user gets none of the room's messages and is not among its people.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kick_racing_a_join_leaves_the_user_outside() {
+    let server = TestServer::spawn_with(|config| {
+        config.max_rooms_per_guest = 100;
+        config.room_create_burst = 100;
+        config.join_burst = 1_000;
+        config.message_burst = 1_000;
+        config.event_budget = 100_000;
+    })
+    .await;
+    let (owner, _) = server.chat_guest("owner").await;
+    let (mut bea, _) = server.chat_guest("bea").await;
+    for round in 0..30 {
+        let den = format!("den{round}");
+        owner.ok(&room(&den, true)).await;
+        owner.join(&den).await;
+        owner
+            .ok(&InviteReq {
+                room: den.clone(),
+                username: "bea".into(),
+            })
+            .await;
+        let kick = KickReq {
+            room: den.clone(),
+            username: "bea".into(),
+        };
+        let join = protocol::JoinReq { room: den.clone() };
+        let (kicked, _joined) = tokio::join!(owner.call(&kick), bea.call(&join));
+        assert!(kicked.is_ok(), "round {round}: {kicked:?}");
+        // The room's next message is queued to everyone in its channel before its ack; an
+        // answer to bea comes after anything queued to her before it.
+        owner.say(&den, "after the kick").await.unwrap();
+        bea.ok(&protocol::RoomsReq {}).await;
+        let leaked = bea
+            .try_next_within::<protocol::Message>(std::time::Duration::ZERO)
+            .await;
+        assert!(
+            leaked.as_ref().is_none_or(|m| m.room != den),
+            "round {round}: the kicked user got {leaked:?}"
+        );
+        let people = owner
+            .ok(&protocol::MembersReq {
+                room: den.clone(),
+                ..protocol::MembersReq::default()
+            })
+            .await;
+        assert!(
+            people.users.iter().all(|user| user.username != "bea"),
+            "round {round}: bea is still among the room's people"
+        );
+    }
+}

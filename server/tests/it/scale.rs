@@ -381,3 +381,85 @@ async fn notifications_keep_the_newest_and_can_all_be_marked_read() {
             .is_empty()
     );
 }
+
+/// Statements the database has run so far for `server` (its metrics' count).
+fn statements(server: &TestServer) -> u64 {
+    server
+        .app
+        .metrics_text()
+        .lines()
+        .find(|line| line.starts_with("tertulia_db_statement_seconds_count"))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+        .expect("the statements count")
+}
+
+/// `rooms` and `saved_rooms` cost what they answer, not what the user has: with 5,000 rooms
+/// and 500 DMs each call is a handful of statements (before, one or two per room).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn room_lists_cost_a_bounded_number_of_queries_however_many_rooms() {
+    let server = TestServer::spawn_with(|c| {
+        // No background work in the middle of the count.
+        c.occupancy_period_ms = 3_600_000;
+        c.max_rooms = 100_000;
+    })
+    .await;
+    let store = server.store();
+    let (ana_socket, ana) = server.chat_guest("ana").await;
+    for n in 0..5_000 {
+        let room = store
+            .create_room(
+                &format!("room {n}"),
+                None,
+                false,
+                store::RoomKind::Room,
+                ana.id,
+                1,
+            )
+            .await
+            .unwrap();
+        if n < 100 {
+            store.save_room(ana.id, &room, None, 2).await.unwrap();
+        }
+    }
+    for n in 0..500 {
+        let other = store.create_guest(&format!("peer{n}"), 1).await.unwrap();
+        let dm = store
+            .create_room(
+                &store::dm_name(ana.id, other.id),
+                None,
+                true,
+                store::RoomKind::Dm,
+                ana.id,
+                1,
+            )
+            .await
+            .unwrap();
+        for member in [ana.id, other.id] {
+            store.add_member(dm.id, member, 1).await.unwrap();
+        }
+        store.save_room(ana.id, &dm, None, 2).await.unwrap();
+    }
+
+    let before = statements(&server);
+    let rooms = ana_socket.ok(&protocol::RoomsReq {}).await;
+    let used = statements(&server) - before;
+    assert!(used <= 4, "`{}` ran {used} statements", chat::ROOMS);
+    assert!(rooms.more, "5,500 rooms do not fit in one answer");
+    let dm = rooms
+        .rooms
+        .iter()
+        .find(|room| room.dm_with.is_some())
+        .expect("a DM");
+    assert!(dm.dm_with.as_deref().unwrap().starts_with("peer"), "{dm:?}");
+
+    let before = statements(&server);
+    let saved = ana_socket.ok(&protocol::SavedRoomsReq {}).await;
+    let used = statements(&server) - before;
+    assert!(used <= 4, "`{}` ran {used} statements", chat::SAVED_ROOMS);
+    let dms = saved
+        .rooms
+        .iter()
+        .filter(|saved| saved.room.dm_with.is_some())
+        .count();
+    assert!(dms > 0, "DMs in the list, with their other person");
+}
