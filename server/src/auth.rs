@@ -13,6 +13,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::client_addr::AddrKey;
 use crate::error::{AppError, AppResult};
 
 /// Name of the session cookie over plain HTTP.
@@ -35,17 +40,46 @@ pub fn cookie_name(secure: bool) -> &'static str {
 
 /// Runs password hashing (19 MiB and tens of milliseconds of CPU each) a few at a time, with
 /// a short queue; when the queue is full a sign-in is refused at once with `rate_limited`
-/// instead of piling up memory and latency for everyone.
+/// instead of piling up memory and latency for everyone. One client address holds at most
+/// `per_address` places, and a place (with its slot) is held until its hash ends, even when
+/// the caller has given up.
 #[derive(Debug)]
 pub struct HashGate {
-    running: tokio::sync::Semaphore,
+    running: Arc<tokio::sync::Semaphore>,
     /// Callers waiting or running; at most `capacity`.
-    admitted: std::sync::atomic::AtomicUsize,
+    admitted: Arc<AtomicUsize>,
     capacity: usize,
+    /// Places held per client address; at most `per_address` each.
+    by_address: Arc<Mutex<HashMap<AddrKey, usize>>>,
+    per_address: usize,
 }
 
 /// Waiters allowed per hashing slot.
 const QUEUE_PER_SLOT: usize = 4;
+
+/// A place in the queue; given back when dropped.
+struct Admission(Arc<AtomicUsize>);
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// One of an address's places; given back when dropped.
+struct Share(Arc<Mutex<HashMap<AddrKey, usize>>>, AddrKey);
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        let mut held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = held.get_mut(&self.1) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.1);
+            }
+        }
+    }
+}
 
 impl HashGate {
     /// A gate running `concurrency` hashes at once.
@@ -53,62 +87,82 @@ impl HashGate {
     pub fn new(concurrency: usize) -> Self {
         let concurrency = concurrency.max(1);
         Self {
-            running: tokio::sync::Semaphore::new(concurrency),
-            admitted: std::sync::atomic::AtomicUsize::new(0),
+            running: Arc::new(tokio::sync::Semaphore::new(concurrency)),
+            admitted: Arc::default(),
             capacity: concurrency * (1 + QUEUE_PER_SLOT),
+            by_address: Arc::default(),
+            per_address: concurrency,
         }
     }
 
-    /// Runs `work` on the blocking pool when a slot is free.
+    /// Runs `work` on the blocking pool when a slot is free, for a caller at `address` (`None`
+    /// for the server's own commands).
     ///
     /// # Errors
-    /// `rate_limited` when the queue is full.
+    /// `rate_limited` when `address` holds its share of the queue already, or the queue is full.
     pub async fn run<T: Send + 'static>(
         &self,
+        address: Option<AddrKey>,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> AppResult<T> {
-        use std::sync::atomic::Ordering;
-        let admitted = self.admitted.fetch_add(1, Ordering::AcqRel);
-        let _admission = scopeguard(|| {
-            self.admitted.fetch_sub(1, Ordering::AcqRel);
-        });
-        if admitted >= self.capacity {
-            tracing::warn!("password hashing is saturated; refusing a sign-in");
-            return Err(AppError::new(
+        let busy = || {
+            AppError::new(
                 protocol::ErrorCode::RateLimited,
                 "the server is busy signing people in; try again in a moment",
-            ));
+            )
+        };
+        // The address's share first: a flood refused there never counts against everyone.
+        let share = match address {
+            Some(address) => Some(self.take_share(address).ok_or_else(busy)?),
+            None => None,
+        };
+        let admitted = self.admitted.fetch_add(1, Ordering::AcqRel);
+        let admission = Admission(self.admitted.clone());
+        if admitted >= self.capacity {
+            tracing::warn!("password hashing is saturated; refusing a sign-in");
+            return Err(busy());
         }
-        let _slot = self
+        let slot = self
             .running
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| AppError::internal("waiting for a hashing slot", e))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| AppError::internal("hashing on the blocking pool", e))
+        // Slot, place and share go with the work: a caller that gives up (a client that
+        // disconnects) frees none of them while its hash still runs.
+        tokio::task::spawn_blocking(move || {
+            let _held = (slot, admission, share);
+            work()
+        })
+        .await
+        .map_err(|e| AppError::internal("hashing on the blocking pool", e))
     }
-}
 
-/// Runs `f` when dropped.
-fn scopeguard(f: impl FnOnce()) -> impl Drop {
-    struct Guard<F: FnOnce()>(Option<F>);
-    impl<F: FnOnce()> Drop for Guard<F> {
-        fn drop(&mut self) {
-            if let Some(f) = self.0.take() {
-                f();
-            }
+    /// A place for `address`; `None` when the address holds its share already.
+    fn take_share(&self, address: AddrKey) -> Option<Share> {
+        let mut held = self
+            .by_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let count = held.entry(address).or_insert(0);
+        if *count >= self.per_address {
+            return None;
         }
+        *count += 1;
+        Some(Share(self.by_address.clone(), address))
     }
-    Guard(Some(f))
 }
 
 /// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes), through `gate`.
 ///
 /// # Errors
 /// `rate_limited` when hashing is saturated; an internal fault if hashing fails.
-pub async fn hash_password(gate: &HashGate, password: String) -> AppResult<String> {
-    gate.run(move || {
+pub async fn hash_password(
+    gate: &HashGate,
+    address: Option<AddrKey>,
+    password: String,
+) -> AppResult<String> {
+    gate.run(address, move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -126,12 +180,13 @@ pub async fn hash_password(gate: &HashGate, password: String) -> AppResult<Strin
 /// `rate_limited` when hashing is saturated.
 pub async fn verify_password(
     gate: &HashGate,
+    address: Option<AddrKey>,
     hash: Option<String>,
     password: String,
 ) -> AppResult<bool> {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let known = hash.is_some();
-    gate.run(move || {
+    gate.run(address, move || {
         let dummy = DUMMY.get_or_init(|| {
             let salt = SaltString::generate(&mut OsRng);
             Argon2::default()
@@ -251,21 +306,23 @@ mod tests {
     #[tokio::test]
     async fn passwords_hash_and_verify() {
         let gate = HashGate::new(2);
-        let hash = hash_password(&gate, "correct horse".into()).await.unwrap();
+        let hash = hash_password(&gate, None, "correct horse".into())
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$"));
         assert!(!hash.contains("correct horse"));
         assert!(
-            verify_password(&gate, Some(hash.clone()), "correct horse".into())
+            verify_password(&gate, None, Some(hash.clone()), "correct horse".into())
                 .await
                 .unwrap()
         );
         assert!(
-            !verify_password(&gate, Some(hash), "wrong".into())
+            !verify_password(&gate, None, Some(hash), "wrong".into())
                 .await
                 .unwrap()
         );
         assert!(
-            !verify_password(&gate, None, "anything".into())
+            !verify_password(&gate, None, None, "anything".into())
                 .await
                 .unwrap()
         );
@@ -349,7 +406,7 @@ mod tests {
             let gate = gate.clone();
             let hold = hold.clone();
             running.push(tokio::spawn(async move {
-                gate.run(move || {
+                gate.run(None, move || {
                     let _ = hold.lock().unwrap().recv();
                 })
                 .await
@@ -359,7 +416,7 @@ mod tests {
         while gate.admitted.load(std::sync::atomic::Ordering::Acquire) < 1 + QUEUE_PER_SLOT {
             tokio::task::yield_now().await;
         }
-        let refused = gate.run(|| ()).await.unwrap_err();
+        let refused = gate.run(None, || ()).await.unwrap_err();
         assert_eq!(refused.code(), protocol::ErrorCode::RateLimited);
         for _ in 0..(1 + QUEUE_PER_SLOT) {
             release.send(()).unwrap();
@@ -367,6 +424,91 @@ mod tests {
         for task in running {
             task.await.unwrap().unwrap();
         }
-        assert!(gate.run(|| ()).await.is_ok());
+        assert!(gate.run(None, || ()).await.is_ok());
+    }
+
+    fn address(last: u8) -> AddrKey {
+        AddrKey::of(std::net::IpAddr::from([192, 0, 2, last]))
+    }
+
+    #[tokio::test]
+    async fn one_address_cannot_take_the_whole_queue() {
+        let gate = std::sync::Arc::new(HashGate::new(1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel::<()>();
+        let first = {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                gate.run(Some(address(1)), move || {
+                    let _ = started.send(());
+                    let _ = hold.recv();
+                })
+                .await
+            })
+        };
+        running.await.unwrap();
+        // The same address again: its share (one, with one hash at a time) is taken.
+        let refused = gate.run(Some(address(1)), || ()).await.unwrap_err();
+        assert_eq!(refused.code(), protocol::ErrorCode::RateLimited);
+        // Another address waits its turn and gets it.
+        let other = {
+            let gate = gate.clone();
+            tokio::spawn(async move { gate.run(Some(address(2)), || 7).await })
+        };
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        assert_eq!(other.await.unwrap().unwrap(), 7);
+        // Its share is given back.
+        assert!(gate.run(Some(address(1)), || ()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_gives_up_keeps_its_slot_until_its_hash_ends() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let gate = std::sync::Arc::new(HashGate::new(1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel::<()>();
+        let finished = std::sync::Arc::new(AtomicBool::new(false));
+        let quitter = {
+            let (gate, finished) = (gate.clone(), finished.clone());
+            tokio::spawn(async move {
+                gate.run(Some(address(1)), move || {
+                    let _ = started.send(());
+                    let _ = hold.recv();
+                    finished.store(true, Ordering::Release);
+                })
+                .await
+            })
+        };
+        running.await.unwrap();
+        quitter.abort();
+        let _ = quitter.await;
+        // The address's place is still held too.
+        let refused = gate.run(Some(address(1)), || ()).await.unwrap_err();
+        assert_eq!(refused.code(), protocol::ErrorCode::RateLimited);
+        // The next hash starts only once the abandoned one has ended: given time to start
+        // (it must not), then the abandoned one is let finish.
+        let (next_started, next_starting) = tokio::sync::oneshot::channel::<()>();
+        let next = {
+            let (gate, finished) = (gate.clone(), finished.clone());
+            tokio::spawn(async move {
+                gate.run(Some(address(2)), move || {
+                    let _ = next_started.send(());
+                    finished.load(Ordering::Acquire)
+                })
+                .await
+            })
+        };
+        let early =
+            tokio::time::timeout(std::time::Duration::from_millis(300), next_starting).await;
+        assert!(
+            early.is_err(),
+            "the next hash started beside the abandoned one"
+        );
+        release.send(()).unwrap();
+        assert!(
+            next.await.unwrap().unwrap(),
+            "it ran beside the abandoned hash"
+        );
     }
 }

@@ -296,24 +296,25 @@ fn ensure_empty_dir(dir: &Path, create: bool) -> Result<(), BackupError> {
             if entries.next().is_some() {
                 return Err(BackupError::NotEmpty(dir.to_owned()));
             }
-            Ok(())
         }
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            if create {
-                std::fs::create_dir_all(dir)
-                    .map_err(io_error(format!("creating {}", dir.display())))?;
-                // A backup holds password hashes and every message: its owner only.
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                        .map_err(io_error(format!("protecting {}", dir.display())))?;
-                }
+            if !create {
+                return Ok(());
             }
-            Ok(())
+            std::fs::create_dir_all(dir)
+                .map_err(io_error(format!("creating {}", dir.display())))?;
         }
-        Err(error) => Err(io_error(format!("reading {}", dir.display()))(error)),
+        Err(error) => return Err(io_error(format!("reading {}", dir.display()))(error)),
     }
+    // A backup holds password hashes and every message: its owner only (whoever made the
+    // directory, and whatever the files inside are created with).
+    #[cfg(unix)]
+    if create {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(io_error(format!("protecting {}", dir.display())))?;
+    }
+    Ok(())
 }
 
 /// The size and checksum of `dir/path`.
@@ -475,9 +476,12 @@ fn verify(dir: &Path, manifest: &Manifest) -> Result<(), BackupError> {
 
 /// Puts the SQLite copy at `target`, which must not exist (nor its journal files).
 fn restore_sqlite(copy: &Path, target: &Path) -> Result<(), BackupError> {
-    let mut journal = target.as_os_str().to_owned();
-    journal.push("-wal");
-    for path in [target.to_owned(), PathBuf::from(journal)] {
+    let journal = |suffix: &str| {
+        let mut path = target.as_os_str().to_owned();
+        path.push(suffix);
+        PathBuf::from(path)
+    };
+    for path in [target.to_owned(), journal("-wal"), journal("-shm")] {
         if path.exists() {
             return Err(BackupError::TargetNotEmpty(path.display().to_string()));
         }

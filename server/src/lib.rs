@@ -102,7 +102,7 @@ pub use accounts::{CreateAdmin, CreateAdminError, Outcome};
 pub use auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 pub use backup::{BackupError, Entry, Manifest, Restored, backup, restore};
 pub use config::{Cli, Command, Config, redact};
-pub use probe::{PROBE_ROOM, ProbeError, ProbeOptions, ProbeReport, probe};
+pub use probe::{ProbeError, ProbeOptions, ProbeReport, probe, probe_room};
 
 /// The limits that are constants of the server rather than settings (the settings are in
 /// [`Config`]); `docs/SECURITY.md` lists them all, and a test holds it to these values.
@@ -467,24 +467,44 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         );
     }
     let metrics_listener = match config.metrics_addr {
-        Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("listening for metrics on {addr}"))?,
-        ),
+        Some(addr) => {
+            if !addr.ip().is_loopback() && config.metrics_token.is_none() {
+                tracing::warn!(
+                    %addr,
+                    "metrics are served without a token on an address that is not loopback: \
+                     keep it private (a firewall, a private network) or set TERTULIA_METRICS_TOKEN"
+                );
+            }
+            Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening for metrics on {addr}"))?,
+            )
+        }
         None => None,
+    };
+    // The metrics address gets the same accept loop as the main one, with room for a few
+    // scrapers only: it cannot be used to exhaust the process's connections.
+    let metrics_limits = {
+        let mut limits = net::Limits::from_config(&config);
+        limits.max_connections = 32;
+        limits.max_per_address = 8;
+        limits
     };
     let app = App::build(config, store.clone(), leptos).await?;
     log_format::set_node(app.node_id());
     tracing::info!(node = app.node_id(), "serving");
     let metrics_task = metrics_listener.map(|listener| {
         tracing::info!(addr = ?listener.local_addr().ok(), "metrics at /metrics");
-        let router = app.metrics_router();
-        tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::error!(%error, "the metrics address stopped");
-            }
-        })
+        let serving = net::serve(
+            listener,
+            app.metrics_router(),
+            metrics_limits,
+            app.state.services.hub.metrics().clone(),
+            std::future::pending(),
+            std::future::ready(()),
+        );
+        tokio::spawn(serving)
     });
     let drain = app.drain();
     app.serve_with(listener, limits, shutdown, drain).await;

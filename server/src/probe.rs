@@ -10,15 +10,18 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use protocol::events::chat;
-use protocol::http::{AuthRes, Credentials, Endpoint, Login, Register};
+use protocol::http::{AuthRes, Credentials, Endpoint, Login, Logout, Register};
 use protocol::{CreateRoomReq, ErrorCode, JoinReq, Message, MessageReq};
 use serde_json::json;
 use socket_client::native::{Client, ClientEvent, ConnectOptions};
 use socket_client::{Config as ClientConfig, RequestError};
 use thiserror::Error;
 
-/// The probe account's private room.
-pub const PROBE_ROOM: &str = "tertulia-probe";
+/// The probe account's private room: `probe-<its user id>`.
+#[must_use]
+pub fn probe_room(user_id: i64) -> String {
+    format!("probe-{user_id}")
+}
 
 /// What to probe and how.
 #[derive(Debug, Clone)]
@@ -116,13 +119,29 @@ pub async fn probe(options: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
 async fn run(options: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     let from = base(&options.url)?;
     let to = base(options.via.as_deref().unwrap_or(&options.url))?;
-    let token = sign_in(&from, options).await?;
-    let sender = connect(&from, &token).await?;
-    let mut receiver = connect(&to, &token).await?;
+    let (user, token) = sign_in(&from, options).await?;
+    let measured = measure(&from, &to, &token, &probe_room(user.id), options).await;
+    // The probe's session ends with it (a probe a minute would otherwise keep thousands).
+    if let Err(error) = post_json(&from, Logout::PATH, &json!({}), Some(&token)).await {
+        tracing::debug!(%error, "signing the probe out");
+    }
+    measured
+}
+
+/// Sends through `from` into `room` and times the arrival through `to`.
+async fn measure(
+    from: &url::Url,
+    to: &url::Url,
+    token: &str,
+    room: &str,
+    options: &ProbeOptions,
+) -> Result<ProbeReport, ProbeError> {
+    let sender = connect(from, token).await?;
+    let mut receiver = connect(to, token).await?;
 
     let created = sender
         .request(&CreateRoomReq {
-            name: PROBE_ROOM.to_owned(),
+            name: room.to_owned(),
             topic: Some("The probe's own room (server probe)".to_owned()),
             private: true,
         })
@@ -136,7 +155,7 @@ async fn run(options: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     for (client, step) in [(&receiver, "joining through --via"), (&sender, "joining")] {
         client
             .request(&JoinReq {
-                room: PROBE_ROOM.to_owned(),
+                room: room.to_owned(),
             })
             .await
             .map_err(|error| refused(step, error.to_string()))?
@@ -149,7 +168,7 @@ async fn run(options: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     let send = async {
         let answer = sender
             .request(&MessageReq {
-                room: PROBE_ROOM.to_owned(),
+                room: room.to_owned(),
                 text: text.clone(),
                 client_id: Some(nonce.clone()),
                 ..MessageReq::default()
@@ -163,7 +182,7 @@ async fn run(options: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     let arrive = async {
         while let Some(event) = receiver.next_event().await {
             if let Some(message) = event.decode::<Message>()
-                && message.room == PROBE_ROOM
+                && message.room == room
                 && message.text == text
             {
                 return Ok(sent.elapsed());
@@ -197,15 +216,18 @@ fn base(url: &str) -> Result<url::Url, ProbeError> {
     Ok(parsed)
 }
 
-/// Signs the probe account in (registering it first if asked and needed); its token.
-async fn sign_in(url: &url::Url, options: &ProbeOptions) -> Result<String, ProbeError> {
+/// Signs the probe account in (registering it first if asked and needed); it and its token.
+async fn sign_in(
+    url: &url::Url,
+    options: &ProbeOptions,
+) -> Result<(protocol::User, String), ProbeError> {
     let credentials = Credentials {
         username: options.username.clone(),
         password: options.password.clone(),
     };
-    let (status, body) = post_json(url, Login::PATH, &credentials).await?;
+    let (status, body) = post_json(url, Login::PATH, &credentials, None).await?;
     let (status, body) = if status == 401 && options.register {
-        post_json(url, Register::PATH, &credentials).await?
+        post_json(url, Register::PATH, &credentials, None).await?
     } else {
         (status, body)
     };
@@ -219,17 +241,20 @@ async fn sign_in(url: &url::Url, options: &ProbeOptions) -> Result<String, Probe
         username: options.username.clone(),
         why: error.to_string(),
     })?;
-    answer.token.ok_or_else(|| ProbeError::SignIn {
+    let token = answer.token.ok_or_else(|| ProbeError::SignIn {
         username: options.username.clone(),
         why: "no token in the answer".to_owned(),
-    })
+    })?;
+    Ok((answer.user, token))
 }
 
-/// `POST path` with a JSON body over one HTTP/1.1 connection; the status and the body.
+/// `POST path` with a JSON body (and a bearer token) over one HTTP/1.1 connection; the status
+/// and the body.
 async fn post_json<T: serde::Serialize>(
     url: &url::Url,
     path: &str,
     body: &T,
+    bearer: Option<&str>,
 ) -> Result<(u16, Bytes), ProbeError> {
     let failed = |why: String| ProbeError::Http {
         url: url.to_string(),
@@ -249,9 +274,13 @@ async fn post_json<T: serde::Serialize>(
         None => host.to_owned(),
     };
     let json = serde_json::to_vec(body).map_err(|error| failed(error.to_string()))?;
-    let request = hyper::Request::post(path)
+    let mut request = hyper::Request::post(path)
         .header(hyper::header::HOST, authority)
-        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header(hyper::header::CONTENT_TYPE, "application/json");
+    if let Some(token) = bearer {
+        request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let request = request
         .body(Full::new(Bytes::from(json)))
         .map_err(|error| failed(error.to_string()))?;
     let response = send

@@ -6,9 +6,11 @@ use crate::{Result, Store};
 use protocol::User;
 
 impl Store {
-    /// Stores a new session for `user_id`.
+    /// Stores a new session for `user_id`, if the account still exists (it may have been
+    /// deleted while its owner's password was being checked).
     ///
     /// # Errors
+    /// [`crate::StoreError::NotFound`] when the account is gone or deleted;
     /// [`crate::StoreError`] on failure (a duplicate hash is a `Conflict`).
     pub async fn create_session(
         &self,
@@ -17,20 +19,25 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        self.write(async |conn| {
-            sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(now)
-            .bind(expires_at)
-            .execute(conn)
+        let done = self
+            .write(async |conn| {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
+                     SELECT $1, $2, $3, $4 \
+                     WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND deleted_at IS NULL)",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(now)
+                .bind(expires_at)
+                .execute(conn)
+                .await
+            })
             .await
-        })
-        .await
-        .map_err(crate::StoreError::from_insert)?;
+            .map_err(crate::StoreError::from_insert)?;
+        if done.rows_affected() == 0 {
+            return Err(crate::StoreError::NotFound);
+        }
         Ok(())
     }
 
@@ -43,7 +50,7 @@ impl Store {
             "SELECT u.id, u.username, u.role, u.password_hash, u.banned_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-             AND u.banned_at IS NULL",
+             AND u.banned_at IS NULL AND u.deleted_at IS NULL",
         )
         .bind(token_hash)
         .bind(now)

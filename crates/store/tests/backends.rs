@@ -449,6 +449,13 @@ async fn scenario(store: &Store) {
             .unwrap()
             .is_none()
     );
+    // A sign-in that checked the password before the deletion gets no session after it.
+    assert!(matches!(
+        store
+            .create_session(eli.id, "late-session", 5_004, 99_999)
+            .await,
+        Err(StoreError::NotFound)
+    ));
     let after = store.messages_by_author(eli.id, 0, 1_000).await.unwrap();
     assert_eq!(after.len(), 1, "kept");
     assert_eq!(after[0].user.username, store::ERASED_NAME);

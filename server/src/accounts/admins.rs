@@ -134,7 +134,7 @@ impl Accounts {
             .ok_or_else(|| CreateAdminError::PasswordNeeded(username.clone()))?;
         validate::new_password(&password)
             .map_err(|e| CreateAdminError::InvalidPassword(e.message))?;
-        let hash = hash_password(&self.hub.hashing, password)
+        let hash = hash_password(&self.hub.hashing, None, password)
             .await
             .map_err(|e| CreateAdminError::Hash(e.to_string()))?;
         let user = store.create_account(&username, &hash, now_ms()).await?;

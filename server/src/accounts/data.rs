@@ -60,6 +60,7 @@ impl Accounts {
     /// `forbidden` (wrong or missing password, the last admin), `unauthorized`, or a failure.
     pub(crate) async fn delete_own_account(
         &self,
+        address: crate::client_addr::AddrKey,
         caller: &User,
         password: Option<String>,
         messages: MessagesOnDelete,
@@ -74,7 +75,7 @@ impl Accounts {
             let password = password
                 .ok_or_else(|| AppError::forbidden("give your password to delete your account"))?;
             if password.chars().count() > protocol::validate::PASSWORD_MAX
-                || !verify_password(&self.hub.hashing, Some(hash), password).await?
+                || !verify_password(&self.hub.hashing, Some(address), Some(hash), password).await?
             {
                 return Err(AppError::forbidden("the password is wrong"));
             }

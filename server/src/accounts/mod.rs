@@ -18,6 +18,7 @@ use protocol::{ErrorCode, Role, User, names, validate};
 
 use crate::audit::Audit;
 use crate::auth::{hash_password, new_token, token_hash, verify_password};
+use crate::client_addr::AddrKey;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::fanout::{Fanout, session_channel, user_channel};
@@ -52,10 +53,15 @@ impl Accounts {
     /// # Errors
     /// `bad_request` (name, password), `conflict` (taken or reserved name), `rate_limited`
     /// (hashing saturated), or a failure.
-    pub(crate) async fn register(&self, raw_name: &str, password: String) -> AppResult<SignedIn> {
+    pub(crate) async fn register(
+        &self,
+        address: AddrKey,
+        raw_name: &str,
+        password: String,
+    ) -> AppResult<SignedIn> {
         let username = chosen_name(raw_name)?;
         validate::new_password(&password)?;
-        let hash = hash_password(&self.hub.hashing, password).await?;
+        let hash = hash_password(&self.hub.hashing, Some(address), password).await?;
         let user = self
             .hub
             .store
@@ -76,7 +82,12 @@ impl Accounts {
     ///
     /// # Errors
     /// `unauthorized`, `forbidden` (banned), `rate_limited` (hashing saturated), or a failure.
-    pub(crate) async fn login(&self, raw_name: &str, password: String) -> AppResult<SignedIn> {
+    pub(crate) async fn login(
+        &self,
+        address: AddrKey,
+        raw_name: &str,
+        password: String,
+    ) -> AppResult<SignedIn> {
         let wrong = || AppError::new(ErrorCode::Unauthorized, "wrong username or password");
         if password.chars().count() > validate::PASSWORD_MAX {
             return Err(wrong());
@@ -86,7 +97,7 @@ impl Accounts {
             Err(_) => None,
         };
         let hash = record.as_ref().and_then(|r| r.password_hash.clone());
-        if !verify_password(&self.hub.hashing, hash, password).await? {
+        if !verify_password(&self.hub.hashing, Some(address), hash, password).await? {
             return Err(wrong());
         }
         let record = record.ok_or_else(wrong)?;
@@ -136,7 +147,14 @@ impl Accounts {
                 now,
                 now + days * 24 * 3600 * 1000,
             )
-            .await?;
+            .await
+            .map_err(|error| match error {
+                // Deleted while its password was being checked.
+                store::StoreError::NotFound => {
+                    AppError::new(ErrorCode::Unauthorized, "wrong username or password")
+                }
+                other => other.into(),
+            })?;
         Ok(SignedIn { user, token })
     }
 
@@ -184,6 +202,7 @@ impl Accounts {
     /// `unauthorized` (the account is gone), `rate_limited`, or a failure.
     pub(crate) async fn change_password(
         &self,
+        address: AddrKey,
         user: &User,
         token: &str,
         current: String,
@@ -205,10 +224,10 @@ impl Accounts {
         }
         validate::new_password(&new)?;
         let hashing = &self.hub.hashing;
-        if !verify_password(hashing, Some(hash), current).await? {
+        if !verify_password(hashing, Some(address), Some(hash), current).await? {
             return Err(wrong());
         }
-        let new_hash = hash_password(hashing, new).await?;
+        let new_hash = hash_password(hashing, Some(address), new).await?;
         store.set_password(user.id, &new_hash).await?;
         let revoked = store
             .revoke_other_sessions(user.id, &token_hash(token), now_ms())

@@ -47,12 +47,13 @@ pub enum PreviewError {
 
 /// The memory decoding an image takes at its peak, from its header: its pixels as decoded,
 /// plus for a JPEG the coefficients a progressive one is decoded through (2 bytes per sample
-/// of 3 components; counted for every JPEG, since the header alone may not tell).
+/// of up to 4 components, CMYK included; counted for every JPEG, since the header alone may
+/// not tell).
 #[must_use]
 pub fn decode_cost(format: Option<ImageFormat>, width: u32, height: u32, decoded: u64) -> u64 {
     let pixels = u64::from(width) * u64::from(height);
     let coefficients = if format == Some(ImageFormat::Jpeg) {
-        pixels.saturating_mul(3 * 2)
+        pixels.saturating_mul(4 * 2)
     } else {
         0
     };
@@ -251,12 +252,12 @@ mod tests {
             "refused at once"
         );
         // A progressive JPEG is judged with its coefficients: 6,000 × 6,000 is 108 MB of
-        // pixels but 324 MB with them.
+        // pixels but 396 MB with them.
         let source_jpeg = temp("bomb.jpg");
         std::fs::write(&source_jpeg, progressive_jpeg_header(6_000)).unwrap();
         match make(&source_jpeg, &target, DECODE_MEMORY_DEFAULT) {
             Err(PreviewError::TooLarge { needed, .. }) => {
-                assert_eq!(needed, 6_000 * 6_000 * 3 * 3);
+                assert_eq!(needed, 6_000 * 6_000 * (3 + 4 * 2));
             }
             other => panic!("expected TooLarge, got {other:?}"),
         }

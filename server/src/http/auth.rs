@@ -32,7 +32,7 @@ pub async fn register(ctx: ApiCtx, body: Credentials) -> AppResult<Answer<AuthRe
         .state
         .services
         .accounts
-        .register(&body.username, body.password)
+        .register(ctx.address, &body.username, body.password)
         .await?;
     Ok(signed_in(&ctx, session, StatusCode::CREATED))
 }
@@ -43,7 +43,7 @@ pub async fn login(ctx: ApiCtx, body: Credentials) -> AppResult<Answer<AuthRes>>
         .state
         .services
         .accounts
-        .login(&body.username, body.password)
+        .login(ctx.address, &body.username, body.password)
         .await?;
     Ok(signed_in(&ctx, session, StatusCode::OK))
 }
@@ -61,7 +61,13 @@ pub async fn change_password(ctx: ApiCtx, body: ChangePasswordReq) -> AppResult<
     ctx.state
         .services
         .accounts
-        .change_password(&caller.user, &caller.token, body.current, body.new)
+        .change_password(
+            ctx.address,
+            &caller.user,
+            &caller.token,
+            body.current,
+            body.new,
+        )
         .await?;
     Ok(Answer::empty(StatusCode::NO_CONTENT))
 }

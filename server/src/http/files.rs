@@ -371,27 +371,30 @@ async fn make_preview(hub: &Hub, source: &Path, id: &str) -> Option<String> {
         let turn = hub.previews.clone().acquire_owned().await.ok()?;
         let (partial, file) = hub.files.partial().await.ok()?;
         drop(file);
-        let (from, to) = (source.to_owned(), partial.path().to_owned());
+        let from = source.to_owned();
         let budget = hub.config.preview_memory;
         let decoding = Decoding::start(&hub.decoding);
+        // The preview's file goes with the decode too: if nobody waits for it any more, it is
+        // removed when the decode ends, not while the decode still writes it.
         let decoded = tokio::task::spawn_blocking(move || {
             let (_turn, _decoding) = (turn, decoding);
-            preview::make(&from, &to, budget)
+            let made = preview::make(&from, partial.path(), budget);
+            (partial, made)
         })
         .await;
-        Some((partial, decoded))
+        Some(decoded)
     })
     .await;
-    let Ok(Some((partial, decoded))) = made else {
+    let Ok(Some(decoded)) = made else {
         tracing::debug!(file = id, "no preview: not made in time");
         return None;
     };
     match decoded {
-        Ok(Ok(content_type)) => {
+        Ok((partial, Ok(content_type))) => {
             hub.files.keep(partial, id, true).await.ok()?;
             Some(content_type.to_owned())
         }
-        Ok(Err(error)) => {
+        Ok((_, Err(error))) => {
             tracing::debug!(%error, file = id, "no preview");
             None
         }

@@ -107,7 +107,7 @@ pub async fn delete_account(ctx: ApiCtx, body: DeleteAccountReq) -> AppResult<An
     ctx.state
         .services
         .accounts
-        .delete_own_account(&caller.user, body.password, body.messages)
+        .delete_own_account(ctx.address, &caller.user, body.password, body.messages)
         .await?;
     let cookie = cleared_cookie(ctx.state.services.hub.config.secure_cookies);
     Ok(Answer::empty(StatusCode::NO_CONTENT).with_cookie(cookie))

@@ -93,6 +93,8 @@ pub struct ApiCtx {
     pub caller: Option<Caller>,
     /// The request's headers.
     pub headers: HeaderMap,
+    /// The client's address (limits key).
+    pub address: crate::client_addr::AddrKey,
 }
 
 impl ApiCtx {
@@ -250,6 +252,7 @@ where
             state,
             caller,
             headers,
+            address: client.key,
         },
         body,
     )

@@ -77,8 +77,12 @@ async fn sign_in(
     let password = form.password.clone();
     let session = match mode {
         Mode::Guest => accounts.guest(&form.username).await?,
-        Mode::SignIn => accounts.login(&form.username, password).await?,
-        Mode::SignUp => accounts.register(&form.username, password).await?,
+        Mode::SignIn => accounts.login(client.key, &form.username, password).await?,
+        Mode::SignUp => {
+            accounts
+                .register(client.key, &form.username, password)
+                .await?
+        }
     };
     let config = &state.services.hub.config;
     Ok(session_cookie(

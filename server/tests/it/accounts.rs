@@ -251,3 +251,82 @@ async fn requests_for_other_host_names_are_refused() {
     let other = named.get("/", &[("host", "chat.example.org.evil")]).await;
     assert_eq!(other.status, StatusCode::MISDIRECTED_REQUEST);
 }
+
+/// One address flooding sign-ins holds at most its share of the password-hashing queue (as many
+/// places as hashes run at once): someone signing in from another address meanwhile gets in,
+/// and a bystander's message is still answered within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_flood_from_one_address_leaves_room_for_the_others() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = TestServer::spawn_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        c.hash_concurrency = 1;
+        c.auth_burst = 100_000;
+    })
+    .await;
+    server.register("victim", "victim password 1").await;
+    let bystander = server.bystander("bob").await;
+    let login = |name: &str, password: &str| {
+        serde_json::to_string(&protocol::http::Credentials {
+            username: name.into(),
+            password: password.into(),
+        })
+        .unwrap()
+    };
+    let from = |address: &'static str| {
+        [
+            ("Content-Type", "application/json"),
+            ("X-Forwarded-For", address),
+        ]
+    };
+    let path = <protocol::http::Login as protocol::http::Endpoint>::PATH;
+    // Twenty clients behind one address keep trying wrong passwords.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
+    let first_tx = Arc::new(std::sync::Mutex::new(Some(first_tx)));
+    let addr = server.addr;
+    let flood: Vec<_> = (0..20)
+        .map(|_| {
+            let (stop, first_tx, body) = (stop.clone(), first_tx.clone(), login("victim", "guess"));
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                while !stop.load(Ordering::Acquire) {
+                    let (status, answer) =
+                        crate::raw::http_with(addr, "POST", path, &from("198.51.100.7"), &body)
+                            .await;
+                    statuses.push((status, answer.contains("busy signing people in")));
+                    if let Some(first) = first_tx.lock().unwrap().take() {
+                        let _ = first.send(());
+                    }
+                }
+                statuses
+            })
+        })
+        .collect();
+    first_rx.await.unwrap();
+    // The queue is under pressure now; the owner signs in from elsewhere.
+    let (status, answer) = crate::raw::http_with(
+        addr,
+        "POST",
+        path,
+        &from("203.0.113.9"),
+        &login("victim", "victim password 1"),
+    )
+    .await;
+    assert_eq!(status, 200, "the owner got in during the flood: {answer}");
+    bystander.still_served("during the flood").await;
+    stop.store(true, Ordering::Release);
+    let mut statuses = Vec::new();
+    for task in flood {
+        statuses.extend(task.await.unwrap());
+    }
+    assert!(
+        statuses.iter().all(|(s, _)| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().any(|(s, busy)| *s == 429 && *busy),
+        "the flood was refused beyond its share of the hashing queue"
+    );
+}

@@ -31,13 +31,26 @@ async fn the_probe_measures_a_message_from_sending_to_arrival() {
         assert!(report.arrived >= report.acked.min(report.arrived));
         assert!(report.arrived < Duration::from_secs(5));
     }
+    let bot = server
+        .store()
+        .user_by_name("probe-bot")
+        .await
+        .unwrap()
+        .expect("the probe's account")
+        .user;
     let room = server
         .store()
-        .room_by_name(server::PROBE_ROOM)
+        .room_by_name(&server::probe_room(bot.id))
         .await
         .unwrap()
         .expect("the probe's room");
     assert!(room.private, "nobody else sees the probe's messages");
+    let live = server
+        .store()
+        .live_sessions(bot.id, crate::common::now_ms())
+        .await
+        .unwrap();
+    assert_eq!(live, 0, "each probe signs out");
 }
 
 #[tokio::test]
