@@ -203,8 +203,54 @@ impl Accounts {
                 StoreError::NotFound => AppError::not_found("that account no longer exists"),
                 other => other.into(),
             })?;
-        let mut messages = Vec::new();
+        let (partial, file) = self
+            .hub
+            .files
+            .partial()
+            .await
+            .map_err(|error| AppError::internal("writing an export", error))?;
+        let file = file.into_std().await;
+        // The zip is written on a blocking thread as the pieces come: the messages a page at a
+        // time, so an export never holds all of a person's messages in memory.
+        let (pieces, received) = tokio::sync::mpsc::channel(4);
+        let writer = tokio::task::spawn_blocking(move || write_zip(file, received));
+        let fed = self.feed(user, created_at, &pieces).await;
+        drop(pieces);
+        let written = writer
+            .await
+            .map_err(|error| AppError::internal("writing an export", error))?;
+        // A writer that failed stops taking pieces: its error says why.
+        let bytes = written.map_err(|error| AppError::internal("writing an export", error))?;
+        fed?;
+        Ok(Export { partial, bytes })
+    }
+
+    /// Hands the export's entries to the zip writer, in order.
+    async fn feed(
+        &self,
+        user: &User,
+        created_at: i64,
+        pieces: &tokio::sync::mpsc::Sender<Piece>,
+    ) -> AppResult<()> {
+        let send = |piece: Piece| async move {
+            pieces
+                .send(piece)
+                .await
+                .map_err(|_| AppError::invariant("the export's writer stopped"))
+        };
+        let store = &self.hub.store;
+        send(Piece::Entry("account.json")).await?;
+        send(Piece::Bytes(json(&AccountJson {
+            format: 1,
+            exported_at: now_ms(),
+            user,
+            created_at,
+        })?))
+        .await?;
+        send(Piece::Entry("messages.json")).await?;
+        send(Piece::Bytes(b"[".to_vec())).await?;
         let mut after = 0;
+        let mut first = true;
         loop {
             let page = store
                 .messages_by_author(user.id, after, EXPORT_PAGE)
@@ -212,21 +258,21 @@ impl Accounts {
             let Some(last) = page.last() else { break };
             after = last.id;
             let full = i64::try_from(page.len()).unwrap_or(0) == EXPORT_PAGE;
-            messages.extend(page);
+            let mut chunk = Vec::new();
+            for message in &page {
+                if !first {
+                    chunk.push(b',');
+                }
+                first = false;
+                chunk.extend(json(message)?);
+            }
+            send(Piece::Bytes(chunk)).await?;
             if !full {
                 break;
             }
         }
+        send(Piece::Bytes(b"]".to_vec())).await?;
         let files = store.files_of(user.id).await?;
-        let account = serde_json::to_vec_pretty(&AccountJson {
-            format: 1,
-            exported_at: now_ms(),
-            user,
-            created_at,
-        })
-        .map_err(|error| AppError::internal("writing an export", error))?;
-        let messages = serde_json::to_vec_pretty(&messages)
-            .map_err(|error| AppError::internal("writing an export", error))?;
         let mut listed = Vec::with_capacity(files.len());
         let mut sources = Vec::with_capacity(files.len());
         for file in files {
@@ -246,53 +292,54 @@ impl Accounts {
                 path,
             });
         }
-        let listed = serde_json::to_vec_pretty(&listed)
-            .map_err(|error| AppError::internal("writing an export", error))?;
-        let (partial, file) = self
-            .hub
-            .files
-            .partial()
-            .await
-            .map_err(|error| AppError::internal("writing an export", error))?;
-        let file = file.into_std().await;
-        let bytes = tokio::task::spawn_blocking(move || {
-            write_zip(file, &account, &messages, &listed, &sources)
-        })
-        .await
-        .map_err(|error| AppError::internal("writing an export", error))?
-        .map_err(|error| AppError::internal("writing an export", error))?;
-        Ok(Export { partial, bytes })
+        send(Piece::Entry("files.json")).await?;
+        send(Piece::Bytes(json(&listed)?)).await?;
+        for (name, source) in sources {
+            send(Piece::File(name, source)).await?;
+        }
+        Ok(())
     }
 }
 
-/// Writes the export's zip into `file`; its size.
+/// What the zip writer is handed, in order.
+enum Piece {
+    /// Starts a (compressed) entry.
+    Entry(&'static str),
+    /// More of the current entry.
+    Bytes(Vec<u8>),
+    /// A whole entry from a file on disk, stored as it is (uploads are mostly compressed).
+    File(String, PathBuf),
+}
+
+/// `value` as JSON, for an export.
+fn json<T: Serialize + ?Sized>(value: &T) -> AppResult<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|error| AppError::internal("writing an export", error))
+}
+
+/// Writes the export's zip into `file` from the pieces as they come; its size.
 fn write_zip(
     file: std::fs::File,
-    account: &[u8],
-    messages: &[u8],
-    files: &[u8],
-    sources: &[(String, PathBuf)],
+    mut pieces: tokio::sync::mpsc::Receiver<Piece>,
 ) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
     let mut zip = zip::ZipWriter::new(file);
-    let options = zip::write::SimpleFileOptions::default()
+    let deflated = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .unix_permissions(0o644);
-    for (name, bytes) in [
-        ("account.json", account),
-        ("messages.json", messages),
-        ("files.json", files),
-    ] {
-        zip.start_file(name, options)?;
-        zip.write_all(bytes)?;
-    }
-    // Uploads are mostly compressed already (images, archives): stored as they are.
-    let stored = options.compression_method(zip::CompressionMethod::Stored);
-    for (name, source) in sources {
-        let Ok(mut input) = std::fs::File::open(source) else {
-            continue; // deleted meanwhile
-        };
-        zip.start_file(name.as_str(), stored.large_file(true))?;
-        std::io::copy(&mut input, &mut zip)?;
+    let stored = deflated
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true);
+    while let Some(piece) = pieces.blocking_recv() {
+        match piece {
+            Piece::Entry(name) => zip.start_file(name, deflated)?,
+            Piece::Bytes(bytes) => zip.write_all(&bytes)?,
+            Piece::File(name, source) => {
+                let Ok(mut input) = std::fs::File::open(&source) else {
+                    continue; // deleted meanwhile
+                };
+                zip.start_file(name, stored)?;
+                std::io::copy(&mut input, &mut zip)?;
+            }
+        }
     }
     let file = zip.finish()?;
     Ok(file.metadata()?.len())

@@ -79,6 +79,20 @@ async fn an_export_holds_the_profile_every_message_and_every_file() {
     })
     .await;
     ana.say(GENERAL_ROOM, "second").await.unwrap();
+    // More than one page of messages (the export reads them 1,000 at a time).
+    let general = server
+        .store()
+        .room_by_name(GENERAL_ROOM)
+        .await
+        .unwrap()
+        .unwrap();
+    for n in 0..1_200 {
+        server
+            .store()
+            .insert_message(&general, &user, &format!("bulk {n}"), 10 + n, None)
+            .await
+            .unwrap();
+    }
     // Someone else's message is not in ana's export.
     let bea = server.bystander("bea").await;
     bea.say(GENERAL_ROOM, "not ana's").await.unwrap();
@@ -97,7 +111,9 @@ async fn an_export_holds_the_profile_every_message_and_every_file() {
         .iter()
         .map(|m| m["text"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(texts, ["with a file", "second"]);
+    assert_eq!(texts.len(), 1_202);
+    assert_eq!(texts[..3], ["with a file", "second", "bulk 0"]);
+    assert_eq!(texts[1_201], "bulk 1199");
     let files = json(&zip["files.json"]);
     let path = files[0]["path"].as_str().unwrap();
     assert_eq!(files[0]["id"], id.as_str());
