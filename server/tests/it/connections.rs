@@ -266,3 +266,35 @@ async fn a_namespace_left_and_connected_again_at_once_is_connected() {
         true
     );
 }
+
+/// A connection that sends its request one byte at a time (each byte within the idle timeout)
+/// is still closed at the header timeout, counted from when it opened, not from its last byte;
+/// others are answered meanwhile.
+#[tokio::test]
+async fn a_request_dripped_one_byte_at_a_time_is_cut_off_at_the_header_timeout() {
+    let server = TestServer::spawn_with(|c| c.header_timeout_secs = 1).await;
+    let bystander = server.bystander("bob").await;
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let opened = Instant::now();
+    let (mut reading, mut writing) = tcp.into_split();
+    let drip = tokio::spawn(async move {
+        // Headers that never end, a byte every 100 ms: never silent for long.
+        let request = b"GET /livez HTTP/1.1\r\nHost: x\r\nX-Slow: ".repeat(20);
+        for byte in request {
+            if writing.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    bystander.still_served("while someone drips").await;
+    let mut received = Vec::new();
+    let closed = tokio::time::timeout(WAIT, reading.read_to_end(&mut received)).await;
+    assert!(closed.is_ok(), "the dripping connection was never closed");
+    let open_for = opened.elapsed();
+    assert!(
+        open_for < Duration::from_millis(2_500),
+        "closed after {open_for:?}, not at the 1 s header timeout"
+    );
+    drip.abort();
+}
