@@ -11,8 +11,7 @@ use protocol::http::{
 pub type ApiError = String;
 
 async fn read_auth(response: Result<Response, gloo_net::Error>) -> Result<User, ApiError> {
-    let response =
-        response.map_err(|_| "cannot reach the server; check your connection".to_owned())?;
+    let response = reached(response)?;
     if response.ok() {
         return response
             .json::<AuthRes>()
@@ -20,10 +19,32 @@ async fn read_auth(response: Result<Response, gloo_net::Error>) -> Result<User, 
             .map(|body| body.user)
             .map_err(|e| format!("unexpected answer from the server: {e}"));
     }
+    Err(refusal(response).await)
+}
+
+/// The server's answer, or what to read when it could not be reached.
+fn reached(response: Result<Response, gloo_net::Error>) -> Result<Response, ApiError> {
+    response.map_err(|_| "cannot reach the server; check your connection".to_owned())
+}
+
+/// What a refused call's answer says (its error message, or its status).
+async fn refusal(response: Response) -> ApiError {
     match response.json::<HttpError>().await {
-        Ok(body) => Err(body.error.message),
-        Err(_) => Err(format!("the server answered {}", response.status())),
+        Ok(body) => body.error.message,
+        Err(_) => format!("the server answered {}", response.status()),
     }
+}
+
+/// `POST path` with a JSON body, for an endpoint that answers nothing but its status.
+async fn post_for_status<T: serde::Serialize>(path: &str, body: &T) -> Result<(), ApiError> {
+    let request = Request::post(path)
+        .json(body)
+        .map_err(|e| format!("could not build the request: {e}"))?;
+    let response = reached(request.send().await)?;
+    if response.ok() {
+        return Ok(());
+    }
+    Err(refusal(response).await)
 }
 
 async fn post<T: serde::Serialize>(path: &str, body: &T) -> Result<User, ApiError> {
@@ -70,20 +91,7 @@ pub async fn session_ended() -> bool {
 
 /// `POST /api/me/password`: the new password (every other session of the account ends).
 pub async fn change_password(current: String, new: String) -> Result<(), ApiError> {
-    let request = Request::post(ChangePassword::PATH)
-        .json(&ChangePasswordReq { current, new })
-        .map_err(|e| format!("could not build the request: {e}"))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|_| "cannot reach the server; check your connection".to_owned())?;
-    if response.ok() {
-        return Ok(());
-    }
-    match response.json::<HttpError>().await {
-        Ok(body) => Err(body.error.message),
-        Err(_) => Err(format!("the server answered {}", response.status())),
-    }
+    post_for_status(ChangePassword::PATH, &ChangePasswordReq { current, new }).await
 }
 
 /// `POST /api/me/delete`: deletes the account (a guest gives no password).
@@ -91,18 +99,9 @@ pub async fn delete_account(
     password: Option<String>,
     messages: protocol::MessagesOnDelete,
 ) -> Result<(), ApiError> {
-    let request = Request::post(DeleteAccount::PATH)
-        .json(&DeleteAccountReq { password, messages })
-        .map_err(|e| format!("could not build the request: {e}"))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|_| "cannot reach the server; check your connection".to_owned())?;
-    if response.ok() {
-        return Ok(());
-    }
-    match response.json::<HttpError>().await {
-        Ok(body) => Err(body.error.message),
-        Err(_) => Err(format!("the server answered {}", response.status())),
-    }
+    post_for_status(
+        DeleteAccount::PATH,
+        &DeleteAccountReq { password, messages },
+    )
+    .await
 }

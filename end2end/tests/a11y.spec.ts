@@ -1,7 +1,6 @@
-import { execFileSync } from "node:child_process";
 import AxeBuilder from "@axe-core/playwright";
 import { type Page } from "@playwright/test";
-import { test, expect, contract, GENERAL, uniqueName, workerServer } from "./helpers";
+import { test, expect, contract, createAdmin, GENERAL, uniqueName } from "./helpers";
 
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
@@ -17,10 +16,7 @@ const admin = uniqueName("axeadmin");
 const password = "correct horse battery";
 
 test.beforeAll(() => {
-  execFileSync("./target/debug/server", ["create-admin", admin, "--password", password], {
-    cwd: "..",
-    env: { ...process.env, DATABASE_URL: workerServer().databaseUrl, RUST_LOG: "warn" },
-  });
+  createAdmin(admin, password);
 });
 
 for (const [size, viewport] of Object.entries(SIZES)) {

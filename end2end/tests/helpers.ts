@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { expect, test as base, type Browser, type Page } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
 import { contract, GENERAL } from "./contract";
@@ -103,6 +104,31 @@ export async function say(page: Page, text: string): Promise<void> {
 /** The message bodies shown in the room on screen. */
 export function messages(page: Page) {
   return page.locator("#log .msg .text");
+}
+
+/** Creates an admin account with the server's own `create-admin` subcommand, on the database
+ * this worker's server uses. */
+export function createAdmin(name: string, password = "correct horse battery"): void {
+  execFileSync("./target/debug/server", ["create-admin", name, "--password", password], {
+    cwd: "..",
+    env: { ...process.env, DATABASE_URL: workerServer().databaseUrl, RUST_LOG: "warn" },
+  });
+}
+
+/** A new browser context signed in as a new admin, on the admin page with its stats shown. */
+export async function adminPage(browser: Browser): Promise<Page> {
+  const admin = uniqueName("boss");
+  const password = "correct horse battery";
+  createAdmin(admin, password);
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/?mode=signin");
+  await page.getByLabel("Name").fill(admin);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("#status")).toHaveText("connected");
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Admin" }).click();
+  await expect(page.locator("#stat-messages")).toHaveText(/^\d+$/);
+  return page;
 }
 
 /** A new browser context with an account registered through the start page, on the chat. */

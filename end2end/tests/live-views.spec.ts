@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { test, expect, contract, createRoom, guestPage, messages, say, uniqueName, workerServer, GENERAL } from "./helpers";
+import { test, expect, contract, createAdmin, createRoom, guestPage, messages, say, uniqueName, GENERAL } from "./helpers";
 
 test("a mention in a room B is not viewing raises B's bell and shows a toast", async ({ browser }) => {
   const ana = uniqueName("ana");
@@ -24,10 +23,7 @@ test("an admin sees the stats change when a message is sent in another browser",
   const admin = uniqueName("boss");
   const password = "correct horse battery";
   // The server's own subcommand, on the database the test server uses.
-  execFileSync("./target/debug/server", ["create-admin", admin, "--password", password], {
-    cwd: "..",
-    env: { ...process.env, DATABASE_URL: workerServer().databaseUrl, RUST_LOG: "warn" },
-  });
+  createAdmin(admin, password);
   const context = await browser.newContext();
   const page = await context.newPage();
   // Every frame the page sends, on every WebSocket it opens.

@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { test, expect, contract, createRoom, guestPage, say, uniqueName, workerServer } from "./helpers";
+import { test, expect, adminPage, contract, createRoom, guestPage, say, uniqueName } from "./helpers";
 
 test("a room's creator mutes someone, whose message is refused but kept", async ({ browser }) => {
   const owner = await guestPage(browser, uniqueName("owner"));
@@ -28,20 +27,7 @@ test("a room's creator mutes someone, whose message is refused but kept", async 
 });
 
 test("an admin bans an account: it is signed out at once and the log shows it", async ({ browser }) => {
-  const admin = uniqueName("boss");
-  const password = "correct horse battery";
-  execFileSync("./target/debug/server", ["create-admin", admin, "--password", password], {
-    cwd: "..",
-    env: { ...process.env, DATABASE_URL: workerServer().databaseUrl, RUST_LOG: "warn" },
-  });
-  const page = await (await browser.newContext()).newPage();
-  await page.goto("/?mode=signin");
-  await page.getByLabel("Name").fill(admin);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.locator("#status")).toHaveText("connected");
-  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Admin" }).click();
-  await expect(page.locator("#stat-messages")).toHaveText(/^\d+$/);
+  const page = await adminPage(browser);
 
   const eveName = uniqueName("eve");
   const eve = await guestPage(browser, eveName);

@@ -1,6 +1,5 @@
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { test, expect, contract, guestPage, memberPage, say, uniqueName, workerServer } from "./helpers";
+import { test, expect, adminPage, contract, guestPage, memberPage, say, uniqueName } from "./helpers";
 
 /** The names of the entries of a zip file (its central directory keeps them uncompressed). */
 function zipEntries(bytes: Buffer): string[] {
@@ -77,20 +76,7 @@ test("a guest deletes itself keeping its messages: they show as from a deleted u
 });
 
 test("an admin downloads someone's data and deletes their account from the admin page", async ({ browser }) => {
-  const admin = uniqueName("boss");
-  const password = "correct horse battery";
-  execFileSync("./target/debug/server", ["create-admin", admin, "--password", password], {
-    cwd: "..",
-    env: { ...process.env, DATABASE_URL: workerServer().databaseUrl, RUST_LOG: "warn" },
-  });
-  const page = await (await browser.newContext()).newPage();
-  await page.goto("/?mode=signin");
-  await page.getByLabel("Name").fill(admin);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.locator("#status")).toHaveText("connected");
-  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Admin" }).click();
-  await expect(page.locator("#stat-messages")).toHaveText(/^\d+$/);
+  const page = await adminPage(browser);
 
   const eveName = uniqueName("eve");
   const eve = await guestPage(browser, eveName);

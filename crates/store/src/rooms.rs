@@ -52,12 +52,6 @@ pub(crate) struct RoomRow {
     created_by: Option<i64>,
 }
 
-impl RoomRow {
-    pub(crate) fn id(&self) -> i64 {
-        self.id
-    }
-}
-
 impl From<RoomRow> for RoomRecord {
     fn from(row: RoomRow) -> Self {
         Self {

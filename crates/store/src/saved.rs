@@ -40,13 +40,41 @@ struct SavedRow {
     read_at: Option<i64>,
 }
 
-/// A [`SavedRow`] with its unread count and the room's newest message id.
+/// A [`SavedRow`] with its unread count and the room's newest message id (see [`counted`]).
 #[derive(FromRow)]
 struct CountedRow {
     #[sqlx(flatten)]
     saved: SavedRow,
     unread: i64,
     through: i64,
+}
+
+impl From<CountedRow> for SavedRoom {
+    fn from(row: CountedRow) -> Self {
+        Self {
+            room: row.saved.room.into(),
+            last_read: row.saved.last_read,
+            unread: row.unread.unsigned_abs(),
+            muted: row.saved.muted != 0,
+            read_at: row.saved.read_at,
+            through: row.through,
+        }
+    }
+}
+
+/// The rooms of user `$1`'s list that they may still see, each with its unread count (up to
+/// `$2`) and its newest message id, counted in one statement (so from one snapshot, as
+/// `unread` counts one room); `rest` narrows or orders them.
+fn counted(rest: &str) -> String {
+    format!(
+        "SELECT {COLUMNS_OF_R}, s.last_read, s.muted, s.read_at, \
+         (SELECT COUNT(*) FROM (SELECT 1 FROM messages c \
+            WHERE c.room_id = s.room_id AND c.id > s.last_read AND c.user_id <> s.user_id \
+            LIMIT $2) AS counted) AS unread, \
+         (SELECT COALESCE(MAX(n.id), 0) FROM messages n WHERE n.room_id = s.room_id) AS through \
+         FROM saved_rooms s JOIN rooms r ON r.id = s.room_id \
+         WHERE s.user_id = $1 AND {VISIBLE} {rest}"
+    )
 }
 
 /// Rooms a user may still see: open, and public or one they belong to.
@@ -123,32 +151,13 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn saved_rooms(&self, user_id: i64) -> Result<Vec<SavedRoom>> {
-        // One statement for the whole list, unread counts included (each room's from the same
-        // snapshot as its newest id, as `unread` counts one room).
-        let rows: Vec<CountedRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS_OF_R}, s.last_read, s.muted, s.read_at, \
-             (SELECT COUNT(*) FROM (SELECT 1 FROM messages c \
-                WHERE c.room_id = s.room_id AND c.id > s.last_read AND c.user_id <> s.user_id \
-                LIMIT $2) AS counted) AS unread, \
-             (SELECT COALESCE(MAX(n.id), 0) FROM messages n WHERE n.room_id = s.room_id) AS through \
-             FROM saved_rooms s JOIN rooms r ON r.id = s.room_id \
-             WHERE s.user_id = $1 AND {VISIBLE} ORDER BY s.saved_at, r.id"
-        ))
-        .bind(user_id)
-        .bind(UNREAD_MAX as i64)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| SavedRoom {
-                room: row.saved.room.into(),
-                last_read: row.saved.last_read,
-                unread: row.unread.unsigned_abs(),
-                muted: row.saved.muted != 0,
-                read_at: row.saved.read_at,
-                through: row.through,
-            })
-            .collect())
+        // One statement for the whole list, unread counts included.
+        let rows: Vec<CountedRow> = sqlx::query_as(&counted("ORDER BY s.saved_at, r.id"))
+            .bind(user_id)
+            .bind(UNREAD_MAX as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(SavedRoom::from).collect())
     }
 
     /// One room of a user's list, if it is there and still visible to them.
@@ -156,19 +165,13 @@ impl Store {
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn saved_room(&self, user_id: i64, room_id: i64) -> Result<Option<SavedRoom>> {
-        let row: Option<SavedRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS_OF_R}, s.last_read, s.muted, s.read_at FROM saved_rooms s \
-             JOIN rooms r ON r.id = s.room_id \
-             WHERE s.user_id = $1 AND s.room_id = $2 AND {VISIBLE}"
-        ))
-        .bind(user_id)
-        .bind(room_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        match row {
-            Some(row) => Ok(Some(self.with_unread(user_id, row).await?)),
-            None => Ok(None),
-        }
+        let row: Option<CountedRow> = sqlx::query_as(&counted("AND s.room_id = $3"))
+            .bind(user_id)
+            .bind(UNREAD_MAX as i64)
+            .bind(room_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(SavedRoom::from))
     }
 
     /// The oldest message from others in a room after `last_read`: the first one a user has
@@ -255,19 +258,6 @@ impl Store {
             })
             .await?;
         Ok(done.rows_affected() > 0)
-    }
-
-    /// Counts the messages from others after the read marker (up to [`UNREAD_MAX`]).
-    async fn with_unread(&self, user_id: i64, row: SavedRow) -> Result<SavedRoom> {
-        let (unread, through) = self.unread(user_id, row.room.id(), row.last_read).await?;
-        Ok(SavedRoom {
-            room: row.room.into(),
-            last_read: row.last_read,
-            unread,
-            muted: row.muted != 0,
-            read_at: row.read_at,
-            through,
-        })
     }
 
     /// Messages from others in a room after `last_read` (up to [`UNREAD_MAX`]), and the id of

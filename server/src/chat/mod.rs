@@ -239,28 +239,8 @@ impl Chat {
     /// # Errors
     /// A failure of the store or the live state.
     pub async fn summary(&self, room: &RoomRecord, viewer: &User) -> AppResult<Room> {
-        let dm_with = if room.kind == RoomKind::Dm {
-            let peer = self
-                .hub
-                .store
-                .member_ids(room.id)
-                .await?
-                .into_iter()
-                .find(|id| *id != viewer.id);
-            match peer {
-                Some(id) => self.hub.store.user_by_id(id).await?.map(|u| u.username),
-                None => None,
-            }
-        } else {
-            None
-        };
-        Ok(Room {
-            name: room.name.clone(),
-            topic: room.topic.clone(),
-            members: self.hub.live.count(room.id).await?,
-            private: room.private,
-            dm_with,
-            created_by: room.owner.filter(|_| room.kind == RoomKind::Room),
-        })
+        let mut one = self.summaries(std::slice::from_ref(room), viewer).await?;
+        one.pop()
+            .ok_or_else(|| AppError::invariant("a summary of one room is one room"))
     }
 }

@@ -19,17 +19,7 @@ impl Chat {
         let saved = self.hub.store.saved_rooms(user.id).await?;
         let records: Vec<store::RoomRecord> = saved.iter().map(|s| s.room.clone()).collect();
         let summaries = self.summaries(&records, user).await?;
-        Ok(saved
-            .into_iter()
-            .zip(summaries)
-            .map(|(saved, room)| protocol::SavedRoom {
-                room,
-                last_read: saved.last_read,
-                unread: saved.unread,
-                muted: saved.muted,
-                through: Some(saved.through),
-            })
-            .collect())
+        Ok(saved.into_iter().zip(summaries).map(listed).collect())
     }
 
     /// Puts a room in `user`'s list (read up to now) and, if it was not there, tells their
@@ -182,13 +172,8 @@ impl Chat {
         saved: store::SavedRoom,
         viewer: &User,
     ) -> AppResult<protocol::SavedRoom> {
-        Ok(protocol::SavedRoom {
-            room: self.summary(&saved.room, viewer).await?,
-            last_read: saved.last_read,
-            unread: saved.unread,
-            muted: saved.muted,
-            through: Some(saved.through),
-        })
+        let room = self.summary(&saved.room, viewer).await?;
+        Ok(listed((saved, room)))
     }
 
     /// `user`'s read marker in a room of their list, as they see it now (for `join`).
@@ -224,4 +209,15 @@ fn not_listed(name: &str) -> AppError {
         ErrorCode::NotMember,
         format!("`{name}` is not in your list of rooms"),
     )
+}
+
+/// A room of a user's list as its owner sees it: the stored entry with the room's summary.
+fn listed((saved, room): (store::SavedRoom, protocol::Room)) -> protocol::SavedRoom {
+    protocol::SavedRoom {
+        room,
+        last_read: saved.last_read,
+        unread: saved.unread,
+        muted: saved.muted,
+        through: Some(saved.through),
+    }
 }

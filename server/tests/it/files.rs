@@ -653,15 +653,6 @@ async fn a_50_mb_upload_is_refused_without_the_server_reading_it() {
     );
 }
 
-/// The decodes running now, as `/metrics` shows them.
-fn decodes_running(server: &TestServer) -> u64 {
-    let text = server.app.metrics_text();
-    text.lines()
-        .find(|line| line.starts_with("tertulia_previews_in_progress"))
-        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
-        .expect("the previews gauge")
-}
-
 /// An upload of `png` as `token`, as a request for the router.
 fn upload_request(token: &str, png: &[u8]) -> Request<Body> {
     let body = form(&[
@@ -700,7 +691,7 @@ async fn clients_that_give_up_do_not_free_a_decode_turn() {
     // Two clients give up while their images decode.
     let quitters = send(2);
     let started = std::time::Instant::now();
-    while decodes_running(&server) < 2 {
+    while server.metric("tertulia_previews_in_progress") < 2 {
         assert!(started.elapsed() < WAIT, "the two decodes did not start");
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
@@ -711,7 +702,7 @@ async fn clients_that_give_up_do_not_free_a_decode_turn() {
     let patient = send(4);
     let mut most = 0;
     while !patient.iter().all(tokio::task::JoinHandle::is_finished) {
-        most = most.max(decodes_running(&server));
+        most = most.max(server.metric("tertulia_previews_in_progress"));
         assert!(started.elapsed() < WAIT * 3, "the uploads did not finish");
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }

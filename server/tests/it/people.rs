@@ -27,6 +27,16 @@ async fn get(server: &TestServer, path: &str, token: &str) -> (StatusCode, Vec<u
     (status, bytes.to_vec())
 }
 
+/// The newest page of `general`.
+fn latest_in_general() -> HistoryReq {
+    HistoryReq {
+        room: GENERAL_ROOM.into(),
+        before: None,
+        after: None,
+        limit: None,
+    }
+}
+
 /// The entries of a zip, by name.
 fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
@@ -175,14 +185,7 @@ async fn deleting_an_account_keeps_its_messages_as_from_a_deleted_user() {
         .await;
     assert_eq!(login.status, StatusCode::UNAUTHORIZED);
     let (reader, _, reader_token) = server.chat_guest_with_token("cid").await;
-    let history = reader
-        .ok(&HistoryReq {
-            room: GENERAL_ROOM.into(),
-            before: None,
-            after: None,
-            limit: None,
-        })
-        .await;
+    let history = reader.ok(&latest_in_general()).await;
     let kept = history
         .messages
         .iter()
@@ -211,14 +214,7 @@ async fn a_guest_removing_its_messages_takes_them_off_everyones_screen() {
         .next_where(|e: &MessageDeleted| e.id == said.message.id)
         .await;
     assert_eq!(deleted.room, GENERAL_ROOM);
-    let history = dan
-        .ok(&HistoryReq {
-            room: GENERAL_ROOM.into(),
-            before: None,
-            after: None,
-            limit: None,
-        })
-        .await;
+    let history = dan.ok(&latest_in_general()).await;
     assert!(history.messages.iter().all(|m| m.id != said.message.id));
     // In the moderation log, although the account (the actor) is gone.
     let log = server.store().audit_log(10).await.unwrap();

@@ -382,17 +382,6 @@ async fn notifications_keep_the_newest_and_can_all_be_marked_read() {
     );
 }
 
-/// Statements the database has run so far for `server` (its metrics' count).
-fn statements(server: &TestServer) -> u64 {
-    server
-        .app
-        .metrics_text()
-        .lines()
-        .find(|line| line.starts_with("tertulia_db_statement_seconds_count"))
-        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
-        .expect("the statements count")
-}
-
 /// `rooms` and `saved_rooms` cost what they answer, not what the user has: with 5,000 rooms
 /// and 500 DMs each call is a handful of statements (before, one or two per room).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -440,9 +429,9 @@ async fn room_lists_cost_a_bounded_number_of_queries_however_many_rooms() {
         store.save_room(ana.id, &dm, None, 2).await.unwrap();
     }
 
-    let before = statements(&server);
+    let before = server.metric("tertulia_db_statement_seconds_count");
     let rooms = ana_socket.ok(&protocol::RoomsReq {}).await;
-    let used = statements(&server) - before;
+    let used = server.metric("tertulia_db_statement_seconds_count") - before;
     assert!(used <= 4, "`{}` ran {used} statements", chat::ROOMS);
     assert!(rooms.more, "5,500 rooms do not fit in one answer");
     let dm = rooms
@@ -452,9 +441,9 @@ async fn room_lists_cost_a_bounded_number_of_queries_however_many_rooms() {
         .expect("a DM");
     assert!(dm.dm_with.as_deref().unwrap().starts_with("peer"), "{dm:?}");
 
-    let before = statements(&server);
+    let before = server.metric("tertulia_db_statement_seconds_count");
     let saved = ana_socket.ok(&protocol::SavedRoomsReq {}).await;
-    let used = statements(&server) - before;
+    let used = server.metric("tertulia_db_statement_seconds_count") - before;
     assert!(used <= 4, "`{}` ran {used} statements", chat::SAVED_ROOMS);
     let dms = saved
         .rooms

@@ -107,6 +107,20 @@ impl TestServer {
         }
     }
 
+    /// The value of a metric series without labels besides the node's (`tertulia_connections`,
+    /// `tertulia_db_statement_seconds_count`...), as `/metrics` shows it now.
+    pub fn metric(&self, series: &str) -> u64 {
+        self.app
+            .metrics_text()
+            .lines()
+            .find(|line| {
+                line.strip_prefix(series)
+                    .is_some_and(|rest| rest.starts_with(['{', ' ']))
+            })
+            .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no series {series} in /metrics"))
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
