@@ -44,3 +44,35 @@ test("an admin bans an account: it is signed out at once and the log shows it", 
   await expect(eve).toHaveURL(/\/(\?.*)?$/, { timeout: 20_000 });
   await page.screenshot({ path: "artifacts/moderation-admin.png", fullPage: true });
 });
+
+test("an admin bans and removes what the account posted lately: it goes from everyone's screen", async ({ browser }) => {
+  const page = await adminPage(browser);
+  const eveName = uniqueName("eve");
+  const eve = await guestPage(browser, eveName);
+  const spam = `buy cheap ${uniqueName("pills")}`;
+  await say(eve, spam);
+  const bob = await guestPage(browser, uniqueName("bob"));
+  const seen = bob.locator("#log .msg").filter({ hasText: spam });
+  await expect(seen).toHaveCount(1);
+  const id = await seen.getAttribute("data-id");
+
+  page.once("dialog", (dialog) => {
+    expect(dialog.message()).toContain("last 1 h");
+    dialog.accept();
+  });
+  await page.locator("#ban-user").fill(eveName);
+  await page.locator("#ban-remove").selectOption("1");
+  await page.locator("#ban").click();
+  await expect(page.getByRole("status")).toHaveText(`${eveName} is banned`);
+
+  // Bob's screen drops the text at once; the log says what went.
+  await expect(bob.locator(`#log .msg[data-id="${id}"]`)).toHaveClass(/is-deleted/);
+  await expect(bob.locator("#log .msg").filter({ hasText: spam })).toHaveCount(0);
+  const removal = page.locator(`#audit-log tr[data-action="remove_content"]`).filter({ hasText: eveName });
+  await expect(removal).toContainText("1 message, 0 rooms, 0 files from the last 1 h");
+  await page.screenshot({ path: "artifacts/moderation-ban-remove.png", fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.locator("#ban-user").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "artifacts/moderation-ban-remove-phone-dark.png" });
+});

@@ -50,6 +50,9 @@ pub fn Admin() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let audit = RwSignal::new(Vec::<protocol::AuditEntry>::new());
     let ban_user = RwSignal::new(String::new());
+    // 0: remove nothing they made.
+    let ban_remove_hours = RwSignal::new(0_u32);
+    let ban_addresses = RwSignal::new(false);
     let data_user = RwSignal::new(String::new());
 
     let chat = crate::live::use_connection();
@@ -97,10 +100,15 @@ pub fn Admin() -> impl IntoView {
         if who.is_empty() {
             return;
         }
+        let request = protocol::BanReq {
+            username: who,
+            remove_hours: Some(ban_remove_hours.get_untracked()).filter(|h| *h > 0),
+            addresses: ban_addresses.get_untracked(),
+        };
         #[cfg(feature = "hydrate")]
-        live::ban(scope, who, banned, notice);
+        live::ban(scope, request, banned, notice);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (who, banned);
+        let _ = (request, banned);
     };
     let delete_user = move |remove: bool| {
         let who = data_user.get_untracked().trim().to_owned();
@@ -229,6 +237,27 @@ pub fn Admin() -> impl IntoView {
                         prop:value=move || ban_user.get()
                         on:input=move |ev| ban_user.set(event_target_value(&ev))
                     />
+                    <label for="ban-remove">"Also remove what they made in the last"</label>
+                    <select
+                        id="ban-remove"
+                        on:change=move |ev| {
+                            ban_remove_hours.set(event_target_value(&ev).parse().unwrap_or(0));
+                        }
+                    >
+                        <option value="0" selected>"(nothing)"</option>
+                        <option value="1">"hour"</option>
+                        <option value="24">"24 hours"</option>
+                        <option value=protocol::validate::BAN_REMOVE_HOURS_MAX.to_string()>"7 days"</option>
+                    </select>
+                    <label class="check">
+                        <input
+                            id="ban-addresses"
+                            type="checkbox"
+                            prop:checked=move || ban_addresses.get()
+                            on:change=move |ev| ban_addresses.set(event_target_checked(&ev))
+                        />
+                        "Refuse new accounts from their addresses"
+                    </label>
                     <button id="ban" type="submit" class="primary">"Ban"</button>
                     <button id="unban" type="button" class="quiet" on:click=move |_| ban(false)>"Lift ban"</button>
                 </form>
@@ -364,10 +393,20 @@ mod live {
         scope.connect_namespace(NS, None);
     }
 
-    /// Bans an account (after asking) or lifts its ban.
-    pub fn ban(handle: Handle, username: String, banned: bool, notice: RwSignal<Option<String>>) {
+    /// Bans an account (after asking) or lifts its ban (and its address bans).
+    pub fn ban(handle: Handle, request: BanReq, banned: bool, notice: RwSignal<Option<String>>) {
+        let username = request.username.clone();
         if banned {
-            let question = format!("Ban {username}? Their sessions end and they cannot sign in.");
+            let mut question =
+                format!("Ban {username}? Their sessions end and they cannot sign in.");
+            if let Some(hours) = request.remove_hours {
+                question.push_str(&format!(
+                    " What they made in the last {hours} h (messages, rooms, files) is removed."
+                ));
+            }
+            if request.addresses {
+                question.push_str(" New accounts from their addresses are refused.");
+            }
             if !crate::desktop::confirm(&question) {
                 return;
             }
@@ -376,13 +415,14 @@ mod live {
             return;
         };
         spawn_local(async move {
-            let request = BanReq {
-                username: username.clone(),
-            };
             let result = if banned {
                 socket.request(&request).await
             } else {
-                socket.request(&UnbanReq(request)).await
+                let lift = BanReq {
+                    username: request.username,
+                    ..BanReq::default()
+                };
+                socket.request(&UnbanReq(lift)).await
             };
             let text = match result {
                 Ok(_) if banned => format!("{username} is banned"),

@@ -162,6 +162,8 @@ open_words! {
         DeleteUser => admin::DELETE_USER,
         /// An admin downloaded someone's data (v1.9).
         Export => "export",
+        /// What a banned account made recently was removed with its ban (v1.10).
+        RemoveContent => "remove_content",
     }
 }
 

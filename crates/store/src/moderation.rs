@@ -208,7 +208,7 @@ mod tests {
         );
 
         store
-            .create_session(ana.id, "hash", 0, 1_000_000)
+            .create_session(ana.id, "hash", None, 0, 1_000_000)
             .await
             .unwrap();
         assert!(store.session_user("hash", 1).await.unwrap().is_some());

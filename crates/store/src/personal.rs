@@ -152,6 +152,7 @@ impl Store {
                 "reactions",
                 "room_mutes",
                 "room_kicks",
+                "address_bans",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                     .bind(user_id)

@@ -6,8 +6,9 @@ use crate::{Result, Store};
 use protocol::User;
 
 impl Store {
-    /// Stores a new session for `user_id`, if the account still exists (it may have been
-    /// deleted while its owner's password was being checked).
+    /// Stores a new session for `user_id`, started from `client_addr` (an address key, kept for
+    /// bans that cover the addresses an account used), if the account still exists (it may have
+    /// been deleted while its owner's password was being checked).
     ///
     /// # Errors
     /// [`crate::StoreError::NotFound`] when the account is gone or deleted;
@@ -16,20 +17,22 @@ impl Store {
         &self,
         user_id: i64,
         token_hash: &str,
+        client_addr: Option<&str>,
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
         let done = self
             .write(async |conn| {
                 sqlx::query(
-                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
-                     SELECT $1, $2, $3, $4 \
+                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client_addr) \
+                     SELECT $1, $2, $3, $4, $5 \
                      WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND deleted_at IS NULL)",
                 )
                 .bind(token_hash)
                 .bind(user_id)
                 .bind(now)
                 .bind(expires_at)
+                .bind(client_addr)
                 .execute(conn)
                 .await
             })
@@ -165,7 +168,10 @@ mod tests {
     async fn sessions_expire_and_can_be_revoked() {
         let store = Store::in_memory().await.unwrap();
         let user = store.create_guest("ana", 0).await.unwrap();
-        store.create_session(user.id, "h1", 0, 100).await.unwrap();
+        store
+            .create_session(user.id, "h1", None, 0, 100)
+            .await
+            .unwrap();
         assert_eq!(
             store.session_user("h1", 50).await.unwrap(),
             Some(user.clone())
@@ -181,7 +187,10 @@ mod tests {
         assert_eq!(store.revoke_session("h1", 61).await.unwrap(), None);
         assert_eq!(store.session_user("h1", 70).await.unwrap(), None, "revoked");
         assert_eq!(store.live_sessions(user.id, 60).await.unwrap(), 0);
-        store.create_session(user.id, "h2", 0, 1_000).await.unwrap();
+        store
+            .create_session(user.id, "h2", None, 0, 1_000)
+            .await
+            .unwrap();
         assert_eq!(store.revoke_user_sessions(user.id, 80).await.unwrap(), 1);
         assert_eq!(
             store.prune_sessions(70).await.unwrap(),

@@ -325,7 +325,10 @@ mod tests {
             0,
             "just created, its session not stored yet"
         );
-        store.create_session(guest.id, "h", 1, 100).await.unwrap();
+        store
+            .create_session(guest.id, "h", None, 1, 100)
+            .await
+            .unwrap();
         assert_eq!(
             store.release_idle_guests(50, 50).await.unwrap(),
             0,
@@ -359,7 +362,10 @@ mod tests {
         // only while a connection is open, so one stays open for the test.
         let _keep = store.pool.acquire().await.unwrap();
         let eve = store.create_guest("eve", 1).await.unwrap();
-        store.create_session(eve.id, "h", 1, 100).await.unwrap();
+        store
+            .create_session(eve.id, "h", None, 1, 100)
+            .await
+            .unwrap();
         assert!(store.set_banned(eve.id, true, 2).await.unwrap());
         // Its sessions are over, yet its name is not freed.
         assert_eq!(store.release_idle_guests(200, 200).await.unwrap(), 0);

@@ -34,7 +34,10 @@ async fn scenario(store: &Store) {
     );
 
     // Sessions.
-    store.create_session(ana.id, "h", 10, 100).await.unwrap();
+    store
+        .create_session(ana.id, "h", None, 10, 100)
+        .await
+        .unwrap();
     assert_eq!(
         store.session_user("h", 50).await.unwrap().unwrap().id,
         ana.id
@@ -432,7 +435,7 @@ async fn scenario(store: &Store) {
         .await
         .unwrap();
     store
-        .create_session(eli.id, "eli-session", 5_002, 99_999)
+        .create_session(eli.id, "eli-session", None, 5_002, 99_999)
         .await
         .unwrap();
     let kept = store.erase_user(eli.id, false, 5_003).await.unwrap();
@@ -452,7 +455,7 @@ async fn scenario(store: &Store) {
     // A sign-in that checked the password before the deletion gets no session after it.
     assert!(matches!(
         store
-            .create_session(eli.id, "late-session", 5_004, 99_999)
+            .create_session(eli.id, "late-session", None, 5_004, 99_999)
             .await,
         Err(StoreError::NotFound)
     ));

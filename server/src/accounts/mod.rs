@@ -61,6 +61,7 @@ impl Accounts {
     ) -> AppResult<SignedIn> {
         let username = chosen_name(raw_name)?;
         validate::new_password(&password)?;
+        self.check_address(address).await?;
         let hash = hash_password(&self.hub.hashing, Some(address), password).await?;
         let user = self
             .hub
@@ -74,7 +75,7 @@ impl Accounts {
                 other => other.into(),
             })?;
         tracing::info!(user = %user.username, role = user.role.as_str(), "account registered");
-        self.start_session(user).await
+        self.start_session(user, address).await
     }
 
     /// Signs in with a password. Unknown user, guest name and wrong password all get the same
@@ -104,21 +105,22 @@ impl Accounts {
         if record.banned {
             return Err(AppError::forbidden("this account is banned"));
         }
-        self.start_session(record.user).await
+        self.start_session(record.user, address).await
     }
 
     /// A guest under a free name, signed in (when the settings allow guests).
     ///
     /// # Errors
-    /// `forbidden` (guests off), `bad_request` (name), `conflict` (taken or reserved), or a
-    /// failure.
-    pub(crate) async fn guest(&self, raw_name: &str) -> AppResult<SignedIn> {
+    /// `forbidden` (guests off, or the address banned), `bad_request` (name), `conflict` (taken
+    /// or reserved), or a failure.
+    pub(crate) async fn guest(&self, address: AddrKey, raw_name: &str) -> AppResult<SignedIn> {
         if !self.hub.config.guests {
             return Err(AppError::forbidden(
                 "guest access is switched off; please sign in",
             ));
         }
         let username = chosen_name(raw_name)?;
+        self.check_address(address).await?;
         let user = self
             .hub
             .store
@@ -131,11 +133,22 @@ impl Accounts {
                 ),
                 other => other.into(),
             })?;
-        self.start_session(user).await
+        self.start_session(user, address).await
     }
 
-    /// Starts a session for `user`.
-    async fn start_session(&self, user: User) -> AppResult<SignedIn> {
+    /// Refuses new accounts and guests from an address an account banned with its addresses
+    /// used (v1.10).
+    async fn check_address(&self, address: AddrKey) -> AppResult<()> {
+        if self.hub.store.address_banned(&address.to_string()).await? {
+            return Err(AppError::forbidden(
+                "new accounts from your network are refused for now; ask an admin",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts a session for `user`, who signed in from `address`.
+    async fn start_session(&self, user: User, address: AddrKey) -> AppResult<SignedIn> {
         let token = new_token();
         let now = now_ms();
         let days = i64::from(self.hub.config.session_days);
@@ -144,6 +157,7 @@ impl Accounts {
             .create_session(
                 user.id,
                 &token_hash(&token),
+                Some(&address.to_string()),
                 now,
                 now + days * 24 * 3600 * 1000,
             )
@@ -319,49 +333,74 @@ impl Accounts {
         Ok(user)
     }
 
-    /// Bans an account, or lifts its ban (admins; `by`'s role must have been checked against
-    /// the store): a banned account's sessions end, every socket of it on every node is
-    /// disconnected, and it cannot sign in.
+    /// Bans an account (by name; admins, `by`'s role checked against the store): its sessions end, its sockets on every node are
+    /// disconnected, and with `addresses` new accounts and guests from the addresses it used
+    /// are refused while it stays banned. Banning a banned account again changes nothing but
+    /// may add its addresses. Recorded in the moderation log. Returns the account.
     ///
     /// # Errors
     /// `not_found`, `forbidden` (yourself, an admin), or a failure.
-    pub(crate) async fn set_banned(
-        &self,
-        by: &User,
-        raw_name: &str,
-        banned: bool,
-    ) -> AppResult<()> {
+    pub(crate) async fn ban(&self, by: &User, raw_name: &str, addresses: bool) -> AppResult<User> {
         let target = self.existing_user(raw_name).await?;
         if target.id == by.id {
             return Err(AppError::forbidden("you cannot ban yourself"));
         }
-        if banned && target.role == Role::Admin {
+        if target.role == Role::Admin {
             return Err(AppError::forbidden(format!(
                 "{} is an admin; demote them first",
                 target.username
             )));
         }
-        if !self
-            .hub
-            .store
-            .set_banned(target.id, banned, now_ms())
-            .await?
-        {
-            return Ok(());
+        let store = &self.hub.store;
+        let now = now_ms();
+        // Addresses first: from the moment the ban holds, they are refused too.
+        let banned_addresses = if addresses {
+            Some(store.ban_addresses(target.id, now).await?)
+        } else {
+            None
+        };
+        let changed = store.set_banned(target.id, true, now).await?;
+        self.fanout.disconnect(&user_channel(target.id)).await;
+        if !changed && banned_addresses.is_none() {
+            return Ok(target);
         }
-        if banned {
-            self.fanout.disconnect(&user_channel(target.id)).await;
-        }
-        tracing::info!(user = %target.username, by = %by.username, banned, "ban changed");
+        tracing::info!(user = %target.username, by = %by.username, addresses = ?banned_addresses, "banned");
         self.audit
             .record(store::NewAudit {
                 actor_id: by.id,
                 actor: &by.username,
-                action: if banned {
-                    AuditAction::Ban
-                } else {
-                    AuditAction::Unban
-                },
+                action: AuditAction::Ban,
+                target: Some(&target.username),
+                room: None,
+                detail: banned_addresses
+                    .map(|n| format!("and new accounts from its {n} address{}", plural_es(n))),
+            })
+            .await;
+        Ok(target)
+    }
+
+    /// Lifts a ban (by name), and the address bans that came with it. Recorded in the
+    /// moderation log when it changed something.
+    ///
+    /// # Errors
+    /// `not_found`, `forbidden` (yourself), or a failure.
+    pub(crate) async fn unban(&self, by: &User, raw_name: &str) -> AppResult<()> {
+        let target = self.existing_user(raw_name).await?;
+        if target.id == by.id {
+            return Err(AppError::forbidden("you cannot ban yourself"));
+        }
+        let store = &self.hub.store;
+        let changed = store.set_banned(target.id, false, now_ms()).await?;
+        let addresses = store.unban_addresses(target.id).await?;
+        if !changed && addresses == 0 {
+            return Ok(());
+        }
+        tracing::info!(user = %target.username, by = %by.username, "unbanned");
+        self.audit
+            .record(store::NewAudit {
+                actor_id: by.id,
+                actor: &by.username,
+                action: AuditAction::Unban,
                 target: Some(&target.username),
                 room: None,
                 detail: None,
@@ -369,6 +408,11 @@ impl Accounts {
             .await;
         Ok(())
     }
+}
+
+/// `es` after a count of more than one (`address`, `addresses`).
+fn plural_es(n: u64) -> &'static str {
+    if n == 1 { "" } else { "es" }
 }
 
 /// A name someone asks for: normalised, and not one of the reserved names.

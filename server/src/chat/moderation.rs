@@ -1,9 +1,10 @@
 //! Moderation in rooms: room creators and admins remove members from private rooms and mute
-//! people in a room for a time (bans are the accounts service's). Every action is recorded in
-//! the audit log, which admins see live.
+//! people in a room for a time, and an admin banning someone removes what they made lately
+//! (the ban itself is the accounts service's). Every action is recorded in the audit log,
+//! which admins see live.
 
 use protocol::events::AuditAction;
-use protocol::{Role, User, validate};
+use protocol::{MessageDeleted, Role, User, validate};
 use store::{NewAudit, RoomKind, RoomRecord};
 
 use super::{Actor, Chat};
@@ -137,6 +138,57 @@ impl Chat {
             None => Ok(()),
         }
     }
+
+    /// Removes what `target` made in the last `hours` (an admin banning them, `by`'s role
+    /// checked against the store): their messages are deleted as a moderator's deletion does,
+    /// on everyone's screen too; their files go; the rooms they created are closed. Recorded
+    /// in the moderation log with what went.
+    ///
+    /// # Errors
+    /// A failure (what was removed before it stays removed).
+    pub async fn remove_recent(&self, by: &User, target: &User, hours: u32) -> AppResult<()> {
+        let now = now_ms();
+        let since = now - i64::from(hours) * 3_600_000;
+        let removed = self.hub.store.remove_recent(target.id, since, now).await?;
+        for file in &removed.files {
+            self.hub.files.remove(file).await;
+        }
+        for message in &removed.messages {
+            let event = MessageDeleted {
+                room: message.room.clone(),
+                id: message.id,
+            };
+            self.fanout.to_room(message.room_id, &event).await;
+        }
+        for room in &removed.rooms {
+            if room.name != protocol::events::GENERAL_ROOM {
+                self.close(by, room).await?;
+            }
+        }
+        let (messages, rooms, files) = (
+            removed.message_count,
+            removed.rooms.len() as u64,
+            removed.files.len() as u64,
+        );
+        let detail = format!(
+            "{messages} message{}, {rooms} room{}, {files} file{} from the last {hours} h",
+            plural(messages),
+            plural(rooms),
+            plural(files),
+        );
+        tracing::info!(user = %target.username, by = %by.username, %detail, "recent content removed");
+        self.audit
+            .record(NewAudit {
+                actor_id: by.id,
+                actor: &by.username,
+                action: AuditAction::RemoveContent,
+                target: Some(&target.username),
+                room: None,
+                detail: Some(detail),
+            })
+            .await;
+        Ok(())
+    }
 }
 
 /// The answer to someone muted in `room` until `until` (ms), at `now`.
@@ -147,4 +199,9 @@ pub(super) fn muted(room: &RoomRecord, until: i64, now: i64) -> AppError {
         room.name,
         if minutes == 1 { "" } else { "s" }
     ))
+}
+
+/// The `s` of a count other than one.
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -279,9 +279,19 @@ impl Chat {
                 "general is the room everyone can always join",
             ));
         }
+        self.close(by, &room).await
+    }
+
+    /// Closes an open room for good (not `general`; checked by the caller): it leaves every
+    /// list and cache, and everyone inside is told and taken out. Recorded in the moderation
+    /// log.
+    ///
+    /// # Errors
+    /// A failure.
+    pub(super) async fn close(&self, by: &User, room: &RoomRecord) -> AppResult<()> {
         self.hub.store.close_room(room.id, now_ms()).await?;
         self.hub.rooms.forget(&store::name_key(&room.name));
-        self.empty_room(&room).await?;
+        self.empty_room(room).await?;
         tracing::info!(room = %room.name, by = %by.username, "room closed");
         self.audit
             .record(store::NewAudit {

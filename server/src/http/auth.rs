@@ -50,7 +50,12 @@ pub async fn login(ctx: ApiCtx, body: Credentials) -> AppResult<Answer<AuthRes>>
 
 /// `POST /api/auth/guest` `{username}` → 201 `{user, token?}` + cookie (name must be free).
 pub async fn guest(ctx: ApiCtx, body: GuestReq) -> AppResult<Answer<AuthRes>> {
-    let session = ctx.state.services.accounts.guest(&body.username).await?;
+    let session = ctx
+        .state
+        .services
+        .accounts
+        .guest(ctx.address, &body.username)
+        .await?;
     Ok(signed_in(&ctx, session, StatusCode::CREATED))
 }
 

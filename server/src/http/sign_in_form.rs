@@ -76,7 +76,7 @@ async fn sign_in(
     let accounts = &state.services.accounts;
     let password = form.password.clone();
     let session = match mode {
-        Mode::Guest => accounts.guest(&form.username).await?,
+        Mode::Guest => accounts.guest(client.key, &form.username).await?,
         Mode::SignIn => accounts.login(client.key, &form.username, password).await?,
         Mode::SignUp => {
             accounts

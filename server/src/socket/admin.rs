@@ -84,13 +84,19 @@ async fn close_room(ctx: Ctx, req: CloseRoomReq) -> AppResult<Empty> {
     Ok(Empty {})
 }
 
-/// `ban`: the account is disconnected everywhere and cannot sign in.
+/// `ban`: the account is disconnected everywhere and cannot sign in; optionally (v1.10) new
+/// accounts from its addresses are refused too, and what it made lately is removed.
 async fn ban(ctx: Ctx, req: BanReq) -> AppResult<Empty> {
     still_admin(&ctx).await?;
-    ctx.services
+    let remove_hours = validate::ban_remove_hours(req.remove_hours)?;
+    let target = ctx
+        .services
         .accounts
-        .set_banned(&ctx.user, &req.username, true)
+        .ban(&ctx.user, &req.username, req.addresses)
         .await?;
+    if let Some(hours) = remove_hours {
+        ctx.chat().remove_recent(&ctx.user, &target, hours).await?;
+    }
     Ok(Empty {})
 }
 
@@ -109,7 +115,7 @@ async fn unban(ctx: Ctx, UnbanReq(req): UnbanReq) -> AppResult<Empty> {
     still_admin(&ctx).await?;
     ctx.services
         .accounts
-        .set_banned(&ctx.user, &req.username, false)
+        .unban(&ctx.user, &req.username)
         .await?;
     Ok(Empty {})
 }

@@ -27,7 +27,7 @@ async fn create_admin_never_promotes_a_squatting_guest() {
     let now = crate::common::now_ms();
     let squatter = store.create_guest("admin", now).await.unwrap();
     store
-        .create_session(squatter.id, "h", now, i64::MAX)
+        .create_session(squatter.id, "h", None, now, i64::MAX)
         .await
         .unwrap();
     let refused = server
@@ -211,7 +211,10 @@ async fn expired_guests_are_released_by_housekeeping() {
     let server = TestServer::spawn().await;
     let store = server.store();
     let guest = store.create_guest("ghost", 0).await.unwrap();
-    store.create_session(guest.id, "old", 0, 1).await.unwrap();
+    store
+        .create_session(guest.id, "old", None, 0, 1)
+        .await
+        .unwrap();
     server.app.housekeeping().await.unwrap();
     assert!(store.user_by_name("ghost").await.unwrap().is_none());
     server.guest("ghost").await;

@@ -104,7 +104,7 @@ fn error_code(body: &serde_json::Value) -> ErrorCode {
 }
 
 /// A real PNG photo-like image of `width` × `height`.
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let image = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
     });

@@ -207,7 +207,8 @@ async fn a_banned_account_is_disconnected_and_cannot_sign_in_until_unbanned() {
     assert_eq!(
         watch
             .refused(&BanReq {
-                username: "boss".into()
+                username: "boss".into(),
+                ..BanReq::default()
             })
             .await,
         ErrorCode::Forbidden
@@ -215,7 +216,8 @@ async fn a_banned_account_is_disconnected_and_cannot_sign_in_until_unbanned() {
     assert_eq!(
         watch
             .refused(&BanReq {
-                username: "nobody".into()
+                username: "nobody".into(),
+                ..BanReq::default()
             })
             .await,
         ErrorCode::NotFound
@@ -229,6 +231,7 @@ async fn a_banned_account_is_disconnected_and_cannot_sign_in_until_unbanned() {
     watch
         .ok(&BanReq {
             username: "eve".into(),
+            ..BanReq::default()
         })
         .await;
     assert!(eve.disconnected().await, "disconnected at once");
@@ -251,6 +254,7 @@ async fn a_banned_account_is_disconnected_and_cannot_sign_in_until_unbanned() {
     watch
         .ok(&UnbanReq(BanReq {
             username: "eve".into(),
+            ..BanReq::default()
         }))
         .await;
     assert_eq!(
@@ -361,4 +365,154 @@ async fn a_kick_racing_a_join_leaves_the_user_outside() {
             "round {round}: bea is still among the room's people"
         );
     }
+}
+
+/// A guest signs in through the trusted proxy from `address`; the HTTP status and the token.
+async fn guest_from(server: &TestServer, name: &str, address: &str) -> (u16, Option<String>) {
+    let body = serde_json::to_string(&protocol::http::GuestReq {
+        username: name.into(),
+    })
+    .unwrap();
+    let (status, answer) = crate::raw::http_with(
+        server.addr,
+        "POST",
+        <protocol::http::Guest as protocol::http::Endpoint>::PATH,
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Forwarded-For", address),
+        ],
+        &body,
+    )
+    .await;
+    let token = serde_json::from_str::<serde_json::Value>(&answer)
+        .ok()
+        .and_then(|v| v["token"].as_str().map(str::to_owned));
+    (status, token)
+}
+
+/// Discord's "ban and delete messages": one action bans the account, refuses new guests from
+/// the addresses it used, and removes what it made in the last hours (messages on everyone's
+/// screen, its rooms, its files), older messages and other people's staying; unbanning lifts
+/// the address ban. A bystander is answered within a second throughout.
+#[tokio::test]
+async fn a_ban_can_take_the_addresses_and_what_was_made_lately() {
+    let server = TestServer::spawn_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let (mut watch, _) = admin(&server).await;
+    let (created, token) = guest_from(&server, "eve", "198.51.100.7").await;
+    assert_eq!(created, 201);
+    let token = token.expect("a token for a non-browser client");
+    let eve = Socket::connect(&server, chat::NS, auth(&token), &[])
+        .await
+        .unwrap();
+    eve.join(GENERAL_ROOM).await;
+    let (mut bob, _, bob_token) = server.chat_guest_with_token("bob").await;
+    bob.join(GENERAL_ROOM).await;
+
+    // Something eve wrote three hours ago, and what she does now.
+    let store = server.store();
+    let general = store.room_by_name(GENERAL_ROOM).await.unwrap().unwrap();
+    let eve_user = store.user_by_name("eve").await.unwrap().unwrap().user;
+    let (old, _) = store
+        .insert_message(
+            &general,
+            &eve_user,
+            "from before",
+            crate::common::now_ms() - 3 * 3_600_000,
+            None,
+        )
+        .await
+        .unwrap();
+    let spam = eve.say(GENERAL_ROOM, "spam").await.unwrap().message;
+    let bobs = bob.say(GENERAL_ROOM, "hello").await.unwrap().message;
+    eve.ok(&room("eve-spam", false)).await;
+    bob.join("eve-spam").await;
+    let (status, file) = crate::files::upload(
+        &server,
+        &token,
+        GENERAL_ROOM,
+        "a.png",
+        &crate::files::png(8, 8),
+    )
+    .await;
+    assert_eq!(status, axum::http::StatusCode::CREATED, "{file}");
+    let file_url = file["url"].as_str().unwrap().to_owned();
+
+    // Out of range.
+    assert_eq!(
+        watch
+            .refused(&BanReq {
+                username: "eve".into(),
+                remove_hours: Some(protocol::validate::BAN_REMOVE_HOURS_MAX + 1),
+                addresses: true,
+            })
+            .await,
+        ErrorCode::BadRequest
+    );
+    watch
+        .ok(&BanReq {
+            username: "eve".into(),
+            remove_hours: Some(1),
+            addresses: true,
+        })
+        .await;
+
+    // Bob sees the spam go and the room close; nothing else of anyone's is touched.
+    let deleted = bob.next::<protocol::MessageDeleted>().await;
+    assert_eq!((deleted.room.as_str(), deleted.id), (GENERAL_ROOM, spam.id));
+    assert_eq!(bob.next::<protocol::RoomClosed>().await.room, "eve-spam");
+    bob.still_served("still here").await;
+    let message = |id| async move { store.message(id).await.unwrap().unwrap().message };
+    assert!(message(spam.id).await.deleted);
+    assert_eq!(message(old.id).await.text, "from before");
+    assert_eq!(message(bobs.id).await.text, "hello");
+    let bearer = format!("Bearer {bob_token}");
+    assert_eq!(
+        server
+            .get(&file_url, &[("authorization", bearer.as_str())])
+            .await
+            .status,
+        axum::http::StatusCode::NOT_FOUND,
+        "the file is gone"
+    );
+
+    // Her address cannot bring her back; other addresses still can come in.
+    assert_eq!(guest_from(&server, "eve2", "198.51.100.7").await.0, 403);
+    assert_eq!(guest_from(&server, "dan", "198.51.100.8").await.0, 201);
+
+    // One action, logged as such (the closed room too).
+    let mut logged = Vec::new();
+    while logged.len() < 3 {
+        let entry = watch.next::<AuditEntry>().await;
+        logged.push((entry.action, entry.detail));
+    }
+    assert!(
+        logged.contains(&(
+            AuditAction::Ban,
+            Some("and new accounts from its 2 addresses".into())
+        )),
+        "{logged:?}"
+    );
+    assert!(
+        logged.contains(&(
+            AuditAction::RemoveContent,
+            Some("1 message, 1 room, 1 file from the last 1 h".into())
+        )),
+        "{logged:?}"
+    );
+    assert!(
+        logged
+            .iter()
+            .any(|(action, _)| *action == AuditAction::CloseRoom)
+    );
+
+    watch
+        .ok(&UnbanReq(BanReq {
+            username: "eve".into(),
+            ..BanReq::default()
+        }))
+        .await;
+    assert_eq!(guest_from(&server, "eve2", "198.51.100.7").await.0, 201);
 }

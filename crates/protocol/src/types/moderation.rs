@@ -26,10 +26,18 @@ pub struct MuteReq {
 }
 
 /// `/admin` `ban` and `unban` request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BanReq {
     /// Who.
     pub username: String,
+    /// `ban` only (v1.10): also remove what the account made in the last this many hours
+    /// (messages, the rooms it created, files), 1 to [`crate::validate::BAN_REMOVE_HOURS_MAX`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove_hours: Option<u32>,
+    /// `ban` only (v1.10): also refuse new accounts and guests from the addresses the account
+    /// used, while it stays banned.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub addresses: bool,
 }
 
 /// What happens to the messages of an account being deleted (v1.9).

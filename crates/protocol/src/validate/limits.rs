@@ -18,6 +18,23 @@ pub const MARK_READ_MAX: usize = 500;
 /// Longest mute, in minutes (a week).
 pub const MUTE_MINUTES_MAX: u32 = 7 * 24 * 60;
 
+/// The furthest back a ban can remove what the account made, in hours (a week, v1.10).
+pub const BAN_REMOVE_HOURS_MAX: u32 = 7 * 24;
+
+/// `remove_hours` of a `ban`: absent or 0 removes nothing, else 1 to [`BAN_REMOVE_HOURS_MAX`].
+///
+/// # Errors
+/// `bad_request` when out of range.
+pub fn ban_remove_hours(raw: Option<u32>) -> Result<Option<u32>, ErrorBody> {
+    match raw {
+        None | Some(0) => Ok(None),
+        Some(hours) if hours <= BAN_REMOVE_HOURS_MAX => Ok(Some(hours)),
+        Some(_) => Err(bad(format!(
+            "remove_hours is between 0 and {BAN_REMOVE_HOURS_MAX}"
+        ))),
+    }
+}
+
 /// `limit` of a `history` request: 1–100, 50 when absent.
 ///
 /// # Errors
