@@ -108,7 +108,7 @@ pub use probe::{ProbeError, ProbeOptions, ProbeReport, probe, probe_room};
 /// [`Config`]); `docs/SECURITY.md` lists them all, and a test holds it to these values.
 pub mod limits {
     pub use crate::chat::MEMBERS_BROADCAST_MAX;
-    pub use crate::chat::{SEARCH_TIME_MAX, SEARCH_WAIT};
+    pub use crate::chat::{FOLLOW_UPS_QUEUED, SEARCH_TIME_MAX, SEARCH_WAIT};
     pub use crate::files::preview::{
         AT_ONCE as PREVIEWS_AT_ONCE, DECODE_MEMORY_DEFAULT as PREVIEW_MEMORY_DEFAULT,
         SOURCE_MAX_SIDE as PREVIEW_SOURCE_MAX_SIDE, WAIT as PREVIEW_WAIT,
@@ -133,7 +133,8 @@ const WS_READ_BUFFER: usize = 1024;
 pub struct App {
     router: Router,
     state: AppState,
-    /// The background tasks (occupancy, stats, housekeeping, the cluster watch); aborted when
+    /// The background tasks (occupancy, stats, housekeeping, the cluster watch, the follow-ups
+    /// of new messages); aborted when
     /// the app is dropped.
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -205,6 +206,7 @@ impl App {
         if let Some(health) = cluster.health {
             tasks.push(cluster::spawn_watch(services.clone(), health));
         }
+        tasks.extend(services.chat.spawn_follow_ups());
         let state = AppState::new(http::AppParts {
             services,
             api_in_flight: http::pipeline::ApiInFlight::default(),

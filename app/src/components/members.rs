@@ -30,23 +30,42 @@ fn moderating(chat: Chat) -> Memo<Option<(String, bool)>> {
     })
 }
 
-/// What a moderator of the room on screen (its creator, or an admin) can do to someone in it:
-/// mute them for a while, lift the mute, remove them from a private room.
-fn moderation(
+/// What one can do about someone else in the room: block or unblock them (anyone), and, for a
+/// moderator of the room on screen (its creator, or an admin), mute them for a while, lift the
+/// mute, remove them from a private room.
+fn person_menu(
     chat: Chat,
     moderating: Memo<Option<(String, bool)>>,
     name: String,
-) -> Option<impl IntoView> {
-    let (room, private) = moderating.get()?;
-    let act = {
-        let (room, name) = (room.clone(), name.clone());
-        move |minutes: u32| chat.mute_member(room.clone(), name.clone(), minutes)
+    id: i64,
+) -> impl IntoView {
+    let label = format!("More about {name}");
+    let block_name = name.clone();
+    let moderation = move || {
+        let (room, private) = moderating.get()?;
+        let act = {
+            let (room, name) = (room.clone(), name.clone());
+            move |minutes: u32| chat.mute_member(room.clone(), name.clone(), minutes)
+        };
+        let (mute_short, mute_long, unmute) = (act.clone(), act.clone(), act);
+        let remove = {
+            let name = name.clone();
+            move || chat.kick_member(room.clone(), name.clone())
+        };
+        Some(view! {
+            <button type="button" class="quiet" on:click=move |_| mute_short(15)>"Mute 15 min"</button>
+            <button type="button" class="quiet" on:click=move |_| mute_long(60)>"Mute 1 hour"</button>
+            <button type="button" class="quiet" on:click=move |_| unmute(0)>"Unmute"</button>
+            {private.then(|| view! {
+                <button type="button" class="quiet danger" on:click=move |_| remove()>"Remove from room"</button>
+            })}
+        })
     };
-    let (mute_short, mute_long, unmute) = (act.clone(), act.clone(), act);
-    let remove = move || chat.kick_member(room.clone(), name.clone());
+    let blocked = Memo::new(move |_| chat.blocks(id));
+    let toggle_block = move |_| chat.set_blocked(block_name.clone(), !blocked.get_untracked());
     // Open while choosing; any choice closes it.
     let open = RwSignal::new(false);
-    Some(view! {
+    view! {
         <details
             class="member-menu"
             prop:open=move || open.get()
@@ -58,8 +77,8 @@ fn moderation(
         >
             <summary
                 class="quiet"
-                aria-label="Moderate"
-                title="Moderate"
+                aria-label=label
+                title="More"
                 on:click=move |ev| {
                     ev.prevent_default();
                     open.update(|o| *o = !*o);
@@ -67,16 +86,15 @@ fn moderation(
             >
                 "⋯"
             </summary>
-            <div class="member-actions" role="group" aria-label="Moderate">
-                <button type="button" class="quiet" on:click=move |_| { open.set(false); mute_short(15) }>"Mute 15 min"</button>
-                <button type="button" class="quiet" on:click=move |_| { open.set(false); mute_long(60) }>"Mute 1 hour"</button>
-                <button type="button" class="quiet" on:click=move |_| { open.set(false); unmute(0) }>"Unmute"</button>
-                {private.then(|| view! {
-                    <button type="button" class="quiet danger" on:click=move |_| { open.set(false); remove() }>"Remove from room"</button>
-                })}
+            // Any choice closes the menu (the click bubbles up here).
+            <div class="member-actions" role="group" aria-label="Actions" on:click=move |_| open.set(false)>
+                {moderation}
+                <button type="button" class="quiet block" on:click=toggle_block>
+                    {move || if blocked.get() { "Unblock" } else { "Block" }}
+                </button>
             </div>
         </details>
-    })
+    }
 }
 
 /// The member list of the active room.
@@ -104,7 +122,12 @@ pub fn MembersPane() -> impl IntoView {
                     children=move |user| {
                         let is_me = me() == Some(user.id);
                         view! {
-                            <li class="member" class:self=is_me data-user=user.username.clone()>
+                            <li
+                                class="member"
+                                class:self=is_me
+                                class:blocked=move || chat.blocks(user.id)
+                                data-user=user.username.clone()
+                            >
                                 <span class="dot" aria-hidden="true"></span>
                                 <span class="name">{user.username.clone()}</span>
                                 {role_badge(user.role)}
@@ -128,7 +151,7 @@ pub fn MembersPane() -> impl IntoView {
                                         >
                                             "✉"
                                         </button>
-                                        {move || moderation(chat, moderating, name.clone())}
+                                        {person_menu(chat, moderating, name.clone(), user.id)}
                                     }
                                         .into_any()
                                 }}

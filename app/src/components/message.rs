@@ -111,6 +111,10 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
         });
     let role = author_role(chat, message.user.id);
     let id = message.id;
+    // A blocked author's message is folded away until the reader asks to see it.
+    let author = message.user.id;
+    let revealed = RwSignal::new(false);
+    let folded = move || !mine && !revealed.get() && chat.blocks(author);
     let editing = move || chat.editing.get() == Some(id);
     let content = if message.deleted {
         view! { <div class="text deleted">"message deleted"</div> }.into_any()
@@ -135,10 +139,15 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
             class:grouped=grouped
             class:mentions-me=mentions_me
             class:is-deleted=message.deleted
+            class:folded=folded
             data-id=message.id
             id=protocol::links::message_anchor(message.id)
             tabindex="-1"
         >
+            <div class="blocked-fold">
+                <span>"A message from someone you blocked"</span>
+                <button type="button" class="quiet" on:click=move |_| revealed.set(true)>"Show"</button>
+            </div>
             <div class="meta" class:visually-hidden=grouped>
                 {avatar(&message.user.username)}
                 <span class="author">{message.user.username.clone()}</span>

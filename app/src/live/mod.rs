@@ -59,6 +59,8 @@ pub struct Chat {
     pub uploads: RwSignal<crate::uploads::Uploads>,
     /// The largest file the server takes (from `welcome`).
     pub max_upload: RwSignal<u64>,
+    /// Whom the user blocks (v1.11), sorted by name: their messages are folded away.
+    pub blocked: RwSignal<Vec<protocol::Author>>,
     /// The room on screen and its revision: changes only when another room is shown or the
     /// one on screen changes, never for events in other rooms. See [`Chat::with_shown`].
     pub shown: Memo<Option<(String, u64)>>,
@@ -99,6 +101,7 @@ impl Chat {
             replying: RwSignal::new(None),
             uploads: RwSignal::new(crate::uploads::Uploads::default()),
             max_upload: RwSignal::new(protocol::validate::UPLOAD_MAX_DEFAULT),
+            blocked: RwSignal::new(Vec::new()),
             shown,
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
@@ -124,6 +127,13 @@ impl Chat {
         self.editing.set(None);
         self.replying.set(None);
         self.uploads.set(crate::uploads::Uploads::default());
+        self.blocked.set(Vec::new());
+    }
+
+    /// Whether the user blocks the account `id`.
+    pub fn blocks(&self, id: i64) -> bool {
+        self.blocked
+            .with(|blocked| blocked.iter().any(|a| a.id == id))
     }
 
     /// Reads the room on screen. Reactive only to [`Chat::shown`]: what depends on it is
@@ -311,6 +321,8 @@ impl Chat {
     pub fn mute_member(&self, _room: String, _username: String, _minutes: u32) {}
     /// Removes someone from a private room after asking (browser only).
     pub fn kick_member(&self, _room: String, _username: String) {}
+    /// Blocks someone after asking, or unblocks them (browser only).
+    pub fn set_blocked(&self, _username: String, _blocked: bool) {}
 }
 
 #[cfg(feature = "hydrate")]

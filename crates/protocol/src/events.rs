@@ -258,6 +258,13 @@ pub mod chat {
     pub const SET_TOPIC: &str = "set_topic";
     /// S→C `{room: Room}`: a room's topic changed (v1.4).
     pub const ROOM_UPDATED: &str = "room_updated";
+    /// C→S `{username}` → `{ok}`: their DMs, invites and mentions no longer reach you (v1.11).
+    pub const BLOCK: &str = "block";
+    /// C→S `{username}` → `{ok}`: lift a block (v1.11).
+    pub const UNBLOCK: &str = "unblock";
+    /// C→S `{}` → `{ok, users}`: whom you block; S→C `{users}` when that changed on any of
+    /// your devices (v1.11).
+    pub const BLOCKS: &str = "blocks";
 }
 
 /// Namespace `/notifications`.

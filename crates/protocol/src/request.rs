@@ -77,6 +77,9 @@ requests! {
     chat::KICK => KickReq => Empty;
     chat::MUTE => MuteReq => Empty;
     chat::SET_TOPIC => SetTopicReq => SetTopicRes;
+    chat::BLOCK => BlockReq => Empty;
+    chat::UNBLOCK => UnblockReq => Empty;
+    chat::BLOCKS => BlocksReq => Blocks;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;
@@ -108,6 +111,7 @@ server_events! {
     chat::MESSAGE_DELETED => MessageDeleted;
     chat::REACTION => ReactionEvent;
     chat::ROOM_UPDATED => RoomUpdated;
+    chat::BLOCKS => Blocks;
     notifications::NOTIFICATION => Notification;
     admin::STATS => Stats;
     admin::AUDIT_ENTRY => AuditEntry;

@@ -6,6 +6,7 @@
 //! millisecond timestamps and 0/1 integer flags, and return `protocol` types.
 #![warn(missing_docs)]
 
+mod blocks;
 mod db;
 mod error;
 mod files;

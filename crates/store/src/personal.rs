@@ -153,6 +153,7 @@ impl Store {
                 "room_mutes",
                 "room_kicks",
                 "address_bans",
+                "blocks",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                     .bind(user_id)

@@ -174,7 +174,7 @@ impl Store {
     }
 
     /// Open rooms a user may see: every public room and the private rooms they belong to,
-    /// by name.
+    /// by name; not the DMs with someone they block.
     ///
     /// # Errors
     /// [`StoreError::Database`] on failure.
@@ -183,6 +183,9 @@ impl Store {
             "SELECT {COLUMNS} FROM rooms \
              WHERE closed_at IS NULL AND (private = 0 OR id IN \
                    (SELECT room_id FROM room_members WHERE user_id = $1)) \
+             AND NOT (kind = 'dm' AND EXISTS (SELECT 1 FROM room_members m \
+                   JOIN blocks b ON b.user_id = $1 AND b.blocked_id = m.user_id \
+                   WHERE m.room_id = rooms.id)) \
              ORDER BY id"
         ))
         .bind(user_id)

@@ -59,6 +59,7 @@ impl Chat {
         }
         // Someone silenced cannot say new things by rewriting old ones.
         self.check_not_muted(&room, &actor.user).await?;
+        self.check_dm_open(&room, &actor.user).await?;
         self.charge(actor, Action::Message).await?;
         let message = self
             .hub
@@ -127,6 +128,7 @@ impl Chat {
         }
         if active {
             self.check_not_muted(&room, &actor.user).await?;
+            self.check_dm_open(&room, &actor.user).await?;
         }
         let changed = self
             .hub

@@ -18,8 +18,8 @@ const CLIENT_ID_MAX: usize = 64;
 
 impl Chat {
     /// Stores a message in a room the connection joined (once per `client_id`: a resend
-    /// returns the original) and sends it to the room; mentions and DM pings follow without
-    /// delaying the answer.
+    /// returns the original) and sends it to the room; mentions and DM pings follow from the
+    /// node's follow-up queue (see [`super::follow_ups`]).
     ///
     /// # Errors
     /// `empty_message`, `too_long`, `bad_request` (text, `client_id`, `reply_to`,
@@ -36,6 +36,7 @@ impl Chat {
             )));
         }
         let room = self.joined_room(conn, &req.room).await?;
+        self.check_dm_open(&room, conn.user()).await?;
         // Whether the author is muted is checked by the insert (one statement).
         let reply_to = match req.reply_to {
             Some(id) => Some(self.reply_target(&room, id).await?),
@@ -65,10 +66,7 @@ impl Chat {
         if is_new {
             self.stop_typing(&room, author).await;
             self.fanout.to_room(room.id, &message).await;
-            tokio::spawn(
-                self.clone()
-                    .notify_recipients(room, author.clone(), message.clone()),
-            );
+            self.follow_up(room, author.clone(), message.clone()).await;
         }
         Ok(message)
     }
@@ -99,7 +97,7 @@ impl Chat {
     /// After a new message: notifies the users it `@mentions` (who can see the room), and the
     /// other person of a DM for the first message they have not read, unless they are reading
     /// the conversation (marked it read in the last 30 s).
-    async fn notify_recipients(self, room: RoomRecord, sender: User, message: Message) {
+    pub(super) async fn notify_recipients(&self, room: RoomRecord, sender: User, message: Message) {
         let place = if room.kind == RoomKind::Dm {
             "a direct message".to_owned()
         } else {
@@ -122,7 +120,14 @@ impl Chat {
                 continue;
             };
             let target = record.user;
-            if notified.contains(&target.id) {
+            if notified.contains(&target.id)
+                || self
+                    .hub
+                    .store
+                    .blocks(target.id, sender.id)
+                    .await
+                    .unwrap_or(true)
+            {
                 continue;
             }
             let can_see = !room.private

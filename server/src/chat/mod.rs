@@ -8,11 +8,14 @@
 //! * [`messages`]: sending, history, and the notifications a message triggers;
 //! * [`saved`]: each user's list of rooms and read markers, the same on every device;
 //! * [`conversation`]: edits, deletions, reactions, catch-up on changes, search;
-//! * [`moderation`]: kicks and mutes in rooms;
+//! * [`moderation`]: kicks and mutes in rooms, removing what a banned account made;
+//! * [`blocks`]: whom each person blocks, and what that refuses;
 //! * [`files`]: who may upload to a room and download a file.
 
+mod blocks;
 mod conversation;
 mod files;
+mod follow_ups;
 mod messages;
 mod moderation;
 mod presence;
@@ -20,6 +23,7 @@ mod rooms;
 mod saved;
 
 pub use conversation::{SEARCH_TIME_MAX, SEARCH_WAIT};
+pub use follow_ups::FOLLOW_UPS_QUEUED;
 pub use presence::MEMBERS_BROADCAST_MAX;
 
 use protocol::{Room, User};
@@ -42,6 +46,7 @@ pub struct Chat {
     accounts: Accounts,
     notifier: Notifier,
     audit: Audit,
+    follow_ups: follow_ups::FollowUps,
 }
 
 /// Who is acting: a signed-in user, from a client address (both are charged for quotas).
@@ -90,6 +95,7 @@ impl Chat {
             accounts,
             notifier,
             audit,
+            follow_ups: follow_ups::FollowUps::new(),
         }
     }
 

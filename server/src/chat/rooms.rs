@@ -188,6 +188,10 @@ impl Chat {
         }
         self.charge(actor, Action::Join).await?;
         let invitee = self.accounts.existing_user(username).await?;
+        if invitee.id != actor.user.id {
+            self.check_not_blocked(&actor.user, &invitee, "invites")
+                .await?;
+        }
         if self.hub.store.was_kicked(room.id, invitee.id).await? {
             if !self.moderates(&actor.user, &room).await? {
                 return Err(AppError::forbidden(format!(
@@ -218,7 +222,8 @@ impl Chat {
     /// The private room of the actor and one other person, created on first use.
     ///
     /// # Errors
-    /// `not_found`, `bad_request` for oneself, `rate_limited`, or a failure.
+    /// `not_found`, `bad_request` for oneself, `forbidden` when either blocks the other,
+    /// `rate_limited`, or a failure.
     pub async fn dm(&self, actor: &Actor, username: &str) -> AppResult<Room> {
         let peer = self.accounts.existing_user(username).await?;
         if peer.id == actor.user.id {
@@ -226,6 +231,8 @@ impl Chat {
                 "a direct conversation needs someone else",
             ));
         }
+        self.check_not_blocked(&actor.user, &peer, "direct messages")
+            .await?;
         self.charge(actor, Action::Join).await?;
         // Opening a new conversation has a daily budget of its own; reopening one does not.
         let name = store::dm_name(actor.user.id, peer.id);

@@ -5,11 +5,12 @@
 use std::sync::LazyLock;
 
 use protocol::{
-    ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes, DeleteReq, DmReq, EditReq, EditRes,
-    Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq, LeaveReq,
-    LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes, MuteReq,
-    MuteRoomReq, ReactReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq, SavedRoomsRes, SearchReq,
-    SearchRes, SetTopicReq, SetTopicRes, TypingReq, User, Welcome,
+    BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes, DeleteReq,
+    DmReq, EditReq, EditRes, Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq,
+    JoinRes, KickReq, LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq,
+    MessageRes, MuteReq, MuteRoomReq, ReactReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq,
+    SavedRoomsRes, SearchReq, SearchRes, SetTopicReq, SetTopicRes, TypingReq, UnblockReq, User,
+    Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -48,6 +49,9 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(kick)
         .on(mute)
         .on(set_topic)
+        .on(block)
+        .on(unblock)
+        .on(blocks)
 });
 
 /// Last CONNECT middleware (after authentication): wires the socket's events and registers
@@ -327,4 +331,27 @@ async fn set_topic(ctx: Ctx, req: SetTopicReq) -> AppResult<SetTopicRes> {
         .set_topic(&ctx.actor(), &req.room, req.topic.as_deref())
         .await?;
     Ok(SetTopicRes { room })
+}
+
+/// `block`: someone's DMs, invites and mentions no longer reach the caller (v1.11).
+async fn block(ctx: Ctx, req: BlockReq) -> AppResult<Empty> {
+    ctx.chat()
+        .set_blocked(&ctx.actor(), &req.username, true)
+        .await?;
+    Ok(Empty {})
+}
+
+/// `unblock` (v1.11).
+async fn unblock(ctx: Ctx, UnblockReq(req): UnblockReq) -> AppResult<Empty> {
+    ctx.chat()
+        .set_blocked(&ctx.actor(), &req.username, false)
+        .await?;
+    Ok(Empty {})
+}
+
+/// `blocks`: whom the caller blocks (v1.11).
+async fn blocks(ctx: Ctx, _: BlocksReq) -> AppResult<Blocks> {
+    let mut list = ctx.chat().blocks(&ctx.user).await?;
+    fit(&mut list.users, list_budget(ctx.hub(), 0), false);
+    Ok(list)
 }

@@ -88,6 +88,9 @@ prices! {
     protocol::UnbanReq => 3;
     protocol::AuditReq => 2;
     protocol::DeleteUserReq => 5;
+    protocol::BlockReq => 3;
+    protocol::UnblockReq => 3;
+    protocol::BlocksReq => 3;
 }
 
 impl Priced for protocol::TypingReq {

@@ -103,7 +103,7 @@ fn every_built_in_limit_has_its_real_value() {
         leading_number(default).unwrap_or_else(|| panic!("`{name}`: no number in {default}"))
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
-    let expected: [(String, u64); 13] = [
+    let expected: [(String, u64); 16] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -140,6 +140,18 @@ fn every_built_in_limit_has_its_real_value() {
         (
             quoted(notifications::MARK_READ, "ids"),
             validate::MARK_READ_MAX as u64,
+        ),
+        (
+            "messages waiting for their notifications (mentions, DM pings) per node".into(),
+            limits::FOLLOW_UPS_QUEUED as u64,
+        ),
+        (
+            "mentions notified per message".into(),
+            validate::MENTIONS_MAX as u64,
+        ),
+        (
+            "accounts one person blocks".into(),
+            u64::from(validate::BLOCKS_MAX),
         ),
     ];
     for (name, value) in expected {

@@ -15,6 +15,7 @@ mod wait;
 
 mod accounts;
 mod admin;
+mod blocks;
 mod chat;
 mod connections;
 mod conversation;

@@ -140,6 +140,7 @@ impl Chat {
                 chat.conn.set(ConnState::Connected);
                 chat.refresh_directory();
                 chat.sync_saved(first_room.get_value());
+                chat.sync_blocks();
                 first_room.set_value(None);
             }
             NsEvent::Refused(ns, message) => match ConnectRefusal::parse(message) {
@@ -233,6 +234,17 @@ impl Chat {
         if let Some(name) = show {
             self.select(&name);
         }
+    }
+
+    /// After (re)connecting: whom the user blocks (it may have changed on another device).
+    pub(super) fn sync_blocks(&self) {
+        let Some(socket) = self.socket() else { return };
+        let chat = *self;
+        spawn_local(async move {
+            if let Ok(list) = socket.request(&BlocksReq {}).await {
+                chat.blocked.set(list.users);
+            }
+        });
     }
 
     /// After (re)connecting: the user's list of rooms from the server (the same on every

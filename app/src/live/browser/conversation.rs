@@ -224,6 +224,38 @@ impl Chat {
         });
     }
 
+    /// Blocks someone (after asking) or unblocks them: their DMs, invites and mentions no
+    /// longer reach us, and their messages are folded away.
+    pub fn set_blocked(&self, username: String, blocked: bool) {
+        if blocked {
+            let question = format!(
+                "Block {username}? They can no longer message you directly, invite you or \
+                 notify you with a mention, and their messages are folded away. They are not told."
+            );
+            if !crate::desktop::confirm(&question) {
+                return;
+            }
+        }
+        let Some(socket) = self.socket() else { return };
+        let chat = *self;
+        spawn_local(async move {
+            let request = BlockReq {
+                username: username.clone(),
+            };
+            let result = if blocked {
+                socket.request(&request).await
+            } else {
+                socket.request(&UnblockReq(request)).await
+            };
+            let text = match result {
+                Ok(_) if blocked => format!("you blocked {username}"),
+                Ok(_) => format!("you unblocked {username}"),
+                Err(error) => format!("could not change the block: {}", describe(&error)),
+            };
+            chat.tell(text);
+        });
+    }
+
     /// Removes someone from a private room after asking (room creator, admins).
     pub fn kick_member(&self, room: String, username: String) {
         let question =

@@ -19,6 +19,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
             chat.mark_active_read();
         }
     });
+    socket.on(move |list: Blocks| chat.blocked.set(list.users));
     socket.on(move |welcome: Welcome| {
         if let Some(max) = welcome.max_upload {
             chat.max_upload.set(max);

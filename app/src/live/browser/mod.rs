@@ -15,11 +15,12 @@ use leptos::task::spawn_local;
 use protocol::events::chat::NS;
 use protocol::events::{GENERAL_ROOM, NotificationKind, notifications as notes};
 use protocol::{
-    ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, ErrorCode, HideRoomReq, HistoryReq, InviteReq,
-    JoinReq, LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members, Message,
-    MessageDeleted, MessageEdited, MessageReq, MuteRoomReq, Notification, Occupancy, ReactionEvent,
-    ReadMarker, Resync, RoomClosed, RoomCreated, RoomRemoved, RoomUpdated, RoomsReq, SavedRoom,
-    SavedRoomsReq, SetTopicReq, Typing, TypingReq, User, UserJoined, UserLeft, Welcome,
+    BlockReq, Blocks, BlocksReq, ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, ErrorCode,
+    HideRoomReq, HistoryReq, InviteReq, JoinReq, LeaveRoomReq, MarkAllReadReq, MarkReadReq,
+    MarkRoomReadReq, Members, Message, MessageDeleted, MessageEdited, MessageReq, MuteRoomReq,
+    Notification, Occupancy, ReactionEvent, ReadMarker, Resync, RoomClosed, RoomCreated,
+    RoomRemoved, RoomUpdated, RoomsReq, SavedRoom, SavedRoomsReq, SetTopicReq, Typing, TypingReq,
+    UnblockReq, User, UserJoined, UserLeft, Welcome,
 };
 use socket_client::browser::{NsEvent, Socket, same_origin_url};
 use socket_client::{AckError, Config, RequestError, Status};

@@ -65,3 +65,27 @@ impl From<&User> for Author {
         }
     }
 }
+
+/// `block` request (v1.11): `username`'s DMs, invites and mentions no longer reach the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockReq {
+    /// Whom.
+    pub username: String,
+}
+
+/// `unblock` request (v1.11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnblockReq(pub BlockReq);
+
+/// `blocks` request (v1.11); carries nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlocksReq {}
+
+/// Whom the caller blocks, by name (v1.11): the `blocks` ack, and the `blocks` event sent to
+/// every `/chat` socket of the user when it changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocks {
+    /// The blocked accounts, sorted by name.
+    pub users: Vec<Author>,
+}

@@ -18,6 +18,9 @@ pub const MARK_READ_MAX: usize = 500;
 /// Longest mute, in minutes (a week).
 pub const MUTE_MINUTES_MAX: u32 = 7 * 24 * 60;
 
+/// How many accounts one account may block (v1.11).
+pub const BLOCKS_MAX: u32 = 1_000;
+
 /// The furthest back a ban can remove what the account made, in hours (a week, v1.10).
 pub const BAN_REMOVE_HOURS_MAX: u32 = 7 * 24;
 
