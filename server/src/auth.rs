@@ -247,7 +247,11 @@ pub fn request_token(headers: &HeaderMap, secure: bool) -> Option<(String, Crede
 /// The session cookie's value, if present.
 #[must_use]
 pub fn cookie_token(headers: &HeaderMap, secure: bool) -> Option<String> {
-    let wanted = cookie_name(secure);
+    named_cookie(headers, cookie_name(secure))
+}
+
+/// The value of the cookie `wanted`, if the request carries a non-empty one.
+fn named_cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -276,6 +280,36 @@ pub fn session_cookie(token: &str, days: u32, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The cookie that marks a browser its owner signed in from before (a known device: failed
+/// sign-ins of others do not hold it back); `__Host-` with secure cookies.
+#[must_use]
+pub fn device_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-tertulia_device"
+    } else {
+        "tertulia_device"
+    }
+}
+
+/// The known-device token a request carries, if any.
+#[must_use]
+pub fn device_token(headers: &HeaderMap, secure: bool) -> Option<String> {
+    named_cookie(headers, device_cookie_name(secure))
+}
+
+/// `Set-Cookie` value for a new known-device token: HttpOnly, SameSite=Lax, kept 400 days
+/// (the most browsers keep a cookie).
+#[must_use]
+pub fn device_cookie(token: &str, secure: bool) -> HeaderValue {
+    let name = device_cookie_name(secure);
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        400 * 24 * 3600
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }

@@ -317,6 +317,12 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_STATS_PERIOD_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(20..=600_000), hide = true)]
     pub stats_period_ms: u64,
 
+    /// How often each node checks that the sessions of its open sockets are still live, in
+    /// milliseconds: a session ended elsewhere (`server create-admin --evict-guest`, expiry
+    /// while connected) has its sockets closed within this time.
+    #[arg(long, env = "TERTULIA_SESSION_CHECK_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(20..=3_600_000))]
+    pub session_check_ms: u64,
+
     /// Notifications kept per user (the oldest go first).
     #[arg(long, env = "TERTULIA_NOTIFICATION_RETENTION", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
     pub notification_retention: u64,
@@ -352,6 +358,12 @@ impl Config {
     #[must_use]
     pub fn typing_ttl(&self) -> Duration {
         Duration::from_millis(self.typing_ttl_ms)
+    }
+
+    /// How often the sessions of open sockets are checked again.
+    #[must_use]
+    pub fn session_check_period(&self) -> Duration {
+        Duration::from_millis(self.session_check_ms)
     }
 
     /// How often `occupancy` is broadcast.

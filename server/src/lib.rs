@@ -99,7 +99,7 @@ use store::Store;
 use tokio::net::TcpListener;
 
 pub use accounts::{CreateAdmin, CreateAdminError, Outcome};
-pub use auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
+pub use auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE, token_hash};
 pub use backup::{BackupError, Entry, Manifest, Restored, backup, restore};
 pub use config::{Cli, Command, Config, redact};
 pub use probe::{ProbeError, ProbeOptions, ProbeReport, probe, probe_room};
@@ -107,6 +107,10 @@ pub use probe::{ProbeError, ProbeOptions, ProbeReport, probe, probe_room};
 /// The limits that are constants of the server rather than settings (the settings are in
 /// [`Config`]); `docs/SECURITY.md` lists them all, and a test holds it to these values.
 pub mod limits {
+    pub use crate::accounts::throttle::{
+        DELAY_MAX as SIGN_IN_DELAY_MAX, FREE_FAILURES as SIGN_IN_FREE_FAILURES,
+        WINDOW as SIGN_IN_WINDOW,
+    };
     pub use crate::chat::MEMBERS_BROADCAST_MAX;
     pub use crate::chat::{FOLLOW_UPS_QUEUED, SEARCH_TIME_MAX, SEARCH_WAIT};
     pub use crate::files::preview::{
@@ -134,7 +138,7 @@ pub struct App {
     router: Router,
     state: AppState,
     /// The background tasks (occupancy, stats, housekeeping, the cluster watch, the follow-ups
-    /// of new messages); aborted when
+    /// of new messages, the sessions of open sockets); aborted when
     /// the app is dropped.
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -207,6 +211,7 @@ impl App {
             tasks.push(cluster::spawn_watch(services.clone(), health));
         }
         tasks.extend(services.chat.spawn_follow_ups());
+        tasks.push(socket::sessions::spawn_session_check(services.clone()));
         let state = AppState::new(http::AppParts {
             services,
             api_in_flight: http::pipeline::ApiInFlight::default(),

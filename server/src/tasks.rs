@@ -237,10 +237,20 @@ pub async fn housekeeping(hub: &Hub) -> Result<(), store::StoreError> {
         hub.files.remove(file).await;
     }
     let deleted = hub.store.delete_forgotten_guests(now - GRACE_MS).await?;
+    let window = i64::try_from(crate::accounts::throttle::WINDOW.as_millis()).unwrap_or(i64::MAX);
+    let failures = hub.store.prune_sign_in_failures(now - window).await?;
     // An upload being written touches its file all the time: an hour untouched is abandoned.
     hub.files.sweep_partials(Duration::from_secs(3600)).await;
     let unsent = unsent.len();
-    tracing::debug!(buckets, sessions, released, deleted, unsent, "housekeeping");
+    tracing::debug!(
+        buckets,
+        sessions,
+        released,
+        deleted,
+        unsent,
+        failures,
+        "housekeeping"
+    );
     Ok(())
 }
 

@@ -22,6 +22,7 @@ mod rooms;
 mod sanctions;
 mod saved;
 mod sessions;
+mod sign_in;
 mod snapshot;
 mod users;
 
@@ -37,6 +38,7 @@ pub use personal::{ERASED_MESSAGES_SHOWN, ERASED_NAME, Erased, RemovedMessage};
 pub use rooms::{RoomKind, RoomRecord, dm_name};
 pub use sanctions::RemovedRecent;
 pub use saved::{SavedRoom, UNREAD_MAX};
+pub use sign_in::KNOWN_DEVICES_MAX;
 pub use snapshot::{copy_sqlite, known_schema, postgres_tables, schema_of, sqlite_path};
 pub use users::UserRecord;
 

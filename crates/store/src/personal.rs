@@ -154,6 +154,7 @@ impl Store {
                 "room_kicks",
                 "address_bans",
                 "blocks",
+                "known_devices",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                     .bind(user_id)

@@ -62,6 +62,34 @@ impl Store {
         Ok(row.map(|r| UserRecord::from(r).user))
     }
 
+    /// Which of these sessions are still live at `now` (not revoked or expired, their account
+    /// neither banned nor deleted). One statement per 500 hashes.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn live_sessions_among(
+        &self,
+        token_hashes: &[String],
+        now: i64,
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut live = std::collections::HashSet::with_capacity(token_hashes.len());
+        for chunk in token_hashes.chunks(500) {
+            let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash IN ({}) AND s.revoked_at IS NULL AND s.expires_at > $1 \
+                 AND u.banned_at IS NULL AND u.deleted_at IS NULL",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(now);
+            for hash in chunk {
+                query = query.bind(hash);
+            }
+            live.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(live)
+    }
+
     /// Revokes a session; returns the user whose live session it was, if it was live.
     ///
     /// # Errors

@@ -9,6 +9,7 @@
 
 mod admins;
 mod data;
+pub(crate) mod throttle;
 
 pub use admins::{CreateAdmin, CreateAdminError, Outcome};
 pub(crate) use data::Export;
@@ -31,6 +32,8 @@ pub(crate) struct SignedIn {
     pub(crate) user: User,
     /// Their new session's token.
     pub(crate) token: String,
+    /// A new known-device token for this browser (see [`throttle`]), when it was not one.
+    pub(crate) device: Option<String>,
 }
 
 /// The accounts service. Cheap to clone.
@@ -75,37 +78,92 @@ impl Accounts {
                 other => other.into(),
             })?;
         tracing::info!(user = %user.username, role = user.role.as_str(), "account registered");
-        self.start_session(user, address).await
+        let mut signed_in = self.start_session(user, address).await?;
+        signed_in.device = Some(self.new_device(signed_in.user.id).await?);
+        Ok(signed_in)
     }
 
-    /// Signs in with a password. Unknown user, guest name and wrong password all get the same
-    /// answer after the same work.
+    /// Signs in with a password, from a browser carrying the known-device token `device` (if
+    /// any). Unknown user, guest name and wrong password all get the same answer after the same
+    /// work. Failed sign-ins hold the name back for a while ([`throttle`]), except from a
+    /// device that signed in to the account before.
     ///
     /// # Errors
-    /// `unauthorized`, `forbidden` (banned), `rate_limited` (hashing saturated), or a failure.
+    /// `unauthorized`, `forbidden` (banned), `rate_limited` (the name held back, hashing
+    /// saturated), or a failure.
     pub(crate) async fn login(
         &self,
         address: AddrKey,
         raw_name: &str,
         password: String,
+        device: Option<&str>,
     ) -> AppResult<SignedIn> {
         let wrong = || AppError::new(ErrorCode::Unauthorized, "wrong username or password");
         if password.chars().count() > validate::PASSWORD_MAX {
             return Err(wrong());
         }
-        let record = match names::username(raw_name) {
-            Ok(name) => self.hub.store.user_by_name(&name).await?,
-            Err(_) => None,
+        let store = &self.hub.store;
+        let name = names::username(raw_name).ok();
+        let record = match &name {
+            Some(name) => store.user_by_name(name).await?,
+            None => None,
         };
+        let key = name.as_deref().map(store::name_key);
+        let now = now_ms();
+        let known = match (&record, device) {
+            (Some(record), Some(device)) if device.len() <= 128 => {
+                store
+                    .known_device(record.user.id, &token_hash(device), now)
+                    .await?
+            }
+            _ => false,
+        };
+        let counted = key.as_deref().filter(|_| !known);
+        if let Some(key) = counted
+            && let Some(until) = store.sign_in_blocked_until(key, now).await?
+        {
+            let seconds = (until - now + 999) / 1000;
+            return Err(AppError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many failed sign-ins for this name; try again in {seconds} s, \
+                     or from a browser you signed in from before"
+                ),
+            ));
+        }
         let hash = record.as_ref().and_then(|r| r.password_hash.clone());
         if !verify_password(&self.hub.hashing, Some(address), hash, password).await? {
+            if let Some(key) = counted {
+                let window = i64::try_from(throttle::WINDOW.as_millis()).unwrap_or(i64::MAX);
+                let now = now_ms();
+                store
+                    .record_sign_in_failure(key, now, now - window, throttle::delay_ms)
+                    .await?;
+            }
             return Err(wrong());
         }
         let record = record.ok_or_else(wrong)?;
         if record.banned {
             return Err(AppError::forbidden("this account is banned"));
         }
-        self.start_session(record.user, address).await
+        if let Some(key) = &key {
+            store.clear_sign_in_failures(key).await?;
+        }
+        let mut signed_in = self.start_session(record.user, address).await?;
+        if !known {
+            signed_in.device = Some(self.new_device(signed_in.user.id).await?);
+        }
+        Ok(signed_in)
+    }
+
+    /// A new known-device token for `user_id`, remembered by its hash.
+    async fn new_device(&self, user_id: i64) -> AppResult<String> {
+        let token = new_token();
+        self.hub
+            .store
+            .remember_device(user_id, &token_hash(&token), now_ms())
+            .await?;
+        Ok(token)
     }
 
     /// A guest under a free name, signed in (when the settings allow guests).
@@ -169,7 +227,11 @@ impl Accounts {
                 }
                 other => other.into(),
             })?;
-        Ok(SignedIn { user, token })
+        Ok(SignedIn {
+            user,
+            token,
+            device: None,
+        })
     }
 
     /// The user of a live session, by its token; `None` for an unknown, ended or malformed

@@ -8,7 +8,7 @@ use protocol::http::{AuthRes, ChangePasswordReq, Credentials, GuestReq, MeRes};
 
 use super::pipeline::{Answer, ApiCtx};
 use crate::accounts::SignedIn;
-use crate::auth::{cleared_cookie, is_program, session_cookie};
+use crate::auth::{cleared_cookie, device_cookie, device_token, is_program, session_cookie};
 use crate::error::AppResult;
 
 /// A signed-in answer: the user (plus the token for programs) and the session cookie.
@@ -16,14 +16,18 @@ fn signed_in(ctx: &ApiCtx, signed_in: SignedIn, status: StatusCode) -> Answer<Au
     let config = &ctx.state.services.hub.config;
     let cookie = session_cookie(&signed_in.token, config.session_days, config.secure_cookies);
     let token = is_program(&ctx.headers).then_some(signed_in.token);
-    Answer::json(
+    let answer = Answer::json(
         status,
         AuthRes {
             user: signed_in.user,
             token,
         },
     )
-    .with_cookie(cookie)
+    .with_cookie(cookie);
+    match signed_in.device {
+        Some(device) => answer.with_cookie(device_cookie(&device, config.secure_cookies)),
+        None => answer,
+    }
 }
 
 /// `POST /api/auth/register` `{username, password}` → 201 `{user, token?}` + cookie.
@@ -43,7 +47,12 @@ pub async fn login(ctx: ApiCtx, body: Credentials) -> AppResult<Answer<AuthRes>>
         .state
         .services
         .accounts
-        .login(ctx.address, &body.username, body.password)
+        .login(
+            ctx.address,
+            &body.username,
+            body.password,
+            device_token(&ctx.headers, ctx.state.services.hub.config.secure_cookies).as_deref(),
+        )
         .await?;
     Ok(signed_in(&ctx, session, StatusCode::OK))
 }

@@ -110,7 +110,7 @@ impl ApiCtx {
 /// A successful answer: status, optional `Set-Cookie`, optional JSON body.
 pub struct Answer<T> {
     status: StatusCode,
-    cookie: Option<HeaderValue>,
+    cookies: Vec<HeaderValue>,
     body: Option<T>,
 }
 
@@ -119,7 +119,7 @@ impl<T: Serialize> Answer<T> {
     pub fn json(status: StatusCode, body: T) -> Self {
         Self {
             status,
-            cookie: None,
+            cookies: Vec::new(),
             body: Some(body),
         }
     }
@@ -128,7 +128,7 @@ impl<T: Serialize> Answer<T> {
     pub fn empty(status: StatusCode) -> Self {
         Self {
             status,
-            cookie: None,
+            cookies: Vec::new(),
             body: None,
         }
     }
@@ -136,7 +136,7 @@ impl<T: Serialize> Answer<T> {
     /// Adds a `Set-Cookie`.
     #[must_use]
     pub fn with_cookie(mut self, cookie: HeaderValue) -> Self {
-        self.cookie = Some(cookie);
+        self.cookies.push(cookie);
         self
     }
 }
@@ -147,8 +147,8 @@ impl<T: Serialize> IntoResponse for Answer<T> {
             Some(body) => (self.status, axum::Json(body)).into_response(),
             None => self.status.into_response(),
         };
-        if let Some(cookie) = self.cookie {
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        for cookie in self.cookies {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
         }
         response
     }

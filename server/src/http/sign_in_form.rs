@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::pipeline::admit;
 use super::state::AppState;
-use crate::auth::session_cookie;
+use crate::auth::{device_cookie, device_token, session_cookie};
 use crate::client_addr::ClientAddr;
 use crate::error::{AppError, AppResult};
 
@@ -43,9 +43,11 @@ pub async fn submit(
         return AppError::forbidden("cross-site request refused").into_response();
     }
     match sign_in(state, client, headers, mode, &form).await {
-        Ok(cookie) => {
+        Ok(cookies) => {
             let mut response = Redirect::to(links::CHAT).into_response();
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            for cookie in cookies {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
             response
         }
         Err(error) => {
@@ -63,21 +65,27 @@ pub async fn submit(
     }
 }
 
-/// Signs in as the mode says; the session cookie on success.
+/// Signs in as the mode says; the session cookie (and a new known-device cookie) on success.
 async fn sign_in(
     state: AppState,
     client: ClientAddr,
     headers: HeaderMap,
     mode: Mode,
     form: &StartForm,
-) -> AppResult<header::HeaderValue> {
+) -> AppResult<Vec<header::HeaderValue>> {
     // Every mode is a sign-in attempt, charged like the JSON endpoints.
     let (_place, _caller) = admit::<Login>(&state, &client, &headers).await?;
     let accounts = &state.services.accounts;
     let password = form.password.clone();
     let session = match mode {
         Mode::Guest => accounts.guest(client.key, &form.username).await?,
-        Mode::SignIn => accounts.login(client.key, &form.username, password).await?,
+        Mode::SignIn => {
+            let secure = state.services.hub.config.secure_cookies;
+            let device = device_token(&headers, secure);
+            accounts
+                .login(client.key, &form.username, password, device.as_deref())
+                .await?
+        }
         Mode::SignUp => {
             accounts
                 .register(client.key, &form.username, password)
@@ -85,9 +93,13 @@ async fn sign_in(
         }
     };
     let config = &state.services.hub.config;
-    Ok(session_cookie(
+    let mut cookies = vec![session_cookie(
         &session.token,
         config.session_days,
         config.secure_cookies,
-    ))
+    )];
+    if let Some(device) = &session.device {
+        cookies.push(device_cookie(device, config.secure_cookies));
+    }
+    Ok(cookies)
 }

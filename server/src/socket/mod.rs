@@ -9,6 +9,7 @@ pub(crate) mod auth;
 pub(crate) mod chat;
 pub(crate) mod notifications;
 pub(crate) mod pipeline;
+pub(crate) mod sessions;
 
 use protocol::User;
 use socketioxide::handler::ConnectHandler;

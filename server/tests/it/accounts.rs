@@ -333,3 +333,145 @@ async fn a_sign_in_flood_from_one_address_leaves_room_for_the_others() {
         "the flood was refused beyond its share of the hashing queue"
     );
 }
+
+/// `server create-admin --evict-guest` runs as another process: it ends the squatting guest's
+/// sessions in the database, and the running server closes that guest's open sockets at its
+/// next session check (as it does a session that expires while connected); others stay.
+#[tokio::test]
+async fn sessions_ended_by_another_process_close_their_sockets() {
+    use crate::common::{Socket, auth};
+    use protocol::events::{GENERAL_ROOM, chat};
+    let path = std::env::temp_dir().join(format!(
+        "tertulia-evict-{}-{}.db",
+        std::process::id(),
+        crate::common::now_ms()
+    ));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let mut config = server::Config::for_tests(&url);
+    config.session_check_ms = 50;
+    let store = store::Store::connect(&url).await.unwrap();
+    let server = TestServer::spawn_on(config.clone(), store).await;
+    let (mut squatter, _) = server.chat_guest("admin2").await;
+    let bystander = server.bystander("bob").await;
+    // A session that ends on its own while its socket is open.
+    let now = crate::common::now_ms();
+    let brief = server.store().create_guest("brief", now).await.unwrap();
+    server
+        .store()
+        .create_session(
+            brief.id,
+            &server::token_hash("brief-token"),
+            None,
+            now,
+            now + 300,
+        )
+        .await
+        .unwrap();
+    let mut expiring = Socket::connect(&server, chat::NS, auth("brief-token"), &[])
+        .await
+        .unwrap();
+
+    let outcome = server::create_admin(
+        &config,
+        CreateAdmin {
+            evict_guest: true,
+            ..request("admin2", Some("long enough pw"))
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::EvictedAndCreated("admin2".into()));
+    assert!(
+        squatter.disconnected().await,
+        "the evicted guest's socket closes"
+    );
+    assert!(
+        expiring.disconnected().await,
+        "an expired session's socket closes"
+    );
+    bystander.still_served("still here").await;
+    bystander.join(GENERAL_ROOM).await;
+    drop(server);
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Guessing one account's password is slowed down per name, whatever the addresses: after five
+/// failures the name is held back (a name that is no account the same way, so the answer tells
+/// nothing), but the owner's browser, known from an earlier sign-in, still gets in, and a
+/// success starts the count again. Other names are not affected.
+#[tokio::test]
+async fn failed_sign_ins_hold_a_name_back_but_not_its_owners_browser() {
+    use protocol::http::Login;
+    let server = TestServer::spawn_with(|c| c.auth_burst = 100_000).await;
+    let credentials = |name: &str, password: &str| Credentials {
+        username: name.into(),
+        password: password.into(),
+    };
+    let registered = server
+        .api::<Register>(&credentials("victim", "victim password 1"), &[])
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED);
+    let device = registered
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tertulia_device="))
+        .and_then(|v| v.split(';').next())
+        .expect("a known-device cookie")
+        .to_owned();
+    assert!(registered.headers.get_all("set-cookie").iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.starts_with("tertulia_device=") && v.contains("HttpOnly"))
+    }));
+    server.register("bystander", "bystander password").await;
+    let login = async |name: &str, password: &str, cookie: Option<&str>| {
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+        server
+            .api::<Login>(&credentials(name, password), &headers)
+            .await
+    };
+
+    for name in ["victim", "ghost"] {
+        for _ in 0..5 {
+            assert_eq!(
+                login(name, "a wrong guess", None).await.status,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        let held = login(name, "victim password 1", None).await;
+        assert_eq!(held.status, StatusCode::TOO_MANY_REQUESTS, "{name}");
+        assert_eq!(held.code(), ErrorCode::RateLimited);
+        assert!(
+            held.body.to_string().contains("too many failed sign-ins"),
+            "{}",
+            held.body
+        );
+    }
+    // The owner's browser is not held back, and its success clears the count.
+    let owner = login("victim", "victim password 1", Some(&device)).await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
+    assert!(
+        !owner
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with("tertulia_device="))),
+        "a known device keeps its cookie"
+    );
+    assert_eq!(
+        login("victim", "one more wrong guess", None).await.status,
+        StatusCode::UNAUTHORIZED,
+        "counting from zero again"
+    );
+    // A cookie of another account's device is no key to this one.
+    for _ in 0..5 {
+        login("bystander", "a wrong guess", None).await;
+    }
+    assert_eq!(
+        login("bystander", "bystander password", Some(&device))
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -103,7 +103,7 @@ fn every_built_in_limit_has_its_real_value() {
         leading_number(default).unwrap_or_else(|| panic!("`{name}`: no number in {default}"))
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
-    let expected: [(String, u64); 16] = [
+    let expected: [(String, u64); 17] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -153,6 +153,10 @@ fn every_built_in_limit_has_its_real_value() {
             "accounts one person blocks".into(),
             u64::from(validate::BLOCKS_MAX),
         ),
+        (
+            "failed sign-ins per name, from anywhere".into(),
+            u64::from(limits::SIGN_IN_FREE_FAILURES),
+        ),
     ];
     for (name, value) in expected {
         assert_eq!(value_of(&name), value, "docs/SECURITY.md, `{name}`");
@@ -167,6 +171,20 @@ fn every_built_in_limit_has_its_real_value() {
         occupancy.contains(&format!("≤ {} public rooms", limits::OCCUPANCY_TOP))
             && occupancy.contains(&format!("(≤ {})", limits::OCCUPANCY_MAX)),
         "docs/SECURITY.md, occupancy: {occupancy}"
+    );
+    let held = rows
+        .iter()
+        .find(|(limit, _, _)| limit == "failed sign-ins per name, from anywhere")
+        .unwrap()
+        .2
+        .clone();
+    assert!(
+        held.contains(&format!(
+            "up to {} min",
+            limits::SIGN_IN_DELAY_MAX.as_secs() / 60
+        )) && held.contains(&format!("{} in an hour", limits::SIGN_IN_FREE_FAILURES))
+            && limits::SIGN_IN_WINDOW.as_secs() == 3600,
+        "docs/SECURITY.md, sign-in throttle: {held}"
     );
     let previews = rows
         .iter()
