@@ -317,6 +317,21 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_STATS_PERIOD_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(20..=600_000), hide = true)]
     pub stats_period_ms: u64,
 
+    /// Bytes the connections of one client address may keep waiting in this node's outbound
+    /// buffers (what clients that do not read make it hold); past it, that address's biggest
+    /// holders are cut first (they reconnect and catch up).
+    #[arg(long, env = "TERTULIA_OUTBOUND_PER_IP_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub outbound_per_ip_bytes: usize,
+
+    /// Bytes all connections may keep waiting in this node's outbound buffers; past it, the
+    /// biggest holders are cut first.
+    #[arg(long, env = "TERTULIA_OUTBOUND_TOTAL_BYTES", default_value_t = 512 * 1024 * 1024)]
+    pub outbound_total_bytes: usize,
+
+    /// How often the outbound budgets are checked, in milliseconds (tests shorten it).
+    #[arg(long, env = "TERTULIA_OUTBOUND_CHECK_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(10..=60_000), hide = true)]
+    pub outbound_check_ms: u64,
+
     /// How often each node checks that the sessions of its open sockets are still live, in
     /// milliseconds: a session ended elsewhere (`server create-admin --evict-guest`, expiry
     /// while connected) has its sockets closed within this time.
@@ -346,6 +361,7 @@ impl Config {
         config.handshake_burst = 1_000_000;
         config.max_sockets_per_ip = 100_000;
         config.max_connections_per_ip = 100_000;
+        config.outbound_per_ip_bytes = config.outbound_total_bytes;
         config.files_dir = std::env::temp_dir().join(format!(
             "tertulia-files-{}-{:016x}",
             std::process::id(),
@@ -358,6 +374,12 @@ impl Config {
     #[must_use]
     pub fn typing_ttl(&self) -> Duration {
         Duration::from_millis(self.typing_ttl_ms)
+    }
+
+    /// How often the outbound budgets are checked.
+    #[must_use]
+    pub fn outbound_check_period(&self) -> Duration {
+        Duration::from_millis(self.outbound_check_ms)
     }
 
     /// How often the sessions of open sockets are checked again.

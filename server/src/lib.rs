@@ -138,7 +138,7 @@ pub struct App {
     router: Router,
     state: AppState,
     /// The background tasks (occupancy, stats, housekeeping, the cluster watch, the follow-ups
-    /// of new messages, the sessions of open sockets); aborted when
+    /// of new messages, the sessions of open sockets, the outbound budgets); aborted when
     /// the app is dropped.
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -212,6 +212,7 @@ impl App {
         }
         tasks.extend(services.chat.spawn_follow_ups());
         tasks.push(socket::sessions::spawn_session_check(services.clone()));
+        tasks.push(socket::outbound::spawn_outbound_check(services.clone()));
         let state = AppState::new(http::AppParts {
             services,
             api_in_flight: http::pipeline::ApiInFlight::default(),

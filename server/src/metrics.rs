@@ -41,6 +41,8 @@ pub enum Cut {
     Strikes,
     /// Its outbound queue was full: it stopped reading.
     OutboundOverflow,
+    /// It held the most unread of an address, or of the node, over their budget.
+    OutboundBudget,
 }
 
 impl Cut {
@@ -50,6 +52,7 @@ impl Cut {
             Self::Idle => "idle",
             Self::Strikes => "strikes",
             Self::OutboundOverflow => "outbound_overflow",
+            Self::OutboundBudget => "outbound_budget",
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct Families {
     events_in_progress: IntGauge,
     /// `tertulia_previews_in_progress`: image previews being decoded (read at scrape).
     previews_in_progress: IntGauge,
+    /// `tertulia_outbound_queued_bytes`: bytes waiting for clients on this node (last check).
+    outbound_queued: IntGauge,
     /// `tertulia_events_total{namespace,event,outcome}`: socket events by outcome (`ok` or the
     /// contract's error code).
     events: IntCounterVec,
@@ -241,6 +246,10 @@ impl Metrics {
                 "previews_in_progress",
                 "Image previews being decoded now (at most 2; a decode keeps its turn until it ends).",
             ),
+            outbound_queued: b.gauge(
+                "outbound_queued_bytes",
+                "Bytes waiting in this node's outbound buffers at the last outbound check (a broadcast counted once per connection).",
+            ),
             events: b.counters(
                 "events_total",
                 "Socket events handled, by outcome: ok, or the error code answered.",
@@ -343,6 +352,12 @@ impl Metrics {
         self.event_seconds
             .with_label_values(&[namespace, event])
             .observe(took.as_secs_f64());
+    }
+
+    /// The bytes waiting in this node's outbound buffers now.
+    pub fn outbound_queued(&self, bytes: usize) {
+        self.outbound_queued
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
 
     /// The server closed a connection.

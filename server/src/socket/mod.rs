@@ -8,6 +8,7 @@ pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod chat;
 pub(crate) mod notifications;
+pub(crate) mod outbound;
 pub(crate) mod pipeline;
 pub(crate) mod sessions;
 

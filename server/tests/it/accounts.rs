@@ -425,6 +425,7 @@ async fn failed_sign_ins_hold_a_name_back_but_not_its_owners_browser() {
             .is_ok_and(|v| v.starts_with("tertulia_device=") && v.contains("HttpOnly"))
     }));
     server.register("bystander", "bystander password").await;
+    let chatter = server.bystander("chatter").await;
     let login = async |name: &str, password: &str, cookie: Option<&str>| {
         let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
         server
@@ -447,6 +448,7 @@ async fn failed_sign_ins_hold_a_name_back_but_not_its_owners_browser() {
             "{}",
             held.body
         );
+        chatter.still_served("others chat on").await;
     }
     // The owner's browser is not held back, and its success clears the count.
     let owner = login("victim", "victim password 1", Some(&device)).await;

@@ -135,3 +135,91 @@ async fn a_reading_client_keeps_up_under_the_same_flood() {
     }
     reader.still_served("still connected").await;
 }
+
+/// How many connections were cut for `reason` (`tertulia_connections_cut_total`).
+fn cut_for(server: &TestServer, reason: &str) -> u64 {
+    let label = format!("reason=\"{reason}\"");
+    server
+        .app
+        .metrics_text()
+        .lines()
+        .find(|line| line.starts_with("tertulia_connections_cut_total{") && line.contains(&label))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A polling client in `general` that will never poll again.
+async fn sleeper(server: &TestServer, name: &str) -> crate::raw::Polling {
+    let (_, token) = server.guest(name).await;
+    let polling = crate::raw::Polling::open(server.addr).await;
+    polling.connect(NS, &token).await;
+    let joined = polling
+        .request(
+            1,
+            &JoinReq {
+                room: GENERAL_ROOM.into(),
+            },
+        )
+        .await;
+    assert_eq!(joined["ok"], true);
+    polling
+}
+
+/// Connections from one address that do not read hold at most the address's outbound budget
+/// between them: past it, the one holding the most is cut first, long before its own queue
+/// fills; the next goes when it alone passes the budget. Readers from the same address (they
+/// hold next to nothing) and the sender are not touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_past_its_outbound_budget_loses_its_biggest_holder_first() {
+    let server = TestServer::spawn_with(|c| {
+        c.outbound_queue = 128;
+        // About 60 of the 3 KB messages below, for every connection of the address together.
+        c.outbound_per_ip_bytes = 180_000;
+        c.outbound_check_ms = 10;
+        c.message_burst = 1_000_000;
+        c.event_budget = 1_000_000;
+    })
+    .await;
+    let mut watcher = server.bystander("watcher").await;
+    let sender = server.bystander("sender").await;
+    let text = "z".repeat(3_000);
+    let _early = sleeper(&server, "early").await;
+    for n in 0..30 {
+        sender
+            .say(GENERAL_ROOM, &format!("{n} {text}"))
+            .await
+            .unwrap();
+    }
+    let _late = sleeper(&server, "late").await;
+    let mut left = Vec::new();
+    for n in 0..400 {
+        let started = std::time::Instant::now();
+        sender
+            .say(GENERAL_ROOM, &format!("{n} {text}"))
+            .await
+            .expect("the sender is never refused");
+        assert!(started.elapsed() < crate::common::RESPONSIVE);
+        while let Some(UserLeft(gone)) = watcher
+            .try_next_within::<UserLeft>(std::time::Duration::from_millis(1))
+            .await
+        {
+            left.push(gone.user.username);
+        }
+        if left.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(
+        left,
+        ["early", "late"],
+        "the biggest holder first, then the other"
+    );
+    assert_eq!(cut_for(&server, "outbound_budget"), 2);
+    assert_eq!(
+        cut_for(&server, "outbound_overflow"),
+        0,
+        "cut by the address's budget, not by a full queue of their own"
+    );
+    sender.still_served("the readers stay").await;
+    watcher.still_served("the readers stay").await;
+}

@@ -59,7 +59,7 @@ use std::{
     fmt::Debug,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicU8, Ordering},
+        atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
     },
     time::Duration,
 };
@@ -116,17 +116,25 @@ impl From<&Error> for Option<DisconnectReason> {
 /// A permit holds a place in the internal channel to send one packet to the client.
 pub struct Permit<'a> {
     inner: mpsc::Permit<'a, PacketBuf>,
+    /// [Tertulia patch] The socket's count of queued bytes (see [`Socket::queued_bytes`]).
+    queued: &'a AtomicUsize,
 }
 impl Permit<'_> {
+    /// [Tertulia patch] Queues `packets`, counting their bytes.
+    #[inline]
+    fn queue(self, packets: PacketBuf) {
+        self.queued.fetch_add(packets_size(&packets), Ordering::Relaxed);
+        self.inner.send(packets);
+    }
     /// Consume the permit and emit a message to the client.
     #[inline]
     pub fn emit(self, msg: Str) {
-        self.inner.send(smallvec![Packet::Message(msg)]);
+        self.queue(smallvec![Packet::Message(msg)]);
     }
     /// Consume the permit and emit a binary message to the client.
     #[inline]
     pub fn emit_binary(self, data: Bytes) {
-        self.inner.send(smallvec![Packet::Binary(data)]);
+        self.queue(smallvec![Packet::Binary(data)]);
     }
 
     /// Consume the permit and emit a message with multiple binary data to the client.
@@ -138,7 +146,7 @@ impl Permit<'_> {
         for d in data {
             packets.push(Packet::Binary(d));
         }
-        self.inner.send(packets);
+        self.queue(packets);
     }
 
     /// Consume the permit and emit a message with multiple binary data to the client.
@@ -150,8 +158,22 @@ impl Permit<'_> {
         for d in data {
             packets.push(Packet::Binary(d));
         }
-        self.inner.send(packets);
+        self.queue(packets);
     }
+}
+
+/// [Tertulia patch] The bytes a group of packets holds while queued: the payload of messages
+/// and binary packets (control packets count nothing). A payload shared with other sockets (a
+/// broadcast) is counted in full for each.
+pub(crate) fn packets_size(packets: &PacketBuf) -> usize {
+    packets
+        .iter()
+        .map(|packet| match packet {
+            Packet::Message(msg) => msg.len(),
+            Packet::Binary(bin) | Packet::BinaryV3(bin) => bin.len(),
+            _ => 0,
+        })
+        .sum()
 }
 
 #[derive(Debug)]
@@ -216,6 +238,10 @@ where
     /// Channel to send [PacketBuf] to the internal connection
     pub(crate) internal_tx: mpsc::Sender<PacketBuf>,
 
+    /// [Tertulia patch] Bytes of the packets waiting in the outbound channel (see
+    /// [`Socket::queued_bytes`]).
+    pub(crate) queued_bytes: AtomicUsize,
+
     /// Channel to send volatile [PacketBuf]s that bypass the internal buffer.
     /// Uses a [`watch`](tokio::sync::watch) channel so only the latest volatile
     /// message is retained; subsequent volatile sends overwrite the previous one.
@@ -267,6 +293,7 @@ where
 
             internal_rx: Mutex::new(InternalRx::new(internal_rx, volatile_rx)),
             internal_tx,
+            queued_bytes: AtomicUsize::new(0),
 
             volatile_tx,
 
@@ -288,13 +315,36 @@ where
         #[cfg(feature = "tracing")]
         tracing::debug!(?packet, "sending packet");
 
+        let packets = smallvec![packet];
+        let size = packets_size(&packets);
         self.internal_tx
-            .try_send(smallvec![packet])
+            .try_send(packets)
             .map_err(|p| match p {
                 TrySendError::Full(mut p) => TrySendError::Full(p.pop().unwrap()),
                 TrySendError::Closed(mut p) => TrySendError::Closed(p.pop().unwrap()),
             })?;
+        // [Tertulia patch] Counted while queued.
+        self.queued_bytes.fetch_add(size, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// [Tertulia patch] Bytes of the messages waiting in this connection's outbound buffer (what
+    /// a client that does not read makes the server hold; a broadcast's payload, shared, is
+    /// counted in full).
+    pub fn queued_bytes(&self) -> usize {
+        self.queued_bytes.load(Ordering::Relaxed)
+    }
+
+    /// [Tertulia patch] Packets left the outbound buffer for the transport.
+    pub(crate) fn dequeued(&self, packets: &PacketBuf) {
+        let size = packets_size(packets);
+        if size > 0 {
+            let _ = self
+                .queued_bytes
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    Some(n.saturating_sub(size))
+                });
+        }
     }
     pub(crate) fn is_upgrading(&self) -> bool {
         self.upgrading.load(Ordering::Relaxed)
@@ -443,7 +493,10 @@ where
     #[inline]
     pub fn reserve(&self) -> Result<Permit<'_>, TrySendError<()>> {
         let permit = self.internal_tx.try_reserve()?;
-        Ok(Permit { inner: permit })
+        Ok(Permit {
+            inner: permit,
+            queued: &self.queued_bytes,
+        })
     }
 
     /// Emits a message to the client.
@@ -618,6 +671,7 @@ where
 
             internal_rx: Mutex::new(InternalRx::new(internal_rx, volatile_rx)),
             internal_tx,
+            queued_bytes: AtomicUsize::new(0),
 
             volatile_tx,
 

@@ -761,6 +761,13 @@ impl<A: Adapter> Socket<A> {
         self.esocket.data.overflowed.load(Ordering::Acquire)
     }
 
+    /// [Tertulia patch] This connection's Engine.IO session id (its namespaces share it) and the
+    /// bytes waiting in its outbound buffer (a broadcast's shared payload counted in full): what
+    /// a client that does not read makes the server hold.
+    pub fn outbound(&self) -> (Sid, usize) {
+        (self.esocket.id, self.esocket.queued_bytes())
+    }
+
     /// [Tertulia patch] Closes the underlying Engine.IO connection (every namespace on it) without
     /// sending anything first, e.g. to cut off a client that keeps misbehaving. The client sees a
     /// transport close and may reconnect; the disconnect handlers run as for any lost connection.

@@ -126,8 +126,11 @@ where
 
         // Prepend the packet peeked during the previous
         // polling request so it is encoded first, ahead of the newly received packets.
-        let rx_stream = stream::iter(peeked_packet.take())
-            .chain(rx_stream::EncoderStream::new(buffered_rx, volatile_rx));
+        // [Tertulia patch] What leaves the outbound buffer is no longer counted as queued.
+        let dequeued = |packets: &engineioxide_core::PacketBuf| socket.dequeued(packets);
+        let rx_stream = stream::iter(peeked_packet.take()).chain(
+            rx_stream::EncoderStream::new(buffered_rx, volatile_rx, &dequeued),
+        );
 
         // Stop waiting for the next packet as soon as the session is closed. The combinator is biased
         // towards the encoder completion, so any buffered close packet is still flushed to the client.
@@ -236,11 +239,13 @@ mod rx_stream {
     /// Allowing to use it as a stream even if it is behind a mutex.
     pub struct ReceiverStream<'a, T> {
         inner: &'a mut mpsc::Receiver<T>,
+        /// [Tertulia patch] Told of each item taken from the channel.
+        on_item: &'a (dyn Fn(&T) + Sync),
     }
 
     impl<'a, T> ReceiverStream<'a, T> {
-        pub fn new(inner: &'a mut mpsc::Receiver<T>) -> Self {
-            Self { inner }
+        pub fn new(inner: &'a mut mpsc::Receiver<T>, on_item: &'a (dyn Fn(&T) + Sync)) -> Self {
+            Self { inner, on_item }
         }
     }
 
@@ -248,7 +253,11 @@ mod rx_stream {
         type Item = T;
 
         fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-            self.inner.poll_recv(cx)
+            let item = ready!(self.inner.poll_recv(cx));
+            if let Some(item) = &item {
+                (self.on_item)(item);
+            }
+            Poll::Ready(item)
         }
     }
 
@@ -314,9 +323,10 @@ mod rx_stream {
         pub fn new(
             rx: &'a mut mpsc::Receiver<T>,
             watch: &'a mut watch::Receiver<Option<T>>,
+            on_item: &'a (dyn Fn(&T) + Sync),
         ) -> Self {
             Self {
-                rx: ReceiverStream::new(rx),
+                rx: ReceiverStream::new(rx, on_item),
                 watch: WatchStream::new(watch),
             }
         }

@@ -318,10 +318,13 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
             items = buffered_rx.recv() => {
                 match items {
                     Some(packets) => {
+                        // [Tertulia patch] No longer queued (see `Socket::queued_bytes`).
+                        socket.dequeued(&packets);
                         for item in packets {
                             map_fn!(item);
                         }
                         while let Ok(packets) = buffered_rx.try_recv() {
+                            socket.dequeued(&packets);
                             for item in packets {
                                 map_fn!(item);
                             }
