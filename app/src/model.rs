@@ -299,6 +299,9 @@ pub struct RoomView {
     pub muted: bool,
     /// Whether older history may exist before the first loaded message.
     pub more_before: bool,
+    /// Whether the room's history has been read from the server at least once (an empty
+    /// room then says so, instead of looking like it is loading).
+    pub history_read: bool,
     /// Catch-up not done yet (after a reconnect or a `resync`).
     pub owed: Owed,
     /// Where a catch-up resumes without skipping a message (see [`sync::cursor`]).

@@ -13,6 +13,8 @@ test("a room's creator mutes someone, whose message is refused but kept", async 
   await member.locator(".member-menu summary").click();
   await member.getByRole("button", { name: "Mute 15 min" }).click();
   await expect(owner.locator(".room")).toContainText(`${anaName} is muted for 15 minutes`);
+  // Ana is told at once, in the room she is reading.
+  await expect(ana.locator("#note-toast")).toContainText(`muted you in ${room} for 15 minutes`);
 
   const box = ana.locator("#msg");
   await box.fill("let me speak");

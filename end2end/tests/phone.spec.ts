@@ -65,3 +65,20 @@ for (const colorScheme of ["light", "dark"] as const) {
     });
   }
 }
+
+test("on a phone the other pages are reached from the account menu", async ({ browser }) => {
+  const ana = await sizedGuest(browser, uniqueName("ana"), PHONE);
+  await expect(ana.getByRole("navigation", { name: "Pages" })).toBeHidden();
+  await ana.locator("#account summary").click();
+  const pages = ana.getByRole("navigation", { name: "Go to" });
+  await expect(pages).toBeVisible();
+  await expect(pages.getByRole("link", { name: "Admin" })).toHaveCount(0);
+  await ana.screenshot({ path: "artifacts/phone-menu-pages.png" });
+  await pages.getByRole("link", { name: "Board" }).click();
+  await expect(ana).toHaveURL(/\/board/);
+  // On a desktop the top bar has the links and the menu does not repeat them.
+  const bea = await sizedGuest(browser, uniqueName("bea"), DESKTOP);
+  await bea.locator("#account summary").click();
+  await expect(bea.getByRole("navigation", { name: "Go to" })).toBeHidden();
+  await expect(bea.getByRole("navigation", { name: "Pages" })).toBeVisible();
+});

@@ -1,5 +1,6 @@
-//! Who is signed in, in the top bar, opening a menu: change the password (accounts; the
-//! account's other sessions end), download your data, delete your account.
+//! Who is signed in, in the top bar, opening a menu: the pages (on a phone, where the top bar
+//! has no room for them), change the password (accounts; the account's other sessions end),
+//! download your data, delete your account.
 
 use leptos::prelude::*;
 use protocol::{MessagesOnDelete, Role, links, validate};
@@ -28,6 +29,12 @@ pub fn AccountMenu() -> impl IntoView {
                     <span class="role">{user.role.as_str()}</span>
                 </summary>
                 <div class="account-panel">
+                    // On a phone the top bar has no room for the page links: they are here.
+                    <nav class="menu-pages" aria-label="Go to">
+                        <a href=links::CHAT>"Chat"</a>
+                        <a href=links::BOARD>"Board"</a>
+                        {(user.role == Role::Admin).then(|| view! { <a href=links::ADMIN>"Admin"</a> })}
+                    </nav>
                     {(!guest).then(|| view! { <PasswordForm/> })}
                     <YourData/>
                     <DeleteAccountForm guest=guest/>

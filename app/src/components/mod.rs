@@ -7,6 +7,7 @@ mod header;
 mod members;
 mod message;
 mod nav;
+mod people;
 mod room;
 mod search;
 mod sidebar;

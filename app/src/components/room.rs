@@ -6,7 +6,7 @@ use super::message::render_row;
 use super::{NoteToast, Toast};
 use crate::live::Chat;
 use crate::live::Drawer;
-use crate::model::{ConnState, LengthNote, RoomView, Rooms, Row};
+use crate::model::{ConnState, LengthNote, Line, RoomView, Rooms, Row};
 use crate::{complete, storage, time};
 
 /// At most this many names are offered for an `@` being typed.
@@ -247,6 +247,17 @@ fn Timeline() -> impl IntoView {
             )
         })
     });
+    // Read from the server and nothing in it (nothing pending from us either).
+    let empty = Memo::new(move |_| {
+        chat.with_shown(|v: &RoomView| {
+            v.history_read
+                && !v.more_before
+                && v.lines
+                    .iter()
+                    .all(|line| matches!(line, Line::Notice { .. } | Line::Divider))
+        })
+        .unwrap_or(false)
+    });
     let list = NodeRef::<leptos::html::Ol>::new();
     let below = RwSignal::new(false);
     let near_bottom = move || {
@@ -318,6 +329,12 @@ fn Timeline() -> impl IntoView {
                     key=Row::key
                     children=move |row| render_row(row, chat)
                 />
+                <Show when=move || empty.get()>
+                    <li class="empty-room">
+                        <p>"No messages here yet."</p>
+                        <p class="hint">"Say hello: what you write appears here for everyone in the room."</p>
+                    </li>
+                </Show>
             </ol>
             <Show when=move || below.get()>
                 <button id="jump-latest" type="button" class="jump-latest" on:click=move |_| to_bottom()>

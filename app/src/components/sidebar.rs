@@ -125,6 +125,7 @@ pub fn Sidebar() -> impl IntoView {
                     }
                 />
             </ul>
+            <super::people::PeopleDirectory/>
             <CreateRoom/>
         </nav>
     }
@@ -144,13 +145,24 @@ fn CreateRoom() -> impl IntoView {
         match protocol::validate::room_name(&name.get_untracked()) {
             Ok(valid) => {
                 error.set(None);
-                if let Some(details) = form.get_untracked() {
-                    details.set_open(false);
-                }
-                chat.create_room(valid, topic.get_untracked(), private.get_untracked());
-                name.set(String::new());
-                topic.set(String::new());
-                private.set(false);
+                // The form is cleared and closed once the room exists; a refusal keeps what
+                // was typed (the privacy too, so a retry cannot create a public room).
+                chat.create_room(
+                    valid,
+                    topic.get_untracked(),
+                    private.get_untracked(),
+                    move |created| match created {
+                        Ok(()) => {
+                            if let Some(details) = form.get_untracked() {
+                                details.set_open(false);
+                            }
+                            name.set(String::new());
+                            topic.set(String::new());
+                            private.set(false);
+                        }
+                        Err(problem) => error.set(Some(problem)),
+                    },
+                );
             }
             Err(problem) => error.set(Some(problem.message)),
         }

@@ -9,42 +9,56 @@ use crate::model::Rooms;
 /// One thing the switcher can open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
-    /// A room by name (in the list or the directory).
-    Room(String),
-    /// A direct conversation with someone present in the room on screen.
+    /// A room by name (in the list or the directory), with what to show for it: a DM as the
+    /// other person, a private room with a lock.
+    Room(String, String),
+    /// A direct conversation with someone (present in the room on screen, or found in the
+    /// people directory).
     Person(String),
 }
 
 impl Target {
     fn label(&self) -> String {
         match self {
-            Self::Room(name) => format!("# {name}"),
+            Self::Room(_, shown) => shown.clone(),
             Self::Person(name) => format!("@ {name}"),
         }
     }
 }
 
+/// How long typing must pause before the people directory is asked.
+pub(super) const TYPING_PAUSE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// At most this many matches are listed.
 const SHOWN: usize = 8;
 
 /// What matches `query` (case-insensitively, anywhere in the name): the user's rooms, then
-/// the other rooms, then people.
-fn matches(chat: Chat, query: &str) -> Vec<Target> {
+/// the other rooms, then people in the room on screen, then `found` (people the directory
+/// answered for this query).
+fn matches(chat: Chat, query: &str, found_people: &[String]) -> Vec<Target> {
     let query = query.trim().to_lowercase();
     let hit = |name: &str| name.to_lowercase().contains(&query);
     let mut found: Vec<Target> = chat.rooms.with_untracked(|rooms| {
         rooms
             .ordered()
             .into_iter()
-            .filter(|view| hit(&view.label()) || hit(&view.name))
-            .map(|view| Target::Room(view.name.clone()))
+            .filter(|view| hit(&view.label()) || (view.dm_with.is_none() && hit(&view.name)))
+            .map(|view| {
+                Target::Room(
+                    view.name.clone(),
+                    room_label(&view.label(), view.private, view.dm_with.is_some()),
+                )
+            })
             .collect()
     });
     let listed = |name: &str| chat.rooms.with_untracked(|rooms| rooms.get(name).is_some());
     chat.directory.with_untracked(|directory| {
         for room in directory {
             if room.dm_with.is_none() && !listed(&room.name) && hit(&room.name) {
-                found.push(Target::Room(room.name.clone()));
+                found.push(Target::Room(
+                    room.name.clone(),
+                    room_label(&room.name, room.private, false),
+                ));
             }
         }
     });
@@ -62,13 +76,37 @@ fn matches(chat: Chat, query: &str) -> Vec<Target> {
             }
         });
     }
+    let my_name = chat
+        .me
+        .with_untracked(|me| me.as_ref().map(|u| u.username.clone()));
+    for name in found_people {
+        let person = Target::Person(name.clone());
+        if Some(name) != my_name.as_ref() && hit(name) {
+            found.push(person);
+        }
+    }
+    // Each once: a DM in the list and its person (present, or found) show the same.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|target| seen.insert(target.label()));
     found.truncate(SHOWN);
     found
 }
 
+/// How the switcher shows a room: `@ peer` for a DM, `🔒 name` for a private room, `# name`
+/// for a public one.
+fn room_label(label: &str, private: bool, dm: bool) -> String {
+    if dm {
+        format!("@ {}", label.trim_start_matches('@'))
+    } else if private {
+        format!("🔒 {label}")
+    } else {
+        format!("# {label}")
+    }
+}
+
 fn open(chat: Chat, target: &Target) {
     match target {
-        Target::Room(name) => {
+        Target::Room(name, _) => {
             let listed = chat
                 .rooms
                 .with_untracked(|rooms| rooms.get(&Rooms::key(name)).is_some());
@@ -90,7 +128,36 @@ pub fn QuickSwitcher() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let selected = RwSignal::new(0_usize);
     let input = NodeRef::<leptos::html::Input>::new();
-    let found = move || matches(chat, &query.get());
+    // People of the whole directory whose names contain the query (asked as it is typed; an
+    // answer to an older query is dropped).
+    let directory = RwSignal::new(Vec::<String>::new());
+    let asked = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        let q = query.get();
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        if !shown.get() || q.trim().is_empty() {
+            directory.set(Vec::new());
+            return;
+        }
+        // Asked once typing pauses (each ask costs from the user's work budget).
+        set_timeout(
+            move || {
+                if asked.get_value() != this {
+                    return;
+                }
+                chat.find_people(q, None, move |answer| {
+                    if asked.get_value() == this
+                        && let Ok(page) = answer
+                    {
+                        directory.set(page.people.into_iter().map(|p| p.user.username).collect());
+                    }
+                });
+            },
+            TYPING_PAUSE,
+        );
+    });
+    let found = move || directory.with(|people| matches(chat, &query.get(), people));
 
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
         let key = ev.key();

@@ -61,6 +61,9 @@ pub struct Chat {
     pub max_upload: RwSignal<u64>,
     /// Whom the user blocks (v1.11), sorted by name: their messages are folded away.
     pub blocked: RwSignal<Vec<protocol::Author>>,
+    /// The server's time when this page first connected (from `welcome`): notifications
+    /// stored before it are listed in the bell but not toasted again on every load.
+    pub toasts_since: StoredValue<Option<i64>>,
     /// The room on screen and its revision: changes only when another room is shown or the
     /// one on screen changes, never for events in other rooms. See [`Chat::with_shown`].
     pub shown: Memo<Option<(String, u64)>>,
@@ -102,6 +105,7 @@ impl Chat {
             uploads: RwSignal::new(crate::uploads::Uploads::default()),
             max_upload: RwSignal::new(protocol::validate::UPLOAD_MAX_DEFAULT),
             blocked: RwSignal::new(Vec::new()),
+            toasts_since: StoredValue::new(None),
             shown,
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
@@ -128,6 +132,7 @@ impl Chat {
         self.replying.set(None);
         self.uploads.set(crate::uploads::Uploads::default());
         self.blocked.set(Vec::new());
+        self.toasts_since.set_value(None);
     }
 
     /// Whether the user blocks the account `id`.
@@ -281,8 +286,15 @@ impl Chat {
     pub fn send(&self, _text: String) {}
     /// Reports typing (browser only).
     pub fn typing(&self, _room_key: &str, _active: bool) {}
-    /// Creates a room (browser only).
-    pub fn create_room(&self, _name: String, _topic: String, _private: bool) {}
+    /// Creates a room, then says whether it worked (browser only).
+    pub fn create_room(
+        &self,
+        _name: String,
+        _topic: String,
+        _private: bool,
+        _done: impl FnOnce(Result<(), String>) + 'static,
+    ) {
+    }
     /// Loads older messages (browser only).
     pub fn load_older(&self) {}
     /// Reloads the room directory (browser only).
@@ -311,6 +323,14 @@ impl Chat {
         _q: String,
         _room: Option<String>,
         _answer: impl FnOnce(Result<Vec<protocol::SearchHit>, String>) + 'static,
+    ) {
+    }
+    /// A page of the people directory (browser only).
+    pub fn find_people(
+        &self,
+        _q: String,
+        _after: Option<String>,
+        _answer: impl FnOnce(Result<protocol::PeopleRes, String>) + 'static,
     ) {
     }
     /// Shows a message with its context (browser only).

@@ -135,6 +135,9 @@ open_words! {
         Invite => "invite",
         /// A direct message arrived while the user was not in the conversation.
         Dm => "dm",
+        /// A moderator muted the user in a room, lifted the mute, or removed them from a
+        /// private room (v1.12).
+        Moderation => "moderation",
     }
 }
 
@@ -265,6 +268,9 @@ pub mod chat {
     /// C→S `{}` → `{ok, users}`: whom you block; S→C `{users}` when that changed on any of
     /// your devices (v1.11).
     pub const BLOCKS: &str = "blocks";
+    /// C→S `{q?, after?, limit?}` → `{ok, people: [{user, online}], more?}`: everyone on this
+    /// server, by name, with whether they are online (v1.12).
+    pub const FIND_PEOPLE: &str = "find_people";
 }
 
 /// Namespace `/notifications`.

@@ -80,6 +80,7 @@ requests! {
     chat::BLOCK => BlockReq => Empty;
     chat::UNBLOCK => UnblockReq => Empty;
     chat::BLOCKS => BlocksReq => Blocks;
+    chat::FIND_PEOPLE => PeopleReq => PeopleRes;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;

@@ -94,7 +94,7 @@ impl Store {
     pub async fn blocked_by(&self, user_id: i64) -> Result<Vec<Author>> {
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT u.id, u.username FROM blocks b JOIN users u ON u.id = b.blocked_id \
-             WHERE b.user_id = $1",
+             WHERE b.user_id = $1 AND u.deleted_at IS NULL",
         )
         .bind(user_id)
         .fetch_all(&self.pool)

@@ -97,12 +97,13 @@ impl Store {
     ) -> Result<Erased> {
         let mut tx = self.write_tx().await?;
         self.lock_writers(&mut tx).await?;
-        let found: Option<(String,)> =
-            sqlx::query_as("SELECT role FROM users WHERE id = $1 AND deleted_at IS NULL")
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((role,)) = found else {
+        let found: Option<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT role, banned_at FROM users WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((role, banned_at)) = found else {
             return Err(StoreError::NotFound);
         };
         if role == "admin" {
@@ -134,6 +135,8 @@ impl Store {
             .bind(ERASED_MESSAGES_SHOWN)
             .fetch_all(&mut *tx)
             .await?;
+        }
+        if remove_messages && banned_at.is_none() {
             // Everything of the account goes with its row (the foreign keys cascade); replies
             // to its messages lose their quote, rooms it created and its audit entries their
             // link to it.
@@ -142,6 +145,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         } else {
+            // Kept nameless: a banned account's row (and so its ban and address bans, which only
+            // `unban` lifts) stays even when its messages go.
+            if remove_messages {
+                sqlx::query("DELETE FROM messages WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             for table in [
                 "attachments",
                 "sessions",
@@ -152,7 +163,6 @@ impl Store {
                 "reactions",
                 "room_mutes",
                 "room_kicks",
-                "address_bans",
                 "blocks",
                 "known_devices",
             ] {
@@ -161,6 +171,13 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            // Nobody keeps blocking an account that is gone (they could not unblock it by
+            // name, and it would count toward their limit). Its address bans stay: a ban is
+            // lifted only by `unban`.
+            sqlx::query("DELETE FROM blocks WHERE blocked_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "UPDATE users SET username = $1, username_key = $2, password_hash = NULL, \
                  role = CASE WHEN role = 'admin' THEN 'member' ELSE role END, \

@@ -1,22 +1,17 @@
 //! What a ban can reach beyond the account itself (v1.10): the addresses it used, refused for
 //! new accounts and guests while it stays banned, and what it made lately, removed.
 
-use crate::personal::{ERASED_MESSAGES_SHOWN, RemovedMessage};
+use crate::personal::RemovedMessage;
 use crate::rooms::{COLUMNS_OF_R, RoomRecord, RoomRow};
 use crate::{Result, Store};
 
-/// What [`Store::remove_recent`] removed.
+/// A batch of messages [`Store::remove_recent_messages`] deleted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct RemovedRecent {
-    /// How many messages were deleted (they stay as placeholders, like any deleted message).
-    pub message_count: u64,
-    /// The newest of them, at most [`ERASED_MESSAGES_SHOWN`] (the ones clients may still
-    /// show), newest first.
+pub struct RemovedBatch {
+    /// The messages, newest first (they stay as placeholders, like any deleted message).
     pub messages: Vec<RemovedMessage>,
-    /// The ids of the files whose rows went (their bytes are to go).
+    /// The ids of the files they carried (their rows went; their bytes are to go).
     pub files: Vec<String>,
-    /// The open rooms (not DMs) the account created in the window: to be closed.
-    pub rooms: Vec<RoomRecord>,
 }
 
 impl Store {
@@ -80,14 +75,20 @@ impl Store {
         Ok(found.is_some())
     }
 
-    /// Removes what `user_id` made since `since` (ms): its messages are deleted as a deletion
-    /// by a moderator does (text, reactions and files gone, a placeholder stays), its uploads
-    /// go, and the open rooms it created are returned for the caller to close (closing one
-    /// tells the people inside, which the store cannot).
+    /// Deletes the newest `limit` messages `user_id` wrote since `since` (ms) and has not
+    /// deleted, as a moderator's deletion does (text, reactions and files gone, a placeholder
+    /// stays), in one transaction; call again until a batch comes back empty, so a long
+    /// clean-up never holds the writer for long.
     ///
     /// # Errors
     /// Database failures.
-    pub async fn remove_recent(&self, user_id: i64, since: i64, now: i64) -> Result<RemovedRecent> {
+    pub async fn remove_recent_messages(
+        &self,
+        user_id: i64,
+        since: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<RemovedBatch> {
         let mut tx = self.write_tx().await?;
         let messages: Vec<RemovedMessage> = sqlx::query_as(
             "SELECT m.room_id, r.name AS room, m.id FROM messages m \
@@ -97,51 +98,71 @@ impl Store {
         )
         .bind(user_id)
         .bind(since)
-        .bind(ERASED_MESSAGES_SHOWN)
+        .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
-        sqlx::query(
-            "DELETE FROM reactions WHERE message_id IN \
-             (SELECT id FROM messages WHERE user_id = $1 AND ts >= $2 AND deleted_ts IS NULL)",
-        )
-        .bind(user_id)
-        .bind(since)
+        if messages.is_empty() {
+            return Ok(RemovedBatch::default());
+        }
+        let ids = messages
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The ids are integers read just above: safe to inline.
+        sqlx::query(&format!(
+            "DELETE FROM reactions WHERE message_id IN ({ids})"
+        ))
         .execute(&mut *tx)
         .await?;
-        let deleted = sqlx::query(
-            "UPDATE messages SET text = '', deleted_ts = $1, changed_ts = $1 \
-             WHERE user_id = $2 AND ts >= $3 AND deleted_ts IS NULL",
-        )
+        sqlx::query(&format!(
+            "UPDATE messages SET text = '', deleted_ts = $1, changed_ts = $1 WHERE id IN ({ids})"
+        ))
         .bind(now)
-        .bind(user_id)
-        .bind(since)
         .execute(&mut *tx)
         .await?;
-        // Files on the messages just deleted (whenever uploaded) and uploads of the window.
-        let files: Vec<String> = sqlx::query_scalar(
-            "DELETE FROM attachments WHERE user_id = $1 AND (created_ts >= $2 OR message_id IN \
-             (SELECT id FROM messages WHERE user_id = $1 AND deleted_ts = $3)) RETURNING id",
-        )
-        .bind(user_id)
-        .bind(since)
-        .bind(now)
+        let files: Vec<String> = sqlx::query_scalar(&format!(
+            "DELETE FROM attachments WHERE message_id IN ({ids}) RETURNING id"
+        ))
         .fetch_all(&mut *tx)
         .await?;
-        let rooms: Vec<RoomRow> = sqlx::query_as(&format!(
+        tx.commit().await?;
+        Ok(RemovedBatch { messages, files })
+    }
+
+    /// Deletes what `user_id` uploaded since `since` (ms) (sent or not); the ids of the files
+    /// whose bytes are to go.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn remove_recent_uploads(&self, user_id: i64, since: i64) -> Result<Vec<String>> {
+        Ok(self
+            .write(async |conn| {
+                sqlx::query_scalar(
+                    "DELETE FROM attachments WHERE user_id = $1 AND created_ts >= $2 RETURNING id",
+                )
+                .bind(user_id)
+                .bind(since)
+                .fetch_all(conn)
+                .await
+            })
+            .await?)
+    }
+
+    /// The open rooms (not DMs) `user_id` created since `since` (ms).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn rooms_created_since(&self, user_id: i64, since: i64) -> Result<Vec<RoomRecord>> {
+        let rows: Vec<RoomRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS_OF_R} FROM rooms r WHERE r.created_by = $1 AND r.created_at >= $2 \
              AND r.closed_at IS NULL AND r.kind = 'room' ORDER BY r.id"
         ))
         .bind(user_id)
         .bind(since)
-        .fetch_all(&mut *tx)
+        .fetch_all(&self.pool)
         .await?;
-        tx.commit().await?;
-        Ok(RemovedRecent {
-            message_count: deleted.rows_affected(),
-            messages,
-            files,
-            rooms: rooms.into_iter().map(Into::into).collect(),
-        })
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 }
 
@@ -234,15 +255,35 @@ mod tests {
         let new_room = room("spam-room", eve.id, 950).await;
         room("bobs", bob.id, 950).await;
 
-        let removed = store.remove_recent(eve.id, 500, 2_000).await.unwrap();
-        assert_eq!(removed.message_count, 1);
+        // In batches of one: the newest first, then nothing more.
+        let first = store
+            .remove_recent_messages(eve.id, 500, 2_000, 1)
+            .await
+            .unwrap();
         assert_eq!(
-            removed.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+            first.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
             [recent.id]
         );
-        assert_eq!(removed.files, [file.id]);
+        assert!(first.files.is_empty(), "the file was never sent");
         assert_eq!(
-            removed.rooms.iter().map(|r| r.id).collect::<Vec<_>>(),
+            store
+                .remove_recent_messages(eve.id, 500, 2_000, 1)
+                .await
+                .unwrap(),
+            super::RemovedBatch::default()
+        );
+        assert_eq!(
+            store.remove_recent_uploads(eve.id, 500).await.unwrap(),
+            [file.id]
+        );
+        assert_eq!(
+            store
+                .rooms_created_since(eve.id, 500)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>(),
             [new_room.id]
         );
         let gone = store.message(recent.id).await.unwrap().unwrap().message;
@@ -256,13 +297,5 @@ mod tests {
             "hi"
         );
         assert!(!store.room_by_id(old_room.id).await.unwrap().unwrap().closed);
-        assert_eq!(
-            store.remove_recent(eve.id, 500, 3_000).await.unwrap(),
-            super::RemovedRecent {
-                rooms: removed.rooms,
-                ..Default::default()
-            },
-            "a second pass removes nothing more (the rooms are for the caller to close)"
-        );
     }
 }

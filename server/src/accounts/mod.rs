@@ -118,28 +118,27 @@ impl Accounts {
             }
             _ => false,
         };
-        let counted = key.as_deref().filter(|_| !known);
-        if let Some(key) = counted
-            && let Some(until) = store.sign_in_blocked_until(key, now).await?
-        {
-            let seconds = (until - now + 999) / 1000;
-            return Err(AppError::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "too many failed sign-ins for this name; try again in {seconds} s, \
-                     or from a browser you signed in from before"
-                ),
-            ));
+        // Counted as a failure before the hash (a success clears it), so guesses sent at once
+        // cannot all pass while the first is being hashed.
+        if let Some(key) = key.as_deref().filter(|_| !known) {
+            let window = i64::try_from(throttle::WINDOW.as_millis()).unwrap_or(i64::MAX);
+            let attempt = new_token();
+            if let Err(until) = store
+                .claim_sign_in(key, &attempt, now, now - window, throttle::delay_ms)
+                .await?
+            {
+                let seconds = (until - now + 999) / 1000;
+                return Err(AppError::new(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "too many failed sign-ins for this name; try again in {seconds} s, \
+                         or from a browser you signed in from before"
+                    ),
+                ));
+            }
         }
         let hash = record.as_ref().and_then(|r| r.password_hash.clone());
         if !verify_password(&self.hub.hashing, Some(address), hash, password).await? {
-            if let Some(key) = counted {
-                let window = i64::try_from(throttle::WINDOW.as_millis()).unwrap_or(i64::MAX);
-                let now = now_ms();
-                store
-                    .record_sign_in_failure(key, now, now - window, throttle::delay_ms)
-                    .await?;
-            }
             return Err(wrong());
         }
         let record = record.ok_or_else(wrong)?;
@@ -305,6 +304,8 @@ impl Accounts {
         }
         let new_hash = hash_password(hashing, Some(address), new).await?;
         store.set_password(user.id, &new_hash).await?;
+        // A browser that knew the old password is no longer let past the sign-in throttle.
+        store.forget_devices(user.id).await?;
         let revoked = store
             .revoke_other_sessions(user.id, &token_hash(token), now_ms())
             .await?;

@@ -154,7 +154,9 @@ impl Chat {
         if room.kind == RoomKind::Dm {
             let peers = self.hub.store.member_ids(room.id).await.unwrap_or_default();
             for peer in peers {
-                if peer == sender.id {
+                // Blocked while this waited in the queue: the DM does not come back.
+                if peer == sender.id || self.hub.store.blocks(peer, sender.id).await.unwrap_or(true)
+                {
                     continue;
                 }
                 // Back in their list if they had hidden it, with this message unread.

@@ -10,6 +10,7 @@
 //! * [`conversation`]: edits, deletions, reactions, catch-up on changes, search;
 //! * [`moderation`]: kicks and mutes in rooms, removing what a banned account made;
 //! * [`blocks`]: whom each person blocks, and what that refuses;
+//! * [`people`]: the directory of everyone, with who is online;
 //! * [`files`]: who may upload to a room and download a file.
 
 mod blocks;
@@ -18,6 +19,7 @@ mod files;
 mod follow_ups;
 mod messages;
 mod moderation;
+mod people;
 mod presence;
 mod rooms;
 mod saved;

@@ -3,9 +3,9 @@
 //! (the ban itself is the accounts service's). Every action is recorded in the audit log,
 //! which admins see live.
 
-use protocol::events::AuditAction;
+use protocol::events::{AuditAction, NotificationKind};
 use protocol::{MessageDeleted, Role, User, validate};
-use store::{NewAudit, RoomKind, RoomRecord};
+use store::{NewAudit, NewNotification, RoomKind, RoomRecord};
 
 use super::{Actor, Chat};
 use crate::clock::now_ms;
@@ -75,6 +75,13 @@ impl Chat {
             .store
             .record_kick(room.id, target.id, crate::clock::now_ms())
             .await?;
+        self.tell_moderated(
+            &target,
+            format!("{} removed you from {}", actor.user.username, room.name),
+            "Only its creator or an admin can invite you back.".into(),
+            None,
+        )
+        .await;
         self.audit
             .record(NewAudit {
                 actor_id: actor.user.id,
@@ -108,8 +115,36 @@ impl Chat {
         }
         let room = self.visible_room(&actor.user, raw_room).await?;
         let target = self.moderated(&actor.user, &room, username).await?;
-        let until = (minutes > 0).then(|| now_ms() + i64::from(minutes) * 60_000);
+        let now = now_ms();
+        let until = (minutes > 0).then(|| now + i64::from(minutes) * 60_000);
+        let was_muted = self
+            .hub
+            .store
+            .muted_until(room.id, target.id, now)
+            .await?
+            .is_some();
         self.hub.store.set_mute(room.id, target.id, until).await?;
+        let place = room_place(&room);
+        if minutes > 0 {
+            self.tell_moderated(
+                &target,
+                format!(
+                    "{} muted you in {place} for {minutes} minutes",
+                    actor.user.username
+                ),
+                "You can read the room; what you write there is refused until then.".into(),
+                Some(protocol::links::room(&room.name)),
+            )
+            .await;
+        } else if was_muted {
+            self.tell_moderated(
+                &target,
+                format!("{} lifted your mute in {place}", actor.user.username),
+                String::new(),
+                Some(protocol::links::room(&room.name)),
+            )
+            .await;
+        }
         self.audit
             .record(NewAudit {
                 actor_id: actor.user.id,
@@ -125,6 +160,26 @@ impl Chat {
             })
             .await;
         Ok(())
+    }
+
+    /// Tells someone a moderator acted on them (a stored notification, so it reaches them
+    /// later if they are away); a failure is logged, the action stands.
+    async fn tell_moderated(
+        &self,
+        target: &User,
+        title: String,
+        body: String,
+        url: Option<String>,
+    ) {
+        let note = NewNotification {
+            kind: NotificationKind::Moderation,
+            title,
+            body,
+            url,
+        };
+        if let Err(error) = self.notifier.to_user(target.id, &note).await {
+            tracing::warn!(%error, "telling someone they were moderated");
+        }
     }
 
     /// Refuses a message from someone muted in the room.
@@ -149,27 +204,42 @@ impl Chat {
     pub async fn remove_recent(&self, by: &User, target: &User, hours: u32) -> AppResult<()> {
         let now = now_ms();
         let since = now - i64::from(hours) * 3_600_000;
-        let removed = self.hub.store.remove_recent(target.id, since, now).await?;
-        for file in &removed.files {
+        let store = &self.hub.store;
+        // A batch per transaction, each on every screen as it goes.
+        let mut messages = 0_u64;
+        let mut files = 0_u64;
+        loop {
+            let batch = store
+                .remove_recent_messages(target.id, since, now, REMOVE_BATCH)
+                .await?;
+            if batch.messages.is_empty() {
+                break;
+            }
+            messages += batch.messages.len() as u64;
+            files += batch.files.len() as u64;
+            for file in &batch.files {
+                self.hub.files.remove(file).await;
+            }
+            for message in &batch.messages {
+                let event = MessageDeleted {
+                    room: message.room.clone(),
+                    id: message.id,
+                };
+                self.fanout.to_room(message.room_id, &event).await;
+            }
+        }
+        let uploads = store.remove_recent_uploads(target.id, since).await?;
+        files += uploads.len() as u64;
+        for file in &uploads {
             self.hub.files.remove(file).await;
         }
-        for message in &removed.messages {
-            let event = MessageDeleted {
-                room: message.room.clone(),
-                id: message.id,
-            };
-            self.fanout.to_room(message.room_id, &event).await;
-        }
-        for room in &removed.rooms {
+        let created = store.rooms_created_since(target.id, since).await?;
+        for room in &created {
             if room.name != protocol::events::GENERAL_ROOM {
                 self.close(by, room).await?;
             }
         }
-        let (messages, rooms, files) = (
-            removed.message_count,
-            removed.rooms.len() as u64,
-            removed.files.len() as u64,
-        );
+        let rooms = created.len() as u64;
         let detail = format!(
             "{messages} message{}, {rooms} room{}, {files} file{} from the last {hours} h",
             plural(messages),
@@ -188,6 +258,18 @@ impl Chat {
             })
             .await;
         Ok(())
+    }
+}
+
+/// Messages deleted per transaction when a ban removes what an account made.
+const REMOVE_BATCH: i64 = 500;
+
+/// How a room is named to a person: a DM is "a direct conversation".
+fn room_place(room: &RoomRecord) -> String {
+    if room.kind == RoomKind::Dm {
+        "a direct conversation".into()
+    } else {
+        room.name.clone()
     }
 }
 

@@ -89,6 +89,20 @@ impl SocketCensus {
         })
     }
 
+    /// Which of `users` have a socket open.
+    #[must_use]
+    pub fn online(&self, users: &[i64]) -> std::collections::HashSet<i64> {
+        let counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        users
+            .iter()
+            .copied()
+            .filter(|user| counts.by_user.get(user).is_some_and(|n| *n > 0))
+            .collect()
+    }
+
     /// Open sockets of a user.
     #[cfg(test)]
     #[must_use]

@@ -404,6 +404,27 @@ async fn seats_are_capped_per_user_and_per_address_and_given_back() {
 }
 
 #[tokio::test]
+async fn someone_is_online_while_they_hold_a_seat() {
+    on_both("online", |live| async move {
+        assert!(live.online(&[1, 2]).await.unwrap().is_empty());
+        let first = live.seat(1, addr(1), 5, 5).await.unwrap().unwrap();
+        let _second = live.seat(1, addr(2), 5, 5).await.unwrap().unwrap();
+        let _other = live.seat(3, addr(1), 5, 5).await.unwrap().unwrap();
+        assert_eq!(
+            live.online(&[1, 2, 3]).await.unwrap(),
+            [1, 3].into_iter().collect()
+        );
+        assert!(live.online(&[]).await.unwrap().is_empty());
+        drop(first);
+        assert!(
+            live.online(&[1]).await.unwrap().contains(&1),
+            "one socket left"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn this_node_keeps_a_lease_it_holds() {
     on_both("lease", |live| async move {
         assert!(live.lease("duty", Duration::from_secs(10)).await);

@@ -11,7 +11,7 @@ pub mod presence;
 pub mod redis;
 pub mod typing;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -375,6 +375,17 @@ impl Live {
                         },
                     }))
             }
+        }
+    }
+
+    /// Which of `users` have a socket open (any namespace, any node).
+    ///
+    /// # Errors
+    /// When the shared store fails.
+    pub async fn online(&self, users: &[i64]) -> LiveResult<HashSet<i64>> {
+        match &self.0.backend {
+            Backend::Memory { census, .. } => Ok(census.online(users)),
+            Backend::Redis(redis) => redis.online(users).await,
         }
     }
 

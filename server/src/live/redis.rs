@@ -19,7 +19,7 @@
 //!
 //! Every change that reads and writes is one Lua script, so nodes never interleave halfway.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use protocol::User;
@@ -511,6 +511,23 @@ impl RedisLive {
             1 => Err(Full::User(count)),
             _ => Err(Full::Addr(count)),
         })
+    }
+
+    pub(super) async fn online(&self, users: &[i64]) -> LiveResult<HashSet<i64>> {
+        if users.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let counts: Vec<Option<i64>> = redis::cmd("HMGET")
+            .arg(self.key("census:user"))
+            .arg(users)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(users
+            .iter()
+            .zip(counts)
+            .filter(|(_, count)| count.is_some_and(|n| n > 0))
+            .map(|(user, _)| *user)
+            .collect())
     }
 
     pub(super) async fn release(&self, user: i64, addr: AddrKey) -> LiveResult<()> {

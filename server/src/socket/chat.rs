@@ -8,9 +8,9 @@ use protocol::{
     BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes, DeleteReq,
     DmReq, EditReq, EditRes, Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq,
     JoinRes, KickReq, LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq,
-    MessageRes, MuteReq, MuteRoomReq, ReactReq, ReadMarker, RoomsReq, RoomsRes, SavedRoomsReq,
-    SavedRoomsRes, SearchReq, SearchRes, SetTopicReq, SetTopicRes, TypingReq, UnblockReq, User,
-    Welcome,
+    MessageRes, MuteReq, MuteRoomReq, PeopleReq, PeopleRes, ReactReq, ReadMarker, RoomsReq,
+    RoomsRes, SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes, SetTopicReq, SetTopicRes,
+    TypingReq, UnblockReq, User, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -52,6 +52,7 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(block)
         .on(unblock)
         .on(blocks)
+        .on(people)
 });
 
 /// Last CONNECT middleware (after authentication): wires the socket's events and registers
@@ -354,4 +355,13 @@ async fn blocks(ctx: Ctx, _: BlocksReq) -> AppResult<Blocks> {
     let mut list = ctx.chat().blocks(&ctx.user).await?;
     fit(&mut list.users, list_budget(ctx.hub(), 0), false);
     Ok(list)
+}
+
+/// `find_people`: a page of the directory (v1.12).
+async fn people(ctx: Ctx, req: PeopleReq) -> AppResult<PeopleRes> {
+    let mut page = ctx.chat().people(&req).await?;
+    if fit(&mut page.people, list_budget(ctx.hub(), 0), false) {
+        page.more = true;
+    }
+    Ok(page)
 }

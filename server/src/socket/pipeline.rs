@@ -91,6 +91,7 @@ prices! {
     protocol::BlockReq => 3;
     protocol::UnblockReq => 3;
     protocol::BlocksReq => 3;
+    protocol::PeopleReq => 3;
 }
 
 impl Priced for protocol::TypingReq {

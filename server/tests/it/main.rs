@@ -19,6 +19,7 @@ mod blocks;
 mod chat;
 mod connections;
 mod conversation;
+mod directory;
 mod docs;
 mod files;
 mod frames;

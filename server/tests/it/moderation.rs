@@ -516,3 +516,54 @@ async fn a_ban_can_take_the_addresses_and_what_was_made_lately() {
         .await;
     assert_eq!(guest_from(&server, "eve2", "198.51.100.7").await.0, 201);
 }
+
+/// Someone muted, let speak again or removed is told so at once, in their notifications (kept
+/// for them if they are away), not only when they next try to write.
+#[tokio::test]
+async fn a_muted_or_removed_person_is_told() {
+    let server = TestServer::spawn().await;
+    let (owner, _) = server.chat_guest("owner").await;
+    let (bea, _, bea_token) = server.chat_guest_with_token("bea").await;
+    let mut notes = Socket::connect(
+        &server,
+        protocol::events::notifications::NS,
+        auth(&bea_token),
+        &[],
+    )
+    .await
+    .unwrap();
+    owner.ok(&room("den", true)).await;
+    owner
+        .ok(&InviteReq {
+            room: "den".into(),
+            username: "bea".into(),
+        })
+        .await;
+    bea.join("den").await;
+    let mut next_moderation = async || {
+        notes
+            .next_where::<protocol::Notification>(|n| {
+                n.kind == protocol::events::NotificationKind::Moderation
+            })
+            .await
+    };
+    owner.ok(&mute("den", "bea", 15)).await;
+    let muted = next_moderation().await;
+    assert_eq!(muted.title, "owner muted you in den for 15 minutes");
+    assert_eq!(
+        muted.url.as_deref(),
+        Some(protocol::links::room("den").as_str())
+    );
+    owner.ok(&mute("den", "bea", 0)).await;
+    assert_eq!(
+        next_moderation().await.title,
+        "owner lifted your mute in den"
+    );
+    owner
+        .ok(&KickReq {
+            room: "den".into(),
+            username: "bea".into(),
+        })
+        .await;
+    assert_eq!(next_moderation().await.title, "owner removed you from den");
+}

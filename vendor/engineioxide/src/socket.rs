@@ -316,15 +316,17 @@ where
         tracing::debug!(?packet, "sending packet");
 
         let packets = smallvec![packet];
+        // [Tertulia patch] Counted while queued: before it is queued, so the writer taking it
+        // out at once cannot subtract first; given back if it was not queued.
         let size = packets_size(&packets);
-        self.internal_tx
-            .try_send(packets)
-            .map_err(|p| match p {
+        self.queued_bytes.fetch_add(size, Ordering::Relaxed);
+        self.internal_tx.try_send(packets).map_err(|p| {
+            self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+            match p {
                 TrySendError::Full(mut p) => TrySendError::Full(p.pop().unwrap()),
                 TrySendError::Closed(mut p) => TrySendError::Closed(p.pop().unwrap()),
-            })?;
-        // [Tertulia patch] Counted while queued.
-        self.queued_bytes.fetch_add(size, Ordering::Relaxed);
+            }
+        })?;
         Ok(())
     }
 

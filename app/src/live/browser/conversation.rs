@@ -159,6 +159,32 @@ impl Chat {
         });
     }
 
+    /// A page of the people directory: names containing `q`, after the name `after`.
+    pub fn find_people(
+        &self,
+        q: String,
+        after: Option<String>,
+        answer: impl FnOnce(Result<protocol::PeopleRes, String>) + 'static,
+    ) {
+        let Some(socket) = self.socket() else {
+            answer(Err("not connected right now; try again in a moment".into()));
+            return;
+        };
+        spawn_local(async move {
+            let request = protocol::PeopleReq {
+                q: Some(q).filter(|q| !q.trim().is_empty()),
+                after,
+                limit: None,
+            };
+            answer(
+                socket
+                    .request(&request)
+                    .await
+                    .map_err(|error| describe(&error)),
+            );
+        });
+    }
+
     /// Shows a message with its context: the room is opened (joined if need be), older pages
     /// are loaded until the message is there, then the address points at it (which scrolls to
     /// it and highlights it).

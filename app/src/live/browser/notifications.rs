@@ -65,10 +65,16 @@ pub(super) fn wire_notifications(socket: &Socket, chat: Chat) {
         }
         chat.notifications
             .update(|list| list.insert(0, note.clone()));
-        if chat.is_reading(&note) {
+        // Stored before this page opened: in the bell, not toasted again on every load.
+        let from_before = chat
+            .toasts_since
+            .get_value()
+            .is_none_or(|since| note.ts < since);
+        // A moderator's action is news even in the room on screen.
+        if note.kind != NotificationKind::Moderation && chat.is_reading(&note) {
             // Already on screen: nothing to catch up on.
             chat.mark_read(vec![note.id]);
-        } else if chat.wants_toast(&note) {
+        } else if !from_before && chat.wants_toast(&note) {
             let id = note.id;
             let url = note.url.clone();
             crate::desktop::show_if_hidden(&note, move || {

@@ -183,6 +183,7 @@ impl Chat {
                     || joined.history.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
             }
             view.merge(joined.history.clone(), &[], me);
+            view.history_read = true;
             // Counted after the history was read: with it, the exact unread count (v1.6).
             if let Some(read) = &joined.read {
                 view.apply_marker(read.last_read, read.unread, read.through);
@@ -330,9 +331,18 @@ impl Chat {
         });
     }
 
-    /// Creates a room and joins it.
-    pub fn create_room(&self, name: String, topic: String, private: bool) {
-        let Some(socket) = self.socket() else { return };
+    /// Creates a room and joins it; `done` hears whether the server created it.
+    pub fn create_room(
+        &self,
+        name: String,
+        topic: String,
+        private: bool,
+        done: impl FnOnce(Result<(), String>) + 'static,
+    ) {
+        let Some(socket) = self.socket() else {
+            done(Err("not connected right now; try again in a moment".into()));
+            return;
+        };
         let chat = *self;
         spawn_local(async move {
             let request = CreateRoomReq {
@@ -342,10 +352,14 @@ impl Chat {
             };
             match socket.request(&request).await {
                 Ok(created) => {
+                    done(Ok(()));
                     chat.refresh_directory();
                     chat.join(created.room.name, true);
                 }
-                Err(error) => chat.tell(format!("could not create the room: {}", describe(&error))),
+                Err(error) => done(Err(format!(
+                    "could not create the room: {}",
+                    describe(&error)
+                ))),
             }
         });
     }

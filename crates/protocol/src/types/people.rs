@@ -89,3 +89,37 @@ pub struct Blocks {
     /// The blocked accounts, sorted by name.
     pub users: Vec<Author>,
 }
+
+/// `find_people` request (v1.12): the people of this server, by name, a page at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleReq {
+    /// Only names containing this (case and look-alikes folded), 1 to
+    /// [`crate::validate::PEOPLE_QUERY_MAX`] characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// The page after this name (the last `username` of the previous page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// At most this many (1–100, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// Someone in the directory (v1.12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// Who.
+    pub user: User,
+    /// Whether they have the app open anywhere now.
+    pub online: bool,
+}
+
+/// `find_people` ack (v1.12): sorted by name (case and look-alikes folded).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleRes {
+    /// This page.
+    pub people: Vec<Person>,
+    /// More follow: ask again with `after` set to the last name here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub more: bool,
+}

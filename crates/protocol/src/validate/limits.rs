@@ -18,6 +18,23 @@ pub const MARK_READ_MAX: usize = 500;
 /// Longest mute, in minutes (a week).
 pub const MUTE_MINUTES_MAX: u32 = 7 * 24 * 60;
 
+/// Longest `q` of a `find_people` request, in characters (a name is at most 32).
+pub const PEOPLE_QUERY_MAX: usize = 32;
+
+/// `q` of a `find_people` request: trimmed; empty is none.
+///
+/// # Errors
+/// `bad_request` past [`PEOPLE_QUERY_MAX`] characters.
+pub fn people_query(raw: Option<&str>) -> Result<Option<String>, ErrorBody> {
+    let Some(q) = raw.map(str::trim).filter(|q| !q.is_empty()) else {
+        return Ok(None);
+    };
+    if q.chars().count() > PEOPLE_QUERY_MAX {
+        return Err(bad(format!("q is at most {PEOPLE_QUERY_MAX} characters")));
+    }
+    Ok(Some(q.to_owned()))
+}
+
 /// How many accounts one account may block (v1.11).
 pub const BLOCKS_MAX: u32 = 1_000;
 

@@ -1,0 +1,188 @@
+//! The people directory: everyone on this server, searchable, with who is online. Picking
+//! someone opens your DM with them, whether or not you share a room or they are online.
+
+use leptos::prelude::*;
+use protocol::Person;
+
+use super::members::role_badge;
+use super::message::avatar;
+use crate::live::{Chat, Drawer};
+
+/// The "People" button and the directory it opens.
+#[component]
+pub fn PeopleDirectory() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let open = RwSignal::new(false);
+    let query = RwSignal::new(String::new());
+    let people = RwSignal::new(Vec::<Person>::new());
+    let more = RwSignal::new(false);
+    let loaded = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    // Answers to an older query are dropped.
+    let asked = StoredValue::new(0_u64);
+    let input = NodeRef::<leptos::html::Input>::new();
+
+    let load = move |after: Option<String>| {
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        let appending = after.is_some();
+        chat.find_people(query.get_untracked(), after, move |answer| {
+            if asked.get_value() != this {
+                return;
+            }
+            loaded.set(true);
+            match answer {
+                Ok(page) => {
+                    problem.set(None);
+                    more.set(page.more);
+                    if appending {
+                        people.update(|list| list.extend(page.people));
+                    } else {
+                        people.set(page.people);
+                    }
+                }
+                Err(error) => problem.set(Some(error)),
+            }
+        });
+    };
+    // The first page when the directory opens, and again once typing pauses.
+    let typed = StoredValue::new(0_u64);
+    Effect::new(move |previous: Option<bool>| {
+        let _ = query.get();
+        let is_open = open.get();
+        if is_open {
+            if previous == Some(true) {
+                typed.update_value(|n| *n += 1);
+                let this = typed.get_value();
+                set_timeout(
+                    move || {
+                        if typed.get_value() == this {
+                            load(None);
+                        }
+                    },
+                    super::switcher::TYPING_PAUSE,
+                );
+            } else {
+                load(None);
+            }
+        }
+        is_open
+    });
+    Effect::new(move |_| {
+        if open.get()
+            && let Some(field) = input.get()
+        {
+            let _ = field.focus();
+        }
+    });
+    let close = move || open.set(false);
+    let write_to = move |name: String| {
+        close();
+        chat.drawer.set(Drawer::Closed);
+        chat.dm(name);
+    };
+    let me = move || chat.me.with_untracked(|me| me.as_ref().map(|u| u.id));
+
+    view! {
+        <button
+            type="button"
+            id="people-button"
+            class="people-button"
+            on:click=move |_| {
+                query.set(String::new());
+                loaded.set(false);
+                open.set(true);
+            }
+        >
+            "People…"
+        </button>
+        <Show when=move || open.get()>
+            <div class="switcher-backdrop" on:click=move |_| close()></div>
+            <div
+                id="people-dialog"
+                class="switcher people-dialog"
+                role="dialog"
+                aria-modal="true"
+                aria-label="People"
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        ev.prevent_default();
+                        close();
+                    }
+                }
+            >
+                <div class="people-head">
+                    <h2>"People"</h2>
+                    <button type="button" class="quiet" aria-label="Close" on:click=move |_| close()>"✕"</button>
+                </div>
+                <input
+                    id="people-search"
+                    node_ref=input
+                    type="search"
+                    aria-label="Find someone"
+                    placeholder="Find someone by name…"
+                    autocomplete="off"
+                    maxlength=protocol::validate::PEOPLE_QUERY_MAX.to_string()
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
+                <ul id="people-list" class="people-list" aria-label="People">
+                    <For
+                        each=move || people.get()
+                        key=|person| (person.user.id, person.online)
+                        children=move |person| {
+                            let name = person.user.username.clone();
+                            let is_me = me() == Some(person.user.id);
+                            let presence = if person.online { "online" } else { "offline" };
+                            view! {
+                                <li class="person" data-user=name.clone()>
+                                    {avatar(&name)}
+                                    <span class="person-name">{name.clone()}</span>
+                                    {role_badge(person.user.role)}
+                                    <span class="presence" class:is-online=person.online>
+                                        <span class="presence-dot" aria-hidden="true"></span>
+                                        {presence}
+                                    </span>
+                                    {if is_me {
+                                        view! { <span class="you">"(you)"</span> }.into_any()
+                                    } else {
+                                        let label = format!("Message {name}");
+                                        let name = name.clone();
+                                        view! {
+                                            <button
+                                                type="button"
+                                                class="quiet message-person"
+                                                aria-label=label
+                                                on:click=move |_| write_to(name.clone())
+                                            >
+                                                "Message"
+                                            </button>
+                                        }
+                                        .into_any()
+                                    }}
+                                </li>
+                            }
+                        }
+                    />
+                </ul>
+                {move || {
+                    (loaded.get() && problem.with(Option::is_none) && people.with(Vec::is_empty))
+                        .then(|| view! { <p class="hint">"Nobody by that name."</p> })
+                }}
+                {move || problem.get().map(|text| view! { <p class="hint" role="alert">{text}</p> })}
+                <Show when=move || more.get()>
+                    <button
+                        type="button"
+                        class="quiet"
+                        on:click=move |_| {
+                            let last = people.with_untracked(|list| list.last().map(|p| p.user.username.clone()));
+                            load(last);
+                        }
+                    >
+                        "More people"
+                    </button>
+                </Show>
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,94 @@
+//! The people directory (v1.12): every account others can reach, by name.
+
+use protocol::User;
+
+use crate::users::{UserRecord, UserRow};
+use crate::{Result, Store};
+
+/// `text` made literal inside a `LIKE` pattern (escape character `\`).
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Store {
+    /// Accounts by name key (case and look-alikes folded): not deleted, banned or released;
+    /// only those whose key contains `contains_key` (a [`crate::name_key`]), after the one whose
+    /// key is `after_key`; at most `limit`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn people(
+        &self,
+        contains_key: Option<&str>,
+        after_key: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<User>> {
+        let mut sql = String::from(
+            "SELECT id, username, role, password_hash, banned_at FROM users \
+             WHERE deleted_at IS NULL AND banned_at IS NULL AND username_key NOT LIKE '~%'",
+        );
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if contains_key.is_some() {
+            sql.push_str(&format!(" AND username_key LIKE {} ESCAPE '\\'", next()));
+        }
+        if after_key.is_some() {
+            sql.push_str(&format!(" AND username_key > {}", next()));
+        }
+        sql.push_str(&format!(" ORDER BY username_key LIMIT {}", next()));
+        let mut query = sqlx::query_as::<_, UserRow>(&sql);
+        if let Some(key) = contains_key {
+            query = query.bind(format!("%{}%", like_literal(key)));
+        }
+        if let Some(key) = after_key {
+            query = query.bind(key.to_owned());
+        }
+        let rows = query.bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| UserRecord::from(row).user)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Store, name_key};
+
+    fn names(users: &[protocol::User]) -> Vec<&str> {
+        users.iter().map(|u| u.username.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn everyone_reachable_by_name_a_page_at_a_time() {
+        let store = Store::in_memory().await.unwrap();
+        for name in ["Bea", "ana", "a_b", "carl", "axb"] {
+            store.create_account(name, "h", 0).await.unwrap();
+        }
+        let gone = store.create_guest("gone", 0).await.unwrap();
+        store.release_guest(gone.id, 1).await.unwrap();
+        let banned = store.create_guest("banned", 0).await.unwrap();
+        store.set_banned(banned.id, true, 1).await.unwrap();
+        let all = store.people(None, None, 10).await.unwrap();
+        assert_eq!(names(&all), ["a_b", "ana", "axb", "Bea", "carl"]);
+        let page = store.people(None, Some(&name_key("ana")), 2).await.unwrap();
+        assert_eq!(names(&page), ["axb", "Bea"]);
+        let found = store.people(Some(&name_key("A")), None, 10).await.unwrap();
+        assert_eq!(names(&found), ["a_b", "ana", "axb", "Bea", "carl"]);
+        // `_` is a character here, not a wildcard.
+        let found = store.people(Some(&name_key("_")), None, 10).await.unwrap();
+        assert_eq!(names(&found), ["a_b"]);
+        let found = store.people(Some(&name_key("EA")), None, 10).await.unwrap();
+        assert_eq!(names(&found), ["Bea"]);
+    }
+}

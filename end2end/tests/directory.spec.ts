@@ -1,0 +1,72 @@
+import { test, expect, guestPage, memberPage, say, sizedGuest, uniqueName, GENERAL } from "./helpers";
+
+test("anyone can be found in People and written to, even offline; they find it when they come", async ({ browser }) => {
+  const bobName = uniqueName("bob");
+  const password = "correct horse battery";
+  // Bob has an account but is not here: he shares no room with Ana and is offline.
+  const first = await memberPage(browser, bobName, password);
+  await first.context().close();
+
+  const anaName = uniqueName("ana");
+  const ana = await guestPage(browser, anaName);
+  await ana.locator("#people-button").click();
+  const dialog = ana.getByRole("dialog", { name: "People" });
+  await expect(dialog).toBeVisible();
+  await expect(ana.locator("#people-search")).toBeFocused();
+  await ana.locator("#people-search").fill(bobName.slice(0, -2));
+  const row = dialog.locator(`li[data-user="${bobName}"]`);
+  await expect(row).toContainText("offline");
+  await expect(dialog.locator(`li[data-user="${anaName}"]`)).toHaveCount(0);
+  await ana.locator("#people-search").fill(anaName);
+  await expect(dialog.locator(`li[data-user="${anaName}"]`)).toContainText("online");
+  await expect(dialog.locator(`li[data-user="${anaName}"]`)).toContainText("(you)");
+  await ana.locator("#people-search").fill("no such person zzz");
+  await expect(dialog).toContainText("Nobody by that name.");
+  await ana.locator("#people-search").fill(bobName);
+  await expect(row).toBeVisible();
+  await ana.screenshot({ path: "artifacts/people-directory.png" });
+
+  await row.getByRole("button", { name: `Message ${bobName}` }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(ana.locator("#room-title")).toHaveText(`🔒 @${bobName}`);
+  await say(ana, "hello bob, lunch tomorrow?");
+
+  // Bob signs in later: the conversation waits in his list, unread.
+  const bob = await (await browser.newContext()).newPage();
+  await bob.goto("/");
+  await bob.getByRole("tab", { name: "Sign in" }).click();
+  await bob.getByLabel("Name").fill(bobName);
+  await bob.getByLabel("Password").fill(password);
+  await bob.getByRole("button", { name: "Sign in" }).click();
+  await expect(bob.locator("#status")).toHaveText("connected");
+  const dm = bob.locator("#joined li.room-item").filter({ hasText: `@${anaName}` });
+  await expect(dm).toHaveCount(1);
+  await dm.locator(".room-link").click();
+  await expect(bob.locator("#log .msg .text").last()).toHaveText("hello bob, lunch tomorrow?");
+
+  // Ctrl+K finds him too, from anywhere (he is in no room Ana is looking at).
+  await ana.locator(`#joined li[data-room="${GENERAL}"] .room-link`).click();
+  await expect(ana.locator("#room-title")).toContainText(GENERAL);
+  await ana.keyboard.press("Control+k");
+  await ana.locator("#switcher-input").fill(bobName);
+  await expect(ana.locator("#switcher-list li").filter({ hasText: `@ ${bobName}` })).toHaveCount(1);
+  await ana.keyboard.press("Enter");
+  await expect(ana.locator("#room-title")).toHaveText(`🔒 @${bobName}`);
+
+  // Now he is online in Ana's directory too.
+  await ana.locator("#people-button").click();
+  await ana.locator("#people-search").fill(bobName);
+  await expect(ana.getByRole("dialog", { name: "People" }).locator(`li[data-user="${bobName}"]`)).toContainText("online");
+});
+
+for (const [width, height, scheme] of [[1280, 800, "light"], [390, 844, "dark"]] as const) {
+  test(`screenshot of the people directory, ${width}px, ${scheme}`, async ({ browser }) => {
+    const ana = await sizedGuest(browser, uniqueName("ana"), { width, height }, scheme);
+    if (width < 600) {
+      await ana.locator("#open-rooms").click();
+    }
+    await ana.locator("#people-button").click();
+    await expect(ana.locator("#people-list li").first()).toBeVisible();
+    await ana.screenshot({ path: `artifacts/people-${width}-${scheme}.png` });
+  });
+}

@@ -1,0 +1,117 @@
+//! The people directory (v1.12): everyone reachable, by name, a page at a time, with who is
+//! online; a person found there can be written to even if they share no room and are offline.
+
+use crate::common::{Socket, TestServer, auth};
+use protocol::events::{admin, chat};
+use protocol::{BanReq, DmReq, ErrorCode, PeopleReq, PeopleRes, SavedRoomsReq};
+
+fn page(res: &PeopleRes) -> Vec<(&str, bool)> {
+    res.people
+        .iter()
+        .map(|p| (p.user.username.as_str(), p.online))
+        .collect()
+}
+
+#[tokio::test]
+async fn everyone_is_listed_with_who_is_online_and_can_be_written_to() {
+    let server = TestServer::spawn().await;
+    let (_, boss_token) = server.register("boss", "correct horse battery").await;
+    let watch = Socket::connect(&server, admin::NS, auth(&boss_token), &[])
+        .await
+        .unwrap();
+    let (_, bob_token) = server.register("bob", "correct horse battery").await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (_carl, _) = server.chat_guest("Carl").await;
+    let (_eve, _) = server.chat_guest("eve").await;
+    watch
+        .ok(&BanReq {
+            username: "eve".into(),
+            ..BanReq::default()
+        })
+        .await;
+
+    let all = ana.ok(&PeopleReq::default()).await;
+    assert_eq!(
+        page(&all),
+        [
+            ("ana", true),
+            ("bob", false),
+            ("boss", true),
+            ("Carl", true)
+        ],
+        "by name, the banned left out, bob offline"
+    );
+    assert!(!all.more);
+    let first = ana
+        .ok(&PeopleReq {
+            limit: Some(2),
+            ..PeopleReq::default()
+        })
+        .await;
+    assert_eq!(page(&first), [("ana", true), ("bob", false)]);
+    assert!(first.more);
+    let rest = ana
+        .ok(&PeopleReq {
+            after: Some("bob".into()),
+            limit: Some(2),
+            ..PeopleReq::default()
+        })
+        .await;
+    assert_eq!(page(&rest), [("boss", true), ("Carl", true)]);
+    let found = ana
+        .ok(&PeopleReq {
+            q: Some(" BO ".into()),
+            ..PeopleReq::default()
+        })
+        .await;
+    assert_eq!(page(&found), [("bob", false), ("boss", true)]);
+
+    for bad in [
+        PeopleReq {
+            q: Some("x".repeat(33)),
+            ..PeopleReq::default()
+        },
+        PeopleReq {
+            limit: Some(0),
+            ..PeopleReq::default()
+        },
+        PeopleReq {
+            after: Some("x".repeat(300)),
+            ..PeopleReq::default()
+        },
+    ] {
+        assert_eq!(ana.refused(&bad).await, ErrorCode::BadRequest);
+    }
+
+    // Bob shares no room with Ana and is offline: she writes to him all the same, and the
+    // conversation is in his list when he comes.
+    let room = ana
+        .ok(&DmReq {
+            username: "bob".into(),
+        })
+        .await
+        .room
+        .name;
+    ana.join(&room).await;
+    ana.say(&room, "lunch tomorrow?").await.unwrap();
+    let bob = Socket::connect(&server, chat::NS, auth(&bob_token), &[])
+        .await
+        .unwrap();
+    let saved = bob.ok(&SavedRoomsReq {}).await.rooms;
+    let dm = saved
+        .iter()
+        .find(|s| s.room.name == room)
+        .expect("the DM is in his list");
+    assert_eq!(dm.unread, 1);
+    assert_eq!(
+        page(
+            &ana.ok(&PeopleReq {
+                q: Some("bob".into()),
+                ..PeopleReq::default()
+            })
+            .await
+        ),
+        [("bob", true)],
+        "online now"
+    );
+}
