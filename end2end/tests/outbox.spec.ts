@@ -317,3 +317,24 @@ test("the app opens offline with the rooms, the last messages and the outbox, an
   await expect(messages(bea).filter({ hasText: later })).toHaveCount(1);
   await expect(messages(bea).last()).toHaveText(later);
 });
+
+test("messages past the rate limit wait their turn and go out in order, none failed", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const bea = await guestPage(browser, uniqueName("bea"));
+  const tag = uniqueName("burst");
+  // Written offline, then sent at once: more than the 20 a user may send in 10 s.
+  await ana.context().setOffline(true);
+  await expect(ana.locator("#status")).toHaveText("offline");
+  const texts = Array.from({ length: 26 }, (_, n) => `${tag} ${n + 1}`);
+  for (const text of texts) {
+    await ana.locator("#msg").fill(text);
+    await ana.locator("#msg").press("Enter");
+  }
+  await ana.context().setOffline(false);
+  await expect(ana.locator("#status")).toHaveText("connected", { timeout: 30_000 });
+  // Those refused for now wait (not failed) and are sent again, in the order written.
+  const seen = messages(bea).filter({ hasText: tag });
+  await expect(seen).toHaveText(texts, { timeout: 45_000 });
+  await expect(ana.locator("#log .msg.pending")).toHaveCount(0);
+  await expect(ana.locator("#log .msg .failed")).toHaveCount(0);
+});

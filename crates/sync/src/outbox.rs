@@ -11,7 +11,8 @@
 //!
 //! Per room, entries go out in the order they were written, one at a time: the next one only
 //! after the server answered the one before (a refused one is kept, failed, with its reason,
-//! and does not hold back the rest). An entry is sent only once its room is *ready* (joined
+//! and does not hold back the rest; "slow down", a rate limit, is no refusal: the entry waits
+//! first in its room and goes again, so the room's order holds). An entry is sent only once its room is *ready* (joined
 //! and caught up on the connection of the moment) and never after [`MAX_AGE_MS`]: older ones
 //! fail with a reason instead, their text kept for the reader to send again.
 
@@ -29,6 +30,13 @@ pub const MAX_SENDS: u32 = 3;
 
 /// The wait before sending again after no answer: 2 s, then 4 s.
 const NO_ANSWER_WAIT_MS: i64 = 2_000;
+
+/// The wait before sending again after the server said to slow down: 1 s, doubling with
+/// each refusal in a row, up to [`BUSY_WAIT_MAX_MS`].
+const BUSY_WAIT_MS: i64 = 1_000;
+
+/// The longest wait after the server said to slow down (30 s).
+pub const BUSY_WAIT_MAX_MS: i64 = 30_000;
 
 /// One thing written, waiting for the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,8 +71,11 @@ pub enum Command<P> {
 pub enum Answer {
     /// Done: the entry leaves the outbox.
     Delivered,
-    /// Refused for good (not a member, muted, too long, rate limited…): kept, failed.
+    /// Refused for good (not a member, muted, too long…): kept, failed.
     Refused(String),
+    /// Refused for now (rate limited): the entry stays first in its room, not failed, and
+    /// goes again after a growing wait, so what was written after it keeps its order.
+    Busy,
     /// No answer in time on a connection that still looks up: sent again after a wait, up
     /// to [`MAX_SENDS`] times in all, then failed with this reason.
     NoAnswer(String),
@@ -104,6 +115,8 @@ struct Progress {
     in_flight: bool,
     /// Sends that got no answer.
     no_answers: u32,
+    /// "Slow down" answers in a row.
+    busy: u32,
     /// Not to be sent again before this time.
     not_before: i64,
 }
@@ -266,6 +279,12 @@ impl<P: Clone> Outbox<P> {
                     self.fail(&position, reason)
                 }
             }
+            Answer::Busy => {
+                progress.busy += 1;
+                let doublings = (progress.busy - 1).min(5);
+                progress.not_before = now + (BUSY_WAIT_MS << doublings).min(BUSY_WAIT_MAX_MS);
+                Vec::new()
+            }
             Answer::Refused(reason) => self.fail(&position, reason),
         }
     }
@@ -352,6 +371,31 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_rate_limited_entry_waits_first_in_its_room_and_the_order_holds() {
+        let mut outbox = Outbox::new();
+        outbox.write(entry("a", "r", 1));
+        outbox.write(entry("b", "r", 2));
+        outbox.write(entry("c", "other", 3));
+        assert_eq!(
+            sent(&outbox.next(turn(10), |_| true)),
+            ["c", "a"],
+            "by room"
+        );
+        // "a" is refused for now: nothing of its room goes before it, and it is not failed.
+        assert!(outbox.answered("a", Answer::Busy, 10).is_empty());
+        assert_eq!(outbox.shown("a"), Some(Shown::Waiting));
+        assert!(outbox.next(turn(500), |_| true).is_empty());
+        assert_eq!(outbox.next_wake(500), Some(1_010));
+        assert_eq!(sent(&outbox.next(turn(1_010), |_| true)), ["a"]);
+        // Refused again: the wait doubles.
+        outbox.answered("a", Answer::Busy, 1_010);
+        assert_eq!(outbox.next_wake(1_010), Some(3_010));
+        assert_eq!(sent(&outbox.next(turn(3_010), |_| true)), ["a"]);
+        outbox.answered("a", Answer::Delivered, 3_020);
+        assert_eq!(sent(&outbox.next(turn(3_020), |_| true)), ["b"]);
     }
 
     #[test]

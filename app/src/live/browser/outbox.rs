@@ -306,6 +306,10 @@ impl Chat {
                     }
                     RequestError::Ack(AckError::Timeout) if !connected => Answer::Unsent,
                     RequestError::Ack(AckError::Timeout) => Answer::NoAnswer(describe(&error)),
+                    // Too fast for now: it waits first in its room and goes again, in order.
+                    RequestError::Server(body) if body.code == protocol::ErrorCode::RateLimited => {
+                        Answer::Busy
+                    }
                     error => Answer::Refused(describe(&error)),
                 }
             }
