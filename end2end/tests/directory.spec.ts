@@ -70,3 +70,18 @@ for (const [width, height, scheme] of [[1280, 800, "light"], [390, 844, "dark"]]
     await ana.screenshot({ path: `artifacts/people-${width}-${scheme}.png` });
   });
 }
+
+test("a status line set in the account menu shows in the directory", async ({ browser }) => {
+  const beaName = uniqueName("bea");
+  const bea = await guestPage(browser, beaName);
+  await bea.locator("#account summary").click();
+  await bea.locator("#status-text").fill("in meetings until 3");
+  await bea.locator("#save-status").click();
+  await expect(bea.locator(".status-form [role=status]")).toHaveText("Status saved.");
+  const ana = await guestPage(browser, uniqueName("ana"));
+  await ana.locator("#people-button").click();
+  await ana.locator("#people-search").fill(beaName);
+  const row = ana.locator(`#people-list li[data-user="${beaName}"]`);
+  await expect(row.locator(".person-status")).toHaveText("in meetings until 3");
+  await ana.screenshot({ path: "artifacts/people-status.png" });
+});

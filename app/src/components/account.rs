@@ -35,12 +35,48 @@ pub fn AccountMenu() -> impl IntoView {
                         <a href=links::BOARD>"Board"</a>
                         {(user.role == Role::Admin).then(|| view! { <a href=links::ADMIN>"Admin"</a> })}
                     </nav>
+                    <StatusForm/>
                     {(!guest).then(|| view! { <PasswordForm/> })}
                     <YourData/>
                     <DeleteAccountForm guest=guest/>
                 </div>
             </details>
         })
+    }
+}
+
+/// The status line others see next to your name in the people directory.
+#[component]
+fn StatusForm() -> impl IntoView {
+    let chat = use_context::<crate::live::Chat>();
+    let text = RwSignal::new(String::new());
+    let said = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(chat) = chat else { return };
+        chat.set_status(text.get_untracked(), move |done| {
+            said.set(Some(match done {
+                Ok(()) if text.get_untracked().trim().is_empty() => "Status cleared.".into(),
+                Ok(()) => "Status saved.".into(),
+                Err(problem) => problem,
+            }));
+        });
+    };
+    view! {
+        <form class="account-section status-form" on:submit=submit>
+            <label for="status-text">"Your status"</label>
+            <div class="inline-form">
+                <input
+                    id="status-text"
+                    maxlength=validate::STATUS_MAX.to_string()
+                    placeholder="e.g. in meetings until 3"
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                />
+                <button id="save-status" type="submit" class="quiet">"Save"</button>
+            </div>
+            <p class="hint" role="status">{move || said.get()}</p>
+        </form>
     }
 }
 

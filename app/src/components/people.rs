@@ -137,7 +137,12 @@ pub fn PeopleDirectory() -> impl IntoView {
                             view! {
                                 <li class="person" data-user=name.clone()>
                                     {avatar(&name)}
-                                    <span class="person-name">{name.clone()}</span>
+                                    <span class="person-who">
+                                        <span class="person-name">{name.clone()}</span>
+                                        {person.status.clone().map(|status| view! {
+                                            <span class="person-status">{status}</span>
+                                        })}
+                                    </span>
                                     {role_badge(person.user.role)}
                                     <span class="presence" class:is-online=person.online>
                                         <span class="presence-dot" aria-hidden="true"></span>

@@ -325,6 +325,8 @@ impl Chat {
         _answer: impl FnOnce(Result<Vec<protocol::SearchHit>, String>) + 'static,
     ) {
     }
+    /// Sets our status line, then says whether it worked (browser only).
+    pub fn set_status(&self, _status: String, _done: impl FnOnce(Result<(), String>) + 'static) {}
     /// A page of the people directory (browser only).
     pub fn find_people(
         &self,

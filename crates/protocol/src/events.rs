@@ -271,6 +271,8 @@ pub mod chat {
     /// C→S `{q?, after?, limit?}` → `{ok, people: [{user, online}], more?}`: everyone on this
     /// server, by name, with whether they are online (v1.12).
     pub const FIND_PEOPLE: &str = "find_people";
+    /// C→S `{status}` → `{ok}`: the caller's status line, shown in the directory (v1.13).
+    pub const SET_STATUS: &str = "set_status";
 }
 
 /// Namespace `/notifications`.

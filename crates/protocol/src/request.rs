@@ -81,6 +81,7 @@ requests! {
     chat::UNBLOCK => UnblockReq => Empty;
     chat::BLOCKS => BlocksReq => Blocks;
     chat::FIND_PEOPLE => PeopleReq => PeopleRes;
+    chat::SET_STATUS => SetStatusReq => Empty;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;

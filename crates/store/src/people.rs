@@ -5,6 +5,14 @@ use protocol::User;
 use crate::users::{UserRecord, UserRow};
 use crate::{Result, Store};
 
+/// An account and its status line.
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    status: Option<String>,
+}
+
 /// `text` made literal inside a `LIKE` pattern (escape character `\`).
 fn like_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -29,9 +37,9 @@ impl Store {
         contains_key: Option<&str>,
         after_key: Option<&str>,
         limit: i64,
-    ) -> Result<Vec<User>> {
+    ) -> Result<Vec<(User, Option<String>)>> {
         let mut sql = String::from(
-            "SELECT id, username, role, password_hash, banned_at FROM users \
+            "SELECT id, username, role, password_hash, banned_at, status FROM users \
              WHERE deleted_at IS NULL AND banned_at IS NULL AND username_key NOT LIKE '~%'",
         );
         let mut n = 0;
@@ -46,7 +54,7 @@ impl Store {
             sql.push_str(&format!(" AND username_key > {}", next()));
         }
         sql.push_str(&format!(" ORDER BY username_key LIMIT {}", next()));
-        let mut query = sqlx::query_as::<_, UserRow>(&sql);
+        let mut query = sqlx::query_as::<_, PersonRow>(&sql);
         if let Some(key) = contains_key {
             query = query.bind(format!("%{}%", like_literal(key)));
         }
@@ -56,8 +64,24 @@ impl Store {
         let rows = query.bind(limit).fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
-            .map(|row| UserRecord::from(row).user)
+            .map(|row| (UserRecord::from(row.user).user, row.status))
             .collect())
+    }
+
+    /// Sets `user_id`'s status line (`None` clears it).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn set_status(&self, user_id: i64, status: Option<&str>) -> Result<()> {
+        self.write(async |conn| {
+            sqlx::query("UPDATE users SET status = $1 WHERE id = $2")
+                .bind(status)
+                .bind(user_id)
+                .execute(conn)
+                .await
+        })
+        .await?;
+        Ok(())
     }
 }
 
@@ -65,8 +89,8 @@ impl Store {
 mod tests {
     use crate::{Store, name_key};
 
-    fn names(users: &[protocol::User]) -> Vec<&str> {
-        users.iter().map(|u| u.username.as_str()).collect()
+    fn names(users: &[(protocol::User, Option<String>)]) -> Vec<&str> {
+        users.iter().map(|(u, _)| u.username.as_str()).collect()
     }
 
     #[tokio::test]
@@ -90,5 +114,15 @@ mod tests {
         assert_eq!(names(&found), ["a_b"]);
         let found = store.people(Some(&name_key("EA")), None, 10).await.unwrap();
         assert_eq!(names(&found), ["Bea"]);
+        assert_eq!(found[0].1, None);
+        store
+            .set_status(found[0].0.id, Some("on holiday"))
+            .await
+            .unwrap();
+        let found = store
+            .people(Some(&name_key("bea")), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(found[0].1.as_deref(), Some("on holiday"));
     }
 }

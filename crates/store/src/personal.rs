@@ -179,7 +179,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
-                "UPDATE users SET username = $1, username_key = $2, password_hash = NULL, \
+                "UPDATE users SET username = $1, username_key = $2, password_hash = NULL, status = NULL, \
                  role = CASE WHEN role = 'admin' THEN 'member' ELSE role END, \
                  deleted_at = $3 WHERE id = $4",
             )

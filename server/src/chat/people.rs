@@ -3,8 +3,9 @@
 
 use protocol::{PeopleReq, PeopleRes, Person, validate};
 
-use super::Chat;
+use super::{Actor, Chat};
 use crate::error::{AppError, AppResult};
+use crate::live::limits::Action;
 
 /// Longest `after` of a `find_people` request, in bytes (a name's key is shorter).
 const AFTER_MAX: usize = 256;
@@ -34,17 +35,32 @@ impl Chat {
         let page = usize::try_from(limit).unwrap_or(usize::MAX);
         let more = users.len() > page;
         users.truncate(page);
-        let ids: Vec<i64> = users.iter().map(|user| user.id).collect();
+        let ids: Vec<i64> = users.iter().map(|(user, _)| user.id).collect();
         let online = self.hub.live.online(&ids).await?;
         Ok(PeopleRes {
             people: users
                 .into_iter()
-                .map(|user| Person {
+                .map(|(user, status)| Person {
                     online: online.contains(&user.id),
                     user,
+                    status,
                 })
                 .collect(),
             more,
         })
+    }
+
+    /// Sets the actor's status line (v1.13); empty clears it.
+    ///
+    /// # Errors
+    /// `too_long`, `bad_request`, `rate_limited`, or a failure.
+    pub async fn set_status(&self, actor: &Actor, raw: &str) -> AppResult<()> {
+        let status = validate::status(raw)?;
+        self.charge(actor, Action::Join).await?;
+        self.hub
+            .store
+            .set_status(actor.user.id, status.as_deref())
+            .await?;
+        Ok(())
     }
 }

@@ -9,8 +9,8 @@ use protocol::{
     DmReq, EditReq, EditRes, Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq,
     JoinRes, KickReq, LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq,
     MessageRes, MuteReq, MuteRoomReq, PeopleReq, PeopleRes, ReactReq, ReadMarker, RoomsReq,
-    RoomsRes, SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes, SetTopicReq, SetTopicRes,
-    TypingReq, UnblockReq, User, Welcome,
+    RoomsRes, SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes, SetStatusReq, SetTopicReq,
+    SetTopicRes, TypingReq, UnblockReq, User, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -53,6 +53,7 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(unblock)
         .on(blocks)
         .on(people)
+        .on(set_status)
 });
 
 /// Last CONNECT middleware (after authentication): wires the socket's events and registers
@@ -364,4 +365,10 @@ async fn people(ctx: Ctx, req: PeopleReq) -> AppResult<PeopleRes> {
         page.more = true;
     }
     Ok(page)
+}
+
+/// `set_status`: the caller's status line (v1.13).
+async fn set_status(ctx: Ctx, req: SetStatusReq) -> AppResult<Empty> {
+    ctx.chat().set_status(&ctx.actor(), &req.status).await?;
+    Ok(Empty {})
 }

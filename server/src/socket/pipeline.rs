@@ -92,6 +92,7 @@ prices! {
     protocol::UnblockReq => 3;
     protocol::BlocksReq => 3;
     protocol::PeopleReq => 3;
+    protocol::SetStatusReq => 2;
 }
 
 impl Priced for protocol::TypingReq {

@@ -115,3 +115,45 @@ async fn everyone_is_listed_with_who_is_online_and_can_be_written_to() {
         "online now"
     );
 }
+
+/// A status line (v1.13) is one short line, shown to everyone in the directory, and cleared
+/// by an empty one.
+#[tokio::test]
+async fn a_status_line_shows_in_the_directory() {
+    use protocol::SetStatusReq;
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (bob, _) = server.chat_guest("bob").await;
+    let status = |text: &str| SetStatusReq {
+        status: text.into(),
+    };
+    let bobs = async || {
+        ana.ok(&PeopleReq {
+            q: Some("bob".into()),
+            ..PeopleReq::default()
+        })
+        .await
+        .people
+        .remove(0)
+        .status
+    };
+    assert_eq!(bobs().await, None);
+    bob.ok(&status("  in a meeting until 3  ")).await;
+    assert_eq!(bobs().await.as_deref(), Some("in a meeting until 3"));
+    assert_eq!(
+        bob.refused(&status(&"x".repeat(protocol::validate::STATUS_MAX + 1)))
+            .await,
+        ErrorCode::TooLong
+    );
+    assert_eq!(
+        bob.refused(&status("two\nlines")).await,
+        ErrorCode::BadRequest
+    );
+    assert_eq!(
+        bobs().await.as_deref(),
+        Some("in a meeting until 3"),
+        "unchanged"
+    );
+    bob.ok(&status("")).await;
+    assert_eq!(bobs().await, None);
+}

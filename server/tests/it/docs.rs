@@ -103,7 +103,7 @@ fn every_built_in_limit_has_its_real_value() {
         leading_number(default).unwrap_or_else(|| panic!("`{name}`: no number in {default}"))
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
-    let expected: [(String, u64); 17] = [
+    let expected: [(String, u64); 18] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -133,6 +133,7 @@ fn every_built_in_limit_has_its_real_value() {
         ),
         ("message text".into(), validate::MESSAGE_MAX as u64),
         ("room topic".into(), validate::TOPIC_MAX as u64),
+        ("status line".into(), validate::STATUS_MAX as u64),
         (
             quoted(chat::HISTORY, "page"),
             validate::HISTORY_MAX.unsigned_abs(),

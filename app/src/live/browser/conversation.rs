@@ -159,6 +159,24 @@ impl Chat {
         });
     }
 
+    /// Sets our status line (empty clears it); `done` hears whether it worked.
+    pub fn set_status(&self, status: String, done: impl FnOnce(Result<(), String>) + 'static) {
+        let Some(socket) = self.socket() else {
+            done(Err("not connected right now; try again in a moment".into()));
+            return;
+        };
+        spawn_local(async move {
+            let request = protocol::SetStatusReq { status };
+            done(
+                socket
+                    .request(&request)
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| describe(&error)),
+            );
+        });
+    }
+
     /// A page of the people directory: names containing `q`, after the name `after`.
     pub fn find_people(
         &self,

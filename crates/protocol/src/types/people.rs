@@ -112,6 +112,16 @@ pub struct Person {
     pub user: User,
     /// Whether they have the app open anywhere now.
     pub online: bool,
+    /// Their status line, if they set one (v1.13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// `set_status` request (v1.13): the caller's status line; empty clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetStatusReq {
+    /// One line, at most [`crate::validate::STATUS_MAX`] characters.
+    pub status: String,
 }
 
 /// `find_people` ack (v1.12): sorted by name (case and look-alikes folded).

@@ -89,6 +89,30 @@ pub fn topic(raw: Option<&str>) -> Result<Option<String>, ErrorBody> {
     Ok(Some(text.to_owned()))
 }
 
+/// Longest status line, in characters (v1.13).
+pub const STATUS_MAX: usize = 80;
+
+/// A status line (v1.13): trimmed, one line, at most [`STATUS_MAX`] characters; empty clears it.
+///
+/// # Errors
+/// `too_long`, or `bad_request` for a line break or another control character.
+pub fn status(raw: &str) -> Result<Option<String>, ErrorBody> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > STATUS_MAX {
+        return Err(ErrorBody::new(
+            ErrorCode::TooLong,
+            format!("a status has at most {STATUS_MAX} characters"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(bad("a status is a single line of text"));
+    }
+    Ok(Some(text.to_owned()))
+}
+
 /// The text of a `message` carrying `attachments` files: as [`message_text`], except that it
 /// may be empty when there is at least one file.
 ///
