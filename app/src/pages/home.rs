@@ -25,7 +25,15 @@ fn failure_message(code: &str, mode: Mode, username: &str) -> String {
             format!("The name `{username}` is taken or reserved; pick another")
         }
         Some(ErrorCode::Unauthorized) => "Wrong username or password".to_owned(),
-        Some(ErrorCode::Forbidden) => "Guest access is switched off; please sign in".to_owned(),
+        // What `forbidden` means depends on what was tried.
+        Some(ErrorCode::Forbidden) => match mode {
+            Mode::SignIn => "This account is banned".to_owned(),
+            Mode::SignUp => "New accounts from your network are refused for now".to_owned(),
+            Mode::Guest => {
+                "Guest access is switched off, or new guests from your network are refused for now; please sign in"
+                    .to_owned()
+            }
+        },
         Some(ErrorCode::RateLimited) => "Too many attempts; wait a moment and try again".to_owned(),
         Some(ErrorCode::BadRequest | ErrorCode::TooLong) => {
             match protocol::validate::username(username) {
@@ -161,5 +169,25 @@ pub fn Home() -> impl IntoView {
                 </p>
             </section>
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_form_post_says_what_was_refused() {
+        let forbidden = protocol::ErrorCode::Forbidden.as_str();
+        assert_eq!(
+            failure_message(forbidden, Mode::SignIn, "eve"),
+            "This account is banned"
+        );
+        assert!(failure_message(forbidden, Mode::SignUp, "eve").contains("your network"));
+        assert!(failure_message(forbidden, Mode::Guest, "eve").contains("switched off"));
+        assert!(
+            failure_message(protocol::ErrorCode::Conflict.as_str(), Mode::Guest, "eve")
+                .contains("`eve` is taken")
+        );
     }
 }
