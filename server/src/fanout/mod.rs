@@ -160,6 +160,17 @@ impl Fanout {
         }
     }
 
+    /// This node's sockets, in every namespace (a connection has one per namespace it
+    /// joined).
+    #[must_use]
+    pub(crate) fn local_sockets(&self) -> Vec<SocketRef> {
+        NAMESPACES
+            .into_iter()
+            .filter_map(|ns| self.ns(ns))
+            .flat_map(|operators| operators.local().sockets())
+            .collect()
+    }
+
     /// Disconnects every socket in `channel`, in every namespace, on every node.
     pub(crate) async fn disconnect(&self, channel: &str) {
         for ns in NAMESPACES {

@@ -77,18 +77,13 @@ pub fn cut_over_budget(services: &Services) -> usize {
     // One entry per connection (its namespaces share one buffer).
     let mut connections: HashMap<String, (Held, SocketRef)> = HashMap::new();
     let mut total = 0;
-    for ns in protocol::events::NAMESPACES {
-        let Some(operators) = services.fanout.ns(ns) else {
-            continue;
-        };
-        for socket in operators.local().sockets() {
-            let (session, bytes) = socket.outbound();
-            connections.entry(session.to_string()).or_insert_with(|| {
-                total += bytes;
-                let addr = client_of(&socket.req_parts().extensions).key;
-                (Held { addr, bytes }, socket)
-            });
-        }
+    for socket in services.fanout.local_sockets() {
+        let (session, bytes) = socket.outbound();
+        connections.entry(session.to_string()).or_insert_with(|| {
+            total += bytes;
+            let addr = client_of(&socket.req_parts().extensions).key;
+            (Held { addr, bytes }, socket)
+        });
     }
     services.hub.metrics().outbound_queued(total);
     let (held, sockets): (Vec<Held>, Vec<SocketRef>) = connections.into_values().unzip();

@@ -40,14 +40,9 @@ pub fn spawn_session_check(services: Services) -> tokio::task::JoinHandle<()> {
 /// A database failure (nothing is closed then).
 pub async fn close_ended_sessions(services: &Services) -> Result<usize, store::StoreError> {
     let mut by_session: HashMap<String, Vec<SocketRef>> = HashMap::new();
-    for ns in protocol::events::NAMESPACES {
-        let Some(operators) = services.fanout.ns(ns) else {
-            continue;
-        };
-        for socket in operators.local().sockets() {
-            if let Some(SessionKey(hash)) = socket.extensions.get::<SessionKey>() {
-                by_session.entry(hash).or_default().push(socket);
-            }
+    for socket in services.fanout.local_sockets() {
+        if let Some(SessionKey(hash)) = socket.extensions.get::<SessionKey>() {
+            by_session.entry(hash).or_default().push(socket);
         }
     }
     if by_session.is_empty() {
