@@ -8,25 +8,33 @@
 #   scripts/bench-compare.sh            the full run (1000 clients in 10 rooms, 100 senders; the
 #                                       ramp refines its maximum to a quarter step)
 #   scripts/bench-compare.sh --quick    a smaller, shorter run (a smoke test of the harness)
-#   scripts/bench-compare.sh --only idle   one scenario (idle, connect, fanout or ramp)
+#   scripts/bench-compare.sh --only idle   one scenario (idle, connect, fanout, ramp, churn or storm)
 #   scripts/bench-compare.sh --only idle --idle 19000   idle memory with 19,000 connections (5,000 by default)
 #   scripts/bench-compare.sh --baseline REV   also an earlier commit's Tertulia (built once by
 #                                       scripts/bench-baseline.sh), before the current one
 #
 # Tertulia runs in release over SQLite with its rate limits raised, so the server is what is
-# measured. The JSON lines of the run are kept in bench/results/<time>.jsonl.
+# measured. The generator's clients come from 200 loopback addresses; it reports its own CPU
+# and the server's, and a step where it was the limit is shown as a lower bound. In `churn`,
+# receivers are cut every ~10 s and recover: Node with connection state recovery, bare
+# socketioxide without any, Tertulia through its contract (`history` from the `prev` cursor).
+# In `storm`, 2,000 clients in 10 rooms each are connected when the server restarts (Tertulia
+# with its shipped limits, keeping its database); every client comes back as the browser does.
+# The JSON lines of the run are kept in bench/results/<time>.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
-clients=1000 rooms=10 senders=100 seconds=5 idle=5000 start=10000 step=10000 fixed=40000
-usage() { echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp] [--idle N] [--baseline REV]" >&2; exit 2; }
+clients=1000 rooms=10 senders=100 seconds=5 idle=5000 start=20000 step=20000 fixed=40000 sources=200
+churn_seconds=60 churn_rate=100 cut_every_ms=10000 storm_clients=2000
+usage() { echo "usage: $0 [--quick] [--only idle|connect|fanout|ramp|churn|storm] [--idle N] [--baseline REV]" >&2; exit 2; }
 invocation="$*"
 only="" idle_arg="" baseline=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) clients=200 rooms=4 senders=20 seconds=2 idle=500 start=10000 step=30000 fixed=20000 ;;
+    --quick) clients=200 rooms=4 senders=20 seconds=2 idle=500 start=10000 step=30000 fixed=20000
+             churn_seconds=10 churn_rate=40 cut_every_ms=2000 storm_clients=300 ;;
     --only) case "${2:-}" in
-              idle|connect|fanout|ramp) only=$2; shift ;;
+              idle|connect|fanout|ramp|churn|storm) only=$2; shift ;;
               *) usage ;;
             esac ;;
     --idle) case "${2:-}" in
@@ -70,9 +78,8 @@ run() { # name scenario args...
     tertulia-before) port=3404 auth=guest ;;
   esac
   start_server "$name" "$port"
-  local args=("$@")
-  [ "${args[0]}" = idle ] && args+=(--pid "$server_pid")
-  taskset -c 1 ./target/release/loadgen --addr "127.0.0.1:$port" --auth "$auth" --label "$name" "${args[@]}" \
+  taskset -c 1 ./target/release/loadgen --addr "127.0.0.1:$port" --auth "$auth" --label "$name" \
+    --pid "$server_pid" --sources "$sources" "$@" \
     | tee -a "$results"
   stop_server
 }
@@ -86,6 +93,36 @@ each idle --clients "$idle"
 each connect --clients "$clients"
 each fanout "${shape[@]}" --rate "$fixed" --seconds "$seconds"
 each ramp "${shape[@]}" --start "$start" --step "$step" --seconds "$seconds"
+if [ -z "$only" ] || [ "$only" = churn ]; then
+  churn=(churn "${shape[@]}" --rate "$churn_rate" --seconds "$churn_seconds" --cut-every-ms "$cut_every_ms")
+  node_args=--recovery run node "${churn[@]}" --recovery session-state
+  run socketioxide "${churn[@]}" --recovery none
+  [ -n "$baseline" ] && run tertulia-before "${churn[@]}" --recovery contract
+  run tertulia "${churn[@]}" --recovery contract
+fi
+# storm NAME: the server restarted under connected clients, once they are all in.
+storm() {
+  local name=$1 port auth=none ready="$data/storm-ready" generator
+  case "$name" in
+    socketioxide) port=3402 ;;
+    tertulia) port=3403 auth=guest ;;
+  esac
+  rm -f "$ready"
+  limits=default start_server "$name" "$port"
+  taskset -c 1 ./target/release/loadgen --addr "127.0.0.1:$port" --auth "$auth" --label "$name" \
+    --sources "$sources" storm --clients "$storm_clients" --ready-file "$ready" >"$data/storm.json" &
+  generator=$!
+  while [ ! -e "$ready" ] && kill -0 "$generator" 2>/dev/null; do sleep 0.1; done
+  stop_server
+  limits=default keep_data=1 start_server "$name" "$port"
+  wait "$generator"
+  tee -a "$results" <"$data/storm.json"
+  stop_server
+}
+if [ -z "$only" ] || [ "$only" = storm ]; then
+  storm socketioxide
+  storm tertulia
+fi
 echo
 echo "scripts/bench-compare.sh $invocation ($(nproc) cores; results in $results; fixed rate $fixed deliveries/s${baseline:+; before: $baseline = $(git rev-parse --short "$baseline")})"
 ./target/release/loadgen report "$results"

@@ -1,8 +1,10 @@
-# Sourced by the bench scripts: start_server NAME PORT starts one of the servers (node,
-# socketioxide, tertulia, or tertulia-before: the release build of an earlier commit in
-# $baseline_dir, from scripts/bench-baseline.sh) pinned to CPU 0 and waits until it answers;
-# stop_server stops it. Tertulia runs in release over a fresh SQLite database with its rate
-# limits raised, so the server is what is measured. Sets server_pid; cleans up on exit.
+# Sourced by the bench scripts: start_server NAME PORT starts one of the servers (node, given
+# $node_args such as --recovery; socketioxide; tertulia, or tertulia-before: the release build
+# of an earlier commit in $baseline_dir, from scripts/bench-baseline.sh; Tertulia keeps its
+# database with keep_data=1 and runs with its shipped limits with limits=default) pinned to CPU 0
+# and waits until it answers; stop_server stops it. By default Tertulia runs in release over a
+# fresh SQLite database with its rate limits raised, so the server is what is measured. Sets
+# server_pid; cleans up on exit.
 data=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -13,19 +15,23 @@ trap cleanup EXIT
 
 start_server() { # name port
   case "$1" in
-    node) taskset -c 0 node bench/node/server.js "127.0.0.1:$2" 2>"$data/$1.log" & ;;
+    node) taskset -c 0 node bench/node/server.js "127.0.0.1:$2" ${node_args:-} 2>"$data/$1.log" & ;;
     socketioxide) taskset -c 0 ./target/release/reference --addr "127.0.0.1:$2" 2>"$data/$1.log" & ;;
     tertulia|tertulia-before)
       local binary=./target/release/server site=target/site
       if [ "$1" = tertulia-before ]; then binary=$baseline_dir/server site=$baseline_dir/site; fi
-      rm -rf "$data"/bench.db* "$data/files"
-      RUST_LOG=warn LEPTOS_SITE_ROOT="$site" DATABASE_URL="sqlite://$data/bench.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$2" \
-        TERTULIA_FILES_DIR="$data/files" \
-        TERTULIA_MESSAGE_BURST=100000000 TERTULIA_JOIN_BURST=1000000 TERTULIA_AUTH_BURST=100000000 \
-        TERTULIA_HANDSHAKE_BURST=100000000 TERTULIA_EVENT_BUDGET=1000000000 \
-        TERTULIA_MAX_SOCKETS_PER_IP=1000000 TERTULIA_MAX_CONNECTIONS_PER_IP=1000000 \
-        TERTULIA_MAX_CONNECTIONS=1000000 TERTULIA_MAX_IN_FLIGHT=1024 TERTULIA_MAX_ROOMS=1000000 TERTULIA_MAX_ROOMS_PER_GUEST=1000 TERTULIA_ROOM_CREATE_BURST=1000000 \
-        taskset -c 0 ${wrapper:-} "$binary" 2>"$data/$1.log" &
+      [ -n "${keep_data:-}" ] || rm -rf "$data"/bench.db* "$data/files"
+      # Limits raised so that the server, not the limiter, is measured; with limits=default
+      # only room creation is (the scenario's own set-up), the rest is as shipped.
+      local raised=(TERTULIA_MESSAGE_BURST=100000000 TERTULIA_JOIN_BURST=1000000 TERTULIA_AUTH_BURST=100000000
+        TERTULIA_HANDSHAKE_BURST=100000000 TERTULIA_EVENT_BUDGET=1000000000
+        TERTULIA_MAX_SOCKETS_PER_IP=1000000 TERTULIA_MAX_CONNECTIONS_PER_IP=1000000
+        TERTULIA_MAX_CONNECTIONS=1000000 TERTULIA_MAX_IN_FLIGHT=1024)
+      [ "${limits:-raised}" = default ] && raised=()
+      env RUST_LOG=warn LEPTOS_SITE_ROOT="$site" DATABASE_URL="sqlite://$data/bench.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$2" \
+        TERTULIA_FILES_DIR="$data/files" "${raised[@]}" \
+        TERTULIA_MAX_ROOMS=1000000 TERTULIA_MAX_ROOMS_PER_GUEST=1000 TERTULIA_ROOM_CREATE_BURST=1000000 \
+        taskset -c 0 ${wrapper:-} "$binary" 2>>"$data/$1.log" &
       ;;
   esac
   server_pid=$!

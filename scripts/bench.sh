@@ -7,11 +7,23 @@
 #                                      reference), then deploy/cluster.sh with 1 node and with
 #                                      2 nodes behind nginx (PostgreSQL + Redis), clients
 #                                      spread over the nodes
+#   scripts/bench.sh --cluster 3 [args]  the same with 1, 2 and 3 nodes
+#
+# Each run also reports the whole machine's CPU time (every process: server or nodes, Redis,
+# PostgreSQL, nginx and the clients) per 1,000 deliveries: what docs/SCALING.md's model
+# predicts for 1, 2 and 3 nodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
 cluster=""
-if [ "${1:-}" = "--cluster" ]; then cluster=1; shift; fi
+max_nodes=2
+if [ "${1:-}" = "--cluster" ]; then
+  cluster=1
+  shift
+  case "${1:-}" in
+    [1-9]) max_nodes=$1; shift ;;
+  esac
+fi
 cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
 cargo build --release -p bench >/dev/null
 
@@ -44,6 +56,32 @@ stop() { # pid
   started=("${started[@]/$1}")
 }
 
+# Busy CPU time of the whole machine so far, in clock ticks (user, nice, system, irq, softirq).
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+cpu_rows=()
+# Commands the cluster's Redis has processed so far (0 without one: the single server).
+redis_commands() { # port of the Redis, or nothing
+  if [ -z "${1:-}" ]; then echo 0; return; fi
+  redis-cli -p "$1" info stats | awk -F: '/^total_commands_processed/ { print $2 + 0 }'
+}
+# measure LABEL REDIS_PORT COMMAND...: runs one bench, prints its row, and keeps for the
+# second table the machine's CPU time per 1,000 deliveries (the row's "of N" is the deliveries
+# expected) and the Redis commands per message.
+measure() {
+  local label=$1 redis=$2 before row deliveries messages ticks commands
+  shift 2
+  before=$(busy_ticks)
+  commands=$(redis_commands "$redis")
+  row=$("$@" | grep '^|') || return 1
+  ticks=$(( $(busy_ticks) - before ))
+  commands=$(( $(redis_commands "$redis") - commands ))
+  echo "$row"
+  deliveries=$(grep -oE 'of [0-9,]+' <<<"$row" | tail -1 | tr -dc 0-9)
+  messages=$(awk -F'|' '{ gsub(/[^0-9]/, "", $4); print $4 }' <<<"$row")
+  cpu_rows+=("$(awk -v l="$label" -v t="$ticks" -v d="$deliveries" -v c="$commands" -v m="$messages" \
+    'BEGIN { printf "| %s | %.1f | %s | %.1f | %.1f |", l, t / 100, d, t * 10 * 1000 / d, c / m }')")
+}
+
 echo "| setup | clients | messages | acked msg/s | deliveries/s | ack p50 / p99 ms | fan-out p50 / p99 / max ms | lost |"
 echo "|---|---|---|---|---|---|---|---|"
 
@@ -54,21 +92,26 @@ DATABASE_URL="sqlite://$data/bench.db?mode=rwc" LEPTOS_SITE_ADDR="127.0.0.1:$por
 server=$!
 started+=("$server")
 wait_healthy "$port"
-./target/release/bench --addr "127.0.0.1:$port" --label "1 server, SQLite" "$@" | grep '^|' \
+measure "1 server, SQLite" "" ./target/release/bench --addr "127.0.0.1:$port" --label "1 server, SQLite" "$@" \
   || { echo "bench failed against the single server" >&2; exit 1; }
 stop "$server"
 
 if [ -n "$cluster" ]; then
-  for nodes in 1 2; do
+  for nodes in $(seq 1 "$max_nodes"); do
     port=$((3500 + nodes * 20))
     deploy/cluster.sh --release --port "$port" --nodes "$nodes" --data "$data/cluster$nodes" \
       --db tertulia_bench --fresh 2>"$data/cluster$nodes.log" &
     script=$!
     started+=("$script")
     wait_healthy "$port"
-    ./target/release/bench --addr "127.0.0.1:$port" --nodes "$nodes" \
-      --label "$nodes node(s) + nginx, PostgreSQL, Redis" "$@" | grep '^|' \
+    measure "$nodes node(s)" $((port + 100)) ./target/release/bench --addr "127.0.0.1:$port" --nodes "$nodes" \
+      --label "$nodes node(s) + nginx, PostgreSQL, Redis" "$@" \
       || { echo "bench failed against $nodes node(s); log: $data/cluster$nodes.log" >&2; cat "$data/cluster$nodes.log" >&2; exit 1; }
     stop "$script"
   done
 fi
+
+echo
+echo "| setup | machine CPU (s) | deliveries | machine CPU ms per 1,000 deliveries | Redis commands per message |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${cpu_rows[@]}"

@@ -4,9 +4,16 @@
 const { createServer } = require("node:http");
 const { Server } = require("socket.io");
 
+// `--recovery`: Socket.IO's connection state recovery (a client that reconnects within two
+// minutes gets the packets it missed and its rooms back), for the churn scenario.
 const [host, port] = (process.argv[2] ?? "127.0.0.1:3400").split(":");
+const recovery = process.argv.includes("--recovery");
 const http = createServer();
-const io = new Server(http, { transports: ["websocket", "polling"], serveClient: false });
+const io = new Server(http, {
+  transports: ["websocket", "polling"],
+  serveClient: false,
+  ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 } } : {}),
+});
 let nextId = 1;
 
 io.of("/chat").on("connection", (socket) => {

@@ -58,7 +58,7 @@ async fn member(
     room: &str,
     headers: Vec<(String, String)>,
 ) -> Result<Client> {
-    let token = bench::guest_token(addr, name).await?;
+    let token = bench::guest_token(addr, bench::wire::source(0, 1), name).await?;
     let mut client = Client::connect(ConnectOptions {
         base_url: format!("http://{addr}"),
         headers,
@@ -107,7 +107,12 @@ async fn main() -> Result<()> {
     let run = std::process::id();
     let room = format!("bench {run}");
     // The sender creates the room; everyone joins it.
-    let sender_token = bench::guest_token(&args.addr, &format!("bench{run}s")).await?;
+    let sender_token = bench::guest_token(
+        &args.addr,
+        bench::wire::source(0, 1),
+        &format!("bench{run}s"),
+    )
+    .await?;
     let mut sender = Client::connect(ConnectOptions {
         base_url: format!("http://{}", args.addr),
         headers: pin(args.nodes, 0),

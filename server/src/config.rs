@@ -192,6 +192,11 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_MAX_IN_FLIGHT", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_in_flight: u32,
 
+    /// API calls one client address may have in progress at once; more are answered `429`.
+    /// (Load generators and offices behind one address may need more.)
+    #[arg(long, env = "TERTULIA_API_IN_FLIGHT_PER_IP", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub api_in_flight_per_ip: u32,
+
     /// Messages a user may send per 10 seconds (burst), refilled evenly (edits and deletions
     /// count too). 0 allows none.
     #[arg(long, env = "TERTULIA_MESSAGE_BURST", default_value_t = 20)]

@@ -117,7 +117,7 @@ pub mod limits {
         AT_ONCE as PREVIEWS_AT_ONCE, DECODE_MEMORY_DEFAULT as PREVIEW_MEMORY_DEFAULT,
         SOURCE_MAX_SIDE as PREVIEW_SOURCE_MAX_SIDE, WAIT as PREVIEW_WAIT,
     };
-    pub use crate::http::pipeline::{API_BODY_MAX, API_IN_FLIGHT_PER_ADDR};
+    pub use crate::http::pipeline::API_BODY_MAX;
     pub use crate::hub::SEARCHES_AT_ONCE;
     pub use crate::live::limits::FAILED_CONNECTS;
     pub use crate::socket::pipeline::STRIKES_BURST;
@@ -215,7 +215,7 @@ impl App {
         tasks.push(socket::outbound::spawn_outbound_check(services.clone()));
         let state = AppState::new(http::AppParts {
             services,
-            api_in_flight: http::pipeline::ApiInFlight::default(),
+            api_in_flight: http::pipeline::ApiInFlight::new(config.api_in_flight_per_ip as usize),
             leptos: leptos.clone(),
             node: http::NodeId(cluster.node),
         });

@@ -1,7 +1,7 @@
 //! The one way an API call is handled. [`route`] registers a handler for an
 //! [`Endpoint`](protocol::http::Endpoint); every call then goes through the same steps:
 //!
-//! 1. a place among the client address's calls in progress ([`API_IN_FLIGHT_PER_ADDR`]);
+//! 1. a place among the client address's calls in progress (`TERTULIA_API_IN_FLIGHT_PER_IP`);
 //! 2. the caller, from `Authorization: Bearer` or the session cookie, when there is one;
 //! 3. the call's cost: sign-in attempts from the address's sign-in bucket, everything else
 //!    from the caller's work budget (or the address's, for anonymous calls);
@@ -31,9 +31,6 @@ use crate::auth::request_token;
 use crate::client_addr::{AddrKey, ClientAddr};
 use crate::error::{AppError, AppResult};
 use crate::live::limits::{Action, Subject};
-
-/// API calls one client address may have in progress at once.
-pub const API_IN_FLIGHT_PER_ADDR: usize = 16;
 
 /// Largest API request body, in bytes.
 pub const API_BODY_MAX: usize = 16 * 1024;
@@ -154,10 +151,11 @@ impl<T: Serialize> IntoResponse for Answer<T> {
     }
 }
 
-/// API calls in progress per client address.
-#[derive(Debug, Default, Clone)]
+/// API calls in progress per client address, at most `max` each.
+#[derive(Debug, Clone)]
 pub struct ApiInFlight {
     counts: Arc<Mutex<HashMap<AddrKey, usize>>>,
+    max: usize,
 }
 
 /// One call in progress; dropping it frees the place.
@@ -182,13 +180,21 @@ impl Drop for ApiPlace {
 }
 
 impl ApiInFlight {
+    /// Places for `max` calls in progress per address (at least one).
+    pub fn new(max: usize) -> Self {
+        Self {
+            counts: Arc::default(),
+            max: max.max(1),
+        }
+    }
+
     fn enter(&self, addr: AddrKey) -> Option<ApiPlace> {
         let mut counts = self
             .counts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = counts.entry(addr).or_insert(0);
-        if *count >= API_IN_FLIGHT_PER_ADDR {
+        if *count >= self.max {
             return None;
         }
         *count += 1;
@@ -351,11 +357,9 @@ mod tests {
 
     #[test]
     fn places_per_address_are_bounded() {
-        let places = ApiInFlight::default();
+        let places = ApiInFlight::new(3);
         let addr = AddrKey::of("1.2.3.4".parse().unwrap());
-        let held: Vec<ApiPlace> = (0..API_IN_FLIGHT_PER_ADDR)
-            .map(|_| places.enter(addr).unwrap())
-            .collect();
+        let held: Vec<ApiPlace> = (0..3).map(|_| places.enter(addr).unwrap()).collect();
         assert!(places.enter(addr).is_none());
         assert!(
             places

@@ -103,7 +103,7 @@ fn every_built_in_limit_has_its_real_value() {
         leading_number(default).unwrap_or_else(|| panic!("`{name}`: no number in {default}"))
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
-    let expected: [(String, u64); 18] = [
+    let expected: [(String, u64); 17] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -113,10 +113,6 @@ fn every_built_in_limit_has_its_real_value() {
         (
             "failed CONNECTs per Engine.IO session".into(),
             limits::FAILED_CONNECTS.into(),
-        ),
-        (
-            "API calls in progress per address".into(),
-            limits::API_IN_FLIGHT_PER_ADDR as u64,
         ),
         (
             "API request body".into(),
