@@ -59,27 +59,34 @@ stop() { # pid
 # Busy CPU time of the whole machine so far, in clock ticks (user, nice, system, irq, softirq).
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 cpu_rows=()
-# Commands the cluster's Redis has processed so far (0 without one: the single server).
-redis_commands() { # port of the Redis, or nothing
-  if [ -z "${1:-}" ]; then echo 0; return; fi
-  redis-cli -p "$1" info stats | awk -F: '/^total_commands_processed/ { print $2 + 0 }'
+# Commands the cluster's Redis has processed so far, and its CPU time in ms (0 0 without one:
+# the single server).
+redis_usage() { # port of the Redis, or nothing
+  if [ -z "${1:-}" ]; then echo 0 0; return; fi
+  redis-cli -p "$1" info all | tr -d '\r' | awk -F: '
+    /^total_commands_processed/ { commands = $2 }
+    /^used_cpu_(sys|user):/ { cpu += $2 }
+    END { printf "%d %d\n", commands, cpu * 1000 }'
 }
 # measure LABEL REDIS_PORT COMMAND...: runs one bench, prints its row, and keeps for the
 # second table the machine's CPU time per 1,000 deliveries (the row's "of N" is the deliveries
-# expected) and the Redis commands per message.
+# expected), the Redis commands and Redis CPU per message (the whole run: connects included).
 measure() {
-  local label=$1 redis=$2 before row deliveries messages ticks commands
+  local label=$1 redis=$2 before row deliveries messages ticks usage after
   shift 2
   before=$(busy_ticks)
-  commands=$(redis_commands "$redis")
+  usage=$(redis_usage "$redis")
   row=$("$@" | grep '^|') || return 1
   ticks=$(( $(busy_ticks) - before ))
-  commands=$(( $(redis_commands "$redis") - commands ))
+  after=$(redis_usage "$redis")
   echo "$row"
   deliveries=$(grep -oE 'of [0-9,]+' <<<"$row" | tail -1 | tr -dc 0-9)
   messages=$(awk -F'|' '{ gsub(/[^0-9]/, "", $4); print $4 }' <<<"$row")
-  cpu_rows+=("$(awk -v l="$label" -v t="$ticks" -v d="$deliveries" -v c="$commands" -v m="$messages" \
-    'BEGIN { printf "| %s | %.1f | %s | %.1f | %.1f |", l, t / 100, d, t * 10 * 1000 / d, c / m }')")
+  cpu_rows+=("$(awk -v l="$label" -v t="$ticks" -v d="$deliveries" -v m="$messages" \
+    -v b="$usage" -v a="$after" 'BEGIN {
+      split(b, x, " "); split(a, y, " ")
+      printf "| %s | %.1f | %s | %.1f | %.1f | %.0f |", l, t / 100, d, t * 10 * 1000 / d,
+        (y[1] - x[1]) / m, (y[2] - x[2]) * 1000 / m }')")
 }
 
 echo "| setup | clients | messages | acked msg/s | deliveries/s | ack p50 / p99 ms | fan-out p50 / p99 / max ms | lost |"
@@ -107,11 +114,16 @@ if [ -n "$cluster" ]; then
     measure "$nodes node(s)" $((port + 100)) ./target/release/bench --addr "127.0.0.1:$port" --nodes "$nodes" \
       --label "$nodes node(s) + nginx, PostgreSQL, Redis" "$@" \
       || { echo "bench failed against $nodes node(s); log: $data/cluster$nodes.log" >&2; cat "$data/cluster$nodes.log" >&2; exit 1; }
+    # Which commands the Redis ran (the whole run), most called first: to stderr.
+    echo "Redis commands with $nodes node(s):" >&2
+    redis-cli -p $((port + 100)) info commandstats | tr -d '\r' | grep '^cmdstat_' \
+      | sed -E 's/^cmdstat_([a-z|]+):calls=([0-9]+),usec=([0-9]+).*/  \2 calls, \3 µs: \1/' \
+      | sort -rn | head -8 >&2
     stop "$script"
   done
 fi
 
 echo
-echo "| setup | machine CPU (s) | deliveries | machine CPU ms per 1,000 deliveries | Redis commands per message |"
-echo "|---|---|---|---|---|"
+echo "| setup | machine CPU (s) | deliveries | machine CPU ms per 1,000 deliveries | Redis commands per message | Redis CPU µs per message |"
+echo "|---|---|---|---|---|---|"
 printf '%s\n' "${cpu_rows[@]}"
