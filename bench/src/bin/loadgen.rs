@@ -55,10 +55,10 @@ struct Cli {
     label: String,
     /// Loopback source addresses the clients are spread over (127.1.0.1 onwards; 1: every
     /// client from 127.0.0.1).
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    #[arg(long, global = true, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=60_000))]
     sources: u64,
     /// The server's process id: its CPU time (and, for `idle`, its memory) is read from /proc.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pid: Option<u32>,
     #[command(subcommand)]
     scenario: Scenario,
