@@ -10,16 +10,32 @@ use protocol::http::{
 /// What the user should read when a call fails.
 pub type ApiError = String;
 
-async fn read_auth(response: Result<Response, gloo_net::Error>) -> Result<User, ApiError> {
-    let response = reached(response)?;
+/// Why signing in (as a guest, with a password, or by signing up) failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignInError {
+    /// The server refused, with this code: the start page words it, in the same words
+    /// whether its script ran (this call) or not (the form post, which only gets the code).
+    Refused(protocol::ErrorCode),
+    /// No usable answer (no network, an unexpected body): what to read.
+    Failed(ApiError),
+}
+
+async fn read_auth(response: Result<Response, gloo_net::Error>) -> Result<User, SignInError> {
+    let response = reached(response).map_err(SignInError::Failed)?;
     if response.ok() {
         return response
             .json::<AuthRes>()
             .await
             .map(|body| body.user)
-            .map_err(|e| format!("unexpected answer from the server: {e}"));
+            .map_err(|e| SignInError::Failed(format!("unexpected answer from the server: {e}")));
     }
-    Err(refusal(response).await)
+    match response.json::<HttpError>().await {
+        Ok(body) => Err(SignInError::Refused(body.error.code)),
+        Err(_) => Err(SignInError::Failed(format!(
+            "the server answered {}",
+            response.status()
+        ))),
+    }
 }
 
 /// The server's answer, or what to read when it could not be reached.
@@ -47,26 +63,26 @@ async fn post_for_status<T: serde::Serialize>(path: &str, body: &T) -> Result<()
     Err(refusal(response).await)
 }
 
-async fn post<T: serde::Serialize>(path: &str, body: &T) -> Result<User, ApiError> {
+async fn sign_in<T: serde::Serialize>(path: &str, body: &T) -> Result<User, SignInError> {
     let request = Request::post(path)
         .json(body)
-        .map_err(|e| format!("could not build the request: {e}"))?;
+        .map_err(|e| SignInError::Failed(format!("could not build the request: {e}")))?;
     read_auth(request.send().await).await
 }
 
 /// `POST /api/auth/guest`.
-pub async fn guest(username: String) -> Result<User, ApiError> {
-    post(Guest::PATH, &GuestReq { username }).await
+pub async fn guest(username: String) -> Result<User, SignInError> {
+    sign_in(Guest::PATH, &GuestReq { username }).await
 }
 
 /// `POST /api/auth/login`.
-pub async fn login(username: String, password: String) -> Result<User, ApiError> {
-    post(Login::PATH, &Credentials { username, password }).await
+pub async fn login(username: String, password: String) -> Result<User, SignInError> {
+    sign_in(Login::PATH, &Credentials { username, password }).await
 }
 
 /// `POST /api/auth/register`.
-pub async fn register(username: String, password: String) -> Result<User, ApiError> {
-    post(Register::PATH, &Credentials { username, password }).await
+pub async fn register(username: String, password: String) -> Result<User, SignInError> {
+    sign_in(Register::PATH, &Credentials { username, password }).await
 }
 
 /// `POST /api/auth/logout` (best effort: the cookie is cleared by the answer).

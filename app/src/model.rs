@@ -32,6 +32,16 @@ pub enum Row {
 }
 
 impl Row {
+    /// What the row shows, not how: the same message (or day) keeps it however it is drawn
+    /// (edited, grouped with an older message loaded above it).
+    #[must_use]
+    pub fn identity(&self) -> String {
+        match self {
+            Self::Day { day, .. } => format!("day{day}"),
+            Self::Line { line, .. } => line.key(),
+        }
+    }
+
     /// A key that changes whenever the row must be drawn again.
     #[must_use]
     pub fn key(&self) -> String {

@@ -333,8 +333,8 @@ async fn create_rooms(churn: &Churn) -> Result<()> {
             .await;
         match made {
             Ok(_) => {}
-            Err(error) if error.code() == Some(protocol::ErrorCode::Conflict.as_str()) => {}
-            Err(error) => return Err(error).context("create_room"),
+            Err(error) if error.code() == Some(protocol::ErrorCode::Conflict) => {}
+            Err(error) => return Err(error).context(CREATE_ROOM),
         }
     }
     Ok(())

@@ -33,12 +33,20 @@ pub enum CallError {
     Connection(#[from] anyhow::Error),
 }
 
+/// The part of a refused ack the scenarios read.
+#[derive(serde::Deserialize)]
+struct Refusal {
+    error: protocol::ack::ErrorBody,
+}
+
 impl CallError {
     /// The refusal's error code (`rate_limited`, `not_member`…), if the server refused.
     #[must_use]
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<protocol::ErrorCode> {
         match self {
-            Self::Refused { answer, .. } => answer["error"]["code"].as_str(),
+            Self::Refused { answer, .. } => serde_json::from_value::<Refusal>(answer.clone())
+                .ok()
+                .map(|refusal| refusal.error.code),
             Self::Connection(_) => None,
         }
     }

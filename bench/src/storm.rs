@@ -137,13 +137,13 @@ impl Client {
                 .call(event, payload.clone(), &mut |frame| self.on_frame(frame))
                 .await
             {
-                Err(error) if error.code() == Some(protocol::ErrorCode::RateLimited.as_str()) => {
+                Err(error) if error.code() == Some(protocol::ErrorCode::RateLimited) => {
                     shared.refused(protocol::ErrorCode::RateLimited.as_str());
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
                 Err(error) => {
                     if let Some(code) = error.code() {
-                        shared.refused(code);
+                        shared.refused(code.as_str());
                     }
                     return Err(error);
                 }
@@ -404,8 +404,8 @@ async fn create_rooms(storm: &Storm) -> Result<()> {
                 .await;
             match made {
                 Ok(_) => {}
-                Err(error) if error.code() == Some(protocol::ErrorCode::Conflict.as_str()) => {}
-                Err(error) => return Err(error).context("create_room"),
+                Err(error) if error.code() == Some(protocol::ErrorCode::Conflict) => {}
+                Err(error) => return Err(error).context(CREATE_ROOM),
             }
         }
     }

@@ -63,7 +63,7 @@ test("sign-in errors are clear and sign-out works", async ({ browser }) => {
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toHaveText("wrong username or password");
+  await expect(page.getByRole("alert")).toHaveText("Wrong username or password");
   await page.getByLabel("Password").fill("correct horse battery");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.locator("#status")).toHaveText("connected");

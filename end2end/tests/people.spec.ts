@@ -54,7 +54,7 @@ test("an account downloads its data, then deletes itself and its messages leave 
   await leaver.getByLabel("Name").fill(name);
   await leaver.getByLabel("Password").fill("leaving password 1");
   await leaver.getByRole("button", { name: "Sign in" }).click();
-  await expect(leaver.locator(".form-error, [role=alert]").first()).toContainText("wrong username or password");
+  await expect(leaver.locator(".form-error, [role=alert]").first()).toContainText("Wrong username or password");
 });
 
 test("a guest deletes itself keeping its messages: they show as from a deleted user", async ({ browser }) => {

@@ -52,7 +52,7 @@ test("a new password signs the account out elsewhere; the old one stops working"
   await elsewhere.getByLabel("Name").fill(name);
   await elsewhere.getByLabel("Password").fill("first password 1");
   await elsewhere.getByRole("button", { name: "Sign in" }).click();
-  await expect(elsewhere.locator(".form-error, [role=alert]").first()).toContainText("wrong username or password");
+  await expect(elsewhere.locator(".form-error, [role=alert]").first()).toContainText("Wrong username or password");
   await elsewhere.getByLabel("Password").fill("second password 2");
   await elsewhere.getByRole("button", { name: "Sign in" }).click();
   await expect(elsewhere.locator("#status")).toHaveText("connected");

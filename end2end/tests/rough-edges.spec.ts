@@ -1,4 +1,17 @@
-import { test, expect, createRoom, guestPage, say, uniqueName, GENERAL } from "./helpers";
+import {
+  test,
+  expect,
+  contract,
+  createRoom,
+  guestPage,
+  guestToken,
+  programSocket,
+  say,
+  uniqueName,
+  GENERAL,
+} from "./helpers";
+
+const REQ = contract.requests[contract.namespaces.CHAT];
 
 test("Ctrl+K names a DM after the other person and marks private rooms", async ({ browser }) => {
   const ana = await guestPage(browser, uniqueName("ana"));
@@ -64,4 +77,80 @@ test("a new room says it is empty until someone writes", async ({ browser }) => 
   await expect(empty).toContainText("No messages here yet.");
   await say(ana, "hello, anyone?");
   await expect(empty).toHaveCount(0);
+});
+
+test("loading older messages keeps the reader's place and shows no false new-messages pill", async ({
+  browser,
+}) => {
+  // 64 messages from four writers (each well inside the message rate limit): one more page
+  // than a join shows, all of the same day, so the day's heading stays the first row.
+  const room = uniqueName("long");
+  const writers = [];
+  for (let i = 0; i < 4; i++) writers.push(await programSocket(await guestToken(uniqueName(`w${i}`))));
+  try {
+    expect((await writers[0].timeout(5000).emitWithAck(REQ.CREATE_ROOM, { name: room, private: false })).ok).toBe(true);
+    for (const writer of writers) expect((await writer.timeout(5000).emitWithAck(REQ.JOIN, { room })).ok).toBe(true);
+    for (let n = 0; n < 64; n++) {
+      const sent = await writers[n % 4].timeout(5000).emitWithAck(REQ.MESSAGE, { room, text: `line ${n}` });
+      expect(sent.ok).toBe(true);
+    }
+  } finally {
+    for (const writer of writers) writer.close();
+  }
+
+  const reader = await guestPage(browser, uniqueName("reader"));
+  await reader.keyboard.press("Control+k");
+  await reader.keyboard.type(room);
+  await reader.keyboard.press("Enter");
+  await expect(reader.locator("#room-title")).toContainText(room);
+  const line = (n: number) => reader.locator("#log .msg .text").filter({ hasText: new RegExp(`^line ${n}$`) });
+  await expect(line(63)).toBeVisible();
+  await expect(line(13)).toHaveCount(0);
+
+  // Up to the top of what was loaded, then the older page.
+  await reader.locator("#log").evaluate((log) => (log.scrollTop = 0));
+  const older = reader.getByRole("button", { name: "Load older messages" });
+  await expect(older).toBeVisible();
+  const before = (await line(14).boundingBox())!.y;
+  await older.click();
+  await expect(line(13)).toHaveCount(1);
+  await expect(line(0)).toHaveCount(1);
+  // Two frames: the timeline's scroll effect has run.
+  await reader.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  const after = (await line(14).boundingBox())!.y;
+  expect(Math.abs(after - before)).toBeLessThan(4);
+  expect(await reader.locator("#jump-latest").count()).toBe(0);
+  await expect(older).toHaveCount(0);
+});
+
+test("the start page words a refusal the same with and without its script", async ({ browser }) => {
+  const holder = await guestPage(browser, uniqueName("held"));
+  const taken = (await holder.locator(".me-name").textContent())!;
+  // What the page says for a taken name and for a wrong password, in a browser with or without
+  // script (the form post only brings back an error code; the hydrated form gets the JSON
+  // answer).
+  const refusals = async (javaScriptEnabled: boolean) => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    await page.goto("/");
+    if (javaScriptEnabled) await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+    await page.getByLabel("Name").fill(taken);
+    await page.getByRole("button", { name: "Join the chat" }).click();
+    await expect(page.getByRole("alert")).toContainText(taken);
+    const takenText = await page.getByRole("alert").textContent();
+    await page.getByRole("tab", { name: "Sign in" }).click();
+    await page.getByLabel("Name").fill(uniqueName("ghost"));
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toContainText("password");
+    const passwordText = await page.getByRole("alert").textContent();
+    await context.close();
+    return [takenText, passwordText];
+  };
+  const withoutScript = await refusals(false);
+  expect(withoutScript).toEqual([
+    `The name \`${taken}\` is taken or reserved; pick another`,
+    "Wrong username or password",
+  ]);
+  expect(await refusals(true)).toEqual(withoutScript);
 });

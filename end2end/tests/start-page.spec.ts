@@ -11,8 +11,14 @@ test.describe("without script", () => {
     await page.getByLabel("Name").fill(name);
     await page.getByRole("button", { name: "Join the chat" }).click();
     await expect(page).toHaveURL(/\/chat/);
-    // The server rendered the signed-in page (the chat itself needs the script).
+    // The server rendered the signed-in page (the chat itself needs the script), which says
+    // so instead of offering controls that would do nothing.
     await expect(page.locator(".me-name")).toHaveText(name);
+    // (Playwright's text matchers skip <noscript>; its textContent is what the page shows.)
+    await expect(page.locator(".no-script")).toBeVisible();
+    expect(await page.locator(".no-script").textContent()).toContain("The chat needs JavaScript");
+    await expect(page.getByText("Pick a room on the left")).toBeHidden();
+    await page.screenshot({ path: "artifacts/chat-without-script.png" });
   });
 
   test("a taken name and a wrong password say so and keep the name typed", async ({ page, browser }) => {

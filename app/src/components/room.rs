@@ -62,10 +62,15 @@ pub fn RoomPane() -> impl IntoView {
                                 <Toast/>
                                 <NoteToast/>
                             </div>
-                            <p>"Pick a room on the left, or create one."</p>
+                            // Without the script nothing here works: say so, and show
+                            // what needs it only once it runs (style: `.needs-script`).
+                            <noscript class="no-script">
+                                "The chat needs JavaScript to show rooms and messages: turn it on for this site and reload the page."
+                            </noscript>
+                            <p class="needs-script">"Pick a room on the left, or create one."</p>
                             <button
                                 type="button"
-                                class="primary drawer-only"
+                                class="primary drawer-only needs-script"
                                 on:click=move |_| chat.drawer.set(Drawer::Rooms)
                             >
                                 "Show rooms"
@@ -271,24 +276,24 @@ fn Timeline() -> impl IntoView {
         }
         below.set(false);
     };
-    // What the timeline was at the last render: room, line count, first line, height.
+    // What the timeline was at the last render: room, line count, newest row, height.
     type Shape = (Option<String>, usize, Option<String>, i32);
     Effect::new(move |previous: Option<Shape>| {
         let (key, shown, _) = lines.get().unzip3();
         let shown = shown.unwrap_or_default();
-        let first = shown.first().map(Row::key);
+        let last = shown.last().map(Row::identity);
         let Some(el) = list.get() else {
-            return (key, shown.len(), first, 0);
+            return (key, shown.len(), last, 0);
         };
         let height = el.scroll_height();
         match &previous {
             // Another room (or the first render): land on the divider, else the newest.
             Some((old_key, ..)) if *old_key != key => land(&el, to_bottom),
             None => land(&el, to_bottom),
-            // Older messages were put on top: keep what the reader was looking at.
-            Some((_, count, old_first, old_height))
-                if shown.len() > *count && first != *old_first =>
-            {
+            // Rows were added and the newest is the same one: older messages were put on top
+            // (the first row can stay the same: the day they share). Keep what the reader was
+            // looking at, and no "new messages" pill: nothing new came.
+            Some((_, count, old_last, old_height)) if shown.len() > *count && last == *old_last => {
                 el.set_scroll_top(el.scroll_top() + height - old_height);
             }
             Some((_, count, _, old_height)) if shown.len() != *count => {
@@ -301,7 +306,7 @@ fn Timeline() -> impl IntoView {
             }
             _ => {}
         }
-        (key, shown.len(), first, el.scroll_height())
+        (key, shown.len(), last, el.scroll_height())
     });
     let on_scroll = move |_| {
         if near_bottom() {

@@ -91,14 +91,18 @@ pub fn Home() -> impl IntoView {
             let mode = mode.get_untracked();
             leptos::task::spawn_local(async move {
                 let result = match mode {
-                    Mode::Guest => crate::api::guest(name).await,
-                    Mode::SignIn => crate::api::login(name, secret).await,
-                    Mode::SignUp => crate::api::register(name, secret).await,
+                    Mode::Guest => crate::api::guest(name.clone()).await,
+                    Mode::SignIn => crate::api::login(name.clone(), secret).await,
+                    Mode::SignUp => crate::api::register(name.clone(), secret).await,
                 };
                 busy.set(false);
                 match result {
                     Ok(user) => session.user.set(Some(user)),
-                    Err(message) => error.set(Some(message)),
+                    // The words of the form post's answer, from the same code.
+                    Err(crate::api::SignInError::Refused(code)) => {
+                        error.set(Some(failure_message(code.as_str(), mode, &name)));
+                    }
+                    Err(crate::api::SignInError::Failed(message)) => error.set(Some(message)),
                 }
             });
         }
