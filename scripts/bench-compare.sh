@@ -116,7 +116,10 @@ storm() {
   stop_server
   limits=default keep_data=1 start_server "$name" "$port"
   wait "$generator"
-  tee -a "$results" <"$data/storm.json"
+  # The restarted server's CPU time (start-up and every client's return), from /proc.
+  local cpu
+  cpu=$(awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$server_pid/stat")
+  sed -E "s/\}$/,\"server_cpu_s_after_restart\":$cpu}/" "$data/storm.json" | tee -a "$results"
   stop_server
 }
 if [ -z "$only" ] || [ "$only" = storm ]; then

@@ -26,6 +26,9 @@ if [ "${1:-}" = "--cluster" ]; then
 fi
 cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
 cargo build --release -p bench >/dev/null
+# What this run prints (its tables and the Redis command lists) is kept in bench/results/.
+mkdir -p bench/results
+exec > >(tee "bench/results/$(date -u +%Y%m%dT%H%M%SZ)-bench.txt") 2>&1
 
 export RUST_LOG=warn TERTULIA_MESSAGE_BURST=1000000 TERTULIA_JOIN_BURST=1000000 TERTULIA_ROOM_CREATE_BURST=1000000 \
   TERTULIA_AUTH_BURST=1000000 TERTULIA_HANDSHAKE_BURST=1000000 \

@@ -178,6 +178,10 @@ impl Conn {
 #[must_use]
 pub fn event_args(frame: &str, event: &str) -> Option<Vec<Value>> {
     let body = frame.strip_prefix(&format!("42{NS},"))?;
+    // Only the event asked for is parsed (a storm brings millions of others).
+    if !body.starts_with(&format!("[\"{event}\"")) {
+        return None;
+    }
     let Ok(Value::Array(mut args)) = serde_json::from_str::<Value>(body) else {
         return None;
     };

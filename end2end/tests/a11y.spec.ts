@@ -1,6 +1,18 @@
 import AxeBuilder from "@axe-core/playwright";
 import { type Page } from "@playwright/test";
-import { test, expect, contract, createAdmin, GENERAL, uniqueName } from "./helpers";
+import {
+  test,
+  expect,
+  contract,
+  createAdmin,
+  createRoom,
+  guestPage,
+  guestToken,
+  programSocket,
+  say,
+  GENERAL,
+  uniqueName,
+} from "./helpers";
 
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
@@ -66,3 +78,76 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     });
   }
 }
+
+test("the timeline is one tab stop, and the arrow keys move between messages", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  await createRoom(ana, uniqueName("keys"));
+  for (const text of ["one", "two", "three", "four"]) await say(ana, text);
+  const ids = await ana.locator("#log li.msg").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-id")));
+  expect(ids).toHaveLength(4);
+  // Which message each element Tab can reach in the timeline belongs to.
+  const stops = async () =>
+    new Set(
+      await ana.locator("#log").evaluate((log) =>
+        [...log.querySelectorAll<HTMLElement>("a[href], button, input, textarea, select, [tabindex]")]
+          .filter((element) => element.tabIndex >= 0)
+          .map((element) => element.closest("li.msg")?.getAttribute("data-id") ?? element.tagName),
+      ),
+    );
+  // Four messages, one stop: the newest (itself and its own buttons).
+  await expect.poll(stops).toEqual(new Set([ids[3]]));
+  const row = (n: number) => ana.locator(`#log li.msg[data-id="${ids[n]}"]`);
+  await row(3).focus();
+  await ana.keyboard.press("ArrowUp");
+  await expect(row(2)).toBeFocused();
+  await expect.poll(stops).toEqual(new Set([ids[2]]));
+  await ana.screenshot({ path: "artifacts/timeline-keyboard-focus.png" });
+  await ana.keyboard.press("Home");
+  await expect(row(0)).toBeFocused();
+  await ana.keyboard.press("ArrowDown");
+  await expect(row(1)).toBeFocused();
+  await ana.keyboard.press("End");
+  await expect(row(3)).toBeFocused();
+  // Tab goes into the message's own buttons, then out of the timeline: not through the others.
+  await ana.keyboard.press("Tab");
+  await expect(row(3).getByRole("button", { name: "React" })).toBeFocused();
+  for (let i = 0; i < 6; i++) {
+    await ana.keyboard.press("Tab");
+    const inOther = await ana.evaluate(
+      (newest) => {
+        const row = document.activeElement?.closest("li.msg");
+        return row !== null && row !== undefined && row.getAttribute("data-id") !== newest;
+      },
+      ids[3],
+    );
+    expect(inOther).toBe(false);
+  }
+});
+
+test("a message keeps the keyboard focus when it is drawn anew (someone reacts to it)", async ({ browser }) => {
+  const room = uniqueName("focus");
+  const ana = await programSocket(await guestToken(uniqueName("ana")));
+  try {
+    const REQ = contract.requests[contract.namespaces.CHAT];
+    expect((await ana.timeout(5000).emitWithAck(REQ.CREATE_ROOM, { name: room, private: false })).ok).toBe(true);
+    expect((await ana.timeout(5000).emitWithAck(REQ.JOIN, { room })).ok).toBe(true);
+    const first = await ana.timeout(5000).emitWithAck(REQ.MESSAGE, { room, text: "first" });
+    const second = await ana.timeout(5000).emitWithAck(REQ.MESSAGE, { room, text: "second" });
+    const bea = await guestPage(browser, uniqueName("bea"));
+    await bea.keyboard.press("Control+k");
+    await bea.keyboard.type(room);
+    await bea.keyboard.press("Enter");
+    const row = bea.locator(`#log li.msg[data-id="${first.message.id}"]`);
+    await expect(row).toBeVisible();
+    await row.focus();
+    await expect(row).toBeFocused();
+    // A reaction draws the message anew: the focus follows it instead of falling to the page.
+    expect((await ana.timeout(5000).emitWithAck(REQ.REACT, { id: first.message.id, emoji: "👍", active: true })).ok).toBe(true);
+    await expect(row.locator(".reaction-chip")).toHaveCount(1);
+    await expect(row).toBeFocused();
+    await bea.keyboard.press("ArrowDown");
+    await expect(bea.locator(`#log li.msg[data-id="${second.message.id}"]`)).toBeFocused();
+  } finally {
+    ana.close();
+  }
+});

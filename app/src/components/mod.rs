@@ -9,6 +9,8 @@ mod message;
 mod nav;
 mod people;
 mod room;
+#[cfg(feature = "hydrate")]
+mod roving;
 mod search;
 mod sidebar;
 mod switcher;

@@ -236,7 +236,8 @@ const NEAR_BOTTOM_PX: i32 = 120;
 /// Messages and join/leave notices, oldest first. Opening a room lands on the first unread
 /// message (or the newest); new messages keep the newest in view unless the reader scrolled
 /// up, in which case a "jump to latest" pill appears; loading older messages keeps the
-/// reading position.
+/// reading position. The messages are one tab stop; the arrow keys move between them
+/// (`roving`).
 #[component]
 fn Timeline() -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -265,6 +266,21 @@ fn Timeline() -> impl IntoView {
     });
     let list = NodeRef::<leptos::html::Ol>::new();
     let below = RwSignal::new(false);
+    // The message that takes Tab in the timeline (the last one focused; else the newest).
+    let current = RwSignal::new(None::<i64>);
+    // What had the focus in the timeline, to give it back when its message is drawn anew.
+    #[cfg(feature = "hydrate")]
+    let focused = StoredValue::new_local(None::<leptos::web_sys::Element>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        lines.track();
+        let current = current.get();
+        if let Some(el) = list.get() {
+            // A copy: giving the focus back runs the focus handler, which writes `focused`.
+            let last = focused.get_value();
+            super::roving::apply(&el, current, last.as_ref());
+        }
+    });
     let near_bottom = move || {
         list.get_untracked().is_none_or(|el| {
             el.scroll_height() - el.scroll_top() - el.client_height() < NEAR_BOTTOM_PX
@@ -276,27 +292,35 @@ fn Timeline() -> impl IntoView {
         }
         below.set(false);
     };
-    // What the timeline was at the last render: room, line count, newest row, height.
-    type Shape = (Option<String>, usize, Option<String>, i32);
+    // What the timeline was at the last render: room, line count, its oldest and newest
+    // lines (day headings skipped), height.
+    type Shape = (Option<String>, usize, Option<String>, Option<String>, i32);
     Effect::new(move |previous: Option<Shape>| {
         let (key, shown, _) = lines.get().unzip3();
         let shown = shown.unwrap_or_default();
-        let last = shown.last().map(Row::identity);
+        let oldest = shown
+            .iter()
+            .find(|row| matches!(row, Row::Line { .. }))
+            .map(Row::identity);
+        let newest = shown.last().map(Row::identity);
         let Some(el) = list.get() else {
-            return (key, shown.len(), last, 0);
+            return (key, shown.len(), oldest, newest, 0);
         };
         let height = el.scroll_height();
         match &previous {
             // Another room (or the first render): land on the divider, else the newest.
             Some((old_key, ..)) if *old_key != key => land(&el, to_bottom),
             None => land(&el, to_bottom),
-            // Rows were added and the newest is the same one: older messages were put on top
-            // (the first row can stay the same: the day they share). Keep what the reader was
-            // looking at, and no "new messages" pill: nothing new came.
-            Some((_, count, old_last, old_height)) if shown.len() > *count && last == *old_last => {
+            // Older messages were put on top: the oldest line changed, the newest did not (a
+            // new message can land above a line still waiting to be sent, and a catch-up can
+            // fill a gap below the oldest: neither changes the oldest). Keep what the reader
+            // was looking at, and no "new messages" pill: nothing new came.
+            Some((_, count, old_oldest, old_newest, old_height))
+                if shown.len() > *count && oldest != *old_oldest && newest == *old_newest =>
+            {
                 el.set_scroll_top(el.scroll_top() + height - old_height);
             }
-            Some((_, count, _, old_height)) if shown.len() != *count => {
+            Some((_, count, _, _, old_height)) if shown.len() != *count => {
                 let was_near = *old_height - el.scroll_top() - el.client_height() < NEAR_BOTTOM_PX;
                 if was_near {
                     to_bottom();
@@ -306,7 +330,7 @@ fn Timeline() -> impl IntoView {
             }
             _ => {}
         }
-        (key, shown.len(), last, el.scroll_height())
+        (key, shown.len(), oldest, newest, el.scroll_height())
     });
     let on_scroll = move |_| {
         if near_bottom() {
@@ -321,7 +345,27 @@ fn Timeline() -> impl IntoView {
                 <Toast/>
                 <NoteToast/>
             </div>
-            <ol id="log" class="timeline" node_ref=list aria-live="polite" on:scroll=on_scroll>
+            <ol
+                id="log"
+                class="timeline"
+                node_ref=list
+                aria-live="polite"
+                on:scroll=on_scroll
+                on:focusin=move |ev| {
+                    #[cfg(feature = "hydrate")]
+                    super::roving::on_focus(&ev, current, focused);
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = (ev, current);
+                }
+                on:keydown=move |ev| {
+                    #[cfg(feature = "hydrate")]
+                    if let Some(el) = list.get_untracked() {
+                        super::roving::on_key(&ev, &el, current);
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }
+            >
                 <Show when=move || lines.get().is_some_and(|(_, _, more)| more)>
                     <li class="older">
                         <button type="button" class="quiet" on:click=move |_| chat.load_older()>

@@ -431,16 +431,14 @@ async fn create_rooms(cli: &Cli, rooms: usize) -> Result<()> {
     Ok(())
 }
 
-/// Connects `count` clients, `concurrency` at a time.
+/// Connects `count` clients, `concurrency` at a time, each joining one of `rooms` (made
+/// beforehand by [`create_rooms`]) if given.
 async fn connect_many(
     cli: &Cli,
     count: usize,
     concurrency: usize,
     rooms: Option<usize>,
 ) -> Result<Vec<Conn>> {
-    if let Some(rooms) = rooms {
-        create_rooms(cli, rooms).await?;
-    }
     let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut tasks = Vec::with_capacity(count);
     for n in 0..count {
@@ -473,6 +471,13 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
     let user: f64 = fields.next()?.parse().ok()?;
     let system: f64 = fields.next()?.parse().ok()?;
     Some((user + system) / 100.0)
+}
+
+/// Adds the generator's CPU over a whole scenario to its result (its share of its cores, on
+/// average: a scenario with quiet stretches can still have had busy moments).
+fn with_generator_cpu(result: &mut Value, usage: &Usage) {
+    result["generator_cpu"] = json!(round2(usage.generator));
+    result["generator_bound"] = json!(usage.generator > GENERATOR_CEILING);
 }
 
 /// Server CPU time below which a per-CPU-second figure would be mostly rounding (20 ticks: 5%).
@@ -989,6 +994,7 @@ async fn main() -> Result<()> {
             rate,
             seconds,
         } => {
+            create_rooms(&cli, shape.rooms).await?;
             let conns = connect_many(&cli, shape.clients, 64, Some(shape.rooms)).await?;
             // Two seconds at the same rate first (caches, allocator, database), not measured.
             fanout(&conns, *shape, *rate, 2, 0, &meter).await;
@@ -1004,6 +1010,7 @@ async fn main() -> Result<()> {
             refine,
             past,
         } => {
+            create_rooms(&cli, shape.rooms).await?;
             let conns = connect_many(&cli, shape.clients, 64, Some(shape.rooms)).await?;
             let mut ramp = Ramp::default();
             let mut rate = *start;
@@ -1049,6 +1056,8 @@ async fn main() -> Result<()> {
             clients,
             concurrency,
         } => {
+            // The rooms first, untimed: what is measured is clients getting in.
+            create_rooms(&cli, 10).await?;
             let begin = meter.mark();
             let conns = connect_many(&cli, *clients, *concurrency, Some(10)).await?;
             let usage = meter.since(&begin);
@@ -1069,7 +1078,8 @@ async fn main() -> Result<()> {
             seconds,
             cut_every_ms,
         } => {
-            bench::churn::run(bench::churn::Churn {
+            let begin = meter.mark();
+            let mut result = bench::churn::run(bench::churn::Churn {
                 addr: cli.addr.clone(),
                 recovery: match recovery {
                     RecoveryArg::Contract => bench::churn::Recovery::Contract,
@@ -1084,7 +1094,9 @@ async fn main() -> Result<()> {
                 cut_every: Duration::from_millis(*cut_every_ms),
                 sources: cli.sources as usize,
             })
-            .await?
+            .await?;
+            with_generator_cpu(&mut result, &meter.since(&begin));
+            result
         }
         Scenario::Storm {
             clients,
@@ -1096,7 +1108,8 @@ async fn main() -> Result<()> {
             send_after_ready,
             deadline,
         } => {
-            bench::storm::run(bench::storm::Storm {
+            let begin = meter.mark();
+            let mut result = bench::storm::run(bench::storm::Storm {
                 addr: cli.addr.clone(),
                 guests: cli.auth == Auth::Guest,
                 catch_up: cli.auth == Auth::Guest,
@@ -1110,7 +1123,9 @@ async fn main() -> Result<()> {
                 send_after_ready: Duration::from_secs(*send_after_ready),
                 deadline: Duration::from_secs(*deadline),
             })
-            .await?
+            .await?;
+            with_generator_cpu(&mut result, &meter.since(&begin));
+            result
         }
         Scenario::Idle {
             clients,
