@@ -21,11 +21,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use hdrhistogram::Histogram;
-use protocol::events::chat::{CREATE_ROOM, HISTORY, JOIN, MESSAGE};
+use protocol::events::chat::{HISTORY, JOIN, MESSAGE};
 use serde_json::{Value, json};
 
-use crate::client::{Conn, event_args};
+use crate::client::{Conn, Joined, Page, create_rooms, event_args, message_key, summary_ms};
 use crate::{random_fraction, wire};
 
 /// How a receiver gets back what it missed while disconnected.
@@ -56,14 +55,6 @@ pub struct Churn {
     pub cut_every: Duration,
     /// Loopback source addresses the clients are spread over.
     pub sources: usize,
-}
-
-/// A message's key in its text `c <sender> <seq>`: sender and number in one integer.
-fn key_of(text: &str) -> Option<u64> {
-    let mut parts = text.strip_prefix("c ")?.split(' ');
-    let sender: u64 = parts.next()?.parse().ok()?;
-    let seq: u64 = parts.next()?.parse().ok()?;
-    Some((sender << 32) | seq)
 }
 
 /// What one receiver counted.
@@ -100,22 +91,6 @@ struct Receiver {
     tally: Tally,
 }
 
-/// What the scenario reads of a `join` answer: the page of the room's newest messages.
-#[derive(Default, serde::Deserialize)]
-struct Joined {
-    #[serde(default)]
-    history: Vec<Value>,
-}
-
-/// What the scenario reads of a `history` answer.
-#[derive(Default, serde::Deserialize)]
-struct Page {
-    #[serde(default)]
-    messages: Vec<Value>,
-    #[serde(default)]
-    more: bool,
-}
-
 impl Receiver {
     fn new(n: usize, room: String, source: IpAddr) -> Self {
         Self {
@@ -136,7 +111,10 @@ impl Receiver {
             return;
         };
         let Some(message) = args.first() else { return };
-        if let Some(key) = message["text"].as_str().and_then(key_of) {
+        if let Some(key) = message["text"]
+            .as_str()
+            .and_then(|text| message_key(text, 'c'))
+        {
             if !self.tally.live.insert(key) {
                 self.tally.duplicates += 1;
             } else if !self.tally.held.insert(key) {
@@ -161,7 +139,9 @@ impl Receiver {
     /// Messages of a page (join's or history's): held, each once.
     fn on_page(&mut self, messages: &[Value]) {
         for message in messages {
-            if let Some(key) = message["text"].as_str().and_then(key_of)
+            if let Some(key) = message["text"]
+                .as_str()
+                .and_then(|text| message_key(text, 'c'))
                 && !self.tally.held.insert(key)
             {
                 self.tally.reread += 1;
@@ -304,49 +284,19 @@ async fn send(churn: Arc<Churn>, n: usize, room: String, end: Instant) -> Result
     Ok(seq)
 }
 
-fn histogram_ms(samples: &[f64]) -> Value {
-    let mut histogram =
-        Histogram::<u64>::new_with_bounds(1, 600_000_000, 2).expect("histogram bounds");
-    for sample in samples {
-        let _ = histogram.record((sample * 1000.0) as u64);
-    }
-    let at = |q: f64| (histogram.value_at_quantile(q) as f64 / 10.0).round() / 100.0;
-    json!({ "count": samples.len(), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": at(1.0) })
-}
-
-/// Creates the rooms `ch0`… over one connection of its own.
-async fn create_rooms(churn: &Churn) -> Result<()> {
-    let source = wire::source(0, 1);
-    let auth = if churn.recovery == Recovery::Contract {
-        Some(json!({ "token": crate::guest_token(&churn.addr, source, "chsetup").await? }))
-    } else {
-        None
-    };
-    let (mut conn, _) = Conn::open(&churn.addr, source, auth.as_ref(), &mut |_| {}).await?;
-    for room in 0..churn.rooms {
-        let made = conn
-            .call(
-                CREATE_ROOM,
-                json!({ "name": format!("ch{room}"), "private": false }),
-                &mut |_| {},
-            )
-            .await;
-        match made {
-            Ok(_) => {}
-            Err(error) if error.code() == Some(protocol::ErrorCode::Conflict) => {}
-            Err(error) => return Err(error).context(CREATE_ROOM),
-        }
-    }
-    Ok(())
-}
-
 /// Runs the scenario; the JSON result.
 ///
 /// # Errors
 /// The rooms cannot be made or a sender fails.
 pub async fn run(churn: Churn) -> Result<Value> {
     let churn = Arc::new(churn);
-    create_rooms(&churn).await?;
+    create_rooms(
+        &churn.addr,
+        churn.recovery == Recovery::Contract,
+        "ch",
+        churn.rooms,
+    )
+    .await?;
     let receivers = churn.clients.saturating_sub(churn.senders);
     // Everyone connects first (the receivers' first connections are not cuts).
     let started = Instant::now();
@@ -418,19 +368,7 @@ pub async fn run(churn: Churn) -> Result<Value> {
         "duplicates": duplicates,
         "reread": reread,
         "failed_reconnects": failed,
-        "reconnect": histogram_ms(&reconnects),
-        "recovery": histogram_ms(&recoveries),
+        "reconnect": summary_ms(&reconnects),
+        "recovery": summary_ms(&recoveries),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_name_sender_and_number() {
-        assert_eq!(key_of("c 3 17"), Some((3 << 32) | 17));
-        assert_eq!(key_of("b 3 17 99"), None);
-        assert_eq!(key_of("c x 1"), None);
-    }
 }

@@ -7,7 +7,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use protocol::events::chat::NS;
+use hdrhistogram::Histogram;
+use protocol::events::chat::{CREATE_ROOM, NS};
 use serde_json::{Value, json};
 
 use crate::wire;
@@ -190,4 +191,94 @@ pub fn event_args(frame: &str, event: &str) -> Option<Vec<Value>> {
     }
     args.remove(0);
     Some(args)
+}
+
+/// A scenario message's key from its text `<tag> <sender> <seq>`: sender and number in one
+/// integer (`None` for any other text).
+#[must_use]
+pub fn message_key(text: &str, tag: char) -> Option<u64> {
+    let mut parts = text.strip_prefix(tag)?.strip_prefix(' ')?.split(' ');
+    let sender: u64 = parts.next()?.parse().ok()?;
+    let seq: u64 = parts.next()?.parse().ok()?;
+    Some((sender << 32) | seq)
+}
+
+/// What the scenarios read of a `join` answer: the page of the room's newest messages.
+#[derive(Default, serde::Deserialize)]
+pub struct Joined {
+    #[serde(default)]
+    pub history: Vec<Value>,
+}
+
+/// What the scenarios read of a `history` answer.
+#[derive(Default, serde::Deserialize)]
+pub struct Page {
+    #[serde(default)]
+    pub messages: Vec<Value>,
+    #[serde(default)]
+    pub more: bool,
+}
+
+/// Count, p50, p99 and maximum of durations in milliseconds, as JSON.
+#[must_use]
+pub fn summary_ms(samples: &[f64]) -> Value {
+    let mut histogram =
+        Histogram::<u64>::new_with_bounds(1, 600_000_000, 2).expect("histogram bounds");
+    for sample in samples {
+        let _ = histogram.record((sample * 1000.0) as u64);
+    }
+    let at = |q: f64| (histogram.value_at_quantile(q) as f64 / 10.0).round() / 100.0;
+    json!({ "count": samples.len(), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": at(1.0) })
+}
+
+/// Rooms one set-up user creates: well inside a user's work budget as shipped (a creation
+/// costs 10 of its 240 units a minute).
+const ROOMS_PER_CREATOR: usize = 20;
+
+/// Creates the public rooms `<prefix>0`…`<prefix>{rooms-1}` from 127.0.0.1, `ROOMS_PER_CREATOR`
+/// by each set-up client (signed in as a guest named `<prefix>setup<first>` when `guests`); a
+/// room that exists already is fine.
+///
+/// # Errors
+/// A connection fails or a creation is refused for another reason.
+pub async fn create_rooms(addr: &str, guests: bool, prefix: &str, rooms: usize) -> Result<()> {
+    let source = crate::wire::source(0, 1);
+    for first in (0..rooms).step_by(ROOMS_PER_CREATOR) {
+        let auth = if guests {
+            let name = format!("{prefix}setup{first}");
+            Some(json!({ "token": crate::guest_token(addr, source, &name).await? }))
+        } else {
+            None
+        };
+        let (mut conn, _) = Conn::open(addr, source, auth.as_ref(), &mut |_| {}).await?;
+        for room in first..(first + ROOMS_PER_CREATOR).min(rooms) {
+            let made = conn
+                .call(
+                    CREATE_ROOM,
+                    json!({ "name": format!("{prefix}{room}"), "private": false }),
+                    &mut |_| {},
+                )
+                .await;
+            match made {
+                Ok(_) => {}
+                Err(error) if error.code() == Some(protocol::ErrorCode::Conflict) => {}
+                Err(error) => return Err(error).context(CREATE_ROOM),
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message_key;
+
+    #[test]
+    fn keys_name_sender_and_number() {
+        assert_eq!(message_key("c 3 17", 'c'), Some((3 << 32) | 17));
+        assert_eq!(message_key("s 3 17", 'c'), None);
+        assert_eq!(message_key("b 3 17 99", 'b'), Some((3 << 32) | 17));
+        assert_eq!(message_key("c x 1", 'c'), None);
+        assert_eq!(message_key("c3 17", 'c'), None);
+    }
 }

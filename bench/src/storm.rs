@@ -19,12 +19,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use hdrhistogram::Histogram;
-use protocol::events::chat::{CREATE_ROOM, HISTORY, JOIN, MESSAGE, SAVED_ROOMS};
+use protocol::events::chat::{HISTORY, JOIN, MESSAGE, SAVED_ROOMS};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use crate::client::{CallError, Conn, event_args};
+use crate::client::{
+    CallError, Conn, Joined, Page, create_rooms, event_args, message_key, summary_ms,
+};
 use crate::{random_fraction, wire};
 
 /// The shape of a storm.
@@ -52,14 +53,6 @@ pub struct Storm {
     pub send_after_ready: Duration,
     /// How long after the senders' time is up they go on waiting for clients not back yet.
     pub deadline: Duration,
-}
-
-/// A message's key in its text `s <sender> <seq>`.
-fn key_of(text: &str) -> Option<u64> {
-    let mut parts = text.strip_prefix("s ")?.split(' ');
-    let sender: u64 = parts.next()?.parse().ok()?;
-    let seq: u64 = parts.next()?.parse().ok()?;
-    Some((sender << 32) | seq)
 }
 
 /// What the clients share: counts and times.
@@ -105,7 +98,10 @@ impl Client {
             return;
         };
         let Some(message) = args.first() else { return };
-        if let Some(key) = message["text"].as_str().and_then(key_of) {
+        if let Some(key) = message["text"]
+            .as_str()
+            .and_then(|text| message_key(text, 's'))
+        {
             self.held.insert(key);
         }
         if let (Some(room), Some(id)) = (message["room"].as_str(), message["id"].as_i64())
@@ -117,7 +113,10 @@ impl Client {
 
     fn on_page(&mut self, messages: &[Value]) {
         for message in messages {
-            if let Some(key) = message["text"].as_str().and_then(key_of) {
+            if let Some(key) = message["text"]
+                .as_str()
+                .and_then(|text| message_key(text, 's'))
+            {
                 self.held.insert(key);
             }
         }
@@ -222,22 +221,6 @@ impl Client {
             after = newest.unwrap_or(after);
         }
     }
-}
-
-/// What the storm reads of a `join` answer.
-#[derive(Default, serde::Deserialize)]
-struct Joined {
-    #[serde(default)]
-    history: Vec<Value>,
-}
-
-/// What the storm reads of a `history` answer.
-#[derive(Default, serde::Deserialize)]
-struct Page {
-    #[serde(default)]
-    messages: Vec<Value>,
-    #[serde(default)]
-    more: bool,
 }
 
 /// A client's life: in, connected until the restart, back in with backoff, connected until
@@ -355,7 +338,7 @@ async fn send(
             let payload = json!({ "room": room, "text": text, "client_id": format!("s{n}-{seq}") });
             match conn.call(MESSAGE, payload, &mut |_| {}).await {
                 Ok(_) => {
-                    acked.push(key_of(&text).expect("a key"));
+                    acked.push(message_key(&text, 's').expect("a key"));
                     seq += 1;
                 }
                 Err(CallError::Refused { .. }) => {}
@@ -369,49 +352,6 @@ async fn send(
     }
 }
 
-fn histogram_ms(samples: &[f64]) -> Value {
-    let mut histogram =
-        Histogram::<u64>::new_with_bounds(1, 600_000_000, 2).expect("histogram bounds");
-    for sample in samples {
-        let _ = histogram.record((sample * 1000.0) as u64);
-    }
-    let at = |q: f64| (histogram.value_at_quantile(q) as f64 / 10.0).round() / 100.0;
-    json!({ "count": samples.len(), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": at(1.0) })
-}
-
-/// Rooms one set-up user creates: well inside a user's work budget as shipped (a creation
-/// costs 10 of its 240 units a minute).
-const ROOMS_PER_CREATOR: usize = 20;
-
-/// Creates the rooms `st0`…, `ROOMS_PER_CREATOR` by each set-up client.
-async fn create_rooms(storm: &Storm) -> Result<()> {
-    let source = wire::source(0, 1);
-    for first in (0..storm.rooms).step_by(ROOMS_PER_CREATOR) {
-        let auth = if storm.guests {
-            let name = format!("stormsetup{first}");
-            Some(json!({ "token": crate::guest_token(&storm.addr, source, &name).await? }))
-        } else {
-            None
-        };
-        let (mut conn, _) = Conn::open(&storm.addr, source, auth.as_ref(), &mut |_| {}).await?;
-        for room in first..(first + ROOMS_PER_CREATOR).min(storm.rooms) {
-            let made = conn
-                .call(
-                    CREATE_ROOM,
-                    json!({ "name": format!("st{room}"), "private": false }),
-                    &mut |_| {},
-                )
-                .await;
-            match made {
-                Ok(_) => {}
-                Err(error) if error.code() == Some(protocol::ErrorCode::Conflict) => {}
-                Err(error) => return Err(error).context(CREATE_ROOM),
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Runs the storm; the JSON result.
 ///
 /// # Errors
@@ -419,7 +359,7 @@ async fn create_rooms(storm: &Storm) -> Result<()> {
 /// written.
 pub async fn run(storm: Storm) -> Result<Value> {
     let storm = Arc::new(storm);
-    create_rooms(&storm).await?;
+    create_rooms(&storm.addr, storm.guests, "st", storm.rooms).await?;
     let shared = Arc::new(Shared::default());
     let (finish, finished) = watch::channel(false);
     let started = Instant::now();
@@ -517,7 +457,7 @@ pub async fn run(storm: Storm) -> Result<Value> {
         "all_in_s": all_in.as_secs_f64(),
         "back": back.len(),
         "storm_s": storm_s,
-        "client_back": histogram_ms(&back),
+        "client_back": summary_ms(&back),
         "failed_attempts": shared.failed_attempts.load(Ordering::Acquire),
         "refusals": *shared.refusals.lock().expect("refusals"),
         "messages": messages,

@@ -32,7 +32,7 @@ use anyhow::{Context, Result, bail};
 use bench::wire;
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use hdrhistogram::Histogram;
-use protocol::events::chat::{CREATE_ROOM, JOIN, MESSAGE, NS};
+use protocol::events::chat::{JOIN, MESSAGE, NS};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -258,8 +258,6 @@ struct Conn {
     alive: Arc<AtomicBool>,
     /// What it received in the current run.
     recv: Arc<Mutex<Recv>>,
-    /// Where acks without a measured message go (set-up requests).
-    acks: Arc<Mutex<Option<mpsc::UnboundedSender<String>>>>,
 }
 
 /// Connects client `n` to `/chat` (and `room`, if given) from its source address;
@@ -346,8 +344,6 @@ async fn connect(
     let alive_flag = alive.clone();
     let recv = Arc::new(Mutex::new(Recv::new()));
     let counts = recv.clone();
-    let acks: Arc<Mutex<Option<mpsc::UnboundedSender<String>>>> = Arc::default();
-    let plain_acks = acks.clone();
     // The starts of a broadcast message and of an ack, computed once for the hot loop.
     let message_start = format!("42{NS},[\"{MESSAGE}\"");
     let ack_start = format!("43{NS},");
@@ -369,12 +365,8 @@ async fn connect(
                 } else if text.starts_with(&ack_start) {
                     let _ = counts.acks.record(now.saturating_sub(sent) / 1000);
                 }
-            } else if text.starts_with(&ack_start) {
-                if let Some(to) = plain_acks.lock().expect("acks").as_ref() {
-                    let _ = to.send(text.to_owned());
-                } else if text.contains("\"ok\":false") {
-                    counts.lock().expect("counts").refused += 1;
-                }
+            } else if text.starts_with(&ack_start) && text.contains("\"ok\":false") {
+                counts.lock().expect("counts").refused += 1;
             }
         }
         alive_flag.store(false, Ordering::Release);
@@ -384,7 +376,6 @@ async fn connect(
         room: room.unwrap_or(0),
         alive,
         recv,
-        acks,
     })
 }
 
@@ -409,26 +400,9 @@ async fn next_text(reader: &mut wire::Reader) -> Result<String> {
     }
 }
 
-/// Creates the rooms `lg0`… (an existing one is fine) over one connection of its own.
+/// Creates the rooms `lg0`… (an existing one is fine).
 async fn create_rooms(cli: &Cli, rooms: usize) -> Result<()> {
-    let setup = connect(&cli.addr, cli.auth, 1, usize::MAX / 2, None).await?;
-    let (done, mut acks) = mpsc::unbounded_channel();
-    *setup.acks.lock().expect("acks") = Some(done);
-    for room in 0..rooms {
-        let _ = setup.out.send(format!(
-            "42{NS},{room}[\"{CREATE_ROOM}\",{{\"name\":\"lg{room}\",\"private\":false}}]"
-        ));
-        let answer = tokio::time::timeout(Duration::from_secs(10), acks.recv())
-            .await
-            .context("create_room: no answer")?
-            .context("create_room: closed")?;
-        if !answer.contains("\"ok\":true")
-            && !answer.contains(protocol::ErrorCode::Conflict.as_str())
-        {
-            bail!("create_room refused: {answer}");
-        }
-    }
-    Ok(())
+    bench::client::create_rooms(&cli.addr, cli.auth == Auth::Guest, "lg", rooms).await
 }
 
 /// Connects `count` clients, `concurrency` at a time, each joining one of `rooms` (made
