@@ -42,6 +42,18 @@ impl Row {
         }
     }
 
+    /// The id of the stored message the row shows, if it shows one.
+    #[must_use]
+    pub fn message_id(&self) -> Option<i64> {
+        match self {
+            Self::Line { line, .. } => match line.as_ref() {
+                Line::Message(message) => Some(message.id),
+                _ => None,
+            },
+            Self::Day { .. } => None,
+        }
+    }
+
     /// A key that changes whenever the row must be drawn again.
     #[must_use]
     pub fn key(&self) -> String {

@@ -79,6 +79,35 @@ test("edit, react, reply and delete, live in a second browser", async ({ browser
   await expect(bea.locator("#log")).not.toContainText("the meeting is on Monday");
 });
 
+test("the reaction picker stays open while the message changes under it", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("picker");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.goto(`/chat?room=${room}`);
+  await say(ana, "first wording");
+  await expect(message(bea, "first wording")).toBeVisible();
+
+  // Bea opens the picker on Ana's message; Ana edits it and reacts to it meanwhile.
+  await act(bea, "first wording", "React");
+  const picker = bea.getByRole("group", { name: "Pick a reaction" });
+  await expect(picker).toBeVisible();
+  await act(ana, "first wording", "Edit");
+  await ana.getByLabel("Edit the message").fill("second wording");
+  await ana.getByLabel("Edit the message").press("Enter");
+  await act(ana, "second wording", "React");
+  await ana.getByRole("button", { name: "React with 👀" }).click();
+  await expect(message(bea, "second wording").locator(".reaction-chip")).toHaveText("👀1");
+
+  // The row was drawn again with the new text and reaction; Bea's picker is still open on it.
+  await expect(picker).toBeVisible();
+  await expect(message(bea, "second wording").getByRole("button", { name: "React", exact: true }))
+    .toHaveAttribute("aria-expanded", "true");
+  await picker.getByRole("button", { name: "React with 🎉" }).click();
+  await expect(picker).toHaveCount(0);
+  await expect(message(ana, "second wording").locator(".reaction-chip")).toHaveText(["👀1", "🎉1"]);
+});
+
 test("edits made while a browser was offline show once it is back", async ({ browser }) => {
   const ana = await guestPage(browser, uniqueName("ana"));
   const room = uniqueName("away");

@@ -277,7 +277,12 @@ fn render_actions(
     chat: Chat,
 ) -> impl IntoView {
     let id = message.id;
-    let picking = RwSignal::new(false);
+    let picking = move || chat.reacting.get() == Some(id);
+    let close_picker = move || {
+        if chat.reacting.get_untracked() == Some(id) {
+            chat.reacting.set(None);
+        }
+    };
     let quote = protocol::ReplyPreview {
         id,
         user: message.user.clone(),
@@ -292,10 +297,10 @@ fn render_actions(
             <button
                 type="button"
                 class="quiet act-react"
-                aria-expanded=move || picking.get().to_string()
+                aria-expanded=move || picking().to_string()
                 title="React"
                 aria-label="React"
-                on:click=move |_| picking.update(|open| *open = !*open)
+                on:click=move |_| chat.reacting.set((chat.reacting.get_untracked() != Some(id)).then_some(id))
             >
                 {icon(REACT_ICON)}
             </button>
@@ -324,7 +329,7 @@ fn render_actions(
                     {icon(DELETE_ICON)}
                 </button>
             })}
-            <Show when=move || picking.get()>
+            <Show when=picking>
                 <div
                     class="emoji-picker"
                     role="group"
@@ -332,7 +337,7 @@ fn render_actions(
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                         if ev.key() == "Escape" {
                             ev.stop_propagation();
-                            picking.set(false);
+                            close_picker();
                         }
                     }
                 >
@@ -349,7 +354,7 @@ fn render_actions(
                                     on:click={
                                         let emoji = emoji.clone();
                                         move |_| {
-                                            picking.set(false);
+                                            close_picker();
                                             chat.toggle_reaction(id, emoji.clone());
                                         }
                                     }

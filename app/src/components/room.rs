@@ -233,6 +233,24 @@ fn TopicLine(topic: Signal<Option<String>>) -> impl IntoView {
 /// How close to the bottom (px) still counts as "reading the newest".
 const NEAR_BOTTOM_PX: i32 = 120;
 
+/// What the timeline was at its last render, to tell what changed.
+struct Shape {
+    room: Option<String>,
+    /// Rows shown.
+    count: usize,
+    /// The oldest and newest lines' identities (day headings skipped).
+    oldest: Option<String>,
+    newest: Option<String>,
+    /// The oldest message's id.
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "only the browser moves the focus")
+    )]
+    oldest_message: Option<i64>,
+    /// The list's scroll height.
+    height: i32,
+}
+
 /// Messages and join/leave notices, oldest first. Opening a room lands on the first unread
 /// message (or the newest); new messages keep the newest in view unless the reader scrolled
 /// up, in which case a "jump to latest" pill appears; loading older messages keeps the
@@ -266,6 +284,8 @@ fn Timeline() -> impl IntoView {
     });
     let list = NodeRef::<leptos::html::Ol>::new();
     let below = RwSignal::new(false);
+    // The list's height when "load older" was pressed (see the scrolling effect).
+    let height_at_request = StoredValue::new(None::<i32>);
     // The message that takes Tab in the timeline (the last one focused; else the newest).
     let current = RwSignal::new(None::<i64>);
     // What had the focus in the timeline, to give it back when its message is drawn anew.
@@ -292,36 +312,49 @@ fn Timeline() -> impl IntoView {
         }
         below.set(false);
     };
-    // What the timeline was at the last render: room, line count, its oldest and newest
-    // lines (day headings skipped), height.
-    type Shape = (Option<String>, usize, Option<String>, Option<String>, i32);
     Effect::new(move |previous: Option<Shape>| {
-        let (key, shown, _) = lines.get().unzip3();
+        let (room, shown, _) = lines.get().unzip3();
         let shown = shown.unwrap_or_default();
-        let oldest = shown
-            .iter()
-            .find(|row| matches!(row, Row::Line { .. }))
-            .map(Row::identity);
-        let newest = shown.last().map(Row::identity);
+        let lines_only = || shown.iter().filter(|row| matches!(row, Row::Line { .. }));
+        let now = Shape {
+            room,
+            count: shown.len(),
+            oldest: lines_only().next().map(Row::identity),
+            oldest_message: lines_only().find_map(Row::message_id),
+            newest: shown.last().map(Row::identity),
+            height: 0,
+        };
         let Some(el) = list.get() else {
-            return (key, shown.len(), oldest, newest, 0);
+            return now;
         };
         let height = el.scroll_height();
         match &previous {
             // Another room (or the first render): land on the divider, else the newest.
-            Some((old_key, ..)) if *old_key != key => land(&el, to_bottom),
+            Some(old) if old.room != now.room => land(&el, to_bottom),
             None => land(&el, to_bottom),
             // Older messages were put on top: the oldest line changed, the newest did not (a
             // new message can land above a line still waiting to be sent, and a catch-up can
             // fill a gap below the oldest: neither changes the oldest). Keep what the reader
             // was looking at, and no "new messages" pill: nothing new came.
-            Some((_, count, old_oldest, old_newest, old_height))
-                if shown.len() > *count && oldest != *old_oldest && newest == *old_newest =>
+            Some(old)
+                if now.count > old.count
+                    && now.oldest != old.oldest
+                    && now.newest == old.newest =>
             {
-                el.set_scroll_top(el.scroll_top() + height - old_height);
+                // The height when the older page was asked for: the one kept at the last
+                // render can be stale (fonts and images settle after it).
+                let before = height_at_request.get_value().unwrap_or(old.height);
+                height_at_request.set_value(None);
+                el.set_scroll_top(el.scroll_top() + height - before);
+                // The "load older" button is gone once everything is loaded: a keyboard user
+                // who pressed it goes on from the message that was the oldest.
+                #[cfg(feature = "hydrate")]
+                if let Some(id) = old.oldest_message {
+                    super::roving::focus_if_lost(&el, id, current);
+                }
             }
-            Some((_, count, _, _, old_height)) if shown.len() != *count => {
-                let was_near = *old_height - el.scroll_top() - el.client_height() < NEAR_BOTTOM_PX;
+            Some(old) if now.count != old.count => {
+                let was_near = old.height - el.scroll_top() - el.client_height() < NEAR_BOTTOM_PX;
                 if was_near {
                     to_bottom();
                 } else {
@@ -330,7 +363,10 @@ fn Timeline() -> impl IntoView {
             }
             _ => {}
         }
-        (key, shown.len(), oldest, newest, el.scroll_height())
+        Shape {
+            height: el.scroll_height(),
+            ..now
+        }
     });
     let on_scroll = move |_| {
         if near_bottom() {
@@ -368,7 +404,14 @@ fn Timeline() -> impl IntoView {
             >
                 <Show when=move || lines.get().is_some_and(|(_, _, more)| more)>
                     <li class="older">
-                        <button type="button" class="quiet" on:click=move |_| chat.load_older()>
+                        <button
+                            type="button"
+                            class="quiet"
+                            on:click=move |_| {
+                                height_at_request.set_value(list.get_untracked().map(|el| el.scroll_height()));
+                                chat.load_older();
+                            }
+                        >
                             "Load older messages"
                         </button>
                     </li>

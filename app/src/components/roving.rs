@@ -63,21 +63,46 @@ pub fn apply(list: &Element, current: Option<i64>, focused: Option<&Element>) {
     for (index, message) in all.iter().enumerate() {
         set_stop(message, Some(index) == stop);
     }
-    let focus_lost = leptos::web_sys::window()
-        .and_then(|w| w.document())
-        .is_some_and(|d| {
-            d.active_element()
-                .is_none_or(|a| Some(a) == d.body().map(Into::into))
-        });
     // Only the same message drawn anew gets it back (not the newest after a deletion, which
     // would scroll the reader away).
     let redrawn = current.and_then(|id| all.iter().find(|m| message_id(m) == Some(id)));
     if let (Some(focused), Some(message)) = (focused, redrawn)
         && !focused.is_connected()
-        && focus_lost
+        && focus_lost()
         && let Some(message) = message.dyn_ref::<HtmlElement>()
     {
         let _ = message.focus();
+    }
+}
+
+/// Whether the focus fell to the page (what had it was removed).
+fn focus_lost() -> bool {
+    leptos::web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| {
+            d.active_element()
+                .is_none_or(|a| Some(a) == d.body().map(Into::into))
+        })
+}
+
+/// Gives the focus to message `id` if the focus fell to the page (the button that had it is
+/// gone), making it the tab stop.
+pub fn focus_if_lost(list: &Element, id: i64, current: RwSignal<Option<i64>>) {
+    if !focus_lost() {
+        return;
+    }
+    if let Some(message) = messages(list)
+        .into_iter()
+        .find(|m| message_id(m) == Some(id))
+    {
+        current.set(Some(id));
+        apply(list, Some(id), None);
+        if let Some(message) = message.dyn_ref::<HtmlElement>() {
+            // Where the reader was stays put: no scrolling the message into view.
+            let options = leptos::web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = message.focus_with_options(&options);
+        }
     }
 }
 

@@ -53,6 +53,9 @@ pub struct Chat {
     pub reading: RwSignal<bool>,
     /// The message of ours being edited in place.
     pub editing: RwSignal<Option<i64>>,
+    /// The message whose reaction picker is open. Kept here rather than in the row, so that a
+    /// redraw of the row (an edit or a reaction arriving) leaves the picker open.
+    pub reacting: RwSignal<Option<i64>>,
     /// The message the next one sent answers (shown above the composer).
     pub replying: RwSignal<Option<protocol::ReplyPreview>>,
     /// Files being attached to the next message, per room.
@@ -101,6 +104,7 @@ impl Chat {
             go_to: RwSignal::new(None),
             reading: RwSignal::new(false),
             editing: RwSignal::new(None),
+            reacting: RwSignal::new(None),
             replying: RwSignal::new(None),
             uploads: RwSignal::new(crate::uploads::Uploads::default()),
             max_upload: RwSignal::new(protocol::validate::UPLOAD_MAX_DEFAULT),
@@ -129,6 +133,7 @@ impl Chat {
         self.drawer.set(Drawer::Closed);
         self.go_to.set(None);
         self.editing.set(None);
+        self.reacting.set(None);
         self.replying.set(None);
         self.uploads.set(crate::uploads::Uploads::default());
         self.blocked.set(Vec::new());
@@ -193,6 +198,7 @@ impl Chat {
         if self.active.get_untracked().as_deref() != Some(key.as_str()) {
             // An edit or a reply belongs to the room it started in.
             self.editing.set(None);
+            self.reacting.set(None);
             self.replying.set(None);
         }
         self.active.set(Some(key));
