@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use protocol::{Attachment, Message, Reaction, SavedRoom, User};
+pub use sync::Owed;
 
 /// How much of what it already has a reconnecting client re-reads (ms of server time): live
 /// messages of a room can arrive out of id order by a moment.
@@ -242,56 +243,6 @@ impl Line {
     }
 }
 
-/// Catching up a room still owes after a reconnect or a server's `resync`: recorded before
-/// the requests go out and settled only as their answers arrive, so a catch-up that is
-/// refused, times out or is cut by another disconnect resumes from the same point next time
-/// instead of leaving a hole that looks like a continuous conversation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Owed {
-    /// Messages after this id may be missing (read with `history {after}`).
-    pub history_after: Option<i64>,
-    /// Edits, deletions and reactions since this server time (ms) may be missing (read with
-    /// `changes {since}`).
-    pub changes_since: Option<i64>,
-}
-
-impl Owed {
-    /// Owes messages after `after` too (the earliest point owed wins).
-    pub fn history(&mut self, after: i64) {
-        owe_from(&mut self.history_after, after);
-    }
-
-    /// Owes changes since `since` too (the earliest point owed wins).
-    pub fn changes(&mut self, since: i64) {
-        owe_from(&mut self.changes_since, since);
-    }
-
-    /// A page of history after `after` arrived, up to `through` (its last id), or the end
-    /// when `through` is `None`: what is owed from `after` on moves past it. An earlier point
-    /// owed meanwhile stays owed.
-    pub fn history_read(&mut self, after: i64, through: Option<i64>) {
-        settle(&mut self.history_after, after, through);
-    }
-
-    /// Changes since `since` were read, up to `until` (`None`: all of them).
-    pub fn changes_read(&mut self, since: i64, until: Option<i64>) {
-        settle(&mut self.changes_since, since, until);
-    }
-}
-
-/// Owes what comes after `point` too: the earliest point owed wins.
-fn owe_from(owed: &mut Option<i64>, point: i64) {
-    *owed = Some(owed.map_or(point, |owed| owed.min(point)));
-}
-
-/// What comes after `from` was read up to `next` (`None`: all of it): an owed point at or
-/// after `from` moves to `next`; an earlier one stays owed.
-fn settle(owed: &mut Option<i64>, from: i64, next: Option<i64>) {
-    if owed.is_some_and(|owed| owed >= from) {
-        *owed = next;
-    }
-}
-
 /// A joined room as the UI sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoomView {
@@ -438,6 +389,30 @@ impl RoomView {
             .map(|m| m.id)
             .max()
             .or_else(|| self.first_id())
+    }
+
+    /// What this room owes once a join answers with its latest page, whose oldest message is
+    /// `oldest_new`: what it owed already; the messages after its cursor (the newest one up to
+    /// which we hold every message, whatever order they arrived in), or without one after the
+    /// last few seconds we hold, re-read in case a message arrived out of order; and the
+    /// changes (edits included) since the newest thing we knew of. Nothing of the history is
+    /// owed when the page follows on from it.
+    #[must_use]
+    pub fn owed_on_join(&self, oldest_new: Option<i64>) -> Owed {
+        let mut owed = self.owed;
+        if let Some(last_ts) = self.last_ts() {
+            let since = last_ts - CATCH_UP_OVERLAP_MS;
+            if let Some(from) = self
+                .cursor
+                .resume_after()
+                .or_else(|| self.catch_up_from(since))
+            {
+                owed.history(from);
+            }
+            owed.changes(since);
+        }
+        owed.joined(oldest_new);
+        owed
     }
 
     /// The server time (ms) of the newest stored message.
@@ -768,7 +743,7 @@ impl Rooms {
     /// The key a room name is stored under.
     #[must_use]
     pub fn key(name: &str) -> String {
-        name.to_lowercase()
+        sync::joins::room_key(name)
     }
 
     /// The view of a joined room.
@@ -907,28 +882,29 @@ mod tests {
     }
 
     #[test]
-    fn a_catch_up_is_owed_until_its_pages_arrive() {
-        let mut owed = Owed::default();
-        owed.history(40);
-        owed.history(50);
-        assert_eq!(owed.history_after, Some(40), "the earliest point wins");
-        // A page after 40 up to 140, then the last page: nothing owed any more.
-        owed.history_read(40, Some(140));
-        assert_eq!(owed.history_after, Some(140));
-        owed.history_read(140, None);
-        assert_eq!(owed.history_after, None);
-        // A catch-up from 100 finishing does not settle an earlier point owed meanwhile.
-        owed.history(30);
-        owed.history_read(100, None);
-        assert_eq!(owed.history_after, Some(30));
-        owed.changes(5_000);
-        owed.changes(4_000);
-        owed.changes_read(5_000, None);
-        assert_eq!(owed.changes_since, Some(4_000));
-        owed.changes_read(4_000, Some(6_000));
-        assert_eq!(owed.changes_since, Some(6_000));
-        owed.changes_read(6_000, None);
-        assert_eq!(owed.changes_since, None);
+    fn a_join_owes_what_follows_the_cursor_and_the_changes_since_the_newest() {
+        let at = |id: i64| Message {
+            ts: id * 1_000,
+            ..message(id)
+        };
+        // A first join: nothing held, nothing owed.
+        let view = RoomView::default();
+        assert_eq!(view.owed_on_join(Some(1)), Owed::default());
+
+        let mut view = RoomView::default();
+        view.merge([at(10), at(20), at(30)], &[], None);
+        let since = 30_000 - CATCH_UP_OVERLAP_MS;
+        // No cursor: re-read from the newest message held before the last few seconds.
+        let owed = view.owed_on_join(Some(100));
+        assert_eq!(owed.history_after, view.catch_up_from(since));
+        assert_eq!(owed.changes_since, Some(since));
+        // With a cursor, from it; a page that follows on from it owes no history.
+        view.cursor.complete_through(Some(20));
+        assert_eq!(view.owed_on_join(Some(100)).history_after, Some(20));
+        assert_eq!(view.owed_on_join(Some(21)).history_after, None);
+        // An earlier point still owed wins.
+        view.owed.history(5);
+        assert_eq!(view.owed_on_join(Some(100)).history_after, Some(5));
     }
 
     #[test]

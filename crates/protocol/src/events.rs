@@ -42,7 +42,7 @@ impl ConnectRefusal {
 
     /// The wire spelling.
     #[must_use]
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",

@@ -4,14 +4,23 @@
 //! on its own.
 //!
 //! * [`cursor`]: where a room's catch-up resumes without skipping a message.
+//! * [`owed`]: what a room's catch-up still owes, settled only as answers arrive.
+//! * [`joins`]: the tab's queue of rooms to join, and what to do when a join fails.
+//! * [`refusals`]: what to do when the server refuses a namespace.
 //! * [`outbox`]: what the reader wrote, kept until the server confirms it and sent in order
 //!   per room by exactly one tab.
 //! * [`unread`]: a room's unread count, exact whatever order the server's news arrives in.
 #![warn(missing_docs)]
 
 pub mod cursor;
+pub mod joins;
 pub mod outbox;
+pub mod owed;
+pub mod refusals;
 pub mod unread;
 
 pub use cursor::Cursor;
+pub use joins::{JoinQueue, Show};
+pub use owed::Owed;
+pub use refusals::Refusals;
 pub use unread::UnreadCount;

@@ -1,7 +1,7 @@
 //! The connection: one Socket.IO client per tab, its status, and what happens on every
 //! (re)connect (the room list from the server, each room joined again).
 
-use std::collections::VecDeque;
+use sync::refusals::OnRefusal;
 
 use super::*;
 
@@ -10,11 +10,9 @@ use super::*;
 pub(in crate::live) struct Link {
     /// Bumped whenever `/chat` (re)connects and whenever the tab's socket starts or closes.
     generation: u64,
-    /// Rooms waiting to be joined, each with whether to show it and the generation it was
-    /// asked on (see [`Chat::join_in_turn`]).
-    pub(super) joins: VecDeque<(String, super::rooms::Show, u64)>,
-    /// Whether a task is joining them.
-    pub(super) joining: bool,
+    /// Rooms waiting to be joined, each with the generation it was asked on (see
+    /// [`Chat::join_in_turn`]).
+    pub(super) joins: sync::JoinQueue,
     /// Whether the visibility listener is in place (once per tab).
     watching: bool,
     /// Whether `/chat` connected since the page opened (until then, a kept snapshot may
@@ -126,10 +124,10 @@ impl Chat {
         });
         let first_room = StoredValue::new(first_room);
         let on_unauthorized = std::rc::Rc::new(on_unauthorized);
-        let refusals = RefusalCount::default();
+        let refusals = std::rc::Rc::new(std::cell::RefCell::new(sync::Refusals::new(NS)));
         socket.on_namespace(move |event| match event {
             NsEvent::Connected(ns) => {
-                refusals.reset(ns);
+                refusals.borrow_mut().connected(ns);
                 if ns != NS {
                     return;
                 }
@@ -143,20 +141,26 @@ impl Chat {
                 chat.sync_blocks();
                 first_room.set_value(None);
             }
-            NsEvent::Refused(ns, message) => match ConnectRefusal::parse(message) {
-                Some(ConnectRefusal::Unauthorized) if ns == NS => on_unauthorized(),
-                Some(ConnectRefusal::RateLimited | ConnectRefusal::Internal) => {
-                    let attempt = refusals.count(ns);
-                    if attempt == 0 && ns == NS {
-                        chat.tell(format!(
-                            "the chat refused the connection ({message}); trying again shortly"
-                        ));
+            NsEvent::Refused(ns, message) => {
+                let decision = refusals
+                    .borrow_mut()
+                    .refused(ns, message, js_sys::Math::random());
+                match decision {
+                    OnRefusal::SignOut => on_unauthorized(),
+                    OnRefusal::AskAgain { after_ms, tell } => {
+                        if tell {
+                            chat.tell(format!(
+                                "the chat refused the connection ({message}); trying again shortly"
+                            ));
+                        }
+                        ask_again_later(chat, ns.clone(), after_ms);
                     }
-                    ask_again_later(chat, ns.clone(), attempt);
+                    OnRefusal::Tell => {
+                        chat.tell(format!("the chat refused the connection: {message}"));
+                    }
+                    OnRefusal::Nothing => {}
                 }
-                _ if ns == NS => chat.tell(format!("the chat refused the connection: {message}")),
-                _ => {}
-            },
+            }
             NsEvent::Disconnected(ns, by_server) if ns == NS => {
                 chat.outbox_connection_lost();
                 chat.conn.set(if *by_server {
@@ -396,34 +400,9 @@ fn keep_snapshots(chat: Chat) {
     }
 }
 
-/// Passing refusals of each namespace since it last connected.
-#[derive(Clone, Default)]
-struct RefusalCount(std::rc::Rc<std::cell::RefCell<std::collections::HashMap<String, u32>>>);
-
-impl RefusalCount {
-    /// The refusals of `ns` before this one; counts this one.
-    fn count(&self, ns: &str) -> u32 {
-        let mut counts = self.0.borrow_mut();
-        let count = counts.entry(ns.to_owned()).or_default();
-        *count += 1;
-        *count - 1
-    }
-
-    fn reset(&self, ns: &str) {
-        self.0.borrow_mut().remove(ns);
-    }
-}
-
-/// A namespace refused for a passing reason (`rate_limited`: too many tabs open; `internal`:
-/// the server could not check, e.g. its Redis is away) is asked for again after a growing,
-/// jittered delay, while it is still refused on the connection of the moment.
-fn ask_again_later(chat: Chat, ns: String, attempt: u32) {
-    let backoff = socket_client::Backoff {
-        base_ms: 2_000,
-        max_ms: 60_000,
-        jitter: 0.5,
-    };
-    let delay = backoff.delay_ms(attempt, js_sys::Math::random());
+/// Asks for a namespace refused for a passing reason again after `delay` ms (see
+/// [`sync::refusals`]), if it is still refused on the connection of the moment.
+fn ask_again_later(chat: Chat, ns: String, delay: u64) {
     let started = chat.generation();
     spawn_local(async move {
         pause(delay).await;

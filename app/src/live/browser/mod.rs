@@ -15,12 +15,12 @@ use leptos::task::spawn_local;
 use protocol::events::chat::NS;
 use protocol::events::{GENERAL_ROOM, NotificationKind, notifications as notes};
 use protocol::{
-    BlockReq, Blocks, BlocksReq, ConnectRefusal, CreateRoomReq, DmReq, ErrorBody, ErrorCode,
-    HideRoomReq, HistoryReq, InviteReq, JoinReq, LeaveRoomReq, MarkAllReadReq, MarkReadReq,
-    MarkRoomReadReq, Members, Message, MessageDeleted, MessageEdited, MessageReq, MuteRoomReq,
-    Notification, Occupancy, ReactionEvent, ReadMarker, Resync, RoomClosed, RoomCreated,
-    RoomRemoved, RoomUpdated, RoomsReq, SavedRoom, SavedRoomsReq, SetTopicReq, Typing, TypingReq,
-    UnblockReq, User, UserJoined, UserLeft, Welcome,
+    BlockReq, Blocks, BlocksReq, CreateRoomReq, DmReq, ErrorBody, HideRoomReq, HistoryReq,
+    InviteReq, JoinReq, LeaveRoomReq, MarkAllReadReq, MarkReadReq, MarkRoomReadReq, Members,
+    Message, MessageDeleted, MessageEdited, MessageReq, MuteRoomReq, Notification, Occupancy,
+    ReactionEvent, ReadMarker, Resync, RoomClosed, RoomCreated, RoomRemoved, RoomUpdated, RoomsReq,
+    SavedRoom, SavedRoomsReq, SetTopicReq, Typing, TypingReq, UnblockReq, User, UserJoined,
+    UserLeft, Welcome,
 };
 use socket_client::browser::{NsEvent, Socket, same_origin_url};
 use socket_client::{AckError, Config, RequestError, Status};
@@ -30,7 +30,7 @@ use wasm_bindgen::closure::Closure;
 use self::events::wire_events;
 use self::notifications::wire_notifications;
 use super::{Chat, remembered_room};
-use crate::model::{CATCH_UP_OVERLAP_MS, ConnState, Line, Owed, RoomView, Rooms};
+use crate::model::{ConnState, Line, Owed, RoomView, Rooms};
 
 fn describe(error: &RequestError) -> String {
     match error {
@@ -43,16 +43,6 @@ fn describe(error: &RequestError) -> String {
             "the connection dropped before the server answered; try again".into()
         }
         RequestError::Decode(e) => format!("unexpected answer from the server: {e}"),
-    }
-}
-
-/// Whether a failed request may well succeed if made again shortly on the same connection:
-/// the server asked us to slow down, or did not answer in time.
-fn is_passing(error: &RequestError) -> bool {
-    match error {
-        RequestError::Ack(AckError::Timeout) => true,
-        RequestError::Server(body) => body.code == ErrorCode::RateLimited,
-        _ => false,
     }
 }
 

@@ -1,21 +1,10 @@
 //! Rooms: joining (with catch-up), the list and directory, leaving, muting, creating, DMs,
 //! invites, older history and read markers.
 
-use super::*;
+use sync::Show;
+use sync::joins::AfterFailure;
 
-/// Whether a join puts its room on screen once it is caught up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(in crate::live) enum Show {
-    /// No (unless nothing is on screen).
-    No,
-    /// Yes, unless the reader opened another room since it was asked for: `on_screen` is
-    /// the room that was on screen then. (A rejoin after a reconnect must not take the reader
-    /// away from a room they opened meanwhile.)
-    UnlessMoved {
-        /// The room on screen when the join was asked for.
-        on_screen: Option<String>,
-    },
-}
+use super::*;
 
 impl Chat {
     /// A [`Show`] for a room to show now.
@@ -40,27 +29,15 @@ impl Chat {
         });
     }
 
-    /// Joins rooms one after another, in one queue for the tab: rooms joined again on a
-    /// reconnect, and rooms added to the list elsewhere (another tab or device, a DM, an
-    /// invite). `show` (if among them) goes ahead of the rooms waiting, the others after.
-    /// Joined all at once (each with its catch-up requests) they would pass the server's
-    /// limit on events in progress per socket, and the refused ones would be left
-    /// unfollowed. Rooms asked for before a reconnect are skipped: the reconnect asks for
-    /// every room in the list.
+    /// Joins rooms one after another, in one queue for the tab (see [`sync::joins`]): `show`
+    /// (if among them) goes ahead of the rooms waiting, to be shown unless the reader moves
+    /// meanwhile; the others after.
     pub(super) fn join_in_turn(&self, names: Vec<String>, show: Option<String>) {
         let asked_on = self.generation();
-        let is_shown = |name: &str| show.as_deref().map(Rooms::key) == Some(Rooms::key(name));
-        let here = self.show_from_here();
-        let start_worker = self.link.try_update_value(|link| {
-            for name in names {
-                if is_shown(&name) {
-                    link.joins.push_front((name, here.clone(), asked_on));
-                } else {
-                    link.joins.push_back((name, Show::No, asked_on));
-                }
-            }
-            !std::mem::replace(&mut link.joining, true)
-        });
+        let shown = show.as_deref().map(|name| (name, self.show_from_here()));
+        let start_worker = self
+            .link
+            .try_update_value(|link| link.joins.ask(names, shown, asked_on));
         if start_worker != Some(true) {
             return;
         }
@@ -68,21 +45,9 @@ impl Chat {
         spawn_local(async move {
             loop {
                 let current = chat.generation();
-                let next = chat.link.try_update_value(|link| {
-                    loop {
-                        match link.joins.pop_front() {
-                            Some((name, show, asked_on)) if asked_on == current => {
-                                break Some((name, show));
-                            }
-                            Some(_) => {}
-                            None => {
-                                link.joining = false;
-                                break None;
-                            }
-                        }
-                    }
-                });
-                let Some((name, show)) = next.flatten() else {
+                let Some(Some((name, show))) =
+                    chat.link.try_update_value(|link| link.joins.next(current))
+                else {
                     return;
                 };
                 chat.join_retrying(name, show).await;
@@ -91,32 +56,25 @@ impl Chat {
     }
 
     /// [`Self::join_now`], tried again after a growing delay while the answer is a passing
-    /// one (`rate_limited`, or no answer in time) and the connection is still up; any other
-    /// failure is told once. A connection lost meanwhile ends it: the rooms are joined
-    /// again (and what they owe caught up) when it is back.
+    /// one and the connection is still the same; any other failure is told once; a
+    /// connection lost meanwhile ends it, the rooms being joined again (and what they owe
+    /// caught up) when it is back. See [`sync::joins::after_failure`].
     pub(super) async fn join_retrying(&self, name: String, show: Show) -> bool {
         let started = self.generation();
-        const ATTEMPTS: u32 = 6;
-        let backoff = socket_client::Backoff {
-            base_ms: 1_000,
-            max_ms: 15_000,
-            jitter: 0.5,
-        };
-        for attempt in 0..ATTEMPTS {
+        for attempt in 0.. {
             let error = match self.join_now(name.clone(), show.clone()).await {
                 Ok(()) => return true,
                 Err(error) => error,
             };
             let connected = self.conn.get_untracked() == ConnState::Connected;
-            if !connected && matches!(error, RequestError::Emit(_) | RequestError::Ack(_)) {
-                return false;
+            match sync::joins::after_failure(attempt, &error, connected, js_sys::Math::random()) {
+                AfterFailure::RetryAfter(delay) => pause(delay).await,
+                AfterFailure::Tell => {
+                    self.tell(format!("could not open {name}: {}", describe(&error)));
+                    return false;
+                }
+                AfterFailure::Wait => return false,
             }
-            if !is_passing(&error) || attempt + 1 == ATTEMPTS {
-                self.tell(format!("could not open {name}: {}", describe(&error)));
-                return false;
-            }
-            let delay = backoff.delay_ms(attempt, js_sys::Math::random());
-            pause(delay).await;
             if self.generation() != started {
                 return false;
             }
@@ -139,35 +97,10 @@ impl Chat {
         let key = Rooms::key(&joined.room.name);
         let oldest_new = joined.history.first().map(|m| m.id);
         let owed = self.rooms.with_untracked(|rooms| {
-            let Some(view) = rooms.get(&key) else {
-                return Owed::default();
-            };
-            let mut owed = view.owed;
-            if let Some(last_ts) = view.last_ts() {
-                // The messages after the room's cursor: the newest one up to which we hold
-                // every message, whatever order they arrived in (v1.7 `prev` links). Without
-                // one, re-read the last few seconds we have, in case a message arrived out
-                // of order. And the changes since the newest thing we knew of (edits
-                // included).
-                let since = last_ts - CATCH_UP_OVERLAP_MS;
-                if let Some(from) = view
-                    .cursor
-                    .resume_after()
-                    .or_else(|| view.catch_up_from(since))
-                {
-                    owed.history(from);
-                }
-                owed.changes(since);
-            }
-            // No gap between what we had and the latest messages: nothing to page through.
-            if owed
-                .history_after
-                .zip(oldest_new)
-                .is_none_or(|(from, oldest)| oldest <= from + 1)
-            {
-                owed.history_after = None;
-            }
-            owed
+            rooms
+                .get(&key)
+                .map(|view| view.owed_on_join(oldest_new))
+                .unwrap_or_default()
         });
         let me = self.my_id();
         self.rooms.update(|rooms| {
@@ -208,12 +141,7 @@ impl Chat {
         caught_up?;
         // Shown only once caught up: showing a room counts it as read up to its newest
         // message, which would pass over a gap not read yet.
-        let on_screen = self.active.get_untracked();
-        let shows = match show {
-            Show::No => false,
-            Show::UnlessMoved { on_screen: then } => on_screen == then,
-        };
-        if shows || on_screen.is_none() {
+        if show.shows(self.active.get_untracked().as_deref()) {
             self.select(&joined.room.name);
         }
         Ok(())
