@@ -119,6 +119,63 @@ pub fn snapshot_key(user: i64) -> String {
     format!("tertulia.snapshot.{user}")
 }
 
+/// Registers the service worker (once the page is live; a browser without them, or a page
+/// not in a secure context, simply has none).
+#[cfg(feature = "hydrate")]
+pub fn register_service_worker() {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let navigator = window.navigator();
+    let Ok(container) = js_sys::Reflect::get(&navigator, &"serviceWorker".into()) else {
+        return;
+    };
+    if container.is_undefined() {
+        return;
+    }
+    let register = js_sys::Reflect::get(&container, &"register".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(register) = register
+        && let Ok(promise) = register.call1(&container, &"/sw.js".into())
+        && let Ok(promise) = promise.dyn_into::<js_sys::Promise>()
+    {
+        // A refusal is the browser's business; the app works without it.
+        let ignore = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
+            |_: wasm_bindgen::JsValue| {},
+        );
+        let _ = promise.catch(&ignore);
+        ignore.forget();
+    }
+}
+
+/// Keeps `snapshot` as `user`'s (a full storage leaves the previous one).
+pub fn keep(user: i64, snapshot: &Snapshot) {
+    if let Ok(text) = serde_json::to_string(snapshot) {
+        crate::storage::set(&snapshot_key(user), &text);
+    }
+}
+
+/// The snapshot kept for `user`, if any (one that does not read is ignored).
+#[must_use]
+pub fn kept(user: i64) -> Option<Snapshot> {
+    serde_json::from_str(&crate::storage::get(&snapshot_key(user))?).ok()
+}
+
+/// Forgets what this browser keeps of `user`'s chat, and the pages the service worker kept
+/// (they show the signed-in page).
+#[cfg(feature = "hydrate")]
+pub fn forget(user: i64) {
+    crate::storage::set(&snapshot_key(user), "");
+    // Absent outside a secure context.
+    if let Some(caches) = web_sys::window().and_then(|w| w.caches().ok())
+        && !caches.is_undefined()
+    {
+        let _ = caches.delete("tertulia-pages-v1");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use protocol::Author;
@@ -213,64 +270,5 @@ mod tests {
         assert_eq!(with.len(), ROOMS_WITH_MESSAGES);
         // The room on screen is among them, though last in the list.
         assert!(with.contains(&last.as_str()));
-    }
-}
-
-/// Registers the service worker (once the page is live; a browser without them, or a page
-/// not in a secure context, simply has none).
-#[cfg(feature = "hydrate")]
-pub fn register_service_worker() {
-    use wasm_bindgen::JsCast;
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let navigator = window.navigator();
-    let Ok(container) = js_sys::Reflect::get(&navigator, &"serviceWorker".into()) else {
-        return;
-    };
-    if container.is_undefined() {
-        return;
-    }
-    let register = js_sys::Reflect::get(&container, &"register".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(register) = register
-        && let Ok(promise) = register.call1(&container, &"/sw.js".into())
-        && let Ok(promise) = promise.dyn_into::<js_sys::Promise>()
-    {
-        // A refusal is the browser's business; the app works without it.
-        let ignore = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
-            |_: wasm_bindgen::JsValue| {},
-        );
-        let _ = promise.catch(&ignore);
-        ignore.forget();
-    }
-}
-
-/// Keeps `snapshot` as `user`'s (a full storage leaves the previous one).
-#[cfg(feature = "hydrate")]
-pub fn keep(user: i64, snapshot: &Snapshot) {
-    if let Ok(text) = serde_json::to_string(snapshot) {
-        crate::storage::set(&snapshot_key(user), &text);
-    }
-}
-
-/// The snapshot kept for `user`, if any (one that does not read is ignored).
-#[cfg(feature = "hydrate")]
-#[must_use]
-pub fn kept(user: i64) -> Option<Snapshot> {
-    serde_json::from_str(&crate::storage::get(&snapshot_key(user))?).ok()
-}
-
-/// Forgets what this browser keeps of `user`'s chat, and the pages the service worker kept
-/// (they show the signed-in page).
-#[cfg(feature = "hydrate")]
-pub fn forget(user: i64) {
-    crate::storage::set(&snapshot_key(user), "");
-    // Absent outside a secure context.
-    if let Some(caches) = web_sys::window().and_then(|w| w.caches().ok())
-        && !caches.is_undefined()
-    {
-        let _ = caches.delete("tertulia-pages-v1");
     }
 }

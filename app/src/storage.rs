@@ -31,21 +31,28 @@ pub fn set(key: &str, value: &str) {
 }
 
 /// Every key starting with `prefix`, with its value.
-#[cfg(feature = "hydrate")]
 #[must_use]
 pub fn with_prefix(prefix: &str) -> Vec<(String, String)> {
-    let Some(storage) = local() else {
-        return Vec::new();
-    };
-    let count = storage.length().unwrap_or(0);
-    (0..count)
-        .filter_map(|n| storage.key(n).ok().flatten())
-        .filter(|key| key.starts_with(prefix))
-        .filter_map(|key| {
-            let value = storage.get_item(&key).ok().flatten()?;
-            Some((key, value))
-        })
-        .collect()
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(storage) = local() else {
+            return Vec::new();
+        };
+        let count = storage.length().unwrap_or(0);
+        (0..count)
+            .filter_map(|n| storage.key(n).ok().flatten())
+            .filter(|key| key.starts_with(prefix))
+            .filter_map(|key| {
+                let value = storage.get_item(&key).ok().flatten()?;
+                Some((key, value))
+            })
+            .collect()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = prefix;
+        Vec::new()
+    }
 }
 
 #[cfg(feature = "hydrate")]

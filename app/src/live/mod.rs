@@ -1,9 +1,10 @@
 //! The live chat: socket events turned into signals, user actions turned into socket requests.
 //!
-//! [`Chat`] is a `Copy` handle of signals, usable on both targets, provided once for the whole
-//! app ([`provide_chat`]); only in the browser (`hydrate`) does it own the tab's one Socket.IO
-//! connection, which the chat, the bell, the board and the admin page share (each page adds
-//! its listeners and namespaces in a `Scope` and takes them away when it unmounts). What the
+//! [`Chat`] is a `Copy` handle of signals, provided once for the whole app ([`provide_chat`]).
+//! Its methods have one body on both targets (what differs is in [`platform`]); only in the
+//! browser does it own the tab's one Socket.IO connection, which the chat, the bell, the board
+//! and the admin page share (each page adds its listeners and namespaces in a `Scope` and
+//! takes them away when it unmounts). What the
 //! reader writes (messages, edits, deletions, reactions) goes through the outbox
 //! ([`crate::outbox`]): kept in the browser until the server confirms it, written offline as
 //! well as online, shown as pending in place, and sent (again, after a dropped connection,
@@ -70,14 +71,12 @@ pub struct Chat {
     /// The room on screen and its revision: changes only when another room is shown or the
     /// one on screen changes, never for events in other rooms. See [`Chat::with_shown`].
     pub shown: Memo<Option<(String, u64)>>,
-    #[cfg(feature = "hydrate")]
-    socket: StoredValue<Option<socket_client::browser::Socket>, LocalStorage>,
+    /// The tab's connection, once started (never in the server's render).
+    socket: StoredValue<Option<platform::Socket>, LocalStorage>,
     /// The connection's bookkeeping: its generation, the rooms waiting to be joined.
-    #[cfg(feature = "hydrate")]
-    link: StoredValue<browser::connection::Link, LocalStorage>,
+    link: StoredValue<driver::connection::Link, LocalStorage>,
     /// What the reader wrote until the server confirms it (see [`crate::outbox`]).
-    #[cfg(feature = "hydrate")]
-    outbox: StoredValue<browser::outbox::Driver, LocalStorage>,
+    outbox: StoredValue<driver::outbox::Driver, LocalStorage>,
 }
 
 impl Chat {
@@ -111,12 +110,9 @@ impl Chat {
             blocked: RwSignal::new(Vec::new()),
             toasts_since: StoredValue::new(None),
             shown,
-            #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
-            #[cfg(feature = "hydrate")]
-            link: StoredValue::new_local(browser::connection::Link::default()),
-            #[cfg(feature = "hydrate")]
-            outbox: StoredValue::new_local(browser::outbox::Driver::default()),
+            link: StoredValue::new_local(driver::connection::Link::default()),
+            outbox: StoredValue::new_local(driver::outbox::Driver::default()),
         }
     }
 
@@ -248,7 +244,6 @@ fn remember_room(name: &str) {
 }
 
 /// The room on screen at the end of the last visit in this browser.
-#[cfg(feature = "hydrate")]
 fn remembered_room() -> Option<String> {
     crate::storage::get(LAST_ROOM_KEY)
 }
@@ -259,102 +254,8 @@ impl Default for Chat {
     }
 }
 
-#[cfg(not(feature = "hydrate"))]
-impl Chat {
-    /// Connects (browser only).
-    pub fn start(
-        &self,
-        _me: User,
-        _first_room: Option<String>,
-        _on_unauthorized: impl Fn() + 'static,
-    ) {
-    }
-    /// Whether the connection exists (browser only).
-    #[must_use]
-    pub fn is_started(&self) -> bool {
-        false
-    }
-    /// Shows a room, joining it if needed (browser only).
-    pub fn open(&self, _name: String) {}
-    /// Shows the room on screen where the reader left off (browser only).
-    pub fn reopen_active(&self) {}
-    /// Joins a room (browser only).
-    pub fn join(&self, _name: String, _show: bool) {}
-    /// Tells the server what is read (browser only).
-    pub fn mark_active_read(&self) {}
-    /// Resends a refused message (browser only).
-    pub fn retry(&self, _client_id: String) {}
-    /// Drops a refused message (browser only).
-    pub fn discard(&self, _client_id: String) {}
-    /// Mutes or unmutes a room (browser only).
-    pub fn set_muted(&self, _name: String, _muted: bool) {}
-    /// Sends a message (browser only).
-    pub fn send(&self, _text: String) {}
-    /// Reports typing (browser only).
-    pub fn typing(&self, _room_key: &str, _active: bool) {}
-    /// Creates a room, then says whether it worked (browser only).
-    pub fn create_room(
-        &self,
-        _name: String,
-        _topic: String,
-        _private: bool,
-        _done: impl FnOnce(Result<(), String>) + 'static,
-    ) {
-    }
-    /// Loads older messages (browser only).
-    pub fn load_older(&self) {}
-    /// Reloads the room directory (browser only).
-    pub fn refresh_directory(&self) {}
-    /// Closes the connection (browser only).
-    pub fn close(&self) {}
-    /// Opens a DM (browser only).
-    pub fn dm(&self, _username: String) {}
-    /// Invites someone (browser only).
-    pub fn invite(&self, _room: String, _username: String) {}
-    /// Marks notifications read (browser only).
-    pub fn mark_read(&self, _ids: Vec<i64>) {}
-    /// Marks every notification read (browser only).
-    pub fn mark_all_read(&self) {}
-    /// Takes a room out of the user's list (browser only).
-    pub fn leave_for_good(&self, _name: String) {}
-    /// Saves new text for a message of ours (browser only).
-    pub fn edit_message(&self, _id: i64, _text: String) {}
-    /// Deletes a message after asking (browser only).
-    pub fn delete_message(&self, _id: i64) {}
-    /// Adds or takes back our reaction (browser only).
-    pub fn toggle_reaction(&self, _id: i64, _emoji: String) {}
-    /// Searches (browser only).
-    pub fn search(
-        &self,
-        _q: String,
-        _room: Option<String>,
-        _answer: impl FnOnce(Result<Vec<protocol::SearchHit>, String>) + 'static,
-    ) {
-    }
-    /// Sets our status line, then says whether it worked (browser only).
-    pub fn set_status(&self, _status: String, _done: impl FnOnce(Result<(), String>) + 'static) {}
-    /// A page of the people directory (browser only).
-    pub fn find_people(
-        &self,
-        _q: String,
-        _after: Option<String>,
-        _answer: impl FnOnce(Result<protocol::PeopleRes, String>) + 'static,
-    ) {
-    }
-    /// Shows a message with its context (browser only).
-    pub fn reveal(&self, _room: String, _id: i64) {}
-    /// Changes the topic of the room on screen (browser only).
-    pub fn set_topic(&self, _topic: String) {}
-    /// Mutes someone in a room, or lifts it with 0 minutes (browser only).
-    pub fn mute_member(&self, _room: String, _username: String, _minutes: u32) {}
-    /// Removes someone from a private room after asking (browser only).
-    pub fn kick_member(&self, _room: String, _username: String) {}
-    /// Blocks someone after asking, or unblocks them (browser only).
-    pub fn set_blocked(&self, _username: String, _blocked: bool) {}
-}
-
-#[cfg(feature = "hydrate")]
-mod browser;
+mod driver;
+pub mod platform;
 
 #[cfg(test)]
 mod tests {

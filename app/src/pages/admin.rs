@@ -12,6 +12,8 @@ use crate::session::use_session;
 
 /// Seconds per chart bar.
 const BUCKET: usize = 10;
+/// What a stat tile shows before the first snapshot arrives.
+const NOT_YET: &str = "–";
 
 /// `messages_total` sampled once per second, oldest first.
 type Samples = VecDeque<u64>;
@@ -127,7 +129,15 @@ pub fn Admin() -> impl IntoView {
         let _ = name;
     };
 
-    let number = move |f: fn(&Stats) -> u64| move || stats.with(|s| s.as_ref().map(f).unwrap_or(0));
+    // Until the first snapshot arrives a tile shows a dash, not a 0 that reads as a count.
+    let number = move |f: fn(&Stats) -> u64| {
+        move || {
+            stats.with(|s| {
+                s.as_ref()
+                    .map_or_else(|| NOT_YET.to_owned(), |s| f(s).to_string())
+            })
+        }
+    };
     let chart = move || {
         let bars = samples.with(rates);
         let top = bars.iter().copied().max().unwrap_or(0).max(1);
@@ -153,12 +163,12 @@ pub fn Admin() -> impl IntoView {
                 <Show when=move || forbidden() || state.get() == "connection error: forbidden">
                     <p class="form-error">"This page is for admins."</p>
                 </Show>
-                <dl id="stat-tiles" class="tiles">
+                <dl id="stat-tiles" class="tiles" aria-busy=move || stats.with(Option::is_none).to_string()>
                     <div><dt>"People online"</dt><dd id="stat-users">{number(|s| s.connected_users)}</dd></div>
                     <div><dt>"Open sockets"</dt><dd id="stat-sockets">{number(|s| s.sockets)}</dd></div>
                     <div><dt>"Messages"</dt><dd id="stat-messages">{number(|s| s.messages_total)}</dd></div>
                     <div><dt>"Last minute"</dt><dd id="stat-minute">{number(|s| s.messages_last_minute)}</dd></div>
-                    <div><dt>"Up for"</dt><dd>{move || uptime(stats.with(|s| s.as_ref().map_or(0, |s| s.uptime_s)))}</dd></div>
+                    <div><dt>"Up for"</dt><dd>{move || stats.with(|s| s.as_ref().map_or_else(|| NOT_YET.to_owned(), |s| uptime(s.uptime_s)))}</dd></div>
                 </dl>
                 <figure class="chart">
                     <svg viewBox="0 0 300 60" role="img" aria-label="Messages per 10 seconds, last 5 minutes">

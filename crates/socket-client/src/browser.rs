@@ -30,16 +30,7 @@ type Owner = u64;
 /// Listeners registered on the [`Socket`] itself live as long as the connection.
 const SOCKET_OWNER: Owner = 0;
 
-/// A namespace-level change, for [`Socket::on_namespace`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum NsEvent {
-    /// Connected (first time or again after a reconnect).
-    Connected(String),
-    /// Refused by the server with this message (`unauthorized`, `forbidden`).
-    Refused(String, String),
-    /// Lost; `true` when the server ended it on purpose.
-    Disconnected(String, bool),
-}
+pub use crate::NsEvent;
 
 struct Transport {
     ws: WebSocket,

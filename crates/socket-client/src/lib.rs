@@ -23,3 +23,14 @@ pub use machine::{
     AckError, Config, EmitError, Machine, NsState, Output, RESTART_NOTICE_MS, Status,
 };
 pub use request::{RequestError, decode_ack};
+
+/// A namespace-level change, as a driver reports it (see `browser::Socket::on_namespace`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NsEvent {
+    /// Connected (first time or again after a reconnect).
+    Connected(String),
+    /// Refused by the server with this message (`unauthorized`, `forbidden`).
+    Refused(String, String),
+    /// Lost; `true` when the server ended it on purpose.
+    Disconnected(String, bool),
+}

@@ -1,9 +1,11 @@
 //! Uploading files for the next message: `POST /api/files` through `XMLHttpRequest` (the one
 //! browser API that reports upload progress), one request per file, each tracked in
-//! [`Chat::uploads`].
+//! [`Chat::uploads`]. Browser only: a file to upload exists only there.
 
 use protocol::links::{self, files as fields};
 use protocol::{Attachment, http::HttpError};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use web_sys::{File, FormData, ProgressEvent, XmlHttpRequest};
 
 use super::*;

@@ -56,6 +56,6 @@ impl Chat {
 
 /// A fresh idempotency key for a message.
 pub(super) fn client_id() -> String {
-    let random = (js_sys::Math::random() * 1e16) as u64;
-    format!("{:x}-{random:x}", js_sys::Date::now() as u64)
+    let random = (platform::random() * 1e16) as u64;
+    format!("{:x}-{random:x}", platform::now_ms() as u64)
 }

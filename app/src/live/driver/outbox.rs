@@ -11,11 +11,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
 use protocol::{DeleteReq, EditReq, ReactReq};
 use sync::outbox::{Answer, Command, Turn};
-use wasm_bindgen::JsValue;
 
+use super::platform::{Locks, Timer};
 use super::*;
 use crate::outbox::{self as stored, Action, Entry, Outbox};
 
@@ -47,13 +46,13 @@ pub(in crate::live) struct Driver {
     /// Messages as they were before an edit or deletion shown ahead of the server's answer.
     before: BTreeMap<String, Message>,
     /// The timer that asks the machine again.
-    wake: Option<gloo_timers::callback::Timeout>,
+    wake: Option<Timer>,
     /// Whether the `storage` listener is in place (once per tab).
     listening: bool,
 }
 
 fn now() -> i64 {
-    js_sys::Date::now() as i64
+    platform::now_ms() as i64
 }
 
 impl Chat {
@@ -72,15 +71,15 @@ impl Chat {
             return;
         }
         listen_to_other_tabs(chat);
-        match locks() {
+        match Locks::get() {
             Some(locks) => {
                 // Entries written before the lock is held are this id's (a duplicated tab
                 // that holds it sends them, else the leader adopts them).
-                let tab = session_tab_id().unwrap_or_else(new_tab_id);
+                let tab = platform::session_get(TAB_ID_KEY).unwrap_or_else(new_tab_id);
                 self.outbox
                     .update_value(|driver| driver.tab.clone_from(&tab));
                 hold_tab_lock(chat, locks.clone(), tab);
-                hold_lock(&locks, LEADER_LOCK, false, move |_| {
+                locks.hold(LEADER_LOCK, false, move |_| {
                     chat.outbox.update_value(|driver| driver.leader = true);
                     chat.pump_outbox();
                 });
@@ -162,7 +161,7 @@ impl Chat {
                 .any(|e| e.owner != driver.tab && e.failed.is_none());
             look_at_tabs = driver.leader
                 && foreign
-                && js_sys::Date::now() - driver.looked_at >= LIVE_TABS_EVERY_MS;
+                && platform::now_ms() - driver.looked_at >= LIVE_TABS_EVERY_MS;
             let turn = Turn {
                 now: now(),
                 tab: &driver.tab,
@@ -204,22 +203,19 @@ impl Chat {
                 .into_iter()
                 .chain(foreign.then_some(LIVE_TABS_EVERY_MS as i64))
                 .min();
-            driver.wake = wait.map(|ms| {
-                gloo_timers::callback::Timeout::new(ms.clamp(0, 60_000) as u32, move || {
-                    chat.pump_outbox();
-                })
-            });
+            driver.wake =
+                wait.map(|ms| Timer::after(ms.clamp(0, 60_000) as u32, move || chat.pump_outbox()));
         });
     }
 
     /// The leader looks at which tabs hold their lock, then asks the machine again.
     fn look_at_tabs(&self) {
-        let Some(locks) = locks() else { return };
+        let Some(locks) = Locks::get() else { return };
         self.outbox
-            .update_value(|driver| driver.looked_at = js_sys::Date::now());
+            .update_value(|driver| driver.looked_at = platform::now_ms());
         let chat = *self;
         spawn_local(async move {
-            if let Some(held) = held_locks(&locks).await {
+            if let Some(held) = locks.held().await {
                 let live = held
                     .iter()
                     .filter_map(|name| name.strip_prefix(TAB_LOCK_PREFIX))
@@ -513,113 +509,38 @@ fn load_stored(user: i64) -> Vec<Entry> {
 
 /// Another tab wrote, sent or discarded an entry: read them all again.
 fn listen_to_other_tabs(chat: Chat) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let on_storage =
-        Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
-            let Some(user) = chat.outbox.try_with_value(|driver| driver.user).flatten() else {
-                return;
-            };
-            // `None`: all of the storage was cleared.
-            let ours = event
-                .key()
-                .is_none_or(|key| key.starts_with(&stored::storage_prefix(user)));
-            if ours {
-                chat.outbox
-                    .update_value(|driver| driver.outbox.load(load_stored(user)));
-                chat.show_outbox();
-                chat.pump_outbox();
-            }
-        });
-    let _ = window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
-    // One listener for the page's life.
-    on_storage.forget();
-}
-
-/// The Web Locks API, if this browser and page have it.
-fn locks() -> Option<JsValue> {
-    let navigator = web_sys::window()?.navigator();
-    let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
-    (!locks.is_undefined() && !locks.is_null()).then_some(locks)
-}
-
-/// Asks for the lock `name` and keeps it for the page's life: `on_held(true)` once it is held,
-/// or, `if_available`, `on_held(false)` at once when another page holds it.
-fn hold_lock(
-    locks: &JsValue,
-    name: &str,
-    if_available: bool,
-    on_held: impl FnOnce(bool) + 'static,
-) {
-    let Some(request) = Reflect::get(locks, &"request".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-    else {
-        return;
-    };
-    let options = Object::new();
-    let _ = Reflect::set(&options, &"ifAvailable".into(), &if_available.into());
-    let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
-        let held = !lock.is_null();
-        on_held(held);
-        if held {
-            // Never settles: the lock is released only when the page goes.
-            Promise::new(&mut |_, _| {}).into()
-        } else {
-            JsValue::UNDEFINED
+    platform::on_storage_change(move |key| {
+        let Some(user) = chat.outbox.try_with_value(|driver| driver.user).flatten() else {
+            return;
+        };
+        // `None`: all of the storage was cleared.
+        let ours = key.is_none_or(|key| key.starts_with(&stored::storage_prefix(user)));
+        if ours {
+            chat.outbox
+                .update_value(|driver| driver.outbox.load(load_stored(user)));
+            chat.show_outbox();
+            chat.pump_outbox();
         }
     });
-    let _ = request.call3(locks, &name.into(), &options, &callback);
 }
 
 /// Holds this tab's lock under `tab`; if another tab holds that id (a duplicated tab copies
 /// `sessionStorage`), under a new one.
-fn hold_tab_lock(chat: Chat, locks: JsValue, tab: String) {
+fn hold_tab_lock(chat: Chat, locks: Locks, tab: String) {
     let name = format!("{TAB_LOCK_PREFIX}{tab}");
     let again = locks.clone();
-    hold_lock(&locks, &name, true, move |held| {
+    locks.hold(&name, true, move |held| {
         if !held {
             hold_tab_lock(chat, again, new_tab_id());
             return;
         }
-        set_session_tab_id(&tab);
+        platform::session_set(TAB_ID_KEY, &tab);
         chat.outbox.update_value(|driver| {
             driver.tab = tab;
             driver.holds_tab_lock = true;
         });
         chat.pump_outbox();
     });
-}
-
-/// The names of the locks held by any page of this origin.
-async fn held_locks(locks: &JsValue) -> Option<Vec<String>> {
-    let query: Function = Reflect::get(locks, &"query".into()).ok()?.dyn_into().ok()?;
-    let promise: Promise = query.call0(locks).ok()?.dyn_into().ok()?;
-    let snapshot = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
-    let held: Array = Reflect::get(&snapshot, &"held".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    Some(
-        held.iter()
-            .filter_map(|lock| Reflect::get(&lock, &"name".into()).ok()?.as_string())
-            .collect(),
-    )
-}
-
-fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok().flatten()
-}
-
-fn session_tab_id() -> Option<String> {
-    session_storage()?.get_item(TAB_ID_KEY).ok().flatten()
-}
-
-fn set_session_tab_id(tab: &str) {
-    if let Some(storage) = session_storage() {
-        let _ = storage.set_item(TAB_ID_KEY, tab);
-    }
 }
 
 fn new_tab_id() -> String {

@@ -67,8 +67,8 @@ impl Chat {
                 Err(error) => error,
             };
             let connected = self.conn.get_untracked() == ConnState::Connected;
-            match sync::joins::after_failure(attempt, &error, connected, js_sys::Math::random()) {
-                AfterFailure::RetryAfter(delay) => pause(delay).await,
+            match sync::joins::after_failure(attempt, &error, connected, platform::random()) {
+                AfterFailure::RetryAfter(delay) => platform::pause(delay).await,
                 AfterFailure::Tell => {
                     self.tell(format!("could not open {name}: {}", describe(&error)));
                     return false;

@@ -20,7 +20,7 @@ impl Chat {
         let key = sending::client_id();
         let Some(room) = self.change_message(&key, id, |message| {
             message.text.clone_from(&text);
-            message.edited_ts = Some(js_sys::Date::now() as i64);
+            message.edited_ts = Some(platform::now_ms() as i64);
         }) else {
             return;
         };

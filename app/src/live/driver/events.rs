@@ -193,7 +193,7 @@ pub(super) fn notice(chat: Chat, room: &str, username: &str, joined: bool) {
         if let Some(view) = rooms.get_mut(room) {
             let count = view.lines.len();
             view.presence_notice(username, joined, || {
-                format!("{}-{count}", js_sys::Date::now() as u64)
+                format!("{}-{count}", platform::now_ms() as u64)
             });
         }
     });

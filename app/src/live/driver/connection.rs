@@ -60,7 +60,7 @@ impl Chat {
     /// A scope on the tab's connection for a page's own listeners and namespaces, once
     /// [`Self::start`] has run.
     #[must_use]
-    pub fn scope(&self) -> Option<socket_client::browser::Scope> {
+    pub fn scope(&self) -> Option<super::platform::Scope> {
         self.socket().map(|socket| socket.scope())
     }
 
@@ -102,7 +102,9 @@ impl Chat {
         self.me.set(Some(me.clone()));
         self.start_outbox(me.id);
         self.next_generation();
-        let socket = Socket::connect(same_origin_url(), Config::default());
+        let Some(socket) = platform::connect() else {
+            return;
+        };
         let chat = *self;
         let link = RwSignal::new(Status::Connecting);
         socket.on_status(move |status| {
@@ -144,7 +146,7 @@ impl Chat {
             NsEvent::Refused(ns, message) => {
                 let decision = refusals
                     .borrow_mut()
-                    .refused(ns, message, js_sys::Math::random());
+                    .refused(ns, message, platform::random());
                 match decision {
                     OnRefusal::SignOut => on_unauthorized(),
                     OnRefusal::AskAgain { after_ms, tell } => {
@@ -173,7 +175,7 @@ impl Chat {
                 if *by_server {
                     let on_unauthorized = on_unauthorized.clone();
                     spawn_local(async move {
-                        if crate::api::session_ended().await {
+                        if platform::session_ended().await {
                             on_unauthorized();
                         }
                     });
@@ -191,15 +193,15 @@ impl Chat {
         // Once the page has settled: its own first load (the wasm above all, on a slow phone)
         // does not share the network with the worker keeping a copy of it.
         spawn_local(async {
-            pause(SERVICE_WORKER_AFTER_MS).await;
-            crate::offline::register_service_worker();
+            platform::pause(SERVICE_WORKER_AFTER_MS).await;
+            platform::register_service_worker();
         });
         keep_snapshots(chat);
         // Offline, or a server that does not answer at once: the kept chat stands in.
         let started = self.generation();
         spawn_local(async move {
-            if is_online() {
-                pause(STAND_IN_AFTER_MS).await;
+            if platform::is_online() {
+                platform::pause(STAND_IN_AFTER_MS).await;
             }
             if chat.generation() == started {
                 chat.stand_in_offline();
@@ -228,7 +230,7 @@ impl Chat {
             .or_else(|| rooms.order.first().cloned());
         self.rooms.set(rooms);
         if self.conn.get_untracked() == ConnState::Connecting {
-            self.conn.set(if is_online() {
+            self.conn.set(if platform::is_online() {
                 ConnState::Reconnecting
             } else {
                 ConnState::Offline
@@ -329,18 +331,11 @@ pub(super) fn watch_visibility(chat: Chat) {
     if watching != Some(false) {
         return;
     }
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let on_change = Closure::<dyn Fn()>::new(move || {
-        if is_page_visible() && chat.reading.try_get_untracked() == Some(true) {
+    platform::on_visibility_change(move || {
+        if platform::is_page_visible() && chat.reading.try_get_untracked() == Some(true) {
             chat.reopen_active();
         }
     });
-    let _ = document
-        .add_event_listener_with_callback("visibilitychange", on_change.as_ref().unchecked_ref());
-    // One listener for the page's life.
-    on_change.forget();
 }
 
 /// How long after the chat starts the service worker is registered.
@@ -349,11 +344,6 @@ const SERVICE_WORKER_AFTER_MS: u64 = 10_000;
 /// How long a start waits for the server before the kept chat stands in (at once when the
 /// browser knows it is offline).
 const STAND_IN_AFTER_MS: u64 = 2_000;
-
-/// Whether the browser believes it has a network.
-fn is_online() -> bool {
-    web_sys::window().is_none_or(|w| w.navigator().on_line())
-}
 
 /// Every few seconds (and when the page is hidden or left), the chat as it is now is kept in
 /// this browser for an offline start, once it came from the server and if it changed.
@@ -390,14 +380,8 @@ fn keep_snapshots(chat: Chat) {
         crate::offline::keep(me.id, &snapshot);
         chat.link.update_value(|link| link.kept = state);
     };
-    // For the page's life.
-    std::mem::forget(gloo_timers::callback::Interval::new(3_000, keep));
-    if let Some(window) = web_sys::window() {
-        let on_hide = Closure::<dyn Fn()>::new(keep);
-        let _ =
-            window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
-        on_hide.forget();
-    }
+    platform::every(3_000, keep);
+    platform::on_page_hide(keep);
 }
 
 /// Asks for a namespace refused for a passing reason again after `delay` ms (see
@@ -405,7 +389,7 @@ fn keep_snapshots(chat: Chat) {
 fn ask_again_later(chat: Chat, ns: String, delay: u64) {
     let started = chat.generation();
     spawn_local(async move {
-        pause(delay).await;
+        platform::pause(delay).await;
         if chat.generation() != started {
             return;
         }

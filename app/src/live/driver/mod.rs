@@ -1,9 +1,11 @@
-//! The browser side of [`Chat`]: the Socket.IO connection and everything sent or received
-//! over it, one concern per module.
+//! What [`Chat`] does over its connection: connecting, and everything sent or received over
+//! it, one concern per module. Compiled on both targets: what differs between the browser and
+//! the server's render is in [`super::platform`].
 
 pub(super) mod connection;
 mod conversation;
 mod events;
+#[cfg(feature = "hydrate")]
 mod files;
 mod notifications;
 pub(super) mod outbox;
@@ -22,13 +24,11 @@ use protocol::{
     SavedRoom, SavedRoomsReq, SetTopicReq, Typing, TypingReq, UnblockReq, User, UserJoined,
     UserLeft, Welcome,
 };
-use socket_client::browser::{NsEvent, Socket, same_origin_url};
-use socket_client::{AckError, Config, RequestError, Status};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
+use socket_client::{AckError, RequestError, Status};
 
 use self::events::wire_events;
 use self::notifications::wire_notifications;
+use super::platform::{self, NsEvent, Socket};
 use super::{Chat, remembered_room};
 use crate::model::{ConnState, Line, Owed, RoomView, Rooms};
 
@@ -46,21 +46,10 @@ fn describe(error: &RequestError) -> String {
     }
 }
 
-/// Waits `ms` milliseconds (a browser timer; longer waits are cut to about 50 days).
-async fn pause(ms: u64) {
-    gloo_timers::future::TimeoutFuture::new(ms.try_into().unwrap_or(u32::MAX)).await;
-}
-
-fn is_page_visible() -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .is_none_or(|d| !d.hidden())
-}
-
 impl Chat {
     /// Whether the reader sees the room on screen: the chat page is mounted and the tab is
     /// visible.
     fn is_on_screen(&self) -> bool {
-        self.reading.get_untracked() && is_page_visible()
+        self.reading.get_untracked() && platform::is_page_visible()
     }
 }

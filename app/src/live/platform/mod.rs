@@ -1,0 +1,20 @@
+//! What the live chat needs from where it runs: the Socket.IO connection, timers, the clock,
+//! randomness, the page's visibility and the browser's locks and storage events.
+//!
+//! This is the only part of [`crate::live`] that differs by target. In the browser
+//! (`hydrate`) it is the real thing; in the server's render it is inert: there is no
+//! connection to make ([`connect`] gives none, and the [`Socket`] type has no value, so
+//! nothing that needs one can run), timers never fire and listeners are never called. So every
+//! method of [`super::Chat`] has one body on both targets, compiled and linted on both.
+
+#[cfg(feature = "hydrate")]
+mod browser;
+#[cfg(feature = "hydrate")]
+pub use browser::*;
+
+#[cfg(not(feature = "hydrate"))]
+mod inert;
+#[cfg(not(feature = "hydrate"))]
+pub use inert::*;
+
+pub use socket_client::NsEvent;
