@@ -223,6 +223,12 @@ impl Line {
         if let Some(quote) = &m.reply_to {
             revision.push_str(&format!(":q{:?}", quote.excerpt));
         }
+        if let Some(pin) = &m.pinned {
+            revision.push_str(&format!(":p{}", pin.ts));
+        }
+        if m.saved {
+            revision.push_str(":s");
+        }
         revision
     }
 
@@ -540,7 +546,28 @@ impl RoomView {
         };
         self.requote(message.id, &excerpt);
         if let Some(known) = self.message_mut(message.id) {
+            // Whether the reader saved it is theirs alone: an edit seen by the whole room
+            // does not say (`message_saved` and the reader's own pages do).
+            let saved = known.saved && !message.deleted;
             *known = message;
+            known.saved |= saved;
+        }
+    }
+
+    /// A loaded message was pinned (`Some`: by whom and when) or unpinned (v1.14); a deleted
+    /// one stays unpinned.
+    pub fn apply_pin(&mut self, id: i64, pin: Option<protocol::Pin>) {
+        if let Some(known) = self.message_mut(id)
+            && !known.deleted
+        {
+            known.pinned = pin;
+        }
+    }
+
+    /// The reader saved a loaded message, or took it out of their list (v1.15).
+    pub fn mark_saved(&mut self, id: i64, saved: bool) {
+        if let Some(known) = self.message_mut(id) {
+            known.saved = saved && !known.deleted;
         }
     }
 
@@ -551,6 +578,8 @@ impl RoomView {
             known.deleted = true;
             known.text.clear();
             known.reactions.clear();
+            known.pinned = None;
+            known.saved = false;
         }
     }
 
@@ -1199,9 +1228,37 @@ mod tests {
         view.apply_reaction(1, "🎉", 8, false, None);
         assert_eq!(view.message(1).unwrap().reactions.len(), 1);
 
+        // Saved by the reader: an edit the room sees keeps it saved.
+        view.mark_saved(1, true);
+        view.replace_message(Message {
+            text: "edited".into(),
+            ..message(1)
+        });
+        assert!(view.message(1).unwrap().saved);
+        // Pinned and unpinned: the row is drawn anew each time.
+        let pin = protocol::Pin {
+            by: Author {
+                id: 7,
+                username: "bea".into(),
+            },
+            ts: 500,
+        };
+        let before = view.lines[0].revision();
+        view.apply_pin(1, Some(pin.clone()));
+        assert_eq!(view.message(1).unwrap().pinned, Some(pin.clone()));
+        assert_ne!(view.lines[0].revision(), before, "a pin is redrawn");
+
         view.mark_deleted(1);
         let gone = view.message(1).unwrap();
         assert!(gone.deleted && gone.text.is_empty() && gone.reactions.is_empty());
+        assert_eq!(gone.pinned, None, "deleting unpins");
+        assert!(!gone.saved, "deleting takes it out of the saved list");
+        view.apply_pin(1, Some(pin));
+        assert_eq!(
+            view.message(1).unwrap().pinned,
+            None,
+            "a deleted message stays unpinned"
+        );
         assert_eq!(
             view.message(2).unwrap().reply_to.as_ref().unwrap().excerpt,
             ""

@@ -83,6 +83,8 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
 const REACT_ICON: &str = "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm-3.5-9a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm7 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zM12 17.5c2.3 0 4.3-1.4 5.1-3.5H6.9c.8 2.1 2.8 3.5 5.1 3.5z";
 const REPLY_ICON: &str = "M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z";
 const EDIT_ICON: &str = "M3 17.25V21h3.75L17.81 9.94l-3.75-3.75L3 17.25zM20.71 7.04a1 1 0 0 0 0-1.41l-2.34-2.34a1 1 0 0 0-1.41 0l-1.83 1.83 3.75 3.75 1.83-1.83z";
+const SAVE_ICON: &str = "M17 3H7a2 2 0 0 0-2 2v16l7-3 7 3V5a2 2 0 0 0-2-2z";
+const PIN_ICON: &str = "M16 3v2h-1v5l3 3v2h-5v6l-1 1-1-1v-6H6v-2l3-3V5H8V3h8z";
 const DELETE_ICON: &str =
     "M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6v12zM19 4h-3.5l-1-1h-5l-1 1H5v2h14V4z";
 
@@ -110,6 +112,14 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
                 .any(|m| m.eq_ignore_ascii_case(name))
         });
     let role = author_role(chat, message.user.id);
+    // Pins: a room's creator or an admin; either person in a DM.
+    let can_pin = chat
+        .with_shown_untracked(|view| {
+            view.dm_with.is_some()
+                || is_admin
+                || me.as_ref().is_some_and(|u| view.created_by == Some(u.id))
+        })
+        .unwrap_or(false);
     let id = message.id;
     // A blocked author's message is folded away until the reader asks to see it.
     let author = message.user.id;
@@ -139,6 +149,8 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
             class:grouped=grouped
             class:mentions-me=mentions_me
             class:is-deleted=message.deleted
+            class:pinned=message.pinned.is_some()
+            class:saved=message.saved
             class:folded=folded
             data-id=message.id
             id=protocol::links::message_anchor(message.id)
@@ -156,6 +168,18 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
                     {time::clock(message.ts)}
                 </time>
             </div>
+            {message.saved.then(|| view! {
+                <span class="saved-mark" title="In your saved messages">
+                    {icon(SAVE_ICON)}
+                    <span class="visually-hidden">"Saved"</span>
+                </span>
+            })}
+            {message.pinned.as_ref().filter(|_| !message.deleted).map(|pin| view! {
+                <p class="pin-note" title=format!("Pinned {}", time::full(pin.ts))>
+                    {icon(PIN_ICON)}
+                    {format!("Pinned by {}", pin.by.username)}
+                </p>
+            })}
             {message.reply_to.clone().map(|quote| render_quote(&message.room, quote))}
             <div class="body">
                 {content}
@@ -165,7 +189,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
             </div>
             {(!message.deleted).then(|| render_attachments(&message.attachments))}
             {render_reactions(message, chat)}
-            {(!message.deleted).then(|| render_actions(message, mine, mine || is_admin, chat))}
+            {(!message.deleted).then(|| render_actions(message, Powers { edit: mine, delete: mine || is_admin, pin: can_pin }, chat))}
         </li>
     }
     .into_any()
@@ -269,14 +293,22 @@ fn render_reactions(message: &Message, chat: Chat) -> Option<impl IntoView + use
     Some(view! { <div class="reactions">{buttons}</div> })
 }
 
-/// What can be done to a message: react, reply, and (ours) edit, (ours or as admin) delete.
-fn render_actions(
-    message: &Message,
-    can_edit: bool,
-    can_delete: bool,
-    chat: Chat,
-) -> impl IntoView {
+/// What the reader may do to a message besides reacting and replying.
+#[derive(Debug, Clone, Copy)]
+struct Powers {
+    /// Ours: edit it.
+    edit: bool,
+    /// Ours, or as an admin: delete it.
+    delete: bool,
+    /// The room's creator or an admin, or either person in a DM: pin it.
+    pin: bool,
+}
+
+/// What can be done to a message: react, reply, and as [`Powers`] allow edit, pin, delete.
+fn render_actions(message: &Message, powers: Powers, chat: Chat) -> impl IntoView {
     let id = message.id;
+    let pinned = message.pinned.is_some();
+    let saved = message.saved;
     let picking = move || chat.reacting.get() == Some(id);
     let close_picker = move || {
         if chat.reacting.get_untracked() == Some(id) {
@@ -307,7 +339,21 @@ fn render_actions(
             <button type="button" class="quiet act-reply" title="Reply" aria-label="Reply" on:click=reply>
                 {icon(REPLY_ICON)}
             </button>
-            {can_edit.then(|| view! {
+            {
+                let label = if saved { "Remove from saved" } else { "Save" };
+                view! {
+                    <button
+                        type="button"
+                        class="quiet act-save"
+                        title=label
+                        aria-label=label
+                        on:click=move |_| chat.set_saved(id, !saved)
+                    >
+                        {icon(SAVE_ICON)}
+                    </button>
+                }
+            }
+            {powers.edit.then(|| view! {
                 <button
                     type="button"
                     class="quiet act-edit"
@@ -318,7 +364,21 @@ fn render_actions(
                     {icon(EDIT_ICON)}
                 </button>
             })}
-            {can_delete.then(|| view! {
+            {powers.pin.then(|| {
+                let label = if pinned { "Unpin" } else { "Pin" };
+                view! {
+                    <button
+                        type="button"
+                        class="quiet act-pin"
+                        title=label
+                        aria-label=label
+                        on:click=move |_| chat.set_pinned(id, !pinned)
+                    >
+                        {icon(PIN_ICON)}
+                    </button>
+                }
+            })}
+            {powers.delete.then(|| view! {
                 <button
                     type="button"
                     class="quiet act-delete"

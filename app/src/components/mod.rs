@@ -3,11 +3,13 @@
 mod account;
 mod attachments;
 mod bell;
+mod bookmarks;
 mod header;
 mod members;
 mod message;
 mod nav;
 mod people;
+mod pins;
 mod room;
 #[cfg(feature = "hydrate")]
 mod roving;
@@ -21,6 +23,7 @@ pub use bell::{Bell, NoteToast};
 pub use header::Header;
 pub use members::MembersPane;
 pub use nav::{TopNav, require_sign_in};
+pub use pins::PinnedMessages;
 pub use room::RoomPane;
 pub use search::MessageSearch;
 pub use sidebar::Sidebar;

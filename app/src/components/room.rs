@@ -118,6 +118,7 @@ pub fn RoomPane() -> impl IntoView {
                     </Show>
                     <div class="room-actions">
                         <super::MessageSearch/>
+                        <super::PinnedMessages/>
                         <button
                             id="mute-room"
                             type="button"

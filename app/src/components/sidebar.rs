@@ -126,6 +126,7 @@ pub fn Sidebar() -> impl IntoView {
                 />
             </ul>
             <super::people::PeopleDirectory/>
+            <super::bookmarks::SavedList/>
             <CreateRoom/>
         </nav>
     }

@@ -57,6 +57,10 @@ pub struct Chat {
     /// The message whose reaction picker is open. Kept here rather than in the row, so that a
     /// redraw of the row (an edit or a reaction arriving) leaves the picker open.
     pub reacting: RwSignal<Option<i64>>,
+    /// Bumped by every `message_pinned`: what lists a room's pins reads it again.
+    pub pin_news: RwSignal<u64>,
+    /// Bumped by every `message_saved`: what lists the saved messages reads it again.
+    pub saved_news: RwSignal<u64>,
     /// The message the next one sent answers (shown above the composer).
     pub replying: RwSignal<Option<protocol::ReplyPreview>>,
     /// Files being attached to the next message, per room.
@@ -104,6 +108,8 @@ impl Chat {
             reading: RwSignal::new(false),
             editing: RwSignal::new(None),
             reacting: RwSignal::new(None),
+            pin_news: RwSignal::new(0),
+            saved_news: RwSignal::new(0),
             replying: RwSignal::new(None),
             uploads: RwSignal::new(crate::uploads::Uploads::default()),
             max_upload: RwSignal::new(protocol::validate::UPLOAD_MAX_DEFAULT),

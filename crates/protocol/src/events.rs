@@ -273,6 +273,23 @@ pub mod chat {
     pub const FIND_PEOPLE: &str = "find_people";
     /// C→S `{status}` → `{ok}`: the caller's status line, shown in the directory (v1.13).
     pub const SET_STATUS: &str = "set_status";
+    /// C→S `{id, pinned}` → `{ok}`: a moderator of the room (either person in a DM) pins a
+    /// message, or unpins it (v1.14).
+    pub const PIN: &str = "pin";
+    /// C→S `{room}` → `{ok, messages}`: a room's pinned messages, the latest pinned first
+    /// (v1.14).
+    pub const PINS: &str = "pins";
+    /// S→C `{room, id, pinned, by, ts}`: a message was pinned or unpinned (v1.14).
+    pub const MESSAGE_PINNED: &str = "message_pinned";
+    /// C→S `{id, saved}` → `{ok}`: put a message in the caller's saved list, or take it out
+    /// (v1.15).
+    pub const SAVE_MESSAGE: &str = "save_message";
+    /// C→S `{before?, limit?}` → `{ok, items: [{message, saved_ts}], next?}`: the caller's
+    /// saved messages, the latest saved first (v1.15).
+    pub const SAVED_MESSAGES: &str = "saved_messages";
+    /// S→C `{room, id, saved, ts}`: a message was saved or taken out of the list, on any of
+    /// the user's devices (v1.15).
+    pub const MESSAGE_SAVED: &str = "message_saved";
 }
 
 /// Namespace `/notifications`.

@@ -82,6 +82,10 @@ requests! {
     chat::BLOCKS => BlocksReq => Blocks;
     chat::FIND_PEOPLE => PeopleReq => PeopleRes;
     chat::SET_STATUS => SetStatusReq => Empty;
+    chat::PIN => PinReq => Empty;
+    chat::PINS => PinsReq => PinsRes;
+    chat::SAVE_MESSAGE => SaveMessageReq => Empty;
+    chat::SAVED_MESSAGES => SavedMessagesReq => SavedMessagesRes;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;
@@ -114,6 +118,8 @@ server_events! {
     chat::REACTION => ReactionEvent;
     chat::ROOM_UPDATED => RoomUpdated;
     chat::BLOCKS => Blocks;
+    chat::MESSAGE_PINNED => MessagePinned;
+    chat::MESSAGE_SAVED => MessageSaved;
     notifications::NOTIFICATION => Notification;
     admin::STATS => Stats;
     admin::AUDIT_ENTRY => AuditEntry;

@@ -129,6 +129,8 @@ proptest! {
             attachments: vec![protocol::Attachment { id: "0".repeat(32), name: text, size: id.unsigned_abs(),
                 content_type: "image/png".into(), url: "/api/files/x".into(), preview_url: None }],
             prev: Some(id.saturating_sub(1)),
+            pinned: Some(protocol::Pin { by: protocol::Author { id, username: "w".into() }, ts: id }),
+            saved: id % 3 == 0,
         } };
         let ack = Ack::Ok(body);
         prop_assert_eq!(serde_json::from_value::<Ack<MessageRes>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod blocks;
+mod bookmarks;
 mod db;
 mod error;
 mod files;
@@ -18,6 +19,7 @@ mod notifications;
 mod observe;
 mod people;
 mod personal;
+mod pins;
 mod pool;
 mod rooms;
 mod sanctions;
@@ -27,6 +29,7 @@ mod sign_in;
 mod snapshot;
 mod users;
 
+pub use bookmarks::SavedEntry;
 pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use files::{FileRecord, NewFile};

@@ -28,6 +28,13 @@ pub(crate) struct MessageRow {
     reply_deleted_ts: Option<i64>,
 }
 
+impl MessageRow {
+    /// The id of the message's room.
+    pub(crate) fn room_id(&self) -> i64 {
+        self.room_id
+    }
+}
+
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
         let reply_to = match (row.reply_id, row.reply_user_id, row.reply_username) {
@@ -320,7 +327,8 @@ impl Store {
         Ok(self.message(id).await?.ok_or(StoreError::NotFound)?.message)
     }
 
-    /// Deletes a message: its text, reactions and files are gone, a placeholder stays. `None`
+    /// Deletes a message: its text, reactions, pin, places in saved lists and files are gone,
+    /// a placeholder stays. `None`
     /// if it was already deleted; otherwise the ids of its files, whose bytes are to be removed.
     ///
     /// # Errors
@@ -335,10 +343,12 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM reactions WHERE message_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        for table in ["reactions", "pins", "saved_messages"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE message_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let files: Vec<String> =
             sqlx::query_scalar("DELETE FROM attachments WHERE message_id = $1 RETURNING id")
                 .bind(id)
@@ -514,10 +524,11 @@ impl Store {
         Ok(messages)
     }
 
-    /// Fills in what a message row does not hold: reactions and attachments.
+    /// Fills in what a message row does not hold: reactions, attachments and its pin.
     pub(crate) async fn complete(&self, messages: &mut [Message]) -> Result<()> {
         self.attach_reactions(messages).await?;
-        self.attach_files(messages).await
+        self.attach_files(messages).await?;
+        self.attach_pins(messages).await
     }
 
     /// Fills in the reactions of `messages` (one query for all of them).

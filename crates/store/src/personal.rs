@@ -161,6 +161,7 @@ impl Store {
                 "notifications",
                 "channel_subscriptions",
                 "reactions",
+                "saved_messages",
                 "room_mutes",
                 "room_kicks",
                 "blocks",

@@ -175,7 +175,7 @@ impl Chat {
         let mut changed = self.hub.store.changes(&room, since, limit).await?;
         self.hub
             .store
-            .add_own_reactions(user.id, changed.iter_mut().map(|(message, _)| message))
+            .for_reader(user.id, changed.iter_mut().map(|(message, _)| message))
             .await?;
         let more = changed.len() as i64 >= limit;
         Ok((changed, more))
@@ -218,10 +218,7 @@ impl Chat {
                     "that search took too long; try longer or rarer words",
                 )
             })??;
-        self.hub
-            .store
-            .add_own_reactions(user.id, found.iter_mut())
-            .await?;
+        self.hub.store.for_reader(user.id, found.iter_mut()).await?;
         Ok(found
             .into_iter()
             .map(|message| {

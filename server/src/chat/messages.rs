@@ -89,7 +89,7 @@ impl Chat {
         let mut messages = self.hub.store.history(&room, before, after, limit).await?;
         self.hub
             .store
-            .add_own_reactions(user.id, messages.iter_mut())
+            .for_reader(user.id, messages.iter_mut())
             .await?;
         Ok(messages)
     }

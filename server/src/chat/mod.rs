@@ -14,12 +14,14 @@
 //! * [`files`]: who may upload to a room and download a file.
 
 mod blocks;
+mod bookmarks;
 mod conversation;
 mod files;
 mod follow_ups;
 mod messages;
 mod moderation;
 mod people;
+mod pins;
 mod presence;
 mod rooms;
 mod saved;

@@ -119,7 +119,7 @@ impl Chat {
             .await?;
         self.hub
             .store
-            .add_own_reactions(user.id, history.iter_mut())
+            .for_reader(user.id, history.iter_mut())
             .await?;
         self.save_room(user, room).await?;
         let read = self.read_marker(user, room).await?;

@@ -8,9 +8,10 @@ use protocol::{
     BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes, DeleteReq,
     DmReq, EditReq, EditRes, Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq,
     JoinRes, KickReq, LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq,
-    MessageRes, MuteReq, MuteRoomReq, PeopleReq, PeopleRes, ReactReq, ReadMarker, RoomsReq,
-    RoomsRes, SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes, SetStatusReq, SetTopicReq,
-    SetTopicRes, TypingReq, UnblockReq, User, Welcome,
+    MessageRes, MuteReq, MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, ReactReq,
+    ReadMarker, RoomsReq, RoomsRes, SaveMessageReq, SavedMessagesReq, SavedMessagesRes,
+    SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes, SetStatusReq, SetTopicReq, SetTopicRes,
+    TypingReq, UnblockReq, User, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -54,6 +55,10 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(blocks)
         .on(people)
         .on(set_status)
+        .on(pin)
+        .on(pins)
+        .on(save_message)
+        .on(saved_messages)
 });
 
 /// Last CONNECT middleware (after authentication): wires the socket's events and registers
@@ -371,4 +376,38 @@ async fn people(ctx: Ctx, req: PeopleReq) -> AppResult<PeopleRes> {
 async fn set_status(ctx: Ctx, req: SetStatusReq) -> AppResult<Empty> {
     ctx.chat().set_status(&ctx.actor(), &req.status).await?;
     Ok(Empty {})
+}
+
+/// `pin`: a moderator pins a message in its room, or unpins it (v1.14).
+async fn pin(ctx: Ctx, req: PinReq) -> AppResult<Empty> {
+    ctx.chat().pin(&ctx.actor(), req.id, req.pinned).await?;
+    Ok(Empty {})
+}
+
+/// `pins`: a room's pinned messages (v1.14).
+async fn pins(ctx: Ctx, req: PinsReq) -> AppResult<PinsRes> {
+    let mut messages = ctx.chat().pins(&ctx.user, &req.room).await?;
+    let more = fit(&mut messages, list_budget(ctx.hub(), 0), false);
+    Ok(PinsRes { messages, more })
+}
+
+/// `save_message`: the caller's saved list (v1.15).
+async fn save_message(ctx: Ctx, req: SaveMessageReq) -> AppResult<Empty> {
+    ctx.chat()
+        .save_message(&ctx.actor(), req.id, req.saved)
+        .await?;
+    Ok(Empty {})
+}
+
+/// `saved_messages`: a page of the caller's saved list, cut to fit one packet (v1.15).
+async fn saved_messages(ctx: Ctx, req: SavedMessagesReq) -> AppResult<SavedMessagesRes> {
+    let mut page = ctx
+        .chat()
+        .saved_messages(&ctx.user, req.before, req.limit)
+        .await?;
+    if fit(&mut page.items, list_budget(ctx.hub(), 64), false) {
+        // Resume after the last one that fitted.
+        page.next = page.items.last().map(|item| item.saved_ts);
+    }
+    Ok(page)
 }

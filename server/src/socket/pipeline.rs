@@ -93,6 +93,10 @@ prices! {
     protocol::BlocksReq => 3;
     protocol::PeopleReq => 3;
     protocol::SetStatusReq => 2;
+    protocol::PinReq => 2;
+    protocol::PinsReq => 2;
+    protocol::SaveMessageReq => 1;
+    protocol::SavedMessagesReq => 3;
 }
 
 impl Priced for protocol::TypingReq {

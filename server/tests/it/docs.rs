@@ -103,7 +103,7 @@ fn every_built_in_limit_has_its_real_value() {
         leading_number(default).unwrap_or_else(|| panic!("`{name}`: no number in {default}"))
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
-    let expected: [(String, u64); 17] = [
+    let expected: [(String, u64); 19] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -153,6 +153,11 @@ fn every_built_in_limit_has_its_real_value() {
         (
             "failed sign-ins per name, from anywhere".into(),
             u64::from(limits::SIGN_IN_FREE_FAILURES),
+        ),
+        ("pinned messages per room".into(), validate::PINS_MAX as u64),
+        (
+            "saved messages per person".into(),
+            validate::SAVED_MAX as u64,
         ),
     ];
     for (name, value) in expected {

@@ -350,4 +350,90 @@ impl Chat {
             }
         });
     }
+
+    /// Pins a message of the room on screen, or unpins it (its creator or an admin may; either
+    /// person in a DM); everyone in the room sees it through `message_pinned`.
+    pub fn set_pinned(&self, id: i64, pinned: bool) {
+        let Some(socket) = self.socket() else { return };
+        let chat = *self;
+        spawn_local(async move {
+            if let Err(error) = socket.request(&PinReq { id, pinned }).await {
+                let problem = describe(&error);
+                chat.tell(if pinned {
+                    format!("could not pin the message: {problem}")
+                } else {
+                    format!("could not unpin the message: {problem}")
+                });
+            }
+        });
+    }
+
+    /// The pinned messages of `room`, the latest pinned first.
+    pub fn pins(&self, room: String, answer: impl FnOnce(Result<Vec<Message>, String>) + 'static) {
+        let Some(socket) = self.socket() else {
+            answer(Err("not connected right now; try again in a moment".into()));
+            return;
+        };
+        spawn_local(async move {
+            let result = socket.request(&PinsReq { room }).await;
+            answer(
+                result
+                    .map(|res| res.messages)
+                    .map_err(|error| describe(&error)),
+            );
+        });
+    }
+
+    /// Puts a message in the reader's saved list, or takes it out (shown at once; every
+    /// device of theirs hears of it through `message_saved`).
+    pub fn set_saved(&self, id: i64, saved: bool) {
+        let Some(socket) = self.socket() else {
+            self.tell("not connected right now; try again in a moment");
+            return;
+        };
+        if let Some(key) = self.active.get_untracked() {
+            self.rooms.update(|rooms| {
+                if let Some(view) = rooms.get_mut(&key) {
+                    view.mark_saved(id, saved);
+                }
+            });
+        }
+        let chat = *self;
+        spawn_local(async move {
+            if let Err(error) = socket.request(&SaveMessageReq { id, saved }).await {
+                chat.rooms
+                    .update(|rooms| rooms.update_all(|view| view.mark_saved(id, !saved)));
+                let problem = describe(&error);
+                chat.tell(if saved {
+                    format!("could not save the message: {problem}")
+                } else {
+                    format!("could not take the message out of your saved list: {problem}")
+                });
+            }
+        });
+    }
+
+    /// A page of the reader's saved messages, the latest saved first.
+    pub fn saved_messages(
+        &self,
+        before: Option<i64>,
+        answer: impl FnOnce(Result<SavedMessagesRes, String>) + 'static,
+    ) {
+        let Some(socket) = self.socket() else {
+            answer(Err("not connected right now; try again in a moment".into()));
+            return;
+        };
+        spawn_local(async move {
+            let request = SavedMessagesReq {
+                before,
+                limit: None,
+            };
+            answer(
+                socket
+                    .request(&request)
+                    .await
+                    .map_err(|error| describe(&error)),
+            );
+        });
+    }
 }

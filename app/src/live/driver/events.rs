@@ -48,6 +48,26 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
             }
         });
     });
+    socket.on(move |news: MessagePinned| {
+        let pin = news.pinned.then(|| protocol::Pin {
+            by: news.by.clone(),
+            ts: news.ts,
+        });
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&news.room) {
+                view.apply_pin(news.id, pin);
+            }
+        });
+        chat.pin_news.update(|n| *n += 1);
+    });
+    socket.on(move |news: MessageSaved| {
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&news.room) {
+                view.mark_saved(news.id, news.saved);
+            }
+        });
+        chat.saved_news.update(|n| *n += 1);
+    });
     socket.on(move |deleted: MessageDeleted| {
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&deleted.room) {

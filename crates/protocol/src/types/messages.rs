@@ -39,6 +39,21 @@ pub struct Message {
     /// there (see `sync::Cursor`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<i64>,
+    /// Pinned in its room: by whom and when (v1.14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<Pin>,
+    /// In the reader's saved list (v1.15; in answers to one reader only).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub saved: bool,
+}
+
+/// Who pinned a message in its room, and when (v1.14).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pin {
+    /// Who pinned it.
+    pub by: Author,
+    /// When (server ms).
+    pub ts: i64,
 }
 
 /// A file uploaded with `POST /api/files` (v1.4): `{id, name, size, content_type, url,
@@ -139,6 +154,99 @@ pub struct ReactReq {
     pub emoji: String,
     /// Add it (`true`) or take it back.
     pub active: bool,
+}
+
+/// `pin` request: pin a message in its room, or unpin it (v1.14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinReq {
+    /// Message id.
+    pub id: i64,
+    /// Pin it (`true`) or unpin it.
+    pub pinned: bool,
+}
+
+/// `pins` request: a room's pinned messages (v1.14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinsReq {
+    /// Room name.
+    pub room: String,
+}
+
+/// `pins` ack body: the pinned messages as they are now, the latest pinned first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinsRes {
+    /// At most [`crate::validate::PINS_MAX`].
+    pub messages: Vec<Message>,
+    /// The list was cut to fit in one packet (the latest pinned are kept).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub more: bool,
+}
+
+/// `message_pinned` event: a message was pinned or unpinned (v1.14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePinned {
+    /// Room name.
+    pub room: String,
+    /// Message id.
+    pub id: i64,
+    /// Pinned now (`true`) or not.
+    pub pinned: bool,
+    /// Who pinned or unpinned it.
+    pub by: Author,
+    /// When (server ms).
+    pub ts: i64,
+}
+
+/// `save_message` request: put a message in the caller's saved list, or take it out (v1.15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveMessageReq {
+    /// Message id.
+    pub id: i64,
+    /// Save it (`true`) or take it out.
+    pub saved: bool,
+}
+
+/// `saved_messages` request: a page of the caller's saved list, the latest saved first (v1.15).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedMessagesReq {
+    /// Only those saved before this (the `next` of the previous page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// At most this many (1–100, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `saved_messages` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedMessagesRes {
+    /// The saved messages as they are now, with when each was saved.
+    pub items: Vec<SavedMessage>,
+    /// More are saved: ask again with this as `before`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<i64>,
+}
+
+/// One saved message: `{message, saved_ts}` (v1.15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedMessage {
+    /// The message as it is now.
+    pub message: Message,
+    /// When it was saved (server ms; no two of one person's alike).
+    pub saved_ts: i64,
+}
+
+/// `message_saved` event: a message went into the user's saved list or out of it (v1.15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSaved {
+    /// Room name.
+    pub room: String,
+    /// Message id.
+    pub id: i64,
+    /// Saved now (`true`) or not.
+    pub saved: bool,
+    /// When (server ms).
+    pub ts: i64,
 }
 
 /// `changes` request: messages of a room edited, deleted or reacted to after `since` (server

@@ -1,4 +1,4 @@
-//! Pages and bounds of lists: history, members, mutes.
+//! Pages and bounds of lists: history, members, mutes, pins.
 
 use super::bad;
 use crate::ErrorBody;
@@ -14,6 +14,12 @@ pub const MEMBERS_PAGE: usize = 500;
 
 /// Most notification ids one `mark_read` carries.
 pub const MARK_READ_MAX: usize = 500;
+
+/// Most messages pinned in one room at a time (v1.14).
+pub const PINS_MAX: usize = 50;
+
+/// Most messages one person keeps in their saved list (v1.15).
+pub const SAVED_MAX: usize = 500;
 
 /// Longest mute, in minutes (a week).
 pub const MUTE_MINUTES_MAX: u32 = 7 * 24 * 60;
