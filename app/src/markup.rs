@@ -3,7 +3,8 @@
 //!
 //! Blocks: paragraphs (a newline is a line break), fenced code blocks (```` ``` ````), quotes
 //! (`> `), bulleted (`- `, `* `) and numbered (`1. `) lists. Inline: `**bold**`, `*italic*` or
-//! `_italic_`, `~~strike~~`, `` `code` ``, bare `http(s)://` links and `@mentions`.
+//! `_italic_`, `~~strike~~`, `` `code` ``, bare `http(s)://` and `www.` links, named links
+//! `[text](https://…)` and `@mentions`. A link only ever points to an `http(s)` address.
 
 /// A block of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,14 @@ pub enum Inline {
     Code(String),
     /// A bare `http://` or `https://` URL.
     Link(String),
+    /// A link whose text is not its address: `[text](https://…)`, or a bare `www.` address
+    /// (its text as written, its address with `https://`).
+    NamedLink {
+        /// What the reader sees.
+        text: String,
+        /// Where it goes: always `http://` or `https://`.
+        href: String,
+    },
     /// `@name` (without the `@`).
     Mention(String),
 }
@@ -133,8 +142,16 @@ pub fn inlines(text: &str) -> Vec<Inline> {
             Some((Inline::Italic(inlines(inner)), inner.len() + 2))
         } else if let Some(inner) = delimited(rest, "*") {
             Some((Inline::Italic(inlines(inner)), inner.len() + 2))
+        } else if let Some((text, href, used)) = named_link(rest) {
+            Some((Inline::NamedLink { text, href }, used))
         } else if word_start && let Some(url) = link(rest) {
             Some((Inline::Link(url.to_owned()), url.len()))
+        } else if word_start && let Some(address) = www_link(rest) {
+            let inline = Inline::NamedLink {
+                text: address.to_owned(),
+                href: format!("https://{address}"),
+            };
+            Some((inline, address.len()))
         } else if word_start && let Some(name) = mention(rest) {
             Some((Inline::Mention(name.to_owned()), name.len() + 1))
         } else {
@@ -194,6 +211,59 @@ fn link(text: &str) -> Option<&str> {
     }
     let host = url.split("://").nth(1).unwrap_or_default();
     (!host.is_empty()).then_some(url)
+}
+
+/// `[text](url)` at the start of `text`: its text (one line, not empty, trimmed), its
+/// address (a URL [`link`] takes whole) and the bytes it spans. Anything else is not a link.
+fn named_link(text: &str) -> Option<(String, String, usize)> {
+    let body = text.strip_prefix('[')?;
+    let close = body.find("](")?;
+    let label = body[..close].trim();
+    if label.is_empty() || label.contains(['[', ']']) {
+        return None;
+    }
+    let after = &body[close + 2..];
+    // The address ends at the `)` that balances the ones inside it.
+    let mut depth = 0_usize;
+    let end = after.char_indices().find_map(|(at, c)| match c {
+        '(' => {
+            depth += 1;
+            None
+        }
+        ')' if depth == 0 => Some(at),
+        ')' => {
+            depth -= 1;
+            None
+        }
+        _ => None,
+    })?;
+    let address = &after[..end];
+    let url = link(address).filter(|url| url.len() == address.len())?;
+    Some((label.to_owned(), url.to_owned(), 1 + close + 2 + end + 1))
+}
+
+/// A bare `www.` address at the start of `text` (`www.` then a name with a dot in it), without
+/// trailing punctuation.
+fn www_link(text: &str) -> Option<&str> {
+    if !text
+        .get(..4)
+        .is_some_and(|start| start.eq_ignore_ascii_case("www."))
+    {
+        return None;
+    }
+    let url = link(&format!("https://{text}"))?.len() - "https://".len();
+    let address = &text[..url];
+    let host = address[4..]
+        .split(['/', '?', '#', ':'])
+        .next()
+        .unwrap_or_default();
+    let valid = host.contains('.')
+        && !host.starts_with('.')
+        && !host.ends_with('.')
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-'));
+    valid.then_some(address)
 }
 
 /// `@name` at the start of `text`: the name (letters, digits, `_ . -`, not ending in `.`).
@@ -258,6 +328,57 @@ mod tests {
             [text("javascript:alert(1)")]
         );
         assert_eq!(inlines("http://"), [text("http://")]);
+    }
+
+    #[test]
+    fn named_and_www_links_point_only_to_web_addresses() {
+        let named = |text: &str, href: &str| NamedLink {
+            text: text.into(),
+            href: href.into(),
+        };
+        assert_eq!(
+            inlines("see [the docs](https://example.org/a_(b)) now"),
+            vec![
+                text("see "),
+                named("the docs", "https://example.org/a_(b)"),
+                text(" now")
+            ]
+        );
+        assert_eq!(
+            inlines("go to www.example.org/path."),
+            vec![
+                text("go to "),
+                named("www.example.org/path", "https://www.example.org/path"),
+                text(".")
+            ]
+        );
+        // Never anything but http(s): these stay text.
+        for written in [
+            "[x](javascript:alert(1))",
+            "[x](data:text/html,hi)",
+            "[x](//evil.example)",
+            "[x](https://a.org and more)",
+            "[](x)",
+            "www.localhost",
+            "awww.example.org",
+            "www.exa mple.org",
+        ] {
+            assert!(
+                !inlines(written)
+                    .iter()
+                    .any(|i| matches!(i, NamedLink { .. })),
+                "{written}"
+            );
+        }
+        assert_eq!(
+            inlines("[x](javascript:alert(1))"),
+            vec![text("[x](javascript:alert(1))")]
+        );
+        // An empty label: the address inside is still a bare link.
+        assert_eq!(
+            inlines("[](https://a.org)"),
+            vec![text("[]("), Link("https://a.org".into()), text(")")]
+        );
     }
 
     #[test]

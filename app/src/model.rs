@@ -5,6 +5,18 @@ use std::collections::BTreeMap;
 use protocol::{Attachment, Message, Reaction, SavedRoom, User};
 pub use sync::Owed;
 
+/// Lines past which a message shows folded, with "Show more".
+pub const FOLD_LINES: usize = 12;
+
+/// Characters past which a message shows folded (a long paragraph without line breaks).
+pub const FOLD_CHARS: usize = 1_200;
+
+/// Whether a message's text is long enough to show folded at first.
+#[must_use]
+pub fn is_long(text: &str) -> bool {
+    text.lines().count() > FOLD_LINES || text.chars().count() > FOLD_CHARS
+}
+
 /// How much of what it already has a reconnecting client re-reads (ms of server time): live
 /// messages of a room can arrive out of id order by a moment.
 pub const CATCH_UP_OVERLAP_MS: i64 = 10_000;
@@ -895,6 +907,15 @@ mod tests {
         assert_eq!(ids(&view)[0], "m0");
         assert_eq!(view.first_id(), Some(0));
         assert_eq!(view.last_id(), Some(4));
+    }
+
+    #[test]
+    fn long_messages_fold_by_lines_or_length() {
+        assert!(!is_long("short"));
+        assert!(!is_long(&"line\n".repeat(FOLD_LINES)));
+        assert!(is_long(&"line\n".repeat(FOLD_LINES + 1)));
+        assert!(!is_long(&"é".repeat(FOLD_CHARS)));
+        assert!(is_long(&"é".repeat(FOLD_CHARS + 1)));
     }
 
     #[test]

@@ -65,6 +65,65 @@ test("messages read like a conversation: groups, days, safe Markdown, links, men
   await bea.screenshot({ path: "artifacts/conversation.png" });
 });
 
+test("named and www. links show their text and go only to web addresses", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("links");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  // Written as Markdown, shown as links (so not through `say`, which waits for the text as typed).
+  await ana.locator("#msg").fill("read [the handbook](https://example.org/handbook) or www.example.org/faq.");
+  await ana.locator("#msg").press("Enter");
+  await say(ana, "not this: [click me](javascript:alert(1))");
+
+  const links = bea.locator("#log .msg").filter({ hasText: "the handbook" }).locator("a");
+  await expect(links).toHaveCount(2);
+  await expect(links.nth(0)).toHaveText("the handbook");
+  await expect(links.nth(0)).toHaveAttribute("href", "https://example.org/handbook");
+  // The address shows on hover, whatever the text says.
+  await expect(links.nth(0)).toHaveAttribute("title", "https://example.org/handbook");
+  await expect(links.nth(0)).toHaveAttribute("rel", "noopener noreferrer nofollow");
+  await expect(links.nth(1)).toHaveText("www.example.org/faq");
+  await expect(links.nth(1)).toHaveAttribute("href", "https://www.example.org/faq");
+  const refused = bea.locator("#log .msg").filter({ hasText: "not this" });
+  await expect(refused.locator(".text")).toHaveText("not this: [click me](javascript:alert(1))");
+  await expect(refused.locator("a")).toHaveCount(0);
+});
+
+test("a long message shows its start with Show more, and stays open once opened", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("long");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  const lines = Array.from({ length: 30 }, (_, n) => `step ${n + 1} of the runbook`).join("\n");
+  await ana.locator("#msg").fill(lines);
+  await ana.locator("#msg").press("Enter");
+  await say(ana, "short one");
+
+  const long = bea.locator("#log .msg").filter({ hasText: "step 1 of the runbook" });
+  const more = long.getByRole("button", { name: "Show more" });
+  await expect(more).toHaveAttribute("aria-expanded", "false");
+  const folded = await long.locator(".text").evaluate((el) => el.getBoundingClientRect().height);
+  await expect(long.locator(".text")).toContainText("step 30 of the runbook");
+  await bea.screenshot({ path: "artifacts/long-message-folded.png" });
+  await more.click();
+  const less = long.getByRole("button", { name: "Show less" });
+  await expect(less).toHaveAttribute("aria-expanded", "true");
+  const open = await long.locator(".text").evaluate((el) => el.getBoundingClientRect().height);
+  expect(open).toBeGreaterThan(folded * 1.5);
+  // A reaction redraws the message: it stays open.
+  await long.click({ position: { x: 4, y: 4 } });
+  await long.hover();
+  await long.getByRole("button", { name: "React", exact: true }).click();
+  await bea.getByRole("button", { name: "React with 👍" }).click();
+  await expect(long.locator(".reaction-chip")).toHaveText("👍1");
+  await expect(long.getByRole("button", { name: "Show less" })).toBeVisible();
+  await expect(bea.locator("#log .msg").filter({ hasText: "short one" }).getByRole("button", { name: "Show more" })).toHaveCount(0);
+});
+
 test("typing stops showing when the typist switches rooms", async ({ browser }) => {
   const ana = await guestPage(browser, uniqueName("ana"));
   const anaName = await ana.locator(".me-name").textContent();

@@ -89,6 +89,17 @@ test("an image sent in a private room shows its preview to members; outsiders ca
   expect(refused.status()).toBe(404);
   const preview = await outsider.request.get(`${url}/preview`);
   expect(preview.status()).toBe(404);
+
+  // A click opens the viewer with the whole image (not a download); Escape closes it.
+  await bea.locator("#log .msg .file-image").last().click();
+  const viewer = bea.getByRole("dialog", { name: "harbour.png" });
+  await expect(viewer).toBeVisible();
+  const full = viewer.locator("img");
+  await expect.poll(() => full.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1200);
+  await expect(viewer.getByRole("link", { name: "Download" })).toHaveAttribute("href", url!);
+  await bea.screenshot({ path: "artifacts/image-viewer.png" });
+  await bea.keyboard.press("Escape");
+  await expect(viewer).toHaveCount(0);
 });
 
 test("files dropped or pasted are attached; one too large is refused before it is sent", async ({ browser }) => {

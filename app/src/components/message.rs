@@ -65,7 +65,7 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
                         {status}
                     </div>
                     <div class="text">{body(&text, Some(&user.username))}</div>
-                    {render_attachments(&attachments)}
+                    {render_attachments(&attachments, chat)}
                 </li>
             }
             .into_any()
@@ -132,10 +132,43 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
         let text = message.text.clone();
         let source = message.text.clone();
         let name = my_name.clone();
+        // A long message shows its start, with "Show more" (kept open across redraws).
+        let long = crate::model::is_long(&message.text);
+        let unfolded = move || chat.unfolded.with(|open| open.contains(&id));
+        let toggle = move |_| {
+            chat.unfolded.update(|open| {
+                if !open.remove(&id) {
+                    open.insert(id);
+                }
+            });
+        };
         view! {
             <Show
                 when=editing
-                fallback=move || view! { <div class="text">{body(&source, name.as_deref())}</div> }
+                fallback=move || {
+                    let source = source.clone();
+                    let name = name.clone();
+                    view! {
+                        <div
+                            class="text"
+                            class:folded=move || long && !unfolded()
+                            id=format!("text-{id}")
+                        >
+                            {body(&source, name.as_deref())}
+                        </div>
+                        {long.then(|| view! {
+                            <button
+                                type="button"
+                                class="quiet fold-toggle"
+                                aria-controls=format!("text-{id}")
+                                aria-expanded=move || unfolded().to_string()
+                                on:click=toggle
+                            >
+                                {move || if unfolded() { "Show less" } else { "Show more" }}
+                            </button>
+                        })}
+                    }
+                }
             >
                 <EditBox id=id text=text.clone()/>
             </Show>
@@ -187,7 +220,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
                     <span class="edited" title=format!("Edited {}", time::full(ts))>"(edited)"</span>
                 })}
             </div>
-            {(!message.deleted).then(|| render_attachments(&message.attachments))}
+            {(!message.deleted).then(|| render_attachments(&message.attachments, chat))}
             {render_reactions(message, chat)}
             {(!message.deleted).then(|| render_actions(message, Powers { edit: mine, delete: mine || is_admin, pin: can_pin }, chat))}
         </li>
@@ -207,9 +240,9 @@ pub fn avatar(name: &str) -> impl IntoView + use<> {
     view! { <span class=format!("avatar hue-{hue}") aria-hidden="true">{initial}</span> }
 }
 
-/// A message's files: images as their bounded preview (a link to the file), anything else as
+/// A message's files: images as their bounded preview (opening the viewer), anything else as
 /// a download card with its name, type and size.
-fn render_attachments(files: &[protocol::Attachment]) -> Option<impl IntoView + use<>> {
+fn render_attachments(files: &[protocol::Attachment], chat: Chat) -> Option<impl IntoView + use<>> {
     if files.is_empty() {
         return None;
     }
@@ -218,12 +251,30 @@ fn render_attachments(files: &[protocol::Attachment]) -> Option<impl IntoView + 
         .map(|file| {
             let size = crate::uploads::human_size(file.size);
             match &file.preview_url {
-                Some(preview) => view! {
-                    <a class="file-image" href=file.url.clone() download=file.name.clone() title=format!("{} · {size}", file.name)>
-                        <img src=preview.clone() alt=file.name.clone() loading="lazy"/>
-                    </a>
+                Some(preview) => {
+                    // A plain click opens the viewer; with a modifier key, the file itself.
+                    let shown = file.clone();
+                    let open = move |ev: leptos::ev::MouseEvent| {
+                        let plain = ev.button() == 0
+                            && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key());
+                        if plain {
+                            ev.prevent_default();
+                            chat.viewing.set(Some(shown.clone()));
+                        }
+                    };
+                    view! {
+                        <a
+                            class="file-image"
+                            href=file.url.clone()
+                            download=file.name.clone()
+                            title=format!("{} · {size}", file.name)
+                            on:click=open
+                        >
+                            <img src=preview.clone() alt=file.name.clone() loading="lazy"/>
+                        </a>
+                    }
+                    .into_any()
                 }
-                .into_any(),
                 None => view! {
                     <a class="file-card" href=file.url.clone() download=file.name.clone()>
                         <span class="file-icon" aria-hidden="true">"📄"</span>
@@ -559,6 +610,11 @@ fn render_inline(inline: Inline, me: Option<&str>) -> AnyView {
         Inline::Code(code) => view! { <code>{code}</code> }.into_any(),
         Inline::Link(url) => view! {
             <a href=url.clone() target="_blank" rel="noopener noreferrer nofollow">{url.clone()}</a>
+        }
+        .into_any(),
+        // The address shows on hover: a link's text cannot hide where it goes.
+        Inline::NamedLink { text, href } => view! {
+            <a href=href.clone() title=href target="_blank" rel="noopener noreferrer nofollow">{text}</a>
         }
         .into_any(),
         Inline::Mention(name) => {

@@ -17,6 +17,7 @@ mod search;
 mod sidebar;
 mod switcher;
 mod toast;
+mod viewer;
 
 pub use account::AccountMenu;
 pub use bell::{Bell, NoteToast};

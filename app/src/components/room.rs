@@ -382,6 +382,7 @@ fn Timeline() -> impl IntoView {
                 <Toast/>
                 <NoteToast/>
             </div>
+            <super::viewer::ImageViewer/>
             <ol
                 id="log"
                 class="timeline"

@@ -54,6 +54,10 @@ pub struct Chat {
     pub reading: RwSignal<bool>,
     /// The message of ours being edited in place.
     pub editing: RwSignal<Option<i64>>,
+    /// The image open in the viewer.
+    pub viewing: RwSignal<Option<protocol::Attachment>>,
+    /// Long messages the reader unfolded ("Show more"), kept across redraws.
+    pub unfolded: RwSignal<std::collections::BTreeSet<i64>>,
     /// The message whose reaction picker is open. Kept here rather than in the row, so that a
     /// redraw of the row (an edit or a reaction arriving) leaves the picker open.
     pub reacting: RwSignal<Option<i64>>,
@@ -108,6 +112,8 @@ impl Chat {
             reading: RwSignal::new(false),
             editing: RwSignal::new(None),
             reacting: RwSignal::new(None),
+            unfolded: RwSignal::new(std::collections::BTreeSet::new()),
+            viewing: RwSignal::new(None),
             pin_news: RwSignal::new(0),
             saved_news: RwSignal::new(0),
             replying: RwSignal::new(None),

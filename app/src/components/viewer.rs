@@ -1,0 +1,51 @@
+//! The image viewer: an image in a message opens over the conversation, as large as the screen
+//! allows, with its name, size and a download link; Escape, the close button or a click beside
+//! it closes it. (A click with a modifier key, or without script, still opens the file itself.)
+
+use leptos::prelude::*;
+
+use crate::live::Chat;
+
+/// The viewer, shown while [`Chat::viewing`] holds an image.
+#[component]
+pub fn ImageViewer() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let close = move || chat.viewing.set(None);
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if chat.viewing.with(Option::is_some)
+            && let Some(button) = close_button.get()
+        {
+            let _ = button.focus();
+        }
+    });
+    view! {
+        {move || chat.viewing.get().map(|file| {
+            let size = crate::uploads::human_size(file.size);
+            view! {
+                <div class="viewer-backdrop" on:click=move |_| close()></div>
+                <div
+                    id="image-viewer"
+                    class="viewer"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-label=file.name.clone()
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            close();
+                        }
+                    }
+                >
+                    <div class="viewer-bar">
+                        <span class="viewer-name">{file.name.clone()}</span>
+                        <span class="viewer-size">{size}</span>
+                        <a class="button quiet" href=file.url.clone() download=file.name.clone()>"Download"</a>
+                        <button type="button" class="quiet" node_ref=close_button on:click=move |_| close()>"Close"</button>
+                    </div>
+                    <img class="viewer-image" src=file.url.clone() alt=file.name.clone()/>
+                </div>
+            }
+        })}
+    }
+}
