@@ -131,7 +131,10 @@ pub fn RoomPane() -> impl IntoView {
                                 }
                             }
                         >
-                            {move || if muted() { "Unmute" } else { "Mute" }}
+                            <svg class="icon narrow-icon" viewBox="0 0 24 24" aria-hidden="true">
+                                <path d=move || if muted() { BELL_OFF_ICON } else { BELL_ICON }></path>
+                            </svg>
+                            <span class="action-label">{move || if muted() { "Unmute" } else { "Mute" }}</span>
                         </button>
                         <button
                             id="leave-room"
@@ -143,7 +146,10 @@ pub fn RoomPane() -> impl IntoView {
                                 }
                             }
                         >
-                            "Leave"
+                            <svg class="icon narrow-icon" viewBox="0 0 24 24" aria-hidden="true">
+                                <path d=LEAVE_ICON></path>
+                            </svg>
+                            <span class="action-label">"Leave"</span>
                         </button>
                     </div>
                 </header>
@@ -154,6 +160,11 @@ pub fn RoomPane() -> impl IntoView {
         </main>
     }
 }
+
+/// Icons the room's Mute and Leave show instead of their words on a phone.
+const BELL_ICON: &str = "M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1l-2-2z";
+const BELL_OFF_ICON: &str = "M20 18.7 5.3 4 4 5.3l2.9 2.9C6.3 9 6 10 6 11v5l-2 2v1h13.7l1 1 1.3-1.3zM12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-7.2V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7c-.6.1-1.1.4-1.6.7L18 14.8z";
+const LEAVE_ICON: &str = "M10 17l1.4-1.4-2.6-2.6H20v-2H8.8l2.6-2.6L10 7l-5 5 5 5zM4 5h7V3H4a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h7v-2H4V5z";
 
 /// The topic under the room's name; its creator (or an admin) can edit it in place.
 #[component]
