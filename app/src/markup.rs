@@ -252,8 +252,10 @@ fn www_link(text: &str) -> Option<&str> {
         return None;
     }
     let url = link(&format!("https://{text}"))?.len() - "https://".len();
-    let address = &text[..url];
-    let host = address[4..]
+    let address = text.get(..url)?;
+    // `www.` alone (or before punctuation) trims down to less than itself: no address.
+    let host = address
+        .get(4..)?
         .split(['/', '?', '#', ':'])
         .next()
         .unwrap_or_default();
@@ -362,6 +364,12 @@ mod tests {
             "www.localhost",
             "awww.example.org",
             "www.exa mple.org",
+            "www.",
+            "see www. later",
+            "www.)",
+            "www.,",
+            "www..",
+            "wWw.é",
         ] {
             assert!(
                 !inlines(written)
@@ -379,6 +387,46 @@ mod tests {
             inlines("[](https://a.org)"),
             vec![text("[]("), Link("https://a.org".into()), text(")")]
         );
+    }
+
+    /// Every link a message can hold, found anywhere in its parsed tree.
+    fn hrefs(inlines: &[Inline], out: &mut Vec<String>) {
+        for inline in inlines {
+            match inline {
+                Link(url) => out.push(url.clone()),
+                NamedLink { href, .. } => out.push(href.clone()),
+                Bold(inner) | Italic(inner) | Strike(inner) => hrefs(inner, out),
+                Text(_) | Code(_) | Mention(_) => {}
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3_000))]
+
+        /// Whatever anyone writes, parsing never panics and every link is a web address.
+        #[test]
+        fn any_text_parses_and_links_only_to_the_web(
+            text in "([\\[\\]()*_~`@:/. wWhtps\\-a-zé😀]|www\\.|https?://){0,40}"
+        ) {
+            let mut found = Vec::new();
+            for block in parse(&text) {
+                let lines = match block {
+                    Block::Paragraph(lines) | Block::Quote(lines) => lines,
+                    Block::List { items, .. } => items,
+                    Block::Code(_) => Vec::new(),
+                };
+                for line in lines {
+                    hrefs(&line, &mut found);
+                }
+            }
+            for href in found {
+                proptest::prop_assert!(
+                    href.starts_with("https://") || href.starts_with("http://"),
+                    "{href}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -548,9 +548,20 @@ impl RoomView {
         })
     }
 
-    /// A loaded message as it is now (edited, deleted, reacted to); the quotes of it in
-    /// replies follow. Messages not loaded are ignored.
+    /// A loaded message as it is now (edited, deleted, reacted to), as the whole room sees it;
+    /// the quotes of it in replies follow. Whether the reader saved it is theirs alone, which
+    /// such news does not say: that stays. Messages not loaded are ignored.
     pub fn replace_message(&mut self, message: Message) {
+        let saved = self.message(message.id).is_some_and(|known| known.saved);
+        self.replace_for_reader(Message {
+            saved: saved && !message.deleted,
+            ..message
+        });
+    }
+
+    /// A loaded message as an answer to this reader gives it (`changes`): all of it, their
+    /// saved mark included.
+    pub fn replace_for_reader(&mut self, message: Message) {
         let excerpt = if message.deleted {
             String::new()
         } else {
@@ -558,11 +569,7 @@ impl RoomView {
         };
         self.requote(message.id, &excerpt);
         if let Some(known) = self.message_mut(message.id) {
-            // Whether the reader saved it is theirs alone: an edit seen by the whole room
-            // does not say (`message_saved` and the reader's own pages do).
-            let saved = known.saved && !message.deleted;
             *known = message;
-            known.saved |= saved;
         }
     }
 
@@ -1256,6 +1263,13 @@ mod tests {
             ..message(1)
         });
         assert!(view.message(1).unwrap().saved);
+        // The reader's own catch-up says it was taken out on another device.
+        view.replace_for_reader(Message {
+            text: "edited".into(),
+            ..message(1)
+        });
+        assert!(!view.message(1).unwrap().saved);
+        view.mark_saved(1, true);
         // Pinned and unpinned: the row is drawn anew each time.
         let pin = protocol::Pin {
             by: Author {

@@ -48,8 +48,14 @@ test("the room's creator pins a message; everyone sees it on the message and in 
   // Ana unpins from her list; Bea's open list and the message follow at once.
   await bea.getByRole("button", { name: "Pinned messages" }).click();
   await ana.getByRole("button", { name: "Pinned messages" }).click();
-  await ana.getByRole("dialog", { name: "Pinned messages" }).getByRole("button", { name: "Unpin" }).click();
+  const anaList = ana.getByRole("dialog", { name: "Pinned messages" });
+  await anaList.getByRole("button", { name: "Unpin" }).click();
   await expect(list.getByText("Nothing is pinned here yet.", { exact: false })).toBeVisible();
+  // The keyboard stayed in Ana's dialog: Escape closes it and gives it back to its button.
+  await expect(anaList.getByRole("button", { name: "Close" })).toBeFocused();
+  await ana.keyboard.press("Escape");
+  await expect(anaList).toHaveCount(0);
+  await expect(ana.getByRole("button", { name: "Pinned messages" })).toBeFocused();
   await expect(message(bea, "deploy at five").locator(".pin-note")).toHaveCount(0);
   await bea.keyboard.press("Escape");
   await expect(list).toHaveCount(0);

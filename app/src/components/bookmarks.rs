@@ -57,7 +57,14 @@ pub fn SavedList() -> impl IntoView {
             let _ = button.focus();
         }
     });
-    let close = move || open.set(false);
+    // Closing gives the keyboard back to the button that opened it.
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let close = move || {
+        open.set(false);
+        if let Some(button) = opener.get_untracked() {
+            let _ = button.focus();
+        }
+    };
     let choose = move |item: &SavedMessage| {
         close();
         chat.drawer.set(Drawer::Closed);
@@ -68,6 +75,7 @@ pub fn SavedList() -> impl IntoView {
         <button
             type="button"
             id="saved-button"
+            node_ref=opener
             class="people-button"
             on:click=move |_| {
                 loaded.set(false);
@@ -128,7 +136,17 @@ pub fn SavedList() -> impl IntoView {
                                             <span class="hit-meta">{meta}</span>
                                             <span class="hit-text">{excerpt}</span>
                                         </button>
-                                        <button type="button" class="quiet unpin" on:click=move |_| chat.set_saved(id, false)>
+                                        <button
+                                            type="button"
+                                            class="quiet unpin"
+                                            on:click=move |_| {
+                                                chat.set_saved(id, false);
+                                                // The row goes: the keyboard stays in the dialog.
+                                                if let Some(button) = close_button.get_untracked() {
+                                                    let _ = button.focus();
+                                                }
+                                            }
+                                        >
                                             "Remove"
                                         </button>
                                     </li>

@@ -25,7 +25,8 @@ pub fn PinnedMessages() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let shown = RwSignal::new(false);
     let listing = RwSignal::new(Listing::Loading);
-    let room = move || chat.with_shown(|view| view.name.clone());
+    // The room's name only: news in the room (messages, typing) does not read the pins again.
+    let room = Memo::new(move |_| chat.with_shown(|view| view.name.clone()));
     // Unpinning from here: the same people who pin (see the message toolbar).
     let may_pin = move || {
         let me = chat.me.get();
@@ -42,7 +43,7 @@ pub fn PinnedMessages() -> impl IntoView {
         if !shown.get() {
             return;
         }
-        let Some(room) = room() else { return };
+        let Some(room) = room.get() else { return };
         chat.pins(room, move |answer| {
             listing.set(match answer {
                 Ok(messages) => Listing::Pins(messages),
@@ -63,7 +64,14 @@ pub fn PinnedMessages() -> impl IntoView {
         listing.set(Listing::Loading);
         shown.set(true);
     };
-    let close = move || shown.set(false);
+    // Closing gives the keyboard back to the button that opened it.
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let close = move || {
+        shown.set(false);
+        if let Some(button) = opener.get_untracked() {
+            let _ = button.focus();
+        }
+    };
     let choose = move |message: &Message| {
         close();
         chat.reveal(message.room.clone(), message.id);
@@ -72,6 +80,7 @@ pub fn PinnedMessages() -> impl IntoView {
     view! {
         <button
             id="open-pins"
+            node_ref=opener
             type="button"
             class="quiet"
             title="Pinned messages"
@@ -134,7 +143,13 @@ pub fn PinnedMessages() -> impl IntoView {
                                                 <button
                                                     type="button"
                                                     class="quiet unpin"
-                                                    on:click=move |_| chat.set_pinned(id, false)
+                                                    on:click=move |_| {
+                                                        chat.set_pinned(id, false);
+                                                        // The row goes: the keyboard stays in the dialog.
+                                                        if let Some(button) = close_button.get_untracked() {
+                                                            let _ = button.focus();
+                                                        }
+                                                    }
                                                 >
                                                     "Unpin"
                                                 </button>

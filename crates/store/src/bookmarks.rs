@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use protocol::{Message, validate};
 
+use crate::db::LockSpace;
 use crate::messages::{MessageRow, SELECT};
 use crate::{Result, Store, StoreError};
 
@@ -37,6 +38,9 @@ impl Store {
         now: i64,
     ) -> Result<Option<i64>> {
         let mut tx = self.write_tx().await?;
+        // One change to a person's list at a time: two saves at once cannot pass the limit or
+        // share a saved time.
+        self.lock_key(&mut tx, LockSpace::Saved, user_id).await?;
         if !saved {
             let removed =
                 sqlx::query("DELETE FROM saved_messages WHERE user_id = $1 AND message_id = $2")
@@ -56,10 +60,12 @@ impl Store {
         if !matches!(deleted, Some(None)) {
             return Err(StoreError::NotFound);
         }
+        // The latest time counts every entry (times stay distinct); the limit only the
+        // messages not deleted.
         let (count, latest, already): (i64, Option<i64>, i64) = sqlx::query_as(
-            "SELECT COUNT(*), MAX(ts), \
-             COALESCE(SUM(CASE WHEN message_id = $2 THEN 1 ELSE 0 END), 0) \
-             FROM saved_messages WHERE user_id = $1",
+            "SELECT COALESCE(SUM(CASE WHEN m.deleted_ts IS NULL THEN 1 ELSE 0 END), 0), MAX(sv.ts), \
+             COALESCE(SUM(CASE WHEN sv.message_id = $2 THEN 1 ELSE 0 END), 0) \
+             FROM saved_messages sv JOIN messages m ON m.id = sv.message_id WHERE sv.user_id = $1",
         )
         .bind(user_id)
         .bind(message_id)
@@ -72,14 +78,18 @@ impl Store {
             return Err(StoreError::TooMany);
         }
         let ts = latest.map_or(now, |latest| now.max(latest + 1));
-        sqlx::query("INSERT INTO saved_messages (user_id, message_id, ts) VALUES ($1, $2, $3)")
-            .bind(user_id)
-            .bind(message_id)
-            .bind(ts)
-            .execute(&mut *tx)
-            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO saved_messages (user_id, message_id, ts) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, message_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(message_id)
+        .bind(ts)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         tx.commit().await?;
-        Ok(Some(ts))
+        Ok((inserted > 0).then_some(ts))
     }
 
     /// A page of `user_id`'s saved messages that are not deleted, the latest saved first:

@@ -134,6 +134,26 @@ impl Store {
         Ok(())
     }
 
+    /// Serialises the transactions on `conn` that name the same `space` and `id` (a room's
+    /// pins, a person's saved list) for the rest of the transaction: a PostgreSQL
+    /// transaction-scoped advisory lock; nothing on SQLite, whose write transactions run one at
+    /// a time already ([`Self::write_tx`]).
+    pub(crate) async fn lock_key(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        space: LockSpace,
+        id: i64,
+    ) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))")
+                .bind(space as i32)
+                .bind(i32::try_from(id.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A fresh, migrated, private in-memory SQLite database (for tests).
     ///
     /// # Errors
@@ -235,6 +255,16 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What a [`Store::lock_key`] lock is about (PostgreSQL advisory lock spaces; 2 is a room's
+/// message inserts, see `messages.rs`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LockSpace {
+    /// A room's pins.
+    Pins = 3,
+    /// A person's saved messages.
+    Saved = 4,
 }
 
 /// Runs one autocommit write on a connection from `pool`.

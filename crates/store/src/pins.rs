@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use protocol::{Author, Message, Pin, validate};
 
+use crate::db::LockSpace;
 use crate::messages::{MessageRow, SELECT};
 use crate::{Result, Store, StoreError};
 
@@ -26,6 +27,8 @@ impl Store {
         ts: i64,
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
+        // One pin change per room at a time: two at once cannot pass the limit.
+        self.lock_key(&mut tx, LockSpace::Pins, room_id).await?;
         let changed = if pinned {
             let deleted: Option<Option<i64>> =
                 sqlx::query_scalar("SELECT deleted_ts FROM messages WHERE id = $1")
@@ -36,8 +39,9 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             let (count, already): (i64, i64) = sqlx::query_as(
-                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN message_id = $2 THEN 1 ELSE 0 END), 0) \
-                 FROM pins WHERE room_id = $1",
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN pn.message_id = $2 THEN 1 ELSE 0 END), 0) \
+                 FROM pins pn JOIN messages m ON m.id = pn.message_id \
+                 WHERE pn.room_id = $1 AND m.deleted_ts IS NULL",
             )
             .bind(room_id)
             .bind(message_id)
@@ -49,15 +53,17 @@ impl Store {
                 return Err(StoreError::TooMany);
             } else {
                 sqlx::query(
-                    "INSERT INTO pins (message_id, room_id, user_id, ts) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO pins (message_id, room_id, user_id, ts) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (message_id) DO NOTHING",
                 )
                 .bind(message_id)
                 .bind(room_id)
                 .bind(user_id)
                 .bind(ts)
                 .execute(&mut *tx)
-                .await?;
-                true
+                .await?
+                .rows_affected()
+                    > 0
             }
         } else {
             sqlx::query("DELETE FROM pins WHERE message_id = $1")

@@ -109,12 +109,13 @@ impl Store {
             .map(|m| m.id.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        // The ids are integers read just above: safe to inline.
-        sqlx::query(&format!(
-            "DELETE FROM reactions WHERE message_id IN ({ids})"
-        ))
-        .execute(&mut *tx)
-        .await?;
+        // The ids are integers read just above: safe to inline. Reactions, pins and places in
+        // saved lists go with the text (as when a message is deleted).
+        for table in ["reactions", "pins", "saved_messages"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE message_id IN ({ids})"))
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(&format!(
             "UPDATE messages SET text = '', deleted_ts = $1, changed_ts = $1 WHERE id IN ({ids})"
         ))
@@ -228,6 +229,15 @@ mod tests {
             .react(recent.id, bob.id, "👍", true, 1_001)
             .await
             .unwrap();
+        // Pinned by an admin and saved by Bob: both go with the message.
+        store
+            .set_pinned(recent.id, general.id, bob.id, true, 1_002)
+            .await
+            .unwrap();
+        store
+            .set_saved(bob.id, recent.id, true, 1_003)
+            .await
+            .unwrap();
         let file = store
             .insert_file(&NewFile {
                 id: "f1".into(),
@@ -265,6 +275,14 @@ mod tests {
             [recent.id]
         );
         assert!(first.files.is_empty(), "the file was never sent");
+        assert!(store.pins(general.id).await.unwrap().is_empty());
+        let (saved, _) = store.saved_messages(bob.id, None, 10).await.unwrap();
+        assert!(saved.is_empty());
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pins")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "no hidden pin keeps a place in the room's 50");
         assert_eq!(
             store
                 .remove_recent_messages(eve.id, 500, 2_000, 1)

@@ -482,6 +482,53 @@ async fn scenario(store: &Store) {
             .is_empty(),
         "removed: {gone:?}"
     );
+
+    // Pins and saved messages (v1.14, v1.15): the same answers on both backends, their
+    // serialising locks included.
+    let fay = store.create_account("fay", "hash-f", 7_000).await.unwrap();
+    let (note, _) = store
+        .insert_message(&general, &fay, "pin me", 7_001, None)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_pinned(note.id, general.id, fay.id, true, 7_002)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_pinned(note.id, general.id, fay.id, true, 7_003)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.pins(general.id).await.unwrap()[0]
+            .pinned
+            .as_ref()
+            .unwrap()
+            .ts,
+        7_002
+    );
+    assert_eq!(
+        store.set_saved(fay.id, note.id, true, 7_004).await.unwrap(),
+        Some(7_004)
+    );
+    let (saved, more) = store.saved_messages(fay.id, None, 10).await.unwrap();
+    assert_eq!(
+        (saved.len(), more, saved[0].message.saved),
+        (1, false, true)
+    );
+    store.delete_message(note.id, 7_005).await.unwrap();
+    assert!(store.pins(general.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .saved_messages(fay.id, None, 10)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
 }
 
 #[tokio::test]

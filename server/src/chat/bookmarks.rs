@@ -17,23 +17,18 @@ impl Chat {
     /// gets `message_saved` when that changed something.
     ///
     /// # Errors
-    /// `not_found` (cannot see it; deleted, to save), `conflict` past
+    /// To save: `not_found` (cannot see it, or deleted), `conflict` past
     /// [`validate::SAVED_MAX`], or a failure.
     pub async fn save_message(&self, actor: &Actor, id: i64, saved: bool) -> AppResult<()> {
         let user = &actor.user;
-        let room = if saved {
-            let Visible { record, room } = self.visible_message(user, id).await?;
+        // Saving needs to see the message; taking it out works whatever became of it (and
+        // says nothing about a message that was not in the list).
+        if saved {
+            let Visible { record, .. } = self.visible_message(user, id).await?;
             if record.message.deleted {
                 return Err(AppError::not_found("that message was deleted"));
             }
-            room.name
-        } else {
-            // Taking one out works whatever became of the message or its room.
-            match self.hub.store.message(id).await? {
-                Some(record) => record.message.room,
-                None => return Err(AppError::not_found("there is no such message")),
-            }
-        };
+        }
         let changed = self
             .hub
             .store
@@ -50,9 +45,11 @@ impl Chat {
                 StoreError::NotFound => AppError::not_found("that message was deleted"),
                 other => other.into(),
             })?;
-        if let Some(ts) = changed {
+        if let Some(ts) = changed
+            && let Some(record) = self.hub.store.message(id).await?
+        {
             let event = MessageSaved {
-                room,
+                room: record.message.room,
                 id,
                 saved,
                 ts,
@@ -74,32 +71,55 @@ impl Chat {
         limit: Option<i64>,
     ) -> AppResult<SavedMessagesRes> {
         let limit = validate::history_limit(limit)?;
-        let (entries, more) = self
-            .hub
-            .store
-            .saved_messages(user.id, before, limit)
-            .await?;
-        let next = entries.last().map(|e| e.saved_ts).filter(|_| more);
+        let wanted = usize::try_from(limit).unwrap_or(0);
         let mut visible: HashMap<i64, bool> = HashMap::new();
-        let mut items = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let sees = match visible.get(&entry.room_id) {
-                Some(sees) => *sees,
-                None => {
-                    let sees = self
-                        .visible_room_by_id(user, entry.room_id)
-                        .await?
-                        .is_some();
-                    visible.insert(entry.room_id, sees);
-                    sees
+        let mut items = Vec::with_capacity(wanted);
+        let mut before = before;
+        let mut next = None;
+        // Entries of rooms no longer visible are skipped: read on until the page is full, the
+        // list ends, or (a bound on the work) as many entries as a list may hold were read.
+        for _ in 0..validate::SAVED_MAX.div_ceil(wanted.max(1)) {
+            let (entries, more) = self
+                .hub
+                .store
+                .saved_messages(user.id, before, limit)
+                .await?;
+            let last = entries.last().map(|e| e.saved_ts);
+            for entry in entries {
+                if items.len() == wanted {
+                    break;
                 }
-            };
-            if sees {
-                items.push(SavedMessage {
-                    message: entry.message,
-                    saved_ts: entry.saved_ts,
-                });
+                let sees = match visible.get(&entry.room_id) {
+                    Some(sees) => *sees,
+                    None => {
+                        let sees = self
+                            .visible_room_by_id(user, entry.room_id)
+                            .await?
+                            .is_some();
+                        visible.insert(entry.room_id, sees);
+                        sees
+                    }
+                };
+                if sees {
+                    items.push(SavedMessage {
+                        message: entry.message,
+                        saved_ts: entry.saved_ts,
+                    });
+                }
             }
+            if items.len() == wanted {
+                // Full: what follows starts after the last one listed (if anything follows).
+                let listed_last = items.last().map(|item: &SavedMessage| item.saved_ts);
+                let rest = listed_last != last || more;
+                next = listed_last.filter(|_| rest);
+                break;
+            }
+            if !more {
+                next = None;
+                break;
+            }
+            before = last;
+            next = last;
         }
         Ok(SavedMessagesRes { items, next })
     }

@@ -125,8 +125,10 @@ async fn what_cannot_be_seen_cannot_be_saved_and_leaves_the_list() {
         })
         .await;
     assert!(ana.ok(&page(None, 50)).await.items.is_empty());
-    // She can still take it out of her list.
+    // She can still take it out of her list; taking out what was never in it says nothing
+    // about whether the message exists.
     ana.ok(&save(secret.id, false)).await;
+    ana.ok(&save(9_999_999, false)).await;
 
     // A deleted message leaves every list.
     ana.join(GENERAL_ROOM).await;

@@ -120,7 +120,7 @@ impl Chat {
             self.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(room) {
                     for message in page.messages {
-                        view.replace_message(message);
+                        view.replace_for_reader(message);
                     }
                     view.owed.changes_read(since, next);
                 }
@@ -354,7 +354,10 @@ impl Chat {
     /// Pins a message of the room on screen, or unpins it (its creator or an admin may; either
     /// person in a DM); everyone in the room sees it through `message_pinned`.
     pub fn set_pinned(&self, id: i64, pinned: bool) {
-        let Some(socket) = self.socket() else { return };
+        let Some(socket) = self.socket() else {
+            self.tell("not connected right now; try again in a moment");
+            return;
+        };
         let chat = *self;
         spawn_local(async move {
             if let Err(error) = socket.request(&PinReq { id, pinned }).await {
