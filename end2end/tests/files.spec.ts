@@ -100,6 +100,8 @@ test("an image sent in a private room shows its preview to members; outsiders ca
   await bea.screenshot({ path: "artifacts/image-viewer.png" });
   await bea.keyboard.press("Escape");
   await expect(viewer).toHaveCount(0);
+  // The keyboard is back on the image that opened it.
+  await expect(bea.locator("#log .msg .file-image").last()).toBeFocused();
 });
 
 test("files dropped or pasted are attached; one too large is refused before it is sent", async ({ browser }) => {

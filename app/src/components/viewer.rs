@@ -11,6 +11,28 @@ use crate::live::Chat;
 pub fn ImageViewer() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let close = move || chat.viewing.set(None);
+    // What had the keyboard when the viewer opened (the image's link) gets it back on close.
+    #[cfg(feature = "hydrate")]
+    {
+        let opener = StoredValue::new_local(None::<leptos::web_sys::HtmlElement>);
+        Effect::new(move |was_open: Option<bool>| {
+            use leptos::wasm_bindgen::JsCast;
+            let open = chat.viewing.with(Option::is_some);
+            let document = leptos::prelude::document();
+            if open && was_open != Some(true) {
+                let active = document
+                    .active_element()
+                    .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+                opener.set_value(active);
+            } else if !open
+                && was_open == Some(true)
+                && let Some(element) = opener.get_value()
+            {
+                let _ = element.focus();
+            }
+            open
+        });
+    }
     let close_button = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
         if chat.viewing.with(Option::is_some)
