@@ -53,6 +53,18 @@ test("a saved message is the reader's alone, kept across a reload and listed on 
   await list.getByRole("button", { name: "Remove" }).click();
   await expect(list.getByText("Nothing saved yet.", { exact: false })).toBeVisible();
   await expect(message(ana, "the door code").locator(".saved-mark")).toHaveCount(0);
+
+  // Saved on her phone while this browser was offline: the mark is here once it is back.
+  const phone = await (await browser.newContext({ storageState: await ana.context().storageState() })).newPage();
+  await phone.goto(`/chat?room=${room}`);
+  await expect(message(phone, "lunch is at one")).toBeVisible();
+  await ana.context().setOffline(true);
+  await expect(ana.locator("#status")).not.toHaveText("connected");
+  await act(phone, "lunch is at one", "Save");
+  await expect(message(phone, "lunch is at one").locator(".saved-mark")).toHaveCount(1);
+  await ana.context().setOffline(false);
+  await expect(ana.locator("#status")).toHaveText("connected");
+  await expect(message(ana, "lunch is at one").locator(".saved-mark")).toHaveCount(1);
 });
 
 for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 844 }]] as const) {

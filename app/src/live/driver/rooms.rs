@@ -116,6 +116,11 @@ impl Chat {
                     || joined.history.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
             }
             view.merge(joined.history.clone(), &[], me);
+            // The page is answered to this reader: its saved marks hold for the messages
+            // already loaded too (saving is not a change `changes` reports).
+            for message in &joined.history {
+                view.mark_saved(message.id, message.saved);
+            }
             view.history_read = true;
             // Counted after the history was read: with it, the exact unread count (v1.6).
             if let Some(read) = &joined.read {
