@@ -87,9 +87,7 @@ pub fn PinnedMessages() -> impl IntoView {
             aria-label="Pinned messages"
             on:click=move |_| open()
         >
-            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
-                <path d="M16 3v2h-1v5l3 3v2h-5v6l-1 1-1-1v-6H6v-2l3-3V5H8V3h8z"></path>
-            </svg>
+            {super::message::icon(super::message::PIN_ICON)}
         </button>
         <Show when=move || shown.get()>
             <div class="switcher-backdrop" on:click=move |_| close()></div>

@@ -70,6 +70,17 @@ impl From<MessageRow> for Message {
     }
 }
 
+/// Marks message `id` changed at `ts`, so `changes` reports it (an edit, a deletion, a reaction,
+/// a pin).
+pub(crate) async fn mark_changed(conn: &mut sqlx::AnyConnection, id: i64, ts: i64) -> Result<()> {
+    sqlx::query("UPDATE messages SET changed_ts = $1 WHERE id = $2")
+        .bind(ts)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// What a new message carries besides its room and author.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NewMessage<'a> {
@@ -425,11 +436,7 @@ impl Store {
                 > 0
         };
         if changed {
-            sqlx::query("UPDATE messages SET changed_ts = $1 WHERE id = $2")
-                .bind(ts)
-                .bind(message_id)
-                .execute(&mut *tx)
-                .await?;
+            mark_changed(&mut tx, message_id, ts).await?;
         }
         tx.commit().await?;
         Ok(changed)

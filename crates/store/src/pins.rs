@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use protocol::{Author, Message, Pin, validate};
 
 use crate::db::LockSpace;
-use crate::messages::{MessageRow, SELECT};
+use crate::messages::{MessageRow, SELECT, mark_changed};
 use crate::{Result, Store, StoreError};
 
 impl Store {
@@ -74,11 +74,7 @@ impl Store {
                 > 0
         };
         if changed {
-            sqlx::query("UPDATE messages SET changed_ts = $1 WHERE id = $2")
-                .bind(ts)
-                .bind(message_id)
-                .execute(&mut *tx)
-                .await?;
+            mark_changed(&mut tx, message_id, ts).await?;
         }
         tx.commit().await?;
         Ok(changed)
