@@ -103,6 +103,29 @@ pub fn parse(text: &str) -> Vec<Block> {
     blocks
 }
 
+/// The address of the first link in a message's text, as it renders (a link in code is
+/// not one): what the server previews.
+#[must_use]
+pub fn first_link(text: &str) -> Option<String> {
+    fn in_inlines(inlines: &[Inline]) -> Option<String> {
+        inlines.iter().find_map(|inline| match inline {
+            Inline::Link(url) => Some(url.clone()),
+            Inline::NamedLink { href, .. } => Some(href.clone()),
+            Inline::Bold(inner) | Inline::Italic(inner) | Inline::Strike(inner) => {
+                in_inlines(inner)
+            }
+            Inline::Text(_) | Inline::Code(_) | Inline::Mention(_) => None,
+        })
+    }
+    parse(text).iter().find_map(|block| match block {
+        Block::Paragraph(lines) | Block::Quote(lines) => {
+            lines.iter().find_map(|line| in_inlines(line))
+        }
+        Block::List { items, .. } => items.iter().find_map(|item| in_inlines(item)),
+        Block::Code(_) => None,
+    })
+}
+
 fn quote_line(line: &str) -> Option<&str> {
     let rest = line.strip_prefix('>')?;
     Some(rest.strip_prefix(' ').unwrap_or(rest))
@@ -289,6 +312,26 @@ mod tests {
 
     fn text(s: &str) -> Inline {
         Text(s.to_owned())
+    }
+
+    #[test]
+    fn the_first_link_is_the_first_that_renders_as_one() {
+        assert_eq!(first_link("no links here"), None);
+        assert_eq!(
+            first_link(
+                "`https://in.code/x` then **see https://a.example/b.** and https://c.example"
+            ),
+            Some("https://a.example/b".to_owned())
+        );
+        assert_eq!(
+            first_link("```\nhttps://in.block\n```\n- [docs](https://d.example/x)"),
+            Some("https://d.example/x".to_owned())
+        );
+        assert_eq!(
+            first_link("> quoted www.e.example/faq"),
+            Some("https://www.e.example/faq".to_owned())
+        );
+        assert_eq!(first_link("javascript:alert(1) ftp://f.example"), None);
     }
 
     #[test]

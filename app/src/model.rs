@@ -241,6 +241,12 @@ impl Line {
         if m.saved {
             revision.push_str(":s");
         }
+        if let Some(preview) = &m.preview {
+            revision.push_str(&format!(
+                ":l{:?}{:?}{:?}",
+                preview.url, preview.title, preview.image_url
+            ));
+        }
         revision
     }
 
@@ -583,6 +589,19 @@ impl RoomView {
         }
     }
 
+    /// A loaded message's link preview was made (v1.16). A deleted message has none, and a
+    /// preview of a link the message no longer has (an edit overtook it) is not shown.
+    pub fn apply_preview(&mut self, id: i64, preview: Option<protocol::LinkPreview>) {
+        if let Some(known) = self.message_mut(id)
+            && !known.deleted
+        {
+            let current = crate::markup::first_link(&known.text);
+            known.preview = preview
+                .filter(|preview| current.as_deref() == Some(preview.url.as_str()))
+                .map(Box::new);
+        }
+    }
+
     /// The reader saved a loaded message, or took it out of their list (v1.15).
     pub fn mark_saved(&mut self, id: i64, saved: bool) {
         if let Some(known) = self.message_mut(id) {
@@ -595,6 +614,7 @@ impl RoomView {
         self.requote(id, "");
         if let Some(known) = self.message_mut(id) {
             known.deleted = true;
+            known.preview = None;
             known.text.clear();
             known.reactions.clear();
             known.pinned = None;
@@ -1282,11 +1302,33 @@ mod tests {
         view.apply_pin(1, Some(pin.clone()));
         assert_eq!(view.message(1).unwrap().pinned, Some(pin.clone()));
         assert_ne!(view.lines[0].revision(), before, "a pin is redrawn");
+        // A link preview arrives, and is redrawn.
+        let preview = protocol::LinkPreview {
+            url: "https://example.org/".into(),
+            site: "example.org".into(),
+            title: "Example".into(),
+            description: None,
+            image_url: None,
+        };
+        // Not the message's link (an edit took it out before the preview came): not shown.
+        view.apply_preview(1, Some(preview.clone()));
+        assert_eq!(view.message(1).unwrap().preview, None);
+        view.replace_message(Message {
+            text: "see https://example.org/".into(),
+            edited_ts: Some(600),
+            pinned: Some(pin.clone()),
+            ..message(1)
+        });
+        let before = view.lines[0].revision();
+        view.apply_preview(1, Some(preview.clone()));
+        assert_eq!(view.message(1).unwrap().preview.as_deref(), Some(&preview));
+        assert_ne!(view.lines[0].revision(), before, "a preview is redrawn");
 
         view.mark_deleted(1);
         let gone = view.message(1).unwrap();
         assert!(gone.deleted && gone.text.is_empty() && gone.reactions.is_empty());
         assert_eq!(gone.pinned, None, "deleting unpins");
+        assert_eq!(gone.preview, None, "a deleted message has no preview");
         assert!(!gone.saved, "deleting takes it out of the saved list");
         view.apply_pin(1, Some(pin));
         assert_eq!(
@@ -1294,6 +1336,8 @@ mod tests {
             None,
             "a deleted message stays unpinned"
         );
+        view.apply_preview(1, Some(preview));
+        assert_eq!(view.message(1).unwrap().preview, None);
         assert_eq!(
             view.message(2).unwrap().reply_to.as_ref().unwrap().excerpt,
             ""

@@ -49,6 +49,10 @@ export async function runWorkerServer(workerIndex: number, use: (server: WorkerS
       TERTULIA_AUTH_BURST: "1000",
       // Every browser of the run comes from 127.0.0.1: its new rooms per hour are one budget.
       TERTULIA_ROOM_CREATE_BURST: "100",
+      // Link previews fetch only from the test site on 127.0.0.2 (link-previews.spec.ts):
+      // links to real sites in other tests are never fetched, whatever the network.
+      TERTULIA_LINK_PREVIEW_PUBLIC: "false",
+      TERTULIA_LINK_PREVIEW_ALLOW: "127.0.0.2/32",
       RUST_LOG: "warn",
     },
     stdio: ["ignore", "inherit", "inherit"],

@@ -294,6 +294,23 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_PREVIEW_MEMORY", default_value_t = 256 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024 * 1024..=4 * 1024 * 1024 * 1024))]
     pub preview_memory: u64,
 
+    /// Whether the server reads the first link of each message for a preview (title,
+    /// description, image). It fetches only from public addresses (checked after DNS, on every
+    /// redirect), with size, time and type limits.
+    #[arg(long, env = "TERTULIA_LINK_PREVIEWS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub link_previews: bool,
+
+    /// Whether link previews are fetched from public internet addresses. Off, only the
+    /// networks of `TERTULIA_LINK_PREVIEW_ALLOW` are (a closed intranet).
+    #[arg(long, env = "TERTULIA_LINK_PREVIEW_PUBLIC", default_value_t = true, action = clap::ArgAction::Set)]
+    pub link_preview_public: bool,
+
+    /// Networks link previews may be fetched from although they are not public, e.g.
+    /// `10.20.0.0/16` for an intranet's wiki (comma-separated). Loopback and cloud metadata
+    /// addresses are never wise here.
+    #[arg(long, env = "TERTULIA_LINK_PREVIEW_ALLOW", value_delimiter = ',')]
+    pub link_preview_allow: Vec<ipnet::IpNet>,
+
     /// Bytes one user may upload in 24 hours (files deleted since do not count), 1 KiB to
     /// 1 TiB; past it uploads are refused `rate_limited` until older ones age out.
     #[arg(long, env = "TERTULIA_UPLOAD_QUOTA", default_value_t = 200 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024 * 1024))]
@@ -367,6 +384,8 @@ impl Config {
         config.max_sockets_per_ip = 100_000;
         config.max_connections_per_ip = 100_000;
         config.outbound_per_ip_bytes = config.outbound_total_bytes;
+        // Messages of tests hold links to real sites: nothing is fetched unless a test asks.
+        config.link_previews = false;
         config.files_dir = std::env::temp_dir().join(format!(
             "tertulia-files-{}-{:016x}",
             std::process::id(),

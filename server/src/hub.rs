@@ -166,6 +166,14 @@ pub fn quotas(config: &Config) -> Vec<(Action, Quota)> {
     ]
 }
 
+#[cfg(test)]
+impl Hub {
+    /// A handle that does not keep the hub alive (to check it is freed).
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<Shared> {
+        Arc::downgrade(&self.0)
+    }
+}
+
 impl Hub {
     /// A hub over this store and live state with these settings.
     #[must_use]

@@ -61,6 +61,9 @@ mod notify;
 /// Accounts, sessions, roles, bans.
 mod accounts;
 
+/// Link previews: fetching only where allowed, reading pages.
+pub mod links;
+
 /// Rooms, presence, messages: the chat service.
 mod chat;
 
@@ -119,6 +122,10 @@ pub mod limits {
     };
     pub use crate::http::pipeline::API_BODY_MAX;
     pub use crate::hub::SEARCHES_AT_ONCE;
+    pub use crate::links::{
+        AT_ONCE as LINK_FETCHES_AT_ONCE, DEADLINE as LINK_PREVIEW_DEADLINE,
+        QUEUE_MAX as LINK_PREVIEWS_QUEUED,
+    };
     pub use crate::live::limits::FAILED_CONNECTS;
     pub use crate::socket::pipeline::STRIKES_BURST;
     pub use crate::tasks::{OCCUPANCY_MAX, OCCUPANCY_TOP, STATS_ROOMS_MAX};
@@ -584,20 +591,23 @@ mod tests {
     /// app must still free both (a test binary builds a hundred apps).
     #[tokio::test]
     async fn a_dropped_app_frees_its_services() {
-        let config = super::Config::for_tests("sqlite::memory:");
+        let mut config = super::Config::for_tests("sqlite::memory:");
+        // With the link previews' worker running too.
+        config.link_previews = true;
         let store = store::Store::in_memory().await.unwrap();
         let leptos = super::leptos_options(&config).unwrap();
         let app = super::App::build(config, store, leptos).await.unwrap();
         let services = app.state.services.downgrade();
+        let hub = app.state.services.hub.downgrade();
         drop(app);
         // The aborted background tasks let go of their copies as they are dropped.
         for _ in 0..100 {
-            if services.upgrade().is_none() {
+            if services.upgrade().is_none() && hub.upgrade().is_none() {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        panic!("the services outlived their app");
+        panic!("the services (or their hub) outlived their app");
     }
 
     #[test]

@@ -210,8 +210,8 @@ const GRACE_MS: i64 = 24 * 3600 * 1000;
 const SIGN_IN_GRACE_MS: i64 = 10 * 60 * 1000;
 
 /// One round of housekeeping: forgets refilled rate-limit buckets, deletes sessions that ended
-/// a day ago, frees the names of guests without a live session and deletes released guests
-/// that left nothing behind.
+/// a day ago, frees the names of guests without a live session, deletes released guests
+/// that left nothing behind and link previews no message shows.
 ///
 /// # Errors
 /// A database failure.
@@ -239,11 +239,21 @@ pub async fn housekeeping(hub: &Hub) -> Result<(), store::StoreError> {
     let deleted = hub.store.delete_forgotten_guests(now - GRACE_MS).await?;
     let window = i64::try_from(crate::accounts::throttle::WINDOW.as_millis()).unwrap_or(i64::MAX);
     let failures = hub.store.prune_sign_in_failures(now - window).await?;
+    // Link previews no message shows any more, and their images.
+    let links = hub
+        .store
+        .sweep_link_previews(now - crate::links::RETRY_AFTER_MS)
+        .await?;
+    for image in &links {
+        hub.files.remove(image).await;
+    }
     // An upload being written touches its file all the time: an hour untouched is abandoned.
     hub.files.sweep_partials(Duration::from_secs(3600)).await;
     let unsent = unsent.len();
+    let links = links.len();
     tracing::debug!(
         buckets,
+        links,
         sessions,
         released,
         deleted,

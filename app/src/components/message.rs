@@ -221,6 +221,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
                 })}
             </div>
             {(!message.deleted).then(|| render_attachments(&message.attachments, chat))}
+            {message.preview.as_deref().filter(|_| !message.deleted).map(render_link_preview)}
             {render_reactions(message, chat)}
             {(!message.deleted).then(|| render_actions(message, Powers { edit: mine, delete: mine || is_admin, pin: can_pin }, chat))}
         </li>
@@ -287,6 +288,39 @@ fn render_attachments(files: &[protocol::Attachment], chat: Chat) -> Option<impl
         })
         .collect_view();
     Some(view! { <div class="attachments">{items}</div> })
+}
+
+/// The preview of a message's first link (v1.16): the site, the title as the link, the
+/// description and the server's copy of the page's image. All of it is text the server read
+/// from a stranger's page, shown as text; the image is decorative (the title says it all).
+fn render_link_preview(preview: &protocol::LinkPreview) -> impl IntoView + use<> {
+    let description = preview
+        .description
+        .clone()
+        .map(|text| view! { <p class="link-description" dir="auto">{text}</p> });
+    let image = preview
+        .image_url
+        .clone()
+        .map(|src| view! { <img class="link-image" src=src alt="" loading="lazy"/> });
+    view! {
+        <div class="link-preview">
+            <div class="link-preview-text">
+                <span class="link-site" dir="auto">{preview.site.clone()}</span>
+                <a
+                    class="link-title"
+                    href=preview.url.clone()
+                    title=preview.url.clone()
+                    target="_blank"
+                    rel="noopener noreferrer nofollow"
+                    dir="auto"
+                >
+                    {preview.title.clone()}
+                </a>
+                {description}
+            </div>
+            {image}
+        </div>
+    }
 }
 
 /// The quoted original above a reply; it links to the message.

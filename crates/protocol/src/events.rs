@@ -290,6 +290,10 @@ pub mod chat {
     /// S→C `{room, id, saved, ts}`: a message was saved or taken out of the list, on any of
     /// the user's devices (v1.15).
     pub const MESSAGE_SAVED: &str = "message_saved";
+    /// S→C `{room, id, preview?}`: the server made the preview of a message's first link,
+    /// after it was sent or edited to another link (v1.16). A `message_edited` whose message
+    /// has no `preview` says it has none.
+    pub const MESSAGE_PREVIEW: &str = "message_preview";
 }
 
 /// Namespace `/notifications`.

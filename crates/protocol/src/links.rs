@@ -69,6 +69,16 @@ pub fn file_preview(id: &str) -> String {
     format!("{FILES}/{id}/preview")
 }
 
+/// Where signed-in people fetch the images of link previews (v1.16): `GET
+/// /api/link-images/<id>`.
+pub const LINK_IMAGES: &str = "/api/link-images";
+
+/// A link preview's image: `/api/link-images/<id>`.
+#[must_use]
+pub fn link_image(id: &str) -> String {
+    format!("{LINK_IMAGES}/{id}")
+}
+
 /// The start page's modes and query parameters (`/?mode=signin&username=ana&failed=conflict`).
 pub mod start {
     use super::{HOME, encode_query};
@@ -233,6 +243,7 @@ mod tests {
     fn file_links() {
         assert_eq!(file("ab12"), "/api/files/ab12");
         assert_eq!(file_preview("ab12"), "/api/files/ab12/preview");
+        assert_eq!(link_image("ab12"), "/api/link-images/ab12");
     }
 
     #[test]

@@ -120,6 +120,7 @@ server_events! {
     chat::BLOCKS => Blocks;
     chat::MESSAGE_PINNED => MessagePinned;
     chat::MESSAGE_SAVED => MessageSaved;
+    chat::MESSAGE_PREVIEW => MessagePreview;
     notifications::NOTIFICATION => Notification;
     admin::STATS => Stats;
     admin::AUDIT_ENTRY => AuditEntry;

@@ -131,6 +131,9 @@ proptest! {
             prev: Some(id.saturating_sub(1)),
             pinned: Some(protocol::Pin { by: protocol::Author { id, username: "w".into() }, ts: id }),
             saved: id % 3 == 0,
+            preview: (id % 5 == 0).then(|| Box::new(protocol::LinkPreview {
+                url: "https://example.org/".into(), site: "example.org".into(), title: "t".into(),
+                description: None, image_url: Some("/api/link-images/x".into()) })),
         } };
         let ack = Ack::Ok(body);
         prop_assert_eq!(serde_json::from_value::<Ack<MessageRes>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);

@@ -338,7 +338,8 @@ impl Store {
         Ok(self.message(id).await?.ok_or(StoreError::NotFound)?.message)
     }
 
-    /// Deletes a message: its text, reactions, pin, places in saved lists and files are gone,
+    /// Deletes a message: its text, reactions, pin, places in saved lists, link preview and
+    /// files are gone,
     /// a placeholder stays. `None`
     /// if it was already deleted; otherwise the ids of its files, whose bytes are to be removed.
     ///
@@ -354,7 +355,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        for table in ["reactions", "pins", "saved_messages"] {
+        for table in ["reactions", "pins", "saved_messages", "message_previews"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE message_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)
@@ -442,7 +443,8 @@ impl Store {
         Ok(changed)
     }
 
-    /// Messages of a room edited, deleted or reacted to after `since` (ms), as they are now,
+    /// Messages of a room edited, deleted, reacted to, pinned or given a link preview after
+    /// `since` (ms), as they are now,
     /// oldest change first, each with the time of its latest change.
     ///
     /// # Errors
@@ -535,7 +537,8 @@ impl Store {
     pub(crate) async fn complete(&self, messages: &mut [Message]) -> Result<()> {
         self.attach_reactions(messages).await?;
         self.attach_files(messages).await?;
-        self.attach_pins(messages).await
+        self.attach_pins(messages).await?;
+        self.attach_previews(messages).await
     }
 
     /// Fills in the reactions of `messages` (one query for all of them).

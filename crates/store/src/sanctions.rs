@@ -110,8 +110,8 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         // The ids are integers read just above: safe to inline. Reactions, pins and places in
-        // saved lists go with the text (as when a message is deleted).
-        for table in ["reactions", "pins", "saved_messages"] {
+        // saved lists and link previews go with the text (as when a message is deleted).
+        for table in ["reactions", "pins", "saved_messages", "message_previews"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE message_id IN ({ids})"))
                 .execute(&mut *tx)
                 .await?;

@@ -529,6 +529,56 @@ async fn scenario(store: &Store) {
             .0
             .is_empty()
     );
+
+    // Link previews (v1.16): the upsert that never replaces a preview, the same on both.
+    let url = "https://example.org/news";
+    let (linked, _) = store
+        .insert_message(&general, &fay, "https://example.org/news", 8_000, None)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_message_link(linked.id, Some(url), 8_001)
+            .await
+            .unwrap()
+    );
+    assert!(store.save_link_preview(url, 8_002, None).await.unwrap());
+    let page = |title: &str, image: &str| store::FoundPage {
+        title: title.into(),
+        site: "example.org".into(),
+        description: None,
+        image: Some((image.into(), "image/jpeg".into())),
+    };
+    assert!(
+        store
+            .save_link_preview(url, 8_003, Some(&page("News", "a".repeat(32).as_str())))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .save_link_preview(url, 8_004, Some(&page("Later", "b".repeat(32).as_str())))
+            .await
+            .unwrap()
+    );
+    let ready = store
+        .preview_ready(linked.id, url, 8_005)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ready.room_id, ready.preview.title.as_str()),
+        (general.id, "News")
+    );
+    assert_eq!(
+        store.sweep_link_previews(9_000).await.unwrap(),
+        Vec::<String>::new()
+    );
+    store.delete_message(linked.id, 8_006).await.unwrap();
+    assert_eq!(
+        store.sweep_link_previews(9_000).await.unwrap(),
+        ["a".repeat(32)]
+    );
 }
 
 #[tokio::test]

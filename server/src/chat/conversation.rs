@@ -61,6 +61,9 @@ impl Chat {
         self.check_not_muted(&room, &actor.user).await?;
         self.check_dm_open(&room, &actor.user).await?;
         self.charge(actor, Action::Message).await?;
+        // The link first: the edit's answer and event carry the new link's preview when it
+        // is known already, and none when the link went.
+        let preview = self.links.note_edited(id, &text).await;
         let message = self
             .hub
             .store
@@ -70,6 +73,7 @@ impl Chat {
         self.fanout
             .to_room(room.id, &MessageEdited(message.clone()))
             .await;
+        self.links.queue(preview);
         Ok(message)
     }
 

@@ -65,7 +65,9 @@ impl Chat {
             })?;
         if is_new {
             self.stop_typing(&room, author).await;
+            let preview = self.links.note_sent(message.id, &message.text).await;
             self.fanout.to_room(room.id, &message).await;
+            self.links.queue(preview);
             self.follow_up(room, author.clone(), message.clone()).await;
         }
         Ok(message)

@@ -39,6 +39,7 @@ use crate::client_addr::AddrKey;
 use crate::error::{AppError, AppResult};
 use crate::fanout::{Fanout, SocketRef};
 use crate::hub::Hub;
+use crate::links::LinkPreviews;
 use crate::live::limits::Action;
 use crate::notify::Notifier;
 
@@ -51,6 +52,7 @@ pub struct Chat {
     notifier: Notifier,
     audit: Audit,
     follow_ups: follow_ups::FollowUps,
+    links: LinkPreviews,
 }
 
 /// Who is acting: a signed-in user, from a client address (both are charged for quotas).
@@ -93,6 +95,7 @@ impl Chat {
         notifier: Notifier,
         audit: Audit,
     ) -> Self {
+        let links = LinkPreviews::new(hub.clone(), fanout.clone());
         Self {
             hub,
             fanout,
@@ -100,6 +103,7 @@ impl Chat {
             notifier,
             audit,
             follow_ups: follow_ups::FollowUps::new(),
+            links,
         }
     }
 

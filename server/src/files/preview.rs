@@ -3,11 +3,15 @@
 
 use std::io::BufWriter;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use protocol::validate::PREVIEW_MAX_SIDE;
 use thiserror::Error;
+
+use super::FileStore;
 
 /// The image types a preview is made for.
 pub const PREVIEWABLE: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
@@ -105,6 +109,81 @@ pub fn make(source: &Path, target: &Path, budget: u64) -> Result<&'static str, P
     };
     std::io::Write::flush(&mut out)?;
     Ok(content_type)
+}
+
+/// What making a preview in turn needs: where files go, the turns, the count of decodes
+/// running (for metrics) and the memory one decode may take.
+pub struct Turns<'a> {
+    /// Where the preview is kept.
+    pub files: &'a FileStore,
+    /// The turns ([`AT_ONCE`]).
+    pub turns: &'a Arc<tokio::sync::Semaphore>,
+    /// Decodes running now.
+    pub decoding: &'a Arc<AtomicUsize>,
+    /// The memory one decode may take.
+    pub budget: u64,
+}
+
+/// Makes the preview of the image at `source` and keeps it as `id`'s; its content type, or
+/// `None` (and no preview) when the image cannot be decoded within the limits, or not within
+/// [`WAIT`].
+///
+/// The turn (one of [`AT_ONCE`]) goes into the blocking decode and is given back when the
+/// decode ends, whatever happens to the caller: a client that gives up (or an upload that
+/// stops waiting) cannot start more decodes than there are turns.
+pub async fn make_in_turn(turns: &Turns<'_>, source: &Path, id: &str) -> Option<String> {
+    let made = tokio::time::timeout(WAIT, async {
+        let turn = turns.turns.clone().acquire_owned().await.ok()?;
+        let (partial, file) = turns.files.partial().await.ok()?;
+        drop(file);
+        let from = source.to_owned();
+        let budget = turns.budget;
+        let decoding = Decoding::start(turns.decoding);
+        // The preview's file goes with the decode too: if nobody waits for it any more, it is
+        // removed when the decode ends, not while the decode still writes it.
+        let decoded = tokio::task::spawn_blocking(move || {
+            let (_turn, _decoding) = (turn, decoding);
+            let made = make(&from, partial.path(), budget);
+            (partial, made)
+        })
+        .await;
+        Some(decoded)
+    })
+    .await;
+    let Ok(Some(decoded)) = made else {
+        tracing::debug!(file = id, "no preview: not made in time");
+        return None;
+    };
+    match decoded {
+        Ok((partial, Ok(content_type))) => {
+            turns.files.keep(partial, id, true).await.ok()?;
+            Some(content_type.to_owned())
+        }
+        Ok((_, Err(error))) => {
+            tracing::debug!(%error, file = id, "no preview");
+            None
+        }
+        Err(error) => {
+            tracing::warn!(%error, file = id, "making a preview");
+            None
+        }
+    }
+}
+
+/// Counts one decode running for as long as it lives.
+struct Decoding(Arc<AtomicUsize>);
+
+impl Decoding {
+    fn start(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Decoding {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 #[cfg(test)]

@@ -80,6 +80,44 @@ pub async fn preview(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// `GET /api/link-images/<id>`: a link preview's image (v1.16), to anyone signed in (it is a
+/// copy of a public page's image; its id cannot be guessed).
+pub async fn link_image(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    extract::Path(id): extract::Path<String>,
+) -> Response {
+    serve_link_image(&state, &client, &headers, &id)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn serve_link_image(
+    state: &AppState,
+    client: &ClientAddr,
+    headers: &HeaderMap,
+    id: &str,
+) -> AppResult<Response> {
+    let (_place, caller) = admit::<Download>(state, client, headers).await?;
+    caller.ok_or_else(AppError::unauthorized)?;
+    validate::attachment_id(id)?;
+    let hub = &state.services.hub;
+    let missing = || AppError::not_found("there is no such image");
+    let content_type = hub.store.link_image_type(id).await?.ok_or_else(missing)?;
+    let handle = match hub.files.open(id, true).await {
+        Ok(handle) => handle,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+        Err(error) => return Err(internal(error)),
+    };
+    stream(
+        handle,
+        content_type,
+        "inline; filename=\"preview\"".to_owned(),
+    )
+    .await
+}
+
 /// The window of the per-user upload quota.
 const QUOTA_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -360,65 +398,15 @@ async fn store_upload(
     }
 }
 
-/// Makes the preview of the image at `source` as `id`'s; `None` (and no preview) when the
-/// image cannot be decoded within the limits, or not within [`preview::WAIT`].
-///
-/// The turn (one of [`preview::AT_ONCE`]) goes into the blocking decode and is given back when
-/// the decode ends, whatever happens to the request: a client that gives up (or an upload that
-/// stops waiting) cannot start more decodes than there are turns.
+/// Makes the preview of the image at `source` as `id`'s (see [`preview::make_in_turn`]).
 async fn make_preview(hub: &Hub, source: &Path, id: &str) -> Option<String> {
-    let made = tokio::time::timeout(preview::WAIT, async {
-        let turn = hub.previews.clone().acquire_owned().await.ok()?;
-        let (partial, file) = hub.files.partial().await.ok()?;
-        drop(file);
-        let from = source.to_owned();
-        let budget = hub.config.preview_memory;
-        let decoding = Decoding::start(&hub.decoding);
-        // The preview's file goes with the decode too: if nobody waits for it any more, it is
-        // removed when the decode ends, not while the decode still writes it.
-        let decoded = tokio::task::spawn_blocking(move || {
-            let (_turn, _decoding) = (turn, decoding);
-            let made = preview::make(&from, partial.path(), budget);
-            (partial, made)
-        })
-        .await;
-        Some(decoded)
-    })
-    .await;
-    let Ok(Some(decoded)) = made else {
-        tracing::debug!(file = id, "no preview: not made in time");
-        return None;
+    let turns = preview::Turns {
+        files: &hub.files,
+        turns: &hub.previews,
+        decoding: &hub.decoding,
+        budget: hub.config.preview_memory,
     };
-    match decoded {
-        Ok((partial, Ok(content_type))) => {
-            hub.files.keep(partial, id, true).await.ok()?;
-            Some(content_type.to_owned())
-        }
-        Ok((_, Err(error))) => {
-            tracing::debug!(%error, file = id, "no preview");
-            None
-        }
-        Err(error) => {
-            tracing::warn!(%error, file = id, "making a preview");
-            None
-        }
-    }
-}
-
-/// Counts one decode running (`Hub::decoding`) for as long as it lives.
-struct Decoding(std::sync::Arc<std::sync::atomic::AtomicUsize>);
-
-impl Decoding {
-    fn start(count: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Self {
-        count.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        Self(count.clone())
-    }
-}
-
-impl Drop for Decoding {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-    }
+    preview::make_in_turn(&turns, source, id).await
 }
 
 /// Answers a file (or its preview) to a caller who may see it.
@@ -444,6 +432,21 @@ async fn serve(
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
         Err(error) => return Err(internal(error)),
     };
+    stream(
+        handle,
+        content_type,
+        content_disposition(disposition, &file.name),
+    )
+    .await
+}
+
+/// A kept file as the answer: its type and disposition, cached privately for good (ids are
+/// never reused), never run as a page of this site.
+async fn stream(
+    handle: tokio::fs::File,
+    content_type: String,
+    disposition: String,
+) -> AppResult<Response> {
     let length = handle.metadata().await.map_err(internal)?.len();
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(handle));
     let header_value = |value: String| {
@@ -453,10 +456,7 @@ async fn serve(
     let out = response.headers_mut();
     out.insert(header::CONTENT_TYPE, header_value(content_type));
     out.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    out.insert(
-        header::CONTENT_DISPOSITION,
-        header_value(content_disposition(disposition, &file.name)),
-    );
+    out.insert(header::CONTENT_DISPOSITION, header_value(disposition));
     // Ids are never reused, so a copy never goes stale; deleted files stop being served.
     out.insert(
         header::CACHE_CONTROL,

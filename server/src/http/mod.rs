@@ -73,6 +73,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             &protocol::links::file_preview("{id}"),
             axum::routing::get(files::preview),
+        )
+        .route(
+            &protocol::links::link_image("{id}"),
+            axum::routing::get(files::link_image),
         );
     // Whatever else comes to `/api` is answered in the API's error shape too.
     api = api

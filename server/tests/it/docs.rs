@@ -103,7 +103,8 @@ fn every_built_in_limit_has_its_real_value() {
         leading_number(default).unwrap_or_else(|| panic!("`{name}`: no number in {default}"))
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
-    let expected: [(String, u64); 19] = [
+    let fetch = server::links::fetch::Limits::default();
+    let expected: [(String, u64); 24] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -159,6 +160,20 @@ fn every_built_in_limit_has_its_real_value() {
             "saved messages per person".into(),
             validate::SAVED_MAX as u64,
         ),
+        (
+            "link preview fetches at once per node".into(),
+            limits::LINK_FETCHES_AT_ONCE as u64,
+        ),
+        (
+            "link preview page read".into(),
+            (fetch.page_bytes / 1024) as u64,
+        ),
+        (
+            "link preview image".into(),
+            (fetch.image_bytes / 1024 / 1024) as u64,
+        ),
+        ("link preview request time".into(), fetch.total.as_secs()),
+        ("link preview redirects".into(), fetch.redirects as u64),
     ];
     for (name, value) in expected {
         assert_eq!(value_of(&name), value, "docs/SECURITY.md, `{name}`");
@@ -203,6 +218,27 @@ fn every_built_in_limit_has_its_real_value() {
             limits::PREVIEW_WAIT.as_secs()
         )),
         "docs/SECURITY.md, previews: {previews}"
+    );
+    let row = |name: &str| {
+        rows.iter()
+            .find(|(limit, _, _)| limit == name)
+            .unwrap()
+            .2
+            .clone()
+    };
+    let links = row("link preview fetches at once per node");
+    assert!(
+        links.contains(&format!("{} more links wait", limits::LINK_PREVIEWS_QUEUED)),
+        "docs/SECURITY.md, link previews: {links}"
+    );
+    let time = row("link preview request time");
+    assert!(
+        time.contains(&format!("{} s to connect", fetch.connect.as_secs()))
+            && time.contains(&format!(
+                "{} s for a page and its image",
+                limits::LINK_PREVIEW_DEADLINE.as_secs()
+            )),
+        "docs/SECURITY.md, link preview time: {time}"
     );
 }
 

@@ -27,6 +27,7 @@ mod frames;
 mod gaps;
 mod http;
 mod layers;
+mod link_previews;
 mod metrics;
 mod moderation;
 mod notifications;

@@ -60,6 +60,13 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
         });
         chat.pin_news.update(|n| *n += 1);
     });
+    socket.on(move |news: MessagePreview| {
+        chat.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&news.room) {
+                view.apply_preview(news.id, news.preview);
+            }
+        });
+    });
     socket.on(move |news: MessageSaved| {
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&news.room) {

@@ -45,6 +45,41 @@ pub struct Message {
     /// In the reader's saved list (v1.15; in answers to one reader only).
     #[serde(default, skip_serializing_if = "is_false")]
     pub saved: bool,
+    /// A preview of the first link in the text, once the server made one (v1.16; boxed: most
+    /// messages have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Box<LinkPreview>>,
+}
+
+/// What a link leads to, read by the server from the page (v1.16): its title, description and
+/// a small copy of its image. Every field is plain text for display, never markup.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkPreview {
+    /// The link it previews, as the message's text has it (`http://` or `https://`).
+    pub url: String,
+    /// The site's name (`og:site_name`), else the link's host.
+    pub site: String,
+    /// The page's title (at most [`crate::validate::LINK_TITLE_MAX`] characters).
+    pub title: String,
+    /// Its description (at most [`crate::validate::LINK_DESCRIPTION_MAX`] characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A copy of its image made by this server, at most
+    /// [`crate::validate::PREVIEW_MAX_SIDE`] pixels a side (`/api/link-images/<id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+}
+
+/// `message_preview` event: the preview of a message's first link was made (v1.16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePreview {
+    /// Room name.
+    pub room: String,
+    /// Message id.
+    pub id: i64,
+    /// The preview (always sent by this server; a client treats its absence as none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<LinkPreview>,
 }
 
 /// Who pinned a message in its room, and when (v1.14).

@@ -15,6 +15,12 @@ pub const MEMBERS_PAGE: usize = 500;
 /// Most notification ids one `mark_read` carries.
 pub const MARK_READ_MAX: usize = 500;
 
+/// Longest link preview title, in characters (v1.16); a longer one is cut with `…`.
+pub const LINK_TITLE_MAX: usize = 200;
+
+/// Longest link preview description, in characters (v1.16); a longer one is cut with `…`.
+pub const LINK_DESCRIPTION_MAX: usize = 400;
+
 /// Most messages pinned in one room at a time (v1.14).
 pub const PINS_MAX: usize = 50;
 
