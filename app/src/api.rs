@@ -99,6 +99,16 @@ pub async fn me() -> Option<User> {
     response.json::<MeRes>().await.ok().map(|body| body.user)
 }
 
+/// The emoji catalogue (v1.17); `None` when it could not be read.
+pub async fn emoji_catalog() -> Option<protocol::http::EmojiCatalog> {
+    use protocol::http::{Emoji, Endpoint};
+    let response = Request::get(Emoji::PATH).send().await.ok()?;
+    if !response.ok() {
+        return None;
+    }
+    response.json().await.ok()
+}
+
 /// Whether the server says this browser's session is over (`401` from `/api/me`): signed out
 /// elsewhere, revoked, or the account banned. A network failure is not an answer.
 pub async fn session_ended() -> bool {

@@ -10,6 +10,7 @@ mod complete;
 mod components;
 pub mod csp;
 pub mod desktop;
+mod emoji;
 pub mod live;
 pub mod markup;
 pub mod model;

@@ -509,6 +509,18 @@ fn render_actions(message: &Message, powers: Powers, chat: Chat) -> impl IntoVie
                             }
                         })
                         .collect_view()}
+                    <button
+                        type="button"
+                        class="quiet pick more-emoji"
+                        aria-label="More reactions…"
+                        title="More reactions…"
+                        on:click=move |_| {
+                            close_picker();
+                            chat.reacting_more.set(Some(id));
+                        }
+                    >
+                        "＋"
+                    </button>
                 </div>
             </Show>
         </div>

@@ -394,6 +394,7 @@ fn Timeline() -> impl IntoView {
                 <NoteToast/>
             </div>
             <super::viewer::ImageViewer/>
+            <super::emoji::ReactionDialog/>
             <ol
                 id="log"
                 class="timeline"
@@ -602,6 +603,66 @@ fn Composer() -> impl IntoView {
         let complete = names.iter().any(|n| n.eq_ignore_ascii_case(typed));
         (!names.is_empty() && !complete).then_some((start, names))
     });
+    // `:shortcode` completion from the emoji catalogue (when no `@` list shows).
+    let emoji_typed = Memo::new(move |_| {
+        if dismissed.get() || mention.get().is_some() {
+            return None;
+        }
+        let body = text.get();
+        let (start, typed) = crate::emoji::shortcode_at(&body, caret.get())?;
+        let catalog = super::emoji::catalog(chat)?;
+        let found: Vec<(String, String)> =
+            crate::emoji::search(&catalog, typed, crate::emoji::SUGGESTIONS)
+                .into_iter()
+                .map(|info| {
+                    let code = info.shortcodes.first().cloned().unwrap_or_default();
+                    (info.emoji.clone(), code)
+                })
+                .collect();
+        (!found.is_empty()).then_some((start, found))
+    });
+    // Puts `replacement` over `start..caret` and the caret after it.
+    let put_text = move |body: String, after: usize| {
+        keep_draft(&body);
+        text.set(body.clone());
+        caret.set(after);
+        if let Some(area) = text_area.get_untracked() {
+            area.set_value(&body);
+            let at = u32::try_from(complete::byte_to_utf16(&body, after)).unwrap_or(u32::MAX);
+            let _ = area.set_selection_range(at, at);
+            let _ = area.focus();
+        }
+    };
+    let take_emoji = move |emoji: &str| {
+        let Some((start, _)) = emoji_typed.get_untracked() else {
+            return;
+        };
+        let body = text.get_untracked();
+        let (body, after) = crate::emoji::put(&body, start, caret.get_untracked(), emoji);
+        put_text(body, after);
+    };
+    // The composer's picker puts its emoji at the caret.
+    let picking_emoji = RwSignal::new(false);
+    let insert_emoji = move |emoji: String| {
+        picking_emoji.set(false);
+        let body = text.get_untracked();
+        // Where the caret was in the box (a click may have moved it since the last input).
+        let at = text_area
+            .get_untracked()
+            .and_then(|area| area.selection_start().ok().flatten())
+            .map_or_else(
+                || caret.get_untracked(),
+                |units| complete::utf16_to_byte(&body, units as usize),
+            )
+            .min(body.len());
+        let at = if body.is_char_boundary(at) {
+            at
+        } else {
+            body.len()
+        };
+        let (body, after) = crate::emoji::put(&body, at, at, &emoji);
+        put_text(body, after);
+    };
     let take_suggestion = move |name: &str| {
         let Some((start, _)) = mention.get_untracked() else {
             return;
@@ -646,6 +707,33 @@ fn Composer() -> impl IntoView {
                 _ => {}
             }
         }
+        if let Some((_, found)) = emoji_typed.get_untracked() {
+            let count = found.len();
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    picked.update(|p| *p = (*p + 1) % count);
+                    return;
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    picked.update(|p| *p = (*p + count - 1) % count);
+                    return;
+                }
+                "Tab" | "Enter" if !ev.shift_key() => {
+                    ev.prevent_default();
+                    let emoji = found[picked.get_untracked().min(count - 1)].0.clone();
+                    take_emoji(&emoji);
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    dismissed.set(true);
+                    return;
+                }
+                _ => {}
+            }
+        }
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             send();
@@ -677,7 +765,16 @@ fn Composer() -> impl IntoView {
         caret.set(at);
         picked.set(0);
         dismissed.set(false);
-        text.set(value);
+        // `:tada:` typed whole becomes 🎉.
+        let finished = chat.emoji.with_untracked(|catalog| {
+            catalog
+                .as_ref()
+                .and_then(|catalog| crate::emoji::finish_typed(catalog, &value, at))
+        });
+        match finished {
+            Some((body, after)) => put_text(body, after),
+            None => text.set(value),
+        }
     };
     let placeholder = move || match chat.conn.get() {
         ConnState::Connected => "Write a message… (Enter sends, Shift+Enter for a new line)",
@@ -755,6 +852,48 @@ fn Composer() -> impl IntoView {
                     }}
                 </ul>
             </Show>
+            <Show when=move || emoji_typed.get().is_some()>
+                <ul id="emoji-list" class="mention-list" role="listbox" aria-label="Emoji">
+                    {move || {
+                        emoji_typed.get()
+                            .map(|(_, found)| found)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(n, (emoji, code))| {
+                                let chosen = emoji.clone();
+                                view! {
+                                    <li
+                                        role="option"
+                                        aria-selected=move || (picked.get() == n).to_string()
+                                        class:selected=move || picked.get() == n
+                                        on:mousedown=move |ev| {
+                                            ev.prevent_default();
+                                            take_emoji(&chosen);
+                                        }
+                                    >
+                                        <span class="emoji-char">{emoji}</span>
+                                        {format!(" :{code}:")}
+                                    </li>
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                    }}
+                </ul>
+            </Show>
+            <Show when=move || picking_emoji.get()>
+                <div id="composer-emoji" class="emoji-popover" role="dialog" aria-label="Insert an emoji">
+                    <super::emoji::EmojiPicker
+                        on_pick=Callback::new(insert_emoji)
+                        on_close=Callback::new(move |()| {
+                            picking_emoji.set(false);
+                            if let Some(area) = text_area.get_untracked() {
+                                let _ = area.focus();
+                            }
+                        })
+                    />
+                </div>
+            </Show>
             <textarea
                 id="msg"
                 node_ref=text_area
@@ -790,6 +929,19 @@ fn Composer() -> impl IntoView {
                     let _ = ev;
                 }
             />
+            <button
+                id="emoji-button"
+                type="button"
+                class="quiet attach"
+                title="Insert an emoji (or type :name)"
+                aria-label="Insert an emoji"
+                aria-expanded=move || picking_emoji.get().to_string()
+                aria-controls="composer-emoji"
+                disabled=move || !writable()
+                on:click=move |_| picking_emoji.update(|open| *open = !*open)
+            >
+                "☺"
+            </button>
             <button
                 id="attach"
                 type="button"

@@ -61,6 +61,12 @@ pub struct Chat {
     /// The message whose reaction picker is open. Kept here rather than in the row, so that a
     /// redraw of the row (an edit or a reaction arriving) leaves the picker open.
     pub reacting: RwSignal<Option<i64>>,
+    /// The message the full emoji picker ("More reactions") is open for (v1.17).
+    pub reacting_more: RwSignal<Option<i64>>,
+    /// The emoji catalogue (`GET /api/emoji`), once loaded.
+    pub emoji: RwSignal<Option<std::sync::Arc<protocol::http::EmojiCatalog>>>,
+    /// Whether the catalogue was asked for (or is loaded).
+    pub emoji_asked: RwSignal<bool>,
     /// Bumped by every `message_pinned`: what lists a room's pins reads it again.
     pub pin_news: RwSignal<u64>,
     /// Bumped by every `message_saved`: what lists the saved messages reads it again.
@@ -112,6 +118,9 @@ impl Chat {
             reading: RwSignal::new(false),
             editing: RwSignal::new(None),
             reacting: RwSignal::new(None),
+            reacting_more: RwSignal::new(None),
+            emoji: RwSignal::new(None),
+            emoji_asked: RwSignal::new(false),
             unfolded: RwSignal::new(std::collections::BTreeSet::new()),
             viewing: RwSignal::new(None),
             pin_news: RwSignal::new(0),

@@ -76,6 +76,32 @@ endpoints! {
     /// Whether this node serves (for load balancers): 200 `{node, ready: true}`, or 503
     /// `{node, ready: false}` while it shuts down or cannot reach its database or Redis.
     Health: Get "/api/health", Empty => HealthRes;
+    /// The emoji a client offers (v1.17): 200 [`EmojiCatalog`], to anyone, cacheable.
+    Emoji: Get "/api/emoji", Empty => EmojiCatalog;
+}
+
+/// `GET /api/emoji` (v1.17): every emoji of the server's Unicode version a client may offer
+/// (reactions take any one emoji; this is the list to pick from), grouped as Unicode groups
+/// them, each with its name and `:shortcodes:`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmojiCatalog {
+    /// The groups' names, in order (`Smileys & Emotion`, …).
+    pub groups: Vec<String>,
+    /// The emoji, in the Unicode order (groups in order).
+    pub emoji: Vec<EmojiInfo>,
+}
+
+/// One emoji of the [`EmojiCatalog`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmojiInfo {
+    /// The emoji itself.
+    pub emoji: String,
+    /// Its Unicode name, e.g. `party popper`.
+    pub name: String,
+    /// Its shortcodes without colons (`tada`), the usual one first; possibly none.
+    pub shortcodes: Vec<String>,
+    /// Its group: an index into [`EmojiCatalog::groups`].
+    pub group: u8,
 }
 
 /// `POST /api/me/delete` (v1.9): an account's password (none for a guest) and what happens to

@@ -3,6 +3,7 @@
 //! state HTTP handlers share.
 
 mod auth;
+mod emoji;
 mod files;
 mod guards;
 mod health;
@@ -77,6 +78,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             &protocol::links::link_image("{id}"),
             axum::routing::get(files::link_image),
+        )
+        .route(
+            <protocol::http::Emoji as protocol::http::Endpoint>::PATH,
+            axum::routing::get(emoji::serve),
         );
     // Whatever else comes to `/api` is answered in the API's error shape too.
     api = api

@@ -492,3 +492,44 @@ async fn the_start_form_shares_the_sign_in_budget() {
         "one budget for both doors"
     );
 }
+
+#[tokio::test]
+async fn the_emoji_catalogue_is_served_to_anyone_and_cacheable() {
+    use protocol::http::{Emoji, EmojiCatalog, Endpoint};
+    let server = TestServer::spawn().await;
+    let answer = server.get(Emoji::PATH, &[]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.headers["content-type"], "application/json");
+    assert!(
+        answer.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let catalog: EmojiCatalog = serde_json::from_value(answer.body).unwrap();
+    assert!(catalog.groups.iter().any(|g| g == "Smileys & Emotion"));
+    let rocket = catalog.emoji.iter().find(|e| e.emoji == "🚀").unwrap();
+    assert_eq!(rocket.shortcodes, ["rocket"]);
+    // Each one is a reaction the server takes.
+    let (ana, _) = server.chat_guest("ana").await;
+    ana.join(protocol::events::GENERAL_ROOM).await;
+    let said = ana
+        .say(protocol::events::GENERAL_ROOM, "react to me")
+        .await
+        .unwrap()
+        .message;
+    for info in catalog.emoji.iter().step_by(240) {
+        ana.ok(&protocol::ReactReq {
+            id: said.id,
+            emoji: info.emoji.clone(),
+            active: true,
+        })
+        .await;
+        ana.ok(&protocol::ReactReq {
+            id: said.id,
+            emoji: info.emoji.clone(),
+            active: false,
+        })
+        .await;
+    }
+}
