@@ -7,6 +7,61 @@ use protocol::http::{EmojiCatalog, EmojiInfo};
 /// Emoji offered while a `:shortcode` is typed.
 pub const SUGGESTIONS: usize = 6;
 
+/// Emoji in a message's quick reaction row.
+pub const QUICK: usize = 8;
+
+/// Where the browser keeps the emoji used lately (newest first).
+pub const RECENT_KEY: &str = "tertulia.emoji.recent";
+
+/// The quick reaction row: the emoji used lately (newest first), then `defaults` not among
+/// them, [`QUICK`] in all.
+#[must_use]
+pub fn quick_row(recent: &[String], defaults: &[&str]) -> Vec<String> {
+    let mut row: Vec<String> = Vec::with_capacity(QUICK);
+    for emoji in recent
+        .iter()
+        .map(String::as_str)
+        .chain(defaults.iter().copied())
+    {
+        if row.len() == QUICK {
+            break;
+        }
+        if !row.iter().any(|known| known == emoji) {
+            row.push(emoji.to_owned());
+        }
+    }
+    row
+}
+
+/// `recent` with `emoji` moved (or added) to the front, at most [`QUICK`].
+#[must_use]
+pub fn remember(recent: &[String], emoji: &str) -> Vec<String> {
+    std::iter::once(emoji.to_owned())
+        .chain(recent.iter().filter(|known| *known != emoji).cloned())
+        .take(QUICK)
+        .collect()
+}
+
+/// The emoji this browser used lately, newest first.
+#[must_use]
+pub fn recent() -> Vec<String> {
+    crate::storage::get(RECENT_KEY)
+        .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|emoji| protocol::validate::emoji(emoji).is_ok())
+        .take(QUICK)
+        .collect()
+}
+
+/// Notes that `emoji` was just used (a reaction or an emoji put in a message).
+pub fn used(emoji: &str) {
+    let recent = remember(&recent(), emoji);
+    if let Ok(json) = serde_json::to_string(&recent) {
+        crate::storage::set(RECENT_KEY, &json);
+    }
+}
+
 /// Characters a shortcode is made of.
 fn is_shortcode_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '+' | '-')
@@ -23,7 +78,11 @@ pub fn shortcode_at(text: &str, caret: usize) -> Option<(usize, &str)> {
         .chars()
         .next_back()
         .is_none_or(|c| c.is_whitespace() || "([{\"'".contains(c));
-    let valid = typed.len() >= 2 && typed.len() <= 40 && typed.chars().all(is_shortcode_char);
+    // A letter somewhere (or GitHub's `+1` / `-1`): `10:30` and `at :30` are times.
+    let valid = typed.len() >= 2
+        && typed.len() <= 40
+        && typed.chars().all(is_shortcode_char)
+        && (typed.chars().any(|c| c.is_ascii_lowercase()) || matches!(typed, "+1" | "-1"));
     (at_word_start && valid).then_some((start, typed))
 }
 
@@ -57,6 +116,22 @@ pub fn finish_typed(catalog: &EmojiCatalog, text: &str, caret: usize) -> Option<
 /// several must match.
 #[must_use]
 pub fn search<'a>(catalog: &'a EmojiCatalog, query: &str, limit: usize) -> Vec<&'a EmojiInfo> {
+    ranked(catalog, query, limit, 3)
+}
+
+/// What `:typed` completes to in the composer: as [`search`], without matches in the middle
+/// of a word (`:30` offers no clock, `:ok` no smoking sign).
+#[must_use]
+pub fn completions<'a>(catalog: &'a EmojiCatalog, typed: &str, limit: usize) -> Vec<&'a EmojiInfo> {
+    ranked(catalog, typed, limit, 2)
+}
+
+fn ranked<'a>(
+    catalog: &'a EmojiCatalog,
+    query: &str,
+    limit: usize,
+    worst: u8,
+) -> Vec<&'a EmojiInfo> {
     let query = query.trim().trim_start_matches(':').to_lowercase();
     let words: Vec<&str> = query.split_whitespace().collect();
     if words.is_empty() {
@@ -72,7 +147,7 @@ pub fn search<'a>(catalog: &'a EmojiCatalog, query: &str, limit: usize) -> Vec<&
                 .iter()
                 .map(|word| rank(info, &name, word))
                 .try_fold(0_u8, |worst, rank| rank.map(|rank| worst.max(rank)))?;
-            Some((rank, place, info))
+            (rank <= worst).then_some((rank, place, info))
         })
         .collect();
     ranked.sort_by_key(|(rank, place, _)| (*rank, *place));
@@ -156,7 +231,34 @@ mod tests {
         assert_eq!(found("face rocket"), Vec::<&str>::new());
         assert!(found("   ").is_empty());
         assert_eq!(search(&catalog, "i", 2).len(), 2);
+        // Completion leaves out matches in the middle of a word.
+        let completed = |typed: &str| {
+            completions(&catalog, typed, 10)
+                .into_iter()
+                .map(|info| info.emoji.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(completed("ship"), ["🚢", "🛳️"]);
+        assert_eq!(completed("cycle"), Vec::<&str>::new());
+        assert_eq!(completed("ro"), ["🚀"]);
         assert_eq!(in_group(&catalog, 1).count(), 5);
+    }
+
+    #[test]
+    fn the_quick_row_starts_with_what_was_used_lately() {
+        let defaults = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
+        assert_eq!(quick_row(&[], &defaults), defaults);
+        let recent = remember(&remember(&[], "🚀"), "🎉");
+        assert_eq!(recent, ["🎉", "🚀"]);
+        let row = quick_row(&recent, &defaults);
+        assert_eq!(row, ["🎉", "🚀", "👍", "❤️", "😂", "😮", "😢", "🙏"]);
+        // Used again: to the front, once; never more than the row holds.
+        let mut many: Vec<String> = Vec::new();
+        for emoji in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "b"] {
+            many = remember(&many, emoji);
+        }
+        assert_eq!(many, ["b", "i", "h", "g", "f", "e", "d", "c"]);
+        assert_eq!(quick_row(&many, &defaults).len(), QUICK);
     }
 
     #[test]
@@ -166,6 +268,11 @@ mod tests {
         assert_eq!(shortcode_at("hi :t", 5), None, "two characters at least");
         assert_eq!(shortcode_at("at 10:30", 8), None, "not at a word start");
         assert_eq!(shortcode_at("see :) ok", 6), None);
+        assert_eq!(shortcode_at("back at :30", 11), None, "a time");
+        assert_eq!(shortcode_at("yes :+1", 7), Some((4, "+1")));
+        // Multi-byte text before the caret.
+        assert_eq!(shortcode_at("é :ta", 6), Some((3, "ta")));
+        assert_eq!(put("é :ta", 3, 6, "🎉"), ("é 🎉".to_owned(), 7));
         assert_eq!(shortcode_at("hi :Ta", 6), None, "shortcodes are lowercase");
         assert_eq!(put("hi :ta!", 3, 6, "🎉"), ("hi 🎉!".to_owned(), 7));
 
@@ -177,5 +284,9 @@ mod tests {
         assert_eq!(finish_typed(&catalog, "go :rock:", 9), None, "unknown");
         assert_eq!(finish_typed(&catalog, "go :rocket", 10), None, "not closed");
         assert_eq!(finish_typed(&catalog, "a:rocket:", 9), None, "mid-word");
+        assert_eq!(
+            finish_typed(&catalog, "ü :rocket:", 11),
+            Some(("ü 🚀".to_owned(), 7))
+        );
     }
 }

@@ -36,6 +36,9 @@ test("any emoji as a reaction: searched by name, seen live by the other person",
   await expect(dialog).toHaveCount(0);
   await expect(message(ana, "the release is out").locator(".reaction-chip", { hasText: "🚀" })).toContainText("1");
   await expect(message(bea, "the release is out").locator(".reaction-chip", { hasText: "🚀" })).toBeVisible();
+  // What Bea used lately leads her quick row now (kept in this browser).
+  const quick = await openReactions(bea, "the release is out");
+  await expect(quick.locator(".emoji-picker .pick").first()).toHaveAttribute("aria-label", "React with 🚀");
 
   // By keyboard in the grid: a group, arrows, Enter; Escape closes without reacting.
   await (await openReactions(ana, "the release is out")).getByRole("button", { name: "More reactions…" }).click();
@@ -51,6 +54,14 @@ test("any emoji as a reaction: searched by name, seen live by the other person",
   await expect(anaDialog).toHaveCount(0);
   await expect(message(bea, "the release is out").locator(".reaction-chip", { hasText: picked })).toBeVisible();
   await (await openReactions(ana, "the release is out")).getByRole("button", { name: "More reactions…" }).click();
+  // The dialog is modal: the keyboard goes round its controls and never leaves it.
+  await expect(anaDialog.getByRole("searchbox", { name: "Search emoji" })).toBeFocused();
+  await ana.keyboard.press("Shift+Tab");
+  await expect(anaDialog.getByRole("button", { name: "Close", exact: true })).toBeFocused();
+  await ana.keyboard.press("Shift+Tab");
+  await expect(anaDialog.locator(".emoji-cell").first()).toBeFocused();
+  await ana.keyboard.press("Tab");
+  await expect(anaDialog.getByRole("button", { name: "Close", exact: true })).toBeFocused();
   await ana.keyboard.press("Escape");
   await expect(anaDialog).toHaveCount(0);
   // Nothing found says so.
@@ -79,11 +90,11 @@ test("shortcodes in the composer: completion, whole codes, and the picker at the
   // A whole code typed becomes its emoji.
   await box.pressSequentially(" and :rocket: off");
   await expect(box).toHaveValue("we shipped 🎉 and 🚀 off");
-  // Times and smileys stay text.
-  await box.pressSequentially(" at 10:30 :)");
+  // Times and smileys stay text, and Enter sends (`:30` offers no clock).
+  await box.pressSequentially(" at 10:30 :) or :30");
   await expect(list).toHaveCount(0);
   await box.press("Enter");
-  await expect(message(bea, "we shipped 🎉 and 🚀 off at 10:30 :)")).toBeVisible();
+  await expect(message(bea, "we shipped 🎉 and 🚀 off at 10:30 :) or :30")).toBeVisible();
 
   // The ☺ button: search, pick, and it lands where the caret was.
   await box.fill("good job");
@@ -100,7 +111,13 @@ test("shortcodes in the composer: completion, whole codes, and the picker at the
 for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 844 }]] as const) {
   for (const colorScheme of ["light", "dark"] as const) {
     test(`screenshot of the emoji pickers, ${label}, ${colorScheme}`, async ({ browser }) => {
+      // A room of its own: the other screenshots run at the same time with the same words.
+      const host = await guestPage(browser, uniqueName("host"));
+      const room = uniqueName("emojishot");
+      await createRoom(host, room);
       const ana = await sizedGuest(browser, uniqueName("ana"), viewport, colorScheme);
+      await ana.goto(`/chat?room=${room}`);
+      await expect(ana.locator("#room-title")).toContainText(room);
       await say(ana, "Friday's demo went well");
       await (await openReactions(ana, "Friday's demo went well")).getByRole("button", { name: "More reactions…" }).click();
       const dialog = ana.getByRole("dialog", { name: "Add a reaction" });

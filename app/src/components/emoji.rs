@@ -26,9 +26,15 @@ pub fn load(chat: Chat) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         match crate::api::emoji_catalog().await {
-            Some(catalog) => chat.emoji.set(Some(Arc::new(catalog))),
-            // Asked again the next time something needs it.
-            None => chat.emoji_asked.set(false),
+            Some(catalog) => {
+                chat.emoji_failed.set(false);
+                chat.emoji.set(Some(Arc::new(catalog)));
+            }
+            // Asked again the next time someone types or opens a picker.
+            None => {
+                chat.emoji_asked.set(false);
+                chat.emoji_failed.set(true);
+            }
         }
     });
 }
@@ -58,10 +64,12 @@ pub fn EmojiPicker(
         }
     });
     let shown = Memo::new(move |_| {
-        let catalog = catalog(chat)?;
+        // Read first: typing (or another group) tries a failed load again.
         let query = query.get();
+        let group_shown = group.get();
+        let catalog = catalog(chat)?;
         let found: Vec<(String, String)> = if query.trim().is_empty() {
-            emoji::in_group(&catalog, group.get())
+            emoji::in_group(&catalog, group_shown)
                 .map(|info| (info.emoji.clone(), info.name.clone()))
                 .collect()
         } else {
@@ -104,7 +112,8 @@ pub fn EmojiPicker(
     };
     let pick = move |emoji: String| on_pick.run(emoji);
     let on_search_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
-        "Enter" => {
+        // The best match of a search (not the first of a group nobody searched).
+        "Enter" if !ev.is_composing() && query.with_untracked(|q| !q.trim().is_empty()) => {
             ev.prevent_default();
             if let Some((first, _)) = shown
                 .get_untracked()
@@ -149,6 +158,10 @@ pub fn EmojiPicker(
                 on:keydown=move_in_grid
             >
                 {move || match shown.get() {
+                    None if chat.emoji_failed.get() => view! {
+                        <p class="emoji-note">"The emoji could not be loaded (offline?). Type to try again."</p>
+                    }
+                    .into_any(),
                     None => view! { <p class="emoji-note">"Loading emoji…"</p> }.into_any(),
                     Some(found) if found.is_empty() => {
                         view! { <p class="emoji-note">"No emoji matches that."</p> }.into_any()
@@ -259,6 +272,7 @@ pub fn ReactionDialog() -> impl IntoView {
     view! {
         {move || chat.reacting_more.get().map(|id| {
             let on_pick = Callback::new(move |emoji: String| {
+                emoji::used(&emoji);
                 chat.toggle_reaction(id, emoji);
                 close();
             });
@@ -271,6 +285,15 @@ pub fn ReactionDialog() -> impl IntoView {
                     role="dialog"
                     aria-modal="true"
                     aria-label="Add a reaction"
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        // Escape from anywhere in it (the picker handles its own first).
+                        if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            close();
+                        } else {
+                            keep_tab_inside(ev);
+                        }
+                    }
                 >
                     <div class="emoji-dialog-bar">
                         <h2>"Add a reaction"</h2>
@@ -281,6 +304,48 @@ pub fn ReactionDialog() -> impl IntoView {
             }
         })}
     }
+}
+
+/// Tab and Shift+Tab go round the dialog's controls and never leave it (it is modal).
+fn keep_tab_inside(ev: leptos::ev::KeyboardEvent) {
+    #[cfg(feature = "hydrate")]
+    if ev.key() == "Tab" {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(dialog) = ev
+            .current_target()
+            .and_then(|target| target.dyn_into::<leptos::web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let Ok(controls) = dialog.query_selector_all("button:not([tabindex='-1']), input") else {
+            return;
+        };
+        let count = controls.length();
+        let at = |index: u32| {
+            controls
+                .item(index)
+                .and_then(|node| node.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        };
+        let (Some(first), Some(last)) = (at(0), at(count.saturating_sub(1))) else {
+            return;
+        };
+        let active = leptos::prelude::document().active_element();
+        let is = |element: &leptos::web_sys::HtmlElement| {
+            active.as_ref().is_some_and(|active| {
+                let element: &leptos::web_sys::Element = element;
+                active == element
+            })
+        };
+        if ev.shift_key() && is(&first) {
+            ev.prevent_default();
+            let _ = last.focus();
+        } else if !ev.shift_key() && is(&last) {
+            ev.prevent_default();
+            let _ = first.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
 }
 
 /// Gives the keyboard back to message `id` in the timeline.

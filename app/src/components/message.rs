@@ -486,10 +486,9 @@ fn render_actions(message: &Message, powers: Powers, chat: Chat) -> impl IntoVie
                         }
                     }
                 >
-                    {FREQUENT_EMOJI
-                        .iter()
+                    {crate::emoji::quick_row(&crate::emoji::recent(), &FREQUENT_EMOJI)
+                        .into_iter()
                         .map(|emoji| {
-                            let emoji = (*emoji).to_owned();
                             let label = format!("React with {emoji}");
                             view! {
                                 <button
@@ -500,6 +499,7 @@ fn render_actions(message: &Message, powers: Powers, chat: Chat) -> impl IntoVie
                                         let emoji = emoji.clone();
                                         move |_| {
                                             close_picker();
+                                            crate::emoji::used(&emoji);
                                             chat.toggle_reaction(id, emoji.clone());
                                         }
                                     }

@@ -612,7 +612,7 @@ fn Composer() -> impl IntoView {
         let (start, typed) = crate::emoji::shortcode_at(&body, caret.get())?;
         let catalog = super::emoji::catalog(chat)?;
         let found: Vec<(String, String)> =
-            crate::emoji::search(&catalog, typed, crate::emoji::SUGGESTIONS)
+            crate::emoji::completions(&catalog, typed, crate::emoji::SUGGESTIONS)
                 .into_iter()
                 .map(|info| {
                     let code = info.shortcodes.first().cloned().unwrap_or_default();
@@ -639,6 +639,7 @@ fn Composer() -> impl IntoView {
         };
         let body = text.get_untracked();
         let (body, after) = crate::emoji::put(&body, start, caret.get_untracked(), emoji);
+        crate::emoji::used(emoji);
         put_text(body, after);
     };
     // The composer's picker puts its emoji at the caret.
@@ -661,6 +662,7 @@ fn Composer() -> impl IntoView {
             body.len()
         };
         let (body, after) = crate::emoji::put(&body, at, at, &emoji);
+        crate::emoji::used(&emoji);
         put_text(body, after);
     };
     let take_suggestion = move |name: &str| {
@@ -680,6 +682,10 @@ fn Composer() -> impl IntoView {
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        // While an input method composes, its keys are its own.
+        if ev.is_composing() {
+            return;
+        }
         if let Some((_, names)) = mention.get_untracked() {
             let count = names.len();
             match ev.key().as_str() {
@@ -765,13 +771,14 @@ fn Composer() -> impl IntoView {
         caret.set(at);
         picked.set(0);
         dismissed.set(false);
-        // `:tada:` typed whole becomes 🎉.
+        // `:tada:` typed whole becomes 🎉 (when typed, not when deleting back to it).
+        let grew = value.len() > text.with_untracked(String::len);
         let finished = chat.emoji.with_untracked(|catalog| {
             catalog
                 .as_ref()
                 .and_then(|catalog| crate::emoji::finish_typed(catalog, &value, at))
         });
-        match finished {
+        match finished.filter(|_| grew) {
             Some((body, after)) => put_text(body, after),
             None => text.set(value),
         }
@@ -936,7 +943,7 @@ fn Composer() -> impl IntoView {
                 title="Insert an emoji (or type :name)"
                 aria-label="Insert an emoji"
                 aria-expanded=move || picking_emoji.get().to_string()
-                aria-controls="composer-emoji"
+                aria-controls=move || picking_emoji.get().then_some("composer-emoji")
                 disabled=move || !writable()
                 on:click=move |_| picking_emoji.update(|open| *open = !*open)
             >

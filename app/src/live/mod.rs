@@ -67,6 +67,8 @@ pub struct Chat {
     pub emoji: RwSignal<Option<std::sync::Arc<protocol::http::EmojiCatalog>>>,
     /// Whether the catalogue was asked for (or is loaded).
     pub emoji_asked: RwSignal<bool>,
+    /// Whether the last try to load the catalogue failed (offline): the picker says so.
+    pub emoji_failed: RwSignal<bool>,
     /// Bumped by every `message_pinned`: what lists a room's pins reads it again.
     pub pin_news: RwSignal<u64>,
     /// Bumped by every `message_saved`: what lists the saved messages reads it again.
@@ -121,6 +123,7 @@ impl Chat {
             reacting_more: RwSignal::new(None),
             emoji: RwSignal::new(None),
             emoji_asked: RwSignal::new(false),
+            emoji_failed: RwSignal::new(false),
             unfolded: RwSignal::new(std::collections::BTreeSet::new()),
             viewing: RwSignal::new(None),
             pin_news: RwSignal::new(0),
@@ -151,6 +154,7 @@ impl Chat {
         self.go_to.set(None);
         self.editing.set(None);
         self.reacting.set(None);
+        self.reacting_more.set(None);
         self.replying.set(None);
         self.uploads.set(crate::uploads::Uploads::default());
         self.blocked.set(Vec::new());
@@ -200,6 +204,9 @@ impl Chat {
                 .rooms
                 .with_untracked(|rooms| rooms.order.first().cloned());
             self.active.set(next);
+            // A picker open for one of its messages goes with it.
+            self.reacting.set(None);
+            self.reacting_more.set(None);
         }
     }
 
@@ -216,6 +223,7 @@ impl Chat {
             // An edit or a reply belongs to the room it started in.
             self.editing.set(None);
             self.reacting.set(None);
+            self.reacting_more.set(None);
             self.replying.set(None);
         }
         self.active.set(Some(key));
