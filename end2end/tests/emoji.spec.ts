@@ -84,9 +84,14 @@ test("shortcodes in the composer: completion, whole codes, and the picker at the
   await box.pressSequentially("we shipped :tad");
   const list = ana.getByRole("listbox", { name: "Emoji" });
   await expect(list.getByRole("option").first()).toContainText(":tada:");
+  // A screen reader hears the chosen suggestion: the box points at it.
+  await expect(box).toHaveAttribute("aria-controls", "emoji-list");
+  await expect(box).toHaveAttribute("aria-activedescendant", "emoji-list-option-0");
+  await expect(ana.locator("#emoji-list-option-0")).toHaveAttribute("aria-selected", "true");
   await box.press("Enter");
   await expect(box).toHaveValue("we shipped 🎉");
   await expect(list).toHaveCount(0);
+  await expect(box).not.toHaveAttribute("aria-activedescendant", /./);
   // A whole code typed becomes its emoji.
   await box.pressSequentially(" and :rocket: off");
   await expect(box).toHaveValue("we shipped 🎉 and 🚀 off");

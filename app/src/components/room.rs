@@ -843,6 +843,7 @@ fn Composer() -> impl IntoView {
                                 view! {
                                     <li
                                         role="option"
+                                        id=format!("mention-list-option-{n}")
                                         aria-selected=move || (picked.get() == n).to_string()
                                         class:selected=move || picked.get() == n
                                         on:mousedown=move |ev| {
@@ -872,6 +873,7 @@ fn Composer() -> impl IntoView {
                                 view! {
                                     <li
                                         role="option"
+                                        id=format!("emoji-list-option-{n}")
                                         aria-selected=move || (picked.get() == n).to_string()
                                         class:selected=move || picked.get() == n
                                         on:mousedown=move |ev| {
@@ -907,6 +909,25 @@ fn Composer() -> impl IntoView {
                 rows="1"
                 placeholder=placeholder
                 aria-describedby="length-note"
+                // While a list of suggestions shows, a screen reader hears the one chosen.
+                aria-autocomplete="list"
+                aria-controls=move || {
+                    if mention.get().is_some() {
+                        Some("mention-list")
+                    } else {
+                        emoji_typed.get().map(|_| "emoji-list")
+                    }
+                }
+                aria-activedescendant=move || {
+                    let list = if mention.get().is_some() {
+                        "mention-list"
+                    } else if emoji_typed.get().is_some() {
+                        "emoji-list"
+                    } else {
+                        return None;
+                    };
+                    Some(format!("{list}-option-{}", picked.get()))
+                }
                 disabled=move || !writable()
                 prop:value=move || text.get()
                 on:input=on_input
