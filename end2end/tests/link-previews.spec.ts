@@ -1,55 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { deflateSync } from "node:zlib";
 import { type Page } from "@playwright/test";
-import { test, expect, createRoom, guestPage, say, sizedGuest, uniqueName } from "./helpers";
+import { test, expect, createRoom, guestPage, png, say, sizedGuest, uniqueName } from "./helpers";
 
 // The "web" these tests link to: a small site on 127.0.0.2, the one network the test servers
 // fetch previews from (tests/server.ts: TERTULIA_LINK_PREVIEW_PUBLIC=false,
 // TERTULIA_LINK_PREVIEW_ALLOW=127.0.0.2/32). Every request it gets is counted by path.
 
-/** A PNG of `size`×`size` pixels: a teal-to-gold gradient, for the preview image. */
-function png(size: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (bytes: Buffer) => {
-    let c = 0xffffffff;
-    for (const byte of bytes) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const typed = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(typed));
-    return Buffer.concat([length, typed, sum]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
-  const rows = [];
-  for (let y = 0; y < size; y++) {
-    rows.push(0); // no filter
-    for (let x = 0; x < size; x++) {
-      const t = (x + y) / (2 * size);
-      rows.push(Math.round(47 + t * 180), Math.round(111 + t * 60), Math.round(94 - t * 60));
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(Buffer.from(rows))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
 const CARD_SIDE = 64;
-const PNG = png(CARD_SIDE);
+const PNG = png(CARD_SIDE, CARD_SIDE);
 
 const PAGES: Record<string, string> = {
   "/notes": `<!doctype html><html><head><title>Release notes</title>

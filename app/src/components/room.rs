@@ -621,7 +621,7 @@ fn Composer() -> impl IntoView {
                 .collect();
         (!found.is_empty()).then_some((start, found))
     });
-    // Puts `replacement` over `start..caret` and the caret after it.
+    // Sets the box's text (kept as the draft) with the caret at byte `after`.
     let put_text = move |body: String, after: usize| {
         keep_draft(&body);
         text.set(body.clone());
@@ -671,14 +671,22 @@ fn Composer() -> impl IntoView {
         };
         let body = text.get_untracked();
         let (body, after) = complete::complete(&body, start, caret.get_untracked(), name);
-        keep_draft(&body);
-        text.set(body.clone());
-        caret.set(after);
-        if let Some(area) = text_area.get_untracked() {
-            area.set_value(&body);
-            let at = u32::try_from(complete::byte_to_utf16(&body, after)).unwrap_or(u32::MAX);
-            let _ = area.set_selection_range(at, at);
-            let _ = area.focus();
+        put_text(body, after);
+    };
+    // The suggestion list on show (`@` names first), by its element id; how many it offers.
+    let shown_list = move || {
+        mention
+            .with(|m| m.as_ref().map(|(_, names)| ("mention-list", names.len())))
+            .or_else(|| {
+                emoji_typed.with(|e| e.as_ref().map(|(_, found)| ("emoji-list", found.len())))
+            })
+    };
+    // Takes the `n`th suggestion of the list on show.
+    let take_picked = move |n: usize| {
+        if let Some((_, names)) = mention.get_untracked() {
+            take_suggestion(&names[n]);
+        } else if let Some((_, found)) = emoji_typed.get_untracked() {
+            take_emoji(&found[n].0);
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -686,8 +694,7 @@ fn Composer() -> impl IntoView {
         if ev.is_composing() {
             return;
         }
-        if let Some((_, names)) = mention.get_untracked() {
-            let count = names.len();
+        if let Some((_, count)) = untrack(shown_list) {
             match ev.key().as_str() {
                 "ArrowDown" => {
                     ev.prevent_default();
@@ -701,8 +708,7 @@ fn Composer() -> impl IntoView {
                 }
                 "Tab" | "Enter" if !ev.shift_key() => {
                     ev.prevent_default();
-                    let name = names[picked.get_untracked().min(count - 1)].clone();
-                    take_suggestion(&name);
+                    take_picked(picked.get_untracked().min(count - 1));
                     return;
                 }
                 "Escape" => {
@@ -713,34 +719,7 @@ fn Composer() -> impl IntoView {
                 _ => {}
             }
         }
-        if let Some((_, found)) = emoji_typed.get_untracked() {
-            let count = found.len();
-            match ev.key().as_str() {
-                "ArrowDown" => {
-                    ev.prevent_default();
-                    picked.update(|p| *p = (*p + 1) % count);
-                    return;
-                }
-                "ArrowUp" => {
-                    ev.prevent_default();
-                    picked.update(|p| *p = (*p + count - 1) % count);
-                    return;
-                }
-                "Tab" | "Enter" if !ev.shift_key() => {
-                    ev.prevent_default();
-                    let emoji = found[picked.get_untracked().min(count - 1)].0.clone();
-                    take_emoji(&emoji);
-                    return;
-                }
-                "Escape" => {
-                    ev.prevent_default();
-                    dismissed.set(true);
-                    return;
-                }
-                _ => {}
-            }
-        }
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+        if ev.key() == "Enter" && !ev.shift_key() {
             ev.prevent_default();
             send();
         } else if ev.key() == "Escape" && chat.replying.get_untracked().is_some() {
@@ -911,22 +890,9 @@ fn Composer() -> impl IntoView {
                 aria-describedby="length-note"
                 // While a list of suggestions shows, a screen reader hears the one chosen.
                 aria-autocomplete="list"
-                aria-controls=move || {
-                    if mention.get().is_some() {
-                        Some("mention-list")
-                    } else {
-                        emoji_typed.get().map(|_| "emoji-list")
-                    }
-                }
+                aria-controls=move || shown_list().map(|(list, _)| list)
                 aria-activedescendant=move || {
-                    let list = if mention.get().is_some() {
-                        "mention-list"
-                    } else if emoji_typed.get().is_some() {
-                        "emoji-list"
-                    } else {
-                        return None;
-                    };
-                    Some(format!("{list}-option-{}", picked.get()))
+                    shown_list().map(|(list, _)| format!("{list}-option-{}", picked.get()))
                 }
                 disabled=move || !writable()
                 prop:value=move || text.get()

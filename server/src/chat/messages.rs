@@ -65,8 +65,9 @@ impl Chat {
             })?;
         if is_new {
             self.stop_typing(&room, author).await;
-            let preview = self.links.note_sent(message.id, &message.text).await;
             self.fanout.to_room(room.id, &message).await;
+            // After the broadcast: the link is recorded off the room's way.
+            let preview = self.links.note_sent(message.id, &message.text).await;
             self.links.queue(preview);
             self.follow_up(room, author.clone(), message.clone()).await;
         }

@@ -105,11 +105,7 @@ async fn serve_link_image(
     let hub = &state.services.hub;
     let missing = || AppError::not_found("there is no such image");
     let content_type = hub.store.link_image_type(id).await?.ok_or_else(missing)?;
-    let handle = match hub.files.open(id, true).await {
-        Ok(handle) => handle,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
-        Err(error) => return Err(internal(error)),
-    };
+    let handle = open_kept(&hub.files, id, true, missing).await?;
     stream(
         handle,
         content_type,
@@ -427,17 +423,27 @@ async fn serve(
     } else {
         (file.content_type.clone(), "attachment")
     };
-    let handle = match state.services.hub.files.open(&file.id, preview).await {
-        Ok(handle) => handle,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
-        Err(error) => return Err(internal(error)),
-    };
+    let handle = open_kept(&state.services.hub.files, &file.id, preview, missing).await?;
     stream(
         handle,
         content_type,
         content_disposition(disposition, &file.name),
     )
     .await
+}
+
+/// Opens a kept file (or its preview); `missing` when it is not there.
+async fn open_kept(
+    files: &files::FileStore,
+    id: &str,
+    preview: bool,
+    missing: impl FnOnce() -> AppError,
+) -> AppResult<tokio::fs::File> {
+    match files.open(id, preview).await {
+        Ok(handle) => Ok(handle),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(missing()),
+        Err(error) => Err(internal(error)),
+    }
 }
 
 /// A kept file as the answer: its type and disposition, cached privately for good (ids are
