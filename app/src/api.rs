@@ -109,6 +109,20 @@ pub async fn emoji_catalog() -> Option<protocol::http::EmojiCatalog> {
     response.json().await.ok()
 }
 
+/// `POST /api/highlight`: a code block cut into coloured tokens, or `None` when the server
+/// could not be asked or refused (the block is then shown plain).
+pub async fn highlight(lang: String, code: String) -> Option<protocol::http::Highlighted> {
+    use protocol::http::{Highlight, HighlightReq};
+    let request = Request::post(Highlight::PATH)
+        .json(&HighlightReq { lang, code })
+        .ok()?;
+    let response = request.send().await.ok()?;
+    if !response.ok() {
+        return None;
+    }
+    response.json().await.ok()
+}
+
 /// Whether the server says this browser's session is over (`401` from `/api/me`): signed out
 /// elsewhere, revoked, or the account banned. A network failure is not an answer.
 pub async fn session_ended() -> bool {

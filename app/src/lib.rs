@@ -11,6 +11,7 @@ mod components;
 pub mod csp;
 pub mod desktop;
 mod emoji;
+mod highlight;
 pub mod live;
 pub mod markup;
 pub mod model;

@@ -11,8 +11,14 @@
 pub enum Block {
     /// Lines of text shown with line breaks between them.
     Paragraph(Vec<Vec<Inline>>),
-    /// A fenced code block, verbatim.
-    Code(String),
+    /// A fenced code block, verbatim, and the language its fence names (```` ```rust ````), if
+    /// it names one ([`protocol::validate::fence_language`]).
+    Code {
+        /// The language, as written.
+        lang: Option<String>,
+        /// The block's lines.
+        code: String,
+    },
     /// Quoted lines.
     Quote(Vec<Vec<Inline>>),
     /// A list: numbered or not, one line per item.
@@ -63,8 +69,9 @@ pub fn parse(text: &str) -> Vec<Block> {
         }
     };
     while let Some(line) = lines.next() {
-        if line.trim_start().starts_with("```") {
+        if let Some(info) = line.trim_start().strip_prefix("```") {
             flush(&mut paragraph, &mut blocks);
+            let lang = protocol::validate::fence_language(info);
             let mut code = Vec::new();
             for inner in lines.by_ref() {
                 if inner.trim_start().starts_with("```") {
@@ -72,7 +79,10 @@ pub fn parse(text: &str) -> Vec<Block> {
                 }
                 code.push(inner);
             }
-            blocks.push(Block::Code(code.join("\n")));
+            blocks.push(Block::Code {
+                lang,
+                code: code.join("\n"),
+            });
         } else if let Some(quoted) = quote_line(line) {
             flush(&mut paragraph, &mut blocks);
             let mut quote = vec![inlines(quoted)];
@@ -122,7 +132,7 @@ pub fn first_link(text: &str) -> Option<String> {
             lines.iter().find_map(|line| in_inlines(line))
         }
         Block::List { items, .. } => items.iter().find_map(|item| in_inlines(item)),
-        Block::Code(_) => None,
+        Block::Code { .. } => None,
     })
 }
 
@@ -457,7 +467,7 @@ mod tests {
                 let lines = match block {
                     Block::Paragraph(lines) | Block::Quote(lines) => lines,
                     Block::List { items, .. } => items,
-                    Block::Code(_) => Vec::new(),
+                    Block::Code { .. } => Vec::new(),
                 };
                 for line in lines {
                     hrefs(&line, &mut found);
@@ -489,7 +499,10 @@ mod tests {
             parsed,
             [
                 Block::Paragraph(vec![vec![text("hi")], vec![text("there")]]),
-                Block::Code("let x = **1**;".into()),
+                Block::Code {
+                    lang: None,
+                    code: "let x = **1**;".into()
+                },
                 Block::Quote(vec![vec![text("quoted")], vec![text("more")]]),
                 Block::List {
                     ordered: false,
@@ -501,6 +514,38 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(parse("```\nunclosed"), [Block::Code("unclosed".into())]);
+        assert_eq!(
+            parse("```\nunclosed"),
+            [Block::Code {
+                lang: None,
+                code: "unclosed".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_fence_names_its_language_in_its_first_word() {
+        let code = |lang: Option<&str>, code: &str| Block::Code {
+            lang: lang.map(str::to_owned),
+            code: code.to_owned(),
+        };
+        assert_eq!(
+            parse("```rust\nfn main() {}\n```"),
+            [code(Some("rust"), "fn main() {}")]
+        );
+        assert_eq!(
+            parse("  ```py title=x.py\nprint(1)\n```"),
+            [code(Some("py"), "print(1)")]
+        );
+        assert_eq!(parse("```<b>\nx\n```"), [code(None, "x")]);
+        assert_eq!(parse("```   \nx\n```"), [code(None, "x")]);
+        // The closing fence's words are not a language of anything.
+        assert_eq!(
+            parse("```c\nint x;\n```js\nafter"),
+            [
+                code(Some("c"), "int x;"),
+                Block::Paragraph(vec![vec![text("after")]])
+            ]
+        );
     }
 }

@@ -64,6 +64,9 @@ mod accounts;
 /// Link previews: fetching only where allowed, reading pages.
 pub mod links;
 
+/// Code blocks cut into coloured tokens.
+mod highlight;
+
 /// Rooms, presence, messages: the chat service.
 mod chat;
 
@@ -119,6 +122,11 @@ pub mod limits {
     pub use crate::files::preview::{
         AT_ONCE as PREVIEWS_AT_ONCE, DECODE_MEMORY_DEFAULT as PREVIEW_MEMORY_DEFAULT,
         SOURCE_MAX_SIDE as PREVIEW_SOURCE_MAX_SIDE, WAIT as PREVIEW_WAIT,
+    };
+    pub use crate::highlight::{
+        AT_ONCE as HIGHLIGHTS_AT_ONCE, BUDGET as HIGHLIGHT_BUDGET,
+        COLD_BUDGET as HIGHLIGHT_COLD_BUDGET, LINE_MAX as HIGHLIGHT_LINE_MAX,
+        REMEMBERED as HIGHLIGHTS_REMEMBERED, TURN_WAIT as HIGHLIGHT_TURN_WAIT,
     };
     pub use crate::http::pipeline::API_BODY_MAX;
     pub use crate::hub::SEARCHES_AT_ONCE;

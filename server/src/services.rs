@@ -9,6 +9,7 @@ use crate::accounts::Accounts;
 use crate::audit::Audit;
 use crate::chat::Chat;
 use crate::fanout::Fanout;
+use crate::highlight::Highlighter;
 use crate::hub::Hub;
 use crate::notify::Notifier;
 
@@ -28,6 +29,8 @@ pub(crate) struct Parts {
     pub(crate) accounts: Accounts,
     /// Stored notifications and their delivery.
     pub(crate) notifier: Notifier,
+    /// Colours code blocks.
+    pub(crate) highlighter: Highlighter,
 }
 
 impl Services {
@@ -51,6 +54,7 @@ impl Services {
             chat,
             accounts,
             notifier,
+            highlighter: Highlighter::new(),
         }))
     }
 }

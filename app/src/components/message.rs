@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use protocol::{Message, Role};
 
+use super::code::CodeBlock;
 use super::members::role_badge;
 use crate::live::Chat;
 use crate::markup::{self, Block, Inline};
@@ -624,7 +625,7 @@ fn render_block(block: Block, me: Option<&str>) -> AnyView {
     };
     match block {
         Block::Paragraph(paragraph) => view! { <p>{lines(paragraph)}</p> }.into_any(),
-        Block::Code(code) => view! { <pre><code>{code}</code></pre> }.into_any(),
+        Block::Code { lang, code } => view! { <CodeBlock lang code/> }.into_any(),
         Block::Quote(quote) => view! { <blockquote>{lines(quote)}</blockquote> }.into_any(),
         Block::List { ordered, items } => {
             let items = items

@@ -4,6 +4,7 @@ mod account;
 mod attachments;
 mod bell;
 mod bookmarks;
+mod code;
 mod emoji;
 mod header;
 mod members;

@@ -78,6 +78,105 @@ endpoints! {
     Health: Get "/api/health", Empty => HealthRes;
     /// The emoji a client offers (v1.17): 200 [`EmojiCatalog`], to anyone, cacheable.
     Emoji: Get "/api/emoji", Empty => EmojiCatalog;
+    /// Colour a fenced code block (v1.18): 200 [`Highlighted`], to anyone signed in.
+    Highlight: Post "/api/highlight", HighlightReq => Highlighted;
+}
+
+/// `POST /api/highlight` (v1.18): a fenced code block of a message and the language its fence
+/// names (```` ```rust ````).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HighlightReq {
+    /// The fence's language: a name or file extension (`rust`, `rs`, `Python`, `c++`), see
+    /// [`crate::validate::code_language`].
+    pub lang: String,
+    /// The block's text, at most [`crate::validate::MESSAGE_MAX`] characters.
+    pub code: String,
+}
+
+/// The answer to [`HighlightReq`]: the code cut into tokens whose texts, joined in order, are
+/// exactly the code that was sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Highlighted {
+    /// The language the server read the code as (`Rust`), or none when it knows no language
+    /// by that name (then one token holds the whole code, without a kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The tokens, in order.
+    pub tokens: Vec<CodeToken>,
+}
+
+/// A run of code of one [`TokenKind`] (or of none: plain text, whitespace, punctuation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeToken {
+    /// The text, verbatim.
+    pub text: String,
+    /// What it is, when it is something a reader tells apart by colour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<TokenKind>,
+}
+
+/// What a [`CodeToken`] is. A later version may add kinds: a client shows a kind it does not
+/// know as plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    /// A comment.
+    Comment,
+    /// A keyword, or a word of the language's own (`fn`, `let`, `pub`).
+    Keyword,
+    /// A string or character literal, a regular expression.
+    String,
+    /// A number.
+    Number,
+    /// A named constant, a literal such as `true`, `null`, `self`, an escape in a string.
+    Constant,
+    /// A function's or method's name, where it is defined or called.
+    Function,
+    /// A type, class or module name.
+    Type,
+    /// A markup tag's name (`div`).
+    Tag,
+    /// An attribute or annotation (`href=`, `#[derive]`, `@Override`), a property's name.
+    Attribute,
+    /// An operator (`+`, `&&`, `=>`).
+    Operator,
+    /// A kind this client does not know (read from a later version).
+    #[serde(other)]
+    Other,
+}
+
+impl TokenKind {
+    /// Every kind a server sends, as written on the wire.
+    pub const ALL: [Self; 10] = [
+        Self::Comment,
+        Self::Keyword,
+        Self::String,
+        Self::Number,
+        Self::Constant,
+        Self::Function,
+        Self::Type,
+        Self::Tag,
+        Self::Attribute,
+        Self::Operator,
+    ];
+
+    /// The kind's name on the wire (`other` for one this client does not know).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Comment => "comment",
+            Self::Keyword => "keyword",
+            Self::String => "string",
+            Self::Number => "number",
+            Self::Constant => "constant",
+            Self::Function => "function",
+            Self::Type => "type",
+            Self::Tag => "tag",
+            Self::Attribute => "attribute",
+            Self::Operator => "operator",
+            Self::Other => "other",
+        }
+    }
 }
 
 /// `GET /api/emoji` (v1.17): every emoji of the server's Unicode version a client may offer

@@ -7,6 +7,7 @@ mod emoji;
 mod files;
 mod guards;
 mod health;
+mod highlight;
 pub(crate) mod metrics;
 mod notifications;
 mod people;
@@ -17,7 +18,8 @@ mod state;
 
 use axum::Router;
 use protocol::http::{
-    ChangePassword, DeleteAccount, Guest, Health, Login, Logout, Me, PushNotification, Register,
+    ChangePassword, DeleteAccount, Guest, Health, Highlight, Login, Logout, Me, PushNotification,
+    Register,
 };
 
 pub use guards::{host_guard, node_cookie, page_session, security_headers, socket_guard};
@@ -38,6 +40,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     api = pipeline::route::<DeleteAccount, _, _>(api, people::delete_account);
     api = pipeline::route::<PushNotification, _, _>(api, notifications::push);
     api = pipeline::route::<Health, _, _>(api, health::health);
+    api = pipeline::route::<Highlight, _, _>(api, highlight::highlight);
     // For machines: outside the API's pipeline (no session, no rate limit; `/readyz` reuses
     // one check a second whoever asks).
     api = api

@@ -104,7 +104,7 @@ fn every_built_in_limit_has_its_real_value() {
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
     let fetch = server::links::fetch::Limits::default();
-    let expected: [(String, u64); 24] = [
+    let expected: [(String, u64); 25] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -174,6 +174,10 @@ fn every_built_in_limit_has_its_real_value() {
         ),
         ("link preview request time".into(), fetch.total.as_secs()),
         ("link preview redirects".into(), fetch.redirects as u64),
+        (
+            "code blocks highlighted at once per node".into(),
+            limits::HIGHLIGHTS_AT_ONCE as u64,
+        ),
     ];
     for (name, value) in expected {
         assert_eq!(value_of(&name), value, "docs/SECURITY.md, `{name}`");
@@ -239,6 +243,26 @@ fn every_built_in_limit_has_its_real_value() {
                 limits::LINK_PREVIEW_DEADLINE.as_secs()
             )),
         "docs/SECURITY.md, link preview time: {time}"
+    );
+    let highlights = row("code blocks highlighted at once per node");
+    assert!(
+        highlights.contains(&format!(
+            "at most {} ms",
+            limits::HIGHLIGHT_BUDGET.as_millis()
+        )) && highlights.contains(&format!(
+            "the last {} blocks",
+            limits::HIGHLIGHTS_REMEMBERED
+        )) && highlights.contains(&format!(
+            "at most {} ms as its rules",
+            separated(limits::HIGHLIGHT_COLD_BUDGET.as_millis() as u64)
+        )) && highlights.contains(&format!(
+            "line past {} bytes",
+            separated(limits::HIGHLIGHT_LINE_MAX as u64)
+        )) && highlights.contains(&format!(
+            "at most {} s for its turn",
+            limits::HIGHLIGHT_TURN_WAIT.as_secs()
+        )),
+        "docs/SECURITY.md, highlighting: {highlights}"
     );
 }
 

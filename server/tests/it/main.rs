@@ -25,6 +25,7 @@ mod docs;
 mod files;
 mod frames;
 mod gaps;
+mod highlight;
 mod http;
 mod layers;
 mod link_previews;

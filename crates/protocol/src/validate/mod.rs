@@ -3,6 +3,7 @@
 //! Each function returns the normalised value (trimmed) or an [`ErrorBody`] with the code the
 //! server answers. The rules are grouped by what they judge, one file each.
 
+mod code;
 mod emoji;
 mod files;
 mod limits;
@@ -11,6 +12,7 @@ mod notifications;
 mod search;
 mod text;
 
+pub use code::*;
 pub use emoji::*;
 pub use files::*;
 pub use limits::*;
