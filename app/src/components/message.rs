@@ -197,6 +197,9 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
             <div class="meta" class:visually-hidden=grouped>
                 {avatar(&message.user.username)}
                 <span class="author">{message.user.username.clone()}</span>
+                {message.bot.then(|| view! {
+                    <span class="role-badge bot-badge" title="Posted by a program through this room's webhook">"bot"</span>
+                })}
                 {role.and_then(role_badge)}
                 <time datetime=time::iso(message.ts) title=time::full(message.ts)>
                     {time::clock(message.ts)}

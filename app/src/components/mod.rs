@@ -20,6 +20,7 @@ mod sidebar;
 mod switcher;
 mod toast;
 mod viewer;
+mod webhooks;
 
 pub use account::AccountMenu;
 pub use bell::{Bell, NoteToast};
@@ -32,3 +33,4 @@ pub use search::MessageSearch;
 pub use sidebar::Sidebar;
 pub use switcher::QuickSwitcher;
 pub use toast::Toast;
+pub use webhooks::RoomWebhooks;

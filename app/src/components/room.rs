@@ -119,6 +119,7 @@ pub fn RoomPane() -> impl IntoView {
                     <div class="room-actions">
                         <super::MessageSearch/>
                         <super::PinnedMessages/>
+                        <super::RoomWebhooks/>
                         <button
                             id="mute-room"
                             type="button"

@@ -294,6 +294,13 @@ pub mod chat {
     /// after it was sent or edited to another link (v1.16). A `message_edited` whose message
     /// has no `preview` says it has none.
     pub const MESSAGE_PREVIEW: &str = "message_preview";
+    /// C→S `{room, name}` → `{ok, webhook, url}`: a moderator of the room makes an incoming
+    /// webhook posting as a bot named `name` (v1.19).
+    pub const CREATE_WEBHOOK: &str = "create_webhook";
+    /// C→S `{room}` → `{ok, webhooks}`: the room's webhooks, to its moderators (v1.19).
+    pub const WEBHOOKS: &str = "webhooks";
+    /// C→S `{id}` → `{ok}`: a moderator of the room deletes one of its webhooks (v1.19).
+    pub const DELETE_WEBHOOK: &str = "delete_webhook";
 }
 
 /// Namespace `/notifications`.

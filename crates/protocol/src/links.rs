@@ -79,6 +79,15 @@ pub fn link_image(id: &str) -> String {
     format!("{LINK_IMAGES}/{id}")
 }
 
+/// Where programs post to a room's incoming webhooks (v1.19): `POST /api/hooks/<id>/<secret>`.
+pub const HOOKS: &str = "/api/hooks";
+
+/// A webhook's address: `/api/hooks/<id>/<secret>`.
+#[must_use]
+pub fn webhook(id: &str, secret: &str) -> String {
+    format!("{HOOKS}/{id}/{secret}")
+}
+
 /// The start page's modes and query parameters (`/?mode=signin&username=ana&failed=conflict`).
 pub mod start {
     use super::{HOME, encode_query};

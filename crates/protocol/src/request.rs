@@ -86,6 +86,9 @@ requests! {
     chat::PINS => PinsReq => PinsRes;
     chat::SAVE_MESSAGE => SaveMessageReq => Empty;
     chat::SAVED_MESSAGES => SavedMessagesReq => SavedMessagesRes;
+    chat::CREATE_WEBHOOK => CreateWebhookReq => CreateWebhookRes;
+    chat::WEBHOOKS => WebhooksReq => WebhooksRes;
+    chat::DELETE_WEBHOOK => DeleteWebhookReq => Empty;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;

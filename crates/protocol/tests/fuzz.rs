@@ -134,6 +134,7 @@ proptest! {
             preview: (id % 5 == 0).then(|| Box::new(protocol::LinkPreview {
                 url: "https://example.org/".into(), site: "example.org".into(), title: "t".into(),
                 description: None, image_url: Some("/api/link-images/x".into()) })),
+            bot: id % 7 == 0,
         } };
         let ack = Ack::Ok(body);
         prop_assert_eq!(serde_json::from_value::<Ack<MessageRes>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);

@@ -265,6 +265,8 @@ pub(crate) enum LockSpace {
     Pins = 3,
     /// A person's saved messages.
     Saved = 4,
+    /// A room's webhooks.
+    Webhooks = 5,
 }
 
 /// Runs one autocommit write on a connection from `pool`.

@@ -29,6 +29,7 @@ mod sessions;
 mod sign_in;
 mod snapshot;
 mod users;
+mod webhooks;
 
 pub use bookmarks::SavedEntry;
 pub use db::{Backend, Store};
@@ -47,6 +48,7 @@ pub use saved::{SavedRoom, UNREAD_MAX};
 pub use sign_in::KNOWN_DEVICES_MAX;
 pub use snapshot::{copy_sqlite, known_schema, postgres_tables, schema_of, sqlite_path};
 pub use users::UserRecord;
+pub use webhooks::{NewWebhook, WebhookTarget};
 
 /// Result of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

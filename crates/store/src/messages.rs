@@ -538,7 +538,8 @@ impl Store {
         self.attach_reactions(messages).await?;
         self.attach_files(messages).await?;
         self.attach_pins(messages).await?;
-        self.attach_previews(messages).await
+        self.attach_previews(messages).await?;
+        self.attach_bots(messages).await
     }
 
     /// Fills in the reactions of `messages` (one query for all of them).

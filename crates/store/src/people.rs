@@ -40,7 +40,8 @@ impl Store {
     ) -> Result<Vec<(User, Option<String>)>> {
         let mut sql = String::from(
             "SELECT id, username, role, password_hash, banned_at, status FROM users \
-             WHERE deleted_at IS NULL AND banned_at IS NULL AND username_key NOT LIKE '~%'",
+             WHERE deleted_at IS NULL AND banned_at IS NULL AND bot = 0 \
+             AND username_key NOT LIKE '~%'",
         );
         let mut n = 0;
         let mut next = || {

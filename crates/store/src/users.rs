@@ -14,6 +14,8 @@ pub struct UserRecord {
     pub password_hash: Option<String>,
     /// Banned by an admin: cannot sign in, has no live session.
     pub banned: bool,
+    /// A webhook's bot (v1.19): posts through its webhook only; nobody writes to it.
+    pub bot: bool,
 }
 
 #[derive(FromRow)]
@@ -23,6 +25,9 @@ pub(crate) struct UserRow {
     role: String,
     password_hash: Option<String>,
     banned_at: Option<i64>,
+    /// Read where a query selects it (by name); elsewhere 0.
+    #[sqlx(default)]
+    bot: i64,
 }
 
 impl From<UserRow> for UserRecord {
@@ -36,6 +41,7 @@ impl From<UserRow> for UserRecord {
             },
             password_hash: row.password_hash,
             banned: row.banned_at.is_some(),
+            bot: row.bot != 0,
         }
     }
 }
@@ -87,7 +93,7 @@ impl Store {
         let row: UserRow = sqlx::query_as(
             "INSERT INTO users (username, username_key, password_hash, role, created_at) \
              SELECT $1, $2, $3, \
-                    CASE WHEN EXISTS (SELECT 1 FROM users WHERE role <> 'guest') \
+                    CASE WHEN EXISTS (SELECT 1 FROM users WHERE role <> 'guest' AND bot = 0) \
                          THEN 'member' ELSE 'admin' END, \
                     $4 \
              RETURNING id, username, role, password_hash, banned_at",
@@ -110,7 +116,8 @@ impl Store {
     /// [`StoreError::Database`] on failure.
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
         let row: Option<UserRow> = sqlx::query_as(
-            "SELECT id, username, role, password_hash, banned_at FROM users WHERE username_key = $1",
+            "SELECT id, username, role, password_hash, banned_at, bot FROM users \
+             WHERE username_key = $1",
         )
         .bind(crate::name_key(username))
         .fetch_optional(&self.pool)
@@ -187,7 +194,8 @@ impl Store {
             }
         }
         let row: Option<UserRow> = sqlx::query_as(
-            "UPDATE users SET role = $1 WHERE id = $2 RETURNING id, username, role, password_hash, banned_at",
+            "UPDATE users SET role = $1 WHERE id = $2 AND bot = 0 \
+             RETURNING id, username, role, password_hash, banned_at",
         )
         .bind(role.as_str())
         .bind(id)

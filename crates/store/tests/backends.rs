@@ -579,6 +579,43 @@ async fn scenario(store: &Store) {
         store.sweep_link_previews(9_000).await.unwrap(),
         ["a".repeat(32)]
     );
+
+    // Webhooks (v1.19): the bot account and the webhook in one transaction, the room's cap,
+    // and the bot flag on what it posts.
+    let hooks = store
+        .create_room("hooks", None, false, RoomKind::Room, fay.id, 9_100)
+        .await
+        .unwrap();
+    let new = |id: &'static str, name: &'static str| store::NewWebhook {
+        id,
+        secret_hash: "hash",
+        name,
+        created_by: fay.id,
+        now: 9_101,
+    };
+    let made = store
+        .create_webhook(&hooks, new("00000000000000c1", "deploybot"))
+        .await
+        .unwrap();
+    assert_eq!(made.bot.username, "deploybot");
+    assert!(matches!(
+        store
+            .create_webhook(&hooks, new("00000000000000c2", "DeployBot"))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let target = store.webhook_target(&made.id).await.unwrap().unwrap();
+    let (posted, _) = store
+        .insert_message(&hooks, &target.bot, "deployed", 9_102, None)
+        .await
+        .unwrap();
+    let page = store.history(&hooks, None, None, 10).await.unwrap();
+    assert_eq!(
+        page.iter().map(|m| (m.id, m.bot)).collect::<Vec<_>>(),
+        [(posted.id, true)]
+    );
+    assert!(store.delete_webhook(&made.id).await.unwrap());
+    assert!(store.webhooks(hooks.id).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -331,11 +331,31 @@ impl Accounts {
             .map_or(Role::Guest, |stored| stored.role))
     }
 
-    /// A user looked up by a name; `not_found` if there is none (or it was a guest's and is
-    /// free).
+    /// A person looked up by a name, to invite or write to; `not_found` if there is none (or
+    /// it was a guest's and is free), `bad_request` for a webhook's bot.
     ///
     /// # Errors
-    /// `bad_request` for an invalid name, `not_found`, or a store failure.
+    /// `bad_request` for an invalid name or a bot, `not_found`, or a store failure.
+    pub(crate) async fn existing_person(&self, raw_name: &str) -> AppResult<User> {
+        let username = names::username(raw_name)?;
+        let record = self
+            .hub
+            .store
+            .user_by_name(&username)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))?;
+        if record.bot {
+            return Err(AppError::bad_request(format!(
+                "`{username}` is a webhook's bot: it posts, nobody writes to it"
+            )));
+        }
+        Ok(record.user)
+    }
+
+    /// The user called `raw_name` (a webhook's bot too: it can be muted, blocked, removed).
+    ///
+    /// # Errors
+    /// `bad_request` (name), `not_found`, or a failure.
     pub(crate) async fn existing_user(&self, raw_name: &str) -> AppResult<User> {
         let username = names::username(raw_name)?;
         self.hub
@@ -479,7 +499,7 @@ fn plural_es(n: u64) -> &'static str {
 }
 
 /// A name someone asks for: normalised, and not one of the reserved names.
-fn chosen_name(raw: &str) -> AppResult<String> {
+pub(crate) fn chosen_name(raw: &str) -> AppResult<String> {
     let name = names::username(raw)?;
     if names::is_reserved_username(&name) {
         return Err(AppError::new(

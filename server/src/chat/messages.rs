@@ -65,13 +65,19 @@ impl Chat {
             })?;
         if is_new {
             self.stop_typing(&room, author).await;
-            self.fanout.to_room(room.id, &message).await;
-            // After the broadcast: the link is recorded off the room's way.
-            let preview = self.links.note_sent(message.id, &message.text).await;
-            self.links.queue(preview);
-            self.follow_up(room, author.clone(), message.clone()).await;
+            self.publish(room, author, &message).await;
         }
         Ok(message)
+    }
+
+    /// What follows a new message's store: the room gets it, its first link is previewed,
+    /// and the people it mentions (or the other person of a DM) are notified.
+    pub(super) async fn publish(&self, room: RoomRecord, author: &User, message: &Message) {
+        self.fanout.to_room(room.id, message).await;
+        // After the broadcast: the link is recorded off the room's way.
+        let preview = self.links.note_sent(message.id, &message.text).await;
+        self.links.queue(preview);
+        self.follow_up(room, author.clone(), message.clone()).await;
     }
 
     /// A page of a room `user` may see, oldest first: the newest `limit` (older than

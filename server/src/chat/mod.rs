@@ -11,7 +11,8 @@
 //! * [`moderation`]: kicks and mutes in rooms, removing what a banned account made;
 //! * [`blocks`]: whom each person blocks, and what that refuses;
 //! * [`people`]: the directory of everyone, with who is online;
-//! * [`files`]: who may upload to a room and download a file.
+//! * [`files`]: who may upload to a room and download a file;
+//! * [`webhooks`]: a room's incoming webhooks, and the messages programs post through them.
 
 mod blocks;
 mod bookmarks;
@@ -25,6 +26,7 @@ mod pins;
 mod presence;
 mod rooms;
 mod saved;
+mod webhooks;
 
 pub use conversation::{SEARCH_TIME_MAX, SEARCH_WAIT};
 pub use follow_ups::FOLLOW_UPS_QUEUED;

@@ -187,7 +187,7 @@ impl Chat {
             ));
         }
         self.charge(actor, Action::Join).await?;
-        let invitee = self.accounts.existing_user(username).await?;
+        let invitee = self.accounts.existing_person(username).await?;
         if invitee.id != actor.user.id {
             self.check_not_blocked(&actor.user, &invitee, "invites")
                 .await?;
@@ -225,7 +225,7 @@ impl Chat {
     /// `not_found`, `bad_request` for oneself, `forbidden` when either blocks the other,
     /// `rate_limited`, or a failure.
     pub async fn dm(&self, actor: &Actor, username: &str) -> AppResult<Room> {
-        let peer = self.accounts.existing_user(username).await?;
+        let peer = self.accounts.existing_person(username).await?;
         if peer.id == actor.user.id {
             return Err(AppError::bad_request(
                 "a direct conversation needs someone else",

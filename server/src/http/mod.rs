@@ -15,6 +15,7 @@ pub(crate) mod pipeline;
 mod sign_in_form;
 mod socket_head;
 mod state;
+mod webhooks;
 
 use axum::Router;
 use protocol::http::{
@@ -85,6 +86,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             <protocol::http::Emoji as protocol::http::Endpoint>::PATH,
             axum::routing::get(emoji::serve),
+        )
+        .route(
+            &protocol::links::webhook("{id}", "{secret}"),
+            axum::routing::post(webhooks::post),
         );
     // Whatever else comes to `/api` is answered in the API's error shape too.
     api = api

@@ -267,7 +267,7 @@ where
 
 /// Why a request's body could not be read, in the API's error shape: `too_long` (413) past
 /// [`API_BODY_MAX`], `bad_request` otherwise (the body ended early).
-fn unread_body(rejection: BytesRejection) -> AppError {
+pub(super) fn unread_body(rejection: BytesRejection) -> AppError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::new(
             protocol::ErrorCode::TooLong,
@@ -332,7 +332,10 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> AppResult<Option<Calle
 }
 
 /// Decodes a JSON body (an empty body reads as `{}`).
-fn decode<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> AppResult<T> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> AppResult<T> {
     if body.is_empty() {
         return serde_json::from_slice(b"{}")
             .map_err(|error| AppError::bad_request(format!("a JSON body is required: {error}")));

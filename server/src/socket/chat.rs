@@ -5,13 +5,14 @@
 use std::sync::LazyLock;
 
 use protocol::{
-    BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes, DeleteReq,
-    DmReq, EditReq, EditRes, Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq,
-    JoinRes, KickReq, LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq,
-    MessageRes, MuteReq, MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, ReactReq,
-    ReadMarker, RoomsReq, RoomsRes, SaveMessageReq, SavedMessagesReq, SavedMessagesRes,
-    SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes, SetStatusReq, SetTopicReq, SetTopicRes,
-    TypingReq, UnblockReq, User, Welcome,
+    BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes,
+    CreateWebhookReq, CreateWebhookRes, DeleteReq, DeleteWebhookReq, DmReq, EditReq, EditRes,
+    Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq, LeaveReq,
+    LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes, MuteReq,
+    MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, ReactReq, ReadMarker, RoomsReq,
+    RoomsRes, SaveMessageReq, SavedMessagesReq, SavedMessagesRes, SavedRoomsReq, SavedRoomsRes,
+    SearchReq, SearchRes, SetStatusReq, SetTopicReq, SetTopicRes, TypingReq, UnblockReq, User,
+    WebhooksReq, WebhooksRes, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -59,6 +60,9 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(pins)
         .on(save_message)
         .on(saved_messages)
+        .on(create_webhook)
+        .on(webhooks)
+        .on(delete_webhook)
 });
 
 /// Last CONNECT middleware (after authentication): wires the socket's events and registers
@@ -410,4 +414,23 @@ async fn saved_messages(ctx: Ctx, req: SavedMessagesReq) -> AppResult<SavedMessa
         page.next = page.items.last().map(|item| item.saved_ts);
     }
     Ok(page)
+}
+
+/// `create_webhook`: a moderator makes an incoming webhook for a room (v1.19).
+async fn create_webhook(ctx: Ctx, req: CreateWebhookReq) -> AppResult<CreateWebhookRes> {
+    ctx.chat()
+        .create_webhook(&ctx.actor(), &req.room, &req.name)
+        .await
+}
+
+/// `webhooks`: a room's webhooks, to its moderators (v1.19).
+async fn webhooks(ctx: Ctx, req: WebhooksReq) -> AppResult<WebhooksRes> {
+    let webhooks = ctx.chat().webhooks(&ctx.actor(), &req.room).await?;
+    Ok(WebhooksRes { webhooks })
+}
+
+/// `delete_webhook`: a moderator deletes one of a room's webhooks (v1.19).
+async fn delete_webhook(ctx: Ctx, req: DeleteWebhookReq) -> AppResult<Empty> {
+    ctx.chat().delete_webhook(&ctx.actor(), &req.id).await?;
+    Ok(Empty {})
 }

@@ -97,6 +97,9 @@ prices! {
     protocol::PinsReq => 2;
     protocol::SaveMessageReq => 1;
     protocol::SavedMessagesReq => 3;
+    protocol::CreateWebhookReq => 10;
+    protocol::WebhooksReq => 2;
+    protocol::DeleteWebhookReq => 3;
 }
 
 impl Priced for protocol::TypingReq {

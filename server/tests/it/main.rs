@@ -43,3 +43,4 @@ mod saved;
 mod scale;
 mod security;
 mod slow_readers;
+mod webhooks;

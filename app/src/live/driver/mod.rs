@@ -11,6 +11,7 @@ mod notifications;
 pub(super) mod outbox;
 mod rooms;
 mod sending;
+mod webhooks;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

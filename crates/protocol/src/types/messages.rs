@@ -49,6 +49,10 @@ pub struct Message {
     /// messages have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<Box<LinkPreview>>,
+    /// Posted by a program through one of the room's webhooks (v1.19): `user` is that
+    /// webhook's bot.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bot: bool,
 }
 
 /// What a link leads to, read by the server from the page (v1.16): its title, description and

@@ -2,6 +2,7 @@
 //! milliseconds. Every type is re-exported here and at the crate's root, so users write
 //! `protocol::JoinReq` whichever file defines it.
 
+mod integrations;
 mod messages;
 mod moderation;
 mod notifications;
@@ -10,6 +11,7 @@ mod presence;
 mod room_list;
 mod rooms;
 
+pub use integrations::*;
 pub use messages::*;
 pub use moderation::*;
 pub use notifications::*;

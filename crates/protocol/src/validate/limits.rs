@@ -27,6 +27,25 @@ pub const PINS_MAX: usize = 50;
 /// Most messages one person keeps in their saved list (v1.15).
 pub const SAVED_MAX: usize = 500;
 
+/// Most incoming webhooks of one room (v1.19).
+pub const WEBHOOKS_MAX: usize = 10;
+
+/// A webhook's id (v1.19): 16 lowercase hex digits.
+///
+/// # Errors
+/// `bad_request` for anything else.
+pub fn webhook_id(raw: &str) -> Result<&str, ErrorBody> {
+    if raw.len() == 16
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(raw)
+    } else {
+        Err(bad("a webhook id is 16 lowercase hex digits"))
+    }
+}
+
 /// Longest mute, in minutes (a week).
 pub const MUTE_MINUTES_MAX: u32 = 7 * 24 * 60;
 
