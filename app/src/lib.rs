@@ -6,6 +6,7 @@
 
 #[cfg(feature = "hydrate")]
 mod api;
+mod commands;
 mod complete;
 mod components;
 pub mod csp;

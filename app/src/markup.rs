@@ -4,7 +4,8 @@
 //! Blocks: paragraphs (a newline is a line break), fenced code blocks (```` ``` ````), quotes
 //! (`> `), bulleted (`- `, `* `) and numbered (`1. `) lists. Inline: `**bold**`, `*italic*` or
 //! `_italic_`, `~~strike~~`, `` `code` ``, bare `http(s)://` and `www.` links, named links
-//! `[text](https://…)` and `@mentions`. A link only ever points to an `http(s)` address.
+//! `[text](https://…)` and `@mentions`. A link only ever points to an `http(s)` address. A
+//! backslash before ASCII punctuation makes it plain (`\*not italic\*`).
 
 /// A block of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +163,13 @@ pub fn inlines(text: &str) -> Vec<Inline> {
     while i < text.len() {
         let rest = &text[i..];
         let word_start = i == 0 || !is_word_char(text[..i].chars().next_back().unwrap_or(' '));
+        // A backslash before ASCII punctuation makes it plain (`\*` is a star, `\_` an
+        // underscore), as in CommonMark.
+        if bytes[i] == b'\\' && bytes.get(i + 1).is_some_and(u8::is_ascii_punctuation) {
+            plain.push(char::from(bytes[i + 1]));
+            i += 2;
+            continue;
+        }
         let parsed = if let Some(code) = delimited(rest, "`") {
             Some((Inline::Code(code.to_owned()), code.len() + 2))
         } else if let Some(inner) = delimited(rest, "**") {
@@ -520,6 +528,20 @@ mod tests {
                 lang: None,
                 code: "unclosed".into()
             }]
+        );
+    }
+
+    #[test]
+    fn a_backslash_makes_punctuation_plain() {
+        assert_eq!(inlines(r"\*not italic\*"), [text("*not italic*")]);
+        assert_eq!(inlines(r"¯\\\_(ツ)\_/¯"), [text(r"¯\_(ツ)_/¯")]);
+        assert_eq!(inlines(r"C:\Users\ana"), [text(r"C:\Users\ana")]);
+        assert_eq!(inlines(r"end\"), [text(r"end\")]);
+        // Not inside code.
+        assert_eq!(inlines(r"`a\*b`"), [Inline::Code(r"a\*b".into())]);
+        assert_eq!(
+            inlines(r"\@ana and @bea"),
+            [text("@ana and "), Inline::Mention("bea".into())]
         );
     }
 

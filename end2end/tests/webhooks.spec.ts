@@ -1,5 +1,5 @@
 import { type Page } from "@playwright/test";
-import { test, expect, createRoom, guestPage, say, uniqueName } from "./helpers";
+import { test, expect, createRoom, guestPage, memberPage, say, uniqueName } from "./helpers";
 
 // Incoming webhooks (protocol v1.19): whoever runs a room makes a secret address; a program
 // posts JSON to it; everyone in the room sees the message from a bot.
@@ -19,7 +19,7 @@ async function makeWebhook(page: Page, bot: string): Promise<string> {
 }
 
 test("a program posts through a room's webhook and both people see a bot's message", async ({ browser, request }) => {
-  const ana = await guestPage(browser, uniqueName("ana"));
+  const ana = await memberPage(browser, uniqueName("ana"));
   const room = uniqueName("builds");
   await createRoom(ana, room);
   const bea = await guestPage(browser, uniqueName("bea"));
@@ -50,11 +50,16 @@ test("a program posts through a room's webhook and both people see a bot's messa
   // Deleted after a second click: the address takes nothing more.
   await ana.locator("#open-webhooks").click();
   const dialog = ana.getByRole("dialog", { name: /Webhooks of/ });
-  const remove = dialog.getByRole("button", { name: `Delete the webhook ${bot}` });
-  await remove.click();
-  await expect(remove).toHaveText("Really delete?");
-  await remove.click();
+  await dialog.getByRole("button", { name: `Delete the webhook ${bot}` }).click();
+  // A second click confirms; a screen reader hears the question too.
+  const confirm = dialog.getByRole("button", { name: `Really delete the webhook ${bot}?` });
+  await expect(confirm).toHaveText("Really delete?");
+  await confirm.click();
   await expect(dialog.getByText("This room has no webhooks yet.")).toBeVisible();
+  // The keyboard stays in the dialog, and Escape still closes it.
+  await expect(dialog.getByLabel("Bot name")).toBeFocused();
+  await ana.keyboard.press("Escape");
+  await expect(ana.getByRole("dialog")).toHaveCount(0);
   const refused = await request.post(url, { data: { text: "too late" } });
   expect(refused.status()).toBe(404);
   // What it posted stays.
@@ -62,7 +67,7 @@ test("a program posts through a room's webhook and both people see a bot's messa
 });
 
 test("a taken name is refused in the dialog and the name stays to be corrected", async ({ browser }) => {
-  const ana = await guestPage(browser, uniqueName("ana"));
+  const ana = await memberPage(browser, uniqueName("ana"));
   const room = uniqueName("hooks");
   await createRoom(ana, room);
   const taken = uniqueName("bea");
@@ -79,7 +84,7 @@ test("a taken name is refused in the dialog and the name stays to be corrected",
 for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 844 }]] as const) {
   for (const colorScheme of ["light", "dark"] as const) {
     test(`screenshots of webhooks, ${label}, ${colorScheme}`, async ({ browser, request }) => {
-      const host = await guestPage(browser, uniqueName("ana"));
+      const host = await memberPage(browser, uniqueName("ana"));
       const room = uniqueName("deploys");
       await createRoom(host, room);
       // Only the room's creator manages its webhooks: their own page takes the size and scheme

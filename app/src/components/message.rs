@@ -65,7 +65,7 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
                         <span class="author">{user.username.clone()}</span>
                         {status}
                     </div>
-                    <div class="text">{body(&text, Some(&user.username))}</div>
+                    <div class="text">{body(&text, Some(&user.username), &user.username)}</div>
                     {render_attachments(&attachments, chat)}
                 </li>
             }
@@ -133,6 +133,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
         let text = message.text.clone();
         let source = message.text.clone();
         let name = my_name.clone();
+        let author_name = message.user.username.clone();
         // A long message shows its start, with "Show more" (kept open across redraws).
         let long = crate::model::is_long(&message.text);
         let unfolded = move || chat.unfolded.with(|open| open.contains(&id));
@@ -155,7 +156,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
                             class:folded=move || long && !unfolded()
                             id=format!("text-{id}")
                         >
-                            {body(&source, name.as_deref())}
+                            {body(&source, name.as_deref(), &author_name)}
                         </div>
                         {long.then(|| view! {
                             <button
@@ -607,8 +608,28 @@ fn author_role(chat: Chat, user_id: i64) -> Option<Role> {
     })
 }
 
-/// A message's text as DOM nodes.
-fn body(text: &str, me: Option<&str>) -> Vec<AnyView> {
+/// A message's text as DOM nodes; a `/me` message as its author's action ("ana waves").
+fn body(text: &str, me: Option<&str>, author: &str) -> Vec<AnyView> {
+    if let Some(action) = crate::commands::action(text) {
+        let inlines = markup::parse(action)
+            .into_iter()
+            .flat_map(|block| match block {
+                Block::Paragraph(lines) => lines.into_iter().flatten().collect(),
+                // An action is one line of text: other blocks read as their text.
+                Block::Code { code, .. } => vec![Inline::Code(code)],
+                Block::Quote(lines) => lines.into_iter().flatten().collect(),
+                Block::List { items, .. } => items.into_iter().flatten().collect(),
+            })
+            .collect::<Vec<_>>();
+        return vec![
+            view! {
+                <p class="me-action">
+                    <span class="actor">{author.to_owned()}</span>" "{render_inlines(inlines, me)}
+                </p>
+            }
+            .into_any(),
+        ];
+    }
     markup::parse(text)
         .into_iter()
         .map(|block| render_block(block, me))

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::message::render_row;
 use super::{NoteToast, Toast};
+use crate::commands::{self, Command};
 use crate::live::Chat;
 use crate::live::Drawer;
 use crate::model::{ConnState, LengthNote, Line, RoomView, Rooms, Row};
@@ -160,6 +161,58 @@ pub fn RoomPane() -> impl IntoView {
             </Show>
         </main>
     }
+}
+
+/// Does what a line typed in the message box asks for (see [`commands`]); whether the box is
+/// done with (a command that is wrong or unknown keeps its text for correcting).
+fn run(chat: Chat, command: Command) -> bool {
+    let room = || chat.with_shown_untracked(|view| view.name.clone());
+    match command {
+        Command::Say(text) => chat.send(text),
+        Command::Me(action) => chat.send(commands::me_text(&action)),
+        Command::Shrug(text) if text.is_empty() => chat.send(commands::SHRUG.to_owned()),
+        Command::Shrug(text) => chat.send(format!("{text} {}", commands::SHRUG)),
+        Command::Topic(topic) => chat.set_topic(topic),
+        Command::Invite(name) => {
+            if let Some(room) = room() {
+                chat.invite(room, name);
+            }
+        }
+        Command::Dm(name) => chat.dm(name),
+        Command::Status(status) => chat.set_status(status, move |done| match done {
+            Ok(()) => chat.tell("Status line saved"),
+            Err(problem) => chat.tell(problem),
+        }),
+        Command::Mute(muted) => {
+            if let Some(room) = room() {
+                chat.set_muted(room, muted);
+            }
+        }
+        Command::Leave => {
+            if let Some(room) = room() {
+                chat.leave_for_good(room);
+            }
+        }
+        Command::Help(unknown) => {
+            let list = commands::HELP
+                .iter()
+                .map(|(command, _)| *command)
+                .collect::<Vec<_>>()
+                .join(" · ");
+            match unknown {
+                Some(name) => {
+                    chat.tell(format!("There is no /{name} command. Commands: {list}"));
+                    return false;
+                }
+                None => chat.tell(format!("Commands: {list}")),
+            }
+        }
+        Command::Usage(usage) => {
+            chat.tell(format!("Usage: {usage}"));
+            return false;
+        }
+    }
+    true
 }
 
 /// Icons the room's Mute and Leave show instead of their words on a phone.
@@ -574,9 +627,12 @@ fn Composer() -> impl IntoView {
             return;
         }
         typing.sent();
-        chat.send(body);
-        text.set(String::new());
-        keep_draft("");
+        // A slash command is done here; one this client does not know (or without what it
+        // needs) stays in the box, with a word on what can be typed.
+        if run(chat, commands::parse(&body)) {
+            text.set(String::new());
+            keep_draft("");
+        }
     };
     // `@` autocomplete from the people in the room.
     let caret = RwSignal::new(0_usize);

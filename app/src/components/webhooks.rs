@@ -103,9 +103,15 @@ pub fn RoomWebhooks() -> impl IntoView {
             creating.set(false);
             match answer {
                 Ok(created) => {
+                    // The server gives the whole address when it knows its public one.
+                    let url = if created.url.starts_with('/') {
+                        format!("{}{}", page_origin(), created.url)
+                    } else {
+                        created.url
+                    };
                     made.set(Some(Made {
                         name: created.webhook.bot.username.clone(),
-                        url: format!("{}{}", page_origin(), created.url),
+                        url,
                     }));
                     name.set(String::new());
                     reload();
@@ -121,9 +127,15 @@ pub fn RoomWebhooks() -> impl IntoView {
             return;
         }
         confirming.set(None);
-        chat.delete_webhook(id, move |answer| match answer {
-            Ok(()) => reload(),
-            Err(refusal) => problem.set(Some(refusal)),
+        chat.delete_webhook(id, move |answer| {
+            match answer {
+                Ok(()) => reload(),
+                Err(refusal) => problem.set(Some(refusal)),
+            }
+            // The row (and its button) goes: the keyboard stays in the dialog.
+            if let Some(input) = name_input.get_untracked() {
+                let _ = input.focus();
+            }
         });
     };
 
@@ -210,6 +222,8 @@ pub fn RoomWebhooks() -> impl IntoView {
                                         move || confirming.get().as_deref() == Some(id.as_str())
                                     };
                                     let label = asking.clone();
+                                    let spoken = asking.clone();
+                                    let bot = webhook.bot.username.clone();
                                     let made_by = match &webhook.created_by {
                                         Some(by) => format!("made by {} · {}", by.username, time::full(webhook.created_ts)),
                                         None => format!("made {}", time::full(webhook.created_ts)),
@@ -225,7 +239,11 @@ pub fn RoomWebhooks() -> impl IntoView {
                                                 type="button"
                                                 class="quiet delete-webhook"
                                                 class:danger=asking
-                                                aria-label=format!("Delete the webhook {}", webhook.bot.username)
+                                                aria-label=move || if spoken() {
+                                                    format!("Really delete the webhook {bot}?")
+                                                } else {
+                                                    format!("Delete the webhook {bot}")
+                                                }
                                                 on:click=move |_| delete(id.clone())
                                             >
                                                 {move || if label() { "Really delete?" } else { "Delete" }}
@@ -245,7 +263,8 @@ pub fn RoomWebhooks() -> impl IntoView {
 /// A new webhook's secret address, shown once: selectable, copyable, with an example.
 #[component]
 fn NewAddress(made: Made) -> impl IntoView {
-    let copied = RwSignal::new(false);
+    // Whether the last Copy worked (`None`: not tried).
+    let copied = RwSignal::new(None::<bool>);
     let url = made.url.clone();
     // The keyboard goes to the address, selected, ready to copy.
     let field = NodeRef::<leptos::html::Input>::new();
@@ -288,13 +307,24 @@ fn NewAddress(made: Made) -> impl IntoView {
                     type="button"
                     id="copy-webhook-url"
                     on:click=move |_| {
-                        copy(&url);
-                        copied.set(true);
+                        let url = url.clone();
+                        copy(url, move |done| {
+                            copied.set(Some(done));
+                            if !done && let Some(input) = field.get_untracked() {
+                                let _ = input.focus();
+                            }
+                        });
                     }
                 >
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                    {move || match copied.get() {
+                        Some(true) => "Copied",
+                        _ => "Copy",
+                    }}
                 </button>
             </div>
+            {move || (copied.get() == Some(false)).then(|| view! {
+                <p class="hint" role="status">"This browser does not let the page copy: the address is selected, press Ctrl+C (⌘C)."</p>
+            })}
             <p class="hint">"For example:"</p>
             <pre class="webhook-example"><code>{example}</code></pre>
         </div>
@@ -310,14 +340,34 @@ fn page_origin() -> String {
     String::new()
 }
 
-/// Puts `text` on the clipboard (where the browser allows it; the field can be copied too).
-fn copy(text: &str) {
+/// Puts `text` on the clipboard where the browser allows it (a secure page), then tells
+/// `done` whether it did.
+fn copy(text: String, done: impl FnOnce(bool) + 'static) {
     #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(text);
+    {
+        use wasm_bindgen::JsValue;
+        let Some(window) = web_sys::window() else {
+            done(false);
+            return;
+        };
+        // Absent on pages that are not secure (plain HTTP on a LAN address).
+        let navigator = window.navigator();
+        let available = js_sys::Reflect::get(navigator.as_ref(), &JsValue::from_str("clipboard"))
+            .is_ok_and(|clipboard| !clipboard.is_undefined());
+        if !available {
+            done(false);
+            return;
+        }
+        let promise = navigator.clipboard().write_text(&text);
+        leptos::task::spawn_local(async move {
+            done(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
+        });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = text;
+    {
+        let _ = text;
+        done(false);
+    }
 }
 
 /// A hook: the webhooks button's icon.

@@ -21,6 +21,7 @@ pub mod links;
 #[cfg(feature = "names")]
 pub mod names;
 pub mod request;
+pub mod slash;
 pub mod types;
 pub mod validate;
 

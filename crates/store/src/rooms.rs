@@ -433,14 +433,25 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn close_room(&self, room_id: i64, now: i64) -> Result<()> {
-        self.write(async |conn| {
-            sqlx::query("UPDATE rooms SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
-                .bind(now)
-                .bind(room_id)
-                .execute(conn)
-                .await
-        })
+        let mut tx = self.write_tx().await?;
+        sqlx::query("UPDATE rooms SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
+            .bind(now)
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
+        // Its webhooks go (v1.19), and their bots' names are free again.
+        sqlx::query(
+            "UPDATE users SET username_key = '~b' || CAST(id AS TEXT) \
+             WHERE bot = 1 AND id IN (SELECT bot_id FROM webhooks WHERE room_id = $1)",
+        )
+        .bind(room_id)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM webhooks WHERE room_id = $1")
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

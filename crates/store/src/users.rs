@@ -131,7 +131,7 @@ impl Store {
     /// [`StoreError::Database`] on failure.
     pub async fn user_record(&self, id: i64) -> Result<Option<UserRecord>> {
         let row: Option<UserRow> = sqlx::query_as(
-            "SELECT id, username, role, password_hash, banned_at FROM users WHERE id = $1",
+            "SELECT id, username, role, password_hash, banned_at, bot FROM users WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -165,7 +165,7 @@ impl Store {
     /// [`StoreError::Database`] on failure.
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
         let row: Option<UserRow> = sqlx::query_as(
-            "SELECT id, username, role, password_hash, banned_at FROM users WHERE id = $1",
+            "SELECT id, username, role, password_hash, banned_at, bot FROM users WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)

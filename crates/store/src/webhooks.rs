@@ -65,7 +65,7 @@ impl From<WebhookRow> for Webhook {
 const WEBHOOK_SELECT: &str = "SELECT w.id, r.name AS room, w.bot_id, b.username AS bot_name, \
      w.created_by, c.username AS creator_name, w.created_at \
      FROM webhooks w JOIN rooms r ON r.id = w.room_id JOIN users b ON b.id = w.bot_id \
-     LEFT JOIN users c ON c.id = w.created_by";
+     LEFT JOIN users c ON c.id = w.created_by AND c.deleted_at IS NULL";
 
 impl Store {
     /// Makes a webhook of `room` and its bot account, in one transaction.
@@ -145,8 +145,9 @@ impl Store {
     }
 
     /// What posting through webhook `id` needs, if there is such a webhook and it still works:
-    /// its bot is neither banned nor deleted, and the account that made it still exists and is
-    /// not banned (a ban or a deletion of its maker stops a webhook). One query: an unknown id
+    /// its bot is neither banned nor deleted, and the account that made it still exists, is not
+    /// banned and was not a guest since released (a ban or a deletion of its maker stops a
+    /// webhook). One query: an unknown id
     /// and a known one cost the same to refuse.
     ///
     /// # Errors
@@ -157,7 +158,7 @@ impl Store {
              FROM webhooks w JOIN users b ON b.id = w.bot_id \
              JOIN users c ON c.id = w.created_by \
              WHERE w.id = $1 AND b.banned_at IS NULL AND b.deleted_at IS NULL \
-             AND c.banned_at IS NULL AND c.deleted_at IS NULL",
+             AND c.banned_at IS NULL AND c.deleted_at IS NULL AND c.released_at IS NULL",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -369,6 +370,24 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[tokio::test]
+    async fn closing_a_room_deletes_its_webhooks_and_frees_their_names() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_guest("ana", 1).await.unwrap();
+        let room = store
+            .create_room("shut", None, false, RoomKind::Room, ana.id, 1)
+            .await
+            .unwrap();
+        let made = store
+            .create_webhook(&room, webhook("00000000000000d1", "closer", ana.id))
+            .await
+            .unwrap();
+        store.close_room(room.id, 3).await.unwrap();
+        assert!(store.webhook_target(&made.id).await.unwrap().is_none());
+        assert!(store.webhooks(room.id).await.unwrap().is_empty());
+        store.create_guest("closer", 4).await.unwrap();
     }
 
     #[tokio::test]

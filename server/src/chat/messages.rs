@@ -128,6 +128,10 @@ impl Chat {
             let Ok(Some(record)) = self.hub.store.user_by_name(&name).await else {
                 continue;
             };
+            // A webhook's bot reads nothing.
+            if record.bot {
+                continue;
+            }
             let target = record.user;
             if notified.contains(&target.id)
                 || self

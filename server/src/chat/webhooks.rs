@@ -3,7 +3,7 @@
 //! judged like a person's message (text rules, the bot's message budget, a mute on the bot)
 //! and then goes where any message goes.
 
-use protocol::{CreateWebhookRes, Message, Webhook, links, validate};
+use protocol::{CreateWebhookRes, Message, Role, Webhook, links, validate};
 use rand::RngCore;
 use store::{NewMessage, NewWebhook, RoomKind, RoomRecord, StoreError};
 
@@ -20,7 +20,8 @@ impl Chat {
     /// in the answer, and nowhere else.
     ///
     /// # Errors
-    /// `not_found`, `forbidden` (not a moderator of the room), `bad_request` (a DM, the name),
+    /// `not_found`, `forbidden` (a guest, or not a moderator of the room), `bad_request` (a DM,
+    /// the name),
     /// `conflict` (the name is taken, or the room is full of webhooks), `rate_limited`, or a
     /// failure.
     pub async fn create_webhook(
@@ -29,6 +30,11 @@ impl Chat {
         raw_room: &str,
         raw_name: &str,
     ) -> AppResult<CreateWebhookRes> {
+        if actor.user.role == Role::Guest {
+            return Err(AppError::forbidden(
+                "guests cannot make webhooks; create an account first",
+            ));
+        }
         let room = self.moderated_room(actor, raw_room).await?;
         let name = chosen_name(raw_name)?;
         // A webhook makes an account: charged like joining a room.
@@ -64,10 +70,13 @@ impl Chat {
                     other => other.into(),
                 })?;
         tracing::info!(room = %room.name, webhook = %id, bot = %name, "webhook created");
-        Ok(CreateWebhookRes {
-            webhook,
-            url: links::webhook(&id, &secret),
-        })
+        // Absolute when this server knows the address people reach it at.
+        let path = links::webhook(&id, &secret);
+        let url = match &self.hub.config.public_url {
+            Some(public) => format!("{}{path}", public.trim_end_matches('/')),
+            None => path,
+        };
+        Ok(CreateWebhookRes { webhook, url })
     }
 
     /// The webhooks of `raw_room`, the newest first.

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use protocol::events::{GENERAL_ROOM, NotificationKind, chat, notifications};
 use protocol::{
     BanReq, CreateRoomReq, CreateWebhookReq, CreateWebhookRes, DeleteWebhookReq, DmReq, ErrorCode,
-    HistoryReq, InviteReq, Message, MuteReq, Notification, PeopleReq, WebhooksReq, validate,
+    HistoryReq, InviteReq, Message, MuteReq, Notification, PeopleReq, User, WebhooksReq, validate,
 };
 use serde_json::json;
 
@@ -27,6 +27,16 @@ fn hook(room: &str, name: &str) -> CreateWebhookReq {
     }
 }
 
+/// A registered account on `/chat` (the first account of a server is its admin: tests make
+/// theirs first).
+async fn member(server: &TestServer, name: &str) -> (Socket, User) {
+    let (user, token) = server.register(name, "correct horse battery").await;
+    let socket = Socket::connect(server, chat::NS, auth(&token), &[])
+        .await
+        .unwrap();
+    (socket, user)
+}
+
 async fn post(server: &TestServer, url: &str, text: &str) -> Answer {
     server.post(url, json!({ "text": text }), &[]).await
 }
@@ -34,7 +44,8 @@ async fn post(server: &TestServer, url: &str, text: &str) -> Answer {
 #[tokio::test]
 async fn a_program_posts_through_the_secret_address_and_the_room_sees_a_bot() {
     let server = TestServer::spawn().await;
-    let (owner, owner_user) = server.chat_guest("owner").await;
+    member(&server, "chief").await;
+    let (owner, owner_user) = member(&server, "owner").await;
     let (mut bea, _, bea_token) = server.chat_guest_with_token("bea").await;
     let mut bea_notes = Socket::connect(&server, notifications::NS, auth(&bea_token), &[])
         .await
@@ -149,29 +160,36 @@ async fn a_program_posts_through_the_secret_address_and_the_room_sees_a_bot() {
 #[tokio::test]
 async fn only_the_room_s_moderators_manage_webhooks() {
     let server = TestServer::spawn().await;
-    let (owner, _) = server.chat_guest("owner").await;
+    let (admin, _) = member(&server, "boss").await;
+    let (owner, _) = member(&server, "owner").await;
+    let (cy, _) = member(&server, "cy").await;
+    let (outsider, _) = member(&server, "olga").await;
     let (bea, _) = server.chat_guest("bea").await;
-    let (outsider, _) = server.chat_guest("olga").await;
+    // Guests make no webhooks, not even in a room of their own.
+    bea.ok(&room("beas", false)).await;
+    assert_eq!(
+        bea.refused(&hook("beas", "mine")).await,
+        ErrorCode::Forbidden
+    );
     owner.ok(&room("den", true)).await;
-    owner
-        .ok(&InviteReq {
-            room: "den".into(),
-            username: "bea".into(),
-        })
-        .await;
+    for name in ["bea", "cy"] {
+        owner
+            .ok(&InviteReq {
+                room: "den".into(),
+                username: name.into(),
+            })
+            .await;
+    }
     let made = owner.ok(&hook("den", "deploys")).await;
 
     // A member who does not moderate: forbidden; an outsider does not see the room at all.
+    assert_eq!(cy.refused(&hook("den", "mine")).await, ErrorCode::Forbidden);
     assert_eq!(
-        bea.refused(&hook("den", "mine")).await,
+        cy.refused(&WebhooksReq { room: "den".into() }).await,
         ErrorCode::Forbidden
     );
     assert_eq!(
-        bea.refused(&WebhooksReq { room: "den".into() }).await,
-        ErrorCode::Forbidden
-    );
-    assert_eq!(
-        bea.refused(&DeleteWebhookReq {
+        cy.refused(&DeleteWebhookReq {
             id: made.webhook.id.clone()
         })
         .await,
@@ -191,13 +209,9 @@ async fn only_the_room_s_moderators_manage_webhooks() {
     );
     // Nobody but an admin moderates the general room.
     assert_eq!(
-        bea.refused(&hook(GENERAL_ROOM, "spam")).await,
+        cy.refused(&hook(GENERAL_ROOM, "spam")).await,
         ErrorCode::Forbidden
     );
-    let (_, token) = server.register("boss", "correct horse battery").await;
-    let admin = Socket::connect(&server, chat::NS, auth(&token), &[])
-        .await
-        .unwrap();
     let news = admin.ok(&hook(GENERAL_ROOM, "news")).await;
     assert_eq!(news.webhook.room, GENERAL_ROOM);
     // A private room stays out of sight of an admin who is not in it.
@@ -271,7 +285,8 @@ async fn only_the_room_s_moderators_manage_webhooks() {
 #[tokio::test]
 async fn a_post_is_judged_like_a_message_and_a_wrong_address_learns_nothing() {
     let server = TestServer::spawn().await;
-    let (owner, _) = server.chat_guest("owner").await;
+    member(&server, "chief").await;
+    let (owner, _) = member(&server, "owner").await;
     owner.ok(&room("alerts", false)).await;
     owner.join("alerts").await;
     let made = owner.ok(&hook("alerts", "monitor")).await;
@@ -347,7 +362,8 @@ async fn a_post_is_judged_like_a_message_and_a_wrong_address_learns_nothing() {
 #[tokio::test]
 async fn a_muted_bot_is_refused_and_a_banned_maker_s_webhook_stops() {
     let server = TestServer::spawn().await;
-    let (owner, _) = server.chat_guest("owner").await;
+    let (_, token) = server.register("boss", "correct horse battery").await;
+    let (owner, _) = member(&server, "owner").await;
     owner.ok(&room("alerts", false)).await;
     owner.join("alerts").await;
     let made = owner.ok(&hook("alerts", "monitor")).await;
@@ -369,7 +385,6 @@ async fn a_muted_bot_is_refused_and_a_banned_maker_s_webhook_stops() {
         post(&server, &other.url, "paging").await.status,
         StatusCode::OK
     );
-    let (_, token) = server.register("boss", "correct horse battery").await;
     let admin = Socket::connect(&server, protocol::events::admin::NS, auth(&token), &[])
         .await
         .unwrap();

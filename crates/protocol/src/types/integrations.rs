@@ -35,7 +35,9 @@ pub struct CreateWebhookReq {
 pub struct CreateWebhookRes {
     /// The new webhook.
     pub webhook: Webhook,
-    /// Where to post: `/api/hooks/<id>/<secret>` on this server.
+    /// Where to post: `https://chat.example/api/hooks/<id>/<secret>` when the server knows the
+    /// address people reach it at (`TERTULIA_PUBLIC_URL`), otherwise the path alone (a client
+    /// puts it after the address it reached the server at).
     pub url: String,
 }
 
