@@ -70,12 +70,7 @@ impl Chat {
                     other => other.into(),
                 })?;
         tracing::info!(room = %room.name, webhook = %id, bot = %name, "webhook created");
-        // Absolute when this server knows the address people reach it at.
-        let path = links::webhook(&id, &secret);
-        let url = match &self.hub.config.public_url {
-            Some(public) => format!("{}{path}", public.trim_end_matches('/')),
-            None => path,
-        };
+        let url = address(self.hub.config.public_url.as_deref(), &id, &secret);
         Ok(CreateWebhookRes { webhook, url })
     }
 
@@ -192,6 +187,43 @@ impl Chat {
     }
 }
 
+/// A webhook's address: after the server's public address when it knows one (people reach it
+/// there), else the path alone (the client puts it after the address it reached).
+fn address(public_url: Option<&str>, id: &str, secret: &str) -> String {
+    let path = links::webhook(id, secret);
+    match public_url {
+        Some(public) => format!("{}{path}", public.trim_end_matches('/')),
+        None => path,
+    }
+}
+
 fn forbidden() -> AppError {
     AppError::forbidden("only the room's creator or an admin manages its webhooks")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_address_is_whole_when_the_public_one_is_known() {
+        assert_eq!(
+            super::address(None, "00000000000000a1", "s3cret"),
+            "/api/hooks/00000000000000a1/s3cret"
+        );
+        assert_eq!(
+            super::address(
+                Some("https://chat.example.org/"),
+                "00000000000000a1",
+                "s3cret"
+            ),
+            "https://chat.example.org/api/hooks/00000000000000a1/s3cret"
+        );
+        assert_eq!(
+            super::address(
+                Some("https://chat.example.org"),
+                "00000000000000a1",
+                "s3cret"
+            ),
+            "https://chat.example.org/api/hooks/00000000000000a1/s3cret"
+        );
+    }
 }
