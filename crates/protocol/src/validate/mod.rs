@@ -207,6 +207,8 @@ mod mention_tests {
         assert!(mentions("@ alone @").is_empty());
         assert!(mentions(&format!("@{}", "x".repeat(40))).is_empty());
         assert!(mentions("").is_empty());
+        assert!(mentions(r"write \@ana to show the sign").is_empty());
+        assert_eq!(mentions(r"\@ana but @bea"), ["bea"]);
     }
 
     #[test]

@@ -130,14 +130,16 @@ pub const MENTIONS_MAX: usize = 10;
 
 /// The distinct `@username`s a message mentions, in order of first appearance (at most
 /// [`MENTIONS_MAX`]). A mention starts at the beginning or after a character that cannot be
-/// part of a name (so `ana@example.org` is not one); trailing dots are dropped (`@bea.`).
+/// part of a name (so `ana@example.org` is not one) or a backslash (`\@ana` shows the sign);
+/// trailing dots are dropped (`@bea.`).
 #[must_use]
 pub fn mentions(text: &str) -> Vec<String> {
     let is_name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '-');
     let mut found: Vec<String> = Vec::new();
     let mut previous: Option<char> = None;
     for (index, c) in text.char_indices() {
-        let starts = c == '@' && !previous.is_some_and(is_name_char);
+        // `\@ana` is written to show the sign, not to call her (as clients render it).
+        let starts = c == '@' && !previous.is_some_and(|p| is_name_char(p) || p == '\\');
         previous = Some(c);
         if !starts {
             continue;
