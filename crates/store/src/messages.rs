@@ -26,6 +26,8 @@ pub(crate) struct MessageRow {
     reply_username: Option<String>,
     reply_text: Option<String>,
     reply_deleted_ts: Option<i64>,
+    /// The author is a webhook's bot (v1.19).
+    bot: i64,
 }
 
 impl MessageRow {
@@ -65,6 +67,7 @@ impl From<MessageRow> for Message {
             edited_ts: row.edited_ts,
             deleted: row.deleted_ts.is_some(),
             reply_to,
+            bot: row.bot != 0,
             ..Self::default()
         }
     }
@@ -120,7 +123,7 @@ pub struct MessageRecord {
 }
 
 pub(crate) const SELECT: &str = "SELECT m.id, m.room_id, r.name AS room, m.user_id, u.username, m.text, m.ts, \
-                      m.edited_ts, m.deleted_ts, m.changed_ts, p.id AS reply_id, p.user_id AS reply_user_id, \
+                      u.bot, m.edited_ts, m.deleted_ts, m.changed_ts, p.id AS reply_id, p.user_id AS reply_user_id, \
                       pu.username AS reply_username, p.text AS reply_text, \
                       p.deleted_ts AS reply_deleted_ts \
                       FROM messages m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id \
@@ -538,8 +541,7 @@ impl Store {
         self.attach_reactions(messages).await?;
         self.attach_files(messages).await?;
         self.attach_pins(messages).await?;
-        self.attach_previews(messages).await?;
-        self.attach_bots(messages).await
+        self.attach_previews(messages).await
     }
 
     /// Fills in the reactions of `messages` (one query for all of them).

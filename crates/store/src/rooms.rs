@@ -440,10 +440,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         // Its webhooks go (v1.19), and their bots' names are free again.
-        sqlx::query(
-            "UPDATE users SET username_key = '~b' || CAST(id AS TEXT) \
+        sqlx::query(&format!(
+            "UPDATE users SET username_key = {} \
              WHERE bot = 1 AND id IN (SELECT bot_id FROM webhooks WHERE room_id = $1)",
-        )
+            crate::webhooks::RELEASED_BOT_KEY
+        ))
         .bind(room_id)
         .execute(&mut *tx)
         .await?;

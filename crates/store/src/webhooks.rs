@@ -1,7 +1,7 @@
 //! Incoming webhooks (v1.19): at most [`validate::WEBHOOKS_MAX`] per room, each posting as a
 //! bot account of its own, found by id and checked by the hash of its secret.
 
-use protocol::{Author, Message, Role, User, Webhook, validate};
+use protocol::{Author, Role, User, Webhook, validate};
 use sqlx::FromRow;
 
 use crate::db::LockSpace;
@@ -61,6 +61,10 @@ impl From<WebhookRow> for Webhook {
         }
     }
 }
+
+/// The key a bot keeps once its webhook is gone (SQL): it starts with `~`, which no name can, so
+/// the name is free (as a released guest's, `~g…`).
+pub(crate) const RELEASED_BOT_KEY: &str = "'~b' || CAST(id AS TEXT)";
 
 const WEBHOOK_SELECT: &str = "SELECT w.id, r.name AS room, w.bot_id, b.username AS bot_name, \
      w.created_by, c.username AS creator_name, w.created_at \
@@ -190,41 +194,15 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         if let Some(bot) = bot {
-            sqlx::query(
-                "UPDATE users SET username_key = '~b' || CAST(id AS TEXT) WHERE id = $1 AND bot = 1",
-            )
+            sqlx::query(&format!(
+                "UPDATE users SET username_key = {RELEASED_BOT_KEY} WHERE id = $1 AND bot = 1"
+            ))
             .bind(bot)
             .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
         Ok(bot.is_some())
-    }
-
-    /// Marks the messages of `messages` whose authors are bots (one query for all of them).
-    pub(crate) async fn attach_bots(&self, messages: &mut [Message]) -> Result<()> {
-        let mut authors: Vec<i64> = messages.iter().map(|m| m.user.id).collect();
-        authors.sort_unstable();
-        authors.dedup();
-        if authors.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "SELECT id FROM users WHERE bot = 1 AND id IN ({})",
-            crate::db::placeholders(1, authors.len())
-        );
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
-        for id in &authors {
-            query = query.bind(*id);
-        }
-        let bots: Vec<i64> = query.fetch_all(&self.pool).await?;
-        if bots.is_empty() {
-            return Ok(());
-        }
-        for message in messages.iter_mut() {
-            message.bot = bots.contains(&message.user.id);
-        }
-        Ok(())
     }
 }
 

@@ -337,16 +337,11 @@ impl Accounts {
     /// # Errors
     /// `bad_request` for an invalid name or a bot, `not_found`, or a store failure.
     pub(crate) async fn existing_person(&self, raw_name: &str) -> AppResult<User> {
-        let username = names::username(raw_name)?;
-        let record = self
-            .hub
-            .store
-            .user_by_name(&username)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))?;
+        let record = self.record_named(raw_name).await?;
         if record.bot {
             return Err(AppError::bad_request(format!(
-                "`{username}` is a webhook's bot: it posts, nobody writes to it"
+                "`{}` is a webhook's bot: it posts, nobody writes to it",
+                record.user.username
             )));
         }
         Ok(record.user)
@@ -357,12 +352,17 @@ impl Accounts {
     /// # Errors
     /// `bad_request` (name), `not_found`, or a failure.
     pub(crate) async fn existing_user(&self, raw_name: &str) -> AppResult<User> {
+        Ok(self.record_named(raw_name).await?.user)
+    }
+
+    /// The account called `raw_name`; `not_found` if there is none (or it was a guest's and is
+    /// free).
+    async fn record_named(&self, raw_name: &str) -> AppResult<store::UserRecord> {
         let username = names::username(raw_name)?;
         self.hub
             .store
             .user_by_name(&username)
             .await?
-            .map(|record| record.user)
             .ok_or_else(|| AppError::not_found(format!("there is no user called `{username}`")))
     }
 

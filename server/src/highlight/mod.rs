@@ -118,12 +118,9 @@ fn syntaxes() -> &'static SyntaxSet {
 }
 
 /// The syntax a fence's language names: by file extension first (`rs`, `py`), then by name
-/// (`Rust`, `python`), case-blind.
+/// (`Rust`, `python`), both case-blind in syntect.
 fn syntax_for(language: &str) -> Option<&'static SyntaxReference> {
-    let syntaxes = syntaxes();
-    syntaxes
-        .find_syntax_by_token(language)
-        .or_else(|| syntaxes.find_syntax_by_token(&language.to_ascii_lowercase()))
+    syntaxes().find_syntax_by_token(language)
 }
 
 /// `code` as tokens of `language`, reading for at most `budget` ([`BUDGET`], or

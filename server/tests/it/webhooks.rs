@@ -27,6 +27,14 @@ fn hook(room: &str, name: &str) -> CreateWebhookReq {
     }
 }
 
+/// A `history` request for the newest page of `room`.
+fn last_page(room: &str) -> HistoryReq {
+    HistoryReq {
+        room: room.into(),
+        ..HistoryReq::default()
+    }
+}
+
 /// A registered account on `/chat` (the first account of a server is its admin: tests make
 /// theirs first).
 async fn member(server: &TestServer, name: &str) -> (Socket, User) {
@@ -86,13 +94,7 @@ async fn a_program_posts_through_the_secret_address_and_the_room_sees_a_bot() {
     assert_eq!(note.kind, NotificationKind::Mention);
     assert_eq!(note.title, "ci mentioned you in builds");
     // History reads it back as a bot's.
-    let page = bea
-        .ok(&HistoryReq {
-            room: "builds".into(),
-            ..HistoryReq::default()
-        })
-        .await
-        .messages;
+    let page = bea.ok(&last_page("builds")).await.messages;
     let stored = page.iter().find(|m| m.id == id).unwrap();
     assert!(stored.bot);
     let said = bea.say("builds", "on it").await.unwrap().message;
@@ -140,13 +142,7 @@ async fn a_program_posts_through_the_secret_address_and_the_room_sees_a_bot() {
             .webhooks
             .is_empty()
     );
-    let page = bea
-        .ok(&HistoryReq {
-            room: "builds".into(),
-            ..HistoryReq::default()
-        })
-        .await
-        .messages;
+    let page = bea.ok(&last_page("builds")).await.messages;
     assert!(
         page.iter()
             .any(|m| m.id == id && m.bot && m.user.username == "ci")
@@ -263,21 +259,10 @@ async fn only_the_room_s_moderators_manage_webhooks() {
     // A private room's webhook posts to its members only.
     let posted = post(&server, &made.url, "deployed v2").await;
     assert_eq!(posted.status, StatusCode::OK, "{}", posted.body);
-    let page = bea
-        .ok(&HistoryReq {
-            room: "den".into(),
-            ..HistoryReq::default()
-        })
-        .await
-        .messages;
+    let page = bea.ok(&last_page("den")).await.messages;
     assert!(page.iter().any(|m| m.text == "deployed v2" && m.bot));
     assert_eq!(
-        outsider
-            .refused(&HistoryReq {
-                room: "den".into(),
-                ..HistoryReq::default()
-            })
-            .await,
+        outsider.refused(&last_page("den")).await,
         ErrorCode::NotFound
     );
 }

@@ -140,7 +140,7 @@ impl Chat {
         answer: impl FnOnce(Result<Vec<SearchHit>, String>) + 'static,
     ) {
         let Some(socket) = self.socket() else {
-            answer(Err("not connected right now; try again in a moment".into()));
+            answer(Err(OFFLINE.into()));
             return;
         };
         spawn_local(async move {
@@ -162,7 +162,7 @@ impl Chat {
     /// Sets our status line (empty clears it); `done` hears whether it worked.
     pub fn set_status(&self, status: String, done: impl FnOnce(Result<(), String>) + 'static) {
         let Some(socket) = self.socket() else {
-            done(Err("not connected right now; try again in a moment".into()));
+            done(Err(OFFLINE.into()));
             return;
         };
         spawn_local(async move {
@@ -185,7 +185,7 @@ impl Chat {
         answer: impl FnOnce(Result<protocol::PeopleRes, String>) + 'static,
     ) {
         let Some(socket) = self.socket() else {
-            answer(Err("not connected right now; try again in a moment".into()));
+            answer(Err(OFFLINE.into()));
             return;
         };
         spawn_local(async move {
@@ -355,7 +355,7 @@ impl Chat {
     /// person in a DM); everyone in the room sees it through `message_pinned`.
     pub fn set_pinned(&self, id: i64, pinned: bool) {
         let Some(socket) = self.socket() else {
-            self.tell("not connected right now; try again in a moment");
+            self.tell(OFFLINE);
             return;
         };
         let chat = *self;
@@ -374,7 +374,7 @@ impl Chat {
     /// The pinned messages of `room`, the latest pinned first.
     pub fn pins(&self, room: String, answer: impl FnOnce(Result<Vec<Message>, String>) + 'static) {
         let Some(socket) = self.socket() else {
-            answer(Err("not connected right now; try again in a moment".into()));
+            answer(Err(OFFLINE.into()));
             return;
         };
         spawn_local(async move {
@@ -391,7 +391,7 @@ impl Chat {
     /// device of theirs hears of it through `message_saved`).
     pub fn set_saved(&self, id: i64, saved: bool) {
         let Some(socket) = self.socket() else {
-            self.tell("not connected right now; try again in a moment");
+            self.tell(OFFLINE);
             return;
         };
         if let Some(key) = self.active.get_untracked() {
@@ -423,7 +423,7 @@ impl Chat {
         answer: impl FnOnce(Result<SavedMessagesRes, String>) + 'static,
     ) {
         let Some(socket) = self.socket() else {
-            answer(Err("not connected right now; try again in a moment".into()));
+            answer(Err(OFFLINE.into()));
             return;
         };
         spawn_local(async move {

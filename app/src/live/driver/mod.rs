@@ -34,10 +34,13 @@ use super::platform::{self, NsEvent, Socket};
 use super::{Chat, remembered_room};
 use crate::model::{ConnState, Line, Owed, RoomView, Rooms};
 
+/// What to read when there is no connection to ask over.
+const OFFLINE: &str = "not connected right now; try again in a moment";
+
 fn describe(error: &RequestError) -> String {
     match error {
         RequestError::Server(ErrorBody { message, .. }) => message.clone(),
-        RequestError::Emit(_) => "not connected right now; try again in a moment".into(),
+        RequestError::Emit(_) => OFFLINE.into(),
         RequestError::Ack(AckError::Timeout) => {
             "the server did not answer in time; try again".into()
         }

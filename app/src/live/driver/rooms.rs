@@ -273,7 +273,7 @@ impl Chat {
         done: impl FnOnce(Result<(), String>) + 'static,
     ) {
         let Some(socket) = self.socket() else {
-            done(Err("not connected right now; try again in a moment".into()));
+            done(Err(OFFLINE.into()));
             return;
         };
         let chat = *self;

@@ -5,9 +5,6 @@ use protocol::{CreateWebhookReq, CreateWebhookRes, DeleteWebhookReq, Webhook, We
 
 use super::*;
 
-/// What to read when there is no connection to ask over.
-const OFFLINE: &str = "not connected right now; try again in a moment";
-
 impl Chat {
     /// The webhooks of `room`, the newest first.
     pub fn webhooks(
