@@ -20,6 +20,8 @@ pub enum Command {
     Invite(String),
     /// `/dm name`: open the direct conversation with someone.
     Dm(String),
+    /// `/dm ana bea`: open the group conversation with these people (commas allowed).
+    GroupDm(Vec<String>),
     /// `/status [text]`: your status line (none clears it).
     Status(String),
     /// `/mute` or `/unmute`: this room's toasts.
@@ -38,7 +40,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("/shrug [text]", "append ¯\\_(ツ)_/¯"),
     ("/topic [text]", "set the room's topic, or clear it"),
     ("/invite name", "invite someone to this private room"),
-    ("/dm name", "write to someone directly"),
+    (
+        "/dm name [name…]",
+        "write to someone directly, or to a group",
+    ),
     ("/status [text]", "set your status line, or clear it"),
     ("/mute, /unmute", "silence this room's toasts, or not"),
     ("/leave", "leave this room"),
@@ -73,13 +78,45 @@ pub fn parse(line: &str) -> Command {
         slash::SHRUG => Command::Shrug(argument.to_owned()),
         slash::TOPIC => Command::Topic(argument.to_owned()),
         slash::INVITE => person(argument).map_or(Command::Usage("/invite name"), Command::Invite),
-        slash::DM | slash::MSG => person(argument).map_or(Command::Usage("/dm name"), Command::Dm),
+        slash::DM | slash::MSG => conversation(argument),
         slash::STATUS => Command::Status(argument.to_owned()),
         slash::MUTE => Command::Mute(true),
         slash::UNMUTE => Command::Mute(false),
         slash::LEAVE | slash::PART => Command::Leave,
         slash::HELP => Command::Help(None),
         other => Command::Help(Some(other.to_owned())),
+    }
+}
+
+/// `/dm` with one name or several (separated by spaces or commas, `@` allowed in front).
+fn conversation(argument: &str) -> Command {
+    let names: Vec<String> = argument
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .map(|word| word.strip_prefix('@').unwrap_or(word))
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect();
+    with_others(names, None)
+}
+
+/// The conversation with these people, each once (case-insensitively), leaving out `me`: a
+/// DM for one other person, a group for several.
+#[must_use]
+pub fn with_others(names: Vec<String>, me: Option<&str>) -> Command {
+    let key = |name: &str| name.to_lowercase();
+    let mut others: Vec<String> = Vec::with_capacity(names.len());
+    for name in names {
+        if me.is_some_and(|me| key(me) == key(&name))
+            || others.iter().any(|seen| key(seen) == key(&name))
+        {
+            continue;
+        }
+        others.push(name);
+    }
+    match others.len() {
+        0 => Command::Usage("/dm name [name…]"),
+        1 => Command::Dm(others.remove(0)),
+        _ => Command::GroupDm(others),
     }
 }
 
@@ -124,6 +161,27 @@ mod tests {
         assert_eq!(parse("/invite bea cy"), Command::Usage("/invite name"));
         assert_eq!(parse("/dm @cy"), Command::Dm("cy".into()));
         assert_eq!(parse("/msg cy"), Command::Dm("cy".into()));
+        assert_eq!(
+            parse("/dm @ana, bea  @cy"),
+            Command::GroupDm(vec!["ana".into(), "bea".into(), "cy".into()])
+        );
+        assert_eq!(parse("/dm , @ "), Command::Usage("/dm name [name…]"));
+        assert_eq!(parse("/dm bea BEA @bea"), Command::Dm("bea".into()));
+        // Yourself among the names: left out, once the composer knows who you are.
+        let names = |list: &[&str]| list.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            with_others(names(&["Ana", "bea"]), Some("ana")),
+            Command::Dm("bea".into())
+        );
+        assert_eq!(
+            with_others(names(&["ana"]), Some("ana")),
+            Command::Usage("/dm name [name…]")
+        );
+        assert_eq!(
+            with_others(names(&["bea", "ana", "cy"]), Some("ana")),
+            Command::GroupDm(names(&["bea", "cy"]))
+        );
+        assert_eq!(parse("/dm"), Command::Usage("/dm name [name…]"));
         assert_eq!(
             parse("/status In a meeting"),
             Command::Status("In a meeting".into())

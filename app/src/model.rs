@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use protocol::{Attachment, Message, Reaction, SavedRoom, User};
+use protocol::{Attachment, Message, Reaction, Room, SavedRoom, User};
 pub use sync::Owed;
 
 /// Lines past which a message shows folded, with "Show more".
@@ -267,6 +267,24 @@ impl Line {
     }
 }
 
+/// How a room is named on screen: `@bea` for a DM, `ana, bea, cy` for a group (the other
+/// people; "Group (just you)" once they all left), else its name.
+#[must_use]
+pub fn room_label(name: &str, dm_with: Option<&str>, dm_group: &[String]) -> String {
+    match dm_with {
+        Some(peer) => format!("@{peer}"),
+        None if !dm_group.is_empty() => dm_group.join(", "),
+        None if is_group_name(name) => "Group (just you)".to_owned(),
+        None => name.to_owned(),
+    }
+}
+
+/// Whether a room's name is a group conversation's (the server names them, v1.20).
+#[must_use]
+pub fn is_group_name(name: &str) -> bool {
+    name.starts_with(protocol::validate::GROUP_DM_NAME_PREFIX)
+}
+
 /// A joined room as the UI sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoomView {
@@ -278,6 +296,8 @@ pub struct RoomView {
     pub private: bool,
     /// For a direct conversation: the other person.
     pub dm_with: Option<String>,
+    /// For a group conversation: the other people, sorted (empty otherwise).
+    pub dm_group: Vec<String>,
     /// The id of its creator, who moderates it with the admins.
     pub created_by: Option<i64>,
     /// Users present now.
@@ -310,13 +330,37 @@ pub struct RoomView {
 }
 
 impl RoomView {
-    /// The name shown to the user: `@bea` for a DM, else the room name.
+    /// The name shown to the user: `@bea` for a DM, `ana, bea, cy` for a group, else the room
+    /// name.
     #[must_use]
     pub fn label(&self) -> String {
-        match &self.dm_with {
-            Some(peer) => format!("@{peer}"),
-            None => self.name.clone(),
-        }
+        room_label(&self.name, self.dm_with.as_deref(), &self.dm_group)
+    }
+
+    /// Whether this is a direct conversation (two people or a group): no topic, no
+    /// moderators, no invites. (Only the server gives `dm-` names, so one whose other people
+    /// all left is still one.)
+    #[must_use]
+    pub fn is_direct(&self) -> bool {
+        self.dm_with.is_some()
+            || !self.dm_group.is_empty()
+            || self.name.starts_with(protocol::validate::DM_NAME_PREFIX)
+    }
+
+    /// Whether this is a group conversation (v1.20).
+    #[must_use]
+    pub fn is_group(&self) -> bool {
+        !self.dm_group.is_empty() || is_group_name(&self.name)
+    }
+
+    /// Takes what the server says a room is (name, topic, privacy, who is on the other side).
+    pub fn apply_room(&mut self, room: &Room) {
+        self.name = room.name.clone();
+        self.topic = room.topic.clone();
+        self.private = room.private;
+        self.dm_with = room.dm_with.clone();
+        self.dm_group = room.dm_group.clone();
+        self.created_by = room.created_by;
     }
 
     /// A view of a room in the user's list, before joining it.
@@ -330,10 +374,7 @@ impl RoomView {
     /// Takes what the server says about the room in the user's list (name, topic, read
     /// marker, mute), keeping the timeline.
     pub fn apply_saved(&mut self, saved: &SavedRoom) {
-        self.name = saved.room.name.clone();
-        self.topic = saved.room.topic.clone();
-        self.private = saved.room.private;
-        self.dm_with = saved.room.dm_with.clone();
+        self.apply_room(&saved.room);
         self.muted = saved.muted;
         self.apply_marker(saved.last_read, saved.unread, saved.through);
     }

@@ -70,6 +70,7 @@ impl Snapshot {
                             members: 0,
                             private: view.private,
                             dm_with: view.dm_with.clone(),
+                            dm_group: view.dm_group.clone(),
                             created_by: view.created_by,
                         },
                         last_read: view.last_read(),

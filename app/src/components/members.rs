@@ -22,7 +22,7 @@ fn moderating(chat: Chat) -> Memo<Option<(String, bool)>> {
     Memo::new(move |_| {
         let me = chat.me.get()?;
         chat.with_shown(|view| {
-            let moderates = view.dm_with.is_none()
+            let moderates = !view.is_direct()
                 && (me.role == protocol::Role::Admin || view.created_by == Some(me.id));
             moderates.then(|| (view.name.clone(), view.private))
         })

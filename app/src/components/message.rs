@@ -116,7 +116,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
     // Pins: a room's creator or an admin; either person in a DM.
     let can_pin = chat
         .with_shown_untracked(|view| {
-            view.dm_with.is_some()
+            view.is_direct()
                 || is_admin
                 || me.as_ref().is_some_and(|u| view.created_by == Some(u.id))
         })

@@ -1,5 +1,6 @@
 //! The people directory: everyone on this server, searchable, with who is online. Picking
-//! someone opens your DM with them, whether or not you share a room or they are online.
+//! someone opens your DM with them, whether or not you share a room or they are online;
+//! ticking two to seven people starts (or reopens) a group conversation with them.
 
 use leptos::prelude::*;
 use protocol::Person;
@@ -21,6 +22,9 @@ pub fn PeopleDirectory() -> impl IntoView {
     // Answers to an older query are dropped.
     let asked = StoredValue::new(0_u64);
     let input = NodeRef::<leptos::html::Input>::new();
+    // Ticked for a group conversation, in the order ticked (kept across searches).
+    let picked = RwSignal::new(Vec::<String>::new());
+    let others_max = protocol::validate::GROUP_DM_PEOPLE_MAX - 1;
 
     let load = move |after: Option<String>| {
         asked.update_value(|n| *n += 1);
@@ -82,6 +86,29 @@ pub fn PeopleDirectory() -> impl IntoView {
         chat.dm(name);
     };
     let me = move || chat.me.with_untracked(|me| me.as_ref().map(|u| u.id));
+    let toggle = move |name: String, on: bool| {
+        picked.update(|list| {
+            list.retain(|other| other != &name);
+            if on && list.len() < others_max {
+                list.push(name);
+            }
+        });
+    };
+    let start_group = move || {
+        let names = picked.get_untracked();
+        if names.len() < protocol::validate::GROUP_DM_OTHERS_MIN {
+            return;
+        }
+        // The picks stay until the group opens: a refusal is shown here, to correct.
+        chat.group_dm(names, move |done| match done {
+            Ok(()) => {
+                picked.set(Vec::new());
+                close();
+                chat.drawer.set(Drawer::Closed);
+            }
+            Err(text) => problem.set(Some(text)),
+        });
+    };
 
     view! {
         <button
@@ -91,6 +118,8 @@ pub fn PeopleDirectory() -> impl IntoView {
             on:click=move |_| {
                 query.set(String::new());
                 loaded.set(false);
+                picked.set(Vec::new());
+                problem.set(None);
                 open.set(true);
             }
         >
@@ -146,21 +175,40 @@ pub fn PeopleDirectory() -> impl IntoView {
                                     {role_badge(person.user.role)}
                                     <span class="presence" class:is-online=person.online>
                                         <span class="presence-dot" aria-hidden="true"></span>
-                                        {presence}
+                                        <span class="presence-word">{presence}</span>
                                     </span>
                                     {if is_me {
                                         view! { <span class="you">"(you)"</span> }.into_any()
                                     } else {
                                         let label = format!("Message {name}");
+                                        let pick_label = format!("Add {name} to a group");
+                                        let pick_title = pick_label.clone();
+                                        let ticked = {
+                                            let name = name.clone();
+                                            Signal::derive(move || picked.with(|list| list.contains(&name)))
+                                        };
+                                        let full = move || picked.with(Vec::len) >= others_max;
+                                        let pick_name = name.clone();
                                         let name = name.clone();
                                         view! {
+                                            <label class="pick-person" title=pick_title>
+                                                <input
+                                                    type="checkbox"
+                                                    class="pick-box"
+                                                    aria-label=pick_label
+                                                    prop:checked=ticked
+                                                    disabled=move || full() && !ticked.get()
+                                                    on:change=move |ev| toggle(pick_name.clone(), event_target_checked(&ev))
+                                                />
+                                            </label>
                                             <button
                                                 type="button"
                                                 class="quiet message-person"
                                                 aria-label=label
                                                 on:click=move |_| write_to(name.clone())
                                             >
-                                                "Message"
+                                                <span class="message-icon" aria-hidden="true">"✉"</span>
+                                                <span class="message-word">"Message"</span>
                                             </button>
                                         }
                                         .into_any()
@@ -175,6 +223,52 @@ pub fn PeopleDirectory() -> impl IntoView {
                         .then(|| view! { <p class="hint">"Nobody by that name."</p> })
                 }}
                 {move || problem.get().map(|text| view! { <p class="hint" role="alert">{text}</p> })}
+                <Show when=move || !picked.with(Vec::is_empty)>
+                    <div id="group-bar" class="group-bar" role="group" aria-label="New group conversation">
+                        <ul class="group-picked" aria-label="In the group">
+                            <For
+                                each=move || picked.get()
+                                key=String::clone
+                                children=move |name| {
+                                    let label = format!("Take {name} out of the group");
+                                    let out = name.clone();
+                                    view! {
+                                        <li class="chip">
+                                            {name}
+                                            <button
+                                                type="button"
+                                                class="quiet chip-remove"
+                                                aria-label=label
+                                                on:click=move |_| toggle(out.clone(), false)
+                                            >
+                                                "✕"
+                                            </button>
+                                        </li>
+                                    }
+                                }
+                            />
+                        </ul>
+                        {move || {
+                            let n = picked.with(Vec::len);
+                            if n < protocol::validate::GROUP_DM_OTHERS_MIN {
+                                view! { <p class="hint">"Tick one more person for a group."</p> }.into_any()
+                            } else if n >= others_max {
+                                view! { <p class="hint">{format!("A group holds {} people, you included.", others_max + 1)}</p> }.into_any()
+                            } else {
+                                ().into_any()
+                            }
+                        }}
+                        <button
+                            id="start-group"
+                            type="button"
+                            class="primary"
+                            disabled=move || picked.with(Vec::len) < protocol::validate::GROUP_DM_OTHERS_MIN
+                            on:click=move |_| start_group()
+                        >
+                            {move || format!("Start a group of {}", picked.with(Vec::len) + 1)}
+                        </button>
+                    </div>
+                </Show>
                 <Show when=move || more.get()>
                     <button
                         type="button"

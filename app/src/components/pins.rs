@@ -31,7 +31,7 @@ pub fn PinnedMessages() -> impl IntoView {
     let may_pin = move || {
         let me = chat.me.get();
         chat.with_shown(|view| {
-            view.dm_with.is_some()
+            view.is_direct()
                 || me.as_ref().is_some_and(|me| {
                     me.role == protocol::Role::Admin || view.created_by == Some(me.id)
                 })

@@ -19,7 +19,7 @@ pub fn RoomPane() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let has_room = move || chat.active.get().is_some();
     let title = move || chat.with_shown(RoomView::label).unwrap_or_default();
-    let can_invite = move || chat.with_shown(|v| v.private && v.dm_with.is_none()) == Some(true);
+    let can_invite = move || chat.with_shown(|v| v.private && !v.is_direct()) == Some(true);
     let topic = move || chat.with_shown(|v| v.topic.clone()).flatten();
     let private = move || chat.with_shown(|v| v.private) == Some(true);
     let muted = move || chat.with_shown(|v| v.muted) == Some(true);
@@ -179,6 +179,22 @@ fn run(chat: Chat, command: Command) -> bool {
             }
         }
         Command::Dm(name) => chat.dm(name),
+        Command::GroupDm(names) => {
+            let me = chat
+                .me
+                .with_untracked(|me| me.as_ref().map(|u| u.username.clone()));
+            return match commands::with_others(names, me.as_deref()) {
+                Command::GroupDm(names) => {
+                    chat.group_dm(names, move |done| {
+                        if let Err(problem) = done {
+                            chat.tell(problem);
+                        }
+                    });
+                    true
+                }
+                other => run(chat, other),
+            };
+        }
         Command::Status(status) => chat.set_status(status, move |done| match done {
             Ok(()) => chat.tell("Status line saved"),
             Err(problem) => chat.tell(problem),
@@ -231,7 +247,7 @@ fn TopicLine(topic: Signal<Option<String>>) -> impl IntoView {
             return false;
         };
         chat.with_shown(|view| {
-            view.dm_with.is_none()
+            !view.is_direct()
                 && (me.role == protocol::Role::Admin || view.created_by == Some(me.id))
         }) == Some(true)
     };

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::live::{Chat, Drawer};
-use crate::model::Rooms;
+use crate::model::{Rooms, room_label};
 
 /// The left column.
 #[component]
@@ -18,7 +18,7 @@ pub fn Sidebar() -> impl IntoView {
                     (
                         view.name.clone(),
                         view.unread_count(),
-                        view.private,
+                        view.private && !view.is_direct(),
                         view.label(),
                     )
                 })
@@ -45,7 +45,7 @@ pub fn Sidebar() -> impl IntoView {
                 <For
                     each=joined
                     key=|(name, unread, _, label)| (name.clone(), *unread, label.clone())
-                    children=move |(name, unread, private, label)| {
+                    children=move |(name, unread, locked, label)| {
                         let key = Rooms::key(&name);
                         let active = Signal::derive(move || {
                             chat.active.get().as_deref() == Some(key.as_str())
@@ -66,7 +66,7 @@ pub fn Sidebar() -> impl IntoView {
                                     aria-current=move || if active.get() { "true" } else { "false" }
                                     on:click=select
                                 >
-                                    {(private && !label.starts_with('@')).then_some("🔒 ")}
+                                    {locked.then_some("🔒 ")}
                                     <span class="room-name">{label.clone()}</span>
                                     {(unread > 0)
                                         .then(|| {
@@ -111,9 +111,9 @@ pub fn Sidebar() -> impl IntoView {
                                     title=room.topic.clone().unwrap_or_default()
                                     on:click=move |_| chat.join(name.clone(), true)
                                 >
-                                    {(room.private && room.dm_with.is_none()).then_some("🔒 ")}
+                                    {(room.private && room.dm_with.is_none() && room.dm_group.is_empty()).then_some("🔒 ")}
                                     <span class="room-name">
-                                        {room.dm_with.clone().map_or_else(|| room.name.clone(), |peer| format!("@{peer}"))}
+                                        {room_label(&room.name, room.dm_with.as_deref(), &room.dm_group)}
                                     </span>
                                     <span class="online" title="people here now" aria-label=format!("{} online", room.members)>
                                         <span class="online-dot" aria-hidden="true"></span>

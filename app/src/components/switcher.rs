@@ -42,22 +42,36 @@ fn matches(chat: Chat, query: &str, found_people: &[String]) -> Vec<Target> {
         rooms
             .ordered()
             .into_iter()
-            .filter(|view| hit(&view.label()) || (view.dm_with.is_none() && hit(&view.name)))
+            .filter(|view| hit(&view.label()) || (!view.is_direct() && hit(&view.name)))
             .map(|view| {
-                Target::Room(
-                    view.name.clone(),
-                    room_label(&view.label(), view.private, view.dm_with.is_some()),
-                )
+                let kind = if view.is_group() {
+                    Kind::Group
+                } else if view.is_direct() {
+                    Kind::Direct
+                } else if view.private {
+                    Kind::Private
+                } else {
+                    Kind::Public
+                };
+                Target::Room(view.name.clone(), room_label(&view.label(), kind))
             })
             .collect()
     });
     let listed = |name: &str| chat.rooms.with_untracked(|rooms| rooms.get(name).is_some());
     chat.directory.with_untracked(|directory| {
         for room in directory {
-            if room.dm_with.is_none() && !listed(&room.name) && hit(&room.name) {
+            let direct = room.dm_with.is_some() || !room.dm_group.is_empty();
+            if !direct && !listed(&room.name) && hit(&room.name) {
                 found.push(Target::Room(
                     room.name.clone(),
-                    room_label(&room.name, room.private, false),
+                    room_label(
+                        &room.name,
+                        if room.private {
+                            Kind::Private
+                        } else {
+                            Kind::Public
+                        },
+                    ),
                 ));
             }
         }
@@ -92,15 +106,23 @@ fn matches(chat: Chat, query: &str, found_people: &[String]) -> Vec<Target> {
     found
 }
 
-/// How the switcher shows a room: `@ peer` for a DM, `🔒 name` for a private room, `# name`
-/// for a public one.
-fn room_label(label: &str, private: bool, dm: bool) -> String {
-    if dm {
-        format!("@ {}", label.trim_start_matches('@'))
-    } else if private {
-        format!("🔒 {label}")
-    } else {
-        format!("# {label}")
+/// What kind of room a switcher line is.
+#[derive(Clone, Copy)]
+enum Kind {
+    Public,
+    Private,
+    Direct,
+    Group,
+}
+
+/// How the switcher shows a room: `@ peer` for a DM, `👥 ana, bea` for a group, `🔒 name` for
+/// a private room, `# name` for a public one.
+fn room_label(label: &str, kind: Kind) -> String {
+    match kind {
+        Kind::Direct => format!("@ {}", label.trim_start_matches('@')),
+        Kind::Group => format!("👥 {label}"),
+        Kind::Private => format!("🔒 {label}"),
+        Kind::Public => format!("# {label}"),
     }
 }
 

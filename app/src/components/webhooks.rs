@@ -44,7 +44,7 @@ pub fn RoomWebhooks() -> impl IntoView {
     let runs_room = move || {
         let me = chat.me.get();
         chat.with_shown(|view| {
-            view.dm_with.is_none()
+            !view.is_direct()
                 && me.as_ref().is_some_and(|me| {
                     me.role == protocol::Role::Admin || view.created_by == Some(me.id)
                 })

@@ -122,12 +122,18 @@ pub fn Chat() -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
     let _ = location;
 
+    // The unread count in the tab's title is live, so the browser keeps it. The server renders
+    // the plain name: leptos_meta writes the title once the page's reactive owner may be gone,
+    // and reading a signal then panics (the `sandboxed-arenas` check), which cut the page off.
+    #[cfg(feature = "hydrate")]
     let title = move || match chat.rooms.with(|rooms| rooms.unread())
         + chat.unread_notifications() as u32
     {
         0 => "Tertulia".to_owned(),
         n => format!("({n}) Tertulia"),
     };
+    #[cfg(not(feature = "hydrate"))]
+    let title = "Tertulia";
 
     view! {
         <Title text=title/>

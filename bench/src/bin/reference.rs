@@ -38,6 +38,7 @@ fn room(name: String) -> Room {
         members: 0,
         private: false,
         dm_with: None,
+        dm_group: Vec::new(),
         created_by: None,
     }
 }

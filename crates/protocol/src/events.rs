@@ -210,6 +210,9 @@ pub mod chat {
     pub const ERROR: &str = super::ERROR;
     /// C→S `{username}` → `{ok, room}`: the private room of two (addition to PROTOCOL.md v1).
     pub const DM: &str = "dm";
+    /// C→S `{usernames}` → `{ok, room}`: the conversation of the sender and 2 to 7 others
+    /// (v1.20).
+    pub const GROUP_DM: &str = "group_dm";
     /// S→C `{room}`: an admin closed the room; its sockets were removed (addition).
     pub const ROOM_CLOSED: &str = "room_closed";
     /// S→C `{}`: the node is shutting down; reconnect now (sent on every namespace).

@@ -35,7 +35,7 @@ pub const RESERVED_USERNAMES: &[&str] = &[
 ];
 
 /// Room names starting with this are direct conversations, created by the server only.
-pub const DM_PREFIX: &str = "dm-";
+pub const DM_PREFIX: &str = crate::validate::DM_NAME_PREFIX;
 
 /// Normalises a username (NFKC, trimmed) and checks the contract's shape rules and the script
 /// rules. Reserved names pass here: see [`is_reserved_username`].

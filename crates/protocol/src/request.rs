@@ -63,6 +63,7 @@ requests! {
     chat::HISTORY => HistoryReq => HistoryRes;
     chat::INVITE => InviteReq => Empty;
     chat::DM => DmReq => CreateRoomRes;
+    chat::GROUP_DM => GroupDmReq => CreateRoomRes;
     chat::MEMBERS => MembersReq => MembersRes;
     chat::LEAVE_ROOM => LeaveRoomReq => Empty;
     chat::SAVED_ROOMS => SavedRoomsReq => SavedRoomsRes;

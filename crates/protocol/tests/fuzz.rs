@@ -6,8 +6,8 @@
 use proptest::prelude::*;
 use protocol::request::Request;
 use protocol::{
-    Ack, CreateRoomReq, DmReq, Empty, HistoryReq, InviteReq, JoinReq, MarkReadReq, MembersReq,
-    MessageReq, MessageRes, SetRoleReq, TypingReq, validate,
+    Ack, CreateRoomReq, DmReq, Empty, GroupDmReq, HistoryReq, InviteReq, JoinReq, MarkReadReq,
+    MembersReq, MessageReq, MessageRes, SetRoleReq, TypingReq, validate,
 };
 use serde_json::{Map, Value};
 
@@ -67,6 +67,7 @@ proptest! {
         attempt::<TypingReq>(&value);
         attempt::<InviteReq>(&value);
         attempt::<DmReq>(&value);
+        attempt::<GroupDmReq>(&value);
         attempt::<MembersReq>(&value);
         attempt::<MarkReadReq>(&value);
         attempt::<SetRoleReq>(&value);

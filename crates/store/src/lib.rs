@@ -42,7 +42,7 @@ pub use names::{NAME_KEYS_VERSION, key as name_key};
 pub use notifications::NewNotification;
 pub use observe::Observer;
 pub use personal::{ERASED_MESSAGES_SHOWN, ERASED_NAME, Erased, RemovedMessage};
-pub use rooms::{RoomKind, RoomRecord, dm_name};
+pub use rooms::{RoomKind, RoomRecord, dm_name, group_dm_name};
 pub use sanctions::RemovedBatch;
 pub use saved::{SavedRoom, UNREAD_MAX};
 pub use sign_in::KNOWN_DEVICES_MAX;

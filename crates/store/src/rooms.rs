@@ -4,12 +4,13 @@ use sqlx::FromRow;
 
 use crate::{Result, Store, StoreError};
 
-/// Whether a room is an ordinary room or a direct conversation between two users.
+/// Whether a room is an ordinary room or a direct conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoomKind {
     /// A named room, public or private.
     Room,
-    /// A private room of exactly two users.
+    /// A private conversation without moderators: two people (`dm-<id>-<id>`), or a group of
+    /// three to eight (v1.20, `dm-g<hash>`: see [`RoomRecord::is_group`]).
     Dm,
 }
 
@@ -52,6 +53,16 @@ pub(crate) struct RoomRow {
     created_by: Option<i64>,
 }
 
+impl RoomRecord {
+    /// Whether this is a group conversation (three to eight people). Groups are stored with
+    /// the `dm` kind (the column's `CHECK` predates them) and told apart by their name, which
+    /// only the server gives.
+    #[must_use]
+    pub fn is_group(&self) -> bool {
+        self.kind == RoomKind::Dm && self.name.starts_with(GROUP_PREFIX)
+    }
+}
+
 impl From<RoomRow> for RoomRecord {
     fn from(row: RoomRow) -> Self {
         Self {
@@ -74,6 +85,32 @@ impl From<RoomRow> for RoomRecord {
 #[must_use]
 pub fn dm_name(a: i64, b: i64) -> String {
     format!("dm-{}-{}", a.min(b), a.max(b))
+}
+
+/// How a group conversation's name starts (under the `dm-` names users may not choose).
+const GROUP_PREFIX: &str = protocol::validate::GROUP_DM_NAME_PREFIX;
+
+/// Name of the group conversation of exactly these people (order and repeats do not matter):
+/// `dm-g` and 32 hex digits of the SHA-256 of their sorted ids, so the same people always find
+/// the same conversation, whoever starts it, and no chosen set can land in another's.
+#[must_use]
+pub fn group_dm_name(people: &[i64]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let mut ids = people.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut hasher = Sha256::new();
+    for id in ids {
+        hasher.update(id.to_be_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut name = String::with_capacity(GROUP_PREFIX.len() + 32);
+    name.push_str(GROUP_PREFIX);
+    for byte in &digest[..16] {
+        let _ = write!(name, "{byte:02x}");
+    }
+    name
 }
 
 const COLUMNS: &str = "id, name, topic, private, kind, closed_at, created_by";
@@ -174,7 +211,7 @@ impl Store {
     }
 
     /// Open rooms a user may see: every public room and the private rooms they belong to,
-    /// by name; not the DMs with someone they block.
+    /// by name; not the two-person DMs with someone they block (a group stays).
     ///
     /// # Errors
     /// [`StoreError::Database`] on failure.
@@ -183,7 +220,7 @@ impl Store {
             "SELECT {COLUMNS} FROM rooms \
              WHERE closed_at IS NULL AND (private = 0 OR id IN \
                    (SELECT room_id FROM room_members WHERE user_id = $1)) \
-             AND NOT (kind = 'dm' AND EXISTS (SELECT 1 FROM room_members m \
+             AND NOT (kind = 'dm' AND name NOT LIKE 'dm-g%' AND EXISTS (SELECT 1 FROM room_members m \
                    JOIN blocks b ON b.user_id = $1 AND b.blocked_id = m.user_id \
                    WHERE m.room_id = rooms.id)) \
              ORDER BY id"
@@ -288,8 +325,9 @@ impl Store {
         Ok(room)
     }
 
-    /// The other person of each of these DMs, as `viewer` sees them: room id → their name. One
-    /// statement per 500 rooms (a whole list costs one or two).
+    /// The other members of each of these DMs and groups, as `viewer` sees them: room id →
+    /// their names, sorted case-insensitively. One statement per 500 rooms (a whole list costs
+    /// one or two).
     ///
     /// # Errors
     /// [`StoreError::Database`] on failure.
@@ -297,8 +335,9 @@ impl Store {
         &self,
         viewer: i64,
         rooms: &[i64],
-    ) -> Result<std::collections::HashMap<i64, String>> {
-        let mut peers = std::collections::HashMap::with_capacity(rooms.len());
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        let mut peers: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::with_capacity(rooms.len());
         for chunk in rooms.chunks(500) {
             let sql = format!(
                 "SELECT m.room_id, u.username FROM room_members m JOIN users u ON u.id = m.user_id \
@@ -309,9 +348,45 @@ impl Store {
             for room in chunk {
                 query = query.bind(*room);
             }
-            peers.extend(query.fetch_all(&self.pool).await?);
+            for (room, name) in query.fetch_all(&self.pool).await? {
+                peers.entry(room).or_default().push(name);
+            }
+        }
+        for names in peers.values_mut() {
+            names.sort_by_cached_key(|name| (name.to_lowercase(), name.clone()));
         }
         Ok(peers)
+    }
+
+    /// The group conversation of exactly these people (the starter among them), created on
+    /// first use with all of them as members; opening it again brings back anyone who left.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn group_dm_room(
+        &self,
+        people: &[i64],
+        started_by: i64,
+        now: i64,
+    ) -> Result<RoomRecord> {
+        let name = group_dm_name(people);
+        let room = match self.room_by_name(&name).await? {
+            Some(room) => room,
+            None => match self
+                .create_room(&name, None, true, RoomKind::Dm, started_by, now)
+                .await
+            {
+                Ok(room) => room,
+                // Two of them started it at once: the other one won.
+                Err(StoreError::Conflict) => self
+                    .room_by_name(&name)
+                    .await?
+                    .ok_or(StoreError::Conflict)?,
+                Err(error) => return Err(error),
+            },
+        };
+        self.add_members(room.id, people, now).await?;
+        Ok(room)
     }
 
     /// Ids of the members of a private room.
@@ -344,6 +419,27 @@ impl Store {
             .await
         })
         .await?;
+        Ok(())
+    }
+
+    /// Adds several members to a private room in one transaction (idempotent).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] on failure.
+    pub async fn add_members(&self, room_id: i64, users: &[i64], now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        for user in users {
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (room_id, user_id) DO NOTHING",
+            )
+            .bind(room_id)
+            .bind(user)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -527,6 +623,75 @@ mod tests {
         assert!(store.remove_member(first.id, bea.id).await.unwrap());
         assert!(!store.remove_member(first.id, bea.id).await.unwrap());
         assert!(!store.is_member(first.id, bea.id).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_group_is_the_same_room_for_the_same_people_and_outlives_a_block() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_guest("ana", 0).await.unwrap();
+        let bea = store.create_guest("Bea", 0).await.unwrap();
+        let cy = store.create_guest("cy", 0).await.unwrap();
+        let dan = store.create_guest("dan", 0).await.unwrap();
+        let group = store
+            .group_dm_room(&[ana.id, bea.id, cy.id], ana.id, 1)
+            .await
+            .unwrap();
+        assert!(group.is_group() && group.private && group.kind == RoomKind::Dm);
+        assert!(
+            group.name.starts_with("dm-g") && group.name.len() == 36,
+            "{}",
+            group.name
+        );
+        assert_eq!(
+            store.member_ids(group.id).await.unwrap(),
+            [ana.id, bea.id, cy.id]
+        );
+        // Any order, any starter, repeats: the same room; one person more is another one.
+        let again = store
+            .group_dm_room(&[cy.id, bea.id, ana.id, cy.id], cy.id, 2)
+            .await
+            .unwrap();
+        assert_eq!(again, group);
+        let four = store
+            .group_dm_room(&[ana.id, bea.id, cy.id, dan.id], ana.id, 3)
+            .await
+            .unwrap();
+        assert_ne!(four.id, group.id);
+        assert!(!store.dm_room(ana.id, bea.id, 4).await.unwrap().is_group());
+        // The others, sorted case-blind, as each member sees them.
+        let peers = store.dm_peers(bea.id, &[group.id, four.id]).await.unwrap();
+        assert_eq!(peers[&group.id], ["ana", "cy"]);
+        assert_eq!(peers[&four.id], ["ana", "cy", "dan"]);
+        // Someone leaves: gone from the others' view; opening the group again brings them back.
+        assert!(store.remove_member(group.id, cy.id).await.unwrap());
+        assert_eq!(
+            store.dm_peers(ana.id, &[group.id]).await.unwrap()[&group.id],
+            ["Bea"]
+        );
+        store
+            .group_dm_room(&[ana.id, bea.id, cy.id], bea.id, 5)
+            .await
+            .unwrap();
+        assert!(store.is_member(group.id, cy.id).await.unwrap());
+        // Blocking one member hides a two-person DM, not a group.
+        store.block(ana.id, cy.id, 10, 6).await.unwrap();
+        let visible: Vec<i64> = store
+            .visible_rooms(ana.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|room| room.id)
+            .collect();
+        assert!(visible.contains(&group.id), "{visible:?}");
+        let with_cy = store.dm_room(ana.id, cy.id, 7).await.unwrap();
+        let visible: Vec<i64> = store
+            .visible_rooms(ana.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|room| room.id)
+            .collect();
+        assert!(!visible.contains(&with_cy.id), "{visible:?}");
     }
 
     #[tokio::test]

@@ -91,13 +91,15 @@ impl Chat {
         Ok(())
     }
 
-    /// In a DM, refuses `user` writing (messages, edits, reactions) when either person blocks
-    /// the other; other rooms pass without a query.
+    /// In a two-person DM, refuses `user` writing (messages, edits, reactions) when either
+    /// person blocks the other; other rooms pass without a query (in a group, as in a room, a
+    /// block hides one person's messages from the other and silences them, and the group goes
+    /// on).
     ///
     /// # Errors
     /// `forbidden`, or a failure.
     pub(super) async fn check_dm_open(&self, room: &RoomRecord, user: &User) -> AppResult<()> {
-        if room.kind != RoomKind::Dm {
+        if room.kind != RoomKind::Dm || room.is_group() {
             return Ok(());
         }
         if self.hub.store.dm_blocked(room.id, user.id).await? {

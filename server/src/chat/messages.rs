@@ -104,10 +104,12 @@ impl Chat {
     }
 
     /// After a new message: notifies the users it `@mentions` (who can see the room), and the
-    /// other person of a DM for the first message they have not read, unless they are reading
+    /// other people of a DM or group for the first message they have not read, unless they are reading
     /// the conversation (marked it read in the last 30 s).
     pub(super) async fn notify_recipients(&self, room: RoomRecord, sender: User, message: Message) {
-        let place = if room.kind == RoomKind::Dm {
+        let place = if room.is_group() {
+            "a group conversation".to_owned()
+        } else if room.kind == RoomKind::Dm {
             "a direct message".to_owned()
         } else {
             room.name.clone()
@@ -205,9 +207,14 @@ impl Chat {
                 if notified.contains(&peer) || reading {
                     continue;
                 }
+                let title = if room.is_group() {
+                    format!("{} wrote in a group conversation", sender.username)
+                } else {
+                    format!("{} sent you a message", sender.username)
+                };
                 let new = NewNotification {
                     kind: NotificationKind::Dm,
-                    title: format!("{} sent you a message", sender.username),
+                    title,
                     body: excerpt.clone(),
                     url: Some(url.clone()),
                 };

@@ -240,17 +240,22 @@ impl Chat {
                 topic: room.topic.clone(),
                 members: counts.get(&room.id).copied().unwrap_or(0),
                 private: room.private,
-                dm_with: if room.kind == RoomKind::Dm {
-                    peers.remove(&room.id)
+                dm_with: if room.kind == RoomKind::Dm && !room.is_group() {
+                    peers.remove(&room.id).and_then(|mut names| names.pop())
                 } else {
                     None
+                },
+                dm_group: if room.is_group() {
+                    peers.remove(&room.id).unwrap_or_default()
+                } else {
+                    Vec::new()
                 },
                 created_by: room.owner.filter(|_| room.kind == RoomKind::Room),
             })
             .collect())
     }
 
-    /// A room as `viewer` sees it (a DM names the other person).
+    /// A room as `viewer` sees it (a DM names the other person, a group the others).
     ///
     /// # Errors
     /// A failure of the store or the live state.

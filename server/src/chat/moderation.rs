@@ -264,9 +264,12 @@ impl Chat {
 /// Messages deleted per transaction when a ban removes what an account made.
 const REMOVE_BATCH: i64 = 500;
 
-/// How a room is named to a person: a DM is "a direct conversation".
+/// How a room is named to a person: a DM is "a direct conversation", a group "a group
+/// conversation".
 fn room_place(room: &RoomRecord) -> String {
-    if room.kind == RoomKind::Dm {
+    if room.is_group() {
+        "a group conversation".into()
+    } else if room.kind == RoomKind::Dm {
         "a direct conversation".into()
     } else {
         room.name.clone()

@@ -182,9 +182,11 @@ impl Chat {
             ));
         }
         if room.kind == RoomKind::Dm {
-            return Err(AppError::forbidden(
-                "a direct conversation stays between its two people",
-            ));
+            return Err(AppError::forbidden(if room.is_group() {
+                "a group conversation keeps the people it started with; start a new one with everyone"
+            } else {
+                "a direct conversation stays between its two people"
+            }));
         }
         self.charge(actor, Action::Join).await?;
         let invitee = self.accounts.existing_person(username).await?;
@@ -246,6 +248,62 @@ impl Chat {
             .await?;
         self.save_room(&actor.user, &room).await?;
         self.save_room(&peer, &room).await?;
+        self.summary(&room, &actor.user).await
+    }
+
+    /// The conversation of the actor and 2 to 7 others (v1.20), created on first use and saved
+    /// in everyone's list; the same people always get the same conversation back.
+    ///
+    /// # Errors
+    /// `bad_request` (names, too few or too many people, a bot), `not_found`, `forbidden` when
+    /// the actor and one of them block each other, `rate_limited`, or a failure.
+    pub async fn group_dm(&self, actor: &Actor, raw: &[String]) -> AppResult<Room> {
+        let names = validate::group_dm_people(raw)?;
+        let mut others: Vec<User> = Vec::with_capacity(names.len());
+        for name in &names {
+            let person = self.accounts.existing_person(name).await?;
+            if person.id != actor.user.id && !others.iter().any(|o| o.id == person.id) {
+                others.push(person);
+            }
+        }
+        if others.len() < validate::GROUP_DM_OTHERS_MIN {
+            return Err(AppError::bad_request(
+                "a group conversation needs at least two other people (for one, use a direct message)",
+            ));
+        }
+        if others.len() >= validate::GROUP_DM_PEOPLE_MAX {
+            return Err(AppError::bad_request(format!(
+                "a group conversation has at most {} people, you included",
+                validate::GROUP_DM_PEOPLE_MAX
+            )));
+        }
+        for other in &others {
+            self.check_not_blocked(&actor.user, other, "group conversations")
+                .await?;
+        }
+        self.charge(actor, Action::Join).await?;
+        let mut people: Vec<i64> = others.iter().map(|other| other.id).collect();
+        people.push(actor.user.id);
+        // Starting a new conversation has a daily budget of its own; reopening one does not.
+        if self
+            .hub
+            .store
+            .room_by_name(&store::group_dm_name(&people))
+            .await?
+            .is_none()
+        {
+            self.charge(actor, Action::NewDm).await?;
+        }
+        let room = self
+            .hub
+            .store
+            .group_dm_room(&people, actor.user.id, now_ms())
+            .await?;
+        self.save_room(&actor.user, &room).await?;
+        for other in &others {
+            self.save_room(other, &room).await?;
+        }
+        tracing::info!(room = %room.name, by = %actor.user.username, people = people.len(), "group conversation opened");
         self.summary(&room, &actor.user).await
     }
 

@@ -7,12 +7,12 @@ use std::sync::LazyLock;
 use protocol::{
     BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes,
     CreateWebhookReq, CreateWebhookRes, DeleteReq, DeleteWebhookReq, DmReq, EditReq, EditRes,
-    Empty, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq, LeaveReq,
-    LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes, MuteReq,
-    MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, ReactReq, ReadMarker, RoomsReq,
-    RoomsRes, SaveMessageReq, SavedMessagesReq, SavedMessagesRes, SavedRoomsReq, SavedRoomsRes,
-    SearchReq, SearchRes, SetStatusReq, SetTopicReq, SetTopicRes, TypingReq, UnblockReq, User,
-    WebhooksReq, WebhooksRes, Welcome,
+    Empty, GroupDmReq, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq,
+    LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes,
+    MuteReq, MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, ReactReq, ReadMarker,
+    RoomsReq, RoomsRes, SaveMessageReq, SavedMessagesReq, SavedMessagesRes, SavedRoomsReq,
+    SavedRoomsRes, SearchReq, SearchRes, SetStatusReq, SetTopicReq, SetTopicRes, TypingReq,
+    UnblockReq, User, WebhooksReq, WebhooksRes, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -35,6 +35,7 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(members)
         .on(invite)
         .on(dm)
+        .on(group_dm)
         .on(leave_room)
         .on(message)
         .on(typing)
@@ -208,6 +209,12 @@ async fn invite(ctx: Ctx, req: InviteReq) -> AppResult<Empty> {
 /// `dm`.
 async fn dm(ctx: Ctx, req: DmReq) -> AppResult<CreateRoomRes> {
     let room = ctx.chat().dm(&ctx.actor(), &req.username).await?;
+    Ok(CreateRoomRes { room })
+}
+
+/// `group_dm` (v1.20).
+async fn group_dm(ctx: Ctx, req: GroupDmReq) -> AppResult<CreateRoomRes> {
+    let room = ctx.chat().group_dm(&ctx.actor(), &req.usernames).await?;
     Ok(CreateRoomRes { room })
 }
 

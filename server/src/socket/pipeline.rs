@@ -64,6 +64,7 @@ prices! {
     protocol::HistoryReq => 3;
     protocol::InviteReq => 5;
     protocol::DmReq => 5;
+    protocol::GroupDmReq => 10;
     protocol::MembersReq => 3;
     protocol::LeaveRoomReq => 2;
     protocol::SavedRoomsReq => 3;

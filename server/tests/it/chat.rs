@@ -480,6 +480,7 @@ async fn create_room_validates_and_refuses_duplicates_case_insensitively() {
             members: 0,
             private: false,
             dm_with: None,
+            dm_group: Vec::new(),
             created_by: Some(ana_user.id),
         }
     );

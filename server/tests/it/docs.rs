@@ -104,7 +104,7 @@ fn every_built_in_limit_has_its_real_value() {
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
     let fetch = server::links::fetch::Limits::default();
-    let expected: [(String, u64); 26] = [
+    let expected: [(String, u64); 27] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -179,6 +179,10 @@ fn every_built_in_limit_has_its_real_value() {
             limits::HIGHLIGHTS_AT_ONCE as u64,
         ),
         ("webhooks per room".into(), validate::WEBHOOKS_MAX as u64),
+        (
+            "people in a group conversation".into(),
+            validate::GROUP_DM_PEOPLE_MAX as u64,
+        ),
     ];
     for (name, value) in expected {
         assert_eq!(value_of(&name), value, "docs/SECURITY.md, `{name}`");

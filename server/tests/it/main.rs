@@ -25,6 +25,7 @@ mod docs;
 mod files;
 mod frames;
 mod gaps;
+mod group_dms;
 mod highlight;
 mod http;
 mod layers;

@@ -105,11 +105,7 @@ impl Chat {
         let me = self.my_id();
         self.rooms.update(|rooms| {
             let mut view = rooms.get(&key).cloned().unwrap_or_default();
-            view.name = joined.room.name.clone();
-            view.topic = joined.room.topic.clone();
-            view.dm_with = joined.room.dm_with.clone();
-            view.created_by = joined.room.created_by;
-            view.private = joined.room.private;
+            view.apply_room(&joined.room);
             view.members = joined.members.clone();
             if view.lines.is_empty() {
                 view.more_before = joined.more
@@ -213,17 +209,22 @@ impl Chat {
     }
 
     /// Takes a room out of the user's list on every device, after asking. A private room
-    /// is left for good (coming back takes a new invite); a public room or a DM can be
-    /// opened again later.
+    /// is left for good (coming back takes a new invite), a group until someone in it opens
+    /// it again; a public room or a DM can be opened again later.
     pub fn leave_for_good(&self, name: String) {
-        let Some((label, members_only)) = self.rooms.with_untracked(|rooms| {
+        let Some((label, private, direct, group)) = self.rooms.with_untracked(|rooms| {
             rooms
                 .get(&name)
-                .map(|v| (v.label(), v.private && v.dm_with.is_none()))
+                .map(|v| (v.label(), v.private, v.is_direct(), v.is_group()))
         }) else {
             return;
         };
-        let question = if members_only {
+        let members_only = private && (!direct || group);
+        let question = if group {
+            format!(
+                "Leave the group with {label}? Its messages stop reaching you until someone in it opens it again."
+            )
+        } else if members_only {
             format!("Leave {label} for good? You will need a new invite to come back.")
         } else {
             format!("Leave {label}? It leaves your list on all your devices.")
@@ -308,6 +309,32 @@ impl Chat {
                     "could not open the conversation: {}",
                     describe(&error)
                 )),
+            }
+        });
+    }
+
+    /// Opens (creating if needed) the conversation of the user and these 2 to 7 people;
+    /// `done` hears whether it opened.
+    pub fn group_dm(
+        &self,
+        usernames: Vec<String>,
+        done: impl FnOnce(Result<(), String>) + 'static,
+    ) {
+        let Some(socket) = self.socket() else {
+            done(Err(OFFLINE.to_owned()));
+            return;
+        };
+        let chat = *self;
+        spawn_local(async move {
+            match socket.request(&GroupDmReq { usernames }).await {
+                Ok(created) => {
+                    chat.join(created.room.name, true);
+                    done(Ok(()));
+                }
+                Err(error) => done(Err(format!(
+                    "could not open the conversation: {}",
+                    describe(&error)
+                ))),
             }
         });
     }

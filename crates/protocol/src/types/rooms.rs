@@ -22,6 +22,9 @@ pub struct Room {
     /// For a direct-message room: the other person's name (addition to PROTOCOL.md v1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dm_with: Option<String>,
+    /// For a group conversation (v1.20): the other members' names, sorted; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dm_group: Vec<String>,
     /// The id of the user who created it, who moderates it with the admins (v1.3; absent for
     /// DMs and rooms whose creator is gone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,6 +125,13 @@ pub struct InviteReq {
 pub struct DmReq {
     /// Who to talk to.
     pub username: String,
+}
+
+/// `group_dm` request (v1.20): a conversation of the sender and 2 to 7 others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupDmReq {
+    /// Who else is in it (validated by [`crate::validate::group_dm_people`]).
+    pub usernames: Vec<String>,
 }
 
 /// `room_created` event: a new public room, for everyone's directory.

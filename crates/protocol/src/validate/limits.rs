@@ -27,6 +27,12 @@ pub const PINS_MAX: usize = 50;
 /// Most messages one person keeps in their saved list (v1.15).
 pub const SAVED_MAX: usize = 500;
 
+/// Most people in a group conversation, its starter included (v1.20).
+pub const GROUP_DM_PEOPLE_MAX: usize = 8;
+
+/// Fewest others in a group conversation (v1.20): one other person is a `dm`.
+pub const GROUP_DM_OTHERS_MIN: usize = 2;
+
 /// Most incoming webhooks of one room (v1.19).
 pub const WEBHOOKS_MAX: usize = 10;
 

@@ -139,6 +139,23 @@ mod tests {
     }
 
     #[test]
+    fn group_conversations_name_valid_people_once() {
+        let names = |list: &[&str]| list.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            group_dm_people(&names(&[" ana ", "Bea", "ANA", "bea", "cy"])).unwrap(),
+            names(&["ana", "Bea", "cy"])
+        );
+        assert!(group_dm_people(&names(&["ana", "b c"])).is_err());
+        assert!(group_dm_people(&names(&["ana", ""])).is_err());
+        let eight: Vec<String> = (0..GROUP_DM_PEOPLE_MAX).map(|i| format!("p{i}")).collect();
+        assert_eq!(group_dm_people(&eight).unwrap().len(), GROUP_DM_PEOPLE_MAX);
+        let nine: Vec<String> = (0..=GROUP_DM_PEOPLE_MAX).map(|i| format!("p{i}")).collect();
+        assert!(group_dm_people(&nine).is_err());
+        // Repeats of one name still count against the cap: the list is judged as sent.
+        assert!(group_dm_people(&vec!["ana".to_owned(); GROUP_DM_PEOPLE_MAX + 1]).is_err());
+    }
+
+    #[test]
     fn avatar_hues_are_stable_and_case_blind() {
         assert_eq!(avatar_hue("Ana"), avatar_hue("ana"));
         assert!(avatar_hue("ana") < 360);

@@ -1,11 +1,18 @@
 //! Names and passwords: usernames, room names, the look-alike-free characters they allow, the
 //! avatar colour derived from a name.
 
-use super::bad;
+use super::{GROUP_DM_PEOPLE_MAX, bad};
 use crate::ErrorBody;
 
 /// Longest username, in characters.
 pub const USERNAME_MAX: usize = 32;
+
+/// Room names starting with this are direct conversations, named by the server only (users
+/// may not choose such a name).
+pub const DM_NAME_PREFIX: &str = "dm-";
+
+/// Group conversations' names (v1.20) start with this, then 32 hex digits.
+pub const GROUP_DM_NAME_PREFIX: &str = "dm-g";
 
 /// Longest room name, in characters.
 pub const ROOM_NAME_MAX: usize = 64;
@@ -68,6 +75,28 @@ pub fn username(raw: &str) -> Result<String, ErrorBody> {
         ));
     }
     Ok(name.to_owned())
+}
+
+/// The people of a `group_dm` (v1.20): each a valid username, repeats (case-insensitively)
+/// dropped, in the order given; at most [`GROUP_DM_PEOPLE_MAX`] names (the sender may be one of
+/// them). Whether enough *others* remain is the server's to say, once it knows who is who.
+///
+/// # Errors
+/// `bad_request` for a bad name or too many.
+pub fn group_dm_people(raw: &[String]) -> Result<Vec<String>, ErrorBody> {
+    if raw.len() > GROUP_DM_PEOPLE_MAX {
+        return Err(bad(format!(
+            "a group conversation has at most {GROUP_DM_PEOPLE_MAX} people, you included"
+        )));
+    }
+    let mut people: Vec<String> = Vec::with_capacity(raw.len());
+    for name in raw {
+        let name = username(name)?;
+        if !people.iter().any(|seen| name_key(seen) == name_key(&name)) {
+            people.push(name);
+        }
+    }
+    Ok(people)
 }
 
 /// 1–64 letters, digits, spaces, `_` or `-`, trimmed, runs of spaces collapsed to one.
