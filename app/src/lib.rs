@@ -4,6 +4,7 @@
 // than rustc's default query depth.
 #![recursion_limit = "512"]
 
+mod activity;
 #[cfg(feature = "hydrate")]
 mod api;
 mod commands;

@@ -151,3 +151,34 @@ test("a message keeps the keyboard focus when it is drawn anew (someone reacts t
     ana.close();
   }
 });
+
+test("Tab and Shift+Tab go round an open dialog and never behind it; Escape closes it", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  await say(ana, "something to search for");
+  const focusInside = (id: string) =>
+    ana.evaluate((id) => document.getElementById(id)?.contains(document.activeElement) ?? false, id);
+  for (const [opener, id] of [
+    ["#people-button", "people-dialog"],
+    ["#saved-button", "saved-dialog"],
+    ["#open-search", "search-dialog"],
+    ["#open-pins", "pins-dialog"],
+    ["#switcher-open", "switcher"],
+  ]) {
+    if (opener === "#switcher-open") {
+      await ana.locator("#msg").focus();
+      await ana.keyboard.press("Control+k");
+    } else {
+      await ana.locator(opener).click();
+    }
+    await expect(ana.locator(`#${id}`)).toBeVisible();
+    // More presses than the dialog has controls, both ways round.
+    for (const key of ["Tab", "Shift+Tab"]) {
+      for (let press = 0; press < 12; press++) {
+        await ana.keyboard.press(key);
+        expect(await focusInside(id), `${key} #${press + 1} in #${id}`).toBe(true);
+      }
+    }
+    await ana.keyboard.press("Escape");
+    await expect(ana.locator(`#${id}`)).toHaveCount(0);
+  }
+});

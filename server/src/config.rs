@@ -325,6 +325,12 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_FILES_BUDGET", default_value_t = 10 * 1024 * 1024 * 1024)]
     pub files_budget: u64,
 
+    /// How long someone online may go without acting (typing, clicking, coming back to a tab)
+    /// before the directory shows them away, in milliseconds (10 minutes; clients report
+    /// activity once a minute, so much less makes active people flicker; tests shorten it).
+    #[arg(long, env = "TERTULIA_AWAY_AFTER_MS", default_value_t = 600_000, value_parser = clap::value_parser!(u64).range(20..=86_400_000), hide = true)]
+    pub away_after_ms: u64,
+
     /// How long "is typing" lasts without renewal, in milliseconds. The contract's value is
     /// 5 s; tests shorten it so they do not wait in real seconds.
     #[arg(long, env = "TERTULIA_TYPING_TTL_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(20..=60_000), hide = true)]
@@ -398,6 +404,12 @@ impl Config {
     #[must_use]
     pub fn typing_ttl(&self) -> Duration {
         Duration::from_millis(self.typing_ttl_ms)
+    }
+
+    /// How long someone online may go without acting before they show as away.
+    #[must_use]
+    pub fn away_after(&self) -> Duration {
+        Duration::from_millis(self.away_after_ms)
     }
 
     /// How often the outbound budgets are checked.

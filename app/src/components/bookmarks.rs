@@ -92,12 +92,7 @@ pub fn SavedList() -> impl IntoView {
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby="saved-title"
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                    if ev.key() == "Escape" {
-                        ev.prevent_default();
-                        close();
-                    }
-                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| super::dialog::modal_keys(&ev, close)
             >
                 <div class="dialog-head">
                     <h2 id="saved-title">"Saved messages"</h2>

@@ -285,15 +285,8 @@ pub fn ReactionDialog() -> impl IntoView {
                     role="dialog"
                     aria-modal="true"
                     aria-label="Add a reaction"
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                        // Escape from anywhere in it (the picker handles its own first).
-                        if ev.key() == "Escape" {
-                            ev.prevent_default();
-                            close();
-                        } else {
-                            keep_tab_inside(ev);
-                        }
-                    }
+                    // Escape from anywhere in it (the picker handles its own first).
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| super::dialog::modal_keys(&ev, close)
                 >
                     <div class="emoji-dialog-bar">
                         <h2>"Add a reaction"</h2>
@@ -304,48 +297,6 @@ pub fn ReactionDialog() -> impl IntoView {
             }
         })}
     }
-}
-
-/// Tab and Shift+Tab go round the dialog's controls and never leave it (it is modal).
-fn keep_tab_inside(ev: leptos::ev::KeyboardEvent) {
-    #[cfg(feature = "hydrate")]
-    if ev.key() == "Tab" {
-        use leptos::wasm_bindgen::JsCast;
-        let Some(dialog) = ev
-            .current_target()
-            .and_then(|target| target.dyn_into::<leptos::web_sys::Element>().ok())
-        else {
-            return;
-        };
-        let Ok(controls) = dialog.query_selector_all("button:not([tabindex='-1']), input") else {
-            return;
-        };
-        let count = controls.length();
-        let at = |index: u32| {
-            controls
-                .item(index)
-                .and_then(|node| node.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-        };
-        let (Some(first), Some(last)) = (at(0), at(count.saturating_sub(1))) else {
-            return;
-        };
-        let active = leptos::prelude::document().active_element();
-        let is = |element: &leptos::web_sys::HtmlElement| {
-            active.as_ref().is_some_and(|active| {
-                let element: &leptos::web_sys::Element = element;
-                active == element
-            })
-        };
-        if ev.shift_key() && is(&first) {
-            ev.prevent_default();
-            let _ = last.focus();
-        } else if !ev.shift_key() && is(&last) {
-            ev.prevent_default();
-            let _ = first.focus();
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
 }
 
 /// Gives the keyboard back to message `id` in the timeline.

@@ -5,6 +5,7 @@ mod attachments;
 mod bell;
 mod bookmarks;
 mod code;
+pub(crate) mod dialog;
 mod emoji;
 mod header;
 mod members;

@@ -1,4 +1,5 @@
-//! The people directory: everyone on this server, searchable, with who is online. Picking
+//! The people directory: everyone on this server, searchable, with who is online, away (online
+//! but not acting for a while) or offline. Picking
 //! someone opens your DM with them, whether or not you share a room or they are online;
 //! ticking two to seven people starts (or reopens) a group conversation with them.
 
@@ -133,12 +134,7 @@ pub fn PeopleDirectory() -> impl IntoView {
                 role="dialog"
                 aria-modal="true"
                 aria-label="People"
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                    if ev.key() == "Escape" {
-                        ev.prevent_default();
-                        close();
-                    }
-                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| super::dialog::modal_keys(&ev, close)
             >
                 <div class="people-head">
                     <h2>"People"</h2>
@@ -158,11 +154,16 @@ pub fn PeopleDirectory() -> impl IntoView {
                 <ul id="people-list" class="people-list" aria-label="People">
                     <For
                         each=move || people.get()
-                        key=|person| (person.user.id, person.online)
+                        key=|person| (person.user.id, person.online, person.away)
                         children=move |person| {
                             let name = person.user.username.clone();
                             let is_me = me() == Some(person.user.id);
-                            let presence = if person.online { "online" } else { "offline" };
+                            // You are here, whatever the server last heard.
+                            let presence = match (person.online || is_me, person.away && !is_me) {
+                                (false, _) => "offline",
+                                (true, true) => "away",
+                                (true, false) => "online",
+                            };
                             view! {
                                 <li class="person" data-user=name.clone()>
                                     {avatar(&name)}
@@ -173,7 +174,7 @@ pub fn PeopleDirectory() -> impl IntoView {
                                         })}
                                     </span>
                                     {role_badge(person.user.role)}
-                                    <span class="presence" class:is-online=person.online>
+                                    <span class="presence" class:is-online=presence == "online" class:is-away=presence == "away">
                                         <span class="presence-dot" aria-hidden="true"></span>
                                         <span class="presence-word">{presence}</span>
                                     </span>

@@ -97,12 +97,7 @@ pub fn PinnedMessages() -> impl IntoView {
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby="pins-title"
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                    if ev.key() == "Escape" {
-                        ev.prevent_default();
-                        close();
-                    }
-                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| super::dialog::modal_keys(&ev, close)
             >
                 <div class="dialog-head">
                     <h2 id="pins-title">"Pinned messages"</h2>

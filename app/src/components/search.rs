@@ -113,12 +113,7 @@ pub fn MessageSearch() -> impl IntoView {
                 role="dialog"
                 aria-modal="true"
                 aria-label="Search messages"
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                    if ev.key() == "Escape" {
-                        ev.prevent_default();
-                        close();
-                    }
-                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| super::dialog::modal_keys(&ev, close)
             >
                 <form
                     class="search-form"

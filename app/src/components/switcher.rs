@@ -231,7 +231,14 @@ pub fn QuickSwitcher() -> impl IntoView {
     view! {
         <Show when=move || shown.get()>
             <div class="switcher-backdrop" on:click=move |_| close()></div>
-            <div id="switcher" class="switcher" role="dialog" aria-modal="true" aria-label="Go to a room or a person">
+            <div
+                id="switcher"
+                class="switcher"
+                role="dialog"
+                aria-modal="true"
+                aria-label="Go to a room or a person"
+                on:keydown=|ev: leptos::ev::KeyboardEvent| super::dialog::keep_tab_inside(&ev)
+            >
                 <input
                     id="switcher-input"
                     node_ref=input

@@ -52,12 +52,7 @@ pub fn ImageViewer() -> impl IntoView {
                     role="dialog"
                     aria-modal="true"
                     aria-label=file.name.clone()
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                        if ev.key() == "Escape" {
-                            ev.prevent_default();
-                            close();
-                        }
-                    }
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| super::dialog::modal_keys(&ev, close)
                 >
                     <div class="viewer-bar">
                         <span class="viewer-name">{file.name.clone()}</span>

@@ -163,12 +163,7 @@ pub fn RoomWebhooks() -> impl IntoView {
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby="webhooks-title"
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                    if ev.key() == "Escape" {
-                        ev.prevent_default();
-                        close();
-                    }
-                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| super::dialog::modal_keys(&ev, close)
             >
                 <div class="dialog-head">
                     <h2 id="webhooks-title">{move || format!("Webhooks of {}", room.get().unwrap_or_default())}</h2>

@@ -93,6 +93,8 @@ pub struct Chat {
     link: StoredValue<driver::connection::Link, LocalStorage>,
     /// What the reader wrote until the server confirms it (see [`crate::outbox`]).
     outbox: StoredValue<driver::outbox::Driver, LocalStorage>,
+    /// When the server last heard the person is at the keyboard (see [`crate::activity`]).
+    activity: StoredValue<crate::activity::ActivityReports>,
 }
 
 impl Chat {
@@ -137,6 +139,7 @@ impl Chat {
             socket: StoredValue::new_local(None),
             link: StoredValue::new_local(driver::connection::Link::default()),
             outbox: StoredValue::new_local(driver::outbox::Driver::default()),
+            activity: StoredValue::new(crate::activity::ActivityReports::default()),
         }
     }
 

@@ -276,6 +276,9 @@ pub mod chat {
     pub const FIND_PEOPLE: &str = "find_people";
     /// C→S `{status}` → `{ok}`: the caller's status line, shown in the directory (v1.13).
     pub const SET_STATUS: &str = "set_status";
+    /// C→S `{}` → `{ok}`: the person is at the keyboard; no news for a while makes them
+    /// `away` in the directory (v1.21).
+    pub const ACTIVITY: &str = "activity";
     /// C→S `{id, pinned}` → `{ok}`: a moderator of the room (either person in a DM) pins a
     /// message, or unpins it (v1.14).
     pub const PIN: &str = "pin";

@@ -83,6 +83,7 @@ requests! {
     chat::BLOCKS => BlocksReq => Blocks;
     chat::FIND_PEOPLE => PeopleReq => PeopleRes;
     chat::SET_STATUS => SetStatusReq => Empty;
+    chat::ACTIVITY => ActivityReq => Empty;
     chat::PIN => PinReq => Empty;
     chat::PINS => PinsReq => PinsRes;
     chat::SAVE_MESSAGE => SaveMessageReq => Empty;

@@ -1,9 +1,11 @@
 //! The people directory (v1.12): everyone on this server, by name, with whether they are
-//! online, so anyone can be reached (a DM) whether or not they share a room with you.
+//! online (and, v1.21, away: online without acting for a while), so anyone can be reached (a
+//! DM) whether or not they share a room with you.
 
 use protocol::{PeopleReq, PeopleRes, Person, validate};
 
 use super::{Actor, Chat};
+use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::live::limits::Action;
 
@@ -37,17 +39,36 @@ impl Chat {
         users.truncate(page);
         let ids: Vec<i64> = users.iter().map(|(user, _)| user.id).collect();
         let online = self.hub.live.online(&ids).await?;
+        let present: Vec<i64> = ids.into_iter().filter(|id| online.contains(id)).collect();
+        let last_active = self.hub.live.last_active(&present).await?;
+        let away_after =
+            i64::try_from(self.hub.config.away_after().as_millis()).unwrap_or(i64::MAX);
+        let now = now_ms();
         Ok(PeopleRes {
             people: users
                 .into_iter()
-                .map(|(user, status)| Person {
-                    online: online.contains(&user.id),
-                    user,
-                    status,
+                .map(|(user, status)| {
+                    let online = online.contains(&user.id);
+                    Person {
+                        away: online
+                            && is_away(last_active.get(&user.id).copied(), now, away_after),
+                        online,
+                        user,
+                        status,
+                    }
                 })
                 .collect(),
             more,
         })
+    }
+
+    /// The person behind `actor` acted (v1.21): not away, on every node.
+    ///
+    /// # Errors
+    /// A failure of the live state.
+    pub async fn activity(&self, actor: &Actor) -> AppResult<()> {
+        self.hub.live.touch(actor.user.id, now_ms()).await?;
+        Ok(())
     }
 
     /// Sets the actor's status line (v1.13); empty clears it.
@@ -62,5 +83,30 @@ impl Chat {
             .set_status(actor.user.id, status.as_deref())
             .await?;
         Ok(())
+    }
+}
+
+/// Whether someone online who last acted at `last_active` is away at `now`. `None`: online
+/// without the app's `/chat` connection (a program on `/notifications` only, say), or through
+/// a node older than v1.21: nothing says they are idle.
+fn is_away(last_active: Option<i64>, now: i64, away_after: i64) -> bool {
+    last_active.is_some_and(|at| now.saturating_sub(at) >= away_after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_away;
+
+    #[test]
+    fn away_is_a_while_without_acting() {
+        assert!(!is_away(Some(1_000), 1_000, 600));
+        assert!(!is_away(Some(1_000), 1_599, 600));
+        assert!(is_away(Some(1_000), 1_600, 600));
+        assert!(
+            !is_away(None, 1_000, 600),
+            "no /chat connection: unknown, not away"
+        );
+        // A clock that went back a little is not away.
+        assert!(!is_away(Some(2_000), 1_000, 600));
     }
 }

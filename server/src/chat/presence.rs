@@ -8,6 +8,7 @@ use protocol::{
 use store::RoomRecord;
 
 use super::{Chat, Connection};
+use crate::clock::now_ms;
 use crate::error::AppResult;
 use crate::fanout::{broadcast, room_channel, user_channel};
 use crate::live::limits::Action;
@@ -38,7 +39,11 @@ impl Chat {
     /// # Errors
     /// When the live state fails.
     pub async fn connected(&self, conn: &Connection) -> AppResult<()> {
-        self.hub.live.connect(&conn.sid(), conn.user()).await?;
+        // Opening the app is acting (v1.21).
+        self.hub
+            .live
+            .connect(&conn.sid(), conn.user(), now_ms())
+            .await?;
         Ok(())
     }
 

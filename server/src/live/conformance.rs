@@ -132,9 +132,9 @@ where
 async fn a_user_arrives_with_their_first_socket_and_leaves_with_their_last() {
     on_both("presence", |live| async move {
         let (ana, bea) = (user(1, "ana"), user(2, "Bea"));
-        live.connect("a1", &ana).await.unwrap();
-        live.connect("a2", &ana).await.unwrap();
-        live.connect("b1", &bea).await.unwrap();
+        live.connect("a1", &ana, 0).await.unwrap();
+        live.connect("a2", &ana, 0).await.unwrap();
+        live.connect("b1", &bea, 0).await.unwrap();
         let first = live.join("a1", 7).await.unwrap();
         assert_eq!(
             first,
@@ -216,7 +216,9 @@ async fn members_are_listed_by_name_ignoring_case_in_pages() {
         let names = ["dora", "Ana", "carl", "Bea", "eve"];
         for (i, name) in names.iter().enumerate() {
             let sid = format!("s{i}");
-            live.connect(&sid, &user(i as i64 + 1, name)).await.unwrap();
+            live.connect(&sid, &user(i as i64 + 1, name), 0)
+                .await
+                .unwrap();
             live.join(&sid, 3).await.unwrap();
         }
         let (page, total) = live.members_page(3, 0, 2).await.unwrap();
@@ -236,11 +238,11 @@ async fn members_are_listed_by_name_ignoring_case_in_pages() {
 #[tokio::test]
 async fn a_disconnect_leaves_every_room_of_the_socket() {
     on_both("departures", |live| async move {
-        live.connect("s", &user(5, "eve")).await.unwrap();
+        live.connect("s", &user(5, "eve"), 0).await.unwrap();
         for room in [10, 11, 12] {
             live.join("s", room).await.unwrap();
         }
-        live.connect("t", &user(6, "fay")).await.unwrap();
+        live.connect("t", &user(6, "fay"), 0).await.unwrap();
         live.join("t", 11).await.unwrap();
         let mut departures = live.disconnect("s").await.unwrap();
         departures.sort_by_key(|d| d.room);
@@ -425,6 +427,33 @@ async fn someone_is_online_while_they_hold_a_seat() {
 }
 
 #[tokio::test]
+async fn the_last_activity_only_moves_forward() {
+    on_both("last-active", |live| async move {
+        assert!(live.last_active(&[1, 2]).await.unwrap().is_empty());
+        assert!(live.last_active(&[]).await.unwrap().is_empty());
+        live.touch(1, 5_000).await.unwrap();
+        live.touch(2, 7_000).await.unwrap();
+        // A report that arrives late (from another node, say) does not move it back.
+        live.touch(1, 4_000).await.unwrap();
+        assert_eq!(
+            live.last_active(&[1, 2, 3]).await.unwrap(),
+            [(1, 5_000), (2, 7_000)].into_iter().collect()
+        );
+        live.touch(1, 9_000).await.unwrap();
+        assert_eq!(live.last_active(&[1]).await.unwrap()[&1], 9_000);
+        // Opening the app is acting; closing its last connection forgets it.
+        live.connect("c1", &user(3, "cy"), 3_000).await.unwrap();
+        live.connect("c2", &user(3, "cy"), 2_000).await.unwrap();
+        assert_eq!(live.last_active(&[3]).await.unwrap()[&3], 3_000);
+        live.disconnect("c1").await.unwrap();
+        assert_eq!(live.last_active(&[3]).await.unwrap()[&3], 3_000, "one left");
+        live.disconnect("c2").await.unwrap();
+        assert!(live.last_active(&[3]).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn this_node_keeps_a_lease_it_holds() {
     on_both("lease", |live| async move {
         assert!(live.lease("duty", Duration::from_secs(10)).await);
@@ -441,13 +470,20 @@ async fn two_redis_nodes_see_the_same_presence_and_one_lease_holder() {
     let prefix = fresh_prefix("nodes");
     let a = redis_node(&url, &prefix, "node-a").await;
     let b = redis_node(&url, &prefix, "node-b").await;
-    a.connect("a1", &user(1, "ana")).await.unwrap();
-    b.connect("b1", &user(2, "bea")).await.unwrap();
+    a.connect("a1", &user(1, "ana"), 0).await.unwrap();
+    b.connect("b1", &user(2, "bea"), 0).await.unwrap();
     a.join("a1", 4).await.unwrap();
     let change = b.join("b1", 4).await.unwrap().unwrap();
     assert_eq!(change.count, 2, "node b sees node a's member");
     assert!(b.is_in("a1", 4).await.unwrap());
     assert_eq!(a.totals().await.unwrap(), (2, 2));
+    a.touch(1, 8_000).await.unwrap();
+    b.touch(1, 6_000).await.unwrap();
+    assert_eq!(
+        b.last_active(&[1]).await.unwrap()[&1],
+        8_000,
+        "one activity, both nodes"
+    );
     assert!(a.lease("duty", Duration::from_secs(2)).await);
     assert!(!b.lease("duty", Duration::from_secs(2)).await, "held by a");
     let b = &b;

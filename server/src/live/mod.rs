@@ -1,8 +1,9 @@
 //! Live state: who is where (presence), who is typing, how many sockets each user and address
-//! has open, rate-limit buckets and cluster-wide task leases. One interface, two backends:
+//! has open, when each person last acted, rate-limit buckets and cluster-wide task leases. One interface, two backends:
 //! in this process's memory (a single node, the default) or in Redis (a cluster, where every
 //! node must see the same state). Handlers never know which one runs.
 
+pub mod activity;
 pub mod census;
 #[cfg(test)]
 mod conformance;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use protocol::User;
 use thiserror::Error;
 
+use self::activity::LastActivity;
 use self::census::SocketCensus;
 use self::limits::{Action, Quota, RateLimiter, Subject};
 use self::presence::Presence;
@@ -72,6 +74,7 @@ enum Backend {
         presence: Presence,
         typing: TypingTracker,
         census: SocketCensus,
+        activity: LastActivity,
     },
     Redis(RedisLive),
 }
@@ -85,6 +88,7 @@ impl Live {
                 presence: Presence::default(),
                 typing: TypingTracker::default(),
                 census: SocketCensus::default(),
+                activity: LastActivity::default(),
             },
             quotas,
             metrics,
@@ -135,30 +139,42 @@ impl Live {
         }
     }
 
-    /// Registers a connected `/chat` socket.
+    /// Registers a connected `/chat` socket; opening the app counts as its user acting at
+    /// `at_ms` (see [`Self::touch`]).
     ///
     /// # Errors
     /// When the shared store fails.
-    pub async fn connect(&self, sid: &str, user: &User) -> LiveResult<()> {
+    pub async fn connect(&self, sid: &str, user: &User, at_ms: i64) -> LiveResult<()> {
         match &self.0.backend {
-            Backend::Memory { presence, .. } => {
+            Backend::Memory {
+                presence, activity, ..
+            } => {
                 presence.connect(sid, user);
+                activity.touch(user.id, at_ms);
                 Ok(())
             }
-            Backend::Redis(redis) => redis.connect(sid, user).await,
+            Backend::Redis(redis) => redis.connect(sid, user, at_ms).await,
         }
     }
 
-    /// Forgets a `/chat` socket; returns the rooms it left and what that changed.
+    /// Forgets a `/chat` socket; returns the rooms it left and what that changed. With its
+    /// user's last one, their last activity goes too.
     ///
     /// # Errors
     /// When the shared store fails.
     pub async fn disconnect(&self, sid: &str) -> LiveResult<Vec<Departure>> {
         match &self.0.backend {
-            Backend::Memory { presence, .. } => {
+            Backend::Memory {
+                presence, activity, ..
+            } => {
                 let user = presence.user_of(sid);
-                Ok(presence
-                    .disconnect(sid)
+                let departures = presence.disconnect(sid);
+                if let Some(user) = user
+                    && !presence.has_sockets(user)
+                {
+                    activity.forget(user);
+                }
+                Ok(departures
                     .into_iter()
                     .filter_map(|(room, change)| {
                         Some(Departure {
@@ -389,6 +405,33 @@ impl Live {
         }
     }
 
+    /// `user` acted at `at_ms` (ms since the epoch); a time earlier than the one held changes
+    /// nothing, whichever node reports it.
+    ///
+    /// # Errors
+    /// [`LiveError::Redis`] when the shared state is unreachable.
+    pub async fn touch(&self, user: i64, at_ms: i64) -> LiveResult<()> {
+        match &self.0.backend {
+            Backend::Memory { activity, .. } => {
+                activity.touch(user, at_ms);
+                Ok(())
+            }
+            Backend::Redis(redis) => redis.touch(user, at_ms).await,
+        }
+    }
+
+    /// When each of `users` last acted (ms since the epoch), for those with a `/chat` socket
+    /// (which records it when it connects).
+    ///
+    /// # Errors
+    /// [`LiveError::Redis`] when the shared state is unreachable.
+    pub async fn last_active(&self, users: &[i64]) -> LiveResult<HashMap<i64, i64>> {
+        match &self.0.backend {
+            Backend::Memory { activity, .. } => Ok(activity.last_active(users)),
+            Backend::Redis(redis) => redis.last_active(users).await,
+        }
+    }
+
     /// Whether this node may run the cluster-wide task `name` for the next `ttl` (always on a
     /// single node; in a cluster, one node holds the lease and renews it).
     pub async fn lease(&self, name: &str, ttl: Duration) -> bool {
@@ -460,8 +503,8 @@ mod tests {
     #[tokio::test]
     async fn the_memory_backend_tracks_presence_and_departures() {
         let live = Live::memory(Vec::new(), Metrics::new("test"));
-        live.connect("a", &user(1, "ana")).await.unwrap();
-        live.connect("b", &user(2, "bea")).await.unwrap();
+        live.connect("a", &user(1, "ana"), 0).await.unwrap();
+        live.connect("b", &user(2, "bea"), 0).await.unwrap();
         assert!(live.join("a", 7).await.unwrap().unwrap().user_changed);
         live.join("b", 7).await.unwrap();
         assert!(live.is_in("a", 7).await.unwrap());

@@ -36,6 +36,8 @@ struct SocketEntry {
 struct State {
     rooms: BTreeMap<i64, Room>,
     sockets: HashMap<SocketId, SocketEntry>,
+    /// user id → how many of the sockets are theirs
+    per_user: HashMap<i64, usize>,
 }
 
 /// Presence of every `/chat` socket.
@@ -55,13 +57,24 @@ impl Presence {
 
     /// Registers a connected socket.
     pub fn connect(&self, socket: &str, user: &User) {
-        self.lock().sockets.insert(
+        let mut state = self.lock();
+        let previous = state.sockets.insert(
             socket.to_owned(),
             SocketEntry {
                 user: user.clone(),
                 rooms: HashSet::new(),
             },
         );
+        if let Some(previous) = previous {
+            forget_socket_of(&mut state, previous.user.id);
+        }
+        *state.per_user.entry(user.id).or_default() += 1;
+    }
+
+    /// Whether `user` has a registered socket.
+    #[must_use]
+    pub fn has_sockets(&self, user: i64) -> bool {
+        self.lock().per_user.contains_key(&user)
     }
 
     /// Adds a socket to a room; `None` if the socket is unknown or already there.
@@ -99,6 +112,7 @@ impl Presence {
         let Some(entry) = state.sockets.remove(socket) else {
             return Vec::new();
         };
+        forget_socket_of(&mut state, entry.user.id);
         let mut rooms: Vec<i64> = entry.rooms.into_iter().collect();
         rooms.sort_unstable();
         rooms
@@ -207,6 +221,16 @@ fn remove_from_room(state: &mut State, room_id: i64, user_id: i64) -> Change {
     Change {
         user_changed,
         count,
+    }
+}
+
+/// One socket of `user` fewer.
+fn forget_socket_of(state: &mut State, user: i64) {
+    if let Some(count) = state.per_user.get_mut(&user) {
+        *count -= 1;
+        if *count == 0 {
+            state.per_user.remove(&user);
+        }
     }
 }
 

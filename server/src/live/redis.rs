@@ -13,6 +13,7 @@
 //! | `:census:user` / `:census:addr` | hash | sockets (all namespaces) per user / address |
 //! | `:node:<node>:census` | hash | a node's share of the census |
 //! | `:nodes` | sorted set | node → its last heartbeat (ms) |
+//! | `:active` | hash | user id → when they last acted (ms; only moves forward), while they have a `/chat` socket |
 //! | `:typing:<room>:<user>` | string | typing generation, expires after the typing TTL (5 s) |
 //! | `:rl:<action>:<subject>` | hash | a token bucket |
 //! | `:lease:<name>` | string | which node runs a cluster-wide task |
@@ -70,6 +71,7 @@ struct Scripts {
     typing_expire: Script,
     lease: Script,
     heartbeat: Script,
+    touch: Script,
 }
 
 /// Decrements a hash field, deleting it at zero (shared by several scripts).
@@ -98,7 +100,7 @@ local function drop_socket(p, sid)
   end
   redis.call('DEL', sock, sock .. ':rooms')
   redis.call('SREM', p .. ':node:' .. node .. ':socks', sid)
-  dec(p .. ':online', uid, 1)
+  if dec(p .. ':online', uid, 1) <= 0 then redis.call('HDEL', p .. ':active', uid) end
   if redis.call('DECR', p .. ':sockets') < 0 then redis.call('SET', p .. ':sockets', 0) end
   return out
 end
@@ -115,6 +117,8 @@ redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
 redis.call('HINCRBY', KEYS[4], ARGV[2], 1)
 redis.call('INCR', KEYS[5])
+local held = tonumber(redis.call('HGET', KEYS[6], ARGV[2]) or '0')
+if tonumber(ARGV[5]) > held then redis.call('HSET', KEYS[6], ARGV[2], ARGV[5]) end
 return 1",
             ),
             join: Script::new(
@@ -247,6 +251,12 @@ local alive = redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[2])), '+
 table.insert(silent, 1, tostring(alive))
 return silent",
             ),
+            touch: Script::new(
+                r"
+local held = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if tonumber(ARGV[2]) > held then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1",
+            ),
         }
     }
 }
@@ -303,7 +313,7 @@ impl RedisLive {
         Ok(())
     }
 
-    pub(super) async fn connect(&self, sid: &str, user: &User) -> LiveResult<()> {
+    pub(super) async fn connect(&self, sid: &str, user: &User, at_ms: i64) -> LiveResult<()> {
         let json = serde_json::to_string(user).unwrap_or_default();
         let _: i64 = self
             .scripts
@@ -313,10 +323,12 @@ impl RedisLive {
             .key(self.key("users"))
             .key(self.key("online"))
             .key(self.key("sockets"))
+            .key(self.key("active"))
             .arg(sid)
             .arg(user.id)
             .arg(&self.node)
             .arg(json)
+            .arg(at_ms)
             .invoke_async(&mut self.conn())
             .await?;
         Ok(())
@@ -452,6 +464,34 @@ impl RedisLive {
             .invoke_async(&mut self.conn())
             .await?;
         Ok(done == 1)
+    }
+
+    pub(super) async fn touch(&self, user: i64, at_ms: i64) -> LiveResult<()> {
+        let _: i64 = self
+            .scripts
+            .touch
+            .key(self.key("active"))
+            .arg(user)
+            .arg(at_ms)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn last_active(&self, users: &[i64]) -> LiveResult<HashMap<i64, i64>> {
+        if users.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let times: Vec<Option<i64>> = redis::cmd("HMGET")
+            .arg(self.key("active"))
+            .arg(users)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(users
+            .iter()
+            .zip(times)
+            .filter_map(|(user, at)| at.map(|at| (*user, at)))
+            .collect())
     }
 
     pub(super) async fn typing_stop(&self, room: i64, user: i64) -> LiveResult<bool> {

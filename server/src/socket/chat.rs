@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use protocol::{
-    BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes,
+    ActivityReq, BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes,
     CreateWebhookReq, CreateWebhookRes, DeleteReq, DeleteWebhookReq, DmReq, EditReq, EditRes,
     Empty, GroupDmReq, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq,
     LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes,
@@ -57,6 +57,7 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(blocks)
         .on(people)
         .on(set_status)
+        .on(activity)
         .on(pin)
         .on(pins)
         .on(save_message)
@@ -386,6 +387,15 @@ async fn people(ctx: Ctx, req: PeopleReq) -> AppResult<PeopleRes> {
 /// `set_status`: the caller's status line (v1.13).
 async fn set_status(ctx: Ctx, req: SetStatusReq) -> AppResult<Empty> {
     ctx.chat().set_status(&ctx.actor(), &req.status).await?;
+    Ok(Empty {})
+}
+
+/// `activity`: the person is at the keyboard (v1.21). Advisory: a failure to record it is
+/// logged, never answered (it would reach the person as an error about nothing they did).
+async fn activity(ctx: Ctx, _: ActivityReq) -> AppResult<Empty> {
+    if let Err(error) = ctx.chat().activity(&ctx.actor()).await {
+        tracing::warn!(%error, "recording activity");
+    }
     Ok(Empty {})
 }
 

@@ -108,6 +108,11 @@ impl Priced for protocol::TypingReq {
     const QUIET_WHEN_LIMITED: bool = true;
 }
 
+impl Priced for protocol::ActivityReq {
+    const COST: u32 = 1;
+    const QUIET_WHEN_LIMITED: bool = true;
+}
+
 /// The `event` label of events no handler knows (their names are the client's, unbounded).
 const UNKNOWN_EVENT: &str = "(unknown)";
 

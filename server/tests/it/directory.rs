@@ -3,7 +3,8 @@
 
 use crate::common::{Socket, TestServer, auth};
 use protocol::events::{admin, chat};
-use protocol::{BanReq, DmReq, ErrorCode, PeopleReq, PeopleRes, SavedRoomsReq};
+use protocol::{ActivityReq, BanReq, DmReq, ErrorCode, PeopleReq, PeopleRes, SavedRoomsReq};
+use std::time::Duration;
 
 fn page(res: &PeopleRes) -> Vec<(&str, bool)> {
     res.people
@@ -156,4 +157,42 @@ async fn a_status_line_shows_in_the_directory() {
     );
     bob.ok(&status("")).await;
     assert_eq!(bobs().await, None);
+}
+
+/// The directory's `away` (v1.21): online, but no activity for the server's `away_after`.
+#[tokio::test]
+async fn someone_online_who_stops_acting_shows_away_until_they_act_again() {
+    let server = TestServer::spawn_with(|c| c.away_after_ms = 4_000).await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    let ana_in_directory = || async {
+        let found = bea
+            .ok(&PeopleReq {
+                q: Some("ana".into()),
+                ..PeopleReq::default()
+            })
+            .await;
+        let person = found.people.into_iter().next().expect("ana is listed");
+        (person.online, person.away)
+    };
+    ana.ok(&ActivityReq {}).await;
+    assert_eq!(ana_in_directory().await, (true, false), "online and acting");
+    // Nothing from her for a while: away (still online).
+    crate::wait::within("ana shows away", Duration::from_secs(20), async {
+        while ana_in_directory().await != (true, true) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    // A key or a click in her app, reported: here again at once, on any node's answer.
+    ana.ok(&ActivityReq {}).await;
+    assert_eq!(ana_in_directory().await, (true, false));
+    // Gone: offline, not away.
+    ana.close();
+    crate::wait::within("ana shows offline", Duration::from_secs(20), async {
+        while ana_in_directory().await != (false, false) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
 }

@@ -323,7 +323,8 @@ impl Chat {
 }
 
 /// When the tab comes back into view, the room on screen shows where the reader left off
-/// and counts as read. Once per tab: the app's [`Chat`] lives as long as the tab.
+/// and counts as read; that, and every key or click, tells the server the person is here
+/// (v1.21). Once per tab: the app's [`Chat`] lives as long as the tab.
 pub(super) fn watch_visibility(chat: Chat) {
     let watching = chat
         .link
@@ -332,10 +333,14 @@ pub(super) fn watch_visibility(chat: Chat) {
         return;
     }
     platform::on_visibility_change(move || {
-        if platform::is_page_visible() && chat.reading.try_get_untracked() == Some(true) {
-            chat.reopen_active();
+        if platform::is_page_visible() {
+            chat.acted();
+            if chat.reading.try_get_untracked() == Some(true) {
+                chat.reopen_active();
+            }
         }
     });
+    platform::on_person_acting(move || chat.acted());
 }
 
 /// How long after the chat starts the service worker is registered.

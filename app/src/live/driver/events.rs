@@ -21,6 +21,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
     });
     socket.on(move |list: Blocks| chat.blocked.set(list.users));
     socket.on(move |welcome: Welcome| {
+        chat.connected_now();
         if chat.toasts_since.get_value().is_none() {
             chat.toasts_since.set_value(Some(welcome.server_time));
         }

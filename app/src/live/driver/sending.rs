@@ -39,6 +39,26 @@ impl Chat {
         self.write_to_outbox(client_id(), &room, action);
     }
 
+    /// The person acted (a key, a click, back to the tab): the server hears of it, at most
+    /// once a minute (v1.21). Offline, nothing is due: the next connection counts by itself.
+    pub fn acted(&self) {
+        let Some(socket) = self.socket() else { return };
+        let now = platform::now_ms();
+        let due = self
+            .activity
+            .try_with_value(|reports| reports.is_due(now))
+            .unwrap_or(false);
+        if due && socket.send(&ActivityReq {}).is_ok() {
+            self.activity.update_value(|reports| reports.sent(now));
+        }
+    }
+
+    /// A connection opened: the server counts it as the person acting.
+    pub(super) fn connected_now(&self) {
+        let now = platform::now_ms();
+        self.activity.update_value(|reports| reports.connected(now));
+    }
+
     /// Tells a room (by key) whether we are typing there.
     pub fn typing(&self, room_key: &str, active: bool) {
         let Some(socket) = self.socket() else {

@@ -76,6 +76,30 @@ pub fn on_visibility_change(f: impl Fn() + 'static) {
     on_change.forget();
 }
 
+/// Calls `f` whenever the person acts on the page (a key, a click or touch, the wheel, the
+/// window coming to the front), for the page's life. Listened to passively, the input at the
+/// capture phase (nothing the page does can hide it), the window's focus at its own target only
+/// (a field the app focuses by itself is no person acting).
+pub fn on_person_acting(f: impl Fn() + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_act = Closure::<dyn Fn()>::new(f);
+    let input = web_sys::AddEventListenerOptions::new();
+    input.set_capture(true);
+    input.set_passive(true);
+    for event in ["keydown", "pointerdown", "wheel"] {
+        let _ = window.add_event_listener_with_callback_and_add_event_listener_options(
+            event,
+            on_act.as_ref().unchecked_ref(),
+            &input,
+        );
+    }
+    // `focus` does not bubble: without capture, only the window's own reaches this.
+    let _ = window.add_event_listener_with_callback("focus", on_act.as_ref().unchecked_ref());
+    on_act.forget();
+}
+
 /// Calls `f` whenever the page is hidden or left, for the page's life.
 pub fn on_page_hide(f: impl Fn() + 'static) {
     let Some(window) = web_sys::window() else {

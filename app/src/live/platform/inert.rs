@@ -106,6 +106,9 @@ pub fn is_online() -> bool {
 pub fn on_visibility_change(_f: impl Fn() + 'static) {}
 
 /// Never calls `f`.
+pub fn on_person_acting(_f: impl Fn() + 'static) {}
+
+/// Never calls `f`.
 pub fn on_page_hide(_f: impl Fn() + 'static) {}
 
 /// Never calls `f`.

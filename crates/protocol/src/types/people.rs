@@ -115,7 +115,16 @@ pub struct Person {
     /// Their status line, if they set one (v1.13).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// Online, but none of their apps has seen them act for a while (v1.21; see
+    /// [`ActivityReq`]).
+    #[serde(default, skip_serializing_if = "super::is_false")]
+    pub away: bool,
 }
+
+/// `activity` request (v1.21): the person is at the keyboard (they typed, clicked, or came
+/// back to the tab). Clients send it at most once a minute while that goes on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityReq {}
 
 /// `set_status` request (v1.13): the caller's status line; empty clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
