@@ -8,13 +8,17 @@
 // falls back to the chat page. Signing out deletes the kept pages (see `app::offline`).
 //
 // The page that registers this worker was loaded before it existed: when it starts, it keeps
-// the pages open now and the files they name (scripts, wasm, styles, icons).
+// the chat page, the pages open now and the files they name (scripts, wasm, styles, icons).
+// The chat page always: a window's address here can be the one it was loaded at (`/`, before a
+// sign-in moved it to `/chat` without a page load), and `/chat` is what an offline start needs.
 
 const PAGES = "tertulia-pages-v1";
 const ASSETS = "tertulia-assets-v1";
 /** Assets kept at most (older ones go first: hashed names pile up across deploys). */
 const ASSETS_KEPT = 40;
 const NEVER_KEPT = [/^\/api\//, /^\/socket\.io\//];
+/** The app's page, kept whatever else is: unknown pages fall back to it offline. */
+const CHAT_PAGE = "/chat";
 
 self.addEventListener("install", () => self.skipWaiting());
 
@@ -61,7 +65,7 @@ async function networkFirst(request, cacheName, key) {
     }
     return response;
   } catch (error) {
-    const kept = (await cache.match(key)) ?? (cacheName === PAGES ? await cache.match("/chat") : undefined);
+    const kept = (await cache.match(key)) ?? (cacheName === PAGES ? await cache.match(CHAT_PAGE) : undefined);
     if (kept) {
       return kept;
     }
@@ -73,21 +77,24 @@ async function keepOpenPages() {
   const pages = await caches.open(PAGES);
   const assets = await caches.open(ASSETS);
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const paths = new Set([CHAT_PAGE]);
   for (const client of windows) {
     const url = new URL(client.url);
-    if (url.origin !== self.location.origin) {
-      continue;
+    if (url.origin === self.location.origin) {
+      paths.add(url.pathname);
     }
+  }
+  for (const path of paths) {
     try {
-      const response = await fetch(url.pathname, { credentials: "same-origin" });
+      const response = await fetch(path, { credentials: "same-origin" });
       if (!response.ok || response.redirected) {
         continue;
       }
       const html = await response.clone().text();
-      await pages.put(url.pathname, response);
+      await pages.put(path, response);
       const files = [...html.matchAll(/(?:href|src)="(\/[^"/][^"]*)"/g)]
         .map((match) => match[1])
-        .filter((path) => /\.[a-z0-9]+$/i.test(path) && !NEVER_KEPT.some((never) => never.test(path)));
+        .filter((file) => /\.[a-z0-9]+$/i.test(file) && !NEVER_KEPT.some((never) => never.test(file)));
       for (const file of new Set(files)) {
         await assets.add(file).catch(() => {});
       }

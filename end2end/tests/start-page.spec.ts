@@ -59,3 +59,27 @@ test("with script, the tabs switch without a page load and keep what was typed",
   await expect(page).toHaveURL(/\/chat/);
   await expect(page.locator(".me-name")).toHaveText(name);
 });
+
+test("the browser bundle comes compressed as the browser asks, the same bytes each way", async ({ page }) => {
+  await page.goto("/");
+  const wasm = await page.locator('link[rel="preload"][as="fetch"]').getAttribute("href");
+  expect(wasm).toMatch(/^\/pkg\/chat\.[\w-]{8,}\.wasm$/);
+  const fetched = async (encoding: string) => {
+    const answer = await page.request.get(wasm!, { headers: { "accept-encoding": encoding } });
+    expect(answer.status()).toBe(200);
+    expect(answer.headers()["content-type"]).toBe("application/wasm");
+    expect(answer.headers()["cache-control"]).toContain("immutable");
+    return { coding: answer.headers()["content-encoding"], body: await answer.body() };
+  };
+  const plain = await fetched("identity");
+  expect(plain.coding).toBeUndefined();
+  // The body starts with the wasm magic number, and each encoding decodes to it exactly.
+  expect([...plain.body.subarray(0, 4)]).toEqual([0, 0x61, 0x73, 0x6d]);
+  for (const [asked, coding] of [["gzip, deflate, br, zstd", "br"], ["gzip", "gzip"]]) {
+    const encoded = await fetched(asked);
+    expect(encoded.coding).toBe(coding);
+    expect(encoded.body.equals(plain.body), `${coding} decodes to the file`).toBe(true);
+  }
+  const missing = await page.request.get("/pkg/no-such-file.wasm");
+  expect(missing.status()).toBe(404);
+});

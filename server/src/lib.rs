@@ -233,11 +233,17 @@ impl App {
             api_in_flight: http::pipeline::ApiInFlight::new(config.api_in_flight_per_ip as usize),
             leptos: leptos.clone(),
             node: http::NodeId(cluster.node),
+            assets: http::assets::Assets::new(
+                std::path::Path::new(&*leptos.site_root).join(&*leptos.site_pkg_dir),
+            ),
         });
         let routes = generate_route_list(Ui);
         let router = Router::new()
             .merge(http::router(state.clone()))
             // Browsers ask for /favicon.ico whatever the page declares: point them at ours.
+            // The bundle, compressed once per file (the compression layer leaves an encoded
+            // answer alone).
+            .route("/pkg/{file}", axum::routing::get(http::assets::serve))
             .route(
                 "/favicon.ico",
                 axum::routing::get(|| async {
@@ -249,8 +255,8 @@ impl App {
                 move || shell(leptos.clone())
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-            // Pages, API and static files (the wasm shrinks to ~40%); added before the Socket.IO
-            // layer so Engine.IO traffic bypasses it.
+            // Pages, API and the other static files; added before the Socket.IO layer so
+            // Engine.IO traffic bypasses it.
             .layer(tower_http::compression::CompressionLayer::new())
             .layer(sio_layer)
             // Right before the Socket.IO layer, which keeps the request head per connection.

@@ -2,6 +2,7 @@
 //! start page's form, uploads and downloads, the guards every response passes through, and the
 //! state HTTP handlers share.
 
+pub(crate) mod assets;
 mod auth;
 mod emoji;
 mod files;

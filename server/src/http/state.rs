@@ -45,6 +45,8 @@ pub(crate) struct AppParts {
     pub(crate) leptos: LeptosOptions,
     /// This node's id (a cluster's proxy may route by it: the `tertulia_node` cookie).
     pub(crate) node: NodeId,
+    /// The browser bundle, compressed once per file and encoding.
+    pub(crate) assets: super::assets::Assets,
 }
 
 /// A node's name in its cluster (a random one on a single node).
