@@ -11,6 +11,10 @@
 // the chat page, the pages open now and the files they name (scripts, wasm, styles, icons).
 // The chat page always: a window's address here can be the one it was loaded at (`/`, before a
 // sign-in moved it to `/chat` without a page load), and `/chat` is what an offline start needs.
+// The app also asks for that each time the chat starts (the "keep-pages" message): a worker
+// already running when someone signed in by script, or after signing out deleted the kept
+// pages, would otherwise have no chat page to start from. A page rendered signed out (its
+// session `<meta>` empty) is never kept as the chat.
 
 const PAGES = "tertulia-pages-v1";
 const ASSETS = "tertulia-assets-v1";
@@ -19,6 +23,8 @@ const ASSETS_KEPT = 40;
 const NEVER_KEPT = [/^\/api\//, /^\/socket\.io\//];
 /** The app's page, kept whatever else is: unknown pages fall back to it offline. */
 const CHAT_PAGE = "/chat";
+/** A page the server rendered for nobody signed in (see `app::session`). */
+const SIGNED_OUT = /<meta name="tertulia-session" content="">/;
 
 self.addEventListener("install", () => self.skipWaiting());
 
@@ -35,6 +41,12 @@ self.addEventListener("activate", (event) => {
       await keepOpenPages();
     })(),
   );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "keep-pages" && event.source?.url && new URL(event.source.url).origin === self.location.origin) {
+    event.waitUntil(keepOpenPages());
+  }
 });
 
 self.addEventListener("fetch", (event) => {
@@ -91,6 +103,9 @@ async function keepOpenPages() {
         continue;
       }
       const html = await response.clone().text();
+      if (SIGNED_OUT.test(html)) {
+        continue;
+      }
       await pages.put(path, response);
       const files = [...html.matchAll(/(?:href|src)="(\/[^"/][^"]*)"/g)]
         .map((match) => match[1])

@@ -120,8 +120,14 @@ pub fn snapshot_key(user: i64) -> String {
     format!("tertulia.snapshot.{user}")
 }
 
+/// The message asking the service worker to keep the chat page (and what it names) now.
+#[cfg(feature = "hydrate")]
+const KEEP_PAGES: &str = "keep-pages";
+
 /// Registers the service worker (once the page is live; a browser without them, or a page
-/// not in a secure context, simply has none).
+/// not in a secure context, simply has none), and asks it to keep the chat page as it is now:
+/// a worker that was already running when this person signed in (by script, without a page
+/// load) has no copy of their chat page to start from offline.
 #[cfg(feature = "hydrate")]
 pub fn register_service_worker() {
     use wasm_bindgen::JsCast;
@@ -148,6 +154,27 @@ pub fn register_service_worker() {
         );
         let _ = promise.catch(&ignore);
         ignore.forget();
+    }
+    // Once a worker is active: `ready` never settles without one.
+    if let Ok(ready) = js_sys::Reflect::get(&container, &"ready".into())
+        && let Ok(ready) = ready.dyn_into::<js_sys::Promise>()
+    {
+        let ask = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
+            |registration: wasm_bindgen::JsValue| {
+                let active = js_sys::Reflect::get(&registration, &"active".into()).ok();
+                let post = active.as_ref().and_then(|worker| {
+                    js_sys::Reflect::get(worker, &"postMessage".into())
+                        .ok()?
+                        .dyn_into::<js_sys::Function>()
+                        .ok()
+                });
+                if let (Some(worker), Some(post)) = (active, post) {
+                    let _ = post.call1(&worker, &KEEP_PAGES.into());
+                }
+            },
+        );
+        let _ = ready.then(&ask);
+        ask.forget();
     }
 }
 

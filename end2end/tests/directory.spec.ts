@@ -85,3 +85,52 @@ test("a status line set in the account menu shows in the directory", async ({ br
   await expect(row.locator(".person-status")).toHaveText("in meetings until 3");
   await ana.screenshot({ path: "artifacts/people-status.png" });
 });
+
+test("a name on a message opens that person's card: write to them, or mention them", async ({ browser }) => {
+  const anaName = uniqueName("ana");
+  const beaName = uniqueName("bea");
+  const ana = await guestPage(browser, anaName);
+  const bea = await guestPage(browser, beaName);
+  await bea.locator("#account summary").click();
+  await bea.locator("#status-text").fill("on call today");
+  await bea.locator("#save-status").click();
+  await expect(bea.locator(".status-form [role=status]")).toHaveText("Status saved.");
+  await say(bea, "anyone around?");
+
+  const line = ana.locator("#log li.msg").filter({ hasText: "anyone around?" });
+  await line.getByRole("button", { name: beaName }).click();
+  const card = ana.getByRole("dialog", { name: `About ${beaName}` });
+  await expect(card).toContainText("on call today");
+  await expect(card).toContainText("online");
+  await expect(card.getByRole("button", { name: "Message" })).toBeFocused();
+  await ana.mouse.move(0, 0);
+  await ana.screenshot({ path: "artifacts/person-card-1280-light.png" });
+
+  // Mention: the name goes into the message box, ready to go on.
+  await card.getByRole("button", { name: "Mention" }).click();
+  await expect(card).toHaveCount(0);
+  await expect(ana.locator("#msg")).toHaveValue(`@${beaName} `);
+  await ana.locator("#msg").pressSequentially("you there?");
+  await ana.locator("#msg").press("Enter");
+  await expect(bea.locator("#log .msg .text").last()).toHaveText(`@${beaName} you there?`);
+
+  // Escape closes the card; Message opens the direct conversation.
+  await line.getByRole("button", { name: beaName }).click();
+  await ana.keyboard.press("Escape");
+  await expect(card).toHaveCount(0);
+  await line.getByRole("button", { name: beaName }).click();
+  await card.getByRole("button", { name: "Message" }).click();
+  await expect(ana.locator("#room-title")).toHaveText(`🔒 @${beaName}`);
+});
+
+for (const [width, height, scheme] of [[390, 844, "dark"]] as const) {
+  test(`screenshot of a person's card, ${width}px, ${scheme}`, async ({ browser }) => {
+    const beaName = uniqueName("bea");
+    const ana = await sizedGuest(browser, uniqueName("ana"), { width, height }, scheme);
+    const bea = await guestPage(browser, beaName);
+    await say(bea, "hello from bea");
+    await ana.locator("#log li.msg").filter({ hasText: "hello from bea" }).getByRole("button", { name: beaName }).click();
+    await expect(ana.getByRole("dialog", { name: `About ${beaName}` })).toContainText("online");
+    await ana.screenshot({ path: `artifacts/person-card-${width}-${scheme}.png` });
+  });
+}

@@ -338,3 +338,33 @@ test("messages past the rate limit wait their turn and go out in order, none fai
   await expect(ana.locator("#log .msg.pending")).toHaveCount(0);
   await expect(ana.locator("#log .msg .failed")).toHaveCount(0);
 });
+
+test("after signing out and in again by script, the app still opens offline, as the new person", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  await ana.waitForFunction(() => navigator.serviceWorker?.controller != null);
+  const chatKept = () => ana.evaluate(async (chatPage) => (await caches.match(chatPage)) !== undefined, contract.links.CHAT);
+  await expect.poll(chatKept).toBe(true);
+  // Signing out deletes the kept pages; the worker stays (it is already active).
+  await ana.locator("#sign-out").click();
+  await expect(ana).toHaveURL(/\/(\?.*)?$/);
+  await expect.poll(chatKept).toBe(false);
+  // Someone else signs in on this browser, by the start page's script (no page load).
+  const cyName = uniqueName("cy");
+  await ana.getByLabel("Name").fill(cyName);
+  await ana.getByRole("button", { name: "Join the chat" }).click();
+  await expect(ana.locator("#status")).toHaveText("connected");
+  const text = uniqueName("kept for cy ");
+  await say(ana, text);
+  // The chat asks the worker to keep its page again: Cy's, never a signed-out one.
+  await expect.poll(chatKept, { timeout: 30_000 }).toBe(true);
+  await ana.waitForFunction(
+    (kept) => Object.keys(localStorage).some((key) => key.startsWith("tertulia.snapshot.") && localStorage.getItem(key)!.includes(kept)),
+    text,
+  );
+  await ana.context().setOffline(true);
+  await ana.reload();
+  await expect(ana.locator("html")).toHaveAttribute("data-hydrated", "");
+  await expect(ana.locator("#account summary")).toContainText(cyName);
+  await expect(messages(ana).last()).toHaveText(text);
+  await ana.context().setOffline(false);
+});

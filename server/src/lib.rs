@@ -240,10 +240,10 @@ impl App {
         let routes = generate_route_list(Ui);
         let router = Router::new()
             .merge(http::router(state.clone()))
-            // Browsers ask for /favicon.ico whatever the page declares: point them at ours.
             // The bundle, compressed once per file (the compression layer leaves an encoded
             // answer alone).
             .route("/pkg/{file}", axum::routing::get(http::assets::serve))
+            // Browsers ask for /favicon.ico whatever the page declares: point them at ours.
             .route(
                 "/favicon.ico",
                 axum::routing::get(|| async {

@@ -197,7 +197,26 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
             </div>
             <div class="meta" class:visually-hidden=grouped>
                 {avatar(&message.user.username)}
-                <span class="author">{message.user.username.clone()}</span>
+                {if grouped {
+                    // Hidden (the message above says who): text for screen readers only.
+                    view! { <span class="author">{message.user.username.clone()}</span> }.into_any()
+                } else {
+                    let target = crate::live::CardTarget {
+                        user: message.user.clone(),
+                        bot: message.bot,
+                    };
+                    view! {
+                        <button
+                            type="button"
+                            class="author author-button"
+                            aria-haspopup="dialog"
+                            on:click=move |_| chat.person_card.set(Some(target.clone()))
+                        >
+                            {message.user.username.clone()}
+                        </button>
+                    }
+                    .into_any()
+                }}
                 {message.bot.then(|| view! {
                     <span class="role-badge bot-badge" title="Posted by a program through this room's webhook">"bot"</span>
                 })}

@@ -12,6 +12,7 @@ mod members;
 mod message;
 mod nav;
 mod people;
+mod person_card;
 mod pins;
 mod room;
 #[cfg(feature = "hydrate")]

@@ -465,6 +465,7 @@ fn Timeline() -> impl IntoView {
             </div>
             <super::viewer::ImageViewer/>
             <super::emoji::ReactionDialog/>
+            <super::person_card::PersonCard/>
             <ol
                 id="log"
                 class="timeline"
@@ -706,6 +707,28 @@ fn Composer() -> impl IntoView {
             let _ = area.focus();
         }
     };
+    // "Mention" on a person's card: their name at the caret, ready to write after.
+    Effect::new(move |_| {
+        let Some(name) = chat.mention_request.get() else {
+            return;
+        };
+        chat.mention_request.set(None);
+        let body = text.get_untracked();
+        let at = caret.get_untracked().min(body.len());
+        let at = (0..=at)
+            .rev()
+            .find(|i| body.is_char_boundary(*i))
+            .unwrap_or(0);
+        let before = &body[..at];
+        let space = if before.is_empty() || before.ends_with(char::is_whitespace) {
+            ""
+        } else {
+            " "
+        };
+        let inserted = format!("{space}@{name} ");
+        let after = at + inserted.len();
+        put_text(format!("{before}{inserted}{}", &body[at..]), after);
+    });
     let take_emoji = move |emoji: &str| {
         let Some((start, _)) = emoji_typed.get_untracked() else {
             return;

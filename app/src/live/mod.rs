@@ -27,6 +27,15 @@ pub enum Drawer {
     People,
 }
 
+/// Whose card to show: the author of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardTarget {
+    /// Who.
+    pub user: protocol::Author,
+    /// Posted by a program (a webhook's bot): no directory entry, no DM.
+    pub bot: bool,
+}
+
 /// Signals the chat UI renders, plus (in the browser) the connection behind them.
 #[derive(Clone, Copy)]
 pub struct Chat {
@@ -63,6 +72,10 @@ pub struct Chat {
     pub reacting: RwSignal<Option<i64>>,
     /// The message the full emoji picker ("More reactions") is open for (v1.17).
     pub reacting_more: RwSignal<Option<i64>>,
+    /// Whose card is open (from their name on a message).
+    pub person_card: RwSignal<Option<CardTarget>>,
+    /// A name to mention in the composer (from a person's card); the composer takes it.
+    pub mention_request: RwSignal<Option<String>>,
     /// The emoji catalogue (`GET /api/emoji`), once loaded.
     pub emoji: RwSignal<Option<std::sync::Arc<protocol::http::EmojiCatalog>>>,
     /// Whether the catalogue was asked for (or is loaded).
@@ -123,6 +136,8 @@ impl Chat {
             editing: RwSignal::new(None),
             reacting: RwSignal::new(None),
             reacting_more: RwSignal::new(None),
+            person_card: RwSignal::new(None),
+            mention_request: RwSignal::new(None),
             emoji: RwSignal::new(None),
             emoji_asked: RwSignal::new(false),
             emoji_failed: RwSignal::new(false),

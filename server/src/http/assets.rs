@@ -2,10 +2,11 @@
 //!
 //! Compressing per request (the generic compression layer's way) cost every page load the
 //! whole bundle's compression again: 0.8 s of a core for the 6 MB debug wasm, some tens of
-//! milliseconds for the release one, for every visitor. Here each file is compressed once per
-//! encoding, on first use, at a higher quality than a per-request encoder can afford, and the
-//! bytes are kept until the file changes (a rebuild under `cargo leptos watch`). Only files
-//! that exist in the directory are kept, so the memory is bounded by the bundle itself.
+//! milliseconds for the release one, for every visitor. Here each file is read and compressed
+//! once per encoding (plain included, so every answer shares one copy), on first use, at a
+//! higher quality than a per-request encoder can afford, and the bytes are kept until the file
+//! changes (a rebuild under `cargo leptos watch`). Only files the directory holds now are kept,
+//! so the memory is bounded by the bundle itself (times three encodings).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -59,7 +60,8 @@ struct Kept {
 pub(crate) struct Assets {
     dir: PathBuf,
     kept: Arc<Mutex<HashMap<(String, Encoding), Kept>>>,
-    /// One compression at a time: a burst of first page loads compresses each file once.
+    /// One read and compression at a time, held by the task doing it (not by a request, which
+    /// its client may cancel): a burst of first page loads compresses each file once.
     compressing: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -88,33 +90,36 @@ impl Assets {
             .map(|entry| entry.body.clone())
     }
 
-    /// The file's body in `encoding`, compressed now if it is not kept yet.
+    /// The file's body in `encoding`, read (and compressed) now if it is not kept yet.
+    ///
+    /// The work runs in a task of its own that holds the one turn: a client that goes away
+    /// does not cancel it (the next one would start it again), and the result is kept for the
+    /// next request whoever asked.
     async fn body(&self, name: &str, path: &Path, encoding: Encoding) -> std::io::Result<Bytes> {
         let meta = tokio::fs::metadata(path).await?;
         if !meta.is_file() {
             return Err(std::io::ErrorKind::NotFound.into());
         }
-        let (modified, len) = (meta.modified().ok(), meta.len());
-        if encoding == Encoding::Identity {
-            return tokio::fs::read(path).await.map(Bytes::from);
-        }
         let key = (name.to_owned(), encoding);
-        if let Some(body) = self.lookup(&key, modified, len) {
+        if let Some(body) = self.lookup(&key, meta.modified().ok(), meta.len()) {
             return Ok(body);
         }
-        let _turn = self.compressing.lock().await;
-        if let Some(body) = self.lookup(&key, modified, len) {
-            return Ok(body);
-        }
-        let raw = tokio::fs::read(path).await?;
-        let body = tokio::task::spawn_blocking(move || compress(&raw, encoding))
-            .await
-            .map_err(std::io::Error::other)??;
-        let body = Bytes::from(body);
-        self.kept
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(
+        let assets = self.clone();
+        let path = path.to_owned();
+        tokio::spawn(async move {
+            let _turn = assets.compressing.clone().lock_owned().await;
+            // Again under the turn: another request may have kept it, or the file changed.
+            let meta = tokio::fs::metadata(&path).await?;
+            let (modified, len) = (meta.modified().ok(), meta.len());
+            if let Some(body) = assets.lookup(&key, modified, len) {
+                return Ok(body);
+            }
+            let raw = tokio::fs::read(&path).await?;
+            let body = tokio::task::spawn_blocking(move || compress(&raw, encoding))
+                .await
+                .map_err(std::io::Error::other)??;
+            let body = Bytes::from(body);
+            assets.keep(
                 key,
                 Kept {
                     modified,
@@ -122,7 +127,21 @@ impl Assets {
                     body: body.clone(),
                 },
             );
-        Ok(body)
+            Ok(body)
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+
+    /// Keeps `kept` under `key`, and lets go of files that are gone (a rebuild under
+    /// `cargo leptos watch` names its files anew), so only what the directory holds is kept.
+    fn keep(&self, key: (String, Encoding), kept: Kept) {
+        let mut all = self
+            .kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.retain(|(name, _), _| self.dir.join(name).is_file());
+        all.insert(key, kept);
     }
 }
 
@@ -149,9 +168,10 @@ fn compress(raw: &[u8], encoding: Encoding) -> std::io::Result<Vec<u8>> {
     }
 }
 
-/// The best encoding the client accepts: Brotli, else gzip, else none (`q=0` refuses one).
+/// The best encoding the client accepts: Brotli, else gzip (`x-gzip` too), else none (`q=0`
+/// refuses one; other weights are not a preference here: Brotli is smaller).
 fn negotiate(headers: &HeaderMap) -> Encoding {
-    let accepted = |wanted: &str| {
+    let accepted = |wanted: &[&str]| {
         headers
             .get_all(header::ACCEPT_ENCODING)
             .iter()
@@ -161,18 +181,18 @@ fn negotiate(headers: &HeaderMap) -> Encoding {
                 let mut parts = item.split(';');
                 let name = parts.next().unwrap_or_default().trim();
                 let refused = parts.any(|param| {
+                    let param = param.trim().to_ascii_lowercase();
                     param
-                        .trim()
                         .strip_prefix("q=")
                         .and_then(|q| q.trim().parse::<f32>().ok())
                         .is_some_and(|q| q <= 0.0)
                 });
-                name.eq_ignore_ascii_case(wanted) && !refused
+                wanted.iter().any(|w| name.eq_ignore_ascii_case(w)) && !refused
             })
     };
-    if accepted("br") {
+    if accepted(&["br"]) {
         Encoding::Brotli
-    } else if accepted("gzip") {
+    } else if accepted(&["gzip", "x-gzip"]) {
         Encoding::Gzip
     } else {
         Encoding::Identity
@@ -257,6 +277,7 @@ mod tests {
         assert_eq!(negotiate(&accepting("identity")), Encoding::Identity);
         assert_eq!(negotiate(&HeaderMap::new()), Encoding::Identity);
         assert_eq!(negotiate(&accepting("BR")), Encoding::Brotli);
+        assert_eq!(negotiate(&accepting("br;Q=0, x-gzip")), Encoding::Gzip);
     }
 
     #[test]
@@ -292,6 +313,36 @@ mod tests {
             first.as_ptr(),
             again.as_ptr(),
             "the kept bytes, not new ones"
+        );
+        let plain = assets
+            .body("app.js", &path, Encoding::Identity)
+            .await
+            .unwrap();
+        let plain_again = assets
+            .body("app.js", &path, Encoding::Identity)
+            .await
+            .unwrap();
+        assert_eq!(
+            plain.as_ptr(),
+            plain_again.as_ptr(),
+            "one copy of the plain file too"
+        );
+        assert_eq!(plain.as_ref(), "let a = 1;".repeat(1000).as_bytes());
+        // A rebuild names its files anew: the old one's bytes go when the next is kept.
+        std::fs::write(dir.join("next.js"), "let c = 3;".repeat(500)).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assets
+            .body("next.js", &dir.join("next.js"), Encoding::Gzip)
+            .await
+            .unwrap();
+        assert!(
+            assets
+                .kept
+                .lock()
+                .unwrap()
+                .keys()
+                .all(|(name, _)| name == "next.js"),
+            "only what the directory holds is kept"
         );
         std::fs::write(&path, "let b = 2;".repeat(2000)).unwrap();
         let changed = assets.body("app.js", &path, Encoding::Gzip).await.unwrap();

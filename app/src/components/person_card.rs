@@ -1,0 +1,104 @@
+//! A person's card, opened from their name on a message: who they are (role, presence, status
+//! line) and what you can do from there: write to them directly, or mention them in the room on
+//! screen. So anyone whose name you see can be reached, present in the room or not.
+
+use leptos::prelude::*;
+use protocol::Person;
+
+use super::members::role_badge;
+use super::message::avatar;
+use crate::live::{CardTarget, Chat};
+
+/// The card of `chat.person_card`, when one is open.
+#[component]
+pub fn PersonCard() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let close = move || chat.person_card.set(None);
+    view! {
+        {move || chat.person_card.get().map(|target| card(chat, target, close))}
+    }
+}
+
+fn card(chat: Chat, target: CardTarget, close: impl Fn() + Copy + 'static) -> impl IntoView {
+    let name = target.user.username.clone();
+    let is_me = chat.me.with_untracked(|me| me.as_ref().map(|u| u.id)) == Some(target.user.id);
+    // What the directory says of them (role, presence, status line).
+    let found = RwSignal::new(None::<Person>);
+    let id = target.user.id;
+    if !target.bot {
+        chat.find_people(name.clone(), None, move |answer| {
+            if let Ok(page) = answer {
+                found.set(page.people.into_iter().find(|person| person.user.id == id));
+            }
+        });
+    }
+    let first = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = first.get() {
+            let _ = button.focus();
+        }
+    });
+    let write = {
+        let name = name.clone();
+        move |_| {
+            close();
+            chat.dm(name.clone());
+        }
+    };
+    let mention = {
+        let name = name.clone();
+        move |_| {
+            close();
+            chat.mention_request.set(Some(name.clone()));
+        }
+    };
+    let presence = move || {
+        found.get().map(|person| {
+            let word = match (person.online || is_me, person.away && !is_me) {
+                (false, _) => "offline",
+                (true, true) => "away",
+                (true, false) => "online",
+            };
+            view! {
+                <span class="presence" class:is-online=word == "online" class:is-away=word == "away">
+                    <span class="presence-dot" aria-hidden="true"></span>
+                    <span>{word}</span>
+                </span>
+            }
+        })
+    };
+    let label = format!("About {name}");
+    view! {
+        <div class="switcher-backdrop" on:click=move |_| close()></div>
+        <div
+            id="person-card"
+            class="switcher person-card"
+            role="dialog"
+            aria-modal="true"
+            aria-label=label
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| super::dialog::modal_keys(&ev, close)
+        >
+            <div class="person-card-head">
+                {avatar(&name)}
+                <div class="person-who">
+                    <h2 class="person-name">{name.clone()}</h2>
+                    {move || found.get().and_then(|person| person.status).map(|status| view! {
+                        <span class="person-status">{status}</span>
+                    })}
+                </div>
+                {target.bot.then(|| view! { <span class="role-badge bot-badge">"bot"</span> })}
+                {move || found.get().and_then(|person| role_badge(person.user.role))}
+                {presence}
+            </div>
+            <div class="person-card-actions">
+                {(!is_me && !target.bot).then(|| view! {
+                    <button type="button" class="primary" id="card-message" node_ref=first on:click=write>
+                        "Message"
+                    </button>
+                })}
+                <button type="button" id="card-mention" on:click=mention>"Mention"</button>
+                <button type="button" class="quiet" on:click=move |_| close()>"Close"</button>
+            </div>
+        </div>
+    }
+}
