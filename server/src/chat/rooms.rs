@@ -321,6 +321,9 @@ impl Chat {
         }
         self.hub.store.remove_member(room.id, user.id).await?;
         self.unsave_room(user, &room).await?;
+        if room.is_group() {
+            self.refresh_group(&room).await?;
+        }
         tracing::info!(room = %room.name, user = %user.username, "left a private room");
         Ok(())
     }

@@ -161,6 +161,24 @@ impl Chat {
     }
 
     /// Sends `user`'s sockets their entry for a room of their list.
+    /// Tells each member of a group who keeps it in their list how it looks now (its people
+    /// changed: someone left); a member who hid it is left alone (it stays hidden).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub(super) async fn refresh_group(&self, room: &RoomRecord) -> AppResult<()> {
+        let store = &self.hub.store;
+        for member in store.member_ids(room.id).await? {
+            let Some(saved) = store.saved_room(member, room.id).await? else {
+                continue;
+            };
+            if let Some(user) = store.user_by_id(member).await? {
+                self.send_saved(&user, saved).await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn send_saved(&self, user: &User, saved: store::SavedRoom) -> AppResult<()> {
         let view = self.saved_view(saved, user).await?;
         self.fanout.to_user(user.id, &view).await;

@@ -5,7 +5,7 @@
 use protocol::events::{NotificationKind, notifications};
 use protocol::{
     BlockReq, ErrorCode, GroupDmReq, HistoryReq, InviteReq, JoinReq, LeaveRoomReq, Notification,
-    PinReq, SavedRoomsReq, SetTopicReq, validate,
+    PinReq, SavedRoom, SavedRoomsReq, SetTopicReq, validate,
 };
 
 use crate::common::{Socket, TestServer, auth};
@@ -26,7 +26,7 @@ async fn notifications_socket(server: &TestServer, token: &str) -> Socket {
 async fn a_group_is_one_private_room_for_its_people_that_pings_them() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
-    let (bea, _, bea_token) = server.chat_guest_with_token("bea").await;
+    let (mut bea, _, bea_token) = server.chat_guest_with_token("bea").await;
     let (cy, _, cy_token) = server.chat_guest_with_token("cy").await;
     let (dan, _) = server.chat_guest("dan").await;
     let mut bea_notes = notifications_socket(&server, &bea_token).await;
@@ -110,6 +110,11 @@ async fn a_group_is_one_private_room_for_its_people_that_pings_them() {
     // Someone leaves: the others see the group without them; opening it again brings them
     // back.
     cy.ok(&LeaveRoomReq { room: room.clone() }).await;
+    // Those who keep it in their list see it without her at once.
+    let now = bea
+        .next_where::<SavedRoom>(|saved| saved.room.name == room && saved.room.dm_group == ["ana"])
+        .await;
+    assert_eq!(now.room.dm_group, ["ana"]);
     assert_eq!(
         cy.refused(&HistoryReq {
             room: room.clone(),
