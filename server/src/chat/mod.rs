@@ -111,10 +111,18 @@ impl Chat {
 
     /// Takes one unit of a specific quota (messages, joins) from the actor and their address.
     async fn charge(&self, actor: &Actor, action: Action) -> AppResult<()> {
+        self.charge_units(actor, action, 1).await
+    }
+
+    /// [`Self::charge`] `units` at once (all or nothing).
+    ///
+    /// # Errors
+    /// `rate_limited` when the budget has less.
+    async fn charge_units(&self, actor: &Actor, action: Action, units: u32) -> AppResult<()> {
         if self
             .hub
             .live
-            .charge(action, actor.user.id, actor.addr, 1)
+            .charge(action, actor.user.id, actor.addr, units)
             .await
         {
             Ok(())

@@ -284,15 +284,29 @@ impl Chat {
         self.charge(actor, Action::Join).await?;
         let mut people: Vec<i64> = others.iter().map(|other| other.id).collect();
         people.push(actor.user.id);
-        // Starting a new conversation has a daily budget of its own; reopening one does not.
-        if self
+        // Putting someone in a conversation they are not in draws on the daily budget of new
+        // conversations, once per person (a group lands in every list, as that many DMs
+        // would); reopening a group with the same people in it is free.
+        let already: Vec<i64> = match self
             .hub
             .store
             .room_by_name(&store::group_dm_name(&people))
             .await?
-            .is_none()
         {
-            self.charge(actor, Action::NewDm).await?;
+            Some(room) => self.hub.store.member_ids(room.id).await?,
+            None => Vec::new(),
+        };
+        let newcomers = others
+            .iter()
+            .filter(|other| !already.contains(&other.id))
+            .count();
+        if newcomers > 0 {
+            self.charge_units(
+                actor,
+                Action::NewDm,
+                u32::try_from(newcomers).unwrap_or(u32::MAX),
+            )
+            .await?;
         }
         let room = self
             .hub

@@ -187,3 +187,33 @@ async fn a_group_needs_two_to_seven_others_who_exist_and_do_not_block_you() {
         ErrorCode::Forbidden
     );
 }
+
+/// A group draws on the daily budget of new conversations once per person it puts in a
+/// conversation they are not in: starting one for seven costs seven; reopening it costs
+/// nothing, unless it brings back someone who left.
+#[tokio::test]
+async fn a_new_group_costs_one_new_conversation_per_person_it_adds() {
+    let server = TestServer::spawn_with(|c| c.dm_burst = 3).await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (cy, _) = server.chat_guest("cy").await;
+    for name in ["bea", "dan"] {
+        server.guest(name).await;
+    }
+    let room = ana.ok(&group(&["bea", "cy"])).await.room.name;
+    // Two of three spent: a group adding two more is refused, whole.
+    assert_eq!(
+        ana.refused(&group(&["bea", "dan"])).await,
+        ErrorCode::RateLimited
+    );
+    // Reopening the first one adds nobody: free.
+    assert_eq!(ana.ok(&group(&["cy", "bea"])).await.room.name, room);
+    // Cy leaves; bringing her back is one more.
+    cy.ok(&LeaveRoomReq { room: room.clone() }).await;
+    assert_eq!(ana.ok(&group(&["bea", "cy"])).await.room.name, room);
+    cy.ok(&LeaveRoomReq { room: room.clone() }).await;
+    assert_eq!(
+        ana.refused(&group(&["bea", "cy"])).await,
+        ErrorCode::RateLimited,
+        "the budget of three is spent"
+    );
+}
