@@ -4,6 +4,14 @@ import { test, expect, contract, createRoom, guestPage, say, uniqueName, message
 const CHAT = contract.namespaces.CHAT;
 const MESSAGE = contract.requests[CHAT].MESSAGE;
 
+/** Waits until the chat this page keeps in the browser (for an offline start) holds `text`. */
+async function snapshotHolds(page: Page, text: string): Promise<void> {
+  await page.waitForFunction(
+    (kept) => Object.keys(localStorage).some((key) => key.startsWith("tertulia.snapshot.") && localStorage.getItem(key)!.includes(kept)),
+    text,
+  );
+}
+
 /**
  * Lets the context's pages reach the server's socket only while `open()` says so: a page
  * whose socket is refused still loads (HTTP is untouched), as on a network that is down for
@@ -292,10 +300,7 @@ test("the app opens offline with the rooms, the last messages and the outbox, an
       }, contract.links.CHAT),
     )
     .toBe(true);
-  await ana.waitForFunction(
-    (kept) => Object.keys(localStorage).some((key) => key.startsWith("tertulia.snapshot.") && localStorage.getItem(key)!.includes(kept)),
-    text,
-  );
+  await snapshotHolds(ana, text);
 
   await ana.context().setOffline(true);
   await ana.reload();
@@ -357,10 +362,7 @@ test("after signing out and in again by script, the app still opens offline, as 
   await say(ana, text);
   // The chat asks the worker to keep its page again: Cy's, never a signed-out one.
   await expect.poll(chatKept, { timeout: 30_000 }).toBe(true);
-  await ana.waitForFunction(
-    (kept) => Object.keys(localStorage).some((key) => key.startsWith("tertulia.snapshot.") && localStorage.getItem(key)!.includes(kept)),
-    text,
-  );
+  await snapshotHolds(ana, text);
   await ana.context().setOffline(true);
   await ana.reload();
   await expect(ana.locator("html")).toHaveAttribute("data-hydrated", "");

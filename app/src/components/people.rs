@@ -158,12 +158,6 @@ pub fn PeopleDirectory() -> impl IntoView {
                         children=move |person| {
                             let name = person.user.username.clone();
                             let is_me = me() == Some(person.user.id);
-                            // You are here, whatever the server last heard.
-                            let presence = match (person.online || is_me, person.away && !is_me) {
-                                (false, _) => "offline",
-                                (true, true) => "away",
-                                (true, false) => "online",
-                            };
                             view! {
                                 <li class="person" data-user=name.clone()>
                                     {avatar(&name)}
@@ -174,10 +168,7 @@ pub fn PeopleDirectory() -> impl IntoView {
                                         })}
                                     </span>
                                     {role_badge(person.user.role)}
-                                    <span class="presence" class:is-online=presence == "online" class:is-away=presence == "away">
-                                        <span class="presence-dot" aria-hidden="true"></span>
-                                        <span class="presence-word">{presence}</span>
-                                    </span>
+                                    {presence(&person, is_me)}
                                     {if is_me {
                                         view! { <span class="you">"(you)"</span> }.into_any()
                                     } else {
@@ -284,5 +275,22 @@ pub fn PeopleDirectory() -> impl IntoView {
                 </Show>
             </div>
         </Show>
+    }
+}
+
+/// Someone's presence as the directory and their card show it: a dot (filled online,
+/// half-filled away, hollow offline) and the word. You are online to yourself, whatever the
+/// server last heard.
+pub(super) fn presence(person: &Person, is_me: bool) -> impl IntoView + use<> {
+    let word = match (person.online || is_me, person.away && !is_me) {
+        (false, _) => "offline",
+        (true, true) => "away",
+        (true, false) => "online",
+    };
+    view! {
+        <span class="presence" class:is-online=word == "online" class:is-away=word == "away">
+            <span class="presence-dot" aria-hidden="true"></span>
+            <span class="presence-word">{word}</span>
+        </span>
     }
 }

@@ -7,6 +7,7 @@ use protocol::Person;
 
 use super::members::role_badge;
 use super::message::avatar;
+use super::people::presence;
 use crate::live::{CardTarget, Chat};
 
 /// The card of `chat.person_card`, when one is open.
@@ -52,21 +53,7 @@ fn card(chat: Chat, target: CardTarget, close: impl Fn() + Copy + 'static) -> im
             chat.mention_request.set(Some(name.clone()));
         }
     };
-    let presence = move || {
-        found.get().map(|person| {
-            let word = match (person.online || is_me, person.away && !is_me) {
-                (false, _) => "offline",
-                (true, true) => "away",
-                (true, false) => "online",
-            };
-            view! {
-                <span class="presence" class:is-online=word == "online" class:is-away=word == "away">
-                    <span class="presence-dot" aria-hidden="true"></span>
-                    <span>{word}</span>
-                </span>
-            }
-        })
-    };
+    let presence_now = move || found.get().map(|person| presence(&person, is_me));
     let label = format!("About {name}");
     view! {
         <div class="switcher-backdrop" on:click=move |_| close()></div>
@@ -88,7 +75,7 @@ fn card(chat: Chat, target: CardTarget, close: impl Fn() + Copy + 'static) -> im
                 </div>
                 {target.bot.then(|| view! { <span class="role-badge bot-badge">"bot"</span> })}
                 {move || found.get().and_then(|person| role_badge(person.user.role))}
-                {presence}
+                {presence_now}
             </div>
             <div class="person-card-actions">
                 {(!is_me && !target.bot).then(|| view! {

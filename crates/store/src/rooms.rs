@@ -304,25 +304,26 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] on failure.
     pub async fn dm_room(&self, a: i64, b: i64, now: i64) -> Result<RoomRecord> {
-        let name = dm_name(a, b);
-        let room = match self.room_by_name(&name).await? {
-            Some(room) => room,
-            None => match self
-                .create_room(&name, None, true, RoomKind::Dm, a, now)
-                .await
-            {
-                Ok(room) => room,
-                // Both started it at once: the other one won.
-                Err(StoreError::Conflict) => self
-                    .room_by_name(&name)
-                    .await?
-                    .ok_or(StoreError::Conflict)?,
-                Err(error) => return Err(error),
-            },
-        };
-        self.add_member(room.id, a, now).await?;
-        self.add_member(room.id, b, now).await?;
+        let room = self.conversation(&dm_name(a, b), a, now).await?;
+        self.add_members(room.id, &[a, b], now).await?;
         Ok(room)
+    }
+
+    /// The private conversation (DM or group) called `name`, created by `started_by` if it
+    /// does not exist yet; its members are the caller's to add.
+    async fn conversation(&self, name: &str, started_by: i64, now: i64) -> Result<RoomRecord> {
+        if let Some(room) = self.room_by_name(name).await? {
+            return Ok(room);
+        }
+        match self
+            .create_room(name, None, true, RoomKind::Dm, started_by, now)
+            .await
+        {
+            Ok(room) => Ok(room),
+            // Two of its people started it at once: the other one won.
+            Err(StoreError::Conflict) => self.room_by_name(name).await?.ok_or(StoreError::Conflict),
+            Err(error) => Err(error),
+        }
     }
 
     /// The other members of each of these DMs and groups, as `viewer` sees them: room id →
@@ -369,22 +370,9 @@ impl Store {
         started_by: i64,
         now: i64,
     ) -> Result<RoomRecord> {
-        let name = group_dm_name(people);
-        let room = match self.room_by_name(&name).await? {
-            Some(room) => room,
-            None => match self
-                .create_room(&name, None, true, RoomKind::Dm, started_by, now)
-                .await
-            {
-                Ok(room) => room,
-                // Two of them started it at once: the other one won.
-                Err(StoreError::Conflict) => self
-                    .room_by_name(&name)
-                    .await?
-                    .ok_or(StoreError::Conflict)?,
-                Err(error) => return Err(error),
-            },
-        };
+        let room = self
+            .conversation(&group_dm_name(people), started_by, now)
+            .await?;
         self.add_members(room.id, people, now).await?;
         Ok(room)
     }
