@@ -178,6 +178,8 @@ pub enum Line {
         reply_to: Option<i64>,
         /// The files it carries (uploaded already).
         attachments: Vec<Attachment>,
+        /// The thread it replies in (its root), if it does (v1.22).
+        thread: Option<i64>,
     },
     /// "New messages": where the reader left off.
     Divider,
@@ -211,6 +213,27 @@ impl Line {
         parts.join(" · ")
     }
 
+    /// The thread the line is in (its root's id): a reply, stored or waiting to be sent.
+    /// `None` for the room's own timeline.
+    #[must_use]
+    pub fn thread(&self) -> Option<i64> {
+        match self {
+            Self::Message(m) => m.thread,
+            Self::Pending { thread, .. } => *thread,
+            _ => None,
+        }
+    }
+
+    /// Whether the line shows in thread `root`: the root itself, or a reply in it.
+    #[must_use]
+    pub fn in_thread(&self, root: i64) -> bool {
+        match self {
+            Self::Message(m) => m.id == root || m.thread == Some(root),
+            Self::Pending { thread, .. } => *thread == Some(root),
+            _ => false,
+        }
+    }
+
     /// What changes when a stored message is edited, deleted or reacted to (or the message
     /// it quotes changes): part of the row's key, so the row is drawn anew. Empty for other
     /// lines.
@@ -240,6 +263,9 @@ impl Line {
         }
         if m.saved {
             revision.push_str(":s");
+        }
+        if let Some(thread) = &m.replies {
+            revision.push_str(&format!(":t{}-{}", thread.count, thread.last_id));
         }
         if let Some(preview) = &m.preview {
             revision.push_str(&format!(
@@ -316,6 +342,9 @@ pub struct RoomView {
     pub muted: bool,
     /// Whether older history may exist before the first loaded message.
     pub more_before: bool,
+    /// Per thread read (by its root's id): whether earlier replies may exist before the first
+    /// loaded one.
+    pub thread_more_before: BTreeMap<i64, bool>,
     /// Whether the room's history has been read from the server at least once (an empty
     /// room then says so, instead of looking like it is loading).
     pub history_read: bool,
@@ -400,7 +429,7 @@ impl RoomView {
     /// Everything loaded is read: moves the marker to the newest message and returns it if
     /// it moved (to tell the server).
     pub fn read_all(&mut self) -> Option<i64> {
-        let newest = self.last_id()?;
+        let newest = self.read_point()?;
         (newest > self.last_read()).then(|| {
             self.unread.read_through(newest);
             newest
@@ -412,11 +441,16 @@ impl RoomView {
         self.divider_after = (self.unread_count() > 0).then_some(self.last_read());
     }
 
-    /// The timeline to show: the lines with the "New messages" divider before the first
-    /// message from someone else after `divider_after`.
+    /// The timeline to show: the room's own lines (no replies in threads) with the "New
+    /// messages" divider before the first message from someone else after `divider_after`.
     #[must_use]
     pub fn shown_lines(&self, me: Option<i64>) -> Vec<Line> {
-        let mut lines = self.lines.clone();
+        let mut lines: Vec<Line> = self
+            .lines
+            .iter()
+            .filter(|line| line.thread().is_none())
+            .cloned()
+            .collect();
         if let Some(after) = self.divider_after {
             let first_new = lines.iter().position(
                 |line| matches!(line, Line::Message(m) if m.id > after && Some(m.user.id) != me),
@@ -489,13 +523,45 @@ impl RoomView {
         })
     }
 
-    /// The id of the oldest stored message.
+    /// The id of the oldest stored message of the room's own timeline (where an older page
+    /// starts).
     #[must_use]
     pub fn first_id(&self) -> Option<i64> {
         self.lines.iter().find_map(|line| match line {
-            Line::Message(m) => Some(m.id),
+            Line::Message(m) if m.thread.is_none() => Some(m.id),
             _ => None,
         })
+    }
+
+    /// The newest message known to be read when the room is read: the newest one loaded, or
+    /// the newest the server counted unread up to (replies in threads the room's timeline
+    /// does not hold).
+    #[must_use]
+    pub fn read_point(&self) -> Option<i64> {
+        match (self.last_id(), self.unread.through()) {
+            (Some(id), Some(through)) => Some(id.max(through)),
+            (id, through) => id.or(through.filter(|through| *through > 0)),
+        }
+    }
+
+    /// The thread of `root` as drawn: its root, then its replies (ours waiting to be sent
+    /// last), grouped by author like the room's timeline.
+    #[must_use]
+    pub fn thread_rows(&self, root: i64, day_of: impl Fn(i64) -> i64) -> Vec<Row> {
+        let lines: Vec<Line> = self
+            .lines
+            .iter()
+            .filter(|line| line.in_thread(root))
+            .cloned()
+            .collect();
+        rows_of(&lines, day_of)
+    }
+
+    /// Takes a thread summary (from a root, or a reply): the root's own, if newer.
+    fn note_thread(&mut self, root: i64, summary: protocol::ThreadSummary) {
+        if let Some(known) = self.message_mut(root) {
+            known.replies = Some(summary.newer(known.replies));
+        }
     }
 
     /// Adds stored messages, skipping ones already present, keeping id order; a message that
@@ -510,6 +576,9 @@ impl RoomView {
         let mut added = 0;
         for message in messages {
             self.unread.message(message.id, Some(message.user.id) == me);
+            if let Some(summary) = message.replies {
+                self.note_thread(message.thread.unwrap_or(message.id), summary);
+            }
             if let Some((client_id, _)) = confirmed.iter().find(|(_, id)| *id == message.id) {
                 self.lines.retain(
                     |line| !matches!(line, Line::Pending { client_id: c, .. } if c == client_id),
@@ -574,7 +643,7 @@ impl RoomView {
     #[must_use]
     pub fn last_own_message(&self, user: i64) -> Option<i64> {
         self.lines.iter().rev().find_map(|line| match line {
-            Line::Message(m) if m.user.id == user && !m.deleted => Some(m.id),
+            Line::Message(m) if m.user.id == user && !m.deleted && m.thread.is_none() => Some(m.id),
             _ => None,
         })
     }
@@ -616,7 +685,11 @@ impl RoomView {
         };
         self.requote(message.id, &excerpt);
         if let Some(known) = self.message_mut(message.id) {
-            *known = message;
+            let replies = match message.replies {
+                Some(summary) => Some(summary.newer(known.replies)),
+                None => known.replies,
+            };
+            *known = Message { replies, ..message };
         }
     }
 
@@ -778,48 +851,7 @@ impl RoomView {
     /// day (`day_of` gives a timestamp's local day number) and messages grouped by author.
     #[must_use]
     pub fn rows(&self, me: Option<i64>, day_of: impl Fn(i64) -> i64) -> Vec<Row> {
-        let mut rows = Vec::new();
-        let mut last_day = None;
-        let mut previous: Option<(i64, i64)> = None;
-        let lines = self.shown_lines(me);
-        for (at, line) in lines.iter().enumerate() {
-            // A new day starts before its first message, or before the divider above it.
-            let next_message = match line {
-                Line::Message(m) => Some(m),
-                Line::Divider => lines[at..].iter().find_map(|l| match l {
-                    Line::Message(m) => Some(m),
-                    _ => None,
-                }),
-                _ => None,
-            };
-            if let Some(m) = next_message {
-                let day = day_of(m.ts);
-                if last_day != Some(day) {
-                    rows.push(Row::Day { day, ts: m.ts });
-                    last_day = Some(day);
-                    previous = None;
-                }
-            }
-            let line = line.clone();
-            let grouped = match &line {
-                Line::Message(m) => {
-                    let grouped = previous.is_some_and(|(author, ts)| {
-                        author == m.user.id && m.ts - ts < GROUP_WITHIN_MS
-                    });
-                    previous = Some((m.user.id, m.ts));
-                    grouped
-                }
-                _ => {
-                    previous = None;
-                    false
-                }
-            };
-            rows.push(Row::Line {
-                line: Box::new(line),
-                grouped,
-            });
-        }
-        rows
+        rows_of(&self.shown_lines(me), day_of)
     }
 
     /// Shows our messages waiting in the outbox (in the order they go out) after the stored
@@ -837,6 +869,51 @@ impl RoomView {
             .retain(|line| !matches!(line, Line::Pending { .. }));
         self.lines.extend(pending);
     }
+}
+
+/// Lines as drawn: a separator before each new local day (`day_of` gives a timestamp's local
+/// day number) and messages grouped by author.
+fn rows_of(lines: &[Line], day_of: impl Fn(i64) -> i64) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut last_day = None;
+    let mut previous: Option<(i64, i64)> = None;
+    for (at, line) in lines.iter().enumerate() {
+        // A new day starts before its first message, or before the divider above it.
+        let next_message = match line {
+            Line::Message(m) => Some(m),
+            Line::Divider => lines[at..].iter().find_map(|l| match l {
+                Line::Message(m) => Some(m),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if let Some(m) = next_message {
+            let day = day_of(m.ts);
+            if last_day != Some(day) {
+                rows.push(Row::Day { day, ts: m.ts });
+                last_day = Some(day);
+                previous = None;
+            }
+        }
+        let line = line.clone();
+        let grouped = match &line {
+            Line::Message(m) => {
+                let grouped = previous
+                    .is_some_and(|(author, ts)| author == m.user.id && m.ts - ts < GROUP_WITHIN_MS);
+                previous = Some((m.user.id, m.ts));
+                grouped
+            }
+            _ => {
+                previous = None;
+                false
+            }
+        };
+        rows.push(Row::Line {
+            line: Box::new(line),
+            grouped,
+        });
+    }
+    rows
 }
 
 /// Every joined room by lowercase name, plus the order they were joined in.
@@ -962,6 +1039,109 @@ mod tests {
         view.lines.iter().map(Line::key).collect()
     }
 
+    fn reply(id: i64, root: i64, count: u64) -> Message {
+        Message {
+            thread: Some(root),
+            replies: Some(protocol::ThreadSummary {
+                count,
+                last_id: id,
+                last_ts: id,
+            }),
+            ..message(id)
+        }
+    }
+
+    #[test]
+    fn replies_go_to_their_thread_and_the_newest_summary_wins() {
+        let mut view = RoomView::default();
+        view.merge([message(1), message(2)], &[], None);
+        // Out of order: the third reply's summary comes first, the first reply's after it.
+        view.merge([reply(5, 1, 3), message(6), reply(3, 1, 1)], &[], None);
+        let timeline: Vec<String> = view
+            .rows(None, |_| 0)
+            .iter()
+            .filter_map(Row::message_id)
+            .map(|id| id.to_string())
+            .collect();
+        assert_eq!(
+            timeline,
+            ["1", "2", "6"],
+            "replies stay out of the room's timeline"
+        );
+        let thread: Vec<i64> = view
+            .thread_rows(1, |_| 0)
+            .iter()
+            .filter_map(Row::message_id)
+            .collect();
+        assert_eq!(thread, [1, 3, 5]);
+        let summary = view.message(1).and_then(|m| m.replies);
+        assert_eq!(summary.map(|s| (s.count, s.last_id)), Some((3, 5)));
+        // An edit read before the last reply does not take the count back.
+        let stale = Message {
+            text: "edited".into(),
+            replies: Some(protocol::ThreadSummary {
+                count: 1,
+                last_id: 3,
+                last_ts: 3,
+            }),
+            ..message(1)
+        };
+        view.replace_message(stale);
+        assert_eq!(
+            view.message(1).and_then(|m| m.replies).map(|s| s.count),
+            Some(3)
+        );
+        assert_eq!(view.message(1).map(|m| m.text.as_str()), Some("edited"));
+        // Older pages start before the room's own oldest message, not a reply's.
+        view.lines
+            .retain(|line| !matches!(line, Line::Message(m) if m.id < 3));
+        assert_eq!(view.first_id(), Some(6));
+    }
+
+    #[test]
+    fn reading_the_room_reads_through_what_the_marker_counted() {
+        let mut view = RoomView::default();
+        view.merge([message(1), message(2)], &[], Some(9));
+        // The server counted up to 7: replies in threads the timeline does not hold.
+        view.apply_marker(0, 4, Some(7));
+        assert_eq!(view.read_all(), Some(7));
+        assert_eq!(view.unread_count(), 0);
+    }
+
+    #[test]
+    fn a_waiting_thread_reply_shows_in_its_thread_only() {
+        let mut view = RoomView::default();
+        view.merge([message(1)], &[], None);
+        let me = User {
+            id: 9,
+            username: "cy".into(),
+            role: Role::Member,
+        };
+        let pending = |thread| Line::Pending {
+            client_id: format!("c{thread:?}"),
+            text: "hi".into(),
+            user: me.clone(),
+            failed: None,
+            reply_to: None,
+            attachments: Vec::new(),
+            thread,
+        };
+        view.set_pending(vec![pending(Some(1)), pending(None)]);
+        let main: Vec<String> = view.rows(None, |_| 0).iter().map(Row::key).collect();
+        assert_eq!(
+            main.iter().filter(|k| k.starts_with("pcSome")).count(),
+            0,
+            "{main:?}"
+        );
+        assert_eq!(
+            main.iter().filter(|k| k.starts_with("pcNone")).count(),
+            1,
+            "{main:?}"
+        );
+        let thread: Vec<String> = view.thread_rows(1, |_| 0).iter().map(Row::key).collect();
+        assert!(thread.iter().any(|k| k.starts_with("pcSome")), "{thread:?}");
+    }
+
     #[test]
     fn merge_dedupes_and_orders_by_id() {
         let mut view = RoomView::default();
@@ -1040,6 +1220,7 @@ mod tests {
             failed: None,
             reply_to: None,
             attachments: Vec::new(),
+            thread: None,
         });
         view.merge([message(2)], &[], None);
         assert_eq!(ids(&view), ["m1", "m2", "pc"]);
@@ -1174,6 +1355,7 @@ mod tests {
             failed: failed.map(str::to_owned),
             reply_to: None,
             attachments: Vec::new(),
+            thread: None,
         };
         let mut view = RoomView::default();
         view.set_pending(vec![pending("a", None), pending("b", None)]);

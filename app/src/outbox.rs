@@ -30,6 +30,9 @@ pub enum Action {
         reply_to: Option<i64>,
         /// The files it carries (uploaded already).
         attachments: Vec<Attachment>,
+        /// The thread it replies in (v1.22; absent in entries stored before threads).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<i64>,
     },
     /// `edit`.
     Edit {
@@ -64,6 +67,7 @@ impl Action {
                 text,
                 reply_to,
                 attachments,
+                thread,
                 ..
             } => Some(Line::Pending {
                 client_id: key.to_owned(),
@@ -72,6 +76,7 @@ impl Action {
                 failed,
                 reply_to: *reply_to,
                 attachments: attachments.clone(),
+                thread: *thread,
             }),
             _ => None,
         }
@@ -119,6 +124,7 @@ mod tests {
                 text: "hola".into(),
                 reply_to: Some(3),
                 attachments: Vec::new(),
+                thread: None,
             },
         }
     }

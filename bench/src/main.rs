@@ -72,12 +72,7 @@ async fn member(
             _ => {}
         }
     }
-    if let Err(error) = client
-        .request(&JoinReq {
-            room: room.to_owned(),
-        })
-        .await?
-    {
+    if let Err(error) = client.request(&JoinReq::new(room.to_owned())).await? {
         bail!("join failed: {error}");
     }
     Ok(client)
@@ -133,7 +128,7 @@ async fn main() -> Result<()> {
             private: false,
         })
         .await??;
-    sender.request(&JoinReq { room: room.clone() }).await??;
+    sender.request(&JoinReq::new(room.clone())).await??;
 
     let connect_started = Instant::now();
     let mut receivers = Vec::new();
@@ -188,6 +183,7 @@ async fn main() -> Result<()> {
                 client_id: None,
                 reply_to: None,
                 attachments: Vec::new(),
+                thread: None,
             })
             .await?;
         ack_latency.push(epoch.elapsed() - at);

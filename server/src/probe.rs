@@ -154,9 +154,7 @@ async fn measure(
     }
     for (client, step) in [(&receiver, "joining through --via"), (&sender, "joining")] {
         client
-            .request(&JoinReq {
-                room: room.to_owned(),
-            })
+            .request(&JoinReq::new(room.to_owned()))
             .await
             .map_err(|error| refused(step, error.to_string()))?
             .map_err(|error| refused(step, error.to_string()))?;

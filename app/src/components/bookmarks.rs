@@ -68,7 +68,11 @@ pub fn SavedList() -> impl IntoView {
     let choose = move |item: &SavedMessage| {
         close();
         chat.drawer.set(Drawer::Closed);
-        chat.reveal(item.message.room.clone(), item.message.id);
+        chat.reveal(
+            item.message.room.clone(),
+            item.message.id,
+            item.message.thread,
+        );
     };
 
     view! {

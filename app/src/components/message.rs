@@ -12,20 +12,35 @@ use crate::markup::{self, Block, Inline};
 use crate::model::{Line, Row};
 use crate::time;
 
-/// Draws a row.
+/// Where a row is drawn: the room's timeline, or a thread beside it (whose root the timeline
+/// shows too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The room's own timeline.
+    Room,
+    /// The open thread.
+    Thread,
+}
+
+/// Draws a row of the room's timeline.
 pub fn render_row(row: Row, chat: Chat) -> AnyView {
+    render_row_in(row, chat, Place::Room)
+}
+
+/// Draws a row in `place`.
+pub fn render_row_in(row: Row, chat: Chat, place: Place) -> AnyView {
     match row {
         Row::Day { ts, .. } => view! {
             <li class="day"><span>{time::day_label(ts)}</span></li>
         }
         .into_any(),
-        Row::Line { line, grouped } => render_line(*line, grouped, chat),
+        Row::Line { line, grouped } => render_line(*line, grouped, chat, place),
     }
 }
 
-fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
+fn render_line(line: Line, grouped: bool, chat: Chat, place: Place) -> AnyView {
     match line {
-        Line::Message(message) => render_message(&message, grouped, chat),
+        Line::Message(message) => render_message(&message, grouped, chat, place),
         Line::Pending {
             text,
             user,
@@ -83,6 +98,7 @@ fn render_line(line: Line, grouped: bool, chat: Chat) -> AnyView {
 
 const REACT_ICON: &str = "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm-3.5-9a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm7 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zM12 17.5c2.3 0 4.3-1.4 5.1-3.5H6.9c.8 2.1 2.8 3.5 5.1 3.5z";
 const REPLY_ICON: &str = "M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z";
+const THREAD_ICON: &str = "M21 6h-2v9H6v2c0 .55.45 1 1 1h11l4 4V7c0-.55-.45-1-1-1zm-4 6V3c0-.55-.45-1-1-1H3c-.55 0-1 .45-1 1v14l4-4h10c.55 0 1-.45 1-1z";
 const EDIT_ICON: &str = "M3 17.25V21h3.75L17.81 9.94l-3.75-3.75L3 17.25zM20.71 7.04a1 1 0 0 0 0-1.41l-2.34-2.34a1 1 0 0 0-1.41 0l-1.83 1.83 3.75 3.75 1.83-1.83z";
 const SAVE_ICON: &str = "M17 3H7a2 2 0 0 0-2 2v16l7-3 7 3V5a2 2 0 0 0-2-2z";
 pub(super) const PIN_ICON: &str = "M16 3v2h-1v5l3 3v2h-5v6l-1 1-1-1v-6H6v-2l3-3V5H8V3h8z";
@@ -101,7 +117,10 @@ pub(super) fn icon(path: &'static str) -> impl IntoView {
 /// Emoji offered by the reaction picker.
 pub const FREQUENT_EMOJI: [&str; 8] = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
 
-fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
+fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) -> AnyView {
+    // A thread's root shows in the room and atop its thread: the room's copy is the one a
+    // link (`#m<id>`) points at, and the one that sums the thread up.
+    let root_in_thread = place == Place::Thread && message.thread.is_none();
     let me = chat.me.get_untracked();
     let mine = me.as_ref().is_some_and(|u| u.id == message.user.id);
     let is_admin = me.as_ref().is_some_and(|u| u.role == Role::Admin);
@@ -136,6 +155,11 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
         let author_name = message.user.username.clone();
         // A long message shows its start, with "Show more" (kept open across redraws).
         let long = crate::model::is_long(&message.text);
+        let text_id = match place {
+            Place::Room => format!("text-{id}"),
+            Place::Thread => format!("thread-text-{id}"),
+        };
+        let controls = text_id.clone();
         let unfolded = move || chat.unfolded.with(|open| open.contains(&id));
         let toggle = move |_| {
             chat.unfolded.update(|open| {
@@ -154,7 +178,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
                         <div
                             class="text"
                             class:folded=move || long && !unfolded()
-                            id=format!("text-{id}")
+                            id=text_id.clone()
                         >
                             {body(&source, name.as_deref(), &author_name)}
                         </div>
@@ -162,7 +186,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
                             <button
                                 type="button"
                                 class="quiet fold-toggle"
-                                aria-controls=format!("text-{id}")
+                                aria-controls=controls.clone()
                                 aria-expanded=move || unfolded().to_string()
                                 on:click=toggle
                             >
@@ -188,7 +212,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
             class:saved=message.saved
             class:folded=folded
             data-id=message.id
-            id=protocol::links::message_anchor(message.id)
+            id=(!root_in_thread).then(|| protocol::links::message_anchor(message.id))
             tabindex="-1"
         >
             <div class="blocked-fold">
@@ -247,6 +271,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat) -> AnyView {
             {(!message.deleted).then(|| render_attachments(&message.attachments, chat))}
             {message.preview.as_deref().filter(|_| !message.deleted).map(render_link_preview)}
             {render_reactions(message, chat)}
+            {message.replies.filter(|s| s.count > 0 && place == Place::Room && message.thread.is_none()).map(|summary| render_thread_summary(id, summary, chat))}
             {(!message.deleted).then(|| render_actions(message, Powers { edit: mine, delete: mine || is_admin, pin: can_pin }, chat))}
         </li>
     }
@@ -413,6 +438,29 @@ struct Powers {
     pin: bool,
 }
 
+/// Under a thread's root: how many replies and when the last came; opens the thread.
+fn render_thread_summary(root: i64, summary: protocol::ThreadSummary, chat: Chat) -> impl IntoView {
+    let count = match summary.count {
+        1 => "1 reply".to_owned(),
+        n => format!("{n} replies"),
+    };
+    let last = format!("Last reply {}", time::clock(summary.last_ts));
+    let open = chat.thread.get_untracked() == Some(root);
+    view! {
+        <button
+            type="button"
+            class="thread-summary"
+            aria-pressed=open.to_string()
+            title=format!("Open the thread · last reply {}", time::full(summary.last_ts))
+            on:click=move |_| chat.open_thread(root)
+        >
+            {icon(THREAD_ICON)}
+            <span class="thread-count">{count}</span>
+            <span class="thread-last">{last}</span>
+        </button>
+    }
+}
+
 /// What can be done to a message: react, reply, and as [`Powers`] allow edit, pin, delete.
 fn render_actions(message: &Message, powers: Powers, chat: Chat) -> impl IntoView {
     let id = message.id;
@@ -433,6 +481,8 @@ fn render_actions(message: &Message, powers: Powers, chat: Chat) -> impl IntoVie
         chat.replying.set(Some(quote.clone()));
         focus_composer();
     };
+    // A reply in a thread is answered in its thread's box, below it.
+    let in_room = message.thread.is_none();
     view! {
         <div class="msg-actions" role="toolbar" aria-label="Message actions">
             <button
@@ -445,9 +495,20 @@ fn render_actions(message: &Message, powers: Powers, chat: Chat) -> impl IntoVie
             >
                 {icon(REACT_ICON)}
             </button>
-            <button type="button" class="quiet act-reply" title="Reply" aria-label="Reply" on:click=reply>
-                {icon(REPLY_ICON)}
-            </button>
+            {in_room.then(|| view! {
+                <button type="button" class="quiet act-reply" title="Reply" aria-label="Reply" on:click=reply>
+                    {icon(REPLY_ICON)}
+                </button>
+                <button
+                    type="button"
+                    class="quiet act-thread"
+                    title="Reply in thread"
+                    aria-label="Reply in thread"
+                    on:click=move |_| chat.open_thread(id)
+                >
+                    {icon(THREAD_ICON)}
+                </button>
+            })}
             {
                 let label = if saved { "Remove from saved" } else { "Save" };
                 view! {

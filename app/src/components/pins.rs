@@ -74,7 +74,7 @@ pub fn PinnedMessages() -> impl IntoView {
     };
     let choose = move |message: &Message| {
         close();
-        chat.reveal(message.room.clone(), message.id);
+        chat.reveal(message.room.clone(), message.id, message.thread);
     };
 
     view! {

@@ -89,7 +89,7 @@ pub fn MessageSearch() -> impl IntoView {
     };
     let choose = move |hit: &SearchHit| {
         close();
-        chat.reveal(hit.message.room.clone(), hit.message.id);
+        chat.reveal(hit.message.room.clone(), hit.message.id, hit.message.thread);
     };
 
     view! {

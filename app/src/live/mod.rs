@@ -88,6 +88,8 @@ pub struct Chat {
     pub saved_news: RwSignal<u64>,
     /// The message the next one sent answers (shown above the composer).
     pub replying: RwSignal<Option<protocol::ReplyPreview>>,
+    /// The thread open beside the room on screen: its root's id (v1.22).
+    pub thread: RwSignal<Option<i64>>,
     /// Files being attached to the next message, per room.
     pub uploads: RwSignal<crate::uploads::Uploads>,
     /// The largest file the server takes (from `welcome`).
@@ -146,6 +148,7 @@ impl Chat {
             pin_news: RwSignal::new(0),
             saved_news: RwSignal::new(0),
             replying: RwSignal::new(None),
+            thread: RwSignal::new(None),
             uploads: RwSignal::new(crate::uploads::Uploads::default()),
             max_upload: RwSignal::new(protocol::validate::UPLOAD_MAX_DEFAULT),
             blocked: RwSignal::new(Vec::new()),
@@ -243,6 +246,7 @@ impl Chat {
             self.reacting.set(None);
             self.reacting_more.set(None);
             self.replying.set(None);
+            self.thread.set(None);
         }
         self.active.set(Some(key));
         self.drawer.set(Drawer::Closed);

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
-use crate::components::{Header, MembersPane, QuickSwitcher, RoomPane, Sidebar};
+use crate::components::{Header, MembersPane, QuickSwitcher, RoomPane, Sidebar, ThreadPane};
 use crate::live::Chat as LiveChat;
 use crate::live::Drawer;
 use crate::model::Rooms;
@@ -78,7 +78,11 @@ pub fn Chat() -> impl IntoView {
             follow_link(&url, NavigateOptions::default());
         }
     });
-    // ...and the address follows the room on screen, so a reload or a shared link opens it.
+    // ...and the address follows the room on screen and the thread open beside it, so a reload
+    // or a shared link opens them. (The thread the address asked for last, once opened: until
+    // then the address keeps asking.)
+    let thread_from_address = StoredValue::new(None::<(String, i64)>);
+    let address_hash = location.hash;
     let follow = use_navigate();
     Effect::new(move |_| {
         let Some(key) = chat.active.get() else {
@@ -90,17 +94,68 @@ pub fn Chat() -> impl IntoView {
         else {
             return;
         };
-        let shown = query.with_untracked(|q| q.get(protocol::links::ROOM_PARAM));
-        if shown.as_deref().map(Rooms::key) != Some(key) {
-            follow(
-                &protocol::links::room(&name),
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..NavigateOptions::default()
-                },
-            );
+        let thread = chat.thread.get();
+        let (shown, shown_thread) = query.with_untracked(|q| {
+            (
+                q.get(protocol::links::ROOM_PARAM),
+                q.get(protocol::links::THREAD_PARAM)
+                    .and_then(|root| root.parse::<i64>().ok()),
+            )
+        });
+        let same_room = shown.as_deref().map(Rooms::key).as_deref() == Some(key.as_str());
+        // A thread the address asks for and that was not open yet is about to open (below):
+        // the address keeps it.
+        let about_to_open = same_room
+            && thread.is_none()
+            && shown_thread
+                .is_some_and(|root| thread_from_address.get_value() != Some((key.clone(), root)));
+        if about_to_open || (same_room && shown_thread == thread) {
+            return;
         }
+        let mut url = match thread {
+            Some(root) => protocol::links::thread(&name, root),
+            None => protocol::links::room(&name),
+        };
+        // Within one room the message pointed at stays pointed at.
+        let hash = address_hash.get_untracked();
+        if same_room && !hash.is_empty() {
+            if !hash.starts_with('#') {
+                url.push('#');
+            }
+            url.push_str(&hash);
+        }
+        follow(
+            &url,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..NavigateOptions::default()
+            },
+        );
+    });
+    // ...and `&thread=<root>` (a reload, a notification) opens that thread beside its room,
+    // once the room is on screen.
+    Effect::new(move |_| {
+        let asked = query.with(|q| {
+            let room = q.get(protocol::links::ROOM_PARAM)?;
+            let root = q.get(protocol::links::THREAD_PARAM)?.parse::<i64>().ok()?;
+            Some((Rooms::key(&room), root))
+        });
+        let Some((room, root)) = asked else {
+            thread_from_address.set_value(None);
+            return;
+        };
+        let connected = chat.conn.get() == crate::model::ConnState::Connected;
+        if chat.active.get().as_deref() != Some(room.as_str()) || !connected {
+            return;
+        }
+        if thread_from_address.get_value() == Some((room.clone(), root)) {
+            return;
+        }
+        if chat.thread.get_untracked() != Some(root) {
+            chat.open_thread(root);
+        }
+        thread_from_address.set_value(Some((room, root)));
     });
     // ...and `#m<id>` scrolls to that message once it is on screen.
     #[cfg(feature = "hydrate")]
@@ -144,9 +199,10 @@ pub fn Chat() -> impl IntoView {
         }>
             <a class="skip-link" href="#msg">"Skip to the message box"</a>
             <Header/>
-            <div class="layout">
+            <div class="layout" class:with-thread=move || chat.thread.get().is_some()>
                 <Sidebar/>
                 <RoomPane/>
+                <ThreadPane/>
                 <MembersPane/>
             </div>
             <QuickSwitcher/>

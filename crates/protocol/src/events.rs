@@ -138,6 +138,8 @@ open_words! {
         /// A moderator muted the user in a room, lifted the mute, or removed them from a
         /// private room (v1.12).
         Moderation => "moderation",
+        /// A reply in a thread the user follows: one they started or replied in (v1.22).
+        Thread => "thread",
     }
 }
 

@@ -164,6 +164,30 @@ pub fn message(room_name: &str, id: i64) -> String {
     format!("{}#{}", room(room_name), message_anchor(id))
 }
 
+/// The query parameter of [`CHAT`] that names the thread to open beside the room (v1.22).
+pub const THREAD_PARAM: &str = "thread";
+
+/// `/chat?room=<name>&thread=<root>`: opens a room with a thread beside it (v1.22).
+#[must_use]
+pub fn thread(room_name: &str, root: i64) -> String {
+    format!("{}&{THREAD_PARAM}={root}", room(room_name))
+}
+
+/// `/chat?room=<name>&thread=<root>#m<id>`: opens a thread at one of its messages (v1.22).
+#[must_use]
+pub fn thread_message(room_name: &str, root: i64, id: i64) -> String {
+    format!("{}#{}", thread(room_name, root), message_anchor(id))
+}
+
+/// Where message `id` of a room is shown: in the room, or in its thread (`thread`: the root).
+#[must_use]
+pub fn message_in_place(room_name: &str, id: i64, thread: Option<i64>) -> String {
+    match thread {
+        Some(root) => thread_message(room_name, root, id),
+        None => message(room_name, id),
+    }
+}
+
 /// The element id (and URL fragment) of a message in the page: `m<id>`.
 #[must_use]
 pub fn message_anchor(id: i64) -> String {
@@ -271,5 +295,20 @@ mod tests {
         assert_eq!(room_of("/board?room=x"), None);
         assert_eq!(room_of("/chat?room=%ZZ"), None);
         assert_eq!(room_of("/chat?room=%E9"), None);
+    }
+
+    #[test]
+    fn thread_links_name_the_room_and_the_root() {
+        assert_eq!(thread("Book club", 4), "/chat?room=Book%20club&thread=4");
+        assert_eq!(thread_message("dev", 4, 9), "/chat?room=dev&thread=4#m9");
+        assert_eq!(
+            message_in_place("dev", 9, Some(4)),
+            thread_message("dev", 4, 9)
+        );
+        assert_eq!(message_in_place("dev", 9, None), message("dev", 9));
+        assert_eq!(
+            room_of(&thread_message("café", 4, 9)).as_deref(),
+            Some("café")
+        );
     }
 }

@@ -78,9 +78,9 @@ proptest! {
                            before in prop::option::of(any::<i64>()), limit in prop::option::of(any::<i64>()),
                            reply_to in prop::option::of(any::<i64>())) {
         let attachments = client_id.iter().map(|id| format!("{id:0>32}")).collect();
-        let message = MessageReq { room: room.clone(), text, client_id, reply_to, attachments };
+        let message = MessageReq { room: room.clone(), text, client_id, reply_to, attachments, thread: None };
         prop_assert_eq!(serde_json::from_value::<MessageReq>(serde_json::to_value(&message).unwrap()).unwrap(), message);
-        let history = HistoryReq { room, before, after: None, limit };
+        let history = HistoryReq { room, before, after: None, limit, ..HistoryReq::default() };
         prop_assert_eq!(serde_json::from_value::<HistoryReq>(serde_json::to_value(&history).unwrap()).unwrap(), history);
     }
 
@@ -136,6 +136,8 @@ proptest! {
                 url: "https://example.org/".into(), site: "example.org".into(), title: "t".into(),
                 description: None, image_url: Some("/api/link-images/x".into()) })),
             bot: id % 7 == 0,
+            thread: (id % 11 == 0).then_some(id.saturating_sub(1)),
+            replies: (id % 13 == 0).then_some(protocol::ThreadSummary { count: id.unsigned_abs(), last_id: id, last_ts: id }),
         } };
         let ack = Ack::Ok(body);
         prop_assert_eq!(serde_json::from_value::<Ack<MessageRes>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);

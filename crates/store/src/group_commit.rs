@@ -39,6 +39,7 @@ pub(crate) struct Row {
     pub ts: i64,
     pub client_id: Option<String>,
     pub reply_to: Option<i64>,
+    pub thread_root: Option<i64>,
 }
 
 /// A stored message's id, and the id of its room's message just before it (0: none).
@@ -191,7 +192,8 @@ pub(crate) fn bind_rows<'q>(
             .bind(row.text.as_str())
             .bind(row.ts)
             .bind(row.client_id.as_deref())
-            .bind(row.reply_to);
+            .bind(row.reply_to)
+            .bind(row.thread_root);
     }
     query
 }
@@ -215,29 +217,30 @@ fn match_ids(rows: &[&Row], stored: &[Stored]) -> Vec<Option<Inserted>> {
         .collect()
 }
 
-/// The statement that stores `n` messages (a `VALUES` list of position and six columns per
+/// The statement that stores `n` messages (a `VALUES` list of position and seven columns per
 /// row), skipping a muted author's and a repeated idempotency key; the one message insert of
 /// the store, for the writer's batches and for single messages in a transaction.
 pub(crate) fn insert_sql(n: usize) -> String {
     use std::fmt::Write as _;
     let mut values = String::with_capacity(n * 40);
     for i in 0..n {
-        let p = i * 6;
+        let p = i * 7;
         let sep = if i == 0 { "" } else { "," };
         let _ = write!(
             values,
-            "{sep}({i},${},${},${},${},${},${})",
+            "{sep}({i},${},${},${},${},${},${},${})",
             p + 1,
             p + 2,
             p + 3,
             p + 4,
             p + 5,
-            p + 6
+            p + 6,
+            p + 7
         );
     }
     format!(
-        "INSERT INTO messages (room_id, user_id, text, ts, client_id, reply_to) \
-         SELECT v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 \
+        "INSERT INTO messages (room_id, user_id, text, ts, client_id, reply_to, thread_root) \
+         SELECT v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 \
          FROM (VALUES {values}) AS v \
          WHERE NOT EXISTS (SELECT 1 FROM room_mutes m WHERE m.room_id = v.column2 \
                            AND m.user_id = v.column3 AND m.until > v.column5) \
@@ -261,6 +264,7 @@ mod tests {
             ts,
             client_id: client_id.map(str::to_owned),
             reply_to: None,
+            thread_root: None,
         }
     }
 
@@ -296,9 +300,9 @@ mod tests {
     }
 
     #[test]
-    fn the_statement_numbers_six_parameters_per_row() {
+    fn the_statement_numbers_seven_parameters_per_row() {
         let sql = insert_sql(2);
-        assert!(sql.contains("(0,$1,$2,$3,$4,$5,$6),(1,$7,$8,$9,$10,$11,$12)"));
+        assert!(sql.contains("(0,$1,$2,$3,$4,$5,$6,$7),(1,$8,$9,$10,$11,$12,$13,$14)"));
         assert!(sql.contains("ORDER BY v.column1"));
     }
 

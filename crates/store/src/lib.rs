@@ -36,7 +36,7 @@ pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use files::{FileRecord, NewFile};
 pub use link_previews::{FoundPage, ReadyPreview};
-pub use messages::{MessageRecord, NewMessage};
+pub use messages::{MessageRecord, NewMessage, Scope};
 pub use moderation::NewAudit;
 pub use names::{NAME_KEYS_VERSION, key as name_key};
 pub use notifications::NewNotification;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use protocol::{Author, Message, Reaction, ReplyPreview, User, validate};
+use protocol::{Author, Message, Reaction, ReplyPreview, ThreadSummary, User, validate};
 use sqlx::FromRow;
 
 use crate::group_commit::{self, Inserted, Row};
@@ -28,6 +28,8 @@ pub(crate) struct MessageRow {
     reply_deleted_ts: Option<i64>,
     /// The author is a webhook's bot (v1.19).
     bot: i64,
+    /// The thread it replies in (v1.22).
+    thread_root: Option<i64>,
 }
 
 impl MessageRow {
@@ -68,6 +70,7 @@ impl From<MessageRow> for Message {
             deleted: row.deleted_ts.is_some(),
             reply_to,
             bot: row.bot != 0,
+            thread: row.thread_root,
             ..Self::default()
         }
     }
@@ -97,6 +100,32 @@ pub struct NewMessage<'a> {
     pub reply_to: Option<i64>,
     /// Ids of the author's unsent uploads to the room.
     pub attachments: &'a [String],
+    /// The root of the thread it replies in (same room, itself no reply, not deleted: checked
+    /// by the caller).
+    pub thread_root: Option<i64>,
+}
+
+/// Which of a room's messages a history page holds (v1.22).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// All of them, replies in threads too (as before threads).
+    #[default]
+    All,
+    /// The room's own timeline: no replies in threads.
+    Main,
+    /// One thread: its root and its replies.
+    Thread(i64),
+}
+
+impl Scope {
+    /// The condition it adds to a query of `m` (`$5`: the root, for a thread).
+    fn condition(self) -> &'static str {
+        match self {
+            Self::All => "",
+            Self::Main => " AND m.thread_root IS NULL",
+            Self::Thread(_) => " AND ((m.id = $5 AND m.thread_root IS NULL) OR m.thread_root = $5)",
+        }
+    }
 }
 
 impl Row {
@@ -109,6 +138,7 @@ impl Row {
             ts: new.ts,
             client_id: new.client_id.map(str::to_owned),
             reply_to: new.reply_to,
+            thread_root: new.thread_root,
         }
     }
 }
@@ -123,7 +153,7 @@ pub struct MessageRecord {
 }
 
 pub(crate) const SELECT: &str = "SELECT m.id, m.room_id, r.name AS room, m.user_id, u.username, m.text, m.ts, \
-                      u.bot, m.edited_ts, m.deleted_ts, m.changed_ts, p.id AS reply_id, p.user_id AS reply_user_id, \
+                      u.bot, m.thread_root, m.edited_ts, m.deleted_ts, m.changed_ts, p.id AS reply_id, p.user_id AS reply_user_id, \
                       pu.username AS reply_username, p.text AS reply_text, \
                       p.deleted_ts AS reply_deleted_ts \
                       FROM messages m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id \
@@ -167,6 +197,7 @@ impl Store {
             client_id,
             reply_to,
             attachments: &[],
+            thread_root: None,
         };
         self.insert_full(room, author, &new).await
     }
@@ -200,7 +231,7 @@ impl Store {
             _ => self.insert_in_tx(room, author, new).await?,
         };
         if let Some(Inserted { id, prev }) = inserted {
-            if new.reply_to.is_some() || !new.attachments.is_empty() {
+            if new.reply_to.is_some() || !new.attachments.is_empty() || new.thread_root.is_some() {
                 // The quoted preview and the files come back as every later read gives them.
                 if let Some(stored) = self.message(id).await? {
                     let message = Message {
@@ -541,7 +572,8 @@ impl Store {
         self.attach_reactions(messages).await?;
         self.attach_files(messages).await?;
         self.attach_pins(messages).await?;
-        self.attach_previews(messages).await
+        self.attach_previews(messages).await?;
+        self.attach_threads(messages).await
     }
 
     /// Fills in the reactions of `messages` (one query for all of them).
@@ -644,32 +676,118 @@ impl Store {
         after: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Message>> {
+        self.history_of(room, Scope::All, before, after, limit)
+            .await
+    }
+
+    /// [`Self::history`] of some of the room's messages: its own timeline or one thread.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn history_of(
+        &self,
+        room: &RoomRecord,
+        scope: Scope,
+        before: Option<i64>,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Message>> {
         let before = before.unwrap_or(i64::MAX);
-        let rows: Vec<MessageRow> = if let Some(after) = after {
-            sqlx::query_as(&format!(
-                "{SELECT} WHERE m.room_id = $1 AND m.id > $2 AND m.id < $3 ORDER BY m.id ASC LIMIT $4"
-            ))
+        let condition = scope.condition();
+        // With `after`: the oldest newer ones; without: the newest (read backwards).
+        let (after, order) = match after {
+            Some(after) => (after, "ASC"),
+            None => (0, "DESC"),
+        };
+        let sql = format!(
+            "{SELECT} WHERE m.room_id = $1 AND m.id > $2 AND m.id < $3{condition} \
+             ORDER BY m.id {order} LIMIT $4"
+        );
+        let mut query = sqlx::query_as::<_, MessageRow>(&sql)
             .bind(room.id)
             .bind(after)
             .bind(before)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?
-        } else {
-            let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
-                "{SELECT} WHERE m.room_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
-            ))
-            .bind(room.id)
-            .bind(before)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(limit);
+        if let Scope::Thread(root) = scope {
+            query = query.bind(root);
+        }
+        let mut rows = query.fetch_all(&self.pool).await?;
+        if order == "DESC" {
             rows.reverse();
-            rows
-        };
+        }
         let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
         self.complete(&mut messages).await?;
         Ok(messages)
+    }
+
+    /// Who follows the thread of `root`: the people (no bots) who wrote it or replied in it.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn thread_followers(&self, root: i64) -> Result<Vec<i64>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT m.user_id FROM messages m JOIN users u ON u.id = m.user_id \
+             WHERE (m.id = $1 OR m.thread_root = $1) AND u.bot = 0 ORDER BY m.user_id",
+        )
+        .bind(root)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids)
+    }
+
+    /// The summary of the thread of root `root` now (`None`: no replies yet).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn thread_summary(&self, root: i64) -> Result<Option<ThreadSummary>> {
+        let mut summaries = self.thread_summaries(&[root]).await?;
+        Ok(summaries.remove(&root))
+    }
+
+    /// The summaries of the threads of these roots that have replies (one query; each count
+    /// and its newest reply read together, so they agree).
+    async fn thread_summaries(&self, roots: &[i64]) -> Result<HashMap<i64, ThreadSummary>> {
+        if roots.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT t.thread_root, t.replies, t.last_id, l.ts FROM ( \
+                 SELECT thread_root, COUNT(*) AS replies, MAX(id) AS last_id FROM messages \
+                 WHERE thread_root IN ({}) GROUP BY thread_root \
+             ) AS t JOIN messages l ON l.id = t.last_id",
+            crate::db::placeholders(1, roots.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, i64)>(&sql);
+        for root in roots {
+            query = query.bind(root);
+        }
+        Ok(query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|(root, count, last_id, last_ts)| {
+                let summary = ThreadSummary {
+                    count: count.max(0).unsigned_abs(),
+                    last_id,
+                    last_ts,
+                };
+                (root, summary)
+            })
+            .collect())
+    }
+
+    /// Fills in `replies` (v1.22): on a root, its thread's summary; on a reply, its thread's.
+    async fn attach_threads(&self, messages: &mut [Message]) -> Result<()> {
+        let mut roots: Vec<i64> = messages.iter().map(|m| m.thread.unwrap_or(m.id)).collect();
+        roots.sort_unstable();
+        roots.dedup();
+        let summaries = self.thread_summaries(&roots).await?;
+        for message in messages.iter_mut() {
+            message.replies = summaries
+                .get(&message.thread.unwrap_or(message.id))
+                .copied();
+        }
+        Ok(())
     }
 
     /// Stored messages per open room id.

@@ -106,6 +106,28 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Whether a user has an unread notification of `kind` whose link starts with `prefix`.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn has_unread_about(
+        &self,
+        user_id: i64,
+        kind: &NotificationKind,
+        prefix: &str,
+    ) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM notifications WHERE user_id = $1 AND read_at IS NULL AND kind = $2 \
+             AND substr(url, 1, length($3)) = $3 LIMIT 1",
+        )
+        .bind(user_id)
+        .bind(kind.as_str())
+        .bind(prefix)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// A user's unread notifications, oldest first (at most 100).
     ///
     /// # Errors

@@ -273,6 +273,7 @@ mod tests {
             client_id: None,
             reply_to: None,
             attachments: &[],
+            thread_root: None,
         };
         store.insert_full(&room, &target.bot, &new).await.unwrap();
         store

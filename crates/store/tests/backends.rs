@@ -616,6 +616,71 @@ async fn scenario(store: &Store) {
     );
     assert!(store.delete_webhook(&made.id).await.unwrap());
     assert!(store.webhooks(hooks.id).await.unwrap().is_empty());
+
+    // Threads (v1.22): replies stored in the room, summed up on their root, left out of the
+    // room's own timeline, paged as a thread.
+    let (root, _) = store
+        .insert_message(&hooks, &ana, "thread root", 9_200, None)
+        .await
+        .unwrap();
+    let in_thread = |text: &'static str, ts: i64| store::NewMessage {
+        text,
+        ts,
+        thread_root: Some(root.id),
+        ..store::NewMessage::default()
+    };
+    let (first, _) = store
+        .insert_full(&hooks, &bea, &in_thread("first reply", 9_201))
+        .await
+        .unwrap();
+    let (second, _) = store
+        .insert_full(&hooks, &ana, &in_thread("second reply", 9_202))
+        .await
+        .unwrap();
+    assert_eq!(first.thread, Some(root.id));
+    assert_eq!(
+        second.replies.map(|s| (s.count, s.last_id)),
+        Some((2, second.id))
+    );
+    let ids = |page: Vec<protocol::Message>| page.iter().map(|m| m.id).collect::<Vec<_>>();
+    let main = store
+        .history_of(&hooks, store::Scope::Main, None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        main.last().map(|m| (m.id, m.replies)),
+        Some((root.id, second.replies))
+    );
+    assert!(main.iter().all(|m| m.thread.is_none()));
+    let thread = store::Scope::Thread(root.id);
+    assert_eq!(
+        ids(store
+            .history_of(&hooks, thread, None, None, 10)
+            .await
+            .unwrap()),
+        [root.id, first.id, second.id]
+    );
+    assert_eq!(
+        ids(store
+            .history_of(&hooks, thread, Some(second.id), None, 10)
+            .await
+            .unwrap()),
+        [root.id, first.id]
+    );
+    assert_eq!(
+        ids(store
+            .history_of(&hooks, thread, None, Some(root.id), 1)
+            .await
+            .unwrap()),
+        [first.id]
+    );
+    assert_eq!(
+        ids(store
+            .history(&hooks, None, Some(posted.id), 10)
+            .await
+            .unwrap()),
+        [root.id, first.id, second.id]
+    );
 }
 
 #[tokio::test]

@@ -42,6 +42,13 @@ impl UnreadCount {
         self.last_read
     }
 
+    /// The newest message the server counted up to (`None` until a marker says; 0: the room
+    /// had none).
+    #[must_use]
+    pub fn through(&self) -> Option<i64> {
+        self.through
+    }
+
     /// Messages from others after the read marker.
     #[must_use]
     pub fn count(&self) -> u64 {

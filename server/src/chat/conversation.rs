@@ -251,6 +251,32 @@ impl Chat {
     }
 }
 
+impl Chat {
+    /// The root of the thread a reply in `room` goes into when it names message `id`: that
+    /// message, or the root of the thread it is a reply in (v1.22).
+    ///
+    /// # Errors
+    /// `bad_request` unless the thread's root is a message of `room` that is not deleted.
+    pub(super) async fn thread_root(&self, room: &RoomRecord, id: i64) -> AppResult<i64> {
+        let refused =
+            || AppError::bad_request("thread must name a message of this room that is not deleted");
+        let Some(target) = self.hub.store.message(id).await? else {
+            return Err(refused());
+        };
+        if target.room_id != room.id {
+            return Err(refused());
+        }
+        let root = match target.message.thread {
+            Some(root) => self.hub.store.message(root).await?.ok_or_else(refused)?,
+            None => target,
+        };
+        if root.message.deleted {
+            return Err(refused());
+        }
+        Ok(root.message.id)
+    }
+}
+
 /// A message that disappeared between the check and the change reads as not found.
 fn gone(error: StoreError) -> AppError {
     match error {

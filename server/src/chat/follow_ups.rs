@@ -39,9 +39,10 @@ impl FollowUps {
     }
 }
 
-/// Whether a message has follow-ups at all: a DM, or text that may mention someone.
+/// Whether a message has follow-ups at all: a DM, a reply in a thread (its followers), or text
+/// that may mention someone.
 pub(super) fn has_follow_ups(room: &RoomRecord, message: &Message) -> bool {
-    room.kind == RoomKind::Dm || message.text.contains('@')
+    room.kind == RoomKind::Dm || message.thread.is_some() || message.text.contains('@')
 }
 
 impl Chat {

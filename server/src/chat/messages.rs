@@ -2,8 +2,8 @@
 //! the notifications a new message triggers (mentions, DMs).
 
 use protocol::events::NotificationKind;
-use protocol::{Message, MessageReq, User, validate};
-use store::{NewMessage, NewNotification, RoomKind, RoomRecord};
+use protocol::{HistoryReq, Message, MessageReq, User, validate};
+use store::{NewMessage, NewNotification, RoomKind, RoomRecord, Scope};
 
 use super::{Chat, Connection};
 use crate::clock::now_ms;
@@ -22,7 +22,7 @@ impl Chat {
     /// node's follow-up queue (see [`super::follow_ups`]).
     ///
     /// # Errors
-    /// `empty_message`, `too_long`, `bad_request` (text, `client_id`, `reply_to`,
+    /// `empty_message`, `too_long`, `bad_request` (text, `client_id`, `reply_to`, `thread`,
     /// `attachments`), `not_member`, `rate_limited`, or a failure.
     pub async fn send(&self, conn: &Connection, req: &MessageReq) -> AppResult<Message> {
         validate::attachment_ids(&req.attachments)?;
@@ -42,6 +42,10 @@ impl Chat {
             Some(id) => Some(self.reply_target(&room, id).await?),
             None => None,
         };
+        let thread_root = match req.thread {
+            Some(id) => Some(self.thread_root(&room, id).await?),
+            None => None,
+        };
         self.charge(&conn.actor, Action::Message).await?;
         let author = conn.user();
         let new = NewMessage {
@@ -50,6 +54,7 @@ impl Chat {
             client_id,
             reply_to,
             attachments: &req.attachments,
+            thread_root,
         };
         let (message, is_new) = self
             .hub
@@ -84,18 +89,25 @@ impl Chat {
     /// `before`), or the oldest `limit` newer than `after` (catching up).
     ///
     /// # Errors
-    /// `bad_request` (limit, name), `not_found`, or a failure.
-    pub async fn history(
-        &self,
-        user: &User,
-        raw_room: &str,
-        before: Option<i64>,
-        after: Option<i64>,
-        limit: Option<i64>,
-    ) -> AppResult<Vec<Message>> {
-        let limit = validate::history_limit(limit)?;
-        let room = self.visible_room(user, raw_room).await?;
-        let mut messages = self.hub.store.history(&room, before, after, limit).await?;
+    /// `bad_request` (limit, name, scope), `not_found`, or a failure.
+    pub async fn history(&self, user: &User, req: &HistoryReq) -> AppResult<Vec<Message>> {
+        let limit = validate::history_limit(req.limit)?;
+        let scope = match (req.main, req.thread) {
+            (false, None) => Scope::All,
+            (true, None) => Scope::Main,
+            (false, Some(root)) => Scope::Thread(root),
+            (true, Some(_)) => {
+                return Err(AppError::bad_request(
+                    "a page holds the room's own timeline or one thread, not both",
+                ));
+            }
+        };
+        let room = self.visible_room(user, &req.room).await?;
+        let mut messages = self
+            .hub
+            .store
+            .history_of(&room, scope, req.before, req.after, limit)
+            .await?;
         self.hub
             .store
             .for_reader(user.id, messages.iter_mut())
@@ -114,7 +126,8 @@ impl Chat {
         } else {
             room.name.clone()
         };
-        let url = protocol::links::message(&room.name, message.id);
+        // A reply opens in its thread.
+        let url = protocol::links::message_in_place(&room.name, message.id, message.thread);
         let excerpt: String = if message.text.is_empty() {
             let names: Vec<&str> = message
                 .attachments
@@ -165,6 +178,16 @@ impl Chat {
             if let Err(error) = self.notifier.to_user(target.id, &new).await {
                 tracing::warn!(%error, "storing a mention");
             }
+        }
+        if let Some(root) = message.thread {
+            let new = NewNotification {
+                kind: NotificationKind::Thread,
+                title: format!("{} replied in a thread in {place}", sender.username),
+                body: excerpt.clone(),
+                url: Some(url.clone()),
+            };
+            self.notify_followers(&room, &sender, root, &new, &mut notified)
+                .await;
         }
         if room.kind == RoomKind::Dm {
             let peers = self.hub.store.member_ids(room.id).await.unwrap_or_default();
@@ -221,6 +244,50 @@ impl Chat {
                 if let Err(error) = self.notifier.to_user(peer, &new).await {
                     tracing::warn!(%error, "storing a DM notification");
                 }
+            }
+        }
+    }
+
+    /// After a reply in the thread of `root`: tells `new` to the people who follow it (who wrote it
+    /// or replied in it, v1.22) and were not notified of this message already, unless they
+    /// block the sender, may no longer see the room, or have an unread notification of that
+    /// thread still (one is enough to bring them back to it).
+    async fn notify_followers(
+        &self,
+        room: &RoomRecord,
+        sender: &User,
+        root: i64,
+        new: &NewNotification,
+        notified: &mut Vec<i64>,
+    ) {
+        let store = &self.hub.store;
+        let followers = match store.thread_followers(root).await {
+            Ok(followers) => followers,
+            Err(error) => {
+                tracing::warn!(%error, "reading a thread's followers");
+                return;
+            }
+        };
+        // Any link into this thread (`…&thread=<root>#m<id>`).
+        let about = format!("{}#", protocol::links::thread(&room.name, root));
+        for follower in followers {
+            if notified.contains(&follower)
+                || store.blocks(follower, sender.id).await.unwrap_or(true)
+            {
+                continue;
+            }
+            let can_see =
+                !room.private || store.is_member(room.id, follower).await.unwrap_or(false);
+            let waiting = store
+                .has_unread_about(follower, &NotificationKind::Thread, &about)
+                .await
+                .unwrap_or(true);
+            if !can_see || waiting {
+                continue;
+            }
+            notified.push(follower);
+            if let Err(error) = self.notifier.to_user(follower, new).await {
+                tracing::warn!(%error, "storing a thread notification");
             }
         }
     }

@@ -5,7 +5,7 @@ use protocol::validate::{HISTORY_DEFAULT, MEMBERS_PAGE};
 use protocol::{
     Members, Message, Presence as PresenceBody, ReadMarker, Typing, User, UserJoined, UserLeft,
 };
-use store::RoomRecord;
+use store::{RoomRecord, Scope};
 
 use super::{Chat, Connection};
 use crate::clock::now_ms;
@@ -58,11 +58,12 @@ impl Chat {
 
     /// The connection follows a room it may see: its events reach the connection, the others
     /// hear of the arrival, and the joiner gets who is there and the latest messages.
-    /// Re-joining a room already followed is free.
+    /// Re-joining a room already followed is free. With `main` (v1.22), the latest messages
+    /// are those of the room's own timeline (no replies in threads).
     ///
     /// # Errors
     /// `not_found` for a room the user may not see, `rate_limited`, or a failure.
-    pub async fn join(&self, conn: &Connection, raw_name: &str) -> AppResult<Joined> {
+    pub async fn join(&self, conn: &Connection, raw_name: &str, main: bool) -> AppResult<Joined> {
         let room = self.visible_room(conn.user(), raw_name).await?;
         let sid = conn.sid();
         let following = self.hub.live.is_in(&sid, room.id).await?;
@@ -74,7 +75,7 @@ impl Chat {
         // the client keeps one). Read the other way round, a message stored between the two
         // would reach the joiner neither way.
         conn.socket.join(room_channel(room.id));
-        let loaded = self.load_joined(conn.user(), &room).await;
+        let loaded = self.load_joined(conn.user(), &room, main).await;
         if loaded.is_err() && !following {
             conn.socket.leave(room_channel(room.id));
         }
@@ -116,11 +117,13 @@ impl Chat {
         &self,
         user: &User,
         room: &RoomRecord,
+        main: bool,
     ) -> AppResult<(Vec<Message>, Option<ReadMarker>)> {
+        let scope = if main { Scope::Main } else { Scope::All };
         let mut history = self
             .hub
             .store
-            .history(room, None, None, HISTORY_DEFAULT)
+            .history_of(room, scope, None, None, HISTORY_DEFAULT)
             .await?;
         self.hub
             .store

@@ -157,6 +157,7 @@ impl Chat {
             client_id: None,
             reply_to: None,
             attachments: &[],
+            thread_root: None,
         };
         let (mut message, _) = self
             .hub

@@ -156,7 +156,7 @@ async fn create_room(ctx: Ctx, req: CreateRoomReq) -> AppResult<CreateRoomRes> {
 /// `join`: the people present and the latest messages, as many as fit.
 async fn join(ctx: Ctx, req: JoinReq) -> AppResult<JoinRes> {
     let chat = ctx.chat();
-    let joined = chat.join(&ctx.connection(), &req.room).await?;
+    let joined = chat.join(&ctx.connection(), &req.room, req.main).await?;
     let summary = chat.summary(&joined.room, &ctx.user).await?;
     let reserved = serde_json::to_vec(&summary).map_or(0, |json| json.len())
         + serde_json::to_vec(&joined.read).map_or(0, |json| json.len());
@@ -278,10 +278,7 @@ async fn typing(ctx: Ctx, req: TypingReq) -> AppResult<Empty> {
 
 /// `history`: a page, cut short (with `more`) when it would not fit in one packet.
 async fn history(ctx: Ctx, req: HistoryReq) -> AppResult<HistoryRes> {
-    let mut messages = ctx
-        .chat()
-        .history(&ctx.user, &req.room, req.before, req.after, req.limit)
-        .await?;
+    let mut messages = ctx.chat().history(&ctx.user, &req).await?;
     // Catching up (`after`) keeps the oldest, paging back keeps the newest: either way the
     // client asks again from the edge it received.
     let newest = req.after.is_none();

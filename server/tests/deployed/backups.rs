@@ -106,14 +106,7 @@ async fn round_trip(live: &Place, restored: &Place, backups: &Path) {
     )
     .await;
     let mut ws = crate::raw::connected(server.addr, chat::NS, &token).await;
-    let joined = crate::raw::request(
-        &mut ws,
-        1,
-        &protocol::JoinReq {
-            room: GENERAL_ROOM.into(),
-        },
-    )
-    .await;
+    let joined = crate::raw::request(&mut ws, 1, &protocol::JoinReq::new(GENERAL_ROOM)).await;
     assert_eq!(joined["ok"], true, "{joined}");
     let sent = crate::raw::request(
         &mut ws,

@@ -88,14 +88,7 @@ async fn a_killed_node_loses_no_message_and_its_users_are_seen_leaving() {
     // Someone on node 1 who will not come back: a raw socket straight to the node.
     let (_, token) = crate::peer::guest(cluster.addr, "cid").await;
     let mut cid = crate::raw::connected(cluster.node_addr(1), chat::NS, &token).await;
-    crate::raw::request(
-        &mut cid,
-        1,
-        &JoinReq {
-            room: GENERAL_ROOM.into(),
-        },
-    )
-    .await;
+    crate::raw::request(&mut cid, 1, &JoinReq::new(GENERAL_ROOM)).await;
     bea.until("cid's arrival on the other node", |p| {
         p.arrivals.iter().any(|name| name == "cid")
     })

@@ -59,14 +59,7 @@ async fn a_message_sent_with_the_log(env: &[(&str, &str)]) -> (String, String, i
     let server = ServerProcess::start(free_port(), &dir.join("tertulia.db"), env).await;
     let (ana, token) = crate::peer::guest(server.addr, "ana").await;
     let mut ws = crate::raw::connected(server.addr, chat::NS, &token).await;
-    let joined = crate::raw::request(
-        &mut ws,
-        1,
-        &JoinReq {
-            room: GENERAL_ROOM.into(),
-        },
-    )
-    .await;
+    let joined = crate::raw::request(&mut ws, 1, &JoinReq::new(GENERAL_ROOM)).await;
     assert_eq!(joined["ok"], true, "{joined}");
     let said = crate::raw::request(
         &mut ws,

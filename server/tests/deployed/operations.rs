@@ -29,14 +29,7 @@ async fn the_binary_serves_metrics_on_their_own_address_behind_the_token() {
     .await;
     let (_, token) = crate::peer::guest(server.addr, "ana").await;
     let mut ws = crate::raw::connected(server.addr, chat::NS, &token).await;
-    let joined = crate::raw::request(
-        &mut ws,
-        1,
-        &JoinReq {
-            room: GENERAL_ROOM.into(),
-        },
-    )
-    .await;
+    let joined = crate::raw::request(&mut ws, 1, &JoinReq::new(GENERAL_ROOM)).await;
     assert_eq!(joined["ok"], true, "{joined}");
     let said = crate::raw::request(
         &mut ws,

@@ -226,10 +226,7 @@ async fn closing_a_room_removes_everyone_from_it() {
         ErrorCode::NotMember
     );
     assert_eq!(
-        ana.refused(&JoinReq {
-            room: "doomed".into()
-        })
-        .await,
+        ana.refused(&JoinReq::new("doomed")).await,
         ErrorCode::NotFound
     );
     assert_eq!(

@@ -65,7 +65,7 @@ fn invite(room: &str, username: &str) -> InviteReq {
 }
 
 fn join(room: &str) -> JoinReq {
-    JoinReq { room: room.into() }
+    JoinReq::new(room)
 }
 
 #[tokio::test]
@@ -278,6 +278,7 @@ async fn a_failed_event_without_ack_answers_with_an_error_event() {
         client_id: None,
         reply_to: None,
         attachments: Vec::new(),
+        thread: None,
     })
     .await;
     let error = ana.next_error().await;
@@ -296,6 +297,7 @@ async fn resend_with_the_same_client_id_is_stored_once() {
         client_id: Some("c-1".into()),
         reply_to: None,
         attachments: Vec::new(),
+        thread: None,
     };
     let first = ana.ok(&request).await;
     let again = ana.ok(&request).await;

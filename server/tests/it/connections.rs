@@ -250,7 +250,7 @@ async fn a_namespace_left_and_connected_again_at_once_is_connected() {
             assert_eq!(crate::raw::request(&mut ws, id, &create).await["ok"], true);
             id += 1;
         }
-        let join = JoinReq { room: room.into() };
+        let join = JoinReq::new(room);
         assert_eq!(crate::raw::request(&mut ws, id, &join).await["ok"], true);
     }
     // What `socket.disconnect(); socket.connect()` sends: DISCONNECT, then CONNECT at once.
@@ -258,9 +258,7 @@ async fn a_namespace_left_and_connected_again_at_once_is_connected() {
     tokio::time::timeout(WAIT, crate::raw::connect(&mut ws, NS, &token))
         .await
         .expect("the second CONNECT is answered");
-    let join = JoinReq {
-        room: GENERAL_ROOM.into(),
-    };
+    let join = JoinReq::new(GENERAL_ROOM);
     assert_eq!(
         crate::raw::request(&mut ws, id + 1, &join).await["ok"],
         true

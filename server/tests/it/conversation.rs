@@ -30,6 +30,7 @@ fn reply(room: &str, text: &str, to: i64) -> MessageReq {
         client_id: None,
         reply_to: Some(to),
         attachments: Vec::new(),
+        thread: None,
     }
 }
 

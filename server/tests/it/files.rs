@@ -242,6 +242,7 @@ async fn members_upload_send_and_download_files_and_outsiders_cannot() {
             before: None,
             after: None,
             limit: None,
+            ..HistoryReq::default()
         })
         .await;
     let last = history.messages.last().unwrap();

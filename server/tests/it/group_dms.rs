@@ -54,7 +54,7 @@ async fn a_group_is_one_private_room_for_its_people_that_pings_them() {
 
     // Outsiders cannot see it, join it, read it, or be let in.
     assert_eq!(
-        dan.refused(&JoinReq { room: room.clone() }).await,
+        dan.refused(&JoinReq::new(room.clone())).await,
         ErrorCode::NotFound
     );
     assert_eq!(

@@ -435,6 +435,7 @@ async fn a_links_preview_reaches_the_room_and_reads_back_with_the_message() {
             before: None,
             after: None,
             limit: Some(10),
+            ..HistoryReq::default()
         })
         .await;
     let read = page.messages.iter().find(|m| m.id == said.id).unwrap();

@@ -44,4 +44,5 @@ mod saved;
 mod scale;
 mod security;
 mod slow_readers;
+mod threads;
 mod webhooks;

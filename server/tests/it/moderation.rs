@@ -69,7 +69,7 @@ async fn the_creator_removes_a_member_who_loses_the_room_at_once() {
         RoomRemoved { room: "den".into() }
     );
     assert_eq!(
-        ana.refused(&protocol::JoinReq { room: "den".into() }).await,
+        ana.refused(&protocol::JoinReq::new("den")).await,
         ErrorCode::NotFound
     );
     assert_eq!(
@@ -90,7 +90,7 @@ async fn the_creator_removes_a_member_who_loses_the_room_at_once() {
         refused.message
     );
     assert_eq!(
-        ana.refused(&protocol::JoinReq { room: "den".into() }).await,
+        ana.refused(&protocol::JoinReq::new("den")).await,
         ErrorCode::NotFound
     );
     owner.ok(&invite_ana).await;
@@ -340,7 +340,7 @@ async fn a_kick_racing_a_join_leaves_the_user_outside() {
             room: den.clone(),
             username: "bea".into(),
         };
-        let join = protocol::JoinReq { room: den.clone() };
+        let join = protocol::JoinReq::new(den.clone());
         let (kicked, _joined) = tokio::join!(owner.call(&kick), bea.call(&join));
         assert!(kicked.is_ok(), "round {round}: {kicked:?}");
         // The room's next message is queued to everyone in its channel before its ack; an

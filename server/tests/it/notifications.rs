@@ -298,7 +298,7 @@ async fn a_dm_is_a_private_room_of_two_that_pings_the_absent_peer() {
     assert_eq!(theirs.dm_with.as_deref(), Some("ana"));
     // Nobody else can see or join it, nor invite into it.
     assert_eq!(
-        cy.refused(&JoinReq { room: room.clone() }).await,
+        cy.refused(&JoinReq::new(room.clone())).await,
         ErrorCode::NotFound
     );
     ana.join(&room).await;

@@ -34,6 +34,7 @@ fn latest_in_general() -> HistoryReq {
         before: None,
         after: None,
         limit: None,
+        ..HistoryReq::default()
     }
 }
 

@@ -174,6 +174,7 @@ async fn hiding_a_room_takes_every_tab_of_the_user_out_of_it() {
             client_id: None,
             reply_to: None,
             attachments: Vec::new(),
+            thread: None,
         })
         .await;
     assert_eq!(refused, ErrorCode::NotMember);

@@ -293,11 +293,7 @@ async fn a_member_can_leave_a_private_room_for_good_and_decline_an_invite() {
         ErrorCode::NotMember
     );
     assert_eq!(
-        bea_tab2
-            .refused(&JoinReq {
-                room: "club".into()
-            })
-            .await,
+        bea_tab2.refused(&JoinReq::new("club")).await,
         ErrorCode::NotFound
     );
     // Declining an invite is the same request.
@@ -312,11 +308,7 @@ async fn a_member_can_leave_a_private_room_for_good_and_decline_an_invite() {
         })
         .await;
     assert_eq!(
-        bea_tab1
-            .refused(&JoinReq {
-                room: "club".into()
-            })
-            .await,
+        bea_tab1.refused(&JoinReq::new("club")).await,
         ErrorCode::NotFound
     );
     // Public rooms have nothing to leave for good.

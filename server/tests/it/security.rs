@@ -111,6 +111,7 @@ async fn an_oversize_websocket_frame_closes_only_that_connection() {
             client_id: None,
             reply_to: None,
             attachments: Vec::new(),
+            thread: None,
         },
     );
     let _ = ws.send(WsMessage::text(huge)).await;

@@ -76,14 +76,7 @@ async fn a_websocket_client_that_stops_reading_is_disconnected() {
     let (_, token) = server.guest("slow").await;
     let mut slow = crate::raw::open_with_small_window(server.addr).await;
     crate::raw::connect(&mut slow, NS, &token).await;
-    let joined = crate::raw::request(
-        &mut slow,
-        1,
-        &JoinReq {
-            room: GENERAL_ROOM.into(),
-        },
-    )
-    .await;
+    let joined = crate::raw::request(&mut slow, 1, &JoinReq::new(GENERAL_ROOM)).await;
     assert_eq!(joined["ok"], true);
     // From here on `slow` reads nothing.
     let sent = flood_until_left(&sender, &mut watcher, "slow").await;
@@ -102,14 +95,7 @@ async fn a_polling_client_that_stops_polling_is_disconnected() {
     let (_, token) = server.guest("sleepy").await;
     let polling = crate::raw::Polling::open(server.addr).await;
     polling.connect(NS, &token).await;
-    let joined = polling
-        .request(
-            1,
-            &JoinReq {
-                room: GENERAL_ROOM.into(),
-            },
-        )
-        .await;
+    let joined = polling.request(1, &JoinReq::new(GENERAL_ROOM)).await;
     assert_eq!(joined["ok"], true);
     // It never polls again: 16 packets later its session is closed.
     let sent = flood_until_left(&sender, &mut watcher, "sleepy").await;
@@ -153,14 +139,7 @@ async fn sleeper(server: &TestServer, name: &str) -> crate::raw::Polling {
     let (_, token) = server.guest(name).await;
     let polling = crate::raw::Polling::open(server.addr).await;
     polling.connect(NS, &token).await;
-    let joined = polling
-        .request(
-            1,
-            &JoinReq {
-                room: GENERAL_ROOM.into(),
-            },
-        )
-        .await;
+    let joined = polling.request(1, &JoinReq::new(GENERAL_ROOM)).await;
     assert_eq!(joined["ok"], true);
     polling
 }

@@ -491,7 +491,7 @@ impl Socket {
 
     /// Joins a room.
     pub async fn join(&self, room: &str) -> JoinRes {
-        self.ok(&JoinReq { room: room.into() }).await
+        self.ok(&JoinReq::new(room)).await
     }
 
     /// Sends a message.
@@ -502,6 +502,7 @@ impl Socket {
             client_id: None,
             reply_to: None,
             attachments: Vec::new(),
+            thread: None,
         })
         .await
     }
@@ -518,6 +519,7 @@ impl Socket {
                 client_id: None,
                 reply_to: None,
                 attachments: Vec::new(),
+                thread: None,
             }),
         )
         .await

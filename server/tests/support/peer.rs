@@ -163,13 +163,7 @@ impl Peer {
         crate::wait::bounded("a rejoin", async {
             loop {
                 self.joined_at = self.connects;
-                match self
-                    .client
-                    .request(&JoinReq {
-                        room: self.room.clone(),
-                    })
-                    .await
-                {
+                match self.client.request(&JoinReq::new(self.room.clone())).await {
                     Ok(Ok(joined)) => {
                         for message in joined.history {
                             self.known.insert(message.id, message);
@@ -271,6 +265,7 @@ impl Peer {
                     client_id: Some(client_id.to_owned()),
                     reply_to: None,
                     attachments: Vec::new(),
+                    thread: None,
                 };
                 match self.client.request(&request).await {
                     Ok(Ok(sent)) => return sent.message,

@@ -205,8 +205,10 @@ impl Chat {
 
     /// Shows a message with its context: the room is opened (joined if need be), older pages
     /// are loaded until the message is there, then the address points at it (which scrolls to
-    /// it and highlights it).
-    pub fn reveal(&self, room: String, id: i64) {
+    /// it and highlights it). A reply in a thread (`thread`: its root) shows in its thread,
+    /// opened beside the room once the root is there.
+    pub fn reveal(&self, room: String, id: i64, thread: Option<i64>) {
+        let shown_in_room = thread.unwrap_or(id);
         /// Pages of 100 read back at most (older messages are reached by scrolling).
         const PAGES_MAX: usize = 20;
         let chat = *self;
@@ -227,13 +229,13 @@ impl Chat {
                 let (loaded, first, more) = chat.rooms.with_untracked(|rooms| {
                     rooms.get(&room).map_or((false, None, false), |view| {
                         (
-                            view.message(id).is_some(),
+                            view.message(shown_in_room).is_some(),
                             view.first_id(),
                             view.more_before,
                         )
                     })
                 });
-                if loaded || !more || first.is_none_or(|first| first <= id) {
+                if loaded || !more || first.is_none_or(|first| first <= shown_in_room) {
                     break;
                 }
                 let limit = protocol::validate::HISTORY_MAX;
@@ -245,7 +247,11 @@ impl Chat {
                     break;
                 }
             }
-            chat.go_to.set(Some(protocol::links::message(&room, id)));
+            if let Some(root) = thread {
+                chat.open_thread(root);
+            }
+            let link = protocol::links::message_in_place(&room, id, thread);
+            chat.go_to.set(Some(link));
         });
     }
 

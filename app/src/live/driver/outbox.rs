@@ -262,6 +262,7 @@ impl Chat {
                 text,
                 reply_to,
                 attachments,
+                thread,
             } => {
                 let request = MessageReq {
                     room: room.clone(),
@@ -269,6 +270,7 @@ impl Chat {
                     client_id: Some(entry.key.clone()),
                     reply_to: *reply_to,
                     attachments: attachments.iter().map(|file| file.id.clone()).collect(),
+                    thread: *thread,
                 };
                 socket.request(&request).await.map(|res| Some(res.message))
             }

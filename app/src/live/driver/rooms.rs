@@ -93,7 +93,12 @@ impl Chat {
         let socket = self
             .socket()
             .ok_or_else(|| socket_client::EmitError::NotConnected(NS.to_owned()))?;
-        let joined = socket.request(&JoinReq { room: name }).await?;
+        // The room's own timeline: replies in threads are read when their thread opens.
+        let request = JoinReq {
+            room: name,
+            main: true,
+        };
+        let joined = socket.request(&request).await?;
         let key = Rooms::key(&joined.room.name);
         let oldest_new = joined.history.first().map(|m| m.id);
         let owed = self.rooms.with_untracked(|rooms| {
@@ -125,9 +130,13 @@ impl Chat {
             view.owed = owed;
             if owed.history_after.is_none() {
                 // Nothing missed between what we had and this page: we hold everything up
-                // to its newest message.
-                view.cursor
-                    .complete_through(joined.history.last().map(|m| m.id).or(view.last_id()));
+                // to its newest message, and up to the newest message the marker counted
+                // (v1.6): the page holds the room's own timeline only (v1.22), and the replies
+                // in threads stored before the marker was counted are summed up in their
+                // roots, read with the page; any stored after come live.
+                let newest = joined.history.last().map(|m| m.id).or(view.last_id());
+                let counted = joined.read.as_ref().and_then(|read| read.through);
+                view.cursor.complete_through(newest.max(counted));
             }
             rooms.insert(view);
         });
@@ -140,6 +149,13 @@ impl Chat {
         // (messages are stored once by their `client_id`, however often they are sent).
         self.outbox_room_ready(&key);
         caught_up?;
+        // A thread open beside the room reads its replies again: some may have come while the
+        // connection was down.
+        if self.active.get_untracked().as_deref() == Some(key.as_str())
+            && let Some(root) = self.thread.get_untracked()
+        {
+            self.load_thread(root, None);
+        }
         // Shown only once caught up: showing a room counts it as read up to its newest
         // message, which would pass over a gap not read yet.
         if show.shows(self.active.get_untracked().as_deref()) {
@@ -393,6 +409,7 @@ impl Chat {
             room: room.to_owned(),
             before,
             limit: Some(limit),
+            main: true,
             ..HistoryReq::default()
         };
         let page = socket.request(&request).await?;
@@ -404,6 +421,54 @@ impl Chat {
             }
         });
         Ok(())
+    }
+
+    /// Opens the thread of message `root` in the room on screen, beside it, and reads its
+    /// replies (the newest page; the ones already loaded show at once).
+    pub fn open_thread(&self, root: i64) {
+        self.thread.set(Some(root));
+        self.load_thread(root, None);
+    }
+
+    /// Reads a page of the replies in the thread of `root` in the room on screen: the newest
+    /// ones, or those before `before` ("earlier replies").
+    pub fn load_thread(&self, root: i64, before: Option<i64>) {
+        let (Some(socket), Some(key)) = (self.socket(), self.active.get_untracked()) else {
+            return;
+        };
+        let Some(room) = self
+            .rooms
+            .with_untracked(|rooms| rooms.get(&key).map(|v| v.name.clone()))
+        else {
+            return;
+        };
+        let chat = *self;
+        spawn_local(async move {
+            let limit = protocol::validate::HISTORY_MAX;
+            let request = HistoryReq {
+                room: room.clone(),
+                before,
+                limit: Some(limit),
+                thread: Some(root),
+                ..HistoryReq::default()
+            };
+            match socket.request(&request).await {
+                Ok(page) => {
+                    let me = chat.my_id();
+                    // The root is in a full page unless more replies wait before it.
+                    let more = page.more
+                        || (page.messages.len() as i64 >= limit
+                            && page.messages.first().is_none_or(|m| m.id != root));
+                    chat.rooms.update(|rooms| {
+                        if let Some(view) = rooms.get_mut(&room) {
+                            view.merge(page.messages, &[], me);
+                            view.thread_more_before.insert(root, more);
+                        }
+                    });
+                }
+                Err(error) => chat.tell(format!("could not load the thread: {}", describe(&error))),
+            }
+        });
     }
 
     /// Reloads the list of rooms the user may join.

@@ -7,36 +7,57 @@ impl Chat {
     /// Sends a message to the room on screen: it goes into the outbox (shown at once as
     /// pending) and out as soon as the room is joined on a live connection.
     pub fn send(&self, text: String) {
+        let reply_to = self.replying.get_untracked().map(|quote| quote.id);
+        if self.send_to(text, reply_to, None) {
+            self.replying.set(None);
+        }
+    }
+
+    /// Sends a reply in the thread of `root` in the room on screen (v1.22), like [`Self::send`].
+    pub fn send_in_thread(&self, root: i64, text: String) -> bool {
+        self.send_to(text, None, Some(root))
+    }
+
+    /// Puts a message for the room on screen in the outbox, with the files ready to go with
+    /// it (for the room's own timeline only); whether it went in.
+    fn send_to(&self, text: String, reply_to: Option<i64>, thread: Option<i64>) -> bool {
         let (Some(key), Some(_)) = (self.active.get_untracked(), self.me.get_untracked()) else {
-            return;
+            return false;
         };
         let Some(room) = self
             .rooms
             .with_untracked(|rooms| rooms.get(&key).map(|v| v.name.clone()))
         else {
-            return;
+            return false;
         };
-        let Some(files) = self.uploads.with_untracked(|uploads| uploads.ready(&key)) else {
-            self.tell("Wait for the files to finish uploading");
-            return;
+        let files = if thread.is_some() {
+            Vec::new()
+        } else {
+            let Some(files) = self.uploads.with_untracked(|uploads| uploads.ready(&key)) else {
+                self.tell("Wait for the files to finish uploading");
+                return false;
+            };
+            files
         };
         let text = match protocol::validate::message_body(&text, files.len()) {
             Ok(text) => text,
             Err(error) => {
                 self.tell(error.message);
-                return;
+                return false;
             }
         };
-        self.uploads.update(|uploads| uploads.take_ready(&key));
-        let reply_to = self.replying.get_untracked().map(|quote| quote.id);
-        self.replying.set(None);
+        if thread.is_none() {
+            self.uploads.update(|uploads| uploads.take_ready(&key));
+        }
         let action = Action::Message {
             room: room.clone(),
             text,
             reply_to,
             attachments: files,
+            thread,
         };
         self.write_to_outbox(client_id(), &room, action);
+        true
     }
 
     /// The person acted (a key, a click, back to the tab): the server hears of it, at most

@@ -53,6 +53,37 @@ pub struct Message {
     /// webhook's bot.
     #[serde(default, skip_serializing_if = "is_false")]
     pub bot: bool,
+    /// A reply in a thread (v1.22): the id of the thread's first message, its root (same
+    /// room). A client that ignores it shows the reply in the room like any message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
+    /// The thread (v1.22): on a root, its replies; on a reply, the summary of the thread it is
+    /// in. Taken when the message was read (or, on the `message` event, stored): of two
+    /// summaries of one thread, the one with the larger `last_id` is the newer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies: Option<ThreadSummary>,
+}
+
+/// How far a thread has gone (v1.22): `{count, last_id, last_ts}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadSummary {
+    /// Its replies (a deleted one still counts: its placeholder stays).
+    pub count: u64,
+    /// The id of its newest reply.
+    pub last_id: i64,
+    /// When that reply was stored (server ms).
+    pub last_ts: i64,
+}
+
+impl ThreadSummary {
+    /// Of two summaries of one thread, the newer (replies only ever add to a thread).
+    #[must_use]
+    pub fn newer(self, other: Option<Self>) -> Self {
+        match other {
+            Some(other) if other.last_id > self.last_id => other,
+            _ => self,
+        }
+    }
 }
 
 /// What a link leads to, read by the server from the page (v1.16): its title, description and
@@ -159,6 +190,10 @@ pub struct MessageReq {
     /// [`crate::validate::ATTACHMENTS_MAX`]). With attachments the text may be empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<String>,
+    /// Reply in the thread of this message of the same room (v1.22): a root, or a reply in a
+    /// thread (which stands for its root). A thread of a deleted message takes no replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
 }
 
 /// `edit` request: new text for one of the caller's messages (v1.3).
@@ -395,6 +430,12 @@ pub struct HistoryReq {
     /// At most this many (1–100, default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// Only the room's own timeline: no replies in threads (v1.22).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub main: bool,
+    /// Only this thread: its root and its replies (v1.22; not with `main`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
 }
 
 /// `message` ack body.

@@ -39,6 +39,34 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_reads_back_and_the_newer_summary_wins() {
+        let value = json!({"id": 7, "room": "general", "user": {"id": 2, "username": "ana"},
+            "text": "me too", "ts": 9, "thread": 3,
+            "replies": {"count": 2, "last_id": 7, "last_ts": 9}});
+        let reply: Message = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(reply.thread, Some(3));
+        assert_eq!(serde_json::to_value(&reply).unwrap(), value);
+        let older = ThreadSummary {
+            count: 1,
+            last_id: 5,
+            last_ts: 8,
+        };
+        let newer = reply.replies.unwrap();
+        assert_eq!(older.newer(Some(newer)), newer);
+        assert_eq!(newer.newer(Some(older)), newer);
+        assert_eq!(older.newer(None), older);
+        // Requests without the v1.22 fields mean what they meant before.
+        let join: JoinReq = serde_json::from_value(json!({"room": "general"})).unwrap();
+        assert!(!join.main);
+        let history: HistoryReq = serde_json::from_value(json!({"room": "general"})).unwrap();
+        assert_eq!((history.main, history.thread), (false, None));
+        assert_eq!(
+            serde_json::to_value(JoinReq::new("general")).unwrap(),
+            json!({"room": "general"})
+        );
+    }
+
+    #[test]
     fn client_id_accepts_strings_and_numbers() {
         let a: MessageReq =
             serde_json::from_value(json!({"room": "r", "text": "t", "client_id": "abc"})).unwrap();

@@ -60,9 +60,28 @@ macro_rules! room_requests {
     };
 }
 
+/// `join` request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinReq {
+    /// Room name.
+    pub room: String,
+    /// The latest page of the room's own timeline, without replies in threads (v1.22).
+    #[serde(default, skip_serializing_if = "super::is_false")]
+    pub main: bool,
+}
+
+impl JoinReq {
+    /// Joins `room`, with the latest page of everything in it (as in v1).
+    #[must_use]
+    pub fn new(room: impl Into<String>) -> Self {
+        Self {
+            room: room.into(),
+            main: false,
+        }
+    }
+}
+
 room_requests! {
-    /// `join` request.
-    JoinReq;
     /// `leave` request: this socket stops following the room.
     LeaveReq;
     /// `leave_room` request: give up membership of a private room (or decline its invite).

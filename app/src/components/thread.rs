@@ -1,0 +1,234 @@
+//! A thread beside the room (v1.22): its root, its replies and a box to reply in. On a wide
+//! screen it is a column of its own; on a phone it covers the room, with a way back.
+
+use leptos::prelude::*;
+
+use super::message::{Place, render_row_in};
+use crate::live::Chat;
+use crate::model::{LengthNote, RoomView, Row};
+use crate::time;
+
+/// The thread column, while a thread is open.
+#[component]
+pub fn ThreadPane() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    view! {
+        <Show when=move || chat.thread.get().is_some() && chat.active.get().is_some()>
+            <ThreadView/>
+        </Show>
+    }
+}
+
+/// What a thread shows: loading, gone, or its messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shown {
+    /// Its first page is on its way.
+    Loading,
+    /// Read, and its root is not a message of this room (deleted as a row, or never one).
+    Missing,
+    /// The rows, and whether earlier replies may exist.
+    Rows(Vec<Row>, bool),
+}
+
+#[component]
+fn ThreadView() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let shown = Memo::new(move |_| {
+        let root = chat.thread.get()?;
+        chat.with_shown(|view: &RoomView| {
+            let rows = view.thread_rows(root, time::local_day);
+            let read = view.thread_more_before.get(&root).copied();
+            let has_root = view.message(root).is_some();
+            match read {
+                _ if has_root => Shown::Rows(rows, read.unwrap_or(false)),
+                None => Shown::Loading,
+                Some(_) if rows.is_empty() => Shown::Missing,
+                Some(more) => Shown::Rows(rows, more),
+            }
+        })
+    });
+    let label = move || chat.with_shown(RoomView::label).unwrap_or_default();
+    let list = NodeRef::<leptos::html::Ol>::new();
+    let close = move || {
+        let root = chat.thread.get_untracked();
+        chat.thread.set(None);
+        // Back to the message the thread hangs from.
+        #[cfg(feature = "hydrate")]
+        if let Some(element) = root
+            .and_then(|root| {
+                web_sys::window()?
+                    .document()?
+                    .query_selector(&format!("#log li[data-id=\"{root}\"]"))
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = element.focus();
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = root;
+    };
+    // New replies scroll into view when the reader is at the bottom (or just opened it).
+    Effect::new(move |previous: Option<usize>| {
+        let count = match shown.get() {
+            Some(Shown::Rows(rows, _)) => rows.len(),
+            _ => 0,
+        };
+        if let Some(el) = list.get() {
+            let near = previous.is_none_or(|before| {
+                before == 0 || el.scroll_height() - el.scroll_top() - el.client_height() < 160
+            });
+            if count != previous.unwrap_or(usize::MAX) && near {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+        count
+    });
+    view! {
+        <aside
+            class="thread-pane"
+            aria-labelledby="thread-title"
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" && !ev.default_prevented() {
+                    ev.stop_propagation();
+                    close();
+                }
+            }
+        >
+            <header class="thread-head">
+                <button
+                    id="close-thread"
+                    type="button"
+                    class="quiet"
+                    aria-label="Close the thread"
+                    title="Close the thread (Esc)"
+                    on:click=move |_| close()
+                >
+                    "←"
+                </button>
+                <h2 id="thread-title">"Thread" <span class="thread-room">{label}</span></h2>
+            </header>
+            <ol id="thread-log" class="timeline thread-log" node_ref=list aria-live="polite">
+                {move || match shown.get() {
+                    Some(Shown::Loading) | None => view! {
+                        <li class="hint thread-note">"Loading the thread…"</li>
+                    }
+                    .into_any(),
+                    Some(Shown::Missing) => view! {
+                        <li class="hint thread-note">"This thread is not here any more."</li>
+                    }
+                    .into_any(),
+                    Some(Shown::Rows(_, more)) => more.then(|| view! {
+                        <li class="older">
+                            <button
+                                type="button"
+                                class="quiet"
+                                on:click=move |_| {
+                                    let root = chat.thread.get_untracked();
+                                    let first = chat.with_shown_untracked(|view| {
+                                        view.lines.iter().find_map(|line| match line {
+                                            crate::model::Line::Message(m) if root.is_some() && m.thread == root => Some(m.id),
+                                            _ => None,
+                                        })
+                                    }).flatten();
+                                    if let Some(root) = root {
+                                        chat.load_thread(root, first);
+                                    }
+                                }
+                            >
+                                "Load earlier replies"
+                            </button>
+                        </li>
+                    })
+                    .into_any(),
+                }}
+                <For
+                    each=move || match shown.get() {
+                        Some(Shown::Rows(rows, _)) => rows,
+                        _ => Vec::new(),
+                    }
+                    key=Row::key
+                    children=move |row| render_row_in(row, chat, Place::Thread)
+                />
+            </ol>
+            <ThreadComposer/>
+        </aside>
+    }
+}
+
+/// The box to reply in the open thread: Enter sends, Shift+Enter starts a new line.
+#[component]
+fn ThreadComposer() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let text = RwSignal::new(String::new());
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    let writable = move || chat.conn.get() != crate::model::ConnState::Connecting;
+    let length = Memo::new(move |_| LengthNote::of(&text.get()));
+    // Each thread starts empty, with the box ready to write in.
+    Effect::new(move |_| {
+        let _ = chat.thread.get();
+        text.set(String::new());
+        if let Some(area) = input.get_untracked() {
+            let _ = area.focus();
+        }
+    });
+    let send = move || {
+        let Some(root) = chat.thread.get_untracked() else {
+            return;
+        };
+        let body = text.get_untracked();
+        if body.trim().is_empty()
+            || !writable()
+            || LengthNote::of(&body).is_some_and(LengthNote::is_over)
+        {
+            return;
+        }
+        if chat.send_in_thread(root, body) {
+            text.set(String::new());
+        }
+    };
+    view! {
+        <form
+            class="composer thread-composer"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                send();
+            }
+        >
+            <textarea
+                id="thread-input"
+                node_ref=input
+                rows="1"
+                aria-label="Reply in the thread"
+                aria-describedby="thread-length-note"
+                disabled=move || !writable()
+                placeholder="Reply…"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        send();
+                    }
+                }
+            ></textarea>
+            <button
+                type="submit"
+                class="primary"
+                disabled=move || !writable() || text.with(|t| t.trim().is_empty()) || length.get().is_some_and(LengthNote::is_over)
+            >
+                "Reply"
+            </button>
+            <p
+                id="thread-length-note"
+                class="length-note"
+                class:over=move || length.get().is_some_and(LengthNote::is_over)
+                role="status"
+                hidden=move || length.get().is_none()
+            >
+                {move || length.get().map(LengthNote::text)}
+            </p>
+        </form>
+    }
+}

@@ -1,0 +1,163 @@
+import { type Page } from "@playwright/test";
+import { test, expect, createRoom, guestPage, say, sizedGuest, uniqueName, GENERAL } from "./helpers";
+
+/** The message in the room's timeline whose own text contains `text`. */
+function message(page: Page, text: string) {
+  return page.locator("#log .msg").filter({ has: page.locator(".text", { hasText: text }) });
+}
+
+/** The open thread beside the room. */
+function thread(page: Page) {
+  return page.locator(".thread-pane");
+}
+
+/** Opens a message's toolbar (hover, or the focus on a touch screen). */
+async function toolbar(page: Page, text: string) {
+  const row = message(page, text).last();
+  await row.click({ position: { x: 4, y: 4 } });
+  await row.hover();
+  return row.getByRole("toolbar", { name: "Message actions" });
+}
+
+/** Replies in the open thread with the keyboard. */
+async function replyInThread(page: Page, text: string) {
+  const box = page.locator("#thread-input");
+  await box.fill(text);
+  await box.press("Enter");
+  await expect(thread(page).locator(".msg:not(.pending) .text").filter({ hasText: text })).toBeVisible();
+}
+
+test("a reply starts a thread beside the room; the other person follows it live and answers", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("threads");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await say(ana, "who reviews the release notes?");
+  await expect(message(bea, "who reviews the release notes?")).toBeVisible();
+
+  // Ana replies in a thread: it opens beside the room, its box ready to type in.
+  await (await toolbar(ana, "who reviews the release notes?")).getByRole("button", { name: "Reply in thread" }).click();
+  await expect(thread(ana)).toBeVisible();
+  await expect(thread(ana).locator(".msg").first()).toContainText("who reviews the release notes?");
+  await expect(ana.locator("#thread-input")).toBeFocused();
+  await replyInThread(ana, "I can take the first half");
+
+  // The reply stays out of the room's timeline; its root says how many replies it has.
+  await expect(message(ana, "I can take the first half")).toHaveCount(0);
+  const summary = message(bea, "who reviews the release notes?").locator(".thread-summary");
+  await expect(summary).toContainText("1 reply");
+  await expect(message(bea, "I can take the first half")).toHaveCount(0);
+
+  // Bea opens it from the summary and answers; Ana's open thread and count follow.
+  await summary.click();
+  await expect(thread(bea).locator(".msg .text").filter({ hasText: "I can take the first half" })).toBeVisible();
+  await replyInThread(bea, "then I take the rest");
+  await expect(thread(ana).locator(".msg .text").filter({ hasText: "then I take the rest" })).toBeVisible();
+  await expect(message(ana, "who reviews the release notes?").locator(".thread-summary")).toContainText("2 replies");
+
+  // Replies are messages: Bea edits hers in the thread and Ana sees the edit there.
+  const id = await thread(bea).locator(".msg").filter({ hasText: "then I take the rest" }).getAttribute("data-id");
+  const hers = thread(bea).locator(`.msg[data-id="${id}"]`);
+  await hers.click({ position: { x: 4, y: 4 } });
+  await hers.hover();
+  await hers.getByRole("button", { name: "Edit" }).click();
+  const edit = hers.locator("textarea");
+  await edit.fill("then I take the second half");
+  await edit.press("Enter");
+  await expect(thread(ana).locator(".msg .text").filter({ hasText: "then I take the second half" })).toBeVisible();
+
+  // The thread is there after a reload too, read from the server; Escape closes it.
+  await ana.reload();
+  await expect(ana.locator("#status")).toHaveText("connected");
+  await expect(message(ana, "who reviews the release notes?").locator(".thread-summary")).toContainText("2 replies");
+  await expect(message(ana, "then I take the second half")).toHaveCount(0);
+  await message(ana, "who reviews the release notes?").locator(".thread-summary").click();
+  await expect(thread(ana).locator(".msg")).toHaveCount(3);
+  await ana.locator("#thread-input").press("Escape");
+  await expect(thread(ana)).toHaveCount(0);
+  await expect(message(ana, "who reviews the release notes?")).toBeFocused();
+});
+
+test("a reply in a thread reaches the person who started it, and its notification opens the thread", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("keys");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await say(ana, "who has the spare keys?");
+  // Ana moves on to another room; Bea answers in a thread.
+  await ana.locator(`#joined li[data-room="${GENERAL}"] .room-link`).click();
+  await expect(ana.locator("#room-title")).toContainText(GENERAL);
+  await (await toolbar(bea, "who has the spare keys?")).getByRole("button", { name: "Reply in thread" }).click();
+  await replyInThread(bea, "in the top drawer");
+
+  await expect(ana.locator("#bell-count")).toHaveText("1");
+  await ana.locator("#bell").click();
+  await ana.locator(".note-list .note-link").filter({ hasText: "replied in a thread" }).first().click();
+  await expect(ana.locator("#room-title")).toContainText(room);
+  await expect(thread(ana).locator(".msg.highlight .text")).toHaveText("in the top drawer");
+  // The address names the thread: a reload opens it again.
+  await expect(ana).toHaveURL(/[?&]thread=\d+/);
+  await ana.reload();
+  await expect(thread(ana).locator(".msg .text").filter({ hasText: "in the top drawer" })).toBeVisible();
+  // Closed, the address forgets it.
+  await ana.locator("#close-thread").click();
+  await expect(ana).not.toHaveURL(/thread=/);
+});
+
+test("a thread reply written offline waits in the thread and goes once the connection is back", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("offline-thread");
+  await createRoom(ana, room);
+  await say(ana, "status of the build?");
+  await (await toolbar(ana, "status of the build?")).getByRole("button", { name: "Reply in thread" }).click();
+  await expect(thread(ana)).toBeVisible();
+
+  await ana.context().setOffline(true);
+  await expect(ana.locator("#status")).not.toHaveText("connected");
+  await ana.locator("#thread-input").fill("green on my machine");
+  await ana.locator("#thread-input").press("Enter");
+  const waiting = thread(ana).locator(".msg.pending").filter({ hasText: "green on my machine" });
+  await expect(waiting).toBeVisible();
+  await expect(ana.locator("#log .msg.pending")).toHaveCount(0);
+
+  await ana.context().setOffline(false);
+  await expect(ana.locator("#status")).toHaveText("connected");
+  await expect(thread(ana).locator(".msg:not(.pending) .text").filter({ hasText: "green on my machine" })).toBeVisible();
+  await expect(message(ana, "status of the build?").locator(".thread-summary")).toContainText("1 reply");
+});
+
+for (const [width, height, scheme] of [
+  [1280, 800, "light"],
+  [1280, 800, "dark"],
+  [390, 844, "light"],
+  [390, 844, "dark"],
+] as const) {
+  test(`screenshot of a thread beside the room, ${width}px, ${scheme}`, async ({ browser }) => {
+    const ana = await sizedGuest(browser, uniqueName("ana"), { width, height }, scheme);
+    const phone = width < 600;
+    if (phone) {
+      await ana.locator("#open-rooms").click();
+    }
+    await createRoom(ana, uniqueName("lunch"));
+    await say(ana, "lunch on friday?");
+    await (await toolbar(ana, "lunch on friday?")).getByRole("button", { name: "Reply in thread" }).click();
+    await expect(thread(ana)).toBeVisible();
+    await replyInThread(ana, "the new ramen place?");
+    await replyInThread(ana, "booked for 12:30");
+    if (phone) {
+      // The thread covers the room; its back button leads back to it.
+      await expect(ana.locator("#close-thread")).toBeInViewport();
+    }
+    await ana.mouse.move(0, 0);
+    await ana.screenshot({ path: `artifacts/thread-${width}-${scheme}.png` });
+    if (phone) {
+      await ana.locator("#close-thread").click();
+      await expect(thread(ana)).toHaveCount(0);
+      await expect(message(ana, "lunch on friday?").locator(".thread-summary")).toContainText("2 replies");
+    }
+  });
+}

@@ -1,0 +1,388 @@
+//! Threads over loopback (v1.22): a reply in a thread is a message of its room, told live with
+//! its thread's summary; the room's own timeline leaves replies out, a thread's page holds its
+//! root and replies; edits, deletions, reactions, search and catch-up work on replies as on any
+//! message; a thread takes replies only from where its root is, never on a deleted one; and
+//! the people in a thread hear of its replies.
+
+use protocol::events::{GENERAL_ROOM, NotificationKind, notifications};
+use protocol::{
+    CreateRoomReq, DeleteReq, EditReq, ErrorCode, HistoryReq, InviteReq, JoinReq, MarkReadReq,
+    Message, MessageEdited, MessageReq, MuteReq, Notification, ReactReq, SearchReq, ThreadSummary,
+    links,
+};
+
+use crate::common::{Socket, TestServer, auth};
+
+fn reply(room: &str, thread: i64, text: &str) -> MessageReq {
+    MessageReq {
+        room: room.into(),
+        text: text.into(),
+        thread: Some(thread),
+        ..MessageReq::default()
+    }
+}
+
+async fn page(socket: &Socket, request: HistoryReq) -> Vec<i64> {
+    let messages = socket.ok(&request).await.messages;
+    messages.iter().map(|m| m.id).collect()
+}
+
+fn main_timeline(room: &str) -> HistoryReq {
+    HistoryReq {
+        room: room.into(),
+        main: true,
+        ..HistoryReq::default()
+    }
+}
+
+fn thread_of(room: &str, root: i64) -> HistoryReq {
+    HistoryReq {
+        room: room.into(),
+        thread: Some(root),
+        ..HistoryReq::default()
+    }
+}
+
+fn summary_of(reply: &Message, count: u64) -> Option<ThreadSummary> {
+    Some(ThreadSummary {
+        count,
+        last_id: reply.id,
+        last_ts: reply.ts,
+    })
+}
+
+#[tokio::test]
+async fn a_reply_reaches_the_room_with_its_threads_summary_and_stays_out_of_the_timeline() {
+    let server = TestServer::spawn().await;
+    let (mut ana, _) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+    let root = ana
+        .say(GENERAL_ROOM, "friday plans?")
+        .await
+        .unwrap()
+        .message;
+    assert_eq!(root.replies, None, "no replies yet");
+
+    let first = bea.ok(&reply(GENERAL_ROOM, root.id, "pizza")).await.message;
+    assert_eq!(first.thread, Some(root.id));
+    assert_eq!(first.replies, summary_of(&first, 1));
+    // Everyone following the room hears of it like of any message, summary included.
+    let heard = ana.next_where::<Message>(|m| m.id == first.id).await;
+    assert_eq!(heard.thread, Some(root.id));
+    assert_eq!(heard.replies, summary_of(&first, 1));
+    assert_eq!(heard.prev, Some(root.id), "replies are in the room's chain");
+
+    // Replying to a reply is replying in its thread.
+    let second = ana.ok(&reply(GENERAL_ROOM, first.id, "sure")).await.message;
+    assert_eq!(second.thread, Some(root.id));
+    assert_eq!(second.replies, summary_of(&second, 2));
+    let after = ana.say(GENERAL_ROOM, "meanwhile").await.unwrap().message;
+
+    // The room's own timeline: the root, summed up, and what followed it there.
+    let timeline = bea.ok(&main_timeline(GENERAL_ROOM)).await.messages;
+    let ids: Vec<i64> = timeline.iter().map(|m| m.id).collect();
+    assert!(ids.ends_with(&[root.id, after.id]), "{ids:?}");
+    assert!(!ids.contains(&first.id) && !ids.contains(&second.id));
+    let summed = timeline.iter().find(|m| m.id == root.id).unwrap();
+    assert_eq!(summed.replies, summary_of(&second, 2));
+    // So does a join that asks for it; one that does not gets everything, as in v1.
+    let (cy, _) = server.chat_guest("cy").await;
+    let joined = cy
+        .ok(&JoinReq {
+            room: GENERAL_ROOM.into(),
+            main: true,
+        })
+        .await;
+    assert!(!joined.history.iter().any(|m| m.thread.is_some()));
+    let everything = cy.join(GENERAL_ROOM).await.history;
+    let ids: Vec<i64> = everything.iter().map(|m| m.id).collect();
+    assert!(
+        ids.ends_with(&[root.id, first.id, second.id, after.id]),
+        "{ids:?}"
+    );
+    // A reply read anywhere carries its thread's summary as it is now.
+    let read_first = everything.iter().find(|m| m.id == first.id).unwrap();
+    assert_eq!(read_first.replies, summary_of(&second, 2));
+
+    // The thread: its root and its replies, paged like the room.
+    assert_eq!(
+        page(&bea, thread_of(GENERAL_ROOM, root.id)).await,
+        [root.id, first.id, second.id]
+    );
+    let newest_one = HistoryReq {
+        limit: Some(1),
+        ..thread_of(GENERAL_ROOM, root.id)
+    };
+    assert_eq!(page(&bea, newest_one).await, [second.id]);
+    let before_second = HistoryReq {
+        before: Some(second.id),
+        ..thread_of(GENERAL_ROOM, root.id)
+    };
+    assert_eq!(page(&bea, before_second).await, [root.id, first.id]);
+    let after_root = HistoryReq {
+        after: Some(root.id),
+        ..thread_of(GENERAL_ROOM, root.id)
+    };
+    assert_eq!(page(&bea, after_root).await, [first.id, second.id]);
+    // A reply is no thread of its own, and a message without replies is a thread of one.
+    assert!(
+        page(&bea, thread_of(GENERAL_ROOM, first.id))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        page(&bea, thread_of(GENERAL_ROOM, after.id)).await,
+        [after.id]
+    );
+    // One scope at a time.
+    let both = HistoryReq {
+        main: true,
+        ..thread_of(GENERAL_ROOM, root.id)
+    };
+    assert_eq!(bea.refused(&both).await, ErrorCode::BadRequest);
+}
+
+#[tokio::test]
+async fn replies_are_edited_deleted_reacted_to_searched_and_caught_up_like_any_message() {
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (mut bea, _) = server.chat_guest("bea").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+    let root = ana
+        .say(GENERAL_ROOM, "release notes")
+        .await
+        .unwrap()
+        .message;
+    let answer = ana
+        .ok(&reply(GENERAL_ROOM, root.id, "draft in the wiki"))
+        .await
+        .message;
+
+    let edited = ana
+        .ok(&EditReq {
+            id: answer.id,
+            text: "final draft in the wiki".into(),
+        })
+        .await
+        .message;
+    assert_eq!(edited.thread, Some(root.id));
+    let heard = bea
+        .next_where::<MessageEdited>(|e| e.0.id == answer.id)
+        .await;
+    assert_eq!(heard.0.thread, Some(root.id));
+    ana.ok(&ReactReq {
+        id: answer.id,
+        emoji: "🎉".into(),
+        active: true,
+    })
+    .await;
+
+    // Search finds replies, and says which thread they are in.
+    let found = bea
+        .ok(&SearchReq {
+            q: "wiki".into(),
+            room: None,
+            limit: None,
+        })
+        .await
+        .results;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].message.thread, Some(root.id));
+
+    // A client catching up after `root` gets the reply with its thread and reactions.
+    let caught_up = bea
+        .ok(&HistoryReq {
+            room: GENERAL_ROOM.into(),
+            after: Some(root.id),
+            ..HistoryReq::default()
+        })
+        .await
+        .messages;
+    assert_eq!(caught_up.len(), 1);
+    assert_eq!(caught_up[0].thread, Some(root.id));
+    assert_eq!(caught_up[0].text, "final draft in the wiki");
+    assert_eq!(caught_up[0].reactions[0].emoji, "🎉");
+    assert_eq!(caught_up[0].replies, summary_of(&answer, 1));
+
+    // A deleted reply keeps its place (and its count) in the thread.
+    ana.ok(&DeleteReq { id: answer.id }).await;
+    let thread = bea.ok(&thread_of(GENERAL_ROOM, root.id)).await.messages;
+    assert!(thread[1].deleted);
+    assert_eq!(thread[0].replies, summary_of(&answer, 1));
+    // A thread whose root is deleted takes no more replies.
+    ana.ok(&DeleteReq { id: root.id }).await;
+    assert_eq!(
+        bea.refused(&reply(GENERAL_ROOM, root.id, "too late")).await,
+        ErrorCode::BadRequest
+    );
+    assert_eq!(
+        bea.refused(&reply(GENERAL_ROOM, answer.id, "too late"))
+            .await,
+        ErrorCode::BadRequest
+    );
+}
+
+#[tokio::test]
+async fn a_thread_is_only_for_those_who_may_write_in_its_room() {
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    let (dan, _) = server.chat_guest("dan").await;
+    ana.ok(&CreateRoomReq {
+        name: "den".into(),
+        topic: None,
+        private: true,
+    })
+    .await;
+    ana.join("den").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+    dan.join(GENERAL_ROOM).await;
+    let secret = ana.say("den", "private plans").await.unwrap().message;
+    let public = ana.say(GENERAL_ROOM, "lunch?").await.unwrap().message;
+
+    // A root in another room (one the sender cannot even see), or none at all: refused.
+    assert_eq!(
+        bea.refused(&reply(GENERAL_ROOM, secret.id, "peek")).await,
+        ErrorCode::BadRequest
+    );
+    assert_eq!(
+        bea.refused(&reply(GENERAL_ROOM, i64::MAX, "nothing")).await,
+        ErrorCode::BadRequest
+    );
+    // An outsider can neither read a private room's thread nor write in it.
+    assert_eq!(
+        dan.refused(&thread_of("den", secret.id)).await,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        dan.refused(&reply("den", secret.id, "let me in")).await,
+        ErrorCode::NotMember
+    );
+    // Someone muted in the room is muted in its threads.
+    ana.ok(&InviteReq {
+        room: "den".into(),
+        username: "bea".into(),
+    })
+    .await;
+    bea.join("den").await;
+    bea.ok(&reply("den", secret.id, "count me in")).await;
+    ana.ok(&MuteReq {
+        room: "den".into(),
+        username: "bea".into(),
+        minutes: 5,
+    })
+    .await;
+    assert_eq!(
+        bea.refused(&reply("den", secret.id, "me too")).await,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(page(&ana, thread_of("den", secret.id)).await.len(), 2);
+    // Elsewhere a thread is anyone's who may write in its room.
+    dan.ok(&reply(GENERAL_ROOM, public.id, "yes")).await;
+    assert_eq!(
+        page(&bea, thread_of(GENERAL_ROOM, public.id)).await.len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn the_people_in_a_thread_hear_of_its_replies_once_until_they_look() {
+    let server = TestServer::spawn().await;
+    let (ana, _, ana_token) = server.chat_guest_with_token("ana").await;
+    let (bea, _, bea_token) = server.chat_guest_with_token("bea").await;
+    let (cy, _, cy_token) = server.chat_guest_with_token("cy").await;
+    for socket in [&ana, &bea, &cy] {
+        socket.join(GENERAL_ROOM).await;
+    }
+    let mut ana_notes = notes(&server, &ana_token).await;
+    let mut bea_notes = notes(&server, &bea_token).await;
+    let mut cy_notes = notes(&server, &cy_token).await;
+    let root = ana
+        .say(GENERAL_ROOM, "who has the keys?")
+        .await
+        .unwrap()
+        .message;
+
+    // Bea answers: Ana, who started the thread, hears of it, with a link into the thread.
+    let answer = bea.ok(&reply(GENERAL_ROOM, root.id, "I do")).await.message;
+    let note = ana_notes.next::<Notification>().await;
+    assert_eq!(note.kind, NotificationKind::Thread);
+    assert_eq!(
+        note.url.as_deref(),
+        Some(links::thread_message(GENERAL_ROOM, root.id, answer.id).as_str())
+    );
+    assert!(
+        note.title.starts_with("bea replied in a thread"),
+        "{}",
+        note.title
+    );
+    assert_eq!(note.body, "I do");
+
+    // Cy joins in: Bea hears of it; Ana, who has not looked yet, is not told twice.
+    cy.ok(&reply(GENERAL_ROOM, root.id, "me too")).await;
+    let note = bea_notes.next::<Notification>().await;
+    assert_eq!(
+        (note.kind, note.body.as_str()),
+        (NotificationKind::Thread, "me too")
+    );
+
+    // Once Ana read hers, the next reply reaches her again, and Cy, who follows it now; a
+    // mention of Cy in it is one notification, not two.
+    ana_notes
+        .ok(&MarkReadReq {
+            ids: vec![note_id(&server, "ana").await],
+        })
+        .await;
+    bea.ok(&reply(GENERAL_ROOM, root.id, "@cy bring yours"))
+        .await;
+    let note = ana_notes.next::<Notification>().await;
+    assert_eq!(
+        (note.kind, note.body.as_str()),
+        (NotificationKind::Thread, "@cy bring yours")
+    );
+    let note = cy_notes.next::<Notification>().await;
+    assert_eq!(
+        (note.kind, note.body.as_str()),
+        (NotificationKind::Mention, "@cy bring yours")
+    );
+    // Nothing more came for Cy (the first reply, before Cy was in the thread, brought none):
+    // Cy's only unread notification is the mention.
+    let unread = server
+        .store()
+        .unread_notifications(user_id(&server, "cy").await)
+        .await
+        .unwrap();
+    assert_eq!(unread.len(), 1, "{unread:?}");
+}
+
+async fn notes(server: &TestServer, token: &str) -> Socket {
+    Socket::connect(server, notifications::NS, auth(token), &[])
+        .await
+        .expect("connect /notifications")
+}
+
+/// The id of `name`'s one unread notification.
+async fn note_id(server: &TestServer, name: &str) -> i64 {
+    let unread = server
+        .store()
+        .unread_notifications(user_id(server, name).await)
+        .await
+        .unwrap();
+    assert_eq!(unread.len(), 1, "{unread:?}");
+    unread[0].id
+}
+
+async fn user_id(server: &TestServer, name: &str) -> i64 {
+    server
+        .store()
+        .user_by_name(name)
+        .await
+        .unwrap()
+        .expect("a user")
+        .user
+        .id
+}
