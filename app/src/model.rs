@@ -311,6 +311,16 @@ pub fn is_group_name(name: &str) -> bool {
     name.starts_with(protocol::validate::GROUP_DM_NAME_PREFIX)
 }
 
+/// What was read of one thread with `history {thread}` (v1.22).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ThreadPages {
+    /// The oldest message of the thread read that way: replies older than it that arrived
+    /// otherwise (live, before a gap) wait until "earlier replies" reads up to them.
+    pub oldest: i64,
+    /// Earlier replies may exist before `oldest`.
+    pub more: bool,
+}
+
 /// A joined room as the UI sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoomView {
@@ -342,9 +352,11 @@ pub struct RoomView {
     pub muted: bool,
     /// Whether older history may exist before the first loaded message.
     pub more_before: bool,
-    /// Per thread read (by its root's id): whether earlier replies may exist before the first
-    /// loaded one.
-    pub thread_more_before: BTreeMap<i64, bool>,
+    /// What was read of each thread (by its root's id) with `history {thread}`.
+    pub thread_pages: BTreeMap<i64, ThreadPages>,
+    /// Roots of threads read with their thread but older than the room's timeline loaded so
+    /// far: kept aside, so the timeline shows no message above a stretch it has not read.
+    pub detached_roots: BTreeMap<i64, Message>,
     /// Whether the room's history has been read from the server at least once (an empty
     /// room then says so, instead of looking like it is loading).
     pub history_read: bool,
@@ -514,6 +526,19 @@ impl RoomView {
         owed
     }
 
+    /// [`Self::owed_on_join`] for a page of the room's own timeline (v1.22): replies in
+    /// threads are not in it, so what follows the cursor stays owed even when the page
+    /// follows on from it (the catch-up reads everything, replies too, and with them the
+    /// threads' new counts).
+    #[must_use]
+    pub fn owed_on_main_join(&self, oldest_new: Option<i64>) -> Owed {
+        let mut owed = self.owed_on_join(oldest_new);
+        if let Some(from) = self.cursor.resume_after() {
+            owed.history(from);
+        }
+        owed
+    }
+
     /// The server time (ms) of the newest stored message.
     #[must_use]
     pub fn last_ts(&self) -> Option<i64> {
@@ -545,16 +570,77 @@ impl RoomView {
     }
 
     /// The thread of `root` as drawn: its root, then its replies (ours waiting to be sent
-    /// last), grouped by author like the room's timeline.
+    /// last), grouped by author like the room's timeline. While earlier replies are still to
+    /// be read, the ones held from before them wait, so the thread shows no gap.
     #[must_use]
     pub fn thread_rows(&self, root: i64, day_of: impl Fn(i64) -> i64) -> Vec<Row> {
-        let lines: Vec<Line> = self
-            .lines
-            .iter()
-            .filter(|line| line.in_thread(root))
-            .cloned()
+        let from = self
+            .thread_pages
+            .get(&root)
+            .filter(|pages| pages.more)
+            .map_or(i64::MIN, |pages| pages.oldest);
+        let detached = self
+            .detached_roots
+            .get(&root)
+            .filter(|_| from == i64::MIN)
+            .map(|m| Line::Message(m.clone()));
+        let lines: Vec<Line> = detached
+            .into_iter()
+            .chain(
+                self.lines
+                    .iter()
+                    .filter(|line| match line {
+                        Line::Message(m) if m.thread == Some(root) => m.id >= from,
+                        _ => line.in_thread(root),
+                    })
+                    .cloned(),
+            )
             .collect();
         rows_of(&lines, day_of)
+    }
+
+    /// Takes a page of the thread of `root` (`history {thread}`), and whether earlier replies
+    /// may exist before it. Its root goes in the room's timeline only where the timeline
+    /// reaches it; an older one is kept aside until it does.
+    pub fn merge_thread_page(
+        &mut self,
+        root: i64,
+        messages: Vec<Message>,
+        more: bool,
+        me: Option<i64>,
+    ) {
+        let Some(oldest) = messages.iter().map(|m| m.id).min() else {
+            // Nothing (any more): the thread reads as fully loaded.
+            let pages = self.thread_pages.entry(root).or_default();
+            pages.more = false;
+            return;
+        };
+        let reached = |view: &Self| view.first_id().is_some_and(|first| root >= first);
+        let mut rest = Vec::with_capacity(messages.len());
+        for message in messages {
+            let held = self
+                .lines
+                .iter()
+                .any(|l| matches!(l, Line::Message(m) if m.id == root));
+            if message.id == root && message.thread.is_none() && !held && !reached(self) {
+                let summary = self.detached_roots.get(&root).and_then(|m| m.replies);
+                let replies = message.replies.map(|s| s.newer(summary)).or(summary);
+                self.detached_roots
+                    .insert(root, Message { replies, ..message });
+            } else {
+                rest.push(message);
+            }
+        }
+        self.merge(rest, &[], me);
+        let pages = self
+            .thread_pages
+            .entry(root)
+            .or_insert(ThreadPages { oldest, more });
+        // An earlier page moves the paging point back; a newer one (after a reconnect) leaves
+        // it where the earlier reading got to, unless that was the thread's start.
+        if oldest <= pages.oldest {
+            *pages = ThreadPages { oldest, more };
+        }
     }
 
     /// Takes a thread summary (from a root, or a reply): the root's own, if newer.
@@ -575,6 +661,18 @@ impl RoomView {
     ) -> usize {
         let mut added = 0;
         for message in messages {
+            // A root kept aside is reached by the timeline: it takes its place there, with
+            // the newer of the two summaries.
+            let message = match self.detached_roots.remove(&message.id) {
+                Some(aside) => Message {
+                    replies: aside
+                        .replies
+                        .map(|s| s.newer(message.replies))
+                        .or(message.replies),
+                    ..message
+                },
+                None => message,
+            };
             self.unread.message(message.id, Some(message.user.id) == me);
             if let Some(summary) = message.replies {
                 self.note_thread(message.thread.unwrap_or(message.id), summary);
@@ -651,17 +749,24 @@ impl RoomView {
     /// A loaded message.
     #[must_use]
     pub fn message(&self, id: i64) -> Option<&Message> {
-        self.lines.iter().find_map(|line| match line {
-            Line::Message(m) if m.id == id => Some(m),
-            _ => None,
-        })
+        self.lines
+            .iter()
+            .find_map(|line| match line {
+                Line::Message(m) if m.id == id => Some(m),
+                _ => None,
+            })
+            .or_else(|| self.detached_roots.get(&id))
     }
 
     fn message_mut(&mut self, id: i64) -> Option<&mut Message> {
-        self.lines.iter_mut().find_map(|line| match line {
+        let in_lines = self.lines.iter_mut().find_map(|line| match line {
             Line::Message(m) if m.id == id => Some(m),
             _ => None,
-        })
+        });
+        match in_lines {
+            Some(message) => Some(message),
+            None => self.detached_roots.get_mut(&id),
+        }
     }
 
     /// A loaded message as it is now (edited, deleted, reacted to), as the whole room sees it;
@@ -1203,6 +1308,85 @@ mod tests {
         // An earlier point still owed wins.
         view.owed.history(5);
         assert_eq!(view.owed_on_join(Some(100)).history_after, Some(5));
+    }
+
+    #[test]
+    fn a_page_of_the_rooms_own_timeline_leaves_what_follows_the_cursor_owed() {
+        let mut view = RoomView::default();
+        view.merge([message(10), message(20)], &[], None);
+        view.cursor.complete_through(Some(20));
+        // The page follows on, but replies in threads after 20 are not in it.
+        assert_eq!(view.owed_on_join(Some(21)).history_after, None);
+        assert_eq!(view.owed_on_main_join(Some(21)).history_after, Some(20));
+        // A first join owes nothing.
+        assert_eq!(
+            RoomView::default().owed_on_main_join(Some(1)),
+            Owed::default()
+        );
+    }
+
+    #[test]
+    fn a_root_older_than_the_timeline_waits_aside_and_earlier_replies_wait_for_their_page() {
+        let mut view = RoomView::default();
+        view.merge([message(450), message(500)], &[], None);
+        // Replies 101 and 102 came live; the thread's newest page (with more before it) holds
+        // 300 and 301, then the root 100 with the first page.
+        view.merge([reply(101, 100, 1), reply(102, 100, 2)], &[], None);
+        view.merge_thread_page(
+            100,
+            vec![reply(300, 100, 9), reply(301, 100, 10)],
+            true,
+            None,
+        );
+        let thread = |view: &RoomView| -> Vec<i64> {
+            view.thread_rows(100, |_| 0)
+                .iter()
+                .filter_map(Row::message_id)
+                .collect()
+        };
+        assert_eq!(thread(&view), [300, 301], "no gap: 101 and 102 wait");
+        assert_eq!(
+            view.thread_pages[&100],
+            ThreadPages {
+                oldest: 300,
+                more: true
+            }
+        );
+        let root = Message {
+            replies: Some(protocol::ThreadSummary {
+                count: 10,
+                last_id: 301,
+                last_ts: 301,
+            }),
+            ..message(100)
+        };
+        view.merge_thread_page(
+            100,
+            vec![root, reply(101, 100, 1), reply(299, 100, 8)],
+            false,
+            None,
+        );
+        assert_eq!(thread(&view), [100, 101, 102, 299, 300, 301]);
+        // The root stays out of the timeline (which starts at 450), and older pages still
+        // start before 450.
+        let timeline: Vec<i64> = view
+            .rows(None, |_| 0)
+            .iter()
+            .filter_map(Row::message_id)
+            .collect();
+        assert_eq!(timeline, [450, 500]);
+        assert_eq!(view.first_id(), Some(450));
+        // It is a message of the room all the same: edits reach it.
+        view.mark_deleted(100);
+        assert!(view.message(100).is_some_and(|m| m.deleted));
+        // Once the timeline reaches back to it, it takes its place there.
+        view.merge([message(100)], &[], None);
+        assert!(view.detached_roots.is_empty());
+        assert_eq!(view.first_id(), Some(100));
+        assert_eq!(
+            view.message(100).and_then(|m| m.replies).map(|s| s.count),
+            Some(10)
+        );
     }
 
     #[test]

@@ -106,7 +106,8 @@ fn last_messages(view: &RoomView) -> Vec<Message> {
         .lines
         .iter()
         .filter_map(|line| match line {
-            Line::Message(m) => Some(m),
+            // The room's own timeline: replies in threads are read again with their thread.
+            Line::Message(m) if m.thread.is_none() => Some(m),
             _ => None,
         })
         .collect();

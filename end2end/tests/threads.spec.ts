@@ -78,6 +78,13 @@ test("a reply starts a thread beside the room; the other person follows it live 
   await ana.locator("#thread-input").press("Escape");
   await expect(thread(ana)).toHaveCount(0);
   await expect(message(ana, "who reviews the release notes?")).toBeFocused();
+
+  // Ana deletes the question: Bea's open thread says it takes no more replies.
+  ana.once("dialog", (dialog) => dialog.accept());
+  await (await toolbar(ana, "who reviews the release notes?")).getByRole("button", { name: "Delete" }).click();
+  await expect(thread(bea).getByRole("status").filter({ hasText: "takes no more replies" })).toBeVisible();
+  await expect(bea.locator("#thread-input")).toBeDisabled();
+  await expect(thread(bea).locator(".msg .text").filter({ hasText: "I can take the first half" })).toBeVisible();
 });
 
 test("a reply in a thread reaches the person who started it, and its notification opens the thread", async ({ browser }) => {

@@ -145,7 +145,8 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
     let author = message.user.id;
     let revealed = RwSignal::new(false);
     let folded = move || !mine && !revealed.get() && chat.blocks(author);
-    let editing = move || chat.editing.get() == Some(id);
+    // The root's copy atop its thread is for reading: it is edited (and acted on) in the room.
+    let editing = move || !root_in_thread && chat.editing.get() == Some(id);
     let content = if message.deleted {
         view! { <div class="text deleted">"message deleted"</div> }.into_any()
     } else {
@@ -272,7 +273,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
             {message.preview.as_deref().filter(|_| !message.deleted).map(render_link_preview)}
             {render_reactions(message, chat)}
             {message.replies.filter(|s| s.count > 0 && place == Place::Room && message.thread.is_none()).map(|summary| render_thread_summary(id, summary, chat))}
-            {(!message.deleted).then(|| render_actions(message, Powers { edit: mine, delete: mine || is_admin, pin: can_pin }, chat))}
+            {(!message.deleted && !root_in_thread).then(|| render_actions(message, Powers { edit: mine, delete: mine || is_admin, pin: can_pin }, chat))}
         </li>
     }
     .into_any()
@@ -445,12 +446,11 @@ fn render_thread_summary(root: i64, summary: protocol::ThreadSummary, chat: Chat
         n => format!("{n} replies"),
     };
     let last = format!("Last reply {}", time::clock(summary.last_ts));
-    let open = chat.thread.get_untracked() == Some(root);
     view! {
         <button
             type="button"
             class="thread-summary"
-            aria-pressed=open.to_string()
+            aria-pressed=move || (chat.thread.get() == Some(root)).to_string()
             title=format!("Open the thread · last reply {}", time::full(summary.last_ts))
             on:click=move |_| chat.open_thread(root)
         >

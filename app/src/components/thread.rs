@@ -37,7 +37,7 @@ fn ThreadView() -> impl IntoView {
         let root = chat.thread.get()?;
         chat.with_shown(|view: &RoomView| {
             let rows = view.thread_rows(root, time::local_day);
-            let read = view.thread_more_before.get(&root).copied();
+            let read = view.thread_pages.get(&root).map(|pages| pages.more);
             let has_root = view.message(root).is_some();
             match read {
                 _ if has_root => Shown::Rows(rows, read.unwrap_or(false)),
@@ -125,16 +125,16 @@ fn ThreadView() -> impl IntoView {
                                 type="button"
                                 class="quiet"
                                 on:click=move |_| {
-                                    let root = chat.thread.get_untracked();
-                                    let first = chat.with_shown_untracked(|view| {
-                                        view.lines.iter().find_map(|line| match line {
-                                            crate::model::Line::Message(m) if root.is_some() && m.thread == root => Some(m.id),
-                                            _ => None,
+                                    let Some(root) = chat.thread.get_untracked() else {
+                                        return;
+                                    };
+                                    // From where the pages read so far reach back to.
+                                    let oldest = chat
+                                        .with_shown_untracked(|view| {
+                                            view.thread_pages.get(&root).map(|pages| pages.oldest)
                                         })
-                                    }).flatten();
-                                    if let Some(root) = root {
-                                        chat.load_thread(root, first);
-                                    }
+                                        .flatten();
+                                    chat.load_thread(root, oldest);
                                 }
                             >
                                 "Load earlier replies"
@@ -163,7 +163,16 @@ fn ThreadComposer() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let text = RwSignal::new(String::new());
     let input = NodeRef::<leptos::html::Textarea>::new();
-    let writable = move || chat.conn.get() != crate::model::ConnState::Connecting;
+    // A thread of a deleted message takes no more replies (the server refuses them).
+    let closed = Memo::new(move |_| {
+        let root = chat.thread.get();
+        chat.with_shown(|view| {
+            root.and_then(|root| view.message(root))
+                .is_some_and(|m| m.deleted)
+        })
+        .unwrap_or(false)
+    });
+    let writable = move || chat.conn.get() != crate::model::ConnState::Connecting && !closed.get();
     let length = Memo::new(move |_| LengthNote::of(&text.get()));
     // Each thread starts empty, with the box ready to write in.
     Effect::new(move |_| {
@@ -189,6 +198,11 @@ fn ThreadComposer() -> impl IntoView {
         }
     };
     view! {
+        <Show when=move || closed.get()>
+            <p class="hint thread-closed" role="status">
+                "The message this thread hangs from was deleted: it takes no more replies."
+            </p>
+        </Show>
         <form
             class="composer thread-composer"
             on:submit=move |ev| {

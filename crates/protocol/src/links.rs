@@ -215,6 +215,19 @@ pub fn room_of(url: &str) -> Option<String> {
     decode_query(value)
 }
 
+/// The thread a [`thread`] or [`thread_message`] link opens: its root (`None` for any other
+/// link).
+#[must_use]
+pub fn thread_of(url: &str) -> Option<i64> {
+    let query = url.strip_prefix(CHAT)?.strip_prefix('?')?;
+    let query = query.split('#').next().unwrap_or_default();
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(THREAD_PARAM)?.strip_prefix('='))?
+        .parse()
+        .ok()
+}
+
 /// Reverses [`encode_query`] (and reads `+` as a space); `None` for broken escapes or UTF-8.
 #[must_use]
 pub fn decode_query(value: &str) -> Option<String> {

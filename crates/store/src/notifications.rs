@@ -106,26 +106,32 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Whether a user has an unread notification of `kind` whose link starts with `prefix`.
+    /// Whether a user has an unread notification of one of `kinds` whose link starts with
+    /// `prefix`.
     ///
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn has_unread_about(
         &self,
         user_id: i64,
-        kind: &NotificationKind,
+        kinds: &[NotificationKind],
         prefix: &str,
     ) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM notifications WHERE user_id = $1 AND read_at IS NULL AND kind = $2 \
-             AND substr(url, 1, length($3)) = $3 LIMIT 1",
-        )
-        .bind(user_id)
-        .bind(kind.as_str())
-        .bind(prefix)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.is_some())
+        if kinds.is_empty() {
+            return Ok(false);
+        }
+        let sql = format!(
+            "SELECT id FROM notifications WHERE user_id = $1 AND read_at IS NULL \
+             AND substr(url, 1, length($2)) = $2 AND kind IN ({}) LIMIT 1",
+            crate::db::placeholders(3, kinds.len())
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(user_id)
+            .bind(prefix);
+        for kind in kinds {
+            query = query.bind(kind.as_str());
+        }
+        Ok(query.fetch_optional(&self.pool).await?.is_some())
     }
 
     /// A user's unread notifications, oldest first (at most 100).

@@ -13,6 +13,9 @@ use crate::live::limits::Action;
 /// Someone who marked a DM read this recently (ms) is following it: no notification.
 const ACTIVE_READER_MS: i64 = 30_000;
 
+/// The notifications that lead into a thread: while one is unread, its replies bring no other.
+const THREAD_NEWS: [NotificationKind; 2] = [NotificationKind::Thread, NotificationKind::Mention];
+
 /// Longest client-chosen idempotency key.
 const CLIENT_ID_MAX: usize = 64;
 
@@ -250,8 +253,8 @@ impl Chat {
 
     /// After a reply in the thread of `root`: tells `new` to the people who follow it (who wrote it
     /// or replied in it, v1.22) and were not notified of this message already, unless they
-    /// block the sender, may no longer see the room, or have an unread notification of that
-    /// thread still (one is enough to bring them back to it).
+    /// block the sender, may no longer see the room, or have an unread notification into
+    /// that thread still (one is enough to bring them back to it).
     async fn notify_followers(
         &self,
         room: &RoomRecord,
@@ -278,8 +281,11 @@ impl Chat {
             }
             let can_see =
                 !room.private || store.is_member(room.id, follower).await.unwrap_or(false);
+            // One unread notification into the thread (of a reply, or a mention in one) is
+            // enough to bring them back. (Someone with the thread open has theirs marked read
+            // by their app as it comes.)
             let waiting = store
-                .has_unread_about(follower, &NotificationKind::Thread, &about)
+                .has_unread_about(follower, &THREAD_NEWS, &about)
                 .await
                 .unwrap_or(true);
             if !can_see || waiting {

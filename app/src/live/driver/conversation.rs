@@ -248,7 +248,25 @@ impl Chat {
                 }
             }
             if let Some(root) = thread {
-                chat.open_thread(root);
+                chat.thread.set(Some(root));
+                // Earlier replies, page by page, until the one to show is there.
+                let mut before = None;
+                for _ in 0..PAGES_MAX {
+                    let Ok(more) = chat.read_thread_page(&socket, &room, root, before).await else {
+                        break;
+                    };
+                    // Shown once the pages read reach back to it.
+                    let oldest = chat.rooms.with_untracked(|rooms| {
+                        rooms
+                            .get(&room)
+                            .and_then(|view| view.thread_pages.get(&root))
+                            .map(|pages| pages.oldest)
+                    });
+                    if !more || oldest.is_none_or(|oldest| oldest <= id) {
+                        break;
+                    }
+                    before = oldest;
+                }
             }
             let link = protocol::links::message_in_place(&room, id, thread);
             chat.go_to.set(Some(link));

@@ -29,14 +29,21 @@ impl Chat {
         });
     }
 
-    /// Whether a notification is about the room the user is reading right now.
+    /// Whether a notification is about the room the user is reading right now (for one into
+    /// a thread, with that thread open).
     pub(super) fn is_reading(&self, note: &Notification) -> bool {
-        note.url
-            .as_deref()
-            .and_then(protocol::links::room_of)
-            .is_some_and(|room| {
-                self.is_on_screen() && self.active.get_untracked() == Some(Rooms::key(&room))
-            })
+        let Some(url) = note.url.as_deref() else {
+            return false;
+        };
+        let thread_shown = match protocol::links::thread_of(url) {
+            Some(root) => self.thread.get_untracked() == Some(root),
+            None => true,
+        };
+        protocol::links::room_of(url).is_some_and(|room| {
+            self.is_on_screen()
+                && thread_shown
+                && self.active.get_untracked() == Some(Rooms::key(&room))
+        })
     }
 
     /// A toast for a notification, unless it is a DM ping from a muted room (mentions

@@ -374,6 +374,14 @@ impl Chat {
             Action::Message { room, .. } if !listed => {
                 self.tell(format!("a message to {room} was not sent: {reason}"));
             }
+            // Shown failed in its thread, which may be closed: said aloud too.
+            Action::Message {
+                room,
+                thread: Some(_),
+                ..
+            } => self.tell(format!(
+                "a reply in a thread of {room} was not sent: {reason}"
+            )),
             Action::Message { .. } => {}
             Action::Edit { .. } => self.tell(format!("could not save the edit: {reason}")),
             Action::Delete { .. } => {

@@ -104,7 +104,7 @@ impl Chat {
         let owed = self.rooms.with_untracked(|rooms| {
             rooms
                 .get(&key)
-                .map(|view| view.owed_on_join(oldest_new))
+                .map(|view| view.owed_on_main_join(oldest_new))
                 .unwrap_or_default()
         });
         let me = self.my_id();
@@ -425,9 +425,34 @@ impl Chat {
 
     /// Opens the thread of message `root` in the room on screen, beside it, and reads its
     /// replies (the newest page; the ones already loaded show at once).
+    /// Its notifications count as read: the reader is looking at it.
     pub fn open_thread(&self, root: i64) {
         self.thread.set(Some(root));
         self.load_thread(root, None);
+        self.mark_thread_notes_read(root);
+    }
+
+    /// Marks read the unread notifications that lead into the thread of `root` in the room on
+    /// screen (`…&thread=<root>#m<id>`).
+    fn mark_thread_notes_read(&self, root: i64) {
+        let Some(room) = self.with_shown_untracked(|view| view.name.clone()) else {
+            return;
+        };
+        let about = format!("{}#", protocol::links::thread(&room, root));
+        let ids: Vec<i64> = self.notifications.with_untracked(|list| {
+            list.iter()
+                .filter(|note| !note.read)
+                .filter(|note| {
+                    note.url
+                        .as_deref()
+                        .is_some_and(|url| url.starts_with(&about))
+                })
+                .map(|note| note.id)
+                .collect()
+        });
+        if !ids.is_empty() {
+            self.mark_read(ids);
+        }
     }
 
     /// Reads a page of the replies in the thread of `root` in the room on screen: the newest
@@ -444,31 +469,44 @@ impl Chat {
         };
         let chat = *self;
         spawn_local(async move {
-            let limit = protocol::validate::HISTORY_MAX;
-            let request = HistoryReq {
-                room: room.clone(),
-                before,
-                limit: Some(limit),
-                thread: Some(root),
-                ..HistoryReq::default()
-            };
-            match socket.request(&request).await {
-                Ok(page) => {
-                    let me = chat.my_id();
-                    // The root is in a full page unless more replies wait before it.
-                    let more = page.more
-                        || (page.messages.len() as i64 >= limit
-                            && page.messages.first().is_none_or(|m| m.id != root));
-                    chat.rooms.update(|rooms| {
-                        if let Some(view) = rooms.get_mut(&room) {
-                            view.merge(page.messages, &[], me);
-                            view.thread_more_before.insert(root, more);
-                        }
-                    });
-                }
-                Err(error) => chat.tell(format!("could not load the thread: {}", describe(&error))),
+            if let Err(error) = chat.read_thread_page(&socket, &room, root, before).await {
+                chat.tell(format!("could not load the thread: {}", describe(&error)));
             }
         });
+    }
+
+    /// Reads a page of the thread of `root` in `room` into the room's view (see
+    /// [`RoomView::merge_thread_page`]); whether earlier replies may exist before it.
+    ///
+    /// # Errors
+    /// The request's failure.
+    pub(super) async fn read_thread_page(
+        &self,
+        socket: &Socket,
+        room: &str,
+        root: i64,
+        before: Option<i64>,
+    ) -> Result<bool, RequestError> {
+        let limit = protocol::validate::HISTORY_MAX;
+        let request = HistoryReq {
+            room: room.to_owned(),
+            before,
+            limit: Some(limit),
+            thread: Some(root),
+            ..HistoryReq::default()
+        };
+        let page = socket.request(&request).await?;
+        let me = self.my_id();
+        // A page that holds the root holds the thread's start.
+        let more = page.more
+            || (page.messages.len() as i64 >= limit
+                && page.messages.first().is_none_or(|m| m.id != root));
+        self.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(room) {
+                view.merge_thread_page(root, page.messages, more, me);
+            }
+        });
+        Ok(more)
     }
 
     /// Reloads the list of rooms the user may join.
