@@ -267,6 +267,9 @@ impl Line {
         if let Some(thread) = &m.replies {
             revision.push_str(&format!(":t{}-{}", thread.count, thread.last_id));
         }
+        if let Some(read) = m.thread_read {
+            revision.push_str(&format!(":r{read}"));
+        }
         if let Some(preview) = &m.preview {
             revision.push_str(&format!(
                 ":l{:?}{:?}{:?}",
@@ -303,6 +306,14 @@ pub fn room_label(name: &str, dm_with: Option<&str>, dm_group: &[String]) -> Str
         None if is_group_name(name) => "Group (just you)".to_owned(),
         None => name.to_owned(),
     }
+}
+
+/// Whether a thread the reader follows has replies they have not read (v1.23).
+#[must_use]
+pub fn thread_has_news(root: &Message) -> bool {
+    root.thread_read
+        .zip(root.replies)
+        .is_some_and(|(read, summary)| summary.last_id > read)
 }
 
 /// Whether a room's name is a group conversation's (the server names them, v1.20).
@@ -354,6 +365,9 @@ pub struct RoomView {
     pub more_before: bool,
     /// What was read of each thread (by its root's id) with `history {thread}`.
     pub thread_pages: BTreeMap<i64, ThreadPages>,
+    /// Threads not known to be followed that were told read anyway, and up to where (see
+    /// [`Self::read_thread`]).
+    pub thread_told: BTreeMap<i64, i64>,
     /// Roots of threads read with their thread but older than the room's timeline loaded so
     /// far: kept aside, so the timeline shows no message above a stretch it has not read.
     pub detached_roots: BTreeMap<i64, Message>,
@@ -643,6 +657,13 @@ impl RoomView {
         }
     }
 
+    /// The reader's marker in the thread of `root` is at least `read` (they follow it).
+    fn note_thread_read(&mut self, root: i64, read: i64) {
+        if let Some(known) = self.message_mut(root) {
+            known.thread_read = Some(known.thread_read.map_or(read, |held| held.max(read)));
+        }
+    }
+
     /// Takes a thread summary (from a root, or a reply): the root's own, if newer.
     fn note_thread(&mut self, root: i64, summary: protocol::ThreadSummary) {
         if let Some(known) = self.message_mut(root) {
@@ -669,6 +690,7 @@ impl RoomView {
                         .replies
                         .map(|s| s.newer(message.replies))
                         .or(message.replies),
+                    thread_read: aside.thread_read.max(message.thread_read),
                     ..message
                 },
                 None => message,
@@ -676,6 +698,28 @@ impl RoomView {
             self.unread.message(message.id, Some(message.user.id) == me);
             if let Some(summary) = message.replies {
                 self.note_thread(message.thread.unwrap_or(message.id), summary);
+            }
+            // Our own reply: we follow its thread, read up to there. A root read anew may
+            // carry a marker moved on another device.
+            match message.thread {
+                Some(root) if Some(message.user.id) == me => {
+                    self.note_thread_read(root, message.id);
+                }
+                // A reply to a thread we started: we follow it (from its start), as the server
+                // does.
+                Some(root)
+                    if self
+                        .message(root)
+                        .is_some_and(|r| Some(r.user.id) == me && r.thread_read.is_none()) =>
+                {
+                    self.note_thread_read(root, root);
+                }
+                None => {
+                    if let Some(read) = message.thread_read {
+                        self.note_thread_read(message.id, read);
+                    }
+                }
+                Some(_) => {}
             }
             if let Some((client_id, _)) = confirmed.iter().find(|(_, id)| *id == message.id) {
                 self.lines.retain(
@@ -774,10 +818,39 @@ impl RoomView {
     /// such news does not say: that stays. Messages not loaded are ignored.
     pub fn replace_message(&mut self, message: Message) {
         let saved = self.message(message.id).is_some_and(|known| known.saved);
+        let thread_read = self.message(message.id).and_then(|known| known.thread_read);
         self.replace_for_reader(Message {
             saved: saved && !message.deleted,
+            thread_read,
             ..message
         });
+    }
+
+    /// The reader read the thread of `root` to its newest reply: the id to tell the server, if
+    /// that is news. A marker held here moves; without one (a thread not known to be followed:
+    /// the server may know better, after a mention) the id is told all the same, once.
+    pub fn read_thread(&mut self, root: i64) -> Option<i64> {
+        let newest = self.thread_news(root)?;
+        let known = self.message_mut(root)?;
+        if known.thread_read.is_some() {
+            known.thread_read = Some(newest);
+        } else {
+            self.thread_told.insert(root, newest);
+        }
+        Some(newest)
+    }
+
+    /// The newest reply of the thread of `root`, if the reader has not read it yet (as far as
+    /// this client knows).
+    #[must_use]
+    pub fn thread_news(&self, root: i64) -> Option<i64> {
+        let known = self.message(root)?;
+        let newest = known.replies?.last_id;
+        let read = known
+            .thread_read
+            .or_else(|| self.thread_told.get(&root).copied())
+            .unwrap_or(i64::MIN);
+        (newest > read).then_some(newest)
     }
 
     /// A loaded message as an answer to this reader gives it (`changes`): all of it, their
@@ -794,7 +867,13 @@ impl RoomView {
                 Some(summary) => Some(summary.newer(known.replies)),
                 None => known.replies,
             };
-            *known = Message { replies, ..message };
+            // A marker never moves back (an answer may predate a read made here).
+            let thread_read = known.thread_read.max(message.thread_read);
+            *known = Message {
+                replies,
+                thread_read,
+                ..message
+            };
         }
     }
 
@@ -1201,6 +1280,74 @@ mod tests {
         view.lines
             .retain(|line| !matches!(line, Line::Message(m) if m.id < 3));
         assert_eq!(view.first_id(), Some(6));
+    }
+
+    #[test]
+    fn a_followed_thread_has_news_until_it_is_read_and_our_own_reply_reads_it() {
+        let mut view = RoomView::default();
+        let root = Message {
+            thread_read: Some(1),
+            ..message(1)
+        };
+        view.merge([root, message(2)], &[], Some(9));
+        assert!(!thread_has_news(view.message(1).unwrap()), "no replies yet");
+        view.merge([reply(3, 1, 1)], &[], Some(9));
+        assert!(thread_has_news(view.message(1).unwrap()));
+        // An edit from the room keeps where we got to.
+        view.replace_message(Message {
+            text: "edited".into(),
+            ..message(1)
+        });
+        assert!(thread_has_news(view.message(1).unwrap()));
+        assert_eq!(view.read_thread(1), Some(3));
+        assert_eq!(view.read_thread(1), None, "nothing new since");
+        assert!(!thread_has_news(view.message(1).unwrap()));
+        // A thread we do not follow has no news, until we write in it.
+        view.merge([reply(4, 2, 1)], &[], Some(9));
+        assert!(!thread_has_news(view.message(2).unwrap()));
+        let ours = Message {
+            user: Author {
+                id: 9,
+                username: "cy".into(),
+            },
+            ..reply(5, 2, 2)
+        };
+        view.merge([ours], &[], Some(9));
+        assert_eq!(view.message(2).and_then(|m| m.thread_read), Some(5));
+        view.merge([reply(6, 2, 3)], &[], Some(9));
+        assert!(thread_has_news(view.message(2).unwrap()));
+    }
+
+    #[test]
+    fn a_thread_we_started_is_followed_once_answered_and_markers_never_go_back() {
+        let mut view = RoomView::default();
+        // Message 1 is ours (user 1): a reply from someone else makes it a followed thread.
+        view.merge([message(1)], &[], Some(1));
+        let theirs = Message {
+            user: Author {
+                id: 2,
+                username: "bea".into(),
+            },
+            ..reply(2, 1, 1)
+        };
+        view.merge([theirs], &[], Some(1));
+        assert_eq!(view.message(1).and_then(|m| m.thread_read), Some(1));
+        assert!(thread_has_news(view.message(1).unwrap()));
+        assert_eq!(view.read_thread(1), Some(2));
+        // An answer read before that reached the server does not take it back.
+        view.replace_for_reader(Message {
+            thread_read: Some(1),
+            ..message(1)
+        });
+        assert_eq!(view.message(1).and_then(|m| m.thread_read), Some(2));
+
+        // A thread not known to be followed is told read once per news, nothing kept.
+        view.merge([message(3)], &[], Some(9));
+        view.merge([reply(4, 3, 1)], &[], Some(9));
+        assert_eq!(view.read_thread(3), Some(4));
+        assert_eq!(view.read_thread(3), None);
+        assert_eq!(view.message(3).and_then(|m| m.thread_read), None);
+        assert!(!thread_has_news(view.message(3).unwrap()));
     }
 
     #[test]

@@ -113,6 +113,21 @@ test("a reply in a thread reaches the person who started it, and its notificatio
   // Closed, the address forgets it.
   await ana.locator("#close-thread").click();
   await expect(ana).not.toHaveURL(/thread=/);
+
+  // A thread Ana follows keeps her place: Bea's next reply is news on its root until Ana
+  // opens it, and stays read after a reload (the marker is on the server).
+  await replyInThread(bea, "behind the tea tin, actually");
+  const summary = message(ana, "who has the spare keys?").locator(".thread-summary");
+  await expect(summary).toContainText("2 replies");
+  await expect(summary.locator(".thread-news")).toHaveText("New replies");
+  await ana.mouse.move(0, 0);
+  await ana.screenshot({ path: "artifacts/thread-news-1280-light.png" });
+  await summary.click();
+  await expect(thread(ana).locator(".msg .text").filter({ hasText: "behind the tea tin" })).toBeVisible();
+  await expect(summary.locator(".thread-news")).toHaveCount(0);
+  await ana.reload();
+  await expect(message(ana, "who has the spare keys?").locator(".thread-summary")).toContainText("2 replies");
+  await expect(message(ana, "who has the spare keys?").locator(".thread-news")).toHaveCount(0);
 });
 
 test("a thread reply written offline waits in the thread and goes once the connection is back", async ({ browser }) => {

@@ -272,7 +272,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
             {(!message.deleted).then(|| render_attachments(&message.attachments, chat))}
             {message.preview.as_deref().filter(|_| !message.deleted).map(render_link_preview)}
             {render_reactions(message, chat)}
-            {message.replies.filter(|s| s.count > 0 && place == Place::Room && message.thread.is_none()).map(|summary| render_thread_summary(id, summary, chat))}
+            {message.replies.filter(|s| s.count > 0 && place == Place::Room && message.thread.is_none()).map(|summary| render_thread_summary(id, summary, crate::model::thread_has_news(message), chat))}
             {(!message.deleted && !root_in_thread).then(|| render_actions(message, Powers { edit: mine, delete: mine || is_admin, pin: can_pin }, chat))}
         </li>
     }
@@ -440,7 +440,12 @@ struct Powers {
 }
 
 /// Under a thread's root: how many replies and when the last came; opens the thread.
-fn render_thread_summary(root: i64, summary: protocol::ThreadSummary, chat: Chat) -> impl IntoView {
+fn render_thread_summary(
+    root: i64,
+    summary: protocol::ThreadSummary,
+    news: bool,
+    chat: Chat,
+) -> impl IntoView {
     let count = match summary.count {
         1 => "1 reply".to_owned(),
         n => format!("{n} replies"),
@@ -450,6 +455,7 @@ fn render_thread_summary(root: i64, summary: protocol::ThreadSummary, chat: Chat
         <button
             type="button"
             class="thread-summary"
+            class:unread=news
             aria-pressed=move || (chat.thread.get() == Some(root)).to_string()
             title=format!("Open the thread · last reply {}", time::full(summary.last_ts))
             on:click=move |_| chat.open_thread(root)
@@ -457,6 +463,7 @@ fn render_thread_summary(root: i64, summary: protocol::ThreadSummary, chat: Chat
             {icon(THREAD_ICON)}
             <span class="thread-count">{count}</span>
             <span class="thread-last">{last}</span>
+            {news.then(|| view! { <span class="thread-news">"New replies"</span> })}
         </button>
     }
 }

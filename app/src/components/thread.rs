@@ -69,6 +69,13 @@ fn ThreadView() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = root;
     };
+    // What the open thread shows is read (a thread the reader follows keeps a marker): on
+    // each change, and when the page comes back into view.
+    Effect::new(move |_| {
+        if matches!(shown.get(), Some(Shown::Rows(..))) {
+            chat.read_open_thread();
+        }
+    });
     // New replies scroll into view when the reader is at the bottom (or just opened it).
     Effect::new(move |previous: Option<usize>| {
         let count = match shown.get() {

@@ -238,6 +238,9 @@ pub mod chat {
     pub const READ_MARKER: &str = "read_marker";
     /// S→C `Room`: a new public room exists (v1.2).
     pub const ROOM_CREATED: &str = "room_created";
+    /// C→S `{room, root, id}` → `{ok}`: the caller read the thread of `root` up to reply `id`
+    /// (v1.23; only a thread they follow keeps a marker).
+    pub const MARK_THREAD_READ: &str = "mark_thread_read";
     /// C→S `{id, text}` → `{ok, message}`: the author edits a message (v1.3).
     pub const EDIT: &str = "edit";
     /// C→S `{id}` → `{ok}`: the author, the room's owner or an admin deletes a message (v1.3).

@@ -68,6 +68,7 @@ requests! {
     chat::LEAVE_ROOM => LeaveRoomReq => Empty;
     chat::SAVED_ROOMS => SavedRoomsReq => SavedRoomsRes;
     chat::MARK_ROOM_READ => MarkRoomReadReq => ReadMarker;
+    chat::MARK_THREAD_READ => MarkThreadReadReq => Empty;
     chat::HIDE_ROOM => HideRoomReq => Empty;
     chat::MUTE_ROOM => MuteRoomReq => Empty;
     chat::EDIT => EditReq => EditRes;

@@ -137,7 +137,8 @@ impl Store {
     }
 
     /// What one reader sees of `messages` that others do not: their own reactions (a
-    /// reaction lists only its first reactors) and (v1.15) which they saved.
+    /// reaction lists only its first reactors), (v1.15) which they saved, and (v1.23) where they
+    /// got to in the threads they follow.
     ///
     /// # Errors
     /// Database failures.
@@ -153,6 +154,16 @@ impl Store {
         let times = self.saved_times(user_id, &ids).await?;
         for message in &mut messages {
             message.saved = times.contains_key(&message.id);
+        }
+        // Roots of threads with replies: where the reader got to, if they follow it (v1.23).
+        let roots: Vec<i64> = messages
+            .iter()
+            .filter(|m| m.thread.is_none() && m.replies.is_some())
+            .map(|m| m.id)
+            .collect();
+        let markers = self.thread_markers(user_id, &roots).await?;
+        for message in &mut messages {
+            message.thread_read = markers.get(&message.id).copied();
         }
         Ok(())
     }

@@ -28,6 +28,7 @@ mod saved;
 mod sessions;
 mod sign_in;
 mod snapshot;
+mod thread_reads;
 mod users;
 mod webhooks;
 

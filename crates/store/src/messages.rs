@@ -720,21 +720,6 @@ impl Store {
         Ok(messages)
     }
 
-    /// Who follows the thread of `root`: the people (no bots) who wrote it or replied in it.
-    ///
-    /// # Errors
-    /// [`crate::StoreError::Database`] on failure.
-    pub async fn thread_followers(&self, root: i64) -> Result<Vec<i64>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT m.user_id FROM messages m JOIN users u ON u.id = m.user_id \
-             WHERE (m.id = $1 OR m.thread_root = $1) AND u.bot = 0 ORDER BY m.user_id",
-        )
-        .bind(root)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids)
-    }
-
     /// The summary of the thread of root `root` now (`None`: no replies yet).
     ///
     /// # Errors

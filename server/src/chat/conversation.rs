@@ -253,11 +253,11 @@ impl Chat {
 
 impl Chat {
     /// The root of the thread a reply in `room` goes into when it names message `id`: that
-    /// message, or the root of the thread it is a reply in (v1.22).
+    /// message, or the root of the thread it is a reply in (v1.22); with its author's id.
     ///
     /// # Errors
     /// `bad_request` unless the thread's root is a message of `room` that is not deleted.
-    pub(super) async fn thread_root(&self, room: &RoomRecord, id: i64) -> AppResult<i64> {
+    pub(super) async fn thread_root(&self, room: &RoomRecord, id: i64) -> AppResult<(i64, i64)> {
         let refused =
             || AppError::bad_request("thread must name a message of this room that is not deleted");
         let Some(target) = self.hub.store.message(id).await? else {
@@ -273,7 +273,33 @@ impl Chat {
         if root.message.deleted {
             return Err(refused());
         }
-        Ok(root.message.id)
+        Ok((root.message.id, root.message.user.id))
+    }
+}
+
+impl Chat {
+    /// `user` read the thread of `root` in a room they may see up to reply `id` (v1.23): their
+    /// marker there moves forward (at most to the thread's newest reply), if they follow it.
+    ///
+    /// # Errors
+    /// `not_found` (room, or no root of it), `bad_request`, or a failure.
+    pub async fn mark_thread_read(
+        &self,
+        user: &User,
+        raw_room: &str,
+        root: i64,
+        id: i64,
+    ) -> AppResult<()> {
+        let room = self.visible_room(user, raw_room).await?;
+        let found = self.hub.store.message(root).await?;
+        if !found.is_some_and(|r| r.room_id == room.id && r.message.thread.is_none()) {
+            return Err(AppError::not_found("there is no such thread in this room"));
+        }
+        // Never past the thread's newest reply: later ones are news when they come.
+        let newest = self.hub.store.thread_summary(root).await?;
+        let id = id.min(newest.map_or(root, |summary| summary.last_id));
+        self.hub.store.read_thread(user.id, root, id).await?;
+        Ok(())
     }
 }
 

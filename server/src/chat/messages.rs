@@ -45,10 +45,11 @@ impl Chat {
             Some(id) => Some(self.reply_target(&room, id).await?),
             None => None,
         };
-        let thread_root = match req.thread {
+        let thread = match req.thread {
             Some(id) => Some(self.thread_root(&room, id).await?),
             None => None,
         };
+        let thread_root = thread.map(|(root, _)| root);
         self.charge(&conn.actor, Action::Message).await?;
         let author = conn.user();
         let new = NewMessage {
@@ -72,10 +73,41 @@ impl Chat {
                 other => other.into(),
             })?;
         if is_new {
+            if let Some((root, root_author)) = thread {
+                self.follow_thread(author.id, root, root_author, message.id)
+                    .await;
+            }
             self.stop_typing(&room, author).await;
             self.publish(room, author, &message).await;
         }
         Ok(message)
+    }
+
+    /// After reply `id` in the thread of `root`: its author follows the thread, read up to
+    /// there, and so does the thread's author (from its start) if not yet (v1.23). A failure
+    /// costs a marker, not the message: it is logged.
+    async fn follow_thread(&self, author: i64, root: i64, root_author: i64, id: i64) {
+        let store = &self.hub.store;
+        let followed = match store.follow_thread(root_author, root, root).await {
+            Ok(()) => store.wrote_in_thread(author, root, id).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = followed {
+            tracing::warn!(%error, "recording who follows a thread");
+        }
+    }
+
+    /// `user_id` follows the thread of `root` from just before reply `id` (they were
+    /// mentioned in it, v1.23): that reply and the later ones are news to them.
+    async fn follow_from(&self, user_id: i64, root: i64, id: i64) {
+        let store = &self.hub.store;
+        let followed = match store.thread_reply_before(root, id).await {
+            Ok(before) => store.follow_thread(user_id, root, before).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = followed {
+            tracing::warn!(%error, "following a thread for a mention");
+        }
     }
 
     /// What follows a new message's store: the room gets it, its first link is previewed,
@@ -172,6 +204,10 @@ impl Chat {
                 continue;
             }
             notified.push(target.id);
+            // Mentioned in a thread: they follow it from here (v1.23).
+            if let Some(root) = message.thread {
+                self.follow_from(target.id, root, message.id).await;
+            }
             let new = NewNotification {
                 kind: NotificationKind::Mention,
                 title: format!("{} mentioned you in {place}", sender.username),

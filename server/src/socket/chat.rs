@@ -8,11 +8,11 @@ use protocol::{
     ActivityReq, BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes,
     CreateWebhookReq, CreateWebhookRes, DeleteReq, DeleteWebhookReq, DmReq, EditReq, EditRes,
     Empty, GroupDmReq, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq,
-    LeaveReq, LeaveRoomReq, MarkRoomReadReq, MembersReq, MembersRes, MessageReq, MessageRes,
-    MuteReq, MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, ReactReq, ReadMarker,
-    RoomsReq, RoomsRes, SaveMessageReq, SavedMessagesReq, SavedMessagesRes, SavedRoomsReq,
-    SavedRoomsRes, SearchReq, SearchRes, SetStatusReq, SetTopicReq, SetTopicRes, TypingReq,
-    UnblockReq, User, WebhooksReq, WebhooksRes, Welcome,
+    LeaveReq, LeaveRoomReq, MarkRoomReadReq, MarkThreadReadReq, MembersReq, MembersRes, MessageReq,
+    MessageRes, MuteReq, MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, ReactReq,
+    ReadMarker, RoomsReq, RoomsRes, SaveMessageReq, SavedMessagesReq, SavedMessagesRes,
+    SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes, SetStatusReq, SetTopicReq, SetTopicRes,
+    TypingReq, UnblockReq, User, WebhooksReq, WebhooksRes, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -42,6 +42,7 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(history)
         .on(saved_rooms)
         .on(mark_room_read)
+        .on(mark_thread_read)
         .on(hide_room)
         .on(mute_room)
         .on(edit)
@@ -298,6 +299,14 @@ async fn mark_room_read(ctx: Ctx, req: MarkRoomReadReq) -> AppResult<ReadMarker>
     ctx.chat()
         .mark_room_read(&ctx.user, &req.room, req.id)
         .await
+}
+
+/// `mark_thread_read`: move the caller's marker in a thread they follow forward (v1.23).
+async fn mark_thread_read(ctx: Ctx, req: MarkThreadReadReq) -> AppResult<Empty> {
+    ctx.chat()
+        .mark_thread_read(&ctx.user, &req.room, req.root, req.id)
+        .await?;
+    Ok(Empty {})
 }
 
 /// `hide_room`: take a room out of the caller's list on every device.

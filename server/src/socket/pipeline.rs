@@ -69,6 +69,7 @@ prices! {
     protocol::LeaveRoomReq => 2;
     protocol::SavedRoomsReq => 3;
     protocol::MarkRoomReadReq => 1;
+    protocol::MarkThreadReadReq => 1;
     protocol::HideRoomReq => 2;
     protocol::MuteRoomReq => 1;
     protocol::SubscribeReq => 2;

@@ -2,13 +2,13 @@
 //! its thread's summary; the room's own timeline leaves replies out, a thread's page holds its
 //! root and replies; edits, deletions, reactions, search and catch-up work on replies as on any
 //! message; a thread takes replies only from where its root is, never on a deleted one; and
-//! the people in a thread hear of its replies.
+//! the people in a thread hear of its replies and keep their place in it (v1.23).
 
 use protocol::events::{GENERAL_ROOM, NotificationKind, notifications};
 use protocol::{
     CreateRoomReq, DeleteReq, EditReq, ErrorCode, HistoryReq, InviteReq, JoinReq, MarkReadReq,
-    Message, MessageEdited, MessageReq, MuteReq, Notification, ReactReq, SearchReq, ThreadSummary,
-    links,
+    MarkThreadReadReq, Message, MessageEdited, MessageReq, MuteReq, Notification, ReactReq,
+    SearchReq, ThreadSummary, links,
 };
 
 use crate::common::{Socket, TestServer, auth};
@@ -385,4 +385,67 @@ async fn user_id(server: &TestServer, name: &str) -> i64 {
         .expect("a user")
         .user
         .id
+}
+
+#[tokio::test]
+async fn a_followed_thread_keeps_its_readers_place_and_a_bystander_keeps_none() {
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    let (cy, _) = server.chat_guest("cy").await;
+    let (dan, _, dan_token) = server.chat_guest_with_token("dan").await;
+    for socket in [&ana, &bea, &cy, &dan] {
+        socket.join(GENERAL_ROOM).await;
+    }
+    let mut dan_notes = notes(&server, &dan_token).await;
+    let read_by = async |socket: &Socket, root: i64| {
+        let page = socket.ok(&main_timeline(GENERAL_ROOM)).await.messages;
+        page.iter()
+            .find(|m| m.id == root)
+            .and_then(|m| m.thread_read)
+    };
+    let mark = |root: i64, id: i64| MarkThreadReadReq {
+        room: GENERAL_ROOM.into(),
+        root,
+        id,
+    };
+    let root = ana
+        .say(GENERAL_ROOM, "plan for the offsite?")
+        .await
+        .unwrap()
+        .message;
+    let first = bea
+        .ok(&reply(GENERAL_ROOM, root.id, "a lake"))
+        .await
+        .message;
+
+    // Ana started it: she follows it from its start, so the reply is news to her. Bea wrote
+    // the reply: read up to it. Cy only looks on: no marker.
+    assert_eq!(read_by(&ana, root.id).await, Some(root.id));
+    assert_eq!(read_by(&bea, root.id).await, Some(first.id));
+    assert_eq!(read_by(&cy, root.id).await, None);
+    ana.ok(&mark(root.id, first.id)).await;
+    ana.ok(&mark(root.id, root.id)).await;
+    assert_eq!(read_by(&ana, root.id).await, Some(first.id), "never back");
+    cy.ok(&mark(root.id, first.id)).await;
+    assert_eq!(read_by(&cy, root.id).await, None, "reading does not follow");
+
+    // Mentioned in a reply, Dan follows the thread from there.
+    let mention = bea
+        .ok(&reply(GENERAL_ROOM, root.id, "@dan bring the boat"))
+        .await
+        .message;
+    let note = dan_notes.next::<Notification>().await;
+    assert_eq!(note.kind, NotificationKind::Mention);
+    assert_eq!(read_by(&dan, root.id).await, Some(first.id));
+    // A marker goes no further than the thread's newest reply.
+    dan.ok(&mark(root.id, i64::MAX)).await;
+    assert_eq!(read_by(&dan, root.id).await, Some(mention.id));
+
+    // Only a root of the room has a marker to move.
+    assert_eq!(
+        ana.refused(&mark(first.id, first.id)).await,
+        ErrorCode::NotFound
+    );
+    assert_eq!(ana.refused(&mark(i64::MAX, 1)).await, ErrorCode::NotFound);
 }

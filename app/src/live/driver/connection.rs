@@ -86,6 +86,7 @@ impl Chat {
                 }
             });
             self.mark_active_read();
+            self.read_open_thread();
         }
     }
 

@@ -20,11 +20,11 @@ use protocol::events::{GENERAL_ROOM, NotificationKind, notifications as notes};
 use protocol::{
     ActivityReq, BlockReq, Blocks, BlocksReq, CreateRoomReq, DmReq, ErrorBody, GroupDmReq,
     HideRoomReq, HistoryReq, InviteReq, JoinReq, LeaveRoomReq, MarkAllReadReq, MarkReadReq,
-    MarkRoomReadReq, Members, Message, MessageDeleted, MessageEdited, MessagePinned,
-    MessagePreview, MessageReq, MessageSaved, MuteRoomReq, Notification, Occupancy, PinReq,
-    PinsReq, ReactionEvent, ReadMarker, Resync, RoomClosed, RoomCreated, RoomRemoved, RoomUpdated,
-    RoomsReq, SaveMessageReq, SavedMessagesReq, SavedMessagesRes, SavedRoom, SavedRoomsReq,
-    SetTopicReq, Typing, TypingReq, UnblockReq, User, UserJoined, UserLeft, Welcome,
+    MarkRoomReadReq, MarkThreadReadReq, Members, Message, MessageDeleted, MessageEdited,
+    MessagePinned, MessagePreview, MessageReq, MessageSaved, MuteRoomReq, Notification, Occupancy,
+    PinReq, PinsReq, ReactionEvent, ReadMarker, Resync, RoomClosed, RoomCreated, RoomRemoved,
+    RoomUpdated, RoomsReq, SaveMessageReq, SavedMessagesReq, SavedMessagesRes, SavedRoom,
+    SavedRoomsReq, SetTopicReq, Typing, TypingReq, UnblockReq, User, UserJoined, UserLeft, Welcome,
 };
 use socket_client::{AckError, RequestError, Status};
 

@@ -432,6 +432,42 @@ impl Chat {
         self.mark_thread_notes_read(root);
     }
 
+    /// The open thread is on screen: if the reader follows it and it has news, they read it
+    /// now, here and on the server (v1.23).
+    pub fn read_open_thread(&self) {
+        if !self.is_on_screen() {
+            return;
+        }
+        let (Some(root), Some(key)) = (self.thread.get_untracked(), self.active.get_untracked())
+        else {
+            return;
+        };
+        // Only once its replies were read from the server (shown, not merely counted), and
+        // only when there is news: otherwise nothing changes and nothing redraws.
+        let news = self.rooms.with_untracked(|rooms| {
+            rooms.get(&key).is_some_and(|view| {
+                view.thread_pages.contains_key(&root) && view.thread_news(root).is_some()
+            })
+        });
+        if !news {
+            return;
+        }
+        let mut read = None;
+        self.rooms.update(|rooms| {
+            if let Some(view) = rooms.get_mut(&key) {
+                read = view.read_thread(root).map(|id| (view.name.clone(), id));
+            }
+        });
+        let (Some((room, id)), Some(socket)) = (read, self.socket()) else {
+            return;
+        };
+        spawn_local(async move {
+            // Lost, the server keeps the older marker: the thread shows news again on the next
+            // load, which is all it costs.
+            let _ = socket.request(&MarkThreadReadReq { room, root, id }).await;
+        });
+    }
+
     /// Marks read the unread notifications that lead into the thread of `root` in the room on
     /// screen (`…&thread=<root>#m<id>`).
     fn mark_thread_notes_read(&self, root: i64) {

@@ -62,6 +62,11 @@ pub struct Message {
     /// summaries of one thread, the one with the larger `last_id` is the newer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replies: Option<ThreadSummary>,
+    /// On a root, in answers to one reader who follows its thread (they started it, replied
+    /// in it or were mentioned in it): the newest reply they have read there (v1.23; the
+    /// root's own id when none yet). Replies newer than it are unread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_read: Option<i64>,
 }
 
 /// How far a thread has gone (v1.22): `{count, last_id, last_ts}`.
@@ -194,6 +199,18 @@ pub struct MessageReq {
     /// thread (which stands for its root). A thread of a deleted message takes no replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<i64>,
+}
+
+/// `mark_thread_read` request (v1.23): the caller read the thread of `root` in `room` up to
+/// reply `id`. A marker never moves back, and only a thread the caller follows has one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkThreadReadReq {
+    /// Room name.
+    pub room: String,
+    /// The thread's root.
+    pub root: i64,
+    /// The newest reply read.
+    pub id: i64,
 }
 
 /// `edit` request: new text for one of the caller's messages (v1.3).
