@@ -136,6 +136,13 @@ impl Uploads {
     }
 }
 
+/// Where the files for the next reply in the thread of `root` in the room with key `room`
+/// wait (the room's own composer uses the room's key).
+#[must_use]
+pub fn thread_slot(room: &str, root: i64) -> String {
+    format!("{room}#thread-{root}")
+}
+
 /// `3.4 MB`, `12 KB`, `512 bytes`.
 #[must_use]
 pub fn human_size(bytes: u64) -> String {

@@ -1,5 +1,5 @@
 import { type Page } from "@playwright/test";
-import { test, expect, createRoom, guestPage, say, sizedGuest, uniqueName, GENERAL } from "./helpers";
+import { test, expect, createRoom, guestPage, png, say, sizedGuest, uniqueName, GENERAL } from "./helpers";
 
 /** The message in the room's timeline whose own text contains `text`. */
 function message(page: Page, text: string) {
@@ -183,3 +183,33 @@ for (const [width, height, scheme] of [
     }
   });
 }
+
+test("a reply in a thread carries files: an image sent only with it shows to the other person in the thread", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("photos");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await say(ana, "how did the mockup come out?");
+  await (await toolbar(ana, "how did the mockup come out?")).getByRole("button", { name: "Reply in thread" }).click();
+  await expect(thread(ana)).toBeVisible();
+
+  // The thread has its own tray: the room's composer keeps none of it.
+  const chooser = ana.waitForEvent("filechooser");
+  await ana.locator("#thread-attach").click();
+  await (await chooser).setFiles([{ name: "mockup.png", mimeType: "image/png", buffer: png(800, 600) }]);
+  const tray = ana.locator("#thread-upload-tray .upload");
+  await expect(tray).toContainText("mockup.png");
+  await expect(tray.locator("progress")).toHaveCount(0);
+  await expect(ana.locator("#upload-tray")).toHaveCount(0);
+  // With a file, an empty reply may go.
+  await ana.locator("#thread-input").press("Enter");
+  await expect(ana.locator("#thread-upload-tray")).toHaveCount(0);
+
+  await message(bea, "how did the mockup come out?").locator(".thread-summary").click();
+  const shown = thread(bea).locator(".msg .file-image img");
+  await expect(shown).toBeVisible();
+  await expect(shown).toHaveAttribute("alt", "mockup.png");
+  await expect(bea.locator("#log .msg .file-image")).toHaveCount(0);
+});

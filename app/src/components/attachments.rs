@@ -6,18 +6,29 @@ use leptos::prelude::*;
 use crate::live::Chat;
 use crate::uploads::{UploadState, human_size};
 
-/// The uploads of the room on screen, each with its progress or what went wrong.
+/// The uploads waiting in `waiting_in` (the room on screen's composer when not given; see
+/// [`crate::uploads::thread_slot`]), each with its progress or what went wrong.
 #[component]
-pub fn UploadTray() -> impl IntoView {
+pub fn UploadTray(
+    /// Where the files wait. (Not `slot`: the view macro keeps that word for slots.)
+    #[prop(optional, into)]
+    waiting_in: Option<Signal<String>>,
+    /// The list's element id.
+    #[prop(default = "upload-tray")]
+    id: &'static str,
+) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let items = move || {
-        let key = chat.active.get().unwrap_or_default();
+        let key = match waiting_in {
+            Some(place) => place.get(),
+            None => chat.active.get().unwrap_or_default(),
+        };
         chat.uploads
             .with(|uploads| uploads.in_room(&key).cloned().collect::<Vec<_>>())
     };
     view! {
         <Show when=move || !items().is_empty()>
-            <ul id="upload-tray" class="upload-tray" aria-label="Files to send">
+            <ul id=id class="upload-tray" aria-label="Files to send">
                 <For each=items key=|upload| (upload.key, upload.percent(), matches!(upload.state, UploadState::Done(_))) let:upload>
                     {
                         let key = upload.key;

@@ -449,3 +449,43 @@ async fn a_followed_thread_keeps_its_readers_place_and_a_bystander_keeps_none() 
     );
     assert_eq!(ana.refused(&mark(i64::MAX, 1)).await, ErrorCode::NotFound);
 }
+
+#[tokio::test]
+async fn a_reply_in_a_thread_carries_files_like_any_message() {
+    let server = TestServer::spawn().await;
+    let (ana, _, ana_token) = server.chat_guest_with_token("ana").await;
+    let (mut bea, _) = server.chat_guest("bea").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+    let root = ana.say(GENERAL_ROOM, "the mockup?").await.unwrap().message;
+    let (status, body) = crate::files::upload(
+        &server,
+        &ana_token,
+        GENERAL_ROOM,
+        "mockup.png",
+        &crate::files::png(64, 48),
+    )
+    .await;
+    assert_eq!(status, axum::http::StatusCode::CREATED, "{body}");
+    let file: protocol::Attachment = serde_json::from_value(body).unwrap();
+    // Files only: the text may be empty, as in the room.
+    let sent = ana
+        .ok(&MessageReq {
+            attachments: vec![file.id.clone()],
+            ..reply(GENERAL_ROOM, root.id, "")
+        })
+        .await
+        .message;
+    assert_eq!(sent.thread, Some(root.id));
+    assert_eq!(sent.attachments, std::slice::from_ref(&file));
+    assert_eq!(sent.replies, summary_of(&sent, 1));
+    let heard = bea.next_where::<Message>(|m| m.id == sent.id).await;
+    assert_eq!(
+        (heard.thread, heard.attachments),
+        (Some(root.id), vec![file])
+    );
+    assert_eq!(
+        page(&bea, thread_of(GENERAL_ROOM, root.id)).await,
+        [root.id, sent.id]
+    );
+}

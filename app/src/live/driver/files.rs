@@ -18,6 +18,22 @@ impl Chat {
         let Some(key) = self.active.get_untracked() else {
             return;
         };
+        self.attach_to(files, key);
+    }
+
+    /// Uploads files for the next reply in the open thread (v1.22): they wait in the
+    /// thread's own tray.
+    pub fn attach_to_thread(&self, files: Vec<File>) {
+        let (Some(key), Some(root)) = (self.active.get_untracked(), self.thread.get_untracked())
+        else {
+            return;
+        };
+        self.attach_to(files, crate::uploads::thread_slot(&key, root));
+    }
+
+    /// Uploads files to the room on screen for the message written in `slot` (the room's
+    /// key, or a thread's slot).
+    fn attach_to(&self, files: Vec<File>, key: String) {
         let Some(room) = self.with_shown_untracked(|view| view.name.clone()) else {
             return;
         };

@@ -19,7 +19,7 @@ impl Chat {
     }
 
     /// Puts a message for the room on screen in the outbox, with the files ready to go with
-    /// it (for the room's own timeline only); whether it went in.
+    /// it (the room's own, or the thread's); whether it went in.
     fn send_to(&self, text: String, reply_to: Option<i64>, thread: Option<i64>) -> bool {
         let (Some(key), Some(_)) = (self.active.get_untracked(), self.me.get_untracked()) else {
             return false;
@@ -30,14 +30,14 @@ impl Chat {
         else {
             return false;
         };
-        let files = if thread.is_some() {
-            Vec::new()
-        } else {
-            let Some(files) = self.uploads.with_untracked(|uploads| uploads.ready(&key)) else {
-                self.tell("Wait for the files to finish uploading");
-                return false;
-            };
-            files
+        // The room's composer and each thread's have their own files.
+        let slot = match thread {
+            Some(root) => crate::uploads::thread_slot(&key, root),
+            None => key.clone(),
+        };
+        let Some(files) = self.uploads.with_untracked(|uploads| uploads.ready(&slot)) else {
+            self.tell("Wait for the files to finish uploading");
+            return false;
         };
         let text = match protocol::validate::message_body(&text, files.len()) {
             Ok(text) => text,
@@ -46,9 +46,7 @@ impl Chat {
                 return false;
             }
         };
-        if thread.is_none() {
-            self.uploads.update(|uploads| uploads.take_ready(&key));
-        }
+        self.uploads.update(|uploads| uploads.take_ready(&slot));
         let action = Action::Message {
             room: room.clone(),
             text,
