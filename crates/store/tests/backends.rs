@@ -681,6 +681,31 @@ async fn scenario(store: &Store) {
             .unwrap()),
         [root.id, first.id, second.id]
     );
+
+    // v1.23's migration gave the threads of v1.22 their followers: replies stored without
+    // any (as these were, straight into the store) get them from its statements, run again.
+    assert!(store.thread_followers(root.id).await.unwrap().is_empty());
+    let migration = match store.backend() {
+        store::Backend::Sqlite => {
+            include_str!("../migrations/sqlite/20261208000014_thread_reads.sql")
+        }
+        store::Backend::Postgres => {
+            include_str!("../migrations/postgres/20261208000014_thread_reads.sql")
+        }
+    };
+    let from = migration
+        .find("-- Threads from before (v1.22)")
+        .expect("the migration fills in older threads");
+    store.execute_raw(&migration[from..]).await.unwrap();
+    assert_eq!(
+        store.thread_followers(root.id).await.unwrap(),
+        [ana.id, bea.id]
+    );
+    let roots = [root.id];
+    let markers = |user| store.thread_markers(user, &roots);
+    // Each replier read up to their own last reply (Ana wrote the root and the second).
+    assert_eq!(markers(ana.id).await.unwrap()[&root.id], second.id);
+    assert_eq!(markers(bea.id).await.unwrap()[&root.id], first.id);
 }
 
 #[tokio::test]
