@@ -72,3 +72,99 @@ pub fn file_list(list: Option<leptos::web_sys::FileList>) -> Vec<leptos::web_sys
     };
     (0..list.length()).filter_map(|n| list.get(n)).collect()
 }
+
+/// Which message box files are attached to: the room's own, or the open thread's (v1.22).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilesFor {
+    /// The composer of the room on screen.
+    Room,
+    /// The box of the thread open beside it.
+    Thread,
+}
+
+impl FilesFor {
+    /// Uploads `files` for this box.
+    #[cfg(feature = "hydrate")]
+    fn attach(self, chat: Chat, files: Vec<leptos::web_sys::File>) {
+        match self {
+            Self::Room => chat.attach(files),
+            Self::Thread => chat.attach_to_thread(files),
+        }
+    }
+}
+
+/// A paste into a message box: files on the clipboard are attached (and not pasted as text).
+pub fn paste_files(ev: &leptos::ev::ClipboardEvent, chat: Chat, to: FilesFor) {
+    #[cfg(feature = "hydrate")]
+    {
+        let files = file_list(ev.clipboard_data().and_then(|data| data.files()));
+        if !files.is_empty() {
+            ev.prevent_default();
+            to.attach(chat, files);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, chat, to);
+}
+
+/// The paper clip of a message box, and the hidden file input it opens (`{id}-input`).
+#[component]
+pub fn AttachButton(
+    /// The box the files go with.
+    to: FilesFor,
+    /// The button's element id.
+    id: &'static str,
+    /// Its tooltip.
+    title: &'static str,
+    /// Its accessible name.
+    label: &'static str,
+    /// Whether it is off (uploads need the connection).
+    #[prop(into)]
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    view! {
+        <input
+            id=format!("{id}-input")
+            node_ref=file_input
+            type="file"
+            multiple
+            class="visually-hidden"
+            tabindex="-1"
+            aria-hidden="true"
+            on:change=move |ev: leptos::ev::Event| {
+                #[cfg(feature = "hydrate")]
+                {
+                    use leptos::wasm_bindgen::JsCast;
+                    if let Some(input) = ev
+                        .target()
+                        .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+                    {
+                        to.attach(chat, file_list(input.files()));
+                        input.set_value("");
+                    }
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = (ev, chat, to);
+            }
+        />
+        <button
+            id=id
+            type="button"
+            class="quiet attach"
+            title=title
+            aria-label=label
+            disabled=move || disabled.get()
+            on:click=move |_| {
+                if let Some(input) = file_input.get_untracked() {
+                    input.click();
+                }
+            }
+        >
+            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                <path d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z"></path>
+            </svg>
+        </button>
+    }
+}

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::attachments::FilesFor;
 use super::message::render_row;
 use super::{NoteToast, Toast};
 use crate::commands::{self, Command};
@@ -863,7 +864,6 @@ fn Composer() -> impl IntoView {
         ConnState::Connecting => "Connecting…",
         _ => "Offline: write anyway, it is sent when the connection is back",
     };
-    let file_input = NodeRef::<leptos::html::Input>::new();
     view! {
         <form
             class="composer"
@@ -872,17 +872,7 @@ fn Composer() -> impl IntoView {
                 send();
             }
             on:paste=move |ev: leptos::ev::ClipboardEvent| {
-                #[cfg(feature = "hydrate")]
-                {
-                    let files = ev.clipboard_data().and_then(|data| data.files());
-                    let files = super::attachments::file_list(files);
-                    if !files.is_empty() {
-                        ev.prevent_default();
-                        chat.attach(files);
-                    }
-                }
-                #[cfg(not(feature = "hydrate"))]
-                let _ = ev;
+                super::attachments::paste_files(&ev, chat, FilesFor::Room);
             }
         >
             <super::attachments::UploadTray/>
@@ -995,30 +985,6 @@ fn Composer() -> impl IntoView {
                 on:input=on_input
                 on:keydown=on_keydown
             ></textarea>
-            <input
-                id="attach-input"
-                node_ref=file_input
-                type="file"
-                multiple
-                class="visually-hidden"
-                tabindex="-1"
-                aria-hidden="true"
-                on:change=move |ev: leptos::ev::Event| {
-                    #[cfg(feature = "hydrate")]
-                    {
-                        use leptos::wasm_bindgen::JsCast;
-                        if let Some(input) = ev
-                            .target()
-                            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
-                        {
-                            chat.attach(super::attachments::file_list(input.files()));
-                            input.set_value("");
-                        }
-                    }
-                    #[cfg(not(feature = "hydrate"))]
-                    let _ = ev;
-                }
-            />
             <button
                 id="emoji-button"
                 type="button"
@@ -1032,23 +998,13 @@ fn Composer() -> impl IntoView {
             >
                 "☺"
             </button>
-            <button
+            <super::attachments::AttachButton
+                to=FilesFor::Room
                 id="attach"
-                type="button"
-                class="quiet attach"
                 title="Attach files (or paste, or drop them here)"
-                aria-label="Attach files"
-                disabled=move || !online()
-                on:click=move |_| {
-                    if let Some(input) = file_input.get_untracked() {
-                        input.click();
-                    }
-                }
-            >
-                <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
-                    <path d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z"></path>
-                </svg>
-            </button>
+                label="Attach files"
+                disabled=Signal::derive(move || !online())
+            />
             <button
                 id="send"
                 type="submit"

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::attachments::FilesFor;
 use super::message::{Place, render_row_in};
 use crate::live::Chat;
 use crate::model::{LengthNote, RoomView, Row};
@@ -199,7 +200,6 @@ fn ThreadComposer() -> impl IntoView {
             .with(|u| u.ready(&slot.get()).is_some_and(|files| !files.is_empty()))
     };
     let online = move || chat.conn.get() == crate::model::ConnState::Connected;
-    let file_input = NodeRef::<leptos::html::Input>::new();
     let send = move || {
         let Some(root) = chat.thread.get_untracked() else {
             return;
@@ -232,17 +232,7 @@ fn ThreadComposer() -> impl IntoView {
                 send();
             }
             on:paste=move |ev: leptos::ev::ClipboardEvent| {
-                #[cfg(feature = "hydrate")]
-                {
-                    let files = ev.clipboard_data().and_then(|data| data.files());
-                    let files = super::attachments::file_list(files);
-                    if !files.is_empty() {
-                        ev.prevent_default();
-                        chat.attach_to_thread(files);
-                    }
-                }
-                #[cfg(not(feature = "hydrate"))]
-                let _ = ev;
+                super::attachments::paste_files(&ev, chat, FilesFor::Thread);
             }
         >
             <super::attachments::UploadTray waiting_in=slot id="thread-upload-tray"/>
@@ -263,47 +253,13 @@ fn ThreadComposer() -> impl IntoView {
                     }
                 }
             ></textarea>
-            <input
-                id="thread-attach-input"
-                node_ref=file_input
-                type="file"
-                multiple
-                class="visually-hidden"
-                tabindex="-1"
-                aria-hidden="true"
-                on:change=move |ev: leptos::ev::Event| {
-                    #[cfg(feature = "hydrate")]
-                    {
-                        use leptos::wasm_bindgen::JsCast;
-                        if let Some(input) = ev
-                            .target()
-                            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
-                        {
-                            chat.attach_to_thread(super::attachments::file_list(input.files()));
-                            input.set_value("");
-                        }
-                    }
-                    #[cfg(not(feature = "hydrate"))]
-                    let _ = ev;
-                }
-            />
-            <button
+            <super::attachments::AttachButton
+                to=FilesFor::Thread
                 id="thread-attach"
-                type="button"
-                class="quiet attach"
                 title="Attach files (or paste them here)"
-                aria-label="Attach files to the reply"
-                disabled=move || !online() || closed.get()
-                on:click=move |_| {
-                    if let Some(input) = file_input.get_untracked() {
-                        input.click();
-                    }
-                }
-            >
-                <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
-                    <path d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z"></path>
-                </svg>
-            </button>
+                label="Attach files to the reply"
+                disabled=Signal::derive(move || !online() || closed.get())
+            />
             <button
                 type="submit"
                 class="primary"

@@ -207,25 +207,23 @@ pub fn parse_message_anchor(fragment: &str) -> Option<i64> {
 /// The room a [`room`] or [`message`] link opens (`None` for any other link).
 #[must_use]
 pub fn room_of(url: &str) -> Option<String> {
-    let query = url.strip_prefix(CHAT)?.strip_prefix('?')?;
-    let query = query.split('#').next().unwrap_or_default();
-    let value = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix(ROOM_PARAM)?.strip_prefix('='))?;
-    decode_query(value)
+    decode_query(chat_param(url, ROOM_PARAM)?)
 }
 
 /// The thread a [`thread`] or [`thread_message`] link opens: its root (`None` for any other
 /// link).
 #[must_use]
 pub fn thread_of(url: &str) -> Option<i64> {
+    chat_param(url, THREAD_PARAM)?.parse().ok()
+}
+
+/// The raw value of query parameter `name` of a [`CHAT`] link (`None` for any other link).
+fn chat_param<'a>(url: &'a str, name: &str) -> Option<&'a str> {
     let query = url.strip_prefix(CHAT)?.strip_prefix('?')?;
     let query = query.split('#').next().unwrap_or_default();
     query
         .split('&')
-        .find_map(|pair| pair.strip_prefix(THREAD_PARAM)?.strip_prefix('='))?
-        .parse()
-        .ok()
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
 }
 
 /// Reverses [`encode_query`] (and reads `+` as a space); `None` for broken escapes or UTF-8.

@@ -720,15 +720,6 @@ impl Store {
         Ok(messages)
     }
 
-    /// The summary of the thread of root `root` now (`None`: no replies yet).
-    ///
-    /// # Errors
-    /// [`crate::StoreError::Database`] on failure.
-    pub async fn thread_summary(&self, root: i64) -> Result<Option<ThreadSummary>> {
-        let mut summaries = self.thread_summaries(&[root]).await?;
-        Ok(summaries.remove(&root))
-    }
-
     /// The summaries of the threads of these roots that have replies (one query; each count
     /// and its newest reply read together, so they agree).
     async fn thread_summaries(&self, roots: &[i64]) -> Result<HashMap<i64, ThreadSummary>> {

@@ -292,12 +292,17 @@ impl Chat {
     ) -> AppResult<()> {
         let room = self.visible_room(user, raw_room).await?;
         let found = self.hub.store.message(root).await?;
-        if !found.is_some_and(|r| r.room_id == room.id && r.message.thread.is_none()) {
+        let Some(found) = found.filter(|r| r.room_id == room.id && r.message.thread.is_none())
+        else {
             return Err(AppError::not_found("there is no such thread in this room"));
-        }
-        // Never past the thread's newest reply: later ones are news when they come.
-        let newest = self.hub.store.thread_summary(root).await?;
-        let id = id.min(newest.map_or(root, |summary| summary.last_id));
+        };
+        // Never past the thread's newest reply (read with the root): later ones are news when
+        // they come.
+        let newest = found
+            .message
+            .replies
+            .map_or(root, |summary| summary.last_id);
+        let id = id.min(newest);
         self.hub.store.read_thread(user.id, root, id).await?;
         Ok(())
     }

@@ -193,14 +193,7 @@ impl Chat {
             {
                 continue;
             }
-            let can_see = !room.private
-                || self
-                    .hub
-                    .store
-                    .is_member(room.id, target.id)
-                    .await
-                    .unwrap_or(false);
-            if !can_see {
+            if !self.may_read(&room, target.id).await {
                 continue;
             }
             notified.push(target.id);
@@ -287,10 +280,23 @@ impl Chat {
         }
     }
 
-    /// After a reply in the thread of `root`: tells `new` to the people who follow it (who wrote it
-    /// or replied in it, v1.22) and were not notified of this message already, unless they
-    /// block the sender, may no longer see the room, or have an unread notification into
-    /// that thread still (one is enough to bring them back to it).
+    /// Whether someone to notify may read `room` now (any room if public; a private one as a
+    /// member). A failure to tell counts as no.
+    async fn may_read(&self, room: &RoomRecord, user_id: i64) -> bool {
+        !room.private
+            || self
+                .hub
+                .store
+                .is_member(room.id, user_id)
+                .await
+                .unwrap_or(false)
+    }
+
+    /// After a reply in the thread of `root`: tells `new` to the people who follow it (see
+    /// `thread_reads`: its author once answered, who replied, who was mentioned in it) and were
+    /// not notified of this message already, unless they block the sender, may no longer see
+    /// the room, or have an unread notification into that thread still (one is enough to
+    /// bring them back to it).
     async fn notify_followers(
         &self,
         room: &RoomRecord,
@@ -315,8 +321,6 @@ impl Chat {
             {
                 continue;
             }
-            let can_see =
-                !room.private || store.is_member(room.id, follower).await.unwrap_or(false);
             // One unread notification into the thread (of a reply, or a mention in one) is
             // enough to bring them back. (Someone with the thread open has theirs marked read
             // by their app as it comes.)
@@ -324,7 +328,7 @@ impl Chat {
                 .has_unread_about(follower, &THREAD_NEWS, &about)
                 .await
                 .unwrap_or(true);
-            if !can_see || waiting {
+            if waiting || !self.may_read(room, follower).await {
                 continue;
             }
             notified.push(follower);
