@@ -161,6 +161,13 @@ impl LengthNote {
 
 /// One line of a room's timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    target_pointer_width = "64",
+    expect(
+        clippy::large_enum_variant,
+        reason = "nearly every line is a stored message: boxing it would cost an allocation each"
+    )
+)]
 pub enum Line {
     /// A stored message.
     Message(Message),
@@ -645,7 +652,7 @@ impl RoomView {
                 rest.push(message);
             }
         }
-        self.merge(rest, &[], me);
+        self.merge(rest, me);
         let pages = self
             .thread_pages
             .entry(root)
@@ -671,15 +678,11 @@ impl RoomView {
         }
     }
 
-    /// Adds stored messages, skipping ones already present, keeping id order; a message that
-    /// confirms one of our pending lines replaces it; each one from someone other than `me` is
-    /// counted in the unread count (once, whatever path it came by). Returns how many were new.
-    pub fn merge(
-        &mut self,
-        messages: impl IntoIterator<Item = Message>,
-        confirmed: &[(String, i64)],
-        me: Option<i64>,
-    ) -> usize {
+    /// Adds stored messages, skipping ones already present, keeping id order; one of ours that
+    /// carries the `client_id` of a pending line replaces it, whatever path it came by (the
+    /// answer to our send, or the room's event before a late answer); each one from someone
+    /// other than `me` is counted in the unread count (once). Returns how many were new.
+    pub fn merge(&mut self, messages: impl IntoIterator<Item = Message>, me: Option<i64>) -> usize {
         let mut added = 0;
         for message in messages {
             // A root kept aside is reached by the timeline: it takes its place there, with
@@ -721,7 +724,9 @@ impl RoomView {
                 }
                 Some(_) => {}
             }
-            if let Some((client_id, _)) = confirmed.iter().find(|(_, id)| *id == message.id) {
+            if let Some(client_id) = message.client_id.as_deref()
+                && Some(message.user.id) == me
+            {
                 self.lines.retain(
                     |line| !matches!(line, Line::Pending { client_id: c, .. } if c == client_id),
                 );
@@ -1238,9 +1243,9 @@ mod tests {
     #[test]
     fn replies_go_to_their_thread_and_the_newest_summary_wins() {
         let mut view = RoomView::default();
-        view.merge([message(1), message(2)], &[], None);
+        view.merge([message(1), message(2)], None);
         // Out of order: the third reply's summary comes first, the first reply's after it.
-        view.merge([reply(5, 1, 3), message(6), reply(3, 1, 1)], &[], None);
+        view.merge([reply(5, 1, 3), message(6), reply(3, 1, 1)], None);
         let timeline: Vec<String> = view
             .rows(None, |_| 0)
             .iter()
@@ -1289,9 +1294,9 @@ mod tests {
             thread_read: Some(1),
             ..message(1)
         };
-        view.merge([root, message(2)], &[], Some(9));
+        view.merge([root, message(2)], Some(9));
         assert!(!thread_has_news(view.message(1).unwrap()), "no replies yet");
-        view.merge([reply(3, 1, 1)], &[], Some(9));
+        view.merge([reply(3, 1, 1)], Some(9));
         assert!(thread_has_news(view.message(1).unwrap()));
         // An edit from the room keeps where we got to.
         view.replace_message(Message {
@@ -1303,7 +1308,7 @@ mod tests {
         assert_eq!(view.read_thread(1), None, "nothing new since");
         assert!(!thread_has_news(view.message(1).unwrap()));
         // A thread we do not follow has no news, until we write in it.
-        view.merge([reply(4, 2, 1)], &[], Some(9));
+        view.merge([reply(4, 2, 1)], Some(9));
         assert!(!thread_has_news(view.message(2).unwrap()));
         let ours = Message {
             user: Author {
@@ -1312,9 +1317,9 @@ mod tests {
             },
             ..reply(5, 2, 2)
         };
-        view.merge([ours], &[], Some(9));
+        view.merge([ours], Some(9));
         assert_eq!(view.message(2).and_then(|m| m.thread_read), Some(5));
-        view.merge([reply(6, 2, 3)], &[], Some(9));
+        view.merge([reply(6, 2, 3)], Some(9));
         assert!(thread_has_news(view.message(2).unwrap()));
     }
 
@@ -1322,7 +1327,7 @@ mod tests {
     fn a_thread_we_started_is_followed_once_answered_and_markers_never_go_back() {
         let mut view = RoomView::default();
         // Message 1 is ours (user 1): a reply from someone else makes it a followed thread.
-        view.merge([message(1)], &[], Some(1));
+        view.merge([message(1)], Some(1));
         let theirs = Message {
             user: Author {
                 id: 2,
@@ -1330,7 +1335,7 @@ mod tests {
             },
             ..reply(2, 1, 1)
         };
-        view.merge([theirs], &[], Some(1));
+        view.merge([theirs], Some(1));
         assert_eq!(view.message(1).and_then(|m| m.thread_read), Some(1));
         assert!(thread_has_news(view.message(1).unwrap()));
         assert_eq!(view.read_thread(1), Some(2));
@@ -1342,8 +1347,8 @@ mod tests {
         assert_eq!(view.message(1).and_then(|m| m.thread_read), Some(2));
 
         // A thread not known to be followed is told read once per news, nothing kept.
-        view.merge([message(3)], &[], Some(9));
-        view.merge([reply(4, 3, 1)], &[], Some(9));
+        view.merge([message(3)], Some(9));
+        view.merge([reply(4, 3, 1)], Some(9));
         assert_eq!(view.read_thread(3), Some(4));
         assert_eq!(view.read_thread(3), None);
         assert_eq!(view.message(3).and_then(|m| m.thread_read), None);
@@ -1353,7 +1358,7 @@ mod tests {
     #[test]
     fn reading_the_room_reads_through_what_the_marker_counted() {
         let mut view = RoomView::default();
-        view.merge([message(1), message(2)], &[], Some(9));
+        view.merge([message(1), message(2)], Some(9));
         // The server counted up to 7: replies in threads the timeline does not hold.
         view.apply_marker(0, 4, Some(7));
         assert_eq!(view.read_all(), Some(7));
@@ -1363,7 +1368,7 @@ mod tests {
     #[test]
     fn a_waiting_thread_reply_shows_in_its_thread_only() {
         let mut view = RoomView::default();
-        view.merge([message(1)], &[], None);
+        view.merge([message(1)], None);
         let me = User {
             id: 9,
             username: "cy".into(),
@@ -1397,13 +1402,10 @@ mod tests {
     #[test]
     fn merge_dedupes_and_orders_by_id() {
         let mut view = RoomView::default();
-        assert_eq!(view.merge([message(1), message(3)], &[], None), 2);
-        assert_eq!(
-            view.merge([message(2), message(3), message(4)], &[], None),
-            2
-        );
+        assert_eq!(view.merge([message(1), message(3)], None), 2);
+        assert_eq!(view.merge([message(2), message(3), message(4)], None), 2);
         assert_eq!(ids(&view), ["m1", "m2", "m3", "m4"]);
-        assert_eq!(view.merge([message(0)], &[], None), 1);
+        assert_eq!(view.merge([message(0)], None), 1);
         assert_eq!(ids(&view)[0], "m0");
         assert_eq!(view.first_id(), Some(0));
         assert_eq!(view.last_id(), Some(4));
@@ -1422,7 +1424,7 @@ mod tests {
     fn catching_up_rereads_from_before_the_window() {
         let mut view = RoomView::default();
         assert_eq!(view.catch_up_from(100), None);
-        view.merge([message(10), message(20), message(30)], &[], None);
+        view.merge([message(10), message(20), message(30)], None);
         // Messages 20 and 30 are within the window: re-read from 10.
         assert_eq!(view.catch_up_from(20), Some(10));
         assert_eq!(view.catch_up_from(31), Some(30));
@@ -1442,7 +1444,7 @@ mod tests {
         assert_eq!(view.owed_on_join(Some(1)), Owed::default());
 
         let mut view = RoomView::default();
-        view.merge([at(10), at(20), at(30)], &[], None);
+        view.merge([at(10), at(20), at(30)], None);
         let since = 30_000 - CATCH_UP_OVERLAP_MS;
         // No cursor: re-read from the newest message held before the last few seconds.
         let owed = view.owed_on_join(Some(100));
@@ -1460,7 +1462,7 @@ mod tests {
     #[test]
     fn a_page_of_the_rooms_own_timeline_leaves_what_follows_the_cursor_owed() {
         let mut view = RoomView::default();
-        view.merge([message(10), message(20)], &[], None);
+        view.merge([message(10), message(20)], None);
         view.cursor.complete_through(Some(20));
         // The page follows on, but replies in threads after 20 are not in it.
         assert_eq!(view.owed_on_join(Some(21)).history_after, None);
@@ -1475,10 +1477,10 @@ mod tests {
     #[test]
     fn a_root_older_than_the_timeline_waits_aside_and_earlier_replies_wait_for_their_page() {
         let mut view = RoomView::default();
-        view.merge([message(450), message(500)], &[], None);
+        view.merge([message(450), message(500)], None);
         // Replies 101 and 102 came live; the thread's newest page (with more before it) holds
         // 300 and 301, then the root 100 with the first page.
-        view.merge([reply(101, 100, 1), reply(102, 100, 2)], &[], None);
+        view.merge([reply(101, 100, 1), reply(102, 100, 2)], None);
         view.merge_thread_page(
             100,
             vec![reply(300, 100, 9), reply(301, 100, 10)],
@@ -1527,7 +1529,7 @@ mod tests {
         view.mark_deleted(100);
         assert!(view.message(100).is_some_and(|m| m.deleted));
         // Once the timeline reaches back to it, it takes its place there.
-        view.merge([message(100)], &[], None);
+        view.merge([message(100)], None);
         assert!(view.detached_roots.is_empty());
         assert_eq!(view.first_id(), Some(100));
         assert_eq!(
@@ -1539,7 +1541,7 @@ mod tests {
     #[test]
     fn pending_lines_stay_last_until_confirmed() {
         let mut view = RoomView::default();
-        view.merge([message(1)], &[], None);
+        view.merge([message(1)], None);
         view.lines.push(Line::Pending {
             client_id: "c".into(),
             text: "hi".into(),
@@ -1553,16 +1555,35 @@ mod tests {
             attachments: Vec::new(),
             thread: None,
         });
-        view.merge([message(2)], &[], None);
+        view.merge([message(2)], Some(1));
         assert_eq!(ids(&view), ["m1", "m2", "pc"]);
-        view.merge([message(3)], &[("c".into(), 3)], None);
-        assert_eq!(ids(&view), ["m1", "m2", "m3"]);
+        // Another author's message with the same client_id confirms nothing of ours.
+        let theirs = Message {
+            user: Author {
+                id: 2,
+                username: "bea".into(),
+            },
+            client_id: Some("c".into()),
+            ..message(3)
+        };
+        view.merge([theirs], Some(1));
+        assert_eq!(ids(&view), ["m1", "m2", "m3", "pc"]);
+        // Ours carries the pending line's client_id: it takes the line's place, whether it
+        // came as the answer or as the room's event (the answer, later, changes nothing).
+        let ours = Message {
+            client_id: Some("c".into()),
+            ..message(4)
+        };
+        view.merge([ours.clone()], Some(1));
+        assert_eq!(ids(&view), ["m1", "m2", "m3", "m4"]);
+        view.merge([ours], Some(1));
+        assert_eq!(ids(&view), ["m1", "m2", "m3", "m4"]);
     }
 
     #[test]
     fn read_markers_move_forward_and_place_the_divider() {
         let mut view = RoomView::default();
-        view.merge([message(1), message(2), message(3)], &[], None);
+        view.merge([message(1), message(2), message(3)], None);
         view.apply_marker(1, 2, Some(3));
         assert_eq!((view.last_read(), view.unread_count()), (1, 2));
         view.apply_marker(0, 5, Some(3));
@@ -1590,9 +1611,9 @@ mod tests {
     #[test]
     fn new_messages_go_after_the_notices_before_them() {
         let mut view = RoomView::default();
-        view.merge([message(1)], &[], None);
+        view.merge([message(1)], None);
         view.presence_notice("bea", true, || "k".into());
-        view.merge([message(2)], &[], None);
+        view.merge([message(2)], None);
         assert_eq!(ids(&view), ["m1", "nk:bea|", "m2"]);
         view.presence_notice("bea", false, || "l".into());
         assert_eq!(ids(&view), ["m1", "nk:bea|", "m2", "nl:|bea"]);
@@ -1618,7 +1639,6 @@ mod tests {
                 at(4, 2, 62_000 + GROUP_WITHIN_MS),
                 at(5, 2, day + 1),
             ],
-            &[],
             None,
         );
         let keys: Vec<String> = view
@@ -1690,7 +1710,7 @@ mod tests {
         };
         let mut view = RoomView::default();
         view.set_pending(vec![pending("a", None), pending("b", None)]);
-        view.merge([message(5)], &[], None);
+        view.merge([message(5)], None);
         // Stored messages go before what waits.
         assert!(matches!(&view.lines[0], Line::Message(m) if m.id == 5));
         // "a" delivered, "b" refused: the lines say so, nothing else moves.
@@ -1803,7 +1823,7 @@ mod tests {
             user: reply.user.clone(),
             excerpt: "m1".into(),
         });
-        view.merge([message(1), reply], &[], None);
+        view.merge([message(1), reply], None);
         let before = view.lines[0].revision();
 
         let mut edited = message(1);

@@ -94,7 +94,7 @@ impl Snapshot {
             let mut view = RoomView::from_saved(&kept.saved);
             view.created_by = kept.saved.room.created_by;
             view.more_before = kept.more_before;
-            view.merge(kept.messages.clone(), &[], me);
+            view.merge(kept.messages.clone(), me);
             rooms.insert(view);
         }
         rooms
@@ -232,7 +232,7 @@ mod tests {
             ..RoomView::default()
         };
         view.apply_marker(2, 0, Some(2));
-        view.merge(messages, &[], Some(1));
+        view.merge(messages, Some(1));
         view
     }
 
@@ -262,7 +262,7 @@ mod tests {
         assert_eq!(lobby.topic.as_deref(), Some("talk"));
         // A message arriving after the restore counts once more.
         let mut lobby = lobby.clone();
-        lobby.merge([message(6, 2)], &[], Some(1));
+        lobby.merge([message(6, 2)], Some(1));
         assert_eq!(lobby.unread_count(), 4);
     }
 

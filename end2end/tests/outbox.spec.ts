@@ -370,3 +370,42 @@ test("after signing out and in again by script, the app still opens offline, as 
   await expect(messages(ana).last()).toHaveText(text);
   await ana.context().setOffline(false);
 });
+
+test("a message whose answer never comes shows once, as sent, when the room's copy arrives", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const text = uniqueName("answer lost ");
+  // The server's answers (Socket.IO acks, packet type 3) to this message are lost on the way;
+  // the room's `message` event, which names the message's client_id (v1.24), gets through.
+  let dropped = 0;
+  await ana.context().routeWebSocket(/\/socket\.io\//, (page) => {
+    const server = page.connectToServer();
+    server.onMessage((frame) => {
+      if (typeof frame === "string" && frame.startsWith("43") && frame.includes(text)) {
+        dropped += 1;
+      } else {
+        page.send(frame);
+      }
+    });
+  });
+  const sends = countSends(ana);
+  await ana.reload();
+  await expect(ana.locator("#status")).toHaveText("connected");
+  await expect(ana.locator("#room-title")).toContainText(GENERAL);
+
+  await ana.locator("#msg").fill(text);
+  await ana.locator("#msg").press("Enter");
+  await expect.poll(() => dropped).toBe(1);
+  // Once, stored (not "sending…"), and nothing left to send again.
+  const shown = ana.locator("#log .msg").filter({ hasText: text });
+  await expect(shown).toHaveCount(1);
+  await expect(shown).not.toHaveClass(/pending/);
+  await expect.poll(() => stored(ana)).toBe(0);
+  // The outbox moves on: the next message goes at once, and the first is not sent again.
+  const next = uniqueName("and the next one ");
+  await ana.locator("#msg").fill(next);
+  await ana.locator("#msg").press("Enter");
+  await expect(messages(ana).filter({ hasText: next })).toHaveCount(1);
+  await expect(ana.locator("#log .msg.pending")).toHaveCount(0);
+  await expect(shown).toHaveCount(1);
+  expect(sends(text)).toBe(1);
+});

@@ -139,6 +139,7 @@ proptest! {
             thread: (id % 11 == 0).then_some(id.saturating_sub(1)),
             replies: (id % 13 == 0).then_some(protocol::ThreadSummary { count: id.unsigned_abs(), last_id: id, last_ts: id }),
             thread_read: (id % 17 == 0).then_some(id),
+            client_id: (id % 19 == 0).then(|| format!("c{id}")),
         } };
         let ack = Ack::Ok(body);
         prop_assert_eq!(serde_json::from_value::<Ack<MessageRes>>(serde_json::to_value(&ack).unwrap()).unwrap(), ack);

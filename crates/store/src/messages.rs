@@ -256,13 +256,37 @@ impl Store {
         if let Some(until) = self.muted_until(room.id, author.id, new.ts).await? {
             return Err(StoreError::Muted(until));
         }
-        let original: MessageRow = sqlx::query_as(&format!(
+        let original = match new.client_id {
+            Some(client_id) => self.resent(room, author.id, client_id).await?,
+            None => None,
+        };
+        original
+            .map(|message| (message, false))
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The message `author_id` already stored in `room` under `client_id`, as the answer to a
+    /// resend gives it (with `prev`); `None` when there is none.
+    ///
+    /// # Errors
+    /// [`StoreError::ClientIdReused`] when the author used `client_id` in another room;
+    /// database failures.
+    pub async fn resent(
+        &self,
+        room: &RoomRecord,
+        author_id: i64,
+        client_id: &str,
+    ) -> Result<Option<Message>> {
+        let original: Option<MessageRow> = sqlx::query_as(&format!(
             "{SELECT} WHERE m.user_id = $1 AND m.client_id = $2"
         ))
-        .bind(author.id)
-        .bind(new.client_id)
-        .fetch_one(&self.pool)
+        .bind(author_id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
         .await?;
+        let Some(original) = original else {
+            return Ok(None);
+        };
         if original.room_id != room.id {
             // Not a resend of this message, and the other room may be one the author has left
             // since: its message is not given back.
@@ -276,11 +300,10 @@ impl Store {
                 .await?;
         let mut original = vec![Message::from(original)];
         self.complete(&mut original).await?;
-        let original = Message {
+        Ok(Some(Message {
             prev: Some(prev.unwrap_or(0)),
             ..original.remove(0)
-        };
-        Ok((original, false))
+        }))
     }
 
     /// Inserts a message and claims its attachments in one transaction (on PostgreSQL

@@ -255,6 +255,14 @@ impl<P: Clone> Outbox<P> {
             .min()
     }
 
+    /// The server holds the entry `key`: its copy came by another path than the answer (the
+    /// room's event, which names it since protocol v1.24), maybe before a late answer, or
+    /// instead of a lost one. The entry is done, whatever it was waiting for; the answer, if it
+    /// still comes, changes nothing.
+    pub fn stored(&mut self, key: &str) -> Vec<Command<P>> {
+        self.answered(key, Answer::Delivered, 0)
+    }
+
     /// Takes the server's answer to a send.
     pub fn answered(&mut self, key: &str, answer: Answer, now: i64) -> Vec<Command<P>> {
         let Some(position) = self.position(key) else {
@@ -461,6 +469,31 @@ mod tests {
         let failed = outbox.answered("1", Answer::NoAnswer("slow".into()), 6_300);
         assert!(matches!(&failed[..], [Command::Store(e)] if e.failed.is_some()));
         assert!(outbox.next(turn(99_999), |_| true).is_empty());
+    }
+
+    #[test]
+    fn a_copy_seen_before_the_answer_settles_the_entry_and_the_answer_changes_nothing() {
+        let mut outbox = Outbox::new();
+        outbox.write(entry("1", "r", 0));
+        outbox.write(entry("2", "r", 0));
+        assert_eq!(sent(&outbox.next(turn(0), |_| true)), ["1"]);
+        assert_eq!(outbox.stored("1"), [Command::Remove("1".into())]);
+        assert_eq!(outbox.shown("1"), None);
+        // The next one goes at once; the late answer (or its timeout) finds nothing.
+        assert_eq!(sent(&outbox.next(turn(1), |_| true)), ["2"]);
+        assert!(
+            outbox
+                .answered("1", Answer::NoAnswer("slow".into()), 2)
+                .is_empty()
+        );
+        assert!(outbox.answered("1", Answer::Delivered, 3).is_empty());
+        assert_eq!(outbox.shown("2"), Some(Shown::Sending));
+        // One that failed for good, then turns out stored, is done too.
+        outbox.answered("2", Answer::Refused("timeout".into()), 4);
+        assert!(matches!(outbox.shown("2"), Some(Shown::Failed(_))));
+        assert_eq!(outbox.stored("2"), [Command::Remove("2".into())]);
+        assert!(outbox.is_empty());
+        assert!(outbox.stored("2").is_empty());
     }
 
     #[test]

@@ -50,8 +50,21 @@ impl Chat {
             None => None,
         };
         let thread_root = thread.map(|(root, _)| root);
-        self.charge(&conn.actor, Action::Message).await?;
         let author = conn.user();
+        if let Err(refused) = self.charge(&conn.actor, Action::Message).await {
+            // A resend of a message stored already (its answer was lost) stores nothing: it is
+            // answered with the original, however fast the author goes (v1.24).
+            let original = match client_id {
+                Some(client_id) => self.hub.store.resent(&room, author.id, client_id).await?,
+                None => None,
+            };
+            return original
+                .map(|message| Message {
+                    client_id: req.client_id.clone(),
+                    ..message
+                })
+                .ok_or(refused);
+        }
         let new = NewMessage {
             text: &text,
             ts: now_ms(),
@@ -72,6 +85,11 @@ impl Chat {
                 ),
                 other => other.into(),
             })?;
+        // The author's tabs know the message by it (v1.24), on the event as on the answer.
+        let message = Message {
+            client_id: req.client_id.clone(),
+            ..message
+        };
         if is_new {
             if let Some((root, root_author)) = thread {
                 self.follow_thread(author.id, root, root_author, message.id)

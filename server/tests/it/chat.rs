@@ -302,10 +302,21 @@ async fn resend_with_the_same_client_id_is_stored_once() {
     let first = ana.ok(&request).await;
     let again = ana.ok(&request).await;
     assert_eq!(first.message, again.message);
-    ana.say(GENERAL_ROOM, "after").await.unwrap();
+    // The answer names the key, as the room's event does (v1.24): a tab whose answer is late
+    // knows its message by the event.
+    assert_eq!(first.message.client_id.as_deref(), Some("c-1"));
+    let said = ana.say(GENERAL_ROOM, "after").await.unwrap();
+    assert_eq!(said.message.client_id, None);
     // One broadcast for the first send, none for the resend.
-    assert_eq!(ana.next::<Message>().await.text, "once");
+    let event = ana.next::<Message>().await;
+    assert_eq!(
+        (event.text.as_str(), event.client_id.as_deref()),
+        ("once", Some("c-1"))
+    );
     assert_eq!(ana.next::<Message>().await.text, "after");
+    // Read again later, a message carries no key.
+    let HistoryRes { messages, .. } = ana.ok(&history(GENERAL_ROOM)).await;
+    assert!(messages.iter().all(|m| m.client_id.is_none()));
     let HistoryRes { messages, .. } = ana.ok(&history(GENERAL_ROOM)).await;
     assert_eq!(texts(&messages), ["once", "after"]);
     // The same key in another room is not a resend: refused, not answered with "once".
@@ -587,6 +598,38 @@ async fn a_message_flood_is_rate_limited_without_affecting_others() {
         seen.push(bea.next::<Message>().await.text);
     }
     assert_eq!(seen.last().map(String::as_str), Some("calm"));
+}
+
+/// A resend whose first answer was lost is answered with the original even when its author
+/// is past the message rate (it stores nothing); a new message is still refused (v1.24).
+#[tokio::test]
+async fn a_resend_past_the_rate_limit_is_answered_with_the_original() {
+    let server = TestServer::spawn_with(|config| config.message_burst = 2).await;
+    let (ana, _) = server.chat_guest("ana").await;
+    ana.join(GENERAL_ROOM).await;
+    let request = |text: &str, key: &str| MessageReq {
+        room: GENERAL_ROOM.into(),
+        text: text.into(),
+        client_id: Some(key.into()),
+        reply_to: None,
+        attachments: Vec::new(),
+        thread: None,
+    };
+    let first = ana.ok(&request("one", "k-1")).await;
+    ana.ok(&request("two", "k-2")).await;
+    assert_eq!(
+        ana.refused(&request("three", "k-3")).await,
+        ErrorCode::RateLimited
+    );
+    let again = ana.ok(&request("one", "k-1")).await;
+    assert_eq!(again.message, first.message);
+    assert_eq!(again.message.client_id.as_deref(), Some("k-1"));
+    // Still too fast for something new, and a key from before is no way around it.
+    assert_eq!(
+        ana.refused(&request("three", "k-3")).await,
+        ErrorCode::RateLimited
+    );
+    assert_eq!(server.store().messages_since(0).await.unwrap(), 2);
 }
 
 /// socketioxide sends the CONNECT ack before it spawns the connect handler; an event sent the

@@ -299,11 +299,13 @@ impl Peer {
     }
 }
 
-/// A message as a history page gives it: `prev` comes with live messages and acks only.
+/// A message as a history page gives it: `prev` and `client_id` come with live messages and
+/// acks only.
 #[must_use]
 pub fn as_stored(message: &Message) -> Message {
     Message {
         prev: None,
+        client_id: None,
         ..message.clone()
     }
 }

@@ -7,14 +7,21 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
         let key = Rooms::key(&message.room);
         let on_screen = chat.active.get_untracked().as_deref() == Some(key.as_str());
         let visible = on_screen && chat.is_on_screen();
+        let ours = message
+            .client_id
+            .clone()
+            .filter(|_| message.user.id == me.id);
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&key) {
                 let author = message.user.id;
                 view.cursor.live(message.id, message.prev);
-                view.merge([message], &[], Some(me.id));
+                view.merge([message], Some(me.id));
                 view.typing.retain(|u| u.id != author);
             }
         });
+        if let Some(client_id) = ours {
+            chat.stored_elsewhere(&client_id);
+        }
         if visible {
             chat.mark_active_read();
         }

@@ -321,19 +321,36 @@ impl Chat {
             driver.before.remove(&entry.key);
         });
         let Some(message) = message else { return };
-        let confirmed = [(entry.key.clone(), message.id)];
         self.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&message.room) {
                 match entry.payload {
                     Action::Message { .. } => {
                         let me = Some(message.user.id);
                         view.cursor.live(message.id, message.prev);
-                        view.merge([message], &confirmed, me);
+                        view.merge([message], me);
                     }
                     _ => view.replace_message(message),
                 }
             }
         });
+    }
+
+    /// One of our messages came as the room's event with the `client_id` of an entry (v1.24):
+    /// the server holds it, so the entry is done, however late its answer (from this tab or
+    /// the one that sent it).
+    pub(super) fn stored_elsewhere(&self, key: &str) {
+        let Some(commands) = self
+            .outbox
+            .try_update_value(|driver| driver.outbox.stored(key))
+        else {
+            return;
+        };
+        if commands.is_empty() {
+            return;
+        }
+        self.carry_out(commands);
+        self.show_outbox();
+        self.pump_outbox();
     }
 
     /// Hands the machine the answer to a send, and does what follows.

@@ -116,7 +116,7 @@ impl Chat {
                 view.more_before = joined.more
                     || joined.history.len() as i64 >= protocol::validate::HISTORY_DEFAULT;
             }
-            view.merge(joined.history.clone(), &[], me);
+            view.merge(joined.history.clone(), me);
             // The page is answered to this reader: its saved marks hold for the messages
             // already loaded too (saving is not a change `changes` reports).
             for message in &joined.history {
@@ -209,7 +209,7 @@ impl Chat {
             let newest = page.messages.last().map_or(after, |m| m.id);
             self.rooms.update(|rooms| {
                 if let Some(view) = rooms.get_mut(room) {
-                    view.merge(page.messages, &[], me);
+                    view.merge(page.messages, me);
                     view.owed.history_read(after, last);
                     if last.is_none() && view.owed.history_after.is_none() {
                         // Read to the end: every message up to the newest is held.
@@ -417,7 +417,7 @@ impl Chat {
         self.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(room) {
                 view.more_before = page.more || page.messages.len() as i64 >= limit;
-                view.merge(page.messages, &[], me);
+                view.merge(page.messages, me);
             }
         });
         Ok(())

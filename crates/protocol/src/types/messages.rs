@@ -67,6 +67,10 @@ pub struct Message {
     /// root's own id when none yet). Replies newer than it are unread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_read: Option<i64>,
+    /// The `client_id` its author sent it with, on the `message` event and the `message` ack
+    /// (v1.24): the author's tabs and devices know it for the copy they show as sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 /// How far a thread has gone (v1.22): `{count, last_id, last_ts}`.
