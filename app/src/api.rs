@@ -145,3 +145,29 @@ pub async fn delete_account(
     )
     .await
 }
+
+/// `POST /api/me/avatar`: the picture in `file` becomes the caller's (v1.25).
+pub async fn set_avatar(file: web_sys::File) -> Result<protocol::Profile, ApiError> {
+    let request = Request::post(protocol::links::MY_AVATAR)
+        .body(file)
+        .map_err(|e| format!("could not build the request: {e}"))?;
+    read_profile(request.send().await).await
+}
+
+/// `DELETE /api/me/avatar`: the caller shows no picture any more (v1.25).
+pub async fn remove_avatar() -> Result<protocol::Profile, ApiError> {
+    read_profile(Request::delete(protocol::links::MY_AVATAR).send().await).await
+}
+
+async fn read_profile(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<protocol::Profile, ApiError> {
+    let response = reached(response)?;
+    if !response.ok() {
+        return Err(refusal(response).await);
+    }
+    response
+        .json::<protocol::Profile>()
+        .await
+        .map_err(|e| format!("unexpected answer from the server: {e}"))
+}

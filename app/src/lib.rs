@@ -20,6 +20,7 @@ pub mod model;
 pub mod offline;
 pub mod outbox;
 mod pages;
+pub mod profiles;
 pub mod session;
 mod storage;
 mod time;

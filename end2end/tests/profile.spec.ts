@@ -72,5 +72,5 @@ test("everyone sees a person in the same colour", async ({ browser }) => {
   const hue = await mine.getAttribute("class");
   expect(hue).toMatch(/hue-\d+/);
   await expect(theirs).toHaveAttribute("class", hue!);
-  await expect(ana.locator(".topbar .avatar")).toHaveAttribute("class", hue!);
+  await expect(ana.locator(".topbar #account summary .avatar")).toHaveAttribute("class", hue!);
 });

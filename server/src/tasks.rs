@@ -236,7 +236,10 @@ pub async fn housekeeping(hub: &Hub) -> Result<(), store::StoreError> {
     for file in &unsent {
         hub.files.remove(file).await;
     }
-    let deleted = hub.store.delete_forgotten_guests(now - GRACE_MS).await?;
+    let (deleted, pictures) = hub.store.delete_forgotten_guests(now - GRACE_MS).await?;
+    for picture in &pictures {
+        hub.files.remove(picture).await;
+    }
     let window = i64::try_from(crate::accounts::throttle::WINDOW.as_millis()).unwrap_or(i64::MAX);
     let failures = hub.store.prune_sign_in_failures(now - window).await?;
     // Link previews no message shows any more, and their images.

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use protocol::{MessagesOnDelete, Role, links, validate};
 
-use super::message::avatar;
+use super::message::{avatar, shown_name};
 use crate::session::use_session;
 
 /// The signed-in name and role, opening the account menu.
@@ -24,8 +24,8 @@ pub fn AccountMenu() -> impl IntoView {
         Some(view! {
             <details id="account" class="me account">
                 <summary title=title>
-                    {avatar(&name)}
-                    <span class="me-name">{name.clone()}</span>
+                    {avatar(user.id, &name)}
+                    <span class="me-name">{shown_name(user.id, &name)}</span>
                     <span class="role">{user.role.as_str()}</span>
                 </summary>
                 <div class="account-panel">
@@ -35,6 +35,8 @@ pub fn AccountMenu() -> impl IntoView {
                         <a href=links::BOARD>"Board"</a>
                         {(user.role == Role::Admin).then(|| view! { <a href=links::ADMIN>"Admin"</a> })}
                     </nav>
+                    <ProfilePicture id=user.id name=name.clone()/>
+                    <DisplayNameForm id=user.id username=name.clone()/>
                     <StatusForm/>
                     {(!guest).then(|| view! { <PasswordForm/> })}
                     <YourData/>
@@ -42,6 +44,168 @@ pub fn AccountMenu() -> impl IntoView {
                 </div>
             </details>
         })
+    }
+}
+
+/// The picture others see beside your name (v1.25): choose one, or take it away.
+#[component]
+fn ProfilePicture(id: i64, name: String) -> impl IntoView {
+    let chat = use_context::<crate::live::Chat>();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let said = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let has_picture = move || {
+        chat.is_some_and(|chat| {
+            chat.profiles
+                .with(|profiles| profiles.picture(id).is_some())
+        })
+    };
+    // The server's answer: shown here at once (the event tells the other tabs and people).
+    let done = move |answer: Result<protocol::Profile, String>, success: &str| {
+        busy.set(false);
+        match answer {
+            Ok(profile) => {
+                if let Some(chat) = chat {
+                    chat.learn_profile(profile);
+                }
+                said.set(Some(success.to_owned()));
+            }
+            Err(problem) => said.set(Some(problem)),
+        }
+    };
+    let chosen = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = input
+                .get_untracked()
+                .and_then(|input| input.files())
+                .and_then(|files| files.get(0))
+            else {
+                return;
+            };
+            if let Some(input) = input.get_untracked() {
+                // The same file chosen again is a change again.
+                input.set_value("");
+            }
+            busy.set(true);
+            said.set(Some("Uploading…".into()));
+            leptos::task::spawn_local(async move {
+                done(crate::api::set_avatar(file).await, "Picture saved.");
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (input, done);
+    };
+    let remove = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                done(crate::api::remove_avatar().await, "Picture removed.");
+            });
+        }
+    };
+    view! {
+        <section class="account-section avatar-form" aria-labelledby="avatar-title">
+            <h2 id="avatar-title">"Profile picture"</h2>
+            <div class="inline-form">
+                {avatar(id, &name)}
+                <input
+                    id="avatar-file"
+                    class="visually-hidden"
+                    type="file"
+                    accept="image/png,image/jpeg,image/gif,image/webp"
+                    aria-label="Picture file"
+                    tabindex="-1"
+                    node_ref=input
+                    on:change=chosen
+                />
+                <div class="avatar-actions">
+                <button
+                    id="choose-avatar"
+                    type="button"
+                    class="quiet"
+                    prop:disabled=move || busy.get()
+                    on:click=move |_| {
+                        if let Some(input) = input.get_untracked() {
+                            input.click();
+                        }
+                    }
+                >
+                    {move || if has_picture() { "Change picture…" } else { "Choose a picture…" }}
+                </button>
+                {move || has_picture().then(|| view! {
+                    <button
+                        id="remove-avatar"
+                        type="button"
+                        class="quiet"
+                        prop:disabled=move || busy.get()
+                        on:click=remove
+                    >
+                        "Remove"
+                    </button>
+                })}
+                </div>
+            </div>
+            <p class="hint" role="status">{move || said.get()}</p>
+        </section>
+    }
+}
+
+/// The name you go by (v1.26): shown in place of your username, which stays how people
+/// mention you.
+#[component]
+fn DisplayNameForm(id: i64, username: String) -> impl IntoView {
+    let chat = use_context::<crate::live::Chat>();
+    let current = move || {
+        chat.and_then(|chat| {
+            chat.profiles
+                .with(|profiles| profiles.name(id).map(str::to_owned))
+        })
+    };
+    let text = RwSignal::new(String::new());
+    // The field starts from the name known now (and follows it until the person types).
+    let typed = RwSignal::new(false);
+    Effect::new(move |_| {
+        let known = current().unwrap_or_default();
+        if !typed.get_untracked() {
+            text.set(known);
+        }
+    });
+    let said = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(chat) = chat else { return };
+        let name = text.get_untracked();
+        chat.set_display_name(name, move |done| {
+            typed.set(false);
+            said.set(Some(match done {
+                Ok(profile) if profile.name.is_none() => "You go by your username.".into(),
+                Ok(_) => "Name saved.".into(),
+                Err(problem) => problem,
+            }));
+        });
+    };
+    view! {
+        <form class="account-section name-form" on:submit=submit>
+            <label for="display-name">"Your name"</label>
+            <div class="inline-form">
+                <input
+                    id="display-name"
+                    maxlength=validate::DISPLAY_NAME_MAX.to_string()
+                    placeholder=username.clone()
+                    autocomplete="name"
+                    prop:value=move || text.get()
+                    on:input=move |ev| {
+                        typed.set(true);
+                        text.set(event_target_value(&ev));
+                    }
+                />
+                <button id="save-name" type="submit" class="quiet">"Save"</button>
+            </div>
+            <p class="hint">{format!("People still mention you as @{username}.")}</p>
+            <p class="hint" role="status">{move || said.get()}</p>
+        </form>
     }
 }
 

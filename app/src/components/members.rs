@@ -129,7 +129,9 @@ pub fn MembersPane() -> impl IntoView {
                                 data-user=user.username.clone()
                             >
                                 <span class="dot" aria-hidden="true"></span>
-                                <span class="name">{user.username.clone()}</span>
+                                <span class="name" title=format!("@{}", user.username)>
+                                    {super::message::shown_name(user.id, &user.username)}
+                                </span>
                                 {role_badge(user.role)}
                                 {if is_me {
                                     view! { <span class="you">" (you)"</span> }.into_any()

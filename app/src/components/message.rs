@@ -221,10 +221,10 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
                 <button type="button" class="quiet" on:click=move |_| revealed.set(true)>"Show"</button>
             </div>
             <div class="meta" class:visually-hidden=grouped>
-                {avatar(&message.user.username)}
+                {avatar(message.user.id, &message.user.username)}
                 {if grouped {
                     // Hidden (the message above says who): text for screen readers only.
-                    view! { <span class="author">{message.user.username.clone()}</span> }.into_any()
+                    view! { <span class="author">{shown_name(message.user.id, &message.user.username)}</span> }.into_any()
                 } else {
                     let target = crate::live::CardTarget {
                         user: message.user.clone(),
@@ -234,10 +234,11 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
                         <button
                             type="button"
                             class="author author-button"
+                            title=format!("@{}", message.user.username)
                             aria-haspopup="dialog"
                             on:click=move |_| chat.person_card.set(Some(target.clone()))
                         >
-                            {message.user.username.clone()}
+                            {shown_name(message.user.id, &message.user.username)}
                         </button>
                     }
                     .into_any()
@@ -279,16 +280,88 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
     .into_any()
 }
 
-/// A round badge with the first letter of a name, in the name's colour
+/// The name user `id` goes by: their display name once known (v1.26), otherwise their
+/// `username` (how they are mentioned, always shown beside a display name where they are
+/// introduced: the person card, People).
+pub fn shown_name(id: i64, username: &str) -> impl IntoView + use<> {
+    let username = username.to_owned();
+    let chat = use_context::<crate::live::Chat>();
+    if let Some(chat) = chat {
+        chat.want_profile(id);
+    }
+    let display = Memo::new(move |_| {
+        chat.and_then(|chat| {
+            chat.profiles
+                .with(|profiles| profiles.name(id).map(str::to_owned))
+        })
+    });
+    move || display.get().unwrap_or_else(|| username.clone())
+}
+
+/// `@username`, muted, once user `id` is known to go by a display name (so the name that
+/// reaches them is never hidden).
+pub fn handle_if_named(id: i64, username: &str) -> impl IntoView + use<> {
+    let handle = format!("@{username}");
+    let chat = use_context::<crate::live::Chat>();
+    let named = Memo::new(move |_| {
+        chat.is_some_and(|chat| chat.profiles.with(|profiles| profiles.name(id).is_some()))
+    });
+    move || {
+        named
+            .get()
+            .then(|| view! { <span class="handle">{handle.clone()}</span> })
+    }
+}
+
+/// A round badge for user `id`: their profile picture once known to be one (v1.25),
+/// otherwise the first letter of their name in the name's colour
 /// ([`protocol::validate::avatar_hue`], in 24 steps of 15° so the stylesheet can hold them).
-pub fn avatar(name: &str) -> impl IntoView + use<> {
+/// Decorative: the name is always written beside it.
+pub fn avatar(id: i64, name: &str) -> impl IntoView + use<> {
     let hue = protocol::validate::avatar_hue(name) / 15 * 15;
     let initial: String = name
         .chars()
         .next()
         .map(|c| c.to_uppercase().collect())
         .unwrap_or_default();
-    view! { <span class=format!("avatar hue-{hue}") aria-hidden="true">{initial}</span> }
+    let chat = use_context::<crate::live::Chat>();
+    if let Some(chat) = chat {
+        chat.want_profile(id);
+    }
+    // A picture that fails to load (gone since, or refused for now) gives way to the initial.
+    let broken = RwSignal::new(None::<String>);
+    // Only a change of this person's picture redraws the badge.
+    let known = Memo::new(move |_| {
+        chat.and_then(|chat| {
+            chat.profiles
+                .with(|profiles| profiles.picture(id).map(str::to_owned))
+        })
+    });
+    let picture = move || {
+        known
+            .get()
+            .filter(|src| broken.with(|broken| broken.as_ref() != Some(src)))
+    };
+    view! {
+        <span class=format!("avatar hue-{hue}") aria-hidden="true">
+            {move || match picture() {
+                Some(src) => {
+                    let failed = src.clone();
+                    view! {
+                        <img
+                            src=src
+                            alt=""
+                            loading="lazy"
+                            decoding="async"
+                            on:error=move |_| broken.set(Some(failed.clone()))
+                        />
+                    }
+                    .into_any()
+                }
+                None => initial.clone().into_any(),
+            }}
+        </span>
+    }
 }
 
 /// A message's files: images as their bounded preview (opening the viewer), anything else as

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use protocol::Person;
 
 use super::members::role_badge;
-use super::message::avatar;
+use super::message::{avatar, handle_if_named, shown_name};
 use crate::live::{Chat, Drawer};
 
 /// The "People" button and the directory it opens.
@@ -160,9 +160,13 @@ pub fn PeopleDirectory() -> impl IntoView {
                             let is_me = me() == Some(person.user.id);
                             view! {
                                 <li class="person" data-user=name.clone()>
-                                    {avatar(&name)}
+                                    {avatar(person.user.id, &name)}
                                     <span class="person-who">
-                                        <span class="person-name">{name.clone()}</span>
+                                        <span class="person-name">
+                                            {shown_name(person.user.id, &name)}
+                                            " "
+                                            {handle_if_named(person.user.id, &name)}
+                                        </span>
                                         {person.status.clone().map(|status| view! {
                                             <span class="person-status">{status}</span>
                                         })}

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use protocol::Person;
 
 use super::members::role_badge;
-use super::message::avatar;
+use super::message::{avatar, handle_if_named, shown_name};
 use super::people::presence;
 use crate::live::{CardTarget, Chat};
 
@@ -66,9 +66,10 @@ fn card(chat: Chat, target: CardTarget, close: impl Fn() + Copy + 'static) -> im
             on:keydown=move |ev: leptos::ev::KeyboardEvent| super::dialog::modal_keys(&ev, close)
         >
             <div class="person-card-head">
-                {avatar(&name)}
+                {avatar(id, &name)}
                 <div class="person-who">
-                    <h2 class="person-name">{name.clone()}</h2>
+                    <h2 class="person-name">{shown_name(id, &name)}</h2>
+                    {handle_if_named(id, &name)}
                     {move || found.get().and_then(|person| person.status).map(|status| view! {
                         <span class="person-status">{status}</span>
                     })}

@@ -96,6 +96,10 @@ pub struct Chat {
     pub max_upload: RwSignal<u64>,
     /// Whom the user blocks (v1.11), sorted by name: their messages are folded away.
     pub blocked: RwSignal<Vec<protocol::Author>>,
+    /// How people show (v1.25): their pictures, asked for as they come on screen.
+    pub profiles: RwSignal<crate::profiles::Profiles>,
+    /// Whether a batch of [`Chat::profiles`] is about to be asked for.
+    profiles_soon: StoredValue<bool>,
     /// The server's time when this page first connected (from `welcome`): notifications
     /// stored before it are listed in the bell but not toasted again on every load.
     pub toasts_since: StoredValue<Option<i64>>,
@@ -152,6 +156,8 @@ impl Chat {
             uploads: RwSignal::new(crate::uploads::Uploads::default()),
             max_upload: RwSignal::new(protocol::validate::UPLOAD_MAX_DEFAULT),
             blocked: RwSignal::new(Vec::new()),
+            profiles: RwSignal::new(crate::profiles::Profiles::default()),
+            profiles_soon: StoredValue::new(false),
             toasts_since: StoredValue::new(None),
             shown,
             socket: StoredValue::new_local(None),
@@ -179,6 +185,7 @@ impl Chat {
         self.replying.set(None);
         self.uploads.set(crate::uploads::Uploads::default());
         self.blocked.set(Vec::new());
+        self.profiles.set(crate::profiles::Profiles::default());
         self.toasts_since.set_value(None);
     }
 

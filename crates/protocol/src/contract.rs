@@ -56,7 +56,7 @@ pub fn names_json() -> Value {
             .collect::<Map<String, Value>>(),
         "general": events::GENERAL_ROOM,
         "api": api,
-        "links": {"CHAT": links::CHAT, "BOARD": links::BOARD, "ADMIN": links::ADMIN, "HOME": links::HOME, "SIGN_IN_FORM": links::SIGN_IN_FORM, "FILES": links::FILES, "LIVEZ": links::LIVEZ, "READYZ": links::READYZ, "METRICS": links::METRICS, "EXPORT": links::EXPORT, "ADMIN_EXPORT": links::ADMIN_EXPORT, "HOOKS": links::HOOKS},
+        "links": {"CHAT": links::CHAT, "BOARD": links::BOARD, "ADMIN": links::ADMIN, "HOME": links::HOME, "SIGN_IN_FORM": links::SIGN_IN_FORM, "FILES": links::FILES, "LIVEZ": links::LIVEZ, "READYZ": links::READYZ, "METRICS": links::METRICS, "EXPORT": links::EXPORT, "ADMIN_EXPORT": links::ADMIN_EXPORT, "HOOKS": links::HOOKS, "LINK_IMAGES": links::LINK_IMAGES, "MY_AVATAR": links::MY_AVATAR, "AVATARS": links::AVATARS},
         "upload_fields": {"ROOM": links::files::ROOM, "FILE": links::files::FILE},
     })
 }

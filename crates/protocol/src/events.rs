@@ -284,6 +284,14 @@ pub mod chat {
     /// C→S `{}` → `{ok}`: the person is at the keyboard; no news for a while makes them
     /// `away` in the directory (v1.21).
     pub const ACTIVITY: &str = "activity";
+    /// C→S `{ids}` → `{ok, profiles: [{id, avatar?, name?}]}`: how these people show (v1.25).
+    pub const PROFILES: &str = "profiles";
+    /// S→C `{id, avatar?, name?}`: someone changed how they show, to every `/chat` socket
+    /// (v1.25).
+    pub const PROFILE_UPDATED: &str = "profile_updated";
+    /// C→S `{name}` → `{ok, id, avatar?, name?}`: the caller's display name; empty clears it
+    /// (v1.26).
+    pub const SET_DISPLAY_NAME: &str = "set_display_name";
     /// C→S `{id, pinned}` → `{ok}`: a moderator of the room (either person in a DM) pins a
     /// message, or unpins it (v1.14).
     pub const PIN: &str = "pin";

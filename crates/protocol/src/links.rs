@@ -79,6 +79,20 @@ pub fn link_image(id: &str) -> String {
     format!("{LINK_IMAGES}/{id}")
 }
 
+/// `POST` the caller's new profile picture here as the request body (an image, v1.25), or
+/// `DELETE` it; both answer `200` with the caller's [`crate::Profile`].
+pub const MY_AVATAR: &str = "/api/me/avatar";
+
+/// Where signed-in people fetch profile pictures (v1.25): `GET /api/avatars/<id>`.
+pub const AVATARS: &str = "/api/avatars";
+
+/// A profile picture: `/api/avatars/<id>` (a new id for each picture, so it is cached for
+/// good).
+#[must_use]
+pub fn avatar(id: &str) -> String {
+    format!("{AVATARS}/{id}")
+}
+
 /// Where programs post to a room's incoming webhooks (v1.19): `POST /api/hooks/<id>/<secret>`.
 pub const HOOKS: &str = "/api/hooks";
 

@@ -85,6 +85,8 @@ requests! {
     chat::FIND_PEOPLE => PeopleReq => PeopleRes;
     chat::SET_STATUS => SetStatusReq => Empty;
     chat::ACTIVITY => ActivityReq => Empty;
+    chat::PROFILES => ProfilesReq => ProfilesRes;
+    chat::SET_DISPLAY_NAME => SetDisplayNameReq => Profile;
     chat::PIN => PinReq => Empty;
     chat::PINS => PinsReq => PinsRes;
     chat::SAVE_MESSAGE => SaveMessageReq => Empty;
@@ -125,6 +127,7 @@ server_events! {
     chat::ROOM_UPDATED => RoomUpdated;
     chat::BLOCKS => Blocks;
     chat::MESSAGE_PINNED => MessagePinned;
+    chat::PROFILE_UPDATED => Profile;
     chat::MESSAGE_SAVED => MessageSaved;
     chat::MESSAGE_PREVIEW => MessagePreview;
     notifications::NOTIFICATION => Notification;

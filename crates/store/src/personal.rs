@@ -14,6 +14,8 @@ pub const ERASED_NAME: &str = "deleted user";
 pub struct Erased {
     /// The ids of the files the account uploaded (their rows are gone; their bytes are to go).
     pub files: Vec<String>,
+    /// Its profile picture's id (v1.25), gone from the account; its bytes are to go.
+    pub avatar: Option<String>,
     /// The token hashes of the sessions that ended (their sockets are to be disconnected).
     pub sessions: Vec<String>,
     /// The messages removed, newest first (at most [`ERASED_MESSAGES_SHOWN`]: the ones
@@ -119,6 +121,10 @@ impl Store {
                 .bind(user_id)
                 .fetch_all(&mut *tx)
                 .await?;
+        let avatar: Option<String> = sqlx::query_scalar("SELECT avatar FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
         let sessions: Vec<String> = sqlx::query_scalar(
             "SELECT token_hash FROM sessions WHERE user_id = $1 AND revoked_at IS NULL",
         )
@@ -181,6 +187,7 @@ impl Store {
                 .await?;
             sqlx::query(
                 "UPDATE users SET username = $1, username_key = $2, password_hash = NULL, status = NULL, \
+                 avatar = NULL, avatar_type = NULL, display_name = NULL, \
                  role = CASE WHEN role = 'admin' THEN 'member' ELSE role END, \
                  deleted_at = $3 WHERE id = $4",
             )
@@ -194,6 +201,7 @@ impl Store {
         tx.commit().await?;
         Ok(Erased {
             files,
+            avatar,
             sessions,
             messages,
         })

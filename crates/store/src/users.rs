@@ -255,26 +255,29 @@ impl Store {
 
     /// Deletes guests released before `before` that left nothing behind (no message, no
     /// room, no upload: an unsent upload's bytes are removed with its row, by
-    /// [`Store::take_unsent_files`], before its guest can go); returns how many were deleted.
+    /// [`Store::take_unsent_files`], before its guest can go); returns how many were deleted,
+    /// and the ids of their profile pictures, whose bytes are to go.
     ///
     /// # Errors
     /// [`StoreError::Database`] on failure.
-    pub async fn delete_forgotten_guests(&self, before: i64) -> Result<u64> {
-        let done = self
+    pub async fn delete_forgotten_guests(&self, before: i64) -> Result<(u64, Vec<String>)> {
+        let pictures: Vec<Option<String>> = self
             .write(async |conn| {
-                sqlx::query(
+                sqlx::query_scalar(
                     "DELETE FROM users WHERE role = 'guest' AND released_at IS NOT NULL \
              AND released_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = users.id) \
              AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.created_by = users.id) \
-             AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.user_id = users.id)",
+             AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.user_id = users.id) \
+             RETURNING avatar",
                 )
                 .bind(before)
-                .execute(conn)
+                .fetch_all(conn)
                 .await
             })
             .await?;
-        Ok(done.rows_affected())
+        let deleted = pictures.len() as u64;
+        Ok((deleted, pictures.into_iter().flatten().collect()))
     }
 }
 
@@ -359,7 +362,7 @@ mod tests {
             "ana",
             "old messages keep their author's name"
         );
-        assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap(), 1);
+        assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap().0, 1);
         assert!(store.user_by_id(guest.id).await.unwrap().is_none());
     }
 
@@ -417,12 +420,12 @@ mod tests {
             .unwrap();
         assert!(store.release_guest(guest.id, 3).await.unwrap());
         // Deleting the guest would take the upload's row with it and leave its bytes behind.
-        assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap(), 0);
+        assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap().0, 0);
         assert_eq!(
             store.take_unsent_files(1_000).await.unwrap(),
             ["f".repeat(32)]
         );
-        assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap(), 1);
+        assert_eq!(store.delete_forgotten_guests(1_000).await.unwrap().0, 1);
     }
 
     #[tokio::test]

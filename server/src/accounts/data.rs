@@ -124,6 +124,16 @@ impl Accounts {
         for file in &erased.files {
             self.hub.files.remove(file).await;
         }
+        // Its picture and display name go, and those who show them hear so.
+        if let Some(picture) = &erased.avatar {
+            self.hub.files.remove(picture).await;
+        }
+        let gone = protocol::Profile {
+            id: target.id,
+            avatar: None,
+            name: None,
+        };
+        self.fanout.to_everyone(&gone).await;
         for session in &erased.sessions {
             self.fanout.disconnect(&session_channel(session)).await;
         }

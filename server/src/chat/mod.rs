@@ -24,6 +24,7 @@ mod moderation;
 mod people;
 mod pins;
 mod presence;
+mod profiles;
 mod rooms;
 mod saved;
 mod webhooks;

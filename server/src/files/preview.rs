@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use image::imageops::{self, FilterType};
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
-use protocol::validate::PREVIEW_MAX_SIDE;
+use protocol::validate::{AVATAR_SIDE, PREVIEW_MAX_SIDE};
 use thiserror::Error;
 
 use super::FileStore;
@@ -64,6 +66,26 @@ pub fn decode_cost(format: Option<ImageFormat>, width: u32, height: u32, decoded
     decoded.saturating_add(coefficients)
 }
 
+/// What is made of an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A preview: at most [`PREVIEW_MAX_SIDE`] pixels a side, never enlarged.
+    Preview,
+    /// A profile picture (v1.25): the image's centre square, [`AVATAR_SIDE`] pixels a side.
+    Avatar,
+}
+
+/// Why nothing was made of an image.
+#[derive(Debug, Error)]
+pub enum NotMade {
+    /// No turn, or no end of the decode, within [`WAIT`].
+    #[error("the server is busy making other pictures; try again in a moment")]
+    Busy,
+    /// The image could not be made within the limits.
+    #[error(transparent)]
+    Failed(#[from] PreviewError),
+}
+
 /// Whether a file of this type gets a preview.
 #[must_use]
 pub fn is_previewable(content_type: &str) -> bool {
@@ -79,6 +101,56 @@ pub fn is_previewable(content_type: &str) -> bool {
 /// # Errors
 /// When the image cannot be decoded within the limits, or on I/O failure.
 pub fn make(source: &Path, target: &Path, budget: u64) -> Result<&'static str, PreviewError> {
+    let (image, orientation) = decode(source, budget)?;
+    let mut image = if image.width() > PREVIEW_MAX_SIDE || image.height() > PREVIEW_MAX_SIDE {
+        image.thumbnail(PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE)
+    } else {
+        image
+    };
+    // Turned as the camera said (after shrinking: turning a small copy costs little).
+    image.apply_orientation(orientation);
+    write(&image, target)
+}
+
+/// Writes the profile picture made of the image at `source` to `target`: its centre square,
+/// scaled to [`AVATAR_SIDE`] pixels a side, PNG or JPEG as [`make`] chooses, within the same
+/// decoding limits. Returns its content type. Blocking: run it on a blocking thread.
+///
+/// # Errors
+/// When the image cannot be decoded within the limits, or on I/O failure.
+pub fn make_avatar(
+    source: &Path,
+    target: &Path,
+    budget: u64,
+) -> Result<&'static str, PreviewError> {
+    let (image, orientation) = decode(source, budget)?;
+    let side = image.width().min(image.height());
+    // A view of the centre square, scaled straight from the decoded image (no copy of it).
+    let square = imageops::crop_imm(
+        &image,
+        (image.width() - side) / 2,
+        (image.height() - side) / 2,
+        side,
+        side,
+    );
+    let scaled = if side > AVATAR_SIDE {
+        imageops::thumbnail(&*square, AVATAR_SIDE, AVATAR_SIDE)
+    } else {
+        imageops::resize(&*square, AVATAR_SIDE, AVATAR_SIDE, FilterType::Triangle)
+    };
+    let mut picture = if image.color().has_alpha() {
+        DynamicImage::ImageRgba8(scaled)
+    } else {
+        DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(scaled).to_rgb8())
+    };
+    // The centre square turns with the image: turned last, on the small copy.
+    picture.apply_orientation(orientation);
+    write(&picture, target)
+}
+
+/// Decodes the image at `source` within `budget` bytes (see [`make`]), with the orientation
+/// its metadata gives (a phone's photo taken upright is often stored on its side).
+fn decode(source: &Path, budget: u64) -> Result<(DynamicImage, Orientation), PreviewError> {
     let mut reader = ImageReader::open(source)?.with_guessed_format()?;
     let format = reader.format();
     let mut limits = Limits::default();
@@ -86,18 +158,20 @@ pub fn make(source: &Path, target: &Path, budget: u64) -> Result<&'static str, P
     limits.max_image_height = Some(SOURCE_MAX_SIDE);
     limits.max_alloc = Some(budget);
     reader.limits(limits);
-    let decoder = reader.into_decoder()?;
+    let mut decoder = reader.into_decoder()?;
     let (width, height) = decoder.dimensions();
     let needed = decode_cost(format, width, height, decoder.total_bytes());
     if needed > budget {
         return Err(PreviewError::TooLarge { needed, budget });
     }
-    let image = DynamicImage::from_decoder(decoder)?;
-    let image = if image.width() > PREVIEW_MAX_SIDE || image.height() > PREVIEW_MAX_SIDE {
-        image.thumbnail(PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE)
-    } else {
-        image
-    };
+    // Broken metadata is no reason to refuse the picture: it is shown as stored.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    Ok((DynamicImage::from_decoder(decoder)?, orientation))
+}
+
+/// Writes `image` to `target`: PNG when it has transparency, JPEG otherwise. Returns its
+/// content type.
+fn write(image: &DynamicImage, target: &Path) -> Result<&'static str, PreviewError> {
     let mut out = BufWriter::new(std::fs::File::create(target)?);
     let content_type = if image.color().has_alpha() {
         DynamicImage::ImageRgba8(image.to_rgba8()).write_to(&mut out, ImageFormat::Png)?;
@@ -132,6 +206,27 @@ pub struct Turns<'a> {
 /// decode ends, whatever happens to the caller: a client that gives up (or an upload that
 /// stops waiting) cannot start more decodes than there are turns.
 pub async fn make_in_turn(turns: &Turns<'_>, source: &Path, id: &str) -> Option<String> {
+    match shape_in_turn(turns, source, id, Shape::Preview).await {
+        Ok(content_type) => Some(content_type),
+        Err(error) => {
+            tracing::debug!(%error, file = id, "no preview");
+            None
+        }
+    }
+}
+
+/// Makes `shape` of the image at `source` in turn (see [`make_in_turn`]) and keeps it as
+/// `id`'s preview file; its content type.
+///
+/// # Errors
+/// [`NotMade::Busy`] past [`WAIT`]; [`NotMade::Failed`] when the image cannot be made within
+/// the limits, or cannot be kept.
+pub async fn shape_in_turn(
+    turns: &Turns<'_>,
+    source: &Path,
+    id: &str,
+    shape: Shape,
+) -> Result<String, NotMade> {
     let made = tokio::time::timeout(WAIT, async {
         let turn = turns.turns.clone().acquire_owned().await.ok()?;
         let (partial, file) = turns.files.partial().await.ok()?;
@@ -143,7 +238,10 @@ pub async fn make_in_turn(turns: &Turns<'_>, source: &Path, id: &str) -> Option<
         // removed when the decode ends, not while the decode still writes it.
         let decoded = tokio::task::spawn_blocking(move || {
             let (_turn, _decoding) = (turn, decoding);
-            let made = make(&from, partial.path(), budget);
+            let made = match shape {
+                Shape::Preview => make(&from, partial.path(), budget),
+                Shape::Avatar => make_avatar(&from, partial.path(), budget),
+            };
             (partial, made)
         })
         .await;
@@ -151,21 +249,22 @@ pub async fn make_in_turn(turns: &Turns<'_>, source: &Path, id: &str) -> Option<
     })
     .await;
     let Ok(Some(decoded)) = made else {
-        tracing::debug!(file = id, "no preview: not made in time");
-        return None;
+        return Err(NotMade::Busy);
     };
     match decoded {
         Ok((partial, Ok(content_type))) => {
-            turns.files.keep(partial, id, true).await.ok()?;
-            Some(content_type.to_owned())
+            turns
+                .files
+                .keep(partial, id, true)
+                .await
+                .map_err(PreviewError::from)?;
+            Ok(content_type.to_owned())
         }
-        Ok((_, Err(error))) => {
-            tracing::debug!(%error, file = id, "no preview");
-            None
-        }
+        Ok((_, Err(error))) => Err(error.into()),
         Err(error) => {
-            tracing::warn!(%error, file = id, "making a preview");
-            None
+            // The blocking task panicked or was cancelled.
+            tracing::warn!(%error, file = id, "making a picture");
+            Err(PreviewError::Io(std::io::Error::other(error)).into())
         }
     }
 }
@@ -242,6 +341,60 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_picture_is_the_centre_square_at_its_one_size() {
+        let source = temp("wide.png");
+        let target = temp("wide.avatar");
+        // Red on the left, green in the middle square, blue on the right.
+        let wide = image::RgbImage::from_fn(600, 300, |x, _| match x {
+            0..150 => image::Rgb([255, 0, 0]),
+            150..450 => image::Rgb([0, 255, 0]),
+            _ => image::Rgb([0, 0, 255]),
+        });
+        wide.save_with_format(&source, ImageFormat::Png).unwrap();
+        assert_eq!(
+            make_avatar(&source, &target, DECODE_MEMORY_DEFAULT).unwrap(),
+            "image/jpeg"
+        );
+        let decode = |path: &Path| {
+            ImageReader::open(path)
+                .unwrap()
+                .with_guessed_format()
+                .unwrap()
+                .decode()
+                .unwrap()
+        };
+        let avatar = decode(&target).to_rgb8();
+        assert_eq!(avatar.dimensions(), (AVATAR_SIDE, AVATAR_SIDE));
+        for (x, y) in [
+            (0, 0),
+            (AVATAR_SIDE - 1, AVATAR_SIDE / 2),
+            (AVATAR_SIDE / 2, 0),
+        ] {
+            let [r, g, b] = avatar.get_pixel(x, y).0;
+            assert!(g > 200 && r < 60 && b < 60, "({x}, {y}) is {:?}", [r, g, b]);
+        }
+        // A small one with transparency is scaled up, and stays a PNG.
+        image::RgbaImage::from_pixel(40, 30, image::Rgba([0, 0, 0, 0]))
+            .save_with_format(&source, ImageFormat::Png)
+            .unwrap();
+        assert_eq!(
+            make_avatar(&source, &target, DECODE_MEMORY_DEFAULT).unwrap(),
+            "image/png"
+        );
+        let avatar = decode(&target);
+        assert_eq!(
+            (avatar.width(), avatar.height()),
+            (AVATAR_SIDE, AVATAR_SIDE)
+        );
+        // Not an image: refused.
+        std::fs::write(&source, b"not a picture").unwrap();
+        assert!(make_avatar(&source, &target, DECODE_MEMORY_DEFAULT).is_err());
+        for path in [source, target] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    #[test]
     fn broken_and_oversized_images_are_refused() {
         let source = temp("broken.png");
         let target = temp("broken.preview");
@@ -276,6 +429,47 @@ mod tests {
         png.extend_from_slice(&idat);
         png.extend_from_slice(&crc32(&idat).to_be_bytes());
         png
+    }
+
+    /// A PNG of `width` × `height` whose metadata says to turn it a quarter clockwise to show
+    /// it upright (EXIF orientation 6, in an `eXIf` chunk after the header).
+    fn png_on_its_side(width: u32, height: u32) -> Vec<u8> {
+        let mut plain = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(width, height, image::Rgb([10, 200, 10]))
+            .write_to(&mut plain, ImageFormat::Png)
+            .unwrap();
+        let plain = plain.into_inner();
+        // Signature (8) + IHDR chunk (4 + 4 + 13 + 4).
+        let (head, rest) = plain.split_at(33);
+        // Big-endian TIFF: one IFD entry, Orientation (0x0112), SHORT, 1, value 6.
+        let mut exif = b"eXIfMM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00"
+            .to_vec();
+        let length = u32::try_from(exif.len() - 4).unwrap();
+        let crc = crc32(&exif);
+        let mut png = head.to_vec();
+        png.extend_from_slice(&length.to_be_bytes());
+        png.append(&mut exif);
+        png.extend_from_slice(&crc.to_be_bytes());
+        png.extend_from_slice(rest);
+        png
+    }
+
+    #[test]
+    fn a_picture_stored_on_its_side_is_turned_upright() {
+        let source = temp("sideways.png");
+        let target = temp("sideways.preview");
+        std::fs::write(&source, png_on_its_side(60, 20)).unwrap();
+        make(&source, &target, DECODE_MEMORY_DEFAULT).unwrap();
+        let preview = ImageReader::open(&target)
+            .unwrap()
+            .with_guessed_format()
+            .unwrap()
+            .decode()
+            .unwrap();
+        assert_eq!((preview.width(), preview.height()), (20, 60));
+        for path in [source, target] {
+            let _ = std::fs::remove_file(path);
+        }
     }
 
     /// PNG's CRC-32.

@@ -433,7 +433,7 @@ async fn serve(
 }
 
 /// Opens a kept file (or its preview); `missing` when it is not there.
-async fn open_kept(
+pub(super) async fn open_kept(
     files: &files::FileStore,
     id: &str,
     preview: bool,
@@ -448,7 +448,7 @@ async fn open_kept(
 
 /// A kept file as the answer: its type and disposition, cached privately for good (ids are
 /// never reused), never run as a page of this site.
-async fn stream(
+pub(super) async fn stream(
     handle: tokio::fs::File,
     content_type: String,
     disposition: String,

@@ -4,6 +4,7 @@
 
 pub(crate) mod assets;
 mod auth;
+mod avatars;
 mod emoji;
 mod files;
 mod guards;
@@ -83,6 +84,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             &protocol::links::link_image("{id}"),
             axum::routing::get(files::link_image),
+        )
+        .route(
+            protocol::links::MY_AVATAR,
+            axum::routing::post(avatars::upload).delete(avatars::remove),
+        )
+        .route(
+            &protocol::links::avatar("{id}"),
+            axum::routing::get(avatars::serve),
         )
         .route(
             <protocol::http::Emoji as protocol::http::Endpoint>::PATH,

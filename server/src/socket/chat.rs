@@ -9,10 +9,11 @@ use protocol::{
     CreateWebhookReq, CreateWebhookRes, DeleteReq, DeleteWebhookReq, DmReq, EditReq, EditRes,
     Empty, GroupDmReq, HideRoomReq, HistoryReq, HistoryRes, InviteReq, JoinReq, JoinRes, KickReq,
     LeaveReq, LeaveRoomReq, MarkRoomReadReq, MarkThreadReadReq, MembersReq, MembersRes, MessageReq,
-    MessageRes, MuteReq, MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, ReactReq,
-    ReadMarker, RoomsReq, RoomsRes, SaveMessageReq, SavedMessagesReq, SavedMessagesRes,
-    SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes, SetStatusReq, SetTopicReq, SetTopicRes,
-    TypingReq, UnblockReq, User, WebhooksReq, WebhooksRes, Welcome,
+    MessageRes, MuteReq, MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, Profile,
+    ProfilesReq, ProfilesRes, ReactReq, ReadMarker, RoomsReq, RoomsRes, SaveMessageReq,
+    SavedMessagesReq, SavedMessagesRes, SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes,
+    SetDisplayNameReq, SetStatusReq, SetTopicReq, SetTopicRes, TypingReq, UnblockReq, User,
+    WebhooksReq, WebhooksRes, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
@@ -58,6 +59,8 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(blocks)
         .on(people)
         .on(set_status)
+        .on(profiles)
+        .on(set_display_name)
         .on(activity)
         .on(pin)
         .on(pins)
@@ -388,6 +391,16 @@ async fn people(ctx: Ctx, req: PeopleReq) -> AppResult<PeopleRes> {
         page.more = true;
     }
     Ok(page)
+}
+
+/// `profiles`: how people show (v1.25).
+async fn profiles(ctx: Ctx, req: ProfilesReq) -> AppResult<ProfilesRes> {
+    ctx.chat().profiles(&req).await
+}
+
+/// `set_display_name`: the caller's display name (v1.26).
+async fn set_display_name(ctx: Ctx, req: SetDisplayNameReq) -> AppResult<Profile> {
+    ctx.chat().set_display_name(&ctx.actor(), &req.name).await
 }
 
 /// `set_status`: the caller's status line (v1.13).

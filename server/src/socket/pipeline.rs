@@ -95,6 +95,8 @@ prices! {
     protocol::BlocksReq => 3;
     protocol::PeopleReq => 3;
     protocol::SetStatusReq => 2;
+    protocol::ProfilesReq => 1;
+    protocol::SetDisplayNameReq => 2;
     protocol::PinReq => 2;
     protocol::PinsReq => 2;
     protocol::SaveMessageReq => 1;

@@ -104,7 +104,7 @@ fn every_built_in_limit_has_its_real_value() {
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
     let fetch = server::links::fetch::Limits::default();
-    let expected: [(String, u64); 27] = [
+    let expected: [(String, u64); 30] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -121,6 +121,14 @@ fn every_built_in_limit_has_its_real_value() {
         ),
         ("files per message".into(), validate::ATTACHMENTS_MAX as u64),
         (
+            "profile picture upload".into(),
+            validate::AVATAR_UPLOAD_MAX / (1024 * 1024),
+        ),
+        (
+            format!("people per {}", quoted(chat::PROFILES, "request")),
+            validate::PROFILES_MAX as u64,
+        ),
+        (
             "image previews made at once".into(),
             limits::PREVIEWS_AT_ONCE as u64,
         ),
@@ -131,6 +139,7 @@ fn every_built_in_limit_has_its_real_value() {
         ("message text".into(), validate::MESSAGE_MAX as u64),
         ("room topic".into(), validate::TOPIC_MAX as u64),
         ("status line".into(), validate::STATUS_MAX as u64),
+        ("display name".into(), validate::DISPLAY_NAME_MAX as u64),
         (
             quoted(chat::HISTORY, "page"),
             validate::HISTORY_MAX.unsigned_abs(),

@@ -15,12 +15,14 @@ mod wait;
 
 mod accounts;
 mod admin;
+mod avatars;
 mod blocks;
 mod bookmarks;
 mod chat;
 mod connections;
 mod conversation;
 mod directory;
+mod display_names;
 mod docs;
 mod files;
 mod frames;

@@ -9,6 +9,7 @@ mod events;
 mod files;
 mod notifications;
 pub(super) mod outbox;
+mod profiles;
 mod rooms;
 mod sending;
 mod webhooks;

@@ -121,6 +121,45 @@ pub struct Person {
     pub away: bool,
 }
 
+/// How someone shows (v1.25): `{id, avatar?, name?}`, the answer to `profiles`,
+/// `set_display_name` and the `profile_updated` event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// User id.
+    pub id: i64,
+    /// Their picture's address ([`crate::links::avatar`]), if they set one: a square
+    /// [`crate::validate::AVATAR_SIDE`] pixels a side, for signed-in people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    /// The name they like to be called by, if they set one (v1.26; see
+    /// [`crate::validate::display_name`]). Their `username` stays how they are mentioned and
+    /// found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `set_display_name` request (v1.26): the caller's display name; empty clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetDisplayNameReq {
+    /// The name (see [`crate::validate::display_name`]).
+    pub name: String,
+}
+
+/// `profiles` request (v1.25): 1 to [`crate::validate::PROFILES_MAX`] user ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfilesReq {
+    /// Whom.
+    pub ids: Vec<i64>,
+}
+
+/// `profiles` ack (v1.25): the profiles of the ids that are accounts, in id order (an
+/// unknown or deleted id is left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfilesRes {
+    /// Theirs.
+    pub profiles: Vec<Profile>,
+}
+
 /// `activity` request (v1.21): the person is at the keyboard (they typed, clicked, or came
 /// back to the tab). Clients send it at most once a minute while that goes on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

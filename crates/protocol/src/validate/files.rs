@@ -12,6 +12,10 @@ pub const UPLOAD_MAX_DEFAULT: u64 = 10 * 1024 * 1024;
 pub const FILE_NAME_MAX: usize = 200;
 /// The longest side of an image preview, in pixels.
 pub const PREVIEW_MAX_SIDE: u32 = 480;
+/// The largest profile picture upload (v1.25): 5 MiB.
+pub const AVATAR_UPLOAD_MAX: u64 = 5 * 1024 * 1024;
+/// The side of a profile picture as kept and served (v1.25): square, in pixels.
+pub const AVATAR_SIDE: u32 = 256;
 /// Characters of an attachment id (lowercase hex).
 pub const ATTACHMENT_ID_LEN: usize = 32;
 

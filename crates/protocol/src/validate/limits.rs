@@ -72,6 +72,23 @@ pub fn people_query(raw: Option<&str>) -> Result<Option<String>, ErrorBody> {
     Ok(Some(q.to_owned()))
 }
 
+/// Most people one `profiles` request asks about (v1.25).
+pub const PROFILES_MAX: usize = 100;
+
+/// The ids of a `profiles` request: 1 to [`PROFILES_MAX`]; repeats are asked once.
+///
+/// # Errors
+/// `bad_request` for none or too many.
+pub fn profile_ids(raw: &[i64]) -> Result<Vec<i64>, ErrorBody> {
+    if raw.is_empty() || raw.len() > PROFILES_MAX {
+        return Err(bad(format!("ids lists 1 to {PROFILES_MAX} people")));
+    }
+    let mut ids = raw.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// How many accounts one account may block (v1.11).
 pub const BLOCKS_MAX: u32 = 1_000;
 

@@ -89,6 +89,37 @@ pub fn topic(raw: Option<&str>) -> Result<Option<String>, ErrorBody> {
     Ok(Some(text.to_owned()))
 }
 
+/// Longest display name, in characters (v1.26).
+pub const DISPLAY_NAME_MAX: usize = 64;
+
+/// A display name (v1.26): trimmed, one line, at most [`DISPLAY_NAME_MAX`] characters, with
+/// something visible in it (invisible characters alone are no name); empty clears it.
+///
+/// # Errors
+/// `too_long`, or `bad_request` for a control character or nothing visible.
+pub fn display_name(raw: &str) -> Result<Option<String>, ErrorBody> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > DISPLAY_NAME_MAX {
+        return Err(ErrorBody::new(
+            ErrorCode::TooLong,
+            format!("a display name has at most {DISPLAY_NAME_MAX} characters"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(bad("a display name is a single line of text"));
+    }
+    if text
+        .chars()
+        .all(|c| c.is_whitespace() || super::names::is_invisible(c))
+    {
+        return Err(bad("a display name needs something visible in it"));
+    }
+    Ok(Some(text.to_owned()))
+}
+
 /// Longest status line, in characters (v1.13).
 pub const STATUS_MAX: usize = 80;
 
@@ -157,4 +188,32 @@ pub fn mentions(text: &str) -> Vec<String> {
         }
     }
     found
+}
+
+#[cfg(test)]
+mod display_name_tests {
+    use super::*;
+
+    #[test]
+    fn a_display_name_is_one_visible_line() {
+        assert_eq!(
+            display_name("  Ana García ").unwrap().as_deref(),
+            Some("Ana García")
+        );
+        assert_eq!(display_name("   ").unwrap(), None);
+        assert_eq!(
+            display_name(&"x".repeat(DISPLAY_NAME_MAX + 1))
+                .unwrap_err()
+                .code,
+            ErrorCode::TooLong
+        );
+        assert!(display_name(&"é".repeat(DISPLAY_NAME_MAX)).is_ok());
+        for bad in ["Ana\nBoss", "tab\there", "\u{200B}\u{200B}", "\u{2800}"] {
+            assert_eq!(
+                display_name(bad).unwrap_err().code,
+                ErrorCode::BadRequest,
+                "{bad:?}"
+            );
+        }
+    }
 }

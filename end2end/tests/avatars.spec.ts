@@ -1,0 +1,133 @@
+import { type Page } from "@playwright/test";
+import { test, expect, contract, createRoom, guestPage, png, say, sizedGuest, uniqueName } from "./helpers";
+
+// Profile pictures (protocol v1.25): chosen in the account menu, made square by the server,
+// shown beside the person's messages for everyone at once, and after a reload; taken away, the
+// initial on its colour comes back. Display names (v1.26) likewise, the username kept in reach.
+
+/** Opens the account menu and makes `buffer` the page's person's picture. */
+async function setPicture(page: Page, buffer: Buffer): Promise<void> {
+  await page.locator("#account summary").click();
+  await page.locator("#avatar-file").setInputFiles({ name: "me.png", mimeType: "image/png", buffer });
+  await expect(page.locator("#account .avatar-form [role=status]")).toHaveText("Picture saved.");
+}
+
+/** The badge beside `name`'s messages (the first of them) in the room on screen. */
+function badge(page: Page, name: string) {
+  return page
+    .locator("#log .msg .meta")
+    .filter({ has: page.locator(".author", { hasText: name }) })
+    .first()
+    .locator(".avatar");
+}
+
+test("a picture chosen in the account menu shows beside the person's messages for everyone", async ({ browser }) => {
+  const anaName = uniqueName("ana");
+  const ana = await guestPage(browser, anaName);
+  const room = uniqueName("faces");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await say(ana, "hello, this is my face now");
+  // No picture yet: the initial.
+  await expect(badge(bea, anaName)).toHaveText(anaName[0].toUpperCase());
+  await expect(badge(bea, anaName).locator("img")).toHaveCount(0);
+
+  await setPicture(ana, png(300, 200));
+  // In the account menu's summary and beside the message, on both screens, without a reload.
+  await expect(ana.locator("#account summary .avatar img")).toBeVisible();
+  const seen = badge(bea, anaName).locator("img");
+  await expect(seen).toBeVisible();
+  const src = await seen.getAttribute("src");
+  expect(src).toMatch(new RegExp(`^${contract.links.AVATARS}/[0-9a-f]{32}$`));
+  await expect(badge(ana, anaName).locator("img")).toHaveAttribute("src", src!);
+  // A real, square picture of the served size; decorative (the name is written beside it).
+  await expect.poll(() => seen.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([256, 256]);
+  await expect(seen).toHaveAttribute("alt", "");
+
+  // A reload asks the server again.
+  await bea.reload();
+  await expect(badge(bea, anaName).locator("img")).toHaveAttribute("src", src!);
+
+  // Something that is no picture is refused in words, and the picture stays.
+  await ana.locator("#avatar-file").setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("not a picture") });
+  await expect(ana.locator("#account .avatar-form [role=status]")).toContainText("PNG, JPEG, GIF or WebP");
+  await expect(badge(bea, anaName).locator("img")).toHaveAttribute("src", src!);
+
+  // Taken away: the initial again, everywhere.
+  await ana.locator("#remove-avatar").click();
+  await expect(ana.locator("#account .avatar-form [role=status]")).toHaveText("Picture removed.");
+  await expect(badge(bea, anaName).locator("img")).toHaveCount(0);
+  await expect(badge(bea, anaName)).toHaveText(anaName[0].toUpperCase());
+  await expect(ana.locator("#remove-avatar")).toHaveCount(0);
+  await expect(ana.locator("#choose-avatar")).toHaveText("Choose a picture…");
+});
+
+for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 844 }]] as const) {
+  for (const colorScheme of ["light", "dark"] as const) {
+    test(`screenshot of profile pictures, ${label}, ${colorScheme}`, async ({ browser }) => {
+      const anaName = uniqueName("ana");
+      const ana = await guestPage(browser, anaName);
+      const room = uniqueName("faceshot");
+      await createRoom(ana, room);
+      await setPicture(ana, png(400, 300));
+      await ana.locator("#account summary").click();
+      await say(ana, "Morning! The release notes are in the doc.");
+      const bea = await sizedGuest(browser, uniqueName("bea"), viewport, colorScheme);
+      await bea.goto(`/chat?room=${room}`);
+      await say(bea, "Thanks, reading them now");
+      await expect(badge(bea, anaName).locator("img")).toBeVisible();
+      await bea.screenshot({ path: `artifacts/avatars-${label}-${colorScheme}.png` });
+      // Bea's own menu once she has a picture too.
+      await setPicture(bea, png(240, 240));
+      await expect(bea.locator("#choose-avatar")).toHaveText("Change picture…");
+      await expect(bea.locator("#account .avatar-form .avatar img")).toBeVisible();
+      await bea.screenshot({ path: `artifacts/avatars-menu-${label}-${colorScheme}.png` });
+    });
+  }
+}
+
+test("a display name shows in place of the username for everyone; the username stays in reach", async ({ browser }) => {
+  const anaName = uniqueName("ana");
+  const ana = await guestPage(browser, anaName);
+  const room = uniqueName("names");
+  await createRoom(ana, room);
+  const beaName = uniqueName("bea");
+  const bea = await guestPage(browser, beaName);
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await say(ana, "call me by my name");
+  const author = bea.locator("#log .msg .meta .author-button").first();
+  await expect(author).toHaveText(anaName);
+
+  await ana.locator("#account summary").click();
+  await ana.locator("#display-name").fill("Ana García");
+  await ana.locator("#save-name").click();
+  await expect(ana.locator("#account .name-form [role=status]")).toHaveText("Name saved.");
+  await expect(ana.locator("#account summary .me-name")).toHaveText("Ana García");
+  // Live on Bea's screen; the username is how to mention her, a hover away.
+  await expect(author).toHaveText("Ana García");
+  await expect(author).toHaveAttribute("title", `@${anaName}`);
+  // Her card says both.
+  await author.click();
+  const card = bea.locator("#person-card");
+  await expect(card.locator(".person-name")).toHaveText("Ana García");
+  await expect(card.locator(".handle")).toHaveText(`@${anaName}`);
+  await bea.mouse.move(0, 0);
+  await bea.screenshot({ path: "artifacts/display-name-card.png" });
+  await bea.keyboard.press("Escape");
+  // And so does a reload.
+  await bea.reload();
+  await expect(bea.locator("#log .msg .meta .author-button").first()).toHaveText("Ana García");
+
+  // Someone else's username is refused in words.
+  await ana.locator("#display-name").fill(beaName.toUpperCase());
+  await ana.locator("#save-name").click();
+  await expect(ana.locator("#account .name-form [role=status]")).toContainText("someone else's username");
+  // Cleared: her username again, everywhere.
+  await ana.locator("#display-name").fill("");
+  await ana.locator("#save-name").click();
+  await expect(ana.locator("#account .name-form [role=status]")).toHaveText("You go by your username.");
+  await expect(bea.locator("#log .msg .meta .author-button").first()).toHaveText(anaName);
+});
