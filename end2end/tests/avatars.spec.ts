@@ -12,13 +12,10 @@ async function setPicture(page: Page, buffer: Buffer): Promise<void> {
   await expect(page.locator("#account .avatar-form [role=status]")).toHaveText("Picture saved.");
 }
 
-/** The badge beside `name`'s messages (the first of them) in the room on screen. */
+/** The badge beside the messages of username `name` (the first of them) in the room on
+ * screen: their header names them, by the username or by `@name` beside a display name. */
 function badge(page: Page, name: string) {
-  return page
-    .locator("#log .msg .meta")
-    .filter({ has: page.locator(".author", { hasText: name }) })
-    .first()
-    .locator(".avatar");
+  return page.locator("#log .msg .meta").filter({ hasText: name }).first().locator(".avatar");
 }
 
 test("a picture chosen in the account menu shows beside the person's messages for everyone", async ({ browser }) => {
@@ -72,6 +69,9 @@ for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["ph
       const room = uniqueName("faceshot");
       await createRoom(ana, room);
       await setPicture(ana, png(400, 300));
+      await ana.locator("#display-name").fill("Ana García");
+      await ana.locator("#save-name").click();
+      await expect(ana.locator("#account .name-form [role=status]")).toHaveText("Name saved.");
       await ana.locator("#account summary").click();
       await say(ana, "Morning! The release notes are in the doc.");
       const bea = await sizedGuest(browser, uniqueName("bea"), viewport, colorScheme);
@@ -108,6 +108,8 @@ test("a display name shows in place of the username for everyone; the username s
   await expect(ana.locator("#account summary .me-name")).toHaveText("Ana García");
   // Live on Bea's screen; the username is how to mention her, a hover away.
   await expect(author).toHaveText("Ana García");
+  // Her username, how to mention her, is written beside it (display names need not be unique).
+  await expect(bea.locator("#log .msg .meta .handle").first()).toHaveText(`@${anaName}`);
   await expect(author).toHaveAttribute("title", `@${anaName}`);
   // Her card says both.
   await author.click();
@@ -130,4 +132,5 @@ test("a display name shows in place of the username for everyone; the username s
   await ana.locator("#save-name").click();
   await expect(ana.locator("#account .name-form [role=status]")).toHaveText("You go by your username.");
   await expect(bea.locator("#log .msg .meta .author-button").first()).toHaveText(anaName);
+  await expect(bea.locator("#log .msg .meta .handle")).toHaveCount(0);
 });

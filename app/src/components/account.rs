@@ -157,17 +157,19 @@ fn ProfilePicture(id: i64, name: String) -> impl IntoView {
 #[component]
 fn DisplayNameForm(id: i64, username: String) -> impl IntoView {
     let chat = use_context::<crate::live::Chat>();
-    let current = move || {
+    // Only a change of this person's own name moves the field.
+    let current = Memo::new(move |_| {
         chat.and_then(|chat| {
             chat.profiles
                 .with(|profiles| profiles.name(id).map(str::to_owned))
         })
-    };
+    });
     let text = RwSignal::new(String::new());
-    // The field starts from the name known now (and follows it until the person types).
+    // The field shows the name known now, and follows it (another tab's change) until the
+    // person types; what they typed stays until it is saved.
     let typed = RwSignal::new(false);
     Effect::new(move |_| {
-        let known = current().unwrap_or_default();
+        let known = current.get().unwrap_or_default();
         if !typed.get_untracked() {
             text.set(known);
         }
@@ -178,7 +180,9 @@ fn DisplayNameForm(id: i64, username: String) -> impl IntoView {
         let Some(chat) = chat else { return };
         let name = text.get_untracked();
         chat.set_display_name(name, move |done| {
-            typed.set(false);
+            if done.is_ok() {
+                typed.set(false);
+            }
             said.set(Some(match done {
                 Ok(profile) if profile.name.is_none() => "You go by your username.".into(),
                 Ok(_) => "Name saved.".into(),
@@ -194,7 +198,8 @@ fn DisplayNameForm(id: i64, username: String) -> impl IntoView {
                     id="display-name"
                     maxlength=validate::DISPLAY_NAME_MAX.to_string()
                     placeholder=username.clone()
-                    autocomplete="name"
+                    autocomplete="nickname"
+                    aria-describedby="display-name-hint display-name-said"
                     prop:value=move || text.get()
                     on:input=move |ev| {
                         typed.set(true);
@@ -203,8 +208,10 @@ fn DisplayNameForm(id: i64, username: String) -> impl IntoView {
                 />
                 <button id="save-name" type="submit" class="quiet">"Save"</button>
             </div>
-            <p class="hint">{format!("People still mention you as @{username}.")}</p>
-            <p class="hint" role="status">{move || said.get()}</p>
+            <p id="display-name-hint" class="hint">
+                {format!("People still mention you as @{username}.")}
+            </p>
+            <p id="display-name-said" class="hint" role="status">{move || said.get()}</p>
         </form>
     }
 }

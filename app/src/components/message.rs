@@ -224,7 +224,14 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
                 {avatar(message.user.id, &message.user.username)}
                 {if grouped {
                     // Hidden (the message above says who): text for screen readers only.
-                    view! { <span class="author">{shown_name(message.user.id, &message.user.username)}</span> }.into_any()
+                    view! {
+                        <span class="author">
+                            {shown_name(message.user.id, &message.user.username)}
+                            " "
+                            {handle_if_named(message.user.id, &message.user.username)}
+                        </span>
+                    }
+                    .into_any()
                 } else {
                     let target = crate::live::CardTarget {
                         user: message.user.clone(),
@@ -240,6 +247,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
                         >
                             {shown_name(message.user.id, &message.user.username)}
                         </button>
+                        {handle_if_named(message.user.id, &message.user.username)}
                     }
                     .into_any()
                 }}

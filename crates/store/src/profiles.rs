@@ -86,6 +86,8 @@ impl Store {
     /// there is no such account; [`StoreError::Database`] on failure.
     pub async fn set_display_name(&self, user_id: i64, name: Option<&str>) -> Result<()> {
         let mut tx = self.write_tx().await?;
+        // Under the writers' lock, as accounts are made: no name can be taken meanwhile.
+        self.lock_writers(&mut tx).await?;
         if let Some(name) = name {
             let taken: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM users WHERE username_key = $1 AND id <> $2")

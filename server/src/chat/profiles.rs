@@ -67,6 +67,15 @@ impl Chat {
     /// account's username, `rate_limited`, or a failure.
     pub async fn set_display_name(&self, actor: &Actor, raw: &str) -> AppResult<Profile> {
         let name = validate::display_name(raw)?;
+        if let Some(name) = &name
+            && (protocol::names::is_reserved_username(name)
+                || store::name_key(name) == store::name_key(store::ERASED_NAME))
+        {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("“{name}” is reserved; pick another name"),
+            ));
+        }
         self.charge(actor, Action::Join).await?;
         self.hub
             .store

@@ -55,8 +55,14 @@ async fn no_one_passes_for_someone_else_and_a_name_is_one_visible_line() {
         ("BEA", ErrorCode::Conflict),
         // A Cyrillic а in place of the Latin a.
         ("beа", ErrorCode::Conflict),
+        // Reserved names, and how a deleted account shows.
+        ("admin", ErrorCode::Conflict),
+        ("Deleted User", ErrorCode::Conflict),
         ("Eve\nAdmin", ErrorCode::BadRequest),
         ("\u{200B}\u{200B}", ErrorCode::BadRequest),
+        // Reads as "bea" (a right-to-left override), keyed as "aeb".
+        ("\u{202E}aeb", ErrorCode::BadRequest),
+        ("@bea", ErrorCode::BadRequest),
     ] {
         assert_eq!(eve.refused(&named(name)).await, code, "{name:?}");
     }

@@ -92,11 +92,12 @@ pub fn topic(raw: Option<&str>) -> Result<Option<String>, ErrorBody> {
 /// Longest display name, in characters (v1.26).
 pub const DISPLAY_NAME_MAX: usize = 64;
 
-/// A display name (v1.26): trimmed, one line, at most [`DISPLAY_NAME_MAX`] characters, with
-/// something visible in it (invisible characters alone are no name); empty clears it.
+/// A display name (v1.26): trimmed, one line, at most [`DISPLAY_NAME_MAX`] characters, no
+/// invisible or direction-changing characters (which would let it read as another name), not
+/// starting with `@` (how usernames are written); empty clears it.
 ///
 /// # Errors
-/// `too_long`, or `bad_request` for a control character or nothing visible.
+/// `too_long`, or `bad_request` naming the rule.
 pub fn display_name(raw: &str) -> Result<Option<String>, ErrorBody> {
     let text = raw.trim();
     if text.is_empty() {
@@ -111,11 +112,15 @@ pub fn display_name(raw: &str) -> Result<Option<String>, ErrorBody> {
     if text.chars().any(char::is_control) {
         return Err(bad("a display name is a single line of text"));
     }
-    if text
-        .chars()
-        .all(|c| c.is_whitespace() || super::names::is_invisible(c))
-    {
-        return Err(bad("a display name needs something visible in it"));
+    if text.chars().any(super::names::is_invisible) {
+        return Err(bad(
+            "a display name has no invisible or direction-changing characters",
+        ));
+    }
+    if text.starts_with('@') {
+        return Err(bad(
+            "a display name does not start with @, which marks usernames",
+        ));
     }
     Ok(Some(text.to_owned()))
 }
@@ -208,7 +213,16 @@ mod display_name_tests {
             ErrorCode::TooLong
         );
         assert!(display_name(&"é".repeat(DISPLAY_NAME_MAX)).is_ok());
-        for bad in ["Ana\nBoss", "tab\there", "\u{200B}\u{200B}", "\u{2800}"] {
+        for bad in [
+            "Ana\nBoss",
+            "tab\there",
+            "\u{200B}\u{200B}",
+            "\u{2800}",
+            // Reads as "bea", keyed as "aeb".
+            "\u{202E}aeb",
+            "An\u{200D}a",
+            "@bea",
+        ] {
             assert_eq!(
                 display_name(bad).unwrap_err().code,
                 ErrorCode::BadRequest,
