@@ -358,8 +358,9 @@ pub struct RoomView {
     pub members: Vec<User>,
     /// Timeline, oldest first.
     pub lines: Vec<Line>,
-    /// Users typing now (never ourselves).
-    pub typing: Vec<User>,
+    /// Users typing now (never ourselves), and where: the room itself (`None`) or the thread
+    /// of a root (v1.27). One place per person.
+    pub typing: Vec<(User, Option<i64>)>,
     /// The read marker and the messages from others after it, exact whatever order the
     /// server's news arrives in (see [`sync::unread`]).
     pub unread: sync::UnreadCount,
@@ -793,6 +794,29 @@ impl RoomView {
             Line::Message(m) if m.user.id == user && !m.deleted && m.thread.is_none() => Some(m.id),
             _ => None,
         })
+    }
+
+    /// A `typing` event: `user` started typing at `thread` (the room itself when `None`), or
+    /// stopped there. A stop for another place than where they are shown is one that arrived
+    /// late (they moved since): it changes nothing.
+    pub fn typing_news(&mut self, user: User, thread: Option<i64>, active: bool) {
+        if active {
+            self.typing.retain(|(u, _)| u.id != user.id);
+            self.typing.push((user, thread));
+        } else {
+            self.typing
+                .retain(|(u, place)| !(u.id == user.id && *place == thread));
+        }
+    }
+
+    /// Who is typing (id, username) in the room itself (`None`) or in the thread of `thread`.
+    #[must_use]
+    pub fn typing_in(&self, thread: Option<i64>) -> Vec<(i64, String)> {
+        self.typing
+            .iter()
+            .filter(|(_, place)| *place == thread)
+            .map(|(user, _)| (user.id, user.username.clone()))
+            .collect()
     }
 
     /// A loaded message.
@@ -1536,6 +1560,28 @@ mod tests {
             view.message(100).and_then(|m| m.replies).map(|s| s.count),
             Some(10)
         );
+    }
+
+    #[test]
+    fn typists_show_where_they_type() {
+        let mut view = RoomView::default();
+        let user = |id, name: &str| User {
+            id,
+            username: name.into(),
+            role: Role::Guest,
+        };
+        view.typing_news(user(1, "ana"), None, true);
+        view.typing_news(user(2, "bea"), Some(40), true);
+        assert_eq!(view.typing_in(None), [(1, "ana".to_owned())]);
+        assert_eq!(view.typing_in(Some(40)), [(2, "bea".to_owned())]);
+        assert!(view.typing_in(Some(41)).is_empty());
+        // Bea moves to the room; the stop for the thread, sent first, arrives after the start.
+        view.typing_news(user(2, "bea"), None, true);
+        view.typing_news(user(2, "bea"), Some(40), false);
+        assert_eq!(view.typing_in(None).len(), 2);
+        assert!(view.typing_in(Some(40)).is_empty());
+        view.typing_news(user(2, "bea"), None, false);
+        assert_eq!(view.typing_in(None), [(1, "ana".to_owned())]);
     }
 
     #[test]

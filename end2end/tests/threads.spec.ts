@@ -213,3 +213,34 @@ test("a reply in a thread carries files: an image sent only with it shows to the
   await expect(shown).toHaveAttribute("alt", "mockup.png");
   await expect(bea.locator("#log .msg .file-image")).toHaveCount(0);
 });
+
+test("typing a reply shows in the thread, not in the room, and moves with the typist", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("typists");
+  await createRoom(ana, room);
+  const beaName = uniqueName("bea");
+  const bea = await guestPage(browser, beaName);
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await say(ana, "thread about lunch");
+  await expect(message(bea, "thread about lunch")).toBeVisible();
+  for (const page of [ana, bea]) {
+    await (await toolbar(page, "thread about lunch")).getByRole("button", { name: "Reply in thread" }).click();
+    await expect(thread(page)).toBeVisible();
+  }
+
+  await bea.locator("#thread-input").pressSequentially("pizza?");
+  await expect(ana.locator("#thread-typing-line")).toHaveText(`${beaName} is typing…`);
+  await expect(ana.locator("#typing-line")).toHaveText("");
+  // In the room's own box: the line moves to the room.
+  await bea.locator("#msg").pressSequentially("or ");
+  await expect(ana.locator("#typing-line")).toHaveText(`${beaName} is typing…`);
+  await expect(ana.locator("#thread-typing-line")).toHaveText("");
+  // Back in the thread; the reply sent there ends it.
+  await bea.locator("#thread-input").pressSequentially(" sushi");
+  await expect(ana.locator("#thread-typing-line")).toHaveText(`${beaName} is typing…`);
+  await expect(ana.locator("#typing-line")).toHaveText("");
+  await bea.locator("#thread-input").press("Enter");
+  await expect(thread(ana).locator(".msg .text").filter({ hasText: "pizza? sushi" })).toBeVisible();
+  await expect(ana.locator("#thread-typing-line")).toHaveText("");
+});

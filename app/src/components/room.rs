@@ -562,20 +562,23 @@ impl<A, B, C> Unzip3<A, B, C> for Option<(A, B, C)> {
     }
 }
 
-/// "ana is typing…"
+/// "ana is typing…", "ana and bea are typing…", for the names given; `None` for nobody.
+pub(super) fn typing_words(names: &[String]) -> Option<String> {
+    match names {
+        [] => None,
+        [one] => Some(format!("{one} is typing…")),
+        [a, b] => Some(format!("{a} and {b} are typing…")),
+        _ => Some("several people are typing…".to_owned()),
+    }
+}
+
+/// "ana is typing…" in the room itself (not in its threads).
 #[component]
 fn TypingLine() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let text = move || {
-        let names: Vec<String> = chat
-            .with_shown(|v| v.typing.iter().map(|u| u.username.clone()).collect())
-            .unwrap_or_default();
-        match names.as_slice() {
-            [] => None,
-            [one] => Some(format!("{one} is typing…")),
-            [a, b] => Some(format!("{a} and {b} are typing…")),
-            _ => Some("several people are typing…".to_owned()),
-        }
+        let typists = chat.with_shown(|v| v.typing_in(None)).unwrap_or_default();
+        typing_words(&chat.names_of(&typists))
     };
     view! { <p id="typing-line" class="typing-line" aria-live="polite">{text}</p> }
 }
@@ -589,7 +592,7 @@ fn Composer() -> impl IntoView {
     // Offline too: what is sent then waits in the outbox. Not before the first connection
     // (before hydration nothing would take it).
     let writable = move || chat.conn.get() != ConnState::Connecting;
-    let typing = TypingSignal::new(chat);
+    let typing = TypingSignal::new(chat, Signal::stored(None));
     let text_area = NodeRef::<leptos::html::Textarea>::new();
     // One draft per room, kept in this browser across reloads.
     let draft_key = move || {
@@ -1036,24 +1039,31 @@ fn Composer() -> impl IntoView {
     }
 }
 
-/// Sends `typing` sparingly: at most every 2 s while typing, and `false` after 3 s of quiet,
-/// when the message is sent, or when the typist switches rooms (to the room they typed in).
+/// Sends `typing` sparingly: at most every 2 s while typing (at once when the box is in
+/// another place than the last said: another room or thread), and `false` after 3 s of
+/// quiet, when the message is sent, or when the typist switches rooms (to the room they typed
+/// in).
 #[derive(Clone, Copy)]
-struct TypingSignal {
+pub(super) struct TypingSignal {
     chat: Chat,
+    /// Which thread the box writes in (v1.27; `None`: the room itself).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    thread: Signal<Option<i64>>,
     #[cfg(feature = "hydrate")]
     last_sent: StoredValue<f64>,
-    /// The room (key) we said we are typing in.
+    /// The room (key) and thread we said we are typing in.
     #[cfg(feature = "hydrate")]
-    room: StoredValue<Option<String>>,
+    room: StoredValue<Option<(String, Option<i64>)>>,
     #[cfg(feature = "hydrate")]
     idle: StoredValue<Option<gloo_timers::callback::Timeout>, LocalStorage>,
 }
 
 impl TypingSignal {
-    fn new(chat: Chat) -> Self {
+    /// For a box that writes in the room on screen, in the thread `thread` says (if any).
+    pub(super) fn new(chat: Chat, thread: Signal<Option<i64>>) -> Self {
         Self {
             chat,
+            thread,
             #[cfg(feature = "hydrate")]
             last_sent: StoredValue::new(0.0),
             #[cfg(feature = "hydrate")]
@@ -1064,7 +1074,7 @@ impl TypingSignal {
     }
 
     /// The text changed; `has_text` says whether anything is left in the box.
-    fn input(&self, has_text: bool) {
+    pub(super) fn input(&self, has_text: bool) {
         #[cfg(feature = "hydrate")]
         {
             let now = js_sys::Date::now();
@@ -1075,10 +1085,13 @@ impl TypingSignal {
             let Some(room) = self.chat.active.get_untracked() else {
                 return;
             };
-            if now - self.last_sent.get_value() > 2_000.0 {
+            let place = (room, self.thread.get_untracked());
+            // Another box of this tab may have said it types somewhere else since.
+            let moved = self.chat.typing_said().as_ref() != Some(&place);
+            if moved || now - self.last_sent.get_value() > 2_000.0 {
                 self.last_sent.set_value(now);
-                self.room.set_value(Some(room.clone()));
-                self.chat.typing(&room, true);
+                self.chat.typing(&place.0, true, place.1);
+                self.room.set_value(Some(place));
             }
             let this = *self;
             let timer = gloo_timers::callback::Timeout::new(3_000, move || this.sent());
@@ -1088,14 +1101,14 @@ impl TypingSignal {
         let _ = (has_text, self.chat);
     }
 
-    /// The message was sent, the box emptied or the room changed: typing is over.
-    fn sent(&self) {
+    /// The message was sent, the box emptied, the room or thread changed: typing is over.
+    pub(super) fn sent(&self) {
         #[cfg(feature = "hydrate")]
         {
             let _ = self.idle.try_set_value(None);
             let _ = self.last_sent.try_set_value(0.0);
-            if let Some(room) = self.room.try_update_value(Option::take).flatten() {
-                self.chat.typing(&room, false);
+            if let Some((room, thread)) = self.room.try_update_value(Option::take).flatten() {
+                self.chat.typing(&room, false, thread);
             }
         }
     }

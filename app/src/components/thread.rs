@@ -160,9 +160,24 @@ fn ThreadView() -> impl IntoView {
                     children=move |row| render_row_in(row, chat, Place::Thread)
                 />
             </ol>
+            <ThreadTypingLine/>
             <ThreadComposer/>
         </aside>
     }
+}
+
+/// "ana is typing…" a reply in the open thread (v1.27).
+#[component]
+fn ThreadTypingLine() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let text = move || {
+        let root = chat.thread.get()?;
+        let typists = chat
+            .with_shown(|view| view.typing_in(Some(root)))
+            .unwrap_or_default();
+        super::room::typing_words(&chat.names_of(&typists))
+    };
+    view! { <p id="thread-typing-line" class="typing-line" aria-live="polite">{text}</p> }
 }
 
 /// The box to reply in the open thread: Enter sends, Shift+Enter starts a new line.
@@ -182,11 +197,16 @@ fn ThreadComposer() -> impl IntoView {
     });
     let writable = move || chat.conn.get() != crate::model::ConnState::Connecting && !closed.get();
     let length = Memo::new(move |_| LengthNote::of(&text.get()));
-    // Each thread starts empty, with the box ready to write in.
+    let typing = super::room::TypingSignal::new(chat, chat.thread.into());
+    // Closing the thread (or leaving the room) ends typing in it at once.
+    on_cleanup(move || typing.sent());
+    // Each thread starts empty, with the box ready to write in. A thread closing takes no
+    // focus: the close gave it back to the root's message (this box is on its way out).
     Effect::new(move |_| {
-        let _ = chat.thread.get();
+        let open = chat.thread.get().is_some();
+        typing.sent();
         text.set(String::new());
-        if let Some(area) = input.get_untracked() {
+        if open && let Some(area) = input.get_untracked() {
             let _ = area.focus();
         }
     });
@@ -217,6 +237,7 @@ fn ThreadComposer() -> impl IntoView {
         }
         if chat.send_in_thread(root, body) {
             text.set(String::new());
+            typing.sent();
         }
     };
     view! {
@@ -245,7 +266,11 @@ fn ThreadComposer() -> impl IntoView {
                 disabled=move || !writable()
                 placeholder="Reply…"
                 prop:value=move || text.get()
-                on:input=move |ev| text.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    typing.input(!value.trim().is_empty());
+                    text.set(value);
+                }
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();

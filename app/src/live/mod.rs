@@ -100,6 +100,8 @@ pub struct Chat {
     pub profiles: RwSignal<crate::profiles::Profiles>,
     /// Whether a batch of [`Chat::profiles`] is about to be asked for.
     profiles_soon: StoredValue<bool>,
+    /// Where the server was last told this tab types (room key, thread), until it stopped.
+    typing_said: StoredValue<Option<(String, Option<i64>)>>,
     /// The server's time when this page first connected (from `welcome`): notifications
     /// stored before it are listed in the bell but not toasted again on every load.
     pub toasts_since: StoredValue<Option<i64>>,
@@ -158,6 +160,7 @@ impl Chat {
             blocked: RwSignal::new(Vec::new()),
             profiles: RwSignal::new(crate::profiles::Profiles::default()),
             profiles_soon: StoredValue::new(false),
+            typing_said: StoredValue::new(None),
             toasts_since: StoredValue::new(None),
             shown,
             socket: StoredValue::new_local(None),

@@ -3,15 +3,17 @@
 
 use protocol::validate::{HISTORY_DEFAULT, MEMBERS_PAGE};
 use protocol::{
-    Members, Message, Presence as PresenceBody, ReadMarker, Typing, User, UserJoined, UserLeft,
+    Members, Message, Presence as PresenceBody, ReadMarker, Typing, TypingReq, User, UserJoined,
+    UserLeft,
 };
 use store::{RoomRecord, Scope};
 
 use super::{Chat, Connection};
 use crate::clock::now_ms;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::fanout::{broadcast, room_channel, user_channel};
 use crate::live::limits::Action;
+use crate::live::typing::Place;
 use crate::live::{Change, Departure};
 
 /// Rooms with at most this many people present get the full `members` list on every change;
@@ -162,22 +164,44 @@ impl Chat {
             .await?)
     }
 
-    /// Starts or ends the connection's user typing in a joined room; it ends by itself after
-    /// the typing TTL (5 s) without renewal.
+    /// Starts or ends the connection's user typing in a joined room, in the room itself or
+    /// (v1.27) in the thread of `thread`; it ends by itself after the typing TTL (5 s) without
+    /// renewal. Typing somewhere else in the room ends it where it was first.
     ///
     /// # Errors
-    /// `not_member`, or a failure.
-    pub async fn typing(&self, conn: &Connection, raw_name: &str, active: bool) -> AppResult<()> {
-        let room = self.joined_room(conn, raw_name).await?;
+    /// `not_member`, `bad_request` (a thread that is not a positive id), or a failure.
+    pub async fn typing(&self, conn: &Connection, req: &TypingReq) -> AppResult<()> {
+        if req.thread.is_some_and(|root| root <= 0) {
+            return Err(AppError::bad_request("thread is the id of a thread's root"));
+        }
+        let room = self.joined_room(conn, &req.room).await?;
         let user = conn.user().clone();
-        if !active {
-            self.stop_typing(&room, &user).await;
+        let place = req.thread;
+        if !req.active {
+            // Only where the typist says they stopped: typing moved elsewhere goes on.
+            if self
+                .hub
+                .live
+                .typing_stop_at(room.id, user.id, place)
+                .await?
+            {
+                self.emit_typing(&room, &user, false, place).await;
+            }
             return Ok(());
         }
         let ttl = self.hub.config.typing_ttl();
-        let (generation, started) = self.hub.live.typing_start(room.id, user.id, ttl).await?;
-        if started {
-            self.emit_typing(&room, &user, true).await;
+        let started = self
+            .hub
+            .live
+            .typing_start(room.id, user.id, place, ttl)
+            .await?;
+        match started.was {
+            Some(was) if was == place => {}
+            Some(was) => {
+                self.emit_typing(&room, &user, false, was).await;
+                self.emit_typing(&room, &user, true, place).await;
+            }
+            None => self.emit_typing(&room, &user, true, place).await,
         }
         let chat = self.clone();
         tokio::spawn(async move {
@@ -185,10 +209,10 @@ impl Chat {
             if let Ok(true) = chat
                 .hub
                 .live
-                .typing_expire(room.id, user.id, generation)
+                .typing_expire(room.id, user.id, started.generation, place)
                 .await
             {
-                chat.emit_typing(&room, &user, false).await;
+                chat.emit_typing(&room, &user, false, place).await;
             }
         });
         Ok(())
@@ -281,13 +305,13 @@ impl Chat {
     /// Ends a user's typing state in a room and tells the others, if it was active.
     pub(super) async fn stop_typing(&self, room: &RoomRecord, user: &User) {
         match self.hub.live.typing_stop(room.id, user.id).await {
-            Ok(true) => self.emit_typing(room, user, false).await,
-            Ok(false) => {}
+            Ok(Some(place)) => self.emit_typing(room, user, false, place).await,
+            Ok(None) => {}
             Err(error) => tracing::warn!(%error, "ending a typing state"),
         }
     }
 
-    async fn emit_typing(&self, room: &RoomRecord, user: &User, active: bool) {
+    async fn emit_typing(&self, room: &RoomRecord, user: &User, active: bool, place: Place) {
         let Some(chat) = self.fanout.chat() else {
             return;
         };
@@ -295,6 +319,7 @@ impl Chat {
             room: room.name.clone(),
             user: user.clone(),
             active,
+            thread: place,
         };
         broadcast(
             chat.to(room_channel(room.id)).except(user_channel(user.id)),

@@ -261,23 +261,66 @@ async fn a_disconnect_leaves_every_room_of_the_socket() {
 async fn only_the_latest_typing_timer_ends_typing() {
     on_both("typing-timers", |live| async move {
         let ttl = Duration::from_secs(5);
-        let (first, started) = live.typing_start(1, 7, ttl).await.unwrap();
-        assert!(started);
-        let (second, started) = live.typing_start(1, 7, ttl).await.unwrap();
-        assert!(!started, "a renewal");
-        assert_ne!(first, second);
+        let first = live.typing_start(1, 7, None, ttl).await.unwrap();
+        assert_eq!(first.was, None, "it began");
+        let second = live.typing_start(1, 7, None, ttl).await.unwrap();
+        assert_eq!(second.was, Some(None), "a renewal");
+        assert_ne!(first.generation, second.generation);
         assert!(
-            !live.typing_expire(1, 7, first).await.unwrap(),
+            !live
+                .typing_expire(1, 7, first.generation, None)
+                .await
+                .unwrap(),
             "an old timer"
         );
-        assert!(live.typing_expire(1, 7, second).await.unwrap());
-        assert!(!live.typing_stop(1, 7).await.unwrap(), "already over");
-        live.typing_start(1, 7, ttl).await.unwrap();
-        assert!(live.typing_stop(1, 7).await.unwrap());
-        assert!(!live.typing_stop(1, 7).await.unwrap());
+        assert!(
+            live.typing_expire(1, 7, second.generation, None)
+                .await
+                .unwrap()
+        );
+        assert_eq!(live.typing_stop(1, 7).await.unwrap(), None, "already over");
+        live.typing_start(1, 7, None, ttl).await.unwrap();
+        assert_eq!(live.typing_stop(1, 7).await.unwrap(), Some(None));
+        assert_eq!(live.typing_stop(1, 7).await.unwrap(), None);
         // Another room, another user: independent.
-        live.typing_start(2, 7, ttl).await.unwrap();
-        assert!(live.typing_start(2, 8, ttl).await.unwrap().1);
+        live.typing_start(2, 7, None, ttl).await.unwrap();
+        assert_eq!(live.typing_start(2, 8, None, ttl).await.unwrap().was, None);
+    })
+    .await;
+}
+
+/// One place per person and room (v1.27): typing in a thread, then in the room, moves the
+/// state (and says where it was); a timer of the old place ends nothing.
+#[tokio::test]
+async fn typing_moves_between_a_room_and_its_threads() {
+    on_both("typing-places", |live| async move {
+        let ttl = Duration::from_secs(5);
+        let in_thread = live.typing_start(4, 7, Some(40), ttl).await.unwrap();
+        assert_eq!(in_thread.was, None);
+        let in_room = live.typing_start(4, 7, None, ttl).await.unwrap();
+        assert_eq!(in_room.was, Some(Some(40)));
+        assert!(
+            !live
+                .typing_expire(4, 7, in_thread.generation, Some(40))
+                .await
+                .unwrap()
+        );
+        let elsewhere = live.typing_start(4, 7, Some(41), ttl).await.unwrap();
+        assert_eq!(elsewhere.was, Some(None));
+        // "Stopped in the room" said late, from the room's box, ends nothing in the thread.
+        assert!(!live.typing_stop_at(4, 7, None).await.unwrap());
+        assert_eq!(live.typing_stop(4, 7).await.unwrap(), Some(Some(41)));
+        live.typing_start(4, 7, Some(41), ttl).await.unwrap();
+        assert!(live.typing_stop_at(4, 7, Some(41)).await.unwrap());
+        assert!(!live.typing_stop_at(4, 7, Some(41)).await.unwrap());
+        // A timer ends its own state, place and all.
+        let again = live.typing_start(4, 7, Some(41), ttl).await.unwrap();
+        assert!(
+            live.typing_expire(4, 7, again.generation, Some(41))
+                .await
+                .unwrap()
+        );
+        assert_eq!(live.typing_stop(4, 7).await.unwrap(), None);
     })
     .await;
 }
@@ -288,11 +331,13 @@ async fn only_the_latest_typing_timer_ends_typing() {
 async fn the_typing_timer_ends_typing_after_the_ttl() {
     on_both("typing-ttl", |live| async move {
         let ttl = Duration::from_millis(100);
-        let (generation, _) = live.typing_start(3, 9, ttl).await.unwrap();
+        let started = live.typing_start(3, 9, None, ttl).await.unwrap();
         // What the timer does: wait the TTL, then end this generation.
         tokio::time::sleep(ttl).await;
         assert!(
-            live.typing_expire(3, 9, generation).await.unwrap(),
+            live.typing_expire(3, 9, started.generation, None)
+                .await
+                .unwrap(),
             "the timer finds the typing state it is to end"
         );
     })

@@ -24,7 +24,7 @@ use self::census::SocketCensus;
 use self::limits::{Action, Quota, RateLimiter, Subject};
 use self::presence::Presence;
 use self::redis::RedisLive;
-use self::typing::TypingTracker;
+use self::typing::{Place, Started, TypingTracker};
 use crate::client_addr::AddrKey;
 use crate::metrics::Metrics;
 
@@ -277,9 +277,10 @@ impl Live {
         }
     }
 
-    /// Starts or renews typing; returns the generation and whether it just started. The
-    /// caller ends it with [`Self::typing_expire`] after `ttl`; in Redis it also expires by
-    /// itself then (so a node that dies leaves no one typing for ever).
+    /// Starts or renews typing at `place` (the room, or a thread of it); says where the user
+    /// was typing in the room before. The caller ends it with [`Self::typing_expire`] after
+    /// `ttl`; in Redis it also expires by itself then (so a node that dies leaves no one
+    /// typing for ever).
     ///
     /// # Errors
     /// When the shared store fails.
@@ -287,30 +288,49 @@ impl Live {
         &self,
         room: i64,
         user: i64,
+        place: Place,
         ttl: Duration,
-    ) -> LiveResult<(u64, bool)> {
+    ) -> LiveResult<Started> {
         match &self.0.backend {
-            Backend::Memory { typing, .. } => Ok(typing.start(room, user)),
-            Backend::Redis(redis) => redis.typing_start(room, user, ttl).await,
+            Backend::Memory { typing, .. } => Ok(typing.start(room, user, place)),
+            Backend::Redis(redis) => redis.typing_start(room, user, place, ttl).await,
         }
     }
 
-    /// Ends typing if `generation` is still the latest; true if it ended.
+    /// Ends typing if the state begun with `generation` at `place` is still the latest; true
+    /// if it ended.
     ///
     /// # Errors
     /// When the shared store fails.
-    pub async fn typing_expire(&self, room: i64, user: i64, generation: u64) -> LiveResult<bool> {
+    pub async fn typing_expire(
+        &self,
+        room: i64,
+        user: i64,
+        generation: u64,
+        place: Place,
+    ) -> LiveResult<bool> {
         match &self.0.backend {
-            Backend::Memory { typing, .. } => Ok(typing.expire(room, user, generation)),
-            Backend::Redis(redis) => redis.typing_expire(room, user, generation).await,
+            Backend::Memory { typing, .. } => Ok(typing.expire(room, user, generation, place)),
+            Backend::Redis(redis) => redis.typing_expire(room, user, generation, place).await,
         }
     }
 
-    /// Ends typing now; true if it was active.
+    /// Ends typing if it is at `place`; true if it ended (typing elsewhere goes on).
     ///
     /// # Errors
     /// When the shared store fails.
-    pub async fn typing_stop(&self, room: i64, user: i64) -> LiveResult<bool> {
+    pub async fn typing_stop_at(&self, room: i64, user: i64, place: Place) -> LiveResult<bool> {
+        match &self.0.backend {
+            Backend::Memory { typing, .. } => Ok(typing.stop_at(room, user, place)),
+            Backend::Redis(redis) => redis.typing_stop_at(room, user, place).await,
+        }
+    }
+
+    /// Ends typing now: where it was, if it was active.
+    ///
+    /// # Errors
+    /// When the shared store fails.
+    pub async fn typing_stop(&self, room: i64, user: i64) -> LiveResult<Option<Place>> {
         match &self.0.backend {
             Backend::Memory { typing, .. } => Ok(typing.stop(room, user)),
             Backend::Redis(redis) => redis.typing_stop(room, user).await,

@@ -14,7 +14,7 @@
 //! | `:node:<node>:census` | hash | a node's share of the census |
 //! | `:nodes` | sorted set | node → its last heartbeat (ms) |
 //! | `:active` | hash | user id → when they last acted (ms; only moves forward), while they have a `/chat` socket |
-//! | `:typing:<room>:<user>` | string | typing generation, expires after the typing TTL (5 s) |
+//! | `:typing:<room>:<user>` | string | typing generation, and `:<root>` when in a thread; expires after twice the typing TTL |
 //! | `:rl:<action>:<subject>` | hash | a token bucket |
 //! | `:lease:<name>` | string | which node runs a cluster-wide task |
 //!
@@ -28,6 +28,7 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 
 use super::limits::{Action, Quota, Subject};
+use super::typing::{Place, Started};
 use super::{Change, Departure, Full, LiveResult};
 use crate::client_addr::AddrKey;
 use crate::metrics::{Metrics, TimedRedis};
@@ -69,6 +70,7 @@ struct Scripts {
     release: Script,
     bucket: Script,
     typing_expire: Script,
+    typing_stop_at: Script,
     lease: Script,
     heartbeat: Script,
     touch: Script,
@@ -229,6 +231,18 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0",
             ),
+            // The place is what follows the generation's `:` (nothing: the room itself).
+            typing_stop_at: Script::new(
+                r"
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+local place = string.match(value, ':(.*)$') or ''
+if place == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0",
+            ),
             lease: Script::new(
                 r"
 local holder = redis.call('GET', KEYS[1])
@@ -259,6 +273,21 @@ return 1",
             ),
         }
     }
+}
+
+/// A typing state's value: its generation, and `:<root>` when it is in a thread.
+fn typing_value(generation: u64, place: Place) -> String {
+    match place {
+        Some(root) => format!("{generation}:{root}"),
+        None => generation.to_string(),
+    }
+}
+
+/// Where the typing state `value` is (see [`typing_value`]); the room itself when unreadable.
+fn typing_place(value: &str) -> Place {
+    value
+        .split_once(':')
+        .and_then(|(_, root)| root.parse().ok())
 }
 
 /// Turns `{uid, room, count, present, ...}` into departures.
@@ -429,12 +458,13 @@ impl RedisLive {
         &self,
         room: i64,
         user: i64,
+        place: Place,
         ttl: Duration,
-    ) -> LiveResult<(u64, bool)> {
+    ) -> LiveResult<Started> {
         let generation: u64 = rand::random();
         let previous: Option<String> = redis::cmd("SET")
             .arg(self.typing_key(room, user))
-            .arg(generation.to_string())
+            .arg(typing_value(generation, place))
             .arg("PX")
             // Twice the TTL: the chat service's timer ends typing after the TTL (and says so);
             // the key's own expiry only cleans up after a node that died before its timer ran.
@@ -447,7 +477,10 @@ impl RedisLive {
             .arg("GET")
             .query_async(&mut self.conn())
             .await?;
-        Ok((generation, previous.is_none()))
+        Ok(Started {
+            generation,
+            was: previous.as_deref().map(typing_place),
+        })
     }
 
     pub(super) async fn typing_expire(
@@ -455,12 +488,13 @@ impl RedisLive {
         room: i64,
         user: i64,
         generation: u64,
+        place: Place,
     ) -> LiveResult<bool> {
         let done: i64 = self
             .scripts
             .typing_expire
             .key(self.typing_key(room, user))
-            .arg(generation.to_string())
+            .arg(typing_value(generation, place))
             .invoke_async(&mut self.conn())
             .await?;
         Ok(done == 1)
@@ -494,9 +528,28 @@ impl RedisLive {
             .collect())
     }
 
-    pub(super) async fn typing_stop(&self, room: i64, user: i64) -> LiveResult<bool> {
-        let removed: i64 = self.conn().del(self.typing_key(room, user)).await?;
-        Ok(removed > 0)
+    pub(super) async fn typing_stop_at(
+        &self,
+        room: i64,
+        user: i64,
+        place: Place,
+    ) -> LiveResult<bool> {
+        let done: i64 = self
+            .scripts
+            .typing_stop_at
+            .key(self.typing_key(room, user))
+            .arg(place.map(|root| root.to_string()).unwrap_or_default())
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(done == 1)
+    }
+
+    pub(super) async fn typing_stop(&self, room: i64, user: i64) -> LiveResult<Option<Place>> {
+        let removed: Option<String> = redis::cmd("GETDEL")
+            .arg(self.typing_key(room, user))
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(removed.as_deref().map(typing_place))
     }
 
     /// Takes `cost` from every `(action, subject)` bucket if each has it, else from none; one
@@ -662,7 +715,14 @@ impl From<redis::RedisError> for super::LiveError {
 
 #[cfg(test)]
 mod tests {
-    use super::departures;
+    use super::{departures, typing_place, typing_value};
+
+    #[test]
+    fn a_typing_state_says_where_it_is() {
+        assert_eq!(typing_place(&typing_value(17, None)), None);
+        assert_eq!(typing_place(&typing_value(17, Some(40))), Some(40));
+        assert_eq!(typing_place("17:not a number"), None);
+    }
 
     #[test]
     fn departures_are_read_from_flat_lists() {

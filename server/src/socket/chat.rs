@@ -274,9 +274,7 @@ async fn changes(ctx: Ctx, req: ChangesReq) -> AppResult<ChangesRes> {
 
 /// `typing`.
 async fn typing(ctx: Ctx, req: TypingReq) -> AppResult<Empty> {
-    ctx.chat()
-        .typing(&ctx.connection(), &req.room, req.active)
-        .await?;
+    ctx.chat().typing(&ctx.connection(), &req).await?;
     Ok(Empty {})
 }
 

@@ -46,6 +46,7 @@ fn typing(room: &str, active: bool) -> TypingReq {
     TypingReq {
         room: room.into(),
         active,
+        thread: None,
     }
 }
 
@@ -429,6 +430,68 @@ async fn sending_a_message_ends_typing() {
         ana.refused(&typing("elsewhere", true)).await,
         ErrorCode::NotMember
     );
+}
+
+/// Typing a thread reply (v1.27): the event names the thread; moving to the room's own box
+/// ends it in the thread first; a reply sent in the thread ends it there. (Each `typing` asks
+/// for an ack here, so that they are handled in order.)
+#[tokio::test]
+async fn typing_in_a_thread_says_so_and_moves_with_the_typist() {
+    let server = TestServer::spawn().await;
+    let (mut ana, _) = server.chat_guest("ana").await;
+    let (mut bea, _) = server.chat_guest("bea").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+    let root = ana.say(GENERAL_ROOM, "root").await.unwrap().message.id;
+    let in_thread = TypingReq {
+        thread: Some(root),
+        ..typing(GENERAL_ROOM, true)
+    };
+    ana.ok(&in_thread).await;
+    let started = bea.next::<Typing>().await;
+    assert_eq!((started.active, started.thread), (true, Some(root)));
+    // A renewal in the same place tells nobody; moving to the room ends it in the thread.
+    ana.ok(&in_thread).await;
+    ana.ok(&typing(GENERAL_ROOM, true)).await;
+    let left_thread = bea.next::<Typing>().await;
+    assert_eq!(
+        (left_thread.active, left_thread.thread),
+        (false, Some(root))
+    );
+    let in_room = bea.next::<Typing>().await;
+    assert_eq!((in_room.active, in_room.thread), (true, None));
+    // Back in the thread.
+    ana.ok(&in_thread).await;
+    assert_eq!(bea.next::<Typing>().await.thread, None);
+    assert_eq!(bea.next::<Typing>().await.thread, Some(root));
+    // The room's box says, late, that it stopped: the typing in the thread goes on, and is
+    // what a move back to the room ends.
+    ana.ok(&typing(GENERAL_ROOM, false)).await;
+    ana.ok(&typing(GENERAL_ROOM, true)).await;
+    let moved_out = bea.next::<Typing>().await;
+    assert_eq!((moved_out.active, moved_out.thread), (false, Some(root)));
+    let moved_in = bea.next::<Typing>().await;
+    assert_eq!((moved_in.active, moved_in.thread), (true, None));
+    ana.ok(&in_thread).await;
+    assert_eq!(bea.next::<Typing>().await.thread, None);
+    assert_eq!(bea.next::<Typing>().await.thread, Some(root));
+    // A reply sent in the thread ends it there.
+    let reply = MessageReq {
+        room: GENERAL_ROOM.into(),
+        text: "a reply".into(),
+        thread: Some(root),
+        ..MessageReq::default()
+    };
+    ana.ok(&reply).await;
+    let stopped = bea.next::<Typing>().await;
+    assert_eq!((stopped.active, stopped.thread), (false, Some(root)));
+    // A thread is a positive id.
+    ana.send(&TypingReq {
+        thread: Some(0),
+        ..typing(GENERAL_ROOM, true)
+    })
+    .await;
+    assert_eq!(ana.next_error().await.code, ErrorCode::BadRequest);
 }
 
 #[tokio::test]

@@ -61,6 +61,7 @@ async fn typing_over_budget_is_dropped_without_an_error_event() {
         ana.send(&TypingReq {
             room: GENERAL_ROOM.into(),
             active: true,
+            thread: None,
         })
         .await;
     }

@@ -16,7 +16,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
                 let author = message.user.id;
                 view.cursor.live(message.id, message.prev);
                 view.merge([message], Some(me.id));
-                view.typing.retain(|u| u.id != author);
+                view.typing.retain(|(u, _)| u.id != author);
             }
         });
         if let Some(client_id) = ours {
@@ -156,7 +156,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
         notice(chat, &event.room, &event.user.username, false);
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&event.room) {
-                view.typing.retain(|u| u.id != event.user.id);
+                view.typing.retain(|(u, _)| u.id != event.user.id);
                 view.members.retain(|u| u.id != event.user.id);
             }
         });
@@ -171,10 +171,7 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
     socket.on(move |event: Typing| {
         chat.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&event.room) {
-                view.typing.retain(|u| u.id != event.user.id);
-                if event.active {
-                    view.typing.push(event.user);
-                }
+                view.typing_news(event.user, event.thread, event.active);
             }
         });
     });

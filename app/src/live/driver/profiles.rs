@@ -94,6 +94,21 @@ impl Chat {
         });
     }
 
+    /// The names people go by (display names where known, usernames otherwise), for
+    /// `(id, username)` pairs.
+    pub fn names_of(&self, people: &[(i64, String)]) -> Vec<String> {
+        self.profiles.with(|profiles| {
+            people
+                .iter()
+                .map(|(id, username)| {
+                    profiles
+                        .name(*id)
+                        .map_or_else(|| username.clone(), str::to_owned)
+                })
+                .collect()
+        })
+    }
+
     /// Someone changed their picture or name (`profile_updated`, or our own change's answer).
     pub fn learn_profile(&self, profile: Profile) {
         self.profiles.update(|profiles| profiles.learn(profile));

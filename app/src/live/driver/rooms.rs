@@ -112,6 +112,8 @@ impl Chat {
             let mut view = rooms.get(&key).cloned().unwrap_or_default();
             view.apply_room(&joined.room);
             view.members = joined.members.clone();
+            // Who types is told afresh from here: a stop missed while away shows no one.
+            view.typing.clear();
             if view.lines.is_empty() {
                 view.more_before = joined.more
                     || joined.history.len() as i64 >= protocol::validate::HISTORY_DEFAULT;

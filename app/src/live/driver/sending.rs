@@ -78,18 +78,36 @@ impl Chat {
         self.activity.update_value(|reports| reports.connected(now));
     }
 
-    /// Tells a room (by key) whether we are typing there.
-    pub fn typing(&self, room_key: &str, active: bool) {
+    /// Where the server was last told this tab types (room key, thread), while it does.
+    pub fn typing_said(&self) -> Option<(String, Option<i64>)> {
+        self.typing_said.get_value()
+    }
+
+    /// Tells a room (by key) whether we are typing there: in the room itself, or (v1.27) in
+    /// the thread of `thread`.
+    pub fn typing(&self, room_key: &str, active: bool, thread: Option<i64>) {
         let Some(socket) = self.socket() else {
             return;
         };
+        let place = (room_key.to_owned(), thread);
+        self.typing_said.update_value(|said| {
+            if active {
+                *said = Some(place);
+            } else if said.as_ref() == Some(&place) {
+                *said = None;
+            }
+        });
         let Some(room) = self
             .rooms
             .with_untracked(|rooms| rooms.get(room_key).map(|v| v.name.clone()))
         else {
             return;
         };
-        let _ = socket.send(&TypingReq { room, active });
+        let _ = socket.send(&TypingReq {
+            room,
+            active,
+            thread,
+        });
     }
 }
 

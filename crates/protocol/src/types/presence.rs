@@ -12,6 +12,9 @@ pub struct TypingReq {
     pub room: String,
     /// Whether the user is typing.
     pub active: bool,
+    /// Typing a reply in the thread of this root (v1.27); absent: in the room itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
 }
 
 /// `restarting`: the node is going away; reconnect at once.
@@ -75,6 +78,10 @@ pub struct Typing {
     pub user: User,
     /// Started (`true`) or stopped (`false`).
     pub active: bool,
+    /// Where (v1.27): in the thread of this root; absent: in the room itself. One person
+    /// types in one place of a room at a time: typing somewhere else stops it where it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
 }
 
 /// One room of the occupancy board.
