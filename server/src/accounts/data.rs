@@ -37,6 +37,12 @@ struct AccountJson<'a> {
     user: &'a User,
     /// When it was created (Unix ms).
     created_at: i64,
+    /// The name it goes by, if it set one (v1.26).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<String>,
+    /// Where its profile picture is in the zip, if it has one (v1.25).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    avatar: Option<String>,
 }
 
 /// One entry of `files.json`.
@@ -187,7 +193,8 @@ impl Accounts {
     }
 
     /// `user`'s data as a zip: `account.json`, `messages.json` (every message they wrote, as
-    /// history shows it), `files.json` and the files they uploaded under `files/`. One export
+    /// history shows it), `files.json` and the files they uploaded under `files/`, and their
+    /// profile picture (`avatar.png` or `avatar.jpg`). One export
     /// is made at a time per node (the others wait up to 10 s).
     ///
     /// # Errors
@@ -249,12 +256,31 @@ impl Accounts {
                 .map_err(|_| AppError::invariant("the export's writer stopped"))
         };
         let store = &self.hub.store;
+        let profile = store.profiles(&[user.id]).await?.pop();
+        let display_name = profile.as_ref().and_then(|p| p.display_name.clone());
+        // The picture, as it is kept (its type decides the name in the zip).
+        let mut picture = None;
+        if let Some(id) = profile.and_then(|p| p.avatar) {
+            let source = self.hub.files.path(&id, true);
+            if let Some(content_type) = store.avatar_type(&id).await?
+                && source.exists()
+            {
+                let extension = if content_type == "image/png" {
+                    "png"
+                } else {
+                    "jpg"
+                };
+                picture = Some((format!("avatar.{extension}"), source));
+            }
+        }
         send(Piece::Entry("account.json")).await?;
         send(Piece::Bytes(json(&AccountJson {
             format: 1,
             exported_at: now_ms(),
             user,
             created_at,
+            display_name,
+            avatar: picture.as_ref().map(|(name, _)| name.clone()),
         })?))
         .await?;
         send(Piece::Entry("messages.json")).await?;
@@ -305,6 +331,9 @@ impl Accounts {
         send(Piece::Entry("files.json")).await?;
         send(Piece::Bytes(json(&listed)?)).await?;
         for (name, source) in sources {
+            send(Piece::File(name, source)).await?;
+        }
+        if let Some((name, source)) = picture {
             send(Piece::File(name, source)).await?;
         }
         Ok(())

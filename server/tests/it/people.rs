@@ -90,6 +90,16 @@ async fn an_export_holds_the_profile_every_message_and_every_file() {
     })
     .await;
     ana.say(GENERAL_ROOM, "second").await.unwrap();
+    // Her profile: a display name and a picture.
+    ana.ok(&protocol::SetDisplayNameReq {
+        name: "Ana García".into(),
+    })
+    .await;
+    let picture = Request::post(links::MY_AVATAR)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(crate::files::png(300, 200)))
+        .unwrap();
+    assert_eq!(server.call(picture).await.status, StatusCode::OK);
     // More than one page of messages (the export reads them 1,000 at a time).
     let general = server
         .store()
@@ -116,6 +126,10 @@ async fn an_export_holds_the_profile_every_message_and_every_file() {
     let account = json(&zip["account.json"]);
     assert_eq!(account["user"]["username"], "ana");
     assert_eq!(account["user"]["id"], user.id);
+    assert_eq!(account["display_name"], "Ana García");
+    assert_eq!(account["avatar"], "avatar.jpg");
+    let kept = image::load_from_memory(&zip["avatar.jpg"]).unwrap();
+    assert_eq!((kept.width(), kept.height()), (256, 256));
     let texts: Vec<String> = json(&zip["messages.json"])
         .as_array()
         .unwrap()
