@@ -175,6 +175,22 @@ impl Hub {
 }
 
 impl Hub {
+    /// What making a picture of an image needs (see [`crate::files::preview::Turns`]), taking
+    /// its turn among `turns`: [`Hub::previews`] for uploads and profile pictures, the link
+    /// previews' own for their images.
+    #[must_use]
+    pub fn picture_turns<'a>(
+        &'a self,
+        turns: &'a Arc<tokio::sync::Semaphore>,
+    ) -> crate::files::preview::Turns<'a> {
+        crate::files::preview::Turns {
+            files: &self.files,
+            turns,
+            decoding: &self.decoding,
+            budget: self.config.preview_memory,
+        }
+    }
+
     /// A hub over this store and live state with these settings.
     #[must_use]
     pub fn new(store: Store, config: Config, live: Live) -> Self {

@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 use protocol::{MessagesOnDelete, Role, links, validate};
 
-use super::message::{avatar, shown_name};
+use super::message::{avatar, profile_memo, shown_name};
+use crate::profiles::Profiles;
 use crate::session::use_session;
 
 /// The signed-in name and role, opening the account menu.
@@ -54,12 +55,8 @@ fn ProfilePicture(id: i64, name: String) -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     let said = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let has_picture = move || {
-        chat.is_some_and(|chat| {
-            chat.profiles
-                .with(|profiles| profiles.picture(id).is_some())
-        })
-    };
+    let picture = profile_memo(id, Profiles::picture);
+    let has_picture = move || picture.with(Option::is_some);
     // The server's answer: shown here at once (the event tells the other tabs and people).
     let done = move |answer: Result<protocol::Profile, String>, success: &str| {
         busy.set(false);
@@ -158,12 +155,7 @@ fn ProfilePicture(id: i64, name: String) -> impl IntoView {
 fn DisplayNameForm(id: i64, username: String) -> impl IntoView {
     let chat = use_context::<crate::live::Chat>();
     // Only a change of this person's own name moves the field.
-    let current = Memo::new(move |_| {
-        chat.and_then(|chat| {
-            chat.profiles
-                .with(|profiles| profiles.name(id).map(str::to_owned))
-        })
-    });
+    let current = profile_memo(id, Profiles::name);
     let text = RwSignal::new(String::new());
     // The field shows the name known now, and follows it (another tab's change) until the
     // person types; what they typed stays until it is saved.

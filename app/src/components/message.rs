@@ -10,6 +10,7 @@ use super::members::role_badge;
 use crate::live::Chat;
 use crate::markup::{self, Block, Inline};
 use crate::model::{Line, Row};
+use crate::profiles::Profiles;
 use crate::time;
 
 /// Where a row is drawn: the room's timeline, or a thread beside it (whose root the timeline
@@ -293,30 +294,36 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
 /// introduced: the person card, People).
 pub fn shown_name(id: i64, username: &str) -> impl IntoView + use<> {
     let username = username.to_owned();
-    let chat = use_context::<crate::live::Chat>();
+    let display = profile_memo(id, Profiles::name);
+    move || display.get().unwrap_or_else(|| username.clone())
+}
+
+/// What `read` finds in user `id`'s profile (v1.25), as a Memo that changes only with it; the
+/// profile is asked for if not known. `None` too where there is no chat (a page without one).
+pub fn profile_memo(
+    id: i64,
+    read: for<'a> fn(&'a Profiles, i64) -> Option<&'a str>,
+) -> Memo<Option<String>> {
+    let chat = use_context::<Chat>();
     if let Some(chat) = chat {
         chat.want_profile(id);
     }
-    let display = Memo::new(move |_| {
+    Memo::new(move |_| {
         chat.and_then(|chat| {
             chat.profiles
-                .with(|profiles| profiles.name(id).map(str::to_owned))
+                .with(|profiles| read(profiles, id).map(str::to_owned))
         })
-    });
-    move || display.get().unwrap_or_else(|| username.clone())
+    })
 }
 
 /// `@username`, muted, once user `id` is known to go by a display name (so the name that
 /// reaches them is never hidden).
 pub fn handle_if_named(id: i64, username: &str) -> impl IntoView + use<> {
     let handle = format!("@{username}");
-    let chat = use_context::<crate::live::Chat>();
-    let named = Memo::new(move |_| {
-        chat.is_some_and(|chat| chat.profiles.with(|profiles| profiles.name(id).is_some()))
-    });
+    let display = profile_memo(id, Profiles::name);
     move || {
-        named
-            .get()
+        display
+            .with(Option::is_some)
             .then(|| view! { <span class="handle">{handle.clone()}</span> })
     }
 }
@@ -332,19 +339,10 @@ pub fn avatar(id: i64, name: &str) -> impl IntoView + use<> {
         .next()
         .map(|c| c.to_uppercase().collect())
         .unwrap_or_default();
-    let chat = use_context::<crate::live::Chat>();
-    if let Some(chat) = chat {
-        chat.want_profile(id);
-    }
     // A picture that fails to load (gone since, or refused for now) gives way to the initial.
     let broken = RwSignal::new(None::<String>);
     // Only a change of this person's picture redraws the badge.
-    let known = Memo::new(move |_| {
-        chat.and_then(|chat| {
-            chat.profiles
-                .with(|profiles| profiles.picture(id).map(str::to_owned))
-        })
-    });
+    let known = profile_memo(id, Profiles::picture);
     let picture = move || {
         known
             .get()

@@ -1,7 +1,8 @@
-//! Uploaded files: where their bytes live ([`storage`]), what they are ([`sniff`]), and the
-//! bounded previews of images ([`preview`]). The HTTP side is `http::files`; which message
-//! carries a file is in the store.
+//! Uploaded files: where their bytes live ([`storage`]), how they arrive ([`incoming`]), what
+//! they are ([`sniff`]), and the bounded previews of images ([`preview`]). The HTTP side is
+//! `http::files`; which message carries a file is in the store.
 
+pub mod incoming;
 pub mod preview;
 pub mod sniff;
 pub mod storage;

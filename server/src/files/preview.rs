@@ -289,6 +289,16 @@ impl Drop for Decoding {
 mod tests {
     use super::*;
 
+    /// The image written at `path`, decoded.
+    fn decoded(path: &Path) -> DynamicImage {
+        ImageReader::open(path)
+            .unwrap()
+            .with_guessed_format()
+            .unwrap()
+            .decode()
+            .unwrap()
+    }
+
     fn temp(name: &str) -> std::path::PathBuf {
         std::env::temp_dir().join(format!(
             "tertulia-preview-{}-{name}",
@@ -313,12 +323,7 @@ mod tests {
             make(&source, &target, DECODE_MEMORY_DEFAULT).unwrap(),
             "image/jpeg"
         );
-        let preview = ImageReader::open(&target)
-            .unwrap()
-            .with_guessed_format()
-            .unwrap()
-            .decode()
-            .unwrap();
+        let preview = decoded(&target);
         assert_eq!((preview.width(), preview.height()), (480, 270));
 
         image::RgbaImage::from_pixel(40, 30, image::Rgba([0, 0, 0, 0]))
@@ -328,12 +333,7 @@ mod tests {
             make(&source, &target, DECODE_MEMORY_DEFAULT).unwrap(),
             "image/png"
         );
-        let preview = ImageReader::open(&target)
-            .unwrap()
-            .with_guessed_format()
-            .unwrap()
-            .decode()
-            .unwrap();
+        let preview = decoded(&target);
         assert_eq!((preview.width(), preview.height()), (40, 30));
         for path in [source, target] {
             let _ = std::fs::remove_file(path);
@@ -355,15 +355,7 @@ mod tests {
             make_avatar(&source, &target, DECODE_MEMORY_DEFAULT).unwrap(),
             "image/jpeg"
         );
-        let decode = |path: &Path| {
-            ImageReader::open(path)
-                .unwrap()
-                .with_guessed_format()
-                .unwrap()
-                .decode()
-                .unwrap()
-        };
-        let avatar = decode(&target).to_rgb8();
+        let avatar = decoded(&target).to_rgb8();
         assert_eq!(avatar.dimensions(), (AVATAR_SIDE, AVATAR_SIDE));
         for (x, y) in [
             (0, 0),
@@ -381,7 +373,7 @@ mod tests {
             make_avatar(&source, &target, DECODE_MEMORY_DEFAULT).unwrap(),
             "image/png"
         );
-        let avatar = decode(&target);
+        let avatar = decoded(&target);
         assert_eq!(
             (avatar.width(), avatar.height()),
             (AVATAR_SIDE, AVATAR_SIDE)
@@ -460,12 +452,7 @@ mod tests {
         let target = temp("sideways.preview");
         std::fs::write(&source, png_on_its_side(60, 20)).unwrap();
         make(&source, &target, DECODE_MEMORY_DEFAULT).unwrap();
-        let preview = ImageReader::open(&target)
-            .unwrap()
-            .with_guessed_format()
-            .unwrap()
-            .decode()
-            .unwrap();
+        let preview = decoded(&target);
         assert_eq!((preview.width(), preview.height()), (20, 60));
         for path in [source, target] {
             let _ = std::fs::remove_file(path);

@@ -4,34 +4,22 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{self, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use protocol::validate::{self, AVATAR_UPLOAD_MAX};
 use protocol::{ErrorCode, Profile, Role};
 use store::Avatar;
-use tokio::io::AsyncWriteExt;
 
-use super::files::{open_kept, stream};
+use super::files::{Download, Upload, declared_length, open_kept, stream};
 use super::pipeline::{ApiPlace, ApiPolicy, admit};
 use super::state::AppState;
 use crate::chat::Actor;
 use crate::client_addr::ClientAddr;
 use crate::error::{AppError, AppResult};
+use crate::files;
+use crate::files::incoming::{Arrived, Incoming};
 use crate::files::preview::{self, NotMade, PreviewError, Shape};
-use crate::files::{self, Partial, sniff};
-
-/// Setting or taking away a picture: charged like an upload.
-struct Change;
-impl ApiPolicy for Change {
-    const COST: u32 = 20;
-}
-
-/// Fetching a picture: one event.
-struct Fetch;
-impl ApiPolicy for Fetch {
-    const COST: u32 = 1;
-}
 
 /// `POST /api/me/avatar`: the caller's new picture → 200 [`Profile`].
 pub async fn upload(
@@ -53,7 +41,7 @@ pub async fn remove(
     headers: HeaderMap,
 ) -> Response {
     let taken = async {
-        let (_place, actor) = signed_in::<Change>(&state, &client, &headers).await?;
+        let (_place, actor) = signed_in::<Upload>(&state, &client, &headers).await?;
         state.services.chat.set_avatar(&actor, None).await
     };
     match taken.await {
@@ -70,7 +58,7 @@ pub async fn serve(
     extract::Path(id): extract::Path<String>,
 ) -> Response {
     let served = async {
-        let (_place, _) = signed_in::<Fetch>(&state, &client, &headers).await?;
+        let (_place, _) = signed_in::<Download>(&state, &client, &headers).await?;
         validate::attachment_id(&id)?;
         let hub = &state.services.hub;
         let missing = || AppError::not_found("there is no such picture");
@@ -109,38 +97,27 @@ async fn set(
     headers: &HeaderMap,
     body: Body,
 ) -> AppResult<Profile> {
-    // A body declared too large is refused before a byte of it is read.
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > AVATAR_UPLOAD_MAX) {
+    if declared_length(headers).is_some_and(|length| length > AVATAR_UPLOAD_MAX) {
         return Err(too_large());
     }
     // The place is held while the picture arrives and is made.
-    let (_place, actor) = signed_in::<Change>(state, client, headers).await?;
+    let (_place, actor) = signed_in::<Upload>(state, client, headers).await?;
     let hub = &state.services.hub;
     if actor.user.role == Role::Guest && !hub.config.guest_uploads {
         return Err(AppError::forbidden(
             "this server takes pictures from registered accounts only; register to set one",
         ));
     }
-    let (partial, head, whole) = receive(hub, body).await?;
-    let content_type = sniff::content_type(&head, whole);
-    if !preview::is_previewable(&content_type) {
+    let arrived = receive(hub, body).await?;
+    if !preview::is_previewable(&arrived.content_type) {
         return Err(AppError::bad_request(
             "a profile picture is a PNG, JPEG, GIF or WebP image",
         ));
     }
     let id = files::new_id();
-    let turns = preview::Turns {
-        files: &hub.files,
-        turns: &hub.previews,
-        decoding: &hub.decoding,
-        budget: hub.config.preview_memory,
-    };
-    let made = preview::shape_in_turn(&turns, partial.path(), &id, Shape::Avatar).await;
-    drop(partial);
+    let turns = hub.picture_turns(&hub.previews);
+    let made = preview::shape_in_turn(&turns, arrived.partial.path(), &id, Shape::Avatar).await;
+    drop(arrived);
     let content_type = match made {
         Ok(content_type) => content_type,
         Err(NotMade::Busy) => {
@@ -163,36 +140,30 @@ async fn set(
     state.services.chat.set_avatar(&actor, Some(avatar)).await
 }
 
-/// Streams the body into a partial file, up to [`AVATAR_UPLOAD_MAX`]: the file, its first
-/// bytes (to find its type) and whether they are all of it.
-async fn receive(hub: &crate::hub::Hub, body: Body) -> AppResult<(Partial, Vec<u8>, bool)> {
+/// Streams the body into a partial file, up to [`AVATAR_UPLOAD_MAX`].
+async fn receive(hub: &crate::hub::Hub, body: Body) -> AppResult<Arrived> {
     let internal = |error| AppError::internal("storing a profile picture", error);
-    let (partial, mut file) = hub.files.partial().await.map_err(internal)?;
-    let mut size = 0u64;
-    let mut head = Vec::new();
+    let mut incoming = Incoming::start(&hub.files).await.map_err(internal)?;
     let mut chunks = body.into_data_stream();
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|error| {
             AppError::bad_request(format!("the picture did not arrive whole: {error}"))
         })?;
-        size += chunk.len() as u64;
-        if size > AVATAR_UPLOAD_MAX {
+        if !incoming
+            .take(&chunk, AVATAR_UPLOAD_MAX)
+            .await
+            .map_err(internal)?
+        {
             return Err(too_large());
         }
-        let wanted = sniff::SNIFF_BYTES
-            .saturating_sub(head.len())
-            .min(chunk.len());
-        head.extend_from_slice(&chunk[..wanted]);
-        file.write_all(&chunk).await.map_err(internal)?;
     }
-    file.flush().await.map_err(internal)?;
-    if size == 0 {
+    let arrived = incoming.finish().await.map_err(internal)?;
+    if arrived.size == 0 {
         return Err(AppError::bad_request(
             "send the picture as the request's body",
         ));
     }
-    let whole = size <= head.len() as u64;
-    Ok((partial, head, whole))
+    Ok(arrived)
 }
 
 fn too_large() -> AppError {

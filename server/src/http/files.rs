@@ -11,27 +11,27 @@ use axum::response::{IntoResponse, Response};
 use protocol::links::files as fields;
 use protocol::{Attachment, ErrorCode, Role, User, validate};
 use store::NewFile;
-use tokio::io::AsyncWriteExt;
 
 use super::pipeline::{ApiPolicy, admit};
 use super::state::AppState;
 use crate::client_addr::ClientAddr;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
-use crate::files::{self, Partial, preview, sniff};
+use crate::files::incoming::{Arrived, Incoming};
+use crate::files::{self, preview};
 use crate::hub::Hub;
 
 /// What a form may carry besides the file: the room field, part headers, boundaries.
 const FORM_OVERHEAD: u64 = 16 * 1024;
 
-/// `POST /api/files`: charged like 20 events.
-struct Upload;
+/// `POST /api/files` (and a profile picture's change): charged like 20 events.
+pub(super) struct Upload;
 impl ApiPolicy for Upload {
     const COST: u32 = 20;
 }
 
-/// `GET /api/files/<id>`: one event.
-struct Download;
+/// `GET /api/files/<id>` (and a link preview's image, a profile picture): one event.
+pub(super) struct Download;
 impl ApiPolicy for Download {
     const COST: u32 = 1;
 }
@@ -232,12 +232,19 @@ fn internal(error: std::io::Error) -> AppError {
     AppError::internal("storing an upload", error)
 }
 
-/// A file field written to disk, with what is needed to decide its type.
+/// A file field written to disk, and its name.
 struct Received {
     name: String,
-    partial: Partial,
-    size: u64,
-    head: Vec<u8>,
+    file: Arrived,
+}
+
+/// The body length the request declares, if it does: a body declared too large is refused
+/// before a byte of it is read.
+pub(super) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok())
 }
 
 async fn receive(
@@ -247,12 +254,7 @@ async fn receive(
     body: Body,
 ) -> AppResult<Attachment> {
     let max = state.services.hub.config.max_upload;
-    // A body declared too large is refused before a byte of it is read.
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > max + FORM_OVERHEAD) {
+    if declared_length(headers).is_some_and(|length| length > max + FORM_OVERHEAD) {
         return Err(too_large(max));
     }
     let (_place, caller) = admit::<Upload>(state, client, headers).await?;
@@ -325,30 +327,17 @@ async fn write_field(
 ) -> AppResult<Received> {
     let max = hub.config.max_upload;
     let name = validate::file_name(field.file_name().unwrap_or_default());
-    let (partial, mut file) = hub.files.partial().await.map_err(internal)?;
-    let mut size = 0u64;
-    let mut head = Vec::new();
+    let mut incoming = Incoming::start(&hub.files).await.map_err(internal)?;
     while let Some(chunk) = field.chunk().await.map_err(form_error(max))? {
-        size += chunk.len() as u64;
-        if size > limit {
+        if !incoming.take(&chunk, limit).await.map_err(internal)? {
             return Err(over());
         }
-        let wanted = sniff::SNIFF_BYTES
-            .saturating_sub(head.len())
-            .min(chunk.len());
-        head.extend_from_slice(&chunk[..wanted]);
-        file.write_all(&chunk).await.map_err(internal)?;
     }
-    file.flush().await.map_err(internal)?;
-    if size == 0 {
+    let file = incoming.finish().await.map_err(internal)?;
+    if file.size == 0 {
         return Err(AppError::bad_request("the file is empty"));
     }
-    Ok(Received {
-        name,
-        partial,
-        size,
-        head,
-    })
+    Ok(Received { name, file })
 }
 
 /// Decides the type, makes a preview of an image, moves the file into place and records it.
@@ -359,25 +348,24 @@ async fn store_upload(
     room_id: i64,
     received: Received,
 ) -> AppResult<Attachment> {
-    let whole = received.size <= received.head.len() as u64;
-    let content_type = sniff::content_type(&received.head, whole);
+    let Received { name, file } = received;
     let id = files::new_id();
-    let preview_type = if preview::is_previewable(&content_type) {
-        make_preview(hub, received.partial.path(), &id).await
+    let preview_type = if preview::is_previewable(&file.content_type) {
+        make_preview(hub, file.partial.path(), &id).await
     } else {
         None
     };
     hub.files
-        .keep(received.partial, &id, false)
+        .keep(file.partial, &id, false)
         .await
         .map_err(internal)?;
     let new = NewFile {
         id: id.clone(),
         room_id,
         user_id: user.id,
-        name: received.name,
-        size: received.size,
-        content_type,
+        name,
+        size: file.size,
+        content_type: file.content_type,
         preview_type,
         ts: now_ms(),
         client_addr: Some(client.key.to_string()),
@@ -396,13 +384,7 @@ async fn store_upload(
 
 /// Makes the preview of the image at `source` as `id`'s (see [`preview::make_in_turn`]).
 async fn make_preview(hub: &Hub, source: &Path, id: &str) -> Option<String> {
-    let turns = preview::Turns {
-        files: &hub.files,
-        turns: &hub.previews,
-        decoding: &hub.decoding,
-        budget: hub.config.preview_memory,
-    };
-    preview::make_in_turn(&turns, source, id).await
+    preview::make_in_turn(&hub.picture_turns(&hub.previews), source, id).await
 }
 
 /// Answers a file (or its preview) to a caller who may see it.

@@ -286,12 +286,7 @@ impl Worker {
         file.flush().await.ok()?;
         drop(file);
         let id = files::new_id();
-        let turns = preview::Turns {
-            files: &self.hub.files,
-            turns: &self.image_turns,
-            decoding: &self.hub.decoding,
-            budget: self.hub.config.preview_memory,
-        };
+        let turns = self.hub.picture_turns(&self.image_turns);
         let kind = preview::make_in_turn(&turns, source.path(), &id).await?;
         Some((id, kind))
     }

@@ -17,7 +17,7 @@ fn bearer(token: &str) -> String {
 }
 
 /// `POST /api/me/avatar` with `bytes` as the body.
-async fn set_picture(server: &TestServer, token: &str, bytes: Vec<u8>) -> Answer {
+pub(crate) async fn set_picture(server: &TestServer, token: &str, bytes: Vec<u8>) -> Answer {
     let request = Request::post(links::MY_AVATAR)
         .header(header::AUTHORIZATION, bearer(token))
         .body(Body::from(bytes))

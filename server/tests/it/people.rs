@@ -95,11 +95,8 @@ async fn an_export_holds_the_profile_every_message_and_every_file() {
         name: "Ana García".into(),
     })
     .await;
-    let picture = Request::post(links::MY_AVATAR)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::from(crate::files::png(300, 200)))
-        .unwrap();
-    assert_eq!(server.call(picture).await.status, StatusCode::OK);
+    let picture = crate::avatars::set_picture(&server, &token, crate::files::png(300, 200)).await;
+    assert_eq!(picture.status, StatusCode::OK);
     // More than one page of messages (the export reads them 1,000 at a time).
     let general = server
         .store()
