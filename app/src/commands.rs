@@ -28,8 +28,16 @@ pub enum Command {
     Mute(bool),
     /// `/leave`: leave the room for good.
     Leave,
-    /// `/help`, or a command this client does not know (its name): what can be typed.
-    Help(Option<String>),
+    /// `/help`: what can be typed.
+    Help,
+    /// `/deploy main`: a command some bot answers, maybe (v1.29): its name (lower case) and
+    /// what follows it.
+    Bot {
+        /// The command's name.
+        name: String,
+        /// What follows the name.
+        text: String,
+    },
     /// A command that needs an argument it did not get: its usage.
     Usage(&'static str),
 }
@@ -69,10 +77,11 @@ pub fn parse(line: &str) -> Command {
         Some((name, argument)) => (name, argument.trim()),
         None => (rest, ""),
     };
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphabetic()) {
+    let lower = name.to_ascii_lowercase();
+    if !protocol::validate::is_command_name(&lower) {
         return Command::Say(line.to_owned());
     }
-    match name.to_ascii_lowercase().as_str() {
+    match lower.as_str() {
         slash::ME if argument.is_empty() => Command::Usage("/me text"),
         slash::ME => Command::Me(argument.to_owned()),
         slash::SHRUG => Command::Shrug(argument.to_owned()),
@@ -83,8 +92,11 @@ pub fn parse(line: &str) -> Command {
         slash::MUTE => Command::Mute(true),
         slash::UNMUTE => Command::Mute(false),
         slash::LEAVE | slash::PART => Command::Leave,
-        slash::HELP => Command::Help(None),
-        other => Command::Help(Some(other.to_owned())),
+        slash::HELP => Command::Help,
+        other => Command::Bot {
+            name: other.to_owned(),
+            text: argument.to_owned(),
+        },
     }
 }
 
@@ -189,8 +201,23 @@ mod tests {
         assert_eq!(parse("/mute"), Command::Mute(true));
         assert_eq!(parse("/unmute"), Command::Mute(false));
         assert_eq!(parse("/leave"), Command::Leave);
-        assert_eq!(parse("/help"), Command::Help(None));
-        assert_eq!(parse("/giphy cats"), Command::Help(Some("giphy".into())));
+        assert_eq!(parse("/help"), Command::Help);
+        // Any other name may be a bot's command (v1.29), in lower case.
+        assert_eq!(
+            parse("/giphy cats"),
+            Command::Bot {
+                name: "giphy".into(),
+                text: "cats".into()
+            }
+        );
+        assert_eq!(
+            parse("/Deploy-2 main  "),
+            Command::Bot {
+                name: "deploy-2".into(),
+                text: "main".into()
+            }
+        );
+        assert_eq!(parse("/2fa"), Command::Say("/2fa".into()));
         // An escaped slash, a path, a smiley, a lone slash: messages as typed.
         assert_eq!(
             parse("//etc is a dir"),

@@ -53,6 +53,8 @@ export async function runWorkerServer(workerIndex: number, use: (server: WorkerS
       // links to real sites in other tests are never fetched, whatever the network.
       TERTULIA_LINK_PREVIEW_PUBLIC: "false",
       TERTULIA_LINK_PREVIEW_ALLOW: "127.0.0.2/32",
+      // Bots' command programs of bots.spec.ts run on this machine.
+      TERTULIA_BOT_CALLBACK_ALLOW: "127.0.0.1/32",
       RUST_LOG: "warn",
     },
     stdio: ["ignore", "inherit", "inherit"],

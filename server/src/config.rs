@@ -311,6 +311,12 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_LINK_PREVIEW_ALLOW", value_delimiter = ',')]
     pub link_preview_allow: Vec<ipnet::IpNet>,
 
+    /// Networks bots' slash-command addresses may be on although they are not public, e.g.
+    /// `10.20.0.0/16` for bots on the intranet or `127.0.0.1/32` for one on this machine
+    /// (comma-separated). Otherwise commands are passed only to public addresses.
+    #[arg(long, env = "TERTULIA_BOT_CALLBACK_ALLOW", value_delimiter = ',')]
+    pub bot_callback_allow: Vec<ipnet::IpNet>,
+
     /// Bytes one user may upload in 24 hours (files deleted since do not count), 1 KiB to
     /// 1 TiB; past it uploads are refused `rate_limited` until older ones age out.
     #[arg(long, env = "TERTULIA_UPLOAD_QUOTA", default_value_t = 200 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024 * 1024))]

@@ -67,6 +67,9 @@ pub mod links;
 /// Code blocks cut into coloured tokens.
 mod highlight;
 
+/// Calls to the addresses of bots' slash commands.
+mod callbacks;
+
 /// Rooms, presence, messages: the chat service.
 mod chat;
 
@@ -116,6 +119,9 @@ pub mod limits {
     pub use crate::accounts::throttle::{
         DELAY_MAX as SIGN_IN_DELAY_MAX, FREE_FAILURES as SIGN_IN_FREE_FAILURES,
         WINDOW as SIGN_IN_WINDOW,
+    };
+    pub use crate::callbacks::{
+        ANSWER_MAX as BOT_ANSWER_MAX, AT_ONCE as BOT_CALLS_AT_ONCE, CALL_TIME as BOT_CALL_TIME,
     };
     pub use crate::chat::MEMBERS_BROADCAST_MAX;
     pub use crate::chat::{FOLLOW_UPS_QUEUED, SEARCH_TIME_MAX, SEARCH_WAIT};

@@ -40,6 +40,7 @@ pub fn AccountMenu() -> impl IntoView {
                     <DisplayNameForm id=user.id username=name.clone()/>
                     <StatusForm/>
                     {(!guest).then(|| view! { <PasswordForm/> })}
+                    {(!guest).then(|| view! { <super::BotsButton/> })}
                     <YourData/>
                     <DeleteAccountForm guest=guest/>
                 </div>

@@ -4,6 +4,7 @@ mod account;
 mod attachments;
 mod bell;
 mod bookmarks;
+mod bots;
 mod code;
 pub(crate) mod dialog;
 mod emoji;
@@ -27,6 +28,7 @@ mod webhooks;
 
 pub use account::AccountMenu;
 pub use bell::{Bell, NoteToast};
+pub use bots::BotsButton;
 pub use header::Header;
 pub use members::MembersPane;
 pub use nav::{TopNav, require_sign_in};

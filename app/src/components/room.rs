@@ -165,8 +165,10 @@ pub fn RoomPane() -> impl IntoView {
 }
 
 /// Does what a line typed in the message box asks for (see [`commands`]); whether the box is
-/// done with (a command that is wrong or unknown keeps its text for correcting).
-fn run(chat: Chat, command: Command) -> bool {
+/// done with (a command that is wrong or unknown keeps its text for correcting). A bot's
+/// command keeps its text until the bot answered: `clear` empties the box then (if it still
+/// holds the line, in the same room).
+fn run(chat: Chat, command: Command, clear: impl Fn() + Clone + 'static) -> bool {
     let room = || chat.with_shown_untracked(|view| view.name.clone());
     match command {
         Command::Say(text) => chat.send(text),
@@ -193,7 +195,7 @@ fn run(chat: Chat, command: Command) -> bool {
                     });
                     true
                 }
-                other => run(chat, other),
+                other => run(chat, other, clear.clone()),
             };
         }
         Command::Status(status) => chat.set_status(status, move |done| match done {
@@ -210,19 +212,33 @@ fn run(chat: Chat, command: Command) -> bool {
                 chat.leave_for_good(room);
             }
         }
-        Command::Help(unknown) => {
-            let list = commands::HELP
-                .iter()
-                .map(|(command, _)| *command)
-                .collect::<Vec<_>>()
-                .join(" · ");
-            match unknown {
-                Some(name) => {
-                    chat.tell(format!("There is no /{name} command. Commands: {list}"));
-                    return false;
+        Command::Help => {
+            chat.with_commands(move |bots| chat.tell(help_text(bots.unwrap_or_default())));
+        }
+        Command::Bot { name, text } => {
+            let Some(room) = room() else {
+                return false;
+            };
+            chat.with_commands(move |known| {
+                if let Some(known) = known
+                    && !known.iter().any(|command| command.name == name)
+                {
+                    chat.tell(format!("There is no /{name} command. {}", help_text(known)));
+                    return;
                 }
-                None => chat.tell(format!("Commands: {list}")),
-            }
+                let typed = format!("/{name} {text}");
+                chat.run_command(room, name, text, None, move |answer| match answer {
+                    Ok(answer) => {
+                        clear();
+                        if let Some(reply) = answer.reply {
+                            chat.tell(reply);
+                        }
+                    }
+                    // The line stays in the box, to be sent again.
+                    Err(problem) => chat.tell(format!("{}: {problem}", typed.trim_end())),
+                });
+            });
+            return false;
         }
         Command::Usage(usage) => {
             chat.tell(format!("Usage: {usage}"));
@@ -230,6 +246,21 @@ fn run(chat: Chat, command: Command) -> bool {
         }
     }
     true
+}
+
+/// What `/help` says: the commands this client knows, then the bots' (v1.29).
+fn help_text(bots: &[protocol::BotCommand]) -> String {
+    let mut list: Vec<String> = commands::HELP
+        .iter()
+        .map(|(command, _)| (*command).to_owned())
+        .collect();
+    list.extend(bots.iter().map(|command| {
+        format!(
+            "/{} ({} · @{})",
+            command.name, command.description, command.bot.username
+        )
+    }));
+    format!("Commands: {}", list.join(" · "))
 }
 
 /// Icons the room's Mute and Leave show instead of their words on a phone.
@@ -650,9 +681,16 @@ fn Composer() -> impl IntoView {
         typing.sent();
         // A slash command is done here; one this client does not know (or without what it
         // needs) stays in the box, with a word on what can be typed.
-        if run(chat, commands::parse(&body)) {
-            text.set(String::new());
-            keep_draft("");
+        let command = commands::parse(&body);
+        let room_now = chat.active.get_untracked();
+        let clear = move || {
+            if text.get_untracked() == body && chat.active.get_untracked() == room_now {
+                text.set(String::new());
+                keep_draft("");
+            }
+        };
+        if run(chat, command, clear.clone()) {
+            clear();
         }
     };
     // `@` autocomplete from the people in the room.

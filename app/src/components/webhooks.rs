@@ -327,7 +327,7 @@ fn NewAddress(made: Made) -> impl IntoView {
 }
 
 /// This page's origin (`https://chat.example`), which the server's relative address goes after.
-fn page_origin() -> String {
+pub(super) fn page_origin() -> String {
     #[cfg(feature = "hydrate")]
     if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
         return origin;
@@ -337,7 +337,7 @@ fn page_origin() -> String {
 
 /// Puts `text` on the clipboard where the browser allows it (a secure page), then tells
 /// `done` whether it did.
-fn copy(text: String, done: impl FnOnce(bool) + 'static) {
+pub(super) fn copy(text: String, done: impl FnOnce(bool) + 'static) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsValue;

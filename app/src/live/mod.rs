@@ -98,6 +98,9 @@ pub struct Chat {
     pub blocked: RwSignal<Vec<protocol::Author>>,
     /// How people show (v1.25): their pictures, asked for as they come on screen.
     pub profiles: RwSignal<crate::profiles::Profiles>,
+    /// The workspace's bot commands (v1.29), once asked for; `None` until then, and again
+    /// when they changed.
+    pub bot_commands: RwSignal<Option<Vec<protocol::BotCommand>>>,
     /// Whether a batch of [`Chat::profiles`] is about to be asked for.
     profiles_soon: StoredValue<bool>,
     /// Where the server was last told this tab types (room key, thread), until it stopped.
@@ -159,6 +162,7 @@ impl Chat {
             max_upload: RwSignal::new(protocol::validate::UPLOAD_MAX_DEFAULT),
             blocked: RwSignal::new(Vec::new()),
             profiles: RwSignal::new(crate::profiles::Profiles::default()),
+            bot_commands: RwSignal::new(None),
             profiles_soon: StoredValue::new(false),
             typing_said: StoredValue::new(None),
             toasts_since: StoredValue::new(None),
@@ -189,6 +193,7 @@ impl Chat {
         self.uploads.set(crate::uploads::Uploads::default());
         self.blocked.set(Vec::new());
         self.profiles.set(crate::profiles::Profiles::default());
+        self.bot_commands.set(None);
         self.toasts_since.set_value(None);
     }
 

@@ -30,10 +30,13 @@ pub enum ErrorCode {
     Conflict,
     /// The server failed; details are in its log, not in the answer.
     Internal,
+    /// Something the request needs beyond this server (a bot's web address) did not answer
+    /// as it should (v1.29).
+    Unavailable,
 }
 
 /// Every error code, in contract order.
-pub const ALL_CODES: [ErrorCode; 10] = [
+pub const ALL_CODES: [ErrorCode; 11] = [
     ErrorCode::BadRequest,
     ErrorCode::Unauthorized,
     ErrorCode::Forbidden,
@@ -44,6 +47,7 @@ pub const ALL_CODES: [ErrorCode; 10] = [
     ErrorCode::RateLimited,
     ErrorCode::Conflict,
     ErrorCode::Internal,
+    ErrorCode::Unavailable,
 ];
 
 impl ErrorCode {
@@ -61,6 +65,7 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::Conflict => "conflict",
             Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
         }
     }
 }

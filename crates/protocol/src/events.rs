@@ -320,6 +320,27 @@ pub mod chat {
     pub const WEBHOOKS: &str = "webhooks";
     /// C→S `{id}` → `{ok}`: a moderator of the room deletes one of its webhooks (v1.19).
     pub const DELETE_WEBHOOK: &str = "delete_webhook";
+    /// C→S `{name}` → `{ok, bot, token}`: a bot of the caller's, and its API token (v1.28).
+    pub const CREATE_BOT: &str = "create_bot";
+    /// C→S `{}` → `{ok, bots}`: the caller's bots (an admin's: every bot) (v1.28).
+    pub const BOTS: &str = "bots";
+    /// C→S `{id}` → `{ok, bot, token}`: a new API token for a bot; earlier ones stop working
+    /// (v1.28).
+    pub const BOT_TOKEN: &str = "bot_token";
+    /// C→S `{id}` → `{ok}`: the bot signs in no more; its messages stay (v1.28).
+    pub const DELETE_BOT: &str = "delete_bot";
+    /// C→S `{name, description, url}` → `{ok, command, secret}`: a bot registers a slash
+    /// command answered at `url` (v1.29).
+    pub const REGISTER_COMMAND: &str = "register_command";
+    /// C→S `{name}` → `{ok}`: a bot removes one of its commands (v1.29).
+    pub const UNREGISTER_COMMAND: &str = "unregister_command";
+    /// C→S `{}` → `{ok, commands}`: every bot command (v1.29).
+    pub const COMMANDS: &str = "commands";
+    /// S→C `{}`: the bot commands changed; ask `commands` again (v1.29).
+    pub const COMMANDS_CHANGED: &str = "commands_changed";
+    /// C→S `{room, name, text, thread?}` → `{ok, reply?, message?}`: someone uses a bot's
+    /// command in a room (v1.29).
+    pub const RUN_COMMAND: &str = "run_command";
 }
 
 /// Namespace `/notifications`.

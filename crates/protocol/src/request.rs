@@ -94,6 +94,14 @@ requests! {
     chat::CREATE_WEBHOOK => CreateWebhookReq => CreateWebhookRes;
     chat::WEBHOOKS => WebhooksReq => WebhooksRes;
     chat::DELETE_WEBHOOK => DeleteWebhookReq => Empty;
+    chat::CREATE_BOT => CreateBotReq => BotTokenRes;
+    chat::BOTS => BotsReq => BotsRes;
+    chat::BOT_TOKEN => BotTokenReq => BotTokenRes;
+    chat::DELETE_BOT => DeleteBotReq => Empty;
+    chat::REGISTER_COMMAND => RegisterCommandReq => RegisterCommandRes;
+    chat::UNREGISTER_COMMAND => UnregisterCommandReq => Empty;
+    chat::COMMANDS => CommandsReq => CommandsRes;
+    chat::RUN_COMMAND => RunCommandReq => RunCommandRes;
     notifications::SUBSCRIBE => SubscribeReq => Empty;
     notifications::UNSUBSCRIBE => UnsubscribeReq => Empty;
     notifications::MARK_READ => MarkReadReq => Empty;
@@ -128,6 +136,7 @@ server_events! {
     chat::BLOCKS => Blocks;
     chat::MESSAGE_PINNED => MessagePinned;
     chat::PROFILE_UPDATED => Profile;
+    chat::COMMANDS_CHANGED => CommandsChanged;
     chat::MESSAGE_SAVED => MessageSaved;
     chat::MESSAGE_PREVIEW => MessagePreview;
     notifications::NOTIFICATION => Notification;

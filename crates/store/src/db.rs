@@ -267,6 +267,8 @@ pub(crate) enum LockSpace {
     Saved = 4,
     /// A room's webhooks.
     Webhooks = 5,
+    /// A person's bots (key: the owner), and the bot commands' names (key: 0).
+    Bots = 6,
 }
 
 /// Runs one autocommit write on a connection from `pool`.

@@ -8,6 +8,7 @@
 
 mod blocks;
 mod bookmarks;
+mod bots;
 mod db;
 mod error;
 mod files;
@@ -34,6 +35,7 @@ mod users;
 mod webhooks;
 
 pub use bookmarks::SavedEntry;
+pub use bots::{CommandTarget, NEVER_EXPIRES, NewBot, NewCommand};
 pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use files::{FileRecord, NewFile};

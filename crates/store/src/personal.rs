@@ -125,12 +125,21 @@ impl Store {
             .bind(user_id)
             .fetch_one(&mut *tx)
             .await?;
-        let sessions: Vec<String> = sqlx::query_scalar(
+        let mut sessions: Vec<String> = sqlx::query_scalar(
             "SELECT token_hash FROM sessions WHERE user_id = $1 AND revoked_at IS NULL",
         )
         .bind(user_id)
         .fetch_all(&mut *tx)
         .await?;
+        // The account's bots go with it (their tokens are among the sessions to end), and a
+        // bot's own account goes as a deleted bot does (its commands, its place in its
+        // owner's list).
+        sessions.extend(crate::bots::retire_bots_of(&mut tx, user_id, now).await?);
+        sessions.extend(
+            crate::bots::retire_bot(&mut tx, user_id, now)
+                .await?
+                .unwrap_or_default(),
+        );
         let mut messages = Vec::new();
         if remove_messages {
             messages = sqlx::query_as(

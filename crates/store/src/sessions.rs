@@ -1,6 +1,7 @@
 //! Server-side sessions, looked up by the SHA-256 hash of their token (the token itself is
 //! never stored).
 
+use crate::bots::BOT_IN_GOOD_STANDING;
 use crate::users::{UserRecord, UserRow};
 use crate::{Result, Store};
 use protocol::User;
@@ -44,22 +45,34 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a live (unexpired, unrevoked) session of an account that is not banned.
+    /// The user of a live (unexpired, unrevoked) session of an account that is not banned (a
+    /// bot's: while it exists and its owner is in good standing).
     ///
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
     pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
-        let row: Option<UserRow> = sqlx::query_as(
-            "SELECT u.id, u.username, u.role, u.password_hash, u.banned_at \
+        Ok(self
+            .session_account(token_hash, now)
+            .await?
+            .map(|record| record.user))
+    }
+
+    /// As [`Self::session_user`], with whether the account is a bot.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn session_account(&self, token_hash: &str, now: i64) -> Result<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT u.id, u.username, u.role, u.password_hash, u.banned_at, u.bot \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-             AND u.banned_at IS NULL AND u.deleted_at IS NULL",
-        )
+             AND u.banned_at IS NULL AND u.deleted_at IS NULL AND {BOT_IN_GOOD_STANDING}"
+        ))
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| UserRecord::from(r).user))
+        Ok(row.map(UserRecord::from))
     }
 
     /// Which of these sessions are still live at `now` (not revoked or expired, their account
@@ -78,7 +91,7 @@ impl Store {
             let sql = format!(
                 "SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash IN ({}) AND s.revoked_at IS NULL AND s.expires_at > $1 \
-                 AND u.banned_at IS NULL AND u.deleted_at IS NULL",
+                 AND u.banned_at IS NULL AND u.deleted_at IS NULL AND {BOT_IN_GOOD_STANDING}",
                 placeholders.join(", ")
             );
             let mut query = sqlx::query_scalar::<_, String>(&sql).bind(now);

@@ -157,13 +157,15 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub async fn webhook_target(&self, id: &str) -> Result<Option<WebhookTarget>> {
-        let found: Option<(i64, String, i64, String, String)> = sqlx::query_as(
+        let found: Option<(i64, String, i64, String, String)> = sqlx::query_as(&format!(
             "SELECT w.room_id, w.secret_hash, b.id, b.username, b.role \
              FROM webhooks w JOIN users b ON b.id = w.bot_id \
              JOIN users c ON c.id = w.created_by \
              WHERE w.id = $1 AND b.banned_at IS NULL AND b.deleted_at IS NULL \
-             AND c.banned_at IS NULL AND c.deleted_at IS NULL AND c.released_at IS NULL",
-        )
+             AND c.banned_at IS NULL AND c.deleted_at IS NULL AND c.released_at IS NULL \
+             AND {}",
+            crate::bots::bot_in_good_standing("c")
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;

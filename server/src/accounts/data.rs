@@ -114,6 +114,7 @@ impl Accounts {
         messages: MessagesOnDelete,
     ) -> AppResult<()> {
         let remove = messages == MessagesOnDelete::Remove;
+        let commands_go = self.answers_commands(target.id).await?;
         let erased = self
             .hub
             .store
@@ -144,6 +145,9 @@ impl Accounts {
             self.fanout.disconnect(&session_channel(session)).await;
         }
         self.fanout.disconnect(&user_channel(target.id)).await;
+        if commands_go {
+            self.fanout.to_everyone(&protocol::CommandsChanged {}).await;
+        }
         for message in &erased.messages {
             let event = MessageDeleted {
                 room: message.room.clone(),

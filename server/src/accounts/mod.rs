@@ -239,13 +239,24 @@ impl Accounts {
     /// # Errors
     /// A database failure.
     pub(crate) async fn session_user(&self, token: &str) -> AppResult<Option<User>> {
+        Ok(self.session_account(token).await?.map(|record| record.user))
+    }
+
+    /// As [`Self::session_user`], with whether the account is a bot (v1.28).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub(crate) async fn session_account(
+        &self,
+        token: &str,
+    ) -> AppResult<Option<store::UserRecord>> {
         if token.is_empty() || token.len() > 128 {
             return Ok(None);
         }
         Ok(self
             .hub
             .store
-            .session_user(&token_hash(token), now_ms())
+            .session_account(&token_hash(token), now_ms())
             .await?)
     }
 
@@ -332,13 +343,14 @@ impl Accounts {
     }
 
     /// A person looked up by a name, to invite or write to; `not_found` if there is none (or
-    /// it was a guest's and is free), `bad_request` for a webhook's bot.
+    /// it was a guest's and is free), `bad_request` for a webhook's bot (a bot with an API
+    /// token, v1.28, reads and answers like a person).
     ///
     /// # Errors
-    /// `bad_request` for an invalid name or a bot, `not_found`, or a store failure.
+    /// `bad_request` for an invalid name or a webhook's bot, `not_found`, or a store failure.
     pub(crate) async fn existing_person(&self, raw_name: &str) -> AppResult<User> {
         let record = self.record_named(raw_name).await?;
-        if record.bot {
+        if record.bot && self.hub.store.bot(record.user.id).await?.is_none() {
             return Err(AppError::bad_request(format!(
                 "`{}` is a webhook's bot: it posts, nobody writes to it",
                 record.user.username
@@ -383,6 +395,10 @@ impl Accounts {
             return Err(AppError::bad_request(
                 "guests have no account to promote or demote",
             ));
+        }
+        // A bot's token in other hands must never be an admin's (v1.28).
+        if self.hub.store.is_bot(target.id).await? {
+            return Err(AppError::bad_request("a bot's role does not change"));
         }
         let user = self
             .hub
@@ -444,6 +460,15 @@ impl Accounts {
         };
         let changed = store.set_banned(target.id, true, now).await?;
         self.fanout.disconnect(&user_channel(target.id)).await;
+        // Their bots stop with them (their tokens hold again after an unban), and so do the
+        // commands they answer.
+        let bots = store.bots(Some(target.id)).await?;
+        for bot in &bots {
+            self.fanout.disconnect(&user_channel(bot.id)).await;
+        }
+        if !bots.is_empty() || store.is_bot(target.id).await? {
+            self.fanout.to_everyone(&protocol::CommandsChanged {}).await;
+        }
         if !changed && banned_addresses.is_none() {
             return Ok(target);
         }
@@ -478,6 +503,9 @@ impl Accounts {
         if !changed && addresses == 0 {
             return Ok(());
         }
+        if self.answers_commands(target.id).await? {
+            self.fanout.to_everyone(&protocol::CommandsChanged {}).await;
+        }
         tracing::info!(user = %target.username, by = %by.username, "unbanned");
         self.audit
             .record(store::NewAudit {
@@ -490,6 +518,18 @@ impl Accounts {
             })
             .await;
         Ok(())
+    }
+}
+
+impl Accounts {
+    /// Whether the bot commands people see may change with `user_id`'s standing: a bot's, or
+    /// that of someone who owns bots (v1.29).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub(crate) async fn answers_commands(&self, user_id: i64) -> AppResult<bool> {
+        let store = &self.hub.store;
+        Ok(store.is_bot(user_id).await? || !store.bots(Some(user_id)).await?.is_empty())
     }
 }
 

@@ -85,9 +85,11 @@ impl Chat {
                 ),
                 other => other.into(),
             })?;
-        // The author's tabs know the message by it (v1.24), on the event as on the answer.
+        // The author's tabs know the message by it (v1.24), on the event as on the answer; a
+        // bot's message says so as history will (v1.28).
         let message = Message {
             client_id: req.client_id.clone(),
+            bot: conn.is_bot(),
             ..message
         };
         if is_new {
@@ -196,8 +198,8 @@ impl Chat {
             let Ok(Some(record)) = self.hub.store.user_by_name(&name).await else {
                 continue;
             };
-            // A webhook's bot reads nothing.
-            if record.bot {
+            // A webhook's bot reads nothing (a bot with an API token does, v1.28).
+            if record.bot && !matches!(self.hub.store.bot(record.user.id).await, Ok(Some(_))) {
                 continue;
             }
             let target = record.user;

@@ -16,6 +16,8 @@
 
 mod blocks;
 mod bookmarks;
+mod bots;
+mod commands;
 mod conversation;
 mod files;
 mod follow_ups;
@@ -38,6 +40,7 @@ use store::{RoomKind, RoomRecord};
 
 use crate::accounts::Accounts;
 use crate::audit::Audit;
+use crate::callbacks::Callbacks;
 use crate::client_addr::AddrKey;
 use crate::error::{AppError, AppResult};
 use crate::fanout::{Fanout, SocketRef};
@@ -56,6 +59,7 @@ pub struct Chat {
     audit: Audit,
     follow_ups: follow_ups::FollowUps,
     links: LinkPreviews,
+    callbacks: Callbacks,
 }
 
 /// Who is acting: a signed-in user, from a client address (both are charged for quotas).
@@ -86,6 +90,14 @@ impl Connection {
     fn user(&self) -> &User {
         &self.actor.user
     }
+
+    /// Whether this is a bot's connection (v1.28).
+    fn is_bot(&self) -> bool {
+        self.socket
+            .extensions
+            .get::<crate::auth::BotAccount>()
+            .is_some()
+    }
 }
 
 impl Chat {
@@ -99,6 +111,7 @@ impl Chat {
         audit: Audit,
     ) -> Self {
         let links = LinkPreviews::new(hub.clone(), fanout.clone());
+        let callbacks = Callbacks::new(&hub.config);
         Self {
             hub,
             fanout,
@@ -107,6 +120,7 @@ impl Chat {
             audit,
             follow_ups: follow_ups::FollowUps::new(),
             links,
+            callbacks,
         }
     }
 

@@ -35,6 +35,10 @@ impl Chat {
                 "guests cannot make webhooks; create an account first",
             ));
         }
+        // A bot's webhook would outlive what stops the bot (its owner's ban): bots make none.
+        if self.hub.store.is_bot(actor.user.id).await? {
+            return Err(AppError::forbidden("a bot cannot make webhooks"));
+        }
         let room = self.moderated_room(actor, raw_room).await?;
         let name = chosen_name(raw_name)?;
         // A webhook makes an account: charged like joining a room.

@@ -299,20 +299,80 @@ impl Fetcher {
             return Err(FetchError::TooLarge(max));
         }
         let found_at = response.url().clone();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            let room = max - body.len();
-            if chunk.len() > room {
-                if !cut {
-                    return Err(FetchError::TooLarge(max));
-                }
-                body.extend_from_slice(&chunk[..room]);
-                break;
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_body(&mut response, max, cut).await?;
         Ok((found_at, body))
     }
+
+    /// Posts the JSON `body` to `url` with `headers` (redirects as the limits say) and reads
+    /// the answer: its status and at most [`Limits::page_bytes`] of its body, which must be
+    /// JSON unless it is empty.
+    ///
+    /// # Errors
+    /// Whatever stopped it; a status that is no success is [`FetchError::Status`].
+    pub async fn post_json(
+        &self,
+        url: &Url,
+        headers: reqwest::header::HeaderMap,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, FetchError> {
+        self.check(url)?;
+        let mut response = self
+            .client
+            .post(url.clone())
+            .headers(headers)
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        let max = self.limits.page_bytes;
+        let announced = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if announced.is_some_and(|length| length > max as u64) {
+            return Err(FetchError::TooLarge(max));
+        }
+        let kind = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(|essence| essence.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let body = read_body(&mut response, max, false).await?;
+        if !body.is_empty() && kind != "application/json" {
+            return Err(FetchError::ContentType(kind));
+        }
+        Ok(body)
+    }
+}
+
+/// At most `max` bytes of an answer's body: the first `max` when `cut`, else
+/// [`FetchError::TooLarge`] as soon as it passes them.
+async fn read_body(
+    response: &mut reqwest::Response,
+    max: usize,
+    cut: bool,
+) -> Result<Vec<u8>, FetchError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = max - body.len();
+        if chunk.len() > room {
+            if !cut {
+                return Err(FetchError::TooLarge(max));
+            }
+            body.extend_from_slice(&chunk[..room]);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn check(policy: &AddressPolicy, url: &Url) -> Result<(), Refusal> {

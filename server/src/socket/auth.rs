@@ -12,7 +12,7 @@ use protocol::{ConnectAuth, ConnectRefusal, Role, User};
 use socketioxide::extract::{State, TryData};
 
 use super::pipeline::SocketGuard;
-use crate::auth::{CredentialSource, cookie_token, token_hash};
+use crate::auth::{BotAccount, CredentialSource, cookie_token, token_hash};
 use crate::client_addr::client_of;
 use crate::fanout::{SocketRef, session_channel};
 use crate::live::limits::{Action, Subject};
@@ -39,13 +39,14 @@ pub async fn authenticate(
 ) -> Result<(), ConnectRefusal> {
     let hub = &services.hub;
     let identified = identify(&s, auth.ok().and_then(|a| a.token), &services).await;
-    let (user, token, source) = match identified {
+    let (account, token, source) = match identified {
         Ok(found) => found,
         Err(refusal) => {
             count_failure(&s, &services).await;
             return Err(refusal);
         }
     };
+    let user = account.user;
     let addr = client_of(&s.req_parts().extensions).key;
     let seat = hub
         .live
@@ -66,6 +67,9 @@ pub async fn authenticate(
         })?;
     let session = token_hash(&token);
     s.join(session_channel(&session));
+    if account.bot {
+        s.extensions.insert(BotAccount);
+    }
     s.extensions.insert(user);
     s.extensions.insert(SessionKey(session));
     s.extensions.insert(Credential(source));
@@ -79,7 +83,7 @@ async fn identify(
     s: &SocketRef,
     token: Option<String>,
     services: &Services,
-) -> Result<(User, String, CredentialSource), ConnectRefusal> {
+) -> Result<(store::UserRecord, String, CredentialSource), ConnectRefusal> {
     let hub = &services.hub;
     let headers = &s.req_parts().headers;
     let (token, source) = match token {
@@ -94,16 +98,16 @@ async fn identify(
             (token, CredentialSource::Cookie)
         }
     };
-    let user = services
+    let account = services
         .accounts
-        .session_user(&token)
+        .session_account(&token)
         .await
         .map_err(|error| {
             tracing::error!(%error, "checking a socket's session");
             ConnectRefusal::Internal
         })?
         .ok_or(ConnectRefusal::Unauthorized)?;
-    Ok((user, token, source))
+    Ok((account, token, source))
 }
 
 /// Counts a failed CONNECT against the socket's Engine.IO session and closes the session when

@@ -69,6 +69,14 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(create_webhook)
         .on(webhooks)
         .on(delete_webhook)
+        .on(create_bot)
+        .on(bots)
+        .on(bot_token)
+        .on(delete_bot)
+        .on(register_command)
+        .on(unregister_command)
+        .on(commands)
+        .on(run_command)
 });
 
 /// Last CONNECT middleware (after authentication): wires the socket's events and registers
@@ -467,4 +475,53 @@ async fn webhooks(ctx: Ctx, req: WebhooksReq) -> AppResult<WebhooksRes> {
 async fn delete_webhook(ctx: Ctx, req: DeleteWebhookReq) -> AppResult<Empty> {
     ctx.chat().delete_webhook(&ctx.actor(), &req.id).await?;
     Ok(Empty {})
+}
+
+/// `create_bot`: a person makes a bot and gets its API token (v1.28).
+async fn create_bot(ctx: Ctx, req: protocol::CreateBotReq) -> AppResult<protocol::BotTokenRes> {
+    ctx.chat().create_bot(&ctx.actor(), &req.name).await
+}
+
+/// `bots`: the caller's bots, or every bot for an admin (v1.28).
+async fn bots(ctx: Ctx, _req: protocol::BotsReq) -> AppResult<protocol::BotsRes> {
+    let bots = ctx.chat().bots(&ctx.actor()).await?;
+    Ok(protocol::BotsRes { bots })
+}
+
+/// `bot_token`: a new API token for one of the caller's bots (v1.28).
+async fn bot_token(ctx: Ctx, req: protocol::BotTokenReq) -> AppResult<protocol::BotTokenRes> {
+    ctx.chat().bot_token(&ctx.actor(), req.id).await
+}
+
+/// `delete_bot`: one of the caller's bots goes (v1.28).
+async fn delete_bot(ctx: Ctx, req: protocol::DeleteBotReq) -> AppResult<Empty> {
+    ctx.chat().delete_bot(&ctx.actor(), req.id).await?;
+    Ok(Empty {})
+}
+
+/// `register_command`: a bot registers a slash command (v1.29).
+async fn register_command(
+    ctx: Ctx,
+    req: protocol::RegisterCommandReq,
+) -> AppResult<protocol::RegisterCommandRes> {
+    ctx.chat().register_command(&ctx.actor(), &req).await
+}
+
+/// `unregister_command`: a bot removes one of its commands (v1.29).
+async fn unregister_command(ctx: Ctx, req: protocol::UnregisterCommandReq) -> AppResult<Empty> {
+    ctx.chat()
+        .unregister_command(&ctx.actor(), &req.name)
+        .await?;
+    Ok(Empty {})
+}
+
+/// `commands`: every bot command (v1.29).
+async fn commands(ctx: Ctx, _req: protocol::CommandsReq) -> AppResult<protocol::CommandsRes> {
+    let commands = ctx.chat().commands().await?;
+    Ok(protocol::CommandsRes { commands })
+}
+
+/// `run_command`: someone uses a bot's command in a room (v1.29).
+async fn run_command(ctx: Ctx, req: protocol::RunCommandReq) -> AppResult<protocol::RunCommandRes> {
+    ctx.chat().run_command(&ctx.connection(), &req).await
 }

@@ -104,6 +104,14 @@ prices! {
     protocol::CreateWebhookReq => 10;
     protocol::WebhooksReq => 2;
     protocol::DeleteWebhookReq => 3;
+    protocol::CreateBotReq => 10;
+    protocol::BotsReq => 2;
+    protocol::BotTokenReq => 5;
+    protocol::DeleteBotReq => 3;
+    protocol::RegisterCommandReq => 10;
+    protocol::UnregisterCommandReq => 3;
+    protocol::CommandsReq => 2;
+    protocol::RunCommandReq => 5;
 }
 
 impl Priced for protocol::TypingReq {

@@ -104,7 +104,7 @@ fn every_built_in_limit_has_its_real_value() {
     };
     let quoted = |name: &str, rest: &str| format!("`{name}` {rest}");
     let fetch = server::links::fetch::Limits::default();
-    let expected: [(String, u64); 30] = [
+    let expected: [(String, u64); 34] = [
         (
             "searches at once per node".into(),
             limits::SEARCHES_AT_ONCE as u64,
@@ -188,6 +188,13 @@ fn every_built_in_limit_has_its_real_value() {
             limits::HIGHLIGHTS_AT_ONCE as u64,
         ),
         ("webhooks per room".into(), validate::WEBHOOKS_MAX as u64),
+        ("bots per person".into(), validate::BOTS_PER_OWNER as u64),
+        ("commands per bot".into(), validate::COMMANDS_PER_BOT as u64),
+        (
+            "bot command calls at once per node".into(),
+            limits::BOT_CALLS_AT_ONCE as u64,
+        ),
+        ("bot command call".into(), limits::BOT_CALL_TIME.as_secs()),
         (
             "people in a group conversation".into(),
             validate::GROUP_DM_PEOPLE_MAX as u64,

@@ -18,6 +18,7 @@ mod admin;
 mod avatars;
 mod blocks;
 mod bookmarks;
+mod bots;
 mod chat;
 mod connections;
 mod conversation;

@@ -28,9 +28,11 @@ pub(super) fn wire_events(socket: &Socket, chat: Chat, me: User) {
     });
     socket.on(move |list: Blocks| chat.blocked.set(list.users));
     socket.on(move |profile: protocol::Profile| chat.learn_profile(profile));
+    socket.on(move |_: protocol::CommandsChanged| chat.forget_commands());
     socket.on(move |welcome: Welcome| {
         chat.connected_now();
         chat.refresh_profiles();
+        chat.forget_commands();
         if chat.toasts_since.get_value().is_none() {
             chat.toasts_since.set_value(Some(welcome.server_time));
         }

@@ -2,6 +2,7 @@
 //! it, one concern per module. Compiled on both targets: what differs between the browser and
 //! the server's render is in [`super::platform`].
 
+mod bots;
 pub(super) mod connection;
 mod conversation;
 mod events;

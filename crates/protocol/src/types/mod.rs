@@ -2,6 +2,7 @@
 //! milliseconds. Every type is re-exported here and at the crate's root, so users write
 //! `protocol::JoinReq` whichever file defines it.
 
+mod bots;
 mod integrations;
 mod messages;
 mod moderation;
@@ -11,6 +12,7 @@ mod presence;
 mod room_list;
 mod rooms;
 
+pub use bots::*;
 pub use integrations::*;
 pub use messages::*;
 pub use moderation::*;

@@ -3,6 +3,7 @@
 //! Each function returns the normalised value (trimmed) or an [`ErrorBody`] with the code the
 //! server answers. The rules are grouped by what they judge, one file each.
 
+mod bots;
 mod code;
 mod emoji;
 mod files;
@@ -12,6 +13,7 @@ mod notifications;
 mod search;
 mod text;
 
+pub use bots::*;
 pub use code::*;
 pub use emoji::*;
 pub use files::*;
