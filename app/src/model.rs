@@ -869,6 +869,15 @@ impl RoomView {
         Some(newest)
     }
 
+    /// How far into the thread of `root` the reader has read, as far as this client knows
+    /// (the server's marker, or what this client told it since).
+    #[must_use]
+    pub fn thread_marker(&self, root: i64) -> Option<i64> {
+        let known = self.message(root)?.thread_read;
+        let told = self.thread_told.get(&root).copied();
+        known.max(told)
+    }
+
     /// The newest reply of the thread of `root`, if the reader has not read it yet (as far as
     /// this client knows).
     #[must_use]

@@ -29,7 +29,7 @@ async function replyInThread(page: Page, text: string) {
 
 test("a reply starts a thread beside the room; the other person follows it live and answers", async ({ browser }) => {
   const ana = await guestPage(browser, uniqueName("ana"));
-  const room = uniqueName("threads");
+  const room = uniqueName("thread-room");
   await createRoom(ana, room);
   const bea = await guestPage(browser, uniqueName("bea"));
   await bea.goto(`/chat?room=${room}`);
@@ -243,4 +243,59 @@ test("typing a reply shows in the thread, not in the room, and moves with the ty
   await bea.locator("#thread-input").press("Enter");
   await expect(thread(ana).locator(".msg .text").filter({ hasText: "pizza? sushi" })).toBeVisible();
   await expect(ana.locator("#thread-typing-line")).toHaveText("");
+});
+
+test("the threads list shows what you follow with its new replies, and opens a thread at its newest", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("followed");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await say(ana, "what ships on friday?");
+  await expect(message(bea, "what ships on friday?")).toBeVisible();
+  // Bea answers in a thread while Ana is elsewhere: Ana started it, so she follows it.
+  await ana.goto(`/chat?room=${GENERAL}`);
+  await expect(ana.locator("#room-title")).toContainText(GENERAL);
+  await (await toolbar(bea, "what ships on friday?")).getByRole("button", { name: "Reply in thread" }).click();
+  await replyInThread(bea, "the search page");
+  await replyInThread(bea, "and the bots");
+
+  await ana.locator("#threads-button").click();
+  const dialog = ana.getByRole("dialog", { name: "Threads you follow" });
+  await expect(dialog.getByRole("button", { name: "Close" })).toBeFocused();
+  const row = dialog.locator(".search-hit", { hasText: "what ships on friday?" });
+  await expect(row).toContainText("2 replies");
+  await expect(row.locator(".thread-unread")).toHaveText("2 new");
+  await expect(row.locator(".hit-room")).toHaveText(room);
+  await ana.screenshot({ path: "artifacts/threads-list-desktop-light.png" });
+  // The same on a phone, in the dark: the button is in the rooms drawer.
+  const phone = await bea.context().browser()!.newPage({ viewport: { width: 390, height: 844 }, colorScheme: "dark", storageState: await ana.context().storageState() });
+  await phone.goto(`/chat?room=${GENERAL}`);
+  await phone.locator("#open-rooms").click();
+  await phone.locator("#threads-button").click();
+  await expect(phone.getByRole("dialog", { name: "Threads you follow" }).locator(".thread-unread")).toHaveText("2 new");
+  await phone.screenshot({ path: "artifacts/threads-list-phone-dark.png" });
+  await phone.close();
+
+  // Choosing it opens the thread beside its room, at its newest reply.
+  await row.click();
+  await expect(ana.getByRole("dialog")).toHaveCount(0);
+  await expect(ana.locator("#room-title")).toContainText(room);
+  await expect(thread(ana).locator(".msg .text").filter({ hasText: "and the bots" })).toBeVisible();
+  // Read now: the list says nothing is new, and the keyboard comes back to its button.
+  await ana.locator("#threads-button").click();
+  const again = dialog.locator(".search-hit", { hasText: "what ships on friday?" });
+  await expect(again).toContainText("2 replies");
+  await expect(again.locator(".thread-unread")).toHaveCount(0);
+  await ana.keyboard.press("Escape");
+  await expect(ana.locator("#threads-button")).toBeFocused();
+
+  // Someone who follows nothing is told how to.
+  await bea.locator("#threads-button").click();
+  const hers = bea.getByRole("dialog", { name: "Threads you follow" });
+  await expect(hers.locator(".search-hit", { hasText: "what ships on friday?" })).toBeVisible();
+  const cy = await guestPage(browser, uniqueName("cy"));
+  await cy.locator("#threads-button").click();
+  await expect(cy.getByRole("dialog", { name: "Threads you follow" })).toContainText("No threads yet.");
 });

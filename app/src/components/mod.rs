@@ -22,6 +22,7 @@ mod search;
 mod sidebar;
 mod switcher;
 mod thread;
+mod threads_list;
 mod toast;
 mod viewer;
 mod webhooks;

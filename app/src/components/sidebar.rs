@@ -127,6 +127,7 @@ pub fn Sidebar() -> impl IntoView {
             </ul>
             <super::people::PeopleDirectory/>
             <super::bookmarks::SavedList/>
+            <super::threads_list::ThreadsList/>
             <CreateRoom/>
         </nav>
     }

@@ -71,8 +71,10 @@ fn ThreadView() -> impl IntoView {
         let _ = root;
     };
     // What the open thread shows is read (a thread the reader follows keeps a marker): on
-    // each change, and when the page comes back into view.
+    // each change, when the page comes back into view, and when the room's own page arrives
+    // (a thread opened from a list or a notification may show before its root is loaded).
     Effect::new(move |_| {
+        let _ = chat.shown.get();
         if matches!(shown.get(), Some(Shown::Rows(..))) {
             chat.read_open_thread();
         }

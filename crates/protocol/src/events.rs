@@ -241,6 +241,9 @@ pub mod chat {
     /// C→S `{room, root, id}` → `{ok}`: the caller read the thread of `root` up to reply `id`
     /// (v1.23; only a thread they follow keeps a marker).
     pub const MARK_THREAD_READ: &str = "mark_thread_read";
+    /// C→S `{before?, limit?}` → `{ok, threads, next?}`: the threads the caller follows,
+    /// with how many replies each has they have not read (v1.30).
+    pub const THREADS: &str = "threads";
     /// C→S `{id, text}` → `{ok, message}`: the author edits a message (v1.3).
     pub const EDIT: &str = "edit";
     /// C→S `{id}` → `{ok}`: the author, the room's owner or an admin deletes a message (v1.3).

@@ -69,6 +69,7 @@ requests! {
     chat::SAVED_ROOMS => SavedRoomsReq => SavedRoomsRes;
     chat::MARK_ROOM_READ => MarkRoomReadReq => ReadMarker;
     chat::MARK_THREAD_READ => MarkThreadReadReq => Empty;
+    chat::THREADS => ThreadsReq => ThreadsRes;
     chat::HIDE_ROOM => HideRoomReq => Empty;
     chat::MUTE_ROOM => MuteRoomReq => Empty;
     chat::EDIT => EditReq => EditRes;

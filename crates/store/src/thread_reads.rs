@@ -4,7 +4,13 @@
 
 use std::collections::HashMap;
 
+use protocol::Message;
+
+use crate::messages::{MessageRow, SELECT};
 use crate::{Result, Store};
+
+/// Most unread replies counted in one thread (v1.30); more read as this many.
+pub const THREAD_UNREAD_MAX: u64 = 999;
 
 impl Store {
     /// `user_id` follows the thread of `root`, having read up to `last_read` (nothing moves
@@ -107,6 +113,78 @@ impl Store {
         Ok(before.unwrap_or(root))
     }
 
+    /// A page of the threads `user_id` follows in rooms they may still see (open; public, or
+    /// one they belong to), the one with the newest reply first, roots not deleted: each root
+    /// as this reader gets it, and its replies from others after their marker (not deleted, at
+    /// most [`THREAD_UNREAD_MAX`]), and the id of its newest reply (the cursor of the next
+    /// page). `before`: only threads whose newest reply is older. Whether more follow.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Database`] on failure.
+    pub async fn followed_threads(
+        &self,
+        user_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<(Message, u64, i64)>, bool)> {
+        let found: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT f.root_id, f.last_id, f.unread FROM ( \
+                 SELECT t.root_id, \
+                   (SELECT MAX(x.id) FROM messages x WHERE x.thread_root = t.root_id) AS last_id, \
+                   (SELECT COUNT(*) FROM (SELECT 1 FROM messages n \
+                      WHERE n.thread_root = t.root_id AND n.id > t.last_read \
+                      AND n.user_id <> t.user_id AND n.deleted_ts IS NULL LIMIT $4) AS c) AS unread \
+                 FROM thread_reads t JOIN messages m ON m.id = t.root_id \
+                 JOIN rooms r ON r.id = m.room_id \
+                 WHERE t.user_id = $1 AND m.deleted_ts IS NULL AND r.closed_at IS NULL \
+                 AND (r.private = 0 OR EXISTS (SELECT 1 FROM room_members rm \
+                      WHERE rm.room_id = r.id AND rm.user_id = t.user_id)) \
+             ) AS f WHERE f.last_id IS NOT NULL AND f.last_id < $2 \
+             ORDER BY f.last_id DESC LIMIT $3",
+        )
+        .bind(user_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit + 1)
+        .bind(THREAD_UNREAD_MAX as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let more = found.len() as i64 > limit;
+        let found: Vec<(i64, i64, u64)> = found
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(|(root, last_id, unread)| (root, last_id, unread.max(0).unsigned_abs()))
+            .collect();
+        if found.is_empty() {
+            return Ok((Vec::new(), more));
+        }
+        let sql = format!(
+            "{SELECT} WHERE m.id IN ({})",
+            crate::db::placeholders(1, found.len())
+        );
+        let mut query = sqlx::query_as::<_, MessageRow>(&sql);
+        for (root, _, _) in &found {
+            query = query.bind(root);
+        }
+        let mut roots: Vec<Message> = query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(Message::from)
+            .collect();
+        self.complete(&mut roots).await?;
+        self.for_reader(user_id, roots.iter_mut()).await?;
+        let mut by_id: HashMap<i64, Message> = roots.into_iter().map(|m| (m.id, m)).collect();
+        let page = found
+            .into_iter()
+            .filter_map(|(root, last_id, unread)| {
+                by_id
+                    .remove(&root)
+                    .map(|message| (message, unread, last_id))
+            })
+            .collect();
+        Ok((page, more))
+    }
+
     /// Who follows the thread of `root` (people, no bots), by id.
     ///
     /// # Errors
@@ -160,5 +238,116 @@ mod tests {
         assert_eq!(markers(ana.id).await.unwrap().get(&root.id), Some(&12));
         assert_eq!(markers(bea.id).await.unwrap().get(&root.id), Some(&10));
         assert!(markers(cy.id).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn followed_threads_list_the_newest_first_with_what_is_unread() {
+        use crate::{NewMessage, RoomKind};
+        let store = Store::in_memory().await.unwrap();
+        let general = store.room_by_name("general").await.unwrap().unwrap();
+        let ana = store.create_guest("ana", 0).await.unwrap();
+        let bea = store.create_guest("bea", 0).await.unwrap();
+        let say = |text: &'static str, ts: i64, thread_root: Option<i64>| NewMessage {
+            text,
+            ts,
+            client_id: None,
+            reply_to: None,
+            attachments: &[],
+            thread_root,
+        };
+        let (first, _) = store
+            .insert_full(&general, &ana, &say("first root", 1, None))
+            .await
+            .unwrap();
+        store
+            .follow_thread(ana.id, first.id, first.id)
+            .await
+            .unwrap();
+        for (text, ts) in [("one", 2), ("two", 3)] {
+            store
+                .insert_full(&general, &bea, &say(text, ts, Some(first.id)))
+                .await
+                .unwrap();
+        }
+        let (second, _) = store
+            .insert_full(&general, &bea, &say("second root", 4, None))
+            .await
+            .unwrap();
+        store
+            .follow_thread(ana.id, second.id, second.id)
+            .await
+            .unwrap();
+        let (newest, _) = store
+            .insert_full(&general, &bea, &say("three", 5, Some(second.id)))
+            .await
+            .unwrap();
+        // A thread of a private room ana is not in is not hers to list.
+        let hidden = store
+            .create_room("secret", None, true, RoomKind::Room, bea.id, 6)
+            .await
+            .unwrap();
+        let (private_root, _) = store
+            .insert_full(&hidden, &bea, &say("private root", 7, None))
+            .await
+            .unwrap();
+        store
+            .insert_full(
+                &hidden,
+                &bea,
+                &say("private reply", 8, Some(private_root.id)),
+            )
+            .await
+            .unwrap();
+        store
+            .follow_thread(ana.id, private_root.id, private_root.id)
+            .await
+            .unwrap();
+
+        let (page, more) = store.followed_threads(ana.id, None, 10).await.unwrap();
+        assert!(!more);
+        let seen: Vec<(&str, u64)> = page
+            .iter()
+            .map(|(root, unread, _)| (root.text.as_str(), *unread))
+            .collect();
+        assert_eq!(seen, vec![("second root", 1), ("first root", 2)]);
+        assert_eq!(page[0].2, newest.id, "the cursor is the newest reply");
+        assert_eq!(
+            page[1].0.thread_read,
+            Some(first.id),
+            "as this reader gets it"
+        );
+        assert_eq!(page[1].0.replies.map(|r| r.count), Some(2));
+
+        // Page by page; ana's own reply reads the thread up to it.
+        let (one, more) = store.followed_threads(ana.id, None, 1).await.unwrap();
+        assert!(more);
+        let (rest, more) = store
+            .followed_threads(ana.id, Some(one[0].2), 1)
+            .await
+            .unwrap();
+        assert!(!more);
+        assert_eq!(rest[0].0.id, first.id);
+        let (mine, _) = store
+            .insert_full(&general, &ana, &say("mine", 9, Some(first.id)))
+            .await
+            .unwrap();
+        store
+            .wrote_in_thread(ana.id, first.id, mine.id)
+            .await
+            .unwrap();
+        let (page, _) = store.followed_threads(ana.id, None, 10).await.unwrap();
+        assert_eq!((page[0].0.id, page[0].1), (first.id, 0));
+        // A deleted root takes its thread out of the list; bea follows none.
+        store.delete_message(first.id, 10).await.unwrap();
+        let (page, _) = store.followed_threads(ana.id, None, 10).await.unwrap();
+        assert_eq!(page.len(), 1);
+        assert!(
+            store
+                .followed_threads(bea.id, None, 10)
+                .await
+                .unwrap()
+                .0
+                .is_empty()
+        );
     }
 }

@@ -306,6 +306,35 @@ impl Chat {
         self.hub.store.read_thread(user.id, root, id).await?;
         Ok(())
     }
+
+    /// The threads `user` follows in rooms they may still see, the one with the newest reply
+    /// first, each with its replies from others they have not read (v1.30).
+    ///
+    /// # Errors
+    /// `bad_request` (limit), or a failure.
+    pub async fn threads(
+        &self,
+        user: &User,
+        before: Option<i64>,
+        limit: Option<i64>,
+    ) -> AppResult<protocol::ThreadsRes> {
+        let limit = validate::history_limit(limit)?;
+        let (page, more) = self
+            .hub
+            .store
+            .followed_threads(user.id, before, limit)
+            .await?;
+        let next = if more {
+            page.last().map(|(_, _, last_id)| *last_id)
+        } else {
+            None
+        };
+        let threads = page
+            .into_iter()
+            .map(|(root, unread, _)| protocol::FollowedThread { root, unread })
+            .collect();
+        Ok(protocol::ThreadsRes { threads, next })
+    }
 }
 
 /// A message that disappeared between the check and the change reads as not found.

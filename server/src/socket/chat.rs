@@ -44,6 +44,7 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(saved_rooms)
         .on(mark_room_read)
         .on(mark_thread_read)
+        .on(threads)
         .on(hide_room)
         .on(mute_room)
         .on(edit)
@@ -316,6 +317,19 @@ async fn mark_thread_read(ctx: Ctx, req: MarkThreadReadReq) -> AppResult<Empty> 
         .mark_thread_read(&ctx.user, &req.room, req.root, req.id)
         .await?;
     Ok(Empty {})
+}
+
+/// `threads`: the threads the caller follows, with their unread replies (v1.30).
+async fn threads(ctx: Ctx, req: protocol::ThreadsReq) -> AppResult<protocol::ThreadsRes> {
+    let mut page = ctx.chat().threads(&ctx.user, req.before, req.limit).await?;
+    if fit(&mut page.threads, list_budget(ctx.hub(), 64), false) {
+        // Resume after the last one that fitted.
+        page.next = page
+            .threads
+            .last()
+            .and_then(|thread| thread.root.replies.map(|summary| summary.last_id));
+    }
+    Ok(page)
 }
 
 /// `hide_room`: take a room out of the caller's list on every device.

@@ -70,6 +70,7 @@ prices! {
     protocol::SavedRoomsReq => 3;
     protocol::MarkRoomReadReq => 1;
     protocol::MarkThreadReadReq => 1;
+    protocol::ThreadsReq => 3;
     protocol::HideRoomReq => 2;
     protocol::MuteRoomReq => 1;
     protocol::SubscribeReq => 2;

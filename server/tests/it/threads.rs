@@ -489,3 +489,72 @@ async fn a_reply_in_a_thread_carries_files_like_any_message() {
         [root.id, sent.id]
     );
 }
+
+#[tokio::test]
+async fn the_threads_list_holds_what_you_follow_with_its_unread_replies() {
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    let (cy, _) = server.chat_guest("cy").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+    cy.join(GENERAL_ROOM).await;
+    let root = ana.say(GENERAL_ROOM, "who reviews?").await.unwrap().message;
+    bea.ok(&reply(GENERAL_ROOM, root.id, "me")).await;
+    let last = bea
+        .ok(&reply(GENERAL_ROOM, root.id, "after lunch"))
+        .await
+        .message;
+
+    // Ana started it: she follows it, two replies unread; a bystander follows nothing.
+    let list = ana.ok(&protocol::ThreadsReq::default()).await;
+    assert_eq!(list.threads.len(), 1);
+    assert_eq!(list.threads[0].root.id, root.id);
+    assert_eq!(list.threads[0].unread, 2);
+    assert_eq!(list.threads[0].root.replies, summary_of(&last, 2));
+    assert!(list.next.is_none());
+    assert!(
+        cy.ok(&protocol::ThreadsReq::default())
+            .await
+            .threads
+            .is_empty()
+    );
+    // Bea wrote in it, up to her last reply: nothing unread for her.
+    let hers = bea.ok(&protocol::ThreadsReq::default()).await;
+    assert_eq!(hers.threads[0].unread, 0);
+
+    // Reading moves the count; a newer thread comes first, page by page.
+    ana.ok(&MarkThreadReadReq {
+        room: GENERAL_ROOM.into(),
+        root: root.id,
+        id: last.id,
+    })
+    .await;
+    let other = bea.say(GENERAL_ROOM, "lunch?").await.unwrap().message;
+    ana.ok(&reply(GENERAL_ROOM, other.id, "yes")).await;
+    let first_page = ana
+        .ok(&protocol::ThreadsReq {
+            before: None,
+            limit: Some(1),
+        })
+        .await;
+    assert_eq!(first_page.threads[0].root.id, other.id);
+    assert_eq!(first_page.threads[0].unread, 0);
+    let rest = ana
+        .ok(&protocol::ThreadsReq {
+            before: first_page.next,
+            limit: Some(1),
+        })
+        .await;
+    assert_eq!(rest.threads[0].root.id, root.id);
+    assert_eq!(rest.threads[0].unread, 0);
+    assert!(rest.next.is_none());
+    assert_eq!(
+        ana.refused(&protocol::ThreadsReq {
+            before: None,
+            limit: Some(0),
+        })
+        .await,
+        ErrorCode::BadRequest
+    );
+}

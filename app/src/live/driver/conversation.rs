@@ -440,6 +440,30 @@ impl Chat {
         });
     }
 
+    /// A page of the threads the reader follows, the one with the newest reply first (v1.30).
+    pub fn threads(
+        &self,
+        before: Option<i64>,
+        answer: impl FnOnce(Result<protocol::ThreadsRes, String>) + 'static,
+    ) {
+        let Some(socket) = self.socket() else {
+            answer(Err(OFFLINE.into()));
+            return;
+        };
+        spawn_local(async move {
+            let request = protocol::ThreadsReq {
+                before,
+                limit: None,
+            };
+            answer(
+                socket
+                    .request(&request)
+                    .await
+                    .map_err(|error| describe(&error)),
+            );
+        });
+    }
+
     /// A page of the reader's saved messages, the latest saved first.
     pub fn saved_messages(
         &self,

@@ -217,6 +217,39 @@ pub struct MarkThreadReadReq {
     pub id: i64,
 }
 
+/// `threads` request (v1.30): the threads the caller follows, the one with the newest reply
+/// first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadsReq {
+    /// Only threads whose newest reply is older than this reply id (the `next` of the previous
+    /// page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// At most this many (1–100, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// `threads` ack body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadsRes {
+    /// The threads, the one with the newest reply first.
+    pub threads: Vec<FollowedThread>,
+    /// More follow: ask again with this as `before`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<i64>,
+}
+
+/// A thread the reader follows (v1.30): its root as it is now (with `replies` and the
+/// reader's `thread_read`), and how many replies from others came after what they read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowedThread {
+    /// The thread's root.
+    pub root: Message,
+    /// Replies from others after the reader's marker (not deleted), at most 999.
+    pub unread: u64,
+}
+
 /// `edit` request: new text for one of the caller's messages (v1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditReq {
