@@ -114,10 +114,11 @@ impl Store {
     }
 
     /// A page of the threads `user_id` follows in rooms they may still see (open; public, or
-    /// one they belong to), the one with the newest reply first, roots not deleted: each root
-    /// as this reader gets it, and its replies from others after their marker (not deleted, at
-    /// most [`THREAD_UNREAD_MAX`]), and the id of its newest reply (the cursor of the next
-    /// page). `before`: only threads whose newest reply is older. Whether more follow.
+    /// one they belong to; not a conversation with someone they block), the one with the newest
+    /// reply first, roots not deleted: each root as this reader gets it, its replies from
+    /// others after their marker (at most [`THREAD_UNREAD_MAX`]; a deleted reply counts, as it
+    /// does in `replies`), and the id of its newest reply (the cursor of the next page).
+    /// `before`: only threads whose newest reply is older. Whether more follow.
     ///
     /// # Errors
     /// [`crate::StoreError::Database`] on failure.
@@ -127,62 +128,88 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<(Vec<(Message, u64, i64)>, bool)> {
-        let found: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT f.root_id, f.last_id, f.unread FROM ( \
+        // The page first (each thread's newest reply is one probe of `messages_thread`); the
+        // unread replies are counted for its threads only.
+        let found: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT f.root_id, f.last_id FROM ( \
                  SELECT t.root_id, \
-                   (SELECT MAX(x.id) FROM messages x WHERE x.thread_root = t.root_id) AS last_id, \
-                   (SELECT COUNT(*) FROM (SELECT 1 FROM messages n \
-                      WHERE n.thread_root = t.root_id AND n.id > t.last_read \
-                      AND n.user_id <> t.user_id AND n.deleted_ts IS NULL LIMIT $4) AS c) AS unread \
+                   (SELECT MAX(x.id) FROM messages x WHERE x.thread_root = t.root_id) AS last_id \
                  FROM thread_reads t JOIN messages m ON m.id = t.root_id \
                  JOIN rooms r ON r.id = m.room_id \
                  WHERE t.user_id = $1 AND m.deleted_ts IS NULL AND r.closed_at IS NULL \
                  AND (r.private = 0 OR EXISTS (SELECT 1 FROM room_members rm \
                       WHERE rm.room_id = r.id AND rm.user_id = t.user_id)) \
+                 AND NOT (r.kind = 'dm' AND r.name NOT LIKE 'dm-g%' AND EXISTS ( \
+                      SELECT 1 FROM room_members o JOIN blocks b \
+                      ON b.user_id = t.user_id AND b.blocked_id = o.user_id \
+                      WHERE o.room_id = r.id)) \
              ) AS f WHERE f.last_id IS NOT NULL AND f.last_id < $2 \
              ORDER BY f.last_id DESC LIMIT $3",
         )
         .bind(user_id)
         .bind(before.unwrap_or(i64::MAX))
         .bind(limit + 1)
-        .bind(THREAD_UNREAD_MAX as i64)
         .fetch_all(&self.pool)
         .await?;
         let more = found.len() as i64 > limit;
-        let found: Vec<(i64, i64, u64)> = found
+        let found: Vec<(i64, i64)> = found
             .into_iter()
             .take(usize::try_from(limit).unwrap_or(0))
-            .map(|(root, last_id, unread)| (root, last_id, unread.max(0).unsigned_abs()))
             .collect();
         if found.is_empty() {
             return Ok((Vec::new(), more));
         }
+        let roots: Vec<i64> = found.iter().map(|(root, _)| *root).collect();
+        let unread = self.thread_unread(user_id, &roots).await?;
         let sql = format!(
             "{SELECT} WHERE m.id IN ({})",
-            crate::db::placeholders(1, found.len())
+            crate::db::placeholders(1, roots.len())
         );
         let mut query = sqlx::query_as::<_, MessageRow>(&sql);
-        for (root, _, _) in &found {
+        for root in &roots {
             query = query.bind(root);
         }
-        let mut roots: Vec<Message> = query
+        let mut messages: Vec<Message> = query
             .fetch_all(&self.pool)
             .await?
             .into_iter()
             .map(Message::from)
             .collect();
-        self.complete(&mut roots).await?;
-        self.for_reader(user_id, roots.iter_mut()).await?;
-        let mut by_id: HashMap<i64, Message> = roots.into_iter().map(|m| (m.id, m)).collect();
+        self.complete(&mut messages).await?;
+        self.for_reader(user_id, messages.iter_mut()).await?;
+        let mut by_id: HashMap<i64, Message> = messages.into_iter().map(|m| (m.id, m)).collect();
         let page = found
             .into_iter()
-            .filter_map(|(root, last_id, unread)| {
-                by_id
-                    .remove(&root)
-                    .map(|message| (message, unread, last_id))
+            .filter_map(|(root, last_id)| {
+                let count = unread.get(&root).copied().unwrap_or(0);
+                by_id.remove(&root).map(|message| (message, count, last_id))
             })
             .collect();
         Ok((page, more))
+    }
+
+    /// For each of the threads of `roots` `user_id` follows: the replies from others after
+    /// their marker, at most [`THREAD_UNREAD_MAX`].
+    async fn thread_unread(&self, user_id: i64, roots: &[i64]) -> Result<HashMap<i64, u64>> {
+        let sql = format!(
+            "SELECT t.root_id, (SELECT COUNT(*) FROM (SELECT 1 FROM messages n \
+                 WHERE n.thread_root = t.root_id AND n.id > t.last_read \
+                 AND n.user_id <> t.user_id LIMIT $2) AS c) \
+             FROM thread_reads t WHERE t.user_id = $1 AND t.root_id IN ({})",
+            crate::db::placeholders(3, roots.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql)
+            .bind(user_id)
+            .bind(THREAD_UNREAD_MAX as i64);
+        for root in roots {
+            query = query.bind(root);
+        }
+        Ok(query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|(root, count)| (root, count.max(0).unsigned_abs()))
+            .collect())
     }
 
     /// Who follows the thread of `root` (people, no bots), by id.
@@ -337,13 +364,27 @@ mod tests {
             .unwrap();
         let (page, _) = store.followed_threads(ana.id, None, 10).await.unwrap();
         assert_eq!((page[0].0.id, page[0].1), (first.id, 0));
+        // A deleted reply still counts, as in the root's `replies` (the room says "new" too).
+        store.delete_message(newest.id, 10).await.unwrap();
+        let (page, _) = store.followed_threads(ana.id, None, 10).await.unwrap();
+        assert_eq!((page[1].0.id, page[1].1), (second.id, 1));
         // A deleted root takes its thread out of the list; bea follows none.
-        store.delete_message(first.id, 10).await.unwrap();
+        store.delete_message(first.id, 11).await.unwrap();
         let (page, _) = store.followed_threads(ana.id, None, 10).await.unwrap();
         assert_eq!(page.len(), 1);
         assert!(
             store
                 .followed_threads(bea.id, None, 10)
+                .await
+                .unwrap()
+                .0
+                .is_empty()
+        );
+        // A closed room's threads are gone with it.
+        store.close_room(general.id, 12).await.unwrap();
+        assert!(
+            store
+                .followed_threads(ana.id, None, 10)
                 .await
                 .unwrap()
                 .0

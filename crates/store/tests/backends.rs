@@ -706,6 +706,15 @@ async fn scenario(store: &Store) {
     // Each replier read up to their own last reply (Ana wrote the root and the second).
     assert_eq!(markers(ana.id).await.unwrap()[&root.id], second.id);
     assert_eq!(markers(bea.id).await.unwrap()[&root.id], first.id);
+    // The threads one follows (v1.30), with the replies of others after one's marker.
+    let (followed, more) = store.followed_threads(bea.id, None, 10).await.unwrap();
+    assert!(!more);
+    let listed: Vec<(i64, u64, i64)> = followed
+        .iter()
+        .map(|(root, unread, last)| (root.id, *unread, *last))
+        .collect();
+    assert_eq!(listed, [(root.id, 1, second.id)]);
+    assert_eq!(followed[0].0.thread_read, Some(first.id));
 }
 
 #[tokio::test]

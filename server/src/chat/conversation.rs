@@ -317,23 +317,56 @@ impl Chat {
         user: &User,
         before: Option<i64>,
         limit: Option<i64>,
-    ) -> AppResult<protocol::ThreadsRes> {
+    ) -> AppResult<FollowedPage> {
         let limit = validate::history_limit(limit)?;
         let (page, more) = self
             .hub
             .store
             .followed_threads(user.id, before, limit)
             .await?;
-        let next = if more {
-            page.last().map(|(_, _, last_id)| *last_id)
+        let (threads, cursors) = page
+            .into_iter()
+            .map(|(root, unread, last_id)| (protocol::FollowedThread { root, unread }, last_id))
+            .unzip();
+        Ok(FollowedPage {
+            threads,
+            cursors,
+            more,
+        })
+    }
+}
+
+/// A page of followed threads (v1.30), with each one's cursor (its newest reply's id, as the
+/// page was ordered by) for the next page.
+pub struct FollowedPage {
+    /// The threads, the one with the newest reply first.
+    pub threads: Vec<protocol::FollowedThread>,
+    /// Each thread's cursor, in the same order.
+    pub cursors: Vec<i64>,
+    /// Whether more follow the last one.
+    pub more: bool,
+}
+
+impl FollowedPage {
+    /// The answer, after `cut` kept what fits in a packet (it returns whether it cut): `next`
+    /// is the cursor of the last thread kept, when more follow it.
+    pub fn answer(
+        mut self,
+        cut: impl FnOnce(&mut Vec<protocol::FollowedThread>) -> bool,
+    ) -> protocol::ThreadsRes {
+        let was_cut = cut(&mut self.threads);
+        let next = if was_cut || self.more {
+            self.threads
+                .len()
+                .checked_sub(1)
+                .and_then(|last| self.cursors.get(last).copied())
         } else {
             None
         };
-        let threads = page
-            .into_iter()
-            .map(|(root, unread, _)| protocol::FollowedThread { root, unread })
-            .collect();
-        Ok(protocol::ThreadsRes { threads, next })
+        protocol::ThreadsRes {
+            threads: self.threads,
+            next,
+        }
     }
 }
 

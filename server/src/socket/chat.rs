@@ -321,15 +321,9 @@ async fn mark_thread_read(ctx: Ctx, req: MarkThreadReadReq) -> AppResult<Empty> 
 
 /// `threads`: the threads the caller follows, with their unread replies (v1.30).
 async fn threads(ctx: Ctx, req: protocol::ThreadsReq) -> AppResult<protocol::ThreadsRes> {
-    let mut page = ctx.chat().threads(&ctx.user, req.before, req.limit).await?;
-    if fit(&mut page.threads, list_budget(ctx.hub(), 64), false) {
-        // Resume after the last one that fitted.
-        page.next = page
-            .threads
-            .last()
-            .and_then(|thread| thread.root.replies.map(|summary| summary.last_id));
-    }
-    Ok(page)
+    let page = ctx.chat().threads(&ctx.user, req.before, req.limit).await?;
+    let budget = list_budget(ctx.hub(), 64);
+    Ok(page.answer(|threads| fit(threads, budget, false)))
 }
 
 /// `hide_room`: take a room out of the caller's list on every device.

@@ -558,3 +558,45 @@ async fn the_threads_list_holds_what_you_follow_with_its_unread_replies() {
         ErrorCode::BadRequest
     );
 }
+
+#[tokio::test]
+async fn a_threads_page_cut_to_fit_a_packet_goes_on_where_it_was_cut() {
+    let server = TestServer::spawn_with(|c| c.max_payload = 16 * 1024).await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    ana.join(GENERAL_ROOM).await;
+    bea.join(GENERAL_ROOM).await;
+    // Six threads of Ana's with long roots: a page of them is larger than a packet.
+    let long = "x".repeat(3_000);
+    let mut roots = Vec::new();
+    for n in 0..6 {
+        let root = ana
+            .say(GENERAL_ROOM, &format!("{n} {long}"))
+            .await
+            .unwrap()
+            .message;
+        bea.ok(&reply(GENERAL_ROOM, root.id, "noted")).await;
+        roots.push(root.id);
+    }
+    let mut listed = Vec::new();
+    let mut before = None;
+    for _ in 0..6 {
+        let page = ana
+            .ok(&protocol::ThreadsReq {
+                before,
+                limit: None,
+            })
+            .await;
+        assert!(!page.threads.is_empty(), "every page holds something");
+        listed.extend(page.threads.iter().map(|t| t.root.id));
+        before = page.next;
+        if before.is_none() {
+            break;
+        }
+    }
+    roots.reverse();
+    assert_eq!(
+        listed, roots,
+        "each once, the newest reply first, none lost at a cut"
+    );
+}

@@ -246,7 +246,8 @@ pub struct ThreadsRes {
 pub struct FollowedThread {
     /// The thread's root.
     pub root: Message,
-    /// Replies from others after the reader's marker (not deleted), at most 999.
+    /// Replies from others after the reader's marker, at most 999 (a deleted one counts, as
+    /// in `replies`).
     pub unread: u64,
 }
 
