@@ -1,5 +1,5 @@
 import { type Page } from "@playwright/test";
-import { test, expect, contract, createRoom, guestPage, png, say, sizedGuest, uniqueName } from "./helpers";
+import { test, expect, adminPage, contract, createRoom, guestPage, png, say, sizedGuest, uniqueName } from "./helpers";
 
 // Profile pictures (protocol v1.25): chosen in the account menu, made square by the server,
 // shown beside the person's messages for everyone at once, and after a reload; taken away, the
@@ -122,6 +122,11 @@ test("a display name shows in place of the username for everyone; the username s
   // And so does a reload.
   await bea.reload();
   await expect(bea.locator("#log .msg .meta .author-button").first()).toHaveText("Ana García");
+  // The people directory finds her by her display name too, folded like names (v1.31).
+  await bea.locator("#people-button").click();
+  await bea.locator("#people-search").fill("GARCÍA");
+  await expect(bea.getByRole("dialog", { name: "People" }).locator(`li[data-user="${anaName}"]`)).toBeVisible();
+  await bea.keyboard.press("Escape");
 
   // Someone else's username is refused in words.
   await ana.locator("#display-name").fill(beaName.toUpperCase());
@@ -133,4 +138,29 @@ test("a display name shows in place of the username for everyone; the username s
   await expect(ana.locator("#account .name-form [role=status]")).toHaveText("You go by your username.");
   await expect(bea.locator("#log .msg .meta .author-button").first()).toHaveText(anaName);
   await expect(bea.locator("#log .msg .meta .handle")).toHaveCount(0);
+});
+
+test("an admin takes away someone's picture and display name from the admin page", async ({ browser }) => {
+  const eveName = uniqueName("eve");
+  const eve = await guestPage(browser, eveName);
+  await setPicture(eve, png(120, 120));
+  await eve.locator("#display-name").fill("Not Really An Admin");
+  await eve.locator("#save-name").click();
+  await expect(eve.locator("#account .name-form [role=status]")).toHaveText("Name saved.");
+  await eve.locator("#account summary").click();
+  await say(eve, "look at my picture");
+  await expect(badge(eve, eveName).locator("img")).toBeVisible();
+
+  const page = await adminPage(browser);
+  await page.locator("#data-user").fill(eveName);
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.locator("#clear-profile").click();
+  await expect(page.getByRole("status")).toHaveText(`${eveName}'s picture and display name are removed`);
+  const newest = page.locator("#audit-log tr[data-action]").first();
+  await expect(newest).toHaveAttribute("data-action", contract.requests[contract.namespaces.ADMIN].CLEAR_PROFILE);
+  await expect(newest.locator(".audit-target")).toHaveText(eveName);
+  await page.screenshot({ path: "artifacts/admin-clear-profile.png" });
+  // Eve (and everyone) sees her username and initial again, live.
+  await expect(eve.locator("#account summary .me-name")).toHaveText(eveName);
+  await expect(badge(eve, eveName).locator("img")).toHaveCount(0);
 });

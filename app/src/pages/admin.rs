@@ -122,6 +122,16 @@ pub fn Admin() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = (who, remove);
     };
+    let clear_profile = move || {
+        let who = data_user.get_untracked().trim().to_owned();
+        if who.is_empty() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        live::clear_profile(scope, who, notice);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = who;
+    };
     let close_room = move |name: String| {
         #[cfg(feature = "hydrate")]
         live::close_room(scope, name, notice);
@@ -284,6 +294,9 @@ pub fn Admin() -> impl IntoView {
                         on:input=move |ev| data_user.set(event_target_value(&ev))
                     />
                     <button id="export-user" type="submit" class="quiet">"Download their data"</button>
+                    <button id="clear-profile" type="button" class="quiet" on:click=move |_| clear_profile()>
+                        "Remove picture and display name"
+                    </button>
                     <button id="delete-user" type="button" class="danger" on:click=move |_| delete_user(false)>
                         "Delete account"
                     </button>
@@ -473,6 +486,30 @@ mod live {
             };
             let text = match socket.request(&request).await {
                 Ok(_) => format!("{username}'s account is deleted"),
+                Err(error) => describe(error),
+            };
+            notice.set(Some(text));
+        });
+    }
+
+    /// Takes away someone's picture and display name (after asking).
+    pub fn clear_profile(handle: Handle, username: String, notice: RwSignal<Option<String>>) {
+        let question = format!(
+            "Remove {username}'s profile picture and display name? Everyone sees their username again."
+        );
+        if !crate::desktop::confirm(&question) {
+            return;
+        }
+        let Some(socket) = socket(handle) else {
+            return;
+        };
+        spawn_local(async move {
+            let request = protocol::ClearProfileReq {
+                username: Some(username.clone()),
+                id: None,
+            };
+            let text = match socket.request(&request).await {
+                Ok(_) => format!("{username}'s picture and display name are removed"),
                 Err(error) => describe(error),
             };
             notice.set(Some(text));

@@ -169,6 +169,8 @@ open_words! {
         Export => "export",
         /// What a banned account made recently was removed with its ban (v1.10).
         RemoveContent => "remove_content",
+        /// An account's picture and display name taken away (v1.32).
+        ClearProfile => admin::CLEAR_PROFILE,
     }
 }
 
@@ -384,6 +386,8 @@ pub mod admin {
     /// C→S `{username, messages}` → `{ok}`: delete an account, keeping its messages (shown as
     /// from a deleted user) or removing them (v1.9).
     pub const DELETE_USER: &str = "delete_user";
+    /// C→S `{username}` → `{ok}`: take away someone's picture and display name (v1.32).
+    pub const CLEAR_PROFILE: &str = "clear_profile";
 }
 
 #[cfg(test)]

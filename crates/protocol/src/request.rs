@@ -113,6 +113,7 @@ requests! {
     admin::UNBAN => UnbanReq => Empty;
     admin::AUDIT => AuditReq => AuditRes;
     admin::DELETE_USER => DeleteUserReq => Empty;
+    admin::CLEAR_PROFILE => ClearProfileReq => Empty;
 }
 
 server_events! {

@@ -96,6 +96,7 @@ impl Store {
             group_commit,
         };
         store.rekey_names().await?;
+        store.fill_display_name_keys().await?;
         Ok(store)
     }
 

@@ -35,6 +35,7 @@ impl Store {
         }
         let users = rekey_table(&mut tx, "users", "username", "username_key").await?;
         let rooms = rekey_table(&mut tx, "rooms", "name", "name_key").await?;
+        // Display names' keys follow in `fill_display_name_keys`, which runs next.
         sqlx::query(
             "INSERT INTO meta (key, value) VALUES ($1, $2) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -46,6 +47,53 @@ impl Store {
         tx.commit().await?;
         tracing::info!(users, rooms, "name keys recomputed");
         Ok(())
+    }
+}
+
+impl Store {
+    /// Brings every display name's key in line with its name (v1.31): names set before keys
+    /// existed, keys of an older folding rule, names changed or cleared by an older build.
+    /// Returns how many keys changed. Each row is written only if its name is still the one
+    /// read, 500 rows a transaction.
+    pub async fn fill_display_name_keys(&self) -> Result<usize> {
+        let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, display_name, display_name_key FROM users \
+             WHERE display_name IS NOT NULL OR display_name_key IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let stale: Vec<(i64, Option<String>, Option<String>)> = rows
+            .into_iter()
+            .filter_map(|(id, name, stored)| {
+                let fresh = name.as_deref().map(key);
+                (fresh != stored).then_some((id, name, fresh))
+            })
+            .collect();
+        for batch in stale.chunks(500) {
+            let mut tx = self.write_tx().await?;
+            for (id, name, fresh) in batch {
+                let update = match name {
+                    Some(name) => sqlx::query(
+                        "UPDATE users SET display_name_key = $1 \
+                         WHERE id = $2 AND display_name = $3",
+                    )
+                    .bind(fresh.as_deref())
+                    .bind(id)
+                    .bind(name.as_str()),
+                    None => sqlx::query(
+                        "UPDATE users SET display_name_key = NULL \
+                         WHERE id = $1 AND display_name IS NULL",
+                    )
+                    .bind(id),
+                };
+                update.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        if !stale.is_empty() {
+            tracing::info!(count = stale.len(), "display name keys brought in line");
+        }
+        Ok(stale.len())
     }
 }
 

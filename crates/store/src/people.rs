@@ -27,8 +27,8 @@ fn like_literal(text: &str) -> String {
 
 impl Store {
     /// Accounts by name key (case and look-alikes folded): not deleted, banned or released;
-    /// only those whose key contains `contains_key` (a [`crate::name_key`]), after the one whose
-    /// key is `after_key`; at most `limit`.
+    /// only those whose username's or (v1.31) display name's key contains `contains_key` (a
+    /// [`crate::name_key`]), after the one whose key is `after_key`; at most `limit`.
     ///
     /// # Errors
     /// Database failures.
@@ -49,7 +49,13 @@ impl Store {
             format!("${n}")
         };
         if contains_key.is_some() {
-            sql.push_str(&format!(" AND username_key LIKE {} ESCAPE '\\'", next()));
+            // The username, or (v1.31) the display name, folded the same way.
+            let (by_name, by_display_name) = (next(), next());
+            sql.push_str(&format!(
+                " AND (username_key LIKE {by_name} ESCAPE '\\' \
+                 OR (display_name IS NOT NULL \
+                     AND display_name_key LIKE {by_display_name} ESCAPE '\\'))"
+            ));
         }
         if after_key.is_some() {
             sql.push_str(&format!(" AND username_key > {}", next()));
@@ -57,7 +63,8 @@ impl Store {
         sql.push_str(&format!(" ORDER BY username_key LIMIT {}", next()));
         let mut query = sqlx::query_as::<_, PersonRow>(&sql);
         if let Some(key) = contains_key {
-            query = query.bind(format!("%{}%", like_literal(key)));
+            let pattern = format!("%{}%", like_literal(key));
+            query = query.bind(pattern.clone()).bind(pattern);
         }
         if let Some(key) = after_key {
             query = query.bind(key.to_owned());
@@ -125,5 +132,49 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(found[0].1.as_deref(), Some("on holiday"));
+    }
+
+    #[tokio::test]
+    async fn display_names_are_searched_folded_like_usernames() {
+        let store = Store::in_memory().await.unwrap();
+        let ana = store.create_account("ana", "h", 0).await.unwrap();
+        store.create_account("bea", "h", 0).await.unwrap();
+        store
+            .set_display_name(ana.id, Some("María García"))
+            .await
+            .unwrap();
+        for typed in ["garcía", "GARCÍA", "maría g", "ana"] {
+            let found = store
+                .people(Some(&name_key(typed)), None, 10)
+                .await
+                .unwrap();
+            assert_eq!(names(&found), ["ana"], "{typed}");
+        }
+        // Cleared, the name finds nothing more.
+        store.set_display_name(ana.id, None).await.unwrap();
+        let found = store
+            .people(Some(&name_key("garcía")), None, 10)
+            .await
+            .unwrap();
+        assert!(found.is_empty());
+        // A display name stored before its key existed (v1.26) gets one when filled in.
+        store
+            .execute_raw("UPDATE users SET display_name = 'Beatriz Ortiz' WHERE username = 'bea'")
+            .await
+            .unwrap();
+        assert!(
+            store
+                .people(Some(&name_key("ortiz")), None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.fill_display_name_keys().await.unwrap(), 1);
+        let found = store
+            .people(Some(&name_key("ortiz")), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(names(&found), ["bea"]);
+        assert_eq!(store.fill_display_name_keys().await.unwrap(), 0);
     }
 }

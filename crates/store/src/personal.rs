@@ -196,7 +196,7 @@ impl Store {
                 .await?;
             sqlx::query(
                 "UPDATE users SET username = $1, username_key = $2, password_hash = NULL, status = NULL, \
-                 avatar = NULL, avatar_type = NULL, display_name = NULL, \
+                 avatar = NULL, avatar_type = NULL, display_name = NULL, display_name_key = NULL, \
                  role = CASE WHEN role = 'admin' THEN 'member' ELSE role END, \
                  deleted_at = $3 WHERE id = $4",
             )

@@ -99,17 +99,49 @@ impl Store {
                 return Err(StoreError::Conflict);
             }
         }
-        let done =
-            sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2 AND deleted_at IS NULL")
-                .bind(name)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+        let done = sqlx::query(
+            "UPDATE users SET display_name = $1, display_name_key = $2 \
+             WHERE id = $3 AND deleted_at IS NULL",
+        )
+        .bind(name)
+        .bind(name.map(crate::name_key))
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Takes away `user_id`'s picture and display name in one transaction: what they were
+    /// (the picture's id, whose bytes are to go, and the name).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is no such account (or it was deleted);
+    /// [`StoreError::Database`] on failure.
+    pub async fn clear_profile(&self, user_id: i64) -> Result<(Option<String>, Option<String>)> {
+        let mut tx = self.write_tx().await?;
+        self.lock_writers(&mut tx).await?;
+        let before: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT avatar, display_name FROM users WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query(
+            "UPDATE users SET avatar = NULL, avatar_type = NULL, display_name = NULL, \
+             display_name_key = NULL WHERE id = $1",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(before)
     }
 
     /// The content type of picture `id`, while it is someone's picture.

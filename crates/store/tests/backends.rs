@@ -715,6 +715,48 @@ async fn scenario(store: &Store) {
         .collect();
     assert_eq!(listed, [(root.id, 1, second.id)]);
     assert_eq!(followed[0].0.thread_read, Some(first.id));
+
+    // Display names are found by `find_people` (v1.31), and an admin's clear takes both away
+    // (v1.32); a key an older build left behind is brought in line.
+    store
+        .set_display_name(bea.id, Some("Beatriz Ortiz"))
+        .await
+        .unwrap();
+    let found = store
+        .people(Some(&store::name_key("ORTIZ")), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|(u, _)| u.id).collect::<Vec<_>>(),
+        [bea.id]
+    );
+    store
+        .execute_raw(&format!(
+            "UPDATE users SET display_name = 'Bea Stale' WHERE id = {}",
+            bea.id
+        ))
+        .await
+        .unwrap();
+    assert_eq!(store.fill_display_name_keys().await.unwrap(), 1);
+    let (ortiz, stale) = (store::name_key("ortiz"), store::name_key("stale"));
+    assert!(
+        store
+            .people(Some(&ortiz), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.people(Some(&stale), None, 10).await.unwrap().len(), 1);
+    let (picture, name) = store.clear_profile(bea.id).await.unwrap();
+    assert_eq!((picture, name.as_deref()), (None, Some("Bea Stale")));
+    assert!(
+        store
+            .people(Some(&stale), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.fill_display_name_keys().await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -359,6 +359,18 @@ impl Accounts {
         Ok(record.user)
     }
 
+    /// The account `id` (a guest released since too: their messages still show them).
+    ///
+    /// # Errors
+    /// `not_found`, or a failure.
+    pub(crate) async fn user_by_id(&self, id: i64) -> AppResult<User> {
+        self.hub
+            .store
+            .user_by_id(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("there is no such account"))
+    }
+
     /// The user called `raw_name` (a webhook's bot too: it can be muted, blocked, removed).
     ///
     /// # Errors

@@ -164,7 +164,7 @@ impl Chat {
 
     /// Tells someone a moderator acted on them (a stored notification, so it reaches them
     /// later if they are away); a failure is logged, the action stands.
-    async fn tell_moderated(
+    pub(super) async fn tell_moderated(
         &self,
         target: &User,
         title: String,

@@ -1,7 +1,8 @@
 //! How people show: their profile pictures (v1.25) and display names (v1.26), read by id and
 //! changed by their owner, with each change told to every `/chat` socket.
 
-use protocol::{ErrorCode, Profile, ProfilesReq, ProfilesRes, validate};
+use protocol::events::AuditAction;
+use protocol::{ErrorCode, Profile, ProfilesReq, ProfilesRes, User, validate};
 use store::{Avatar, ProfileRecord, StoreError};
 
 use super::{Actor, Chat};
@@ -58,6 +59,57 @@ impl Chat {
             self.hub.files.remove(&old).await;
         }
         self.told(actor.user.id, changed).await
+    }
+
+    /// Takes away `target`'s picture and display name (an offensive one), by admin `by`, in
+    /// one change: when something went, everyone is told, the person hears why, and the
+    /// moderation log says what went (v1.32).
+    ///
+    /// # Errors
+    /// `not_found` (the account is gone), or a failure.
+    pub async fn clear_profile(&self, by: &User, target: &User) -> AppResult<Profile> {
+        let gone = || AppError::not_found("that account no longer exists");
+        let (picture, name) = self
+            .hub
+            .store
+            .clear_profile(target.id)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound => gone(),
+                other => other.into(),
+            })?;
+        if let Some(picture) = &picture {
+            self.hub.files.remove(picture).await;
+        }
+        let what = match (picture.is_some(), name.is_some()) {
+            (true, true) => "picture and display name",
+            (true, false) => "picture",
+            (false, true) => "display name",
+            (false, false) => "nothing to remove",
+        };
+        tracing::info!(user = %target.username, by = %by.username, what, "profile cleared");
+        self.audit
+            .record(store::NewAudit {
+                actor_id: by.id,
+                actor: &by.username,
+                action: AuditAction::ClearProfile,
+                target: Some(&target.username),
+                room: None,
+                detail: Some(what.to_owned()),
+            })
+            .await;
+        let changed = picture.is_some() || name.is_some();
+        if changed {
+            self.tell_moderated(
+                target,
+                format!("An admin removed your {what}"),
+                "Everyone sees your username instead. You may choose others that follow the rules."
+                    .to_owned(),
+                None,
+            )
+            .await;
+        }
+        self.told(target.id, changed).await.map_err(|_| gone())
     }
 
     /// Gives `actor` the display name `raw` (empty clears it), and tells everyone.

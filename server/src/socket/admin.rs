@@ -24,6 +24,7 @@ pub(super) static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
         .on(ban)
         .on(unban)
         .on(delete_user)
+        .on(clear_profile)
         .on(audit)
 });
 
@@ -107,6 +108,23 @@ async fn delete_user(ctx: Ctx, req: DeleteUserReq) -> AppResult<Empty> {
         .accounts
         .delete_account_of(&ctx.user, &req.username, req.messages)
         .await?;
+    Ok(Empty {})
+}
+
+/// `clear_profile`: an admin takes away someone's picture and display name (v1.32).
+async fn clear_profile(ctx: Ctx, req: protocol::ClearProfileReq) -> AppResult<Empty> {
+    still_admin(&ctx).await?;
+    let accounts = &ctx.services.accounts;
+    let target = match (&req.username, req.id) {
+        (Some(name), None) => accounts.existing_user(name).await?,
+        (None, Some(id)) => accounts.user_by_id(id).await?,
+        _ => {
+            return Err(crate::error::AppError::bad_request(
+                "name the account by `username` or by `id`",
+            ));
+        }
+    };
+    ctx.chat().clear_profile(&ctx.user, &target).await?;
     Ok(Empty {})
 }
 

@@ -91,6 +91,7 @@ prices! {
     protocol::UnbanReq => 3;
     protocol::AuditReq => 2;
     protocol::DeleteUserReq => 5;
+    protocol::ClearProfileReq => 3;
     protocol::BlockReq => 3;
     protocol::UnblockReq => 3;
     protocol::BlocksReq => 3;

@@ -283,3 +283,102 @@ async fn a_foreign_page_cannot_change_a_picture_with_the_cookie() {
     let answer = socket.ok(&ProfilesReq { ids: vec![ana.id] }).await;
     assert_eq!(answer.profiles, [kept]);
 }
+
+#[tokio::test]
+async fn an_admin_takes_away_an_offensive_picture_and_name_and_the_log_says_so() {
+    let server = TestServer::spawn().await;
+    let (_, chief_token) = server.register("chief", "correct horse battery").await;
+    let (ana_user, ana_token) = server.register("ana", "correct horse battery").await;
+    let (mut bea, _) = server.chat_guest("bea").await;
+    let set = profile_of(&set_picture(&server, &ana_token, png(100, 100)).await);
+    let url = set.avatar.clone().unwrap();
+    assert_eq!(bea.next::<Profile>().await, set);
+    let ana = Socket::connect(&server, protocol::events::chat::NS, auth(&ana_token), &[])
+        .await
+        .unwrap();
+    ana.ok(&protocol::SetDisplayNameReq {
+        name: "Rude Name".into(),
+    })
+    .await;
+    let _: Profile = bea.next().await;
+
+    let clear = protocol::ClearProfileReq {
+        username: Some("ana".into()),
+        id: None,
+    };
+    // Only an admin may.
+    let refused =
+        Socket::connect(&server, protocol::events::admin::NS, auth(&ana_token), &[]).await;
+    assert!(refused.is_err(), "a member has no /admin");
+    let mut admin = Socket::connect(
+        &server,
+        protocol::events::admin::NS,
+        auth(&chief_token),
+        &[],
+    )
+    .await
+    .unwrap();
+    let mut ana_notes = Socket::connect(
+        &server,
+        protocol::events::notifications::NS,
+        auth(&ana_token),
+        &[],
+    )
+    .await
+    .unwrap();
+    admin.ok(&clear).await;
+    // She is told why.
+    let told: protocol::Notification = ana_notes.next().await;
+    assert_eq!(told.kind, protocol::events::NotificationKind::Moderation);
+    assert!(
+        told.title.contains("picture and display name"),
+        "{}",
+        told.title
+    );
+    // Everyone hears she shows by her username again; the bytes are gone.
+    assert_eq!(
+        bea.next::<Profile>().await,
+        Profile {
+            id: ana_user.id,
+            avatar: None,
+            name: None,
+        }
+    );
+    assert!(!on_disk(&server, &url));
+    let entry: protocol::AuditEntry = admin.next().await;
+    assert_eq!(entry.action, protocol::events::AuditAction::ClearProfile);
+    assert_eq!(entry.target.as_deref(), Some("ana"));
+    assert_eq!(entry.detail.as_deref(), Some("picture and display name"));
+    // Her account is untouched: she may choose another; by id works too, and clearing
+    // nothing tells nobody (Bea's next profile event is Ana's next change).
+    let again = profile_of(&set_picture(&server, &ana_token, png(40, 40)).await);
+    assert_eq!(bea.next::<Profile>().await, again);
+    let by_id = protocol::ClearProfileReq {
+        username: None,
+        id: Some(ana_user.id),
+    };
+    admin.ok(&by_id).await;
+    let cleared: Profile = bea.next().await;
+    assert_eq!(cleared.avatar, None);
+    admin.ok(&by_id).await;
+    let last = ana
+        .ok(&protocol::SetDisplayNameReq { name: "Ana".into() })
+        .await;
+    assert_eq!(bea.next::<Profile>().await, last);
+    for refused in [
+        protocol::ClearProfileReq {
+            username: Some("nobody".into()),
+            id: None,
+        },
+        protocol::ClearProfileReq {
+            username: None,
+            id: Some(999_999),
+        },
+    ] {
+        assert_eq!(admin.refused(&refused).await, ErrorCode::NotFound);
+    }
+    assert_eq!(
+        admin.refused(&protocol::ClearProfileReq::default()).await,
+        ErrorCode::BadRequest
+    );
+}

@@ -112,3 +112,23 @@ async fn a_deleted_accounts_name_goes_with_it() {
         .await;
     assert!(read.profiles.is_empty());
 }
+
+#[tokio::test]
+async fn the_directory_finds_people_by_their_display_name_too() {
+    let server = TestServer::spawn().await;
+    let (ana, ana_user) = server.chat_guest("ana").await;
+    let (bea, _) = server.chat_guest("bea").await;
+    ana.ok(&named("Zoë Quintana")).await;
+    let find = |q: &str| protocol::PeopleReq {
+        q: Some(q.into()),
+        ..protocol::PeopleReq::default()
+    };
+    for q in ["quintana", "ZOË Q", "ana"] {
+        let found = bea.ok(&find(q)).await;
+        let ids: Vec<i64> = found.people.iter().map(|p| p.user.id).collect();
+        assert_eq!(ids, [ana_user.id], "{q}");
+    }
+    // Cleared, it finds her no more (her username still does).
+    ana.ok(&named("")).await;
+    assert!(bea.ok(&find("quintana")).await.people.is_empty());
+}

@@ -70,6 +70,19 @@ pub struct DeleteUserReq {
     pub messages: MessagesOnDelete,
 }
 
+/// `/admin` `clear_profile` request (v1.32): an account's picture and display name go (an
+/// offensive one), its account stays. Names the account by `username` or by `id` (a guest
+/// who left keeps showing on their messages, but their name is no longer theirs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClearProfileReq {
+    /// Whose, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Whose, by id (a message's author).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+}
+
 /// `/admin` `unban` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
