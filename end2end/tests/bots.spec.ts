@@ -98,6 +98,13 @@ test("a bot made in the account menu answers its command, into the room or to th
   await ana.keyboard.press("Escape");
   await expect(ana.getByRole("dialog")).toHaveCount(0);
 
+  // Bea finds it in People, marked a bot (protocol v1.33).
+  await bea.locator("#people-button").click();
+  await bea.locator("#people-search").fill(botName);
+  const row = bea.getByRole("dialog", { name: "People" }).locator(`li[data-user="${botName}"]`);
+  await expect(row.locator(".bot-badge")).toHaveText("bot");
+  await bea.keyboard.press("Escape");
+
   const site = await program();
   const command = uniqueName("deploy");
   const bot = await botRegisters(token, command, site.url);

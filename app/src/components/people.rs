@@ -171,7 +171,11 @@ pub fn PeopleDirectory() -> impl IntoView {
                                             <span class="person-status">{status}</span>
                                         })}
                                     </span>
-                                    {role_badge(person.user.role)}
+                                    {if person.bot {
+                                        view! { <span class="bot-badge">"bot"</span> }.into_any()
+                                    } else {
+                                        role_badge(person.user.role).into_any()
+                                    }}
                                     {presence(&person, is_me)}
                                     {if is_me {
                                         view! { <span class="you">"(you)"</span> }.into_any()

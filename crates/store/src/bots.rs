@@ -529,6 +529,18 @@ mod tests {
         );
         store.set_banned(ana.id, false, 4).await.unwrap();
         assert!(store.session_user("t3", 10).await.unwrap().is_some());
+        // Listed among people (v1.33), marked a bot, while it and its owner stand.
+        let listed = |people: Vec<(crate::UserRecord, Option<String>)>| {
+            people
+                .into_iter()
+                .map(|(record, _)| (record.user.username, record.bot))
+                .collect::<Vec<_>>()
+        };
+        let everyone = listed(store.people(None, None, 10).await.unwrap());
+        assert_eq!(
+            everyone,
+            [("ana".to_owned(), false), ("deploy".to_owned(), true)]
+        );
         // Deleting it ends its token and frees its name; its account stays.
         assert_eq!(
             store.delete_bot(made.id, 5).await.unwrap(),
@@ -537,6 +549,8 @@ mod tests {
         assert!(store.session_user("t3", 10).await.unwrap().is_none());
         assert_eq!(store.delete_bot(made.id, 5).await.unwrap(), None);
         assert!(store.bot(made.id).await.unwrap().is_none());
+        let everyone = listed(store.people(None, None, 10).await.unwrap());
+        assert_eq!(everyone, [("ana".to_owned(), false)]);
         store.create_bot(bot(ana.id, "deploy", "t4")).await.unwrap();
     }
 

@@ -1,7 +1,5 @@
 //! The people directory (v1.12): every account others can reach, by name.
 
-use protocol::User;
-
 use crate::users::{UserRecord, UserRow};
 use crate::{Result, Store};
 
@@ -26,7 +24,8 @@ fn like_literal(text: &str) -> String {
 }
 
 impl Store {
-    /// Accounts by name key (case and look-alikes folded): not deleted, banned or released;
+    /// Accounts by name key (case and look-alikes folded): not deleted, banned or released, and
+    /// no webhook's bot (a bot with an API token is, v1.33, with its record saying so);
     /// only those whose username's or (v1.31) display name's key contains `contains_key` (a
     /// [`crate::name_key`]), after the one whose key is `after_key`; at most `limit`.
     ///
@@ -37,11 +36,14 @@ impl Store {
         contains_key: Option<&str>,
         after_key: Option<&str>,
         limit: i64,
-    ) -> Result<Vec<(User, Option<String>)>> {
-        let mut sql = String::from(
-            "SELECT id, username, role, password_hash, banned_at, status FROM users \
-             WHERE deleted_at IS NULL AND banned_at IS NULL AND bot = 0 \
+    ) -> Result<Vec<(UserRecord, Option<String>)>> {
+        // People, and (v1.33) bots with API tokens while they work (a webhook's bot has no
+        // row in `bots`, so it never is).
+        let mut sql = format!(
+            "SELECT id, username, role, password_hash, banned_at, bot, status FROM users \
+             WHERE deleted_at IS NULL AND banned_at IS NULL AND {} \
              AND username_key NOT LIKE '~%'",
+            crate::bots::bot_in_good_standing("users")
         );
         let mut n = 0;
         let mut next = || {
@@ -72,7 +74,7 @@ impl Store {
         let rows = query.bind(limit).fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
-            .map(|row| (UserRecord::from(row.user).user, row.status))
+            .map(|row| (UserRecord::from(row.user), row.status))
             .collect())
     }
 
@@ -97,8 +99,11 @@ impl Store {
 mod tests {
     use crate::{Store, name_key};
 
-    fn names(users: &[(protocol::User, Option<String>)]) -> Vec<&str> {
-        users.iter().map(|(u, _)| u.username.as_str()).collect()
+    fn names(users: &[(crate::UserRecord, Option<String>)]) -> Vec<&str> {
+        users
+            .iter()
+            .map(|(u, _)| u.user.username.as_str())
+            .collect()
     }
 
     #[tokio::test]
@@ -124,7 +129,7 @@ mod tests {
         assert_eq!(names(&found), ["Bea"]);
         assert_eq!(found[0].1, None);
         store
-            .set_status(found[0].0.id, Some("on holiday"))
+            .set_status(found[0].0.user.id, Some("on holiday"))
             .await
             .unwrap();
         let found = store

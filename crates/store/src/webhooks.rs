@@ -256,7 +256,11 @@ mod tests {
         assert_eq!(first.role, protocol::Role::Admin);
         // Bots are not people: not listed, and no role can be given to them.
         let people = store.people(None, None, 50).await.unwrap();
-        assert!(people.iter().all(|(user, _)| user.username != "ci"));
+        assert!(
+            people
+                .iter()
+                .all(|(record, _)| record.user.username != "ci")
+        );
         assert!(
             store
                 .set_role(made.bot.id, protocol::Role::Admin)

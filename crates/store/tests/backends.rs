@@ -727,7 +727,7 @@ async fn scenario(store: &Store) {
         .await
         .unwrap();
     assert_eq!(
-        found.iter().map(|(u, _)| u.id).collect::<Vec<_>>(),
+        found.iter().map(|(u, _)| u.user.id).collect::<Vec<_>>(),
         [bea.id]
     );
     store

@@ -37,7 +37,7 @@ impl Chat {
         let page = usize::try_from(limit).unwrap_or(usize::MAX);
         let more = users.len() > page;
         users.truncate(page);
-        let ids: Vec<i64> = users.iter().map(|(user, _)| user.id).collect();
+        let ids: Vec<i64> = users.iter().map(|(record, _)| record.user.id).collect();
         let online = self.hub.live.online(&ids).await?;
         let present: Vec<i64> = ids.into_iter().filter(|id| online.contains(id)).collect();
         let last_active = self.hub.live.last_active(&present).await?;
@@ -47,7 +47,8 @@ impl Chat {
         Ok(PeopleRes {
             people: users
                 .into_iter()
-                .map(|(user, status)| {
+                .map(|(record, status)| {
+                    let user = record.user;
                     let online = online.contains(&user.id);
                     Person {
                         away: online
@@ -55,6 +56,7 @@ impl Chat {
                         online,
                         user,
                         status,
+                        bot: record.bot,
                     }
                 })
                 .collect(),

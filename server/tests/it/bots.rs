@@ -144,6 +144,23 @@ async fn a_bot_signs_in_with_its_token_and_speaks_the_contract() {
     let stored = history.messages.iter().find(|m| m.id == seen.id).unwrap();
     assert!(stored.bot);
 
+    // Everyone finds it in the directory, marked a bot (v1.33), and can write to it.
+    let found = bea
+        .ok(&protocol::PeopleReq {
+            q: Some("deploy-bot".into()),
+            ..protocol::PeopleReq::default()
+        })
+        .await;
+    let listed: Vec<(String, bool)> = found
+        .people
+        .iter()
+        .map(|p| (p.user.username.clone(), p.bot))
+        .collect();
+    assert_eq!(listed, [("deploy-bot".to_owned(), true)]);
+    bea.ok(&protocol::DmReq {
+        username: "deploy-bot".into(),
+    })
+    .await;
     // Its owner lists it; nobody else learns of it or manages it.
     let listed = ana.ok(&BotsReq {}).await;
     assert_eq!(listed.bots, vec![made.bot.clone()]);

@@ -119,6 +119,9 @@ pub struct Person {
     /// [`ActivityReq`]).
     #[serde(default, skip_serializing_if = "super::is_false")]
     pub away: bool,
+    /// A bot with an API token (v1.33; see `create_bot`): a program, which can be written to.
+    #[serde(default, skip_serializing_if = "super::is_false")]
+    pub bot: bool,
 }
 
 /// How someone shows (v1.25): `{id, avatar?, name?}`, the answer to `profiles`,
