@@ -5,7 +5,6 @@
 use protocol::{Author, Bot, BotCommand, Role, User, validate};
 
 use crate::db::LockSpace;
-use crate::webhooks::RELEASED_BOT_KEY;
 use crate::{Result, Store, StoreError};
 
 /// A session's `expires_at` for an API token: never.
@@ -128,17 +127,7 @@ impl Store {
         if count >= validate::BOTS_PER_OWNER as i64 {
             return Err(StoreError::TooMany);
         }
-        let bot_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, username_key, password_hash, role, created_at, bot) \
-             VALUES ($1, $2, NULL, $3, $4, 1) RETURNING id",
-        )
-        .bind(new.name)
-        .bind(crate::name_key(new.name))
-        .bind(Role::Member.as_str())
-        .bind(new.now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_insert)?;
+        let bot_id = insert_bot_account(&mut tx, new.name, new.now).await?;
         sqlx::query("INSERT INTO bots (user_id, owner_id, created_at) VALUES ($1, $2, $3)")
             .bind(bot_id)
             .bind(new.owner)
@@ -399,13 +388,46 @@ pub(crate) async fn retire_bot(
         return Ok(None);
     }
     let revoked = revoke_tokens(tx, id, now).await?;
+    release_bot_name(tx, id).await?;
+    Ok(Some(revoked))
+}
+
+/// A bot's account (of a webhook or an API bot): no password, a member, named `name`.
+///
+/// # Errors
+/// [`StoreError::Conflict`] when the name is taken (look-alikes too); database failures.
+pub(crate) async fn insert_bot_account(
+    tx: &mut sqlx::AnyConnection,
+    name: &str,
+    now: i64,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO users (username, username_key, password_hash, role, created_at, bot) \
+         VALUES ($1, $2, NULL, $3, $4, 1) RETURNING id",
+    )
+    .bind(name)
+    .bind(crate::name_key(name))
+    .bind(Role::Member.as_str())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(StoreError::from_insert)
+}
+
+/// The key a bot keeps once its webhook or bot row is gone (SQL): it starts with `~`, which no
+/// name can, so the name is free (as a released guest's, `~g…`).
+pub(crate) const RELEASED_BOT_KEY: &str = "'~b' || CAST(id AS TEXT)";
+
+/// Frees the name of bot `id` whose webhook or bot row is gone ([`RELEASED_BOT_KEY`]); the
+/// account stays, so its messages keep their author.
+pub(crate) async fn release_bot_name(tx: &mut sqlx::AnyConnection, id: i64) -> Result<()> {
     sqlx::query(&format!(
         "UPDATE users SET username_key = {RELEASED_BOT_KEY} WHERE id = $1 AND bot = 1"
     ))
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    Ok(Some(revoked))
+    Ok(())
 }
 
 /// Retires every bot of `owner` inside a transaction holding the writers' lock; the hashes of

@@ -527,7 +527,7 @@ impl Store {
         sqlx::query(&format!(
             "UPDATE users SET username_key = {} \
              WHERE bot = 1 AND id IN (SELECT bot_id FROM webhooks WHERE room_id = $1)",
-            crate::webhooks::RELEASED_BOT_KEY
+            crate::bots::RELEASED_BOT_KEY
         ))
         .bind(room_id)
         .execute(&mut *tx)

@@ -62,10 +62,6 @@ impl From<WebhookRow> for Webhook {
     }
 }
 
-/// The key a bot keeps once its webhook is gone (SQL): it starts with `~`, which no name can, so
-/// the name is free (as a released guest's, `~g…`).
-pub(crate) const RELEASED_BOT_KEY: &str = "'~b' || CAST(id AS TEXT)";
-
 const WEBHOOK_SELECT: &str = "SELECT w.id, r.name AS room, w.bot_id, b.username AS bot_name, \
      w.created_by, c.username AS creator_name, w.created_at \
      FROM webhooks w JOIN rooms r ON r.id = w.room_id JOIN users b ON b.id = w.bot_id \
@@ -89,17 +85,7 @@ impl Store {
         if count >= validate::WEBHOOKS_MAX as i64 {
             return Err(StoreError::TooMany);
         }
-        let bot_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, username_key, password_hash, role, created_at, bot) \
-             VALUES ($1, $2, NULL, $3, $4, 1) RETURNING id",
-        )
-        .bind(new.name)
-        .bind(crate::name_key(new.name))
-        .bind(Role::Member.as_str())
-        .bind(new.now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_insert)?;
+        let bot_id = crate::bots::insert_bot_account(&mut tx, new.name, new.now).await?;
         sqlx::query(
             "INSERT INTO webhooks (id, room_id, bot_id, secret_hash, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -196,12 +182,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         if let Some(bot) = bot {
-            sqlx::query(&format!(
-                "UPDATE users SET username_key = {RELEASED_BOT_KEY} WHERE id = $1 AND bot = 1"
-            ))
-            .bind(bot)
-            .execute(&mut *tx)
-            .await?;
+            crate::bots::release_bot_name(&mut tx, bot).await?;
         }
         tx.commit().await?;
         Ok(bot.is_some())

@@ -280,21 +280,11 @@ impl Fetcher {
         if !status.is_success() {
             return Err(FetchError::Status(status.as_u16()));
         }
-        let kind = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .map(|essence| essence.trim().to_ascii_lowercase())
-            .unwrap_or_default();
+        let kind = content_type(&response);
         if !types.contains(&kind.as_str()) {
             return Err(FetchError::ContentType(kind));
         }
-        let announced = response
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok());
+        let announced = announced_length(&response);
         if !cut && announced.is_some_and(|length| length > max as u64) {
             return Err(FetchError::TooLarge(max));
         }
@@ -330,27 +320,37 @@ impl Fetcher {
             return Err(FetchError::Status(status.as_u16()));
         }
         let max = self.limits.page_bytes;
-        let announced = response
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok());
+        let announced = announced_length(&response);
         if announced.is_some_and(|length| length > max as u64) {
             return Err(FetchError::TooLarge(max));
         }
-        let kind = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .map(|essence| essence.trim().to_ascii_lowercase())
-            .unwrap_or_default();
+        let kind = content_type(&response);
         let body = read_body(&mut response, max, false).await?;
         if !body.is_empty() && kind != "application/json" {
             return Err(FetchError::ContentType(kind));
         }
         Ok(body)
     }
+}
+
+/// An answer's content type, its essence only (`text/html`), lower case; empty without one.
+fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The length an answer announces, if it announces one that reads as a number.
+fn announced_length(response: &reqwest::Response) -> Option<u64> {
+    response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok())
 }
 
 /// At most `max` bytes of an answer's body: the first `max` when `cut`, else

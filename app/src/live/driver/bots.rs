@@ -13,14 +13,7 @@ use super::*;
 impl Chat {
     /// The bots the user manages, the newest first.
     pub fn bots(&self, answer: impl FnOnce(Result<Vec<Bot>, String>) + 'static) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
-        };
-        spawn_local(async move {
-            let result = socket.request(&BotsReq {}).await;
-            answer(result.map(|res| res.bots).map_err(|error| describe(&error)));
-        });
+        self.ask(BotsReq {}, |result| answer(result.map(|res| res.bots)));
     }
 
     /// Makes a bot named `name`: the answer holds its API token.
@@ -29,38 +22,17 @@ impl Chat {
         name: String,
         answer: impl FnOnce(Result<BotTokenRes, String>) + 'static,
     ) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
-        };
-        spawn_local(async move {
-            let result = socket.request(&CreateBotReq { name }).await;
-            answer(result.map_err(|error| describe(&error)));
-        });
+        self.ask(CreateBotReq { name }, answer);
     }
 
     /// A new API token for bot `id` (the old one stops working).
     pub fn bot_token(&self, id: i64, answer: impl FnOnce(Result<BotTokenRes, String>) + 'static) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
-        };
-        spawn_local(async move {
-            let result = socket.request(&BotTokenReq { id }).await;
-            answer(result.map_err(|error| describe(&error)));
-        });
+        self.ask(BotTokenReq { id }, answer);
     }
 
     /// Deletes bot `id`.
     pub fn delete_bot(&self, id: i64, answer: impl FnOnce(Result<(), String>) + 'static) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
-        };
-        spawn_local(async move {
-            let result = socket.request(&DeleteBotReq { id }).await;
-            answer(result.map(|_| ()).map_err(|error| describe(&error)));
-        });
+        self.ask(DeleteBotReq { id }, |result| answer(result.map(|_| ())));
     }
 
     /// The workspace's bot commands, asked for if not known; `answer` gets them (`None` when
@@ -70,19 +42,13 @@ impl Chat {
             answer(Some(&known));
             return;
         }
-        let Some(socket) = self.socket() else {
-            answer(None);
-            return;
-        };
         let chat = *self;
-        spawn_local(async move {
-            match socket.request(&CommandsReq {}).await {
-                Ok(res) => {
-                    chat.bot_commands.set(Some(res.commands.clone()));
-                    answer(Some(&res.commands));
-                }
-                Err(_) => answer(None),
+        self.ask(CommandsReq {}, move |result| match result {
+            Ok(res) => {
+                chat.bot_commands.set(Some(res.commands.clone()));
+                answer(Some(&res.commands));
             }
+            Err(_) => answer(None),
         });
     }
 
@@ -101,19 +67,12 @@ impl Chat {
         thread: Option<i64>,
         answer: impl FnOnce(Result<RunCommandRes, String>) + 'static,
     ) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
+        let request = RunCommandReq {
+            room,
+            name,
+            text,
+            thread,
         };
-        spawn_local(async move {
-            let request = RunCommandReq {
-                room,
-                name,
-                text,
-                thread,
-            };
-            let result = socket.request(&request).await;
-            answer(result.map_err(|error| describe(&error)));
-        });
+        self.ask(request, answer);
     }
 }

@@ -446,22 +446,11 @@ impl Chat {
         before: Option<i64>,
         answer: impl FnOnce(Result<protocol::ThreadsRes, String>) + 'static,
     ) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
+        let request = protocol::ThreadsReq {
+            before,
+            limit: None,
         };
-        spawn_local(async move {
-            let request = protocol::ThreadsReq {
-                before,
-                limit: None,
-            };
-            answer(
-                socket
-                    .request(&request)
-                    .await
-                    .map_err(|error| describe(&error)),
-            );
-        });
+        self.ask(request, answer);
     }
 
     /// A page of the reader's saved messages, the latest saved first.
@@ -470,21 +459,10 @@ impl Chat {
         before: Option<i64>,
         answer: impl FnOnce(Result<SavedMessagesRes, String>) + 'static,
     ) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
+        let request = SavedMessagesReq {
+            before,
+            limit: None,
         };
-        spawn_local(async move {
-            let request = SavedMessagesReq {
-                before,
-                limit: None,
-            };
-            answer(
-                socket
-                    .request(&request)
-                    .await
-                    .map_err(|error| describe(&error)),
-            );
-        });
+        self.ask(request, answer);
     }
 }

@@ -54,6 +54,27 @@ fn describe(error: &RequestError) -> String {
 }
 
 impl Chat {
+    /// Sends `request` over the tab's connection; `answer` gets the server's answer, or what
+    /// went wrong in words (at once when there is no connection to ask over).
+    fn ask<R: protocol::Request>(
+        &self,
+        request: R,
+        answer: impl FnOnce(Result<R::Response, String>) + 'static,
+    ) {
+        let Some(socket) = self.socket() else {
+            answer(Err(OFFLINE.into()));
+            return;
+        };
+        spawn_local(async move {
+            answer(
+                socket
+                    .request(&request)
+                    .await
+                    .map_err(|error| describe(&error)),
+            );
+        });
+    }
+
     /// Whether the reader sees the room on screen: the chat page is mounted and the tab is
     /// visible.
     fn is_on_screen(&self) -> bool {

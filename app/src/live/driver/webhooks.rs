@@ -12,17 +12,8 @@ impl Chat {
         room: String,
         answer: impl FnOnce(Result<Vec<Webhook>, String>) + 'static,
     ) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
-        };
-        spawn_local(async move {
-            let result = socket.request(&WebhooksReq { room }).await;
-            answer(
-                result
-                    .map(|res| res.webhooks)
-                    .map_err(|error| describe(&error)),
-            );
+        self.ask(WebhooksReq { room }, |result| {
+            answer(result.map(|res| res.webhooks));
         });
     }
 
@@ -33,25 +24,11 @@ impl Chat {
         name: String,
         answer: impl FnOnce(Result<CreateWebhookRes, String>) + 'static,
     ) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
-        };
-        spawn_local(async move {
-            let result = socket.request(&CreateWebhookReq { room, name }).await;
-            answer(result.map_err(|error| describe(&error)));
-        });
+        self.ask(CreateWebhookReq { room, name }, answer);
     }
 
     /// Deletes webhook `id`.
     pub fn delete_webhook(&self, id: String, answer: impl FnOnce(Result<(), String>) + 'static) {
-        let Some(socket) = self.socket() else {
-            answer(Err(OFFLINE.into()));
-            return;
-        };
-        spawn_local(async move {
-            let result = socket.request(&DeleteWebhookReq { id }).await;
-            answer(result.map(|_| ()).map_err(|error| describe(&error)));
-        });
+        self.ask(DeleteWebhookReq { id }, |result| answer(result.map(|_| ())));
     }
 }
