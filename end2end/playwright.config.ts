@@ -8,18 +8,18 @@ import type { WorkerOptions } from "./tests/helpers";
 const port = Number(process.env.TERTULIA_E2E_PORT ?? 3100);
 export const baseURL = `http://127.0.0.1:${port}`;
 
-// The suite is bound by the browser's CPU on two cores, and two choices halve it (measured on
-// avatars.spec.ts, one worker, machine CPU: 58 s → 27 s; the whole suite 552 s → 300 s):
+// The suite is bound by the browser's CPU on two cores, and two choices more than halve it
+// (measured on avatars.spec.ts, one worker, machine CPU: 58 s → 27 s; the whole suite, three
+// workers: 552 s → 300 s with traces of failures still kept, less again without them):
 // - Debian's `chromium-headless-shell` (the old headless mode, as Playwright runs by default)
 //   instead of the full browser without a window: 40% less CPU for the same Blink and V8;
-// - traces without the screencast: a trace of every test is still kept when it fails (the
-//   actions and DOM snapshots), but no JPEG of every frame (`TERTULIA_E2E_TRACE=on` records
-//   everything, e.g. `TERTULIA_E2E_TRACE=on npx playwright test rooms.spec.ts`).
+// - no trace recording by default: a trace of every test, kept only if it fails, cost the
+//   browsers and the workers a third of the CPU with its screencast (a JPEG of every frame),
+//   15% with DOM snapshots alone. A failing test leaves its error, call log and a screenshot;
+//   rerun it with `TERTULIA_E2E_TRACE=on npx playwright test <file>` for the whole trace.
 const headlessShell = "/usr/bin/chromium-headless-shell";
 const chromium = process.env.CHROMIUM_PATH ?? (existsSync(headlessShell) ? headlessShell : "/usr/bin/chromium");
-const trace = process.env.TERTULIA_E2E_TRACE
-  ? (process.env.TERTULIA_E2E_TRACE as "on" | "off" | "retain-on-failure")
-  : { mode: "retain-on-failure" as const, screenshots: false };
+const trace = (process.env.TERTULIA_E2E_TRACE ?? "off") as "on" | "off" | "retain-on-failure";
 
 export default defineConfig<{}, WorkerOptions>({
   testDir: "./tests",
@@ -40,6 +40,7 @@ export default defineConfig<{}, WorkerOptions>({
     browserName: "chromium",
     headless: true,
     trace,
+    screenshot: "only-on-failure",
     launchOptions: {
       executablePath: chromium,
       args: [
