@@ -3,7 +3,7 @@ import { deflateSync } from "node:zlib";
 import { expect, test as base, type Browser, type Page } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
 import { contract, GENERAL } from "./contract";
-import { runWorkerServer, workerServer, type WorkerServer } from "./server";
+import { runWorkerServer, serverPanics, workerServer, type WorkerServer } from "./server";
 
 export { contract, GENERAL, workerServer };
 
@@ -19,7 +19,7 @@ export type WorkerOptions = {
  * Playwright's `test`, plus: each worker runs its own server (see `server.ts`) and points
  * `baseURL` at it; every browser context a test opened is closed when the test ends, so the
  * pages of earlier tests do not stay connected (and busy with every new message) for the rest
- * of the run.
+ * of the run; and a test during which the server panicked fails.
  */
 export const test = base.extend<{ closeOpenedContexts: void }, WorkerOptions>({
   ownServer: [true, { option: true, scope: "worker" }],
@@ -39,12 +39,15 @@ export const test = base.extend<{ closeOpenedContexts: void }, WorkerOptions>({
   closeOpenedContexts: [
     async ({ browser, context }, use) => {
       const before = new Set(browser.contexts());
+      const panicsBefore = serverPanics.length;
       await use();
       for (const opened of browser.contexts()) {
         if (opened !== context && !before.has(opened)) {
           await opened.close().catch(() => {});
         }
       }
+      // A panic in the server (one request's or socket's task) fails the test that saw it.
+      expect(serverPanics.slice(panicsBefore), "the server panicked during this test").toEqual([]);
     },
     { auto: true },
   ],

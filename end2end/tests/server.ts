@@ -18,6 +18,13 @@ export interface WorkerServer {
 
 let current: WorkerServer | undefined;
 
+/**
+ * The panics this worker's server reported on its standard error, in order (the line that
+ * says where). A panic ends one task, not the server, so nothing else would notice: every test
+ * fails that saw one (see `helpers.ts`).
+ */
+export const serverPanics: string[] = [];
+
 /** The server of this worker (the cluster config sets its own, see `clusterURL`). */
 export function workerServer(): WorkerServer {
   if (!current) {
@@ -57,7 +64,17 @@ export async function runWorkerServer(workerIndex: number, use: (server: WorkerS
       TERTULIA_BOT_CALLBACK_ALLOW: "127.0.0.1/32",
       RUST_LOG: "warn",
     },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "inherit", "pipe"],
+  });
+  // Passed through as it comes; panics noted, line by line.
+  let partial = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.includes("panicked at")) serverPanics.push(line.trim());
+    }
   });
   // Should the worker die without its teardown, the server goes with it.
   const stop = () => child.kill("SIGTERM");

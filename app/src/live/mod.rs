@@ -112,11 +112,11 @@ pub struct Chat {
     /// one on screen changes, never for events in other rooms. See [`Chat::with_shown`].
     pub shown: Memo<Option<(String, u64)>>,
     /// The tab's connection, once started (never in the server's render).
-    socket: StoredValue<Option<platform::Socket>, LocalStorage>,
+    socket: StoredValue<Option<platform::Socket>, platform::Storage>,
     /// The connection's bookkeeping: its generation, the rooms waiting to be joined.
-    link: StoredValue<driver::connection::Link, LocalStorage>,
+    link: StoredValue<driver::connection::Link, platform::Storage>,
     /// What the reader wrote until the server confirms it (see [`crate::outbox`]).
-    outbox: StoredValue<driver::outbox::Driver, LocalStorage>,
+    outbox: StoredValue<driver::outbox::Driver, platform::Storage>,
     /// When the server last heard the person is at the keyboard (see [`crate::activity`]).
     activity: StoredValue<crate::activity::ActivityReports>,
 }
@@ -167,9 +167,9 @@ impl Chat {
             typing_said: StoredValue::new(None),
             toasts_since: StoredValue::new(None),
             shown,
-            socket: StoredValue::new_local(None),
-            link: StoredValue::new_local(driver::connection::Link::default()),
-            outbox: StoredValue::new_local(driver::outbox::Driver::default()),
+            socket: StoredValue::new_with_storage(None),
+            link: StoredValue::new_with_storage(driver::connection::Link::default()),
+            outbox: StoredValue::new_with_storage(driver::outbox::Driver::default()),
             activity: StoredValue::new(crate::activity::ActivityReports::default()),
         }
     }

@@ -18,3 +18,14 @@ mod inert;
 pub use inert::*;
 
 pub use socket_client::NsEvent;
+
+/// Where [`super::Chat`] keeps what lives with the connection (the socket, its bookkeeping, the
+/// outbox's driver). In the browser, thread-local storage: the values hold JavaScript objects
+/// and the page has one thread. In the server's render, shared storage: the values are plain
+/// data, and the render may end (and drop them) on another worker thread than the one it began
+/// on, which thread-local storage answers with a panic.
+#[cfg(feature = "hydrate")]
+pub type Storage = leptos::prelude::LocalStorage;
+/// See the browser's [`Storage`].
+#[cfg(not(feature = "hydrate"))]
+pub type Storage = leptos::prelude::SyncStorage;
