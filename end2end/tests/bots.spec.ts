@@ -138,6 +138,16 @@ test("a bot made in the account menu answers its command, into the room or to th
     await expect(ana.locator("#msg")).toHaveValue(`/${command}x main`);
     expect(site.calls.length).toBe(2);
 
+    // A bot with a token takes direct messages: its name on its message opens its card, and
+    // Message opens the conversation with it once the directory has it (a webhook's has none).
+    const botLine = bea.locator("#log li.msg").filter({ hasText: `Deploying main for ${anaName}` });
+    await botLine.getByRole("button", { name: botName }).click();
+    const card = bea.getByRole("dialog", { name: `About ${botName}` });
+    await expect(card.locator(".bot-badge")).toHaveText("bot");
+    await expect(card.getByRole("button", { name: "Mention" })).toBeFocused();
+    await card.getByRole("button", { name: "Message" }).click();
+    await expect(bea.locator("#room-title")).toHaveText(`🔒 @${botName}`);
+
     // Deleting the bot: its program is cut off, and the command is gone for everyone.
     const dialog = await openBots(ana);
     const cutOff = new Promise((resolve) => bot.socket.once("disconnect", resolve));

@@ -165,6 +165,17 @@ test("the keyboard: Ctrl+K switches rooms and @ completes names", async ({ brows
   await expect(ana.locator("#msg")).toHaveValue(`hello @${beaName} `);
   await ana.keyboard.press("Enter");
   await expect(bea.locator("#log .msg").last().locator(".at-mention.me")).toHaveText(`@${beaName}`);
+
+  // In a room of her own, where Bea is not, @ still finds Bea (from the whole directory), and
+  // `/dm @name` opens the conversation with her.
+  const alone = uniqueName("alone");
+  await createRoom(ana, alone);
+  await ana.locator("#msg").pressSequentially(`/dm @${beaName.slice(0, -2)}`);
+  await expect(ana.locator("#mention-list")).toContainText(beaName);
+  await ana.keyboard.press("Tab");
+  await expect(ana.locator("#msg")).toHaveValue(`/dm @${beaName} `);
+  await ana.keyboard.press("Enter");
+  await expect(ana.locator("#room-title")).toHaveText(`🔒 @${beaName}`);
 });
 
 test("a paste over the limit is kept whole and says how much to cut; right-to-left text reads right", async ({ browser }) => {

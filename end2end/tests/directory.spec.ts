@@ -59,7 +59,9 @@ test("anyone can be found in People and written to, even offline; they find it w
   await expect(ana.getByRole("dialog", { name: "People" }).locator(`li[data-user="${bobName}"]`)).toContainText("online");
 });
 
-for (const [width, height, scheme] of [[1280, 800, "light"], [390, 844, "dark"]] as const) {
+const SIZES = [[1280, 800, "light"], [1280, 800, "dark"], [390, 844, "light"], [390, 844, "dark"]] as const;
+
+for (const [width, height, scheme] of SIZES) {
   test(`screenshot of the people directory, ${width}px, ${scheme}`, async ({ browser }) => {
     const ana = await sizedGuest(browser, uniqueName("ana"), { width, height }, scheme);
     if (width < 600) {
@@ -123,7 +125,8 @@ test("a name on a message opens that person's card: write to them, or mention th
   await expect(ana.locator("#room-title")).toHaveText(`🔒 @${beaName}`);
 });
 
-for (const [width, height, scheme] of [[390, 844, "dark"]] as const) {
+// (1280px, light: the card test above.)
+for (const [width, height, scheme] of SIZES.filter(([w, , s]) => w !== 1280 || s !== "light")) {
   test(`screenshot of a person's card, ${width}px, ${scheme}`, async ({ browser }) => {
     const beaName = uniqueName("bea");
     const ana = await sizedGuest(browser, uniqueName("ana"), { width, height }, scheme);

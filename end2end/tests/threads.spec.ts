@@ -269,14 +269,19 @@ test("the threads list shows what you follow with its new replies, and opens a t
   await expect(row.locator(".thread-unread")).toHaveText("2 new");
   await expect(row.locator(".hit-room")).toHaveText(room);
   await ana.screenshot({ path: "artifacts/threads-list-desktop-light.png" });
-  // The same on a phone, in the dark: the button is in the rooms drawer.
-  const phone = await bea.context().browser()!.newPage({ viewport: { width: 390, height: 844 }, colorScheme: "dark", storageState: await ana.context().storageState() });
-  await phone.goto(`/chat?room=${GENERAL}`);
-  await phone.locator("#open-rooms").click();
-  await phone.locator("#threads-button").click();
-  await expect(phone.getByRole("dialog", { name: "Threads you follow" }).locator(".thread-unread")).toHaveText("2 new");
-  await phone.screenshot({ path: "artifacts/threads-list-phone-dark.png" });
-  await phone.close();
+  await ana.emulateMedia({ colorScheme: "dark" });
+  await ana.screenshot({ path: "artifacts/threads-list-desktop-dark.png" });
+  await ana.emulateMedia({ colorScheme: "light" });
+  // The same on a phone, light and dark: the button is in the rooms drawer.
+  for (const colorScheme of ["light", "dark"] as const) {
+    const phone = await bea.context().browser()!.newPage({ viewport: { width: 390, height: 844 }, colorScheme, storageState: await ana.context().storageState() });
+    await phone.goto(`/chat?room=${GENERAL}`);
+    await phone.locator("#open-rooms").click();
+    await phone.locator("#threads-button").click();
+    await expect(phone.getByRole("dialog", { name: "Threads you follow" }).locator(".thread-unread")).toHaveText("2 new");
+    await phone.screenshot({ path: `artifacts/threads-list-phone-${colorScheme}.png` });
+    await phone.close();
+  }
 
   // Choosing it opens the thread beside its room, at its newest reply.
   await row.click();

@@ -20,22 +20,35 @@ pub fn PersonCard() -> impl IntoView {
     }
 }
 
-fn card(chat: Chat, target: CardTarget, close: impl Fn() + Copy + 'static) -> impl IntoView {
+fn card(
+    chat: Chat,
+    target: CardTarget,
+    close: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let name = target.user.username.clone();
     let is_me = chat.me.with_untracked(|me| me.as_ref().map(|u| u.id)) == Some(target.user.id);
-    // What the directory says of them (role, presence, status line).
+    // What the directory says of them (role, presence, status line). It lists people and the
+    // bots with an API token, which can be written to; a webhook's bot is not there.
     let found = RwSignal::new(None::<Person>);
     let id = target.user.id;
-    if !target.bot {
-        chat.find_people(name.clone(), None, move |answer| {
-            if let Ok(page) = answer {
-                found.set(page.people.into_iter().find(|person| person.user.id == id));
-            }
-        });
-    }
+    chat.find_people(name.clone(), None, move |answer| {
+        if let Ok(page) = answer {
+            found.set(page.people.into_iter().find(|person| person.user.id == id));
+        }
+    });
+    // A person can be written to at once; a bot once the directory has it.
+    let bot = target.bot;
+    let can_write = Memo::new(move |_| !is_me && (!bot || found.with(Option::is_some)));
+    // The keyboard starts on the first action shown when the card opens.
     let first = NodeRef::<leptos::html::Button>::new();
+    let mention_first = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
-        if let Some(button) = first.get() {
+        let button = if bot || is_me {
+            mention_first.get()
+        } else {
+            first.get()
+        };
+        if let Some(button) = button {
             let _ = button.focus();
         }
     });
@@ -74,17 +87,17 @@ fn card(chat: Chat, target: CardTarget, close: impl Fn() + Copy + 'static) -> im
                         <span class="person-status">{status}</span>
                     })}
                 </div>
-                {target.bot.then(|| view! { <span class="role-badge bot-badge">"bot"</span> })}
+                {bot.then(|| view! { <span class="role-badge bot-badge">"bot"</span> })}
                 {move || found.get().and_then(|person| role_badge(person.user.role))}
                 {presence_now}
             </div>
             <div class="person-card-actions">
-                {(!is_me && !target.bot).then(|| view! {
-                    <button type="button" class="primary" id="card-message" node_ref=first on:click=write>
+                {move || can_write.get().then(|| view! {
+                    <button type="button" class="primary" id="card-message" node_ref=first on:click=write.clone()>
                         "Message"
                     </button>
                 })}
-                <button type="button" id="card-mention" on:click=mention>"Mention"</button>
+                <button type="button" id="card-mention" node_ref=mention_first on:click=mention>"Mention"</button>
                 <button type="button" class="quiet" on:click=move |_| close()>"Close"</button>
             </div>
         </div>

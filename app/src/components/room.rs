@@ -615,6 +615,38 @@ fn TypingLine() -> impl IntoView {
 }
 
 /// The message box: Enter sends, Shift+Enter starts a new line.
+/// Usernames from the whole directory for the name being typed after `@`: asked once typing
+/// pauses (each ask costs from the person's work budget), an answer to an older name dropped.
+fn directory_names(chat: Chat, typed: Memo<Option<String>>) -> RwSignal<Vec<String>> {
+    let found = RwSignal::new(Vec::<String>::new());
+    let asked = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        let typed = typed.get();
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        let Some(name) = typed.filter(|name| !name.is_empty()) else {
+            found.set(Vec::new());
+            return;
+        };
+        set_timeout(
+            move || {
+                if asked.get_value() != this {
+                    return;
+                }
+                chat.find_people(name, None, move |answer| {
+                    if asked.get_value() == this
+                        && let Ok(page) = answer
+                    {
+                        found.set(page.people.into_iter().map(|p| p.user.username).collect());
+                    }
+                });
+            },
+            super::switcher::TYPING_PAUSE,
+        );
+    });
+    found
+}
+
 #[component]
 fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -693,10 +725,19 @@ fn Composer() -> impl IntoView {
             clear();
         }
     };
-    // `@` autocomplete from the people in the room.
+    // `@` autocomplete: the people in the room first, then anyone in the directory (so an
+    // offline colleague can be mentioned, or written to with `/dm @name`).
     let caret = RwSignal::new(0_usize);
     let picked = RwSignal::new(0_usize);
     let dismissed = RwSignal::new(false);
+    let typed_name = Memo::new(move |_| {
+        if dismissed.get() {
+            return None;
+        }
+        let body = text.get();
+        complete::mention_at(&body, caret.get()).map(|(_, typed)| typed.to_owned())
+    });
+    let directory = directory_names(chat, typed_name);
     // Computed once per keystroke, read by the list, the key handler and the picker.
     let mention = Memo::new(move |_| {
         if dismissed.get() {
@@ -704,16 +745,22 @@ fn Composer() -> impl IntoView {
         }
         let body = text.get();
         let (start, typed) = complete::mention_at(&body, caret.get())?;
-        let me = chat.me.with(|me| me.as_ref().map(|u| u.id));
+        let me = chat.me.with(|me| me.as_ref().map(|u| u.username.clone()));
         let names = chat.with_shown(|v| {
-            complete::suggestions(
-                v.members
-                    .iter()
-                    .filter(|u| Some(u.id) != me)
-                    .map(|u| u.username.as_str()),
-                typed,
-                MENTION_SUGGESTIONS,
-            )
+            directory.with(|found| {
+                let mut seen = std::collections::HashSet::new();
+                complete::suggestions(
+                    v.members
+                        .iter()
+                        .map(|u| u.username.as_str())
+                        .chain(found.iter().map(String::as_str))
+                        .filter(|name| {
+                            me.as_deref() != Some(*name) && seen.insert(name.to_lowercase())
+                        }),
+                    typed,
+                    MENTION_SUGGESTIONS,
+                )
+            })
         })?;
         // A name typed in full needs no list (and Enter sends).
         let complete = names.iter().any(|n| n.eq_ignore_ascii_case(typed));
