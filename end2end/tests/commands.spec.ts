@@ -61,4 +61,39 @@ test("slash commands act for the person who types them, and both people see the 
   expect(await bea.locator("#log .msg").count()).toBe(before + 1);
   await bea.mouse.move(0, 0);
   await bea.screenshot({ path: "artifacts/commands-desktop-light.png" });
+  await bea.emulateMedia({ colorScheme: "dark" });
+  await bea.screenshot({ path: "artifacts/commands-desktop-dark.png" });
+  for (const colorScheme of ["light", "dark"] as const) {
+    await bea.setViewportSize({ width: 390, height: 844 });
+    await bea.emulateMedia({ colorScheme });
+    await expect(bea.locator("#log .msg .text").last()).toBeInViewport();
+    await bea.screenshot({ path: `artifacts/commands-phone-${colorScheme}.png`, animations: "disabled" });
+  }
+});
+
+test("/invite brings someone into a private room, who is told; a wrong name says why not", async ({ browser }) => {
+  const anaName = uniqueName("ana");
+  const ana = await guestPage(browser, anaName);
+  const beaName = uniqueName("bea");
+  const bea = await guestPage(browser, beaName);
+  const room = uniqueName("inner ");
+  await createRoom(ana, room, true);
+
+  await type(ana, `/invite @${beaName}`);
+  await expect(ana.locator("#msg")).toHaveValue("");
+  await expect(ana.locator(".toast")).toContainText(`${beaName} is invited`);
+  await expect(bea.locator("#note-toast")).toContainText(`${anaName} invited you to ${room}`);
+  await bea.locator("#note-toast .note-link").click();
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await expect(ana.locator(`#people .member[data-user="${beaName}"]`)).toBeVisible();
+
+  await expect(ana.locator(".toast")).toContainText(`${beaName} is invited`);
+
+  // A name that is nobody's is refused, with a word.
+  await type(ana, `/invite ${beaName}zz`);
+  await expect(ana.locator(".toast")).toContainText(`could not invite ${beaName}zz`);
+  // Without a name, the usage.
+  await type(ana, "/invite");
+  await expect(ana.locator(".toast")).toContainText("/invite name");
+  await expect(ana.locator("#msg")).toHaveValue("/invite");
 });

@@ -203,6 +203,11 @@ test("a paste over the limit is kept whole and says how much to cut; right-to-le
   await expect(ana.locator("#log .msg:not(.pending) .text")).toHaveText("y".repeat(3_950));
   await expect(note).toBeHidden();
 
+  // The box takes the direction of what is typed in it: Arabic is written right to left.
+  await box.fill("مرحبا");
+  await expect(box).toHaveAttribute("dir", "auto");
+  expect(await box.evaluate((el) => el.matches(":dir(rtl)"))).toBe(true);
+  await box.fill("");
   // A message in Arabic with a bidi override inside takes its own direction and stops at
   // its edge: the author's name and the time around it stay as they are.
   await say(ana, "مرحبا \u202Eevil");

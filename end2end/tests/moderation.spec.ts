@@ -29,6 +29,38 @@ test("a room's creator mutes someone, whose message is refused but kept", async 
   await owner.screenshot({ path: "artifacts/moderation-mute.png" });
 });
 
+test("a private room's creator removes someone, who is told and loses the room", async ({ browser }) => {
+  const ownerName = uniqueName("owner");
+  const owner = await guestPage(browser, ownerName);
+  const anaName = uniqueName("ana");
+  const ana = await guestPage(browser, anaName);
+  const room = uniqueName("circle ");
+  await createRoom(owner, room, true);
+  await owner.locator("#invite-name").fill(anaName);
+  await owner.locator("#invite-button").click();
+  await ana.locator("#note-toast .note-link").click();
+  await expect(ana.locator("#room-title")).toContainText(room);
+  await say(ana, "glad to be here");
+
+  const member = owner.locator(`#people .member[data-user="${anaName}"]`);
+  await member.locator(".member-menu summary").click();
+  // Asked first (she would need a new invite to come back).
+  owner.once("dialog", (dialog) => {
+    expect(dialog.message()).toContain(`Remove ${anaName} from ${room}?`);
+    void dialog.accept();
+  });
+  await member.getByRole("button", { name: "Remove from room" }).click();
+  // Ana is told at once, and the room is gone from her list and her screen.
+  await expect(ana.locator("#note-toast")).toContainText(`${ownerName} removed you from ${room}`);
+  await expect(ana.locator("#joined")).not.toContainText(room);
+  await expect(ana.locator("#room-title")).not.toContainText(room);
+  await expect(owner.locator(`#people .member[data-user="${anaName}"]`)).toHaveCount(0);
+  // Nor can she write there any more: the room's name takes her nowhere.
+  await ana.goto(`/chat?room=${encodeURIComponent(room)}`);
+  await expect(ana.locator("#status")).toHaveText("connected");
+  await expect(ana.locator("#room-title")).not.toContainText(room);
+});
+
 test("an admin bans an account: it is signed out at once and the log shows it", async ({ browser }) => {
   const page = await adminPage(browser);
 

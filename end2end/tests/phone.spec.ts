@@ -1,4 +1,4 @@
-import { test, expect, guestPage, say, sizedGuest, uniqueName, GENERAL } from "./helpers";
+import { test, expect, createAdmin, guestPage, say, sizedGuest, uniqueName, GENERAL } from "./helpers";
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
@@ -65,6 +65,40 @@ for (const colorScheme of ["light", "dark"] as const) {
     });
   }
 }
+
+test("on a phone the bell's list and the account menu stay on the screen; an admin finds Admin there", async ({ browser }) => {
+  const admin = uniqueName("boss");
+  createAdmin(admin);
+  const page = await (await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true })).newPage();
+  await page.goto("/?mode=signin");
+  await page.getByLabel("Name").fill(admin);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("#status")).toHaveText("connected");
+  const onScreen = async (selector: string) => {
+    const box = await page.locator(selector).boundingBox();
+    expect(box, `${selector} is shown`).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width);
+    expect(box!.y + box!.height).toBeLessThanOrEqual(PHONE.height);
+  };
+
+  await page.locator("#bell").click();
+  await expect(page.locator(".note-list")).toBeVisible();
+  await onScreen(".note-list");
+  await page.screenshot({ path: "artifacts/phone-bell.png" });
+  await page.locator("#bell").click();
+  await expect(page.locator(".note-list")).toBeHidden();
+
+  await page.locator("#account summary").click();
+  const pages = page.getByRole("navigation", { name: "Go to" });
+  await expect(pages.getByRole("link", { name: "Admin" })).toBeVisible();
+  await onScreen("#account .account-panel");
+  await pages.getByRole("link", { name: "Admin" }).click();
+  await expect(page).toHaveURL(/\/admin/);
+  await expect(page.locator("#stat-messages")).toHaveText(/^\d+$/);
+});
 
 test("on a phone the other pages are reached from the account menu", async ({ browser }) => {
   const ana = await sizedGuest(browser, uniqueName("ana"), PHONE);

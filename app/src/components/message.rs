@@ -723,6 +723,7 @@ fn EditBox(id: i64, text: String) -> impl IntoView {
             <textarea
                 id=format!("edit-{id}")
                 class="edit-text"
+                dir="auto"
                 node_ref=input
                 rows="2"
                 prop:value=move || draft.get()

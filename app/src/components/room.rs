@@ -1060,6 +1060,7 @@ fn Composer() -> impl IntoView {
                 id="msg"
                 node_ref=text_area
                 rows="1"
+                dir="auto"
                 placeholder=placeholder
                 aria-describedby="length-note"
                 // While a list of suggestions shows, a screen reader hears the one chosen.

@@ -263,6 +263,7 @@ fn ThreadComposer() -> impl IntoView {
                 id="thread-input"
                 node_ref=input
                 rows="1"
+                dir="auto"
                 aria-label="Reply in the thread"
                 aria-describedby="thread-length-note"
                 disabled=move || !writable()

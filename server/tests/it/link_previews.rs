@@ -78,6 +78,11 @@ async fn page(State(sites): State<Sites>, Path(name): Path<String>) -> Response 
         "to-victim" => redirect(&format!("http://{victim}/article")),
         "to-localhost" => redirect(&format!("http://localhost:{}/article", victim.port())),
         "to-metadata" => redirect("http://169.254.169.254/latest/meta-data/"),
+        // Private networks (a router's admin page, a service inside the operator's network).
+        "to-private-10" => redirect("http://10.0.0.1/admin"),
+        "to-private-192" => redirect("http://192.168.1.1/"),
+        "to-private-172" => redirect("http://172.16.0.1/"),
+        "to-private-v6" => redirect("http://[fd00::1]/"),
         "to-file" => redirect("file:///etc/passwd"),
         "loop" => redirect("/page/loop"),
         "to-article" => redirect(&format!("http://127.0.0.2:{port}/page/article")),
@@ -262,6 +267,43 @@ async fn the_fetcher_reads_allowed_pages_and_never_reaches_a_forbidden_address()
         let error = fetcher.page(&url(link)).await.unwrap_err();
         assert!(matches!(error, FetchError::Refused), "{link}: {error:?}");
     }
+    // With public addresses allowed (the default setting), private networks are still
+    // refused, directly and by redirect, before any connection is tried: a router's admin
+    // page, a service inside the operator's network, carrier-grade NAT, IPv6 unique-local and
+    // link-local addresses.
+    let public = Fetcher::new(
+        AddressPolicy {
+            public: true,
+            ..policy()
+        },
+        Arc::new(TestLookup {
+            lookups: AtomicUsize::new(0),
+        }),
+        limits(),
+    )
+    .unwrap();
+    let private = [
+        "http://10.0.0.1/admin".to_owned(),
+        "http://192.168.1.1/".to_owned(),
+        "http://172.16.0.1/".to_owned(),
+        "http://100.64.0.1/".to_owned(),
+        "http://[fd00::1]/".to_owned(),
+        "http://[fe80::1]/".to_owned(),
+        format!("http://{site}/page/to-private-10"),
+        format!("http://{site}/page/to-private-192"),
+        format!("http://{site}/page/to-private-172"),
+        format!("http://{site}/page/to-private-v6"),
+        format!("http://{site}/page/to-victim"),
+    ];
+    for link in &private {
+        let error = public.page(&url(link)).await.unwrap_err();
+        assert!(matches!(error, FetchError::Refused), "{link}: {error:?}");
+    }
+    // The same fetcher still reads the allowed site (so the refusals above are the ranges').
+    public
+        .page(&url(&format!("http://{site}/page/second")))
+        .await
+        .unwrap();
     // Other schemes, redirect loops.
     let error = fetcher
         .page(&url(&format!("http://{site}/page/to-file")))
