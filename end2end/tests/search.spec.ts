@@ -74,3 +74,35 @@ test("search never shows messages of a private room to someone outside it", asyn
   await ana.getByLabel("Words to find").press("Enter");
   await expect(ana.locator("#search-results .search-hit")).toHaveCount(1);
 });
+
+test("search finds a reply in a thread and opens the thread at it, beside its room", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("threaded");
+  await createRoom(ana, room);
+  const needle = uniqueName("rotation");
+  // A program writes a message and answers it in its thread.
+  const bot = await programSocket(await guestToken(uniqueName("bot")));
+  try {
+    expect((await bot.timeout(5000).emitWithAck(REQ.JOIN, { room })).ok).toBe(true);
+    const root = await bot.timeout(5000).emitWithAck(REQ.MESSAGE, { room, text: "the deploy keys" });
+    expect(root.ok).toBe(true);
+    const reply = await bot.timeout(5000).emitWithAck(REQ.MESSAGE, { room, text: `${needle} done for staging`, thread: root.message.id });
+    expect(reply.ok).toBe(true);
+  } finally {
+    bot.close();
+  }
+  // The reply is in the thread, not in the room's timeline.
+  await expect(ana.locator("#log .msg .text").filter({ hasText: "the deploy keys" })).toBeVisible();
+  await expect(ana.locator("#log .msg .text").filter({ hasText: needle })).toHaveCount(0);
+
+  await ana.locator("#open-search").click();
+  const box = ana.getByLabel("Words to find");
+  await box.fill(needle);
+  await box.press("Enter");
+  const hit = ana.locator("#search-results .search-hit");
+  await expect(hit).toHaveCount(1);
+  await hit.click();
+  await expect(ana.locator("#room-title")).toContainText(room);
+  await expect(ana.locator(".thread-pane .msg .text").filter({ hasText: needle })).toBeVisible();
+  await expect(ana.locator(".thread-pane .msg .text").filter({ hasText: "the deploy keys" })).toBeVisible();
+});

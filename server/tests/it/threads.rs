@@ -6,9 +6,9 @@
 
 use protocol::events::{GENERAL_ROOM, NotificationKind, notifications};
 use protocol::{
-    CreateRoomReq, DeleteReq, EditReq, ErrorCode, HistoryReq, InviteReq, JoinReq, MarkReadReq,
-    MarkThreadReadReq, Message, MessageEdited, MessageReq, MuteReq, Notification, ReactReq,
-    SearchReq, ThreadSummary, links,
+    BlockReq, CreateRoomReq, DeleteReq, DmReq, EditReq, ErrorCode, HistoryReq, InviteReq, JoinReq,
+    MarkReadReq, MarkThreadReadReq, Message, MessageEdited, MessageReq, MuteReq, Notification,
+    ReactReq, SearchReq, ThreadSummary, links,
 };
 
 use crate::common::{Socket, TestServer, auth};
@@ -287,6 +287,35 @@ async fn a_thread_is_only_for_those_who_may_write_in_its_room() {
         page(&bea, thread_of(GENERAL_ROOM, public.id)).await.len(),
         2
     );
+}
+
+#[tokio::test]
+async fn a_blocked_person_cannot_answer_in_a_thread_of_the_conversation() {
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (eve, _) = server.chat_guest("eve").await;
+    let room = eve
+        .ok(&DmReq {
+            username: "ana".into(),
+        })
+        .await
+        .room
+        .name;
+    eve.join(&room).await;
+    ana.join(&room).await;
+    let root = ana.say(&room, "about friday").await.unwrap().message;
+    eve.ok(&reply(&room, root.id, "friday works")).await;
+
+    ana.ok(&BlockReq {
+        username: "eve".into(),
+    })
+    .await;
+    // A new reply does not reach Ana through the thread; what was said before stays.
+    assert_eq!(
+        eve.refused(&reply(&room, root.id, "answer me")).await,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(page(&eve, thread_of(&room, root.id)).await.len(), 2);
 }
 
 #[tokio::test]
