@@ -144,6 +144,8 @@ test("a bot made in the account menu answers its command, into the room or to th
     await botLine.getByRole("button", { name: botName }).click();
     const card = bea.getByRole("dialog", { name: `About ${botName}` });
     await expect(card.locator(".bot-badge")).toHaveText("bot");
+    // Message comes once the directory answers; the keyboard stays where it started.
+    await expect(card.getByRole("button", { name: "Message" })).toBeVisible();
     await expect(card.getByRole("button", { name: "Mention" })).toBeFocused();
     await card.getByRole("button", { name: "Message" }).click();
     await expect(bea.locator("#room-title")).toHaveText(`🔒 @${botName}`);

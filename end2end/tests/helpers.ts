@@ -3,7 +3,7 @@ import { deflateSync } from "node:zlib";
 import { expect, test as base, type Browser, type Page } from "@playwright/test";
 import { io, type Socket } from "socket.io-client";
 import { contract, GENERAL } from "./contract";
-import { runWorkerServer, serverPanics, workerServer, type WorkerServer } from "./server";
+import { panicsSeen, runWorkerServer, serverPanics, workerServer, type WorkerServer } from "./server";
 
 export { contract, GENERAL, workerServer };
 
@@ -46,8 +46,12 @@ export const test = base.extend<{ closeOpenedContexts: void }, WorkerOptions>({
           await opened.close().catch(() => {});
         }
       }
-      // A panic in the server (one request's or socket's task) fails the test that saw it.
-      expect(serverPanics.slice(panicsBefore), "the server panicked during this test").toEqual([]);
+      // A panic in the server (one request's or socket's task) fails the test that saw it
+      // (its last lines of output read first).
+      await new Promise((resolve) => setImmediate(resolve));
+      const panics = serverPanics.slice(panicsBefore);
+      panicsSeen.count = serverPanics.length;
+      expect(panics, "the server panicked during this test").toEqual([]);
     },
     { auto: true },
   ],

@@ -24,6 +24,8 @@ let current: WorkerServer | undefined;
  * fails that saw one (see `helpers.ts`).
  */
 export const serverPanics: string[] = [];
+/** How many of `serverPanics` a test has already been failed for. */
+export const panicsSeen = { count: 0 };
 
 /** The server of this worker (the cluster config sets its own, see `clusterURL`). */
 export function workerServer(): WorkerServer {
@@ -95,6 +97,11 @@ export async function runWorkerServer(workerIndex: number, use: (server: WorkerS
       if (child.exitCode !== null) resolve(null);
       else child.once("exit", resolve);
     });
+    // A panic after the worker's last test's check (its pages closing) fails the worker.
+    const unseen = serverPanics.slice(panicsSeen.count);
+    if (unseen.length > 0) {
+      throw new Error(`the worker's server panicked after its tests' checks: ${unseen.join("; ")}`);
+    }
   }
 }
 

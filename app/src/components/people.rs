@@ -32,7 +32,8 @@ pub fn PeopleDirectory() -> impl IntoView {
         let this = asked.get_value();
         let appending = after.is_some();
         chat.find_people(query.get_untracked(), after, move |answer| {
-            if asked.get_value() != this {
+            // An older ask's answer, or the dialog closed meanwhile (its values gone).
+            if asked.try_get_value() != Some(this) {
                 return;
             }
             loaded.set(true);
@@ -61,7 +62,8 @@ pub fn PeopleDirectory() -> impl IntoView {
                 let this = typed.get_value();
                 set_timeout(
                     move || {
-                        if typed.get_value() == this {
+                        // The dialog may be gone by then (another page opened).
+                        if typed.try_get_value() == Some(this) {
                             load(None);
                         }
                     },

@@ -20,6 +20,41 @@ pub fn PersonCard() -> impl IntoView {
     }
 }
 
+/// How many pages of the directory a card reads to find its person: the directory matches
+/// names containing what is asked, so a short name may come after others on its first page.
+const LOOKUP_PAGES: usize = 5;
+
+/// Reads the directory's pages for `name` until the account `id` is on one (into `found`),
+/// the pages end, or `pages` were read. Harmless once the card is closed (its signal gone).
+fn look_up(
+    chat: Chat,
+    name: String,
+    id: i64,
+    after: Option<String>,
+    found: RwSignal<Option<Person>>,
+    pages: usize,
+) {
+    if pages == 0 {
+        return;
+    }
+    chat.find_people(name.clone(), after, move |answer| {
+        let Ok(page) = answer else { return };
+        let last = page
+            .people
+            .last()
+            .map(|person| person.user.username.clone());
+        if let Some(person) = page.people.into_iter().find(|person| person.user.id == id) {
+            found.try_set(Some(person));
+        } else if let Some(last) = last
+            && page.more
+            // The card is still open.
+            && found.try_with_untracked(|_| ()).is_some()
+        {
+            look_up(chat, name, id, Some(last), found, pages - 1);
+        }
+    });
+}
+
 fn card(
     chat: Chat,
     target: CardTarget,
@@ -31,11 +66,7 @@ fn card(
     // bots with an API token, which can be written to; a webhook's bot is not there.
     let found = RwSignal::new(None::<Person>);
     let id = target.user.id;
-    chat.find_people(name.clone(), None, move |answer| {
-        if let Ok(page) = answer {
-            found.set(page.people.into_iter().find(|person| person.user.id == id));
-        }
-    });
+    look_up(chat, name.clone(), id, None, found, LOOKUP_PAGES);
     // A person can be written to at once; a bot once the directory has it.
     let bot = target.bot;
     let can_write = Memo::new(move |_| !is_me && (!bot || found.with(Option::is_some)));

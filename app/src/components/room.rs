@@ -628,16 +628,18 @@ fn directory_names(chat: Chat, typed: Memo<Option<String>>) -> RwSignal<Vec<Stri
             found.set(Vec::new());
             return;
         };
+        // The box may be gone by the time the timer fires or the answer comes (the room left,
+        // another page opened): then its values are too, and nothing is done.
         set_timeout(
             move || {
-                if asked.get_value() != this {
+                if asked.try_get_value() != Some(this) {
                     return;
                 }
                 chat.find_people(name, None, move |answer| {
-                    if asked.get_value() == this
+                    if asked.try_get_value() == Some(this)
                         && let Ok(page) = answer
                     {
-                        found.set(page.people.into_iter().map(|p| p.user.username).collect());
+                        found.try_set(page.people.into_iter().map(|p| p.user.username).collect());
                     }
                 });
             },

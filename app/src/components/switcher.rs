@@ -165,14 +165,16 @@ pub fn QuickSwitcher() -> impl IntoView {
         // Asked once typing pauses (each ask costs from the user's work budget).
         set_timeout(
             move || {
-                if asked.get_value() != this {
+                // The switcher may be gone by then (another page opened): nothing is done.
+                if asked.try_get_value() != Some(this) {
                     return;
                 }
                 chat.find_people(q, None, move |answer| {
-                    if asked.get_value() == this
+                    if asked.try_get_value() == Some(this)
                         && let Ok(page) = answer
                     {
-                        directory.set(page.people.into_iter().map(|p| p.user.username).collect());
+                        directory
+                            .try_set(page.people.into_iter().map(|p| p.user.username).collect());
                     }
                 });
             },
