@@ -304,3 +304,53 @@ test("the threads list shows what you follow with its new replies, and opens a t
   await cy.locator("#threads-button").click();
   await expect(cy.getByRole("dialog", { name: "Threads you follow" })).toContainText("No threads yet.");
 });
+
+test("reactions in a thread are live, and an open thread catches up on what came while offline", async ({ browser }) => {
+  const ana = await guestPage(browser, uniqueName("ana"));
+  const room = uniqueName("react-thread");
+  await createRoom(ana, room);
+  const bea = await guestPage(browser, uniqueName("bea"));
+  await bea.goto(`/chat?room=${room}`);
+  await expect(bea.locator("#room-title")).toContainText(room);
+  await say(ana, "ship it on monday?");
+  await (await toolbar(ana, "ship it on monday?")).getByRole("button", { name: "Reply in thread" }).click();
+  await replyInThread(ana, "the notes are ready");
+  const summary = message(bea, "ship it on monday?").locator(".thread-summary");
+  await expect(summary).toContainText("1 reply");
+  await summary.click();
+  const reply = thread(bea).locator(".msg").filter({ hasText: "the notes are ready" });
+  await expect(reply).toBeVisible();
+
+  // Bea reacts to the reply in the thread; Ana's open thread shows it.
+  await reply.click({ position: { x: 4, y: 4 } });
+  await reply.hover();
+  await reply.getByRole("button", { name: "React", exact: true }).click();
+  await bea.getByRole("button", { name: "React with 🎉" }).click();
+  await expect(thread(ana).locator(".msg").filter({ hasText: "the notes are ready" }).locator(".reaction-chip")).toHaveText("🎉1");
+
+  // Bea drops off with the thread open; Ana answers twice and edits her first reply.
+  await bea.context().setOffline(true);
+  await expect(bea.locator("#status")).not.toHaveText("connected");
+  await replyInThread(ana, "and the changelog");
+  await replyInThread(ana, "tests are green");
+  const firstId = await thread(ana).locator(".msg").filter({ hasText: "the notes are ready" }).getAttribute("data-id");
+  const first = thread(ana).locator(`.msg[data-id="${firstId}"]`);
+  await first.click({ position: { x: 4, y: 4 } });
+  await first.hover();
+  await first.getByRole("button", { name: "Edit" }).click();
+  await first.locator("textarea").fill("the notes are ready and reviewed");
+  await first.locator("textarea").press("Enter");
+  await expect(thread(ana).locator(".msg .text").filter({ hasText: "ready and reviewed" })).toBeVisible();
+
+  // Back online, her open thread has all of it, in order, and the room's count agrees.
+  await bea.context().setOffline(false);
+  await expect(bea.locator("#status")).toHaveText("connected");
+  await expect(thread(bea).locator(".msg .text")).toHaveText([
+    "ship it on monday?",
+    "the notes are ready and reviewed",
+    "and the changelog",
+    "tests are green",
+  ]);
+  await expect(thread(bea).locator(".msg").filter({ hasText: "ready and reviewed" }).locator(".reaction-chip")).toHaveText("🎉1");
+  await expect(summary).toContainText("3 replies");
+});
