@@ -92,7 +92,11 @@ async fn upload(addr: std::net::SocketAddr, token: &str, name: &str, bytes: &str
 /// a server on the restored data has every message acked before the backup and the file.
 async fn round_trip(live: &Place, restored: &Place, backups: &Path) {
     let mut env = live.env();
+    // The burst sends as fast as the server answers until the backup is done: neither its
+    // message budget nor its budget of events may stop it (a fast machine and a slow backup
+    // once spent the default 240 events a minute).
     env.push(("TERTULIA_MESSAGE_BURST", "100000".to_owned()));
+    env.push(("TERTULIA_EVENT_BUDGET", "1000000".to_owned()));
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let server = ServerProcess::start(free_port(), Path::new("unused.db"), &env_refs).await;
 
