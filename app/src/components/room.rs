@@ -615,40 +615,6 @@ fn TypingLine() -> impl IntoView {
 }
 
 /// The message box: Enter sends, Shift+Enter starts a new line.
-/// Usernames from the whole directory for the name being typed after `@`: asked once typing
-/// pauses (each ask costs from the person's work budget), an answer to an older name dropped.
-fn directory_names(chat: Chat, typed: Memo<Option<String>>) -> RwSignal<Vec<String>> {
-    let found = RwSignal::new(Vec::<String>::new());
-    let asked = StoredValue::new(0_u64);
-    Effect::new(move |_| {
-        let typed = typed.get();
-        asked.update_value(|n| *n += 1);
-        let this = asked.get_value();
-        let Some(name) = typed.filter(|name| !name.is_empty()) else {
-            found.set(Vec::new());
-            return;
-        };
-        // The box may be gone by the time the timer fires or the answer comes (the room left,
-        // another page opened): then its values are too, and nothing is done.
-        set_timeout(
-            move || {
-                if asked.try_get_value() != Some(this) {
-                    return;
-                }
-                chat.find_people(name, None, move |answer| {
-                    if asked.try_get_value() == Some(this)
-                        && let Ok(page) = answer
-                    {
-                        found.try_set(page.people.into_iter().map(|p| p.user.username).collect());
-                    }
-                });
-            },
-            super::switcher::TYPING_PAUSE,
-        );
-    });
-    found
-}
-
 #[component]
 fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -739,7 +705,7 @@ fn Composer() -> impl IntoView {
         let body = text.get();
         complete::mention_at(&body, caret.get()).map(|(_, typed)| typed.to_owned())
     });
-    let directory = directory_names(chat, typed_name);
+    let directory = super::switcher::directory_names(chat, typed_name);
     // Computed once per keystroke, read by the list, the key handler and the picker.
     let mention = Memo::new(move |_| {
         if dismissed.get() {

@@ -142,6 +142,41 @@ fn open(chat: Chat, target: &Target) {
     }
 }
 
+/// Usernames from the whole directory for `name` (people whose names contain it; nothing for
+/// `None` or a blank name): asked once typing pauses (each ask costs from the person's work
+/// budget), an answer to an older name dropped. The asking component may be gone by the time
+/// the timer fires or the answer comes (another page opened): then its values are too, and
+/// nothing is done. Used by this switcher and by the message box's `@` completion.
+pub(super) fn directory_names(chat: Chat, name: Memo<Option<String>>) -> RwSignal<Vec<String>> {
+    let found = RwSignal::new(Vec::<String>::new());
+    let asked = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        let name = name.get();
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        let Some(name) = name.filter(|name| !name.trim().is_empty()) else {
+            found.set(Vec::new());
+            return;
+        };
+        set_timeout(
+            move || {
+                if asked.try_get_value() != Some(this) {
+                    return;
+                }
+                chat.find_people(name, None, move |answer| {
+                    if asked.try_get_value() == Some(this)
+                        && let Ok(page) = answer
+                    {
+                        found.try_set(page.people.into_iter().map(|p| p.user.username).collect());
+                    }
+                });
+            },
+            TYPING_PAUSE,
+        );
+    });
+    found
+}
+
 /// The switcher dialog, opened from anywhere in the chat with Ctrl+K / Cmd+K.
 #[component]
 pub fn QuickSwitcher() -> impl IntoView {
@@ -150,37 +185,9 @@ pub fn QuickSwitcher() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let selected = RwSignal::new(0_usize);
     let input = NodeRef::<leptos::html::Input>::new();
-    // People of the whole directory whose names contain the query (asked as it is typed; an
-    // answer to an older query is dropped).
-    let directory = RwSignal::new(Vec::<String>::new());
-    let asked = StoredValue::new(0_u64);
-    Effect::new(move |_| {
-        let q = query.get();
-        asked.update_value(|n| *n += 1);
-        let this = asked.get_value();
-        if !shown.get() || q.trim().is_empty() {
-            directory.set(Vec::new());
-            return;
-        }
-        // Asked once typing pauses (each ask costs from the user's work budget).
-        set_timeout(
-            move || {
-                // The switcher may be gone by then (another page opened): nothing is done.
-                if asked.try_get_value() != Some(this) {
-                    return;
-                }
-                chat.find_people(q, None, move |answer| {
-                    if asked.try_get_value() == Some(this)
-                        && let Ok(page) = answer
-                    {
-                        directory
-                            .try_set(page.people.into_iter().map(|p| p.user.username).collect());
-                    }
-                });
-            },
-            TYPING_PAUSE,
-        );
-    });
+    // People of the whole directory whose names contain the query, while the switcher shows.
+    let asked_for = Memo::new(move |_| shown.get().then(|| query.get()));
+    let directory = directory_names(chat, asked_for);
     let found = move || directory.with(|people| matches(chat, &query.get(), people));
 
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
