@@ -13,7 +13,9 @@ mod components;
 pub mod csp;
 pub mod desktop;
 mod emoji;
+pub mod first_screen;
 mod highlight;
+pub mod hydration;
 pub mod live;
 pub mod markup;
 pub mod model;
@@ -50,6 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 <MetaTags/>
                 {session_meta()}
+                {first_screen::meta()}
             </head>
             <body>
                 <App/>
@@ -89,7 +92,14 @@ fn set_csp_header() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     session::provide_session();
-    live::provide_chat();
+    let chat = live::provide_chat();
+    // `/chat` drawn by the server: the rooms and messages it drew are where the chat starts.
+    if let (Some(me), Some(first)) = (
+        use_context::<session::Session>().and_then(|s| s.user.get_untracked()),
+        first_screen::initial(),
+    ) {
+        chat.show_first_screen(me, first);
+    }
     view! {
         <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
         <Title text="Tertulia"/>

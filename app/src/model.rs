@@ -50,7 +50,9 @@ impl Row {
     #[must_use]
     pub fn identity(&self) -> String {
         match self {
-            Self::Day { day, .. } => format!("day{day}"),
+            // With the timestamp its name is written from: a day grouped anew (by the
+            // reader's zone once the page is live) is drawn anew.
+            Self::Day { day, ts } => format!("day{day}@{ts}"),
             Self::Line { line, .. } => line.key(),
         }
     }

@@ -18,6 +18,9 @@ pub const MESSAGES_KEPT: usize = 50;
 pub struct Snapshot {
     /// The user's rooms, in the list's order.
     pub rooms: Vec<KeptRoom>,
+    /// When it was kept (drawn, for a first screen), in ms since the epoch; 0 if unknown.
+    #[serde(default)]
+    pub kept_ts: i64,
 }
 
 /// One room of a [`Snapshot`].
@@ -83,7 +86,7 @@ impl Snapshot {
                 }
             })
             .collect();
-        Self { rooms }
+        Self { rooms, kept_ts: 0 }
     }
 
     /// The rooms as they were kept (`me`: whose messages do not count as unread).
@@ -192,11 +195,12 @@ pub fn kept(user: i64) -> Option<Snapshot> {
     serde_json::from_str(&crate::storage::get(&snapshot_key(user))?).ok()
 }
 
-/// Forgets what this browser keeps of `user`'s chat, and the pages the service worker kept
-/// (they show the signed-in page).
+/// Forgets what this browser keeps of `user`'s chat (the room remembered for the server's
+/// first screen too), and the pages the service worker kept (they show the signed-in page).
 #[cfg(feature = "hydrate")]
 pub fn forget(user: i64) {
     crate::storage::set(&snapshot_key(user), "");
+    crate::first_screen::forget_room();
     // Absent outside a secure context.
     if let Some(caches) = web_sys::window().and_then(|w| w.caches().ok())
         && !caches.is_undefined()

@@ -1,7 +1,10 @@
-//! Readable local timestamps.
+//! Readable local timestamps. Only the browser knows its time zone and locale: the server
+//! renders none of them, and the `live_*` forms keep hydration meeting what it rendered until
+//! the page is live (see [`crate::hydration`]).
 
-/// `HH:MM` in the browser's time zone and locale (empty on the server, which renders no
-/// messages).
+use crate::hydration;
+
+/// `HH:MM` in the browser's time zone and locale.
 #[cfg(feature = "hydrate")]
 #[must_use]
 pub fn clock(ts: i64) -> String {
@@ -14,7 +17,7 @@ pub fn clock(ts: i64) -> String {
         .unwrap_or_default()
 }
 
-/// `HH:MM` (the server renders no messages, so it never needs one).
+/// `HH:MM` (empty on the server, which does not know the reader's time zone).
 #[cfg(not(feature = "hydrate"))]
 #[must_use]
 pub fn clock(_ts: i64) -> String {
@@ -81,6 +84,53 @@ pub fn day_label(ts: i64) -> String {
     {
         iso(ts)[..10].to_owned()
     }
+}
+
+/// [`clock`] once the page is live, empty before.
+#[must_use]
+pub fn live_clock(ts: i64) -> String {
+    if hydration::is_live() {
+        clock(ts)
+    } else {
+        String::new()
+    }
+}
+
+/// [`full`] once the page is live, empty before.
+#[must_use]
+pub fn live_full(ts: i64) -> String {
+    if hydration::is_live() {
+        full(ts)
+    } else {
+        String::new()
+    }
+}
+
+/// How messages are grouped by day: by [`local_day`] once the page is live, by the UTC day
+/// (as the server renders them) before.
+#[must_use]
+pub fn live_day_of() -> fn(i64) -> i64 {
+    if hydration::is_live() {
+        local_day
+    } else {
+        utc_day
+    }
+}
+
+/// [`day_label`] once the page is live, the UTC date (`2026-12-07`) before.
+#[must_use]
+pub fn live_day_label(ts: i64) -> String {
+    if hydration::is_live() {
+        day_label(ts)
+    } else {
+        iso(ts)[..10].to_owned()
+    }
+}
+
+/// The UTC day of a timestamp, as days since 1970-01-01.
+#[must_use]
+pub fn utc_day(ts: i64) -> i64 {
+    ts.div_euclid(86_400_000)
 }
 
 /// ISO 8601 (UTC) for the `datetime` attribute.

@@ -9,6 +9,8 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     let _ = console_log::init_with_level(log::Level::Info);
     leptos::mount::hydrate_body(app::App);
+    // What waited for the browser (local times) fills in now.
+    app::hydration::mark_live();
     // A mark for tests and tools that must tell the server's page from the live one.
     if let Some(root) = leptos::prelude::document().document_element() {
         let _ = root.set_attribute("data-hydrated", "");

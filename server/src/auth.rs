@@ -256,7 +256,7 @@ pub fn cookie_token(headers: &HeaderMap, secure: bool) -> Option<String> {
 }
 
 /// The value of the cookie `wanted`, if the request carries a non-empty one.
-fn named_cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
+pub(crate) fn named_cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

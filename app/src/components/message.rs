@@ -32,7 +32,7 @@ pub fn render_row(row: Row, chat: Chat) -> AnyView {
 pub fn render_row_in(row: Row, chat: Chat, place: Place) -> AnyView {
     match row {
         Row::Day { ts, .. } => view! {
-            <li class="day"><span>{time::day_label(ts)}</span></li>
+            <li class="day"><span>{move || time::live_day_label(ts)}</span></li>
         }
         .into_any(),
         Row::Line { line, grouped } => render_line(*line, grouped, chat, place),
@@ -256,8 +256,14 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
                     <span class="role-badge bot-badge" title="Posted by a program through this room's webhook">"bot"</span>
                 })}
                 {role.and_then(role_badge)}
-                <time datetime=time::iso(message.ts) title=time::full(message.ts)>
-                    {time::clock(message.ts)}
+                <time datetime=time::iso(message.ts) title={
+                    let ts = message.ts;
+                    move || time::live_full(ts)
+                }>
+                    {
+                        let ts = message.ts;
+                        move || time::live_clock(ts)
+                    }
                 </time>
             </div>
             {message.saved.then(|| view! {
@@ -267,7 +273,10 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
                 </span>
             })}
             {message.pinned.as_ref().filter(|_| !message.deleted).map(|pin| view! {
-                <p class="pin-note" title=format!("Pinned {}", time::full(pin.ts))>
+                <p class="pin-note" title={
+                    let ts = pin.ts;
+                    move || format!("Pinned {}", time::live_full(ts)).trim_end().to_owned()
+                }>
                     {icon(PIN_ICON)}
                     {format!("Pinned by {}", pin.by.username)}
                 </p>
@@ -276,7 +285,7 @@ fn render_message(message: &Message, grouped: bool, chat: Chat, place: Place) ->
             <div class="body">
                 {content}
                 {message.edited_ts.filter(|_| !message.deleted).map(|ts| view! {
-                    <span class="edited" title=format!("Edited {}", time::full(ts))>"(edited)"</span>
+                    <span class="edited" title=move || format!("Edited {}", time::live_full(ts)).trim_end().to_owned()>"(edited)"</span>
                 })}
             </div>
             {(!message.deleted).then(|| render_attachments(&message.attachments, chat))}
@@ -529,14 +538,19 @@ fn render_thread_summary(
         1 => "1 reply".to_owned(),
         n => format!("{n} replies"),
     };
-    let last = format!("Last reply {}", time::clock(summary.last_ts));
+    let last_ts = summary.last_ts;
+    let last = move || {
+        format!("Last reply {}", time::live_clock(last_ts))
+            .trim_end()
+            .to_owned()
+    };
     view! {
         <button
             type="button"
             class="thread-summary"
             class:unread=news
             aria-pressed=move || (chat.thread.get() == Some(root)).to_string()
-            title=format!("Open the thread · last reply {}", time::full(summary.last_ts))
+            title=move || format!("Open the thread · last reply {}", time::live_full(last_ts)).trim_end().to_owned()
             on:click=move |_| chat.open_thread(root)
         >
             {icon(THREAD_ICON)}

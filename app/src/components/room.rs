@@ -377,13 +377,8 @@ fn Timeline() -> impl IntoView {
     // scrolling effect.
     let lines = Memo::new(move |_| {
         let me = chat.me.with(|me| me.as_ref().map(|u| u.id));
-        chat.with_shown(|v: &RoomView| {
-            (
-                Rooms::key(&v.name),
-                v.rows(me, time::local_day),
-                v.more_before,
-            )
-        })
+        let day_of = time::live_day_of();
+        chat.with_shown(|v: &RoomView| (Rooms::key(&v.name), v.rows(me, day_of), v.more_before))
     });
     // Read from the server and nothing in it (nothing pending from us either).
     let empty = Memo::new(move |_| {

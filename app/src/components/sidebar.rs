@@ -50,9 +50,16 @@ pub fn Sidebar() -> impl IntoView {
                         let active = Signal::derive(move || {
                             chat.active.get().as_deref() == Some(key.as_str())
                         });
+                        // A link, so the list works before the script runs (the server draws
+                        // the room it names); once it runs, a click puts the room on screen.
                         let select = {
                             let name = name.clone();
-                            move |_| chat.select(&name)
+                            move |ev: leptos::ev::MouseEvent| {
+                                if !(ev.ctrl_key() || ev.meta_key() || ev.shift_key()) {
+                                    ev.prevent_default();
+                                    chat.select(&name);
+                                }
+                            }
                         };
                         let leave = {
                             let name = name.clone();
@@ -60,9 +67,9 @@ pub fn Sidebar() -> impl IntoView {
                         };
                         view! {
                             <li class="room-item" class:active=active data-room=name.clone()>
-                                <button
-                                    type="button"
+                                <a
                                     class="room-link"
+                                    href=protocol::links::room(&name)
                                     aria-current=move || if active.get() { "true" } else { "false" }
                                     on:click=select
                                 >
@@ -81,7 +88,7 @@ pub fn Sidebar() -> impl IntoView {
                                                 </span>
                                             }
                                         })}
-                                </button>
+                                </a>
                                 <button
                                     type="button"
                                     class="quiet leave"

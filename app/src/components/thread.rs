@@ -37,7 +37,7 @@ fn ThreadView() -> impl IntoView {
     let shown = Memo::new(move |_| {
         let root = chat.thread.get()?;
         chat.with_shown(|view: &RoomView| {
-            let rows = view.thread_rows(root, time::local_day);
+            let rows = view.thread_rows(root, time::live_day_of());
             let read = view.thread_pages.get(&root).map(|pages| pages.more);
             let has_root = view.message(root).is_some();
             match read {

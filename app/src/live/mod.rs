@@ -246,25 +246,60 @@ impl Chat {
         }
     }
 
-    /// Puts a room of the list on screen: the "New messages" divider goes where the reader
-    /// left off, and what is loaded counts as read.
+    /// Starts from the first screen the server drew (see [`crate::first_screen`]): the same
+    /// rooms, messages and room on screen on both sides, so hydration meets what the server
+    /// wrote. Nothing is sent or stored: the chat's start does that once it connects.
+    pub fn show_first_screen(&self, me: User, first: crate::first_screen::FirstScreen) {
+        let mut rooms = first.rooms.restore(Some(me.id));
+        let shown = first
+            .show
+            .map(|name| Rooms::key(&name))
+            .filter(|key| rooms.get(key).is_some());
+        if let Some(view) = shown.as_ref().and_then(|key| rooms.get_mut(key)) {
+            view.open();
+        }
+        self.me.set(Some(me));
+        self.rooms.set(rooms);
+        self.active.set(shown);
+        // (Whom the person blocks too: their messages are drawn folded, as the server drew them.)
+        self.blocked.set(first.blocked);
+        let drawn = first.rooms.kept_ts;
+        self.link
+            .update_value(|link| link.first_screen_drawn = Some(drawn));
+    }
+
+    /// Puts a room of the list on screen (closing the drawer it was picked from): the "New
+    /// messages" divider goes where the reader left off, and what is loaded counts as read.
     pub fn select(&self, name: &str) {
+        self.show_room(name);
+        self.drawer.set(Drawer::Closed);
+    }
+
+    /// [`Chat::select`] without touching the panels: how a join shows its room.
+    pub(crate) fn show_room(&self, name: &str) {
         let key = Rooms::key(name);
+        let on_screen = self.active.get_untracked().as_deref() == Some(key.as_str());
         self.rooms.update(|rooms| {
             if let Some(view) = rooms.get_mut(&key) {
-                view.open();
+                // Already on screen (a first screen joined, a reconnect) with its divider read
+                // past: the divider stays where the reader found it.
+                let read_past = view.divider_after.is_some() && view.unread_count() == 0;
+                if !(on_screen && read_past) {
+                    view.open();
+                }
             }
         });
-        if self.active.get_untracked().as_deref() != Some(key.as_str()) {
+        if !on_screen {
             // An edit or a reply belongs to the room it started in.
             self.editing.set(None);
             self.reacting.set(None);
             self.reacting_more.set(None);
             self.replying.set(None);
             self.thread.set(None);
+            // (Only a change: what follows the room on screen, such as the message box taking
+            // the focus, is not run again when a join or a reconnect shows the same room.)
+            self.active.set(Some(key));
         }
-        self.active.set(Some(key));
-        self.drawer.set(Drawer::Closed);
         remember_room(name);
         self.mark_active_read();
     }
@@ -307,6 +342,7 @@ const LAST_ROOM_KEY: &str = "tertulia.room";
 /// Remembers the room on screen in this browser.
 fn remember_room(name: &str) {
     crate::storage::set(LAST_ROOM_KEY, name);
+    crate::first_screen::remember_room(name);
 }
 
 /// The room on screen at the end of the last visit in this browser.
@@ -373,5 +409,111 @@ mod tests {
         chat.active.set(Some("b".into()));
         assert_eq!(topic.get(), Some(None));
         assert_eq!(runs.load(Ordering::SeqCst), 3);
+    }
+
+    fn saved(name: &str, last_read: i64, unread: u64, through: i64) -> protocol::SavedRoom {
+        protocol::SavedRoom {
+            room: protocol::Room {
+                name: name.into(),
+                topic: None,
+                members: 0,
+                private: false,
+                dm_with: None,
+                dm_group: Vec::new(),
+                created_by: None,
+            },
+            last_read,
+            unread,
+            muted: false,
+            through: Some(through),
+        }
+    }
+
+    fn message(id: i64, room: &str, user: i64) -> protocol::Message {
+        protocol::Message {
+            id,
+            room: room.into(),
+            user: protocol::Author {
+                id: user,
+                username: format!("u{user}"),
+            },
+            text: format!("m{id}"),
+            ts: id * 1_000,
+            ..protocol::Message::default()
+        }
+    }
+
+    #[test]
+    fn the_first_screen_shows_its_room_as_drawn_and_nothing_it_did_not_draw() {
+        use crate::first_screen::FirstScreen;
+        use crate::offline::{KeptRoom, Snapshot};
+        let owner = Owner::new();
+        owner.set();
+        let me = protocol::User {
+            id: 1,
+            username: "ana".into(),
+            role: protocol::Role::Guest,
+        };
+        let first = FirstScreen {
+            rooms: Snapshot {
+                rooms: vec![
+                    KeptRoom {
+                        saved: saved("lobby", 0, 0, 0),
+                        messages: Vec::new(),
+                        more_before: false,
+                    },
+                    KeptRoom {
+                        saved: saved("Cats", 2, 2, 4),
+                        messages: (1..=4).map(|id| message(id, "Cats", 2)).collect(),
+                        more_before: true,
+                    },
+                ],
+                kept_ts: 1_000,
+            },
+            show: Some("cats".into()),
+            blocked: Vec::new(),
+        };
+        let chat = Chat::new();
+        chat.show_first_screen(me.clone(), first.clone());
+        assert_eq!(chat.me.get_untracked(), Some(me.clone()));
+        assert_eq!(chat.active.get_untracked().as_deref(), Some("cats"));
+        chat.with_shown_untracked(|view| {
+            assert_eq!(view.last_id(), Some(4));
+            assert!(view.more_before);
+            // The unread messages drawn as unread: the divider after the last one read.
+            assert_eq!(view.unread_count(), 2);
+            let rows = view.rows(Some(1), crate::time::utc_day);
+            let divider = rows
+                .iter()
+                .position(|row| matches!(row, crate::model::Row::Line { line, .. } if matches!(**line, crate::model::Line::Divider)));
+            assert!(divider.is_some(), "{rows:?}");
+        })
+        .expect("a room on screen");
+        assert_eq!(chat.rooms.with_untracked(|r| r.ordered().len()), 2);
+        // Read (scrolled through), then joined once connected: the divider stays where the
+        // reader found it.
+        chat.rooms.update(|rooms| {
+            rooms.get_mut("cats").unwrap().read_all();
+        });
+        chat.select("Cats");
+        let has_divider = chat
+            .with_shown_untracked(|view| {
+                view.rows(Some(1), crate::time::utc_day).iter().any(|row| {
+                    matches!(row, crate::model::Row::Line { line, .. } if matches!(**line, crate::model::Line::Divider))
+                })
+            })
+            .unwrap();
+        assert!(has_divider);
+
+        // A room the page did not draw is not put on screen.
+        let other = Chat::new();
+        other.show_first_screen(
+            me,
+            FirstScreen {
+                show: Some("elsewhere".into()),
+                ..first
+            },
+        );
+        assert_eq!(other.active.get_untracked(), None);
     }
 }

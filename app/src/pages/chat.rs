@@ -192,7 +192,7 @@ pub fn Chat() -> impl IntoView {
 
     view! {
         <Title text=title/>
-        <div class="app" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+        <div class="app chat-page" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
             if ev.key() == "Escape" {
                 chat.drawer.set(Drawer::Closed);
             }

@@ -20,6 +20,7 @@ mod bots;
 mod commands;
 mod conversation;
 mod files;
+mod first_screen;
 mod follow_ups;
 mod messages;
 mod moderation;

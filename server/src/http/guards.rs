@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::socket_head::{is_socket_io, opens_session};
 use super::state::NodeId;
-use crate::auth::{CredentialSource, cookie_token, request_token};
+use crate::auth::{CredentialSource, cookie_token, named_cookie, request_token};
 use crate::client_addr::client_of;
 use crate::config::Config;
 use crate::error::AppError;
@@ -76,7 +76,9 @@ pub async fn page_session(
             || is_socket_io(path)
             || path.starts_with("/pkg/")
             || path.contains('.'));
+    let mut signed_in = false;
     if is_page {
+        let is_chat = path == protocol::links::CHAT && is_document_request(request.headers());
         let user = match cookie_token(request.headers(), hub.config.secure_cookies) {
             Some(token) => services
                 .accounts
@@ -88,11 +90,74 @@ pub async fn page_session(
                 }),
             None => None,
         };
+        signed_in = user.is_some();
+        let client = client_of(request.extensions());
+        if is_chat
+            && let Some(user) = &user
+            && hub
+                .live
+                .charge(Action::Events, user.id, client.key, FIRST_SCREEN_COST)
+                .await
+        {
+            let asked = request
+                .uri()
+                .path_and_query()
+                .and_then(|url| protocol::links::room_of(url.as_str()));
+            let remembered = named_cookie(request.headers(), app::first_screen::ROOM_COOKIE)
+                .and_then(|value| app::first_screen::room_of_cookie(&value));
+            let first = first_screen(&services, user, asked, remembered).await;
+            request
+                .extensions_mut()
+                .insert(app::first_screen::ServerFirstScreen(first));
+        }
         request
             .extensions_mut()
             .insert(app::session::ServerSession(user));
     }
-    next.run(request).await
+    let mut response = next.run(request).await;
+    if signed_in {
+        // Someone's own page (their rooms and messages): never kept by a shared cache, and
+        // asked for again rather than reused.
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
+        headers.append(header::VARY, HeaderValue::from_static("cookie"));
+    }
+    response
+}
+
+/// What drawing `/chat`'s first screen costs from the person's work budget: the socket events
+/// it stands for (`saved_rooms`, `history`, `blocks`, 3 each). A spent budget draws no first
+/// screen (the page still renders; the chat then loads over the socket).
+const FIRST_SCREEN_COST: u32 = 9;
+
+/// Whether a request is a page load (a navigation), not a script's fetch of the page (such
+/// as the service worker keeping a copy): `Sec-Fetch-Dest: document`, or no such header
+/// (older browsers, programs).
+fn is_document_request(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-dest")
+        .is_none_or(|dest| dest.as_bytes() == b"document")
+}
+
+/// What `/chat` shows first for `user` (see `app::first_screen`): the room its address asks
+/// for, else the one this browser's cookie remembers; nothing drawn if the store fails.
+async fn first_screen(
+    services: &Services,
+    user: &protocol::User,
+    asked: Option<String>,
+    remembered: Option<String>,
+) -> app::first_screen::FirstScreen {
+    services
+        .chat
+        .first_screen(user, asked.as_deref(), remembered.as_deref())
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "drawing the chat's first screen");
+            app::first_screen::FirstScreen::default()
+        })
 }
 
 /// Guards Socket.IO requests before any Engine.IO session exists: handshakes that carry the

@@ -26,6 +26,7 @@ mod directory;
 mod display_names;
 mod docs;
 mod files;
+mod first_screen;
 mod frames;
 mod gaps;
 mod group_dms;

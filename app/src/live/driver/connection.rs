@@ -18,6 +18,10 @@ pub(in crate::live) struct Link {
     /// Whether `/chat` connected since the page opened (until then, a kept snapshot may
     /// stand in for the server's state).
     connected_once: bool,
+    /// When the rooms on screen were drawn, if they came with the page (its first screen,
+    /// from the server or from the service worker's copy of the page) rather than from this
+    /// connection.
+    pub(in crate::live) first_screen_drawn: Option<i64>,
     /// Whether the snapshot keeper runs (once per tab), and what it last kept: each room's
     /// revision and the room on screen.
     keeping: bool,
@@ -216,14 +220,21 @@ impl Chat {
         let Some(me) = self.me.get_untracked() else {
             return;
         };
-        let connected_once = self.link.with_value(|link| link.connected_once);
+        let (connected_once, drawn) = self
+            .link
+            .with_value(|link| (link.connected_once, link.first_screen_drawn));
         let empty = self.rooms.with_untracked(|rooms| rooms.is_empty());
-        if connected_once || !empty {
+        if connected_once || !(empty || drawn.is_some()) {
             return;
         }
         let Some(snapshot) = crate::offline::kept(me.id) else {
             return;
         };
+        // A first screen stands unless the chat kept here is newer (the page can be the
+        // service worker's copy from an earlier visit).
+        if !empty && drawn.is_none_or(|drawn| snapshot.kept_ts <= drawn) {
+            return;
+        }
         let rooms = snapshot.restore(Some(me.id));
         let listed = |name: &str| rooms.get(name).is_some();
         let show = remembered_room()
@@ -380,9 +391,10 @@ fn keep_snapshots(chat: Chat) {
         if !connected_once || !changed {
             return;
         }
-        let snapshot = chat
+        let mut snapshot = chat
             .rooms
             .with_untracked(|rooms| crate::offline::Snapshot::of(rooms, active.as_deref()));
+        snapshot.kept_ts = platform::now_ms() as i64;
         crate::offline::keep(me.id, &snapshot);
         chat.link.update_value(|link| link.kept = state);
     };

@@ -161,7 +161,13 @@ impl Chat {
         // Shown only once caught up: showing a room counts it as read up to its newest
         // message, which would pass over a gap not read yet.
         if show.shows(self.active.get_untracked().as_deref()) {
-            self.select(&joined.room.name);
+            // A room already on screen (drawn with the page, or while reconnecting) stays as
+            // the reader has it: a drawer they opened meanwhile stays open.
+            if self.active.get_untracked().as_deref() == Some(key.as_str()) {
+                self.show_room(&joined.room.name);
+            } else {
+                self.select(&joined.room.name);
+            }
         }
         Ok(())
     }
@@ -561,7 +567,9 @@ impl Chat {
     /// Tells the server the room on screen is read, if the page is visible and anything
     /// new is loaded.
     pub fn mark_active_read(&self) {
-        if !self.is_on_screen() {
+        // Before the connection (a first screen, a kept chat standing in) nothing is marked:
+        // the room's join does it, after putting the "New messages" divider in place.
+        if !self.is_on_screen() || self.conn.get_untracked() != ConnState::Connected {
             return;
         }
         let Some(key) = self.active.get_untracked() else {
