@@ -43,8 +43,16 @@ test("the chat reads before its script: the room's last page, the rooms as links
     await expect(page.locator("#room-title")).toContainText(GENERAL);
     await expect(messages(page).last()).toHaveText(inGeneral);
     await expect(page.locator("html")).not.toHaveAttribute("data-hydrated", "");
-    // What needs the script is not offered until it runs.
+    // What needs the script is not offered until it runs; without it, the page says so.
     await expect(page.locator("#msg")).toBeHidden();
+    if (mode === "no-script") {
+      // (Playwright's text matchers skip <noscript>; its textContent is what the page shows.)
+      await expect(page.locator(".room .composer-note")).toBeVisible();
+      expect(await page.locator(".room .composer-note").textContent()).toContain("need JavaScript");
+      await page.screenshot({ path: "artifacts/first-screen-no-script.png" });
+    } else {
+      await expect(page.locator(".room .composer-note")).toBeHidden();
+    }
     await expect(page.locator("#mute-room")).toBeHidden();
     // Another room is a link the server draws.
     await page.locator(`#joined li[data-room="${room}"] .room-link`).click();

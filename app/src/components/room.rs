@@ -159,6 +159,11 @@ pub fn RoomPane() -> impl IntoView {
                 <Timeline/>
                 <TypingLine/>
                 <Composer/>
+                // The server drew the room (see `first_screen`): without the script it reads,
+                // and says what it cannot do.
+                <noscript class="no-script composer-note">
+                    "Reading only: writing, reactions and live updates need JavaScript. Turn it on for this site and reload the page."
+                </noscript>
             </Show>
         </main>
     }

@@ -3,7 +3,9 @@
 
 use crate::common::{Socket, TestServer, auth};
 use protocol::events::{admin, chat};
-use protocol::{ActivityReq, BanReq, DmReq, ErrorCode, PeopleReq, PeopleRes, SavedRoomsReq};
+use protocol::{
+    ActivityReq, BanReq, BlockReq, DmReq, ErrorCode, PeopleReq, PeopleRes, SavedRoomsReq,
+};
 use std::time::Duration;
 
 fn page(res: &PeopleRes) -> Vec<(&str, bool)> {
@@ -195,4 +197,29 @@ async fn someone_online_who_stops_acting_shows_away_until_they_act_again() {
         }
     })
     .await;
+}
+
+#[tokio::test]
+async fn someone_who_blocked_you_is_listed_but_cannot_be_written_to() {
+    let server = TestServer::spawn().await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (eve, _) = server.chat_guest("eve").await;
+    eve.ok(&BlockReq {
+        username: "ana".into(),
+    })
+    .await;
+    // The directory is everyone's (a block is not a ban): Eve is listed, online...
+    let all = ana.ok(&PeopleReq::default()).await;
+    assert!(page(&all).contains(&("eve", true)), "{:?}", page(&all));
+    // ...and writing to her is refused, saying so.
+    assert_eq!(
+        ana.refused(&DmReq {
+            username: "eve".into()
+        })
+        .await,
+        ErrorCode::Forbidden
+    );
+    // Eve, who blocked Ana, still finds her too.
+    let theirs = eve.ok(&PeopleReq::default()).await;
+    assert!(page(&theirs).contains(&("ana", true)));
 }

@@ -4,8 +4,8 @@ use crate::common::{Socket, TestServer, auth};
 use protocol::events::{AuditAction, GENERAL_ROOM, admin, chat};
 use protocol::http::{Credentials, Login};
 use protocol::{
-    AuditEntry, AuditReq, BanReq, CreateRoomReq, DeleteReq, EditReq, ErrorCode, InviteReq, KickReq,
-    MuteReq, ReactReq, RoomRemoved, UnbanReq,
+    AuditEntry, AuditReq, BanReq, CreateRoomReq, DeleteReq, DmReq, EditReq, ErrorCode, GroupDmReq,
+    InviteReq, KickReq, MuteReq, ReactReq, RoomRemoved, UnbanReq,
 };
 
 fn room(name: &str, private: bool) -> CreateRoomReq {
@@ -566,4 +566,51 @@ async fn a_muted_or_removed_person_is_told() {
         })
         .await;
     assert_eq!(next_moderation().await.title, "owner removed you from den");
+}
+
+#[tokio::test]
+async fn a_banned_account_is_no_one_to_write_to_or_invite() {
+    let server = TestServer::spawn().await;
+    let (admin_socket, _) = admin(&server).await;
+    let (ana, _) = server.chat_guest("ana").await;
+    let (_bea, _) = server.chat_guest("bea").await;
+    let (_cy, _) = server.chat_guest("cy").await;
+    let (_eve, _) = server.chat_guest("eve").await;
+    admin_socket
+        .ok(&BanReq {
+            username: "eve".into(),
+            ..BanReq::default()
+        })
+        .await;
+    // The same answer as for a name nobody has: the directory leaves banned accounts out too.
+    let group = |names: &[&str]| GroupDmReq {
+        usernames: names.iter().map(|name| (*name).to_owned()).collect(),
+    };
+    assert_eq!(
+        ana.refused(&group(&["bea", "eve"])).await,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        ana.refused(&DmReq {
+            username: "eve".into()
+        })
+        .await,
+        ErrorCode::NotFound
+    );
+    ana.ok(&room("den", true)).await;
+    ana.join("den").await;
+    assert_eq!(
+        ana.refused(&InviteReq {
+            room: "den".into(),
+            username: "eve".into(),
+        })
+        .await,
+        ErrorCode::NotFound
+    );
+    // The others are reached as before.
+    ana.ok(&group(&["bea", "cy"])).await;
+    ana.ok(&DmReq {
+        username: "bea".into(),
+    })
+    .await;
 }
