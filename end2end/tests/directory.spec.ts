@@ -1,4 +1,5 @@
 import { test, expect, guestPage, memberPage, say, sizedGuest, uniqueName, GENERAL } from "./helpers";
+import { withOwnServer } from "./server";
 
 test("anyone can be found in People and written to, even offline; they find it when they come", async ({ browser }) => {
   const bobName = uniqueName("bob");
@@ -137,3 +138,45 @@ for (const [width, height, scheme] of SIZES.filter(([w, , s]) => w !== 1280 || s
     await ana.screenshot({ path: `artifacts/person-card-${width}-${scheme}.png` });
   });
 }
+
+test("someone who stops acting shows away in People and on their card; never to themselves", async ({ browser }) => {
+  // A server of the test's own whose idle time is short (the app reports activity at most
+  // once a minute, so the worker's server keeps the real ten minutes).
+  await withOwnServer(test.info().parallelIndex, { TERTULIA_AWAY_AFTER_MS: "1500" }, async (server) => {
+    const at = async (name: string) => {
+      const page = await (await browser.newContext({ baseURL: server.url })).newPage();
+      await page.goto("/");
+      await page.getByLabel("Name").fill(name);
+      await page.getByRole("button", { name: "Join the chat" }).click();
+      await expect(page.locator("#status")).toHaveText("connected");
+      return page;
+    };
+    const anaName = uniqueName("ana");
+    const beaName = uniqueName("bea");
+    const ana = await at(anaName);
+    const bea = await at(beaName);
+    await bea.locator("#people-button").click();
+    const dialog = bea.getByRole("dialog", { name: "People" });
+    const search = bea.locator("#people-search");
+    const row = dialog.locator(`li[data-user="${anaName}"]`);
+    // Ana, connected but doing nothing since: away once the idle time has passed (the list
+    // is read again with each search).
+    await expect(async () => {
+      await search.fill("");
+      await search.fill(anaName);
+      await expect(row.locator(".presence")).toHaveClass(/is-away/, { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
+    await expect(row.locator(".presence-word")).toHaveText("away");
+    // Bea has done no more than Ana since she came, but she is never away to herself.
+    await search.fill(beaName);
+    await expect(dialog.locator(`li[data-user="${beaName}"] .presence-word`)).toHaveText("online");
+    await search.fill(anaName);
+    await expect(row.locator(".presence-word")).toHaveText("away");
+    await bea.screenshot({ path: "artifacts/people-away.png" });
+    // Away is still here: a message from the row reaches her.
+    await row.getByRole("button", { name: `Message ${anaName}` }).click();
+    await expect(bea.locator("#room-title")).toHaveText(`🔒 @${anaName}`);
+    await say(bea, "are you there?");
+    await expect(ana.locator("#joined li.room-item").filter({ hasText: `@${beaName}` })).toHaveCount(1);
+  });
+});

@@ -43,8 +43,45 @@ const BASE_PORT = Number(process.env.TERTULIA_E2E_PORT ?? 3100);
 
 /** Starts this worker's server and waits until it answers; stops it when `use` returns. */
 export async function runWorkerServer(workerIndex: number, use: (server: WorkerServer) => Promise<void>) {
-  const port = BASE_PORT + workerIndex;
-  const dataDir = join("target", "e2e-data", `worker${workerIndex}`);
+  const started = await startServer(BASE_PORT + workerIndex, `worker${workerIndex}`, {});
+  current = started.server;
+  try {
+    await use(current);
+  } finally {
+    current = undefined;
+    await started.stop();
+    // A panic after the worker's last test's check (its pages closing) fails the worker.
+    const unseen = serverPanics.slice(panicsSeen.count);
+    if (unseen.length > 0) {
+      throw new Error(`the worker's server panicked after its tests' checks: ${unseen.join("; ")}`);
+    }
+  }
+}
+
+/**
+ * A server of a test's own, with settings of its own (`env`, e.g. a short idle time), on
+ * this worker's second port and its own fresh database; stopped when `use` returns. Its
+ * panics fail the test like the worker server's.
+ */
+export async function withOwnServer(
+  workerIndex: number,
+  env: Record<string, string>,
+  use: (server: WorkerServer) => Promise<void>,
+) {
+  const started = await startServer(BASE_PORT + OWN_SERVER_PORTS + workerIndex, `own${workerIndex}`, env);
+  try {
+    await use(started.server);
+  } finally {
+    await started.stop();
+  }
+}
+
+/** How far above the workers' ports the tests' own servers listen. */
+const OWN_SERVER_PORTS = 50;
+
+/** Starts the debug server on `port` over a fresh database in `target/e2e-data/<name>`. */
+async function startServer(port: number, name: string, env: Record<string, string>) {
+  const dataDir = join("target", "e2e-data", name);
   rmSync(join(root, dataDir), { recursive: true, force: true });
   mkdirSync(join(root, dataDir), { recursive: true });
   const databaseUrl = `sqlite://${dataDir}/e2e.db?mode=rwc`;
@@ -65,6 +102,7 @@ export async function runWorkerServer(workerIndex: number, use: (server: WorkerS
       // Bots' command programs of bots.spec.ts run on this machine.
       TERTULIA_BOT_CALLBACK_ALLOW: "127.0.0.1/32",
       RUST_LOG: "warn",
+      ...env,
     },
     stdio: ["ignore", "inherit", "pipe"],
   });
@@ -79,30 +117,22 @@ export async function runWorkerServer(workerIndex: number, use: (server: WorkerS
     }
   });
   // Should the worker die without its teardown, the server goes with it.
-  const stop = () => child.kill("SIGTERM");
-  process.once("exit", stop);
+  const kill = () => child.kill("SIGTERM");
+  process.once("exit", kill);
   const exited = new Promise<never>((_, reject) =>
-    child.once("exit", (code) => reject(new Error(`the worker's server exited (${code}) before answering`))),
+    child.once("exit", (code) => reject(new Error(`the server on ${port} exited (${code}) before answering`))),
   );
   const url = `http://127.0.0.1:${port}`;
   await Promise.race([waitForHealth(url), exited]);
-  current = { url, databaseUrl };
-  try {
-    await use(current);
-  } finally {
-    current = undefined;
-    process.off("exit", stop);
+  const stop = async () => {
+    process.off("exit", kill);
     child.kill("SIGTERM");
     await new Promise((resolve) => {
       if (child.exitCode !== null) resolve(null);
       else child.once("exit", resolve);
     });
-    // A panic after the worker's last test's check (its pages closing) fails the worker.
-    const unseen = serverPanics.slice(panicsSeen.count);
-    if (unseen.length > 0) {
-      throw new Error(`the worker's server panicked after its tests' checks: ${unseen.join("; ")}`);
-    }
-  }
+  };
+  return { server: { url, databaseUrl }, stop };
 }
 
 /** Polls the health endpoint until it answers 200 (at most 60 s). */
