@@ -62,6 +62,22 @@ test("the chat reads before its script: the room's last page, the rooms as links
     await expect(messages(page).filter({ hasText: inGeneral })).toHaveCount(0);
     await page.context().close();
   }
+  // On a phone before the wasm arrives, the rooms drawer opens as a link, and its rooms are
+  // links too.
+  {
+    const phone = await before(browser, ana, "wasm-blocked", { width: 390, height: 844 });
+    await phone.goto(`/chat?room=${GENERAL}`);
+    const inDrawer = phone.locator(`#joined li[data-room="${room}"] .room-link`);
+    await expect(inDrawer).not.toBeInViewport();
+    await phone.locator(".drawer-link").click();
+    // (Once the drawer has slid in: the room's whole entry on screen.)
+    await expect(phone.locator(`#joined li[data-room="${room}"]`)).toBeInViewport({ ratio: 1 });
+    await phone.screenshot({ path: "artifacts/first-screen-phone-rooms.png" });
+    await inDrawer.click();
+    await expect(phone.locator("#room-title")).toContainText(room);
+    await expect(messages(phone).last()).toHaveText(inRoom);
+    await phone.context().close();
+  }
   // Before the wasm arrives, at both sizes in both schemes: the newest message in view, as
   // once live, its author named.
   for (const [size, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 844 }]] as const) {

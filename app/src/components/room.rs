@@ -83,6 +83,9 @@ pub fn RoomPane() -> impl IntoView {
             >
                 <header class="room-head">
                     <div class="drawer-buttons">
+                        // Before the script runs (a phone still loading it), the rooms drawer
+                        // opens as a link to it (style: `:target`); then the button does.
+                        <a class="drawer-link" href="#rooms-drawer" aria-label="Rooms" title="Rooms">"☰"</a>
                         <button
                             id="open-rooms"
                             type="button"
