@@ -1,5 +1,5 @@
 import type { Browser, Page } from "@playwright/test";
-import { contract, createRoom, expect, GENERAL, guestPage, messages, say, test, uniqueName } from "./helpers";
+import { contract, createRoom, expect, GENERAL, guestToken, programSocket, guestPage, messages, say, test, uniqueName } from "./helpers";
 
 // `/chat` drawn by the server: the person's rooms and the last page of the room they will see
 // read before the script runs (or without it), the rooms are links, and the page then
@@ -78,8 +78,17 @@ test("the chat reads before its script: the room's last page, the rooms as links
     await expect(messages(phone).last()).toHaveText(inRoom);
     await phone.context().close();
   }
-  // Before the wasm arrives, at both sizes in both schemes: the newest message in view, as
-  // once live, its author named.
+  // Before the wasm arrives, at both sizes in both schemes: the newest message in view (the
+  // room holds more than a screen: someone else wrote a page first), as once live, its
+  // author named.
+  const writer = await programSocket(await guestToken(uniqueName("w")));
+  const request = contract.requests[contract.namespaces.CHAT];
+  await writer.timeout(5_000).emitWithAck(request.JOIN, { room: GENERAL });
+  for (let n = 1; n <= 15; n++) {
+    await writer.timeout(5_000).emitWithAck(request.MESSAGE, { room: GENERAL, text: `earlier line ${n}` });
+  }
+  writer.close();
+  await say(ana, inGeneral);
   for (const [size, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 844 }]] as const) {
     for (const colorScheme of ["light", "dark"] as const) {
       const page = await before(browser, ana, "wasm-blocked", viewport);
@@ -87,6 +96,7 @@ test("the chat reads before its script: the room's last page, the rooms as links
       await page.goto(`/chat?room=${GENERAL}`);
       await expect(messages(page).last()).toHaveText(inGeneral);
       await expect(messages(page).last()).toBeInViewport();
+      expect(await page.locator("#log").evaluate((log) => log.scrollTop)).toBeGreaterThan(0);
       await expect(page.locator("#log .msg .author").last()).toBeVisible();
       await page.screenshot({ path: `artifacts/first-screen-${size}-${colorScheme}.png` });
       await page.context().close();
@@ -114,12 +124,20 @@ test("the drawn chat hydrates into the live one: same messages once, local times
     if (message.type().startsWith("err") || message.type().startsWith("warn")) problems.push(message.text());
   });
   page.on("pageerror", (error) => problems.push(String(error)));
-  // Written while the page loads: it arrives with the catch-up after the first screen.
-  const wasm = page.waitForRequest(/\.wasm$/);
-  await page.goto(contract.links.CHAT, { waitUntil: "commit" });
-  await wasm;
+  // Written after the server drew the page and before its wasm arrived: it comes with the
+  // catch-up after the first screen.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(contract.links.CHAT);
+  await expect(messages(page).filter({ hasText: earlier })).toHaveCount(1);
   const during = uniqueName("while the page loaded ");
   await say(bea, during);
+  await expect(messages(page).filter({ hasText: during })).toHaveCount(0);
+  release();
 
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
   await expect(page.locator("#status")).toHaveText("connected");

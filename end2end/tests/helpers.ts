@@ -29,7 +29,9 @@ export const test = base.extend<{ closeOpenedContexts: void }, WorkerOptions>({
         await use(undefined);
         return;
       }
-      await runWorkerServer(workerInfo.workerIndex, use);
+      // By parallel slot, not worker number (which grows each time a worker is replaced after
+      // a failure): ports stay in their band, clear of the tests' own servers (`server.ts`).
+      await runWorkerServer(workerInfo.parallelIndex, use);
     },
     { scope: "worker", auto: true },
   ],

@@ -38,7 +38,7 @@ export function workerServer(): WorkerServer {
 /** The workspace root. */
 export const root = join(__dirname, "..", "..");
 
-/** The first port; worker N listens on BASE_PORT + N. */
+/** The first port; the worker in parallel slot N listens on BASE_PORT + N. */
 const BASE_PORT = Number(process.env.TERTULIA_E2E_PORT ?? 3100);
 
 /** Starts this worker's server and waits until it answers; stops it when `use` returns. */

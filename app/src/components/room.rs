@@ -548,6 +548,12 @@ fn Timeline() -> impl IntoView {
                     </li>
                 </Show>
             </ol>
+            // The server drew the timeline (see `first_screen`): until the app is live, it
+            // starts where the app will land it, at "New messages" or the newest message.
+            // (Run by the browser as it reads the page; a timeline drawn later by the app
+            // lands by itself, and a browser without script starts at the top, free to
+            // scroll.)
+            <script nonce=leptos::nonce::use_nonce()>{LAND_BEFORE_LIVE}</script>
             <Show when=move || below.get()>
                 <button id="jump-latest" type="button" class="jump-latest" on:click=move |_| to_bottom()>
                     "New messages ↓"
@@ -556,6 +562,11 @@ fn Timeline() -> impl IntoView {
         </div>
     }
 }
+
+/// Scrolls the server-drawn timeline as [`land`] will, once the page is read (what follows
+/// the timeline, such as the composer, sizes it) and again once its images are in, unless the
+/// app is live by then (no `<`, `>` or `&`: it is written into the page as text).
+const LAND_BEFORE_LIVE: &str = "(function(){function land(){if(document.documentElement.hasAttribute('data-hydrated'))return;var l=document.getElementById('log');if(!l)return;var d=l.querySelector('.divider');l.scrollTop=d?d.offsetTop-8:l.scrollHeight;}document.addEventListener('DOMContentLoaded',land);addEventListener('load',land);})();";
 
 /// Whether the main pointer is a finger (phones, tablets).
 fn coarse_pointer() -> bool {

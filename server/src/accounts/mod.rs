@@ -343,25 +343,39 @@ impl Accounts {
     }
 
     /// A person looked up by a name, to invite or write to; `not_found` if there is none (or
-    /// it was a guest's and is free, or the account is banned: the same answer, as the
-    /// directory leaves banned accounts out), `bad_request` for a webhook's bot (a bot with an
-    /// API token, v1.28, reads and answers like a person).
+    /// it was a guest's and is free, or the account is banned, or it is a bot whose owner is
+    /// banned or gone: the same answer, as the directory leaves them out), `bad_request` for a
+    /// webhook's bot (a bot with an API token, v1.28, reads and answers like a person).
     ///
     /// # Errors
     /// `bad_request` for an invalid name or a webhook's bot, `not_found`, or a store failure.
     pub(crate) async fn existing_person(&self, raw_name: &str) -> AppResult<User> {
         let record = self.record_named(raw_name).await?;
-        if record.banned {
-            return Err(AppError::not_found(format!(
+        let nobody = || {
+            AppError::not_found(format!(
                 "there is no user called `{}`",
                 record.user.username
-            )));
+            ))
+        };
+        if record.banned {
+            return Err(nobody());
         }
-        if record.bot && self.hub.store.bot(record.user.id).await?.is_none() {
-            return Err(AppError::bad_request(format!(
-                "`{}` is a webhook's bot: it posts, nobody writes to it",
-                record.user.username
-            )));
+        if record.bot {
+            let Some(bot) = self.hub.store.bot(record.user.id).await? else {
+                return Err(AppError::bad_request(format!(
+                    "`{}` is a webhook's bot: it posts, nobody writes to it",
+                    record.user.username
+                )));
+            };
+            // A bot answers for its owner: one whose owner is banned or gone is cut off (its
+            // token no longer signs in) and left out of the directory, and so here.
+            let owner = match &bot.owner {
+                Some(owner) => self.hub.store.user_record(owner.id).await?,
+                None => None,
+            };
+            if owner.is_none_or(|owner| owner.banned) {
+                return Err(nobody());
+            }
         }
         Ok(record.user)
     }

@@ -73,6 +73,9 @@ pub(crate) struct Assets {
     /// One read and compression at a time, held by the task doing it (not by a request, which
     /// its client may cancel): a burst of first page loads compresses each file once.
     compressing: Arc<tokio::sync::Mutex<()>>,
+    /// One better compression at a time (a file's wasm, JS and CSS do not take every core
+    /// together just as the first visitors arrive).
+    improving: Arc<tokio::sync::Mutex<()>>,
     /// Brotli's quality for a first compression, and for the one that replaces it.
     brotli: (u32, u32),
 }
@@ -89,6 +92,7 @@ impl Assets {
             dir,
             kept: Arc::default(),
             compressing: Arc::default(),
+            improving: Arc::default(),
             brotli: (first, best),
         }
     }
@@ -171,11 +175,20 @@ impl Assets {
     ) {
         let assets = self.clone();
         tokio::spawn(async move {
-            let Ok(Ok(body)) =
-                tokio::task::spawn_blocking(move || compress(&raw, key.1, best)).await
-            else {
-                return;
-            };
+            let _turn = assets.improving.clone().lock_owned().await;
+            let encoding = key.1;
+            let body =
+                match tokio::task::spawn_blocking(move || compress(&raw, encoding, best)).await {
+                    Ok(Ok(body)) => body,
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, file = %key.0, "compressing a bundle file again");
+                        return;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, file = %key.0, "compressing a bundle file again");
+                        return;
+                    }
+                };
             let still = assets.lookup(&key, modified, len).is_some();
             if still {
                 assets.keep(

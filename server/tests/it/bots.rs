@@ -235,6 +235,7 @@ async fn the_owner_s_ban_stops_the_bot_and_a_bot_is_never_promoted() {
     let server = server().await;
     let (_, _, chief_token) = member(&server, "chief").await;
     let (ana, _, _) = member(&server, "ana").await;
+    let (bea, _, _) = member(&server, "bea").await;
     let (mut bot, made) = connected_bot(&server, &ana, "helper").await;
     let admin = Socket::connect(&server, admin::NS, auth(&chief_token), &[])
         .await
@@ -259,7 +260,13 @@ async fn the_owner_s_ban_stops_the_bot_and_a_bot_is_never_promoted() {
             .await
             .is_err()
     );
+    // Nor can anyone write to it meanwhile (the directory leaves it out too).
+    let to_bot = protocol::DmReq {
+        username: "helper".into(),
+    };
+    assert_eq!(bea.refused(&to_bot).await, ErrorCode::NotFound);
     admin.ok(&UnbanReq(ban)).await;
+    bea.ok(&to_bot).await;
     Socket::connect(&server, chat::NS, auth(&made.token), &[])
         .await
         .expect("the token holds again after the unban");

@@ -119,7 +119,16 @@ async fn a_room_the_person_cannot_read_is_never_drawn() {
             !html.contains("data-room=\"secret\""),
             "{url} with {cookie}"
         );
+        // A first screen all the same: her own list.
+        assert!(
+            html.contains(&format!("data-room=\"{GENERAL_ROOM}\"")),
+            "{url} with {cookie}"
+        );
     }
+    // Only the address's wish is unheard of: with the cookie's, her list's first is drawn.
+    let remembered = format!("{}=secret", app::first_screen::ROOM_COOKIE);
+    let html = chat_page(&server, links::CHAT, &[session.clone(), remembered]).await;
+    assert!(html.contains("ana was here"));
     // A public room Ana has not joined, asked for by the address: the page joins it once
     // connected; the server draws her list, no room on screen yet.
     let html = chat_page(&server, &links::room("open"), &[session]).await;
@@ -142,12 +151,21 @@ async fn blocked_authors_are_drawn_folded_and_the_page_is_private() {
         username: bea_user.username.clone(),
     })
     .await;
-    bea.say(GENERAL_ROOM, "words from a blocked person")
+    let said = bea
+        .say(GENERAL_ROOM, "words from a blocked person")
         .await
-        .expect("sent");
+        .expect("sent")
+        .message;
     let session = format!("{}={token}", server::SESSION_COOKIE);
     let answer = server.get(links::CHAT, &[("cookie", &session)]).await;
-    assert!(page(&answer).contains("A message from someone you blocked"));
+    // Bea's message is drawn folded (its `<li>` opening tag carries the class).
+    let opening = page(&answer)
+        .split("<li")
+        .find(|element| element.contains(&format!("data-id=\"{}\"", said.id)))
+        .and_then(|element| element.split('>').next())
+        .expect("the message is drawn")
+        .to_owned();
+    assert!(opening.contains("folded"), "{opening}");
     // Someone's own page: no shared cache keeps it.
     let caching = answer.headers.get("cache-control").expect("cache-control");
     assert_eq!(caching, "private, no-cache");
@@ -179,9 +197,12 @@ async fn a_script_fetching_the_page_or_a_spent_budget_gets_no_first_screen() {
     assert!(!page(&answer).contains("tertulia-first-screen"));
 
     // A page load, while the budget lasts (its cost is that of the socket events it stands
-    // for); then the page still renders, without the first screen.
+    // for); then, the budget spent (two more messages leave far less than a page load's cost,
+    // a refill of a unit every 3 s away), the page still renders, without the first screen.
     let html = chat_page(&server, links::CHAT, std::slice::from_ref(&session)).await;
     assert!(html.contains("hello there"));
+    ana.say(GENERAL_ROOM, "and again").await.expect("sent");
+    ana.say(GENERAL_ROOM, "and once more").await.expect("sent");
     let html = chat_page(&server, links::CHAT, &[session]).await;
     assert!(html.contains("tertulia-session"));
     assert!(!html.contains("tertulia-first-screen"));
