@@ -146,6 +146,13 @@ test("the drawn chat hydrates into the live one: same messages once, local times
   await expect(messages(page).last()).toHaveText(during);
   // The times the server could not know (the reader's zone) are filled in.
   await expect(page.locator("#log .msg time").last()).toHaveText(/\d/);
+  // An address asking for no room in particular (`?room=`) is the chat as remembered.
+  await page.goto(`${contract.links.CHAT}?room=`);
+  await expect(page.locator("#status")).toHaveText("connected");
+  await expect(page.locator("#room-title")).toContainText(GENERAL);
+  await expect(messages(page).last()).toHaveText(during);
+  await expect(page).toHaveURL(new RegExp(`room=${GENERAL}`));
+  await expect(page.locator(".toast")).toHaveCount(0);
   const mine = uniqueName("after the first screen ");
   await say(page, mine);
   await expect(messages(bea).filter({ hasText: mine })).toHaveCount(1);

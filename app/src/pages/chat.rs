@@ -11,6 +11,13 @@ use crate::live::Drawer;
 use crate::model::Rooms;
 use crate::session::use_session;
 
+/// The room the address asks for (`?room=NAME`; an empty name asks for none).
+fn asked_room(query: &leptos_router::params::ParamsMap) -> Option<String> {
+    query
+        .get(protocol::links::ROOM_PARAM)
+        .filter(|name| !name.trim().is_empty())
+}
+
 /// The chat page.
 #[component]
 pub fn Chat() -> impl IntoView {
@@ -34,7 +41,7 @@ pub fn Chat() -> impl IntoView {
     // if this is the first page, else show the room asked for, or the one left on screen.
     Effect::new(move |_| {
         if let Some(user) = session.user.get() {
-            let first_room = query.with_untracked(|q| q.get(protocol::links::ROOM_PARAM));
+            let first_room = query.with_untracked(asked_room);
             chat.reading.set(true);
             if !chat.is_started() {
                 chat.start(user, first_room, move || session.user.set(None));
@@ -53,7 +60,7 @@ pub fn Chat() -> impl IntoView {
     // Following a link to `?room=NAME` (e.g. from a notification) opens that room...
     let location = use_location();
     Effect::new(move |previous: Option<Option<String>>| {
-        let room = query.with(|q| q.get(protocol::links::ROOM_PARAM));
+        let room = query.with(asked_room);
         let connected = chat.conn.get() == crate::model::ConnState::Connected;
         let on_screen = |name: &str| chat.active.get_untracked() == Some(Rooms::key(name));
         if connected

@@ -102,7 +102,8 @@ pub async fn page_session(
             let asked = request
                 .uri()
                 .path_and_query()
-                .and_then(|url| protocol::links::room_of(url.as_str()));
+                .and_then(|url| protocol::links::room_of(url.as_str()))
+                .filter(|name| !name.trim().is_empty());
             let remembered = named_cookie(request.headers(), app::first_screen::ROOM_COOKIE)
                 .and_then(|value| app::first_screen::room_of_cookie(&value));
             let first = first_screen(&services, user, asked, remembered).await;
