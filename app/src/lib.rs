@@ -49,6 +49,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet id="leptos" options=options.clone()/>
+                // Only for a browser without script (what the page says instead of what needs it).
+                <noscript><link rel="stylesheet" href="/noscript.css"/></noscript>
                 <HydrationScripts options/>
                 <MetaTags/>
                 {session_meta()}

@@ -49,9 +49,14 @@ test("the chat reads before its script: the room's last page, the rooms as links
       // (Playwright's text matchers skip <noscript>; its textContent is what the page shows.)
       await expect(page.locator(".room .composer-note")).toBeVisible();
       expect(await page.locator(".room .composer-note").textContent()).toContain("need JavaScript");
+      // No connection without the script: the top bar says "reading only" instead.
+      await expect(page.locator("#status")).toBeHidden();
+      expect(await page.locator(".topbar").textContent()).toContain("reading only");
       await page.screenshot({ path: "artifacts/first-screen-no-script.png" });
     } else {
       await expect(page.locator(".room .composer-note")).toBeHidden();
+      await expect(page.locator(".reading-only")).toBeHidden();
+      await expect(page.locator("#status")).toBeVisible();
     }
     await expect(page.locator("#mute-room")).toBeHidden();
     // Another room is a link the server draws.

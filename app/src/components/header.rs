@@ -51,6 +51,12 @@ pub fn Header() -> impl IntoView {
             <span id="status" class="status" data-state=label title=explain aria-live="polite">
                 {label}
             </span>
+            // Without the script there is no connection: the page says what it is instead
+            // (`noscript.css`, loaded only then, hides the pill above). Text only inside: with
+            // the script, a <noscript>'s content is one text node, which hydration must meet.
+            <noscript class="reading-only" title="Turn JavaScript on to write and see messages live">
+                "reading only"
+            </noscript>
             <super::TopNav/>
             <span class="spacer"></span>
             <super::Bell/>
