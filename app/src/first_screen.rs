@@ -76,18 +76,7 @@ pub fn meta() -> Option<impl leptos::IntoView> {
 /// Remembers `room` as the one on screen, for the server's next first screen.
 pub fn remember_room(room: &str) {
     #[cfg(feature = "hydrate")]
-    {
-        let cookie = format!(
-            "{ROOM_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            protocol::links::encode_query(room)
-        );
-        // `document.cookie` (web-sys has it on `HtmlDocument` only).
-        let _ = js_sys::Reflect::set(
-            &leptos::prelude::document(),
-            &"cookie".into(),
-            &cookie.into(),
-        );
-    }
+    set_room_cookie(&protocol::links::encode_query(room), 31_536_000);
     #[cfg(not(feature = "hydrate"))]
     let _ = room;
 }
@@ -95,7 +84,14 @@ pub fn remember_room(room: &str) {
 /// Forgets the remembered room (signing out: the next person on this device starts afresh).
 #[cfg(feature = "hydrate")]
 pub fn forget_room() {
-    let cookie = format!("{ROOM_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax");
+    set_room_cookie("", 0);
+}
+
+/// Writes [`ROOM_COOKIE`] (`value` already encoded), kept `max_age` seconds (0: gone).
+#[cfg(feature = "hydrate")]
+fn set_room_cookie(value: &str, max_age: u32) {
+    let cookie = format!("{ROOM_COOKIE}={value}; Path=/; Max-Age={max_age}; SameSite=Lax");
+    // `document.cookie` (web-sys has it on `HtmlDocument` only).
     let _ = js_sys::Reflect::set(
         &leptos::prelude::document(),
         &"cookie".into(),

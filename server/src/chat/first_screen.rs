@@ -41,7 +41,7 @@ impl Chat {
                 .and_then(listed)
                 .or_else(|| saved.first().map(|s| s.room.name.clone())),
         };
-        let page = match &show {
+        let mut page = match &show {
             Some(name) => {
                 let req = HistoryReq {
                     room: name.clone(),
@@ -65,7 +65,7 @@ impl Chat {
             .map(|saved: SavedRoom| {
                 let drawn = show.as_deref() == Some(saved.room.name.as_str());
                 let messages = if drawn {
-                    page.clone().unwrap_or_default()
+                    page.take().unwrap_or_default()
                 } else {
                     Vec::new()
                 };

@@ -177,18 +177,17 @@ impl Assets {
         tokio::spawn(async move {
             let _turn = assets.improving.clone().lock_owned().await;
             let encoding = key.1;
-            let body =
-                match tokio::task::spawn_blocking(move || compress(&raw, encoding, best)).await {
-                    Ok(Ok(body)) => body,
-                    Ok(Err(error)) => {
-                        tracing::warn!(%error, file = %key.0, "compressing a bundle file again");
-                        return;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, file = %key.0, "compressing a bundle file again");
-                        return;
-                    }
-                };
+            let done = tokio::task::spawn_blocking(move || compress(&raw, encoding, best))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|compressed| compressed);
+            let body = match done {
+                Ok(body) => body,
+                Err(error) => {
+                    tracing::warn!(%error, file = %key.0, "compressing a bundle file again");
+                    return;
+                }
+            };
             let still = assets.lookup(&key, modified, len).is_some();
             if still {
                 assets.keep(

@@ -3,27 +3,15 @@
 //! chooses (the address, else the room this browser remembers, else the list's first), and
 //! never a room the person cannot read.
 
-use crate::common::{Answer, TestServer};
+use crate::common::{TestServer, create_room};
 use protocol::events::GENERAL_ROOM;
-use protocol::{BlockReq, CreateRoomReq, links};
-
-fn page(answer: &Answer) -> &str {
-    answer.body.as_str().expect("an HTML page")
-}
+use protocol::{BlockReq, links};
 
 async fn chat_page(server: &TestServer, url: &str, cookies: &[String]) -> String {
     let cookie = cookies.join("; ");
     let answer = server.get(url, &[("cookie", &cookie)]).await;
     assert_eq!(answer.status, axum::http::StatusCode::OK);
-    page(&answer).to_owned()
-}
-
-fn room(name: &str, private: bool) -> CreateRoomReq {
-    CreateRoomReq {
-        name: name.into(),
-        topic: None,
-        private,
-    }
+    answer.html().to_owned()
 }
 
 #[tokio::test]
@@ -40,7 +28,7 @@ async fn the_chat_page_draws_the_rooms_and_the_last_page_of_the_room_to_show() {
     ana.say(GENERAL_ROOM, "<script>alert(1)</script> & \"quoted\"")
         .await
         .expect("sent");
-    ana.ok(&room("cats", false)).await;
+    ana.ok(&create_room("cats", false)).await;
     ana.join("cats").await;
     ana.say("cats", "meow from the cats room")
         .await
@@ -96,10 +84,10 @@ async fn the_chat_page_draws_the_rooms_and_the_last_page_of_the_room_to_show() {
 async fn a_room_the_person_cannot_read_is_never_drawn() {
     let server = TestServer::spawn().await;
     let (bea, _) = server.chat_guest("bea").await;
-    bea.ok(&room("secret", true)).await;
+    bea.ok(&create_room("secret", true)).await;
     bea.join("secret").await;
     bea.say("secret", "classified plans").await.expect("sent");
-    bea.ok(&room("open", false)).await;
+    bea.ok(&create_room("open", false)).await;
     bea.join("open").await;
     bea.say("open", "an open room's news").await.expect("sent");
 
@@ -159,7 +147,8 @@ async fn blocked_authors_are_drawn_folded_and_the_page_is_private() {
     let session = format!("{}={token}", server::SESSION_COOKIE);
     let answer = server.get(links::CHAT, &[("cookie", &session)]).await;
     // Bea's message is drawn folded (its `<li>` opening tag carries the class).
-    let opening = page(&answer)
+    let opening = answer
+        .html()
         .split("<li")
         .find(|element| element.contains(&format!("data-id=\"{}\"", said.id)))
         .and_then(|element| element.split('>').next())
@@ -193,8 +182,8 @@ async fn a_script_fetching_the_page_or_a_spent_budget_gets_no_first_screen() {
             &[("cookie", &session), ("sec-fetch-dest", "empty")],
         )
         .await;
-    assert!(page(&answer).contains("tertulia-session"));
-    assert!(!page(&answer).contains("tertulia-first-screen"));
+    assert!(answer.html().contains("tertulia-session"));
+    assert!(!answer.html().contains("tertulia-first-screen"));
 
     // A page load, while the budget lasts (its cost is that of the socket events it stands
     // for); then, the budget spent (two more messages leave far less than a page load's cost,

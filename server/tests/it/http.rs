@@ -331,11 +331,6 @@ async fn livez_answers_while_the_process_does_and_readyz_names_what_fails() {
     assert_eq!(lost.get(links::LIVEZ, &[]).await.status, StatusCode::OK);
 }
 
-/// The HTML of a page answer.
-fn html(answer: &Answer) -> &str {
-    answer.body.as_str().expect("an HTML page")
-}
-
 #[tokio::test]
 async fn pages_are_rendered_for_the_signed_in_user_and_admin_is_403_for_others() {
     let server = TestServer::spawn().await;
@@ -345,22 +340,26 @@ async fn pages_are_rendered_for_the_signed_in_user_and_admin_is_403_for_others()
     // Signed in: the first HTML already names the user (the top bar and the session meta).
     let chat = server.get(links::CHAT, &[("cookie", &cookie)]).await;
     assert_eq!(chat.status, StatusCode::OK);
-    assert!(html(&chat).contains("tertulia-session"));
+    assert!(chat.html().contains("tertulia-session"));
     assert!(
-        html(&chat).contains(&format!("class=\"me-name\">{}<", user.username)),
+        chat.html()
+            .contains(&format!("class=\"me-name\">{}<", user.username)),
         "the signed-in page from the first byte"
     );
 
     // Not an admin: a real 403 page.
     let admin = server.get(links::ADMIN, &[("cookie", &cookie)]).await;
     assert_eq!(admin.status, StatusCode::FORBIDDEN);
-    assert!(html(&admin).contains("This page is for admins."));
+    assert!(admin.html().contains("This page is for admins."));
 
     // Signed out: the session meta says so, and nothing names a user.
     let home = server.get(links::HOME, &[]).await;
     assert_eq!(home.status, StatusCode::OK);
-    assert!(html(&home).contains("name=\"tertulia-session\" content=\"\""));
-    assert!(!html(&home).contains("me-name\">"));
+    assert!(
+        home.html()
+            .contains("name=\"tertulia-session\" content=\"\"")
+    );
+    assert!(!home.html().contains("me-name\">"));
 
     // A revoked session is a signed-out page.
     let bearer = format!("Bearer {token}");
@@ -368,7 +367,7 @@ async fn pages_are_rendered_for_the_signed_in_user_and_admin_is_403_for_others()
         .api::<protocol::http::Logout>(&Empty {}, &[("authorization", &bearer)])
         .await;
     let after = server.get(links::CHAT, &[("cookie", &cookie)]).await;
-    assert!(!html(&after).contains(&user.username));
+    assert!(!after.html().contains(&user.username));
 }
 
 /// Posts the start page's form as a browser without script would.
@@ -401,7 +400,7 @@ async fn the_start_form_signs_in_without_script_and_says_what_failed() {
     let cookie = cookie_of(&answer);
     let pair = cookie.split(';').next().unwrap();
     let chat = server.get(links::CHAT, &[("cookie", pair)]).await;
-    assert!(html(&chat).contains("class=\"me-name\">ana<"));
+    assert!(chat.html().contains("class=\"me-name\">ana<"));
 
     // A taken name: back to the start page with the mode, the name and the code, no cookie.
     let taken = post_form(&server, "mode=guest&username=ANA", same_site).await;
@@ -419,7 +418,7 @@ async fn the_start_form_signs_in_without_script_and_says_what_failed() {
     let page = server
         .get(taken.headers["location"].to_str().unwrap(), &[])
         .await;
-    assert!(html(&page).contains("The name `ANA` is taken or reserved"));
+    assert!(page.html().contains("The name `ANA` is taken or reserved"));
 
     // Accounts: sign up, then a wrong password, then the right one.
     let signup = "mode=signup&username=bea&password=correct+horse+battery";
@@ -435,9 +434,9 @@ async fn the_start_form_signs_in_without_script_and_says_what_failed() {
     let page = server
         .get(wrong.headers["location"].to_str().unwrap(), &[])
         .await;
-    assert!(html(&page).contains("Wrong username or password"));
+    assert!(page.html().contains("Wrong username or password"));
     assert!(
-        html(&page).contains("value=\"bea\""),
+        page.html().contains("value=\"bea\""),
         "the name typed is kept"
     );
     let right = "mode=signin&username=bea&password=correct+horse+battery";

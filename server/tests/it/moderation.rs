@@ -1,20 +1,12 @@
 //! Moderation over loopback: removing members, muting, banning, and the audit log admins see.
 
-use crate::common::{Socket, TestServer, auth};
+use crate::common::{Socket, TestServer, auth, create_room};
 use protocol::events::{AuditAction, GENERAL_ROOM, admin, chat};
 use protocol::http::{Credentials, Login};
 use protocol::{
-    AuditEntry, AuditReq, BanReq, CreateRoomReq, DeleteReq, DmReq, EditReq, ErrorCode, GroupDmReq,
-    InviteReq, KickReq, MuteReq, ReactReq, RoomRemoved, UnbanReq,
+    AuditEntry, AuditReq, BanReq, DeleteReq, DmReq, EditReq, ErrorCode, GroupDmReq, InviteReq,
+    KickReq, MuteReq, ReactReq, RoomRemoved, UnbanReq,
 };
-
-fn room(name: &str, private: bool) -> CreateRoomReq {
-    CreateRoomReq {
-        name: name.into(),
-        topic: None,
-        private,
-    }
-}
 
 fn mute(room: &str, username: &str, minutes: u32) -> MuteReq {
     MuteReq {
@@ -43,7 +35,7 @@ async fn the_creator_removes_a_member_who_loses_the_room_at_once() {
     let (owner, _) = server.chat_guest("owner").await;
     let (mut ana, _) = server.chat_guest("ana").await;
     let (bea, _) = server.chat_guest("bea").await;
-    owner.ok(&room("den", true)).await;
+    owner.ok(&create_room("den", true)).await;
     for name in ["ana", "bea"] {
         owner
             .ok(&InviteReq {
@@ -99,7 +91,7 @@ async fn the_creator_removes_a_member_who_loses_the_room_at_once() {
     ana.ok(&protocol::LeaveRoomReq { room: "den".into() }).await;
     bea.ok(&invite_ana).await;
     // Public rooms have no members to remove.
-    owner.ok(&room("square", false)).await;
+    owner.ok(&create_room("square", false)).await;
     assert_eq!(
         owner
             .refused(&KickReq {
@@ -175,7 +167,7 @@ async fn a_muted_person_cannot_speak_in_that_room_until_it_ends() {
     ana.ok(&react(theirs, false)).await;
     bea.say(GENERAL_ROOM, "others still can").await.unwrap();
     // Elsewhere the mute does not apply; lifting it lets ana speak again.
-    ana.ok(&room("own", false)).await;
+    ana.ok(&create_room("own", false)).await;
     ana.join("own").await;
     ana.say("own", "here I can").await.unwrap();
     boss.ok(&mute(GENERAL_ROOM, "ana", 0)).await;
@@ -328,7 +320,7 @@ async fn a_kick_racing_a_join_leaves_the_user_outside() {
     let (mut bea, _) = server.chat_guest("bea").await;
     for round in 0..30 {
         let den = format!("den{round}");
-        owner.ok(&room(&den, true)).await;
+        owner.ok(&create_room(&den, true)).await;
         owner.join(&den).await;
         owner
             .ok(&InviteReq {
@@ -427,7 +419,7 @@ async fn a_ban_can_take_the_addresses_and_what_was_made_lately() {
         .unwrap();
     let spam = eve.say(GENERAL_ROOM, "spam").await.unwrap().message;
     let bobs = bob.say(GENERAL_ROOM, "hello").await.unwrap().message;
-    eve.ok(&room("eve-spam", false)).await;
+    eve.ok(&create_room("eve-spam", false)).await;
     bob.join("eve-spam").await;
     let (status, file) = crate::files::upload(
         &server,
@@ -532,7 +524,7 @@ async fn a_muted_or_removed_person_is_told() {
     )
     .await
     .unwrap();
-    owner.ok(&room("den", true)).await;
+    owner.ok(&create_room("den", true)).await;
     owner
         .ok(&InviteReq {
             room: "den".into(),
@@ -597,7 +589,7 @@ async fn a_banned_account_is_no_one_to_write_to_or_invite() {
         .await,
         ErrorCode::NotFound
     );
-    ana.ok(&room("den", true)).await;
+    ana.ok(&create_room("den", true)).await;
     ana.join("den").await;
     assert_eq!(
         ana.refused(&InviteReq {

@@ -2,12 +2,12 @@
 //! list and a catch-up read back, and the refusals (outsiders, members, blocked DMs, the
 //! limit, deleted messages).
 
-use crate::common::{Socket, TestServer, auth};
+use crate::common::{Socket, TestServer, auth, create_room};
 use protocol::events::{GENERAL_ROOM, chat};
 use protocol::validate::PINS_MAX;
 use protocol::{
-    BlockReq, ChangesReq, CreateRoomReq, DeleteReq, DmReq, ErrorCode, HistoryReq, InviteReq,
-    MessagePinned, PinReq, PinsReq,
+    BlockReq, ChangesReq, DeleteReq, DmReq, ErrorCode, HistoryReq, InviteReq, MessagePinned,
+    PinReq, PinsReq,
 };
 
 fn pin(id: i64, pinned: bool) -> PinReq {
@@ -18,20 +18,12 @@ fn pins(room: &str) -> PinsReq {
     PinsReq { room: room.into() }
 }
 
-fn room(name: &str, private: bool) -> CreateRoomReq {
-    CreateRoomReq {
-        name: name.into(),
-        topic: None,
-        private,
-    }
-}
-
 #[tokio::test]
 async fn the_creator_pins_and_everyone_in_the_room_sees_it_live() {
     let server = TestServer::spawn().await;
     let (owner, owner_user) = server.chat_guest("owner").await;
     let (mut bea, _) = server.chat_guest("bea").await;
-    owner.ok(&room("plans", false)).await;
+    owner.ok(&create_room("plans", false)).await;
     owner.join("plans").await;
     bea.join("plans").await;
     let said = owner.say("plans", "the agenda").await.unwrap().message;
@@ -95,7 +87,7 @@ async fn an_admin_pins_anywhere_and_outsiders_see_nothing() {
         .unwrap();
     let (owner, _) = server.chat_guest("owner").await;
     let (outsider, _) = server.chat_guest("outsider").await;
-    owner.ok(&room("den", true)).await;
+    owner.ok(&create_room("den", true)).await;
     owner.join("den").await;
     let secret = owner.say("den", "members only").await.unwrap().message;
     // Someone who cannot see the room learns nothing of it: not the message, not its pins.
@@ -157,7 +149,7 @@ async fn a_room_holds_a_bounded_number_of_pins_and_deleted_messages_lose_theirs(
     })
     .await;
     let (owner, _) = server.chat_guest("owner").await;
-    owner.ok(&room("board", false)).await;
+    owner.ok(&create_room("board", false)).await;
     owner.join("board").await;
     let mut ids = Vec::new();
     for n in 0..=PINS_MAX {

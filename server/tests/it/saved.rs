@@ -1,12 +1,11 @@
 //! Each user's list of rooms and read markers (PROTOCOL.md v1.2) over loopback with a real
 //! Socket.IO client: the same list and unread counts on every tab and device, kept live.
 
-use crate::common::{Socket, TestServer, auth};
+use crate::common::{Socket, TestServer, auth, create_room};
 use protocol::events::{GENERAL_ROOM, chat};
 use protocol::{
-    CreateRoomReq, DmReq, ErrorCode, HideRoomReq, InviteReq, LeaveRoomReq, MarkRoomReadReq,
-    MessageReq, MuteRoomReq, ReadMarker, RoomCreated, RoomRemoved, SavedRoom, SavedRoomsReq,
-    UserLeft,
+    DmReq, ErrorCode, HideRoomReq, InviteReq, LeaveRoomReq, MarkRoomReadReq, MessageReq,
+    MuteRoomReq, ReadMarker, RoomCreated, RoomRemoved, SavedRoom, SavedRoomsReq, UserLeft,
 };
 
 async fn second_tab(server: &TestServer, token: &str) -> Socket {
@@ -25,14 +24,6 @@ async fn listed(socket: &Socket) -> Vec<(String, u64)> {
         .collect()
 }
 
-fn create(name: &str, private: bool) -> CreateRoomReq {
-    CreateRoomReq {
-        name: name.into(),
-        topic: None,
-        private,
-    }
-}
-
 fn mark(room: &str, id: i64) -> MarkRoomReadReq {
     MarkRoomReadReq {
         room: room.into(),
@@ -45,7 +36,7 @@ async fn joined_rooms_follow_the_user_to_another_tab_live() {
     let server = TestServer::spawn().await;
     let (ana, _, token) = server.chat_guest_with_token("ana").await;
     ana.join(GENERAL_ROOM).await;
-    ana.ok(&create("cats", false)).await;
+    ana.ok(&create_room("cats", false)).await;
     ana.join("cats").await;
 
     let mut other_tab = second_tab(&server, &token).await;
@@ -55,7 +46,7 @@ async fn joined_rooms_follow_the_user_to_another_tab_live() {
         "a new tab lists the rooms joined elsewhere, in joining order"
     );
 
-    ana.ok(&create("dogs", false)).await;
+    ana.ok(&create_room("dogs", false)).await;
     ana.join("dogs").await;
     let saved: SavedRoom = other_tab.next().await;
     assert_eq!(saved.room.name, "dogs");
@@ -154,7 +145,7 @@ async fn hiding_a_room_takes_every_tab_of_the_user_out_of_it() {
     let (ana, _, token) = server.chat_guest_with_token("ana").await;
     let mut other_tab = second_tab(&server, &token).await;
     let (mut bea, _) = server.chat_guest("bea").await;
-    ana.ok(&create("cats", false)).await;
+    ana.ok(&create_room("cats", false)).await;
     ana.join("cats").await;
     other_tab.join("cats").await;
     bea.join("cats").await;
@@ -192,7 +183,7 @@ async fn invites_and_mutes_reach_the_lists_and_leaving_for_good_removes() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
     let (mut bea, _) = server.chat_guest("bea").await;
-    ana.ok(&create("secret", true)).await;
+    ana.ok(&create_room("secret", true)).await;
     ana.ok(&InviteReq {
         room: "secret".into(),
         username: "bea".into(),
@@ -225,8 +216,8 @@ async fn new_public_rooms_appear_in_everyones_directory() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
     let (mut bea, _) = server.chat_guest("bea").await;
-    ana.ok(&create("hidden", true)).await;
-    ana.ok(&create("open", false)).await;
+    ana.ok(&create_room("hidden", true)).await;
+    ana.ok(&create_room("open", false)).await;
     let created: RoomCreated = bea.next().await;
     assert_eq!(
         created.room.name, "open",

@@ -2,21 +2,13 @@
 //! list on request, notification retention and `mark_all_read`, leaving a private room (or
 //! declining an invite), and room names being public.
 
-use crate::common::{Socket, TestServer, auth, names};
+use crate::common::{Socket, TestServer, auth, create_room, names};
 use protocol::events::GENERAL_ROOM;
 use protocol::events::{chat, notifications};
 use protocol::{
-    CreateRoomReq, DmReq, ErrorCode, InviteReq, JoinReq, LeaveRoomReq, MarkAllReadReq, Members,
-    MembersReq, Notification, PushReq, PushTarget, Role, UserJoined,
+    DmReq, ErrorCode, InviteReq, JoinReq, LeaveRoomReq, MarkAllReadReq, Members, MembersReq,
+    Notification, PushReq, PushTarget, Role, UserJoined,
 };
-
-fn room(name: &str, private: bool) -> CreateRoomReq {
-    CreateRoomReq {
-        name: name.into(),
-        topic: None,
-        private,
-    }
-}
 
 #[tokio::test]
 async fn guests_members_and_the_server_have_room_caps() {
@@ -27,10 +19,10 @@ async fn guests_members_and_the_server_have_room_caps() {
     })
     .await;
     let (guest, _) = server.chat_guest("visitor").await;
-    guest.ok(&room("g1", false)).await;
-    guest.ok(&room("g2", true)).await;
+    guest.ok(&create_room("g1", false)).await;
+    guest.ok(&create_room("g2", true)).await;
     assert_eq!(
-        guest.refused(&room("g3", false)).await,
+        guest.refused(&create_room("g3", false)).await,
         ErrorCode::Forbidden
     );
     let (_, token) = server.register("ana", "long enough pw").await; // first account: admin
@@ -38,21 +30,24 @@ async fn guests_members_and_the_server_have_room_caps() {
     let member = Socket::connect(&server, chat::NS, auth(&member_token), &[])
         .await
         .unwrap();
-    member.ok(&room("m1", false)).await;
-    member.ok(&room("m2", false)).await;
-    member.ok(&room("m3", false)).await;
+    member.ok(&create_room("m1", false)).await;
+    member.ok(&create_room("m2", false)).await;
+    member.ok(&create_room("m3", false)).await;
     assert_eq!(
-        member.refused(&room("m4", false)).await,
+        member.refused(&create_room("m4", false)).await,
         ErrorCode::Forbidden
     );
     // The server is full now (general + 2 + 3): no one else may open a room…
     let (late, _) = server.chat_guest("late").await;
-    assert_eq!(late.refused(&room("l1", false)).await, ErrorCode::Forbidden);
+    assert_eq!(
+        late.refused(&create_room("l1", false)).await,
+        ErrorCode::Forbidden
+    );
     // …but an admin is never locked out by the server's cap.
     let admin = Socket::connect(&server, chat::NS, auth(&token), &[])
         .await
         .unwrap();
-    admin.ok(&room("a1", false)).await;
+    admin.ok(&create_room("a1", false)).await;
 }
 
 #[tokio::test]
@@ -68,10 +63,10 @@ async fn rooms_are_created_at_a_rate_per_account_and_address_that_admins_are_not
     let ana = Socket::connect(&server, chat::NS, auth(&token), &[])
         .await
         .unwrap();
-    ana.ok(&room("a1", false)).await;
-    ana.ok(&room("a2", false)).await;
+    ana.ok(&create_room("a1", false)).await;
+    ana.ok(&create_room("a2", false)).await;
     assert_eq!(
-        ana.refused(&room("a3", false)).await,
+        ana.refused(&create_room("a3", false)).await,
         ErrorCode::RateLimited
     );
     // Her joins are not held up by it.
@@ -81,18 +76,21 @@ async fn rooms_are_created_at_a_rate_per_account_and_address_that_admins_are_not
     let bea = Socket::connect(&server, chat::NS, auth(&bea_token), &[])
         .await
         .unwrap();
-    bea.ok(&room("b1", false)).await;
-    bea.ok(&room("b2", false)).await;
+    bea.ok(&create_room("b1", false)).await;
+    bea.ok(&create_room("b2", false)).await;
     let (_, cy_token) = server.register("cy", "long enough pw").await;
     let cy = Socket::connect(&server, chat::NS, auth(&cy_token), &[])
         .await
         .unwrap();
-    assert_eq!(cy.refused(&room("c1", false)).await, ErrorCode::RateLimited);
+    assert_eq!(
+        cy.refused(&create_room("c1", false)).await,
+        ErrorCode::RateLimited
+    );
     let admin = Socket::connect(&server, chat::NS, auth(&admin_token), &[])
         .await
         .unwrap();
     for n in 0..5 {
-        admin.ok(&room(&format!("x{n}"), false)).await;
+        admin.ok(&create_room(&format!("x{n}"), false)).await;
     }
 }
 
@@ -123,20 +121,20 @@ async fn guests_together_hold_at_most_half_of_the_servers_rooms() {
     .await;
     let (first, _) = server.chat_guest("first").await;
     let (second, _) = server.chat_guest("second").await;
-    first.ok(&room("g1", false)).await;
-    first.ok(&room("g2", true)).await;
-    second.ok(&room("g3", false)).await;
+    first.ok(&create_room("g1", false)).await;
+    first.ok(&create_room("g2", true)).await;
+    second.ok(&create_room("g3", false)).await;
     // Three guest rooms are half of six: the next guest room is refused, though `second`
     // is under their own cap and the server under its own.
     assert_eq!(
-        second.refused(&room("g4", false)).await,
+        second.refused(&create_room("g4", false)).await,
         ErrorCode::Forbidden
     );
     let (_, member_token) = server.register("ana", "long enough pw").await;
     let member = Socket::connect(&server, chat::NS, auth(&member_token), &[])
         .await
         .unwrap();
-    member.ok(&room("m1", false)).await;
+    member.ok(&create_room("m1", false)).await;
 }
 
 #[tokio::test]
@@ -144,10 +142,10 @@ async fn a_name_taken_by_a_private_room_is_answered_like_any_taken_name() {
     let server = TestServer::spawn().await;
     let (ana, _) = server.chat_guest("ana").await;
     let (bea, _) = server.chat_guest("bea").await;
-    ana.ok(&room("hidden", true)).await;
-    ana.ok(&room("open", false)).await;
-    let private = bea.call(&room("Hidden", false)).await.unwrap_err();
-    let public = bea.call(&room("Open", false)).await.unwrap_err();
+    ana.ok(&create_room("hidden", true)).await;
+    ana.ok(&create_room("open", false)).await;
+    let private = bea.call(&create_room("Hidden", false)).await.unwrap_err();
+    let public = bea.call(&create_room("Open", false)).await.unwrap_err();
     assert_eq!(private.code, ErrorCode::Conflict);
     assert_eq!(public.code, ErrorCode::Conflict);
     assert_eq!(
@@ -273,7 +271,7 @@ async fn a_member_can_leave_a_private_room_for_good_and_decline_an_invite() {
     let bea_tab2 = Socket::connect(&server, chat::NS, auth(&bea_token), &[])
         .await
         .unwrap();
-    ana.ok(&room("club", true)).await;
+    ana.ok(&create_room("club", true)).await;
     ana.join("club").await;
     ana.ok(&InviteReq {
         room: "club".into(),

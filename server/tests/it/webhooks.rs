@@ -5,20 +5,12 @@
 use axum::http::StatusCode;
 use protocol::events::{GENERAL_ROOM, NotificationKind, chat, notifications};
 use protocol::{
-    BanReq, CreateRoomReq, CreateWebhookReq, CreateWebhookRes, DeleteWebhookReq, DmReq, ErrorCode,
-    HistoryReq, InviteReq, Message, MuteReq, Notification, PeopleReq, User, WebhooksReq, validate,
+    BanReq, CreateWebhookReq, CreateWebhookRes, DeleteWebhookReq, DmReq, ErrorCode, HistoryReq,
+    InviteReq, Message, MuteReq, Notification, PeopleReq, User, WebhooksReq, validate,
 };
 use serde_json::json;
 
-use crate::common::{Answer, Socket, TestServer, auth};
-
-fn room(name: &str, private: bool) -> CreateRoomReq {
-    CreateRoomReq {
-        name: name.into(),
-        topic: None,
-        private,
-    }
-}
+use crate::common::{Answer, Socket, TestServer, auth, create_room};
 
 fn hook(room: &str, name: &str) -> CreateWebhookReq {
     CreateWebhookReq {
@@ -58,7 +50,7 @@ async fn a_program_posts_through_the_secret_address_and_the_room_sees_a_bot() {
     let mut bea_notes = Socket::connect(&server, notifications::NS, auth(&bea_token), &[])
         .await
         .unwrap();
-    owner.ok(&room("builds", false)).await;
+    owner.ok(&create_room("builds", false)).await;
     owner.join("builds").await;
     bea.join("builds").await;
 
@@ -162,12 +154,12 @@ async fn only_the_room_s_moderators_manage_webhooks() {
     let (outsider, _) = member(&server, "olga").await;
     let (bea, _) = server.chat_guest("bea").await;
     // Guests make no webhooks, not even in a room of their own.
-    bea.ok(&room("beas", false)).await;
+    bea.ok(&create_room("beas", false)).await;
     assert_eq!(
         bea.refused(&hook("beas", "mine")).await,
         ErrorCode::Forbidden
     );
-    owner.ok(&room("den", true)).await;
+    owner.ok(&create_room("den", true)).await;
     for name in ["bea", "cy"] {
         owner
             .ok(&InviteReq {
@@ -272,7 +264,7 @@ async fn a_post_is_judged_like_a_message_and_a_wrong_address_learns_nothing() {
     let server = TestServer::spawn().await;
     member(&server, "chief").await;
     let (owner, _) = member(&server, "owner").await;
-    owner.ok(&room("alerts", false)).await;
+    owner.ok(&create_room("alerts", false)).await;
     owner.join("alerts").await;
     let made = owner.ok(&hook("alerts", "monitor")).await;
     let url = made.url.clone();
@@ -349,7 +341,7 @@ async fn a_muted_bot_is_refused_and_a_banned_maker_s_webhook_stops() {
     let server = TestServer::spawn().await;
     let (_, token) = server.register("boss", "correct horse battery").await;
     let (owner, _) = member(&server, "owner").await;
-    owner.ok(&room("alerts", false)).await;
+    owner.ok(&create_room("alerts", false)).await;
     owner.join("alerts").await;
     let made = owner.ok(&hook("alerts", "monitor")).await;
     // A moderator can mute a noisy bot like anyone.

@@ -13,8 +13,8 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use protocol::http::{AuthRes, Credentials, Endpoint, Guest, GuestReq, Register};
 use protocol::{
-    ErrorBody, ErrorCode, JoinReq, JoinRes, MessageReq, MessageRes, Request as SioRequest,
-    ServerEvent, User,
+    CreateRoomReq, ErrorBody, ErrorCode, JoinReq, JoinRes, MessageReq, MessageRes,
+    Request as SioRequest, ServerEvent, User,
 };
 use serde_json::{Value, json};
 use server::{App, Config};
@@ -67,6 +67,20 @@ impl Answer {
         let error: protocol::http::HttpError = serde_json::from_value(self.body.clone())
             .unwrap_or_else(|e| panic!("not an error body ({e}): {}", self.body));
         error.error.code
+    }
+
+    /// The HTML of a page answer.
+    pub fn html(&self) -> &str {
+        self.body.as_str().expect("an HTML page")
+    }
+}
+
+/// A `create_room` request for `name` (no topic).
+pub fn create_room(name: &str, private: bool) -> CreateRoomReq {
+    CreateRoomReq {
+        name: name.into(),
+        topic: None,
+        private,
     }
 }
 
