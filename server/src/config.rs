@@ -337,6 +337,17 @@ pub struct Config {
     #[arg(long, env = "TERTULIA_AWAY_AFTER_MS", default_value_t = 600_000, value_parser = clap::value_parser!(u64).range(20..=86_400_000), hide = true)]
     pub away_after_ms: u64,
 
+    /// How often the server pings each connection, in milliseconds: Engine.IO's `pingInterval`,
+    /// which the open packet tells every client (25 s, as socket.io's own server; tests shorten
+    /// it to see the heartbeat work).
+    #[arg(long, env = "TERTULIA_PING_INTERVAL_MS", default_value_t = 25_000, value_parser = clap::value_parser!(u64).range(20..=300_000), hide = true)]
+    pub ping_interval_ms: u64,
+
+    /// How long a connection may take to answer a ping before it is closed, in milliseconds:
+    /// Engine.IO's `pingTimeout` (20 s, as socket.io's own server).
+    #[arg(long, env = "TERTULIA_PING_TIMEOUT_MS", default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(20..=300_000), hide = true)]
+    pub ping_timeout_ms: u64,
+
     /// How long "is typing" lasts without renewal, in milliseconds. The contract's value is
     /// 5 s; tests shorten it so they do not wait in real seconds.
     #[arg(long, env = "TERTULIA_TYPING_TTL_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(20..=60_000), hide = true)]

@@ -210,6 +210,9 @@ impl App {
             .max_buffer_size(config.outbound_queue as usize)
             // An Engine.IO session must CONNECT a namespace quickly or it is closed.
             .connect_timeout(std::time::Duration::from_secs(config.connect_timeout_secs))
+            // The heartbeat: a connection that stops answering is closed (tests shorten it).
+            .ping_interval(std::time::Duration::from_millis(config.ping_interval_ms))
+            .ping_timeout(std::time::Duration::from_millis(config.ping_timeout_ms))
             // The contract is text-only: bound binary attachments so a hostile packet cannot make
             // the server buffer many frames before any handler runs.
             .with_parser(

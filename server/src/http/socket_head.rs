@@ -6,12 +6,16 @@
 //! URI as [`OriginalUri`], so keeping the head kept that whole buffer: measured with heaptrack,
 //! about 15 KiB per idle connection. This middleware gives Socket.IO requests a head of their
 //! own (about 1 KiB for a browser) before the Socket.IO layer sees them; other requests are not
-//! touched.
+//! touched. Of the request's extensions it keeps only what the socket layers read: the client's
+//! address and hyper's upgrade handle (the router's URI copies and path parameters went with
+//! every connection too).
 
-use axum::extract::{OriginalUri, Request};
-use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::extract::Request;
+use axum::http::{Extensions, HeaderMap, HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
+
+use crate::client_addr::ClientAddr;
 
 /// Whether a request path is Engine.IO's (the Socket.IO endpoint).
 pub(super) fn is_socket_io(path: &str) -> bool {
@@ -37,13 +41,23 @@ pub async fn own_socket_request_head(mut request: Request, next: Next) -> Respon
     next.run(request).await
 }
 
-/// Copies the URI (also as [`OriginalUri`]) and every header value into allocations of their
-/// own.
+/// Copies the URI and every header value into allocations of their own, and keeps of the
+/// extensions only the [`ClientAddr`] and the upgrade handle (the websocket transport's).
 fn own_head(request: &mut Request) {
     if let Ok(uri) = request.uri().to_string().parse::<Uri>() {
-        request.extensions_mut().insert(OriginalUri(uri.clone()));
         *request.uri_mut() = uri;
     }
+    let mut kept = Extensions::new();
+    if let Some(upgrade) = request
+        .extensions_mut()
+        .remove::<hyper::upgrade::OnUpgrade>()
+    {
+        kept.insert(upgrade);
+    }
+    if let Some(addr) = request.extensions().get::<ClientAddr>() {
+        kept.insert(*addr);
+    }
+    *request.extensions_mut() = kept;
     let mut headers = HeaderMap::with_capacity(request.headers().len());
     for (name, value) in request.headers() {
         headers.append(name.clone(), owned(value));
@@ -60,7 +74,10 @@ fn owned(value: &HeaderValue) -> HeaderValue {
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
     use axum::body::{Body, Bytes};
+    use axum::extract::OriginalUri;
 
     use super::*;
 
@@ -103,9 +120,11 @@ mod tests {
             inside(&buffer, origin.as_bytes()),
             "the setup shares the buffer"
         );
+        let addr = ClientAddr::new(IpAddr::from([192, 0, 2, 7]));
         let mut request = Request::builder()
             .uri(uri.clone())
             .extension(OriginalUri(uri))
+            .extension(addr)
             .header("origin", origin)
             .header("cookie", cookie.clone())
             .header("cookie", HeaderValue::from_static("second=1"))
@@ -119,9 +138,11 @@ mod tests {
             "/socket.io/?EIO=4&transport=websocket"
         );
         assert!(!inside(&buffer, request.uri().path().as_bytes()));
-        let original = &request.extensions().get::<OriginalUri>().unwrap().0;
-        assert_eq!(original, request.uri());
-        assert!(!inside(&buffer, original.path().as_bytes()));
+        assert!(
+            request.extensions().get::<OriginalUri>().is_none(),
+            "the router's copy of the URI is not kept"
+        );
+        assert_eq!(request.extensions().get::<ClientAddr>(), Some(&addr));
         let origin = &request.headers()["origin"];
         assert_eq!(origin, "http://127.0.0.1:3000");
         assert!(!inside(&buffer, origin.as_bytes()));

@@ -30,6 +30,7 @@ mod first_screen;
 mod frames;
 mod gaps;
 mod group_dms;
+mod heartbeat;
 mod highlight;
 mod http;
 mod layers;

@@ -248,33 +248,46 @@ impl Polling {
         (status, body.split('\u{1e}').map(str::to_owned).collect())
     }
 
-    /// Connects a namespace with a token and waits for the CONNECT ack.
+    /// Polls once and answers a ping among the packets, as a client does.
+    async fn poll_answering_pings(&self) -> Vec<String> {
+        let (_, packets) = self.poll().await;
+        if packets.iter().any(|p| p == "2") {
+            assert_eq!(self.post(&["3".to_owned()]).await, 200);
+        }
+        packets
+    }
+
+    /// Connects a namespace with a token and waits for the CONNECT ack (answering pings).
     pub async fn connect(&self, ns: &str, token: &str) {
         assert_eq!(self.post(&[connect_frame(ns, token)]).await, 200);
         let prefix = format!("40{ns},");
-        for _ in 0..10 {
-            let (_, packets) = self.poll().await;
-            if packets.iter().any(|p| p.starts_with(&prefix)) {
-                return;
+        crate::wait::bounded("a CONNECT ack over polling", async {
+            loop {
+                let packets = self.poll_answering_pings().await;
+                if packets.iter().any(|p| p.starts_with(&prefix)) {
+                    return;
+                }
             }
-        }
-        panic!("no CONNECT ack over polling");
+        })
+        .await;
     }
 
-    /// Sends a request and polls until its ack comes.
+    /// Sends a request and polls until its ack comes (answering pings).
     pub async fn request<R: Request>(&self, id: u64, request: &R) -> serde_json::Value {
         assert_eq!(self.post(&[request_frame(id, request)]).await, 200);
         let prefix = format!("43{},{id}[", R::NS);
-        for _ in 0..10 {
-            let (_, packets) = self.poll().await;
-            for packet in packets {
-                if let Some(rest) = packet.strip_prefix(&prefix) {
-                    let args: Vec<serde_json::Value> =
-                        serde_json::from_str(&format!("[{rest}")).unwrap();
-                    return args[0].clone();
+        crate::wait::bounded("an ack over polling", async {
+            loop {
+                let packets = self.poll_answering_pings().await;
+                for packet in packets {
+                    if let Some(rest) = packet.strip_prefix(&prefix) {
+                        let args: Vec<serde_json::Value> =
+                            serde_json::from_str(&format!("[{rest}")).unwrap();
+                        return args[0].clone();
+                    }
                 }
             }
-        }
-        panic!("no ack over polling");
+        })
+        .await
     }
 }

@@ -120,7 +120,6 @@ where
     let payload = {
         let InternalRx {
             buffered_rx,
-            volatile_rx,
             peeked_packet,
         } = &mut *rx;
 
@@ -129,7 +128,7 @@ where
         // [Tertulia patch] What leaves the outbound buffer is no longer counted as queued.
         let dequeued = |packets: &engineioxide_core::PacketBuf| socket.dequeued(packets);
         let rx_stream = stream::iter(peeked_packet.take()).chain(
-            rx_stream::EncoderStream::new(buffered_rx, volatile_rx, &dequeued),
+            rx_stream::EncoderStream::new(buffered_rx, &socket.volatile, &dequeued),
         );
 
         // Stop waiting for the next packet as soon as the session is closed. The combinator is biased
@@ -196,8 +195,8 @@ where
                 break;
             }
             Ok(Packet::Pong | Packet::Ping) => {
-                // A full channel means that the client is already known to be alive.
-                socket.heartbeat_tx.try_send(()).ok();
+                // [Tertulia patch] A `Notify` instead of a channel (see `Socket::heartbeat`).
+                socket.heartbeat_received();
                 Ok(())
             }
             Ok(Packet::Message(msg)) => {
@@ -232,8 +231,11 @@ mod rx_stream {
 
     use futures_core::Stream;
     use pin_project_lite::pin_project;
-    use tokio::sync::{mpsc, watch};
+    use engineioxide_core::PacketBuf;
+    use tokio::sync::mpsc;
     use tokio_util::sync::ReusableBoxFuture;
+
+    use crate::socket::VolatileSlot;
 
     /// [`ReceiverStream`] is a stream that wraps a [`mpsc::Receiver`] by reference.
     /// Allowing to use it as a stream even if it is behind a mutex.
@@ -261,88 +263,69 @@ mod rx_stream {
         }
     }
 
-    type WatchFutOutput<'a, T> = (
-        Result<(), watch::error::RecvError>,
-        &'a mut watch::Receiver<T>,
-    );
-
-    /// Wraps a [`watch::Receiver`] into a [`Stream`] by reference.
-    /// Allowing to use it as a stream even if it is behind a mutex.
-    ///
-    /// Inspired by <https://docs.rs/tokio-stream/latest/tokio_stream/wrappers/struct.WatchStream.html>
-    pub struct WatchStream<'a, T> {
-        inner: ReusableBoxFuture<'a, WatchFutOutput<'a, T>>,
+    /// [Tertulia patch] The socket's volatile packets as a [`Stream`] (upstream wrapped a
+    /// `watch` channel, see [`VolatileSlot`]).
+    pub struct VolatileStream<'a> {
+        slot: &'a VolatileSlot,
+        next: ReusableBoxFuture<'a, PacketBuf>,
     }
-    impl<'a, T: Send + Sync + 'static> WatchStream<'a, T> {
-        pub fn new(rx: &'a mut watch::Receiver<T>) -> Self {
+
+    impl<'a> VolatileStream<'a> {
+        pub fn new(slot: &'a VolatileSlot) -> Self {
             Self {
-                inner: ReusableBoxFuture::new(make_future(rx)),
+                slot,
+                next: ReusableBoxFuture::new(slot.next()),
             }
         }
     }
 
-    async fn make_future<T>(
-        rx: &mut watch::Receiver<T>,
-    ) -> (Result<(), watch::error::RecvError>, &mut watch::Receiver<T>) {
-        let result = rx.changed().await;
-        (result, rx)
-    }
+    impl Stream for VolatileStream<'_> {
+        type Item = PacketBuf;
 
-    impl<'a, T: Clone + Send + Sync + 'static> Stream for WatchStream<'a, T> {
-        type Item = T;
-
-        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-            let (result, rx) = ready!(self.inner.poll(cx));
-            match result {
-                Ok(_) => {
-                    let received = (*rx.borrow_and_update()).clone();
-                    self.inner.set(make_future(rx));
-                    Poll::Ready(Some(received))
-                }
-                Err(_) => {
-                    self.inner.set(make_future(rx));
-                    Poll::Ready(None)
-                }
-            }
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<PacketBuf>> {
+            let packets = ready!(self.next.poll(cx));
+            let slot = self.slot;
+            self.next.set(slot.next());
+            Poll::Ready(Some(packets))
         }
     }
 
-    impl<T> Unpin for WatchStream<'_, T> {}
+    impl Unpin for VolatileStream<'_> {}
 
     pin_project! {
-        /// Combines a [`WatchStream`] and a [`ReceiverStream`] into a single [`Stream`].
-        pub struct EncoderStream<'a, T> {
+        /// Combines a [`VolatileStream`] and a [`ReceiverStream`] into a single [`Stream`].
+        pub struct EncoderStream<'a> {
             #[pin]
-            watch: WatchStream<'a, Option<T>>,
+            volatile: VolatileStream<'a>,
             #[pin]
-            rx: ReceiverStream<'a, T>,
+            rx: ReceiverStream<'a, PacketBuf>,
         }
     }
 
-    impl<'a, T: Clone + Send + Sync + 'static> EncoderStream<'a, T> {
+    impl<'a> EncoderStream<'a> {
         pub fn new(
-            rx: &'a mut mpsc::Receiver<T>,
-            watch: &'a mut watch::Receiver<Option<T>>,
-            on_item: &'a (dyn Fn(&T) + Sync),
+            rx: &'a mut mpsc::Receiver<PacketBuf>,
+            volatile: &'a VolatileSlot,
+            on_item: &'a (dyn Fn(&PacketBuf) + Sync),
         ) -> Self {
             Self {
                 rx: ReceiverStream::new(rx, on_item),
-                watch: WatchStream::new(watch),
+                volatile: VolatileStream::new(volatile),
             }
         }
     }
 
-    impl<'a, T: Clone + Send + Sync + 'static> Stream for EncoderStream<'a, T> {
-        type Item = T;
+    impl<'a> Stream for EncoderStream<'a> {
+        type Item = PacketBuf;
 
         fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
             let this = self.project();
-            // low priority: poll the watch stream first, then the rx stream.
+            // low priority: poll the volatile stream first, then the rx stream.
             // same than with ws transport
             match this.rx.poll_next(cx) {
                 Poll::Ready(v) => Poll::Ready(v),
-                Poll::Pending => match this.watch.poll_next(cx) {
-                    Poll::Ready(Some(v)) => Poll::Ready(v),
+                Poll::Pending => match this.volatile.poll_next(cx) {
+                    Poll::Ready(Some(v)) => Poll::Ready(Some(v)),
                     Poll::Ready(None) | Poll::Pending => Poll::Pending,
                 },
             }

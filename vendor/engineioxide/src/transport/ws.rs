@@ -23,7 +23,7 @@ use tokio_tungstenite::{
 };
 use tokio_util::future::FutureExt as _;
 
-use engineioxide_core::{Packet, ProtocolVersion, Sid, Str, TransportType};
+use engineioxide_core::{Packet, PacketBuf, ProtocolVersion, Sid, Str, TransportType};
 
 use crate::{
     DisconnectReason, Socket, body::ResponseBody, config::EngineIoConfig, engine::EngineIo,
@@ -65,33 +65,34 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
         .ok_or(Error::InvalidWebSocketKey)?
         .clone();
 
-    tokio::spawn(async move {
+    // [Tertulia patch] The set-up (waiting for the upgrade, the handshake) runs in a box of its
+    // own, freed once the connection is open: the task kept for the connection's lifetime is
+    // only as large as its reading loop, instead of the largest set-up state (see `serve`).
+    let opening = Box::pin(async move {
         let conn = hyper::upgrade::on(req)
             .await
-            .map(hyper_util::rt::TokioIo::new);
-
-        let res = match conn {
-            Ok(conn) => on_init(engine.clone(), conn, protocol, sid, parts).await,
-            Err(_e) => {
+            .map(hyper_util::rt::TokioIo::new)
+            .map_err(|_e| {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("ws upgrade error: {}", _e);
-                return;
-            }
-        };
-
-        match res {
-            Ok(_) => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!(?sid, "ws closed")
-            }
-            Err(Error::MultipleWebsocketRequests) => {}
-            Err(_e) => {
+            })?;
+        let closer = engine.clone();
+        open(engine, conn, protocol, sid, parts).await.map_err(|e| match e {
+            Error::MultipleWebsocketRequests => {}
+            _e => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!(?sid, "ws closed with error: {_e}");
                 if let Some(sid) = sid {
-                    engine.close_session(sid, DisconnectReason::TransportError);
+                    closer.close_session(sid, DisconnectReason::TransportError);
                 }
             }
+        })
+    });
+    tokio::spawn(async move {
+        if let Ok(opened) = opening.await {
+            serve(opened).await;
+            #[cfg(feature = "tracing")]
+            tracing::debug!(?sid, "ws closed")
         }
     });
 
@@ -114,6 +115,24 @@ pub async fn on_init<H: EngineIoHandler, S>(
     sid: Option<Sid>,
     req_data: Parts,
 ) -> Result<(), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // [Tertulia patch] The set-up boxed, so that it does not size the returned future.
+    let opened = Box::pin(open(engine, conn, protocol, sid, req_data)).await?;
+    serve(opened).await;
+    Ok(())
+}
+
+/// [Tertulia patch] The handshake part of [`on_init`]: the session, the open packet or the
+/// upgrade from polling, the heartbeat and the writer task.
+async fn open<H: EngineIoHandler, S>(
+    engine: Arc<EngineIo<H>>,
+    conn: S,
+    protocol: ProtocolVersion,
+    sid: Option<Sid>,
+    req_data: Parts,
+) -> Result<Opened<H, S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -169,6 +188,26 @@ where
     // Pipe between websocket and internal socket channel.
     tokio::spawn(forward_to_socket::<H, S>(socket.clone(), tx));
 
+    Ok(Opened { engine, socket, rx })
+}
+
+/// [Tertulia patch] A websocket connection past its handshake: what its reading loop needs.
+struct Opened<H: EngineIoHandler, S> {
+    engine: Arc<EngineIo<H>>,
+    socket: Arc<Socket<H::Data>>,
+    rx: SplitStream<WebSocketStream<S>>,
+}
+
+/// [Tertulia patch] Reads the connection until it or its session closes.
+///
+/// Kept apart from [`open`] so that the future that lives as long as the connection holds
+/// only this loop: an async function is as large as its largest state, and the handshake's
+/// (the whole websocket stream, a timer, the upgrade's futures) were more than a kilobyte per
+/// idle connection.
+async fn serve<H: EngineIoHandler, S>(Opened { engine, socket, rx }: Opened<H, S>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     // pipe between internal socket channel and websocket
     match forward_to_handler(&engine, rx, &socket)
         .with_cancellation_token(&socket.cancellation_token)
@@ -192,7 +231,6 @@ where
             tracing::debug!(sid = %socket.id, "socket is closing");
         }
     }
-    Ok(())
 }
 
 /// Forwards all packets received from a websocket to a EngineIo [`Socket`]
@@ -214,8 +252,8 @@ where
                     break;
                 }
                 Packet::Pong | Packet::Ping => {
-                    // A full channel means that the client is already known to be alive.
-                    socket.heartbeat_tx.try_send(()).ok();
+                    // [Tertulia patch] A `Notify` instead of a channel (see `Socket::heartbeat`).
+                    socket.heartbeat_received();
                     Ok::<(), Error>(())
                 }
                 Packet::Message(msg) => {
@@ -267,88 +305,28 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
         tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
         return;
     };
-    let InternalRx {
-        buffered_rx,
-        volatile_rx,
-        ..
-    } = &mut *internal_rx;
-
-    // map a packet to a websocket message
-    // It is declared as a macro rather than a closure to avoid ownership issues
-    macro_rules! map_fn {
-            ($item:ident) => {
-                let res = match $item {
-                    Packet::Binary(bin) | Packet::BinaryV3(bin) => {
-                        if socket.protocol == ProtocolVersion::V3 {
-                            // v3 protocol requires packet type as the first byte.
-                            // This requires a new buffer. This is OK as it is only for the V3 protocol.
-                            let mut buff = Vec::with_capacity(bin.len() + 1);
-                            buff.push(0x04);
-                            buff.extend(bin);
-                            give_up_when_stuck(tx.feed(Message::Binary(buff.into())), &socket.cancellation_token).await
-                        } else {
-                            give_up_when_stuck(tx.feed(Message::Binary(bin)), &socket.cancellation_token).await
-                        }
-                    }
-                    // A Noop Packet maybe sent by the server to upgrade from a polling connection
-                    // In the case that the packet was not poll in time it will remain in the buffer and therefore
-                    // it should be discarded here
-                    Packet::Noop => Ok::<(), Option<tungstenite::Error>>(()),
-                    _ => {
-                        let packet: String = $item.try_into().unwrap();
-                        give_up_when_stuck(tx.feed(Message::Text(packet.into())), &socket.cancellation_token).await
-                    }
-                };
-                match res {
-                    Ok(()) => {}
-                    // [Tertulia patch] The session is closed and the peer stopped reading: stop.
-                    Err(None) => return,
-                    Err(Some(_e)) => {
-                        #[cfg(feature = "tracing")]
-                        tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
-                    }
-                }
-            };
-        }
+    let InternalRx { buffered_rx, .. } = &mut *internal_rx;
 
     // Forward buffered packets until the channel is closed or the session is cancelled.
     loop {
-        tokio::select! {
+        let batch = tokio::select! {
             biased;
-            items = buffered_rx.recv() => {
-                match items {
-                    Some(packets) => {
-                        // [Tertulia patch] No longer queued (see `Socket::queued_bytes`).
-                        socket.dequeued(&packets);
-                        for item in packets {
-                            map_fn!(item);
-                        }
-                        while let Ok(packets) = buffered_rx.try_recv() {
-                            socket.dequeued(&packets);
-                            for item in packets {
-                                map_fn!(item);
-                            }
-                        }
-                    }
-                    None => break
-                }
-            }
-            _ = socket.cancellation_token.cancelled() => break,
-            Ok(()) = volatile_rx.changed() => {
-                let val = volatile_rx.borrow_and_update().clone();
-                if let Some(packets) = val {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!(sid = ?socket.id, "ws volatile flush: {} packets", packets.len());
-                    for item in packets {
-                        map_fn!(item);
-                    }
-                }
+            items = buffered_rx.recv() => match items {
+                Some(packets) => Batch::Buffered(packets),
+                None => break,
             },
-        }
+            _ = socket.cancellation_token.cancelled() => break,
+            packets = socket.volatile.next() => Batch::Volatile(packets),
+        };
 
-        #[cfg(feature = "tracing")]
-        tracing::trace!(sid = %socket.id, "ws flush");
-        if let Err(None) = give_up_when_stuck(tx.flush(), &socket.cancellation_token).await {
+        // [Tertulia patch] The batch is written and flushed as one future, given up when stuck
+        // (see `GiveUpWhenStuck`): upstream wrote each packet in a macro expanded three times,
+        // which made this task, kept per connection, 1.3 KiB.
+        let write = write_batch(&socket, &mut tx, buffered_rx, batch);
+        if GiveUpWhenStuck::new(write, &socket.cancellation_token)
+            .await
+            .is_none()
+        {
             return;
         }
     }
@@ -356,36 +334,156 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
     #[cfg(feature = "tracing")]
     tracing::trace!(sid = %socket.id, "ws closing flush");
 
-    if give_up_when_stuck(tx.flush(), &socket.cancellation_token).await.is_ok() {
-        give_up_when_stuck(tx.close(), &socket.cancellation_token).await.ok();
+    if let Some(Ok(())) = GiveUpWhenStuck::new(tx.flush(), &socket.cancellation_token).await {
+        GiveUpWhenStuck::new(tx.close(), &socket.cancellation_token)
+            .await
+            .map(Result::ok);
+    }
+}
+
+/// [Tertulia patch] What the websocket writer woke up for.
+enum Batch {
+    /// Packets from the outbound buffer; the rest of the buffer is written with them.
+    Buffered(PacketBuf),
+    /// The latest volatile packets.
+    Volatile(PacketBuf),
+}
+
+/// [Tertulia patch] Writes a batch (a buffered one with everything else already queued), then
+/// flushes the websocket. A write error is logged and the next packet tried, as upstream does.
+///
+/// One loop with one `feed` await: each await of a future inside an async function takes room
+/// of its own in it, and this one lives in the writer task of every connection.
+async fn write_batch<D: Default + Send + Sync + 'static, S>(
+    socket: &Socket<D>,
+    tx: &mut SplitSink<WebSocketStream<S>, Message>,
+    buffered_rx: &mut tokio::sync::mpsc::Receiver<PacketBuf>,
+    batch: Batch,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut next, buffered) = match batch {
+        Batch::Buffered(packets) => (Some(packets), true),
+        Batch::Volatile(packets) => {
+            #[cfg(feature = "tracing")]
+            tracing::debug!(sid = ?socket.id, "ws volatile flush: {} packets", packets.len());
+            (Some(packets), false)
+        }
+    };
+    while let Some(packets) = next {
+        // [Tertulia patch] No longer queued (see `Socket::queued_bytes`).
+        if buffered {
+            socket.dequeued(&packets);
+        }
+        for item in packets {
+            let Some(msg) = ws_message(socket.protocol, item) else {
+                continue;
+            };
+            if let Err(_e) = tx.feed(msg).await {
+                #[cfg(feature = "tracing")]
+                tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
+            }
+        }
+        next = if buffered {
+            buffered_rx.try_recv().ok()
+        } else {
+            None
+        };
+    }
+
+    #[cfg(feature = "tracing")]
+    tracing::trace!(sid = %socket.id, "ws flush");
+    if let Err(_e) = tx.flush().await {
+        #[cfg(feature = "tracing")]
+        tracing::debug!("[sid={}] error flushing: {}", socket.id, _e);
+    }
+}
+
+/// [Tertulia patch] The websocket message for a packet (upstream's `map_fn!`), or `None` for a
+/// packet not to send.
+fn ws_message(protocol: ProtocolVersion, packet: Packet) -> Option<Message> {
+    match packet {
+        Packet::Binary(bin) | Packet::BinaryV3(bin) => {
+            if protocol == ProtocolVersion::V3 {
+                // v3 protocol requires packet type as the first byte.
+                // This requires a new buffer. This is OK as it is only for the V3 protocol.
+                let mut buff = Vec::with_capacity(bin.len() + 1);
+                buff.push(0x04);
+                buff.extend(bin);
+                Some(Message::Binary(buff.into()))
+            } else {
+                Some(Message::Binary(bin))
+            }
+        }
+        // A Noop Packet maybe sent by the server to upgrade from a polling connection
+        // In the case that the packet was not poll in time it will remain in the buffer and therefore
+        // it should be discarded here
+        Packet::Noop => None,
+        packet => {
+            let packet: String = packet.try_into().unwrap();
+            Some(Message::Text(packet.into()))
+        }
     }
 }
 
 /// [Tertulia patch] How long a write may still take once its session is closed.
 const STUCK_WRITE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// [Tertulia patch] Runs a websocket write, giving up (`Err(None)`) when the session has been
-/// closed and the write has not finished [`STUCK_WRITE_GRACE`] later: the peer stopped reading.
-///
-/// Upstream awaits such a write forever. The writer task then keeps the session's buffer locked,
-/// so the close never completes (no disconnect handler runs) and the connection, its buffers
-/// and the kernel's stay pinned by a client that merely stopped reading.
-async fn give_up_when_stuck<F>(
-    write: F,
-    cancelled: &tokio_util::sync::CancellationToken,
-) -> Result<(), Option<tungstenite::Error>>
-where
-    F: std::future::Future<Output = Result<(), tungstenite::Error>>,
-{
-    tokio::select! {
-        biased;
-        res = write => res.map_err(Some),
-        () = async {
-            cancelled.cancelled().await;
-            tokio::time::sleep(STUCK_WRITE_GRACE).await;
-        } => Err(None),
+pin_project_lite::pin_project! {
+    /// [Tertulia patch] Runs a websocket write, giving up (`None`) when the session has been
+    /// closed and the write has not finished [`STUCK_WRITE_GRACE`] later: the peer stopped
+    /// reading.
+    ///
+    /// Upstream awaits such a write forever. The writer task then keeps the session's buffer
+    /// locked, so the close never completes (no disconnect handler runs) and the connection,
+    /// its buffers and the kernel's stay pinned by a client that merely stopped reading.
+    ///
+    /// A future of its own rather than an async function with a `select!`: it keeps the write
+    /// once, and the grace timer only once the session is closed.
+    struct GiveUpWhenStuck<'a, F> {
+        #[pin]
+        write: F,
+        #[pin]
+        closed: tokio_util::sync::WaitForCancellationFuture<'a>,
+        grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
     }
 }
+
+impl<'a, F: std::future::Future> GiveUpWhenStuck<'a, F> {
+    fn new(write: F, cancelled: &'a tokio_util::sync::CancellationToken) -> Self {
+        Self {
+            write,
+            closed: cancelled.cancelled(),
+            grace: None,
+        }
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for GiveUpWhenStuck<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        let mut this = self.project();
+        if let Poll::Ready(out) = this.write.poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        if this.grace.is_none() {
+            if this.closed.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            *this.grace = Some(Box::pin(tokio::time::sleep(STUCK_WRITE_GRACE)));
+        }
+        match this.grace.as_mut().map(|grace| grace.as_mut().poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(None),
+            _ => Poll::Pending,
+        }
+    }
+}
+
 /// Send a Engine.IO [`OpenPacket`] to initiate a websocket connection
 async fn init_handshake<S>(
     sid: Sid,
