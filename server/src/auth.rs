@@ -20,11 +20,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::client_addr::AddrKey;
 use crate::error::{AppError, AppResult};
 
-/// Marks, in a socket's extensions, the socket of a bot (v1.28): what it sends shows as from
-/// a bot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BotAccount;
-
 /// Name of the session cookie over plain HTTP.
 pub const SESSION_COOKIE: &str = "tertulia_session";
 

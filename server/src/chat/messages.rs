@@ -89,7 +89,7 @@ impl Chat {
         // bot's message says so as history will (v1.28).
         let message = Message {
             client_id: req.client_id.clone(),
-            bot: conn.is_bot(),
+            bot: conn.bot,
             ..message
         };
         if is_new {

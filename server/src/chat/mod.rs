@@ -79,6 +79,8 @@ pub struct Connection {
     pub actor: Actor,
     /// Their `/chat` socket.
     pub socket: SocketRef,
+    /// Whether this is a bot's connection (v1.28): what it sends shows as from a bot.
+    pub bot: bool,
 }
 
 impl Connection {
@@ -90,14 +92,6 @@ impl Connection {
 
     fn user(&self) -> &User {
         &self.actor.user
-    }
-
-    /// Whether this is a bot's connection (v1.28).
-    fn is_bot(&self) -> bool {
-        self.socket
-            .extensions
-            .get::<crate::auth::BotAccount>()
-            .is_some()
     }
 }
 

@@ -392,13 +392,9 @@ impl Live {
         max_addr: usize,
     ) -> LiveResult<Result<Seat, Full>> {
         match &self.0.backend {
-            Backend::Memory { census, .. } => {
-                Ok(census
-                    .seat(user, addr, max_user, max_addr)
-                    .map(|seat| Seat::Memory {
-                        _seat: Box::new(seat),
-                    }))
-            }
+            Backend::Memory { census, .. } => Ok(census
+                .seat(user, addr, max_user, max_addr)
+                .map(|seat| Seat::Memory { _seat: seat })),
             Backend::Redis(redis) => {
                 Ok(redis
                     .seat(user, addr, max_user, max_addr)
@@ -476,7 +472,7 @@ pub enum Seat {
     /// Counted in this process.
     Memory {
         /// Held for its drop, which gives the seat back.
-        _seat: Box<census::Seat>,
+        _seat: census::Seat,
     },
     /// Counted in Redis.
     Redis {

@@ -2,9 +2,8 @@
 //!
 //! Browsers authenticate with the session cookie, which is only accepted when the handshake's
 //! `Origin` is this site or an allowed origin (cross-site WebSocket hijacking); other clients
-//! send `auth: {"token": "..."}`. An accepted socket gets, in its extensions: the [`User`], the
-//! [`SessionKey`] (so logout can find it), its seat in the socket census and its
-//! [`SocketGuard`]. An Engine.IO session that keeps failing its CONNECTs is closed.
+//! send `auth: {"token": "..."}`. An accepted socket gets its [`SocketIdentity`]. An Engine.IO
+//! session that keeps failing its CONNECTs is closed.
 
 use std::sync::Arc;
 
@@ -12,19 +11,37 @@ use protocol::{ConnectAuth, ConnectRefusal, Role, User};
 use socketioxide::extract::{State, TryData};
 
 use super::pipeline::SocketGuard;
-use crate::auth::{BotAccount, CredentialSource, cookie_token, token_hash};
+use crate::auth::{cookie_token, token_hash};
 use crate::client_addr::client_of;
-use crate::fanout::{SocketRef, session_channel};
+use crate::fanout::{Adapter, SocketRef, session_channel};
+use crate::live::Seat;
 use crate::live::limits::{Action, Subject};
 use crate::services::Services;
 
-/// The hash of the session token a socket authenticated with (so logout can disconnect it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionKey(pub String);
+/// Who an accepted socket is, and what it holds while it lives: set once by [`authenticate`],
+/// as the socket's one extension (`Arc<SocketIdentity>`). One allocation per connection rather
+/// than one per item, which idle connections keep.
+#[derive(Debug)]
+pub struct SocketIdentity {
+    /// The account.
+    pub user: User,
+    /// The hash of the session token the socket authenticated with (so logout can find it).
+    pub session: String,
+    /// Whether it is a bot's connection (v1.28): what it sends shows as from a bot.
+    pub bot: bool,
+    /// Its events in flight and its refusals.
+    pub guard: Arc<SocketGuard>,
+    /// Its place in the socket census, given back when the socket goes.
+    _seat: Seat,
+}
 
-/// How the socket authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Credential(pub CredentialSource);
+impl SocketIdentity {
+    /// The identity of `socket`, once [`authenticate`] has accepted it.
+    #[must_use]
+    pub fn of(socket: &socketioxide::socket::Socket<Adapter>) -> Option<Arc<Self>> {
+        socket.extensions.get::<Arc<Self>>()
+    }
+}
 
 /// Identifies the user from `auth.token` or the session cookie (with an allowed Origin) and
 /// seats the socket in the census.
@@ -39,7 +56,7 @@ pub async fn authenticate(
 ) -> Result<(), ConnectRefusal> {
     let hub = &services.hub;
     let identified = identify(&s, auth.ok().and_then(|a| a.token), &services).await;
-    let (account, token, source) = match identified {
+    let (account, token) = match identified {
         Ok(found) => found,
         Err(refusal) => {
             count_failure(&s, &services).await;
@@ -67,15 +84,13 @@ pub async fn authenticate(
         })?;
     let session = token_hash(&token);
     s.join(session_channel(&session));
-    if account.bot {
-        s.extensions.insert(BotAccount);
-    }
-    s.extensions.insert(user);
-    s.extensions.insert(SessionKey(session));
-    s.extensions.insert(Credential(source));
-    s.extensions.insert(Arc::new(seat));
-    s.extensions
-        .insert(SocketGuard::new(hub.config.max_in_flight));
+    s.extensions.insert(Arc::new(SocketIdentity {
+        user,
+        session,
+        bot: account.bot,
+        guard: SocketGuard::new(hub.config.max_in_flight),
+        _seat: seat,
+    }));
     Ok(())
 }
 
@@ -83,11 +98,11 @@ async fn identify(
     s: &SocketRef,
     token: Option<String>,
     services: &Services,
-) -> Result<(store::UserRecord, String, CredentialSource), ConnectRefusal> {
+) -> Result<(store::UserRecord, String), ConnectRefusal> {
     let hub = &services.hub;
     let headers = &s.req_parts().headers;
-    let (token, source) = match token {
-        Some(token) => (token, CredentialSource::Token),
+    let token = match token {
+        Some(token) => token,
         None => {
             let token = cookie_token(headers, hub.config.secure_cookies)
                 .ok_or(ConnectRefusal::Unauthorized)?;
@@ -95,7 +110,7 @@ async fn identify(
                 tracing::warn!(origin = ?headers.get("origin"), "cookie handshake from a foreign origin refused");
                 return Err(ConnectRefusal::Unauthorized);
             }
-            (token, CredentialSource::Cookie)
+            token
         }
     };
     let account = services
@@ -107,7 +122,7 @@ async fn identify(
             ConnectRefusal::Internal
         })?
         .ok_or(ConnectRefusal::Unauthorized)?;
-    Ok((account, token, source))
+    Ok((account, token))
 }
 
 /// Counts a failed CONNECT against the socket's Engine.IO session and closes the session when
@@ -132,8 +147,8 @@ pub async fn require_admin(
     s: SocketRef,
     State(services): State<Services>,
 ) -> Result<(), ConnectRefusal> {
-    match s.extensions.get::<User>() {
-        Some(user) if user.role == Role::Admin => Ok(()),
+    match SocketIdentity::of(&s) {
+        Some(identity) if identity.user.role == Role::Admin => Ok(()),
         Some(_) => {
             count_failure(&s, &services).await;
             Err(ConnectRefusal::Forbidden)

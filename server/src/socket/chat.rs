@@ -2,7 +2,7 @@
 //! per event that turns the request into a call of the [chat service](crate::chat) and its
 //! result into the answer, cut to fit in one packet where it is a list.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use protocol::{
     ActivityReq, BlockReq, Blocks, BlocksReq, ChangesReq, ChangesRes, CreateRoomReq, CreateRoomRes,
@@ -12,11 +12,12 @@ use protocol::{
     MessageRes, MuteReq, MuteRoomReq, PeopleReq, PeopleRes, PinReq, PinsReq, PinsRes, Profile,
     ProfilesReq, ProfilesRes, ReactReq, ReadMarker, RoomsReq, RoomsRes, SaveMessageReq,
     SavedMessagesReq, SavedMessagesRes, SavedRoomsReq, SavedRoomsRes, SearchReq, SearchRes,
-    SetDisplayNameReq, SetStatusReq, SetTopicReq, SetTopicRes, TypingReq, UnblockReq, User,
-    WebhooksReq, WebhooksRes, Welcome,
+    SetDisplayNameReq, SetStatusReq, SetTopicReq, SetTopicRes, TypingReq, UnblockReq, WebhooksReq,
+    WebhooksRes, Welcome,
 };
 use socketioxide::extract::{MaybeExtension, State};
 
+use super::auth::SocketIdentity;
 use super::pipeline::{Busy, Ctx, Routes, attach_routes, fit, list_budget};
 use crate::chat::{Actor, Connection};
 use crate::client_addr::client_of;
@@ -102,6 +103,7 @@ pub async fn prepare(
             addr: client_of(&s.req_parts().extensions).key,
         },
         socket: s.clone(),
+        bot: SocketIdentity::of(&s).is_some_and(|identity| identity.bot),
     };
     services
         .chat
@@ -118,14 +120,14 @@ pub async fn prepare(
 
 /// A connected `/chat` socket: greet it.
 pub async fn on_connect(s: SocketRef, State(services): State<Services>) {
-    let Some(user) = s.extensions.get::<User>() else {
+    let Some(identity) = SocketIdentity::of(&s) else {
         return;
     };
-    tracing::debug!(user = %user.username, socket = %s.id, "chat socket connected");
+    tracing::debug!(user = %identity.user.username, socket = %s.id, "chat socket connected");
     emit(
         &s,
         &Welcome {
-            user,
+            user: identity.user.clone(),
             server_time: now_ms(),
             max_upload: Some(services.hub.config.max_upload),
         },
@@ -135,17 +137,18 @@ pub async fn on_connect(s: SocketRef, State(services): State<Services>) {
 async fn on_disconnect(
     s: SocketRef,
     State(services): State<Services>,
-    MaybeExtension(user): MaybeExtension<User>,
+    MaybeExtension(identity): MaybeExtension<Arc<SocketIdentity>>,
 ) {
     // Counted by the connection's `/chat` socket (a browser always has one).
     if s.overflowed() {
         services.hub.metrics().cut(Cut::OutboundOverflow);
     }
-    let Some(user) = user else {
+    let Some(identity) = identity else {
         return;
     };
+    let user = &identity.user;
     let _busy = Busy::enter(&services.hub);
-    services.chat.disconnected(&s.id.to_string(), &user).await;
+    services.chat.disconnected(&s.id.to_string(), user).await;
     tracing::debug!(user = %user.username, socket = %s.id, "chat socket disconnected");
 }
 

@@ -20,12 +20,9 @@ use crate::fanout::{SocketIo, SocketRef, user_channel};
 /// Start of every namespace's `prepare` middleware: the authenticated user, with the socket put
 /// in that user's channel (so a push reaches all of their tabs).
 fn enter_user_room(s: &SocketRef) -> Result<User, protocol::ConnectRefusal> {
-    let user = s
-        .extensions
-        .get::<User>()
-        .ok_or(protocol::ConnectRefusal::Unauthorized)?;
-    s.join(user_channel(user.id));
-    Ok(user)
+    let identity = auth::SocketIdentity::of(s).ok_or(protocol::ConnectRefusal::Unauthorized)?;
+    s.join(user_channel(identity.user.id));
+    Ok(identity.user.clone())
 }
 
 /// Registers every namespace on `io` (with a shared adapter this subscribes to its Redis

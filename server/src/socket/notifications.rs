@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use protocol::{
-    Empty, MarkAllReadReq, MarkReadReq, Notification, SubscribeReq, UnsubscribeReq, User, validate,
+    Empty, MarkAllReadReq, MarkReadReq, Notification, SubscribeReq, UnsubscribeReq, validate,
 };
 use socketioxide::extract::State;
 
@@ -35,9 +35,10 @@ pub async fn prepare(s: SocketRef) -> Result<(), protocol::ConnectRefusal> {
 
 /// After the CONNECT ack: delivers the user's unread notifications to this socket.
 pub async fn on_connect(s: SocketRef, State(services): State<Services>) {
-    let Some(user) = s.extensions.get::<User>() else {
+    let Some(identity) = super::auth::SocketIdentity::of(&s) else {
         return;
     };
+    let user = &identity.user;
     match services.hub.store.unread_notifications(user.id).await {
         Ok(unread) => {
             for notification in unread {

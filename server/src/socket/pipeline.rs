@@ -31,6 +31,7 @@ use socketioxide::handler::{FromMessageParts, MessageHandler, Value};
 use socketioxide::socket::Socket;
 use tracing::Instrument;
 
+use super::auth::SocketIdentity;
 use crate::chat::{Actor, Chat, Connection};
 use crate::client_addr::{AddrKey, client_of};
 use crate::error::{AppError, AppResult};
@@ -203,7 +204,7 @@ impl FromMessageParts<Adapter> for Call {
         v: &mut Value,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {
-        let guard = s.extensions.get::<Arc<SocketGuard>>();
+        let guard = SocketIdentity::of(s).map(|identity| identity.guard.clone());
         let in_flight = guard.as_ref().and_then(SocketGuard::enter);
         Ok(Self {
             socket: SocketRef::from_message_parts(s, v, ack_id)?,
@@ -264,6 +265,7 @@ impl Ctx {
         Connection {
             actor: self.actor(),
             socket: self.socket.clone(),
+            bot: SocketIdentity::of(&self.socket).is_some_and(|identity| identity.bot),
         }
     }
 }
@@ -374,8 +376,9 @@ fn unknown(socket: &Arc<Socket<Adapter>>, value: &mut Value, ack_id: Option<i64>
     };
     tokio::spawn(async move {
         let in_flight = call.in_flight.take();
-        let charged = match (&in_flight, call.socket.extensions.get::<User>()) {
-            (Some(_), Some(user)) => {
+        let charged = match (&in_flight, SocketIdentity::of(&call.socket)) {
+            (Some(_), Some(identity)) => {
+                let user = &identity.user;
                 let addr = client_of(&call.socket.req_parts().extensions).key;
                 services
                     .hub
@@ -471,11 +474,10 @@ impl Call {
         F: Fn(Ctx, R) -> Fut,
         Fut: Future<Output = AppResult<R::Response>>,
     {
-        let user = self
-            .socket
-            .extensions
-            .get::<User>()
-            .ok_or_else(AppError::unauthorized)?;
+        let user = SocketIdentity::of(&self.socket)
+            .ok_or_else(AppError::unauthorized)?
+            .user
+            .clone();
         tracing::Span::current().record("user", user.id);
         let addr = client_of(&self.socket.req_parts().extensions).key;
         if !services

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::auth::SessionKey;
+use super::auth::SocketIdentity;
 use crate::clock::now_ms;
 use crate::fanout::SocketRef;
 use crate::services::Services;
@@ -41,8 +41,11 @@ pub fn spawn_session_check(services: Services) -> tokio::task::JoinHandle<()> {
 pub async fn close_ended_sessions(services: &Services) -> Result<usize, store::StoreError> {
     let mut by_session: HashMap<String, Vec<SocketRef>> = HashMap::new();
     for socket in services.fanout.local_sockets() {
-        if let Some(SessionKey(hash)) = socket.extensions.get::<SessionKey>() {
-            by_session.entry(hash).or_default().push(socket);
+        if let Some(identity) = SocketIdentity::of(&socket) {
+            by_session
+                .entry(identity.session.clone())
+                .or_default()
+                .push(socket);
         }
     }
     if by_session.is_empty() {
