@@ -30,19 +30,71 @@ pub fn complete(text: &str, start: usize, caret: usize, name: &str) -> (String, 
     )
 }
 
-/// Names among `candidates` that start with `typed` (case-insensitively), at most `limit`.
+/// Someone who may be mentioned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate<'a> {
+    /// Their username: what a mention writes.
+    pub username: &'a str,
+    /// The name they go by, if known.
+    pub name: Option<&'a str>,
+    /// Found by the server's people search, which folds accents and compares in ways this
+    /// side does not repeat: kept even when the text typed is not seen in their names.
+    pub found: bool,
+}
+
+/// A suggestion in the list: the username to write and the name to show beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// The username.
+    pub username: String,
+    /// Their display name, if they have one.
+    pub name: Option<String>,
+}
+
+/// How well `typed` (lowercase) names `candidate`, best first: the username starts with it;
+/// the display name, or a part of either name, starts with it; either contains it; the
+/// server found them. `None`: not at all.
+fn rank(candidate: &Candidate<'_>, typed: &str) -> Option<u8> {
+    let username = candidate.username.to_lowercase();
+    let name = candidate.name.map(str::to_lowercase);
+    if username.starts_with(typed) {
+        return Some(0);
+    }
+    let word_starts = |text: &str| {
+        text.split(|c: char| c.is_whitespace() || matches!(c, '_' | '.' | '-'))
+            .any(|word| word.starts_with(typed))
+    };
+    if word_starts(&username) || name.as_deref().is_some_and(word_starts) {
+        return Some(1);
+    }
+    if username.contains(typed) || name.as_deref().is_some_and(|name| name.contains(typed)) {
+        return Some(2);
+    }
+    candidate.found.then_some(3)
+}
+
+/// The people among `candidates` that `typed` names, best matches first (in the candidates'
+/// order within a kind of match: the room's people before the directory's), at most `limit`.
 #[must_use]
 pub fn suggestions<'a>(
-    candidates: impl IntoIterator<Item = &'a str>,
+    candidates: impl IntoIterator<Item = Candidate<'a>>,
     typed: &str,
     limit: usize,
-) -> Vec<String> {
+) -> Vec<Suggestion> {
     let typed = typed.to_lowercase();
-    candidates
+    let mut ranked: Vec<(u8, usize, Candidate<'a>)> = candidates
         .into_iter()
-        .filter(|name| name.to_lowercase().starts_with(&typed))
+        .enumerate()
+        .filter_map(|(n, candidate)| rank(&candidate, &typed).map(|r| (r, n, candidate)))
+        .collect();
+    ranked.sort_by_key(|(rank, n, _)| (*rank, *n));
+    ranked
+        .into_iter()
         .take(limit)
-        .map(str::to_owned)
+        .map(|(_, _, candidate)| Suggestion {
+            username: candidate.username.to_owned(),
+            name: candidate.name.map(str::to_owned),
+        })
         .collect()
 }
 
@@ -83,12 +135,77 @@ mod tests {
         let (text, caret) = complete("hi @be and", 3, 6, "bea");
         assert_eq!(text, "hi @bea  and");
         assert_eq!(caret, 8);
-        assert_eq!(
-            suggestions(["Bea", "ben", "ana"], "be", 5),
-            ["Bea".to_owned(), "ben".to_owned()]
-        );
         let text = "é😀@x";
         assert_eq!(utf16_to_byte(text, 3), "é😀".len());
         assert_eq!(byte_to_utf16(text, "é😀".len()), 3);
+    }
+
+    fn person<'a>(username: &'a str, name: Option<&'a str>, found: bool) -> Candidate<'a> {
+        Candidate {
+            username,
+            name,
+            found,
+        }
+    }
+
+    fn usernames(found: &[Suggestion]) -> Vec<&str> {
+        found.iter().map(|s| s.username.as_str()).collect()
+    }
+
+    #[test]
+    fn a_prefix_of_the_username_comes_first_in_the_candidates_order() {
+        let room = [
+            person("Bea", None, false),
+            person("ben", None, false),
+            person("ana", None, false),
+        ];
+        assert_eq!(usernames(&suggestions(room, "be", 5)), ["Bea", "ben"]);
+        assert_eq!(
+            usernames(&suggestions(room, "", 5)),
+            ["Bea", "ben", "ana"],
+            "a bare @ lists the room"
+        );
+        assert_eq!(
+            usernames(&suggestions(room, "BE", 1)),
+            ["Bea"],
+            "at most limit"
+        );
+    }
+
+    #[test]
+    fn display_names_parts_and_substrings_match_after_prefixes() {
+        let people = [
+            person("mh", Some("María Hernández"), false),
+            person("jo_mar", None, false),
+            person("ana", Some("Ana Marley"), false),
+            person("omar", None, false),
+            person("marta", None, false),
+            person("zed", None, false),
+        ];
+        let found = suggestions(people, "mar", 10);
+        // marta's username starts with it; then a word of a name (mh's "María", jo_mar's
+        // "mar", ana's "Marley"); then omar, which only contains it; zed never matches.
+        assert_eq!(usernames(&found), ["marta", "mh", "jo_mar", "ana", "omar"]);
+        assert_eq!(
+            found[1].name.as_deref(),
+            Some("María Hernández"),
+            "the name to show"
+        );
+        assert_eq!(
+            usernames(&suggestions(people, "hern", 10)),
+            ["mh"],
+            "any word of the display name"
+        );
+    }
+
+    #[test]
+    fn the_servers_finds_stay_after_everything_seen_here() {
+        let people = [
+            person("ana", None, false),
+            // The server matched "Zoë" to "zoe": kept, last.
+            person("zk", Some("Zoë K"), true),
+            person("zoebot", None, false),
+        ];
+        assert_eq!(usernames(&suggestions(people, "zoe", 5)), ["zoebot", "zk"]);
     }
 }

@@ -127,6 +127,20 @@ test("a display name shows in place of the username for everyone; the username s
   await bea.locator("#people-search").fill("GARCÍA");
   await expect(bea.getByRole("dialog", { name: "People" }).locator(`li[data-user="${anaName}"]`)).toBeVisible();
   await bea.keyboard.press("Escape");
+  // `@` finds her by a word of her display name, shows it beside her username, and writes
+  // the username; and by any part of her username.
+  const box = bea.locator("#msg");
+  await box.pressSequentially("thanks @garc");
+  const option = bea.locator("#mention-list li").first();
+  await expect(option).toContainText(`@${anaName}`);
+  await expect(option.locator(".mention-name")).toHaveText("Ana García");
+  await bea.screenshot({ path: "artifacts/mention-by-display-name.png" });
+  await bea.keyboard.press("Tab");
+  await expect(box).toHaveValue(`thanks @${anaName} `);
+  await box.fill("");
+  await box.pressSequentially(`@${anaName.slice(3)}`);
+  await expect(bea.locator("#mention-list li").first()).toContainText(`@${anaName}`);
+  await box.fill("");
 
   // Someone else's username is refused in words.
   await ana.locator("#display-name").fill(beaName.toUpperCase());

@@ -186,8 +186,12 @@ test("a paste over the limit is kept whole and says how much to cut; right-to-le
   const note = ana.locator("#length-note");
   await expect(note).toBeHidden();
 
-  // 4,100 characters: nothing is cut, the box says how many are over, Send waits.
-  await box.fill("x".repeat(4_100));
+  // 4,100 characters pasted from the clipboard (a real paste, Ctrl+V): nothing is cut, the
+  // box says how many are over, Send waits.
+  await ana.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await ana.evaluate((text) => navigator.clipboard.writeText(text), "x".repeat(4_100));
+  await box.focus();
+  await ana.keyboard.press("Control+V");
   await expect(box).toHaveValue("x".repeat(4_100));
   await expect(note).toHaveText("100 characters over the limit of 4000: shorten it to send it");
   await expect(ana.locator("#send")).toBeDisabled();

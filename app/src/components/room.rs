@@ -719,7 +719,7 @@ fn Composer() -> impl IntoView {
         let body = text.get();
         complete::mention_at(&body, caret.get()).map(|(_, typed)| typed.to_owned())
     });
-    let directory = super::switcher::directory_names(chat, typed_name);
+    let directory = super::switcher::directory_people(chat, typed_name);
     // Computed once per keystroke, read by the list, the key handler and the picker.
     let mention = Memo::new(move |_| {
         if dismissed.get() {
@@ -727,25 +727,30 @@ fn Composer() -> impl IntoView {
         }
         let body = text.get();
         let (start, typed) = complete::mention_at(&body, caret.get())?;
-        let me = chat.me.with(|me| me.as_ref().map(|u| u.username.clone()));
+        let me = chat.me.with(|me| me.as_ref().map(|u| u.id));
         let names = chat.with_shown(|v| {
             directory.with(|found| {
-                let mut seen = std::collections::HashSet::new();
-                complete::suggestions(
-                    v.members
-                        .iter()
-                        .map(|u| u.username.as_str())
-                        .chain(found.iter().map(String::as_str))
-                        .filter(|name| {
-                            me.as_deref() != Some(*name) && seen.insert(name.to_lowercase())
-                        }),
-                    typed,
-                    MENTION_SUGGESTIONS,
-                )
+                chat.profiles.with(|profiles| {
+                    let mut seen = std::collections::HashSet::new();
+                    // The room's people, then the directory's (found by the server).
+                    let room = v.members.iter().map(|u| (u, false));
+                    let directory = found.iter().map(|u| (u, true));
+                    complete::suggestions(
+                        room.chain(directory)
+                            .filter(|(u, _)| me != Some(u.id) && seen.insert(u.id))
+                            .map(|(u, found)| complete::Candidate {
+                                username: &u.username,
+                                name: profiles.name(u.id),
+                                found,
+                            }),
+                        typed,
+                        MENTION_SUGGESTIONS,
+                    )
+                })
             })
         })?;
         // A name typed in full needs no list (and Enter sends).
-        let complete = names.iter().any(|n| n.eq_ignore_ascii_case(typed));
+        let complete = names.iter().any(|n| n.username.eq_ignore_ascii_case(typed));
         (!names.is_empty() && !complete).then_some((start, names))
     });
     // `:shortcode` completion from the emoji catalogue (when no `@` list shows).
@@ -851,7 +856,7 @@ fn Composer() -> impl IntoView {
     // Takes the `n`th suggestion of the list on show.
     let take_picked = move |n: usize| {
         if let Some((_, names)) = mention.get_untracked() {
-            take_suggestion(&names[n]);
+            take_suggestion(&names[n].username);
         } else if let Some((_, found)) = emoji_typed.get_untracked() {
             take_emoji(&found[n].0);
         }
@@ -973,8 +978,11 @@ fn Composer() -> impl IntoView {
                             .unwrap_or_default()
                             .into_iter()
                             .enumerate()
-                            .map(|(n, name)| {
-                                let chosen = name.clone();
+                            .map(|(n, person)| {
+                                let chosen = person.username.clone();
+                                let shown_name = person
+                                    .name
+                                    .filter(|name| !name.eq_ignore_ascii_case(&person.username));
                                 view! {
                                     <li
                                         role="option"
@@ -987,7 +995,11 @@ fn Composer() -> impl IntoView {
                                         }
                                     >
                                         "@"
-                                        {name}
+                                        {person.username}
+                                        {shown_name
+                                            .map(|name| {
+                                                view! { <span class="mention-name">{name}</span> }
+                                            })}
                                     </li>
                                 }
                             })

@@ -2,6 +2,7 @@
 //! the arrow keys and Enter. Rooms open (joining them if needed); people open a DM.
 
 use leptos::prelude::*;
+use protocol::User;
 
 use crate::live::Chat;
 use crate::model::Rooms;
@@ -142,13 +143,13 @@ fn open(chat: Chat, target: &Target) {
     }
 }
 
-/// Usernames from the whole directory for `name` (people whose names contain it; nothing for
+/// People from the whole directory for `name` (people whose names contain it; nothing for
 /// `None` or a blank name): asked once typing pauses (each ask costs from the person's work
 /// budget), an answer to an older name dropped. The asking component may be gone by the time
 /// the timer fires or the answer comes (another page opened): then its values are too, and
 /// nothing is done. Used by this switcher and by the message box's `@` completion.
-pub(super) fn directory_names(chat: Chat, name: Memo<Option<String>>) -> RwSignal<Vec<String>> {
-    let found = RwSignal::new(Vec::<String>::new());
+pub(super) fn directory_people(chat: Chat, name: Memo<Option<String>>) -> RwSignal<Vec<User>> {
+    let found = RwSignal::new(Vec::<User>::new());
     let asked = StoredValue::new(0_u64);
     Effect::new(move |_| {
         let name = name.get();
@@ -167,7 +168,7 @@ pub(super) fn directory_names(chat: Chat, name: Memo<Option<String>>) -> RwSigna
                     if asked.try_get_value() == Some(this)
                         && let Ok(page) = answer
                     {
-                        found.try_set(page.people.into_iter().map(|p| p.user.username).collect());
+                        found.try_set(page.people.into_iter().map(|p| p.user).collect());
                     }
                 });
             },
@@ -187,8 +188,13 @@ pub fn QuickSwitcher() -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     // People of the whole directory whose names contain the query, while the switcher shows.
     let asked_for = Memo::new(move |_| shown.get().then(|| query.get()));
-    let directory = directory_names(chat, asked_for);
-    let found = move || directory.with(|people| matches(chat, &query.get(), people));
+    let directory = directory_people(chat, asked_for);
+    let found = move || {
+        directory.with(|people| {
+            let names: Vec<String> = people.iter().map(|p| p.username.clone()).collect();
+            matches(chat, &query.get(), &names)
+        })
+    };
 
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
         let key = ev.key();
