@@ -37,8 +37,8 @@ pub struct Candidate<'a> {
     pub username: &'a str,
     /// The name they go by, if known.
     pub name: Option<&'a str>,
-    /// Found by the server's people search, which folds accents and compares in ways this
-    /// side does not repeat: kept even when the text typed is not seen in their names.
+    /// Found by the server's people search, which also matches display names this side may
+    /// not know yet: kept even when the text typed is not seen in what is known of them.
     pub found: bool,
 }
 
@@ -53,7 +53,7 @@ pub struct Suggestion {
 
 /// How well `typed` (lowercase) names `candidate`, best first: the username starts with it;
 /// the display name, or a part of either name, starts with it; either contains it; the
-/// server found them. `None`: not at all.
+/// server found them (by a name not known here yet). `None`: not at all.
 fn rank(candidate: &Candidate<'_>, typed: &str) -> Option<u8> {
     let username = candidate.username.to_lowercase();
     let name = candidate.name.map(str::to_lowercase);
@@ -202,8 +202,8 @@ mod tests {
     fn the_servers_finds_stay_after_everything_seen_here() {
         let people = [
             person("ana", None, false),
-            // The server matched "Zoë" to "zoe": kept, last.
-            person("zk", Some("Zoë K"), true),
+            // The server matched the display name "Zoe K", not known here yet: kept, last.
+            person("zk", None, true),
             person("zoebot", None, false),
         ];
         assert_eq!(usernames(&suggestions(people, "zoe", 5)), ["zoebot", "zk"]);

@@ -141,6 +141,19 @@ test("a display name shows in place of the username for everyone; the username s
   await box.pressSequentially(`@${anaName.slice(3)}`);
   await expect(bea.locator("#mention-list li").first()).toContainText(`@${anaName}`);
   await box.fill("");
+  // Someone not in the room, whom the directory finds by their display name: offered with it.
+  const cyName = uniqueName("cy");
+  const cy = await guestPage(browser, cyName);
+  await cy.locator("#account summary").click();
+  await cy.locator("#display-name").fill("Zoe Quintana");
+  await cy.locator("#save-name").click();
+  await expect(cy.locator("#account .name-form [role=status]")).toHaveText("Name saved.");
+  await box.pressSequentially("@quint");
+  const far = bea.locator("#mention-list li").first();
+  await expect(far).toContainText(`@${cyName}`);
+  await expect(far.locator(".mention-name")).toHaveText("Zoe Quintana");
+  await box.fill("");
+  await cy.close();
 
   // Someone else's username is refused in words.
   await ana.locator("#display-name").fill(beaName.toUpperCase());

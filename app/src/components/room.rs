@@ -720,6 +720,14 @@ fn Composer() -> impl IntoView {
         complete::mention_at(&body, caret.get()).map(|(_, typed)| typed.to_owned())
     });
     let directory = super::switcher::directory_people(chat, typed_name);
+    // Their display names, to match and show (asked in one batch, once per person).
+    Effect::new(move |_| {
+        directory.with(|found| {
+            for person in found {
+                chat.want_profile(person.id);
+            }
+        });
+    });
     // Computed once per keystroke, read by the list, the key handler and the picker.
     let mention = Memo::new(move |_| {
         if dismissed.get() {
@@ -732,8 +740,11 @@ fn Composer() -> impl IntoView {
             directory.with(|found| {
                 chat.profiles.with(|profiles| {
                     let mut seen = std::collections::HashSet::new();
-                    // The room's people, then the directory's (found by the server).
-                    let room = v.members.iter().map(|u| (u, false));
+                    // The room's people, then the directory's; whoever the server found (maybe
+                    // by a display name not known here yet) is kept, in the room or not.
+                    let by_server: std::collections::HashSet<i64> =
+                        found.iter().map(|u| u.id).collect();
+                    let room = v.members.iter().map(|u| (u, by_server.contains(&u.id)));
                     let directory = found.iter().map(|u| (u, true));
                     complete::suggestions(
                         room.chain(directory)

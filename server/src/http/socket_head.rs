@@ -3,7 +3,7 @@
 //! socketioxide keeps each connection's HTTP request head (URI, headers, extensions) for as
 //! long as the connection lives (`SocketRef::req_parts`). hyper parses the URI and the header
 //! values as slices of the connection's read buffer, and axum's router stores a clone of the
-//! URI as [`OriginalUri`], so keeping the head kept that whole buffer: measured with heaptrack,
+//! URI as `OriginalUri`, so keeping the head kept that whole buffer: measured with heaptrack,
 //! about 15 KiB per idle connection. This middleware gives Socket.IO requests a head of their
 //! own (about 1 KiB for a browser) before the Socket.IO layer sees them; other requests are not
 //! touched. Of the request's extensions it keeps only what the socket layers read: the client's
@@ -31,9 +31,9 @@ pub(super) fn opens_session(uri: &Uri) -> bool {
         .any(|pair| pair.starts_with("sid="))
 }
 
-/// Replaces the URI, [`OriginalUri`] and header values of a request that opens an Engine.IO
-/// session with copies that own their bytes (the session's later requests, such as every
-/// long-poll, are not copied).
+/// Replaces the URI and header values of a request that opens an Engine.IO session with
+/// copies that own their bytes, and keeps only the extensions the socket layers read (the
+/// session's later requests, such as every long-poll, are not touched).
 pub async fn own_socket_request_head(mut request: Request, next: Next) -> Response {
     if is_socket_io(request.uri().path()) && opens_session(request.uri()) {
         own_head(&mut request);

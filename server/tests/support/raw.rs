@@ -250,7 +250,8 @@ impl Polling {
 
     /// Polls once and answers a ping among the packets, as a client does.
     async fn poll_answering_pings(&self) -> Vec<String> {
-        let (_, packets) = self.poll().await;
+        let (status, packets) = self.poll().await;
+        assert_eq!(status, 200, "the session ended: {packets:?}");
         if packets.iter().any(|p| p == "2") {
             assert_eq!(self.post(&["3".to_owned()]).await, 200);
         }

@@ -122,7 +122,8 @@ impl Permit<'_> {
     /// [Tertulia patch] Queues `packets`, counting their bytes.
     #[inline]
     fn queue(self, packets: PacketBuf) {
-        self.queued.fetch_add(packets_size(&packets), Ordering::Relaxed);
+        self.queued
+            .fetch_add(packets_size(&packets), Ordering::Relaxed);
         self.inner.send(packets);
     }
     /// Consume the permit and emit a message to the client.
@@ -202,7 +203,7 @@ pub(crate) struct VolatileSlot {
 
 impl VolatileSlot {
     /// Leaves `packets` for the transport, replacing any it has not taken yet.
-    fn put(&self, packets: PacketBuf) {
+    pub(crate) fn put(&self, packets: PacketBuf) {
         *self
             .packets
             .lock()

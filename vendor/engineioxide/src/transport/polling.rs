@@ -127,8 +127,9 @@ where
         // polling request so it is encoded first, ahead of the newly received packets.
         // [Tertulia patch] What leaves the outbound buffer is no longer counted as queued.
         let dequeued = |packets: &engineioxide_core::PacketBuf| socket.dequeued(packets);
+        let volatile = &socket.volatile;
         let rx_stream = stream::iter(peeked_packet.take()).chain(
-            rx_stream::EncoderStream::new(buffered_rx, &socket.volatile, &dequeued),
+            rx_stream::EncoderStream::new(buffered_rx, volatile, &dequeued),
         );
 
         // Stop waiting for the next packet as soon as the session is closed. The combinator is biased
@@ -229,9 +230,9 @@ mod rx_stream {
         task::{Context, Poll, ready},
     };
 
+    use engineioxide_core::PacketBuf;
     use futures_core::Stream;
     use pin_project_lite::pin_project;
-    use engineioxide_core::PacketBuf;
     use tokio::sync::mpsc;
     use tokio_util::sync::ReusableBoxFuture;
 

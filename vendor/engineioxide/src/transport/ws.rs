@@ -77,16 +77,18 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
                 tracing::debug!("ws upgrade error: {}", _e);
             })?;
         let closer = engine.clone();
-        open(engine, conn, protocol, sid, parts).await.map_err(|e| match e {
-            Error::MultipleWebsocketRequests => {}
-            _e => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!(?sid, "ws closed with error: {_e}");
-                if let Some(sid) = sid {
-                    closer.close_session(sid, DisconnectReason::TransportError);
+        open(engine, conn, protocol, sid, parts)
+            .await
+            .map_err(|e| match e {
+                Error::MultipleWebsocketRequests => {}
+                _e => {
+                    #[cfg(feature = "tracing")]
+                    tracing::debug!(?sid, "ws closed with error: {_e}");
+                    if let Some(sid) = sid {
+                        closer.close_session(sid, DisconnectReason::TransportError);
+                    }
                 }
-            }
-        })
+            })
     });
     tokio::spawn(async move {
         if let Ok(opened) = opening.await {
@@ -494,7 +496,11 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     // [Tertulia patch] `Packet::Open` is boxed (see vendor/engineioxide-core).
-    let packet = Packet::Open(Box::new(make_open_packet(TransportType::Websocket, sid, config)));
+    let packet = Packet::Open(Box::new(make_open_packet(
+        TransportType::Websocket,
+        sid,
+        config,
+    )));
     let packet: String = packet.into();
     ws.send(Message::Text(packet.into())).await?;
     Ok(())
@@ -678,5 +684,51 @@ mod tests {
             .await
             .expect("the writer should stop")
             .unwrap();
+    }
+
+    /// [Tertulia patch] A write that finishes is never given up, even once the session is
+    /// closed.
+    #[tokio::test]
+    async fn a_finished_write_is_not_given_up() {
+        let token = tokio_util::sync::CancellationToken::new();
+        token.cancel();
+        let done = GiveUpWhenStuck::new(async { 5 }, &token).await;
+        assert_eq!(done, Some(5));
+    }
+
+    /// [Tertulia patch] A write that never finishes waits while the session is open, and is
+    /// given up one grace period after it closes.
+    #[tokio::test]
+    async fn a_stuck_write_is_given_up_a_grace_after_the_close() {
+        let token = tokio_util::sync::CancellationToken::new();
+        let mut stuck = Box::pin(GiveUpWhenStuck::new(std::future::pending::<()>(), &token));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), stuck.as_mut())
+                .await
+                .is_err(),
+            "an open session's write is waited for"
+        );
+        let closed = std::time::Instant::now();
+        token.cancel();
+        let outcome = tokio::time::timeout(STUCK_WRITE_GRACE * 3, stuck).await;
+        assert_eq!(outcome, Ok(None), "given up");
+        assert!(closed.elapsed() >= STUCK_WRITE_GRACE);
+    }
+
+    /// [Tertulia patch] The volatile slot keeps the latest packets, and a wait dropped before it
+    /// took anything (a `select!` that picked another branch) loses nothing.
+    #[tokio::test]
+    async fn the_volatile_slot_keeps_the_latest_and_loses_nothing_to_a_dropped_wait() {
+        use futures_util::FutureExt;
+        let slot = crate::socket::VolatileSlot::default();
+        assert!(slot.next().now_or_never().is_none(), "nothing yet");
+        let mut waiting = Box::pin(slot.next());
+        assert!((&mut waiting).now_or_never().is_none());
+        drop(waiting);
+        slot.put(smallvec![Packet::Message("old".into())]);
+        slot.put(smallvec![Packet::Message("new".into())]);
+        let taken = tokio::time::timeout(TIMEOUT, slot.next()).await.unwrap();
+        assert_eq!(taken.into_vec(), vec![Packet::Message("new".into())]);
+        assert!(slot.next().now_or_never().is_none(), "taken once");
     }
 }
