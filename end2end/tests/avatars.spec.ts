@@ -79,6 +79,11 @@ for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["ph
       await say(bea, "Thanks, reading them now");
       await expect(badge(bea, anaName).locator("img")).toBeVisible();
       await bea.screenshot({ path: `artifacts/avatars-${label}-${colorScheme}.png` });
+      // The @ list: Ana by her display name, shown beside the username it writes.
+      await bea.locator("#msg").pressSequentially("@garc");
+      await expect(bea.locator("#mention-list .mention-name")).toHaveText("Ana García");
+      await bea.screenshot({ path: `artifacts/mention-${label}-${colorScheme}.png` });
+      await bea.locator("#msg").fill("");
       // Bea's own menu once she has a picture too.
       await setPicture(bea, png(240, 240));
       await expect(bea.locator("#choose-avatar")).toHaveText("Change picture…");
