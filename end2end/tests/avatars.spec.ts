@@ -12,6 +12,13 @@ async function setPicture(page: Page, buffer: Buffer): Promise<void> {
   await expect(page.locator("#account .avatar-form [role=status]")).toHaveText("Picture saved.");
 }
 
+/** Saves `name` as the display name from the open account menu. */
+async function saveDisplayName(page: Page, name: string): Promise<void> {
+  await page.locator("#display-name").fill(name);
+  await page.locator("#save-name").click();
+  await expect(page.locator("#account .name-form [role=status]")).toHaveText("Name saved.");
+}
+
 /** The badge beside the messages of username `name` (the first of them) in the room on
  * screen: their header names them, by the username or by `@name` beside a display name. */
 function badge(page: Page, name: string) {
@@ -69,9 +76,7 @@ for (const [label, viewport] of [["desktop", { width: 1280, height: 800 }], ["ph
       const room = uniqueName("faceshot");
       await createRoom(ana, room);
       await setPicture(ana, png(400, 300));
-      await ana.locator("#display-name").fill("Ana García");
-      await ana.locator("#save-name").click();
-      await expect(ana.locator("#account .name-form [role=status]")).toHaveText("Name saved.");
+      await saveDisplayName(ana, "Ana García");
       await ana.locator("#account summary").click();
       await say(ana, "Morning! The release notes are in the doc.");
       const bea = await sizedGuest(browser, uniqueName("bea"), viewport, colorScheme);
@@ -107,9 +112,7 @@ test("a display name shows in place of the username for everyone; the username s
   await expect(author).toHaveText(anaName);
 
   await ana.locator("#account summary").click();
-  await ana.locator("#display-name").fill("Ana García");
-  await ana.locator("#save-name").click();
-  await expect(ana.locator("#account .name-form [role=status]")).toHaveText("Name saved.");
+  await saveDisplayName(ana, "Ana García");
   await expect(ana.locator("#account summary .me-name")).toHaveText("Ana García");
   // Live on Bea's screen; the username is how to mention her, a hover away.
   await expect(author).toHaveText("Ana García");
@@ -150,9 +153,7 @@ test("a display name shows in place of the username for everyone; the username s
   const cyName = uniqueName("cy");
   const cy = await guestPage(browser, cyName);
   await cy.locator("#account summary").click();
-  await cy.locator("#display-name").fill("Zoe Quintana");
-  await cy.locator("#save-name").click();
-  await expect(cy.locator("#account .name-form [role=status]")).toHaveText("Name saved.");
+  await saveDisplayName(cy, "Zoe Quintana");
   await box.pressSequentially("@quint");
   const far = bea.locator("#mention-list li").first();
   await expect(far).toContainText(`@${cyName}`);
@@ -176,9 +177,7 @@ test("an admin takes away someone's picture and display name from the admin page
   const eveName = uniqueName("eve");
   const eve = await guestPage(browser, eveName);
   await setPicture(eve, png(120, 120));
-  await eve.locator("#display-name").fill("Not Really An Admin");
-  await eve.locator("#save-name").click();
-  await expect(eve.locator("#account .name-form [role=status]")).toHaveText("Name saved.");
+  await saveDisplayName(eve, "Not Really An Admin");
   await eve.locator("#account summary").click();
   await say(eve, "look at my picture");
   await expect(badge(eve, eveName).locator("img")).toBeVisible();

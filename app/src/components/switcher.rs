@@ -36,7 +36,7 @@ const SHOWN: usize = 8;
 /// What matches `query` (case-insensitively, anywhere in the name): the user's rooms, then
 /// the other rooms, then people in the room on screen, then `found` (people the directory
 /// answered for this query).
-fn matches(chat: Chat, query: &str, found_people: &[String]) -> Vec<Target> {
+fn matches(chat: Chat, query: &str, found_people: &[User]) -> Vec<Target> {
     let query = query.trim().to_lowercase();
     let hit = |name: &str| name.to_lowercase().contains(&query);
     let mut found: Vec<Target> = chat.rooms.with_untracked(|rooms| {
@@ -94,7 +94,7 @@ fn matches(chat: Chat, query: &str, found_people: &[String]) -> Vec<Target> {
     let my_name = chat
         .me
         .with_untracked(|me| me.as_ref().map(|u| u.username.clone()));
-    for name in found_people {
+    for name in found_people.iter().map(|person| &person.username) {
         let person = Target::Person(name.clone());
         if Some(name) != my_name.as_ref() && hit(name) {
             found.push(person);
@@ -189,12 +189,7 @@ pub fn QuickSwitcher() -> impl IntoView {
     // People of the whole directory whose names contain the query, while the switcher shows.
     let asked_for = Memo::new(move |_| shown.get().then(|| query.get()));
     let directory = directory_people(chat, asked_for);
-    let found = move || {
-        directory.with(|people| {
-            let names: Vec<String> = people.iter().map(|p| p.username.clone()).collect();
-            matches(chat, &query.get(), &names)
-        })
-    };
+    let found = move || directory.with(|people| matches(chat, &query.get(), people));
 
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
         let key = ev.key();

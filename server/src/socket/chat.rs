@@ -96,14 +96,14 @@ pub async fn prepare(
     s: SocketRef,
     State(services): State<Services>,
 ) -> Result<(), protocol::ConnectRefusal> {
-    let user = super::enter_user_room(&s)?;
+    let identity = super::enter_user_room(&s)?;
     let connection = Connection {
         actor: Actor {
-            user,
+            user: identity.user.clone(),
             addr: client_of(&s.req_parts().extensions).key,
         },
         socket: s.clone(),
-        bot: SocketIdentity::of(&s).is_some_and(|identity| identity.bot),
+        bot: identity.bot,
     };
     services
         .chat

@@ -12,17 +12,18 @@ pub(crate) mod outbound;
 pub(crate) mod pipeline;
 pub(crate) mod sessions;
 
-use protocol::User;
 use socketioxide::handler::ConnectHandler;
 
 use crate::fanout::{SocketIo, SocketRef, user_channel};
 
-/// Start of every namespace's `prepare` middleware: the authenticated user, with the socket put
-/// in that user's channel (so a push reaches all of their tabs).
-fn enter_user_room(s: &SocketRef) -> Result<User, protocol::ConnectRefusal> {
+/// Start of every namespace's `prepare` middleware: who authenticated, with the socket put in
+/// that user's channel (so a push reaches all of their tabs).
+fn enter_user_room(
+    s: &SocketRef,
+) -> Result<std::sync::Arc<auth::SocketIdentity>, protocol::ConnectRefusal> {
     let identity = auth::SocketIdentity::of(s).ok_or(protocol::ConnectRefusal::Unauthorized)?;
     s.join(user_channel(identity.user.id));
-    Ok(identity.user.clone())
+    Ok(identity)
 }
 
 /// Registers every namespace on `io` (with a shared adapter this subscribes to its Redis

@@ -192,7 +192,8 @@ pub struct Call {
     socket: SocketRef,
     ack: AckSender<Adapter>,
     wants_ack: bool,
-    guard: Option<Arc<SocketGuard>>,
+    /// Who sent it (read once per event, for its guard, user and bot mark).
+    identity: Option<Arc<SocketIdentity>>,
     in_flight: Option<InFlight>,
 }
 
@@ -204,13 +205,15 @@ impl FromMessageParts<Adapter> for Call {
         v: &mut Value,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {
-        let guard = SocketIdentity::of(s).map(|identity| identity.guard.clone());
-        let in_flight = guard.as_ref().and_then(SocketGuard::enter);
+        let identity = SocketIdentity::of(s);
+        let in_flight = identity
+            .as_ref()
+            .and_then(|identity| identity.guard.enter());
         Ok(Self {
             socket: SocketRef::from_message_parts(s, v, ack_id)?,
             ack: AckSender::from_message_parts(s, v, ack_id)?,
             wants_ack: ack_id.is_some(),
-            guard,
+            identity,
             in_flight,
         })
     }
@@ -227,6 +230,8 @@ pub struct Ctx {
     pub user: User,
     /// The caller's client address (limits key).
     pub addr: AddrKey,
+    /// Whether the caller is a bot (v1.28).
+    bot: bool,
     /// Set by a handler to end this socket's namespace connection once the answer is sent.
     disconnect_after_reply: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -265,7 +270,7 @@ impl Ctx {
         Connection {
             actor: self.actor(),
             socket: self.socket.clone(),
-            bot: SocketIdentity::of(&self.socket).is_some_and(|identity| identity.bot),
+            bot: self.bot,
         }
     }
 }
@@ -376,7 +381,7 @@ fn unknown(socket: &Arc<Socket<Adapter>>, value: &mut Value, ack_id: Option<i64>
     };
     tokio::spawn(async move {
         let in_flight = call.in_flight.take();
-        let charged = match (&in_flight, SocketIdentity::of(&call.socket)) {
+        let charged = match (&in_flight, &call.identity) {
             (Some(_), Some(identity)) => {
                 let user = &identity.user;
                 let addr = client_of(&call.socket.req_parts().extensions).key;
@@ -474,10 +479,8 @@ impl Call {
         F: Fn(Ctx, R) -> Fut,
         Fut: Future<Output = AppResult<R::Response>>,
     {
-        let user = SocketIdentity::of(&self.socket)
-            .ok_or_else(AppError::unauthorized)?
-            .user
-            .clone();
+        let identity = self.identity.as_ref().ok_or_else(AppError::unauthorized)?;
+        let user = identity.user.clone();
         tracing::Span::current().record("user", user.id);
         let addr = client_of(&self.socket.req_parts().extensions).key;
         if !services
@@ -495,6 +498,7 @@ impl Call {
             services,
             user,
             addr,
+            bot: identity.bot,
             disconnect_after_reply,
         };
         handler(ctx, request).await
@@ -502,8 +506,8 @@ impl Call {
 
     /// Counts a refusal; a socket out of strikes loses its connection.
     fn strike(&self, metrics: &Metrics) {
-        if let Some(guard) = &self.guard
-            && !guard.strike()
+        if let Some(identity) = &self.identity
+            && !identity.guard.strike()
         {
             tracing::warn!(sid = %self.socket.id, "socket keeps exceeding its limits: disconnecting it");
             metrics.cut(Cut::Strikes);

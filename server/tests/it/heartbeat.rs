@@ -43,11 +43,11 @@ async fn next_text(ws: &mut Ws) -> String {
 async fn answered_pings_keep_a_websocket_served_past_the_timeout() {
     let server = server().await;
     let (_, token) = server.guest("ana").await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(crate::raw::ws_url(server.addr))
-        .await
-        .unwrap();
-    let open = bounded("the open packet", next_text(&mut ws)).await;
-    let open: serde_json::Value = serde_json::from_str(open.strip_prefix('0').unwrap()).unwrap();
+    let (mut ws, open) = bounded(
+        "the open packet",
+        crate::raw::open_with_handshake(server.addr),
+    )
+    .await;
     assert_eq!(open["pingInterval"], PING_INTERVAL_MS, "{open}");
     assert_eq!(open["pingTimeout"], PING_TIMEOUT_MS, "{open}");
     crate::raw::connect(&mut ws, NS, &token).await;

@@ -23,12 +23,22 @@ pub fn ws_url(addr: SocketAddr) -> String {
 
 /// Opens a raw WebSocket and reads the Engine.IO open packet.
 pub async fn open(addr: SocketAddr) -> Ws {
+    open_with_handshake(addr).await.0
+}
+
+/// Opens a raw WebSocket and reads the Engine.IO open packet: the socket and the packet's JSON
+/// (`sid`, `pingInterval`, `pingTimeout`, …).
+pub async fn open_with_handshake(addr: SocketAddr) -> (Ws, serde_json::Value) {
     let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(addr))
         .await
         .unwrap();
     let open = ws.next().await.unwrap().unwrap();
-    assert!(open.to_text().unwrap().starts_with('0'), "{open:?}");
-    ws
+    let text = open.to_text().unwrap();
+    let json = text
+        .strip_prefix('0')
+        .unwrap_or_else(|| panic!("not an open packet: {open:?}"));
+    let handshake = serde_json::from_str(json).unwrap();
+    (ws, handshake)
 }
 
 /// Opens a raw WebSocket over a TCP socket with a small receive buffer (so that a client

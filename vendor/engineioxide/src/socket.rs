@@ -204,10 +204,7 @@ pub(crate) struct VolatileSlot {
 impl VolatileSlot {
     /// Leaves `packets` for the transport, replacing any it has not taken yet.
     pub(crate) fn put(&self, packets: PacketBuf) {
-        *self
-            .packets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(packets);
+        *self.packets() = Some(packets);
         self.put.notify_one();
     }
 
@@ -216,15 +213,18 @@ impl VolatileSlot {
     pub(crate) async fn next(&self) -> PacketBuf {
         loop {
             self.put.notified().await;
-            let taken = self
-                .packets
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take();
+            let taken = self.packets().take();
             if let Some(packets) = taken {
                 return packets;
             }
         }
+    }
+
+    /// The slot (a panic elsewhere while it was held leaves nothing half-written in it).
+    fn packets(&self) -> std::sync::MutexGuard<'_, Option<PacketBuf>> {
+        self.packets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
